@@ -19,11 +19,12 @@ AsioTimers::~AsioTimers() = default;
 Timers::Id AsioTimers::start(Duration after, Callback fn) {
   Id id = impl_->next_id++;
   auto timer = std::make_unique<boost::asio::steady_timer>(impl_->io, after);
-  timer->async_wait([impl = impl_.get(), id, fn = std::move(fn)](const boost::system::error_code& ec) {
-    // A timer cancelled after it expired but before this handler ran is gone from the map.
-    if (ec || impl->timers.erase(id) == 0) return;
-    fn();
-  });
+  timer->async_wait(
+      [impl = impl_.get(), id, fn = std::move(fn)](const boost::system::error_code& ec) {
+        // A timer cancelled after it expired but before this handler ran is gone from the map.
+        if (ec || impl->timers.erase(id) == 0) return;
+        fn();
+      });
   impl_->timers.emplace(id, std::move(timer));
   return id;
 }

@@ -13,7 +13,9 @@ struct Error {
   int code = 0;  // optional domain code (e.g. a SIP status to answer with)
 };
 
-inline Error make_error(std::string message, int code = 0) { return Error{std::move(message), code}; }
+inline Error make_error(std::string message, int code = 0) {
+  return Error{std::move(message), code};
+}
 
 template <class T>
 class [[nodiscard]] Result {

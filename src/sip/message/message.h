@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,7 +102,7 @@ class Message {
   std::string_view store(std::string value);  // copies into the arena, returns a stable view
 
   std::unique_ptr<std::string> raw_;  // the parsed packet (stable address)
-  std::deque<std::string> arena_;     // values added by edits
+  std::list<std::string> arena_;      // values added by edits (stable addresses, cheap moves)
   std::string_view method_, request_uri_, reason_, version_;
   int status_ = 0;
   std::vector<HeaderField> headers_;

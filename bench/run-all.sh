@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every benchmark against the build in BUILD_DIR and prints their figures; the
+# lines starting with SUMMARY are the one-line results docs/benchmarks.md quotes.
+# Everything runs on 127.0.0.1 and every load is bounded in count and time.
+set -euo pipefail
+BUILD_DIR=$(cd "${1:-build}" && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+echo "== parse + serialize (Google Benchmark)"
+"$BUILD_DIR/bin/bench_sip_parse" --benchmark_min_time=0.5
+
+echo "== registrations/s and calls/s with SIPp, vtod vs Kamailio"
+/usr/bin/python3 "$HERE/sip_load.py" --build "$BUILD_DIR"
+
+echo "== group call: INVITE -> 180 from all 11 monitors of a room"
+/usr/bin/python3 "$HERE/ring_latency.py" --build "$BUILD_DIR"

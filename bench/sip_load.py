@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""SIP load benchmarks with SIPp, against vtod and Kamailio in the same run.
+
+  registrations/s with digest auth, sustained with zero failures (ramp until failure)
+  calls/s through the proxy (INVITE/200/ACK/BYE), sustained with zero failures
+
+Everything runs on 127.0.0.1, every SIPp run is bounded by a call count and a timeout.
+Prints the figures, their ratio vtod/Kamailio, and one SUMMARY line per figure.
+Usage: bench/sip_load.py [--build build] [--seconds 5] [--max-rate 20000]
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "system"))
+
+import harness  # noqa: E402
+import peers  # noqa: E402
+
+PASSWORD = "Bench-pass1"
+
+
+def users_csv(path, rooms, per_room):
+    """SIPp injection file: URI user (escaped) and the authentication keyword."""
+    with open(path, "w") as f:
+        f.write("SEQUENTIAL\n")
+        for room in rooms:
+            for i in range(per_room):
+                user = f"{room}#{i}"
+                f.write(f"{room}%23{i};[authentication username={user} password={PASSWORD}];\n")
+
+
+def sipp(args, timeout):
+    """Runs SIPp; True when every call succeeded (exit code 0)."""
+    started = time.monotonic()
+    r = subprocess.run(["sipp", *args, "-nostdin", "-timeout", f"{timeout}s", "-timeout_error",
+                        "-trace_err", "-error_file", os.devnull],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return r.returncode == 0, time.monotonic() - started
+
+
+def ramp(name, target, scenario, csv, seconds, max_rate, extra=()):
+    """The highest rate (calls/s) sustained for `seconds` with zero failures."""
+    best = 0.0
+    rate = 500
+    while rate <= max_rate:
+        count = int(rate * seconds)
+        ok, elapsed = sipp(["-sf", scenario, "-inf", csv, target, "-i", "127.0.0.1", "-p", "0",
+                            "-r", str(rate), "-m", str(count), "-l", str(rate * 4), *extra],
+                           timeout=seconds * 4 + 10)
+        achieved = count / elapsed if elapsed > 0 else 0
+        print(f"  {name}: asked {rate}/s for {count} -> {'ok' if ok else 'FAILURES'}, "
+              f"achieved {achieved:.0f}/s", flush=True)
+        if not ok or achieved < 0.85 * rate:
+            break
+        best = achieved
+        rate *= 2
+    return best
+
+
+def calls(target, callee, tmp, a):
+    """Registers a SIPp UAS as monitor 501#0 at `target`, then ramps SIPp calls to `callee`
+    through it. Returns the best sustained calls/s with zero failures."""
+    uas_port = harness.free_port()
+    reg_csv = os.path.join(tmp, "uas.csv")
+    with open(reg_csv, "w") as f:
+        f.write("SEQUENTIAL\n501%230;[authentication username=501#0 password=" + PASSWORD + "];\n")
+    ok, _ = sipp(["-sf", os.path.join(HERE, "sipp", "register.xml"), "-inf", reg_csv, target,
+                  "-i", "127.0.0.1", "-p", str(uas_port), "-m", "1"], timeout=10)
+    if not ok:
+        print(f"  could not register the SIPp UAS at {target}")
+        return 0.0
+    uas = subprocess.Popen(["sipp", "-sf", os.path.join(HERE, "sipp", "uas_answer.xml"), "-i", "127.0.0.1",
+                            "-p", str(uas_port), "-nostdin", "-trace_err",
+                            "-error_file", os.devnull, "-timeout", "600s"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        csv = os.path.join(tmp, "callee.csv")
+        with open(csv, "w") as f:
+            f.write("SEQUENTIAL\n" + callee + ";\n")
+        return ramp(f"calls via {target}", target, os.path.join(HERE, "sipp", "uac_call.xml"), csv,
+                    a.seconds, a.max_rate, extra=("-default_behaviors", "all,-abortunexp"))
+    finally:
+        uas.terminate()
+        uas.wait(timeout=10)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--build", default=os.path.join(HERE, "..", "build"))
+    p.add_argument("--seconds", type=int, default=5)
+    p.add_argument("--max-rate", type=int, default=32000)
+    a = p.parse_args()
+    os.environ["VTO_BUILD_DIR"] = os.path.abspath(a.build)
+    harness.BIN = os.path.join(os.environ["VTO_BUILD_DIR"], "bin")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "data")
+        harness.vtoctl(data, "room", "add-batch", "--floors", "10", "--rooms-per-floor", "10",
+                       "--first-floor", "101", "--second-floor", "201", "--password", PASSWORD)
+        rooms = [f"{f}{r:02d}" for f in range(1, 11) for r in range(1, 11)]
+        csv = os.path.join(tmp, "users.csv")
+        users_csv(csv, rooms, 11)
+
+        vtod = harness.Vtod(data)
+        kam_port = harness.free_port()
+        kam = peers.Kamailio(tmp, kam_port, password=PASSWORD)
+        try:
+            print("REGISTER with digest auth (1100 users, ramping):", flush=True)
+            v = ramp("vtod", vtod.sip, os.path.join(HERE, "sipp", "register.xml"), csv, a.seconds, a.max_rate)
+            k = ramp("kamailio", f"127.0.0.1:{kam_port}", os.path.join(HERE, "sipp", "register.xml"), csv,
+                     a.seconds, a.max_rate)
+            ratio = v / k if k else float("inf")
+            print(f"registrations/s sustained, zero failures: vtod {v:.0f}, kamailio {k:.0f}, ratio {ratio:.2f}")
+            print(f"SUMMARY register-per-second vtod={v:.0f} kamailio={k:.0f} ratio={ratio:.2f} (goal >= 1.0)")
+
+            print("Calls through the proxy (INVITE/180/200/ACK/BYE/200, ramping):", flush=True)
+            v = calls(vtod.sip, "501", tmp, a)
+            k = calls(f"127.0.0.1:{kam_port}", "501%230", tmp, a)
+            ratio = v / k if k else float("inf")
+            print(f"calls/s sustained through the proxy, zero failures: vtod {v:.0f}, kamailio {k:.0f}, "
+                  f"ratio {ratio:.2f}")
+            print(f"SUMMARY calls-per-second vtod={v:.0f} kamailio={k:.0f} ratio={ratio:.2f}")
+        finally:
+            kam.stop()
+            vtod.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Starts the door station with simulated modules, as `make demo` does: vtod as the
+# building's SIP server, a few rooms, and software monitors 101#0, 101#1 and 102#0.
+# Everything runs on 127.0.0.1 and stops with Ctrl-C.
+set -euo pipefail
+BUILD_DIR=${1:-build}
+BIN=$BUILD_DIR/bin
+DATA=${VTO_DEMO_DATA:-$HOME/.local/share/openvto-demo}
+SIP_PORT=${VTO_DEMO_SIP_PORT:-5060}
+HTTP_PORT=${VTO_DEMO_HTTP_PORT:-8080}
+mkdir -p "$DATA"
+
+# A random register password for this demo, kept in the data directory: no default passwords.
+if [ ! -s "$DATA/demo-room-password" ]; then
+  (umask 077; head -c 12 /dev/urandom | base64 | tr -d '/+=' | head -c 12 > "$DATA/demo-room-password"; echo "-Aa1" >> "$DATA/demo-room-password")
+fi
+PASS=$(tr -d '\n' < "$DATA/demo-room-password")
+
+for room in 101 102 103; do
+  "$BIN/vtoctl" --data "$DATA" room list --json | grep -q "\"$room\"" || \
+    "$BIN/vtoctl" --data "$DATA" room add "$room" --password "$PASS" >/dev/null
+done
+
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+"$BIN/vtod" --data "$DATA" --sip-listen "127.0.0.1:$SIP_PORT" --http-listen "127.0.0.1:$HTTP_PORT" \
+  --vto-number 8001 --log-level info > "$DATA/vtod.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do grep -q ready "$DATA/vtod.log" && break; sleep 0.1; done
+grep -q ready "$DATA/vtod.log" || { echo "vtod did not start:"; cat "$DATA/vtod.log"; exit 1; }
+
+for user in '101#0' '101#1' '102#0'; do
+  tail -f /dev/null | "$BIN/vth" --server "127.0.0.1:$SIP_PORT" --user "$user" --password "$PASS" \
+    --auto-answer 2000 > "$DATA/vth-${user/\#/-}.log" 2>&1 &
+  pids+=($!)
+done
+
+cat <<TXT
+
+OpenVTO demo is running.
+  SIP server  : 127.0.0.1:$SIP_PORT (domain VDP)
+  HTTP API    : http://127.0.0.1:$HTTP_PORT/api/v1/health
+  monitors    : 101#0, 101#1, 102#0 (software vth, answer after 2 s)
+  password    : $PASS  (rooms 101, 102, 103)
+  logs        : $DATA/*.log
+
+Call room 101 from the door station:
+  curl -s -X POST -d '{"to":"101"}' http://127.0.0.1:$HTTP_PORT/api/v1/calls
+See who is registered:
+  curl -s http://127.0.0.1:$HTTP_PORT/api/v1/registrations
+Register your own phone as 103#0 (user 103%230) with the password above.
+
+Ctrl-C stops everything.
+TXT
+wait "${pids[0]}"

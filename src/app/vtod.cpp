@@ -1,0 +1,257 @@
+// vtod: the door station daemon. The one place where implementations are chosen and
+// wired together: store, SIP transport, transactions, registrar, proxy, the VTO's own
+// user agent and the HTTP API, all on one io_context (the core thread).
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "app/building_directory.h"
+#include "app/host_port.h"
+#include "core/asio_timers.h"
+#include "core/log.h"
+#include "sip/auth/digest_server.h"
+#include "sip/proxy/sip_server.h"
+#include "sip/transport/asio_transport.h"
+#include "sip/ua/user_agent.h"
+#include "web/http_server.h"
+#include "web/query.h"
+
+namespace asio = boost::asio;
+using nlohmann::json;
+using namespace vto;
+
+namespace {
+
+struct Options {
+  std::string data_dir = "/var/lib/openvto";
+  std::string sip_listen = "0.0.0.0:5060";
+  std::string sip_advertise;
+  std::string http_listen = "127.0.0.1:8080";
+  std::string vto_number;
+  std::string platform;  // HOST:PORT of an external SIP server; empty = this VTO is the server
+  std::string platform_user;
+  std::string platform_password;
+  std::string platform_domain;
+  std::string log_level = "info";
+  std::vector<std::string> digest_algorithms = {"MD5"};
+};
+
+json event_json(const sip::UaEvent& e) {
+  json j{{"event", sip::event_name(e.type)}};
+  if (e.call) j["call"] = e.call;
+  if (e.status) j["status"] = e.status;
+  if (!e.peer.empty()) j["peer"] = e.peer;
+  if (!e.reason.empty()) j["reason"] = e.reason;
+  return j;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App cli{"vtod - OpenVTO door station daemon"};
+  cli.add_option("--data", o.data_dir, "data directory (database, keys)");
+  cli.add_option("--sip-listen", o.sip_listen, "SIP address IP:PORT (UDP and TCP)");
+  cli.add_option("--sip-advertise", o.sip_advertise,
+                 "address written in Via/Contact/Record-Route (default: the listen address, or "
+                 "the primary interface's when listening on all)");
+  cli.add_option("--http-listen", o.http_listen, "HTTP API address IP:PORT");
+  cli.add_option("--vto-number", o.vto_number, "this VTO's number (1-5 digits)");
+  cli.add_option("--platform", o.platform,
+                 "external SIP server HOST:PORT (this VTO then registers to it)");
+  cli.add_option("--platform-user", o.platform_user, "user name at the external SIP server");
+  cli.add_option("--platform-password", o.platform_password, "password at the external SIP server");
+  cli.add_option("--platform-domain", o.platform_domain, "SIP domain at the external server");
+  cli.add_option("--log-level", o.log_level, "trace, debug, info, warn, error");
+  cli.add_option("--sip-digest", o.digest_algorithms,
+                 "digest algorithms offered to registering devices, most preferred first: "
+                 "MD5 (default), SHA-256")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"MD5", "SHA-256"}));
+  CLI11_PARSE(cli, argc, argv);
+  core::set_log_level(o.log_level);
+  auto log = core::logger("vtod");
+
+  auto sip_addr = app::parse_host_port(o.sip_listen, 5060);
+  auto http_addr = app::parse_host_port(o.http_listen, 8080);
+  if (!sip_addr || !http_addr) {
+    std::cerr << "vtod: --sip-listen and --http-listen take a numeric IP:PORT\n";
+    return 2;
+  }
+  if (!o.vto_number.empty() &&
+      (o.vto_number.size() > 5 ||
+       o.vto_number.find_first_not_of("0123456789") != std::string::npos)) {
+    std::cerr << "vtod: --vto-number must be 1-5 digits\n";
+    return 2;
+  }
+  const bool platform_mode = !o.platform.empty();
+  std::optional<app::HostPort> platform_addr;
+  if (platform_mode) {
+    platform_addr = app::parse_host_port(o.platform, 5080);
+    if (!platform_addr || o.platform_user.empty()) {
+      std::cerr << "vtod: --platform takes a numeric IP[:PORT] and needs --platform-user\n";
+      return 2;
+    }
+  }
+
+  auto directory = app::BuildingDirectory::open(o.data_dir);
+  if (!directory) {
+    std::cerr << "vtod: " << directory.error().message << "\n";
+    return 1;
+  }
+
+  asio::io_context io;
+  core::AsioTimers timers(io);
+
+  sip::TransportConfig tcfg;
+  tcfg.listen_ip = sip_addr->host;
+  tcfg.port = sip_addr->port;
+  tcfg.advertise_ip = o.sip_advertise;
+  sip::AsioTransport transport(io, tcfg);
+  if (auto r = transport.start(); !r) {
+    std::cerr << "vtod: " << r.error().message << "\n";
+    return 1;
+  }
+  sip::TransactionLayer tl(timers, transport);
+  transport.set_handler(
+      [&tl](sip::Message&& m, const sip::Peer& from) { tl.receive(std::move(m), from); });
+
+  // MD5 alone by default: some phones (baresip 1.0's libre) give up on a 401 that also
+  // offers an algorithm they do not know. `--sip-digest SHA-256,MD5` offers both
+  // (RFC 8760), most preferred first.
+  sip::auth::DigestOptions digest_options;
+  digest_options.algorithms.clear();
+  for (const auto& name : o.digest_algorithms)
+    digest_options.algorithms.push_back(*sip::auth::parse_algorithm(name));
+  sip::auth::DigestServer digest(timers, digest_options);
+  sip::MemoryLocationStore locations(timers);
+  sip::Registrar registrar(locations, digest, **directory, timers);
+  sip::Proxy proxy(tl);
+  sip::SipServer server(tl, registrar, locations, proxy, **directory,
+                        sip::SipServerOptions{"VDP", o.vto_number});
+  locations.set_observer([&log](std::string_view aor, bool online) {
+    log->info("{} is {}", aor, online ? "online" : "offline");
+  });
+
+  // This VTO's own user agent: its calls go through the building server (itself) or
+  // through the platform when one is configured.
+  sip::UaConfig ua_cfg;
+  ua_cfg.user_agent = "OpenVTO-vtod/0.1";
+  if (platform_mode) {
+    ua_cfg.user = o.platform_user;
+    ua_cfg.password = o.platform_password;
+    ua_cfg.domain = o.platform_domain;
+    ua_cfg.server = sip::Peer{sip::Transport::Udp, platform_addr->host, platform_addr->port, 0};
+  } else {
+    ua_cfg.user = o.vto_number.empty() ? "vto" : o.vto_number;
+    ua_cfg.domain = "VDP";
+    ua_cfg.server =
+        sip::Peer{sip::Transport::Udp, sip_addr->host == "0.0.0.0" ? "127.0.0.1" : sip_addr->host,
+                  transport.local(sip::Transport::Udp).port, 0};
+  }
+  sip::UserAgent ua(tl, ua_cfg);
+  std::vector<json> recent_events;
+  ua.set_event_handler([&](const sip::UaEvent& e) {
+    json j = event_json(e);
+    log->info("call event: {}", j.dump());
+    recent_events.push_back(std::move(j));
+    if (recent_events.size() > 100) recent_events.erase(recent_events.begin());
+  });
+  if (platform_mode) {
+    tl.set_user(&ua);
+    ua.start_registration();
+  } else {
+    tl.set_user(&server);
+    server.set_local_user(&ua);
+  }
+
+  web::HttpConfig hcfg;
+  hcfg.listen_ip = http_addr->host;
+  hcfg.port = http_addr->port;
+  web::HttpServer http(io, hcfg);
+  http.route("GET", "/api/v1/health", [&](const web::HttpRequest&) {
+    web::HttpResponse r;
+    r.body = json{{"status", "ok"},
+                  {"mode", platform_mode ? "platform" : "sip-server"},
+                  {"registered", platform_mode ? ua.registered() : true}}
+                 .dump();
+    return r;
+  });
+  http.route("GET", "/api/v1/registrations", [&](const web::HttpRequest& req) {
+    json list = json::array();
+    auto prefix = web::query_param(req.query, "aor");
+    if (!prefix) return web::json_error(400, prefix.error().message);
+    for (const auto& b : locations.lookup_prefix(prefix->value_or(""))) {
+      auto left =
+          std::chrono::duration_cast<std::chrono::seconds>(b.expires_at - timers.now()).count();
+      list.push_back({{"aor", b.aor},
+                      {"contact", b.contact},
+                      {"expires", left},
+                      {"source", b.source.host_port()},
+                      {"user_agent", b.user_agent}});
+    }
+    web::HttpResponse r;
+    r.body = json{{"registrations", list}}.dump();
+    return r;
+  });
+  http.route("POST", "/api/v1/calls", [&](const web::HttpRequest& req) {
+    auto body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("to") ||
+        !body["to"].is_string()) {
+      return web::json_error(400, "body must be {\"to\": \"NUMBER\"}");
+    }
+    std::string to = body["to"];
+    if (to.empty() || to.size() > 32 ||
+        to.find_first_not_of("0123456789#abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") !=
+            std::string::npos) {
+      return web::json_error(400, "\"to\" must be a room, device or VTO number");
+    }
+    sip::CallId id = ua.call(to);
+    web::HttpResponse r;
+    r.status = 202;
+    r.body = json{{"call", id}, {"to", to}}.dump();
+    return r;
+  });
+  http.route("DELETE", "/api/v1/calls/*", [&](const web::HttpRequest& req) {
+    std::string id_text = req.path.substr(std::string("/api/v1/calls/").size());
+    sip::CallId id = 0;
+    try {
+      id = std::stoull(id_text);
+    } catch (...) {
+      return web::json_error(400, "bad call id");
+    }
+    if (auto res = ua.hangup(id); !res) return web::json_error(404, res.error().message);
+    web::HttpResponse r;
+    r.body = json{{"call", id}, {"state", "hung up"}}.dump();
+    return r;
+  });
+  http.route("GET", "/api/v1/calls/events", [&](const web::HttpRequest&) {
+    web::HttpResponse r;
+    r.body = json{{"events", recent_events}}.dump();
+    return r;
+  });
+  if (auto r = http.start(); !r) {
+    std::cerr << "vtod: " << r.error().message << "\n";
+    return 1;
+  }
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int sig) {
+    log->info("signal {}: stopping", sig);
+    if (platform_mode) ua.unregister();
+    timers.start(core::Duration(platform_mode ? 300 : 0), [&] { io.stop(); });
+  });
+
+  log->info(
+      "vtod ready: SIP on {} (UDP, TCP), HTTP on http://{}:{}/, data in {}",
+      sip::Peer{sip::Transport::Udp, sip_addr->host, transport.local(sip::Transport::Udp).port, 0}
+          .host_port(),
+      http_addr->host, http.port(), o.data_dir);
+  std::cout << "vtod ready sip=" << transport.local(sip::Transport::Udp).port
+            << " http=" << http.port() << std::endl;
+  io.run();
+  log->info("vtod stopped");
+  return 0;
+}

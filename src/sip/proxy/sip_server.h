@@ -1,0 +1,67 @@
+// The building's SIP server: the transaction user that routes every request. REGISTER
+// goes to the registrar; a call to a room forks to all of that room's monitors; a call
+// to a device, another VTO or the centre goes to its registrations; in-dialog requests
+// follow their Route set; requests for this VTO itself go to its own user agent.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "sip/proxy/proxy.h"
+#include "sip/registrar/location_store.h"
+#include "sip/registrar/registrar.h"
+#include "sip/transaction/transaction_layer.h"
+
+namespace vto::sip {
+
+// What a number means in this building (implemented over the store by the app).
+class NumberPlan {
+ public:
+  enum class Kind { Room, Device, Vto, Centre, Unknown };
+  virtual ~NumberPlan() = default;
+  // "101" -> Room, "101#1" -> Device, "8001" -> Vto, "888888" -> Centre.
+  virtual Kind classify(std::string_view user) const = 0;
+};
+
+struct SipServerOptions {
+  std::string domain = "VDP";  // also accepted as "this server" in request URIs
+  std::string own_number;      // this VTO's number: calls to it reach the local user agent
+};
+
+class SipServer final : public TransactionUser {
+ public:
+  SipServer(TransactionLayer& transactions, Registrar& registrar, LocationStore& locations,
+            Proxy& proxy, const NumberPlan& plan, SipServerOptions options);
+
+  // Requests and ACKs for this VTO's own user agent (its own number, its own dialogs).
+  void set_local_user(TransactionUser* ua) { local_ = ua; }
+  void set_own_number(std::string number) { options_.own_number = std::move(number); }
+
+  void on_request(TxId tx, Message&& request, const Peer& from) override;
+  void on_stray_ack(Message&& ack, const Peer& from) override;
+  void on_stray_response(Message&& response, const Peer& from) override;
+  void on_server_timeout(TxId tx) override;
+
+  // True when `uri` addresses this server (its address, or the SIP domain).
+  bool is_local(const Uri& uri) const;
+  // The bindings a request for `user` (a room, device, VTO or the centre) goes to.
+  std::vector<ForkTarget> targets_for(std::string_view user) const;
+
+ private:
+  // Removes our own entries from the top of the Route set; true if any were ours.
+  bool pop_own_routes(Message& request) const;
+  // Where a request whose next hop is `uri` goes: a registered contact's source
+  // address when `uri` is one (NAT, TCP reuse), else the URI's own address.
+  Result<Peer> next_hop_for(const Uri& uri) const;
+  void route(TxId tx, Message&& request, const Peer& from);
+
+  TransactionLayer& tl_;
+  Registrar& registrar_;
+  LocationStore& locations_;
+  Proxy& proxy_;
+  const NumberPlan& plan_;
+  SipServerOptions options_;
+  TransactionUser* local_ = nullptr;
+};
+
+}  // namespace vto::sip

@@ -1,0 +1,130 @@
+#include "sip/registrar/location_store.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace vto::sip {
+
+namespace {
+constexpr core::Duration kPurgeInterval{5000};
+
+bool live(const Binding& b, core::TimePoint now) {
+  return b.expires_at > now;
+}
+}  // namespace
+
+MemoryLocationStore::MemoryLocationStore(core::Timers& timers) : timers_(timers) {
+  schedule_purge();
+}
+
+MemoryLocationStore::~MemoryLocationStore() {
+  timers_.cancel(purge_timer_);
+}
+
+void MemoryLocationStore::schedule_purge() {
+  purge_timer_ = timers_.start(kPurgeInterval, [this] {
+    purge();
+    schedule_purge();
+  });
+}
+
+std::vector<Binding> MemoryLocationStore::lookup(std::string_view aor) const {
+  std::vector<Binding> out;
+  auto it = bindings_.find(aor);
+  if (it == bindings_.end()) return out;
+  const auto now = timers_.now();
+  for (const Binding& b : it->second) {
+    if (live(b, now)) out.push_back(b);
+  }
+  // Highest q first (RFC 3261 §16.6 ordering hint); stable keeps registration order.
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Binding& a, const Binding& b) { return a.q > b.q; });
+  return out;
+}
+
+std::vector<Binding> MemoryLocationStore::lookup_prefix(std::string_view prefix) const {
+  std::vector<Binding> out;
+  const auto now = timers_.now();
+  for (auto it = bindings_.lower_bound(prefix); it != bindings_.end(); ++it) {
+    if (std::string_view(it->first).substr(0, prefix.size()) != prefix) break;
+    for (const Binding& b : it->second) {
+      if (live(b, now)) out.push_back(b);
+    }
+  }
+  return out;
+}
+
+void MemoryLocationStore::save(Binding binding) {
+  auto& list = bindings_[binding.aor];
+  const auto now = timers_.now();
+  const bool was_online =
+      std::any_of(list.begin(), list.end(), [&](const Binding& b) { return live(b, now); });
+  auto same = std::find_if(list.begin(), list.end(), [&](const Binding& b) {
+    return b.contact == binding.contact ||
+           (!binding.instance.empty() && b.instance == binding.instance);
+  });
+  std::string aor = binding.aor;
+  if (same != list.end()) {
+    *same = std::move(binding);
+  } else {
+    list.push_back(std::move(binding));
+  }
+  notify(aor, was_online);
+}
+
+void MemoryLocationStore::remove(std::string_view aor, std::string_view contact) {
+  auto it = bindings_.find(aor);
+  if (it == bindings_.end()) return;
+  std::string key = it->first;
+  const auto now = timers_.now();
+  auto& list = it->second;
+  const bool was_online =
+      std::any_of(list.begin(), list.end(), [&](const Binding& b) { return live(b, now); });
+  std::erase_if(list, [&](const Binding& b) { return b.contact == contact; });
+  if (list.empty()) bindings_.erase(it);
+  notify(key, was_online);
+}
+
+void MemoryLocationStore::remove_all(std::string_view aor) {
+  auto it = bindings_.find(aor);
+  if (it == bindings_.end()) return;
+  std::string key = it->first;
+  const auto now = timers_.now();
+  const bool was_online = std::any_of(it->second.begin(), it->second.end(),
+                                      [&](const Binding& b) { return live(b, now); });
+  bindings_.erase(it);
+  notify(key, was_online);
+}
+
+std::size_t MemoryLocationStore::size() const {
+  std::size_t n = 0;
+  const auto now = timers_.now();
+  for (const auto& [aor, list] : bindings_) {
+    n += static_cast<std::size_t>(
+        std::count_if(list.begin(), list.end(), [&](const Binding& b) { return live(b, now); }));
+  }
+  return n;
+}
+
+void MemoryLocationStore::purge() {
+  const auto now = timers_.now();
+  for (auto it = bindings_.begin(); it != bindings_.end();) {
+    const bool had = !it->second.empty();
+    std::erase_if(it->second, [&](const Binding& b) { return !live(b, now); });
+    if (it->second.empty()) {
+      std::string aor = it->first;
+      it = bindings_.erase(it);
+      if (had && observer_) observer_(aor, false);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void MemoryLocationStore::notify(const std::string& aor, bool was_online) {
+  if (!observer_) return;
+  const bool online = !lookup(aor).empty();
+  if (online != was_online) observer_(aor, online);
+}
+
+}  // namespace vto::sip

@@ -1,0 +1,226 @@
+#include "sip/registrar/registrar.h"
+
+#include <charconv>
+#include <ctime>
+#include <set>
+
+#include "core/log.h"
+#include "sip/auth/digest_server.h"
+
+namespace vto::sip {
+
+namespace {
+
+// "101#3" -> ("101", 3); nullopt for names without an index.
+std::optional<std::pair<std::string_view, int>> split_index(std::string_view aor) {
+  auto hash = aor.rfind('#');
+  if (hash == std::string_view::npos) return std::nullopt;
+  int index = 0;
+  auto digits = aor.substr(hash + 1);
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+  if (ec != std::errc() || ptr != digits.data() + digits.size()) return std::nullopt;
+  return std::make_pair(aor.substr(0, hash), index);
+}
+
+std::string http_date() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+}  // namespace
+
+Registrar::Registrar(LocationStore& store, auth::DigestServer& digest,
+                     const AccountDirectory& accounts, core::Timers& timers,
+                     RegistrarOptions options)
+    : store_(store), digest_(digest), accounts_(accounts), timers_(timers), options_(options) {}
+
+Message Registrar::challenge(const Message& request, bool stale) const {
+  Message r = make_response(request, 401, "Unauthorized", "reg");
+  for (auto& value : digest_.challenges(stale))
+    r.add_header(HeaderId::WwwAuthenticate, std::move(value));
+  return r;
+}
+
+Message Registrar::handle(const Message& request, const Peer& source) {
+  auto log = core::logger("registrar");
+  auto to = request.to();
+  if (!to) return make_response(request, 400, "Bad To header", "reg");
+  auto aor_text = to->uri.user_unescaped();
+  if (aor_text.empty()) return make_response(request, 400, "No user in To", "reg");
+  const std::string aor = aor_text;
+
+  // 1. Who is asking? Every binding change needs digest authentication.
+  auto authorization = request.header(HeaderId::Authorization);
+  if (!authorization) return challenge(request, false);
+  auto credentials = auth::parse_credentials(*authorization);
+  if (!credentials) return make_response(request, 400, "Bad Authorization header", "reg");
+  // Some phones (baresip) take the user name for digest from the URI, escaped: "101%231".
+  auto verdict = digest_.verify(request.method(), *credentials, [this](std::string_view user) {
+    return accounts_.password_of(unescape(user).value_or(std::string(user)));
+  });
+  switch (verdict.verdict) {
+    case auth::Verdict::Ok:
+      break;
+    case auth::Verdict::Stale:
+      return challenge(request, true);
+    case auth::Verdict::UnknownNonce:
+      return challenge(request, false);  // e.g. a nonce from before vtod restarted
+    case auth::Verdict::Invalid:
+    case auth::Verdict::Replay:
+      // Unknown user and wrong password answer alike: nothing to learn from the reply.
+      log->info("REGISTER for {} from {} refused: authentication failed", aor, source.host_port());
+      return make_response(request, 403, "Forbidden", "reg");
+  }
+  // 2. One may only change one's own bindings.
+  // Some clients send the user name escaped ("101%230"): compare unescaped.
+  if (unescape(verdict.username).value_or(verdict.username) != aor) {
+    log->info("REGISTER from {}: user {} may not register {}", source.host_port(), verdict.username,
+              aor);
+    return make_response(request, 403, "Forbidden", "reg");
+  }
+
+  // 3. Contacts.
+  auto contacts = request.contacts();
+  if (!contacts) return make_response(request, 400, "Bad Contact header", "reg");
+  const auto header_expires = request.expires();
+  const std::string call_id(request.call_id());
+  auto cseq = request.cseq();
+  if (!cseq) return make_response(request, 400, "Bad CSeq", "reg");
+
+  if (contacts->star) {
+    if (contacts->contacts.size() > 0 || !header_expires || *header_expires != 0 ||
+        request.count(HeaderId::Contact) != 1) {
+      return make_response(request, 400, "Contact * needs Expires 0 and no other contact", "reg");
+    }
+    for (const Binding& b : store_.lookup(aor)) {
+      if (b.call_id == call_id && cseq->number <= b.cseq) {
+        return make_response(request, 400, "Out of order CSeq", "reg");
+      }
+    }
+    store_.remove_all(aor);
+    log->info("{} unregistered all contacts", aor);
+    return ok_with_bindings(request, aor);
+  }
+
+  if (contacts->contacts.empty()) return ok_with_bindings(request, aor);  // a query
+
+  // Check everything before changing anything: a REGISTER applies whole or not at all.
+  struct Change {
+    std::string contact;
+    std::uint32_t expires;
+    float q;
+    std::string instance;
+  };
+  std::vector<Change> changes;
+  const auto existing = store_.lookup(aor);
+  for (const NameAddr& c : contacts->contacts) {
+    std::uint32_t expires = options_.default_expires;
+    if (auto e = c.params.get("expires")) {
+      auto parsed = parse_uint(*e, 0xffffffffU);
+      if (!parsed) return make_response(request, 400, "Bad expires parameter", "reg");
+      expires = *parsed;
+    } else if (header_expires) {
+      expires = *header_expires;
+    }
+    if (expires != 0 && expires < options_.min_expires) {
+      Message r = make_response(request, 423, "Interval Too Brief", "reg");
+      r.add_header(HeaderId::MinExpires, std::to_string(options_.min_expires));
+      return r;
+    }
+    expires = std::min(expires, options_.max_expires);
+    float q = 1.0F;
+    if (auto qv = c.params.get("q")) {
+      try {
+        q = std::stof(std::string(*qv));
+      } catch (...) {
+        return make_response(request, 400, "Bad q parameter", "reg");
+      }
+      if (q < 0.0F || q > 1.0F) return make_response(request, 400, "Bad q parameter", "reg");
+    }
+    std::string contact(c.uri.text());
+    for (const Binding& b : existing) {
+      if (b.contact == contact && b.call_id == call_id && cseq->number <= b.cseq) {
+        return make_response(request, 400, "Out of order CSeq", "reg");
+      }
+    }
+    std::string instance;
+    if (auto inst = c.params.get("+sip.instance")) instance = std::string(*inst);
+    changes.push_back({std::move(contact), expires, q, std::move(instance)});
+  }
+
+  std::set<std::string> after;
+  for (const Binding& b : existing) after.insert(b.contact);
+  for (const Change& ch : changes) {
+    if (ch.expires == 0) {
+      after.erase(ch.contact);
+    } else {
+      after.insert(ch.contact);
+    }
+  }
+  if (after.size() > options_.max_contacts_per_aor) {
+    return make_response(request, 403, "Too many contacts", "reg");
+  }
+  if (!existing.size() && !after.empty()) {
+    if (auto refused = check_extension_limit(request, aor)) return std::move(*refused);
+  }
+
+  const auto now = timers_.now();
+  std::string user_agent(request.header(HeaderId::UserAgent).value_or(""));
+  for (Change& ch : changes) {
+    if (ch.expires == 0) {
+      store_.remove(aor, ch.contact);
+      continue;
+    }
+    Binding b;
+    b.aor = aor;
+    b.contact = std::move(ch.contact);
+    b.call_id = call_id;
+    b.cseq = cseq->number;
+    b.expires_at = now + std::chrono::seconds(ch.expires);
+    b.q = ch.q;
+    b.instance = std::move(ch.instance);
+    b.user_agent = user_agent;
+    b.source = source;
+    store_.save(std::move(b));
+  }
+  log->debug("{} registration updated from {} (digest {})", aor, source.host_port(),
+             credentials->algorithm.empty() ? "MD5" : credentials->algorithm);
+  return ok_with_bindings(request, aor);
+}
+
+std::optional<Message> Registrar::check_extension_limit(const Message& request,
+                                                        const std::string& aor) const {
+  auto split = split_index(aor);
+  if (!split || split->second == 0) return std::nullopt;  // masters are not counted
+  std::string prefix = std::string(split->first) + "#";
+  std::set<std::string> extensions;
+  for (const Binding& b : store_.lookup_prefix(prefix)) {
+    auto other = split_index(b.aor);
+    if (other && other->first == split->first && other->second != 0) extensions.insert(b.aor);
+  }
+  if (extensions.size() >= options_.max_extensions_per_room) {
+    core::logger("registrar")
+        ->info("{} refused: room {} already has {} extensions", aor, split->first,
+               extensions.size());
+    return make_response(request, 403, "Too many extensions for this room", "reg");
+  }
+  return std::nullopt;
+}
+
+Message Registrar::ok_with_bindings(const Message& request, const std::string& aor) const {
+  Message r = make_response(request, 200, "OK", "reg");
+  const auto now = timers_.now();
+  for (const Binding& b : store_.lookup(aor)) {
+    auto left = std::chrono::duration_cast<std::chrono::seconds>(b.expires_at - now).count();
+    r.add_header(HeaderId::Contact,
+                 "<" + b.contact + ">;expires=" + std::to_string(std::max<long long>(left, 0)));
+  }
+  r.add_header(HeaderId::Date, http_date());
+  return r;
+}
+
+}  // namespace vto::sip

@@ -1,0 +1,59 @@
+// The registrar's rules (RFC 3261 §10.3): authenticate, check the numbering plan,
+// then save, refresh or remove bindings in the LocationStore. It only decides; the
+// caller sends the response it returns.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sip/message/message.h"
+#include "sip/registrar/location_store.h"
+#include "sip/transport/transport.h"
+
+namespace vto::sip::auth {
+class DigestServer;
+}
+
+namespace vto::sip {
+
+// Who may register, and with which password (implemented over the store by the app).
+class AccountDirectory {
+ public:
+  virtual ~AccountDirectory() = default;
+  // The register password of a user name ("101#0" -> room 101's); nullopt when that
+  // name may not register (unknown room or VTO, index out of range...).
+  virtual std::optional<std::string> password_of(std::string_view user) const = 0;
+};
+
+struct RegistrarOptions {
+  std::uint32_t min_expires = 60;
+  std::uint32_t max_expires = 3600;
+  std::uint32_t default_expires = 3600;
+  std::size_t max_contacts_per_aor = 5;
+  std::size_t max_extensions_per_room = 10;  // "<room>#1".."#99", at most 10 at once
+};
+
+class Registrar {
+ public:
+  Registrar(LocationStore& store, auth::DigestServer& digest, const AccountDirectory& accounts,
+            core::Timers& timers, RegistrarOptions options = {});
+
+  // The response to a REGISTER received from `source`.
+  Message handle(const Message& request, const Peer& source);
+
+ private:
+  Message challenge(const Message& request, bool stale) const;
+  Message ok_with_bindings(const Message& request, const std::string& aor) const;
+  std::optional<Message> check_extension_limit(const Message& request,
+                                               const std::string& aor) const;
+
+  LocationStore& store_;
+  auth::DigestServer& digest_;
+  const AccountDirectory& accounts_;
+  core::Timers& timers_;
+  RegistrarOptions options_;
+};
+
+}  // namespace vto::sip

@@ -1,0 +1,367 @@
+#include "sip/transport/asio_transport.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <deque>
+#include <unordered_map>
+
+#include "core/log.h"
+
+namespace vto::sip {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+
+namespace {
+
+// RFC 3261 §18.2.1 and RFC 3581 §4: note where a request really came from.
+std::string stamp_via(const Via& via, const Peer& from) {
+  std::string out;
+  out.reserve(96);
+  out.append(via.protocol).append("/").append(via.transport).append(" ").append(via.sent_by_text);
+  auto host_ip = numeric_ip(via.host);
+  bool add_received = !host_ip || *host_ip != from.ip;
+  for (const Param& p : via.params.items()) {
+    if (iequals(p.name, "received")) continue;
+    out.append(";").append(p.name);
+    if (iequals(p.name, "rport")) {
+      out.append("=").append(std::to_string(from.port));
+      add_received = true;  // RFC 3581: received is always added with rport
+    } else if (p.has_value) {
+      out.append("=").append(p.value);
+    }
+  }
+  if (add_received) out.append(";received=").append(from.ip);
+  return out;
+}
+
+std::string ip_text(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+  }
+  return a.to_string();
+}
+
+}  // namespace
+
+struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
+  struct Connection {
+    std::uint64_t id = 0;
+    tcp::socket socket;
+    Peer peer;
+    StreamFramer framer;
+    std::deque<std::string> out;
+    bool connected = false;
+    bool writing = false;
+    bool closed = false;
+    asio::steady_timer idle;
+    std::array<char, 8192> buf{};
+
+    Connection(asio::io_context& io, Limits limits) : socket(io), framer(limits), idle(io) {}
+  };
+  using ConnectionPtr = std::shared_ptr<Connection>;
+
+  Impl(asio::io_context& io_context, TransportConfig cfg)
+      : io(io_context), config(std::move(cfg)), udp_socket(io), acceptor(io) {}
+
+  asio::io_context& io;
+  TransportConfig config;
+  Handler handler;
+  udp::socket udp_socket;
+  tcp::acceptor acceptor;
+  std::array<char, 65536> udp_buf{};
+  udp::endpoint udp_from;
+  std::uint64_t next_id = 1;
+  std::string advertised = "127.0.0.1";  // host for Via/Contact, IPv6 in brackets
+  std::unordered_map<std::uint64_t, ConnectionPtr> connections;
+  std::unordered_map<std::string, std::uint64_t> by_peer;  // "TCP ip:port" -> connection
+  std::shared_ptr<spdlog::logger> log = core::logger("transport");
+  bool stopped = false;
+
+  static std::string peer_key(const Peer& p) { return p.host_port(); }
+
+  // `packet` is parsed in place; `original` (the same bytes, kept by the caller) is only
+  // read to answer a message that fails to parse.
+  void receive(std::string packet, std::string_view original, const Peer& from) {
+    auto parsed = Message::parse(std::move(packet), config.limits);
+    if (!parsed) {
+      log->debug("malformed message from {}: {}", from.host_port(), parsed.error().message);
+      int status = parsed.error().code >= 400 ? parsed.error().code : 400;
+      // Answer to the source: a malformed packet's Via cannot be trusted.
+      if (auto reply = reply_to_malformed(original, status, parsed.error().message)) {
+        (void)send(std::move(*reply), from);
+      }
+      return;
+    }
+    Message msg = std::move(parsed).value();
+    if (msg.is_request()) {
+      auto via = msg.top_via();
+      if (!via) return;
+      std::string stamped = stamp_via(*via, from);
+      msg.remove_first_value(HeaderId::Via);
+      msg.prepend_header(HeaderId::Via, std::move(stamped));
+    }
+    if (handler) handler(std::move(msg), from);
+  }
+
+  // ---- UDP ----
+  void udp_read() {
+    udp_socket.async_receive_from(
+        asio::buffer(udp_buf), udp_from,
+        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+          if (self->stopped) return;
+          if (!ec && n > 0) {
+            Peer from{Transport::Udp, ip_text(self->udp_from.address()), self->udp_from.port(), 0};
+            std::string_view bytes(self->udp_buf.data(), n);
+            self->receive(std::string(bytes), bytes, from);
+          }
+          if (ec == asio::error::operation_aborted) return;
+          self->udp_read();
+        });
+  }
+
+  Result<void> udp_send(const std::string& bytes, const Peer& to) {
+    boost::system::error_code ec;
+    auto addr = asio::ip::make_address(to.ip, ec);
+    if (ec) return make_error("bad destination address " + to.ip);
+    if (udp_socket.local_endpoint(ec).address().is_v6() && addr.is_v4()) {
+      addr = asio::ip::make_address_v6(asio::ip::v4_mapped, addr.to_v4());
+    }
+    udp_socket.send_to(asio::buffer(bytes), udp::endpoint(addr, to.port), 0, ec);
+    if (ec) return make_error("UDP send to " + to.host_port() + ": " + ec.message(), 503);
+    return {};
+  }
+
+  // ---- TCP ----
+  void tcp_accept() {
+    acceptor.async_accept(
+        [self = shared_from_this()](const boost::system::error_code& ec, tcp::socket socket) {
+          if (self->stopped || ec == asio::error::operation_aborted) return;
+          if (!ec) {
+            if (self->connections.size() >= self->config.max_connections) {
+              self->log->warn("TCP connection limit ({}) reached, refusing a connection",
+                              self->config.max_connections);
+              boost::system::error_code ignored;
+              socket.close(ignored);
+            } else {
+              auto conn = std::make_shared<Connection>(self->io, self->config.limits);
+              conn->socket = std::move(socket);
+              boost::system::error_code e2;
+              auto remote = conn->socket.remote_endpoint(e2);
+              if (!e2) {
+                conn->peer = Peer{Transport::Tcp, ip_text(remote.address()), remote.port(), 0};
+                self->add_connection(conn);
+                conn->connected = true;
+                self->tcp_read(conn);
+              }
+            }
+          }
+          self->tcp_accept();
+        });
+  }
+
+  void add_connection(const ConnectionPtr& conn) {
+    conn->id = next_id++;
+    conn->peer.connection = conn->id;
+    connections[conn->id] = conn;
+    by_peer[peer_key(conn->peer)] = conn->id;
+    touch(conn);
+  }
+
+  void touch(const ConnectionPtr& conn) {
+    conn->idle.expires_after(config.idle_timeout);
+    conn->idle.async_wait([self = shared_from_this(), conn](const boost::system::error_code& ec) {
+      if (!ec) self->close(conn, "idle");
+    });
+  }
+
+  void close(const ConnectionPtr& conn, std::string_view why) {
+    if (conn->closed) return;
+    conn->closed = true;
+    log->debug("closing TCP connection {} to {}: {}", conn->id, conn->peer.host_port(), why);
+    boost::system::error_code ignored;
+    conn->socket.close(ignored);
+    conn->idle.cancel();
+    auto it = by_peer.find(peer_key(conn->peer));
+    if (it != by_peer.end() && it->second == conn->id) by_peer.erase(it);
+    connections.erase(conn->id);
+  }
+
+  void tcp_read(const ConnectionPtr& conn) {
+    conn->socket.async_read_some(
+        asio::buffer(conn->buf),
+        [self = shared_from_this(), conn](const boost::system::error_code& ec, std::size_t n) {
+          if (conn->closed) return;
+          if (ec) {
+            self->close(conn, ec.message());
+            return;
+          }
+          self->touch(conn);
+          conn->framer.feed(std::string_view(conn->buf.data(), n));
+          while (auto next = conn->framer.next()) {
+            if (!*next) {
+              self->log->debug("TCP framing error from {}: {}", conn->peer.host_port(),
+                               next->error().message);
+              self->close(conn, "framing error");
+              return;
+            }
+            std::string original = next->value();
+            self->receive(std::move(next->value()), original, conn->peer);
+            if (conn->closed) return;
+          }
+          if (conn->framer.pong_requested()) self->tcp_write(conn, "\r\n");
+          if (conn->framer.buffered() > self->config.max_buffer) {
+            self->close(conn, "buffer limit");
+            return;
+          }
+          self->tcp_read(conn);
+        });
+  }
+
+  void tcp_write(const ConnectionPtr& conn, std::string bytes) {
+    conn->out.push_back(std::move(bytes));
+    flush(conn);
+  }
+
+  void flush(const ConnectionPtr& conn) {
+    if (conn->writing || !conn->connected || conn->out.empty() || conn->closed) return;
+    conn->writing = true;
+    asio::async_write(
+        conn->socket, asio::buffer(conn->out.front()),
+        [self = shared_from_this(), conn](const boost::system::error_code& ec, std::size_t) {
+          conn->writing = false;
+          if (conn->closed) return;
+          if (ec) {
+            self->close(conn, ec.message());
+            return;
+          }
+          conn->out.pop_front();
+          self->flush(conn);
+        });
+  }
+
+  Result<void> tcp_send(std::string bytes, const Peer& to) {
+    if (to.connection != 0) {
+      auto it = connections.find(to.connection);
+      if (it != connections.end()) {
+        tcp_write(it->second, std::move(bytes));
+        return {};
+      }
+    }
+    if (auto it = by_peer.find(peer_key(to)); it != by_peer.end()) {
+      tcp_write(connections.at(it->second), std::move(bytes));
+      return {};
+    }
+    if (connections.size() >= config.max_connections) {
+      return make_error("TCP connection limit reached", 503);
+    }
+    boost::system::error_code ec;
+    auto addr = asio::ip::make_address(to.ip, ec);
+    if (ec) return make_error("bad destination address " + to.ip);
+    auto conn = std::make_shared<Connection>(io, config.limits);
+    conn->peer = to;
+    add_connection(conn);
+    conn->out.push_back(std::move(bytes));
+    conn->socket.async_connect(
+        tcp::endpoint(addr, to.port),
+        [self = shared_from_this(), conn](const boost::system::error_code& e) {
+          if (conn->closed) return;
+          if (e) {
+            self->log->debug("TCP connect to {} failed: {}", conn->peer.host_port(), e.message());
+            self->close(conn, "connect failed");
+            return;
+          }
+          conn->connected = true;
+          self->flush(conn);
+          self->tcp_read(conn);
+        });
+    return {};
+  }
+
+  Result<void> send(std::string bytes, const Peer& to) {
+    if (to.transport == Transport::Udp) return udp_send(bytes, to);
+    return tcp_send(std::move(bytes), to);
+  }
+};
+
+AsioTransport::AsioTransport(asio::io_context& io, TransportConfig config)
+    : impl_(std::make_shared<Impl>(io, std::move(config))) {}
+
+AsioTransport::~AsioTransport() {
+  stop();
+}
+
+Result<void> AsioTransport::start() {
+  auto& d = *impl_;
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(d.config.listen_ip, ec);
+  if (ec) return make_error("bad SIP listen address '" + d.config.listen_ip + "'");
+  std::string advertised = d.config.advertise_ip;
+  if (advertised.empty()) {
+    advertised = addr.is_unspecified() ? primary_address(addr.is_v6()) : ip_text(addr);
+  }
+  auto advertised_ip = numeric_ip(advertised);
+  if (!advertised_ip) return make_error("bad SIP advertised address '" + advertised + "'");
+  d.advertised = advertised_ip->find(':') != std::string::npos ? "[" + *advertised_ip + "]"
+                                                               : *advertised_ip;
+  std::string where = Peer{Transport::Udp, ip_text(addr), d.config.port, 0}.host_port();
+  if (d.config.udp) {
+    udp::endpoint ep(addr, d.config.port);
+    d.udp_socket.open(ep.protocol(), ec);
+    if (!ec && addr.is_v6()) d.udp_socket.set_option(asio::ip::v6_only(false), ec);
+    if (!ec) d.udp_socket.bind(ep, ec);
+    if (ec) return make_error("cannot bind SIP UDP " + where + ": " + ec.message());
+    // Large bursts of REGISTERs and INVITEs must not be dropped by a small kernel buffer.
+    d.udp_socket.set_option(asio::socket_base::receive_buffer_size(4 * 1024 * 1024), ec);
+    if (d.config.port == 0) d.config.port = d.udp_socket.local_endpoint().port();
+    d.udp_read();
+  }
+  if (d.config.tcp) {
+    tcp::endpoint ep(addr, d.config.port);
+    d.acceptor.open(ep.protocol(), ec);
+    if (!ec) d.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec && addr.is_v6()) d.acceptor.set_option(asio::ip::v6_only(false), ec);
+    if (!ec) d.acceptor.bind(ep, ec);
+    if (!ec) d.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return make_error("cannot bind SIP TCP " + where + ": " + ec.message());
+    if (d.config.port == 0) d.config.port = d.acceptor.local_endpoint().port();
+    d.tcp_accept();
+  }
+  return {};
+}
+
+void AsioTransport::stop() {
+  auto& d = *impl_;
+  if (d.stopped) return;
+  d.stopped = true;
+  boost::system::error_code ignored;
+  d.udp_socket.close(ignored);
+  d.acceptor.close(ignored);
+  auto conns = d.connections;
+  for (auto& [id, conn] : conns) d.close(conn, "shutdown");
+}
+
+void AsioTransport::set_handler(Handler handler) {
+  impl_->handler = std::move(handler);
+}
+
+Result<void> AsioTransport::send(std::string bytes, const Peer& to) {
+  if (impl_->stopped) return make_error("transport stopped", 503);
+  return impl_->send(std::move(bytes), to);
+}
+
+LocalAddress AsioTransport::local(Transport) const {
+  const auto& d = *impl_;
+  return LocalAddress{d.advertised, d.config.port};
+}
+
+std::size_t AsioTransport::connection_count() const {
+  return impl_->connections.size();
+}
+
+}  // namespace vto::sip

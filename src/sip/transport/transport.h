@@ -1,0 +1,74 @@
+// The SIP transport layer (RFC 3261 §18): moves whole messages between this
+// process and peers over UDP and TCP, IPv4 and IPv6. The transaction layer above
+// only sees this interface; AsioTransport is the real one, tests use a fake.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "sip/message/message.h"
+
+namespace vto::sip {
+
+enum class Transport : std::uint8_t { Udp, Tcp };
+
+std::string_view transport_name(Transport t);  // "UDP", "TCP"
+std::optional<Transport> parse_transport(std::string_view name);
+
+// Where a message came from or goes to: always a numeric address.
+struct Peer {
+  Transport transport = Transport::Udp;
+  std::string ip;  // numeric, IPv6 without brackets
+  std::uint16_t port = 0;
+  std::uint64_t connection = 0;  // stream transports: the connection it arrived on (0 = any)
+
+  std::string host_port() const;  // "1.2.3.4:5060", "[::1]:5060"
+  bool operator==(const Peer& o) const {
+    return transport == o.transport && ip == o.ip && port == o.port;
+  }
+};
+
+// The address this side writes in Via and Contact for a given transport.
+struct LocalAddress {
+  std::string host;  // numeric, IPv6 with brackets
+  std::uint16_t port = 0;
+  std::string host_port() const;
+};
+
+class TransportLayer {
+ public:
+  using Handler = std::function<void(Message&& message, const Peer& from)>;
+
+  virtual ~TransportLayer() = default;
+  // Every message received and parsed; requests already carry received/rport on the top Via.
+  virtual void set_handler(Handler handler) = 0;
+  // Sends a serialized message. On a stream transport an open connection to the peer
+  // (inbound or outbound) is reused; otherwise one is opened.
+  virtual Result<void> send(std::string bytes, const Peer& to) = 0;
+  virtual bool reliable(Transport t) const { return t != Transport::Udp; }
+  virtual LocalAddress local(Transport t) const = 0;
+};
+
+using TransportLayerPtr = std::unique_ptr<TransportLayer>;
+
+// Where to send a response (RFC 3261 §18.2.2 and RFC 3581): the connection it came on
+// for streams, else received/rport/sent-by of the top Via.
+Result<Peer> response_destination(const Message& response, const Peer& request_source);
+
+// Where to send a request whose next hop is `uri` (a numeric or "localhost" host only;
+// this device does no DNS): transport from ;transport=, default port 5060.
+Result<Peer> uri_destination(const Uri& uri);
+
+// The address this host is reached at when a socket listens on every interface: the
+// first non-loopback address of an interface that is up (IPv4 unless `ipv6`), else
+// the loopback address. Written in Via, Contact and Record-Route.
+std::string primary_address(bool ipv6);
+
+// Numeric form of an IP literal ("[::1]" -> "::1"), nullopt when not an IP literal.
+std::optional<std::string> numeric_ip(std::string_view host);
+
+}  // namespace vto::sip

@@ -1,0 +1,628 @@
+#include "sip/ua/user_agent.h"
+
+#include <algorithm>
+
+#include "core/log.h"
+
+namespace vto::sip {
+
+namespace {
+constexpr int kMaxAuthAttempts = 2;
+constexpr core::Duration kRegisterRetry{30000};
+constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, MESSAGE";
+}  // namespace
+
+std::string_view event_name(UaEvent::Type t) {
+  switch (t) {
+    case UaEvent::Type::Registered:
+      return "registered";
+    case UaEvent::Type::RegistrationFailed:
+      return "registration_failed";
+    case UaEvent::Type::Unregistered:
+      return "unregistered";
+    case UaEvent::Type::IncomingCall:
+      return "incoming_call";
+    case UaEvent::Type::Ringing:
+      return "ringing";
+    case UaEvent::Type::Answered:
+      return "answered";
+    case UaEvent::Type::Cancelled:
+      return "cancelled";
+    case UaEvent::Type::Rejected:
+      return "rejected";
+    case UaEvent::Type::Bye:
+      return "bye";
+    case UaEvent::Type::Info:
+      return "info";
+    case UaEvent::Type::Message:
+      return "message";
+    case UaEvent::Type::Error:
+      return "error";
+  }
+  return "error";
+}
+
+struct UserAgent::Call {
+  enum class State { Calling, Early, Incoming, Established, Ended };
+  CallId id = 0;
+  bool outgoing = false;
+  State state = State::Calling;
+  std::string call_id, local_tag, remote_tag;
+  std::string local_uri, remote_uri, remote_target;
+  std::vector<std::string> route_set;  // in the order requests carry them
+  std::uint32_t local_cseq = 0;
+  std::uint32_t remote_cseq = 0;
+  // outgoing
+  TxId invite_tx = 0;
+  std::optional<Message> invite;  // as last sent: CANCEL and ACK are built from it
+  int auth_attempts = 0;
+  bool hangup_requested = false;
+  bool cancel_sent = false;
+  // incoming
+  TxId server_tx = 0;
+  Peer source;
+  std::optional<Message> ok;  // our 2xx, retransmitted until the ACK comes
+  Peer ok_to;
+  core::Timers::Id ok_timer = 0;
+  core::Duration ok_interval{0};
+  core::Duration ok_elapsed{0};
+  std::string remote_sdp;
+};
+
+UserAgent::UserAgent(TransactionLayer& transactions, UaConfig config)
+    : tl_(transactions), config_(std::move(config)) {
+  if (config_.domain.empty()) config_.domain = config_.server.host_port();
+  reg_call_id_ = tl_.new_tag() + tl_.new_tag() + "@openvto";
+}
+
+UserAgent::~UserAgent() {
+  tl_.timers().cancel(reg_timer_);
+  for (auto& [id, call] : calls_) tl_.timers().cancel(call->ok_timer);
+}
+
+void UserAgent::emit(UaEvent event) {
+  if (on_event_) on_event_(event);
+}
+
+std::string UserAgent::aor_uri() const {
+  return "sip:" + escape_user(config_.user) + "@" + config_.domain;
+}
+
+std::string UserAgent::contact_uri() const {
+  auto local = tl_.transport().local(config_.server.transport);
+  std::string uri = "sip:" + escape_user(config_.user) + "@" + local.host_port();
+  if (config_.server.transport == Transport::Tcp) uri += ";transport=tcp";
+  return uri;
+}
+
+std::string UserAgent::target_uri(const std::string& target) const {
+  if (target.starts_with("sip:") || target.starts_with("sips:")) return target;
+  return "sip:" + escape_user(target) + "@" + config_.domain;
+}
+
+std::vector<CallId> UserAgent::calls() const {
+  std::vector<CallId> out;
+  for (const auto& [id, call] : calls_) out.push_back(id);
+  return out;
+}
+
+UserAgent::Call* UserAgent::find(CallId id) {
+  auto it = calls_.find(id);
+  return it == calls_.end() ? nullptr : it->second.get();
+}
+
+UserAgent::Call* UserAgent::find_by_dialog(const Message& m) {
+  auto from = m.from();
+  auto to = m.to();
+  if (!from || !to) return nullptr;
+  const std::string_view call_id = m.call_id();
+  // A request from the peer has its tag in From; a response to us has it in To.
+  for (auto& [id, call] : calls_) {
+    if (call->call_id != call_id) continue;
+    if (m.is_request() && from->tag() == call->remote_tag && to->tag() == call->local_tag)
+      return call.get();
+    if (m.is_response() && from->tag() == call->local_tag) return call.get();
+  }
+  return nullptr;
+}
+
+// ------------------------------------------------------------------ registration
+
+void UserAgent::start_registration() {
+  send_register(config_.register_expires, nullptr);
+}
+
+void UserAgent::unregister() {
+  tl_.timers().cancel(reg_timer_);
+  send_register(0, nullptr);
+}
+
+void UserAgent::send_register(std::uint32_t expires, const Message* challenge) {
+  const std::string request_uri = "sip:" + config_.domain;
+  Message reg = Message::request("REGISTER", request_uri);
+  reg.add_header(HeaderId::Via, "SIP/2.0/" + std::string(transport_name(config_.server.transport)) +
+                                    " " +
+                                    tl_.transport().local(config_.server.transport).host_port() +
+                                    ";branch=" + tl_.new_branch() + ";rport");
+  reg.add_header(HeaderId::MaxForwards, "70");
+  reg.add_header(HeaderId::From, "<" + aor_uri() + ">;tag=" + tl_.new_tag());
+  reg.add_header(HeaderId::To, "<" + aor_uri() + ">");
+  reg.add_header(HeaderId::CallId, reg_call_id_);
+  reg.add_header(HeaderId::CSeq, std::to_string(++reg_cseq_) + " REGISTER");
+  reg.add_header(HeaderId::Contact, "<" + contact_uri() + ">");
+  reg.add_header(HeaderId::Expires, std::to_string(expires));
+  reg.add_header(HeaderId::UserAgent, config_.user_agent);
+  if (challenge) {
+    for (auto id : {HeaderId::WwwAuthenticate, HeaderId::ProxyAuthenticate}) {
+      if (auto value = challenge->header(id)) {
+        auto auth = digest_.answer(*value, "REGISTER", request_uri, config_.user, config_.password);
+        if (auth) {
+          reg.add_header(id == HeaderId::WwwAuthenticate ? HeaderId::Authorization
+                                                         : HeaderId::ProxyAuthorization,
+                         std::move(*auth));
+        }
+        break;
+      }
+    }
+  } else if (auto cached =
+                 digest_.authorization("REGISTER", request_uri, config_.user, config_.password)) {
+    reg.add_header(HeaderId::Authorization, std::move(*cached));
+  }
+  tl_.send_request(std::move(reg), config_.server,
+                   [this, expires](const Message& r) { on_register_response(r, expires); });
+}
+
+void UserAgent::on_register_response(const Message& response, std::uint32_t expires) {
+  const int status = response.status();
+  if (status < 200) return;
+  if ((status == 401 || status == 407) && reg_auth_attempts_ < kMaxAuthAttempts) {
+    ++reg_auth_attempts_;
+    send_register(expires, &response);
+    return;
+  }
+  reg_auth_attempts_ = 0;
+  if (status == 423) {
+    auto min = response.header(HeaderId::MinExpires);
+    auto value = min ? parse_uint(*min, 86400) : Result<std::uint32_t>(make_error("none"));
+    if (value && *value > expires) {
+      config_.register_expires = *value;
+      send_register(*value, nullptr);
+      return;
+    }
+  }
+  if (status >= 300) {
+    registered_ = false;
+    emit({UaEvent::Type::RegistrationFailed,
+          0,
+          status,
+          config_.server.host_port(),
+          std::string(response.reason()),
+          {},
+          {}});
+    reg_timer_ = tl_.timers().start(kRegisterRetry, [this] { start_registration(); });
+    return;
+  }
+  if (expires == 0) {
+    registered_ = false;
+    emit({UaEvent::Type::Unregistered, 0, status, config_.server.host_port(), {}, {}, {}});
+    return;
+  }
+  // The registrar may grant less than asked: use its figure for our contact.
+  std::uint32_t granted = expires;
+  if (auto contacts = response.contacts()) {
+    for (const auto& c : contacts->contacts) {
+      if (c.uri.text() != contact_uri()) continue;
+      if (auto e = c.params.get("expires")) {
+        if (auto v = parse_uint(*e, 0xffffffffU)) granted = *v;
+      }
+    }
+  }
+  registered_ = true;
+  emit({UaEvent::Type::Registered, 0, status, config_.server.host_port(), {}, {}, {}});
+  const auto refresh = std::chrono::seconds(std::max<std::uint32_t>(granted * 4 / 5, 1));
+  tl_.timers().cancel(reg_timer_);
+  reg_timer_ = tl_.timers().start(std::chrono::duration_cast<core::Duration>(refresh),
+                                  [this] { start_registration(); });
+}
+
+// ------------------------------------------------------------------ outgoing calls
+
+CallId UserAgent::call(const std::string& target) {
+  auto call = std::make_unique<Call>();
+  call->id = next_call_++;
+  call->outgoing = true;
+  call->call_id = tl_.new_tag() + tl_.new_tag() + "@openvto";
+  call->local_tag = tl_.new_tag();
+  call->local_uri = aor_uri();
+  call->remote_uri = target_uri(target);
+  call->remote_target = call->remote_uri;
+  Call& ref = *call;
+  calls_.emplace(call->id, std::move(call));
+  send_invite(ref, nullptr);
+  return ref.id;
+}
+
+void UserAgent::send_invite(Call& call, const Message* challenge) {
+  Message inv = Message::request("INVITE", call.remote_uri);
+  inv.add_header(HeaderId::Via, "SIP/2.0/" + std::string(transport_name(config_.server.transport)) +
+                                    " " +
+                                    tl_.transport().local(config_.server.transport).host_port() +
+                                    ";branch=" + tl_.new_branch() + ";rport");
+  inv.add_header(HeaderId::MaxForwards, "70");
+  std::string from = "<" + call.local_uri + ">;tag=" + call.local_tag;
+  if (!config_.display_name.empty()) from = "\"" + config_.display_name + "\" " + from;
+  inv.add_header(HeaderId::From, from);
+  inv.add_header(HeaderId::To, "<" + call.remote_uri + ">");
+  inv.add_header(HeaderId::CallId, call.call_id);
+  inv.add_header(HeaderId::CSeq, std::to_string(++call.local_cseq) + " INVITE");
+  inv.add_header(HeaderId::Contact, "<" + contact_uri() + ">");
+  inv.add_header(HeaderId::Allow, std::string(kAllow));
+  inv.add_header(HeaderId::UserAgent, config_.user_agent);
+  if (challenge) {
+    for (auto id : {HeaderId::WwwAuthenticate, HeaderId::ProxyAuthenticate}) {
+      if (auto value = challenge->header(id)) {
+        auto auth =
+            digest_.answer(*value, "INVITE", call.remote_uri, config_.user, config_.password);
+        if (auth) {
+          inv.add_header(id == HeaderId::WwwAuthenticate ? HeaderId::Authorization
+                                                         : HeaderId::ProxyAuthorization,
+                         std::move(*auth));
+        }
+        break;
+      }
+    }
+  }
+  if (sdp_) inv.set_body(sdp_(call.id, {}), "application/sdp");
+  call.invite = inv.clone();
+  const CallId id = call.id;
+  call.invite_tx = tl_.send_request(std::move(inv), config_.server,
+                                    [this, id](const Message& r) { on_invite_response(id, r); });
+}
+
+void UserAgent::on_invite_response(CallId id, const Message& response) {
+  Call* call = find(id);
+  if (!call) return;
+  const int status = response.status();
+  auto to = response.to();
+  if (status < 200) {
+    if (status > 100) {
+      if (to && !to->tag().empty()) call->remote_tag = std::string(to->tag());
+      if (call->state == Call::State::Calling) {
+        call->state = Call::State::Early;
+        emit({UaEvent::Type::Ringing,
+              id,
+              status,
+              call->remote_uri,
+              std::string(response.reason()),
+              {},
+              {}});
+      }
+      if (call->hangup_requested && !call->cancel_sent) {
+        call->cancel_sent = true;
+        tl_.send_request(make_cancel(*call->invite), config_.server, [](const Message&) {});
+      }
+    }
+    return;
+  }
+  if (status < 300) {
+    const bool retransmission = call->state == Call::State::Established;
+    if (!retransmission) {
+      if (to) call->remote_tag = std::string(to->tag());
+      if (auto contacts = response.contacts(); contacts && !contacts->contacts.empty()) {
+        call->remote_target = std::string(contacts->contacts.front().uri.text());
+      }
+      call->route_set.clear();
+      for (auto rr : response.header_values(HeaderId::RecordRoute))
+        call->route_set.emplace_back(rr);
+      std::reverse(call->route_set.begin(), call->route_set.end());
+      call->state = Call::State::Established;
+      call->remote_sdp = std::string(response.body());
+    }
+    // ACK every 2xx, retransmissions included (RFC 3261 §13.2.2.4).
+    Message ack = in_dialog_request(*call, "ACK");
+    ack.set_header(HeaderId::CSeq, std::to_string(call->invite->cseq()->number) + " ACK");
+    (void)tl_.send_stateless(ack, dialog_next_hop(*call));
+    if (retransmission) return;
+    emit({UaEvent::Type::Answered,
+          id,
+          status,
+          call->remote_uri,
+          {},
+          call->remote_sdp,
+          "application/sdp"});
+    if (call->hangup_requested) (void)hangup(id);
+    return;
+  }
+  if ((status == 401 || status == 407) && call->auth_attempts < kMaxAuthAttempts &&
+      !call->hangup_requested) {
+    ++call->auth_attempts;
+    send_invite(*call, &response);
+    return;
+  }
+  const bool cancelled = status == 487 && call->hangup_requested;
+  emit({cancelled ? UaEvent::Type::Cancelled : UaEvent::Type::Rejected,
+        id,
+        status,
+        call->remote_uri,
+        std::string(response.reason()),
+        {},
+        {}});
+  end_call(id);
+}
+
+Message UserAgent::in_dialog_request(Call& call, std::string_view method) {
+  Message req = Message::request(method, call.remote_target);
+  Peer hop = dialog_next_hop(call);
+  req.add_header(HeaderId::Via, "SIP/2.0/" + std::string(transport_name(hop.transport)) + " " +
+                                    tl_.transport().local(hop.transport).host_port() +
+                                    ";branch=" + tl_.new_branch() + ";rport");
+  for (const auto& route : call.route_set) req.add_header(HeaderId::Route, route);
+  req.add_header(HeaderId::MaxForwards, "70");
+  req.add_header(HeaderId::From, "<" + call.local_uri + ">;tag=" + call.local_tag);
+  std::string to = "<" + call.remote_uri + ">";
+  if (!call.remote_tag.empty()) to += ";tag=" + call.remote_tag;
+  req.add_header(HeaderId::To, to);
+  req.add_header(HeaderId::CallId, call.call_id);
+  if (method != "ACK")
+    req.add_header(HeaderId::CSeq, std::to_string(++call.local_cseq) + " " + std::string(method));
+  else
+    req.add_header(HeaderId::CSeq, std::to_string(call.local_cseq) + " ACK");
+  req.add_header(HeaderId::UserAgent, config_.user_agent);
+  return req;
+}
+
+Peer UserAgent::dialog_next_hop(const Call& call) const {
+  if (!call.route_set.empty()) {
+    if (auto route = NameAddr::parse(call.route_set.front())) {
+      if (auto hop = uri_destination(route->uri)) return *hop;
+    }
+  }
+  if (auto uri = Uri::parse(call.remote_target)) {
+    if (auto hop = uri_destination(*uri)) return *hop;
+  }
+  return config_.server;
+}
+
+// ------------------------------------------------------------------ incoming calls
+
+void UserAgent::on_request(TxId tx, Message&& request, const Peer& from) {
+  const std::string_view method = request.method();
+  if (method == "CANCEL") {
+    auto invite_tx = tl_.find_invite(request);
+    for (auto& [id, call] : calls_) {
+      if (invite_tx && call->server_tx == *invite_tx && call->state == Call::State::Incoming) {
+        tl_.respond(tx, 200, "OK");
+        tl_.respond(call->server_tx, 487, "Request Terminated", call->local_tag);
+        std::string reason(request.header(HeaderId::Reason).value_or(""));
+        emit({UaEvent::Type::Cancelled, id, 487, call->remote_uri, reason, {}, {}});
+        end_call(id);
+        return;
+      }
+    }
+    tl_.respond(tx, 481, "Call/Transaction Does Not Exist");
+    return;
+  }
+  auto to = request.to();
+  if (to && !to->tag().empty()) {
+    if (Call* call = find_by_dialog(request)) {
+      handle_in_dialog(tx, std::move(request), *call);
+    } else if (method == "OPTIONS") {
+      tl_.respond(tx, 200, "OK");
+    } else {
+      tl_.respond(tx, 481, "Call/Transaction Does Not Exist");
+    }
+    return;
+  }
+  if (method == "OPTIONS") {
+    Message r = make_response(request, 200, "OK", tl_.new_tag());
+    r.add_header(HeaderId::Allow, std::string(kAllow));
+    tl_.respond(tx, std::move(r));
+    return;
+  }
+  if (method == "MESSAGE") {
+    tl_.respond(tx, 200, "OK", tl_.new_tag());
+    emit({UaEvent::Type::Message,
+          0,
+          0,
+          std::string(request.from() ? request.from()->uri.text() : ""),
+          {},
+          std::string(request.body()),
+          std::string(request.header(HeaderId::ContentType).value_or(""))});
+    return;
+  }
+  if (method != "INVITE") {
+    Message r = make_response(request, 405, "Method Not Allowed", tl_.new_tag());
+    r.add_header(HeaderId::Allow, std::string(kAllow));
+    tl_.respond(tx, std::move(r));
+    return;
+  }
+  auto call = std::make_unique<Call>();
+  call->id = next_call_++;
+  call->state = Call::State::Incoming;
+  call->server_tx = tx;
+  call->source = from;
+  call->call_id = std::string(request.call_id());
+  call->local_tag = tl_.new_tag();
+  auto from_hdr = request.from();
+  if (!from_hdr) {
+    tl_.respond(tx, 400, "Bad From");
+    return;
+  }
+  call->remote_tag = std::string(from_hdr->tag());
+  call->remote_uri = std::string(from_hdr->uri.text());
+  call->local_uri = to ? std::string(to->uri.text()) : aor_uri();
+  if (auto contacts = request.contacts(); contacts && !contacts->contacts.empty()) {
+    call->remote_target = std::string(contacts->contacts.front().uri.text());
+  } else {
+    call->remote_target = call->remote_uri;
+  }
+  for (auto rr : request.header_values(HeaderId::RecordRoute)) call->route_set.emplace_back(rr);
+  call->remote_cseq = request.cseq() ? request.cseq()->number : 0;
+  call->remote_sdp = std::string(request.body());
+  Message ringing = make_response(request, 180, "Ringing", call->local_tag);
+  ringing.add_header(HeaderId::Contact, "<" + contact_uri() + ">");
+  for (auto rr : request.header_values(HeaderId::RecordRoute))
+    ringing.add_header(HeaderId::RecordRoute, std::string(rr));
+  const CallId id = call->id;
+  UaEvent event{UaEvent::Type::IncomingCall,
+                id,
+                0,
+                call->remote_uri,
+                {},
+                call->remote_sdp,
+                "application/sdp"};
+  calls_.emplace(id, std::move(call));
+  tl_.respond(tx, std::move(ringing));
+  emit(std::move(event));
+}
+
+Result<void> UserAgent::answer(CallId id) {
+  Call* call = find(id);
+  if (!call || call->state != Call::State::Incoming)
+    return make_error("no ringing call " + std::to_string(id));
+  const Message* request = tl_.request(call->server_tx);
+  if (!request) return make_error("the call is gone");
+  Message ok = make_response(*request, 200, "OK", call->local_tag);
+  ok.add_header(HeaderId::Contact, "<" + contact_uri() + ">");
+  for (auto rr : request->header_values(HeaderId::RecordRoute))
+    ok.add_header(HeaderId::RecordRoute, std::string(rr));
+  ok.add_header(HeaderId::Allow, std::string(kAllow));
+  if (sdp_) ok.set_body(sdp_(id, call->remote_sdp), "application/sdp");
+  auto dest = response_destination(ok, call->source);
+  if (!dest) return make_error(dest.error().message);
+  call->ok_to = *dest;
+  call->ok = ok.clone();
+  call->state = Call::State::Established;
+  tl_.respond(call->server_tx, std::move(ok));
+  // RFC 3261 §13.3.1.4: the UA core, not the transaction, retransmits its 2xx until the ACK.
+  if (!tl_.transport().reliable(call->source.transport)) {
+    call->ok_interval = tl_.timer_config().t1;
+    call->ok_timer = tl_.timers().start(call->ok_interval, [this, id] { retransmit_ok(id); });
+  }
+  emit({UaEvent::Type::Answered,
+        id,
+        200,
+        call->remote_uri,
+        {},
+        call->remote_sdp,
+        "application/sdp"});
+  return {};
+}
+
+void UserAgent::retransmit_ok(CallId id) {
+  Call* call = find(id);
+  if (!call || !call->ok) return;
+  call->ok_elapsed += call->ok_interval;
+  if (call->ok_elapsed >= 64 * tl_.timer_config().t1) {
+    // No ACK: the dialog is confirmed and then ended at once (§13.3.1.4).
+    call->ok.reset();
+    emit({UaEvent::Type::Error, id, 408, call->remote_uri, "no ACK for 200 OK", {}, {}});
+    (void)hangup(id);
+    return;
+  }
+  (void)tl_.send_stateless(*call->ok, call->ok_to);
+  call->ok_interval = std::min(2 * call->ok_interval, tl_.timer_config().t2);
+  call->ok_timer = tl_.timers().start(call->ok_interval, [this, id] { retransmit_ok(id); });
+}
+
+Result<void> UserAgent::reject(CallId id, int status) {
+  Call* call = find(id);
+  if (!call || call->state != Call::State::Incoming)
+    return make_error("no ringing call " + std::to_string(id));
+  tl_.respond(call->server_tx, status, reason_phrase(status), call->local_tag);
+  end_call(id);
+  return {};
+}
+
+Result<void> UserAgent::hangup(CallId id) {
+  Call* call = find(id);
+  if (!call) return make_error("no call " + std::to_string(id));
+  switch (call->state) {
+    case Call::State::Incoming:
+      return reject(id, 603);
+    case Call::State::Calling:
+    case Call::State::Early:
+      call->hangup_requested = true;
+      if (call->state == Call::State::Early && !call->cancel_sent) {
+        call->cancel_sent = true;
+        tl_.send_request(make_cancel(*call->invite), config_.server, [](const Message&) {});
+      }
+      return {};
+    case Call::State::Established: {
+      Message bye = in_dialog_request(*call, "BYE");
+      tl_.send_request(std::move(bye), dialog_next_hop(*call), [](const Message&) {});
+      emit({UaEvent::Type::Bye, id, 0, call->remote_uri, "local hangup", {}, {}});
+      end_call(id);
+      return {};
+    }
+    case Call::State::Ended:
+      break;
+  }
+  return {};
+}
+
+Result<void> UserAgent::send_info(CallId id, const std::string& content_type,
+                                  const std::string& body) {
+  Call* call = find(id);
+  if (!call || call->state != Call::State::Established)
+    return make_error("no established call " + std::to_string(id));
+  Message info = in_dialog_request(*call, "INFO");
+  info.set_body(body, content_type);
+  tl_.send_request(std::move(info), dialog_next_hop(*call), [](const Message&) {});
+  return {};
+}
+
+void UserAgent::handle_in_dialog(TxId tx, Message&& request, Call& call) {
+  const std::string_view method = request.method();
+  const CallId id = call.id;
+  if (auto cseq = request.cseq()) call.remote_cseq = std::max(call.remote_cseq, cseq->number);
+  if (method == "BYE") {
+    tl_.respond(tx, 200, "OK");
+    emit({UaEvent::Type::Bye,
+          id,
+          0,
+          call.remote_uri,
+          std::string(request.header(HeaderId::Reason).value_or("")),
+          {},
+          {}});
+    end_call(id);
+  } else if (method == "INFO") {
+    tl_.respond(tx, 200, "OK");
+    emit({UaEvent::Type::Info,
+          id,
+          0,
+          call.remote_uri,
+          {},
+          std::string(request.body()),
+          std::string(request.header(HeaderId::ContentType).value_or(""))});
+  } else if (method == "INVITE") {
+    // A re-INVITE (session refresh, hold): accept with the same session.
+    Message ok = make_response(request, 200, "OK");
+    ok.add_header(HeaderId::Contact, "<" + contact_uri() + ">");
+    if (sdp_ && !request.body().empty())
+      ok.set_body(sdp_(id, std::string(request.body())), "application/sdp");
+    tl_.respond(tx, std::move(ok));
+  } else if (method == "MESSAGE" || method == "OPTIONS" || method == "UPDATE") {
+    tl_.respond(tx, 200, "OK");
+  } else {
+    tl_.respond(tx, 501, "Not Implemented");
+  }
+}
+
+void UserAgent::on_stray_ack(Message&& ack, const Peer&) {
+  Call* call = find_by_dialog(ack);
+  if (!call) return;
+  tl_.timers().cancel(call->ok_timer);
+  call->ok.reset();
+}
+
+void UserAgent::on_stray_response(Message&&, const Peer&) {}
+
+void UserAgent::end_call(CallId id) {
+  auto it = calls_.find(id);
+  if (it == calls_.end()) return;
+  tl_.timers().cancel(it->second->ok_timer);
+  calls_.erase(it);
+}
+
+}  // namespace vto::sip

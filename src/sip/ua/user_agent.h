@@ -1,0 +1,119 @@
+// A SIP user agent (RFC 3261 §8, §12-15): registers to a server with digest
+// authentication, places and takes calls, sends in-dialog INFO and BYE. Used by the
+// software indoor monitor `vth` and by vtod's own calls. Media is not its business:
+// it carries SDP bodies that the caller supplies.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sip/auth/digest_client.h"
+#include "sip/transaction/transaction_layer.h"
+
+namespace vto::sip {
+
+struct UaConfig {
+  std::string user;      // "101#0" (unescaped)
+  std::string password;  // register/digest password
+  std::string domain;    // the domain of our AOR; default: the server's address
+  Peer server;           // registrar and outbound proxy
+  std::uint32_t register_expires = 600;
+  std::string user_agent = "OpenVTO";
+  std::string display_name;
+};
+
+using CallId = std::uint64_t;
+
+struct UaEvent {
+  enum class Type {
+    Registered,
+    RegistrationFailed,
+    Unregistered,
+    IncomingCall,
+    Ringing,
+    Answered,
+    Cancelled,
+    Rejected,  // our outgoing call got a final error
+    Bye,
+    Info,
+    Message,
+    Error,
+  };
+  Type type;
+  CallId call = 0;
+  int status = 0;
+  std::string peer;    // the remote party's URI
+  std::string reason;  // reason phrase or Reason header
+  std::string body;    // SDP, INFO or MESSAGE body
+  std::string content_type;
+};
+
+std::string_view event_name(UaEvent::Type t);
+
+class UserAgent final : public TransactionUser {
+ public:
+  using EventHandler = std::function<void(const UaEvent&)>;
+  // Supplies the SDP offer (outgoing) or answer (incoming, given the offer) of a call.
+  using SdpProvider = std::function<std::string(CallId call, const std::string& remote_offer)>;
+
+  UserAgent(TransactionLayer& transactions, UaConfig config);
+  ~UserAgent() override;
+
+  void set_event_handler(EventHandler handler) { on_event_ = std::move(handler); }
+  void set_sdp_provider(SdpProvider provider) { sdp_ = std::move(provider); }
+  const UaConfig& config() const { return config_; }
+
+  void start_registration();
+  void unregister();
+  bool registered() const { return registered_; }
+
+  // Calls `target` ("102", "101#1", or a full sip: URI). Returns the call's id.
+  CallId call(const std::string& target);
+  Result<void> answer(CallId call);
+  Result<void> reject(CallId call, int status = 486);
+  Result<void> hangup(CallId call);  // CANCEL while ringing, BYE once established
+  Result<void> send_info(CallId call, const std::string& content_type, const std::string& body);
+  std::vector<CallId> calls() const;
+
+  // TransactionUser
+  void on_request(TxId tx, Message&& request, const Peer& from) override;
+  void on_stray_ack(Message&& ack, const Peer& from) override;
+  void on_stray_response(Message&& response, const Peer& from) override;
+
+ private:
+  struct Call;
+  void emit(UaEvent event);
+  std::string aor_uri() const;
+  std::string contact_uri() const;
+  std::string target_uri(const std::string& target) const;
+  void send_register(std::uint32_t expires, const Message* challenge);
+  void on_register_response(const Message& response, std::uint32_t expires);
+  void send_invite(Call& call, const Message* challenge);
+  void on_invite_response(CallId id, const Message& response);
+  Message in_dialog_request(Call& call, std::string_view method);
+  Peer dialog_next_hop(const Call& call) const;
+  void retransmit_ok(CallId id);
+  void end_call(CallId id);
+  Call* find(CallId id);
+  Call* find_by_dialog(const Message& m);
+  void handle_in_dialog(TxId tx, Message&& request, Call& call);
+
+  TransactionLayer& tl_;
+  UaConfig config_;
+  auth::DigestClient digest_;
+  EventHandler on_event_;
+  SdpProvider sdp_;
+  bool registered_ = false;
+  std::string reg_call_id_;
+  std::uint32_t reg_cseq_ = 0;
+  int reg_auth_attempts_ = 0;
+  core::Timers::Id reg_timer_ = 0;
+  CallId next_call_ = 1;
+  std::map<CallId, std::unique_ptr<Call>> calls_;
+};
+
+}  // namespace vto::sip

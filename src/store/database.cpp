@@ -1,0 +1,168 @@
+#include "store/database.h"
+
+#include <SQLiteCpp/Transaction.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <utility>
+
+#include "store/errors.h"
+
+namespace vto::store {
+namespace {
+
+// Numbered migrations: entry i brings the schema from version i to i + 1. Never edit one
+// that has shipped; append a new one.
+constexpr std::array<std::string_view, 1> kMigrations = {
+    // 1: the building directory (rooms, VTOs) and key/value settings.
+    R"sql(
+CREATE TABLE rooms (
+  number TEXT PRIMARY KEY NOT NULL,
+  first_name TEXT NOT NULL DEFAULT '',
+  last_name TEXT NOT NULL DEFAULT '',
+  nick_name TEXT NOT NULL DEFAULT '',
+  register_type TEXT NOT NULL DEFAULT 'public' CHECK (register_type IN ('public', 'local')),
+  password TEXT NOT NULL
+);
+CREATE TABLE vtos (
+  number TEXT PRIMARY KEY NOT NULL,
+  password TEXT NOT NULL,
+  building TEXT NOT NULL DEFAULT '',
+  unit TEXT NOT NULL DEFAULT '',
+  ip TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+);
+-- The store checks these first with a better message; the triggers keep the rule true
+-- whatever writes to the file.
+CREATE TRIGGER rooms_number_not_vto BEFORE INSERT ON rooms
+  WHEN EXISTS (SELECT 1 FROM vtos WHERE number = NEW.number)
+  BEGIN SELECT RAISE(ABORT, 'room number equal to a VTO No.'); END;
+CREATE TRIGGER vtos_number_not_room BEFORE INSERT ON vtos
+  WHEN EXISTS (SELECT 1 FROM rooms WHERE number = NEW.number)
+  BEGIN SELECT RAISE(ABORT, 'VTO No. equal to a room number'); END;
+)sql",
+};
+
+Error db_error(const std::string& path, const std::string& what) {
+  return make_error(path + ": " + what, kDatabase);
+}
+
+// Creates the data directory owner-only; an existing one is left as it is.
+Result<void> make_data_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return {};
+  if (dir.has_parent_path() && !dir.parent_path().empty()) {
+    std::filesystem::create_directories(dir.parent_path(), ec);
+    if (ec) {
+      return make_error("data directory " + dir.string() + ": " + ec.message(), kDatabase);
+    }
+  }
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return make_error("data directory " + dir.string() + ": " + std::strerror(errno), kDatabase);
+  }
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return make_error("data directory " + dir.string() + ": not a directory", kDatabase);
+  }
+  return {};
+}
+
+// SQLite would create the file 0644; create it 0600 first (its -wal and -shm files take
+// the database file's mode).
+Result<void> make_db_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return {};
+  }
+  if (errno == EEXIST) return {};
+  return db_error(path, std::strerror(errno));
+}
+
+int read_user_version(SQLite::Database& db) {
+  return db.execAndGet("PRAGMA user_version").getInt();
+}
+
+}  // namespace
+
+Database::Database(std::string path, std::unique_ptr<SQLite::Database> db)
+    : path_(std::move(path)), db_(std::move(db)) {}
+
+int Database::latest_schema_version() {
+  return static_cast<int>(kMigrations.size());
+}
+
+Result<std::unique_ptr<Database>> Database::open(const std::string& data_dir) {
+  return open_with_migrations(data_dir, kMigrations);
+}
+
+Result<std::unique_ptr<Database>> Database::open_with_migrations(
+    const std::string& data_dir, std::span<const std::string_view> migrations) {
+  if (data_dir.empty()) return make_error("data directory: empty path", kInvalid);
+  if (auto made = make_data_dir(data_dir); !made) return made.error();
+  const std::string path = (std::filesystem::path(data_dir) / "openvto.db").string();
+  if (auto made = make_db_file(path); !made) return made.error();
+
+  std::unique_ptr<SQLite::Database> conn;
+  try {
+    conn = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE, kBusyTimeoutMs);
+    // Reading the mode back also proves the file is a database.
+    const std::string mode = conn->execAndGet("PRAGMA journal_mode=WAL").getString();
+    if (mode != "wal") return db_error(path, "cannot switch to WAL mode (got " + mode + ")");
+    conn->exec("PRAGMA synchronous=FULL");
+    conn->exec("PRAGMA foreign_keys=ON");
+  } catch (const std::exception& e) {
+    return db_error(path, e.what());
+  }
+
+  std::unique_ptr<Database> db(new Database(path, std::move(conn)));
+  if (auto migrated = db->migrate(migrations); !migrated) return migrated.error();
+  return db;
+}
+
+Result<int> Database::schema_version() {
+  try {
+    return read_user_version(*db_);
+  } catch (const std::exception& e) {
+    return db_error(path_, e.what());
+  }
+}
+
+Result<void> Database::migrate(std::span<const std::string_view> migrations) {
+  const int latest = static_cast<int>(migrations.size());
+  try {
+    if (read_user_version(*db_) == latest) return {};  // the usual case: no write lock
+    // One migration per transaction, together with its version bump; the version is
+    // read again under the write lock, as another process may be migrating too.
+    for (;;) {
+      SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+      const int version = read_user_version(*db_);
+      if (version > latest) {
+        return db_error(path_, "schema version " + std::to_string(version) +
+                                   " is newer than this OpenVTO knows (" + std::to_string(latest) +
+                                   "); use a newer vtod/vtoctl");
+      }
+      if (version < 0) return db_error(path_, "invalid schema version " + std::to_string(version));
+      if (version == latest) return {};
+      try {
+        db_->exec(std::string(migrations[static_cast<std::size_t>(version)]));
+      } catch (const std::exception& e) {
+        return db_error(path_, "migration " + std::to_string(version + 1) + " failed: " + e.what());
+      }
+      db_->exec("PRAGMA user_version = " + std::to_string(version + 1));
+      tx.commit();
+    }
+  } catch (const std::exception& e) {
+    return db_error(path_, e.what());
+  }
+}
+
+}  // namespace vto::store

@@ -1,0 +1,65 @@
+// A small HTTP/1.1 server (Boost.Beast) on the core's io_context: the base the JSON
+// API, the CGI compatibility layer and the web interface grow on. Beast stays inside
+// http_server.cpp so that including this header costs nothing.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace vto::web {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // without the query
+  std::string query;   // after '?', without it
+  std::string body;
+  std::string content_type;
+  std::string remote_ip;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::map<std::string, std::string> headers;
+};
+
+// {"error": message} with the given status.
+HttpResponse json_error(int status, const std::string& message);
+
+struct HttpConfig {
+  std::string listen_ip = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::size_t max_body = 1024 * 1024;
+  std::size_t max_connections = 256;
+  int timeout_seconds = 30;
+};
+
+class HttpServer {
+ public:
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+  HttpServer(boost::asio::io_context& io, HttpConfig config);
+  ~HttpServer();
+
+  // Exact path match; a path ending in '*' matches every path with that prefix.
+  void route(const std::string& method, const std::string& path, Handler handler);
+  Result<void> start();
+  void stop();
+  std::uint16_t port() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace vto::web

@@ -1,0 +1,194 @@
+"""Starts the real vtod, vth and peer programs on loopback and reads what they print.
+
+Every process is started with its own temporary directory, bound to 127.0.0.1 with a
+port chosen by the kernel, and stopped by PID at the end of the test.
+"""
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+BUILD_DIR = os.environ.get("VTO_BUILD_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+BIN = os.path.join(BUILD_DIR, "bin")
+
+
+def free_port(kind=socket.SOCK_DGRAM):
+    """A port free for both UDP and TCP on 127.0.0.1 right now."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            u.bind(("127.0.0.1", 0))
+            port = u.getsockname()[1]
+            try:
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+                    t.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError("no free port")
+
+
+class Process:
+    """A child process whose output lines are collected by a thread."""
+
+    def __init__(self, name, args, cwd=None, env=None, stdin=subprocess.PIPE, merge_stderr=False):
+        self.name = name
+        self.args = args
+        self.lines = []
+        self._queue = queue.Queue()
+        self.proc = subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=env,
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+        )
+        self._threads = [threading.Thread(target=self._pump, args=(self.proc.stdout,), daemon=True)]
+        if not merge_stderr:
+            self.stderr_lines = []
+            self._threads.append(threading.Thread(target=self._pump_err, args=(self.proc.stderr,), daemon=True))
+        for t in self._threads:
+            t.start()
+
+    def _pump(self, stream):
+        for line in stream:
+            line = line.rstrip("\n")
+            self.lines.append(line)
+            self._queue.put(line)
+
+    def _pump_err(self, stream):
+        for line in stream:
+            self.stderr_lines.append(line.rstrip("\n"))
+
+    def wait_line(self, predicate, timeout=10.0, what="line"):
+        """The first new line for which predicate(line) is true."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{self.name}: no {what} within {timeout}s; output:\n" + self.dump())
+            try:
+                line = self._queue.get(timeout=min(left, 0.2))
+            except queue.Empty:
+                if self.proc.poll() is not None and self._queue.empty():
+                    raise AssertionError(f"{self.name} exited ({self.proc.returncode}) while waiting for {what}:\n" + self.dump())
+                continue
+            if predicate(line):
+                return line
+
+    def dump(self):
+        out = "\n".join(self.lines[-60:])
+        if hasattr(self, "stderr_lines"):
+            out += "\n--- stderr ---\n" + "\n".join(self.stderr_lines[-60:])
+        return out
+
+    def send(self, text):
+        self.proc.stdin.write(text + "\n")
+        self.proc.stdin.flush()
+
+    def stop(self, sig=signal.SIGTERM, timeout=5):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+class Vtod(Process):
+    def __init__(self, data_dir, vto_number="8001", extra=(), log_level="info"):
+        self.data_dir = data_dir
+        args = [os.path.join(BIN, "vtod"), "--data", data_dir, "--sip-listen", "127.0.0.1:0",
+                "--http-listen", "127.0.0.1:0", "--vto-number", vto_number, "--log-level", log_level, *extra]
+        super().__init__("vtod", args)
+        line = self.wait_line(lambda l: "ready" in l, timeout=15, what="ready line")
+        m = re.search(r"sip=(\d+) http=(\d+)", line)
+        self.sip_port = int(m.group(1))
+        self.http_port = int(m.group(2))
+
+    @property
+    def sip(self):
+        return f"127.0.0.1:{self.sip_port}"
+
+
+def vtoctl(data_dir, *args, check=True):
+    r = subprocess.run([os.path.join(BIN, "vtoctl"), "--data", data_dir, *args],
+                       capture_output=True, text=True, timeout=30)
+    if check and r.returncode != 0:
+        raise AssertionError(f"vtoctl {' '.join(args)} failed ({r.returncode}): {r.stdout}{r.stderr}")
+    return r
+
+
+class Vth(Process):
+    """The software indoor monitor; its stdout is one JSON event per line."""
+
+    def __init__(self, server, user, password, auto_answer=None, transport="udp", domain=None):
+        args = [os.path.join(BIN, "vth"), "--server", server, "--user", user, "--password", password,
+                "--listen", "127.0.0.1:0", "--transport", transport]
+        if domain:
+            args += ["--domain", domain]
+        if auto_answer is not None:
+            args += ["--auto-answer", str(auto_answer)]
+        super().__init__(f"vth {user}", args)
+        self.user = user
+
+    def event(self, name, timeout=10.0, **fields):
+        def match(line):
+            try:
+                e = json.loads(line)
+            except ValueError:
+                return False
+            return e.get("event") == name and all(e.get(k) == v for k, v in fields.items())
+        return json.loads(self.wait_line(match, timeout, what=f"event {name}"))
+
+    def events(self, name):
+        out = []
+        for line in self.lines:
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue
+            if e.get("event") == name:
+                out.append(e)
+        return out
+
+    def stop(self, sig=signal.SIGTERM, timeout=5):
+        if self.proc.poll() is None:
+            try:
+                self.send("quit")
+                self.proc.wait(timeout=3)
+            except (BrokenPipeError, subprocess.TimeoutExpired, OSError):
+                pass
+        super().stop(sig, timeout)
+
+
+def http(port, method, path, body=None):
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {}
+    data = None
+    if body is not None:
+        data = json.dumps(body)
+        headers["Content-Type"] = "application/json"
+    conn.request(method, path, body=data, headers=headers)
+    r = conn.getresponse()
+    text = r.read().decode()
+    conn.close()
+    return r.status, (json.loads(text) if text else None)
+
+
+def which(name):
+    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/sbin:/bin")

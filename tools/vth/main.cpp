@@ -1,0 +1,245 @@
+// vth: the software indoor monitor. Registers as "<room>#<n>", prints one JSON
+// object per line for every event, and takes commands on stdin:
+//   answer [CALL] | reject [CALL] | hangup [CALL] | call NUMBER | dtmf DIGITS | quit
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include <boost/asio/ip/udp.hpp>
+
+#include "app/host_port.h"
+#include "basic_sdp.h"
+#include "core/asio_timers.h"
+#include "core/log.h"
+#include "sip/transport/asio_transport.h"
+#include "sip/ua/user_agent.h"
+
+namespace asio = boost::asio;
+using nlohmann::json;
+using namespace vto;
+
+namespace {
+
+void print(const json& j) {
+  std::cout << j.dump() << std::endl;
+}
+
+void print_error(const std::string& message) {
+  print({{"event", "error"}, {"message", message}});
+}
+
+class Monitor {
+ public:
+  Monitor(asio::io_context& io, core::Timers& timers, sip::TransactionLayer& tl,
+          sip::UaConfig config, int auto_answer_ms)
+      : io_(io),
+        timers_(timers),
+        ua_(tl, std::move(config)),
+        auto_answer_ms_(auto_answer_ms),
+        input_(io, ::dup(0)),
+        media_(io) {
+    ua_.set_event_handler([this](const sip::UaEvent& e) { on_event(e); });
+    ua_.set_sdp_provider([this](sip::CallId call, const std::string& remote_offer) {
+      return remote_offer.empty() ? vth::sdp_offer(media_ip_, media_port_, call)
+                                  : vth::sdp_answer(remote_offer, media_ip_, media_port_, call);
+    });
+  }
+
+  // Holds the UDP port that the SDP names, so no other program takes it.
+  Result<void> open_media(const std::string& ip) {
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(ip, ec);
+    if (!ec) media_.open(address.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4(), ec);
+    if (!ec) media_.bind(asio::ip::udp::endpoint(address, 0), ec);
+    if (ec) return make_error("cannot open a media port on " + ip + ": " + ec.message());
+    media_ip_ = ip;
+    media_port_ = media_.local_endpoint().port();
+    return {};
+  }
+
+  sip::UserAgent& ua() { return ua_; }
+
+  void start() {
+    ua_.start_registration();
+    read_line();
+  }
+
+ private:
+  void on_event(const sip::UaEvent& e) {
+    json j{{"event", sip::event_name(e.type)}};
+    if (e.call) j["call"] = e.call;
+    if (e.status) j["status"] = e.status;
+    if (!e.peer.empty()) j["peer"] = e.peer;
+    if (!e.reason.empty()) j["reason"] = e.reason;
+    if (e.type == sip::UaEvent::Type::Info || e.type == sip::UaEvent::Type::Message) {
+      j["content_type"] = e.content_type;
+      j["body"] = e.body;
+    }
+    print(j);
+    if (e.type == sip::UaEvent::Type::IncomingCall) {
+      last_call_ = e.call;
+      if (auto_answer_ms_ >= 0) {
+        const sip::CallId id = e.call;
+        timers_.start(core::Duration(auto_answer_ms_), [this, id] {
+          if (auto r = ua_.answer(id); !r) print_error(r.error().message);
+        });
+      }
+    } else if (e.type == sip::UaEvent::Type::Answered || e.type == sip::UaEvent::Type::Ringing) {
+      last_call_ = e.call;
+    }
+  }
+
+  void read_line() {
+    asio::async_read_until(input_, buffer_, '\n',
+                           [this](const boost::system::error_code& ec, std::size_t) {
+                             if (ec) {
+                               // stdin closed: keep running (tests may detach it); quit comes by
+                               // signal.
+                               return;
+                             }
+                             std::istream is(&buffer_);
+                             std::string line;
+                             std::getline(is, line);
+                             handle(line);
+                             read_line();
+                           });
+  }
+
+  void handle(const std::string& line) {
+    std::istringstream words(line);
+    std::string cmd, arg;
+    words >> cmd >> arg;
+    if (cmd.empty()) return;
+    auto call_arg = [&]() -> sip::CallId {
+      if (arg.empty()) return last_call_;
+      try {
+        return std::stoull(arg);
+      } catch (...) {
+        return 0;
+      }
+    };
+    Result<void> r;
+    if (cmd == "answer") {
+      r = ua_.answer(call_arg());
+    } else if (cmd == "reject") {
+      r = ua_.reject(call_arg(), 486);
+    } else if (cmd == "hangup") {
+      r = ua_.hangup(call_arg());
+    } else if (cmd == "call") {
+      if (arg.empty()) {
+        print_error("usage: call NUMBER");
+        return;
+      }
+      last_call_ = ua_.call(arg);
+      print({{"event", "calling"}, {"call", last_call_}, {"to", arg}});
+    } else if (cmd == "dtmf") {
+      if (arg.empty() || arg.find_first_not_of("0123456789*#ABCD") != std::string::npos) {
+        print_error("usage: dtmf DIGITS (0-9 * # A-D)");
+        return;
+      }
+      for (char d : arg) {
+        r = ua_.send_info(last_call_, "application/dtmf-relay",
+                          std::string("Signal=") + d + "\r\nDuration=160\r\n");
+        if (!r) break;
+      }
+    } else if (cmd == "quit") {
+      ua_.unregister();
+      // Give the un-REGISTER a moment to leave, then stop.
+      timers_.start(core::Duration(300), [this] { io_.stop(); });
+      return;
+    } else {
+      print_error("unknown command '" + cmd + "'");
+      return;
+    }
+    if (!r) print_error(r.error().message);
+  }
+
+  asio::io_context& io_;
+  core::Timers& timers_;
+  sip::UserAgent ua_;
+  int auto_answer_ms_;
+  asio::posix::stream_descriptor input_;
+  asio::streambuf buffer_;
+  sip::CallId last_call_ = 0;
+  asio::ip::udp::socket media_;
+  std::string media_ip_;
+  std::uint16_t media_port_ = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"vth - OpenVTO software indoor monitor (SIP user agent)"};
+  std::string server, user, password, listen = "127.0.0.1:0", transport_name = "udp", domain,
+                                      log_level = "warn";
+  int auto_answer = -1;
+  std::uint32_t expires = 600;
+  app.add_option("--server", server, "SIP server HOST:PORT (the door station)")->required();
+  app.add_option("--user", user, "user name, e.g. 101#0 (room 101, master monitor)")->required();
+  app.add_option("--password", password, "register password")->required();
+  app.add_option("--listen", listen, "local SIP address IP:PORT (port 0 = any)");
+  app.add_option("--transport", transport_name, "udp or tcp")->check(CLI::IsMember({"udp", "tcp"}));
+  app.add_option("--domain", domain, "SIP domain of the account (default: the server address)");
+  app.add_option("--auto-answer", auto_answer, "answer incoming calls after MS milliseconds");
+  app.add_option("--expires", expires, "registration lifetime in seconds")
+      ->check(CLI::Range(60, 86400));
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  CLI11_PARSE(app, argc, argv);
+  core::set_log_level(log_level);
+
+  auto server_addr = app::parse_host_port(server, 5060);
+  auto listen_addr = app::parse_host_port(listen, 0);
+  if (!server_addr || !listen_addr) {
+    std::cerr << "vth: --server and --listen take a numeric IP[:PORT]\n";
+    return 2;
+  }
+  asio::io_context io;
+  core::AsioTimers timers(io);
+  sip::TransportConfig tcfg;
+  tcfg.listen_ip = listen_addr->host;
+  tcfg.port = listen_addr->port;
+  sip::AsioTransport transport(io, tcfg);
+  if (auto r = transport.start(); !r) {
+    print_error(r.error().message);
+    return 1;
+  }
+  sip::TransactionLayer tl(timers, transport);
+  transport.set_handler(
+      [&tl](sip::Message&& m, const sip::Peer& from) { tl.receive(std::move(m), from); });
+
+  sip::UaConfig cfg;
+  cfg.user = user;
+  cfg.password = password;
+  cfg.domain = domain;
+  cfg.server =
+      sip::Peer{*sip::parse_transport(transport_name), server_addr->host, server_addr->port, 0};
+  cfg.register_expires = expires;
+  cfg.user_agent = "OpenVTO-vth/0.1";
+  Monitor monitor(io, timers, tl, cfg, auto_answer);
+  tl.set_user(&monitor.ua());
+  // Media goes where SIP is advertised (the listen address, or the primary interface's).
+  if (auto r = monitor.open_media(*sip::numeric_ip(transport.local(cfg.server.transport).host));
+      !r) {
+    print_error(r.error().message);
+    return 1;
+  }
+  print({{"event", "started"},
+         {"user", user},
+         {"listen", transport.local(cfg.server.transport).host_port()}});
+  monitor.start();
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int) {
+    monitor.ua().unregister();
+    timers.start(core::Duration(300), [&] { io.stop(); });
+  });
+  io.run();
+  print({{"event", "stopped"}});
+  return 0;
+}

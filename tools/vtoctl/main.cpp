@@ -1,0 +1,272 @@
+// vtoctl: manages the building directory (rooms, VTOs, the management centre's password)
+// in vtod's data directory. Safe while vtod runs: both share the SQLite file (WAL, busy
+// timeout) and vtod reads the store at every lookup.
+// Exit codes: 0 done, 1 a rule was broken or the thing was not found (stderr names the
+// field and the rule), 2 usage error.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/database.h"
+#include "store/directory.h"
+
+namespace {
+
+using vto::store::Directory;
+using vto::store::Room;
+using vto::store::Vto;
+
+constexpr int kExitOk = 0;
+constexpr int kExitRule = 1;
+constexpr int kExitUsage = 2;
+constexpr const char* kHidden = "***";
+
+// A password given as --password P or read as one line from stdin (--password-stdin).
+struct PasswordSource {
+  std::string value;
+  bool from_stdin = false;
+
+  void add_to(CLI::App& cmd, const std::string& what) {
+    auto* opt = cmd.add_option("--password", value, what);
+    cmd.add_flag("--password-stdin", from_stdin, "read the password as one line from stdin")
+        ->excludes(opt);
+  }
+  bool given(const CLI::App& cmd) const { return from_stdin || cmd.count("--password") > 0; }
+  std::string read() const {
+    if (!from_stdin) return value;
+    std::string line;
+    std::getline(std::cin, line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+  }
+};
+
+int fail(const std::string& message, int code = kExitRule) {
+  std::cerr << "vtoctl: " << message << "\n";
+  return code;
+}
+
+template <class T>
+int report(const vto::Result<T>& result, const std::string& done) {
+  if (!result) return fail(result.error().message);
+  std::cout << done << "\n";
+  return kExitOk;
+}
+
+// Display width of UTF-8 text (code points; good enough for names in a table).
+std::size_t width_of(const std::string& text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+  }));
+}
+
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], width_of(row[i]));
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - width_of(row[i]) + 2, ' ');
+    }
+    std::cout << line << "\n";
+  }
+}
+
+void print_json(const nlohmann::ordered_json& doc) {
+  std::cout << doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+}
+
+int list_rooms(Directory& dir, bool json) {
+  auto rooms = dir.list_rooms();
+  if (!rooms) return fail(rooms.error().message);
+  if (json) {
+    auto doc = nlohmann::ordered_json::array();
+    for (const auto& r : *rooms) {
+      doc.push_back({{"number", r.number},
+                     {"first_name", r.first_name},
+                     {"last_name", r.last_name},
+                     {"nick_name", r.nick_name},
+                     {"register_type", r.register_type},
+                     {"password", kHidden}});
+    }
+    print_json(doc);
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"ROOM", "FIRST NAME", "LAST NAME", "NICK NAME", "TYPE", "PASSWORD"}};
+  for (const auto& r : *rooms) {
+    rows.push_back({r.number, r.first_name, r.last_name, r.nick_name, r.register_type, kHidden});
+  }
+  print_table(rows);
+  return kExitOk;
+}
+
+int list_vtos(Directory& dir, bool json) {
+  auto vtos = dir.list_vtos();
+  if (!vtos) return fail(vtos.error().message);
+  if (json) {
+    auto doc = nlohmann::ordered_json::array();
+    for (const auto& v : *vtos) {
+      doc.push_back({{"number", v.number},
+                     {"building", v.building},
+                     {"unit", v.unit},
+                     {"ip", v.ip},
+                     {"password", kHidden}});
+    }
+    print_json(doc);
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows = {{"VTO", "BUILDING", "UNIT", "IP", "PASSWORD"}};
+  for (const auto& v : *vtos) rows.push_back({v.number, v.building, v.unit, v.ip, kHidden});
+  print_table(rows);
+  return kExitOk;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : " ") + item;
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"vtoctl: manage the OpenVTO building directory (rooms, VTOs, centre)"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  std::string data_dir = "/var/lib/openvto";
+  app.add_option("--data", data_dir, "data directory (holds openvto.db)")->capture_default_str();
+
+  auto* room = app.add_subcommand("room", "Room No. management")->require_subcommand(1);
+  auto* vto_cmd = app.add_subcommand("vto", "VTO No. management")->require_subcommand(1);
+  auto* centre =
+      app.add_subcommand("centre", "the management centre (888888)")->require_subcommand(1);
+
+  Room new_room;
+  PasswordSource room_password;
+  auto* room_add = room->add_subcommand("add", "add one room");
+  room_add->add_option("number", new_room.number, "room number (1-6 letters or digits)")
+      ->required();
+  room_password.add_to(*room_add, "register password of the room's monitors");
+  room_add->add_option("--first-name", new_room.first_name, "first name");
+  room_add->add_option("--last-name", new_room.last_name, "last name");
+  room_add->add_option("--nick-name", new_room.nick_name, "nick name");
+  room_add->add_option("--register-type", new_room.register_type, "public or local")
+      ->capture_default_str();
+
+  vto::store::RoomBatch batch;
+  Room batch_template;
+  PasswordSource batch_password;
+  auto* room_batch =
+      room->add_subcommand("add-batch", "add floors x rooms per floor at once (all or none)");
+  room_batch->add_option("--floors", batch.floors, "number of floors (1-99)")->required();
+  room_batch->add_option("--rooms-per-floor", batch.rooms_per_floor, "rooms per floor (1-99)")
+      ->required();
+  room_batch
+      ->add_option("--first-floor", batch.first_floor_first_room,
+                   "first room of the first floor, e.g. 101")
+      ->required();
+  room_batch->add_option("--second-floor", batch.second_floor_first_room,
+                         "first room of the second floor, e.g. 201 (needed when floors > 1)");
+  room_batch->add_option("--register-type", batch_template.register_type, "public or local")
+      ->capture_default_str();
+  batch_password.add_to(*room_batch, "register password of every room added");
+
+  std::string number;
+  auto* room_remove = room->add_subcommand("remove", "remove one room");
+  room_remove->add_option("number", number, "room number")->required();
+  auto* room_clear = room->add_subcommand("clear", "remove every room");
+  bool json = false;
+  auto* room_list = room->add_subcommand("list", "list the rooms (passwords shown as ***)");
+  room_list->add_flag("--json", json, "print JSON");
+
+  Vto new_vto;
+  PasswordSource vto_password;
+  auto* vto_add = vto_cmd->add_subcommand("add", "add a VTO (this one included)");
+  vto_add->add_option("number", new_vto.number, "VTO No. (1-5 digits)")->required();
+  vto_password.add_to(*vto_add, "register password of that VTO");
+  vto_add->add_option("--building", new_vto.building, "building number (1-3 digits)");
+  vto_add->add_option("--unit", new_vto.unit, "unit number (1-3 digits)");
+  vto_add->add_option("--ip", new_vto.ip, "IP address of that VTO");
+  auto* vto_remove = vto_cmd->add_subcommand("remove", "remove a VTO");
+  vto_remove->add_option("number", number, "VTO No.")->required();
+  auto* vto_list = vto_cmd->add_subcommand("list", "list the VTOs (passwords shown as ***)");
+  vto_list->add_flag("--json", json, "print JSON");
+
+  PasswordSource centre_password;
+  auto* centre_set = centre->add_subcommand("set", "set the centre's register password");
+  centre_password.add_to(*centre_set, "register password of 888888");
+  auto* centre_clear =
+      centre->add_subcommand("clear", "remove the centre's password (it can no longer register)");
+  auto* centre_show = centre->add_subcommand("show", "say whether the centre has a password");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+
+  for (auto [cmd, source] :
+       {std::pair{room_add, &room_password}, std::pair{room_batch, &batch_password},
+        std::pair{vto_add, &vto_password}, std::pair{centre_set, &centre_password}}) {
+    if (cmd->parsed() && !source->given(*cmd)) {
+      return fail(cmd->get_parent()->get_name() + " " + cmd->get_name() +
+                      ": --password or --password-stdin is required",
+                  kExitUsage);
+    }
+  }
+
+  auto db = vto::store::Database::open(data_dir);
+  if (!db) return fail(db.error().message);
+  Directory dir(**db);
+
+  if (room_add->parsed()) {
+    new_room.password = room_password.read();
+    return report(dir.add_room(new_room), "room " + new_room.number + " added");
+  }
+  if (room_batch->parsed()) {
+    batch_template.password = batch_password.read();
+    auto added = dir.add_rooms_batch(batch, batch_template);
+    if (!added) return fail(added.error().message);
+    std::cout << added->size() << " rooms added: " << join(*added) << "\n";
+    return kExitOk;
+  }
+  if (room_remove->parsed()) return report(dir.remove_room(number), "room " + number + " removed");
+  if (room_clear->parsed()) return report(dir.clear_rooms(), "all rooms removed");
+  if (room_list->parsed()) return list_rooms(dir, json);
+  if (vto_add->parsed()) {
+    new_vto.password = vto_password.read();
+    return report(dir.add_vto(new_vto), "VTO " + new_vto.number + " added");
+  }
+  if (vto_remove->parsed()) return report(dir.remove_vto(number), "VTO " + number + " removed");
+  if (vto_list->parsed()) return list_vtos(dir, json);
+  if (centre_set->parsed()) {
+    return report(dir.set_centre_password(centre_password.read()), "centre 888888 password set");
+  }
+  if (centre_clear->parsed()) {
+    return report(dir.set_centre_password(std::nullopt),
+                  "centre 888888 password cleared; it can no longer register");
+  }
+  if (centre_show->parsed()) {
+    auto password = dir.centre_password();
+    if (!password) return fail(password.error().message);
+    std::cout << "centre 888888: " << (*password ? "password set" : "no password (cannot register)")
+              << "\n";
+    return kExitOk;
+  }
+  return fail("nothing to do", kExitUsage);
+}
