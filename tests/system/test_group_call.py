@@ -119,3 +119,26 @@ def test_bad_api_input_gets_a_clear_error(vtod):
     assert status == 400 and "error" in body
     status, body = http(vtod.http_port, "GET", "/api/v1/nothing")
     assert status == 404
+
+
+def test_monitors_on_tcp_and_udp_ring_together(vtod, start_vth):
+    add_room(vtod, "101")
+    add_room(vtod, "102")
+    on_tcp = start_vth("101#0", "Room-pass1", transport="tcp")
+    on_udp = start_vth("101#1", "Room-pass1")
+    caller = start_vth("102#0", "Room-pass1", transport="tcp")
+    for v in (on_tcp, on_udp, caller):
+        assert v.event("registered")["status"] == 200
+    status, body = http(vtod.http_port, "GET", "/api/v1/registrations?aor=101%230")
+    assert body["registrations"][0]["contact"].endswith(";transport=tcp")
+
+    caller.send("call 101")
+    on_tcp.event("incoming_call")
+    on_udp.event("incoming_call")
+    on_tcp.send("answer")
+    caller.event("answered")
+    assert "Call completed elsewhere" in on_udp.event("cancelled")["reason"]
+    caller.send("dtmf 9")
+    assert "Signal=9" in on_tcp.event("info")["body"]
+    on_tcp.send("hangup")
+    caller.event("bye")
