@@ -56,9 +56,6 @@ std::vector<Binding> MemoryLocationStore::lookup_prefix(std::string_view prefix)
 
 void MemoryLocationStore::save(Binding binding) {
   auto& list = bindings_[binding.aor];
-  const auto now = timers_.now();
-  const bool was_online =
-      std::any_of(list.begin(), list.end(), [&](const Binding& b) { return live(b, now); });
   auto same = std::find_if(list.begin(), list.end(), [&](const Binding& b) {
     return b.contact == binding.contact ||
            (!binding.instance.empty() && b.instance == binding.instance);
@@ -69,31 +66,25 @@ void MemoryLocationStore::save(Binding binding) {
   } else {
     list.push_back(std::move(binding));
   }
-  notify(aor, was_online);
+  notify(aor);
 }
 
 void MemoryLocationStore::remove(std::string_view aor, std::string_view contact) {
   auto it = bindings_.find(aor);
   if (it == bindings_.end()) return;
   std::string key = it->first;
-  const auto now = timers_.now();
   auto& list = it->second;
-  const bool was_online =
-      std::any_of(list.begin(), list.end(), [&](const Binding& b) { return live(b, now); });
   std::erase_if(list, [&](const Binding& b) { return b.contact == contact; });
   if (list.empty()) bindings_.erase(it);
-  notify(key, was_online);
+  notify(key);
 }
 
 void MemoryLocationStore::remove_all(std::string_view aor) {
   auto it = bindings_.find(aor);
   if (it == bindings_.end()) return;
   std::string key = it->first;
-  const auto now = timers_.now();
-  const bool was_online = std::any_of(it->second.begin(), it->second.end(),
-                                      [&](const Binding& b) { return live(b, now); });
   bindings_.erase(it);
-  notify(key, was_online);
+  notify(key);
 }
 
 std::size_t MemoryLocationStore::size() const {
@@ -108,23 +99,30 @@ std::size_t MemoryLocationStore::size() const {
 
 void MemoryLocationStore::purge() {
   const auto now = timers_.now();
+  std::vector<std::string> emptied;
   for (auto it = bindings_.begin(); it != bindings_.end();) {
-    const bool had = !it->second.empty();
     std::erase_if(it->second, [&](const Binding& b) { return !live(b, now); });
     if (it->second.empty()) {
-      std::string aor = it->first;
+      emptied.push_back(it->first);
       it = bindings_.erase(it);
-      if (had && observer_) observer_(aor, false);
     } else {
       ++it;
     }
   }
+  // After the loop: the observer may use the store.
+  for (const std::string& aor : emptied) notify(aor);
 }
 
-void MemoryLocationStore::notify(const std::string& aor, bool was_online) {
-  if (!observer_) return;
+void MemoryLocationStore::notify(const std::string& aor) {
   const bool online = !lookup(aor).empty();
-  if (online != was_online) observer_(aor, online);
+  auto reported = online_.find(aor);
+  if (online == (reported != online_.end())) return;
+  if (online) {
+    online_.insert(aor);
+  } else {
+    online_.erase(reported);
+  }
+  if (observer_) observer_(aor, online);
 }
 
 }  // namespace vto::sip

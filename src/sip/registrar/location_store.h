@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,12 +66,16 @@ class MemoryLocationStore final : public LocationStore {
 
  private:
   void schedule_purge();
-  void notify(const std::string& aor, bool was_online);
+  // Tells the observer when `aor` went on- or offline since it last heard of it.
+  void notify(const std::string& aor);
 
   core::Timers& timers_;
   core::Timers::Id purge_timer_ = 0;
   std::map<std::string, std::vector<Binding>, std::less<>> bindings_;
   Observer observer_;
+  // AORs last reported online. Bindings also run out between purges, unseen: the
+  // transition is judged against what was reported, not against the bindings' past.
+  std::set<std::string, std::less<>> online_;
 };
 
 }  // namespace vto::sip

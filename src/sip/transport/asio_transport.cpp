@@ -283,6 +283,42 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
     return {};
   }
 
+  // ---- Sockets ----
+  Result<void> bind(const asio::ip::address& addr) {
+    boost::system::error_code ec;
+    std::string where = Peer{Transport::Udp, ip_text(addr), config.port, 0}.host_port();
+    if (config.udp) {
+      udp::endpoint ep(addr, config.port);
+      udp_socket.open(ep.protocol(), ec);
+      if (!ec && addr.is_v6()) udp_socket.set_option(asio::ip::v6_only(false), ec);
+      if (!ec) udp_socket.bind(ep, ec);
+      if (ec) return make_error("cannot bind SIP UDP " + where + ": " + ec.message());
+      // Large bursts of REGISTERs and INVITEs must not be dropped by a small kernel buffer.
+      udp_socket.set_option(asio::socket_base::receive_buffer_size(4 * 1024 * 1024), ec);
+      if (config.port == 0) config.port = udp_socket.local_endpoint().port();
+    }
+    if (config.tcp) {
+      tcp::endpoint ep(addr, config.port);
+      acceptor.open(ep.protocol(), ec);
+      if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+      if (!ec && addr.is_v6()) acceptor.set_option(asio::ip::v6_only(false), ec);
+      if (!ec) acceptor.bind(ep, ec);
+      if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+      if (ec) {
+        where = Peer{Transport::Tcp, ip_text(addr), config.port, 0}.host_port();
+        return make_error("cannot bind SIP TCP " + where + ": " + ec.message());
+      }
+      if (config.port == 0) config.port = acceptor.local_endpoint().port();
+    }
+    return {};
+  }
+
+  void unbind() {
+    boost::system::error_code ignored;
+    udp_socket.close(ignored);
+    acceptor.close(ignored);
+  }
+
   Result<void> send(std::string bytes, const Peer& to) {
     if (to.transport == Transport::Udp) return udp_send(bytes, to);
     return tcp_send(std::move(bytes), to);
@@ -307,31 +343,24 @@ Result<void> AsioTransport::start() {
   }
   auto advertised_ip = numeric_ip(advertised);
   if (!advertised_ip) return make_error("bad SIP advertised address '" + advertised + "'");
-  d.advertised = advertised_ip->find(':') != std::string::npos ? "[" + *advertised_ip + "]"
-                                                               : *advertised_ip;
-  std::string where = Peer{Transport::Udp, ip_text(addr), d.config.port, 0}.host_port();
-  if (d.config.udp) {
-    udp::endpoint ep(addr, d.config.port);
-    d.udp_socket.open(ep.protocol(), ec);
-    if (!ec && addr.is_v6()) d.udp_socket.set_option(asio::ip::v6_only(false), ec);
-    if (!ec) d.udp_socket.bind(ep, ec);
-    if (ec) return make_error("cannot bind SIP UDP " + where + ": " + ec.message());
-    // Large bursts of REGISTERs and INVITEs must not be dropped by a small kernel buffer.
-    d.udp_socket.set_option(asio::socket_base::receive_buffer_size(4 * 1024 * 1024), ec);
-    if (d.config.port == 0) d.config.port = d.udp_socket.local_endpoint().port();
-    d.udp_read();
+  d.advertised =
+      advertised_ip->find(':') != std::string::npos ? "[" + *advertised_ip + "]" : *advertised_ip;
+  // Port 0 asks for any free port, the same for UDP and TCP: the one UDP is given may be
+  // taken for TCP, so other ports are tried before giving up.
+  const bool any_port = d.config.port == 0;
+  auto bound = d.bind(addr);
+  for (int attempt = 1; !bound && any_port && d.config.udp && d.config.tcp && attempt < 16;
+       ++attempt) {
+    d.unbind();
+    d.config.port = 0;
+    bound = d.bind(addr);
   }
-  if (d.config.tcp) {
-    tcp::endpoint ep(addr, d.config.port);
-    d.acceptor.open(ep.protocol(), ec);
-    if (!ec) d.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec && addr.is_v6()) d.acceptor.set_option(asio::ip::v6_only(false), ec);
-    if (!ec) d.acceptor.bind(ep, ec);
-    if (!ec) d.acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return make_error("cannot bind SIP TCP " + where + ": " + ec.message());
-    if (d.config.port == 0) d.config.port = d.acceptor.local_endpoint().port();
-    d.tcp_accept();
+  if (!bound) {
+    d.unbind();
+    return bound;
   }
+  if (d.config.udp) d.udp_read();
+  if (d.config.tcp) d.tcp_accept();
   return {};
 }
 

@@ -64,8 +64,7 @@ std::string primary_address(bool ipv6) {
     }
     char text[INET6_ADDRSTRLEN] = {};
     if (!ipv6 && i->ifa_addr->sa_family == AF_INET) {
-      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, text,
-                sizeof text);
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, text, sizeof text);
     } else if (ipv6 && i->ifa_addr->sa_family == AF_INET6) {
       const auto* a6 = reinterpret_cast<sockaddr_in6*>(i->ifa_addr);
       if (IN6_IS_ADDR_LINKLOCAL(&a6->sin6_addr)) continue;
