@@ -3,6 +3,8 @@
 #include <optional>
 #include <utility>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include "core/log.h"
 #include "store/database.h"
 #include "store/directory.h"
@@ -32,17 +34,6 @@ std::optional<DeviceUser> split_device_user(std::string_view user) {
   return DeviceUser{std::string(user.substr(0, hash)), value};
 }
 
-// The value of a lookup, or nullopt (logged) when the store failed: a database error
-// must not let anyone in, nor crash the server.
-template <class T>
-std::optional<T> or_not_found(Result<std::optional<T>>&& result) {
-  if (!result) {
-    core::logger("store")->error("directory lookup failed: {}", result.error().message);
-    return std::nullopt;
-  }
-  return std::move(*result);
-}
-
 }  // namespace
 
 BuildingDirectory::BuildingDirectory(std::unique_ptr<store::Database> db,
@@ -58,30 +49,77 @@ Result<std::unique_ptr<BuildingDirectory>> BuildingDirectory::open(const std::st
   return std::unique_ptr<BuildingDirectory>(new BuildingDirectory(std::move(*db), std::move(dir)));
 }
 
+const BuildingDirectory::Snapshot* BuildingDirectory::snapshot() const {
+  auto log = core::logger("store");
+  try {
+    SQLite::Database& db = db_->connection();
+    if (!data_version_query_) {
+      data_version_query_ = std::make_unique<SQLite::Statement>(db, "PRAGMA data_version");
+    }
+    data_version_query_->reset();
+    if (!data_version_query_->executeStep()) return nullptr;
+    // data_version moves with commits of other connections (vtoctl), total_changes with
+    // those of this one.
+    const std::int64_t version = data_version_query_->getColumn(0).getInt64();
+    const std::int64_t changes = db.getTotalChanges();
+    data_version_query_->reset();
+    if (snapshot_ && version == data_version_ && changes == total_changes_) return &*snapshot_;
+
+    Snapshot fresh;
+    auto rooms = directory_->list_rooms();
+    auto vtos = directory_->list_vtos();
+    auto centre = directory_->centre_password();
+    if (!rooms || !vtos || !centre) {
+      log->error(
+          "directory lookup failed: {}",
+          !rooms ? rooms.error().message : (!vtos ? vtos.error().message : centre.error().message));
+      snapshot_.reset();
+      return nullptr;
+    }
+    for (auto& room : *rooms) fresh.room_passwords.emplace(room.number, std::move(room.password));
+    for (auto& vto : *vtos) fresh.vto_passwords.emplace(vto.number, std::move(vto.password));
+    fresh.centre_password = std::move(*centre);
+    snapshot_ = std::move(fresh);
+    data_version_ = version;
+    total_changes_ = changes;
+    log->debug("directory loaded: {} rooms, {} VTOs", snapshot_->room_passwords.size(),
+               snapshot_->vto_passwords.size());
+    return &*snapshot_;
+  } catch (const std::exception& e) {
+    log->error("directory lookup failed: {}", e.what());
+    snapshot_.reset();
+    data_version_query_.reset();
+    return nullptr;
+  }
+}
+
 std::optional<std::string> BuildingDirectory::password_of(std::string_view user) const {
-  if (user == store::kCentreNumber) return or_not_found(directory_->centre_password());
+  const Snapshot* s = snapshot();
+  if (!s) return std::nullopt;
+  if (user == store::kCentreNumber) return s->centre_password;
   if (auto device = split_device_user(user)) {
-    auto room = or_not_found(directory_->find_room(device->room));
-    if (!room) return std::nullopt;
-    return std::move(room->password);
+    auto it = s->room_passwords.find(device->room);
+    if (it == s->room_passwords.end()) return std::nullopt;
+    return it->second;
   }
   if (!store::check_vto_number(user)) return std::nullopt;
-  auto vto = or_not_found(directory_->find_vto(std::string(user)));
-  if (!vto) return std::nullopt;
-  return std::move(vto->password);
+  auto it = s->vto_passwords.find(std::string(user));
+  if (it == s->vto_passwords.end()) return std::nullopt;
+  return it->second;
 }
 
 sip::NumberPlan::Kind BuildingDirectory::classify(std::string_view user) const {
   if (user == store::kCentreNumber) return Kind::Centre;
+  const Snapshot* s = snapshot();
+  if (!s || user.empty()) return Kind::Unknown;
   if (user.find('#') != std::string_view::npos) {
     auto device = split_device_user(user);
-    if (device && or_not_found(directory_->find_room(device->room))) return Kind::Device;
+    if (device && s->room_passwords.contains(device->room)) return Kind::Device;
     return Kind::Unknown;
   }
-  if (user.empty()) return Kind::Unknown;
   const std::string number(user);
-  if (or_not_found(directory_->find_vto(number))) return Kind::Vto;
-  if (or_not_found(directory_->find_room(number))) return Kind::Room;
+  if (s->vto_passwords.contains(number)) return Kind::Vto;
+  if (s->room_passwords.contains(number)) return Kind::Room;
   return Kind::Unknown;
 }
 
