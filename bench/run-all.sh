@@ -7,8 +7,9 @@ BUILD_DIR=$(cd "${1:-build}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 echo "== parse + serialize (Google Benchmark)"
-"$BUILD_DIR/bin/bench_sip_parse" --benchmark_min_time=0.5 | tee /dev/stderr |
-  awk '/ParseSerialize/ { printf "SUMMARY %s-ns %s (goal < 1000)\n", $1, $2 }'
+parse=$("$BUILD_DIR/bin/bench_sip_parse" --benchmark_min_time=0.5)
+echo "$parse"
+echo "$parse" | awk '/ParseSerialize/ { printf "SUMMARY %s-ns %s (goal < 1000)\n", $1, $2 }'
 
 echo "== registrations/s and calls/s with SIPp, vtod vs Kamailio"
 /usr/bin/python3 "$HERE/sip_load.py" --build "$BUILD_DIR"
