@@ -1,0 +1,40 @@
+#include "hal/timed_lock_relay.h"
+
+namespace vto::hal {
+
+TimedLockRelay::TimedLockRelay(core::Timers& timers, BinaryOutput& output)
+    : timers_(timers), output_(output) {
+  output_.write(false);
+}
+
+TimedLockRelay::~TimedLockRelay() {
+  cancel_hold();
+}
+
+void TimedLockRelay::open_for(core::Duration hold) {
+  cancel_hold();
+  hold_timer_ = timers_.start(hold, [this] {
+    hold_timer_.reset();
+    set_open(false);
+  });
+  set_open(true);
+}
+
+void TimedLockRelay::close() {
+  cancel_hold();
+  set_open(false);
+}
+
+void TimedLockRelay::set_open(bool open) {
+  if (open == open_) return;
+  open_ = open;
+  output_.write(open);
+  listeners_.emit(open);
+}
+
+void TimedLockRelay::cancel_hold() {
+  if (hold_timer_) timers_.cancel(*hold_timer_);
+  hold_timer_.reset();
+}
+
+}  // namespace vto::hal
