@@ -6,19 +6,13 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "core/text.h"
+
 namespace vto::sip::auth {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
+using core::ascii_iequals;
 
 const EVP_MD* evp_of(Algorithm algorithm) {
   switch (algorithm) {
@@ -49,10 +43,10 @@ std::string join(std::initializer_list<std::string_view> parts) {
 }  // namespace
 
 std::optional<Algorithm> parse_algorithm(std::string_view name) {
-  if (name.empty() || iequals(name, "MD5")) return Algorithm::Md5;
-  if (iequals(name, "MD5-sess")) return Algorithm::Md5Sess;
-  if (iequals(name, "SHA-256")) return Algorithm::Sha256;
-  if (iequals(name, "SHA-256-sess")) return Algorithm::Sha256Sess;
+  if (name.empty() || ascii_iequals(name, "MD5")) return Algorithm::Md5;
+  if (ascii_iequals(name, "MD5-sess")) return Algorithm::Md5Sess;
+  if (ascii_iequals(name, "SHA-256")) return Algorithm::Sha256;
+  if (ascii_iequals(name, "SHA-256-sess")) return Algorithm::Sha256Sess;
   return std::nullopt;
 }
 

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <vector>
 
+#include "core/text.h"
+
 namespace vto::sip::auth {
 
 namespace {
@@ -12,15 +14,7 @@ struct Param {
   std::string value;
 };
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
+using core::ascii_iequals;
 
 bool is_ows(char c) {
   return c == ' ' || c == '\t';
@@ -110,7 +104,7 @@ Result<std::vector<Param>> parse_params(std::string_view text, bool stop_at_next
   if (text.size() > kMaxDigestHeaderSize) return make_error("header too long");
   Scanner in(text);
   in.skip_ows();
-  if (!iequals(in.token(), "Digest")) return make_error("not a Digest header");
+  if (!ascii_iequals(in.token(), "Digest")) return make_error("not a Digest header");
   if (in.done() || !is_ows(in.peek())) return make_error("no parameters after Digest");
 
   std::vector<Param> params;
@@ -150,7 +144,7 @@ bool has(const std::vector<Param>& params, std::string_view name) {
 }
 
 bool is_true(std::string_view value) {
-  return iequals(value, "true");
+  return ascii_iequals(value, "true");
 }
 
 constexpr std::string_view kScheme = "Digest ";
@@ -236,7 +230,7 @@ bool qop_offers(std::string_view qop_list, std::string_view option) {
     std::string_view item = qop_list.substr(0, comma);
     while (!item.empty() && is_ows(item.front())) item.remove_prefix(1);
     while (!item.empty() && is_ows(item.back())) item.remove_suffix(1);
-    if (iequals(item, option)) return true;
+    if (ascii_iequals(item, option)) return true;
     if (comma == std::string_view::npos) break;
     qop_list.remove_prefix(comma + 1);
   }
