@@ -152,14 +152,21 @@ Message Registrar::handle(const Message& request, const Peer& source) {
     changes.push_back({std::move(contact), expires, q, std::move(instance)});
   }
 
+  // The contacts once this REGISTER is applied. A contact with the +sip.instance of an
+  // existing binding replaces that binding (RFC 5626 §6), as the store does on save.
   std::set<std::string> after;
   for (const Binding& b : existing) after.insert(b.contact);
   for (const Change& ch : changes) {
     if (ch.expires == 0) {
       after.erase(ch.contact);
-    } else {
-      after.insert(ch.contact);
+      continue;
     }
+    if (!ch.instance.empty()) {
+      for (const Binding& b : existing) {
+        if (b.instance == ch.instance) after.erase(b.contact);
+      }
+    }
+    after.insert(ch.contact);
   }
   if (after.size() > options_.max_contacts_per_aor) {
     return make_response(request, 403, "Too many contacts", "reg");

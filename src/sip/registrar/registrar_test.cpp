@@ -268,6 +268,34 @@ TEST_F(RegistrarTest, SeveralContactsPerAorUpToTheLimit) {
   EXPECT_FALSE(contacts.contains("sip:101%230@192.168.1.51:5060"));
 }
 
+TEST_F(RegistrarTest, SameInstanceWithANewContactReplacesItsBindingAtTheLimit) {
+  RegistrarOptions options;
+  options.max_contacts_per_aor = 2;
+  Registrar small(store, digest, accounts, timers, options);
+  const std::string instance = ";+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-000a95a0e128>\"";
+
+  Reg first;
+  first.contacts = {"<sip:101%230@192.168.1.50:5060>"};
+  first.call_id = "phone-a";
+  ASSERT_EQ(send(first, &small).status(), 200);
+  Reg second;
+  second.contacts = {"<sip:101%230@192.168.1.51:5060>" + instance};
+  second.call_id = "phone-b";
+  ASSERT_EQ(send(second, &small).status(), 200);
+
+  // Phone b moved to another address (new DHCP lease): same instance, new contact.
+  Reg moved;
+  moved.contacts = {"<sip:101%230@192.168.1.77:5060>" + instance};
+  moved.call_id = "phone-b";
+  moved.cseq = 2;
+  Message ok = send(moved, &small);
+  ASSERT_EQ(ok.status(), 200);
+  auto contacts = listed(ok);
+  EXPECT_EQ(contacts.size(), 2U);
+  EXPECT_TRUE(contacts.contains("sip:101%230@192.168.1.77:5060"));
+  EXPECT_FALSE(contacts.contains("sip:101%230@192.168.1.51:5060"));
+}
+
 TEST_F(RegistrarTest, RefreshRenewsTheSameBinding) {
   Reg r;
   r.expires = 600;
