@@ -43,13 +43,14 @@ def sipp(args, timeout):
     return r.returncode == 0, time.monotonic() - started
 
 
-def ramp(name, target, scenario, csv, seconds, max_rate, extra=()):
+def ramp(name, target, scenario, csv, seconds, max_rate, extra=(), local_port=0):
     """The highest rate (calls/s) achieved for `seconds` with zero failures: doubles the
     asked rate until a run fails or falls short, then bisects between the last good and
     the first bad rate."""
     def run(rate):
         count = int(rate * seconds)
-        ok, elapsed = sipp(["-sf", scenario, "-inf", csv, target, "-i", "127.0.0.1", "-p", "0",
+        ok, elapsed = sipp(["-sf", scenario, "-inf", csv, target, "-i", "127.0.0.1",
+                            "-p", str(local_port),
                             "-r", str(rate), "-m", str(count), "-l", str(rate * 4), *extra],
                            timeout=seconds * 4 + 10)
         achieved = count / elapsed if elapsed > 0 else 0
@@ -86,15 +87,20 @@ def ramp(name, target, scenario, csv, seconds, max_rate, extra=()):
 def calls(target, callee, tmp, a):
     """Registers a SIPp UAS as monitor 501#0 at `target`, then ramps SIPp calls to `callee`
     through it. Returns the best sustained calls/s with zero failures."""
-    uas_port = harness.free_port()
-    reg_csv = os.path.join(tmp, "uas.csv")
-    with open(reg_csv, "w") as f:
-        f.write("SEQUENTIAL\n501%230;[authentication username=501#0 password=" + PASSWORD + "];\n")
-    ok, _ = sipp(["-sf", os.path.join(HERE, "sipp", "register.xml"), "-inf", reg_csv, target,
-                  "-i", "127.0.0.1", "-p", str(uas_port), "-m", "1"], timeout=10)
-    if not ok:
-        print(f"  could not register the SIPp UAS at {target}")
-        return 0.0
+    # Both ends register (vtod lets only registered devices, or callers with credentials,
+    # ring a flat): the UAS as monitor 501#0, the UAC as monitor 502#0, each from the
+    # port it then uses.
+    uas_port, uac_port = harness.free_port(), harness.free_port()
+    for port, user in ((uas_port, "501#0"), (uac_port, "502#0")):
+        reg_csv = os.path.join(tmp, "reg-one.csv")
+        with open(reg_csv, "w") as f:
+            f.write(f"SEQUENTIAL\n{user.replace('#', '%23')};[authentication username={user} "
+                    f"password={PASSWORD}];\n")
+        ok, _ = sipp(["-sf", os.path.join(HERE, "sipp", "register.xml"), "-inf", reg_csv, target,
+                      "-i", "127.0.0.1", "-p", str(port), "-m", "1"], timeout=10)
+        if not ok:
+            print(f"  could not register {user} at {target}")
+            return 0.0
     uas = subprocess.Popen(["sipp", "-sf", os.path.join(HERE, "sipp", "uas_answer.xml"), "-i", "127.0.0.1",
                             "-p", str(uas_port), "-nostdin", "-trace_err",
                             "-error_file", os.devnull, "-timeout", "600s"],
@@ -103,9 +109,10 @@ def calls(target, callee, tmp, a):
         time.sleep(0.5)
         csv = os.path.join(tmp, "callee.csv")
         with open(csv, "w") as f:
-            f.write("SEQUENTIAL\n" + callee + ";\n")
+            f.write("SEQUENTIAL\n" + callee + ";502%230;\n")
         return ramp(f"calls via {target}", target, os.path.join(HERE, "sipp", "uac_call.xml"), csv,
-                    a.seconds, a.max_rate, extra=("-default_behaviors", "all,-abortunexp"))
+                    a.seconds, a.max_rate, extra=("-default_behaviors", "all,-abortunexp"),
+                    local_port=uac_port)
     finally:
         uas.terminate()
         uas.wait(timeout=10)

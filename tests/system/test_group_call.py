@@ -142,3 +142,31 @@ def test_monitors_on_tcp_and_udp_ring_together(vtod, start_vth):
     assert "Signal=9" in on_tcp.event("info")["body"]
     on_tcp.send("hangup")
     caller.event("bye")
+
+
+def test_strangers_cannot_ring_a_flat(vtod, start_vth):
+    import socket
+    add_room(vtod, "101")
+    master = start_vth("101#0", "Room-pass1")
+    master.event("registered")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        s.settimeout(3)
+        me = s.getsockname()[1]
+        invite = (f"INVITE sip:101@{vtod.sip} SIP/2.0\r\n"
+                  f"Via: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bKstranger1;rport\r\n"
+                  "Max-Forwards: 70\r\n"
+                  f"From: <sip:101%230@{vtod.sip}>;tag=x\r\n"  # even posing as a monitor
+                  f"To: <sip:101@{vtod.sip}>\r\n"
+                  "Call-ID: stranger-1\r\nCSeq: 1 INVITE\r\n"
+                  f"Contact: <sip:x@127.0.0.1:{me}>\r\nContent-Length: 0\r\n\r\n")
+        s.sendto(invite.encode(), ("127.0.0.1", vtod.sip_port))
+        answers = []
+        while True:
+            data = s.recv(65535).decode()
+            answers.append(data.split("\r\n")[0])
+            if not data.startswith("SIP/2.0 1"):
+                break
+    assert answers[-1] == "SIP/2.0 407 Proxy Authentication Required", answers
+    time.sleep(0.3)
+    assert not master.events("incoming_call")

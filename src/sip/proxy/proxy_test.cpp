@@ -66,6 +66,7 @@ class GroupCallTest : public ::testing::Test {
     tl.set_user(&server);
     bind("101#0", kMaster);
     bind("101#1", kExtension);
+    bind("8001", kCaller);  // the caller is a registered device
   }
 
   void bind(const std::string& aor, const Peer& where) {
@@ -144,6 +145,24 @@ TEST_F(GroupCallTest, RoomCallRingsEveryMonitorAndFirstAnswerCancelsTheOthers) {
   device_answers(kMaster, 487, "m");
   EXPECT_TRUE(sent_to(kCaller, "SIP/2.0 487").empty());  // the caller already has its 200
   EXPECT_EQ(proxy.active(), 0u);
+}
+
+TEST_F(GroupCallTest, CallerThatIsNotARegisteredDeviceIsChallengedAndNothingRings) {
+  const Peer stranger{Transport::Udp, "127.0.0.1", 7777, 0};
+  std::string invite = request("INVITE", "sip:101@127.0.0.1:5060", "z9hG4bKstr1");
+  invite.replace(invite.find("127.0.0.1:7000;branch"), 14, "127.0.0.1:7777");
+  transport.inject(invite, stranger);
+  auto answers = sent_to(stranger, "SIP/2.0 407");
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_TRUE(answers[0].header(HeaderId::ProxyAuthenticate));
+  EXPECT_TRUE(sent_to(kMaster, "INVITE").empty());
+  EXPECT_TRUE(sent_to(kExtension, "INVITE").empty());
+  // Nor can it learn which numbers exist: an unknown number is challenged the same way.
+  std::string probe = request("INVITE", "sip:555@127.0.0.1:5060", "z9hG4bKstr2");
+  probe.replace(probe.find("127.0.0.1:7000;branch"), 14, "127.0.0.1:7777");
+  transport.inject(probe, stranger);
+  EXPECT_EQ(sent_to(stranger, "SIP/2.0 407").size(), 2u);
+  EXPECT_TRUE(sent_to(stranger, "SIP/2.0 404").empty());
 }
 
 TEST_F(GroupCallTest, NobodyRegisteredGives480AndUnknownNumberGives404) {

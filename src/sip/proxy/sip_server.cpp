@@ -88,6 +88,14 @@ Result<Peer> SipServer::next_hop_for(const Uri& uri) const {
   return uri_destination(uri);
 }
 
+bool SipServer::is_own_source(const Peer& from) const {
+  // This VTO's own user agent sends its calls through this server from the same socket.
+  const auto local = tl_.transport().local(from.transport);
+  if (from.port != local.port) return false;
+  auto own = numeric_ip(local.host);
+  return (own && *own == from.ip) || from.ip == "127.0.0.1" || from.ip == "::1";
+}
+
 void SipServer::on_request(TxId tx, Message&& request, const Peer& from) {
   route(tx, std::move(request), from);
 }
@@ -154,6 +162,14 @@ void SipServer::route(TxId tx, Message&& request, const Peer& from) {
     return;
   }
   const std::string user = ruri->user_unescaped();
+  // Nobody outside the building rings a flat (or learns which numbers exist): a new
+  // call or message must come from a registered device or bring its credentials.
+  if (!has_to_tag(request) && !(method == "OPTIONS" && user.empty()) && !is_own_source(from)) {
+    if (auto refused = registrar_.authorize_caller(request, from)) {
+      tl_.respond(tx, std::move(*refused));
+      return;
+    }
+  }
   if (user.empty() || (!options_.own_number.empty() && user == options_.own_number) ||
       (has_to_tag(request) && local_)) {
     if (method == "OPTIONS" && (user.empty() || !local_)) {

@@ -48,6 +48,8 @@ class SipServer final : public TransactionUser {
   std::vector<ForkTarget> targets_for(std::string_view user) const;
 
  private:
+  // True when a request comes from this server's own socket (its own user agent).
+  bool is_own_source(const Peer& from) const;
   // Removes our own entries from the top of the Route set; true if any were ours.
   bool pop_own_routes(Message& request) const;
   // Where a request whose next hop is `uri` goes: a registered contact's source

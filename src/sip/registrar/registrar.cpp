@@ -38,11 +38,49 @@ Registrar::Registrar(LocationStore& store, auth::DigestServer& digest,
                      RegistrarOptions options)
     : store_(store), digest_(digest), accounts_(accounts), timers_(timers), options_(options) {}
 
-Message Registrar::challenge(const Message& request, bool stale) const {
-  Message r = make_response(request, 401, "Unauthorized", "reg");
+Message Registrar::challenge(const Message& request, bool stale, int status) const {
+  const bool proxy = status == 407;
+  Message r = make_response(request, status,
+                            proxy ? "Proxy Authentication Required" : "Unauthorized", "reg");
   for (auto& value : digest_.challenges(stale))
-    r.add_header(HeaderId::WwwAuthenticate, std::move(value));
+    r.add_header(proxy ? HeaderId::ProxyAuthenticate : HeaderId::WwwAuthenticate, std::move(value));
   return r;
+}
+
+std::optional<Message> Registrar::authorize_caller(const Message& request, const Peer& source) {
+  auto from = request.from();
+  if (!from) return make_response(request, 400, "Bad From header");
+  const std::string caller = from->uri.user_unescaped();
+  if (!caller.empty()) {
+    for (const Binding& b : store_.lookup(caller)) {
+      if (b.source == source) return std::nullopt;  // from where it registered
+    }
+  }
+  auto authorization = request.header(HeaderId::ProxyAuthorization);
+  if (!authorization) return challenge(request, false, 407);
+  auto credentials = auth::parse_credentials(*authorization);
+  if (!credentials) return make_response(request, 400, "Bad Proxy-Authorization header");
+  auto verdict = digest_.verify(request.method(), *credentials, [this](std::string_view user) {
+    return accounts_.password_of(unescape(user).value_or(std::string(user)));
+  });
+  switch (verdict.verdict) {
+    case auth::Verdict::Ok:
+      break;
+    case auth::Verdict::Stale:
+      return challenge(request, true, 407);
+    case auth::Verdict::UnknownNonce:
+      return challenge(request, false, 407);
+    case auth::Verdict::Invalid:
+    case auth::Verdict::Replay:
+      core::logger("registrar")
+          ->info("{} from {} refused: authentication failed", request.method(), source.host_port());
+      return make_response(request, 403, "Forbidden");
+  }
+  // The credentials must be those of the caller it claims to be.
+  if (caller.empty() || unescape(verdict.username).value_or(verdict.username) != caller) {
+    return make_response(request, 403, "Forbidden");
+  }
+  return std::nullopt;
 }
 
 Message Registrar::handle(const Message& request, const Peer& source) {

@@ -43,8 +43,14 @@ class Registrar {
   // The response to a REGISTER received from `source`.
   Message handle(const Message& request, const Peer& source);
 
+  // Whether an out-of-dialog request (a call, a MESSAGE) may enter the building. It may
+  // when it comes from where its From user is registered, or carries valid digest
+  // credentials of that user (RFC 3261 §22.3). nullopt: let it pass; otherwise the
+  // response to send (407 with a challenge, or 403).
+  std::optional<Message> authorize_caller(const Message& request, const Peer& source);
+
  private:
-  Message challenge(const Message& request, bool stale) const;
+  Message challenge(const Message& request, bool stale, int status = 401) const;
   Message ok_with_bindings(const Message& request, const std::string& aor) const;
   std::optional<Message> check_extension_limit(const Message& request,
                                                const std::string& aor) const;

@@ -489,3 +489,55 @@ TEST_F(RegistrarTest, ReplayedCredentialsAreRefused) {
   later.cseq = 2;
   EXPECT_EQ(handle(register_text(later, *authorization)).status(), 403);
 }
+
+namespace {
+
+std::string invite_from(std::string_view caller, const std::string& proxy_authorization) {
+  std::string s = "INVITE sip:102@192.168.1.10 SIP/2.0\r\n";
+  s += "Via: SIP/2.0/UDP 192.168.1.99:5060;branch=z9hG4bKcall1;rport\r\n";
+  s += "Max-Forwards: 70\r\n";
+  s += "From: <sip:" + escape_user(caller) + "@192.168.1.10>;tag=c1\r\n";
+  s += "To: <sip:102@192.168.1.10>\r\n";
+  s += "Call-ID: call-1\r\nCSeq: 1 INVITE\r\n";
+  if (!proxy_authorization.empty()) s += "Proxy-Authorization: " + proxy_authorization + "\r\n";
+  s += "Content-Length: 0\r\n\r\n";
+  return s;
+}
+
+}  // namespace
+
+TEST_F(RegistrarTest, CallsFromWhereTheCallerRegisteredPassOthersMustAuthenticate) {
+  ASSERT_EQ(send(Reg{}).status(), 200);  // 101#0 registered from kPhone
+  auto invite = Message::parse(invite_from("101#0", "")).value();
+  EXPECT_FALSE(registrar.authorize_caller(invite, kPhone).has_value());
+
+  // The same caller from another address must prove who it is.
+  const Peer elsewhere{Transport::Udp, "192.168.1.99", 5060, 0};
+  auto challenge = registrar.authorize_caller(invite, elsewhere);
+  ASSERT_TRUE(challenge.has_value());
+  ASSERT_EQ(challenge->status(), 407);
+  auto values = challenge->header_values(HeaderId::ProxyAuthenticate);
+  ASSERT_FALSE(values.empty());
+  std::vector<std::string> owned(values.begin(), values.end());
+  auth::DigestClient client;
+  auto credentials = client.answer_best(owned, "INVITE", "sip:102@192.168.1.10", "101#0", "pw101");
+  ASSERT_TRUE(credentials);
+  auto with_credentials = Message::parse(invite_from("101#0", *credentials)).value();
+  EXPECT_FALSE(registrar.authorize_caller(with_credentials, elsewhere).has_value());
+
+  // Valid credentials of one device do not let a request pass as another.
+  auto as_other =
+      Message::parse(invite_from("102#0", *client.authorization("INVITE", "sip:102@192.168.1.10",
+                                                                "101#0", "pw101")))
+          .value();
+  auto refused = registrar.authorize_caller(as_other, elsewhere);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status(), 403);
+
+  // A wrong password is refused.
+  auto wrong = client.answer_best(owned, "INVITE", "sip:102@192.168.1.10", "101#0", "nope");
+  auto refused_wrong =
+      registrar.authorize_caller(Message::parse(invite_from("101#0", *wrong)).value(), elsewhere);
+  ASSERT_TRUE(refused_wrong.has_value());
+  EXPECT_EQ(refused_wrong->status(), 403);
+}
