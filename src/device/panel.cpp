@@ -1,0 +1,352 @@
+#include "device/panel.h"
+
+#include <cctype>
+#include <stdexcept>
+
+#include "core/log.h"
+
+namespace vto::device {
+namespace {
+
+bool is_dtmf(char c) {
+  return (c >= '0' && c <= '9') || c == '*' || c == '#' || (c >= 'A' && c <= 'D');
+}
+
+std::string callee_name(const std::string& number) {
+  return number == kCentreNumber ? std::string("centre") : number;
+}
+
+}  // namespace
+
+std::string_view state_name(PanelState state) {
+  switch (state) {
+    case PanelState::Idle:
+      return "idle";
+    case PanelState::Dialling:
+      return "dialling";
+    case PanelState::Calling:
+      return "calling";
+    case PanelState::Talking:
+      return "talking";
+  }
+  return "?";
+}
+
+Result<PanelPtr> Panel::create(PanelConfig config, PanelDevices devices, CallControl& calls,
+                               core::Timers& timers) {
+  if (auto ok = check_config(config); !ok) return ok.error();
+  return std::make_unique<Panel>(std::move(config), std::move(devices), calls, timers);
+}
+
+Panel::Panel(PanelConfig config, PanelDevices devices, CallControl& calls, core::Timers& timers)
+    : config_(std::move(config)),
+      devices_(std::move(devices)),
+      calls_(calls),
+      timers_(timers),
+      log_(core::logger("panel")) {
+  if (auto ok = check_config(config_); !ok) throw std::invalid_argument(ok.error().message);
+  for (hal::KeySource* source : devices_.key_sources) {
+    if (source == nullptr) throw std::invalid_argument("Panel: a key source is nullptr");
+    const auto id = source->add_key_listener([this](const hal::KeyEvent& e) { on_key(e); });
+    key_listeners_.emplace_back(source, id);
+  }
+  lock_listener_ = devices_.lock.add_listener(
+      [this](bool open) { set_indicator(hal::Indicator::Unlock, open); });
+  set_indicator(hal::Indicator::Unlock, devices_.lock.is_open());
+  set_indicator(hal::Indicator::Call, false);
+  set_indicator(hal::Indicator::Talk, false);
+  show_state();
+  log_->debug("panel: {} mapped buttons, remote unlock by DTMF {}", config_.buttons.size(),
+              config_.unlock_code.empty() ? "off" : "on");
+}
+
+Panel::~Panel() {
+  for (auto& [source, id] : key_listeners_) source->remove_key_listener(id);
+  devices_.lock.remove_listener(lock_listener_);
+  for (TimerSlot* slot : {&dial_timer_, &call_timer_, &dtmf_timer_, &message_timer_}) stop(*slot);
+}
+
+// --- keys --------------------------------------------------------------------------------
+
+void Panel::on_key(const hal::KeyEvent& event) {
+  if (event.action != hal::KeyAction::Pressed) return;
+  if (showing_message_) message_elapsed();  // any key dismisses a failure text
+  using hal::Key;
+  switch (event.key) {
+    case Key::Digit0:
+    case Key::Digit1:
+    case Key::Digit2:
+    case Key::Digit3:
+    case Key::Digit4:
+    case Key::Digit5:
+    case Key::Digit6:
+    case Key::Digit7:
+    case Key::Digit8:
+    case Key::Digit9:
+      on_digit(
+          static_cast<char>('0' + (static_cast<int>(event.key) - static_cast<int>(Key::Digit0))));
+      break;
+    case Key::Star:
+    case Key::Prev:
+      on_delete();
+      break;
+    case Key::Hash:
+      // '#' + password + '#' is the access module's password unlock: keep those digits
+      // off the display and out of the dialled number.
+      if (status_.state == PanelState::Calling || status_.state == PanelState::Talking) break;
+      pin_entry_ = !pin_entry_;
+      if (pin_entry_) {
+        if (status_.state == PanelState::Dialling) go_idle();
+        start(dial_timer_, config_.dial_pause, &Panel::dial_pause_elapsed);
+      } else {
+        stop(dial_timer_);
+      }
+      break;
+    case Key::Call:
+      on_call_key();
+      break;
+    case Key::Centre:
+      on_centre_key();
+      break;
+    case Key::CallButton:
+      on_call_button(event.button);
+      break;
+    case Key::Next:
+      break;  // directory browsing belongs to the display module's directory (later)
+  }
+}
+
+void Panel::on_digit(char digit) {
+  if (status_.state == PanelState::Calling || status_.state == PanelState::Talking) return;
+  start(dial_timer_, config_.dial_pause, &Panel::dial_pause_elapsed);
+  if (pin_entry_) return;
+  if (status_.dialled.size() >= config_.max_dialled) {
+    cue(Tone::Error);
+    return;
+  }
+  status_.dialled += digit;
+  cue(Tone::KeyClick);
+  set_state(PanelState::Dialling);
+}
+
+void Panel::on_delete() {
+  if (status_.state != PanelState::Dialling) return;
+  status_.dialled.pop_back();
+  cue(Tone::KeyClick);
+  if (status_.dialled.empty()) {
+    go_idle();
+    return;
+  }
+  start(dial_timer_, config_.dial_pause, &Panel::dial_pause_elapsed);
+  set_state(PanelState::Dialling);
+}
+
+void Panel::on_call_key() {
+  if (status_.state == PanelState::Dialling) {
+    place_call(std::string(status_.dialled));
+  } else if (status_.state == PanelState::Idle) {
+    cue(Tone::Error);
+  }
+}
+
+void Panel::on_centre_key() {
+  // Emergency call (PRODUCT.md §3.4): the centre goes first, whatever is going on. A second
+  // press while the centre is already called must not restart that call.
+  if (status_.number == kCentreNumber) return;
+  log_->warn("panel: call-centre key, calling {}", kCentreNumber);
+  end_call();
+  place_call(std::string(kCentreNumber));
+}
+
+void Panel::on_call_button(std::size_t button) {
+  if (status_.state == PanelState::Calling || status_.state == PanelState::Talking) {
+    log_->debug("panel: call button {} ignored while {}", button + 1, state_name(status_.state));
+    return;
+  }
+  const auto it = config_.buttons.find(button);
+  if (it == config_.buttons.end()) {
+    log_->info("panel: call button {} is not mapped", button + 1);
+    cue(Tone::Error);
+    return;
+  }
+  place_call(it->second);
+}
+
+// --- calls -------------------------------------------------------------------------------
+
+void Panel::place_call(const std::string& number) {
+  stop(dial_timer_);
+  pin_entry_ = false;
+  status_.dialled.clear();
+  dtmf_.clear();
+  const CallId call = calls_.place(number);
+  if (call == kNoCall) {
+    log_->warn("panel: call to {} could not be started", number);
+    go_idle();
+    show_message("Call failed", Tone::Error);
+    return;
+  }
+  log_->info("panel: calling {} (call {})", number, call);
+  status_.call = call;
+  status_.number = number;
+  start(call_timer_, config_.ring_timeout, &Panel::ring_timeout_elapsed);
+  set_state(PanelState::Calling);
+}
+
+void Panel::end_call() {
+  const CallId call = status_.call;
+  // Idle first: whatever hang_up() reports back about the old call is then ignored.
+  if (status_.state != PanelState::Idle) go_idle();
+  if (call != kNoCall) calls_.hang_up(call);
+}
+
+bool Panel::is_current(CallId call) const {
+  return call != kNoCall && call == status_.call;
+}
+
+void Panel::on_ringing(CallId call) {
+  if (!is_current(call) || status_.state != PanelState::Calling) return;
+  cue(Tone::Ringback);
+}
+
+void Panel::on_answered(CallId call) {
+  if (!is_current(call) || status_.state != PanelState::Calling) return;
+  log_->info("panel: {} answered (call {})", status_.number, call);
+  dtmf_.clear();
+  start(call_timer_, config_.talk_limit, &Panel::talk_limit_elapsed);
+  set_state(PanelState::Talking);
+}
+
+void Panel::on_failed(CallId call, int status, std::string_view reason) {
+  if (!is_current(call)) return;
+  log_->info("panel: call {} to {} failed: {} {}", call, status_.number, status, reason);
+  go_idle();
+  show_message(failure_text(status), status == 486 || status == 600 ? Tone::Busy : Tone::Error);
+}
+
+void Panel::on_ended(CallId call) {
+  if (!is_current(call)) return;
+  log_->info("panel: {} hung up (call {})", status_.number, call);
+  go_idle();
+}
+
+void Panel::on_dtmf(CallId call, std::string_view digits) {
+  if (!is_current(call) || status_.state != PanelState::Talking) return;
+  if (config_.unlock_code.empty()) {
+    log_->debug("panel: DTMF from call {} ignored: remote unlock by DTMF is off", call);
+    return;
+  }
+  for (char c : digits) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (!is_dtmf(c)) continue;
+    dtmf_ += c;
+    if (dtmf_.size() > config_.unlock_code.size()) dtmf_.erase(0, 1);
+    if (dtmf_ == config_.unlock_code) {
+      log_->info("panel: remote unlock by DTMF from {} (call {})", status_.number, call);
+      dtmf_.clear();
+      stop(dtmf_timer_);
+      devices_.lock.open_for(config_.unlock_hold);
+      cue(Tone::Unlock);
+      return;
+    }
+  }
+  start(dtmf_timer_, config_.dtmf_pause, &Panel::dtmf_pause_elapsed);
+}
+
+// --- timers ------------------------------------------------------------------------------
+
+void Panel::dial_pause_elapsed() {
+  pin_entry_ = false;
+  if (status_.state == PanelState::Dialling) go_idle();
+}
+
+void Panel::ring_timeout_elapsed() {
+  log_->info("panel: no answer from {} (call {})", status_.number, status_.call);
+  end_call();
+  show_message("No answer", Tone::Error);
+}
+
+void Panel::talk_limit_elapsed() {
+  log_->info("panel: talk limit reached with {} (call {})", status_.number, status_.call);
+  end_call();
+}
+
+void Panel::dtmf_pause_elapsed() {
+  dtmf_.clear();
+}
+
+void Panel::message_elapsed() {
+  stop(message_timer_);
+  showing_message_ = false;
+  show_state();
+}
+
+void Panel::start(TimerSlot& slot, core::Duration after, void (Panel::*fn)()) {
+  stop(slot);
+  slot = timers_.start(after, [this, &slot, fn] {
+    slot.reset();
+    (this->*fn)();
+  });
+}
+
+void Panel::stop(TimerSlot& slot) {
+  if (slot) timers_.cancel(*slot);
+  slot.reset();
+}
+
+// --- outputs -----------------------------------------------------------------------------
+
+void Panel::go_idle() {
+  stop(dial_timer_);
+  stop(call_timer_);
+  stop(dtmf_timer_);
+  dtmf_.clear();
+  status_ = PanelStatus{};
+  set_state(PanelState::Idle);
+}
+
+void Panel::set_state(PanelState state) {
+  status_.state = state;
+  set_indicator(hal::Indicator::Call, state == PanelState::Calling);
+  set_indicator(hal::Indicator::Talk, state == PanelState::Talking);
+  if (!showing_message_) show_state();
+  listeners_.emit(status_);
+}
+
+void Panel::show_state() {
+  switch (status_.state) {
+    case PanelState::Idle:
+      show({config_.idle_text});
+      break;
+    case PanelState::Dialling:
+      show({"Room: " + status_.dialled});
+      break;
+    case PanelState::Calling:
+      show({"Calling " + callee_name(status_.number)});
+      break;
+    case PanelState::Talking:
+      show({"Talking to " + callee_name(status_.number)});
+      break;
+  }
+}
+
+void Panel::show_message(std::string_view text, Tone tone) {
+  showing_message_ = true;
+  show({std::string(text)});
+  start(message_timer_, config_.message_time, &Panel::message_elapsed);
+  cue(tone);
+}
+
+void Panel::show(std::vector<std::string> lines) {
+  if (devices_.display != nullptr) devices_.display->show(std::move(lines));
+}
+
+void Panel::set_indicator(hal::Indicator indicator, bool lit) {
+  if (devices_.indicators != nullptr) devices_.indicators->set(indicator, lit);
+}
+
+void Panel::cue(Tone tone) {
+  if (devices_.feedback != nullptr) devices_.feedback->tone(tone);
+}
+
+}  // namespace vto::device

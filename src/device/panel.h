@@ -1,0 +1,138 @@
+// Panel: the door panel state machine (PRODUCT.md §3-§4). It turns key presses into calls
+// through CallControl, and call progress into display texts, tones and indicator lights
+// (call lit while ringing, talk while talking, unlock while the lock is open). DTMF from the
+// answering monitor opens the lock when it ends with the configured code.
+//
+//   Idle --digit--> Dialling --call key--> Calling --answered--> Talking --BYE/limit--> Idle
+//   Idle/Dialling --call button--> Calling;  any state --centre key--> Calling 888888
+//
+// Everything runs on the core thread and waits only on the injected core::Timers.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.h"
+#include "core/timers.h"
+#include "device/call_control.h"
+#include "device/feedback.h"
+#include "device/panel_config.h"
+#include "hal/display.h"
+#include "hal/indicators.h"
+#include "hal/key_source.h"
+#include "hal/listeners.h"
+#include "hal/lock_relay.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace vto::device {
+
+enum class PanelState { Idle, Dialling, Calling, Talking };
+
+// "idle", "dialling", "calling", "talking".
+std::string_view state_name(PanelState state);
+
+// What the API shows of the panel.
+struct PanelStatus {
+  PanelState state = PanelState::Idle;
+  std::string dialled;  // digits typed so far (Dialling)
+  std::string number;   // the number being called or talked to (Calling, Talking)
+  CallId call = kNoCall;
+
+  bool operator==(const PanelStatus&) const = default;
+};
+
+// The devices the panel drives. Each must outlive the panel.
+struct PanelDevices {
+  std::vector<hal::KeySource*> key_sources;  // call buttons, keypad; no nullptr
+  hal::LockRelay& lock;
+  hal::Indicators* indicators = nullptr;  // nullptr: no indicator module
+  hal::Display* display = nullptr;        // nullptr: no display module
+  Feedback* feedback = nullptr;           // nullptr: no tones
+};
+
+class Panel;
+using PanelPtr = std::unique_ptr<Panel>;
+
+class Panel {
+ public:
+  using StateListener = std::function<void(const PanelStatus&)>;
+
+  // Fails with check_config()'s error. `calls` and `timers` must outlive the panel.
+  static Result<PanelPtr> create(PanelConfig config, PanelDevices devices, CallControl& calls,
+                                 core::Timers& timers);
+  // Prefer create(); the config must pass check_config() (std::invalid_argument otherwise).
+  Panel(PanelConfig config, PanelDevices devices, CallControl& calls, core::Timers& timers);
+  ~Panel();
+  Panel(const Panel&) = delete;
+  Panel& operator=(const Panel&) = delete;
+
+  const PanelStatus& state() const { return status_; }
+  // Called after every change of state(), dialled digits included.
+  hal::ListenerId add_state_listener(StateListener fn) { return listeners_.add(std::move(fn)); }
+  void remove_state_listener(hal::ListenerId id) { listeners_.remove(id); }
+
+  // Call progress from CallControl's implementation. Notifications for a call that is not
+  // the current one (a call already hung up) are ignored.
+  void on_ringing(CallId call);
+  void on_answered(CallId call);
+  void on_failed(CallId call, int status, std::string_view reason);
+  void on_ended(CallId call);  // the remote side hung up (BYE)
+  void on_dtmf(CallId call, std::string_view digits);
+
+ private:
+  using TimerSlot = std::optional<core::Timers::Id>;
+
+  void on_key(const hal::KeyEvent& event);
+  void on_digit(char digit);
+  void on_delete();
+  void on_call_key();
+  void on_centre_key();
+  void on_call_button(std::size_t button);
+
+  void place_call(const std::string& number);
+  void end_call();  // hangs up the current call, if any, and goes Idle
+  bool is_current(CallId call) const;
+  void go_idle();
+  void show_message(std::string_view text, Tone tone);  // a failure text for message_time
+  void set_state(PanelState state);
+  void show_state();
+  void show(std::vector<std::string> lines);
+  void set_indicator(hal::Indicator indicator, bool lit);
+  void cue(Tone tone);
+  void start(TimerSlot& slot, core::Duration after, void (Panel::*fn)());
+  void stop(TimerSlot& slot);
+
+  void dial_pause_elapsed();
+  void ring_timeout_elapsed();
+  void talk_limit_elapsed();
+  void dtmf_pause_elapsed();
+  void message_elapsed();
+
+  PanelConfig config_;
+  PanelDevices devices_;
+  CallControl& calls_;
+  core::Timers& timers_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::vector<std::pair<hal::KeySource*, hal::ListenerId>> key_listeners_;
+  hal::ListenerId lock_listener_ = 0;
+  hal::Listeners<const PanelStatus&> listeners_;
+
+  PanelStatus status_;
+  bool pin_entry_ = false;  // '#' started a password for the access module; digits not ours
+  bool showing_message_ = false;
+  std::string dtmf_;  // received during the call, at most unlock_code.size() long
+  TimerSlot dial_timer_;
+  TimerSlot call_timer_;  // ring timeout while Calling, talk limit while Talking
+  TimerSlot dtmf_timer_;
+  TimerSlot message_timer_;
+};
+
+}  // namespace vto::device
