@@ -2,6 +2,7 @@
 // object per line for every event, and takes commands on stdin:
 //   answer [CALL] | reject [CALL] | hangup [CALL] | call NUMBER | dtmf DIGITS | quit
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/read_until.hpp>
@@ -87,6 +88,8 @@ class Monitor {
       if (auto_answer_ms_ >= 0) {
         const sip::CallId id = e.call;
         timers_.start(core::Duration(auto_answer_ms_), [this, id] {
+          const auto calls = ua_.calls();
+          if (std::find(calls.begin(), calls.end(), id) == calls.end()) return;  // cancelled
           if (auto r = ua_.answer(id); !r) print_error(r.error().message);
         });
       }

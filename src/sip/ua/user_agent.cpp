@@ -306,6 +306,10 @@ void UserAgent::on_invite_response(CallId id, const Message& response) {
   }
   if (status < 300) {
     const bool retransmission = call->state == Call::State::Established;
+    if (retransmission && to && to->tag() != call->remote_tag) {
+      end_extra_dialog(*call, response);
+      return;
+    }
     if (!retransmission) {
       if (to) call->remote_tag = std::string(to->tag());
       if (auto contacts = response.contacts(); contacts && !contacts->contacts.empty()) {
@@ -348,6 +352,29 @@ void UserAgent::on_invite_response(CallId id, const Message& response) {
         {},
         {}});
   end_call(id);
+}
+
+// A forked INVITE answered by a second device too (two monitors picked up at the same
+// moment): that dialog is confirmed with an ACK and ended with a BYE at once (RFC 3261
+// §13.2.2.4), so the call stays with the first.
+void UserAgent::end_extra_dialog(const Call& call, const Message& response) {
+  Call extra;
+  extra.call_id = call.call_id;
+  extra.local_tag = call.local_tag;
+  extra.remote_tag = std::string(response.to()->tag());
+  extra.local_uri = call.local_uri;
+  extra.remote_uri = call.remote_uri;
+  extra.remote_target = call.remote_uri;
+  if (auto contacts = response.contacts(); contacts && !contacts->contacts.empty()) {
+    extra.remote_target = std::string(contacts->contacts.front().uri.text());
+  }
+  for (auto rr : response.header_values(HeaderId::RecordRoute)) extra.route_set.emplace_back(rr);
+  std::reverse(extra.route_set.begin(), extra.route_set.end());
+  extra.local_cseq = call.invite ? call.invite->cseq()->number : call.local_cseq;
+  const Peer hop = dialog_next_hop(extra);
+  (void)tl_.send_stateless(in_dialog_request(extra, "ACK"), hop);
+  tl_.send_request(in_dialog_request(extra, "BYE"), hop, [](const Message&) {});
+  core::logger("ua")->info("call {}: a second device answered too; ended its dialog", call.id);
 }
 
 Message UserAgent::in_dialog_request(Call& call, std::string_view method) {

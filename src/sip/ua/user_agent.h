@@ -95,6 +95,7 @@ class UserAgent final : public TransactionUser {
   void send_invite(Call& call, const Message* challenge);
   void on_invite_response(CallId id, const Message& response);
   Message in_dialog_request(Call& call, std::string_view method);
+  void end_extra_dialog(const Call& call, const Message& response);
   Peer dialog_next_hop(const Call& call) const;
   void retransmit_ok(CallId id);
   void end_call(CallId id);
