@@ -15,6 +15,11 @@ if [ ! -s "$DATA/demo-room-password" ]; then
   (umask 077; head -c 12 /dev/urandom | base64 | tr -d '/+=' | head -c 12 > "$DATA/demo-room-password"; echo "-Aa1" >> "$DATA/demo-room-password")
 fi
 PASS=$(tr -d '\n' < "$DATA/demo-room-password")
+# The door's remote-unlock code, random as well.
+if [ ! -s "$DATA/demo-unlock-code" ]; then
+  (umask 077; od -An -N4 -tu4 /dev/urandom | tr -dc '0-9' | tail -c 4 > "$DATA/demo-unlock-code")
+fi
+CODE=$(tr -d '\n' < "$DATA/demo-unlock-code")
 
 for room in 101 102 103; do
   "$BIN/vtoctl" --data "$DATA" room list --json | grep -q "\"$room\"" || \
@@ -26,30 +31,41 @@ cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
 "$BIN/vtod" --data "$DATA" --sip-listen "127.0.0.1:$SIP_PORT" --http-listen "127.0.0.1:$HTTP_PORT" \
-  --vto-number 8001 --log-level info > "$DATA/vtod.log" 2>&1 &
+  --vto-number 8001 --button 101,102 --unlock-code "$CODE" --log-level info > "$DATA/vtod.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do grep -q ready "$DATA/vtod.log" && break; sleep 0.1; done
 grep -q ready "$DATA/vtod.log" || { echo "vtod did not start:"; cat "$DATA/vtod.log"; exit 1; }
 
+# Each monitor reads its commands from a FIFO, so you can type into it from a shell:
+#   echo "dtmf $CODE" > $DATA/vth-101-0.cmd
 for user in '101#0' '101#1' '102#0'; do
-  tail -f /dev/null | "$BIN/vth" --server "127.0.0.1:$SIP_PORT" --user "$user" --password "$PASS" \
-    --auto-answer 2000 > "$DATA/vth-${user/\#/-}.log" 2>&1 &
+  name="vth-${user/\#/-}"
+  rm -f "$DATA/$name.cmd"
+  mkfifo -m 600 "$DATA/$name.cmd"
+  exec {cmd_fd}<>"$DATA/$name.cmd"  # held open read-write: the FIFO never sees end-of-file
+  "$BIN/vth" --server "127.0.0.1:$SIP_PORT" --user "$user" --password "$PASS" \
+    --auto-answer 2000 <&"$cmd_fd" > "$DATA/$name.log" 2>&1 &
   pids+=($!)
 done
 
 cat <<TXT
 
-OpenVTO demo is running.
+OpenVTO demo is running (simulated door panel: 2 call buttons, keypad, display, lights).
   SIP server  : 127.0.0.1:$SIP_PORT (domain VDP)
   HTTP API    : http://127.0.0.1:$HTTP_PORT/api/v1/health
   monitors    : 101#0, 101#1, 102#0 (software vth, answer after 2 s)
   password    : $PASS  (rooms 101, 102, 103)
+  unlock code : $CODE  (DTMF from a monitor during a call opens the door)
   logs        : $DATA/*.log
 
-Call room 101 from the door station:
-  curl -s -X POST -d '{"to":"101"}' http://127.0.0.1:$HTTP_PORT/api/v1/calls
-See who is registered:
-  curl -s http://127.0.0.1:$HTTP_PORT/api/v1/registrations
+A visitor presses call button 1 (room 101):
+  curl -s -X POST -d '{"key":"button1"}' http://127.0.0.1:$HTTP_PORT/api/v1/sim/press
+Both monitors of 101 ring; one answers after 2 s. Then open the door from it:
+  echo "dtmf $CODE" > $DATA/vth-101-0.cmd; echo "dtmf $CODE" > $DATA/vth-101-1.cmd
+Watch the panel (state, lock, lights, display):
+  curl -s http://127.0.0.1:$HTTP_PORT/api/v1/sim/state
+Or dial 102 on the keypad:
+  for k in 1 0 2 call; do curl -s -X POST -d "{\"key\":\"\$k\"}" http://127.0.0.1:$HTTP_PORT/api/v1/sim/press; done
 Register your own phone as 103#0 (user 103%230) with the password above.
 
 Ctrl-C stops everything.

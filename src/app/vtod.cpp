@@ -9,8 +9,12 @@
 
 #include "app/building_directory.h"
 #include "app/host_port.h"
+#include "app/sim_api.h"
+#include "app/ua_call_control.h"
 #include "core/asio_timers.h"
 #include "core/log.h"
+#include "device/panel.h"
+#include "hal/sim/sim_panel.h"
 #include "sip/auth/digest_server.h"
 #include "sip/proxy/sip_server.h"
 #include "sip/transport/asio_transport.h"
@@ -36,6 +40,26 @@ struct Options {
   std::string platform_domain;
   std::string log_level = "info";
   std::vector<std::string> digest_algorithms = {"MD5"};
+  std::vector<std::string> buttons = {"101", "102"};  // call button N -> room (sim facade)
+  std::string unlock_code;                            // DTMF code; empty: remote unlock off
+  int unlock_hold_seconds = 5;
+  int ring_timeout_seconds = 30;
+  int talk_limit_seconds = 120;
+};
+
+// The tones the panel cues, kept for the virtual panel's state until media plays them.
+class RecordedFeedback final : public device::Feedback {
+ public:
+  void tone(device::Tone t) override {
+    last_ = device::tone_name(t);
+    ++count_;
+  }
+  std::string_view last() const { return last_; }
+  std::uint64_t count() const { return count_; }
+
+ private:
+  std::string_view last_;
+  std::uint64_t count_ = 0;
 };
 
 json event_json(const sip::UaEvent& e) {
@@ -65,6 +89,19 @@ int main(int argc, char** argv) {
   cli.add_option("--platform-password", o.platform_password, "password at the external SIP server");
   cli.add_option("--platform-domain", o.platform_domain, "SIP domain at the external server");
   cli.add_option("--log-level", o.log_level, "trace, debug, info, warn, error");
+  cli.add_option("--button", o.buttons,
+                 "room number (or 888888) called by each call button, in facade order "
+                 "(default: 101 102)")
+      ->delimiter(',');
+  cli.add_option("--unlock-code", o.unlock_code,
+                 "DTMF digits a monitor sends during a call to open the door (default: none, "
+                 "remote unlock by DTMF off)");
+  cli.add_option("--unlock-hold", o.unlock_hold_seconds, "seconds the lock stays open")
+      ->check(CLI::Range(1, 600));
+  cli.add_option("--ring-timeout", o.ring_timeout_seconds, "seconds a call may ring")
+      ->check(CLI::Range(5, 600));
+  cli.add_option("--talk-limit", o.talk_limit_seconds, "seconds a call may last")
+      ->check(CLI::Range(10, 3600));
   cli.add_option("--sip-digest", o.digest_algorithms,
                  "digest algorithms offered to registering devices, most preferred first: "
                  "MD5 (default), SHA-256")
@@ -153,12 +190,51 @@ int main(int argc, char** argv) {
   }
   sip::UserAgent ua(tl, ua_cfg);
   std::vector<json> recent_events;
+  app::UaCallControl call_control(ua);
   ua.set_event_handler([&](const sip::UaEvent& e) {
     json j = event_json(e);
     log->info("call event: {}", j.dump());
     recent_events.push_back(std::move(j));
     if (recent_events.size() > 100) recent_events.erase(recent_events.begin());
+    call_control.on_event(e);
   });
+
+  // The door panel on simulated modules: indicators, a button module, a keypad and a
+  // display beside the camera module.
+  hal::sim::SimPanelConfig sim_config;
+  const std::size_t button_count = o.buttons.size() <= 1 ? 1 : (o.buttons.size() <= 2 ? 2 : 5);
+  sim_config.modules = {{hal::ModuleKind::Indicators},
+                        {hal::ModuleKind::Buttons, button_count},
+                        {hal::ModuleKind::Keypad},
+                        {hal::ModuleKind::Display}};
+  if (o.buttons.size() > 5) {
+    std::cerr << "vtod: at most 5 call buttons on the simulated facade\n";
+    return 2;
+  }
+  auto sim = hal::sim::SimPanel::create(timers, sim_config);
+  if (!sim) {
+    std::cerr << "vtod: " << sim.error().message << "\n";
+    return 2;
+  }
+  device::PanelConfig panel_config;
+  for (std::size_t i = 0; i < o.buttons.size(); ++i) panel_config.buttons[i] = o.buttons[i];
+  panel_config.unlock_code = o.unlock_code;
+  panel_config.unlock_hold = std::chrono::seconds(o.unlock_hold_seconds);
+  panel_config.ring_timeout = std::chrono::seconds(o.ring_timeout_seconds);
+  panel_config.talk_limit = std::chrono::seconds(o.talk_limit_seconds);
+  RecordedFeedback feedback;
+  std::vector<hal::KeySource*> keys{&(*sim)->call_buttons()};
+  if ((*sim)->keypad()) keys.push_back((*sim)->keypad());
+  auto panel =
+      device::Panel::create(panel_config,
+                            device::PanelDevices{keys, (*sim)->lock(), (*sim)->indicators(),
+                                                 (*sim)->display(), &feedback},
+                            call_control, timers);
+  if (!panel) {
+    std::cerr << "vtod: " << panel.error().message << "\n";
+    return 2;
+  }
+  call_control.set_panel(panel->get());
   if (platform_mode) {
     tl.set_user(&ua);
     ua.start_registration();
@@ -231,6 +307,14 @@ int main(int argc, char** argv) {
     web::HttpResponse r;
     r.body = json{{"events", recent_events}}.dump();
     return r;
+  });
+  app::add_sim_routes(http, **sim, [&](json& state) {
+    const auto& status = (*panel)->state();
+    state["panel"] = {{"state", device::state_name(status.state)},
+                      {"dialled", status.dialled},
+                      {"number", status.number},
+                      {"call", status.call}};
+    state["tone"] = {{"last", feedback.last()}, {"count", feedback.count()}};
   });
   if (auto r = http.start(); !r) {
     std::cerr << "vtod: " << r.error().message << "\n";

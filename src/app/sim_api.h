@@ -1,0 +1,23 @@
+// The JSON API of the simulated modules (the "virtual panel"): press keys, open the
+// door, detach the device, and read the panel's lock, lights and display.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+
+namespace vto::web {
+class HttpServer;
+}
+namespace vto::hal::sim {
+class SimPanel;
+}
+
+namespace vto::app {
+
+// Registers POST /api/v1/sim/press {"key"}, POST /api/v1/sim/door {"open"},
+// POST /api/v1/sim/tamper {"detached"} and GET /api/v1/sim/state. `extra_state` adds
+// fields to the state (e.g. the door panel's state machine), may be empty.
+void add_sim_routes(web::HttpServer& http, hal::sim::SimPanel& panel,
+                    std::function<void(nlohmann::json&)> extra_state);
+
+}  // namespace vto::app

@@ -1,0 +1,164 @@
+"""The door panel on simulated modules, driven through vtod's sim API: a visitor presses a
+call button or dials a room, the flat's monitors ring, the resident answers and opens the
+door with the unlock code; no answer, nobody home and the emergency call to the centre."""
+import time
+
+import pytest
+
+from harness import Vtod, http, vtoctl
+
+PASSWORD = "Room-pass1"
+UNLOCK = "1234"
+
+
+@pytest.fixture
+def vtod(tmp_path, processes):
+    """vtod with the sim panel configured for these tests (start_vth registers to it)."""
+    data = str(tmp_path / "data")
+    for room in ("101", "102"):
+        vtoctl(data, "room", "add", room, "--password", PASSWORD)
+    vtoctl(data, "centre", "set", "--password", "Centre-pass1")
+    d = Vtod(data, extra=("--button", "101,888888", "--unlock-code", UNLOCK, "--unlock-hold", "2",
+                          "--ring-timeout", "5"))
+    processes.append(d)
+    return d
+
+
+def press(vtod, key):
+    status, body = http(vtod.http_port, "POST", "/api/v1/sim/press", {"key": key})
+    assert status == 200, body
+    return body
+
+
+def state(vtod):
+    status, body = http(vtod.http_port, "GET", "/api/v1/sim/state")
+    assert status == 200
+    return body
+
+
+def wait_state(vtod, predicate, timeout=8, what="state"):
+    deadline = time.monotonic() + timeout
+    while True:
+        s = state(vtod)
+        if predicate(s):
+            return s
+        assert time.monotonic() < deadline, f"no {what} within {timeout}s: {s}"
+        time.sleep(0.05)
+
+
+def test_button_rings_the_flat_the_resident_answers_and_opens_the_door(vtod, start_vth):
+    master = start_vth("101#0", PASSWORD)
+    extension = start_vth("101#1", PASSWORD)
+    master.event("registered")
+    extension.event("registered")
+    assert state(vtod)["panel"]["state"] == "idle"
+
+    press(vtod, "button1")
+    master.event("incoming_call")
+    extension.event("incoming_call")
+    s = wait_state(vtod, lambda s: s["indicators"]["call"], what="call light")
+    assert s["panel"]["state"] == "calling" and s["panel"]["number"] == "101"
+
+    extension.send("answer")
+    assert "Call completed elsewhere" in master.event("cancelled")["reason"]
+    s = wait_state(vtod, lambda s: s["panel"]["state"] == "talking", what="talking")
+    assert s["indicators"]["talk"] and not s["indicators"]["call"]
+    assert not s["lock"]["open"]
+
+    extension.send(f"dtmf {UNLOCK}")
+    s = wait_state(vtod, lambda s: s["lock"]["open"], what="lock open")
+    assert s["indicators"]["unlock"]
+    # The lock closes by itself after the hold time (2 s here).
+    s = wait_state(vtod, lambda s: not s["lock"]["open"], timeout=5, what="lock closed again")
+    assert not s["indicators"]["unlock"]
+
+    extension.send("hangup")
+    wait_state(vtod, lambda s: s["panel"]["state"] == "idle", what="idle after hang-up")
+
+
+def test_a_wrong_code_does_not_open_the_door(vtod, start_vth):
+    master = start_vth("101#0", PASSWORD, auto_answer=100)
+    master.event("registered")
+    press(vtod, "button1")
+    master.event("answered")
+    wait_state(vtod, lambda s: s["panel"]["state"] == "talking")
+    master.send("dtmf 9999")
+    time.sleep(0.5)
+    assert not state(vtod)["lock"]["open"]
+    master.send("hangup")
+
+
+def test_keypad_dials_a_room_and_nobody_answers(vtod, start_vth):
+    monitor = start_vth("102#0", PASSWORD)
+    monitor.event("registered")
+    for key in ("1", "0", "2"):
+        press(vtod, key)
+    assert state(vtod)["panel"]["dialled"] == "102"
+    press(vtod, "call")
+    monitor.event("incoming_call")
+    # Ring timeout (5 s here): the panel gives up and tells the visitor.
+    monitor.event("cancelled", timeout=10)
+    s = wait_state(vtod, lambda s: "No answer" in " ".join(s["display"]["lines"]), what="No answer")
+    assert s["panel"]["state"] == "idle"
+
+
+def test_nobody_home_and_unknown_room_are_shown(vtod):
+    press(vtod, "button1")  # nobody of 101 is registered
+    wait_state(vtod, lambda s: "Nobody home" in " ".join(s["display"]["lines"]), what="Nobody home")
+    for key in ("5", "5", "5", "call"):
+        press(vtod, key)
+    wait_state(vtod, lambda s: "Unknown number" in " ".join(s["display"]["lines"]),
+               what="Unknown number")
+
+
+def test_centre_key_ends_the_ringing_call_and_calls_the_centre(vtod, start_vth):
+    master = start_vth("101#0", PASSWORD)
+    centre = start_vth("888888", "Centre-pass1")
+    master.event("registered")
+    centre.event("registered")
+    press(vtod, "button1")
+    master.event("incoming_call")
+    press(vtod, "centre")
+    master.event("cancelled")
+    centre.event("incoming_call")
+    s = wait_state(vtod, lambda s: s["panel"]["number"] == "888888", what="calling the centre")
+    assert s["panel"]["state"] == "calling"
+    # A call button mapped to the centre reaches it too.
+    centre.send("answer")
+    wait_state(vtod, lambda s: s["panel"]["state"] == "talking")
+    centre.send("hangup")
+    wait_state(vtod, lambda s: s["panel"]["state"] == "idle")
+
+
+def test_bad_sim_input_gets_a_clear_error(vtod):
+    for body in ({"key": "button9"}, {"key": "launch"}, {"key": 5}, {}, {"key": "x" * 100}):
+        status, answer = http(vtod.http_port, "POST", "/api/v1/sim/press", body)
+        assert status == 400 and "error" in answer, (body, answer)
+    status, answer = http(vtod.http_port, "POST", "/api/v1/sim/door", {"open": "yes"})
+    assert status == 400
+    status, answer = http(vtod.http_port, "POST", "/api/v1/sim/door", {"open": True})
+    assert status == 200 and state(vtod)["door"] == "open"
+    status, answer = http(vtod.http_port, "POST", "/api/v1/sim/tamper", {"detached": True})
+    assert status == 200 and state(vtod)["tamper"] == "detached"
+
+
+def test_two_monitors_answering_at_once_leave_one_call(vtod, start_vth):
+    first = start_vth("101#0", PASSWORD, auto_answer=0)
+    second = start_vth("101#1", PASSWORD, auto_answer=0)
+    first.event("registered")
+    second.event("registered")
+    press(vtod, "button1")
+    wait_state(vtod, lambda s: s["panel"]["state"] == "talking")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        ended = [m for m in (first, second) if m.events("cancelled") or m.events("bye")]
+        if ended:
+            break
+        time.sleep(0.05)
+    # Exactly one monitor keeps the call; the other was cancelled or, if it had answered
+    # as well, got ACK + BYE at once.
+    assert len(ended) == 1, (first.lines, second.lines)
+    talking = second if ended[0] is first else first
+    assert talking.events("answered") and not talking.events("bye")
+    talking.send("hangup")
+    wait_state(vtod, lambda s: s["panel"]["state"] == "idle")
