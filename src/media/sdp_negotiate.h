@@ -1,0 +1,67 @@
+// SDP offer/answer (RFC 3264) for a door station: answer a peer's offer with one audio
+// stream (PCMU, PCMA or opus, plus RFC 4733 telephone-event) and one H.264 video stream,
+// and build our own offers. Pure functions over sdp.h; no I/O.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "media/sdp.h"
+
+namespace vto::media {
+
+// What this station can do. Answers follow the offer's codec order (RFC 3264 §6.1: the
+// answerer should prefer the offerer's order); offers list audio_codecs in this order.
+struct Capabilities {
+  std::vector<Codec> audio_codecs;  // their payload types are the ones we offer
+  bool telephone_event = true;      // RFC 4733 DTMF, offered and accepted
+  int telephone_event_type = 101;
+  Direction audio_direction = Direction::SendRecv;
+  std::optional<Codec> video_codec;  // H264/90000 with packetization-mode=1; none: no video
+  Direction video_direction = Direction::SendOnly;  // a door station shows its camera
+
+  // PCMU, PCMA, opus/48000/2; H.264 constrained baseline sent, not received.
+  static Capabilities door_station();
+};
+
+// Where our media is received; the session id/version go into o=.
+struct LocalEndpoint {
+  std::string address;  // numeric IPv4 or IPv6
+  std::uint16_t audio_port = 0;
+  std::uint16_t video_port = 0;
+  std::uint64_t session_id = 0;
+  std::uint64_t session_version = 0;
+};
+
+// One accepted stream, as the media layer needs it to set its pipelines up.
+struct NegotiatedStream {
+  std::size_t index = 0;  // m-line position in the offer and the answer
+  Codec codec;            // with the offer's payload type and fmtp
+  std::optional<Codec> telephone_event;
+  Direction direction = Direction::SendRecv;  // ours, as written in the answer
+  Connection remote;
+  std::uint16_t remote_port = 0;
+};
+
+struct Answer {
+  SessionDescription sdp;  // to send back: same m-line count and order as the offer
+  std::optional<NegotiatedStream> audio;
+  std::optional<NegotiatedStream> video;
+};
+
+// RFC 3264 §6.1: the peer's sendonly is our recvonly and so on, then narrowed to what we
+// can do in that direction.
+Direction answer_direction(Direction offered, Direction local);
+
+// Errors carry code 488 (Not Acceptable Here) when no stream can be accepted and 400 when
+// the local endpoint is unusable.
+Result<Answer> negotiate(const SessionDescription& offer, const Capabilities& capabilities,
+                         const LocalEndpoint& local);
+
+Result<SessionDescription> make_offer(const Capabilities& capabilities, const LocalEndpoint& local);
+
+}  // namespace vto::media
