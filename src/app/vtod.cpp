@@ -8,13 +8,16 @@
 #include <nlohmann/json.hpp>
 
 #include "app/building_directory.h"
+#include "app/call_recorder.h"
 #include "app/host_port.h"
+#include "app/records_api.h"
 #include "app/sim_api.h"
 #include "app/ua_call_control.h"
 #include "core/asio_timers.h"
 #include "core/log.h"
 #include "device/panel.h"
 #include "hal/sim/sim_panel.h"
+#include "records/call_records.h"
 #include "sip/auth/digest_server.h"
 #include "sip/proxy/sip_server.h"
 #include "sip/transport/asio_transport.h"
@@ -138,6 +141,15 @@ int main(int argc, char** argv) {
     std::cerr << "vtod: " << directory.error().message << "\n";
     return 1;
   }
+  // Call records, on a connection of their own, fed by the panel and the user agent.
+  auto records_db = store::Database::open(o.data_dir);
+  if (!records_db) {
+    std::cerr << "vtod: " << records_db.error().message << "\n";
+    return 1;
+  }
+  records::CallRecords call_records(**records_db);
+  app::CallRecorder call_recorder(call_records, o.vto_number.empty() ? "panel" : o.vto_number,
+                                  app::system_unix_ms);
 
   asio::io_context io;
   core::AsioTimers timers(io);
@@ -196,6 +208,7 @@ int main(int argc, char** argv) {
     log->info("call event: {}", j.dump());
     recent_events.push_back(std::move(j));
     if (recent_events.size() > 100) recent_events.erase(recent_events.begin());
+    call_recorder.on_ua_event(e);  // before the panel hears of it
     call_control.on_event(e);
   });
 
@@ -235,6 +248,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   call_control.set_panel(panel->get());
+  (*panel)->add_state_listener(
+      [&call_recorder](const device::PanelStatus& s) { call_recorder.on_panel_status(s); });
   if (platform_mode) {
     tl.set_user(&ua);
     ua.start_registration();
@@ -316,6 +331,7 @@ int main(int argc, char** argv) {
                       {"call", status.call}};
     state["tone"] = {{"last", feedback.last()}, {"count", feedback.count()}};
   });
+  app::add_record_routes(http, call_records);
   if (auto r = http.start(); !r) {
     std::cerr << "vtod: " << r.error().message << "\n";
     return 1;

@@ -19,7 +19,7 @@ namespace {
 
 // Numbered migrations: entry i brings the schema from version i to i + 1. Never edit one
 // that has shipped; append a new one.
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     // 1: the building directory (rooms, VTOs) and key/value settings.
     R"sql(
 CREATE TABLE rooms (
@@ -49,6 +49,23 @@ CREATE TRIGGER rooms_number_not_vto BEFORE INSERT ON rooms
 CREATE TRIGGER vtos_number_not_room BEFORE INSERT ON vtos
   WHEN EXISTS (SELECT 1 FROM rooms WHERE number = NEW.number)
   BEGIN SELECT RAISE(ABORT, 'VTO No. equal to a room number'); END;
+)sql",
+    // 2: call records (records/call_records.h), searched by time, newest first.
+    R"sql(
+CREATE TABLE call_records (
+  id INTEGER PRIMARY KEY NOT NULL,
+  started_ms INTEGER NOT NULL,
+  answered_ms INTEGER NOT NULL DEFAULT 0,
+  ended_ms INTEGER NOT NULL DEFAULT 0,
+  caller TEXT NOT NULL,
+  called TEXT NOT NULL,
+  answered_by TEXT NOT NULL DEFAULT '',
+  result TEXT NOT NULL DEFAULT 'ongoing' CHECK (result IN ('answered', 'no_answer', 'busy',
+    'failed', 'cancelled', 'ongoing')),
+  duration_s INTEGER NOT NULL DEFAULT 0,
+  snapshot_path TEXT
+);
+CREATE INDEX call_records_started ON call_records (started_ms);
 )sql",
 };
 

@@ -333,7 +333,8 @@ void UserAgent::on_invite_response(CallId id, const Message& response) {
           call->remote_uri,
           {},
           call->remote_sdp,
-          "application/sdp"});
+          "application/sdp",
+          call->remote_target});
     if (call->hangup_requested) (void)hangup(id);
     return;
   }

@@ -50,6 +50,9 @@ struct UaEvent {
   std::string reason;  // reason phrase or Reason header
   std::string body;    // SDP, INFO or MESSAGE body
   std::string content_type;
+  // Answered (outgoing call): the Contact URI of the 200 OK, i.e. the device that picked
+  // up ("sip:101#1@..."), where `peer` is still the number called.
+  std::string remote_contact = {};
 };
 
 std::string_view event_name(UaEvent::Type t);

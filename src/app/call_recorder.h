@@ -1,0 +1,73 @@
+// CallRecorder: the door panel's calls written as call records (PRODUCT.md §3.7). The
+// panel's state says when a call starts and when the panel leaves it; the user agent's
+// events say who answered and how an unanswered call ended. Glue between device/, sip/
+// and records/, hence in app/.
+//
+// Outcomes: answered (then ended by either side: talk time from the answer), busy (486,
+// 600, 603), no_answer (408, or the panel's ring timeout), cancelled (the visitor pressed
+// the centre key while it rang, or the call was hung up from the API), failed (anything
+// else: 404, 480, 5xx...).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "device/call_control.h"
+#include "records/call_records.h"
+
+namespace vto::device {
+struct PanelStatus;
+}
+namespace vto::sip {
+struct UaEvent;
+}
+
+namespace vto::app {
+
+// The wall clock in unix milliseconds; records carry calendar time, unlike core::Timers.
+using UnixClock = std::function<std::int64_t()>;
+std::int64_t system_unix_ms();
+
+// The record result of a final SIP error status of our INVITE.
+std::string_view call_result_for_status(int status);
+
+class CallRecorder {
+ public:
+  // `caller` is this VTO's number as written in the records. `records` must outlive it.
+  CallRecorder(records::CallRecords& records, std::string caller, UnixClock clock);
+
+  // Feed every state change of the panel (Panel::add_state_listener).
+  void on_panel_status(const device::PanelStatus& status);
+  // Feed every user agent event, BEFORE UaCallControl::on_event(): a call the panel then
+  // leaves is known to have been ended by the far side, not by the panel.
+  void on_ua_event(const sip::UaEvent& event);
+
+  // Calls started and not yet finished (for tests and diagnostics).
+  std::size_t open_calls() const { return calls_.size(); }
+
+ private:
+  struct Call {
+    std::int64_t record = 0;
+    bool answered = false;
+    bool left_by_panel = false;  // the panel hung up before any answer; the UA says why
+    std::int64_t left_ms = 0;
+  };
+
+  void left(device::CallId call, std::int64_t now);
+  void start(device::CallId call, const std::string& number, std::int64_t now);
+  void finish(device::CallId call, std::string_view result, std::int64_t at);
+
+  records::CallRecords& records_;
+  std::string caller_;
+  UnixClock clock_;
+  device::CallId current_ = device::kNoCall;  // the panel's call at its last change
+  // The call the panel left at its last change: a call started right after it to the
+  // centre means the visitor pressed the centre key and cancelled it.
+  device::CallId just_left_ = device::kNoCall;
+  std::map<device::CallId, Call> calls_;
+};
+
+}  // namespace vto::app

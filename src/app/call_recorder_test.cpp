@@ -1,0 +1,283 @@
+#include "app/call_recorder.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "core/timers.h"
+#include "device/panel.h"
+#include "hal/sim/sim_panel.h"
+#include "sip/ua/user_agent.h"
+#include "store/temp_dir.h"
+
+namespace vto::app {
+namespace {
+
+using namespace std::chrono_literals;
+using sip::UaEvent;
+using Type = sip::UaEvent::Type;
+
+constexpr std::int64_t kEpochMs = 1'700'000'000'000;
+
+class FakeCalls final : public device::CallControl {
+ public:
+  device::CallId place(const std::string&) override { return next++; }
+  void hang_up(device::CallId call) override { hung_up.push_back(call); }
+  device::CallId next = 1;
+  std::vector<device::CallId> hung_up;
+};
+
+hal::sim::SimPanelConfig layout() {
+  hal::sim::SimPanelConfig config;
+  config.modules = {{hal::ModuleKind::Buttons, 2}, {hal::ModuleKind::Keypad}};
+  return config;
+}
+
+// A real panel on simulated keys and ManualTimers, its calls recorded in a real database.
+// The wall clock follows the ManualTimers.
+class CallRecorderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = store::Database::open(tmp_.sub("data"));
+    ASSERT_TRUE(db) << db.error().message;
+    db_ = std::move(*db);
+    records_ = std::make_unique<records::CallRecords>(*db_);
+    recorder_ = std::make_unique<CallRecorder>(*records_, "8001", [this] {
+      return kEpochMs +
+             std::chrono::duration_cast<std::chrono::milliseconds>(timers_.now().time_since_epoch())
+                 .count();
+    });
+    device::PanelConfig config;
+    config.buttons = {{0, "101"}, {1, "102"}};
+    config.ring_timeout = 30s;
+    panel_ = std::make_unique<device::Panel>(
+        config,
+        device::PanelDevices{.key_sources = {&sim_.call_buttons(), sim_.keypad()},
+                             .lock = sim_.lock()},
+        calls_, timers_);
+    panel_->add_state_listener(
+        [this](const device::PanelStatus& s) { recorder_->on_panel_status(s); });
+  }
+
+  // As vtod: the recorder first, then the panel (what UaCallControl::on_event does).
+  void deliver(UaEvent e) {
+    recorder_->on_ua_event(e);
+    switch (e.type) {
+      case Type::Ringing:
+        panel_->on_ringing(e.call);
+        break;
+      case Type::Answered:
+        panel_->on_answered(e.call);
+        break;
+      case Type::Rejected:
+        panel_->on_failed(e.call, e.status, e.reason);
+        break;
+      case Type::Cancelled:
+      case Type::Bye:
+        panel_->on_ended(e.call);
+        break;
+      case Type::Error:
+        panel_->on_failed(e.call, e.status, e.reason);
+        break;
+      default:
+        break;
+    }
+  }
+  void ringing(device::CallId call) {
+    deliver({Type::Ringing, call, 180, "sip:101@VDP", {}, {}, {}});
+  }
+  void answered(device::CallId call, std::string contact) {
+    deliver({Type::Answered, call, 200, "sip:101@VDP", {}, {}, {}, std::move(contact)});
+  }
+  void rejected(device::CallId call, int status) {
+    deliver({Type::Rejected, call, status, "sip:101@VDP", "why", {}, {}});
+  }
+  void press(std::string_view key) { ASSERT_TRUE(sim_.press(key)) << key; }
+
+  records::CallRecord only_record() {
+    auto found = records_->search({});
+    EXPECT_TRUE(found);
+    EXPECT_EQ(found->size(), 1u);
+    return found->empty() ? records::CallRecord{} : found->front();
+  }
+
+  store::testing::TempDir tmp_;
+  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<records::CallRecords> records_;
+  std::unique_ptr<CallRecorder> recorder_;
+  core::ManualTimers timers_;
+  hal::sim::SimPanel sim_{timers_, layout()};
+  FakeCalls calls_;
+  std::unique_ptr<device::Panel> panel_;
+};
+
+TEST_F(CallRecorderTest, CallButtonStartsAnOngoingRecord) {
+  timers_.advance(5s);
+  press("button1");
+  ringing(1);
+  auto r = only_record();
+  EXPECT_EQ(r.result, "ongoing");
+  EXPECT_EQ(r.caller, "8001");
+  EXPECT_EQ(r.called, "101");
+  EXPECT_EQ(r.started_ms, kEpochMs + 5000);
+  EXPECT_EQ(r.ended_ms, 0);
+  EXPECT_EQ(recorder_->open_calls(), 1u);
+}
+
+TEST_F(CallRecorderTest, AnsweredThenHungUpByTheResident) {
+  press("button1");
+  timers_.advance(3s);
+  answered(1, "sip:101%231@192.0.2.7:5062");
+  timers_.advance(42s);
+  deliver({Type::Bye, 1, 0, "sip:101@VDP", {}, {}, {}});
+  auto r = only_record();
+  EXPECT_EQ(r.result, "answered");
+  EXPECT_EQ(r.answered_by, "101#1");
+  EXPECT_EQ(r.duration_s, 42);
+  EXPECT_EQ(r.ended_ms, kEpochMs + 45000);
+  EXPECT_EQ(recorder_->open_calls(), 0u);
+}
+
+TEST_F(CallRecorderTest, AnsweredThenEndedByTheTalkLimit) {
+  press("button2");
+  answered(1, "sip:102%230@192.0.2.8:5060");
+  timers_.advance(120s);  // the panel's default talk limit: it hangs up, BYE follows
+  ASSERT_EQ(calls_.hung_up, std::vector<device::CallId>{1});
+  deliver({Type::Bye, 1, 0, "sip:102@VDP", "local hangup", {}, {}});
+  auto r = only_record();
+  EXPECT_EQ(r.result, "answered");
+  EXPECT_EQ(r.answered_by, "102#0");
+  EXPECT_EQ(r.duration_s, 120);
+}
+
+TEST_F(CallRecorderTest, AnswerWithoutContactNamesTheNumberCalled) {
+  press("button1");
+  answered(1, "");
+  deliver({Type::Bye, 1, 0, "sip:101@VDP", {}, {}, {}});
+  EXPECT_EQ(only_record().answered_by, "101");
+}
+
+TEST_F(CallRecorderTest, BusyRoom) {
+  for (int status : {486, 600, 603}) {
+    const device::CallId call = calls_.next;
+    press("button1");
+    timers_.advance(1s);
+    rejected(call, status);
+    timers_.advance(10s);  // the panel's message
+  }
+  auto found = records_->search({});
+  ASSERT_EQ(found->size(), 3u);
+  for (const auto& r : *found) {
+    EXPECT_EQ(r.result, "busy");
+    EXPECT_EQ(r.duration_s, 0);
+    EXPECT_EQ(r.ended_ms, r.started_ms + 1000);
+  }
+}
+
+TEST_F(CallRecorderTest, RequestTimeoutIsNoAnswer) {
+  press("button1");
+  rejected(1, 408);
+  EXPECT_EQ(only_record().result, "no_answer");
+}
+
+TEST_F(CallRecorderTest, RingTimeoutIsNoAnswer) {
+  press("button1");
+  ringing(1);
+  timers_.advance(30s);  // the panel gives up and cancels
+  ASSERT_EQ(calls_.hung_up, std::vector<device::CallId>{1});
+  timers_.advance(200ms);
+  deliver({Type::Cancelled, 1, 487, "sip:101@VDP", {}, {}, {}});
+  auto r = only_record();
+  EXPECT_EQ(r.result, "no_answer");
+  EXPECT_EQ(r.ended_ms, kEpochMs + 30000);  // when the panel gave up, not the 487
+}
+
+TEST_F(CallRecorderTest, NobodyHomeUnknownRoomAndServerErrorsFail) {
+  for (int status : {480, 404, 500}) {
+    const device::CallId call = calls_.next;
+    press("button1");
+    rejected(call, status);
+    timers_.advance(10s);
+  }
+  const auto all = records_->search({});  // kept: a range-for over *temporary would dangle
+  ASSERT_TRUE(all.ok());
+  for (const auto& r : *all) EXPECT_EQ(r.result, "failed");
+  EXPECT_EQ(*records_->count({}), 3u);
+}
+
+TEST_F(CallRecorderTest, CentreKeyWhileRingingCancelsTheCallAndRecordsTheCentreCall) {
+  press("button1");
+  ringing(1);
+  timers_.advance(4s);
+  press("centre");  // ends call 1, places call 2 to 888888
+  ASSERT_EQ(calls_.hung_up, std::vector<device::CallId>{1});
+  deliver({Type::Cancelled, 1, 487, "sip:101@VDP", {}, {}, {}});  // late: already recorded
+  answered(2, "sip:888888@192.0.2.9:5060");
+  timers_.advance(10s);
+  deliver({Type::Bye, 2, 0, "sip:888888@VDP", {}, {}, {}});
+
+  auto found = records_->search({});
+  ASSERT_EQ(found->size(), 2u);
+  const auto& centre = (*found)[0];
+  const auto& room = (*found)[1];
+  EXPECT_EQ(room.called, "101");
+  EXPECT_EQ(room.result, "cancelled");
+  EXPECT_EQ(room.ended_ms, kEpochMs + 4000);
+  EXPECT_EQ(centre.called, "888888");
+  EXPECT_EQ(centre.result, "answered");
+  EXPECT_EQ(centre.answered_by, "888888");
+  EXPECT_EQ(centre.duration_s, 10);
+  EXPECT_EQ(recorder_->open_calls(), 0u);
+}
+
+TEST_F(CallRecorderTest, CentreKeyWhileTalkingKeepsTheAnsweredCall) {
+  press("button1");
+  answered(1, "sip:101%230@192.0.2.7:5060");
+  timers_.advance(7s);
+  press("centre");
+  deliver({Type::Bye, 1, 0, "sip:101@VDP", "local hangup", {}, {}});
+  auto found = records_->search({});
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ((*found)[1].result, "answered");
+  EXPECT_EQ((*found)[1].duration_s, 7);
+  EXPECT_EQ((*found)[0].result, "ongoing");
+  EXPECT_EQ((*found)[0].called, "888888");
+}
+
+TEST_F(CallRecorderTest, HungUpFromTheApiWhileRingingIsCancelled) {
+  press("button1");
+  ringing(1);
+  deliver({Type::Cancelled, 1, 487, "sip:101@VDP", {}, {}, {}});
+  EXPECT_EQ(only_record().result, "cancelled");
+}
+
+TEST_F(CallRecorderTest, ErrorAfterAnswerKeepsAnswered) {
+  press("button1");
+  answered(1, "sip:101%230@192.0.2.7:5060");
+  timers_.advance(2s);
+  deliver({Type::Error, 1, 408, "sip:101@VDP", "no ACK for 200 OK", {}, {}});
+  auto r = only_record();
+  EXPECT_EQ(r.result, "answered");
+  EXPECT_EQ(r.duration_s, 2);
+}
+
+TEST_F(CallRecorderTest, EventsOfOtherCallsAreIgnored) {
+  recorder_->on_ua_event({Type::Rejected, 77, 486, "sip:9@VDP", {}, {}, {}});
+  press("1");
+  press("0");  // dialling is not a call
+  EXPECT_EQ(*records_->count({}), 0u);
+}
+
+TEST(CallResultForStatus, MapsSipStatuses) {
+  EXPECT_EQ(call_result_for_status(486), "busy");
+  EXPECT_EQ(call_result_for_status(600), "busy");
+  EXPECT_EQ(call_result_for_status(408), "no_answer");
+  EXPECT_EQ(call_result_for_status(480), "failed");
+  EXPECT_EQ(call_result_for_status(404), "failed");
+  EXPECT_EQ(call_result_for_status(503), "failed");
+}
+
+}  // namespace
+}  // namespace vto::app

@@ -1,0 +1,120 @@
+#include "app/records_api.h"
+
+#include <charconv>
+#include <limits>
+#include <string>
+
+#include "records/call_csv.h"
+#include "store/errors.h"
+#include "web/http_server.h"
+#include "web/query.h"
+
+namespace vto::app {
+namespace {
+
+using nlohmann::json;
+
+Error bad_param(std::string_view name, std::string_view rule) {
+  return make_error(std::string(name) + ": " + std::string(rule), store::kInvalid);
+}
+
+// The decimal value of parameter `name` within [0, max], nullopt when absent.
+Result<std::optional<std::int64_t>> number_param(std::string_view query, std::string_view name,
+                                                 std::int64_t max) {
+  auto text = web::query_param(query, name);
+  if (!text) return bad_param(name, text.error().message);
+  if (!*text) return std::optional<std::int64_t>{};
+  const std::string& s = **text;
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || value < 0 || value > max) {
+    return bad_param(name, "must be a whole number from 0 to " + std::to_string(max));
+  }
+  return std::optional<std::int64_t>{value};
+}
+
+int status_of(const Error& e) {
+  return e.code == store::kInvalid ? 400 : 500;
+}
+
+// The records and total of a request's query, or the error response.
+struct Found {
+  std::vector<records::CallRecord> records;
+  std::size_t total = 0;
+};
+
+Result<Found> find(records::CallRecords& records, const web::HttpRequest& req) {
+  auto query = parse_call_query(req.query);
+  if (!query) return query.error();
+  auto total = records.count(*query);
+  if (!total) return total.error();
+  auto page = records.search(*query);
+  if (!page) return page.error();
+  return Found{std::move(*page), *total};
+}
+
+}  // namespace
+
+Result<records::CallQuery> parse_call_query(std::string_view query) {
+  constexpr auto kMaxMs = std::numeric_limits<std::int64_t>::max();
+  records::CallQuery q;
+  auto from = number_param(query, "from", kMaxMs);
+  if (!from) return from.error();
+  q.from_ms = *from;
+  auto to = number_param(query, "to", kMaxMs);
+  if (!to) return to.error();
+  q.to_ms = *to;
+  auto offset = number_param(query, "offset", std::numeric_limits<std::int32_t>::max());
+  if (!offset) return offset.error();
+  if (*offset) q.offset = static_cast<std::size_t>(**offset);
+  auto limit = number_param(query, "limit", records::CallQuery::kMaxLimit);
+  if (!limit) return limit.error();
+  if (*limit) {
+    if (**limit == 0) {
+      return bad_param("limit", "must be 1-" + std::to_string(records::CallQuery::kMaxLimit));
+    }
+    q.limit = static_cast<std::size_t>(**limit);
+  }
+  auto result = web::query_param(query, "result");
+  if (!result) return bad_param("result", result.error().message);
+  if (*result) {
+    if (!records::is_call_result(**result)) {
+      return bad_param("result", "must be answered, no_answer, busy, failed, cancelled or ongoing");
+    }
+    q.result = **result;
+  }
+  if (auto ok = records::check_query(q); !ok) return ok.error();
+  return q;
+}
+
+json to_json(const records::CallRecord& r) {
+  json j{{"id", r.id},         {"started_ms", r.started_ms}, {"ended_ms", r.ended_ms},
+         {"caller", r.caller}, {"called", r.called},         {"answered_by", r.answered_by},
+         {"result", r.result}, {"duration_s", r.duration_s}, {"snapshot_path", nullptr}};
+  if (r.snapshot_path) j["snapshot_path"] = *r.snapshot_path;
+  return j;
+}
+
+void add_record_routes(web::HttpServer& http, records::CallRecords& records) {
+  http.route("GET", "/api/v1/records/calls", [&records](const web::HttpRequest& req) {
+    auto found = find(records, req);
+    if (!found) return web::json_error(status_of(found.error()), found.error().message);
+    json list = json::array();
+    for (const auto& r : found->records) list.push_back(to_json(r));
+    web::HttpResponse response;
+    response.body = json{{"total", found->total}, {"records", std::move(list)}}.dump();
+    return response;
+  });
+  http.route("GET", "/api/v1/records/calls.csv", [&records](const web::HttpRequest& req) {
+    auto found = find(records, req);
+    if (!found) return web::json_error(status_of(found.error()), found.error().message);
+    web::HttpResponse response;
+    response.content_type = "text/csv; charset=utf-8";
+    response.headers["Content-Disposition"] = "attachment; filename=\"call-records.csv\"";
+    response.headers["X-Total-Count"] = std::to_string(found->total);
+    response.body = records::calls_csv(found->records);
+    return response;
+  });
+}
+
+}  // namespace vto::app

@@ -1,0 +1,208 @@
+#include "records/call_records.h"
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include <array>
+#include <exception>
+#include <limits>
+#include <utility>
+
+#include "store/errors.h"
+
+namespace vto::records {
+namespace {
+
+constexpr std::array<std::string_view, 6> kResults = {kAnswered, kNoAnswer,  kBusy,
+                                                      kFailed,   kCancelled, kOngoing};
+
+constexpr const char* kColumns =
+    "SELECT id, started_ms, ended_ms, caller, called, answered_by, result, duration_s, "
+    "snapshot_path FROM call_records";
+
+Error invalid(const std::string& message) {
+  return make_error(message, store::kInvalid);
+}
+
+Error db_error(store::Database& db, const std::exception& e) {
+  return make_error(db.path() + ": " + e.what(), store::kDatabase);
+}
+
+Result<void> check_filters(const CallQuery& q) {
+  if (q.from_ms && *q.from_ms < 0) return invalid("from: must be a unix time in ms, >= 0");
+  if (q.to_ms && *q.to_ms < 0) return invalid("to: must be a unix time in ms, >= 0");
+  if (q.from_ms && q.to_ms && *q.from_ms > *q.to_ms) return invalid("from: later than to");
+  if (q.result && !is_call_result(*q.result)) {
+    return invalid("result \"" + *q.result +
+                   "\": one of answered, no_answer, busy, failed, cancelled, ongoing");
+  }
+  return {};
+}
+
+// " WHERE ..." for the query's filters, bound from parameter 1 on by bind_filters().
+std::string where_clause(const CallQuery& q) {
+  std::string where;
+  auto add = [&where](const char* condition) {
+    where += where.empty() ? " WHERE " : " AND ";
+    where += condition;
+  };
+  if (q.from_ms) add("started_ms >= ?");
+  if (q.to_ms) add("started_ms <= ?");
+  if (q.result) add("result = ?");
+  return where;
+}
+
+int bind_filters(SQLite::Statement& st, const CallQuery& q) {
+  int n = 0;
+  if (q.from_ms) st.bind(++n, *q.from_ms);
+  if (q.to_ms) st.bind(++n, *q.to_ms);
+  if (q.result) st.bind(++n, *q.result);
+  return n;
+}
+
+CallRecord record_from(SQLite::Statement& st) {
+  CallRecord r;
+  r.id = st.getColumn(0).getInt64();
+  r.started_ms = st.getColumn(1).getInt64();
+  r.ended_ms = st.getColumn(2).getInt64();
+  r.caller = st.getColumn(3).getString();
+  r.called = st.getColumn(4).getString();
+  r.answered_by = st.getColumn(5).getString();
+  r.result = st.getColumn(6).getString();
+  r.duration_s = st.getColumn(7).getInt();
+  if (!st.getColumn(8).isNull()) r.snapshot_path = st.getColumn(8).getString();
+  return r;
+}
+
+// Drops the oldest records beyond `max_rows`. max(id) - min(id) + 1 bounds the row count
+// cheaply (ids only grow and only the oldest are deleted), so the exact walk over the
+// started_ms index runs only when the cap may be exceeded.
+void drop_oldest(SQLite::Database& db, std::size_t max_rows) {
+  SQLite::Statement span(db, "SELECT coalesce(max(id) - min(id) + 1, 0) FROM call_records");
+  span.executeStep();
+  if (span.getColumn(0).getInt64() <= static_cast<std::int64_t>(max_rows)) return;
+  SQLite::Statement drop(db,
+                         "DELETE FROM call_records WHERE id IN (SELECT id FROM call_records "
+                         "ORDER BY started_ms DESC, id DESC LIMIT -1 OFFSET ?)");
+  drop.bind(1, static_cast<std::int64_t>(max_rows));
+  drop.exec();
+}
+
+// kNotFound or kConflict for an UPDATE ... WHERE id = ? AND ended_ms = 0 that changed nothing.
+Error not_updated(SQLite::Database& db, std::int64_t id) {
+  SQLite::Statement q(db, "SELECT 1 FROM call_records WHERE id = ?");
+  q.bind(1, id);
+  if (!q.executeStep()) {
+    return make_error("call record " + std::to_string(id) + ": not found", store::kNotFound);
+  }
+  return make_error("call record " + std::to_string(id) + ": already finished", store::kConflict);
+}
+
+}  // namespace
+
+bool is_call_result(std::string_view result) {
+  for (auto r : kResults) {
+    if (r == result) return true;
+  }
+  return false;
+}
+
+Result<void> check_query(const CallQuery& query) {
+  if (auto ok = check_filters(query); !ok) return ok;
+  if (query.limit < 1 || query.limit > CallQuery::kMaxLimit) {
+    return invalid("limit: 1-" + std::to_string(CallQuery::kMaxLimit));
+  }
+  if (query.offset > static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()))
+    return invalid("offset: too large");
+  return {};
+}
+
+Result<std::int64_t> CallRecords::start(const std::string& caller, const std::string& called,
+                                        std::int64_t at_ms) {
+  try {
+    auto& db = db_.connection();
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement insert(db,
+                             "INSERT INTO call_records (started_ms, caller, called) "
+                             "VALUES (?, ?, ?)");
+    insert.bind(1, at_ms);
+    insert.bind(2, caller);
+    insert.bind(3, called);
+    insert.exec();
+    const std::int64_t id = db.getLastInsertRowid();
+    drop_oldest(db, max_rows_);
+    tx.commit();
+    return id;
+  } catch (const std::exception& e) {
+    return db_error(db_, e);
+  }
+}
+
+Result<void> CallRecords::answered(std::int64_t id, const std::string& device, std::int64_t at_ms) {
+  try {
+    auto& db = db_.connection();
+    SQLite::Statement q(db,
+                        "UPDATE call_records SET answered_by = ?, answered_ms = ? "
+                        "WHERE id = ? AND ended_ms = 0");
+    q.bind(1, device);
+    q.bind(2, at_ms);
+    q.bind(3, id);
+    if (q.exec() == 0) return not_updated(db, id);
+    return {};
+  } catch (const std::exception& e) {
+    return db_error(db_, e);
+  }
+}
+
+Result<void> CallRecords::finish(std::int64_t id, std::string_view result, std::int64_t at_ms) {
+  if (!is_call_result(result) || result == kOngoing) {
+    return invalid("result \"" + std::string(result) + "\": not a final call result");
+  }
+  try {
+    auto& db = db_.connection();
+    // Talk time from the answer; a clock set back never makes it negative.
+    SQLite::Statement q(db,
+                        "UPDATE call_records SET result = ?1, ended_ms = ?2, duration_s = CASE "
+                        "WHEN answered_ms > 0 AND ?2 > answered_ms THEN (?2 - answered_ms) / 1000 "
+                        "ELSE 0 END WHERE id = ?3 AND ended_ms = 0");
+    q.bind(1, std::string(result));
+    q.bind(2, at_ms);
+    q.bind(3, id);
+    if (q.exec() == 0) return not_updated(db, id);
+    return {};
+  } catch (const std::exception& e) {
+    return db_error(db_, e);
+  }
+}
+
+Result<std::vector<CallRecord>> CallRecords::search(const CallQuery& query) {
+  if (auto ok = check_query(query); !ok) return ok.error();
+  try {
+    SQLite::Statement st(db_.connection(),
+                         std::string(kColumns) + where_clause(query) +
+                             " ORDER BY started_ms DESC, id DESC LIMIT ? OFFSET ?");
+    int n = bind_filters(st, query);
+    st.bind(++n, static_cast<std::int64_t>(query.limit));
+    st.bind(++n, static_cast<std::int64_t>(query.offset));
+    std::vector<CallRecord> found;
+    while (st.executeStep()) found.push_back(record_from(st));
+    return found;
+  } catch (const std::exception& e) {
+    return db_error(db_, e);
+  }
+}
+
+Result<std::size_t> CallRecords::count(const CallQuery& query) {
+  if (auto ok = check_filters(query); !ok) return ok.error();
+  try {
+    SQLite::Statement st(db_.connection(),
+                         "SELECT count(*) FROM call_records" + where_clause(query));
+    bind_filters(st, query);
+    st.executeStep();
+    return static_cast<std::size_t>(st.getColumn(0).getInt64());
+  } catch (const std::exception& e) {
+    return db_error(db_, e);
+  }
+}
+
+}  // namespace vto::records

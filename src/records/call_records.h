@@ -1,0 +1,82 @@
+// Call records (PRODUCT.md §3.7): one row per call the door panel places, from its start
+// to its outcome, over a store::Database. Every change is committed at once, so a record
+// survives a crash in the state it had reached. The table keeps the newest `max_rows`
+// records; the oldest go in the same transaction as the insert that overflows it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "store/database.h"
+
+namespace vto::records {
+
+// The outcomes of a call; "ongoing" until finish().
+inline constexpr std::string_view kAnswered = "answered";
+inline constexpr std::string_view kNoAnswer = "no_answer";
+inline constexpr std::string_view kBusy = "busy";
+inline constexpr std::string_view kFailed = "failed";
+inline constexpr std::string_view kCancelled = "cancelled";
+inline constexpr std::string_view kOngoing = "ongoing";
+
+bool is_call_result(std::string_view result);  // one of the six above
+
+struct CallRecord {
+  std::int64_t id = 0;
+  std::int64_t started_ms = 0;  // unix ms
+  std::int64_t ended_ms = 0;    // unix ms; 0 while the call runs
+  std::string caller;           // "8001" (this VTO's number) or "panel"
+  std::string called;           // the dialled number
+  std::string answered_by;      // the answering device's AOR ("101#1"), empty if none
+  std::string result = std::string(kOngoing);
+  int duration_s = 0;  // talk time: from answer to end
+  std::optional<std::string> snapshot_path;
+
+  bool operator==(const CallRecord&) const = default;
+};
+
+// Filters of search() and count(): started_ms within [from_ms, to_ms] (both inclusive).
+struct CallQuery {
+  static constexpr std::size_t kMaxLimit = 500;
+
+  std::optional<std::int64_t> from_ms, to_ms;
+  std::optional<std::string> result;
+  std::size_t offset = 0;
+  std::size_t limit = 50;  // 1..kMaxLimit
+};
+
+// The query's figures and result checked; kInvalid naming the field otherwise.
+Result<void> check_query(const CallQuery& query);
+
+class CallRecords {
+ public:
+  static constexpr std::size_t kDefaultMaxRows = 100000;
+
+  explicit CallRecords(store::Database& db, std::size_t max_rows = kDefaultMaxRows)
+      : db_(db), max_rows_(max_rows == 0 ? 1 : max_rows) {}
+
+  // A new "ongoing" record; returns its id.
+  Result<std::int64_t> start(const std::string& caller, const std::string& called,
+                             std::int64_t at_ms);
+  // The call was answered by `device` at `at_ms`; talk time counts from here.
+  Result<void> answered(std::int64_t id, const std::string& device, std::int64_t at_ms);
+  // The call ended with `result` (not "ongoing"). kNotFound for an unknown id, kConflict
+  // for a record already finished.
+  Result<void> finish(std::int64_t id, std::string_view result, std::int64_t at_ms);
+
+  // Newest first (by started_ms, then id).
+  Result<std::vector<CallRecord>> search(const CallQuery& query);
+  // The number of records matching the filters (offset and limit ignored).
+  Result<std::size_t> count(const CallQuery& query);
+
+ private:
+  store::Database& db_;
+  std::size_t max_rows_;
+};
+
+}  // namespace vto::records

@@ -1,0 +1,251 @@
+#include "records/call_records.h"
+
+#include <SQLiteCpp/Database.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <array>
+
+#include "store/errors.h"
+#include "store/temp_dir.h"
+
+namespace vto::records {
+namespace {
+
+using store::Database;
+using store::testing::TempDir;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class CallRecordsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = Database::open(tmp_.sub("data"));
+    ASSERT_TRUE(opened) << opened.error().message;
+    db_ = std::move(*opened);
+  }
+
+  // A finished record started at `at`; returns its id.
+  std::int64_t add(CallRecords& records, std::int64_t at, std::string_view result,
+                   const std::string& called = "101") {
+    auto id = records.start("8001", called, at);
+    EXPECT_TRUE(id) << id.error().message;
+    if (result != kOngoing) {
+      EXPECT_TRUE(records.finish(*id, result, at + 1000));
+    }
+    return *id;
+  }
+
+  std::vector<std::int64_t> ids(CallRecords& records, const CallQuery& q) {
+    auto found = records.search(q);
+    EXPECT_TRUE(found) << found.error().message;
+    std::vector<std::int64_t> out;
+    if (found) {
+      for (const auto& r : *found) out.push_back(r.id);
+    }
+    return out;
+  }
+
+  TempDir tmp_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST(CallRecordsMigrationTest, AppliesOnAnExistingVersion1Database) {
+  TempDir tmp;
+  // A database left at schema version 1 (the building directory) with data in it.
+  const std::array<std::string_view, 1> v1 = {
+      "CREATE TABLE rooms (number TEXT PRIMARY KEY NOT NULL, password TEXT NOT NULL)"};
+  {
+    auto db = Database::open_with_migrations(tmp.sub("data"), v1);
+    ASSERT_TRUE(db) << db.error().message;
+    (*db)->connection().exec("INSERT INTO rooms VALUES ('101', 'pw')");
+    ASSERT_FALSE((*db)->connection().tableExists("call_records"));
+  }
+  auto db = Database::open(tmp.sub("data"));
+  ASSERT_TRUE(db) << db.error().message;
+  EXPECT_EQ(*(*db)->schema_version(), Database::latest_schema_version());
+  EXPECT_GE(Database::latest_schema_version(), 2);
+  EXPECT_TRUE((*db)->connection().tableExists("call_records"));
+  EXPECT_EQ((*db)->connection().execAndGet("SELECT count(*) FROM rooms").getInt(), 1);
+  EXPECT_EQ((*db)
+                ->connection()
+                .execAndGet("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                            "name = 'call_records_started'")
+                .getInt(),
+            1);
+  CallRecords records(**db);
+  EXPECT_TRUE(records.start("8001", "101", 1000));
+}
+
+TEST_F(CallRecordsTest, StartAnswerFinishRecordsTheWholeCall) {
+  CallRecords records(*db_);
+  auto id = records.start("8001", "101", 1'700'000'000'000);
+  ASSERT_TRUE(id) << id.error().message;
+  auto found = records.search({});
+  ASSERT_TRUE(found);
+  ASSERT_EQ(found->size(), 1u);
+  CallRecord r = found->front();
+  EXPECT_EQ(r.id, *id);
+  EXPECT_EQ(r.result, "ongoing");
+  EXPECT_EQ(r.ended_ms, 0);
+  EXPECT_EQ(r.caller, "8001");
+  EXPECT_EQ(r.called, "101");
+  EXPECT_EQ(r.answered_by, "");
+  EXPECT_FALSE(r.snapshot_path);
+
+  ASSERT_TRUE(records.answered(*id, "101#1", 1'700'000'003'000));
+  ASSERT_TRUE(records.finish(*id, kAnswered, 1'700'000'045'900));
+  r = records.search({})->front();
+  EXPECT_EQ(r.result, "answered");
+  EXPECT_EQ(r.answered_by, "101#1");
+  EXPECT_EQ(r.started_ms, 1'700'000'000'000);
+  EXPECT_EQ(r.ended_ms, 1'700'000'045'900);
+  EXPECT_EQ(r.duration_s, 42);  // talk time, whole seconds
+}
+
+TEST_F(CallRecordsTest, UnansweredCallHasNoTalkTime) {
+  CallRecords records(*db_);
+  auto id = records.start("8001", "102", 5000);
+  ASSERT_TRUE(records.finish(*id, kNoAnswer, 35000));
+  auto r = records.search({})->front();
+  EXPECT_EQ(r.result, "no_answer");
+  EXPECT_EQ(r.duration_s, 0);
+  EXPECT_EQ(r.ended_ms, 35000);
+}
+
+TEST_F(CallRecordsTest, FinishIsRefusedTwiceForUnknownIdsAndBadResults) {
+  CallRecords records(*db_);
+  auto id = records.start("8001", "101", 1000);
+  ASSERT_TRUE(records.finish(*id, kBusy, 2000));
+  auto again = records.finish(*id, kFailed, 3000);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, store::kConflict);
+  EXPECT_EQ(records.search({})->front().result, "busy");
+
+  auto unknown = records.finish(999, kFailed, 3000);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, store::kNotFound);
+  EXPECT_EQ(records.answered(999, "101#0", 3000).error().code, store::kNotFound);
+
+  auto id2 = records.start("8001", "101", 1000);
+  EXPECT_EQ(records.finish(*id2, "ongoing", 2000).error().code, store::kInvalid);
+  EXPECT_EQ(records.finish(*id2, "exploded", 2000).error().code, store::kInvalid);
+}
+
+TEST_F(CallRecordsTest, EveryChangeIsVisibleToAnotherConnectionAtOnce) {
+  CallRecords records(*db_);
+  auto id = records.start("8001", "101", 1000);
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(records.answered(*id, "101#0", 2000));
+  // A second connection (as vtoctl or a restarted vtod) sees it without any close.
+  SQLite::Database other(db_->path(), SQLite::OPEN_READONLY);
+  EXPECT_EQ(other.execAndGet("SELECT answered_by FROM call_records").getString(), "101#0");
+}
+
+TEST_F(CallRecordsTest, SearchIsNewestFirstWithPaging) {
+  CallRecords records(*db_);
+  std::vector<std::int64_t> made;
+  for (int i = 0; i < 7; ++i) made.push_back(add(records, 1000 * (i + 1), kAnswered));
+  EXPECT_THAT(ids(records, {}),
+              ElementsAre(made[6], made[5], made[4], made[3], made[2], made[1], made[0]));
+  CallQuery page;
+  page.offset = 2;
+  page.limit = 3;
+  EXPECT_THAT(ids(records, page), ElementsAre(made[4], made[3], made[2]));
+  page.offset = 6;
+  EXPECT_THAT(ids(records, page), ElementsAre(made[0]));
+  page.offset = 7;
+  EXPECT_TRUE(ids(records, page).empty());
+  EXPECT_EQ(*records.count(page), 7u);  // paging does not change the count
+}
+
+TEST_F(CallRecordsTest, SearchAndCountFilterByTimeAndResult) {
+  CallRecords records(*db_);
+  const auto a = add(records, 1000, kAnswered);
+  const auto b = add(records, 2000, kBusy);
+  const auto c = add(records, 3000, kAnswered);
+  const auto d = add(records, 4000, kFailed);
+  const auto e = add(records, 5000, kOngoing);
+
+  CallQuery q;
+  q.from_ms = 2000;
+  q.to_ms = 4000;  // both ends inclusive
+  EXPECT_THAT(ids(records, q), ElementsAre(d, c, b));
+  EXPECT_EQ(*records.count(q), 3u);
+
+  q.result = "answered";
+  EXPECT_THAT(ids(records, q), ElementsAre(c));
+  EXPECT_EQ(*records.count(q), 1u);
+
+  CallQuery answered;
+  answered.result = "answered";
+  EXPECT_THAT(ids(records, answered), ElementsAre(c, a));
+
+  CallQuery ongoing;
+  ongoing.result = "ongoing";
+  EXPECT_THAT(ids(records, ongoing), ElementsAre(e));
+
+  CallQuery from;
+  from.from_ms = 4500;
+  EXPECT_THAT(ids(records, from), ElementsAre(e));
+  CallQuery to;
+  to.to_ms = 1999;
+  EXPECT_THAT(ids(records, to), ElementsAre(a));
+  EXPECT_EQ(*records.count({}), 5u);
+}
+
+TEST_F(CallRecordsTest, BadQueriesNameTheField) {
+  CallRecords records(*db_);
+  CallQuery q;
+  q.limit = 0;
+  auto r = records.search(q);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, store::kInvalid);
+  EXPECT_THAT(r.error().message, HasSubstr("limit"));
+  q.limit = 501;
+  EXPECT_THAT(records.search(q).error().message, HasSubstr("limit"));
+  q.limit = 500;
+  EXPECT_TRUE(records.search(q));
+
+  CallQuery bad_result;
+  bad_result.result = "ok";
+  EXPECT_THAT(records.search(bad_result).error().message, HasSubstr("result"));
+  EXPECT_THAT(records.count(bad_result).error().message, HasSubstr("result"));
+
+  CallQuery backwards;
+  backwards.from_ms = 5;
+  backwards.to_ms = 4;
+  EXPECT_THAT(records.count(backwards).error().message, HasSubstr("from"));
+  CallQuery negative;
+  negative.to_ms = -1;
+  EXPECT_THAT(records.search(negative).error().message, HasSubstr("to"));
+}
+
+TEST_F(CallRecordsTest, CapDropsTheOldestInTheInsertTransaction) {
+  CallRecords records(*db_, 3);
+  // Started out of id order: the oldest by start time goes first.
+  const auto late = add(records, 9000, kAnswered);
+  const auto early = add(records, 1000, kAnswered);
+  const auto mid = add(records, 5000, kAnswered);
+  EXPECT_EQ(*records.count({}), 3u);
+  const auto newest = add(records, 10000, kBusy);
+  EXPECT_EQ(*records.count({}), 3u);
+  EXPECT_THAT(ids(records, {}), ElementsAre(newest, late, mid));
+  (void)early;
+  for (int i = 0; i < 10; ++i) add(records, 20000 + i, kFailed);
+  EXPECT_EQ(*records.count({}), 3u);
+  auto kept = records.search({});
+  EXPECT_EQ(kept->back().started_ms, 20007);
+}
+
+TEST_F(CallRecordsTest, ADatabaseFaultIsAnError) {
+  CallRecords records(*db_);
+  db_->connection().exec("DROP TABLE call_records");
+  auto id = records.start("8001", "101", 1000);
+  ASSERT_FALSE(id);
+  EXPECT_EQ(id.error().code, store::kDatabase);
+  EXPECT_EQ(records.search({}).error().code, store::kDatabase);
+}
+
+}  // namespace
+}  // namespace vto::records

@@ -1,0 +1,154 @@
+"""Call records (PRODUCT.md §3.7) of the door panel's calls, through vtod's HTTP API: a
+visitor calls a flat that answers, a flat with nobody home; search, CSV export, bad
+queries."""
+import csv
+import io
+import time
+from http.client import HTTPConnection
+
+import pytest
+
+from harness import Vtod, http, vtoctl
+
+PASSWORD = "Room-pass1"
+
+
+@pytest.fixture
+def vtod(tmp_path, processes):
+    data = str(tmp_path / "data")
+    for room in ("101", "102"):
+        vtoctl(data, "room", "add", room, "--password", PASSWORD)
+    d = Vtod(data, extra=("--button", "101,102", "--ring-timeout", "5"))
+    processes.append(d)
+    return d
+
+
+def press(vtod, key):
+    status, body = http(vtod.http_port, "POST", "/api/v1/sim/press", {"key": key})
+    assert status == 200, body
+
+
+def panel_state(vtod):
+    status, body = http(vtod.http_port, "GET", "/api/v1/sim/state")
+    assert status == 200
+    return body["panel"]["state"]
+
+
+def wait_for(predicate, what, timeout=8):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"no {what} within {timeout}s"
+        time.sleep(0.05)
+
+
+def records(vtod, query=""):
+    status, body = http(vtod.http_port, "GET", "/api/v1/records/calls" + query)
+    assert status == 200, body
+    return body
+
+
+def finished_records(vtod, count):
+    """The records once `count` of them have an outcome."""
+    def done():
+        body = records(vtod)
+        finished = [r for r in body["records"] if r["result"] != "ongoing"]
+        return body if len(finished) >= count else None
+    return wait_for(done, f"{count} finished call records")
+
+
+def get_raw(vtod, path):
+    conn = HTTPConnection("127.0.0.1", vtod.http_port, timeout=10)
+    conn.request("GET", path)
+    r = conn.getresponse()
+    text = r.read().decode()
+    headers = dict(r.getheaders())
+    conn.close()
+    return r.status, headers, text
+
+
+def test_answered_call_is_recorded_with_the_answering_device(vtod, start_vth):
+    monitor = start_vth("101#0", PASSWORD, auto_answer=100)
+    monitor.event("registered")
+    before = int(time.time() * 1000)
+    press(vtod, "button1")
+    monitor.event("answered")
+    wait_for(lambda: panel_state(vtod) == "talking", "talking")
+    ongoing = records(vtod)
+    assert ongoing["total"] == 1
+    assert ongoing["records"][0]["result"] == "ongoing"
+    assert ongoing["records"][0]["answered_by"] == "101#0"
+
+    monitor.send("hangup")
+    body = finished_records(vtod, 1)
+    after = int(time.time() * 1000)
+    assert body["total"] == 1
+    r = body["records"][0]
+    assert r["result"] == "answered"
+    assert r["answered_by"] == "101#0"
+    assert r["caller"] == "8001" and r["called"] == "101"
+    assert r["duration_s"] >= 0
+    assert before <= r["started_ms"] <= r["ended_ms"] <= after
+    assert r["snapshot_path"] is None
+
+
+def test_nobody_home_fails_and_the_csv_export_lists_every_call(vtod, start_vth):
+    press(vtod, "button1")  # nobody of 101 is registered
+    body = finished_records(vtod, 1)
+    assert body["records"][0]["result"] == "failed"
+    assert body["records"][0]["answered_by"] == ""
+    wait_for(lambda: panel_state(vtod) == "idle", "idle")
+
+    monitor = start_vth("102#0", PASSWORD, auto_answer=0)
+    monitor.event("registered")
+    press(vtod, "button2")
+    monitor.event("answered")
+    monitor.send("hangup")
+    body = finished_records(vtod, 2)
+    assert [r["result"] for r in body["records"]] == ["answered", "failed"]  # newest first
+
+    assert records(vtod, "?result=failed")["total"] == 1
+    assert records(vtod, "?result=answered")["records"][0]["called"] == "102"
+    assert records(vtod, "?limit=1&offset=1")["records"][0]["result"] == "failed"
+    future = int(time.time() * 1000) + 3_600_000
+    assert records(vtod, f"?from={future}") == {"total": 0, "records": []}
+
+    status, headers, text = get_raw(vtod, "/api/v1/records/calls.csv")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["id", "started_ms", "ended_ms", "caller", "called", "answered_by", "result",
+                       "duration_s", "snapshot_path"]
+    assert [(row[4], row[5], row[6]) for row in rows[1:]] == [("102", "102#0", "answered"),
+                                                              ("101", "", "failed")]
+    status, _, text = get_raw(vtod, "/api/v1/records/calls.csv?result=failed")
+    assert status == 200 and len(list(csv.reader(io.StringIO(text)))) == 2
+
+
+@pytest.mark.parametrize("query,name", [
+    ("from=yesterday", "from"),
+    ("to=-1", "to"),
+    ("from=10&to=5", "from"),
+    ("result=ok", "result"),
+    ("offset=x", "offset"),
+    ("limit=0", "limit"),
+    ("limit=501", "limit"),
+])
+def test_bad_query_is_refused_naming_the_parameter(vtod, query, name):
+    status, body = http(vtod.http_port, "GET", "/api/v1/records/calls?" + query)
+    assert status == 400 and name in body["error"], body
+    status, _, text = get_raw(vtod, "/api/v1/records/calls.csv?" + query)
+    assert status == 400 and name in text
+
+
+def test_ring_timeout_is_no_answer(vtod, start_vth):
+    monitor = start_vth("102#0", PASSWORD)
+    monitor.event("registered")
+    press(vtod, "button2")
+    monitor.event("incoming_call")
+    monitor.event("cancelled", timeout=10)  # the panel's ring timeout (5 s here)
+    r = finished_records(vtod, 1)["records"][0]
+    assert r["result"] == "no_answer" and r["answered_by"] == "" and r["duration_s"] == 0
+    assert r["ended_ms"] - r["started_ms"] >= 4500
