@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/building_directory.h"
+#include "app/call_media.h"
 #include "app/call_recorder.h"
 #include "app/host_port.h"
 #include "app/records_api.h"
@@ -202,6 +203,16 @@ int main(int argc, char** argv) {
   }
   sip::UserAgent ua(tl, ua_cfg);
   std::vector<json> recent_events;
+  // Media of the VTO's calls: the SDP, and the camera's video to monitors that accept it.
+  auto call_media = app::CallMedia::open(
+      io, app::CallMediaConfig{*sip::numeric_ip(transport.local(sip::Transport::Udp).host), {}});
+  if (!call_media) {
+    std::cerr << "vtod: " << call_media.error().message << "\n";
+    return 1;
+  }
+  ua.set_sdp_provider([&](sip::CallId id, const std::string& remote_offer) {
+    return (*call_media)->sdp_for(id, remote_offer);
+  });
   app::UaCallControl call_control(ua);
   ua.set_event_handler([&](const sip::UaEvent& e) {
     json j = event_json(e);
@@ -209,6 +220,19 @@ int main(int argc, char** argv) {
     recent_events.push_back(std::move(j));
     if (recent_events.size() > 100) recent_events.erase(recent_events.begin());
     call_recorder.on_ua_event(e);  // before the panel hears of it
+    switch (e.type) {
+      case sip::UaEvent::Type::Answered:
+        (*call_media)->on_established(e.call, e.body);
+        break;
+      case sip::UaEvent::Type::Bye:
+      case sip::UaEvent::Type::Cancelled:
+      case sip::UaEvent::Type::Rejected:
+      case sip::UaEvent::Type::Error:
+        (*call_media)->on_ended(e.call);
+        break;
+      default:
+        break;
+    }
     call_control.on_event(e);
   });
 
