@@ -110,6 +110,14 @@ Capabilities Capabilities::door_station() {
   return caps;
 }
 
+Capabilities Capabilities::monitor() {
+  Capabilities caps;
+  caps.audio_codecs = {Codec{0, "PCMU", 8000, 0, ""}, Codec{8, "PCMA", 8000, 0, ""}};
+  caps.video_codec = Codec{96, "H264", 90000, 0, "packetization-mode=1;profile-level-id=42e01f"};
+  caps.video_direction = Direction::RecvOnly;
+  return caps;
+}
+
 Direction answer_direction(Direction offered, Direction local) {
   return make_direction(receives(offered) && sends(local), sends(offered) && receives(local));
 }

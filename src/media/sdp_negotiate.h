@@ -26,6 +26,8 @@ struct Capabilities {
 
   // PCMU, PCMA, opus/48000/2; H.264 constrained baseline sent, not received.
   static Capabilities door_station();
+  // An indoor monitor: PCMU, PCMA and DTMF both ways; the door's H.264 shown, not sent.
+  static Capabilities monitor();
 };
 
 // Where our media is received; the session id/version go into o=.

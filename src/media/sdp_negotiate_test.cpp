@@ -195,5 +195,56 @@ TEST(MakeOffer, OffersOurCodecsAndConstrainedBaselineH264) {
   EXPECT_FALSE(make_offer(Capabilities::door_station(), LocalEndpoint{"host", 1, 2, 0, 0}).ok());
 }
 
+// What vtod offers a monitor: G.711 and DTMF both ways, its camera one way.
+const char* const kDoorOffer =
+    "m=audio 4000 RTP/AVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\n"
+    "a=fmtp:101 0-15\r\na=sendrecv\r\n"
+    "m=video 4002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+    "a=fmtp:96 packetization-mode=1;profile-level-id=42e01f\r\na=sendonly\r\n";
+
+TEST(Negotiate, MonitorTakesTheDoorsAudioBothWaysAndItsVideoOneWay) {
+  const Answer answer = negotiate_ok(offer_with(kDoorOffer), Capabilities::monitor());
+  ASSERT_TRUE(answer.audio);
+  EXPECT_EQ(answer.audio->codec.name, "PCMU");
+  EXPECT_EQ(answer.audio->direction, Direction::SendRecv);
+  ASSERT_TRUE(answer.audio->telephone_event);
+  EXPECT_EQ(answer.audio->telephone_event->payload_type, 101);
+  ASSERT_TRUE(answer.video);
+  EXPECT_EQ(answer.video->codec.payload_type, 96);
+  EXPECT_EQ(answer.video->direction, Direction::RecvOnly);
+  EXPECT_EQ(answer.video->remote_port, 4002);
+  ASSERT_EQ(answer.sdp.media.size(), 2u);
+  EXPECT_EQ(answer.sdp.media[1].port, 20002);
+  EXPECT_EQ(answer.sdp.media[1].direction, Direction::RecvOnly);
+
+  // Without a video port the monitor still takes the call, audio only.
+  LocalEndpoint no_video = kLocal;
+  no_video.video_port = 0;
+  auto audio_only = negotiate(offer_with(kDoorOffer), Capabilities::monitor(), no_video);
+  ASSERT_TRUE(audio_only.ok());
+  EXPECT_FALSE(audio_only->video);
+  EXPECT_TRUE(audio_only->sdp.media[1].declined());
+}
+
+TEST(Negotiate, MonitorAnswersTheDoorStationsOwnOffer) {
+  auto offer = make_offer(Capabilities::door_station(), kLocal);
+  ASSERT_TRUE(offer.ok());
+  const Answer answer = negotiate_ok(*offer, Capabilities::monitor());
+  ASSERT_TRUE(answer.audio);
+  EXPECT_EQ(answer.audio->codec.name, "PCMU");  // the monitor has no opus
+  ASSERT_TRUE(answer.video);
+  EXPECT_EQ(answer.video->direction, Direction::RecvOnly);
+}
+
+TEST(MakeOffer, MonitorOffersAudioOnlyWithoutAVideoPort) {
+  LocalEndpoint audio_port_only = kLocal;
+  audio_port_only.video_port = 0;
+  auto offer = make_offer(Capabilities::monitor(), audio_port_only);
+  ASSERT_TRUE(offer.ok());
+  ASSERT_EQ(offer->media.size(), 1u);
+  EXPECT_EQ(offer->media[0].formats, (std::vector<std::string>{"0", "8", "101"}));
+  EXPECT_EQ(offer->media[0].direction, Direction::SendRecv);
+}
+
 }  // namespace
 }  // namespace vto::media

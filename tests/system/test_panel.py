@@ -65,6 +65,16 @@ def test_button_rings_the_flat_the_resident_answers_and_opens_the_door(vtod, sta
     assert s["indicators"]["talk"] and not s["indicators"]["call"]
     assert not s["lock"]["open"]
 
+    # The resident sees the visitor: the door's H.264 video decodes at the monitor.
+    answered_at = time.monotonic()
+    media = extension.event("media", timeout=5)
+    while media["video_frames"] < 20:
+        media = extension.event("media", timeout=5)
+    took = time.monotonic() - answered_at
+    print(f"20 frames decoded {took:.2f} s after the answer")
+    assert took < 3.0, f"20 frames took {took:.2f} s"
+    assert media["video_width"] == 640 and media["video_height"] == 480
+
     extension.send(f"dtmf {UNLOCK}")
     s = wait_state(vtod, lambda s: s["lock"]["open"], what="lock open")
     assert s["indicators"]["unlock"]

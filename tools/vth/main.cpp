@@ -1,6 +1,8 @@
 // vth: the software indoor monitor. Registers as "<room>#<n>", prints one JSON
 // object per line for every event, and takes commands on stdin:
-//   answer [CALL] | reject [CALL] | hangup [CALL] | call NUMBER | dtmf DIGITS | quit
+//   answer [CALL] | reject [CALL] | hangup [CALL] | call NUMBER | dtmf DIGITS |
+//   snapshot PATH | quit
+// While a call carries the door's video it prints {"event":"media",...} every 500 ms.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
@@ -12,10 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include <boost/asio/ip/udp.hpp>
-
 #include "app/host_port.h"
-#include "basic_sdp.h"
+#include "call_media.h"
 #include "core/asio_timers.h"
 #include "core/log.h"
 #include "sip/transport/asio_transport.h"
@@ -44,25 +44,14 @@ class Monitor {
         ua_(tl, std::move(config)),
         auto_answer_ms_(auto_answer_ms),
         input_(io, ::dup(0)),
-        media_(io) {
+        media_(io, timers, print) {
     ua_.set_event_handler([this](const sip::UaEvent& e) { on_event(e); });
     ua_.set_sdp_provider([this](sip::CallId call, const std::string& remote_offer) {
-      return remote_offer.empty() ? vth::sdp_offer(media_ip_, media_port_, call)
-                                  : vth::sdp_answer(remote_offer, media_ip_, media_port_, call);
+      return media_.sdp(call, remote_offer);
     });
   }
 
-  // Holds the UDP port that the SDP names, so no other program takes it.
-  Result<void> open_media(const std::string& ip) {
-    boost::system::error_code ec;
-    const auto address = asio::ip::make_address(ip, ec);
-    if (!ec) media_.open(address.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4(), ec);
-    if (!ec) media_.bind(asio::ip::udp::endpoint(address, 0), ec);
-    if (ec) return make_error("cannot open a media port on " + ip + ": " + ec.message());
-    media_ip_ = ip;
-    media_port_ = media_.local_endpoint().port();
-    return {};
-  }
+  Result<void> open_media(const std::string& ip) { return media_.open(ip); }
 
   sip::UserAgent& ua() { return ua_; }
 
@@ -83,6 +72,19 @@ class Monitor {
       j["body"] = e.body;
     }
     print(j);
+    switch (e.type) {
+      case sip::UaEvent::Type::Answered:
+        media_.on_established(e.call);
+        break;
+      case sip::UaEvent::Type::Bye:
+      case sip::UaEvent::Type::Cancelled:
+      case sip::UaEvent::Type::Rejected:
+        media_.on_ended(e.call);
+        break;
+      default:
+        break;
+    }
+    media_.keep_only(ua_.calls());
     if (e.type == sip::UaEvent::Type::IncomingCall) {
       last_call_ = e.call;
       if (auto_answer_ms_ >= 0) {
@@ -151,6 +153,12 @@ class Monitor {
                           std::string("Signal=") + d + "\r\nDuration=160\r\n");
         if (!r) break;
       }
+    } else if (cmd == "snapshot") {
+      if (arg.empty()) {
+        print_error("usage: snapshot PATH");
+        return;
+      }
+      r = media_.snapshot(last_call_, arg);
     } else if (cmd == "quit") {
       ua_.unregister();
       // Give the un-REGISTER a moment to leave, then stop.
@@ -170,9 +178,7 @@ class Monitor {
   asio::posix::stream_descriptor input_;
   asio::streambuf buffer_;
   sip::CallId last_call_ = 0;
-  asio::ip::udp::socket media_;
-  std::string media_ip_;
-  std::uint16_t media_port_ = 0;
+  vth::CallMedia media_;
 };
 
 }  // namespace
