@@ -60,7 +60,11 @@ OpenVTO demo is running (simulated door panel: 2 call buttons, keypad, display, 
 
 A visitor presses call button 1 (room 101):
   curl -s -X POST -d '{"key":"button1"}' http://127.0.0.1:$HTTP_PORT/api/v1/sim/press
-Both monitors of 101 ring; one answers after 2 s. Then open the door from it:
+Both monitors of 101 ring and answer after 2 s (the first keeps the call); its log shows
+the door's video it decodes:  grep media $DATA/vth-101-*.log | tail -2
+Save what the monitor sees (send it to the one that kept the call):
+  echo "snapshot /tmp/visitor.jpg" > $DATA/vth-101-0.cmd
+Open the door from the monitor:
   echo "dtmf $CODE" > $DATA/vth-101-0.cmd; echo "dtmf $CODE" > $DATA/vth-101-1.cmd
 Watch the panel (state, lock, lights, display):
   curl -s http://127.0.0.1:$HTTP_PORT/api/v1/sim/state
