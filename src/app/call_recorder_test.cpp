@@ -1,5 +1,7 @@
 #include "app/call_recorder.h"
 
+#include "app/ua_call_control.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -64,26 +66,7 @@ class CallRecorderTest : public ::testing::Test {
   // As vtod: the recorder first, then the panel (what UaCallControl::on_event does).
   void deliver(UaEvent e) {
     recorder_->on_ua_event(e);
-    switch (e.type) {
-      case Type::Ringing:
-        panel_->on_ringing(e.call);
-        break;
-      case Type::Answered:
-        panel_->on_answered(e.call);
-        break;
-      case Type::Rejected:
-        panel_->on_failed(e.call, e.status, e.reason);
-        break;
-      case Type::Cancelled:
-      case Type::Bye:
-        panel_->on_ended(e.call);
-        break;
-      case Type::Error:
-        panel_->on_failed(e.call, e.status, e.reason);
-        break;
-      default:
-        break;
-    }
+    notify_panel(*panel_, e);
   }
   void ringing(device::CallId call) {
     deliver({Type::Ringing, call, 180, "sip:101@VDP", {}, {}, {}});

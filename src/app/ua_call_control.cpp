@@ -65,34 +65,37 @@ void UaCallControl::hang_up(device::CallId call) {
   (void)ua_.hangup(call);  // a call that already ended is not an error here
 }
 
-void UaCallControl::on_event(const sip::UaEvent& e) {
-  if (!panel_) return;
+void notify_panel(device::Panel& panel, const sip::UaEvent& e) {
   using Type = sip::UaEvent::Type;
   switch (e.type) {
     case Type::Ringing:
-      panel_->on_ringing(e.call);
+      panel.on_ringing(e.call);
       break;
     case Type::Answered:
-      panel_->on_answered(e.call);
+      panel.on_answered(e.call);
       break;
     case Type::Rejected:
-      panel_->on_failed(e.call, e.status, e.reason);
+      panel.on_failed(e.call, e.status, e.reason);
       break;
     case Type::Cancelled:
     case Type::Bye:
-      panel_->on_ended(e.call);
+      panel.on_ended(e.call);
       break;
     case Type::Error:
-      if (e.call) panel_->on_failed(e.call, e.status ? e.status : 500, e.reason);
+      if (e.call) panel.on_failed(e.call, e.status ? e.status : 500, e.reason);
       break;
     case Type::Info:
       if (auto digits = dtmf_digits(e.content_type, e.body); !digits.empty()) {
-        panel_->on_dtmf(e.call, digits);
+        panel.on_dtmf(e.call, digits);
       }
       break;
     default:
       break;
   }
+}
+
+void UaCallControl::on_event(const sip::UaEvent& e) {
+  if (panel_) notify_panel(*panel_, e);
 }
 
 }  // namespace vto::app

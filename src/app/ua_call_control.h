@@ -32,6 +32,10 @@ class UaCallControl final : public device::CallControl {
   device::Panel* panel_ = nullptr;
 };
 
+// Tells the panel what a user agent event means for its call (ringing, answered, failed,
+// ended, DTMF received as SIP INFO); other events are not the panel's business.
+void notify_panel(device::Panel& panel, const sip::UaEvent& event);
+
 // The digits of a DTMF INFO body: "Signal=5\r\nDuration=160" (application/dtmf-relay) or
 // "5" (application/dtmf). Empty when the body carries none.
 std::string dtmf_digits(std::string_view content_type, std::string_view body);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "media/gst_bus.h"
 #include "media/sdp.h"
 #include "media/video_source.h"
 
@@ -19,20 +20,6 @@ std::string pipeline_description(const VideoReceiver::Config& c) {
          " caps=\"application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=" +
          std::to_string(c.payload_type) +
          "\" ! rtph264depay ! avdec_h264 ! fakesink name=frames signal-handoffs=true sync=false";
-}
-
-// Errors are reported, everything else dropped, so the bus never fills up without a loop.
-GstBusSyncReply on_bus_message(GstBus*, GstMessage* message, gpointer data) {
-  const auto* on_error = static_cast<const std::function<void(std::string)>*>(data);
-  if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR && *on_error) {
-    GError* error = nullptr;
-    gst_message_parse_error(message, &error, nullptr);
-    (*on_error)(std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(message))) + ": " +
-                (error ? error->message : "unknown error"));
-    if (error) g_error_free(error);
-  }
-  gst_message_unref(message);
-  return GST_BUS_DROP;
 }
 
 }  // namespace
@@ -97,7 +84,7 @@ Result<std::unique_ptr<VideoReceiver>> VideoReceiver::open(Config config) {
     return make_error("video: " + message);
   }
   GstBus* bus = gst_element_get_bus(impl->pipeline);
-  gst_bus_set_sync_handler(bus, on_bus_message, &impl->config.on_error, nullptr);
+  gst_bus_set_sync_handler(bus, report_bus_errors, &impl->config.on_error, nullptr);
   gst_object_unref(bus);
   GstElement* sink = gst_bin_get_by_name(GST_BIN(impl->pipeline), "frames");
   g_signal_connect(sink, "handoff", G_CALLBACK(Impl::on_frame), impl.get());

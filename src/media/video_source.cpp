@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 
+#include "media/gst_bus.h"
 #include "media/sdp.h"
 
 namespace vto::media {
@@ -35,20 +36,6 @@ std::string pipeline_description(const VideoSource::Config& c) {
          std::to_string(c.key_interval) +
          " ! video/x-h264,profile=constrained-baseline ! h264parse config-interval=-1"
          " ! tee name=fanout allow-not-linked=true";
-}
-
-// Errors are reported, everything else dropped, so the bus never fills up without a loop.
-GstBusSyncReply on_bus_message(GstBus*, GstMessage* message, gpointer data) {
-  const auto* on_error = static_cast<const std::function<void(std::string)>*>(data);
-  if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR && *on_error) {
-    GError* error = nullptr;
-    gst_message_parse_error(message, &error, nullptr);
-    (*on_error)(std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(message))) + ": " +
-                (error ? error->message : "unknown error"));
-    if (error) g_error_free(error);
-  }
-  gst_message_unref(message);
-  return GST_BUS_DROP;
 }
 
 // What gst_video_event_new_upstream_force_key_unit builds, without linking libgstvideo.
@@ -155,7 +142,7 @@ Result<std::unique_ptr<VideoSource>> VideoSource::start(Config config) {
   }
   impl->tee = gst_bin_get_by_name(GST_BIN(impl->pipeline), "fanout");
   GstBus* bus = gst_element_get_bus(impl->pipeline);
-  gst_bus_set_sync_handler(bus, on_bus_message, &impl->config.on_error, nullptr);
+  gst_bus_set_sync_handler(bus, report_bus_errors, &impl->config.on_error, nullptr);
   gst_object_unref(bus);
   if (gst_element_set_state(impl->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     return make_error("video: the pipeline does not start (camera missing?)");
