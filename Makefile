@@ -31,7 +31,7 @@ demo: deps
 sanitize: deps
 	@cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVTO_SANITIZE=ON >/dev/null
 	@cmake --build build-asan -j $(JOBS)
-	@cd build-asan && ctest --output-on-failure -L unit -j 2
+	@cd build-asan && ASAN_OPTIONS=fast_unwind_on_malloc=0 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ctest --output-on-failure -L unit -j 2
 
 # libFuzzer targets (clang), built apart from the main tree; the CTest run of
 # the main tree executes each for a bounded time.
