@@ -66,7 +66,7 @@ struct Via {
   Params params;
 
   static Result<Via> parse(std::string_view value);
-  std::string_view branch() const;           // empty when absent
+  std::string_view branch() const;  // empty when absent
   std::optional<std::string_view> received() const;
   bool has_rport() const;
   std::optional<std::uint16_t> rport() const;  // value of rport=, when it has one

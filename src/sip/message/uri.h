@@ -39,9 +39,9 @@ class Uri {
   static Result<Uri> parse(std::string_view text);
 
   std::string_view scheme() const { return scheme_; }  // lower-case compare with iequals
-  bool is_sip() const;                                   // sip: or sips:
-  std::string_view user() const { return user_; }        // as written, still %-escaped
-  std::string user_unescaped() const;                    // "101%230" -> "101#0"
+  bool is_sip() const;                                 // sip: or sips:
+  std::string_view user() const { return user_; }      // as written, still %-escaped
+  std::string user_unescaped() const;                  // "101%230" -> "101#0"
   std::string_view password() const { return password_; }
   std::string_view host() const { return host_; }  // IPv6 with brackets: "[::1]"
   std::uint16_t port() const { return port_; }     // 0 when absent
