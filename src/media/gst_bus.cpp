@@ -15,4 +15,21 @@ GstBusSyncReply report_bus_errors(GstBus*, GstMessage* message, gpointer data) {
   return GST_BUS_DROP;
 }
 
+Result<GstElement*> launch_pipeline(const std::string& description,
+                                    const std::function<void(std::string)>* on_error) {
+  GError* error = nullptr;
+  GstElement* pipeline = gst_parse_launch(description.c_str(), &error);
+  if (error || !pipeline) {
+    std::string message = error ? error->message : "cannot build the pipeline";
+    if (error) g_error_free(error);
+    if (pipeline) gst_object_unref(pipeline);
+    return make_error("video: " + message);
+  }
+  GstBus* bus = gst_element_get_bus(pipeline);
+  gst_bus_set_sync_handler(bus, report_bus_errors,
+                           const_cast<void*>(static_cast<const void*>(on_error)), nullptr);
+  gst_object_unref(bus);
+  return pipeline;
+}
+
 }  // namespace vto::media

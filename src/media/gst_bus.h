@@ -1,5 +1,5 @@
-// The bus policy of every pipeline of the media layer: errors go to the owner's callback
-// (on a GStreamer thread), every other message is dropped, so no bus fills up without a
+// How every pipeline of the media layer is built, and its bus policy: errors go to the owner's
+// callback (on a GStreamer thread), every other message is dropped, so no bus fills up without a
 // main loop. Internal to src/media.
 #pragma once
 
@@ -8,7 +8,14 @@
 #include <functional>
 #include <string>
 
+#include "core/result.h"
+
 namespace vto::media {
+
+// Builds a pipeline from its gst-launch description and installs report_bus_errors with
+// `on_error` (which must outlive the pipeline). The caller owns the returned element.
+Result<GstElement*> launch_pipeline(const std::string& description,
+                                    const std::function<void(std::string)>* on_error);
 
 // A GstBusSyncHandler; `data` points to a std::function<void(std::string)> that outlives
 // the pipeline (it may be empty).

@@ -76,16 +76,9 @@ Result<std::unique_ptr<VideoReceiver>> VideoReceiver::open(Config config) {
   ensure_gstreamer_initialized();
   auto impl = std::make_unique<Impl>();
   impl->config = std::move(config);
-  GError* error = nullptr;
-  impl->pipeline = gst_parse_launch(pipeline_description(impl->config).c_str(), &error);
-  if (error || !impl->pipeline) {
-    std::string message = error ? error->message : "cannot build the pipeline";
-    if (error) g_error_free(error);
-    return make_error("video: " + message);
-  }
-  GstBus* bus = gst_element_get_bus(impl->pipeline);
-  gst_bus_set_sync_handler(bus, report_bus_errors, &impl->config.on_error, nullptr);
-  gst_object_unref(bus);
+  auto pipeline = launch_pipeline(pipeline_description(impl->config), &impl->config.on_error);
+  if (!pipeline) return pipeline.error();
+  impl->pipeline = *pipeline;
   GstElement* sink = gst_bin_get_by_name(GST_BIN(impl->pipeline), "frames");
   g_signal_connect(sink, "handoff", G_CALLBACK(Impl::on_frame), impl.get());
   gst_object_unref(sink);

@@ -133,17 +133,10 @@ Result<std::unique_ptr<VideoSource>> VideoSource::start(Config config) {
   ensure_gstreamer_initialized();
   auto impl = std::make_unique<Impl>();
   impl->config = std::move(config);
-  GError* error = nullptr;
-  impl->pipeline = gst_parse_launch(pipeline_description(impl->config).c_str(), &error);
-  if (error || !impl->pipeline) {
-    std::string message = error ? error->message : "cannot build the pipeline";
-    if (error) g_error_free(error);
-    return make_error("video: " + message);
-  }
+  auto pipeline = launch_pipeline(pipeline_description(impl->config), &impl->config.on_error);
+  if (!pipeline) return pipeline.error();
+  impl->pipeline = *pipeline;
   impl->tee = gst_bin_get_by_name(GST_BIN(impl->pipeline), "fanout");
-  GstBus* bus = gst_element_get_bus(impl->pipeline);
-  gst_bus_set_sync_handler(bus, report_bus_errors, &impl->config.on_error, nullptr);
-  gst_object_unref(bus);
   if (gst_element_set_state(impl->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     return make_error("video: the pipeline does not start (camera missing?)");
   }
