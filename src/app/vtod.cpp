@@ -149,6 +149,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   records::CallRecords call_records(**records_db);
+  // Calls that a crash or power cut ended are closed now, not left "ongoing" for ever.
+  if (auto closed = call_records.close_interrupted(app::system_unix_ms()); !closed) {
+    std::cerr << "vtod: " << closed.error().message << "\n";
+    return 1;
+  } else if (*closed > 0) {
+    core::logger("vtod")->warn("{} call record(s) left open by the last run were closed", *closed);
+  }
   app::CallRecorder call_recorder(call_records, o.vto_number.empty() ? "panel" : o.vto_number,
                                   app::system_unix_ms);
 

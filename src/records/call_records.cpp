@@ -175,6 +175,20 @@ Result<void> CallRecords::finish(std::int64_t id, std::string_view result, std::
   }
 }
 
+Result<std::size_t> CallRecords::close_interrupted(std::int64_t at_ms) {
+  try {
+    SQLite::Statement q(db_.connection(),
+                        "UPDATE call_records SET ended_ms = MAX(?1, started_ms), result = CASE "
+                        "WHEN answered_ms > 0 THEN 'answered' ELSE 'failed' END, duration_s = "
+                        "CASE WHEN answered_ms > 0 AND ?1 > answered_ms THEN (?1 - answered_ms) "
+                        "/ 1000 ELSE 0 END WHERE ended_ms = 0");
+    q.bind(1, at_ms);
+    return static_cast<std::size_t>(q.exec());
+  } catch (const std::exception& e) {
+    return db_error(db_, e);
+  }
+}
+
 Result<std::vector<CallRecord>> CallRecords::search(const CallQuery& query) {
   if (auto ok = check_query(query); !ok) return ok.error();
   try {

@@ -69,6 +69,12 @@ class CallRecords {
   // for a record already finished.
   Result<void> finish(std::int64_t id, std::string_view result, std::int64_t at_ms);
 
+  // At start-up: records still "ongoing" belong to calls that a crash or power cut ended.
+  // They are closed at `at_ms` (when this was noticed): "answered" when they had been
+  // answered (talk time up to `at_ms`, an upper bound), "failed" otherwise. Returns how
+  // many were closed.
+  Result<std::size_t> close_interrupted(std::int64_t at_ms);
+
   // Newest first (by started_ms, then id).
   Result<std::vector<CallRecord>> search(const CallQuery& query);
   // The number of records matching the filters (offset and limit ignored).

@@ -113,6 +113,34 @@ TEST_F(CallRecordsTest, UnansweredCallHasNoTalkTime) {
   EXPECT_EQ(r.ended_ms, 35000);
 }
 
+TEST_F(CallRecordsTest, CallsCutByACrashAreClosedAtTheNextStart) {
+  {
+    CallRecords before(*db_);
+    auto talking = before.start("8001", "101", 10'000);
+    ASSERT_TRUE(before.answered(*talking, "101#0", 12'000));
+    auto ringing = before.start("8001", "102", 20'000);
+    auto done = before.start("8001", "103", 1'000);
+    ASSERT_TRUE(talking && ringing && done);
+    ASSERT_TRUE(before.finish(*done, kBusy, 5'000));
+  }
+  CallRecords after(*db_);  // vtod started again
+  auto closed = after.close_interrupted(72'000);
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(*closed, 2u);
+  auto all = after.search({});
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].called, "102");  // newest first
+  EXPECT_EQ((*all)[0].result, "failed");
+  EXPECT_EQ((*all)[0].ended_ms, 72'000);
+  EXPECT_EQ((*all)[1].called, "101");
+  EXPECT_EQ((*all)[1].result, "answered");
+  EXPECT_EQ((*all)[1].duration_s, 60);
+  EXPECT_EQ((*all)[2].result, "busy");  // finished records are left alone
+  EXPECT_EQ((*all)[2].ended_ms, 5'000);
+  EXPECT_EQ(*after.close_interrupted(80'000), 0u);
+}
+
 TEST_F(CallRecordsTest, FinishIsRefusedTwiceForUnknownIdsAndBadResults) {
   CallRecords records(*db_);
   auto id = records.start("8001", "101", 1000);
