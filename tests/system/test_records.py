@@ -40,7 +40,7 @@ def wait_for(predicate, what, timeout=8):
         value = predicate()
         if value:
             return value
-        assert time.monotonic() < deadline, f"no {what} within {timeout}s"
+        assert time.monotonic() < deadline, f"no {what} within {timeout}s: {value!r}"
         time.sleep(0.05)
 
 
@@ -56,7 +56,7 @@ def finished_records(vtod, count):
         body = records(vtod)
         finished = [r for r in body["records"] if r["result"] != "ongoing"]
         return body if len(finished) >= count else None
-    return wait_for(done, f"{count} finished call records")
+    return wait_for(done, f"{count} finished call records", timeout=15)
 
 
 def get_raw(vtod, path):
