@@ -112,7 +112,8 @@ Capabilities Capabilities::door_station() {
 
 Capabilities Capabilities::monitor() {
   Capabilities caps;
-  caps.audio_codecs = {Codec{0, "PCMU", 8000, 0, ""}, Codec{8, "PCMA", 8000, 0, ""}};
+  caps.audio_codecs = {Codec{0, "PCMU", 8000, 0, ""}, Codec{8, "PCMA", 8000, 0, ""},
+                       Codec{111, "opus", 48000, 2, ""}};
   caps.video_codec = Codec{96, "H264", 90000, 0, "packetization-mode=1;profile-level-id=42e01f"};
   caps.video_direction = Direction::RecvOnly;
   return caps;
@@ -181,7 +182,13 @@ Result<SessionDescription> make_offer(const Capabilities& caps, const LocalEndpo
     audio.media = "audio";
     std::vector<Codec> codecs = caps.audio_codecs;
     if (caps.telephone_event) {
+      // RFC 4733 §2.1: events use the clock of the audio they go with, so one type per rate.
       codecs.push_back(Codec{caps.telephone_event_type, "telephone-event", 8000, 0, "0-15"});
+      for (const auto& codec : caps.audio_codecs) {
+        if (codec.clock_rate != 48000) continue;
+        codecs.push_back(Codec{caps.telephone_event_type_48k, "telephone-event", 48000, 0, "0-15"});
+        break;
+      }
     }
     sdp.media.push_back(accepted(audio, local.audio_port, codecs, caps.audio_direction));
   }

@@ -17,16 +17,17 @@ namespace vto::media {
 // What this station can do. Answers follow the offer's codec order (RFC 3264 §6.1: the
 // answerer should prefer the offerer's order); offers list audio_codecs in this order.
 struct Capabilities {
-  std::vector<Codec> audio_codecs;  // their payload types are the ones we offer
-  bool telephone_event = true;      // RFC 4733 DTMF, offered and accepted
-  int telephone_event_type = 101;
+  std::vector<Codec> audio_codecs;     // their payload types are the ones we offer
+  bool telephone_event = true;         // RFC 4733 DTMF, offered and accepted
+  int telephone_event_type = 101;      // telephone-event/8000
+  int telephone_event_type_48k = 110;  // telephone-event/48000, offered with opus
   Direction audio_direction = Direction::SendRecv;
   std::optional<Codec> video_codec;  // H264/90000 with packetization-mode=1; none: no video
   Direction video_direction = Direction::SendOnly;  // a door station shows its camera
 
   // PCMU, PCMA, opus/48000/2; H.264 constrained baseline sent, not received.
   static Capabilities door_station();
-  // An indoor monitor: PCMU, PCMA and DTMF both ways; the door's H.264 shown, not sent.
+  // An indoor monitor: PCMU, PCMA, opus and DTMF both ways; the door's H.264 shown, not sent.
   static Capabilities monitor();
 };
 

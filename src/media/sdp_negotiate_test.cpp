@@ -174,9 +174,10 @@ TEST(MakeOffer, OffersOurCodecsAndConstrainedBaselineH264) {
   EXPECT_EQ(text,
             "v=0\r\no=openvto 42 1 IN IP4 192.0.2.50\r\ns=OpenVTO\r\nc=IN IP4 192.0.2.50\r\n"
             "t=0 0\r\n"
-            "m=audio 20000 RTP/AVP 0 8 111 101\r\n"
+            "m=audio 20000 RTP/AVP 0 8 111 101 110\r\n"
             "a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:111 opus/48000/2\r\n"
-            "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=sendrecv\r\n"
+            "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n"
+            "a=rtpmap:110 telephone-event/48000\r\na=fmtp:110 0-15\r\na=sendrecv\r\n"
             "m=video 20002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
             "a=fmtp:96 packetization-mode=1;profile-level-id=42e01f\r\na=sendonly\r\n");
   // Our own offer, answered by a station like us, keeps audio both ways.
@@ -242,8 +243,20 @@ TEST(MakeOffer, MonitorOffersAudioOnlyWithoutAVideoPort) {
   auto offer = make_offer(Capabilities::monitor(), audio_port_only);
   ASSERT_TRUE(offer.ok());
   ASSERT_EQ(offer->media.size(), 1u);
-  EXPECT_EQ(offer->media[0].formats, (std::vector<std::string>{"0", "8", "101"}));
+  EXPECT_EQ(offer->media[0].formats, (std::vector<std::string>{"0", "8", "111", "101", "110"}));
   EXPECT_EQ(offer->media[0].direction, Direction::SendRecv);
+}
+
+TEST(Negotiate, OpusGetsTheTelephoneEventOfItsOwnClock) {
+  auto offer = make_offer(Capabilities::door_station(), kLocal);
+  ASSERT_TRUE(offer.ok());
+  Capabilities opus_only = Capabilities::monitor();
+  opus_only.audio_codecs = {Codec{111, "opus", 48000, 2, ""}};
+  const Answer answer = negotiate_ok(*offer, opus_only);
+  ASSERT_TRUE(answer.audio && answer.audio->telephone_event);
+  EXPECT_EQ(answer.audio->codec.name, "opus");
+  EXPECT_EQ(answer.audio->telephone_event->payload_type, 110);
+  EXPECT_EQ(answer.audio->telephone_event->clock_rate, 48000u);
 }
 
 }  // namespace

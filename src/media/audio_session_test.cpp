@@ -1,0 +1,177 @@
+#include "media/audio_session.h"
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace vto::media {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::size_t open_fd_count() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    ++n;
+  }
+  return n;
+}
+
+template <typename Predicate>
+bool wait_until(Predicate done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  return done();
+}
+
+// Two ends of a call on loopback: `a` plays a tone, `b` is silent.
+struct Call {
+  std::unique_ptr<AudioSession> a;
+  std::unique_ptr<AudioSession> b;
+  std::mutex mutex;
+  std::string keys_at_b;
+  std::atomic<int> errors{0};
+
+  void open(double tone_hz) {
+    AudioSession::Config ca;
+    ca.address = "127.0.0.1";
+    ca.tone_hz = tone_hz;
+    ca.on_error = [this](std::string message) {
+      errors.fetch_add(1);
+      ADD_FAILURE() << "a: " << message;
+    };
+    AudioSession::Config cb;
+    cb.address = "127.0.0.1";
+    cb.on_error = [this](std::string message) {
+      errors.fetch_add(1);
+      ADD_FAILURE() << "b: " << message;
+    };
+    cb.on_dtmf = [this](char key) {
+      std::lock_guard lock(mutex);
+      keys_at_b += key;
+    };
+    auto sa = AudioSession::open(std::move(ca));
+    auto sb = AudioSession::open(std::move(cb));
+    ASSERT_TRUE(sa.ok()) << sa.error().message;
+    ASSERT_TRUE(sb.ok()) << sb.error().message;
+    a = std::move(*sa);
+    b = std::move(*sb);
+  }
+
+  void start(const Codec& codec, std::optional<Codec> events) {
+    AudioSession::Peer to_b{"127.0.0.1", b->port(), 0, codec, events, true};
+    AudioSession::Peer to_a{"127.0.0.1", a->port(), 0, codec, events, true};
+    auto started_a = a->start(to_b);
+    auto started_b = b->start(to_a);
+    ASSERT_TRUE(started_a.ok()) << started_a.error().message;
+    ASSERT_TRUE(started_b.ok()) << started_b.error().message;
+  }
+
+  std::string keys() {
+    std::lock_guard lock(mutex);
+    return keys_at_b;
+  }
+};
+
+class AudioCodecTest : public ::testing::TestWithParam<Codec> {};
+
+TEST_P(AudioCodecTest, ToneIsHeardAtTheOtherEndAndSilenceIsNot) {
+  Call call;
+  ASSERT_NO_FATAL_FAILURE(call.open(440));
+  EXPECT_EQ(call.a->port() % 2, 0) << "RTP on an even port";
+  ASSERT_NO_FATAL_FAILURE(call.start(GetParam(), std::nullopt));
+  ASSERT_TRUE(wait_until([&] { return call.b->stats().level_db > -20; }, 3000ms))
+      << "level at b: " << call.b->stats().level_db;
+  ASSERT_TRUE(wait_until([&] { return call.a->stats().packets_received > 20; }, 3000ms));
+  const auto a = call.a->stats();
+  const auto b = call.b->stats();
+  EXPECT_LT(a.peak_level_db, -60) << "a hears b's silence";
+  EXPECT_GT(a.packets_sent, 20u);
+  EXPECT_GT(b.packets_received, 20u);
+  EXPECT_GT(b.samples_decoded, 1000u);
+  EXPECT_EQ(call.errors.load(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Codecs, AudioCodecTest,
+                         ::testing::Values(Codec{0, "PCMU", 8000, 0, ""},
+                                           Codec{8, "PCMA", 8000, 0, ""},
+                                           Codec{111, "opus", 48000, 2, ""}),
+                         [](const ::testing::TestParamInfo<Codec>& codec) {
+                           return codec.param.name;
+                         });
+
+TEST(AudioSessionTest, Rfc4733EventsReachTheOtherEndOncePerKey) {
+  Call call;
+  ASSERT_NO_FATAL_FAILURE(call.open(440));
+  ASSERT_NO_FATAL_FAILURE(
+      call.start(Codec{0, "PCMU", 8000, 0, ""}, Codec{101, "telephone-event", 8000, 0, "0-15"}));
+  ASSERT_TRUE(wait_until([&] { return call.b->stats().packets_received > 5; }, 3000ms));
+  for (const char key : std::string("12#")) {
+    auto started = call.a->start_dtmf(key);
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    std::this_thread::sleep_for(120ms);
+    ASSERT_TRUE(call.a->stop_dtmf().ok());
+    std::this_thread::sleep_for(80ms);
+  }
+  EXPECT_TRUE(wait_until([&] { return call.keys().size() >= 3; }, 2000ms));
+  std::this_thread::sleep_for(200ms);  // the end packets are repeated: no second event
+  EXPECT_EQ(call.keys(), "12#");
+  EXPECT_EQ(call.b->stats().dtmf_received, 3u);
+  EXPECT_FALSE(call.a->start_dtmf('x').ok());
+}
+
+TEST(AudioSessionTest, DtmfNeedsAnAgreedEventType) {
+  Call call;
+  ASSERT_NO_FATAL_FAILURE(call.open(0));
+  ASSERT_NO_FATAL_FAILURE(call.start(Codec{8, "PCMA", 8000, 0, ""}, std::nullopt));
+  EXPECT_FALSE(call.a->start_dtmf('1').ok());
+}
+
+TEST(AudioSessionTest, RefusesWhatItCannotDo) {
+  AudioSession::Config config;
+  config.address = "localhost";
+  EXPECT_FALSE(AudioSession::open(config).ok());
+  config.address = "127.0.0.1";
+  config.speaker_device = "hw:0 ! filesink location=/tmp/x";
+  EXPECT_FALSE(AudioSession::open(config).ok());
+  config.speaker_device.clear();
+  auto session = AudioSession::open(config);
+  ASSERT_TRUE(session.ok());
+  EXPECT_FALSE(
+      (*session)
+          ->start({"127.0.0.1", 4000, 0, Codec{18, "G729", 8000, 0, ""}, std::nullopt, true})
+          .ok());
+  EXPECT_FALSE(
+      (*session)
+          ->start({"example.org", 4000, 0, Codec{0, "PCMU", 8000, 0, ""}, std::nullopt, true})
+          .ok());
+  EXPECT_FALSE((*session)->started());
+  EXPECT_TRUE(AudioSession::supports(Codec{111, "OPUS", 48000, 2, ""}));
+  EXPECT_FALSE(AudioSession::supports(Codec{9, "G722", 8000, 0, ""}));
+}
+
+TEST(AudioSessionTest, TwentyCallsLeaveNoFileDescriptorBehind) {
+  {
+    Call warm;  // GStreamer's first use opens files of its own (registry, plugins)
+    ASSERT_NO_FATAL_FAILURE(warm.open(440));
+    ASSERT_NO_FATAL_FAILURE(warm.start(Codec{0, "PCMU", 8000, 0, ""}, std::nullopt));
+    std::this_thread::sleep_for(100ms);
+  }
+  const std::size_t before = open_fd_count();
+  for (int i = 0; i < 20; ++i) {
+    Call call;
+    ASSERT_NO_FATAL_FAILURE(call.open(440));
+    ASSERT_NO_FATAL_FAILURE(call.start(Codec{111, "opus", 48000, 2, ""},
+                                       Codec{110, "telephone-event", 48000, 0, "0-15"}));
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(open_fd_count(), before);
+}
+
+}  // namespace
+}  // namespace vto::media
