@@ -1,12 +1,20 @@
 #include "app/call_recorder.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 #include <utility>
 
 #include "core/log.h"
 #include "device/panel.h"
 #include "sip/message/uri.h"
 #include "sip/ua/user_agent.h"
+#include "store/errors.h"
 
 namespace vto::app {
 namespace {
@@ -20,6 +28,38 @@ std::string device_of(const sip::UaEvent& e) {
       return uri->user_unescaped();
     }
   }
+  return {};
+}
+
+// Writes `bytes` to `path` through a temporary file renamed over it, so a reader never
+// sees half a file and a crash leaves the old one or the new one.
+Result<void> write_file_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes,
+                                   mode_t mode) {
+  const std::string temp = path + ".tmp";
+  auto failed = [&](const std::string& what) {
+    const std::string reason = std::strerror(errno);
+    ::unlink(temp.c_str());
+    return make_error(temp + ": " + what + ": " + reason);
+  };
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0) return make_error(temp + ": " + std::strerror(errno));
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      return failed("write");
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  // The umask must not narrow the mode; the data reaches the disk before the name does.
+  if (::fchmod(fd, mode) != 0 || ::fdatasync(fd) != 0) {
+    ::close(fd);
+    return failed("sync");
+  }
+  if (::close(fd) != 0) return failed("close");
+  if (::rename(temp.c_str(), path.c_str()) != 0) return failed("rename");
   return {};
 }
 
@@ -46,6 +86,16 @@ std::string_view call_result_for_status(int status) {
 
 CallRecorder::CallRecorder(records::CallRecords& records, std::string caller, UnixClock clock)
     : records_(records), caller_(std::move(caller)), clock_(std::move(clock)) {}
+
+Result<void> CallRecorder::enable_snapshots(std::string dir, Snapshotter take) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec) && ::mkdir(dir.c_str(), 0700) != 0) {
+    return make_error("snapshot directory " + dir + ": " + std::strerror(errno));
+  }
+  snapshot_dir_ = std::move(dir);
+  take_snapshot_ = std::move(take);
+  return {};
+}
 
 void CallRecorder::on_panel_status(const device::PanelStatus& status) {
   if (status.call == current_) {
@@ -86,6 +136,31 @@ void CallRecorder::start(device::CallId call, const std::string& number, std::in
     return;
   }
   calls_[call] = Call{*id};
+  if (!take_snapshot_) return;
+  take_snapshot_([this, record = *id,
+                  alive = std::weak_ptr<int>(alive_)](Result<std::vector<std::uint8_t>> jpeg) {
+    if (alive.expired()) return;
+    save_snapshot(record, std::move(jpeg));
+  });
+}
+
+void CallRecorder::save_snapshot(std::int64_t record, Result<std::vector<std::uint8_t>> jpeg) {
+  auto log = core::logger("records");
+  if (!jpeg) {
+    log->warn("call record {}: no snapshot: {}", record, jpeg.error().message);
+    return;
+  }
+  const std::string path =
+      (std::filesystem::path(snapshot_dir_) / ("call-" + std::to_string(record) + ".jpg")).string();
+  if (auto written = write_file_atomically(path, *jpeg, 0640); !written) {
+    log->warn("call record {}: snapshot not saved: {}", record, written.error().message);
+    return;
+  }
+  if (auto ok = records_.set_snapshot(record, path); !ok) {
+    log->warn("call record {}: {}", record, ok.error().message);
+    // The record is gone (dropped by the cap): keep no orphan file.
+    if (ok.error().code == store::kNotFound) ::unlink(path.c_str());
+  }
 }
 
 void CallRecorder::on_ua_event(const sip::UaEvent& e) {

@@ -7,14 +7,22 @@
 // 600, 603), no_answer (408, or the panel's ring timeout), cancelled (the visitor pressed
 // the centre key while it rang, or the call was hung up from the API), failed (anything
 // else: 404, 480, 5xx...).
+//
+// Snapshots: when a record starts, the recorder asks a Snapshotter for a JPEG of the
+// visitor, writes it as <dir>/call-<record id>.jpg (temp file + rename, mode 0640) and sets
+// the record's snapshot_path; one that comes after the call ended is still saved. A
+// snapshot that fails is logged, never fatal.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "core/result.h"
 #include "device/call_control.h"
 #include "records/call_records.h"
 
@@ -31,6 +39,11 @@ namespace vto::app {
 using UnixClock = std::function<std::int64_t()>;
 std::int64_t system_unix_ms();
 
+// Takes a JPEG of the visitor and calls its argument once with it, or with an error. The
+// recorder expects that call on its own thread (the core): the wiring posts it there.
+using SnapshotDone = std::function<void(Result<std::vector<std::uint8_t>>)>;
+using Snapshotter = std::function<void(SnapshotDone)>;
+
 // The record result of a final SIP error status of our INVITE.
 std::string_view call_result_for_status(int status);
 
@@ -38,6 +51,11 @@ class CallRecorder {
  public:
   // `caller` is this VTO's number as written in the records. `records` must outlive it.
   CallRecorder(records::CallRecords& records, std::string caller, UnixClock clock);
+
+  // From now on every call started asks `take` for a snapshot, saved in `dir`, which is
+  // created (mode 0700) if missing; an error when it cannot be. A snapshot that comes
+  // after the recorder is destroyed is dropped.
+  Result<void> enable_snapshots(std::string dir, Snapshotter take);
 
   // Feed every state change of the panel (Panel::add_state_listener).
   void on_panel_status(const device::PanelStatus& status);
@@ -59,6 +77,7 @@ class CallRecorder {
   void left(device::CallId call, std::int64_t now);
   void start(device::CallId call, const std::string& number, std::int64_t now);
   void finish(device::CallId call, std::string_view result, std::int64_t at);
+  void save_snapshot(std::int64_t record, Result<std::vector<std::uint8_t>> jpeg);
 
   records::CallRecords& records_;
   std::string caller_;
@@ -68,6 +87,11 @@ class CallRecorder {
   // centre means the visitor pressed the centre key and cancelled it.
   device::CallId just_left_ = device::kNoCall;
   std::map<device::CallId, Call> calls_;
+  std::string snapshot_dir_;
+  Snapshotter take_snapshot_;
+  // Snapshot callbacks hold a weak share: one that comes after the recorder is gone does
+  // nothing.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace vto::app

@@ -4,7 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -251,6 +256,119 @@ TEST_F(CallRecorderTest, EventsOfOtherCallsAreIgnored) {
   press("1");
   press("0");  // dialling is not a call
   EXPECT_EQ(*records_->count({}), 0u);
+}
+
+// A camera whose snapshots the test answers by hand, as vtod's posted callbacks would.
+struct FakeCamera {
+  Snapshotter snapshotter() {
+    return [this](SnapshotDone done) { waiting.push_back(std::move(done)); };
+  }
+  void answer(Result<std::vector<std::uint8_t>> jpeg) {
+    ASSERT_FALSE(waiting.empty());
+    auto done = std::move(waiting.front());
+    waiting.erase(waiting.begin());
+    done(std::move(jpeg));
+  }
+  std::vector<SnapshotDone> waiting;
+};
+
+const std::vector<std::uint8_t> kJpeg = {0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x02, 0xFF, 0xD9};
+
+std::vector<std::uint8_t> file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+int mode_of(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return -1;
+  return static_cast<int>(st.st_mode & 07777);
+}
+
+class CallRecorderSnapshotTest : public CallRecorderTest {
+ protected:
+  void SetUp() override {
+    CallRecorderTest::SetUp();
+    dir_ = tmp_.path() / "snapshots";
+    ASSERT_TRUE(recorder_->enable_snapshots(dir_.string(), camera_.snapshotter()));
+  }
+
+  std::filesystem::path dir_;
+  FakeCamera camera_;
+};
+
+TEST_F(CallRecorderSnapshotTest, SnapshotIsSavedAndLinkedToTheRecord) {
+  EXPECT_EQ(mode_of(dir_), 0700);
+  press("button1");
+  ASSERT_EQ(camera_.waiting.size(), 1u);
+  camera_.answer(kJpeg);
+  const auto r = only_record();
+  const auto path = dir_ / ("call-" + std::to_string(r.id) + ".jpg");
+  EXPECT_EQ(r.snapshot_path, path.string());
+  EXPECT_EQ(file_bytes(path), kJpeg);
+  EXPECT_EQ(mode_of(path), 0640);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_), {}), 1);  // no temp file
+}
+
+TEST_F(CallRecorderSnapshotTest, SnapshotAfterTheCallEndedIsStillSaved) {
+  press("button1");
+  rejected(1, 486);
+  ASSERT_EQ(only_record().result, "busy");
+  camera_.answer(kJpeg);
+  const auto r = only_record();
+  EXPECT_EQ(r.result, "busy");
+  ASSERT_TRUE(r.snapshot_path);
+  EXPECT_EQ(file_bytes(*r.snapshot_path), kJpeg);
+}
+
+TEST_F(CallRecorderSnapshotTest, EachCallGetsItsOwnSnapshot) {
+  press("button1");
+  ringing(1);
+  timers_.advance(4s);
+  press("centre");  // a second call, to the centre
+  ASSERT_EQ(camera_.waiting.size(), 2u);
+  camera_.answer(std::vector<std::uint8_t>{0xFF, 0xD8, 0x01, 0xFF, 0xD9});
+  camera_.answer(kJpeg);
+  auto found = records_->search({});
+  ASSERT_EQ(found->size(), 2u);
+  const auto& centre = (*found)[0];
+  const auto& room = (*found)[1];
+  ASSERT_TRUE(room.snapshot_path && centre.snapshot_path);
+  EXPECT_NE(*room.snapshot_path, *centre.snapshot_path);
+  EXPECT_EQ(file_bytes(*room.snapshot_path).size(), 5u);
+  EXPECT_EQ(file_bytes(*centre.snapshot_path), kJpeg);
+}
+
+TEST_F(CallRecorderSnapshotTest, FailedSnapshotLeavesTheRecordWithout) {
+  press("button1");
+  camera_.answer(make_error("video: no camera frame"));
+  EXPECT_FALSE(only_record().snapshot_path);
+  EXPECT_TRUE(std::filesystem::is_empty(dir_));
+  EXPECT_EQ(recorder_->open_calls(), 1u);
+}
+
+TEST_F(CallRecorderSnapshotTest, UnwritableDirectoryIsNotFatal) {
+  press("button1");
+  std::filesystem::remove_all(dir_);
+  camera_.answer(kJpeg);
+  EXPECT_FALSE(only_record().snapshot_path);
+  answered(1, "sip:101%230@192.0.2.7:5060");
+  deliver({Type::Bye, 1, 0, "sip:101@VDP", {}, {}, {}});
+  EXPECT_EQ(only_record().result, "answered");
+}
+
+TEST_F(CallRecorderSnapshotTest, SnapshotAfterTheRecorderIsGoneIsDropped) {
+  press("button1");
+  recorder_.reset();
+  camera_.answer(kJpeg);
+  EXPECT_TRUE(std::filesystem::is_empty(dir_));
+}
+
+TEST_F(CallRecorderTest, SnapshotDirectoryThatCannotBeMadeIsAnError) {
+  const auto file = tmp_.path() / "file";
+  std::ofstream(file) << "x";
+  EXPECT_FALSE(recorder_->enable_snapshots(file.string(), [](SnapshotDone) {}));
+  EXPECT_FALSE(recorder_->enable_snapshots((file / "sub").string(), [](SnapshotDone) {}));
 }
 
 TEST(CallResultForStatus, MapsSipStatuses) {

@@ -1,6 +1,9 @@
 #include "app/records_api.h"
 
 #include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <string>
 
@@ -13,6 +16,11 @@ namespace vto::app {
 namespace {
 
 using nlohmann::json;
+
+constexpr std::string_view kCallsPrefix = "/api/v1/records/calls/";
+constexpr std::string_view kSnapshotSuffix = "/snapshot";
+// Far above any snapshot of the camera; a bigger file is not ours to send.
+constexpr std::uintmax_t kMaxSnapshotBytes = 16 * 1024 * 1024;
 
 Error bad_param(std::string_view name, std::string_view rule) {
   return make_error(std::string(name) + ": " + std::string(rule), store::kInvalid);
@@ -34,7 +42,7 @@ Result<std::optional<std::int64_t>> number_param(std::string_view query, std::st
 }
 
 int status_of(const Error& e) {
-  return e.code == store::kInvalid ? 400 : 500;
+  return e.code == store::kInvalid || e.code == store::kNotFound ? e.code : 500;
 }
 
 // The records and total of a request's query, or the error response.
@@ -95,6 +103,31 @@ json to_json(const records::CallRecord& r) {
   return j;
 }
 
+web::HttpResponse call_snapshot_response(records::CallRecords& records, std::string_view rest) {
+  if (!rest.ends_with(kSnapshotSuffix)) return web::json_error(404, "not found");
+  const std::string_view id_text = rest.substr(0, rest.size() - kSnapshotSuffix.size());
+  std::int64_t id = 0;
+  auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+  if (id_text.empty() || ec != std::errc() || end != id_text.data() + id_text.size() || id < 0) {
+    return web::json_error(400, "call record id: must be a whole number");
+  }
+  auto record = records.get(id);
+  if (!record) return web::json_error(status_of(record.error()), record.error().message);
+  const std::string no_snapshot = "call record " + std::to_string(id) + ": no snapshot";
+  if (!record->snapshot_path) return web::json_error(404, no_snapshot);
+  const std::filesystem::path path(*record->snapshot_path);
+  std::error_code size_error;
+  const std::uintmax_t size = std::filesystem::file_size(path, size_error);
+  if (size_error) return web::json_error(404, no_snapshot);
+  if (size > kMaxSnapshotBytes) return web::json_error(500, "call record snapshot: too large");
+  std::ifstream in(path, std::ios::binary);
+  if (!in.is_open()) return web::json_error(404, no_snapshot);
+  web::HttpResponse response;
+  response.content_type = "image/jpeg";
+  response.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return response;
+}
+
 void add_record_routes(web::HttpServer& http, records::CallRecords& records) {
   http.route("GET", "/api/v1/records/calls", [&records](const web::HttpRequest& req) {
     auto found = find(records, req);
@@ -114,6 +147,9 @@ void add_record_routes(web::HttpServer& http, records::CallRecords& records) {
     response.headers["X-Total-Count"] = std::to_string(found->total);
     response.body = records::calls_csv(found->records);
     return response;
+  });
+  http.route("GET", std::string(kCallsPrefix) + "*", [&records](const web::HttpRequest& req) {
+    return call_snapshot_response(records, std::string_view(req.path).substr(kCallsPrefix.size()));
   });
 }
 

@@ -2,6 +2,7 @@
 //   GET /api/v1/records/calls?from=MS&to=MS&result=R&offset=N&limit=N
 //       -> {"total": N, "records": [{...}, ...]}, newest first
 //   GET /api/v1/records/calls.csv (same filters) -> text/csv with a header row
+//   GET /api/v1/records/calls/{id}/snapshot -> image/jpeg, the visitor when the call started
 // A bad parameter gets a 400 whose message names it.
 #pragma once
 
@@ -13,7 +14,8 @@
 
 namespace vto::web {
 class HttpServer;
-}
+struct HttpResponse;
+}  // namespace vto::web
 
 namespace vto::app {
 
@@ -21,6 +23,11 @@ namespace vto::app {
 Result<records::CallQuery> parse_call_query(std::string_view query);
 
 nlohmann::json to_json(const records::CallRecord& record);
+
+// The answer to GET /api/v1/records/calls/<rest>, `rest` being "<id>/snapshot": the JPEG
+// at the record's stored snapshot_path (request input never names a file), 404 when the
+// record or its snapshot does not exist, 400 for an id that is not a number.
+web::HttpResponse call_snapshot_response(records::CallRecords& records, std::string_view rest);
 
 // `records` must outlive `http`'s use of the routes.
 void add_record_routes(web::HttpServer& http, records::CallRecords& records);

@@ -3,6 +3,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "store/temp_dir.h"
+#include "web/http_server.h"
+
 namespace vto::app {
 namespace {
 
@@ -55,6 +67,99 @@ TEST(CallRecordJson, HasEveryField) {
   EXPECT_TRUE(j["snapshot_path"].is_null());
   r.snapshot_path = "/var/lib/openvto/snapshots/3.jpg";
   EXPECT_EQ(to_json(r)["snapshot_path"], "/var/lib/openvto/snapshots/3.jpg");
+}
+
+const std::string kJpeg = std::string("\xFF\xD8\xFF\xE0", 4) + "pixels" + "\xFF\xD9";
+
+// Records 1 (a snapshot), 2 (none yet) and 3 (its file gone) in a real database.
+class CallSnapshotTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = store::Database::open(tmp_.sub("data"));
+    ASSERT_TRUE(db) << db.error().message;
+    db_ = std::move(*db);
+    records_ = std::make_unique<records::CallRecords>(*db_);
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(records_->start("8001", "101", 1000 + i));
+    const std::string snapshot = tmp_.sub("call-1.jpg");
+    std::ofstream(snapshot, std::ios::binary) << kJpeg;
+    ASSERT_TRUE(records_->set_snapshot(1, snapshot));
+    ASSERT_TRUE(records_->set_snapshot(3, tmp_.sub("call-3.jpg")));
+  }
+
+  store::testing::TempDir tmp_;
+  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<records::CallRecords> records_;
+};
+
+TEST_F(CallSnapshotTest, AnswersTheStoredJpeg) {
+  auto r = call_snapshot_response(*records_, "1/snapshot");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "image/jpeg");
+  EXPECT_EQ(r.body, kJpeg);
+}
+
+TEST_F(CallSnapshotTest, MissingRecordOrSnapshotIs404) {
+  for (const char* rest : {"2/snapshot", "3/snapshot", "999/snapshot", "1", "1/other"}) {
+    auto r = call_snapshot_response(*records_, rest);
+    EXPECT_EQ(r.status, 404) << rest;
+    EXPECT_EQ(r.content_type, "application/json") << rest;
+    EXPECT_THAT(r.body, HasSubstr("\"error\"")) << rest;
+  }
+  EXPECT_THAT(call_snapshot_response(*records_, "2/snapshot").body, HasSubstr("no snapshot"));
+  EXPECT_THAT(call_snapshot_response(*records_, "999/snapshot").body, HasSubstr("not found"));
+}
+
+TEST_F(CallSnapshotTest, IdThatIsNotANumberIs400) {
+  for (const char* rest : {"abc/snapshot", "/snapshot", "-1/snapshot", "1x/snapshot", "+1/snapshot",
+                           "99999999999999999999/snapshot", "../1/snapshot", "%2e%2e/snapshot"}) {
+    auto r = call_snapshot_response(*records_, rest);
+    EXPECT_EQ(r.status, 400) << rest;
+    EXPECT_THAT(r.body, HasSubstr("id")) << rest;
+  }
+}
+
+// One GET over a real connection: status, content type and body.
+struct Got {
+  int status = 0;
+  std::string content_type;
+  std::string body;
+};
+
+Got http_get(std::uint16_t port, const std::string& target) {
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  http::request<http::empty_body> req{http::verb::get, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  http::write(socket, req);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(socket, buffer, res);
+  return {static_cast<int>(res.result_int()), std::string(res[http::field::content_type]),
+          res.body()};
+}
+
+TEST_F(CallSnapshotTest, RouteServesTheSnapshotOverHttp) {
+  boost::asio::io_context io;
+  web::HttpServer http(io, web::HttpConfig{"127.0.0.1", 0});
+  add_record_routes(http, *records_);
+  ASSERT_TRUE(http.start());
+  std::thread runner([&io] { io.run(); });
+  const Got jpeg = http_get(http.port(), "/api/v1/records/calls/1/snapshot");
+  const Got none = http_get(http.port(), "/api/v1/records/calls/2/snapshot");
+  const Got bad = http_get(http.port(), "/api/v1/records/calls/x/snapshot");
+  const Got list = http_get(http.port(), "/api/v1/records/calls?limit=1");
+  io.stop();
+  runner.join();
+  EXPECT_EQ(jpeg.status, 200);
+  EXPECT_EQ(jpeg.content_type, "image/jpeg");
+  EXPECT_EQ(jpeg.body, kJpeg);
+  EXPECT_EQ(none.status, 404);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(list.status, 200);
+  EXPECT_THAT(list.body, HasSubstr("\"total\":3"));
 }
 
 }  // namespace

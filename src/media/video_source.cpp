@@ -1,12 +1,16 @@
 #include "media/video_source.h"
 
+#include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 #include "media/gst_bus.h"
 #include "media/sdp.h"
@@ -30,12 +34,17 @@ std::string pipeline_description(const VideoSource::Config& c) {
   const std::string source =
       c.device.empty() ? "videotestsrc is-live=true ! clockoverlay"
                        : "v4l2src device=" + c.device + " ! videoscale ! videorate ! clockoverlay";
+  // The encoder is the raw tee's first branch: it gets each frame first, in the camera's
+  // thread as before; the snapshot branch's leaky queue takes its JPEG work off that thread.
   return source + " ! videoconvert ! video/x-raw,width=" + std::to_string(c.width) +
          ",height=" + std::to_string(c.height) + ",framerate=" + std::to_string(c.framerate) +
-         "/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=" +
+         "/1 ! tee name=raw raw. ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=" +
          std::to_string(c.key_interval) +
          " ! video/x-h264,profile=constrained-baseline ! h264parse config-interval=-1"
-         " ! tee name=fanout allow-not-linked=true";
+         " ! tee name=fanout allow-not-linked=true"
+         " raw. ! queue name=snapshot leaky=downstream max-size-buffers=1 max-size-bytes=0"
+         " max-size-time=0 ! videoconvert ! jpegenc ! appsink name=snapshots sync=false"
+         " async=false max-buffers=1 drop=true";
 }
 
 // What gst_video_event_new_upstream_force_key_unit builds, without linking libgstvideo.
@@ -77,6 +86,132 @@ GstPadProbeReturn unlink_when_idle(GstPad* pad, GstPadProbeInfo*, gpointer data)
   return GST_PAD_PROBE_REMOVE;
 }
 
+// The snapshot requests of one source. The timeouts' clock callbacks hold a share, so one
+// that fires while the source is being destroyed still finds a live mutex.
+struct SnapshotRequests {
+  struct Request {
+    std::uint64_t id = 0;
+    VideoSource::SnapshotDone done;
+    GstClockID timeout = nullptr;  // our reference
+    bool frame_passed = false;     // a frame went into the JPEG branch for it
+    GstClockTime frame_pts = GST_CLOCK_TIME_NONE;
+  };
+
+  std::chrono::milliseconds timeout{};
+  std::mutex mutex;
+  std::condition_variable idle_cv;
+  bool closed = false;  // the source is being destroyed: no timeout calls `done` any more
+  int calling = 0;      // timeout callbacks running a `done` now
+  std::uint64_t next_id = 1;
+  std::vector<Request> requests;
+};
+
+using SnapshotBytes = Result<std::vector<std::uint8_t>>;
+
+void cancel_timeout(GstClockID timeout) {
+  if (!timeout) return;
+  gst_clock_id_unschedule(timeout);
+  gst_clock_id_unref(timeout);
+}
+
+struct TimeoutTicket {
+  std::shared_ptr<SnapshotRequests> requests;
+  std::uint64_t id = 0;
+};
+
+void delete_ticket(gpointer data) {
+  delete static_cast<TimeoutTicket*>(data);
+}
+
+// On the system clock's thread.
+gboolean on_snapshot_timeout(GstClock*, GstClockTime, GstClockID, gpointer data) {
+  const auto* ticket = static_cast<TimeoutTicket*>(data);
+  SnapshotRequests& r = *ticket->requests;
+  SnapshotRequests::Request request;
+  {
+    std::lock_guard lock(r.mutex);
+    if (r.closed) return TRUE;
+    auto it = std::find_if(r.requests.begin(), r.requests.end(),
+                           [&](const auto& q) { return q.id == ticket->id; });
+    if (it == r.requests.end()) return TRUE;  // answered just now
+    request = std::move(*it);
+    r.requests.erase(it);
+    ++r.calling;
+  }
+  // The clock holds its own reference while it calls us.
+  gst_clock_id_unref(request.timeout);
+  request.done(make_error("video: no camera frame for the snapshot within " +
+                          std::to_string(r.timeout.count()) + " ms"));
+  {
+    std::lock_guard lock(r.mutex);
+    --r.calling;
+  }
+  r.idle_cv.notify_all();
+  return TRUE;
+}
+
+// A buffer probe on the JPEG branch's queue, in the camera's thread: a frame goes in only
+// for requests that have none yet, so the encoder never waits for JPEG work it needs not.
+GstPadProbeReturn pass_frame_if_wanted(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto& r = *static_cast<SnapshotRequests*>(data);
+  const GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  bool wanted = false;
+  std::lock_guard lock(r.mutex);
+  for (auto& request : r.requests) {
+    if (request.frame_passed) continue;
+    request.frame_passed = true;
+    request.frame_pts = GST_BUFFER_PTS(buffer);
+    wanted = true;
+  }
+  return wanted ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+}
+
+// The appsink's new-sample callback, in the JPEG branch's thread. A JPEG answers the
+// requests whose frame it is, and those whose frame the leaky queue dropped for a newer
+// one (matched by timestamp, which videoconvert and jpegenc keep).
+GstFlowReturn deliver_snapshot(GstAppSink* sink, gpointer data) {
+  auto& r = *static_cast<SnapshotRequests*>(data);
+  GstSample* sample = gst_app_sink_pull_sample(sink);
+  if (!sample) return GST_FLOW_OK;
+  std::vector<std::uint8_t> jpeg;
+  GstClockTime pts = GST_CLOCK_TIME_NONE;
+  if (GstBuffer* buffer = gst_sample_get_buffer(sample)) {
+    GstMapInfo map;
+    if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+      jpeg.assign(map.data, map.data + map.size);
+      gst_buffer_unmap(buffer, &map);
+    }
+    pts = GST_BUFFER_PTS(buffer);
+  }
+  gst_sample_unref(sample);
+
+  std::vector<SnapshotRequests::Request> answered;
+  {
+    std::lock_guard lock(r.mutex);
+    auto answers = [pts](const SnapshotRequests::Request& q) {
+      return q.frame_passed && (!GST_CLOCK_TIME_IS_VALID(pts) ||
+                                !GST_CLOCK_TIME_IS_VALID(q.frame_pts) || q.frame_pts <= pts);
+    };
+    for (auto it = r.requests.begin(); it != r.requests.end();) {
+      if (answers(*it)) {
+        answered.push_back(std::move(*it));
+        it = r.requests.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& request : answered) {
+    cancel_timeout(request.timeout);
+    if (jpeg.empty()) {
+      request.done(make_error("video: the JPEG encoder gave an empty frame"));
+    } else {
+      request.done(SnapshotBytes(jpeg));
+    }
+  }
+  return GST_FLOW_OK;
+}
+
 }  // namespace
 
 struct VideoSource::Impl {
@@ -85,8 +220,10 @@ struct VideoSource::Impl {
   GstElement* tee = nullptr;
   std::map<SinkId, Branch> branches;
   SinkId next_id = 1;
+  std::shared_ptr<SnapshotRequests> snapshots = std::make_shared<SnapshotRequests>();
 
   ~Impl() {
+    // Stopping the pipeline joins its threads: no probe or appsink callback runs after it.
     if (pipeline) {
       gst_element_set_state(pipeline, GST_STATE_NULL);
       for (auto& [id, branch] : branches) {
@@ -99,6 +236,41 @@ struct VideoSource::Impl {
       if (tee) gst_object_unref(tee);
       gst_object_unref(pipeline);
     }
+    fail_waiting_snapshots();
+  }
+
+  // Only timeouts can still fire: wait for those running, then answer the rest here.
+  void fail_waiting_snapshots() {
+    std::vector<SnapshotRequests::Request> waiting;
+    {
+      std::unique_lock lock(snapshots->mutex);
+      snapshots->closed = true;
+      snapshots->idle_cv.wait(lock, [this] { return snapshots->calling == 0; });
+      waiting.swap(snapshots->requests);
+    }
+    for (auto& request : waiting) {
+      cancel_timeout(request.timeout);
+      request.done(make_error("video: the camera stopped before the snapshot"));
+    }
+  }
+
+  // The JPEG branch's probe and appsink report to `snapshots`; false if it is not there.
+  bool connect_snapshot_branch() {
+    GstElement* queue = gst_bin_get_by_name(GST_BIN(pipeline), "snapshot");
+    GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), "snapshots");
+    const bool found = queue && sink;
+    if (found) {
+      GstPad* pad = gst_element_get_static_pad(queue, "sink");
+      gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, pass_frame_if_wanted, snapshots.get(),
+                        nullptr);
+      gst_object_unref(pad);
+      GstAppSinkCallbacks callbacks{};
+      callbacks.new_sample = deliver_snapshot;
+      gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, snapshots.get(), nullptr);
+    }
+    if (queue) gst_object_unref(queue);
+    if (sink) gst_object_unref(sink);
+    return found;
   }
 
   void dispose(Branch& branch) {
@@ -137,6 +309,8 @@ Result<std::unique_ptr<VideoSource>> VideoSource::start(Config config) {
   if (!pipeline) return pipeline.error();
   impl->pipeline = *pipeline;
   impl->tee = gst_bin_get_by_name(GST_BIN(impl->pipeline), "fanout");
+  impl->snapshots->timeout = impl->config.snapshot_timeout;
+  if (!impl->connect_snapshot_branch()) return make_error("video: no snapshot branch");
   if (gst_element_set_state(impl->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     return make_error("video: the pipeline does not start (camera missing?)");
   }
@@ -216,6 +390,27 @@ Result<void> VideoSource::remove_sink(SinkId id) {
 
 std::size_t VideoSource::sink_count() const {
   return impl_->branches.size();
+}
+
+void VideoSource::request_snapshot(SnapshotDone done) {
+  const std::shared_ptr<SnapshotRequests>& r = impl_->snapshots;
+  GstClock* clock = gst_system_clock_obtain();
+  const auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(r->timeout);
+  GstClockID timeout = gst_clock_new_single_shot_id(
+      clock, gst_clock_get_time(clock) +
+                 static_cast<GstClockTime>(std::max<std::int64_t>(wait.count(), 0)));
+  gst_object_unref(clock);
+  std::lock_guard lock(r->mutex);
+  SnapshotRequests::Request request;
+  request.id = r->next_id++;
+  request.done = std::move(done);
+  request.timeout = timeout;
+  // Scheduled under the lock, so no JPEG can answer (and unschedule) the request first; the
+  // callback runs on the clock's thread, never in here. The clock owns the ticket (freed
+  // with the entry), and takes any valid time, so this does not fail.
+  gst_clock_id_wait_async(timeout, on_snapshot_timeout, new TimeoutTicket{r, request.id},
+                          delete_ticket);
+  r->requests.push_back(std::move(request));
 }
 
 }  // namespace vto::media

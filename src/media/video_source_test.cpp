@@ -9,8 +9,12 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <future>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -82,6 +86,51 @@ class Receiver {
   GstElement* pipeline_ = nullptr;
   std::atomic<int> frames_{0};
 };
+
+using Jpeg = std::vector<std::uint8_t>;
+
+// Collects the answers of one snapshot request; shared with the callback, which may come late.
+struct SnapshotWait {
+  std::promise<Result<Jpeg>> promise;
+  std::future<Result<Jpeg>> future = promise.get_future();
+  std::atomic<int> calls{0};
+};
+
+std::shared_ptr<SnapshotWait> request(VideoSource& source) {
+  auto wait = std::make_shared<SnapshotWait>();
+  source.request_snapshot([wait](Result<Jpeg> result) {
+    if (wait->calls.fetch_add(1) == 0) wait->promise.set_value(std::move(result));
+  });
+  return wait;
+}
+
+Result<Jpeg> answer(SnapshotWait& wait) {
+  if (wait.future.wait_for(5s) != std::future_status::ready) return make_error("no answer");
+  return wait.future.get();
+}
+
+// Width and height from a JPEG's start-of-frame segment (SOF0..SOF3).
+std::optional<std::pair<int, int>> jpeg_size(const Jpeg& jpeg) {
+  std::size_t i = 2;
+  while (i + 4 <= jpeg.size() && jpeg[i] == 0xFF) {
+    const std::uint8_t marker = jpeg[i + 1];
+    const std::size_t length = (jpeg[i + 2] << 8) | jpeg[i + 3];
+    if (marker >= 0xC0 && marker <= 0xC3 && i + 9 <= jpeg.size()) {
+      return std::pair{(jpeg[i + 7] << 8) | jpeg[i + 8], (jpeg[i + 5] << 8) | jpeg[i + 6]};
+    }
+    i += 2 + length;
+  }
+  return std::nullopt;
+}
+
+void expect_jpeg(const Jpeg& jpeg, int width, int height) {
+  ASSERT_GT(jpeg.size(), 4u);
+  EXPECT_EQ(jpeg[0], 0xFF);
+  EXPECT_EQ(jpeg[1], 0xD8);
+  EXPECT_EQ(jpeg[jpeg.size() - 2], 0xFF);
+  EXPECT_EQ(jpeg[jpeg.size() - 1], 0xD9);
+  EXPECT_EQ(jpeg_size(jpeg), std::pair(width, height));
+}
 
 class VideoSourceTest : public ::testing::Test {
  protected:
@@ -162,6 +211,88 @@ TEST_F(VideoSourceTest, RefusesBadSinks) {
   EXPECT_FALSE(source_->add_rtp_sink("127.0.0.1", 5004, 8).ok());
   EXPECT_FALSE(source_->remove_sink(12345).ok());
   EXPECT_EQ(source_->sink_count(), 0u);
+}
+
+TEST_F(VideoSourceTest, SnapshotIsAJpegOfTheConfiguredSize) {
+  auto wait = request(*source_);
+  auto jpeg = answer(*wait);
+  ASSERT_TRUE(jpeg.ok()) << jpeg.error().message;
+  expect_jpeg(*jpeg, 640, 480);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(wait->calls.load(), 1);
+}
+
+TEST_F(VideoSourceTest, SnapshotsLaterShowANewerFrame) {
+  auto first = answer(*request(*source_));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  std::this_thread::sleep_for(1100ms);  // the clock overlay shows whole seconds
+  auto second = answer(*request(*source_));
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  expect_jpeg(*second, 640, 480);
+  EXPECT_NE(*first, *second);
+}
+
+TEST_F(VideoSourceTest, RequestsMadeTogetherShareOneFrame) {
+  auto a = request(*source_);
+  auto b = request(*source_);
+  auto jpeg_a = answer(*a);
+  auto jpeg_b = answer(*b);
+  ASSERT_TRUE(jpeg_a.ok()) << jpeg_a.error().message;
+  ASSERT_TRUE(jpeg_b.ok()) << jpeg_b.error().message;
+  EXPECT_EQ(*jpeg_a, *jpeg_b);
+}
+
+TEST_F(VideoSourceTest, SnapshotDoesNotDisturbAStream) {
+  const std::uint16_t port = free_udp_port();
+  Receiver receiver(port);
+  ASSERT_TRUE(receiver.ok());
+  auto sink = source_->add_rtp_sink("127.0.0.1", port, 96);
+  ASSERT_TRUE(sink.ok());
+  ASSERT_TRUE(receiver.wait_for_frames(1, 3s));
+  auto jpeg = answer(*request(*source_));
+  ASSERT_TRUE(jpeg.ok()) << jpeg.error().message;
+  const int frames = receiver.frames();
+  EXPECT_TRUE(receiver.wait_for_frames(frames + 10, 3s)) << receiver.frames() << " frames";
+  EXPECT_TRUE(source_->remove_sink(*sink).ok());
+  EXPECT_EQ(errors_.load(), 0);
+}
+
+TEST_F(VideoSourceTest, DestroyingTheSourceAnswersWaitingSnapshotsOnce) {
+  auto wait = request(*source_);
+  source_.reset();
+  // Answered by now: the error from the destructor, or the JPEG if a frame was quicker.
+  ASSERT_EQ(wait->future.wait_for(0s), std::future_status::ready);
+  auto result = wait->future.get();
+  if (!result.ok()) {
+    EXPECT_NE(result.error().message.find("stopped"), std::string::npos);
+  }
+  std::this_thread::sleep_for(2500ms);  // past the timeout: nothing more comes
+  EXPECT_EQ(wait->calls.load(), 1);
+}
+
+TEST(VideoSourceSnapshot, HasTheConfiguredSize) {
+  VideoSource::Config config;
+  config.width = 320;
+  config.height = 240;
+  auto source = VideoSource::start(std::move(config));
+  ASSERT_TRUE(source.ok()) << source.error().message;
+  auto jpeg = answer(*request(**source));
+  ASSERT_TRUE(jpeg.ok()) << jpeg.error().message;
+  expect_jpeg(*jpeg, 320, 240);
+}
+
+TEST(VideoSourceSnapshot, FailsWhenNoFrameComesInTime) {
+  VideoSource::Config config;
+  config.framerate = 1;  // the next frame is most likely far further away than the timeout
+  config.snapshot_timeout = 0ms;
+  auto source = VideoSource::start(std::move(config));
+  ASSERT_TRUE(source.ok()) << source.error().message;
+  auto wait = request(**source);
+  auto result = answer(*wait);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("no camera frame"), std::string::npos);
+  source->reset();
+  EXPECT_EQ(wait->calls.load(), 1);
 }
 
 TEST(VideoSourceStart, RefusesADevicePathThatIsNotAPath) {

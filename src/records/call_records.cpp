@@ -175,6 +175,33 @@ Result<void> CallRecords::finish(std::int64_t id, std::string_view result, std::
   }
 }
 
+Result<void> CallRecords::set_snapshot(std::int64_t id, const std::string& path) {
+  try {
+    SQLite::Statement q(db_.connection(), "UPDATE call_records SET snapshot_path = ? WHERE id = ?");
+    q.bind(1, path);
+    q.bind(2, id);
+    if (q.exec() == 0) {
+      return make_error("call record " + std::to_string(id) + ": not found", store::kNotFound);
+    }
+    return {};
+  } catch (const std::exception& e) {
+    return db_error(db_, e);
+  }
+}
+
+Result<CallRecord> CallRecords::get(std::int64_t id) {
+  try {
+    SQLite::Statement st(db_.connection(), std::string(kColumns) + " WHERE id = ?");
+    st.bind(1, id);
+    if (!st.executeStep()) {
+      return make_error("call record " + std::to_string(id) + ": not found", store::kNotFound);
+    }
+    return record_from(st);
+  } catch (const std::exception& e) {
+    return db_error(db_, e);
+  }
+}
+
 Result<std::size_t> CallRecords::close_interrupted(std::int64_t at_ms) {
   try {
     SQLite::Statement q(db_.connection(),

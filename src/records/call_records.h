@@ -68,6 +68,9 @@ class CallRecords {
   // The call ended with `result` (not "ongoing"). kNotFound for an unknown id, kConflict
   // for a record already finished.
   Result<void> finish(std::int64_t id, std::string_view result, std::int64_t at_ms);
+  // The JPEG of the visitor taken when the call started is the file at `path`. Allowed
+  // after finish() too (the camera may answer late). kNotFound for an unknown id.
+  Result<void> set_snapshot(std::int64_t id, const std::string& path);
 
   // At start-up: records still "ongoing" belong to calls that a crash or power cut ended.
   // They are closed at `at_ms` (when this was noticed): "answered" when they had been
@@ -75,6 +78,8 @@ class CallRecords {
   // many were closed.
   Result<std::size_t> close_interrupted(std::int64_t at_ms);
 
+  // One record; kNotFound for an unknown id.
+  Result<CallRecord> get(std::int64_t id);
   // Newest first (by started_ms, then id).
   Result<std::vector<CallRecord>> search(const CallQuery& query);
   // The number of records matching the filters (offset and limit ignored).

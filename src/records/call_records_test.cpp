@@ -160,6 +160,30 @@ TEST_F(CallRecordsTest, FinishIsRefusedTwiceForUnknownIdsAndBadResults) {
   EXPECT_EQ(records.finish(*id2, "exploded", 2000).error().code, store::kInvalid);
 }
 
+TEST_F(CallRecordsTest, SnapshotPathIsSetEvenAfterTheCallEnded) {
+  CallRecords records(*db_);
+  auto ongoing = records.start("8001", "101", 1000);
+  auto finished = records.start("8001", "102", 2000);
+  ASSERT_TRUE(ongoing && finished);
+  ASSERT_TRUE(records.finish(*finished, kNoAnswer, 3000));
+  ASSERT_TRUE(records.set_snapshot(*ongoing, "/data/snapshots/call-1.jpg"));
+  ASSERT_TRUE(records.set_snapshot(*finished, "/data/snapshots/call-2.jpg"));
+
+  auto one = records.get(*ongoing);
+  ASSERT_TRUE(one) << one.error().message;
+  EXPECT_EQ(one->snapshot_path, "/data/snapshots/call-1.jpg");
+  EXPECT_EQ(one->result, "ongoing");
+  auto two = records.get(*finished);
+  ASSERT_TRUE(two) << two.error().message;
+  EXPECT_EQ(two->snapshot_path, "/data/snapshots/call-2.jpg");
+  EXPECT_EQ(two->result, "no_answer");
+  EXPECT_EQ(two->ended_ms, 3000);
+  EXPECT_EQ(records.search({})->front().snapshot_path, "/data/snapshots/call-2.jpg");
+
+  EXPECT_EQ(records.set_snapshot(999, "/x.jpg").error().code, store::kNotFound);
+  EXPECT_EQ(records.get(999).error().code, store::kNotFound);
+}
+
 TEST_F(CallRecordsTest, EveryChangeIsVisibleToAnotherConnectionAtOnce) {
   CallRecords records(*db_);
   auto id = records.start("8001", "101", 1000);
@@ -273,6 +297,8 @@ TEST_F(CallRecordsTest, ADatabaseFaultIsAnError) {
   ASSERT_FALSE(id);
   EXPECT_EQ(id.error().code, store::kDatabase);
   EXPECT_EQ(records.search({}).error().code, store::kDatabase);
+  EXPECT_EQ(records.get(1).error().code, store::kDatabase);
+  EXPECT_EQ(records.set_snapshot(1, "/x.jpg").error().code, store::kDatabase);
 }
 
 }  // namespace
