@@ -18,7 +18,7 @@ packages=(
   gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-x
   # real SIP peers and probes used by the system tests and benchmarks
   baresip-core linphone-cli kamailio sip-tester sofia-sip-bin
-  python3 python3-pytest iproute2 procps
+  ffmpeg python3 python3-pytest iproute2 procps
 )
 
 missing=()

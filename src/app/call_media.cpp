@@ -2,6 +2,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/post.hpp>
+
+#include <malloc.h>
 
 #include "core/log.h"
 
@@ -10,8 +13,7 @@ namespace vto::app {
 namespace asio = boost::asio;
 
 struct CallMedia::Sockets {
-  explicit Sockets(asio::io_context& io) : audio(io), video(io) {}
-  asio::ip::udp::socket audio;
+  explicit Sockets(asio::io_context& io) : video(io) {}
   asio::ip::udp::socket video;
 };
 
@@ -20,27 +22,54 @@ Result<std::unique_ptr<CallMedia>> CallMedia::open(asio::io_context& io, CallMed
   const auto address = asio::ip::make_address(config.address, ec);
   if (ec) return make_error("media address '" + config.address + "' is not an IP address");
   auto sockets = std::make_unique<Sockets>(io);
-  for (auto* socket : {&sockets->audio, &sockets->video}) {
-    socket->open(address.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4(), ec);
-    if (!ec) socket->bind(asio::ip::udp::endpoint(address, 0), ec);
-    if (ec) return make_error("cannot open an RTP port on " + config.address + ": " + ec.message());
-  }
-  return std::unique_ptr<CallMedia>(new CallMedia(std::move(config), std::move(sockets)));
+  sockets->video.open(address.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4(), ec);
+  if (!ec) sockets->video.bind(asio::ip::udp::endpoint(address, 0), ec);
+  if (ec) return make_error("cannot open an RTP port on " + config.address + ": " + ec.message());
+  return std::unique_ptr<CallMedia>(new CallMedia(io, std::move(config), std::move(sockets)));
 }
 
-CallMedia::CallMedia(CallMediaConfig config, std::unique_ptr<Sockets> sockets)
-    : config_(std::move(config)), sockets_(std::move(sockets)) {}
+CallMedia::CallMedia(asio::io_context& io, CallMediaConfig config, std::unique_ptr<Sockets> sockets)
+    : io_(io), config_(std::move(config)), sockets_(std::move(sockets)) {}
 
 CallMedia::~CallMedia() {
+  audio_.clear();  // joins their streaming threads: no DTMF callback after this
   for (auto& [call, sink] : sinks_) {
     if (camera_) (void)camera_->remove_sink(sink);
   }
 }
 
-media::LocalEndpoint CallMedia::local(std::uint64_t call) const {
+// The call's audio ports are bound the first time its SDP is asked for and kept for the
+// call (a re-INVITE names the same ones); 0 when no port could be bound.
+media::LocalEndpoint CallMedia::local(std::uint64_t call) {
+  auto it = audio_.find(call);
+  if (it == audio_.end()) {
+    media::AudioSession::Config cfg;
+    cfg.address = config_.address;
+    cfg.microphone_wav = config_.microphone_wav;
+    cfg.microphone_device = config_.microphone_device;
+    cfg.tone_hz = config_.microphone_tone_hz;
+    cfg.speaker_device = config_.speaker_device;
+    cfg.on_error = [call](std::string message) {
+      core::logger("media")->error("call {}: audio: {}", call, message);  // thread-safe
+    };
+    cfg.on_dtmf = [this, call](char key) {
+      // From a streaming thread; the session (joined in on_ended) cannot outlive *this.
+      asio::post(io_, [this, call, key] {
+        if (!audio_.contains(call)) return;
+        core::logger("media")->info("call {}: DTMF '{}' (RFC 4733)", call, key);
+        if (config_.on_dtmf) config_.on_dtmf(call, key);
+      });
+    };
+    auto opened = media::AudioSession::open(std::move(cfg));
+    if (!opened) {
+      core::logger("media")->error("call {}: no audio: {}", call, opened.error().message);
+    } else {
+      it = audio_.emplace(call, Audio{std::move(*opened), {}}).first;
+    }
+  }
   media::LocalEndpoint local;
   local.address = config_.address;
-  local.audio_port = sockets_->audio.local_endpoint().port();
+  local.audio_port = it == audio_.end() ? 0 : it->second.session->port();
   local.video_port = sockets_->video.local_endpoint().port();
   local.session_id = call;
   local.session_version = 1;
@@ -71,15 +100,49 @@ std::string CallMedia::sdp_for(std::uint64_t call, const std::string& remote_off
 }
 
 void CallMedia::on_established(std::uint64_t call, std::string_view remote_sdp) {
-  auto log = core::logger("media");
-  if (sinks_.contains(call) || remote_sdp.empty()) return;
+  if (remote_sdp.empty()) return;
   auto remote = media::SessionDescription::parse(remote_sdp);
   if (!remote) {
-    log->info("call {}: unreadable SDP: {}", call, remote.error().message);
+    core::logger("media")->info("call {}: unreadable SDP: {}", call, remote.error().message);
     return;
   }
-  for (std::size_t i = 0; i < remote->media.size(); ++i) {
-    const media::MediaDescription& m = remote->media[i];
+  start_audio(call, *remote);
+  start_video(call, *remote);
+}
+
+void CallMedia::start_audio(std::uint64_t call, const media::SessionDescription& remote) {
+  auto log = core::logger("media");
+  auto it = audio_.find(call);
+  if (it == audio_.end() || it->second.session->started()) return;
+  // Read as an offer, the peer's SDP gives what both sides agreed: its answer lists only
+  // formats we offered, its offer was answered with the first one we support.
+  const media::LocalEndpoint here = local(call);
+  auto agreed = media::negotiate(remote, capabilities_, here);
+  if (!agreed || !agreed->audio) {
+    log->info("call {}: no audio stream agreed", call);
+    return;
+  }
+  const media::NegotiatedStream& a = *agreed->audio;
+  media::AudioSession::Peer peer;
+  peer.address = a.remote.address;
+  peer.rtp_port = a.remote_port;
+  peer.codec = a.codec;
+  peer.telephone_event = a.telephone_event;
+  peer.send = media::sends(a.direction);
+  if (auto started = it->second.session->start(peer); !started) {
+    log->error("call {}: audio does not start: {}", call, started.error().message);
+    return;
+  }
+  it->second.codec = a.codec.name;
+  log->info("call {}: audio {} with {}:{} ({}{})", call, a.codec.name, peer.address, peer.rtp_port,
+            media::to_string(a.direction), a.telephone_event ? ", RFC 4733 events" : "");
+}
+
+void CallMedia::start_video(std::uint64_t call, const media::SessionDescription& remote) {
+  auto log = core::logger("media");
+  if (sinks_.contains(call)) return;
+  for (std::size_t i = 0; i < remote.media.size(); ++i) {
+    const media::MediaDescription& m = remote.media[i];
     // The peer must receive video (its answer says recvonly or sendrecv) on an H.264 format.
     if (m.media != "video" || m.declined() || !media::receives(m.direction)) continue;
     const media::Codec* h264 = nullptr;
@@ -89,21 +152,9 @@ void CallMedia::on_established(std::uint64_t call, std::string_view remote_sdp) 
         break;
       }
     }
-    const media::Connection* to = remote->connection_for(i);
+    const media::Connection* to = remote.connection_for(i);
     if (!h264 || !to) continue;
-    if (!camera_) {
-      media::VideoSource::Config cfg;
-      cfg.device = config_.camera_device;
-      cfg.on_error = [](std::string message) {
-        core::logger("media")->error("camera: {}", message);  // spdlog is thread-safe
-      };
-      auto started = media::VideoSource::start(std::move(cfg));
-      if (!started) {
-        log->error("camera does not start: {}", started.error().message);
-        return;
-      }
-      camera_ = std::move(*started);
-    }
+    if (!ensure_camera()) return;
     auto sink = camera_->add_rtp_sink(to->address, m.port, h264->payload_type);
     if (!sink) {
       log->error("call {}: no video to {}:{}: {}", call, to->address, m.port, sink.error().message);
@@ -117,12 +168,59 @@ void CallMedia::on_established(std::uint64_t call, std::string_view remote_sdp) 
 }
 
 void CallMedia::on_ended(std::uint64_t call) {
-  auto it = sinks_.find(call);
-  if (it == sinks_.end()) return;
-  if (camera_) (void)camera_->remove_sink(it->second);
-  sinks_.erase(it);
-  core::logger("media")->info("call {}: video stopped", call);
-  if (sinks_.empty()) camera_.reset();  // nobody watches: the camera and encoder rest
+  auto log = core::logger("media");
+  if (audio_.erase(call)) log->info("call {}: audio stopped", call);
+  if (auto it = sinks_.find(call); it != sinks_.end()) {
+    if (camera_) (void)camera_->remove_sink(it->second);
+    sinks_.erase(it);
+    log->info("call {}: video stopped", call);
+    rest_camera_if_unused();
+  }
+  if (sinks_.empty() && audio_.empty()) malloc_trim(0);  // give the pipelines' memory back
+}
+
+bool CallMedia::ensure_camera() {
+  if (camera_) return true;
+  media::VideoSource::Config cfg;
+  cfg.device = config_.camera_device;
+  cfg.on_error = [](std::string message) {
+    core::logger("media")->error("camera: {}", message);  // spdlog is thread-safe
+  };
+  auto started = media::VideoSource::start(std::move(cfg));
+  if (!started) {
+    core::logger("media")->error("camera does not start: {}", started.error().message);
+    return false;
+  }
+  camera_ = std::move(*started);
+  return true;
+}
+
+// Nobody watches and no snapshot waits: the camera and its encoder rest.
+void CallMedia::rest_camera_if_unused() {
+  if (sinks_.empty() && pending_snapshots_ == 0) camera_.reset();
+}
+
+void CallMedia::snapshot(media::VideoSource::SnapshotDone done) {
+  if (!ensure_camera()) {
+    done(make_error("the camera does not start"));
+    return;
+  }
+  ++pending_snapshots_;
+  camera_->request_snapshot([this, done = std::move(done)](auto jpeg) {
+    done(std::move(jpeg));
+    asio::post(io_, [this] {
+      --pending_snapshots_;
+      rest_camera_if_unused();
+    });
+  });
+}
+
+std::vector<CallAudioStatus> CallMedia::audio_status() const {
+  std::vector<CallAudioStatus> list;
+  for (const auto& [call, audio] : audio_) {
+    list.push_back(CallAudioStatus{call, audio.codec, audio.session->stats()});
+  }
+  return list;
 }
 
 }  // namespace vto::app

@@ -1,16 +1,20 @@
-// The media of the door station's calls: the SDP it offers and answers, and the camera's
-// H.264 stream sent to every monitor that accepted video. The camera is encoded once
-// (media::VideoSource) while at least one call shows it, and each call gets a branch.
-// Audio comes later: the SDP already offers it, on a port held open here.
+// The media of the door station's calls: the SDP it offers and answers, the camera's H.264
+// stream sent to every monitor that accepted video, and each call's audio both ways. The
+// camera is encoded once (media::VideoSource) while at least one call shows it, and each
+// call gets a branch. Each call has its own audio session (media::AudioSession: its RTP/RTCP
+// ports, the microphone sent, the speaker's level measured, RFC 4733 events received).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
+#include "media/audio_session.h"
 #include "media/sdp_negotiate.h"
 #include "media/video_source.h"
 
@@ -23,11 +27,26 @@ namespace vto::app {
 struct CallMediaConfig {
   std::string address;        // numeric IP written in the SDP (the SIP advertised address)
   std::string camera_device;  // V4L2 device path; empty: the test pattern with a clock
+  // The microphone and speaker (media::AudioSession::Config: a WAV file, an ALSA device or
+  // a tone; an ALSA device, or the level meter alone).
+  std::string microphone_wav;
+  std::string microphone_device;
+  double microphone_tone_hz = 0;
+  std::string speaker_device;
+  // An RFC 4733 key received in a call, called on the io_context's thread.
+  std::function<void(std::uint64_t call, char key)> on_dtmf;
+};
+
+// What the speaker hears and the microphone sends in one call, for the virtual panel.
+struct CallAudioStatus {
+  std::uint64_t call = 0;
+  std::string codec;  // "PCMU", "PCMA", "opus"; empty until the call is established
+  media::AudioSession::Stats stats;
 };
 
 class CallMedia {
  public:
-  // Holds the local RTP ports (UDP sockets bound on `config.address`).
+  // Holds the local video port (a UDP socket bound on `config.address`, named in the SDP).
   static Result<std::unique_ptr<CallMedia>> open(boost::asio::io_context& io,
                                                  CallMediaConfig config);
   ~CallMedia();
@@ -36,23 +55,42 @@ class CallMedia {
   // (empty string when nothing in the offer can be accepted).
   std::string sdp_for(std::uint64_t call, const std::string& remote_offer);
   // The call was answered with `remote_sdp` (its answer, or for incoming calls the offer):
-  // start sending video where the peer accepted it.
+  // start sending video where the peer accepted it, and the audio both ways.
   void on_established(std::uint64_t call, std::string_view remote_sdp);
-  // The call ended, however: stop its stream; the camera stops with the last one.
+  // The call ended, however: stop its streams; the camera stops with the last one.
   void on_ended(std::uint64_t call);
 
+  // A JPEG of the camera's next frame, through `done` on a GStreamer thread (post it to
+  // the core). The camera starts for it if nobody watches, and rests again afterwards.
+  void snapshot(media::VideoSource::SnapshotDone done);
+
   std::size_t video_streams() const { return sinks_.size(); }
+  std::size_t audio_sessions() const { return audio_.size(); }
+  // The audio of every call that has some, established or not.
+  std::vector<CallAudioStatus> audio_status() const;
 
  private:
   struct Sockets;
-  CallMedia(CallMediaConfig config, std::unique_ptr<Sockets> sockets);
-  media::LocalEndpoint local(std::uint64_t call) const;
+  struct Audio {
+    std::unique_ptr<media::AudioSession> session;
+    std::string codec;
+  };
 
+  CallMedia(boost::asio::io_context& io, CallMediaConfig config, std::unique_ptr<Sockets> sockets);
+  media::LocalEndpoint local(std::uint64_t call);
+  void start_audio(std::uint64_t call, const media::SessionDescription& remote);
+  void start_video(std::uint64_t call, const media::SessionDescription& remote);
+  bool ensure_camera();
+  void rest_camera_if_unused();
+
+  boost::asio::io_context& io_;
   CallMediaConfig config_;
   std::unique_ptr<Sockets> sockets_;
   media::Capabilities capabilities_ = media::Capabilities::door_station();
   std::unique_ptr<media::VideoSource> camera_;
   std::map<std::uint64_t, media::VideoSource::SinkId> sinks_;
+  std::map<std::uint64_t, Audio> audio_;
+  int pending_snapshots_ = 0;  // the camera runs until they are answered
 };
 
 }  // namespace vto::app

@@ -1,8 +1,11 @@
 // vtod: the door station daemon. The one place where implementations are chosen and
 // wired together: store, SIP transport, transactions, registrar, proxy, the VTO's own
 // user agent and the HTTP API, all on one io_context (the core thread).
+#include <malloc.h>
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -49,6 +52,9 @@ struct Options {
   int unlock_hold_seconds = 5;
   int ring_timeout_seconds = 30;
   int talk_limit_seconds = 120;
+  std::string microphone = "tone:440";  // tone:HZ, wav:PATH or alsa:DEVICE
+  std::string speaker;                  // alsa:DEVICE; empty: level meter only
+  std::string camera;                   // V4L2 device; empty: test pattern
 };
 
 // The tones the panel cues, kept for the virtual panel's state until media plays them.
@@ -78,6 +84,10 @@ json event_json(const sip::UaEvent& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // GStreamer starts and ends threads with every call; glibc would give them up to 8 malloc
+  // arenas per core, each keeping the peak of what was freed in it (an encoder's frames).
+  // Two arenas hold vtod's memory where it was after the first calls.
+  mallopt(M_ARENA_MAX, 2);
   Options o;
   CLI::App cli{"vtod - OpenVTO door station daemon"};
   cli.add_option("--data", o.data_dir, "data directory (database, keys)");
@@ -106,6 +116,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(5, 600));
   cli.add_option("--talk-limit", o.talk_limit_seconds, "seconds a call may last")
       ->check(CLI::Range(10, 3600));
+  cli.add_option("--microphone", o.microphone,
+                 "what calls hear from the door: tone:HZ (default tone:440, the simulated "
+                 "microphone), wav:PATH (played once per call) or alsa:DEVICE");
+  cli.add_option("--speaker", o.speaker,
+                 "where calls are played: alsa:DEVICE (default: nowhere, only measured; the "
+                 "level shows in /api/v1/sim/state)");
+  cli.add_option("--camera", o.camera, "V4L2 camera device (default: a test pattern with a clock)");
   cli.add_option("--sip-digest", o.digest_algorithms,
                  "digest algorithms offered to registering devices, most preferred first: "
                  "MD5 (default), SHA-256")
@@ -126,6 +143,40 @@ int main(int argc, char** argv) {
        o.vto_number.find_first_not_of("0123456789") != std::string::npos)) {
     std::cerr << "vtod: --vto-number must be 1-5 digits\n";
     return 2;
+  }
+  // The microphone and speaker, checked here so that a typo stops vtod at once.
+  double microphone_tone_hz = 0;
+  std::string microphone_wav, microphone_device, speaker_device;
+  if (o.microphone.starts_with("tone:")) {
+    try {
+      std::size_t used = 0;
+      microphone_tone_hz = std::stod(o.microphone.substr(5), &used);
+      if (used != o.microphone.size() - 5) microphone_tone_hz = -1;
+    } catch (...) {
+      microphone_tone_hz = -1;
+    }
+    if (microphone_tone_hz < 0 || microphone_tone_hz > 20000) {
+      std::cerr << "vtod: --microphone tone:HZ takes a frequency from 0 (silence) to 20000\n";
+      return 2;
+    }
+  } else if (o.microphone.starts_with("wav:") && o.microphone.size() > 4) {
+    microphone_wav = o.microphone.substr(4);
+    if (::access(microphone_wav.c_str(), R_OK) != 0) {
+      std::cerr << "vtod: --microphone: cannot read " << microphone_wav << "\n";
+      return 2;
+    }
+  } else if (o.microphone.starts_with("alsa:") && o.microphone.size() > 5) {
+    microphone_device = o.microphone.substr(5);
+  } else {
+    std::cerr << "vtod: --microphone takes tone:HZ, wav:PATH or alsa:DEVICE\n";
+    return 2;
+  }
+  if (!o.speaker.empty()) {
+    if (!o.speaker.starts_with("alsa:") || o.speaker.size() <= 5) {
+      std::cerr << "vtod: --speaker takes alsa:DEVICE\n";
+      return 2;
+    }
+    speaker_device = o.speaker.substr(5);
   }
   const bool platform_mode = !o.platform.empty();
   std::optional<app::HostPort> platform_addr;
@@ -211,11 +262,32 @@ int main(int argc, char** argv) {
   sip::UserAgent ua(tl, ua_cfg);
   std::vector<json> recent_events;
   // Media of the VTO's calls: the SDP, and the camera's video to monitors that accept it.
-  auto call_media = app::CallMedia::open(
-      io, app::CallMediaConfig{*sip::numeric_ip(transport.local(sip::Transport::Udp).host), {}});
+  app::CallMediaConfig media_config;
+  media_config.address = *sip::numeric_ip(transport.local(sip::Transport::Udp).host);
+  media_config.camera_device = o.camera;
+  media_config.microphone_tone_hz = microphone_tone_hz;
+  media_config.microphone_wav = microphone_wav;
+  media_config.microphone_device = microphone_device;
+  media_config.speaker_device = speaker_device;
+  device::Panel* panel_for_dtmf = nullptr;  // set once the panel exists
+  media_config.on_dtmf = [&panel_for_dtmf](std::uint64_t call, char key) {
+    if (panel_for_dtmf) panel_for_dtmf->on_dtmf(call, std::string(1, key));
+  };
+  auto call_media = app::CallMedia::open(io, std::move(media_config));
   if (!call_media) {
     std::cerr << "vtod: " << call_media.error().message << "\n";
     return 1;
+  }
+  // The visitor's picture, taken when each call starts, saved beside its record.
+  if (auto enabled = call_recorder.enable_snapshots(
+          o.data_dir + "/snapshots",
+          [&](app::SnapshotDone done) {
+            (*call_media)->snapshot([&io, done](Result<std::vector<std::uint8_t>> jpeg) {
+              asio::post(io, [done, jpeg = std::move(jpeg)]() mutable { done(std::move(jpeg)); });
+            });
+          });
+      !enabled) {
+    log->warn("call records without snapshots: {}", enabled.error().message);
   }
   ua.set_sdp_provider([&](sip::CallId id, const std::string& remote_offer) {
     return (*call_media)->sdp_for(id, remote_offer);
@@ -279,6 +351,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   call_control.set_panel(panel->get());
+  panel_for_dtmf = panel->get();
   (*panel)->add_state_listener(
       [&call_recorder](const device::PanelStatus& s) { call_recorder.on_panel_status(s); });
   if (platform_mode) {
@@ -361,6 +434,18 @@ int main(int argc, char** argv) {
                       {"number", status.number},
                       {"call", status.call}};
     state["tone"] = {{"last", feedback.last()}, {"count", feedback.count()}};
+    // The simulated speaker's level meter and the microphone's stream, per call.
+    json audio = json::array();
+    for (const auto& a : (*call_media)->audio_status()) {
+      audio.push_back({{"call", a.call},
+                       {"codec", a.codec},
+                       {"packets_received", a.stats.packets_received},
+                       {"packets_sent", a.stats.packets_sent},
+                       {"level_db", a.stats.level_db},
+                       {"peak_level_db", a.stats.peak_level_db},
+                       {"dtmf_received", a.stats.dtmf_received}});
+    }
+    state["audio"] = std::move(audio);
   });
   app::add_record_routes(http, call_records);
   if (auto r = http.start(); !r) {

@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -135,9 +136,10 @@ def vtoctl(data_dir, *args, check=True):
 class Vth(Process):
     """The software indoor monitor; its stdout is one JSON event per line."""
 
-    def __init__(self, server, user, password, auto_answer=None, transport="udp", domain=None):
+    def __init__(self, server, user, password, auto_answer=None, transport="udp", domain=None,
+                 extra=()):
         args = [os.path.join(BIN, "vth"), "--server", server, "--user", user, "--password", password,
-                "--listen", "127.0.0.1:0", "--transport", transport]
+                "--listen", "127.0.0.1:0", "--transport", transport, *extra]
         if domain:
             args += ["--domain", domain]
         if auto_answer is not None:
@@ -188,6 +190,31 @@ def http(port, method, path, body=None):
     text = r.read().decode()
     conn.close()
     return r.status, (json.loads(text) if text else None)
+
+
+def http_bytes(port, path):
+    """GET path: (status, content type, body bytes)."""
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", path)
+    r = conn.getresponse()
+    data = r.read()
+    conn.close()
+    return r.status, r.getheader("Content-Type"), data
+
+
+def jpeg_size(data):
+    """(width, height) of a JPEG as ffprobe decodes it; fails the test if it cannot."""
+    with tempfile.NamedTemporaryFile(suffix=".jpg") as f:
+        f.write(data)
+        f.flush()
+        out = subprocess.run([which("ffprobe"), "-v", "error", "-select_streams", "v:0",
+                              "-show_entries", "stream=codec_name,width,height", "-of", "json",
+                              f.name], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, f"ffprobe cannot read the JPEG: {out.stderr}"
+    stream = json.loads(out.stdout)["streams"][0]
+    assert stream["codec_name"] == "mjpeg", stream
+    return stream["width"], stream["height"]
 
 
 def which(name):

@@ -25,6 +25,20 @@ def silence_wav(path, seconds=2):
         w.writeframes(b"\x00\x00" * 8000 * seconds)
 
 
+def tone_wav(path, hz, seconds=2, amplitude=0.3):
+    """An 8 kHz mono WAV of a sine tone."""
+    import math
+    import struct
+    samples = [int(amplitude * 32767 * math.sin(2 * math.pi * hz * i / 8000))
+               for i in range(8000)]  # one second; hz divides 8000 for a seamless loop
+    second = struct.pack(f"<{len(samples)}h", *samples)
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(second * seconds)
+
+
 def sip_ping(port, timeout=0.3):
     """True when something answers an OPTIONS on 127.0.0.1:port over UDP."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -82,16 +96,23 @@ class Kamailio(Process):
 class Baresip(Process):
     """baresip with one account, driven over its ctrl_tcp socket (netstring JSON)."""
 
-    def __init__(self, tmp, server, user, password, auto_answer=True):
+    def __init__(self, tmp, server, user, password, auto_answer=True, tone_hz=None):
+        """tone_hz: the microphone sends a sine of that frequency instead of silence; what
+        baresip hears is written in `self.recordings` (sndfile module) either way."""
         self.user = user
         self.sip_port = free_port()
         self.ctrl_port = free_port(socket.SOCK_STREAM)
         cfg_dir = os.path.join(tmp, f"baresip-{user.replace('#', '-')}")
         os.makedirs(cfg_dir, exist_ok=True)
-        wav = os.path.join(cfg_dir, "silence.wav")
-        silence_wav(wav, seconds=120)  # baresip ends a call when its audio source ends
+        wav = os.path.join(cfg_dir, "microphone.wav")
+        # baresip ends a call when its audio source ends: two minutes of it.
+        if tone_hz:
+            tone_wav(wav, tone_hz, seconds=120)
+        else:
+            silence_wav(wav, seconds=120)
         rec = os.path.join(cfg_dir, "rec")
         os.makedirs(rec, exist_ok=True)
+        self.recordings = rec  # sndfile writes dump-*-dec.wav: what baresip heard
         with open(os.path.join(cfg_dir, "config"), "w") as f:
             f.write(f"""poll_method epoll
 sip_listen 127.0.0.1:{self.sip_port}
@@ -104,6 +125,8 @@ video_display fakevideo,nil
 module_path /usr/lib/baresip/modules
 module g711.so
 module aufile.so
+module sndfile.so
+snd_path {rec}
 module fakevideo.so
 module account.so
 module menu.so

@@ -30,7 +30,7 @@ def test_room_call_rings_every_monitor_first_answer_wins(vtod, start_vth):
     assert "cause=200" in cancelled["reason"]
 
     # In-dialog requests follow the Record-Route through vtod to the answering monitor.
-    caller.send("dtmf 1")
+    caller.send("info 1")
     info = extension.event("info")
     assert "Signal=1" in info["body"]
     caller.send("hangup")
@@ -138,7 +138,7 @@ def test_monitors_on_tcp_and_udp_ring_together(vtod, start_vth):
     on_tcp.send("answer")
     caller.event("answered")
     assert "Call completed elsewhere" in on_udp.event("cancelled")["reason"]
-    caller.send("dtmf 9")
+    caller.send("info 9")
     assert "Signal=9" in on_tcp.event("info")["body"]
     on_tcp.send("hangup")
     caller.event("bye")

@@ -2,6 +2,7 @@
 127.0.0.1: baresip and Linphone register to vtod with digest auth and take part in a
 forked group call next to a vth; Kamailio serves as a platform that vtod registers to.
 """
+import os
 import time
 
 import pytest
@@ -82,7 +83,7 @@ def test_baresip_answers_first_and_the_others_are_cancelled(room_101, start_vth,
     linphone_event(linphone, "LinphoneCallEnd")
 
     # The dialog runs through vtod (Record-Route) to baresip: DTMF INFO and BYE reach it.
-    caller.send("dtmf 5")
+    caller.send("info 5")
     time.sleep(0.3)
     caller.send("hangup")
     baresip.event("CALL_CLOSED")
@@ -174,3 +175,72 @@ def test_sha256_digest_with_linphone_and_vth(tmp_path, processes):
     for user in ("101#0", "101#2"):
         assert any(f"{user} registration updated" in line and "(digest SHA-256)" in line
                    for line in vtod.stderr_lines), f"{user} did not use SHA-256:\n" + vtod.dump()
+
+
+def _wav_level_db(path):
+    """RMS of a 16-bit WAV in dBFS (-127 for silence or nothing)."""
+    import math
+    import wave
+    with wave.open(path, "rb") as w:
+        assert w.getsampwidth() == 2
+        frames = w.readframes(w.getnframes())
+    samples = memoryview(frames).cast("h")
+    if len(samples) == 0:
+        return -127.0
+    mean = sum(s * s for s in samples) / len(samples)
+    return 10 * math.log10(mean / 32768.0 ** 2) if mean > 0 else -127.0
+
+
+def test_baresip_as_the_monitor_talks_with_the_door_and_opens_it(tmp_path, processes):
+    """The panel scenario with baresip answering: audio both ways in G.711, its RFC 4733
+    DTMF opens the door, and the call is on record."""
+    data = str(tmp_path / "data")
+    vtoctl(data, "room", "add", "101", "--password", PASSWORD)
+    vtod = start(processes, Vtod(data, extra=("--button", "101", "--unlock-code", "1234",
+                                              "--unlock-hold", "2")))
+    baresip = start(processes, peers.Baresip(str(tmp_path), vtod.sip, "101#0", PASSWORD,
+                                             tone_hz=1000))
+    assert baresip.registered() == 200
+
+    def sim_state():
+        status, body = http(vtod.http_port, "GET", "/api/v1/sim/state")
+        assert status == 200
+        return body
+
+    def wait(predicate, what, timeout=8):
+        deadline = time.monotonic() + timeout
+        while True:
+            s = sim_state()
+            if predicate(s):
+                return s
+            assert time.monotonic() < deadline, f"no {what} within {timeout}s: {s}"
+            time.sleep(0.05)
+
+    status, _ = http(vtod.http_port, "POST", "/api/v1/sim/press", {"key": "button1"})
+    assert status == 200
+    baresip.event("CALL_ESTABLISHED")  # auto-answer
+    wait(lambda s: s["panel"]["state"] == "talking", "talking")
+    # The door hears baresip's 1 kHz tone.
+    s = wait(lambda s: s["audio"] and s["audio"][0]["level_db"] > -30, "baresip's tone at the door")
+    assert s["audio"][0]["codec"] in ("PCMU", "PCMA")
+    # baresip sends the code as RFC 4733 events; the door opens for the hold time.
+    baresip.command("sndcode", "1234")
+    s = wait(lambda s: s["lock"]["open"], "lock open by baresip's DTMF")
+    assert s["indicators"]["unlock"] and s["audio"][0]["dtmf_received"] >= 4
+    wait(lambda s: not s["lock"]["open"], "lock closed again", timeout=5)
+
+    baresip.command("hangup")
+    baresip.event("CALL_CLOSED")
+    wait(lambda s: s["panel"]["state"] == "idle" and not s["audio"], "idle")
+    # baresip heard the door's microphone (the simulated 440 Hz tone): its recording says so.
+    time.sleep(0.3)
+    import glob
+    heard = glob.glob(os.path.join(baresip.recordings, "*-dec.wav"))
+    assert heard, f"baresip wrote no recording: {os.listdir(baresip.recordings)}"
+    level = _wav_level_db(heard[0])
+    assert level > -35, f"baresip heard only {level:.1f} dBFS"
+    status, body = http(vtod.http_port, "GET", "/api/v1/records/calls")
+    assert status == 200 and body["total"] == 1
+    record = body["records"][0]
+    assert record["result"] == "answered" and "101#0" in record["answered_by"]
+    assert record["snapshot_path"]

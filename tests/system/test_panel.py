@@ -6,10 +6,11 @@ import time
 
 import pytest
 
-from harness import Vtod, http, vtoctl
+from harness import Vtod, http, http_bytes, jpeg_size, vtoctl
 
 PASSWORD = "Room-pass1"
 UNLOCK = "1234"
+HEARD_DB = -30  # dBFS: a tone at 0.3 of full scale is about -13 dBFS after G.711
 
 
 @pytest.fixture
@@ -66,19 +67,28 @@ def test_button_rings_the_flat_the_resident_answers_and_opens_the_door(vtod, sta
     assert s["indicators"]["talk"] and not s["indicators"]["call"]
     assert not s["lock"]["open"]
 
-    # The resident sees the visitor: the door's H.264 video decodes at the monitor.
+    # The resident sees and hears the visitor: the door's H.264 video decodes at the monitor,
+    # and the door's microphone (a 440 Hz tone on the simulated panel) is loud enough.
     answered_at = time.monotonic()
     media = extension.event("media", timeout=5)
-    while media["video_frames"] < 20:
+    while media["video_frames"] < 20 or media.get("audio_level_db", -127) < HEARD_DB:
         media = extension.event("media", timeout=5)
     took = time.monotonic() - answered_at
-    print(f"20 frames decoded {took:.2f} s after the answer")
-    assert took < 3.0, f"20 frames took {took:.2f} s"
+    print(f"20 frames decoded and audio at {media['audio_level_db']:.1f} dBFS "
+          f"{took:.2f} s after the answer")
+    assert took < 2.5, f"20 frames and audio took {took:.2f} s"
     assert media["video_width"] == 640 and media["video_height"] == 480
+    assert media["audio_codec"] == "PCMU" and media["audio_packets_received"] > 0
+    # ...and the door hears the resident: 101#1's tone reaches vtod's speaker.
+    s = wait_state(vtod, lambda s: s["audio"] and s["audio"][0]["level_db"] > HEARD_DB,
+                   timeout=3, what="the monitor's audio at the door")
+    assert s["audio"][0]["codec"] == "PCMU" and s["audio"][0]["packets_sent"] > 0
 
+    # The unlock code as RFC 4733 events in the audio stream.
     extension.send(f"dtmf {UNLOCK}")
     s = wait_state(vtod, lambda s: s["lock"]["open"], what="lock open")
     assert s["indicators"]["unlock"]
+    assert s["audio"][0]["dtmf_received"] == len(UNLOCK)
     # The lock closes by itself after the hold time (2 s here).
     s = wait_state(vtod, lambda s: not s["lock"]["open"], timeout=5, what="lock closed again")
     assert not s["indicators"]["unlock"]
@@ -86,17 +96,55 @@ def test_button_rings_the_flat_the_resident_answers_and_opens_the_door(vtod, sta
     extension.send("hangup")
     wait_state(vtod, lambda s: s["panel"]["state"] == "idle", what="idle after hang-up")
 
+    # One call record, answered by 101#1, with the visitor's picture taken as the call began.
+    status, body = http(vtod.http_port, "GET", "/api/v1/records/calls")
+    assert status == 200 and body["total"] == 1, body
+    record = body["records"][0]
+    assert record["result"] == "answered" and record["called"] == "101"
+    assert "101#1" in record["answered_by"] and record["snapshot_path"], record
+    status, content_type, jpeg = http_bytes(vtod.http_port,
+                                            f"/api/v1/records/calls/{record['id']}/snapshot")
+    assert status == 200 and content_type == "image/jpeg"
+    assert jpeg_size(jpeg) == (640, 480)
 
-def test_a_wrong_code_does_not_open_the_door(vtod, start_vth):
+
+def test_a_wrong_code_does_not_open_the_door_and_sip_info_carries_the_right_one(vtod, start_vth):
     master = start_vth("101#0", PASSWORD, auto_answer=100)
     master.event("registered")
     press(vtod, "button1")
     master.event("answered")
     wait_state(vtod, lambda s: s["panel"]["state"] == "talking")
     master.send("dtmf 9999")
+    master.event("dtmf_sent")
+    master.send("info 9999")
     time.sleep(0.5)
     assert not state(vtod)["lock"]["open"]
+    # application/dtmf-relay INFO, as monitors without RFC 4733 send the code.
+    master.send(f"info {UNLOCK}")
+    wait_state(vtod, lambda s: s["lock"]["open"], what="lock open by SIP INFO")
     master.send("hangup")
+
+
+@pytest.mark.parametrize("codec", ["PCMA", "opus"])
+def test_audio_both_ways_in_each_codec(vtod, start_vth, codec):
+    monitor = start_vth("101#0", PASSWORD, auto_answer=100, extra=("--audio-codecs", codec))
+    monitor.event("registered")
+    press(vtod, "button1")
+    monitor.event("answered")
+    media = monitor.event("media", timeout=5)
+    deadline = time.monotonic() + 3
+    while media.get("audio_level_db", -127) < HEARD_DB and time.monotonic() < deadline:
+        media = monitor.event("media", timeout=5)
+    assert media["audio_codec"] == codec and media["audio_level_db"] >= HEARD_DB, media
+    s = wait_state(vtod, lambda s: s["audio"] and s["audio"][0]["level_db"] > HEARD_DB,
+                   timeout=3, what=f"the monitor's audio at the door in {codec}")
+    assert s["audio"][0]["codec"] == codec
+    # RFC 4733 events at the codec's clock rate (48 kHz with opus) open the door too.
+    monitor.send(f"dtmf {UNLOCK}")
+    wait_state(vtod, lambda s: s["lock"]["open"], what="lock open")
+    monitor.send("hangup")
+    wait_state(vtod, lambda s: s["panel"]["state"] == "idle" and not s["audio"],
+               what="idle, audio released")
 
 
 def test_keypad_dials_a_room_and_nobody_answers(vtod, start_vth):

@@ -4,7 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <fstream>
 
-#include "media/sdp_negotiate.h"
+#include "core/text.h"
 
 namespace asio = boost::asio;
 using nlohmann::json;
@@ -13,6 +13,8 @@ namespace vto::vth {
 namespace {
 
 constexpr core::Duration kStatsInterval{500};
+constexpr core::Duration kDtmfTone{160};
+constexpr core::Duration kDtmfGap{300};  // rtpdtmfsrc plays an event for at least 250 ms
 
 // RFC 3264 §6: an offer we cannot take still gets an answer, every stream declined.
 std::string declined_answer(const media::SessionDescription& offer,
@@ -38,46 +40,87 @@ std::string declined_answer(const media::SessionDescription& offer,
 }  // namespace
 
 CallMedia::CallMedia(asio::io_context& io, core::Timers& timers, Printer print)
-    : io_(io), timers_(timers), print_(std::move(print)), audio_(io) {}
+    : io_(io), timers_(timers), print_(std::move(print)) {}
 
 CallMedia::~CallMedia() {
   if (tick_timer_) timers_.cancel(tick_timer_);
+  sessions_.clear();  // joins the streaming threads before the members they post to go
 }
 
-Result<void> CallMedia::open(const std::string& ip) {
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(ip, ec);
-  if (!ec) audio_.open(address.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4(), ec);
-  if (!ec) audio_.bind(asio::ip::udp::endpoint(address, 0), ec);
-  if (ec) return make_error("cannot open a media port on " + ip + ": " + ec.message());
-  ip_ = ip;
-  audio_port_ = audio_.local_endpoint().port();
+Result<void> CallMedia::configure(MediaConfig config) {
+  if (!media::numeric_address_type(config.ip)) return make_error("media address is not numeric");
+  if (config.tone_hz < 0 || config.tone_hz > 20000) return make_error("--tone: 0 to 20000 Hz");
+  if (!config.audio_codecs.empty()) {
+    std::vector<media::Codec> chosen;
+    for (const auto& name : config.audio_codecs) {
+      auto it =
+          std::find_if(caps_.audio_codecs.begin(), caps_.audio_codecs.end(),
+                       [&](const media::Codec& c) { return core::ascii_iequals(c.name, name); });
+      if (it == caps_.audio_codecs.end()) {
+        return make_error("unknown audio codec '" + name + "' (PCMU, PCMA, opus)");
+      }
+      chosen.push_back(*it);
+    }
+    caps_.audio_codecs = std::move(chosen);
+  }
+  config_ = std::move(config);
   return {};
+}
+
+CallMedia::Session& CallMedia::session(sip::CallId call) {
+  return sessions_[call];
+}
+
+// The call's audio ports, bound when its SDP is first asked for and kept for the call.
+media::LocalEndpoint CallMedia::local(sip::CallId call, Session& s) {
+  if (!s.audio) {
+    media::AudioSession::Config cfg;
+    cfg.address = config_.ip;
+    cfg.tone_hz = config_.tone_hz;
+    cfg.on_error = [this, call](std::string message) {
+      asio::post(io_, [this, call, message = std::move(message)] {
+        print_({{"event", "error"}, {"call", call}, {"message", "audio: " + message}});
+      });
+    };
+    cfg.on_dtmf = [this, call](char key) {
+      asio::post(io_, [this, call, key] {
+        print_({{"event", "dtmf_received"}, {"call", call}, {"key", std::string(1, key)}});
+      });
+    };
+    if (auto opened = media::AudioSession::open(std::move(cfg)); opened.ok()) {
+      s.audio = std::move(*opened);
+    } else {
+      print_({{"event", "error"}, {"call", call}, {"message", opened.error().message}});
+    }
+  }
+  return media::LocalEndpoint{config_.ip, s.audio ? s.audio->port() : std::uint16_t{0},
+                              s.video ? s.video->port() : std::uint16_t{0}, call,
+                              sdp_versions_[call]++};
 }
 
 std::string CallMedia::sdp(sip::CallId call, const std::string& remote_offer) {
   if (!remote_offer.empty()) return answer(call, remote_offer);
-  const media::LocalEndpoint local{ip_, audio_port_, 0, call, sdp_versions_[call]++};
-  auto offer = media::make_offer(media::Capabilities::monitor(), local);
+  Session& s = session(call);
+  media::LocalEndpoint here = local(call, s);
+  here.video_port = 0;  // a monitor calling out offers audio; the door's video comes later
+  auto offer = media::make_offer(caps_, here);
   return offer.ok() ? offer->serialize() : std::string();
 }
 
 std::string CallMedia::answer(sip::CallId call, const std::string& remote_offer) {
-  const auto caps = media::Capabilities::monitor();
-  media::LocalEndpoint local{ip_, audio_port_, 0, call, sdp_versions_[call]++};
+  Session& s = session(call);
+  media::LocalEndpoint here = local(call, s);
   auto offer = media::SessionDescription::parse(remote_offer);
-  if (!offer.ok()) return declined_answer({}, local);
+  if (!offer.ok()) return declined_answer({}, here);
 
-  if (auto it = videos_.find(call); it != videos_.end()) {
-    local.video_port = it->second.receiver->port();  // a re-INVITE keeps the session
-  } else {
+  if (!s.video) {
     // The receiver's caps need the payload type the answer will pick: ask first, then bind.
-    local.video_port = 9;
-    auto probe = media::negotiate(*offer, caps, local);
-    local.video_port = 0;
+    here.video_port = 9;
+    auto probe = media::negotiate(*offer, caps_, here);
+    here.video_port = 0;
     if (probe.ok() && probe->video) {
       media::VideoReceiver::Config config;
-      config.address = ip_;
+      config.address = config_.ip;
       config.payload_type = probe->video->codec.payload_type;
       config.on_error = [this, call](std::string message) {
         asio::post(io_, [this, call, message = std::move(message)] {
@@ -85,36 +128,63 @@ std::string CallMedia::answer(sip::CallId call, const std::string& remote_offer)
         });
       };
       if (auto receiver = media::VideoReceiver::open(std::move(config)); receiver.ok()) {
-        local.video_port = (*receiver)->port();
-        videos_[call] = Video{std::move(*receiver), false};
+        s.video = std::move(*receiver);
+        here.video_port = s.video->port();
       } else {
         print_({{"event", "error"}, {"call", call}, {"message", receiver.error().message}});
       }
     }
   }
-  auto answer = media::negotiate(*offer, caps, local);
-  if (!answer.ok()) return declined_answer(*offer, local);
-  return answer->sdp.serialize();
+  auto agreed = media::negotiate(*offer, caps_, here);
+  if (!agreed.ok()) return declined_answer(*offer, here);
+  if (agreed->audio) s.agreed_audio = agreed->audio;
+  return agreed->sdp.serialize();
 }
 
-void CallMedia::on_established(sip::CallId call) {
-  const auto it = videos_.find(call);
-  if (it == videos_.end() || it->second.playing) return;
-  if (auto r = it->second.receiver->play(); !r) {
-    print_({{"event", "error"}, {"call", call}, {"message", r.error().message}});
-    videos_.erase(it);
-    return;
+void CallMedia::on_established(sip::CallId call, const std::string& remote_sdp) {
+  auto it = sessions_.find(call);
+  if (it == sessions_.end() || it->second.established) return;
+  Session& s = it->second;
+  s.established = true;
+  if (!s.agreed_audio && !remote_sdp.empty()) {
+    // Our offer was answered: read the answer as an offer to get what both sides agreed.
+    if (auto remote = media::SessionDescription::parse(remote_sdp); remote.ok()) {
+      media::LocalEndpoint here{config_.ip, s.audio ? s.audio->port() : std::uint16_t{0}, 0, call,
+                                0};
+      if (auto agreed = media::negotiate(*remote, caps_, here); agreed.ok()) {
+        s.agreed_audio = agreed->audio;
+      }
+    }
   }
-  it->second.playing = true;
+  if (s.audio && s.agreed_audio) {
+    const media::NegotiatedStream& a = *s.agreed_audio;
+    media::AudioSession::Peer peer;
+    peer.address = a.remote.address;
+    peer.rtp_port = a.remote_port;
+    peer.codec = a.codec;
+    peer.telephone_event = a.telephone_event;
+    peer.send = media::sends(a.direction);
+    if (auto r = s.audio->start(peer); r.ok()) {
+      s.codec = a.codec.name;
+    } else {
+      print_({{"event", "error"}, {"call", call}, {"message", r.error().message}});
+    }
+  }
+  if (s.video) {
+    if (auto r = s.video->play(); !r) {
+      print_({{"event", "error"}, {"call", call}, {"message", r.error().message}});
+      s.video.reset();
+    }
+  }
   if (!tick_timer_) tick_timer_ = timers_.start(kStatsInterval, [this] { tick(); });
 }
 
 void CallMedia::on_ended(sip::CallId call) {
   sdp_versions_.erase(call);
-  const auto it = videos_.find(call);
-  if (it == videos_.end()) return;
-  if (it->second.playing) print_stats(call, *it->second.receiver);
-  videos_.erase(it);  // stops the pipeline, closes the socket
+  const auto it = sessions_.find(call);
+  if (it == sessions_.end()) return;
+  if (it->second.established) print_stats(call, it->second);
+  sessions_.erase(it);  // stops the pipelines, closes the sockets
 }
 
 void CallMedia::keep_only(const std::vector<sip::CallId>& live_calls) {
@@ -122,23 +192,63 @@ void CallMedia::keep_only(const std::vector<sip::CallId>& live_calls) {
     return std::find(live_calls.begin(), live_calls.end(), call) == live_calls.end();
   };
   std::vector<sip::CallId> ended;
-  for (const auto& [call, video] : videos_) {
+  for (const auto& [call, s] : sessions_) {
     if (gone(call)) ended.push_back(call);
   }
   for (const auto& [call, version] : sdp_versions_) {
-    if (gone(call) && !videos_.count(call)) ended.push_back(call);
+    if (gone(call) && !sessions_.count(call)) ended.push_back(call);
   }
   for (const sip::CallId call : ended) on_ended(call);
 }
 
-Result<void> CallMedia::snapshot(sip::CallId call, const std::string& path) {
-  auto it = videos_.find(call);
-  if (it == videos_.end() || !it->second.playing) {
-    it = std::find_if(videos_.begin(), videos_.end(),
-                      [](const auto& entry) { return entry.second.playing; });
+Result<void> CallMedia::send_dtmf(sip::CallId call, const std::string& keys) {
+  auto it = sessions_.find(call);
+  if (it == sessions_.end() || !it->second.audio || !it->second.audio->started()) {
+    return make_error("no call with audio");
   }
-  if (it == videos_.end()) return make_error("no call with video");
-  auto jpeg = it->second.receiver->snapshot_jpeg();
+  if (!it->second.agreed_audio || !it->second.agreed_audio->telephone_event) {
+    return make_error("the call has no RFC 4733 events (use: info DIGITS)");
+  }
+  it->second.dtmf_queue += keys;
+  if (!it->second.dtmf_busy) next_dtmf(call);
+  return {};
+}
+
+void CallMedia::next_dtmf(sip::CallId call) {
+  auto it = sessions_.find(call);
+  if (it == sessions_.end()) return;
+  Session& s = it->second;
+  if (s.dtmf_queue.empty()) {
+    s.dtmf_busy = false;
+    print_({{"event", "dtmf_sent"}, {"call", call}});
+    return;
+  }
+  const char key = s.dtmf_queue.front();
+  s.dtmf_queue.erase(0, 1);
+  s.dtmf_busy = true;
+  if (auto r = s.audio->start_dtmf(key); !r) {
+    print_({{"event", "error"}, {"call", call}, {"message", r.error().message}});
+    s.dtmf_queue.clear();
+    s.dtmf_busy = false;
+    return;
+  }
+  timers_.start(kDtmfTone, [this, call] {
+    auto found = sessions_.find(call);
+    if (found == sessions_.end()) return;
+    (void)found->second.audio->stop_dtmf();
+    timers_.start(kDtmfGap, [this, call] { next_dtmf(call); });
+  });
+}
+
+Result<void> CallMedia::snapshot(sip::CallId call, const std::string& path) {
+  auto it = sessions_.find(call);
+  if (it == sessions_.end() || !it->second.video || !it->second.established) {
+    it = std::find_if(sessions_.begin(), sessions_.end(), [](const auto& entry) {
+      return entry.second.video && entry.second.established;
+    });
+  }
+  if (it == sessions_.end()) return make_error("no call with video");
+  auto jpeg = it->second.video->snapshot_jpeg();
   if (!jpeg) return make_error(jpeg.error().message);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(jpeg->data()),
@@ -149,12 +259,23 @@ Result<void> CallMedia::snapshot(sip::CallId call, const std::string& path) {
   return {};
 }
 
-void CallMedia::print_stats(sip::CallId call, const media::VideoReceiver& receiver) {
-  const auto stats = receiver.stats();
-  json j{{"event", "media"}, {"call", call}, {"video_frames", stats.frames}};
-  if (stats.width > 0 && stats.height > 0) {
-    j["video_width"] = stats.width;
-    j["video_height"] = stats.height;
+void CallMedia::print_stats(sip::CallId call, const Session& s) {
+  json j{{"event", "media"}, {"call", call}};
+  if (s.video) {
+    const auto stats = s.video->stats();
+    j["video_frames"] = stats.frames;
+    if (stats.width > 0 && stats.height > 0) {
+      j["video_width"] = stats.width;
+      j["video_height"] = stats.height;
+    }
+  }
+  if (s.audio && s.audio->started()) {
+    const auto stats = s.audio->stats();
+    j["audio_codec"] = s.codec;
+    j["audio_packets_received"] = stats.packets_received;
+    j["audio_packets_sent"] = stats.packets_sent;
+    j["audio_level_db"] = stats.level_db;
+    j["audio_peak_level_db"] = stats.peak_level_db;
   }
   print_(j);
 }
@@ -162,9 +283,9 @@ void CallMedia::print_stats(sip::CallId call, const media::VideoReceiver& receiv
 void CallMedia::tick() {
   tick_timer_ = 0;
   bool any = false;
-  for (const auto& [call, video] : videos_) {
-    if (!video.playing) continue;
-    print_stats(call, *video.receiver);
+  for (const auto& [call, s] : sessions_) {
+    if (!s.established) continue;
+    print_stats(call, s);
     any = true;
   }
   if (any) tick_timer_ = timers_.start(kStatsInterval, [this] { tick(); });

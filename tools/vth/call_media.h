@@ -1,26 +1,35 @@
 // The media side of vth's calls: the SDP it offers and answers (media::negotiate with a
-// monitor's capabilities: G.711 + DTMF both ways, the door's H.264 received), the UDP port
-// that its audio names, and one VideoReceiver per call that accepted video, with the
-// "media" and "snapshot" events it prints. Everything runs on the io_context's thread;
-// GStreamer's threads only post errors to it.
+// monitor's capabilities: PCMU, PCMA, opus and DTMF both ways, the door's H.264 received),
+// one AudioSession per call (a tone sent, the level of what is heard measured, RFC 4733
+// keys sent) and one VideoReceiver per call that accepted video, with the "media",
+// "dtmf_sent" and "snapshot" events it prints. Everything runs on the io_context's thread;
+// GStreamer's threads only post to it.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/udp.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/result.h"
 #include "core/timers.h"
+#include "media/audio_session.h"
+#include "media/sdp_negotiate.h"
 #include "media/video_receiver.h"
 #include "sip/ua/user_agent.h"
 
 namespace vto::vth {
+
+struct MediaConfig {
+  std::string ip;         // numeric address media is received on (SIP's advertised one)
+  double tone_hz = 1000;  // what the monitor's microphone sends (0: silence)
+  std::vector<std::string> audio_codecs;  // restricts PCMU, PCMA, opus (empty: all)
+};
 
 class CallMedia {
  public:
@@ -29,40 +38,51 @@ class CallMedia {
   CallMedia(boost::asio::io_context& io, core::Timers& timers, Printer print);
   ~CallMedia();
 
-  // Holds the UDP audio port on `ip` (numeric), so no other program takes it.
-  Result<void> open(const std::string& ip);
+  // Checks the configuration (numeric address, known codec names).
+  Result<void> configure(MediaConfig config);
 
   // The UserAgent's SdpProvider: an audio-only offer when `remote_offer` is empty, else
-  // the answer to it, with a video receiver bound for the port the answer names.
+  // the answer to it, with the audio ports and a video receiver bound for what it names.
   std::string sdp(sip::CallId call, const std::string& remote_offer);
 
-  // The dialog is up (we answered, or our call was answered): video starts decoding.
-  void on_established(sip::CallId call);
-  // The call is over: prints the final "media" event and releases the pipeline.
+  // The dialog is up (we answered, or our call was answered with `remote_sdp`): audio
+  // starts both ways and video starts decoding.
+  void on_established(sip::CallId call, const std::string& remote_sdp);
+  // The call is over: prints the final "media" event and releases the pipelines.
   void on_ended(sip::CallId call);
   // Releases the media of calls that are gone without an end event (an answer never sent).
   void keep_only(const std::vector<sip::CallId>& live_calls);
 
+  // Sends `keys` as RFC 4733 events in the call's audio, one after another (160 ms each);
+  // prints {"event":"dtmf_sent"} when the last one ended.
+  Result<void> send_dtmf(sip::CallId call, const std::string& keys);
   // Saves the latest decoded frame of `call` (0: any call with video) as a JPEG file.
   Result<void> snapshot(sip::CallId call, const std::string& path);
 
  private:
-  struct Video {
-    std::unique_ptr<media::VideoReceiver> receiver;
-    bool playing = false;
+  struct Session {
+    std::unique_ptr<media::AudioSession> audio;
+    std::optional<media::NegotiatedStream> agreed_audio;  // from an offer we answered
+    std::string codec;
+    std::string dtmf_queue;  // keys still to send
+    bool dtmf_busy = false;
+    std::unique_ptr<media::VideoReceiver> video;
+    bool established = false;
   };
 
+  Session& session(sip::CallId call);
+  media::LocalEndpoint local(sip::CallId call, Session& s);
   std::string answer(sip::CallId call, const std::string& remote_offer);
-  void print_stats(sip::CallId call, const media::VideoReceiver& receiver);
+  void next_dtmf(sip::CallId call);
+  void print_stats(sip::CallId call, const Session& s);
   void tick();
 
   boost::asio::io_context& io_;
   core::Timers& timers_;
   Printer print_;
-  boost::asio::ip::udp::socket audio_;
-  std::string ip_;
-  std::uint16_t audio_port_ = 0;
-  std::map<sip::CallId, Video> videos_;
+  MediaConfig config_;
+  media::Capabilities caps_ = media::Capabilities::monitor();
+  std::map<sip::CallId, Session> sessions_;
   std::map<sip::CallId, std::uint64_t> sdp_versions_;
   core::Timers::Id tick_timer_ = 0;
 };

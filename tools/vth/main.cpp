@@ -1,8 +1,10 @@
 // vth: the software indoor monitor. Registers as "<room>#<n>", prints one JSON
 // object per line for every event, and takes commands on stdin:
-//   answer [CALL] | reject [CALL] | hangup [CALL] | call NUMBER | dtmf DIGITS |
+//   answer [CALL] | reject [CALL] | hangup [CALL] | call NUMBER |
+//   dtmf DIGITS (RFC 4733 events in the audio) | info DIGITS (SIP INFO, dtmf-relay) |
 //   snapshot PATH | quit
-// While a call carries the door's video it prints {"event":"media",...} every 500 ms.
+// While a call is up it prints {"event":"media",...} every 500 ms: video frames decoded,
+// audio codec, packets and the level of what it hears.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
@@ -51,7 +53,9 @@ class Monitor {
     });
   }
 
-  Result<void> open_media(const std::string& ip) { return media_.open(ip); }
+  Result<void> configure_media(vth::MediaConfig config) {
+    return media_.configure(std::move(config));
+  }
 
   sip::UserAgent& ua() { return ua_; }
 
@@ -74,7 +78,7 @@ class Monitor {
     print(j);
     switch (e.type) {
       case sip::UaEvent::Type::Answered:
-        media_.on_established(e.call);
+        media_.on_established(e.call, e.body);
         break;
       case sip::UaEvent::Type::Bye:
       case sip::UaEvent::Type::Cancelled:
@@ -143,15 +147,20 @@ class Monitor {
       }
       last_call_ = ua_.call(arg);
       print({{"event", "calling"}, {"call", last_call_}, {"to", arg}});
-    } else if (cmd == "dtmf") {
-      if (arg.empty() || arg.find_first_not_of("0123456789*#ABCD") != std::string::npos) {
-        print_error("usage: dtmf DIGITS (0-9 * # A-D)");
+    } else if (cmd == "dtmf" || cmd == "info") {
+      if (arg.empty() || arg.size() > 32 ||
+          arg.find_first_not_of("0123456789*#ABCD") != std::string::npos) {
+        print_error("usage: " + cmd + " DIGITS (0-9 * # A-D)");
         return;
       }
-      for (char d : arg) {
-        r = ua_.send_info(last_call_, "application/dtmf-relay",
-                          std::string("Signal=") + d + "\r\nDuration=160\r\n");
-        if (!r) break;
+      if (cmd == "dtmf") {
+        r = media_.send_dtmf(last_call_, arg);
+      } else {
+        for (char d : arg) {
+          r = ua_.send_info(last_call_, "application/dtmf-relay",
+                            std::string("Signal=") + d + "\r\nDuration=160\r\n");
+          if (!r) break;
+        }
       }
     } else if (cmd == "snapshot") {
       if (arg.empty()) {
@@ -189,6 +198,8 @@ int main(int argc, char** argv) {
                                       log_level = "warn";
   int auto_answer = -1;
   std::uint32_t expires = 600;
+  double tone_hz = 1000;
+  std::vector<std::string> audio_codecs;
   app.add_option("--server", server, "SIP server HOST:PORT (the door station)")->required();
   app.add_option("--user", user, "user name, e.g. 101#0 (room 101, master monitor)")->required();
   app.add_option("--password", password, "register password")->required();
@@ -199,6 +210,11 @@ int main(int argc, char** argv) {
   app.add_option("--expires", expires, "registration lifetime in seconds")
       ->check(CLI::Range(60, 86400));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  app.add_option("--tone", tone_hz,
+                 "frequency of the tone the monitor sends in calls (0: silence)");
+  app.add_option("--audio-codecs", audio_codecs,
+                 "audio codecs accepted, in order of preference (default: PCMU,PCMA,opus)")
+      ->delimiter(',');
   CLI11_PARSE(app, argc, argv);
   core::set_log_level(log_level);
 
@@ -233,7 +249,8 @@ int main(int argc, char** argv) {
   Monitor monitor(io, timers, tl, cfg, auto_answer);
   tl.set_user(&monitor.ua());
   // Media goes where SIP is advertised (the listen address, or the primary interface's).
-  if (auto r = monitor.open_media(*sip::numeric_ip(transport.local(cfg.server.transport).host));
+  if (auto r = monitor.configure_media(vth::MediaConfig{
+          *sip::numeric_ip(transport.local(cfg.server.transport).host), tone_hz, audio_codecs});
       !r) {
     print_error(r.error().message);
     return 1;
