@@ -64,6 +64,19 @@ const BuildingDirectory::Snapshot* BuildingDirectory::snapshot() const {
     const std::int64_t changes = db.getTotalChanges();
     data_version_query_->reset();
     if (snapshot_ && version == data_version_ && changes == total_changes_) return &*snapshot_;
+    // Something was committed, maybe only a call record: the directory's own counter
+    // (migration 3, moved by triggers) says whether rooms, VTOs or settings changed.
+    if (!directory_version_query_) {
+      directory_version_query_ =
+          std::make_unique<SQLite::Statement>(db, "SELECT version FROM directory_version");
+    }
+    directory_version_query_->reset();
+    if (!directory_version_query_->executeStep()) return nullptr;
+    const std::int64_t directory_version = directory_version_query_->getColumn(0).getInt64();
+    directory_version_query_->reset();
+    data_version_ = version;
+    total_changes_ = changes;
+    if (snapshot_ && directory_version == directory_version_) return &*snapshot_;
 
     Snapshot fresh;
     auto rooms = directory_->list_rooms();
@@ -80,8 +93,8 @@ const BuildingDirectory::Snapshot* BuildingDirectory::snapshot() const {
     for (auto& vto : *vtos) fresh.vto_passwords.emplace(vto.number, std::move(vto.password));
     fresh.centre_password = std::move(*centre);
     snapshot_ = std::move(fresh);
-    data_version_ = version;
-    total_changes_ = changes;
+    directory_version_ = directory_version;
+    ++loads_;
     log->debug("directory loaded: {} rooms, {} VTOs", snapshot_->room_passwords.size(),
                snapshot_->vto_passwords.size());
     return &*snapshot_;
@@ -89,6 +102,7 @@ const BuildingDirectory::Snapshot* BuildingDirectory::snapshot() const {
     log->error("directory lookup failed: {}", e.what());
     snapshot_.reset();
     data_version_query_.reset();
+    directory_version_query_.reset();
     return nullptr;
   }
 }

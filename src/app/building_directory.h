@@ -35,6 +35,8 @@ class BuildingDirectory final : public sip::AccountDirectory, public sip::Number
   Kind classify(std::string_view user) const override;
 
   store::Directory& directory() { return *directory_; }
+  // How many times the directory was read from the database (diagnostics and tests).
+  std::uint64_t loads() const { return loads_; }
 
  private:
   struct Snapshot {
@@ -51,9 +53,12 @@ class BuildingDirectory final : public sip::AccountDirectory, public sip::Number
   std::unique_ptr<store::Database> db_;
   std::unique_ptr<store::Directory> directory_;
   mutable std::unique_ptr<SQLite::Statement> data_version_query_;
+  mutable std::unique_ptr<SQLite::Statement> directory_version_query_;
   mutable std::optional<Snapshot> snapshot_;
   mutable std::int64_t data_version_ = -1;
   mutable std::int64_t total_changes_ = -1;
+  mutable std::int64_t directory_version_ = -1;
+  mutable std::uint64_t loads_ = 0;
 };
 
 }  // namespace vto::app

@@ -95,6 +95,23 @@ TEST_F(BuildingDirectoryTest, SeesChangesFromAnotherConnectionAtOnce) {
   EXPECT_EQ(building_->password_of("202#3"), std::nullopt);
 }
 
+TEST_F(BuildingDirectoryTest, OtherWritesToTheFileDoNotReloadIt) {
+  ASSERT_EQ(building_->password_of("101#0"), "room101pw");
+  const auto loads = building_->loads();
+  // A call record, as vtod's recorder writes on its own connection at every call.
+  other_db_->connection().exec(
+      "INSERT INTO call_records (started_ms, caller, called) VALUES (1, '8001', '101')");
+  EXPECT_EQ(building_->password_of("101#0"), "room101pw");
+  EXPECT_EQ(building_->loads(), loads);
+  // A directory change still shows at once.
+  store::Room room;
+  room.number = "101";
+  room.password = "changed-pw1";
+  ASSERT_TRUE(other_->update_room(room));
+  EXPECT_EQ(building_->password_of("101#0"), "changed-pw1");
+  EXPECT_EQ(building_->loads(), loads + 1);
+}
+
 TEST_F(BuildingDirectoryTest, DatabaseErrorsMeanNotFound) {
   other_db_->connection().exec("DROP TABLE rooms");
   EXPECT_EQ(building_->password_of("101#0"), std::nullopt);

@@ -19,7 +19,7 @@ namespace {
 
 // Numbered migrations: entry i brings the schema from version i to i + 1. Never edit one
 // that has shipped; append a new one.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     // 1: the building directory (rooms, VTOs) and key/value settings.
     R"sql(
 CREATE TABLE rooms (
@@ -66,6 +66,33 @@ CREATE TABLE call_records (
   snapshot_path TEXT
 );
 CREATE INDEX call_records_started ON call_records (started_ms);
+)sql",
+    // 3: a counter the building directory's writes move, so that a reader keeping the
+    // directory in memory reloads it for those and not for every record written.
+    R"sql(
+CREATE TABLE directory_version (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  version INTEGER NOT NULL
+);
+INSERT INTO directory_version (id, version) VALUES (1, 0);
+CREATE TRIGGER rooms_ins_version AFTER INSERT ON rooms
+  BEGIN UPDATE directory_version SET version = version + 1; END;
+CREATE TRIGGER rooms_upd_version AFTER UPDATE ON rooms
+  BEGIN UPDATE directory_version SET version = version + 1; END;
+CREATE TRIGGER rooms_del_version AFTER DELETE ON rooms
+  BEGIN UPDATE directory_version SET version = version + 1; END;
+CREATE TRIGGER vtos_ins_version AFTER INSERT ON vtos
+  BEGIN UPDATE directory_version SET version = version + 1; END;
+CREATE TRIGGER vtos_upd_version AFTER UPDATE ON vtos
+  BEGIN UPDATE directory_version SET version = version + 1; END;
+CREATE TRIGGER vtos_del_version AFTER DELETE ON vtos
+  BEGIN UPDATE directory_version SET version = version + 1; END;
+CREATE TRIGGER settings_ins_version AFTER INSERT ON settings
+  BEGIN UPDATE directory_version SET version = version + 1; END;
+CREATE TRIGGER settings_upd_version AFTER UPDATE ON settings
+  BEGIN UPDATE directory_version SET version = version + 1; END;
+CREATE TRIGGER settings_del_version AFTER DELETE ON settings
+  BEGIN UPDATE directory_version SET version = version + 1; END;
 )sql",
 };
 
