@@ -25,6 +25,8 @@ Result<std::unique_ptr<CallMedia>> CallMedia::open(asio::io_context& io, CallMed
   sockets->video.open(address.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4(), ec);
   if (!ec) sockets->video.bind(asio::ip::udp::endpoint(address, 0), ec);
   if (ec) return make_error("cannot open an RTP port on " + config.address + ": " + ec.message());
+  // Now rather than on the core thread during the first call (~10 ms of plugin loading).
+  media::AudioSession::preload();
   return std::unique_ptr<CallMedia>(new CallMedia(io, std::move(config), std::move(sockets)));
 }
 

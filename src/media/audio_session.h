@@ -78,6 +78,9 @@ class AudioSession {
 
   // Whether the codec can be sent and received here (name, clock rate, channels).
   static bool supports(const Codec& codec);
+  // Initialises GStreamer and loads the plugins sessions use, so that the first call does
+  // not pay for it on the caller's thread. Optional; safe to call any number of times.
+  static void preload();
 
  private:
   struct Impl;
