@@ -16,3 +16,9 @@ echo "== registrations/s and calls/s with SIPp, vtod vs Kamailio"
 
 echo "== group call: INVITE -> 180 from all 11 monitors of a room"
 /usr/bin/python3 "$HERE/ring_latency.py" --build "$BUILD_DIR"
+
+echo "== call button: POST /api/v1/sim/press -> 180 from every monitor of the room"
+/usr/bin/python3 "$HERE/button_latency.py" --build "$BUILD_DIR"
+
+echo "== vtod CPU and resident memory, idle and during one video call"
+/usr/bin/python3 "$HERE/vtod_resources.py" --build "$BUILD_DIR"
