@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "device/panel.h"
 #include "hal/sim/sim_panel.h"
+#include "media/tone_player.h"
 #include "records/call_records.h"
 #include "sip/auth/digest_server.h"
 #include "sip/proxy/sip_server.h"
@@ -57,17 +58,44 @@ struct Options {
   std::string camera;                   // V4L2 device; empty: test pattern
 };
 
-// The tones the panel cues, kept for the virtual panel's state until media plays them.
-class RecordedFeedback final : public device::Feedback {
+constexpr core::Duration kSnapshotDelay{20};
+
+// The cadence of each tone the panel cues (ETSI-style 425 Hz ringback and busy, the
+// three-frequency special information tone for errors).
+media::TonePattern tone_pattern(device::Tone tone) {
+  using device::Tone;
+  const std::string name(device::tone_name(tone));
+  switch (tone) {
+    case Tone::KeyClick:
+      return {name, {{1000, 40}}, 1};
+    case Tone::Ringback:
+      return {name, {{425, 1000}, {0, 4000}}, 0};  // until the panel leaves Calling
+    case Tone::Busy:
+      return {name, {{425, 500}, {0, 500}}, 4};
+    case Tone::Error:
+      return {name, {{950, 330}, {1400, 330}, {1800, 330}, {0, 1000}}, 2};
+    case Tone::Unlock:
+      return {name, {{1200, 120}, {0, 80}}, 2};
+  }
+  return {name, {{0, 1}}, 1};
+}
+
+// The tones the panel cues, played on the speaker and kept for the virtual panel's state.
+class SpeakerFeedback final : public device::Feedback {
  public:
+  explicit SpeakerFeedback(media::TonePlayer& player) : player_(player) {}
   void tone(device::Tone t) override {
     last_ = device::tone_name(t);
     ++count_;
+    if (auto r = player_.play(tone_pattern(t)); !r) {
+      core::logger("vtod")->error("tone {}: {}", last_, r.error().message);
+    }
   }
   std::string_view last() const { return last_; }
   std::uint64_t count() const { return count_; }
 
  private:
+  media::TonePlayer& player_;
   std::string_view last_;
   std::uint64_t count_ = 0;
 };
@@ -278,12 +306,16 @@ int main(int argc, char** argv) {
     std::cerr << "vtod: " << call_media.error().message << "\n";
     return 1;
   }
-  // The visitor's picture, taken when each call starts, saved beside its record.
+  // The visitor's picture, taken when each call starts, saved beside its record. Asked for
+  // a few milliseconds later, once the INVITE that rings the flat has left: starting the
+  // camera for it is not the monitors' business (and it is warm when they answer).
   if (auto enabled = call_recorder.enable_snapshots(
           o.data_dir + "/snapshots",
           [&](app::SnapshotDone done) {
-            (*call_media)->snapshot([&io, done](Result<std::vector<std::uint8_t>> jpeg) {
-              asio::post(io, [done, jpeg = std::move(jpeg)]() mutable { done(std::move(jpeg)); });
+            timers.start(kSnapshotDelay, [&, done = std::move(done)] {
+              (*call_media)->snapshot([&io, done](Result<std::vector<std::uint8_t>> jpeg) {
+                asio::post(io, [done, jpeg = std::move(jpeg)]() mutable { done(std::move(jpeg)); });
+              });
             });
           });
       !enabled) {
@@ -338,7 +370,17 @@ int main(int argc, char** argv) {
   panel_config.unlock_hold = std::chrono::seconds(o.unlock_hold_seconds);
   panel_config.ring_timeout = std::chrono::seconds(o.ring_timeout_seconds);
   panel_config.talk_limit = std::chrono::seconds(o.talk_limit_seconds);
-  RecordedFeedback feedback;
+  media::TonePlayer::Config tone_config;
+  tone_config.speaker_device = speaker_device;
+  tone_config.on_error = [](std::string message) {
+    core::logger("vtod")->error("speaker: {}", message);  // spdlog is thread-safe
+  };
+  auto tones = media::TonePlayer::create(timers, std::move(tone_config));
+  if (!tones) {
+    std::cerr << "vtod: " << tones.error().message << "\n";
+    return 2;
+  }
+  SpeakerFeedback feedback(**tones);
   std::vector<hal::KeySource*> keys{&(*sim)->call_buttons()};
   if ((*sim)->keypad()) keys.push_back((*sim)->keypad());
   auto panel =
@@ -354,6 +396,10 @@ int main(int argc, char** argv) {
   panel_for_dtmf = panel->get();
   (*panel)->add_state_listener(
       [&call_recorder](const device::PanelStatus& s) { call_recorder.on_panel_status(s); });
+  // Ringback plays while the flat rings, and no longer.
+  (*panel)->add_state_listener([&tones](const device::PanelStatus& s) {
+    if (s.state != device::PanelState::Calling) (*tones)->stop("ringback");
+  });
   if (platform_mode) {
     tl.set_user(&ua);
     ua.start_registration();
@@ -433,7 +479,10 @@ int main(int argc, char** argv) {
                       {"dialled", status.dialled},
                       {"number", status.number},
                       {"call", status.call}};
-    state["tone"] = {{"last", feedback.last()}, {"count", feedback.count()}};
+    state["tone"] = {{"last", feedback.last()},
+                     {"count", feedback.count()},
+                     {"playing", (*tones)->current()},
+                     {"level_db", (*tones)->level_db()}};
     // The simulated speaker's level meter and the microphone's stream, per call.
     json audio = json::array();
     for (const auto& a : (*call_media)->audio_status()) {

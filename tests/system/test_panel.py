@@ -60,12 +60,16 @@ def test_button_rings_the_flat_the_resident_answers_and_opens_the_door(vtod, sta
     extension.event("incoming_call")
     s = wait_state(vtod, lambda s: s["indicators"]["call"], what="call light")
     assert s["panel"]["state"] == "calling" and s["panel"]["number"] == "101"
+    # The visitor hears the flat ringing.
+    wait_state(vtod, lambda s: s["tone"]["playing"] == "ringback" and s["tone"]["level_db"] > -30,
+               timeout=3, what="ringback on the speaker")
 
     extension.send("answer")
     assert "Call completed elsewhere" in master.event("cancelled")["reason"]
     s = wait_state(vtod, lambda s: s["panel"]["state"] == "talking", what="talking")
     assert s["indicators"]["talk"] and not s["indicators"]["call"]
     assert not s["lock"]["open"]
+    assert s["tone"]["playing"] != "ringback"
 
     # The resident sees and hears the visitor: the door's H.264 video decodes at the monitor,
     # and the door's microphone (a 440 Hz tone on the simulated panel) is loud enough.
@@ -164,6 +168,10 @@ def test_keypad_dials_a_room_and_nobody_answers(vtod, start_vth):
 def test_nobody_home_and_unknown_room_are_shown(vtod):
     press(vtod, "button1")  # nobody of 101 is registered
     wait_state(vtod, lambda s: "Nobody home" in " ".join(s["display"]["lines"]), what="Nobody home")
+    # ...and heard: the error tone plays on the door's speaker.
+    s = wait_state(vtod, lambda s: s["tone"]["playing"] == "error" and s["tone"]["level_db"] > -30,
+                   timeout=3, what="the error tone on the speaker")
+    wait_state(vtod, lambda s: s["tone"]["playing"] == "", timeout=8, what="the tone's end")
     for key in ("5", "5", "5", "call"):
         press(vtod, key)
     wait_state(vtod, lambda s: "Unknown number" in " ".join(s["display"]["lines"]),

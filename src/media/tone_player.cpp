@@ -1,0 +1,188 @@
+#include "media/tone_player.h"
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <mutex>
+
+#include "media/gst_bus.h"
+#include "media/video_source.h"
+
+namespace vto::media {
+namespace {
+
+constexpr int kRate = 8000;
+constexpr int kSamplesPerBuffer = kRate / 50;  // 20 ms
+constexpr double kSilenceDb = -127;
+
+bool is_safe_device(std::string_view s) {
+  if (s.empty() || s.size() > 128) return false;
+  for (const char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-' || c == '.' || c == ':' || c == ',';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct TonePlayer::Impl {
+  core::Timers& timers;
+  Config config;
+  GstElement* pipeline = nullptr;
+  GstElement* source = nullptr;
+  TonePattern pattern;
+  std::size_t step = 0;
+  int plays_left = 0;
+  core::Timers::Id timer = 0;
+  std::atomic<double> level{kSilenceDb};
+  std::mutex meter_mutex;
+  double window_sum = 0;
+  std::size_t window_samples = 0;
+
+  Impl(core::Timers& t, Config c) : timers(t), config(std::move(c)) {}
+  ~Impl() { rest(); }
+
+  std::string description() const {
+    std::string d = "audiotestsrc name=src is-live=true wave=sine volume=0 samplesperbuffer=" +
+                    std::to_string(kSamplesPerBuffer) +
+                    " ! audio/x-raw,format=S16LE,channels=1,rate=" + std::to_string(kRate) +
+                    " ! tee name=t t. ! queue ! fakesink name=meter signal-handoffs=true "
+                    "sync=false async=false";
+    if (!config.speaker_device.empty()) {
+      d += " t. ! queue ! audioconvert ! audioresample ! alsasink device=" + config.speaker_device;
+    }
+    return d;
+  }
+
+  static void on_buffer(GstElement*, GstBuffer* buffer, GstPad*, gpointer data) {
+    auto* self = static_cast<Impl*>(data);
+    GstMapInfo map;
+    if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return;
+    const std::size_t count = map.size / sizeof(std::int16_t);
+    double sum = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      std::int16_t sample;
+      std::memcpy(&sample, map.data + i * sizeof sample, sizeof sample);
+      sum += static_cast<double>(sample) * sample;
+    }
+    gst_buffer_unmap(buffer, &map);
+    std::lock_guard lock(self->meter_mutex);
+    self->window_sum += sum;
+    self->window_samples += count;
+    if (self->window_samples >= kRate / 20) {
+      const double mean = self->window_sum / static_cast<double>(self->window_samples);
+      self->level.store(mean > 0 ? std::max(kSilenceDb, 10 * std::log10(mean / (32768.0 * 32768.0)))
+                                 : kSilenceDb);
+      self->window_sum = 0;
+      self->window_samples = 0;
+    }
+  }
+
+  Result<void> wake() {
+    if (pipeline) return {};
+    ensure_gstreamer_initialized();
+    auto launched = launch_pipeline(description(), &config.on_error);
+    if (!launched) return make_error("tones: " + launched.error().message);
+    pipeline = *launched;
+    source = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+    GstElement* meter = gst_bin_get_by_name(GST_BIN(pipeline), "meter");
+    g_signal_connect(meter, "handoff", G_CALLBACK(on_buffer), this);
+    gst_object_unref(meter);
+    if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+      rest();
+      return make_error("tones: the speaker does not start");
+    }
+    return {};
+  }
+
+  void rest() {
+    if (timer) timers.cancel(timer);
+    timer = 0;
+    pattern = {};
+    if (!pipeline) return;
+    gst_element_set_state(pipeline, GST_STATE_NULL);  // joins the streaming thread
+    GstBus* bus = gst_element_get_bus(pipeline);
+    gst_bus_set_sync_handler(bus, nullptr, nullptr, nullptr);
+    gst_object_unref(bus);
+    gst_object_unref(source);
+    gst_object_unref(pipeline);
+    pipeline = nullptr;
+    source = nullptr;
+    std::lock_guard lock(meter_mutex);
+    window_sum = 0;
+    window_samples = 0;
+    level.store(kSilenceDb);
+  }
+
+  void apply_step() {
+    const ToneStep& s = pattern.steps[step];
+    if (s.hz > 0) g_object_set(source, "freq", s.hz, nullptr);
+    g_object_set(source, "volume", s.hz > 0 ? config.volume : 0.0, nullptr);
+    timer = timers.start(core::Duration(s.ms), [this] { next_step(); });
+  }
+
+  void next_step() {
+    timer = 0;
+    if (++step == pattern.steps.size()) {
+      step = 0;
+      if (pattern.repeat > 0 && --plays_left == 0) {
+        rest();
+        return;
+      }
+    }
+    apply_step();
+  }
+};
+
+TonePlayer::TonePlayer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TonePlayer::~TonePlayer() = default;
+
+Result<std::unique_ptr<TonePlayer>> TonePlayer::create(core::Timers& timers, Config config) {
+  if (!config.speaker_device.empty() && !is_safe_device(config.speaker_device)) {
+    return make_error("tones: '" + config.speaker_device + "' is not an ALSA device name");
+  }
+  if (!(config.volume >= 0 && config.volume <= 1)) return make_error("tones: volume is 0..1");
+  return std::unique_ptr<TonePlayer>(
+      new TonePlayer(std::make_unique<Impl>(timers, std::move(config))));
+}
+
+Result<void> TonePlayer::play(TonePattern pattern) {
+  if (pattern.steps.empty()) return make_error("tones: a pattern needs steps");
+  for (const auto& s : pattern.steps) {
+    if (s.ms <= 0 || s.ms > 60000 || s.hz < 0 || s.hz > 4000) {
+      return make_error("tones: a step is 1 ms to 60 s of 0 to 4000 Hz");
+    }
+  }
+  Impl& s = *impl_;
+  if (s.timer) s.timers.cancel(s.timer);
+  s.timer = 0;
+  if (auto woken = s.wake(); !woken) return woken;
+  s.pattern = std::move(pattern);
+  s.step = 0;
+  s.plays_left = s.pattern.repeat;
+  s.apply_step();
+  return {};
+}
+
+void TonePlayer::stop(const std::string& name) {
+  if (!name.empty() && impl_->pattern.name != name) return;
+  impl_->rest();
+}
+
+bool TonePlayer::playing() const {
+  return impl_->pipeline != nullptr;
+}
+
+std::string TonePlayer::current() const {
+  return impl_->pipeline ? impl_->pattern.name : std::string();
+}
+
+double TonePlayer::level_db() const {
+  return impl_->level.load();
+}
+
+}  // namespace vto::media
