@@ -180,12 +180,12 @@ struct AudioSession::Impl {
     const std::string raw = "audio/x-raw,format=S16LE,rate=" + std::to_string(codec.rate) +
                             ",channels=" + std::to_string(codec.channels);
     if (!config.microphone_wav.empty()) {
-      source =
-          "filesrc location=" + config.microphone_wav +
-          " ! wavparse ! audioconvert ! audioresample ! " + raw +
-          " ! identity sync=true ! audiomixer name=mic ! " + raw +
-          " audiotestsrc is-live=true wave=silence samplesperbuffer=" + std::to_string(samples) +
-          " ! " + raw + " ! mic.";
+      // The file in real time, mixed over live silence that goes on when it ends.
+      source = "filesrc location=" + config.microphone_wav +
+               " ! wavparse ! audioconvert ! audioresample ! " + raw +
+               " ! identity sync=true ! mic. audiotestsrc is-live=true wave=silence "
+               "samplesperbuffer=" +
+               std::to_string(samples) + " ! " + raw + " ! mic. audiomixer name=mic ! " + raw;
     } else if (!config.microphone_device.empty()) {
       source =
           "alsasrc device=" + config.microphone_device + " ! audioconvert ! audioresample ! " + raw;

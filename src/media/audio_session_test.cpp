@@ -1,11 +1,16 @@
 #include "media/audio_session.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -153,6 +158,54 @@ TEST(AudioSessionTest, RefusesWhatItCannotDo) {
   EXPECT_FALSE((*session)->started());
   EXPECT_TRUE(AudioSession::supports(Codec{111, "OPUS", 48000, 2, ""}));
   EXPECT_FALSE(AudioSession::supports(Codec{9, "G722", 8000, 0, ""}));
+}
+
+// A 16-bit mono WAV of `seconds` of a 500 Hz sine at 16 kHz (resampled on the way).
+void write_tone_wav(const std::string& path, int seconds) {
+  const int rate = 16000;
+  const std::uint32_t samples = static_cast<std::uint32_t>(rate * seconds);
+  std::vector<std::int16_t> pcm(samples);
+  for (std::uint32_t i = 0; i < samples; ++i) {
+    pcm[i] = static_cast<std::int16_t>(10000 * std::sin(2 * 3.14159265358979 * 500 * i / rate));
+  }
+  auto u32 = [](std::uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); };
+  auto u16 = [](std::uint16_t v) { return std::string(reinterpret_cast<const char*>(&v), 2); };
+  const std::uint32_t bytes = samples * 2;
+  std::string header = "RIFF" + u32(36 + bytes) + "WAVEfmt " + u32(16) + u16(1) + u16(1) +
+                       u32(rate) + u32(rate * 2) + u16(2) + u16(16) + "data" + u32(bytes);
+  std::ofstream out(path, std::ios::binary);
+  out << header;
+  out.write(reinterpret_cast<const char*>(pcm.data()), static_cast<std::streamsize>(bytes));
+}
+
+TEST(AudioSessionTest, AWavMicrophoneIsHeardThenSilence) {
+  const std::string wav =
+      (std::filesystem::temp_directory_path() / ("vto-mic-" + std::to_string(::getpid()) + ".wav"))
+          .string();
+  write_tone_wav(wav, 1);
+  AudioSession::Config ca;
+  ca.address = "127.0.0.1";
+  ca.microphone_wav = wav;
+  ca.on_error = [](std::string message) { ADD_FAILURE() << "a: " << message; };
+  AudioSession::Config cb;
+  cb.address = "127.0.0.1";
+  auto a = AudioSession::open(std::move(ca));
+  auto b = AudioSession::open(std::move(cb));
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  const Codec pcma{8, "PCMA", 8000, 0, ""};
+  auto started = (*a)->start({"127.0.0.1", (*b)->port(), 0, pcma, std::nullopt, true});
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  ASSERT_TRUE((*b)->start({"127.0.0.1", (*a)->port(), 0, pcma, std::nullopt, true}).ok());
+  EXPECT_TRUE(wait_until([&] { return (*b)->stats().level_db > -20; }, 3000ms))
+      << (*b)->stats().level_db;
+  // The file lasts one second; the stream goes on, silent.
+  EXPECT_TRUE(wait_until([&] { return (*b)->stats().level_db < -60; }, 3000ms))
+      << (*b)->stats().level_db;
+  const auto before = (*b)->stats().packets_received;
+  std::this_thread::sleep_for(300ms);
+  EXPECT_GT((*b)->stats().packets_received, before + 5);
+  std::filesystem::remove(wav);
 }
 
 TEST(AudioSessionTest, TwentyCallsLeaveNoFileDescriptorBehind) {
