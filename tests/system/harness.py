@@ -107,6 +107,14 @@ class Process:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        for t in self._threads:
+            t.join(timeout=2)
+        # In a sanitizer build (VTO_BUILD_DIR=build-asan), a report fails the test that
+        # started the program, even one printed at exit (leaks).
+        text = "\n".join(self.lines + getattr(self, "stderr_lines", []))
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if marker in text:
+                raise AssertionError(f"{self.name}: sanitizer report:\n" + self.dump())
 
 
 class Vtod(Process):
