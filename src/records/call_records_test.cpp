@@ -54,7 +54,9 @@ TEST(CallRecordsMigrationTest, AppliesOnAnExistingVersion1Database) {
   TempDir tmp;
   // A database left at schema version 1 (the building directory) with data in it.
   const std::array<std::string_view, 1> v1 = {
-      "CREATE TABLE rooms (number TEXT PRIMARY KEY NOT NULL, password TEXT NOT NULL)"};
+      "CREATE TABLE rooms (number TEXT PRIMARY KEY NOT NULL, password TEXT NOT NULL);"
+      "CREATE TABLE vtos (number TEXT PRIMARY KEY NOT NULL, password TEXT NOT NULL);"
+      "CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)"};
   {
     auto db = Database::open_with_migrations(tmp.sub("data"), v1);
     ASSERT_TRUE(db) << db.error().message;
