@@ -22,3 +22,6 @@ echo "== call button: POST /api/v1/sim/press -> 180 from every monitor of the ro
 
 echo "== vtod CPU and resident memory, idle and during one video call"
 /usr/bin/python3 "$HERE/vtod_resources.py" --build "$BUILD_DIR"
+
+echo "== video at the monitor: answer -> first decoded frame, and glass-to-glass latency"
+/usr/bin/python3 "$HERE/video_latency.py" --build "$BUILD_DIR"

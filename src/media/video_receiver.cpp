@@ -4,6 +4,7 @@
 #include <gst/video/video.h>
 
 #include <atomic>
+#include <deque>
 #include <mutex>
 
 #include "media/gst_bus.h"
@@ -14,6 +15,7 @@ namespace vto::media {
 namespace {
 
 constexpr GstClockTime kSnapshotTimeout = 2 * GST_SECOND;
+constexpr std::int64_t kMaxStampAgeUs = 10'000'000;
 
 std::string pipeline_description(const VideoReceiver::Config& c) {
   return "udpsrc name=rtp port=0 address=" + c.address +
@@ -31,6 +33,10 @@ struct VideoReceiver::Impl {
   std::atomic<std::uint64_t> frames{0};
   mutable std::mutex mutex;
   GstSample* latest = nullptr;  // guarded by mutex: the last decoded frame with its caps
+  // Guarded by mutex too.
+  std::optional<std::chrono::steady_clock::time_point> first_frame;
+  std::uint64_t stamped_frames = 0;
+  std::deque<std::int64_t> latency_us;  // the latest kLatencyWindow
 
   ~Impl() {
     if (pipeline) {
@@ -49,9 +55,33 @@ struct VideoReceiver::Impl {
     return latest ? gst_sample_ref(latest) : nullptr;
   }
 
+  // The age of the frame's capture stamp, if it has a readable one from this host.
+  static std::optional<std::int64_t> stamp_age(GstBuffer* buffer, GstCaps* caps,
+                                               std::uint32_t now) {
+    GstVideoInfo video;
+    if (!caps || !gst_video_info_from_caps(&video, caps) || !GST_VIDEO_INFO_IS_YUV(&video) ||
+        GST_VIDEO_INFO_COMP_DEPTH(&video, 0) != 8) {
+      return std::nullopt;
+    }
+    GstVideoFrame frame;
+    if (!gst_video_frame_map(&frame, &video, buffer, GST_MAP_READ)) return std::nullopt;
+    const auto stamp = read_capture_stamp(
+        static_cast<const std::uint8_t*>(GST_VIDEO_FRAME_COMP_DATA(&frame, 0)),
+        GST_VIDEO_FRAME_COMP_STRIDE(&frame, 0), GST_VIDEO_FRAME_COMP_WIDTH(&frame, 0),
+        GST_VIDEO_FRAME_COMP_HEIGHT(&frame, 0));
+    gst_video_frame_unmap(&frame);
+    if (!stamp) return std::nullopt;
+    const std::int64_t age = stamp_age_us(*stamp, now);
+    if (age < 0 || age > kMaxStampAgeUs) return std::nullopt;
+    return age;
+  }
+
   static void on_frame(GstElement*, GstBuffer* buffer, GstPad* pad, gpointer data) {
+    const auto decoded = std::chrono::steady_clock::now();
+    const std::uint32_t now = capture_clock_us();
     auto* self = static_cast<Impl*>(data);
     GstCaps* caps = gst_pad_get_current_caps(pad);
+    const std::optional<std::int64_t> age = stamp_age(buffer, caps, now);
     GstSample* sample = gst_sample_new(buffer, caps, nullptr, nullptr);
     if (caps) gst_caps_unref(caps);
     GstSample* old = nullptr;
@@ -59,6 +89,12 @@ struct VideoReceiver::Impl {
       std::lock_guard lock(self->mutex);
       old = self->latest;
       self->latest = sample;
+      if (!self->first_frame) self->first_frame = decoded;
+      if (age) {
+        ++self->stamped_frames;
+        self->latency_us.push_back(*age);
+        if (self->latency_us.size() > kLatencyWindow) self->latency_us.pop_front();
+      }
     }
     if (old) gst_sample_unref(old);
     self->frames.fetch_add(1);
@@ -110,6 +146,12 @@ Result<void> VideoReceiver::play() {
 VideoReceiver::Stats VideoReceiver::stats() const {
   Stats stats;
   stats.frames = impl_->frames.load();
+  {
+    std::lock_guard lock(impl_->mutex);
+    stats.first_frame = impl_->first_frame;
+    stats.stamped_frames = impl_->stamped_frames;
+    stats.latency_us.assign(impl_->latency_us.begin(), impl_->latency_us.end());
+  }
   if (GstSample* sample = impl_->take_latest()) {
     if (const GstCaps* caps = gst_sample_get_caps(sample); caps && gst_caps_get_size(caps) > 0) {
       const GstStructure* s = gst_caps_get_structure(caps, 0);

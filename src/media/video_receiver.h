@@ -1,13 +1,20 @@
 // The receiving end of a call's video, for an indoor monitor: udpsrc → rtph264depay →
 // avdec_h264 → fakesink, counting decoded frames and keeping the latest one for snapshots.
+// Each decoded frame is checked for VideoSource's capture stamp (the test pattern's, see
+// read_capture_stamp): its age when the frame leaves the decoder is the frame's glass-to-glass
+// latency (there is no display; a real one would add its own). Stamps only compare with this
+// host's clock: one older than 10 s or from the future (another host's) counts as unread.
 // The UDP port is bound when the receiver is opened (before the SDP answer names it), and
 // decoding starts with play(), once the dialog is established. Methods are called from one
 // thread (the core); stats() and snapshot_jpeg() are safe while GStreamer's threads decode.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,10 +31,19 @@ class VideoReceiver {
     std::function<void(std::string)> on_error;
   };
 
+  // The latencies kept, per receiver: the latest frames' (about a minute at 15 fps).
+  static constexpr std::size_t kLatencyWindow = 1000;
+
   struct Stats {
     std::uint64_t frames = 0;  // decoded so far
     int width = 0;             // 0 until the decoder has negotiated its output
     int height = 0;
+    // When the first frame left the decoder; empty until then.
+    std::optional<std::chrono::steady_clock::time_point> first_frame;
+    std::uint64_t stamped_frames = 0;  // decoded frames whose capture stamp was read
+    // The glass-to-glass latency of the latest stamped frames (up to kLatencyWindow), oldest
+    // first, in microseconds: the last one is latency_us.back().
+    std::vector<std::int64_t> latency_us;
   };
 
   // Builds the pipeline and binds a free UDP port on config.address (read with port()).

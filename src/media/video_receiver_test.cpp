@@ -98,6 +98,30 @@ TEST_F(VideoReceiverTest, SnapshotIsAJpegOfTheLatestFrame) {
   ASSERT_TRUE(source_->remove_sink(*sink).ok());
 }
 
+TEST_F(VideoReceiverTest, ReadsTheCaptureStampsOfTheTestPattern) {
+  VideoReceiver::Config config;
+  config.address = "127.0.0.1";
+  auto receiver = VideoReceiver::open(std::move(config));
+  ASSERT_TRUE(receiver.ok()) << receiver.error().message;
+  EXPECT_FALSE((*receiver)->stats().first_frame);
+  auto sink = source_->add_rtp_sink("127.0.0.1", (*receiver)->port(), 96);
+  ASSERT_TRUE(sink.ok());
+  const auto played = std::chrono::steady_clock::now();
+  ASSERT_TRUE((*receiver)->play().ok());
+  ASSERT_TRUE(wait_for_frames(**receiver, 15, 5s));
+  ASSERT_TRUE(source_->remove_sink(*sink).ok());
+  const auto stats = (*receiver)->stats();
+  ASSERT_TRUE(stats.first_frame);
+  EXPECT_GE(*stats.first_frame, played);
+  // Every frame carries a stamp, and every stamp survives the encoder.
+  EXPECT_EQ(stats.stamped_frames, stats.frames);
+  ASSERT_EQ(stats.latency_us.size(), stats.stamped_frames);
+  for (const std::int64_t latency : stats.latency_us) {
+    EXPECT_GT(latency, 0);
+    EXPECT_LT(latency, 1'000'000);
+  }
+}
+
 TEST(VideoReceiverOpen, RefusesBadConfigurations) {
   EXPECT_FALSE(VideoReceiver::open({"localhost", 96, {}}).ok());
   EXPECT_FALSE(VideoReceiver::open({"127.0.0.1 ! filesink location=/tmp/x", 96, {}}).ok());

@@ -2,6 +2,7 @@
 
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
+#include <gst/video/video.h>
 
 #include <algorithm>
 #include <chrono>
@@ -30,15 +31,21 @@ bool is_safe_device_path(std::string_view path) {
   return true;
 }
 
+// The capsfilter before the raw tee; the test pattern's carries the stamping probe.
+constexpr const char* kCameraCaps = "camera";
+
 std::string pipeline_description(const VideoSource::Config& c) {
+  const bool test_pattern = c.device.empty();
   const std::string source =
-      c.device.empty() ? "videotestsrc is-live=true ! clockoverlay"
-                       : "v4l2src device=" + c.device + " ! videoscale ! videorate ! clockoverlay";
+      test_pattern ? "videotestsrc is-live=true ! clockoverlay"
+                   : "v4l2src device=" + c.device + " ! videoscale ! videorate ! clockoverlay";
+  // The test pattern is I420, so the stamping probe knows where the luma is.
   // The encoder is the raw tee's first branch: it gets each frame first, in the camera's
   // thread as before; the snapshot branch's leaky queue takes its JPEG work off that thread.
-  return source + " ! videoconvert ! video/x-raw,width=" + std::to_string(c.width) +
+  return source + " ! videoconvert ! capsfilter name=" + kCameraCaps + " caps=\"video/x-raw," +
+         (test_pattern ? "format=I420," : "") + "width=" + std::to_string(c.width) +
          ",height=" + std::to_string(c.height) + ",framerate=" + std::to_string(c.framerate) +
-         "/1 ! tee name=raw raw. ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=" +
+         "/1\" ! tee name=raw raw. ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=" +
          std::to_string(c.key_interval) +
          " ! video/x-h264,profile=constrained-baseline ! h264parse config-interval=-1"
          " ! tee name=fanout allow-not-linked=true"
@@ -47,12 +54,94 @@ std::string pipeline_description(const VideoSource::Config& c) {
          " async=false max-buffers=1 drop=true";
 }
 
-// What gst_video_event_new_upstream_force_key_unit builds, without linking libgstvideo.
 GstEvent* force_key_unit_event() {
-  GstStructure* s =
-      gst_structure_new("GstForceKeyUnit", "running-time", GST_TYPE_CLOCK_TIME, GST_CLOCK_TIME_NONE,
-                        "all-headers", G_TYPE_BOOLEAN, TRUE, "count", G_TYPE_UINT, 0u, nullptr);
-  return gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s);
+  return gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0);
+}
+
+std::uint8_t stamp_check(std::uint32_t stamp) {
+  std::uint8_t crc = 0;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    crc = static_cast<std::uint8_t>(crc ^ (stamp >> shift));
+    for (int bit = 0; bit < 8; ++bit) {
+      crc = static_cast<std::uint8_t>((crc & 0x80) ? (crc << 1) ^ 0x07 : crc << 1);
+    }
+  }
+  return static_cast<std::uint8_t>(crc ^ 0x5A);
+}
+
+// The width of a stamp's block in a plane of that size; 0 if the plane is too small.
+int stamp_block_width(int stride, int width, int height) {
+  if (height < kStampHeight || stride < width) return 0;
+  const int block = width / kStampBlocks;
+  return block >= kStampMinBlockWidth ? block : 0;
+}
+
+// Bit i (block i, from the left) is bit 39 - i of: stamp (32 bits) then check (8 bits).
+std::uint64_t stamp_bits(std::uint32_t stamp) {
+  return (std::uint64_t{stamp} << 8) | stamp_check(stamp);
+}
+
+// When the live source took the frame: the pipeline's base time + the buffer's timestamp,
+// if the pipeline runs on the monotonic system clock (it has no other clock provider), else
+// now. The test pattern pushes each frame ~0.3 ms after that time, the first one later.
+std::uint32_t capture_time_us(GstPad* pad, const GstBuffer* buffer) {
+  const std::uint32_t now = capture_clock_us();
+  if (!GST_BUFFER_PTS_IS_VALID(buffer)) return now;
+  GstElement* element = gst_pad_get_parent_element(pad);
+  if (!element) return now;
+  GstClock* clock = gst_element_get_clock(element);
+  const GstClockTime base_time = gst_element_get_base_time(element);
+  gst_object_unref(element);
+  if (!clock) return now;
+  GstClockType type = GST_CLOCK_TYPE_REALTIME;
+  const bool system = GST_IS_SYSTEM_CLOCK(clock);
+  if (system) g_object_get(clock, "clock-type", &type, nullptr);
+  gst_object_unref(clock);
+  if (!system || type != GST_CLOCK_TYPE_MONOTONIC || !GST_CLOCK_TIME_IS_VALID(base_time)) {
+    return now;
+  }
+  const auto taken = static_cast<std::uint32_t>((base_time + GST_BUFFER_PTS(buffer)) / GST_USECOND);
+  const std::int64_t age = stamp_age_us(taken, now);
+  return age >= 0 && age < 1'000'000 ? taken : now;  // a timestamp that makes no sense: now
+}
+
+// A buffer probe on the test pattern's capsfilter, in the camera's thread: the frame gets
+// its capture stamp (and a grey strip under it: neutral chroma) before the raw tee shares it.
+GstPadProbeReturn stamp_frame(GstPad* pad, GstPadProbeInfo* info, gpointer) {
+  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (!buffer) return GST_PAD_PROBE_OK;
+  const std::uint32_t stamp = capture_time_us(pad, buffer);
+  GstVideoInfo video;
+  GstCaps* caps = gst_pad_get_current_caps(pad);
+  const bool known = caps && gst_video_info_from_caps(&video, caps);
+  if (caps) gst_caps_unref(caps);
+  if (!known || !GST_VIDEO_INFO_IS_YUV(&video) || GST_VIDEO_INFO_COMP_DEPTH(&video, 0) != 8) {
+    return GST_PAD_PROBE_OK;
+  }
+  // Usually ours alone already; if not, a copy replaces it downstream.
+  buffer = gst_buffer_make_writable(buffer);
+  GST_PAD_PROBE_INFO_DATA(info) = buffer;
+  GstVideoFrame frame;
+  if (!gst_video_frame_map(&frame, &video, buffer, GST_MAP_WRITE)) return GST_PAD_PROBE_OK;
+  const int width = GST_VIDEO_FRAME_COMP_WIDTH(&frame, 0);
+  const int height = GST_VIDEO_FRAME_COMP_HEIGHT(&frame, 0);
+  if (write_capture_stamp(static_cast<std::uint8_t*>(GST_VIDEO_FRAME_COMP_DATA(&frame, 0)),
+                          GST_VIDEO_FRAME_COMP_STRIDE(&frame, 0), width, height, stamp)) {
+    const GstVideoFormatInfo* format = frame.info.finfo;
+    const int strip_width = width / kStampBlocks * kStampBlocks;
+    for (guint c = 1; c < GST_VIDEO_FRAME_N_COMPONENTS(&frame) && c < 3; ++c) {
+      auto* data = static_cast<std::uint8_t*>(GST_VIDEO_FRAME_COMP_DATA(&frame, c));
+      const int stride = GST_VIDEO_FRAME_COMP_STRIDE(&frame, c);
+      const int step = GST_VIDEO_FRAME_COMP_PSTRIDE(&frame, c);
+      const int rows = GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT(format, c, kStampHeight);
+      const int columns = GST_VIDEO_FORMAT_INFO_SCALE_WIDTH(format, c, strip_width);
+      for (int y = 0; y < rows; ++y) {
+        for (int x = 0; x < columns; ++x) data[y * stride + x * step] = 128;
+      }
+    }
+  }
+  gst_video_frame_unmap(&frame);
+  return GST_PAD_PROBE_OK;
 }
 
 struct Branch {
@@ -286,6 +375,55 @@ struct VideoSource::Impl {
   }
 };
 
+std::uint32_t capture_clock_us() {
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  return static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+}
+
+bool write_capture_stamp(std::uint8_t* luma, int stride, int width, int height,
+                         std::uint32_t stamp) {
+  const int block = stamp_block_width(stride, width, height);
+  if (!luma || block == 0) return false;
+  const std::uint64_t bits = stamp_bits(stamp);
+  for (int y = 0; y < kStampHeight; ++y) {
+    std::uint8_t* row = luma + static_cast<std::ptrdiff_t>(y) * stride;
+    for (int i = 0; i < kStampBlocks; ++i) {
+      const bool white = (bits >> (kStampBlocks - 1 - i)) & 1;
+      std::fill_n(row + i * block, block, white ? std::uint8_t{235} : std::uint8_t{16});
+    }
+  }
+  return true;
+}
+
+std::optional<std::uint32_t> read_capture_stamp(const std::uint8_t* luma, int stride, int width,
+                                                int height) {
+  const int block = stamp_block_width(stride, width, height);
+  if (!luma || block == 0) return std::nullopt;
+  // The middle half of each block, both ways: away from the edges the encoder blurs.
+  const int x_margin = block / 4;
+  const int y_first = kStampHeight / 4;
+  const int y_end = kStampHeight - kStampHeight / 4;
+  std::uint64_t bits = 0;
+  for (int i = 0; i < kStampBlocks; ++i) {
+    int sum = 0;
+    int count = 0;
+    for (int y = y_first; y < y_end; ++y) {
+      const std::uint8_t* row = luma + static_cast<std::ptrdiff_t>(y) * stride + i * block;
+      for (int x = x_margin; x < block - x_margin; ++x) {
+        sum += row[x];
+        ++count;
+      }
+    }
+    const int mean = sum / count;
+    if (mean >= 88 && mean <= 168) return std::nullopt;  // neither black nor white
+    bits = (bits << 1) | (mean > 128 ? 1u : 0u);
+  }
+  const auto stamp = static_cast<std::uint32_t>(bits >> 8);
+  if (stamp_bits(stamp) != bits) return std::nullopt;
+  return stamp;
+}
+
 void ensure_gstreamer_initialized() {
   static std::once_flag once;
   std::call_once(once, [] { gst_init(nullptr, nullptr); });
@@ -311,6 +449,14 @@ Result<std::unique_ptr<VideoSource>> VideoSource::start(Config config) {
   impl->tee = gst_bin_get_by_name(GST_BIN(impl->pipeline), "fanout");
   impl->snapshots->timeout = impl->config.snapshot_timeout;
   if (!impl->connect_snapshot_branch()) return make_error("video: no snapshot branch");
+  if (impl->config.device.empty()) {
+    GstElement* camera = gst_bin_get_by_name(GST_BIN(impl->pipeline), kCameraCaps);
+    if (!camera) return make_error("video: no camera caps");
+    GstPad* pad = gst_element_get_static_pad(camera, "src");
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, stamp_frame, nullptr, nullptr);
+    gst_object_unref(pad);
+    gst_object_unref(camera);
+  }
   if (gst_element_set_state(impl->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     return make_error("video: the pipeline does not start (camera missing?)");
   }

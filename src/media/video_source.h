@@ -6,12 +6,21 @@
 // into it only while a snapshot is wanted, so it costs nothing otherwise and never slows the
 // encoder. Methods are called from one thread (the core); GStreamer's own threads report
 // errors through Config::on_error and snapshots through their callbacks.
+//
+// The test pattern (Config::device empty) is raw I420, and every frame carries its capture
+// stamp before the raw tee (so the encoder and the JPEG snapshots see it): a pad probe after
+// the clock overlay writes the time the live source took the frame (the pipeline's base time
+// + the frame's timestamp, on GStreamer's monotonic system clock) as a barcode over the
+// frame's top kStampHeight rows, see write_capture_stamp.
+// A receiver on the same host reads it back from the decoded frame (read_capture_stamp;
+// VideoReceiver does) to measure glass-to-glass latency. A V4L2 camera's frames carry none.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,5 +78,35 @@ class VideoSource {
 
 // gst_init, once per process; safe to call from anywhere, any number of times.
 void ensure_gstreamer_initialized();
+
+// The capture stamp: a row of kStampBlocks blocks over the top kStampHeight rows of the luma
+// plane, each (width / kStampBlocks) pixels wide, left-aligned (640 wide: 16 × 16 blocks, one
+// per H.264 macroblock). Black (16) is bit 0, white (235) bit 1. Blocks 0–31 hold the stamp,
+// most significant bit first, blocks 32–39 a check (CRC-8, polynomial 0x07, of the stamp's
+// four bytes, XOR 0x5A), so an all-black or all-white strip, or a damaged one, reads as none.
+// They survive x264 (ultrafast, zerolatency): a reader averages the middle of each block and
+// takes over 128 as white. The stamp is CLOCK_MONOTONIC microseconds modulo 2^32 (wraps every
+// 71 minutes; the age of a stamp is valid under 35 minutes), so only a reader on the same host
+// can compare it with its own clock.
+inline constexpr int kStampBlocks = 40;
+inline constexpr int kStampHeight = 16;
+inline constexpr int kStampMinBlockWidth = 4;
+
+// CLOCK_MONOTONIC (std::chrono::steady_clock) in microseconds, modulo 2^32.
+std::uint32_t capture_clock_us();
+// How long ago `stamp` was taken when the clock reads `now` (both capture_clock_us()), in
+// microseconds; negative if the stamp is from the future (a foreign clock).
+inline std::int64_t stamp_age_us(std::uint32_t stamp, std::uint32_t now) {
+  return static_cast<std::int32_t>(now - stamp);
+}
+// Writes `stamp` over the top rows of a luma plane (`stride` bytes per row); false (and
+// nothing written) when the plane is smaller than kStampBlocks × kStampMinBlockWidth by
+// kStampHeight.
+bool write_capture_stamp(std::uint8_t* luma, int stride, int width, int height,
+                         std::uint32_t stamp);
+// The stamp a luma plane carries; empty when the plane is too small, a block is neither
+// clearly black nor clearly white (its middle averages 88 to 168), or the check fails.
+std::optional<std::uint32_t> read_capture_stamp(const std::uint8_t* luma, int stride, int width,
+                                                int height);
 
 }  // namespace vto::media

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -299,6 +300,114 @@ TEST(VideoSourceStart, RefusesADevicePathThatIsNotAPath) {
   VideoSource::Config config;
   config.device = "/dev/video0 ! filesink location=/tmp/x";
   EXPECT_FALSE(VideoSource::start(std::move(config)).ok());
+}
+
+// A plain luma plane (no GStreamer): the stamp's barcode and its reader.
+struct Luma {
+  Luma(int w, int h, int s, std::uint8_t fill) : width(w), height(h), stride(s) {
+    pixels.assign(static_cast<std::size_t>(stride) * static_cast<std::size_t>(height), fill);
+  }
+  std::uint8_t* data() { return pixels.data(); }
+  std::optional<std::uint32_t> read() const {
+    return read_capture_stamp(pixels.data(), stride, width, height);
+  }
+  std::uint8_t& at(int x, int y) { return pixels[static_cast<std::size_t>(y * stride + x)]; }
+  int width;
+  int height;
+  int stride;
+  std::vector<std::uint8_t> pixels;
+};
+
+TEST(CaptureStamp, ReadsBackWhatWasWritten) {
+  for (const std::uint32_t stamp :
+       {0u, 1u, 0xFFFFFFFFu, 0x80000000u, 0x12345678u, 4'000'000'000u}) {
+    Luma plane(640, 480, 640, 100);
+    ASSERT_TRUE(write_capture_stamp(plane.data(), plane.stride, plane.width, plane.height, stamp));
+    EXPECT_EQ(plane.read(), stamp);
+  }
+  // Row padding, a width that is not a multiple of 40, the smallest plane it fits in.
+  Luma padded(650, 20, 704, 200);
+  ASSERT_TRUE(write_capture_stamp(padded.data(), padded.stride, padded.width, padded.height, 77));
+  EXPECT_EQ(padded.read(), 77u);
+  Luma small(160, 16, 160, 0);
+  ASSERT_TRUE(write_capture_stamp(small.data(), small.stride, small.width, small.height, 5));
+  EXPECT_EQ(small.read(), 5u);
+}
+
+TEST(CaptureStamp, WritesOnlyTheTopStrip) {
+  Luma plane(640, 480, 640, 100);
+  ASSERT_TRUE(write_capture_stamp(plane.data(), plane.stride, plane.width, plane.height, 1));
+  for (int x = 0; x < 640; ++x) {
+    ASSERT_TRUE(plane.at(x, 0) == 16 || plane.at(x, 0) == 235);
+    ASSERT_EQ(plane.at(x, kStampHeight), 100);
+  }
+}
+
+TEST(CaptureStamp, FramesWithoutAStampReadAsNone) {
+  EXPECT_FALSE(Luma(640, 480, 640, 0).read());    // black
+  EXPECT_FALSE(Luma(640, 480, 640, 16).read());   // video-range black
+  EXPECT_FALSE(Luma(640, 480, 640, 235).read());  // white
+  EXPECT_FALSE(Luma(640, 480, 640, 255).read());
+  EXPECT_FALSE(Luma(640, 480, 640, 128).read());  // grey
+  // Stripes that look like a barcode but whose check does not match.
+  Luma stripes(640, 480, 640, 16);
+  for (int y = 0; y < kStampHeight; ++y) {
+    for (int x = 0; x < 640; ++x) stripes.at(x, y) = (x / 16) % 2 ? 235 : 16;
+  }
+  EXPECT_FALSE(stripes.read());
+}
+
+TEST(CaptureStamp, ADamagedStampReadsAsNone) {
+  const std::uint32_t stamp = 0x0BADCAFE;
+  for (int block = 0; block < kStampBlocks; ++block) {
+    Luma plane(640, 480, 640, 100);
+    ASSERT_TRUE(write_capture_stamp(plane.data(), plane.stride, plane.width, plane.height, stamp));
+    const bool white = plane.at(block * 16, 0) == 235;
+    for (int y = 0; y < kStampHeight; ++y) {  // one bit flipped
+      for (int x = block * 16; x < block * 16 + 16; ++x) plane.at(x, y) = white ? 16 : 235;
+    }
+    EXPECT_FALSE(plane.read()) << "block " << block;
+    for (int y = 0; y < kStampHeight; ++y) {  // one block neither black nor white
+      for (int x = block * 16; x < block * 16 + 16; ++x) plane.at(x, y) = 128;
+    }
+    EXPECT_FALSE(plane.read()) << "block " << block;
+  }
+}
+
+TEST(CaptureStamp, SurvivesNoiseAndBlurredEdges) {
+  Luma plane(640, 480, 640, 100);
+  ASSERT_TRUE(
+      write_capture_stamp(plane.data(), plane.stride, plane.width, plane.height, 0xCAFEF00D));
+  std::uint32_t seed = 1;
+  for (int y = 0; y < kStampHeight; ++y) {
+    for (int x = 0; x < 640; ++x) {
+      seed = seed * 1664525u + 1013904223u;
+      const int noise = static_cast<int>(seed >> 27) - 16;  // -16..15
+      int v = plane.at(x, y) + noise;
+      if (x % 16 < 2 || x % 16 >= 14 || y < 2 || y >= kStampHeight - 2) v = 128;  // edges
+      plane.at(x, y) = static_cast<std::uint8_t>(std::clamp(v, 0, 255));
+    }
+  }
+  EXPECT_EQ(plane.read(), 0xCAFEF00Du);
+}
+
+TEST(CaptureStamp, RefusesPlanesTooSmall) {
+  Luma narrow(159, 480, 159, 0);
+  EXPECT_FALSE(write_capture_stamp(narrow.data(), narrow.stride, narrow.width, narrow.height, 1));
+  EXPECT_FALSE(narrow.read());
+  Luma low(640, 15, 640, 0);
+  EXPECT_FALSE(write_capture_stamp(low.data(), low.stride, low.width, low.height, 1));
+  EXPECT_FALSE(low.read());
+  EXPECT_FALSE(write_capture_stamp(nullptr, 640, 640, 480, 1));
+  EXPECT_FALSE(read_capture_stamp(nullptr, 640, 640, 480));
+}
+
+TEST(CaptureStamp, AgeWrapsAroundTheClock) {
+  EXPECT_EQ(stamp_age_us(100, 250), 150);
+  EXPECT_EQ(stamp_age_us(0xFFFFFF00u, 0x100u), 0x200);
+  EXPECT_EQ(stamp_age_us(250, 100), -150);
+  const std::uint32_t now = capture_clock_us();
+  EXPECT_GE(stamp_age_us(now, capture_clock_us()), 0);
 }
 
 }  // namespace

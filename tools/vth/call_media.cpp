@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <cmath>
 #include <fstream>
 
 #include "core/text.h"
@@ -35,6 +36,30 @@ std::string declined_answer(const media::SessionDescription& offer,
     sdp.media.push_back(std::move(m));
   }
   return sdp.serialize();
+}
+
+// Milliseconds with one decimal.
+double rounded_ms(double ms) {
+  return std::round(ms * 10.0) / 10.0;
+}
+
+double us_to_ms(std::int64_t us) {
+  return rounded_ms(static_cast<double>(us) / 1000.0);
+}
+
+// p50, p95 (nearest rank), max and last of a non-empty list of latencies in microseconds.
+json latency_summary(const std::vector<std::int64_t>& latency_us) {
+  std::vector<std::int64_t> sorted = latency_us;
+  std::sort(sorted.begin(), sorted.end());
+  auto percentile = [&](double p) {
+    const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size())));
+    return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
+  };
+  return {{"p50", us_to_ms(percentile(0.50))},
+          {"p95", us_to_ms(percentile(0.95))},
+          {"max", us_to_ms(sorted.back())},
+          {"last", us_to_ms(latency_us.back())},
+          {"frames", sorted.size()}};
 }
 
 }  // namespace
@@ -146,6 +171,7 @@ void CallMedia::on_established(sip::CallId call, const std::string& remote_sdp) 
   if (it == sessions_.end() || it->second.established) return;
   Session& s = it->second;
   s.established = true;
+  s.established_at = std::chrono::steady_clock::now();
   if (!s.agreed_audio && !remote_sdp.empty()) {
     // Our offer was answered: read the answer as an offer to get what both sides agreed.
     if (auto remote = media::SessionDescription::parse(remote_sdp); remote.ok()) {
@@ -259,7 +285,7 @@ Result<void> CallMedia::snapshot(sip::CallId call, const std::string& path) {
   return {};
 }
 
-void CallMedia::print_stats(sip::CallId call, const Session& s) {
+void CallMedia::print_stats(sip::CallId call, Session& s) {
   json j{{"event", "media"}, {"call", call}};
   if (s.video) {
     const auto stats = s.video->stats();
@@ -267,6 +293,22 @@ void CallMedia::print_stats(sip::CallId call, const Session& s) {
     if (stats.width > 0 && stats.height > 0) {
       j["video_width"] = stats.width;
       j["video_height"] = stats.height;
+    }
+    if (stats.first_frame) {
+      const std::chrono::duration<double, std::milli> wait = *stats.first_frame - s.established_at;
+      j["first_frame_ms"] = rounded_ms(wait.count());
+    }
+    if (!stats.latency_us.empty()) {
+      j["video_stamped_frames"] = stats.stamped_frames;
+      j["video_latency_ms"] = latency_summary(stats.latency_us);
+      const auto fresh = static_cast<std::ptrdiff_t>(std::min<std::uint64_t>(
+          stats.stamped_frames - s.stamps_printed, stats.latency_us.size()));
+      json samples = json::array();
+      for (auto i = stats.latency_us.end() - fresh; i != stats.latency_us.end(); ++i) {
+        samples.push_back(us_to_ms(*i));
+      }
+      j["video_latency_samples_ms"] = std::move(samples);
+      s.stamps_printed = stats.stamped_frames;
     }
   }
   if (s.audio && s.audio->started()) {
@@ -283,7 +325,7 @@ void CallMedia::print_stats(sip::CallId call, const Session& s) {
 void CallMedia::tick() {
   tick_timer_ = 0;
   bool any = false;
-  for (const auto& [call, s] : sessions_) {
+  for (auto& [call, s] : sessions_) {
     if (!s.established) continue;
     print_stats(call, s);
     any = true;

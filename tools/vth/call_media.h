@@ -2,11 +2,17 @@
 // monitor's capabilities: PCMU, PCMA, opus and DTMF both ways, the door's H.264 received),
 // one AudioSession per call (a tone sent, the level of what is heard measured, RFC 4733
 // keys sent) and one VideoReceiver per call that accepted video, with the "media",
-// "dtmf_sent" and "snapshot" events it prints. Everything runs on the io_context's thread;
-// GStreamer's threads only post to it.
+// "dtmf_sent" and "snapshot" events it prints. A "media" event tells, once the first frame
+// is decoded, first_frame_ms: the time from the call's establishment at this monitor (our 200
+// OK sent, or the 200 OK to our INVITE received) to that frame; and, when frames carry the
+// door's capture stamp (its test pattern, on this host), video_latency_ms {p50, p95, max,
+// last, frames} over the latest frames (up to VideoReceiver::kLatencyWindow) and
+// video_latency_samples_ms, the latency of each frame decoded since the previous event. Everything
+// runs on the io_context's thread; GStreamer's threads only post to it.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -68,13 +74,15 @@ class CallMedia {
     bool dtmf_busy = false;
     std::unique_ptr<media::VideoReceiver> video;
     bool established = false;
+    std::chrono::steady_clock::time_point established_at;
+    std::uint64_t stamps_printed = 0;  // stamped frames whose latency an event has shown
   };
 
   Session& session(sip::CallId call);
   media::LocalEndpoint local(sip::CallId call, Session& s);
   std::string answer(sip::CallId call, const std::string& remote_offer);
   void next_dtmf(sip::CallId call);
-  void print_stats(sip::CallId call, const Session& s);
+  void print_stats(sip::CallId call, Session& s);
   void tick();
 
   boost::asio::io_context& io_;

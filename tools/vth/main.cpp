@@ -4,7 +4,8 @@
 //   dtmf DIGITS (RFC 4733 events in the audio) | info DIGITS (SIP INFO, dtmf-relay) |
 //   snapshot PATH | quit
 // While a call is up it prints {"event":"media",...} every 500 ms: video frames decoded,
-// audio codec, packets and the level of what it hears.
+// the time from the answer to the first one, their glass-to-glass latency (when the door's
+// test pattern carries capture stamps), audio codec, packets and the level of what it hears.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
