@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <malloc.h>
 
@@ -11,6 +12,12 @@
 namespace vto::app {
 
 namespace asio = boost::asio;
+
+struct CallMedia::IdleTimer {
+  explicit IdleTimer(asio::io_context& io) : timer(io) {}
+  asio::steady_timer timer;
+  std::uint64_t generation = 0;  // a wait that was superseded does nothing
+};
 
 struct CallMedia::Sockets {
   explicit Sockets(asio::io_context& io) : video(io) {}
@@ -27,11 +34,15 @@ Result<std::unique_ptr<CallMedia>> CallMedia::open(asio::io_context& io, CallMed
   if (ec) return make_error("cannot open an RTP port on " + config.address + ": " + ec.message());
   // Now rather than on the core thread during the first call (~10 ms of plugin loading).
   media::AudioSession::preload();
+  media::VideoSource::preload();
   return std::unique_ptr<CallMedia>(new CallMedia(io, std::move(config), std::move(sockets)));
 }
 
 CallMedia::CallMedia(asio::io_context& io, CallMediaConfig config, std::unique_ptr<Sockets> sockets)
-    : io_(io), config_(std::move(config)), sockets_(std::move(sockets)) {}
+    : io_(io),
+      config_(std::move(config)),
+      sockets_(std::move(sockets)),
+      camera_idle_(std::make_unique<IdleTimer>(io)) {}
 
 CallMedia::~CallMedia() {
   audio_.clear();  // joins their streaming threads: no DTMF callback after this
@@ -178,10 +189,17 @@ void CallMedia::on_ended(std::uint64_t call) {
     log->info("call {}: video stopped", call);
     rest_camera_if_unused();
   }
-  if (sinks_.empty() && audio_.empty()) malloc_trim(0);  // give the pipelines' memory back
+  release_memory();
+}
+
+// Nothing streams: give the pipelines' memory back to the system.
+void CallMedia::release_memory() {
+  if (sinks_.empty() && audio_.empty() && !camera_) malloc_trim(0);
 }
 
 bool CallMedia::ensure_camera() {
+  ++camera_idle_->generation;  // in use again: no pending stop
+  camera_idle_->timer.cancel();
   if (camera_) return true;
   media::VideoSource::Config cfg;
   cfg.device = config_.camera_device;
@@ -199,7 +217,16 @@ bool CallMedia::ensure_camera() {
 
 // Nobody watches and no snapshot waits: the camera and its encoder rest.
 void CallMedia::rest_camera_if_unused() {
-  if (sinks_.empty() && pending_snapshots_ == 0) camera_.reset();
+  if (!camera_ || !sinks_.empty() || pending_snapshots_ > 0) return;
+  const std::uint64_t generation = ++camera_idle_->generation;
+  camera_idle_->timer.expires_after(config_.camera_linger);
+  camera_idle_->timer.async_wait([this, generation](const boost::system::error_code& ec) {
+    if (ec || generation != camera_idle_->generation) return;
+    if (!sinks_.empty() || pending_snapshots_ > 0) return;
+    camera_.reset();
+    core::logger("media")->debug("camera resting");
+    release_memory();
+  });
 }
 
 void CallMedia::snapshot(media::VideoSource::SnapshotDone done) {

@@ -5,6 +5,7 @@
 // ports, the microphone sent, the speaker's level measured, RFC 4733 events received).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -33,6 +34,9 @@ struct CallMediaConfig {
   std::string microphone_device;
   double microphone_tone_hz = 0;
   std::string speaker_device;
+  // How long the camera keeps running after its last viewer or snapshot: starting it costs
+  // the core thread a few milliseconds, so calls in a row share one run.
+  std::chrono::milliseconds camera_linger{10000};
   // An RFC 4733 key received in a call, called on the io_context's thread.
   std::function<void(std::uint64_t call, char key)> on_dtmf;
 };
@@ -65,6 +69,7 @@ class CallMedia {
   void snapshot(media::VideoSource::SnapshotDone done);
 
   std::size_t video_streams() const { return sinks_.size(); }
+  bool camera_running() const { return camera_ != nullptr; }
   std::size_t audio_sessions() const { return audio_.size(); }
   // The audio of every call that has some, established or not.
   std::vector<CallAudioStatus> audio_status() const;
@@ -82,6 +87,7 @@ class CallMedia {
   void start_video(std::uint64_t call, const media::SessionDescription& remote);
   bool ensure_camera();
   void rest_camera_if_unused();
+  void release_memory();
 
   boost::asio::io_context& io_;
   CallMediaConfig config_;
@@ -91,6 +97,8 @@ class CallMedia {
   std::map<std::uint64_t, media::VideoSource::SinkId> sinks_;
   std::map<std::uint64_t, Audio> audio_;
   int pending_snapshots_ = 0;  // the camera runs until they are answered
+  struct IdleTimer;
+  std::unique_ptr<IdleTimer> camera_idle_;  // stops the camera after camera_linger
 };
 
 }  // namespace vto::app

@@ -374,20 +374,11 @@ AudioSession::AudioSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) 
 AudioSession::~AudioSession() = default;
 
 void AudioSession::preload() {
-  ensure_gstreamer_initialized();
-  for (const char* name :
-       {"rtpbin",     "rtpdtmfmux",   "rtpdtmfsrc",   "rtpdtmfdepay",  "udpsrc",
-        "udpsink",    "audiotestsrc", "audioconvert", "audioresample", "queue",
-        "tee",        "fakesink",     "mulawenc",     "mulawdec",      "alawenc",
-        "alawdec",    "opusenc",      "opusdec",      "rtppcmupay",    "rtppcmudepay",
-        "rtppcmapay", "rtppcmadepay", "rtpopuspay",   "rtpopusdepay"}) {
-    if (GstElementFactory* factory = gst_element_factory_find(name)) {
-      if (GstPluginFeature* loaded = gst_plugin_feature_load(GST_PLUGIN_FEATURE(factory))) {
-        gst_object_unref(loaded);
-      }
-      gst_object_unref(factory);
-    }
-  }
+  preload_elements({"rtpbin",     "rtpdtmfmux",   "rtpdtmfsrc",   "rtpdtmfdepay",  "udpsrc",
+                    "udpsink",    "audiotestsrc", "audioconvert", "audioresample", "queue",
+                    "tee",        "fakesink",     "mulawenc",     "mulawdec",      "alawenc",
+                    "alawdec",    "opusenc",      "opusdec",      "rtppcmupay",    "rtppcmudepay",
+                    "rtppcmapay", "rtppcmadepay", "rtpopuspay",   "rtpopusdepay"});
 }
 
 bool AudioSession::supports(const Codec& codec) {

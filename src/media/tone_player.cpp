@@ -38,13 +38,14 @@ struct TonePlayer::Impl {
   std::size_t step = 0;
   int plays_left = 0;
   core::Timers::Id timer = 0;
+  std::atomic<bool> active{false};  // a tone plays (read by the meter's thread)
   std::atomic<double> level{kSilenceDb};
   std::mutex meter_mutex;
   double window_sum = 0;
   std::size_t window_samples = 0;
 
   Impl(core::Timers& t, Config c) : timers(t), config(std::move(c)) {}
-  ~Impl() { rest(); }
+  ~Impl() { close(); }
 
   std::string description() const {
     std::string d = "audiotestsrc name=src is-live=true wave=sine volume=0 samplesperbuffer=" +
@@ -71,6 +72,7 @@ struct TonePlayer::Impl {
     }
     gst_buffer_unmap(buffer, &map);
     std::lock_guard lock(self->meter_mutex);
+    if (!self->active.load()) return;  // a buffer still in flight after the tone ended
     self->window_sum += sum;
     self->window_samples += count;
     if (self->window_samples >= kRate / 20) {
@@ -82,20 +84,24 @@ struct TonePlayer::Impl {
     }
   }
 
+  // The pipeline is built at the first tone and kept: between tones it waits in PAUSED
+  // (a live source sends nothing there), so a key click costs a state change, not a build.
   Result<void> wake() {
-    if (pipeline) return {};
-    ensure_gstreamer_initialized();
-    auto launched = launch_pipeline(description(), &config.on_error);
-    if (!launched) return make_error("tones: " + launched.error().message);
-    pipeline = *launched;
-    source = gst_bin_get_by_name(GST_BIN(pipeline), "src");
-    GstElement* meter = gst_bin_get_by_name(GST_BIN(pipeline), "meter");
-    g_signal_connect(meter, "handoff", G_CALLBACK(on_buffer), this);
-    gst_object_unref(meter);
+    if (!pipeline) {
+      ensure_gstreamer_initialized();
+      auto launched = launch_pipeline(description(), &config.on_error);
+      if (!launched) return make_error("tones: " + launched.error().message);
+      pipeline = *launched;
+      source = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+      GstElement* meter = gst_bin_get_by_name(GST_BIN(pipeline), "meter");
+      g_signal_connect(meter, "handoff", G_CALLBACK(on_buffer), this);
+      gst_object_unref(meter);
+    }
     if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
       rest();
       return make_error("tones: the speaker does not start");
     }
+    active = true;
     return {};
   }
 
@@ -103,6 +109,18 @@ struct TonePlayer::Impl {
     if (timer) timers.cancel(timer);
     timer = 0;
     pattern = {};
+    if (!active) return;
+    g_object_set(source, "volume", 0.0, nullptr);
+    gst_element_set_state(pipeline, GST_STATE_PAUSED);
+    std::lock_guard lock(meter_mutex);
+    active = false;
+    window_sum = 0;
+    window_samples = 0;
+    level.store(kSilenceDb);
+  }
+
+  void close() {
+    rest();
     if (!pipeline) return;
     gst_element_set_state(pipeline, GST_STATE_NULL);  // joins the streaming thread
     GstBus* bus = gst_element_get_bus(pipeline);
@@ -112,10 +130,6 @@ struct TonePlayer::Impl {
     gst_object_unref(pipeline);
     pipeline = nullptr;
     source = nullptr;
-    std::lock_guard lock(meter_mutex);
-    window_sum = 0;
-    window_samples = 0;
-    level.store(kSilenceDb);
   }
 
   void apply_step() {
@@ -174,11 +188,11 @@ void TonePlayer::stop(const std::string& name) {
 }
 
 bool TonePlayer::playing() const {
-  return impl_->pipeline != nullptr;
+  return impl_->active;
 }
 
 std::string TonePlayer::current() const {
-  return impl_->pipeline ? impl_->pattern.name : std::string();
+  return impl_->active ? impl_->pattern.name : std::string();
 }
 
 double TonePlayer::level_db() const {

@@ -1,6 +1,7 @@
 // The door's speaker playing the panel's tones (key click, ringback, busy, error, unlock)
 // to the visitor: a sine whose frequency and loudness follow a cadence of steps timed on
-// core::Timers. The pipeline (audiotestsrc → speaker) runs only while a tone plays; the
+// core::Timers. The pipeline (audiotestsrc → speaker), built at the first tone, plays only
+// while a tone plays and waits paused in between; the
 // speaker is an ALSA device, or on the simulated panel a level meter alone. Methods are
 // called from the core thread; level_db() is safe from any thread.
 #pragma once

@@ -424,6 +424,24 @@ std::optional<std::uint32_t> read_capture_stamp(const std::uint8_t* luma, int st
   return stamp;
 }
 
+void preload_elements(std::initializer_list<const char*> names) {
+  ensure_gstreamer_initialized();
+  for (const char* name : names) {
+    if (GstElementFactory* factory = gst_element_factory_find(name)) {
+      if (GstPluginFeature* loaded = gst_plugin_feature_load(GST_PLUGIN_FEATURE(factory))) {
+        gst_object_unref(loaded);
+      }
+      gst_object_unref(factory);
+    }
+  }
+}
+
+void VideoSource::preload() {
+  preload_elements({"videotestsrc", "clockoverlay", "videoconvert", "x264enc", "h264parse", "tee",
+                    "queue", "rtph264pay", "udpsink", "jpegenc", "appsink", "v4l2src", "videoscale",
+                    "videorate"});
+}
+
 void ensure_gstreamer_initialized() {
   static std::once_flag once;
   std::call_once(once, [] { gst_init(nullptr, nullptr); });

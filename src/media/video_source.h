@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,8 @@ class VideoSource {
 
   // Builds the pipeline and sets it playing.
   static Result<std::unique_ptr<VideoSource>> start(Config config);
+  // Loads the camera's plugins now (see preload_elements).
+  static void preload();
   // Stops the pipeline, then fails the snapshots still waiting (see request_snapshot).
   ~VideoSource();
   VideoSource(const VideoSource&) = delete;
@@ -78,6 +81,10 @@ class VideoSource {
 
 // gst_init, once per process; safe to call from anywhere, any number of times.
 void ensure_gstreamer_initialized();
+
+// Initialises GStreamer and loads the plugins of the named elements now, so that the first
+// pipeline using them does not pay for it on the caller's thread. Unknown names are skipped.
+void preload_elements(std::initializer_list<const char*> names);
 
 // The capture stamp: a row of kStampBlocks blocks over the top kStampHeight rows of the luma
 // plane, each (width / kStampBlocks) pixels wide, left-aligned (640 wide: 16 × 16 blocks, one

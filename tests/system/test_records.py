@@ -8,7 +8,7 @@ from http.client import HTTPConnection
 
 import pytest
 
-from harness import Vtod, http, vtoctl
+from harness import Vtod, http, http_bytes, jpeg_size, vtoctl
 
 PASSWORD = "Room-pass1"
 
@@ -91,7 +91,13 @@ def test_answered_call_is_recorded_with_the_answering_device(vtod, start_vth):
     assert r["caller"] == "8001" and r["called"] == "101"
     assert r["duration_s"] >= 0
     assert before <= r["started_ms"] <= r["ended_ms"] <= after
-    assert r["snapshot_path"] is None
+    # The visitor's picture, taken as the call started, is served by record id.
+    assert r["snapshot_path"].endswith(f"call-{r['id']}.jpg"), r
+    status, content_type, jpeg = http_bytes(vtod.http_port, f"/api/v1/records/calls/{r['id']}/snapshot")
+    assert status == 200 and content_type == "image/jpeg"
+    assert jpeg_size(jpeg) == (640, 480)
+    status, _, _ = http_bytes(vtod.http_port, f"/api/v1/records/calls/{r['id'] + 1000}/snapshot")
+    assert status == 404
 
 
 def test_nobody_home_fails_and_the_csv_export_lists_every_call(vtod, start_vth):
