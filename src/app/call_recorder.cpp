@@ -128,20 +128,42 @@ void CallRecorder::left(device::CallId call, std::int64_t now) {
   it->second.left_ms = now;
 }
 
+void CallRecorder::defer_writes(core::Timers& timers, core::Duration delay) {
+  timers_ = &timers;
+  write_delay_ = delay;
+}
+
 void CallRecorder::start(device::CallId call, const std::string& number, std::int64_t now) {
-  auto id = records_.start(caller_, number, now);
-  if (!id) {
-    core::logger("records")->warn("call {} to {}: not recorded: {}", call, number,
-                                  id.error().message);
+  calls_[call] = Call{0, number, now};
+  if (!timers_) {
+    write_start(call);
     return;
   }
-  calls_[call] = Call{*id};
-  if (!take_snapshot_) return;
-  take_snapshot_([this, record = *id,
-                  alive = std::weak_ptr<int>(alive_)](Result<std::vector<std::uint8_t>> jpeg) {
-    if (alive.expired()) return;
-    save_snapshot(record, std::move(jpeg));
+  timers_->start(write_delay_, [this, call, alive = std::weak_ptr<int>(alive_)] {
+    if (!alive.expired()) write_start(call);
   });
+}
+
+bool CallRecorder::write_start(device::CallId call) {
+  auto it = calls_.find(call);
+  if (it == calls_.end()) return false;
+  if (it->second.record != 0) return true;
+  auto id = records_.start(caller_, it->second.number, it->second.started_ms);
+  if (!id) {
+    core::logger("records")->warn("call {} to {}: not recorded: {}", call, it->second.number,
+                                  id.error().message);
+    calls_.erase(it);
+    return false;
+  }
+  it->second.record = *id;
+  if (take_snapshot_) {
+    take_snapshot_([this, record = *id,
+                    alive = std::weak_ptr<int>(alive_)](Result<std::vector<std::uint8_t>> jpeg) {
+      if (alive.expired()) return;
+      save_snapshot(record, std::move(jpeg));
+    });
+  }
+  return true;
 }
 
 void CallRecorder::save_snapshot(std::int64_t record, Result<std::vector<std::uint8_t>> jpeg) {
@@ -164,8 +186,19 @@ void CallRecorder::save_snapshot(std::int64_t record, Result<std::vector<std::ui
 }
 
 void CallRecorder::on_ua_event(const sip::UaEvent& e) {
+  if (e.call == 0 || !calls_.contains(e.call)) return;
+  switch (e.type) {
+    case sip::UaEvent::Type::Answered:
+    case sip::UaEvent::Type::Rejected:
+    case sip::UaEvent::Type::Cancelled:
+    case sip::UaEvent::Type::Bye:
+    case sip::UaEvent::Type::Error:
+      if (!write_start(e.call)) return;  // a change to record: the record comes first
+      break;
+    default:
+      return;
+  }
   auto it = calls_.find(e.call);
-  if (e.call == 0 || it == calls_.end()) return;
   Call& call = it->second;
   const std::int64_t now = clock_();
   const std::int64_t ended = call.left_by_panel ? call.left_ms : now;
@@ -199,8 +232,8 @@ void CallRecorder::on_ua_event(const sip::UaEvent& e) {
 }
 
 void CallRecorder::finish(device::CallId call, std::string_view result, std::int64_t at) {
+  if (!write_start(call)) return;
   auto it = calls_.find(call);
-  if (it == calls_.end()) return;
   const std::int64_t record = it->second.record;
   calls_.erase(it);
   if (auto ok = records_.finish(record, result, at); !ok) {

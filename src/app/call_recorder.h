@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/timers.h"
 #include "device/call_control.h"
 #include "records/call_records.h"
 
@@ -57,6 +58,11 @@ class CallRecorder {
   // after the recorder is destroyed is dropped.
   Result<void> enable_snapshots(std::string dir, Snapshotter take);
 
+  // From now on a call's record is written `delay` after the call starts (or at its first
+  // change, if sooner), not in the middle of the state change: the panel's INVITE leaves
+  // before the database's disk flush. Without it, records are written at once.
+  void defer_writes(core::Timers& timers, core::Duration delay);
+
   // Feed every state change of the panel (Panel::add_state_listener).
   void on_panel_status(const device::PanelStatus& status);
   // Feed every user agent event, BEFORE UaCallControl::on_event(): a call the panel then
@@ -68,7 +74,9 @@ class CallRecorder {
 
  private:
   struct Call {
-    std::int64_t record = 0;
+    std::int64_t record = 0;  // 0: not written yet (deferred)
+    std::string number;
+    std::int64_t started_ms = 0;
     bool answered = false;
     bool left_by_panel = false;  // the panel hung up before any answer; the UA says why
     std::int64_t left_ms = 0;
@@ -76,6 +84,9 @@ class CallRecorder {
 
   void left(device::CallId call, std::int64_t now);
   void start(device::CallId call, const std::string& number, std::int64_t now);
+  // Writes the call's record if it is still pending; false when the call has no record
+  // (unknown, or the write failed).
+  bool write_start(device::CallId call);
   void finish(device::CallId call, std::string_view result, std::int64_t at);
   void save_snapshot(std::int64_t record, Result<std::vector<std::uint8_t>> jpeg);
 
@@ -89,6 +100,8 @@ class CallRecorder {
   std::map<device::CallId, Call> calls_;
   std::string snapshot_dir_;
   Snapshotter take_snapshot_;
+  core::Timers* timers_ = nullptr;  // deferred writes when set
+  core::Duration write_delay_{0};
   // Snapshot callbacks hold a weak share: one that comes after the recorder is gone does
   // nothing.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);

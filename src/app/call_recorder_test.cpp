@@ -114,6 +114,40 @@ TEST_F(CallRecorderTest, CallButtonStartsAnOngoingRecord) {
   EXPECT_EQ(recorder_->open_calls(), 1u);
 }
 
+TEST_F(CallRecorderTest, DeferredRecordIsWrittenAfterTheDelayWithItsStartTime) {
+  recorder_->defer_writes(timers_, 20ms);
+  timers_.advance(5s);
+  press("button1");
+  auto none = records_->search({});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty()) << "written during the state change";
+  timers_.advance(20ms);
+  auto r = only_record();
+  EXPECT_EQ(r.result, "ongoing");
+  EXPECT_EQ(r.started_ms, kEpochMs + 5000);
+}
+
+TEST_F(CallRecorderTest, DeferredRecordIsWrittenFirstWhenTheCallChangesSooner) {
+  recorder_->defer_writes(timers_, 20ms);
+  press("button1");
+  answered(1, "sip:101%230@192.0.2.7:5062");  // before the delay is up
+  auto r = only_record();
+  EXPECT_EQ(r.result, "ongoing");
+  EXPECT_EQ(r.answered_by, "101#0");
+  timers_.advance(20ms);  // the deferred write finds it done
+  deliver({Type::Bye, 1, 0, "sip:101@VDP", {}, {}, {}});
+  r = only_record();
+  EXPECT_EQ(r.result, "answered");
+  // Busy at once: the record and its end, in that order.
+  press("button2");
+  rejected(2, 486);
+  auto found = records_->search({});
+  ASSERT_TRUE(found);
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ(found->front().result, "busy");
+  EXPECT_EQ(recorder_->open_calls(), 0u);
+}
+
 TEST_F(CallRecorderTest, AnsweredThenHungUpByTheResident) {
   press("button1");
   timers_.advance(3s);

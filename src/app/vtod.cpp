@@ -58,7 +58,9 @@ struct Options {
   std::string camera;                   // V4L2 device; empty: test pattern
 };
 
-constexpr core::Duration kSnapshotDelay{20};
+// A call's record (and the snapshot it asks for) is written this long after the panel
+// starts the call: the INVITE that rings the flat does not wait for the disk or the camera.
+constexpr core::Duration kRecordDelay{20};
 
 // The cadence of each tone the panel cues (ETSI-style 425 Hz ringback and busy, the
 // three-frequency special information tone for errors).
@@ -240,6 +242,7 @@ int main(int argc, char** argv) {
 
   asio::io_context io;
   core::AsioTimers timers(io);
+  call_recorder.defer_writes(timers, kRecordDelay);
 
   sip::TransportConfig tcfg;
   tcfg.listen_ip = sip_addr->host;
@@ -306,16 +309,12 @@ int main(int argc, char** argv) {
     std::cerr << "vtod: " << call_media.error().message << "\n";
     return 1;
   }
-  // The visitor's picture, taken when each call starts, saved beside its record. Asked for
-  // a few milliseconds later, once the INVITE that rings the flat has left: starting the
-  // camera for it is not the monitors' business (and it is warm when they answer).
+  // The visitor's picture, taken when each call starts, saved beside its record.
   if (auto enabled = call_recorder.enable_snapshots(
           o.data_dir + "/snapshots",
           [&](app::SnapshotDone done) {
-            timers.start(kSnapshotDelay, [&, done = std::move(done)] {
-              (*call_media)->snapshot([&io, done](Result<std::vector<std::uint8_t>> jpeg) {
-                asio::post(io, [done, jpeg = std::move(jpeg)]() mutable { done(std::move(jpeg)); });
-              });
+            (*call_media)->snapshot([&io, done](Result<std::vector<std::uint8_t>> jpeg) {
+              asio::post(io, [done, jpeg = std::move(jpeg)]() mutable { done(std::move(jpeg)); });
             });
           });
       !enabled) {
