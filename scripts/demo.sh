@@ -61,13 +61,17 @@ OpenVTO demo is running (simulated door panel: 2 call buttons, keypad, display, 
 A visitor presses call button 1 (room 101):
   curl -s -X POST -d '{"key":"button1"}' http://127.0.0.1:$HTTP_PORT/api/v1/sim/press
 Both monitors of 101 ring and answer after 2 s (the first keeps the call); its log shows
-the door's video it decodes:  grep media $DATA/vth-101-*.log | tail -2
+the door's video it decodes and the level of the door's audio it hears:
+  grep media $DATA/vth-101-*.log | tail -2
 Save what the monitor sees (send it to the one that kept the call):
   echo "snapshot /tmp/visitor.jpg" > $DATA/vth-101-0.cmd
 Open the door from the monitor:
   echo "dtmf $CODE" > $DATA/vth-101-0.cmd; echo "dtmf $CODE" > $DATA/vth-101-1.cmd
-Watch the panel (state, lock, lights, display):
+Watch the panel (state, lock, lights, display, the monitor's audio at the door):
   curl -s http://127.0.0.1:$HTTP_PORT/api/v1/sim/state
+The call records, and the visitor's picture taken as call 1 started:
+  curl -s http://127.0.0.1:$HTTP_PORT/api/v1/records/calls
+  curl -s -o /tmp/call-1.jpg http://127.0.0.1:$HTTP_PORT/api/v1/records/calls/1/snapshot
 Or dial 102 on the keypad:
   for k in 1 0 2 call; do curl -s -X POST -d "{\"key\":\"\$k\"}" http://127.0.0.1:$HTTP_PORT/api/v1/sim/press; done
 Register your own phone as 103#0 (user 103%230) with the password above.
