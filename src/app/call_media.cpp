@@ -19,36 +19,29 @@ struct CallMedia::IdleTimer {
   std::uint64_t generation = 0;  // a wait that was superseded does nothing
 };
 
-struct CallMedia::Sockets {
-  explicit Sockets(asio::io_context& io) : video(io) {}
-  asio::ip::udp::socket video;
-};
-
 Result<std::unique_ptr<CallMedia>> CallMedia::open(asio::io_context& io, CallMediaConfig config) {
   boost::system::error_code ec;
-  const auto address = asio::ip::make_address(config.address, ec);
+  (void)asio::ip::make_address(config.address, ec);
   if (ec) return make_error("media address '" + config.address + "' is not an IP address");
-  auto sockets = std::make_unique<Sockets>(io);
-  sockets->video.open(address.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4(), ec);
-  if (!ec) sockets->video.bind(asio::ip::udp::endpoint(address, 0), ec);
-  if (ec) return make_error("cannot open an RTP port on " + config.address + ": " + ec.message());
+  // A port pair now, so that an address vtod cannot bind stops it at start, not at a call.
+  if (auto probe = media::RtpPorts::open(config.address); !probe) {
+    return make_error("cannot open RTP ports on " + config.address + ": " + probe.error().message);
+  }
   // Now rather than on the core thread during the first call (~10 ms of plugin loading).
   media::AudioSession::preload();
   media::VideoSource::preload();
-  return std::unique_ptr<CallMedia>(new CallMedia(io, std::move(config), std::move(sockets)));
+  return std::unique_ptr<CallMedia>(new CallMedia(io, std::move(config)));
 }
 
-CallMedia::CallMedia(asio::io_context& io, CallMediaConfig config, std::unique_ptr<Sockets> sockets)
-    : io_(io),
-      config_(std::move(config)),
-      sockets_(std::move(sockets)),
-      camera_idle_(std::make_unique<IdleTimer>(io)) {}
+CallMedia::CallMedia(asio::io_context& io, CallMediaConfig config)
+    : io_(io), config_(std::move(config)), camera_idle_(std::make_unique<IdleTimer>(io)) {}
 
 CallMedia::~CallMedia() {
   audio_.clear();  // joins their streaming threads: no DTMF callback after this
   for (auto& [call, sink] : sinks_) {
     if (camera_) (void)camera_->remove_sink(sink);
   }
+  camera_.reset();  // before the ports its branches used
 }
 
 // The call's audio ports are bound the first time its SDP is asked for and kept for the
@@ -83,7 +76,15 @@ media::LocalEndpoint CallMedia::local(std::uint64_t call) {
   media::LocalEndpoint local;
   local.address = config_.address;
   local.audio_port = it == audio_.end() ? 0 : it->second.session->port();
-  local.video_port = sockets_->video.local_endpoint().port();
+  auto video = video_ports_.find(call);
+  if (video == video_ports_.end()) {
+    if (auto ports = media::RtpPorts::open(config_.address); ports) {
+      video = video_ports_.emplace(call, std::move(*ports)).first;
+    } else {
+      core::logger("media")->error("call {}: no video ports: {}", call, ports.error().message);
+    }
+  }
+  local.video_port = video == video_ports_.end() ? 0 : video->second->port();
   local.session_id = call;
   local.session_version = 1;
   return local;
@@ -168,7 +169,9 @@ void CallMedia::start_video(std::uint64_t call, const media::SessionDescription&
     const media::Connection* to = remote.connection_for(i);
     if (!h264 || !to) continue;
     if (!ensure_camera()) return;
-    auto sink = camera_->add_rtp_sink(to->address, m.port, h264->payload_type);
+    const auto ports = video_ports_.find(call);
+    auto sink = camera_->add_rtp_sink(to->address, m.port, h264->payload_type,
+                                      ports == video_ports_.end() ? nullptr : ports->second.get());
     if (!sink) {
       log->error("call {}: no video to {}:{}: {}", call, to->address, m.port, sink.error().message);
       return;
@@ -189,6 +192,7 @@ void CallMedia::on_ended(std::uint64_t call) {
     log->info("call {}: video stopped", call);
     rest_camera_if_unused();
   }
+  video_ports_.erase(call);  // after its branch, which sent from them
   release_memory();
 }
 

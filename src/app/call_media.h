@@ -50,7 +50,7 @@ struct CallAudioStatus {
 
 class CallMedia {
  public:
-  // Holds the local video port (a UDP socket bound on `config.address`, named in the SDP).
+  // Checks that RTP ports can be bound on `config.address` and loads GStreamer's plugins.
   static Result<std::unique_ptr<CallMedia>> open(boost::asio::io_context& io,
                                                  CallMediaConfig config);
   ~CallMedia();
@@ -75,13 +75,12 @@ class CallMedia {
   std::vector<CallAudioStatus> audio_status() const;
 
  private:
-  struct Sockets;
   struct Audio {
     std::unique_ptr<media::AudioSession> session;
     std::string codec;
   };
 
-  CallMedia(boost::asio::io_context& io, CallMediaConfig config, std::unique_ptr<Sockets> sockets);
+  CallMedia(boost::asio::io_context& io, CallMediaConfig config);
   media::LocalEndpoint local(std::uint64_t call);
   void start_audio(std::uint64_t call, const media::SessionDescription& remote);
   void start_video(std::uint64_t call, const media::SessionDescription& remote);
@@ -91,11 +90,12 @@ class CallMedia {
 
   boost::asio::io_context& io_;
   CallMediaConfig config_;
-  std::unique_ptr<Sockets> sockets_;
   media::Capabilities capabilities_ = media::Capabilities::door_station();
   std::unique_ptr<media::VideoSource> camera_;
   std::map<std::uint64_t, media::VideoSource::SinkId> sinks_;
   std::map<std::uint64_t, Audio> audio_;
+  // Each call's video RTP/RTCP ports; a call's camera branch is removed before them.
+  std::map<std::uint64_t, std::unique_ptr<media::RtpPorts>> video_ports_;
   int pending_snapshots_ = 0;  // the camera runs until they are answered
   struct IdleTimer;
   std::unique_ptr<IdleTimer> camera_idle_;  // stops the camera after camera_linger

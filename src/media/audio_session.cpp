@@ -14,12 +14,12 @@
 
 #include "core/text.h"
 #include "media/gst_bus.h"
+#include "media/rtp_ports.h"
 #include "media/video_source.h"
 
 namespace vto::media {
 namespace {
 
-constexpr int kPortPairAttempts = 64;
 constexpr int kJitterBufferMs = 40;
 constexpr int kPacketMs = 20;
 constexpr double kSilenceDb = -127;
@@ -76,52 +76,6 @@ int dtmf_event(char key) {
   return -1;
 }
 
-// A UDP socket bound to address:port (0: any), or -1.
-int bind_udp(const std::string& address, std::uint16_t port, std::uint16_t* bound) {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  int family = AF_INET;
-  if (auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
-      inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    length = sizeof(sockaddr_in);
-  } else if (auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
-             inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    family = AF_INET6;
-    length = sizeof(sockaddr_in6);
-  } else {
-    return -1;
-  }
-  const int fd = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  sockaddr_storage local{};
-  socklen_t local_length = sizeof(local);
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_length) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  *bound = ntohs(family == AF_INET ? reinterpret_cast<sockaddr_in*>(&local)->sin_port
-                                   : reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
-  return fd;
-}
-
-GSocket* wrap(int fd) {
-  GError* error = nullptr;
-  GSocket* socket = g_socket_new_from_fd(fd, &error);
-  if (!socket) {
-    if (error) g_error_free(error);
-    ::close(fd);
-  }
-  return socket;
-}
-
 // rtpdtmfsrc takes its commands as custom upstream events arriving on its source pad.
 bool send_upstream(GstElement* element, GstStructure* command) {
   GstPad* pad = gst_element_get_static_pad(element, "src");
@@ -139,9 +93,7 @@ bool send_upstream(GstElement* element, GstStructure* command) {
 
 struct AudioSession::Impl {
   Config config;
-  GSocket* rtp_socket = nullptr;
-  GSocket* rtcp_socket = nullptr;
-  std::uint16_t port = 0;
+  std::unique_ptr<RtpPorts> ports;
   GstElement* pipeline = nullptr;
   GstElement* dtmf_source = nullptr;  // ours: a reference while the pipeline lives
   Peer peer;
@@ -167,11 +119,6 @@ struct AudioSession::Impl {
       gst_object_unref(pipeline);
     }
     if (dtmf_source) gst_object_unref(dtmf_source);
-    for (GSocket* socket : {rtp_socket, rtcp_socket}) {
-      if (!socket) continue;
-      g_socket_close(socket, nullptr);
-      g_object_unref(socket);
-    }
   }
 
   std::string send_description() const {
@@ -398,31 +345,14 @@ Result<std::unique_ptr<AudioSession>> AudioSession::open(Config config) {
   ensure_gstreamer_initialized();
   auto impl = std::make_unique<Impl>();
   impl->config = std::move(config);
-  // RFC 3550 §11: RTP on an even port, RTCP on the next one.
-  for (int attempt = 0; attempt < kPortPairAttempts && !impl->rtp_socket; ++attempt) {
-    std::uint16_t rtp = 0;
-    const int rtp_fd = bind_udp(impl->config.address, 0, &rtp);
-    if (rtp_fd < 0) return make_error("audio: cannot bind a UDP port on " + impl->config.address);
-    std::uint16_t rtcp = 0;
-    const int rtcp_fd =
-        (rtp % 2 == 0 && rtp < 65535)
-            ? bind_udp(impl->config.address, static_cast<std::uint16_t>(rtp + 1), &rtcp)
-            : -1;
-    if (rtcp_fd < 0) {
-      ::close(rtp_fd);
-      continue;
-    }
-    impl->rtp_socket = wrap(rtp_fd);
-    impl->rtcp_socket = wrap(rtcp_fd);
-    if (!impl->rtp_socket || !impl->rtcp_socket) return make_error("audio: cannot use the socket");
-    impl->port = rtp;
-  }
-  if (!impl->rtp_socket) return make_error("audio: no free even/odd UDP port pair");
+  auto ports = RtpPorts::open(impl->config.address);
+  if (!ports) return make_error("audio: " + ports.error().message);
+  impl->ports = std::move(*ports);
   return std::unique_ptr<AudioSession>(new AudioSession(std::move(impl)));
 }
 
 std::uint16_t AudioSession::port() const {
-  return impl_->port;
+  return impl_->ports->port();
 }
 
 bool AudioSession::started() const {
@@ -450,10 +380,10 @@ Result<void> AudioSession::start(const Peer& peer) {
   gst_object_unref(bus);
 
   const std::uint16_t rtcp_port = peer.rtcp_port ? peer.rtcp_port : peer.rtp_port + 1;
-  s.set_socket("rtp_in", s.rtp_socket, nullptr, 0);
-  s.set_socket("rtcp_in", s.rtcp_socket, nullptr, 0);
-  s.set_socket("rtcp_out", s.rtcp_socket, &peer.address, rtcp_port);
-  if (peer.send) s.set_socket("rtp_out", s.rtp_socket, &peer.address, peer.rtp_port);
+  s.set_socket("rtp_in", s.ports->rtp(), nullptr, 0);
+  s.set_socket("rtcp_in", s.ports->rtcp(), nullptr, 0);
+  s.set_socket("rtcp_out", s.ports->rtcp(), &peer.address, rtcp_port);
+  if (peer.send) s.set_socket("rtp_out", s.ports->rtp(), &peer.address, peer.rtp_port);
   s.count_on("rtp_in", "src", &s.packets_received);
   if (peer.send) s.count_on("rtp_out", "sink", &s.packets_sent);
   s.dtmf_source = gst_bin_get_by_name(GST_BIN(s.pipeline), "dtmf");

@@ -146,9 +146,7 @@ GstPadProbeReturn stamp_frame(GstPad* pad, GstPadProbeInfo* info, gpointer) {
 
 struct Branch {
   GstPad* tee_pad = nullptr;  // our reference to the tee's request pad
-  GstElement* queue = nullptr;
-  GstElement* payloader = nullptr;
-  GstElement* sink = nullptr;
+  GstElement* bin = nullptr;  // queue → rtph264pay → rtpbin → udpsink, + RTCP
 };
 
 struct UnlinkWait {
@@ -363,9 +361,10 @@ struct VideoSource::Impl {
   }
 
   void dispose(Branch& branch) {
-    for (GstElement* e : {branch.queue, branch.payloader, branch.sink}) {
-      gst_element_set_state(e, GST_STATE_NULL);
-      gst_bin_remove(GST_BIN(pipeline), e);  // drops the bin's (only) reference
+    if (branch.bin) {
+      gst_element_set_state(branch.bin, GST_STATE_NULL);
+      gst_bin_remove(GST_BIN(pipeline), branch.bin);  // drops the pipeline's (only) reference
+      branch.bin = nullptr;
     }
     if (branch.tee_pad) {
       gst_element_release_request_pad(tee, branch.tee_pad);
@@ -482,40 +481,62 @@ Result<std::unique_ptr<VideoSource>> VideoSource::start(Config config) {
 }
 
 Result<VideoSource::SinkId> VideoSource::add_rtp_sink(std::string_view ip, std::uint16_t port,
-                                                      int payload_type) {
+                                                      int payload_type, const RtpPorts* local,
+                                                      std::uint16_t rtcp_port) {
   if (!numeric_address_type(ip)) return make_error("video: not a numeric address");
   if (port == 0) return make_error("video: port 0");
   if (payload_type < 96 || payload_type > 127) return make_error("video: not a dynamic type");
+  if (rtcp_port == 0) {
+    if (port == 65535) return make_error("video: no port for RTCP");
+    rtcp_port = static_cast<std::uint16_t>(port + 1);
+  }
 
   Impl& s = *impl_;
-  Branch b;
-  b.queue = gst_element_factory_make("queue", nullptr);
-  b.payloader = gst_element_factory_make("rtph264pay", nullptr);
-  b.sink = gst_element_factory_make("udpsink", nullptr);
-  if (!b.queue || !b.payloader || !b.sink) {
-    for (GstElement* e : {b.queue, b.payloader, b.sink}) {
-      if (e) gst_object_unref(gst_object_ref_sink(e));
+  // A slow network must not stall the encoder or the other calls: the queue drops old
+  // frames. The peer's RTCP is read only where the call has ports of its own.
+  std::string description =
+      "queue name=q leaky=downstream max-size-buffers=30 max-size-bytes=0 max-size-time=0 "
+      "! rtph264pay config-interval=-1 pt=" +
+      std::to_string(payload_type) +
+      " ! rtpbin.send_rtp_sink_0 rtpbin name=rtpbin "
+      "rtpbin.send_rtp_src_0 ! udpsink name=rtp_out sync=false async=false "
+      "rtpbin.send_rtcp_src_0 ! udpsink name=rtcp_out sync=false async=false";
+  if (local)
+    description += " udpsrc name=rtcp_in caps=application/x-rtcp ! rtpbin.recv_rtcp_sink_0";
+  GError* error = nullptr;
+  GstElement* bin = gst_parse_bin_from_description(description.c_str(), FALSE, &error);
+  if (!bin) {
+    std::string message = error ? error->message : "cannot build";
+    if (error) g_error_free(error);
+    return make_error("video: RTP branch: " + message);
+  }
+  if (error) g_error_free(error);
+  auto configure = [&](const char* name, GSocket* socket, std::uint16_t to) {
+    GstElement* e = gst_bin_get_by_name(GST_BIN(bin), name);
+    if (socket) g_object_set(e, "socket", socket, "close-socket", FALSE, nullptr);
+    if (to) {
+      const std::string host(ip);
+      g_object_set(e, "host", host.c_str(), "port", static_cast<gint>(to), nullptr);
     }
-    return make_error("video: missing GStreamer elements (rtph264pay, udpsink)");
-  }
-  // A slow network must not stall the encoder or the other calls: drop old frames.
-  g_object_set(b.queue, "leaky", 2, "max-size-buffers", 30u, "max-size-bytes", 0u, "max-size-time",
-               static_cast<guint64>(0), nullptr);
-  g_object_set(b.payloader, "config-interval", -1, "pt", static_cast<guint>(payload_type), nullptr);
-  const std::string host(ip);
-  g_object_set(b.sink, "host", host.c_str(), "port", static_cast<gint>(port), "sync", FALSE,
-               "async", FALSE, nullptr);
-
-  gst_bin_add_many(GST_BIN(s.pipeline), b.queue, b.payloader, b.sink, nullptr);
-  if (!gst_element_link_many(b.queue, b.payloader, b.sink, nullptr)) {
-    s.dispose(b);
-    return make_error("video: cannot link the RTP branch");
-  }
-  for (GstElement* e : {b.sink, b.payloader, b.queue}) gst_element_sync_state_with_parent(e);
-  b.tee_pad = gst_element_request_pad_simple(s.tee, "src_%u");
-  GstPad* queue_pad = gst_element_get_static_pad(b.queue, "sink");
-  const GstPadLinkReturn linked = gst_pad_link(b.tee_pad, queue_pad);
+    gst_object_unref(e);
+  };
+  configure("rtp_out", local ? local->rtp() : nullptr, port);
+  configure("rtcp_out", local ? local->rtcp() : nullptr, rtcp_port);
+  if (local) configure("rtcp_in", local->rtcp(), 0);
+  GstElement* queue = gst_bin_get_by_name(GST_BIN(bin), "q");
+  GstPad* queue_pad = gst_element_get_static_pad(queue, "sink");
+  gst_element_add_pad(bin, gst_ghost_pad_new("sink", queue_pad));
   gst_object_unref(queue_pad);
+  gst_object_unref(queue);
+
+  Branch b;
+  b.bin = bin;
+  gst_bin_add(GST_BIN(s.pipeline), bin);
+  gst_element_sync_state_with_parent(bin);
+  b.tee_pad = gst_element_request_pad_simple(s.tee, "src_%u");
+  GstPad* bin_pad = gst_element_get_static_pad(bin, "sink");
+  const GstPadLinkReturn linked = gst_pad_link(b.tee_pad, bin_pad);
+  gst_object_unref(bin_pad);
   if (linked != GST_PAD_LINK_OK) {
     s.dispose(b);
     return make_error("video: cannot link the tee");
@@ -544,9 +565,9 @@ Result<void> VideoSource::remove_sink(SinkId id) {
   if (!unlinked) {
     // The tee thread is stuck (a dead camera): take the probe off and unlink regardless.
     gst_pad_remove_probe(branch.tee_pad, probe);
-    GstPad* queue_pad = gst_element_get_static_pad(branch.queue, "sink");
-    gst_pad_unlink(branch.tee_pad, queue_pad);
-    gst_object_unref(queue_pad);
+    GstPad* bin_pad = gst_element_get_static_pad(branch.bin, "sink");
+    gst_pad_unlink(branch.tee_pad, bin_pad);
+    gst_object_unref(bin_pad);
   }
   s.dispose(branch);
   return {};

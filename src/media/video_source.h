@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "media/rtp_ports.h"
 
 namespace vto::media {
 
@@ -58,7 +59,11 @@ class VideoSource {
 
   // Starts sending RTP (H.264, RFC 6184 packetization-mode 1) to ip:port, a numeric IPv4 or
   // IPv6 address, and asks the encoder for a key frame so the new peer can decode at once.
-  Result<SinkId> add_rtp_sink(std::string_view ip, std::uint16_t port, int payload_type);
+  // Each branch is an RTP session of its own (rtpbin): RTCP sender reports go to
+  // `rtcp_port` (0: port + 1). With `local`, RTP and RTCP leave from the call's own ports
+  // and the peer's RTCP is received on them; `local` must outlive the sink.
+  Result<SinkId> add_rtp_sink(std::string_view ip, std::uint16_t port, int payload_type,
+                              const RtpPorts* local = nullptr, std::uint16_t rtcp_port = 0);
   // Unlinks the branch while no buffer crosses it, then stops and disposes of it.
   Result<void> remove_sink(SinkId id);
   std::size_t sink_count() const;

@@ -1,5 +1,9 @@
 #include "media/video_source.h"
 
+#include <gio/gio.h>
+
+#include <poll.h>
+
 #include <arpa/inet.h>
 #include <gst/gst.h>
 #include <netinet/in.h>
@@ -202,6 +206,49 @@ TEST_F(VideoSourceTest, AddRemoveCyclesLeakNoDescriptors) {
   }
   EXPECT_EQ(source_->sink_count(), 0u);
   EXPECT_EQ(open_fd_count(), before);
+  EXPECT_EQ(errors_.load(), 0);
+}
+
+TEST_F(VideoSourceTest, EachSinkIsAnRtpSessionWithSenderReportsFromTheCallsPorts) {
+  auto ports = RtpPorts::open("127.0.0.1");
+  ASSERT_TRUE(ports.ok()) << ports.error().message;
+  EXPECT_EQ((*ports)->port() % 2, 0);
+  // The peer: plain sockets on an even/odd pair of its own.
+  auto peer = RtpPorts::open("127.0.0.1");
+  ASSERT_TRUE(peer.ok());
+  const int rtp_fd = g_socket_get_fd((*peer)->rtp());
+  const int rtcp_fd = g_socket_get_fd((*peer)->rtcp());
+  auto sink = source_->add_rtp_sink("127.0.0.1", (*peer)->port(), 96, ports->get());
+  ASSERT_TRUE(sink.ok()) << sink.error().message;
+
+  auto receive = [](int fd, std::chrono::milliseconds timeout, sockaddr_in* from) {
+    std::vector<std::uint8_t> packet(2048);
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1) return std::vector<std::uint8_t>{};
+    socklen_t length = sizeof(*from);
+    const ssize_t n =
+        ::recvfrom(fd, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr*>(from), &length);
+    packet.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    return packet;
+  };
+  sockaddr_in from{};
+  const auto rtp = receive(rtp_fd, 3000ms, &from);
+  ASSERT_GE(rtp.size(), 12u);
+  EXPECT_EQ(rtp[0] >> 6, 2) << "RTP version";
+  EXPECT_EQ(rtp[1] & 0x7f, 96);
+  EXPECT_EQ(ntohs(from.sin_port), (*ports)->port()) << "RTP leaves from the call's port";
+  // RFC 3550 §6.2: the first report comes within a few seconds (half the 5 s minimum,
+  // randomised).
+  std::vector<std::uint8_t> rtcp;
+  const auto deadline = std::chrono::steady_clock::now() + 8s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    rtcp = receive(rtcp_fd, 500ms, &from);
+    if (rtcp.size() >= 8 && rtcp[1] == 200) break;  // a sender report
+  }
+  ASSERT_GE(rtcp.size(), 8u) << "no RTCP sender report";
+  EXPECT_EQ(rtcp[1], 200);
+  EXPECT_EQ(ntohs(from.sin_port), (*ports)->port() + 1) << "RTCP leaves from the RTCP port";
+  EXPECT_TRUE(source_->remove_sink(*sink).ok());
   EXPECT_EQ(errors_.load(), 0);
 }
 
