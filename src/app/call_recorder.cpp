@@ -1,13 +1,10 @@
 #include "app/call_recorder.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
-#include <cstring>
-#include <filesystem>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <utility>
 
 #include "core/log.h"
@@ -31,39 +28,70 @@ std::string device_of(const sip::UaEvent& e) {
   return {};
 }
 
-// Writes `bytes` to `path` through a temporary file renamed over it, so a reader never
-// sees half a file and a crash leaves the old one or the new one.
-Result<void> write_file_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes,
-                                   mode_t mode) {
-  const std::string temp = path + ".tmp";
-  auto failed = [&](const std::string& what) {
-    const std::string reason = std::strerror(errno);
-    ::unlink(temp.c_str());
-    return make_error(temp + ": " + what + ": " + reason);
-  };
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-  if (fd < 0) return make_error(temp + ": " + std::strerror(errno));
-  std::size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      return failed("write");
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  // The umask must not narrow the mode; the data reaches the disk before the name does.
-  if (::fchmod(fd, mode) != 0 || ::fdatasync(fd) != 0) {
-    ::close(fd);
-    return failed("sync");
-  }
-  if (::close(fd) != 0) return failed("close");
-  if (::rename(temp.c_str(), path.c_str()) != 0) return failed("rename");
-  return {};
-}
+// Jobs waiting for the file thread: a few snapshots (~40 KB each) while the card is slow;
+// beyond, a snapshot is dropped (logged) and a deletion is left to the next sweep.
+constexpr std::size_t kMaxFileJobs = 16;
 
 }  // namespace
+
+// One thread that runs file jobs in the order queued. Its destructor waits for the job in
+// progress and drops the others.
+class CallRecorder::FileThread {
+ public:
+  FileThread() : thread_([this] { run(); }) {}
+  ~FileThread() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+      jobs_.clear();
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  FileThread(const FileThread&) = delete;
+  FileThread& operator=(const FileThread&) = delete;
+
+  bool push(std::function<void()> job) {
+    {
+      std::lock_guard lock(mutex_);
+      if (jobs_.size() >= kMaxFileJobs) return false;
+      jobs_.push_back(std::move(job));
+    }
+    wake_.notify_all();
+    return true;
+  }
+
+  void wait_until_idle() {
+    std::unique_lock lock(mutex_);
+    idle_.wait(lock, [this] { return jobs_.empty() && !busy_; });
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      if (stopping_) return;
+      std::function<void()> job = std::move(jobs_.front());
+      jobs_.pop_front();
+      busy_ = true;
+      lock.unlock();
+      job();
+      job = nullptr;  // its captures go before the job counts as done
+      lock.lock();
+      busy_ = false;
+      if (jobs_.empty()) idle_.notify_all();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  std::deque<std::function<void()>> jobs_;
+  bool busy_ = false;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the rest exists
+};
 
 std::int64_t system_unix_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -87,14 +115,43 @@ std::string_view call_result_for_status(int status) {
 CallRecorder::CallRecorder(records::CallRecords& records, std::string caller, UnixClock clock)
     : records_(records), caller_(std::move(caller)), clock_(std::move(clock)) {}
 
-Result<void> CallRecorder::enable_snapshots(std::string dir, Snapshotter take) {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec) && ::mkdir(dir.c_str(), 0700) != 0) {
-    return make_error("snapshot directory " + dir + ": " + std::strerror(errno));
-  }
-  snapshot_dir_ = std::move(dir);
+CallRecorder::~CallRecorder() {
+  alive_.reset();  // what the file thread posts from now on does nothing
+  file_thread_.reset();
+}
+
+Result<void> CallRecorder::enable_snapshots(std::string dir, Snapshotter take,
+                                            PostToCore post_to_core) {
+  if (file_thread_) return make_error("snapshots already enabled in " + files_->dir());
+  auto files = records::SnapshotFiles::open(dir);
+  if (!files) return files.error();
+  files_ = std::make_shared<const records::SnapshotFiles>(std::move(*files));
   take_snapshot_ = std::move(take);
+  post_to_core_ = std::move(post_to_core);
+  file_thread_ = std::make_unique<FileThread>();
+  // Which records name a snapshot, read now: the sweep runs before any snapshot of this
+  // run is written (jobs run in order), so every file it finds is from before.
+  auto links = records_.snapshot_links();
+  if (!links) {
+    core::logger("records")->warn("snapshot files not swept: {}", links.error().message);
+    return {};
+  }
+  queue_file_job([files = files_, links = std::move(*links), log = core::logger("records")] {
+    if (const std::size_t removed = files->sweep(links); removed > 0) {
+      log->info("{} snapshot file(s) of no call record deleted from {}", removed, files->dir());
+    }
+  });
   return {};
+}
+
+void CallRecorder::wait_for_files() {
+  if (file_thread_) file_thread_->wait_until_idle();
+}
+
+void CallRecorder::queue_file_job(std::function<void()> job) {
+  if (file_thread_->push(std::move(job))) return;
+  core::logger("records")->warn("snapshot files: {} jobs waiting already, one dropped",
+                                kMaxFileJobs);
 }
 
 void CallRecorder::on_panel_status(const device::PanelStatus& status) {
@@ -148,16 +205,17 @@ bool CallRecorder::write_start(device::CallId call) {
   auto it = calls_.find(call);
   if (it == calls_.end()) return false;
   if (it->second.record != 0) return true;
-  auto id = records_.start(caller_, it->second.number, it->second.started_ms);
-  if (!id) {
+  auto made = records_.start(caller_, it->second.number, it->second.started_ms);
+  if (!made) {
     core::logger("records")->warn("call {} to {}: not recorded: {}", call, it->second.number,
-                                  id.error().message);
+                                  made.error().message);
     calls_.erase(it);
     return false;
   }
-  it->second.record = *id;
+  it->second.record = made->id;
+  remove_snapshots(std::move(made->dropped_snapshots));
   if (take_snapshot_) {
-    take_snapshot_([this, record = *id,
+    take_snapshot_([this, record = made->id,
                     alive = std::weak_ptr<int>(alive_)](Result<std::vector<std::uint8_t>> jpeg) {
       if (alive.expired()) return;
       save_snapshot(record, std::move(jpeg));
@@ -167,22 +225,47 @@ bool CallRecorder::write_start(device::CallId call) {
 }
 
 void CallRecorder::save_snapshot(std::int64_t record, Result<std::vector<std::uint8_t>> jpeg) {
-  auto log = core::logger("records");
   if (!jpeg) {
-    log->warn("call record {}: no snapshot: {}", record, jpeg.error().message);
+    core::logger("records")->warn("call record {}: no snapshot: {}", record, jpeg.error().message);
     return;
   }
-  const std::string path =
-      (std::filesystem::path(snapshot_dir_) / ("call-" + std::to_string(record) + ".jpg")).string();
-  if (auto written = write_file_atomically(path, *jpeg, 0640); !written) {
+  // The job touches nothing of the recorder's but through what it posts to the core, which
+  // checks first that the recorder is still there.
+  queue_file_job([this, files = files_, post = post_to_core_, alive = std::weak_ptr<int>(alive_),
+                  record, bytes = std::move(*jpeg)] {
+    Result<void> written = files->write(record, bytes);
+    post([this, alive, record, written = std::move(written)] {
+      if (!alive.expired()) snapshot_written(record, written);
+    });
+  });
+}
+
+void CallRecorder::snapshot_written(std::int64_t record, const Result<void>& written) {
+  auto log = core::logger("records");
+  if (!written) {
     log->warn("call record {}: snapshot not saved: {}", record, written.error().message);
     return;
   }
+  const std::string path = files_->path_of(record);
   if (auto ok = records_.set_snapshot(record, path); !ok) {
-    log->warn("call record {}: {}", record, ok.error().message);
-    // The record is gone (dropped by the cap): keep no orphan file.
-    if (ok.error().code == store::kNotFound) ::unlink(path.c_str());
+    if (ok.error().code != store::kNotFound) {
+      log->warn("call record {}: snapshot not linked: {}", record, ok.error().message);
+      return;  // the next start's sweep deletes the file
+    }
+    // The cap dropped the record while its snapshot was being written: keep no orphan.
+    log->info("call record {}: dropped before its snapshot was saved", record);
+    remove_snapshots({path});
   }
+}
+
+void CallRecorder::remove_snapshots(std::vector<std::string> paths) {
+  // Without snapshots in this run, the sweep of a later one deletes them.
+  if (paths.empty() || !file_thread_) return;
+  queue_file_job([files = files_, paths = std::move(paths), log = core::logger("records")] {
+    for (const auto& path : paths) {
+      if (!files->remove(path)) log->warn("snapshot {}: not deleted (gone, or not ours)", path);
+    }
+  });
 }
 
 void CallRecorder::on_ua_event(const sip::UaEvent& e) {

@@ -9,9 +9,14 @@
 // else: 404, 480, 5xx...).
 //
 // Snapshots: when a record starts, the recorder asks a Snapshotter for a JPEG of the
-// visitor, writes it as <dir>/call-<record id>.jpg (temp file + rename, mode 0640) and sets
-// the record's snapshot_path; one that comes after the call ended is still saved. A
-// snapshot that fails is logged, never fatal.
+// visitor, writes it as <dir>/call-<record id>.jpg (records::SnapshotFiles) and sets the
+// record's snapshot_path; one that comes after the call ended is still saved. A snapshot
+// that fails is logged, never fatal. The files are written (a sync on an SD card can take
+// tens of ms) and deleted on a thread of the recorder's own, in the order asked; the
+// results come back to the core through the PostToCore given. The snapshots of records the
+// cap drops are deleted with them, and a sweep at enable_snapshots() deletes the files no
+// record names (a crash, older versions); files the thread had not reached when the
+// recorder went are left to that sweep.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +31,7 @@
 #include "core/timers.h"
 #include "device/call_control.h"
 #include "records/call_records.h"
+#include "records/snapshot_files.h"
 
 namespace vto::device {
 struct PanelStatus;
@@ -45,6 +51,10 @@ std::int64_t system_unix_ms();
 using SnapshotDone = std::function<void(Result<std::vector<std::uint8_t>>)>;
 using Snapshotter = std::function<void(SnapshotDone)>;
 
+// Runs a function on the core thread, soon; called from the recorder's file thread (vtod:
+// boost::asio::post on its io_context, which must outlive the recorder).
+using PostToCore = std::function<void(std::function<void()>)>;
+
 // The record result of a final SIP error status of our INVITE.
 std::string_view call_result_for_status(int status);
 
@@ -52,11 +62,20 @@ class CallRecorder {
  public:
   // `caller` is this VTO's number as written in the records. `records` must outlive it.
   CallRecorder(records::CallRecords& records, std::string caller, UnixClock clock);
+  // Waits for the file job in progress, if any; the queued ones are dropped.
+  ~CallRecorder();
+  CallRecorder(const CallRecorder&) = delete;
+  CallRecorder& operator=(const CallRecorder&) = delete;
 
   // From now on every call started asks `take` for a snapshot, saved in `dir`, which is
-  // created (mode 0700) if missing; an error when it cannot be. A snapshot that comes
-  // after the recorder is destroyed is dropped.
-  Result<void> enable_snapshots(std::string dir, Snapshotter take);
+  // created (mode 0700) if missing; an error when it cannot be, or on a second call. Starts
+  // the file thread, whose first job is the sweep. A snapshot or a result that comes after
+  // the recorder is destroyed is dropped.
+  Result<void> enable_snapshots(std::string dir, Snapshotter take, PostToCore post_to_core);
+
+  // Blocks until the file thread has done every job queued so far (tests; their
+  // PostToCore then runs what the jobs posted).
+  void wait_for_files();
 
   // From now on a call's record is written `delay` after the call starts (or at its first
   // change, if sooner), not in the middle of the state change: the panel's INVITE leaves
@@ -89,6 +108,14 @@ class CallRecorder {
   bool write_start(device::CallId call);
   void finish(device::CallId call, std::string_view result, std::int64_t at);
   void save_snapshot(std::int64_t record, Result<std::vector<std::uint8_t>> jpeg);
+  // On the core, when the file thread has written (or failed to write) the snapshot.
+  void snapshot_written(std::int64_t record, const Result<void>& written);
+  // Deletes on the file thread the snapshots of records that are gone.
+  void remove_snapshots(std::vector<std::string> paths);
+  // Dropped (and logged) when the queue is full.
+  void queue_file_job(std::function<void()> job);
+
+  class FileThread;
 
   records::CallRecords& records_;
   std::string caller_;
@@ -98,8 +125,10 @@ class CallRecorder {
   // centre means the visitor pressed the centre key and cancelled it.
   device::CallId just_left_ = device::kNoCall;
   std::map<device::CallId, Call> calls_;
-  std::string snapshot_dir_;
+  std::shared_ptr<const records::SnapshotFiles> files_;  // shared with the file thread's jobs
   Snapshotter take_snapshot_;
+  PostToCore post_to_core_;
+  std::unique_ptr<FileThread> file_thread_;
   core::Timers* timers_ = nullptr;  // deferred writes when set
   core::Duration write_delay_{0};
   // Snapshot callbacks hold a weak share: one that comes after the recorder is gone does

@@ -9,14 +9,19 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/timers.h"
 #include "device/panel.h"
 #include "hal/sim/sim_panel.h"
 #include "sip/ua/user_agent.h"
+#include "store/errors.h"
 #include "store/temp_dir.h"
 
 namespace vto::app {
@@ -36,6 +41,38 @@ class FakeCalls final : public device::CallControl {
   std::vector<device::CallId> hung_up;
 };
 
+// The core thread's queue as the test runs it: what the recorder's file thread posts waits
+// here until run(). Notes which threads posted.
+class CoreQueue {
+ public:
+  PostToCore poster() {
+    return [this](std::function<void()> fn) {
+      std::lock_guard lock(mutex_);
+      posted_.push_back(std::move(fn));
+      posters_.insert(std::this_thread::get_id());
+    };
+  }
+  // Runs what was posted so far; returns how many.
+  std::size_t run() {
+    std::vector<std::function<void()>> now;
+    {
+      std::lock_guard lock(mutex_);
+      now.swap(posted_);
+    }
+    for (auto& fn : now) fn();
+    return now.size();
+  }
+  std::set<std::thread::id> posters() {
+    std::lock_guard lock(mutex_);
+    return posters_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::function<void()>> posted_;
+  std::set<std::thread::id> posters_;
+};
+
 hal::sim::SimPanelConfig layout() {
   hal::sim::SimPanelConfig config;
   config.modules = {{hal::ModuleKind::Buttons, 2}, {hal::ModuleKind::Keypad}};
@@ -50,7 +87,7 @@ class CallRecorderTest : public ::testing::Test {
     auto db = store::Database::open(tmp_.sub("data"));
     ASSERT_TRUE(db) << db.error().message;
     db_ = std::move(*db);
-    records_ = std::make_unique<records::CallRecords>(*db_);
+    records_ = std::make_unique<records::CallRecords>(*db_, max_rows_);
     recorder_ = std::make_unique<CallRecorder>(*records_, "8001", [this] {
       return kEpochMs +
              std::chrono::duration_cast<std::chrono::milliseconds>(timers_.now().time_since_epoch())
@@ -84,6 +121,13 @@ class CallRecorderTest : public ::testing::Test {
   }
   void press(std::string_view key) { ASSERT_TRUE(sim_.press(key)) << key; }
 
+  // The file thread's jobs done and their results handled on the "core", until quiet.
+  void settle() {
+    do {
+      if (recorder_) recorder_->wait_for_files();
+    } while (core_.run() > 0);
+  }
+
   records::CallRecord only_record() {
     auto found = records_->search({});
     EXPECT_TRUE(found);
@@ -92,8 +136,10 @@ class CallRecorderTest : public ::testing::Test {
   }
 
   store::testing::TempDir tmp_;
+  std::size_t max_rows_ = records::CallRecords::kDefaultMaxRows;  // set before SetUp()
   std::unique_ptr<store::Database> db_;
   std::unique_ptr<records::CallRecords> records_;
+  CoreQueue core_;  // outlives the recorder, whose file thread posts to it
   std::unique_ptr<CallRecorder> recorder_;
   core::ManualTimers timers_;
   hal::sim::SimPanel sim_{timers_, layout()};
@@ -324,7 +370,21 @@ class CallRecorderSnapshotTest : public CallRecorderTest {
   void SetUp() override {
     CallRecorderTest::SetUp();
     dir_ = tmp_.path() / "snapshots";
-    ASSERT_TRUE(recorder_->enable_snapshots(dir_.string(), camera_.snapshotter()));
+    ASSERT_TRUE(recorder_->enable_snapshots(dir_.string(), camera_.snapshotter(), core_.poster()));
+    settle();  // the sweep
+  }
+
+  // The camera answers, the file thread writes, the core links the file to the record.
+  void answer(Result<std::vector<std::uint8_t>> jpeg) {
+    camera_.answer(std::move(jpeg));
+    settle();
+  }
+  std::set<std::string> files() {
+    std::set<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+      names.insert(e.path().filename());
+    }
+    return names;
   }
 
   std::filesystem::path dir_;
@@ -335,7 +395,7 @@ TEST_F(CallRecorderSnapshotTest, SnapshotIsSavedAndLinkedToTheRecord) {
   EXPECT_EQ(mode_of(dir_), 0700);
   press("button1");
   ASSERT_EQ(camera_.waiting.size(), 1u);
-  camera_.answer(kJpeg);
+  answer(kJpeg);
   const auto r = only_record();
   const auto path = dir_ / ("call-" + std::to_string(r.id) + ".jpg");
   EXPECT_EQ(r.snapshot_path, path.string());
@@ -348,7 +408,7 @@ TEST_F(CallRecorderSnapshotTest, SnapshotAfterTheCallEndedIsStillSaved) {
   press("button1");
   rejected(1, 486);
   ASSERT_EQ(only_record().result, "busy");
-  camera_.answer(kJpeg);
+  answer(kJpeg);
   const auto r = only_record();
   EXPECT_EQ(r.result, "busy");
   ASSERT_TRUE(r.snapshot_path);
@@ -361,8 +421,8 @@ TEST_F(CallRecorderSnapshotTest, EachCallGetsItsOwnSnapshot) {
   timers_.advance(4s);
   press("centre");  // a second call, to the centre
   ASSERT_EQ(camera_.waiting.size(), 2u);
-  camera_.answer(std::vector<std::uint8_t>{0xFF, 0xD8, 0x01, 0xFF, 0xD9});
-  camera_.answer(kJpeg);
+  answer(std::vector<std::uint8_t>{0xFF, 0xD8, 0x01, 0xFF, 0xD9});
+  answer(kJpeg);
   auto found = records_->search({});
   ASSERT_EQ(found->size(), 2u);
   const auto& centre = (*found)[0];
@@ -375,7 +435,7 @@ TEST_F(CallRecorderSnapshotTest, EachCallGetsItsOwnSnapshot) {
 
 TEST_F(CallRecorderSnapshotTest, FailedSnapshotLeavesTheRecordWithout) {
   press("button1");
-  camera_.answer(make_error("video: no camera frame"));
+  answer(make_error("video: no camera frame"));
   EXPECT_FALSE(only_record().snapshot_path);
   EXPECT_TRUE(std::filesystem::is_empty(dir_));
   EXPECT_EQ(recorder_->open_calls(), 1u);
@@ -384,7 +444,7 @@ TEST_F(CallRecorderSnapshotTest, FailedSnapshotLeavesTheRecordWithout) {
 TEST_F(CallRecorderSnapshotTest, UnwritableDirectoryIsNotFatal) {
   press("button1");
   std::filesystem::remove_all(dir_);
-  camera_.answer(kJpeg);
+  answer(kJpeg);
   EXPECT_FALSE(only_record().snapshot_path);
   answered(1, "sip:101%230@192.0.2.7:5060");
   deliver({Type::Bye, 1, 0, "sip:101@VDP", {}, {}, {}});
@@ -398,11 +458,132 @@ TEST_F(CallRecorderSnapshotTest, SnapshotAfterTheRecorderIsGoneIsDropped) {
   EXPECT_TRUE(std::filesystem::is_empty(dir_));
 }
 
+TEST_F(CallRecorderSnapshotTest, TheFileIsWrittenOffTheCoreAndLinkedOnIt) {
+  press("button1");
+  camera_.answer(kJpeg);  // the file thread takes it from here
+  rejected(1, 486);       // the call goes on meanwhile
+  recorder_->wait_for_files();
+  const auto path = dir_ / ("call-" + std::to_string(only_record().id) + ".jpg");
+  EXPECT_EQ(file_bytes(path), kJpeg);
+  EXPECT_FALSE(only_record().snapshot_path) << "linked before the core ran";
+  EXPECT_EQ(core_.run(), 1u);
+  const auto r = only_record();
+  EXPECT_EQ(r.snapshot_path, path.string());
+  EXPECT_EQ(r.result, "busy");
+  const auto posters = core_.posters();
+  ASSERT_EQ(posters.size(), 1u);
+  EXPECT_NE(*posters.begin(), std::this_thread::get_id());
+}
+
+TEST_F(CallRecorderSnapshotTest, RecorderDestroyedWhileTheFileIsWrittenLinksNothing) {
+  press("button1");
+  const std::int64_t id = only_record().id;
+  camera_.answer(kJpeg);
+  recorder_.reset();  // waits for the write if it started, drops it otherwise
+  core_.run();        // what it posted finds the recorder gone
+  EXPECT_FALSE(records_->get(id)->snapshot_path);
+  // Either way, the next start's sweep leaves no file without its record's link.
+  recorder_ = std::make_unique<CallRecorder>(*records_, "8001", system_unix_ms);
+  ASSERT_TRUE(recorder_->enable_snapshots(dir_.string(), camera_.snapshotter(), core_.poster()));
+  settle();
+  EXPECT_TRUE(files().empty());
+}
+
+TEST_F(CallRecorderSnapshotTest, SecondEnableIsRefused) {
+  EXPECT_FALSE(recorder_->enable_snapshots(dir_.string(), camera_.snapshotter(), core_.poster()));
+}
+
+// Three records at most, as if the cap were 100,000.
+class CallRecorderCapTest : public CallRecorderSnapshotTest {
+ protected:
+  CallRecorderCapTest() { max_rows_ = 3; }
+
+  // A call to button 1, busy, its snapshot saved; returns its record id.
+  std::int64_t busy_call_with_snapshot() {
+    const device::CallId call = calls_.next;
+    press("button1");
+    answer(kJpeg);
+    rejected(call, 486);
+    timers_.advance(10s);  // the panel's message
+    return records_->search({})->front().id;
+  }
+  static std::string name_of(std::int64_t id) { return "call-" + std::to_string(id) + ".jpg"; }
+};
+
+TEST_F(CallRecorderCapTest, SnapshotsGoWithTheRecordsTheCapDrops) {
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(busy_call_with_snapshot());
+  EXPECT_EQ(files(), (std::set<std::string>{name_of(ids[0]), name_of(ids[1]), name_of(ids[2])}));
+  for (int i = 0; i < 2; ++i) ids.push_back(busy_call_with_snapshot());
+  EXPECT_EQ(*records_->count({}), 3u);
+  EXPECT_EQ(files(), (std::set<std::string>{name_of(ids[2]), name_of(ids[3]), name_of(ids[4])}));
+}
+
+TEST_F(CallRecorderCapTest, ADroppedRecordNamingAFileElsewhereLeavesIt) {
+  const auto outside = tmp_.path() / "call-1.jpg";
+  std::ofstream(outside) << "not ours";
+  const auto first = busy_call_with_snapshot();
+  ASSERT_TRUE(records_->set_snapshot(first, outside.string()));
+  ASSERT_TRUE(records_->set_snapshot(busy_call_with_snapshot(), (dir_ / "../call-1.jpg").string()));
+  busy_call_with_snapshot();
+  busy_call_with_snapshot();
+  busy_call_with_snapshot();  // both odd records dropped by now
+  EXPECT_EQ(*records_->count({}), 3u);
+  EXPECT_TRUE(std::filesystem::exists(outside));
+  // The two records' own files, named by no record since, wait for the next sweep.
+  EXPECT_EQ(files().size(), 5u);
+}
+
+TEST_F(CallRecorderCapTest, SnapshotOfARecordDroppedWhileOnItsWayIsDeleted) {
+  for (int i = 0; i < 2; ++i) busy_call_with_snapshot();
+  press("button1");  // record 3: its snapshot is late
+  const std::int64_t late = records_->search({})->front().id;
+  rejected(calls_.next - 1, 486);
+  timers_.advance(10s);
+  press("button1");  // record 4 drops record 1 (by then, with its file)
+  rejected(calls_.next - 1, 486);
+  timers_.advance(10s);
+  press("button1");  // record 5 drops record 2
+  rejected(calls_.next - 1, 486);
+  timers_.advance(10s);
+  press("button1");  // record 6 drops record 3, whose snapshot has not come yet
+  ASSERT_EQ(camera_.waiting.size(), 4u);
+  EXPECT_EQ(records_->get(late).error().code, store::kNotFound);
+  answer(kJpeg);  // record 3's: written, found without a record, deleted
+  EXPECT_TRUE(files().empty());
+  answer(kJpeg);  // record 4's
+  EXPECT_EQ(files(), std::set<std::string>{name_of(late + 1)});
+}
+
+TEST_F(CallRecorderTest, EnablingSnapshotsSweepsFilesNoRecordNames) {
+  const auto dir = tmp_.path() / "snapshots";
+  std::filesystem::create_directory(dir);
+  auto kept = records_->start("8001", "101", kEpochMs);
+  auto crashed = records_->start("8001", "102", kEpochMs + 1000);
+  ASSERT_TRUE(kept && crashed);
+  auto put = [&dir](const std::string& name) { std::ofstream(dir / name) << "x"; };
+  const std::string kept_name = "call-" + std::to_string(kept->id) + ".jpg";
+  put(kept_name);
+  ASSERT_TRUE(records_->set_snapshot(kept->id, (dir / kept_name).string()));
+  put("call-" + std::to_string(crashed->id) + ".jpg");  // renamed, then a crash: no link
+  put("call-999.jpg");                                  // its record dropped long ago
+  put("call-1000.jpg.tmp");                             // a write cut short
+  put("README");
+  ASSERT_TRUE(recorder_->enable_snapshots(
+      dir.string(), [](SnapshotDone) {}, core_.poster()));
+  settle();
+  std::set<std::string> left;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) left.insert(e.path().filename());
+  EXPECT_EQ(left, (std::set<std::string>{kept_name, "README"}));
+}
+
 TEST_F(CallRecorderTest, SnapshotDirectoryThatCannotBeMadeIsAnError) {
   const auto file = tmp_.path() / "file";
   std::ofstream(file) << "x";
-  EXPECT_FALSE(recorder_->enable_snapshots(file.string(), [](SnapshotDone) {}));
-  EXPECT_FALSE(recorder_->enable_snapshots((file / "sub").string(), [](SnapshotDone) {}));
+  EXPECT_FALSE(recorder_->enable_snapshots(
+      file.string(), [](SnapshotDone) {}, core_.poster()));
+  EXPECT_FALSE(
+      recorder_->enable_snapshots((file / "sub").string(), [](SnapshotDone) {}, core_.poster()));
 }
 
 TEST(CallResultForStatus, MapsSipStatuses) {

@@ -237,11 +237,12 @@ int main(int argc, char** argv) {
   } else if (*closed > 0) {
     core::logger("vtod")->warn("{} call record(s) left open by the last run were closed", *closed);
   }
-  app::CallRecorder call_recorder(call_records, o.vto_number.empty() ? "panel" : o.vto_number,
-                                  app::system_unix_ms);
 
   asio::io_context io;
   core::AsioTimers timers(io);
+  // After `io`: the recorder's file thread posts to it until the recorder is destroyed.
+  app::CallRecorder call_recorder(call_records, o.vto_number.empty() ? "panel" : o.vto_number,
+                                  app::system_unix_ms);
   call_recorder.defer_writes(timers, kRecordDelay);
 
   sip::TransportConfig tcfg;
@@ -316,7 +317,8 @@ int main(int argc, char** argv) {
             (*call_media)->snapshot([&io, done](Result<std::vector<std::uint8_t>> jpeg) {
               asio::post(io, [done, jpeg = std::move(jpeg)]() mutable { done(std::move(jpeg)); });
             });
-          });
+          },
+          [&io](std::function<void()> fn) { asio::post(io, std::move(fn)); });
       !enabled) {
     log->warn("call records without snapshots: {}", enabled.error().message);
   }

@@ -74,18 +74,33 @@ CallRecord record_from(SQLite::Statement& st) {
   return r;
 }
 
-// Drops the oldest records beyond `max_rows`. max(id) - min(id) + 1 bounds the row count
-// cheaply (ids only grow and only the oldest are deleted), so the exact walk over the
-// started_ms index runs only when the cap may be exceeded.
-void drop_oldest(SQLite::Database& db, std::size_t max_rows) {
+// Drops the oldest records beyond `max_rows`, never `keep` (the record just inserted), and
+// returns the snapshot paths they named. max(id) - min(id) + 1 bounds the row count cheaply
+// (ids only grow: the newest id is never deleted, so none is reused), so the exact walk over
+// the started_ms index runs only when the cap may be exceeded.
+std::vector<std::string> drop_oldest(SQLite::Database& db, std::size_t max_rows,
+                                     std::int64_t keep) {
   SQLite::Statement span(db, "SELECT coalesce(max(id) - min(id) + 1, 0) FROM call_records");
   span.executeStep();
-  if (span.getColumn(0).getInt64() <= static_cast<std::int64_t>(max_rows)) return;
-  SQLite::Statement drop(db,
-                         "DELETE FROM call_records WHERE id IN (SELECT id FROM call_records "
-                         "ORDER BY started_ms DESC, id DESC LIMIT -1 OFFSET ?)");
-  drop.bind(1, static_cast<std::int64_t>(max_rows));
-  drop.exec();
+  if (span.getColumn(0).getInt64() <= static_cast<std::int64_t>(max_rows)) return {};
+  SQLite::Statement oldest(db,
+                           "SELECT id, snapshot_path FROM call_records WHERE id != ? "
+                           "ORDER BY started_ms DESC, id DESC LIMIT -1 OFFSET ?");
+  oldest.bind(1, keep);
+  oldest.bind(2, static_cast<std::int64_t>(max_rows - 1));  // `keep` holds one place
+  std::vector<std::int64_t> ids;
+  std::vector<std::string> snapshots;
+  while (oldest.executeStep()) {
+    ids.push_back(oldest.getColumn(0).getInt64());
+    if (!oldest.getColumn(1).isNull()) snapshots.push_back(oldest.getColumn(1).getString());
+  }
+  SQLite::Statement drop(db, "DELETE FROM call_records WHERE id = ?");
+  for (std::int64_t id : ids) {
+    drop.bind(1, id);
+    drop.exec();
+    drop.reset();
+  }
+  return snapshots;
 }
 
 // kNotFound or kConflict for an UPDATE ... WHERE id = ? AND ended_ms = 0 that changed nothing.
@@ -117,8 +132,8 @@ Result<void> check_query(const CallQuery& query) {
   return {};
 }
 
-Result<std::int64_t> CallRecords::start(const std::string& caller, const std::string& called,
-                                        std::int64_t at_ms) {
+Result<NewCallRecord> CallRecords::start(const std::string& caller, const std::string& called,
+                                         std::int64_t at_ms) {
   try {
     auto& db = db_.connection();
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -129,10 +144,11 @@ Result<std::int64_t> CallRecords::start(const std::string& caller, const std::st
     insert.bind(2, caller);
     insert.bind(3, called);
     insert.exec();
-    const std::int64_t id = db.getLastInsertRowid();
-    drop_oldest(db, max_rows_);
+    NewCallRecord made;
+    made.id = db.getLastInsertRowid();
+    made.dropped_snapshots = drop_oldest(db, max_rows_, made.id);
     tx.commit();
-    return id;
+    return made;
   } catch (const std::exception& e) {
     return db_error(db_, e);
   }
@@ -241,6 +257,20 @@ Result<std::size_t> CallRecords::count(const CallQuery& query) {
     bind_filters(st, query);
     st.executeStep();
     return static_cast<std::size_t>(st.getColumn(0).getInt64());
+  } catch (const std::exception& e) {
+    return db_error(db_, e);
+  }
+}
+
+Result<std::vector<SnapshotLink>> CallRecords::snapshot_links() {
+  try {
+    SQLite::Statement st(db_.connection(),
+                         "SELECT id, snapshot_path IS NOT NULL FROM call_records ORDER BY id");
+    std::vector<SnapshotLink> links;
+    while (st.executeStep()) {
+      links.push_back({st.getColumn(0).getInt64(), st.getColumn(1).getInt() != 0});
+    }
+    return links;
   } catch (const std::exception& e) {
     return db_error(db_, e);
   }

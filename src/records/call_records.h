@@ -1,7 +1,8 @@
 // Call records (PRODUCT.md §3.7): one row per call the door panel places, from its start
 // to its outcome, over a store::Database. Every change is committed at once, so a record
 // survives a crash in the state it had reached. The table keeps the newest `max_rows`
-// records; the oldest go in the same transaction as the insert that overflows it.
+// records; the oldest go in the same transaction as the insert that overflows it, and
+// start() names their snapshot files so that the caller deletes them.
 #pragma once
 
 #include <cstddef>
@@ -53,6 +54,21 @@ struct CallQuery {
 // The query's figures and result checked; kInvalid naming the field otherwise.
 Result<void> check_query(const CallQuery& query);
 
+// What start() did: the new record, and the snapshot_path of each record that the cap
+// dropped to make room for it (records without a snapshot are not named).
+struct NewCallRecord {
+  std::int64_t id = 0;
+  std::vector<std::string> dropped_snapshots;
+};
+
+// A record's id and whether it names a snapshot (the start-up sweep of the snapshot files).
+struct SnapshotLink {
+  std::int64_t id = 0;
+  bool has_snapshot = false;
+
+  bool operator==(const SnapshotLink&) const = default;
+};
+
 class CallRecords {
  public:
   static constexpr std::size_t kDefaultMaxRows = 100000;
@@ -60,9 +76,11 @@ class CallRecords {
   explicit CallRecords(store::Database& db, std::size_t max_rows = kDefaultMaxRows)
       : db_(db), max_rows_(max_rows == 0 ? 1 : max_rows) {}
 
-  // A new "ongoing" record; returns its id.
-  Result<std::int64_t> start(const std::string& caller, const std::string& called,
-                             std::int64_t at_ms);
+  // A new "ongoing" record. When the table is full the oldest records by start time go,
+  // never the new one (even with a clock set back): its id stays valid and is not handed
+  // out again.
+  Result<NewCallRecord> start(const std::string& caller, const std::string& called,
+                              std::int64_t at_ms);
   // The call was answered by `device` at `at_ms`; talk time counts from here.
   Result<void> answered(std::int64_t id, const std::string& device, std::int64_t at_ms);
   // The call ended with `result` (not "ongoing"). kNotFound for an unknown id, kConflict
@@ -84,6 +102,8 @@ class CallRecords {
   Result<std::vector<CallRecord>> search(const CallQuery& query);
   // The number of records matching the filters (offset and limit ignored).
   Result<std::size_t> count(const CallQuery& query);
+  // Every record's SnapshotLink, by id ascending: one scan, as many as the table holds.
+  Result<std::vector<SnapshotLink>> snapshot_links();
 
  private:
   store::Database& db_;

@@ -31,9 +31,9 @@ class CallRecordsTest : public ::testing::Test {
     auto id = records.start("8001", called, at);
     EXPECT_TRUE(id) << id.error().message;
     if (result != kOngoing) {
-      EXPECT_TRUE(records.finish(*id, result, at + 1000));
+      EXPECT_TRUE(records.finish(id->id, result, at + 1000));
     }
-    return *id;
+    return id->id;
   }
 
   std::vector<std::int64_t> ids(CallRecords& records, const CallQuery& q) {
@@ -87,7 +87,7 @@ TEST_F(CallRecordsTest, StartAnswerFinishRecordsTheWholeCall) {
   ASSERT_TRUE(found);
   ASSERT_EQ(found->size(), 1u);
   CallRecord r = found->front();
-  EXPECT_EQ(r.id, *id);
+  EXPECT_EQ(r.id, id->id);
   EXPECT_EQ(r.result, "ongoing");
   EXPECT_EQ(r.ended_ms, 0);
   EXPECT_EQ(r.caller, "8001");
@@ -95,8 +95,8 @@ TEST_F(CallRecordsTest, StartAnswerFinishRecordsTheWholeCall) {
   EXPECT_EQ(r.answered_by, "");
   EXPECT_FALSE(r.snapshot_path);
 
-  ASSERT_TRUE(records.answered(*id, "101#1", 1'700'000'003'000));
-  ASSERT_TRUE(records.finish(*id, kAnswered, 1'700'000'045'900));
+  ASSERT_TRUE(records.answered(id->id, "101#1", 1'700'000'003'000));
+  ASSERT_TRUE(records.finish(id->id, kAnswered, 1'700'000'045'900));
   r = records.search({})->front();
   EXPECT_EQ(r.result, "answered");
   EXPECT_EQ(r.answered_by, "101#1");
@@ -108,7 +108,7 @@ TEST_F(CallRecordsTest, StartAnswerFinishRecordsTheWholeCall) {
 TEST_F(CallRecordsTest, UnansweredCallHasNoTalkTime) {
   CallRecords records(*db_);
   auto id = records.start("8001", "102", 5000);
-  ASSERT_TRUE(records.finish(*id, kNoAnswer, 35000));
+  ASSERT_TRUE(records.finish(id->id, kNoAnswer, 35000));
   auto r = records.search({})->front();
   EXPECT_EQ(r.result, "no_answer");
   EXPECT_EQ(r.duration_s, 0);
@@ -119,11 +119,11 @@ TEST_F(CallRecordsTest, CallsCutByACrashAreClosedAtTheNextStart) {
   {
     CallRecords before(*db_);
     auto talking = before.start("8001", "101", 10'000);
-    ASSERT_TRUE(before.answered(*talking, "101#0", 12'000));
+    ASSERT_TRUE(before.answered(talking->id, "101#0", 12'000));
     auto ringing = before.start("8001", "102", 20'000);
     auto done = before.start("8001", "103", 1'000);
     ASSERT_TRUE(talking && ringing && done);
-    ASSERT_TRUE(before.finish(*done, kBusy, 5'000));
+    ASSERT_TRUE(before.finish(done->id, kBusy, 5'000));
   }
   CallRecords after(*db_);  // vtod started again
   auto closed = after.close_interrupted(72'000);
@@ -146,8 +146,8 @@ TEST_F(CallRecordsTest, CallsCutByACrashAreClosedAtTheNextStart) {
 TEST_F(CallRecordsTest, FinishIsRefusedTwiceForUnknownIdsAndBadResults) {
   CallRecords records(*db_);
   auto id = records.start("8001", "101", 1000);
-  ASSERT_TRUE(records.finish(*id, kBusy, 2000));
-  auto again = records.finish(*id, kFailed, 3000);
+  ASSERT_TRUE(records.finish(id->id, kBusy, 2000));
+  auto again = records.finish(id->id, kFailed, 3000);
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, store::kConflict);
   EXPECT_EQ(records.search({})->front().result, "busy");
@@ -158,8 +158,8 @@ TEST_F(CallRecordsTest, FinishIsRefusedTwiceForUnknownIdsAndBadResults) {
   EXPECT_EQ(records.answered(999, "101#0", 3000).error().code, store::kNotFound);
 
   auto id2 = records.start("8001", "101", 1000);
-  EXPECT_EQ(records.finish(*id2, "ongoing", 2000).error().code, store::kInvalid);
-  EXPECT_EQ(records.finish(*id2, "exploded", 2000).error().code, store::kInvalid);
+  EXPECT_EQ(records.finish(id2->id, "ongoing", 2000).error().code, store::kInvalid);
+  EXPECT_EQ(records.finish(id2->id, "exploded", 2000).error().code, store::kInvalid);
 }
 
 TEST_F(CallRecordsTest, SnapshotPathIsSetEvenAfterTheCallEnded) {
@@ -167,15 +167,15 @@ TEST_F(CallRecordsTest, SnapshotPathIsSetEvenAfterTheCallEnded) {
   auto ongoing = records.start("8001", "101", 1000);
   auto finished = records.start("8001", "102", 2000);
   ASSERT_TRUE(ongoing && finished);
-  ASSERT_TRUE(records.finish(*finished, kNoAnswer, 3000));
-  ASSERT_TRUE(records.set_snapshot(*ongoing, "/data/snapshots/call-1.jpg"));
-  ASSERT_TRUE(records.set_snapshot(*finished, "/data/snapshots/call-2.jpg"));
+  ASSERT_TRUE(records.finish(finished->id, kNoAnswer, 3000));
+  ASSERT_TRUE(records.set_snapshot(ongoing->id, "/data/snapshots/call-1.jpg"));
+  ASSERT_TRUE(records.set_snapshot(finished->id, "/data/snapshots/call-2.jpg"));
 
-  auto one = records.get(*ongoing);
+  auto one = records.get(ongoing->id);
   ASSERT_TRUE(one) << one.error().message;
   EXPECT_EQ(one->snapshot_path, "/data/snapshots/call-1.jpg");
   EXPECT_EQ(one->result, "ongoing");
-  auto two = records.get(*finished);
+  auto two = records.get(finished->id);
   ASSERT_TRUE(two) << two.error().message;
   EXPECT_EQ(two->snapshot_path, "/data/snapshots/call-2.jpg");
   EXPECT_EQ(two->result, "no_answer");
@@ -190,7 +190,7 @@ TEST_F(CallRecordsTest, EveryChangeIsVisibleToAnotherConnectionAtOnce) {
   CallRecords records(*db_);
   auto id = records.start("8001", "101", 1000);
   ASSERT_TRUE(id);
-  ASSERT_TRUE(records.answered(*id, "101#0", 2000));
+  ASSERT_TRUE(records.answered(id->id, "101#0", 2000));
   // A second connection (as vtoctl or a restarted vtod) sees it without any close.
   SQLite::Database other(db_->path(), SQLite::OPEN_READONLY);
   EXPECT_EQ(other.execAndGet("SELECT answered_by FROM call_records").getString(), "101#0");
@@ -292,6 +292,63 @@ TEST_F(CallRecordsTest, CapDropsTheOldestInTheInsertTransaction) {
   EXPECT_EQ(kept->back().started_ms, 20007);
 }
 
+TEST_F(CallRecordsTest, CapNamesTheSnapshotsOfTheRecordsItDrops) {
+  CallRecords records(*db_, 3);
+  const auto a = add(records, 1000, kAnswered);
+  const auto b = add(records, 2000, kBusy);
+  add(records, 3000, kFailed);  // no snapshot
+  ASSERT_TRUE(records.set_snapshot(a, "/data/snapshots/call-1.jpg"));
+  ASSERT_TRUE(records.set_snapshot(b, "/data/snapshots/call-2.jpg"));
+
+  auto d = records.start("8001", "101", 4000);
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_THAT(d->dropped_snapshots, ElementsAre("/data/snapshots/call-1.jpg"));
+  auto e = records.start("8001", "101", 5000);
+  ASSERT_TRUE(e);
+  EXPECT_THAT(e->dropped_snapshots, ElementsAre("/data/snapshots/call-2.jpg"));
+  auto f = records.start("8001", "101", 6000);  // drops the record without a snapshot
+  ASSERT_TRUE(f);
+  EXPECT_TRUE(f->dropped_snapshots.empty());
+  EXPECT_EQ(*records.count({}), 3u);
+
+  // A lower cap drops many at the next start, naming every snapshot among them.
+  ASSERT_TRUE(records.set_snapshot(d->id, "/data/snapshots/call-4.jpg"));
+  ASSERT_TRUE(records.set_snapshot(e->id, "/data/snapshots/call-5.jpg"));
+  CallRecords smaller(*db_, 1);
+  auto g = smaller.start("8001", "101", 7000);
+  ASSERT_TRUE(g);
+  EXPECT_THAT(g->dropped_snapshots,
+              ElementsAre("/data/snapshots/call-5.jpg", "/data/snapshots/call-4.jpg"));
+  EXPECT_THAT(ids(smaller, {}), ElementsAre(g->id));
+}
+
+TEST_F(CallRecordsTest, CapNeverDropsTheRecordJustStartedNorReusesItsId) {
+  CallRecords records(*db_, 2);
+  add(records, 50'000, kAnswered);
+  const auto newer = add(records, 60'000, kAnswered);
+  // The clock was set back: the new call is the oldest by start time, yet it stays.
+  auto back = records.start("8001", "101", 1000);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_THAT(ids(records, {}), ElementsAre(newer, back->id));
+  ASSERT_TRUE(records.finish(back->id, kBusy, 2000));
+  auto next = records.start("8001", "102", 3000);
+  ASSERT_TRUE(next);
+  EXPECT_GT(next->id, back->id);
+  EXPECT_THAT(ids(records, {}), ElementsAre(newer, next->id));
+}
+
+TEST_F(CallRecordsTest, SnapshotLinksListEveryRecordById) {
+  CallRecords records(*db_);
+  const auto a = add(records, 3000, kAnswered);
+  const auto b = add(records, 1000, kBusy);
+  const auto c = add(records, 2000, kOngoing);
+  ASSERT_TRUE(records.set_snapshot(b, "/data/snapshots/call-2.jpg"));
+  auto links = records.snapshot_links();
+  ASSERT_TRUE(links) << links.error().message;
+  EXPECT_THAT(*links,
+              ElementsAre(SnapshotLink{a, false}, SnapshotLink{b, true}, SnapshotLink{c, false}));
+}
+
 TEST_F(CallRecordsTest, ADatabaseFaultIsAnError) {
   CallRecords records(*db_);
   db_->connection().exec("DROP TABLE call_records");
@@ -301,6 +358,7 @@ TEST_F(CallRecordsTest, ADatabaseFaultIsAnError) {
   EXPECT_EQ(records.search({}).error().code, store::kDatabase);
   EXPECT_EQ(records.get(1).error().code, store::kDatabase);
   EXPECT_EQ(records.set_snapshot(1, "/x.jpg").error().code, store::kDatabase);
+  EXPECT_EQ(records.snapshot_links().error().code, store::kDatabase);
 }
 
 }  // namespace
