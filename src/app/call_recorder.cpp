@@ -28,9 +28,10 @@ std::string device_of(const sip::UaEvent& e) {
   return {};
 }
 
-// Jobs waiting for the file thread: a few snapshots (~40 KB each) while the card is slow;
-// beyond, a snapshot is dropped (logged) and a deletion is left to the next sweep.
-constexpr std::size_t kMaxFileJobs = 16;
+// Jobs waiting for the file thread: snapshots (~40 KB each, so at most ~10 MB) while the
+// card is slow; each is flushed to disk, which a busy card may do only a few dozen times a
+// second. Beyond, a snapshot is dropped (logged) and a deletion is left to the next sweep.
+constexpr std::size_t kMaxFileJobs = 256;
 
 }  // namespace
 
