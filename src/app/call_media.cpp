@@ -55,6 +55,13 @@ media::LocalEndpoint CallMedia::local(std::uint64_t call) {
     cfg.microphone_device = config_.microphone_device;
     cfg.tone_hz = config_.microphone_tone_hz;
     cfg.speaker_device = config_.speaker_device;
+    if (!config_.speaker_record_dir.empty()) {
+      const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+      cfg.speaker_wav = config_.speaker_record_dir + "/call-" + std::to_string(now) + "-" +
+                        std::to_string(call) + ".wav";
+    }
     cfg.on_error = [call](std::string message) {
       core::logger("media")->error("call {}: audio: {}", call, message);  // thread-safe
     };

@@ -34,6 +34,9 @@ struct CallMediaConfig {
   std::string microphone_device;
   double microphone_tone_hz = 0;
   std::string speaker_device;
+  // A directory where each call's speaker audio is recorded (call-<unix ms>-<call>.wav);
+  // empty: none.
+  std::string speaker_record_dir;
   // How long the camera keeps running after its last viewer or snapshot: starting it costs
   // the core thread a few milliseconds, so calls in a row share one run.
   std::chrono::milliseconds camera_linger{10000};

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -55,6 +56,7 @@ struct Options {
   int talk_limit_seconds = 120;
   std::string microphone = "tone:440";  // tone:HZ, wav:PATH or alsa:DEVICE
   std::string speaker;                  // alsa:DEVICE; empty: level meter only
+  std::string speaker_record;           // directory of per-call WAV recordings
   std::string camera;                   // V4L2 device; empty: test pattern
 };
 
@@ -152,6 +154,9 @@ int main(int argc, char** argv) {
   cli.add_option("--speaker", o.speaker,
                  "where calls are played: alsa:DEVICE (default: nowhere, only measured; the "
                  "level shows in /api/v1/sim/state)");
+  cli.add_option("--speaker-record", o.speaker_record,
+                 "directory where what the door's speaker plays in each call is recorded "
+                 "(call-<unix ms>-<call>.wav; default: not recorded)");
   cli.add_option("--camera", o.camera, "V4L2 camera device (default: a test pattern with a clock)");
   cli.add_option("--sip-digest", o.digest_algorithms,
                  "digest algorithms offered to registering devices, most preferred first: "
@@ -207,6 +212,18 @@ int main(int argc, char** argv) {
       return 2;
     }
     speaker_device = o.speaker.substr(5);
+  }
+  if (!o.speaker_record.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.speaker_record, ec);
+    const bool plain = o.speaker_record.find_first_not_of(
+                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_-.") ==
+                       std::string::npos;
+    if (!plain || !std::filesystem::is_directory(o.speaker_record, ec)) {
+      std::cerr << "vtod: --speaker-record needs a directory it can create, named with letters, "
+                   "digits and / _ - . only\n";
+      return 2;
+    }
   }
   const bool platform_mode = !o.platform.empty();
   std::optional<app::HostPort> platform_addr;
@@ -301,6 +318,7 @@ int main(int argc, char** argv) {
   media_config.microphone_wav = microphone_wav;
   media_config.microphone_device = microphone_device;
   media_config.speaker_device = speaker_device;
+  media_config.speaker_record_dir = o.speaker_record;
   device::Panel* panel_for_dtmf = nullptr;  // set once the panel exists
   media_config.on_dtmf = [&panel_for_dtmf](std::uint64_t call, char key) {
     if (panel_for_dtmf) panel_for_dtmf->on_dtmf(call, std::string(1, key));

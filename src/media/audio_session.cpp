@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 
@@ -106,11 +108,46 @@ struct AudioSession::Impl {
   std::atomic<std::uint64_t> dtmf_received{0};
   std::atomic<double> level_db{kSilenceDb};
   std::atomic<double> peak_level_db{kSilenceDb};
-  std::mutex meter_mutex;  // the 100 ms window, fed by every decoding branch
+  std::atomic<bool> recording{false};  // a branch records into speaker_wav
+  std::mutex wav_mutex;
+  std::condition_variable wav_done_cv;
+  GstElement* wav_queue = nullptr;  // guarded by wav_mutex
+  bool wav_done = false;            // guarded by wav_mutex: the end reached the file
+  std::mutex meter_mutex;           // the 100 ms window, fed by every decoding branch
   double window_sum = 0;
   std::uint64_t window_samples = 0;
 
+  // wavenc writes the sizes into the header when the stream ends: end the recording's
+  // stream and wait (briefly) for its end to reach the file before the pipeline stops.
+  void finish_wav() {
+    GstElement* queue = nullptr;
+    {
+      std::lock_guard lock(wav_mutex);
+      queue = std::exchange(wav_queue, nullptr);
+    }
+    if (!queue) return;
+    GstPad* pad = gst_element_get_static_pad(queue, "sink");
+    gst_pad_send_event(pad, gst_event_new_eos());
+    gst_object_unref(pad);
+    gst_object_unref(queue);
+    std::unique_lock lock(wav_mutex);
+    wav_done_cv.wait_for(lock, std::chrono::milliseconds(500), [this] { return wav_done; });
+  }
+
+  static GstPadProbeReturn on_wav_event(GstPad*, GstPadProbeInfo* info, gpointer data) {
+    auto* self = static_cast<Impl*>(data);
+    if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS) {
+      {
+        std::lock_guard lock(self->wav_mutex);
+        self->wav_done = true;
+      }
+      self->wav_done_cv.notify_all();
+    }
+    return GST_PAD_PROBE_OK;
+  }
+
   ~Impl() {
+    finish_wav();
     if (pipeline) {
       gst_element_set_state(pipeline, GST_STATE_NULL);  // joins the streaming threads
       GstBus* bus = gst_element_get_bus(pipeline);
@@ -211,6 +248,10 @@ struct AudioSession::Impl {
         branch += " t. ! queue ! audioconvert ! audioresample ! alsasink device=" +
                   self->config.speaker_device;
       }
+      if (!self->config.speaker_wav.empty() && !self->recording.exchange(true)) {
+        branch += " t. ! queue name=rec ! wavenc ! filesink name=wav location=" +
+                  self->config.speaker_wav;
+      }
     } else {
       branch = "fakesink sync=false async=false";  // a payload type nobody agreed to
     }
@@ -227,6 +268,17 @@ struct AudioSession::Impl {
     if (GstElement* meter = gst_bin_get_by_name(GST_BIN(bin), "meter")) {
       g_signal_connect(meter, "handoff", G_CALLBACK(on_decoded), self);
       gst_object_unref(meter);
+    }
+    if (GstElement* rec = gst_bin_get_by_name(GST_BIN(bin), "rec")) {
+      std::lock_guard lock(self->wav_mutex);
+      self->wav_queue = rec;  // our reference, for the end of the recording
+      if (GstElement* file = gst_bin_get_by_name(GST_BIN(bin), "wav")) {
+        GstPad* file_pad = gst_element_get_static_pad(file, "sink");
+        gst_pad_add_probe(file_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_wav_event, self,
+                          nullptr);
+        gst_object_unref(file_pad);
+        gst_object_unref(file);
+      }
     }
     gst_bin_add(GST_BIN(self->pipeline), bin);
     gst_element_sync_state_with_parent(bin);
@@ -334,8 +386,10 @@ bool AudioSession::supports(const Codec& codec) {
 
 Result<std::unique_ptr<AudioSession>> AudioSession::open(Config config) {
   if (!numeric_address_type(config.address)) return make_error("audio: not a numeric address");
-  if (!config.microphone_wav.empty() && !is_safe_token(config.microphone_wav)) {
-    return make_error("audio: the WAV path may hold only letters, digits and / _ - . : ,");
+  for (const std::string* wav : {&config.microphone_wav, &config.speaker_wav}) {
+    if (!wav->empty() && !is_safe_token(*wav)) {
+      return make_error("audio: a WAV path may hold only letters, digits and / _ - . : ,");
+    }
   }
   for (const std::string* device : {&config.microphone_device, &config.speaker_device}) {
     if (!device->empty() && !is_safe_token(*device)) {

@@ -33,6 +33,9 @@ class AudioSession {
     double tone_hz = 0;
     double tone_volume = 0.3;    // 0..1 of full scale
     std::string speaker_device;  // ALSA playback device; empty: measured, not played
+    // A WAV file that records what the speaker gets (the first stream decoded); finished
+    // when the session is destroyed. Empty: no recording.
+    std::string speaker_wav;
     // Called on a GStreamer thread: post it to your own thread, do not touch domain state.
     std::function<void(std::string)> on_error;
     std::function<void(char)> on_dtmf;  // an RFC 4733 event received: '0'-'9', '*', '#', 'A'-'D'

@@ -5,8 +5,10 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -205,6 +207,53 @@ TEST(AudioSessionTest, AWavMicrophoneIsHeardThenSilence) {
   const auto before = (*b)->stats().packets_received;
   std::this_thread::sleep_for(300ms);
   EXPECT_GT((*b)->stats().packets_received, before + 5);
+  std::filesystem::remove(wav);
+}
+
+TEST(AudioSessionTest, TheSpeakerIsRecordedToAWavFileFinishedAtTheEnd) {
+  const std::string wav = (std::filesystem::temp_directory_path() /
+                           ("vto-speaker-" + std::to_string(::getpid()) + ".wav"))
+                              .string();
+  std::filesystem::remove(wav);
+  AudioSession::Config ca;
+  ca.address = "127.0.0.1";
+  ca.tone_hz = 440;
+  AudioSession::Config cb;
+  cb.address = "127.0.0.1";
+  cb.speaker_wav = wav;
+  cb.on_error = [](std::string message) { ADD_FAILURE() << "b: " << message; };
+  auto a = AudioSession::open(std::move(ca));
+  auto b = AudioSession::open(std::move(cb));
+  ASSERT_TRUE(a.ok() && b.ok());
+  const Codec pcmu{0, "PCMU", 8000, 0, ""};
+  ASSERT_TRUE((*a)->start({"127.0.0.1", (*b)->port(), 0, pcmu, std::nullopt, true}).ok());
+  ASSERT_TRUE((*b)->start({"127.0.0.1", (*a)->port(), 0, pcmu, std::nullopt, true}).ok());
+  ASSERT_TRUE(wait_until([&] { return (*b)->stats().samples_decoded > 8000; }, 3000ms));
+  b->reset();  // the end of the call finishes the file
+  std::ifstream in(wav, std::ios::binary);
+  ASSERT_TRUE(in) << wav;
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 44u + 16000u) << "at least a second of 8 kHz 16-bit audio";
+  EXPECT_EQ(bytes.substr(0, 4), "RIFF");
+  EXPECT_EQ(bytes.substr(8, 4), "WAVE");
+  auto u32 = [&](std::size_t at) {
+    std::uint32_t v = 0;
+    std::memcpy(&v, bytes.data() + at, 4);
+    return v;
+  };
+  EXPECT_EQ(u32(4), bytes.size() - 8) << "the RIFF size was written at the end";
+  const std::size_t data = bytes.find("data");
+  ASSERT_NE(data, std::string::npos);
+  EXPECT_EQ(u32(data + 4), bytes.size() - data - 8) << "the data size was written at the end";
+  double sum = 0;
+  const std::size_t samples = (bytes.size() - data - 8) / 2;
+  for (std::size_t i = 0; i < samples; ++i) {
+    std::int16_t v = 0;
+    std::memcpy(&v, bytes.data() + data + 8 + 2 * i, 2);
+    sum += static_cast<double>(v) * v;
+  }
+  EXPECT_GT(10 * std::log10(sum / static_cast<double>(samples) / (32768.0 * 32768.0)), -20)
+      << "the tone is in the recording";
   std::filesystem::remove(wav);
 }
 

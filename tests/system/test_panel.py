@@ -273,3 +273,37 @@ def test_calls_in_a_row_release_their_pipelines_and_sockets(vtod, start_vth):
     # new GStreamer thread's arena kept an encoder's worth (+60 MB over 20 calls).
     # Measured: +0.1 MB after 20 calls. A pipeline leaked per call would be far past this.
     assert rss1 - rss0 < 10 * 1024, f"RSS grew by {rss1 - rss0} kB over {calls} calls"
+
+
+def test_the_speaker_records_each_call_to_a_wav_file(tmp_path, processes):
+    """--speaker-record: what the door's speaker played in the call, as a finished WAV."""
+    import glob
+    import math
+    import wave
+    data = str(tmp_path / "rec-data")
+    vtoctl(data, "room", "add", "101", "--password", PASSWORD)
+    recordings = str(tmp_path / "speaker")
+    d = Vtod(data, extra=("--button", "101", "--speaker-record", recordings))
+    processes.append(d)
+    from harness import Vth
+    monitor = Vth(d.sip, "101#0", PASSWORD, auto_answer=0, extra=("--tone", "700"))
+    processes.append(monitor)
+    monitor.event("registered")
+    press(d, "button1")
+    monitor.event("answered")
+    wait_state(d, lambda s: s["audio"] and s["audio"][0]["level_db"] > HEARD_DB,
+               what="the monitor's tone at the door")
+    time.sleep(1.0)
+    monitor.send("hangup")
+    wait_state(d, lambda s: s["panel"]["state"] == "idle" and not s["audio"], what="idle")
+    files = glob.glob(os.path.join(recordings, "call-*.wav"))
+    assert len(files) == 1, files
+    with wave.open(files[0], "rb") as w:  # the header's sizes were written at the end
+        assert w.getframerate() > 0 and w.getsampwidth() == 2
+        seconds = w.getnframes() / w.getframerate()
+        frames = w.readframes(w.getnframes())
+    assert 0.8 < seconds < 10, seconds
+    samples = memoryview(frames).cast("h")
+    mean = sum(s * s for s in samples) / len(samples)
+    level = 10 * math.log10(mean / 32768.0 ** 2)
+    assert level > -35, f"the recording holds {level:.1f} dBFS"
