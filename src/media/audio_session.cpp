@@ -53,12 +53,14 @@ std::optional<CodecPipeline> pipeline_for(const Codec& c) {
 }
 
 // ALSA device names and file paths reach a gst-launch description: allow only characters
-// that cannot end an element property or start a new one.
+// that cannot end an element property or start a new one ('=' may: the value of a property
+// runs to the next blank, and ALSA names look like "dsnoop:CARD=Device,DEV=0").
 bool is_safe_token(std::string_view s) {
   if (s.empty() || s.size() > 256) return false;
   for (const char c : s) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '/' || c == '_' || c == '-' || c == '.' || c == ':' || c == ',';
+                    c == '/' || c == '_' || c == '-' || c == '.' || c == ':' || c == ',' ||
+                    c == '=';
     if (!ok) return false;
   }
   return true;
@@ -388,7 +390,7 @@ Result<std::unique_ptr<AudioSession>> AudioSession::open(Config config) {
   if (!numeric_address_type(config.address)) return make_error("audio: not a numeric address");
   for (const std::string* wav : {&config.microphone_wav, &config.speaker_wav}) {
     if (!wav->empty() && !is_safe_token(*wav)) {
-      return make_error("audio: a WAV path may hold only letters, digits and / _ - . : ,");
+      return make_error("audio: a WAV path may hold only letters, digits and / _ - . : , =");
     }
   }
   for (const std::string* device : {&config.microphone_device, &config.speaker_device}) {

@@ -21,7 +21,7 @@ bool is_safe_device(std::string_view s) {
   if (s.empty() || s.size() > 128) return false;
   for (const char c : s) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-' || c == '.' || c == ':' || c == ',';
+                    c == '_' || c == '-' || c == '.' || c == ':' || c == ',' || c == '=';
     if (!ok) return false;
   }
   return true;
