@@ -16,6 +16,7 @@
 
 #include "core/text.h"
 #include "media/gst_bus.h"
+#include "media/level_meter.h"
 #include "media/rtp_ports.h"
 #include "media/video_source.h"
 
@@ -24,7 +25,6 @@ namespace {
 
 constexpr int kJitterBufferMs = 40;
 constexpr int kPacketMs = 20;
-constexpr double kSilenceDb = -127;
 
 struct CodecPipeline {
   const char* encoding_name;  // RTP caps
@@ -108,16 +108,12 @@ struct AudioSession::Impl {
   std::atomic<std::uint64_t> packets_sent{0};
   std::atomic<std::uint64_t> samples_decoded{0};
   std::atomic<std::uint64_t> dtmf_received{0};
-  std::atomic<double> level_db{kSilenceDb};
-  std::atomic<double> peak_level_db{kSilenceDb};
+  LevelMeter meter;                    // what the speaker gets
   std::atomic<bool> recording{false};  // a branch records into speaker_wav
   std::mutex wav_mutex;
   std::condition_variable wav_done_cv;
   GstElement* wav_queue = nullptr;  // guarded by wav_mutex
   bool wav_done = false;            // guarded by wav_mutex: the end reached the file
-  std::mutex meter_mutex;           // the 100 ms window, fed by every decoding branch
-  double window_sum = 0;
-  std::uint64_t window_samples = 0;
 
   // wavenc writes the sizes into the header when the stream ends: end the recording's
   // stream and wait (briefly) for its end to reach the file before the pipeline stops.
@@ -291,37 +287,15 @@ struct AudioSession::Impl {
     }
   }
 
-  // Decoded speech: S16 mono. Keeps the RMS of each 100 ms window.
+  // Decoded speech: S16 mono, measured in 100 ms windows.
   static void on_decoded(GstElement*, GstBuffer* buffer, GstPad* pad, gpointer data) {
     auto* self = static_cast<Impl*>(data);
-    GstMapInfo map;
-    if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return;
-    const std::size_t count = map.size / sizeof(std::int16_t);
-    double sum = 0;
-    for (std::size_t i = 0; i < count; ++i) {
-      std::int16_t sample;
-      std::memcpy(&sample, map.data + i * sizeof sample, sizeof sample);
-      sum += static_cast<double>(sample) * sample;
-    }
-    gst_buffer_unmap(buffer, &map);
     int rate = 8000;
     if (GstCaps* caps = gst_pad_get_current_caps(pad)) {
       gst_structure_get_int(gst_caps_get_structure(caps, 0), "rate", &rate);
       gst_caps_unref(caps);
     }
-    self->samples_decoded.fetch_add(count);
-    std::lock_guard lock(self->meter_mutex);
-    self->window_sum += sum;
-    self->window_samples += count;
-    if (self->window_samples >= static_cast<std::uint64_t>(rate / 10)) {
-      const double mean = self->window_sum / static_cast<double>(self->window_samples);
-      const double db =
-          mean > 0 ? std::max(kSilenceDb, 10 * std::log10(mean / (32768.0 * 32768.0))) : kSilenceDb;
-      self->level_db.store(db);
-      if (db > self->peak_level_db.load()) self->peak_level_db.store(db);
-      self->window_sum = 0;
-      self->window_samples = 0;
-    }
+    self->samples_decoded.fetch_add(self->meter.add(buffer, static_cast<std::uint64_t>(rate / 10)));
   }
 
   static GstPadProbeReturn count_packet(GstPad*, GstPadProbeInfo*, gpointer counter) {
@@ -484,8 +458,8 @@ AudioSession::Stats AudioSession::stats() const {
   stats.packets_received = s.packets_received.load();
   stats.packets_sent = s.packets_sent.load();
   stats.samples_decoded = s.samples_decoded.load();
-  stats.level_db = s.level_db.load();
-  stats.peak_level_db = s.peak_level_db.load();
+  stats.level_db = s.meter.level_db();
+  stats.peak_level_db = s.meter.peak_db();
   stats.dtmf_received = s.dtmf_received.load();
   return stats;
 }

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "media/gst_bus.h"
+#include "media/level_meter.h"
 #include "media/video_source.h"
 
 namespace vto::media {
@@ -15,7 +16,6 @@ namespace {
 
 constexpr int kRate = 8000;
 constexpr int kSamplesPerBuffer = kRate / 50;  // 20 ms
-constexpr double kSilenceDb = -127;
 
 bool is_safe_device(std::string_view s) {
   if (s.empty() || s.size() > 128) return false;
@@ -39,10 +39,8 @@ struct TonePlayer::Impl {
   int plays_left = 0;
   core::Timers::Id timer = 0;
   std::atomic<bool> active{false};  // a tone plays (read by the meter's thread)
-  std::atomic<double> level{kSilenceDb};
-  std::mutex meter_mutex;
-  double window_sum = 0;
-  std::size_t window_samples = 0;
+  std::mutex active_mutex;          // a buffer measured and the tone's end do not interleave
+  LevelMeter meter;
 
   Impl(core::Timers& t, Config c) : timers(t), config(std::move(c)) {}
   ~Impl() { close(); }
@@ -61,27 +59,9 @@ struct TonePlayer::Impl {
 
   static void on_buffer(GstElement*, GstBuffer* buffer, GstPad*, gpointer data) {
     auto* self = static_cast<Impl*>(data);
-    GstMapInfo map;
-    if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return;
-    const std::size_t count = map.size / sizeof(std::int16_t);
-    double sum = 0;
-    for (std::size_t i = 0; i < count; ++i) {
-      std::int16_t sample;
-      std::memcpy(&sample, map.data + i * sizeof sample, sizeof sample);
-      sum += static_cast<double>(sample) * sample;
-    }
-    gst_buffer_unmap(buffer, &map);
-    std::lock_guard lock(self->meter_mutex);
+    std::lock_guard lock(self->active_mutex);
     if (!self->active.load()) return;  // a buffer still in flight after the tone ended
-    self->window_sum += sum;
-    self->window_samples += count;
-    if (self->window_samples >= kRate / 20) {
-      const double mean = self->window_sum / static_cast<double>(self->window_samples);
-      self->level.store(mean > 0 ? std::max(kSilenceDb, 10 * std::log10(mean / (32768.0 * 32768.0)))
-                                 : kSilenceDb);
-      self->window_sum = 0;
-      self->window_samples = 0;
-    }
+    self->meter.add(buffer, kRate / 20);
   }
 
   // The pipeline is built at the first tone and kept: between tones it waits in PAUSED
@@ -93,9 +73,9 @@ struct TonePlayer::Impl {
       if (!launched) return make_error("tones: " + launched.error().message);
       pipeline = *launched;
       source = gst_bin_get_by_name(GST_BIN(pipeline), "src");
-      GstElement* meter = gst_bin_get_by_name(GST_BIN(pipeline), "meter");
-      g_signal_connect(meter, "handoff", G_CALLBACK(on_buffer), this);
-      gst_object_unref(meter);
+      GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), "meter");
+      g_signal_connect(sink, "handoff", G_CALLBACK(on_buffer), this);
+      gst_object_unref(sink);
     }
     if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
       rest();
@@ -112,11 +92,9 @@ struct TonePlayer::Impl {
     if (!active) return;
     g_object_set(source, "volume", 0.0, nullptr);
     gst_element_set_state(pipeline, GST_STATE_PAUSED);
-    std::lock_guard lock(meter_mutex);
+    std::lock_guard lock(active_mutex);
     active = false;
-    window_sum = 0;
-    window_samples = 0;
-    level.store(kSilenceDb);
+    meter.reset();
   }
 
   void close() {
@@ -196,7 +174,7 @@ std::string TonePlayer::current() const {
 }
 
 double TonePlayer::level_db() const {
-  return impl_->level.load();
+  return impl_->meter.level_db();
 }
 
 }  // namespace vto::media
