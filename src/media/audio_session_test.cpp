@@ -1,4 +1,5 @@
 #include "media/audio_session.h"
+#include "media/test_support.h"
 
 #include <unistd.h>
 
@@ -19,22 +20,10 @@
 namespace vto::media {
 namespace {
 
+using test_support::open_fd_count;
+using test_support::wait_until;
+
 using namespace std::chrono_literals;
-
-std::size_t open_fd_count() {
-  std::size_t n = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-    ++n;
-  }
-  return n;
-}
-
-template <typename Predicate>
-bool wait_until(Predicate done, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
-  return done();
-}
 
 // Two ends of a call on loopback: `a` plays a tone, `b` is silent.
 struct Call {

@@ -1,4 +1,5 @@
 #include "media/tone_player.h"
+#include "media/test_support.h"
 
 #include <chrono>
 #include <thread>
@@ -8,14 +9,10 @@
 namespace vto::media {
 namespace {
 
-using namespace std::chrono_literals;
+using test_support::open_fd_count;
+using test_support::wait_until;
 
-template <typename Predicate>
-bool wait_until(Predicate done, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
-  return done();
-}
+using namespace std::chrono_literals;
 
 TEST(TonePlayerTest, FollowsTheCadenceAndRestsAfterTheLastRepeat) {
   core::ManualTimers timers;  // the cadence; GStreamer plays in real time

@@ -1,4 +1,5 @@
 #include "media/video_receiver.h"
+#include "media/test_support.h"
 
 #include <atomic>
 #include <chrono>
@@ -13,15 +14,10 @@
 namespace vto::media {
 namespace {
 
-using namespace std::chrono_literals;
+using test_support::open_fd_count;
+using test_support::wait_until;
 
-std::size_t open_fd_count() {
-  std::size_t n = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-    ++n;
-  }
-  return n;
-}
+using namespace std::chrono_literals;
 
 bool wait_for_frames(const VideoReceiver& receiver, std::uint64_t n,
                      std::chrono::milliseconds timeout) {

@@ -1,4 +1,5 @@
 #include "media/video_source.h"
+#include "media/test_support.h"
 
 #include <gio/gio.h>
 
@@ -27,6 +28,9 @@
 namespace vto::media {
 namespace {
 
+using test_support::open_fd_count;
+using test_support::wait_until;
+
 using namespace std::chrono_literals;
 
 std::uint16_t free_udp_port() {
@@ -39,14 +43,6 @@ std::uint16_t free_udp_port() {
   getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
   close(fd);
   return ntohs(address.sin_port);
-}
-
-std::size_t open_fd_count() {
-  std::size_t n = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-    ++n;
-  }
-  return n;
 }
 
 void count_frame(GstElement*, GstBuffer*, GstPad*, gpointer data) {
