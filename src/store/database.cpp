@@ -19,7 +19,7 @@ namespace {
 
 // Numbered migrations: entry i brings the schema from version i to i + 1. Never edit one
 // that has shipped; append a new one.
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     // 1: the building directory (rooms, VTOs) and key/value settings.
     R"sql(
 CREATE TABLE rooms (
@@ -93,6 +93,16 @@ CREATE TRIGGER settings_upd_version AFTER UPDATE ON settings
   BEGIN UPDATE directory_version SET version = version + 1; END;
 CREATE TRIGGER settings_del_version AFTER DELETE ON settings
   BEGIN UPDATE directory_version SET version = version + 1; END;
+)sql",
+    // 4: the web interface's user accounts (store/users.h): Argon2id hashes, never passwords.
+    R"sql(
+CREATE TABLE users (
+  name TEXT PRIMARY KEY NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'viewer')),
+  password_hash TEXT NOT NULL CHECK (password_hash LIKE '$argon2id$%'),
+  email TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL
+);
 )sql",
 };
 

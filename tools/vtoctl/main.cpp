@@ -1,19 +1,23 @@
 // vtoctl: manages the building directory (rooms, VTOs, the management centre's password)
-// in vtod's data directory. Safe while vtod runs: both share the SQLite file (WAL, busy
-// timeout) and vtod reads the store at every lookup.
-// Exit codes: 0 done, 1 a rule was broken or the thing was not found (stderr names the
-// field and the rule), 2 usage error.
+// and initializes the device (its first admin account) in vtod's data directory, with
+// local access: for scripted installs, tests and recovery. Safe while vtod runs: both share the
+// SQLite file (WAL, busy timeout) and vtod reads the store at every lookup. Exit codes: 0 done, 1 a
+// rule was broken or the thing was not found (stderr names the field and the rule), 2 usage error.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "accounts/password_hash.h"
+#include "accounts/password_rules.h"
 #include "store/database.h"
 #include "store/directory.h"
+#include "store/users.h"
 
 namespace {
 
@@ -150,6 +154,12 @@ int main(int argc, char** argv) {
   auto* vto_cmd = app.add_subcommand("vto", "VTO No. management")->require_subcommand(1);
   auto* centre =
       app.add_subcommand("centre", "the management centre (888888)")->require_subcommand(1);
+  PasswordSource admin_password;
+  std::string admin_email;
+  auto* init = app.add_subcommand(
+      "init", "initialize the device: create the admin account (only while none exists)");
+  admin_password.add_to(*init, "the admin's password (the web interface's rules apply)");
+  init->add_option("--email", admin_email, "e-mail address for password resets (optional)");
 
   Room new_room;
   PasswordSource room_password;
@@ -222,7 +232,8 @@ int main(int argc, char** argv) {
 
   for (auto [cmd, source] :
        {std::pair{room_add, &room_password}, std::pair{room_batch, &batch_password},
-        std::pair{vto_add, &vto_password}, std::pair{centre_set, &centre_password}}) {
+        std::pair{vto_add, &vto_password}, std::pair{centre_set, &centre_password},
+        std::pair{init, &admin_password}}) {
     if (cmd->parsed() && !source->given(*cmd)) {
       return fail(cmd->get_parent()->get_name() + " " + cmd->get_name() +
                       ": --password or --password-stdin is required",
@@ -260,6 +271,27 @@ int main(int argc, char** argv) {
   if (centre_clear->parsed()) {
     return report(dir.set_centre_password(std::nullopt),
                   "centre 888888 password cleared; it can no longer register");
+  }
+  if (init->parsed()) {
+    const std::string password = admin_password.read();
+    if (auto broken = vto::accounts::check_password(password, "admin")) {
+      return fail("password: " + broken->message + " (rule " +
+                  std::string(vto::accounts::rule_id(broken->rule)) + ")");
+    }
+    vto::store::Users users(**db);
+    if (auto done = users.initialized(); !done) {
+      return fail(done.error().message);
+    } else if (*done) {
+      return fail("the device is already initialized");
+    }
+    auto hash = vto::accounts::hash_password(password);
+    if (!hash) return fail(hash.error().message);
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    return report(users.initialize(
+                      vto::store::User{"admin", vto::store::Role::Admin, *hash, admin_email, now}),
+                  "initialized: the admin account is \"admin\"");
   }
   if (centre_show->parsed()) {
     auto password = dir.centre_password();

@@ -1,0 +1,54 @@
+// The web interface's user accounts (PRODUCT.md §5-6): a name, a role (least privilege:
+// admin, operator, viewer), an Argon2id password hash (hashing is the caller's, see
+// accounts/password_hash.h; the table refuses anything else) and an optional e-mail for
+// password resets. The device is "initialized" once an admin exists: until then the web
+// interface offers nothing but the initialization page.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "store/database.h"
+
+namespace vto::store {
+
+enum class Role { Admin, Operator, Viewer };
+
+std::string_view role_name(Role role);
+std::optional<Role> parse_role(std::string_view name);
+
+struct User {
+  std::string name;  // 1-32 letters, digits, '_', '-', '.'
+  Role role = Role::Viewer;
+  std::string password_hash;  // "$argon2id$..."
+  std::string email;          // empty, or a plausible address
+  std::int64_t created_ms = 0;
+  bool operator==(const User&) const = default;
+};
+
+class Users {
+ public:
+  explicit Users(Database& db) : db_(db) {}
+
+  // Whether an admin account exists.
+  Result<bool> initialized();
+  // Creates the first admin, only while no admin exists (kConflict then), in one
+  // transaction so that two initializations cannot both succeed.
+  Result<void> initialize(const User& admin);
+  Result<void> add(const User& user);  // kConflict when the name is taken
+  Result<std::optional<User>> find(const std::string& name);
+  Result<std::vector<User>> list();  // by name
+  Result<void> set_password_hash(const std::string& name, const std::string& hash);
+
+ private:
+  Database& db_;
+};
+
+// The rules of a user's fields (name, e-mail, hash form), as kInvalid errors naming them.
+Result<void> validate_user(const User& user);
+
+}  // namespace vto::store

@@ -1,0 +1,99 @@
+#include "store/users.h"
+
+#include <gtest/gtest.h>
+
+#include "store/errors.h"
+#include "store/temp_dir.h"
+
+namespace vto::store {
+namespace {
+
+// Not a real hash (hashing is accounts/'s business): the store only checks the form.
+constexpr const char* kHash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
+
+class UsersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = Database::open(tmp_.sub("data"));
+    ASSERT_TRUE(db) << db.error().message;
+    db_ = std::move(*db);
+    users_ = std::make_unique<Users>(*db_);
+  }
+  User admin() { return User{"admin", Role::Admin, kHash, "it@example.org", 1000}; }
+
+  testing::TempDir tmp_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<Users> users_;
+};
+
+TEST_F(UsersTest, AFreshDeviceIsNotInitializedUntilAnAdminExists) {
+  EXPECT_FALSE(*users_->initialized());
+  ASSERT_TRUE(users_->initialize(admin()));
+  EXPECT_TRUE(*users_->initialized());
+  auto found = users_->find("admin");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ(**found, admin());
+}
+
+TEST_F(UsersTest, InitializationHappensOnce) {
+  ASSERT_TRUE(users_->initialize(admin()));
+  User second = admin();
+  second.name = "root";
+  auto again = users_->initialize(second);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, kConflict);
+  EXPECT_EQ(users_->list()->size(), 1u);
+}
+
+TEST_F(UsersTest, FieldsAreCheckedAndNamed) {
+  User u = admin();
+  u.password_hash = "plain-text-password";
+  auto r = users_->initialize(u);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, kInvalid);
+  EXPECT_NE(r.error().message.find("password"), std::string::npos);
+  for (const char* email : {"nobody", "a@b", "x y@example.org", "@example.org", "a@b@c.org"}) {
+    u = admin();
+    u.email = email;
+    auto bad = users_->initialize(u);
+    ASSERT_FALSE(bad) << email;
+    EXPECT_NE(bad.error().message.find("e-mail"), std::string::npos) << email;
+  }
+  for (const char* name : {"", "a b", "admin'--", "0123456789012345678901234567890123"}) {
+    u = admin();
+    u.name = name;
+    auto bad = users_->initialize(u);
+    ASSERT_FALSE(bad) << name;
+    EXPECT_NE(bad.error().message.find("user name"), std::string::npos) << name;
+  }
+  u = admin();
+  u.role = Role::Viewer;
+  EXPECT_FALSE(users_->initialize(u));
+  EXPECT_FALSE(*users_->initialized());
+}
+
+TEST_F(UsersTest, AccountsAreAddedListedAndTheirPasswordsChanged) {
+  ASSERT_TRUE(users_->initialize(admin()));
+  ASSERT_TRUE(users_->add(User{"guard", Role::Operator, kHash, "", 2000}));
+  EXPECT_EQ(users_->add(User{"guard", Role::Viewer, kHash, "", 3000}).error().code, kConflict);
+  auto all = users_->list();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[1].name, "guard");
+  EXPECT_EQ((*all)[1].role, Role::Operator);
+  const std::string other = std::string(kHash) + "x";
+  ASSERT_TRUE(users_->set_password_hash("guard", other));
+  EXPECT_EQ((*users_->find("guard"))->password_hash, other);
+  EXPECT_EQ(users_->set_password_hash("nobody", other).error().code, kNotFound);
+  EXPECT_EQ(users_->set_password_hash("guard", "secret").error().code, kInvalid);
+}
+
+TEST(RoleTest, NamesRoundTrip) {
+  for (Role r : {Role::Admin, Role::Operator, Role::Viewer}) {
+    EXPECT_EQ(parse_role(role_name(r)), r);
+  }
+  EXPECT_FALSE(parse_role("root"));
+}
+
+}  // namespace
+}  // namespace vto::store
