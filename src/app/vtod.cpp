@@ -196,6 +196,11 @@ int main(int argc, char** argv) {
     }
   } else if (o.microphone.starts_with("wav:") && o.microphone.size() > 4) {
     microphone_wav = o.microphone.substr(4);
+    if (microphone_wav.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                         "0123456789/_-.:,=") != std::string::npos) {
+      std::cerr << "vtod: --microphone wav:PATH: letters, digits and / _ - . : , = only\n";
+      return 2;
+    }
     if (::access(microphone_wav.c_str(), R_OK) != 0) {
       std::cerr << "vtod: --microphone: cannot read " << microphone_wav << "\n";
       return 2;
