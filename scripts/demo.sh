@@ -7,6 +7,7 @@ BUILD_DIR=${1:-build}
 BIN=$BUILD_DIR/bin
 DATA=${VTO_DEMO_DATA:-$HOME/.local/share/openvto-demo}
 SIP_PORT=${VTO_DEMO_SIP_PORT:-5060}
+HTTPS_PORT=${VTO_DEMO_HTTPS_PORT:-8443}
 HTTP_PORT=${VTO_DEMO_HTTP_PORT:-8080}
 mkdir -p "$DATA"
 
@@ -21,6 +22,13 @@ if [ ! -s "$DATA/demo-unlock-code" ]; then
 fi
 CODE=$(tr -d '\n' < "$DATA/demo-unlock-code")
 
+# An API token for the curl examples below (operator: presses keys, reads state and
+# records), made with local access and kept in the data directory.
+if [ ! -s "$DATA/demo-api-token" ]; then
+  (umask 077; "$BIN/vtoctl" --data "$DATA" token create --role operator --name demo > "$DATA/demo-api-token")
+fi
+TOKEN=$(tr -d '\n' < "$DATA/demo-api-token")
+
 for room in 101 102 103; do
   "$BIN/vtoctl" --data "$DATA" room list --json | grep -q "\"$room\"" || \
     "$BIN/vtoctl" --data "$DATA" room add "$room" --password "$PASS" >/dev/null
@@ -30,7 +38,8 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-"$BIN/vtod" --data "$DATA" --sip-listen "127.0.0.1:$SIP_PORT" --http-listen "127.0.0.1:$HTTP_PORT" \
+"$BIN/vtod" --data "$DATA" --sip-listen "127.0.0.1:$SIP_PORT" --https-listen "127.0.0.1:$HTTPS_PORT" \
+  --http-listen "127.0.0.1:$HTTP_PORT" \
   --vto-number 8001 --button 101,102 --unlock-code "$CODE" --log-level info > "$DATA/vtod.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do grep -q ready "$DATA/vtod.log" && break; sleep 0.1; done
@@ -52,14 +61,16 @@ cat <<TXT
 
 OpenVTO demo is running (simulated door panel: 2 call buttons, keypad, display, lights).
   SIP server  : 127.0.0.1:$SIP_PORT (domain VDP)
-  HTTP API    : http://127.0.0.1:$HTTP_PORT/api/v1/health
+  web page    : https://127.0.0.1:$HTTPS_PORT/  (self-signed certificate: accept it once;
+                the first visit asks for the admin password - there is no default one)
+  API token   : $TOKEN  (in $DATA/demo-api-token)
   monitors    : 101#0, 101#1, 102#0 (software vth, answer after 2 s)
   password    : $PASS  (rooms 101, 102, 103)
   unlock code : $CODE  (DTMF from a monitor during a call opens the door)
   logs        : $DATA/*.log
 
 A visitor presses call button 1 (room 101):
-  curl -s -X POST -d '{"key":"button1"}' http://127.0.0.1:$HTTP_PORT/api/v1/sim/press
+  curl -sk -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"key":"button1"}' https://127.0.0.1:$HTTPS_PORT/api/v1/sim/press
 Both monitors of 101 ring and answer after 2 s (the first keeps the call); its log shows
 the door's video it decodes and the level of the door's audio it hears:
   grep media $DATA/vth-101-*.log | tail -2
@@ -68,12 +79,12 @@ Save what the monitor sees (send it to the one that kept the call):
 Open the door from the monitor:
   echo "dtmf $CODE" > $DATA/vth-101-0.cmd; echo "dtmf $CODE" > $DATA/vth-101-1.cmd
 Watch the panel (state, lock, lights, display, the monitor's audio at the door):
-  curl -s http://127.0.0.1:$HTTP_PORT/api/v1/sim/state
+  curl -sk -H "Authorization: Bearer $TOKEN" https://127.0.0.1:$HTTPS_PORT/api/v1/sim/state
 The call records, and the visitor's picture taken as call 1 started:
-  curl -s http://127.0.0.1:$HTTP_PORT/api/v1/records/calls
-  curl -s -o /tmp/call-1.jpg http://127.0.0.1:$HTTP_PORT/api/v1/records/calls/1/snapshot
+  curl -sk -H "Authorization: Bearer $TOKEN" https://127.0.0.1:$HTTPS_PORT/api/v1/records/calls
+  curl -sk -H "Authorization: Bearer $TOKEN" -o /tmp/call-1.jpg https://127.0.0.1:$HTTPS_PORT/api/v1/records/calls/1/snapshot
 Or dial 102 on the keypad:
-  for k in 1 0 2 call; do curl -s -X POST -d "{\"key\":\"\$k\"}" http://127.0.0.1:$HTTP_PORT/api/v1/sim/press; done
+  for k in 1 0 2 call; do curl -sk -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "{\"key\":\"\$k\"}" https://127.0.0.1:$HTTPS_PORT/api/v1/sim/press; done
 Register your own phone as 103#0 (user 103%230) with the password above.
 
 Ctrl-C stops everything.

@@ -62,6 +62,8 @@ class CallRecorder {
  public:
   // `caller` is this VTO's number as written in the records. `records` must outlive it.
   CallRecorder(records::CallRecords& records, std::string caller, UnixClock clock);
+  // The caller written in the records of calls started from now on (a new VTO No.).
+  void set_caller(std::string caller) { caller_ = std::move(caller); }
   // Waits for the file job in progress, if any; the queued ones are dropped.
   ~CallRecorder();
   CallRecorder(const CallRecorder&) = delete;

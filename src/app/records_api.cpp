@@ -128,29 +128,33 @@ web::HttpResponse call_snapshot_response(records::CallRecords& records, std::str
   return response;
 }
 
-void add_record_routes(web::HttpServer& http, records::CallRecords& records) {
-  http.route("GET", "/api/v1/records/calls", [&records](const web::HttpRequest& req) {
-    auto found = find(records, req);
-    if (!found) return web::json_error(status_of(found.error()), found.error().message);
-    json list = json::array();
-    for (const auto& r : found->records) list.push_back(to_json(r));
-    web::HttpResponse response;
-    response.body = json{{"total", found->total}, {"records", std::move(list)}}.dump();
-    return response;
-  });
-  http.route("GET", "/api/v1/records/calls.csv", [&records](const web::HttpRequest& req) {
-    auto found = find(records, req);
-    if (!found) return web::json_error(status_of(found.error()), found.error().message);
-    web::HttpResponse response;
-    response.content_type = "text/csv; charset=utf-8";
-    response.headers["Content-Disposition"] = "attachment; filename=\"call-records.csv\"";
-    response.headers["X-Total-Count"] = std::to_string(found->total);
-    response.body = records::calls_csv(found->records);
-    return response;
-  });
-  http.route("GET", std::string(kCallsPrefix) + "*", [&records](const web::HttpRequest& req) {
-    return call_snapshot_response(records, std::string_view(req.path).substr(kCallsPrefix.size()));
-  });
+void add_record_routes(web::HttpServer& http, const Guard& guard, records::CallRecords& records) {
+  const auto viewer = store::Role::Viewer;
+  http.route("GET", "/api/v1/records/calls", guard(viewer, [&records](const web::HttpRequest& req) {
+               auto found = find(records, req);
+               if (!found) return web::json_error(status_of(found.error()), found.error().message);
+               json list = json::array();
+               for (const auto& r : found->records) list.push_back(to_json(r));
+               web::HttpResponse response;
+               response.body = json{{"total", found->total}, {"records", std::move(list)}}.dump();
+               return response;
+             }));
+  http.route(
+      "GET", "/api/v1/records/calls.csv", guard(viewer, [&records](const web::HttpRequest& req) {
+        auto found = find(records, req);
+        if (!found) return web::json_error(status_of(found.error()), found.error().message);
+        web::HttpResponse response;
+        response.content_type = "text/csv; charset=utf-8";
+        response.headers["Content-Disposition"] = "attachment; filename=\"call-records.csv\"";
+        response.headers["X-Total-Count"] = std::to_string(found->total);
+        response.body = records::calls_csv(found->records);
+        return response;
+      }));
+  http.route("GET", std::string(kCallsPrefix) + "*",
+             guard(viewer, [&records](const web::HttpRequest& req) {
+               return call_snapshot_response(
+                   records, std::string_view(req.path).substr(kCallsPrefix.size()));
+             }));
 }
 
 }  // namespace vto::app

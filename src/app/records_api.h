@@ -9,13 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "app/route_guard.h"
 #include "core/result.h"
 #include "records/call_records.h"
-
-namespace vto::web {
-class HttpServer;
-struct HttpResponse;
-}  // namespace vto::web
 
 namespace vto::app {
 
@@ -29,7 +25,7 @@ nlohmann::json to_json(const records::CallRecord& record);
 // record or its snapshot does not exist, 400 for an id that is not a number.
 web::HttpResponse call_snapshot_response(records::CallRecords& records, std::string_view rest);
 
-// `records` must outlive `http`'s use of the routes.
-void add_record_routes(web::HttpServer& http, records::CallRecords& records);
+// `records` must outlive `http`'s use of the routes. Each needs the viewer role.
+void add_record_routes(web::HttpServer& http, const Guard& guard, records::CallRecords& records);
 
 }  // namespace vto::app

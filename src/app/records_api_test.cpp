@@ -144,7 +144,7 @@ Got http_get(std::uint16_t port, const std::string& target) {
 TEST_F(CallSnapshotTest, RouteServesTheSnapshotOverHttp) {
   boost::asio::io_context io;
   web::HttpServer http(io, web::HttpConfig{"127.0.0.1", 0});
-  add_record_routes(http, *records_);
+  add_record_routes(http, open_routes(), *records_);
   ASSERT_TRUE(http.start());
   std::thread runner([&io] { io.run(); });
   const Got jpeg = http_get(http.port(), "/api/v1/records/calls/1/snapshot");

@@ -5,9 +5,8 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
-namespace vto::web {
-class HttpServer;
-}
+#include "app/route_guard.h"
+
 namespace vto::hal::sim {
 class SimPanel;
 }
@@ -16,8 +15,9 @@ namespace vto::app {
 
 // Registers POST /api/v1/sim/press {"key"}, POST /api/v1/sim/door {"open"},
 // POST /api/v1/sim/tamper {"detached"} and GET /api/v1/sim/state. `extra_state` adds
-// fields to the state (e.g. the door panel's state machine), may be empty.
-void add_sim_routes(web::HttpServer& http, hal::sim::SimPanel& panel,
+// fields to the state (e.g. the door panel's state machine), may be empty. Reading needs
+// the viewer role, pressing and opening the operator role.
+void add_sim_routes(web::HttpServer& http, const Guard& guard, hal::sim::SimPanel& panel,
                     std::function<void(nlohmann::json&)> extra_state);
 
 }  // namespace vto::app

@@ -15,9 +15,13 @@
 #include "app/call_media.h"
 #include "app/call_recorder.h"
 #include "app/host_port.h"
+#include "app/household_api.h"
+#include "app/local_api.h"
 #include "app/records_api.h"
 #include "app/sim_api.h"
 #include "app/ua_call_control.h"
+#include "app/web_auth.h"
+#include "app/web_ui.h"
 #include "core/asio_timers.h"
 #include "core/log.h"
 #include "device/panel.h"
@@ -28,8 +32,10 @@
 #include "sip/proxy/sip_server.h"
 #include "sip/transport/asio_transport.h"
 #include "sip/ua/user_agent.h"
+#include "store/settings.h"
 #include "web/http_server.h"
 #include "web/query.h"
+#include "web/tls_certificate.h"
 
 namespace asio = boost::asio;
 using nlohmann::json;
@@ -41,7 +47,8 @@ struct Options {
   std::string data_dir = "/var/lib/openvto";
   std::string sip_listen = "0.0.0.0:5060";
   std::string sip_advertise;
-  std::string http_listen = "127.0.0.1:8080";
+  std::string http_listen = "127.0.0.1:8080";   // plain HTTP: redirects to HTTPS only
+  std::string https_listen = "127.0.0.1:8443";  // the web interface and the API
   std::string vto_number;
   std::string platform;  // HOST:PORT of an external SIP server; empty = this VTO is the server
   std::string platform_user;
@@ -127,8 +134,14 @@ int main(int argc, char** argv) {
   cli.add_option("--sip-advertise", o.sip_advertise,
                  "address written in Via/Contact/Record-Route (default: the listen address, or "
                  "the primary interface's when listening on all)");
-  cli.add_option("--http-listen", o.http_listen, "HTTP API address IP:PORT");
-  cli.add_option("--vto-number", o.vto_number, "this VTO's number (1-5 digits)");
+  cli.add_option("--https-listen", o.https_listen,
+                 "web interface and API address IP:PORT (HTTPS; default 127.0.0.1:8443)");
+  cli.add_option("--http-listen", o.http_listen,
+                 "plain HTTP address IP:PORT, which only redirects to HTTPS (default "
+                 "127.0.0.1:8080)");
+  cli.add_option("--vto-number", o.vto_number,
+                 "this VTO's number (1-5 digits) at first start (default 8001); afterwards the "
+                 "one saved in Local Setting > Basic");
   cli.add_option("--platform", o.platform,
                  "external SIP server HOST:PORT (this VTO then registers to it)");
   cli.add_option("--platform-user", o.platform_user, "user name at the external SIP server");
@@ -169,8 +182,9 @@ int main(int argc, char** argv) {
 
   auto sip_addr = app::parse_host_port(o.sip_listen, 5060);
   auto http_addr = app::parse_host_port(o.http_listen, 8080);
-  if (!sip_addr || !http_addr) {
-    std::cerr << "vtod: --sip-listen and --http-listen take a numeric IP:PORT\n";
+  auto https_addr = app::parse_host_port(o.https_listen, 8443);
+  if (!sip_addr || !http_addr || !https_addr) {
+    std::cerr << "vtod: --sip-listen, --http-listen and --https-listen take a numeric IP:PORT\n";
     return 2;
   }
   if (!o.vto_number.empty() &&
@@ -245,6 +259,22 @@ int main(int argc, char** argv) {
     std::cerr << "vtod: " << directory.error().message << "\n";
     return 1;
   }
+  // The settings the web interface changes, and its accounts, on a connection of their own.
+  auto config_db = store::Database::open(o.data_dir);
+  if (!config_db) {
+    std::cerr << "vtod: " << config_db.error().message << "\n";
+    return 1;
+  }
+  store::Settings settings(**config_db);
+  app::LocalBasic local_defaults;
+  local_defaults.vto_number = o.vto_number.empty() ? "8001" : o.vto_number;
+  auto loaded_local = app::load_local_basic(settings, local_defaults);
+  if (!loaded_local) {
+    std::cerr << "vtod: " << loaded_local.error().message << "\n";
+    return 1;
+  }
+  app::LocalBasic local = *loaded_local;
+  o.vto_number = local.vto_number;
   // Call records, on a connection of their own, fed by the panel and the user agent.
   auto records_db = store::Database::open(o.data_dir);
   if (!records_db) {
@@ -432,10 +462,52 @@ int main(int argc, char** argv) {
     server.set_local_user(&ua);
   }
 
+  // The web interface: HTTPS with the station's certificate (made at first start), and a
+  // plain HTTP port that only redirects there.
+  web::SelfSignedOptions cert_options;
+  cert_options.dns_names = {"localhost"};
+  cert_options.ip_addresses = {"127.0.0.1"};
+  if (https_addr->host != "0.0.0.0" && https_addr->host != "127.0.0.1" && https_addr->host != "::")
+    cert_options.ip_addresses.push_back(https_addr->host);
+  auto identity = web::load_or_create(o.data_dir + "/tls", cert_options);
+  if (!identity) {
+    std::cerr << "vtod: " << identity.error().message << "\n";
+    return 1;
+  }
+  app::WebAuth auth(io, timers, **config_db);
+  const app::Guard guard = [&auth](store::Role least, web::HttpServer::Handler h) {
+    return auth.guard(least, [h = std::move(h)](const web::HttpRequest& req,
+                                                const app::Principal&) { return h(req); });
+  };
   web::HttpConfig hcfg;
-  hcfg.listen_ip = http_addr->host;
-  hcfg.port = http_addr->port;
+  hcfg.listen_ip = https_addr->host;
+  hcfg.port = https_addr->port;
+  hcfg.tls_certificate_pem = identity->certificate_pem;
+  hcfg.tls_private_key_pem = identity->private_key_pem;
   web::HttpServer http(io, hcfg);
+  auth.add_routes(http);
+  app::add_ui_routes(http);
+  app::add_household_routes(http, auth, (*directory)->directory(),
+                            [&locations](const std::string& number) {
+                              std::vector<std::string> devices;
+                              for (const auto& b : locations.lookup_prefix(number + "#"))
+                                devices.push_back(b.aor);
+                              for (const auto& b : locations.lookup(number))
+                                devices.push_back(b.aor);
+                              return devices;
+                            });
+  app::DeviceInfo device_info{"OpenVTO modular door station (simulated modules)", 9, false};
+  app::add_local_routes(
+      http, auth, settings, device_info, local,
+      [platform_mode] { return std::string(platform_mode ? "platform" : "this"); },
+      [&](const app::LocalBasic& before, const app::LocalBasic& after) {
+        if (before.vto_number == after.vto_number) return;
+        // New calls go out under the new number; calls in progress keep theirs.
+        server.set_own_number(after.vto_number);
+        if (!platform_mode) ua.set_user(after.vto_number);
+        call_recorder.set_caller(after.vto_number);
+        log->info("VTO No. is now {}", after.vto_number);
+      });
   http.route("GET", "/api/v1/health", [&](const web::HttpRequest&) {
     web::HttpResponse r;
     r.body = json{{"status", "ok"},
@@ -444,60 +516,65 @@ int main(int argc, char** argv) {
                  .dump();
     return r;
   });
-  http.route("GET", "/api/v1/registrations", [&](const web::HttpRequest& req) {
-    json list = json::array();
-    auto prefix = web::query_param(req.query, "aor");
-    if (!prefix) return web::json_error(400, prefix.error().message);
-    for (const auto& b : locations.lookup_prefix(prefix->value_or(""))) {
-      auto left =
-          std::chrono::duration_cast<std::chrono::seconds>(b.expires_at - timers.now()).count();
-      list.push_back({{"aor", b.aor},
-                      {"contact", b.contact},
-                      {"expires", left},
-                      {"source", b.source.host_port()},
-                      {"user_agent", b.user_agent}});
-    }
-    web::HttpResponse r;
-    r.body = json{{"registrations", list}}.dump();
-    return r;
-  });
-  http.route("POST", "/api/v1/calls", [&](const web::HttpRequest& req) {
-    auto body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object() || !body.contains("to") ||
-        !body["to"].is_string()) {
-      return web::json_error(400, "body must be {\"to\": \"NUMBER\"}");
-    }
-    std::string to = body["to"];
-    if (to.empty() || to.size() > 32 ||
-        to.find_first_not_of("0123456789#abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") !=
-            std::string::npos) {
-      return web::json_error(400, "\"to\" must be a room, device or VTO number");
-    }
-    sip::CallId id = ua.call(to);
-    web::HttpResponse r;
-    r.status = 202;
-    r.body = json{{"call", id}, {"to", to}}.dump();
-    return r;
-  });
-  http.route("DELETE", "/api/v1/calls/*", [&](const web::HttpRequest& req) {
-    std::string id_text = req.path.substr(std::string("/api/v1/calls/").size());
-    sip::CallId id = 0;
-    try {
-      id = std::stoull(id_text);
-    } catch (...) {
-      return web::json_error(400, "bad call id");
-    }
-    if (auto res = ua.hangup(id); !res) return web::json_error(404, res.error().message);
-    web::HttpResponse r;
-    r.body = json{{"call", id}, {"state", "hung up"}}.dump();
-    return r;
-  });
-  http.route("GET", "/api/v1/calls/events", [&](const web::HttpRequest&) {
-    web::HttpResponse r;
-    r.body = json{{"events", recent_events}}.dump();
-    return r;
-  });
-  app::add_sim_routes(http, **sim, [&](json& state) {
+  http.route(
+      "GET", "/api/v1/registrations", guard(store::Role::Viewer, [&](const web::HttpRequest& req) {
+        json list = json::array();
+        auto prefix = web::query_param(req.query, "aor");
+        if (!prefix) return web::json_error(400, prefix.error().message);
+        for (const auto& b : locations.lookup_prefix(prefix->value_or(""))) {
+          auto left =
+              std::chrono::duration_cast<std::chrono::seconds>(b.expires_at - timers.now()).count();
+          list.push_back({{"aor", b.aor},
+                          {"contact", b.contact},
+                          {"expires", left},
+                          {"source", b.source.host_port()},
+                          {"user_agent", b.user_agent}});
+        }
+        web::HttpResponse r;
+        r.body = json{{"registrations", list}}.dump();
+        return r;
+      }));
+  http.route("POST", "/api/v1/calls",
+             guard(store::Role::Operator, [&](const web::HttpRequest& req) {
+               auto body = json::parse(req.body, nullptr, false);
+               if (body.is_discarded() || !body.is_object() || !body.contains("to") ||
+                   !body["to"].is_string()) {
+                 return web::json_error(400, "body must be {\"to\": \"NUMBER\"}");
+               }
+               std::string to = body["to"];
+               if (to.empty() || to.size() > 32 ||
+                   to.find_first_not_of(
+                       "0123456789#abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") !=
+                       std::string::npos) {
+                 return web::json_error(400, "\"to\" must be a room, device or VTO number");
+               }
+               sip::CallId id = ua.call(to);
+               web::HttpResponse r;
+               r.status = 202;
+               r.body = json{{"call", id}, {"to", to}}.dump();
+               return r;
+             }));
+  http.route("DELETE", "/api/v1/calls/*",
+             guard(store::Role::Operator, [&](const web::HttpRequest& req) {
+               std::string id_text = req.path.substr(std::string("/api/v1/calls/").size());
+               sip::CallId id = 0;
+               try {
+                 id = std::stoull(id_text);
+               } catch (...) {
+                 return web::json_error(400, "bad call id");
+               }
+               if (auto res = ua.hangup(id); !res) return web::json_error(404, res.error().message);
+               web::HttpResponse r;
+               r.body = json{{"call", id}, {"state", "hung up"}}.dump();
+               return r;
+             }));
+  http.route("GET", "/api/v1/calls/events",
+             guard(store::Role::Viewer, [&](const web::HttpRequest&) {
+               web::HttpResponse r;
+               r.body = json{{"events", recent_events}}.dump();
+               return r;
+             }));
+  app::add_sim_routes(http, guard, **sim, [&](json& state) {
     const auto& status = (*panel)->state();
     state["panel"] = {{"state", device::state_name(status.state)},
                       {"dialled", status.dialled},
@@ -520,8 +597,17 @@ int main(int argc, char** argv) {
     }
     state["audio"] = std::move(audio);
   });
-  app::add_record_routes(http, call_records);
+  app::add_record_routes(http, guard, call_records);
   if (auto r = http.start(); !r) {
+    std::cerr << "vtod: " << r.error().message << "\n";
+    return 1;
+  }
+  web::HttpConfig redirect_cfg;
+  redirect_cfg.listen_ip = http_addr->host;
+  redirect_cfg.port = http_addr->port;
+  redirect_cfg.redirect_to_https_port = http.port();
+  web::HttpServer redirect(io, redirect_cfg);
+  if (auto r = redirect.start(); !r) {
     std::cerr << "vtod: " << r.error().message << "\n";
     return 1;
   }
@@ -534,12 +620,13 @@ int main(int argc, char** argv) {
   });
 
   log->info(
-      "vtod ready: SIP on {} (UDP, TCP), HTTP on http://{}:{}/, data in {}",
+      "vtod ready: SIP on {} (UDP, TCP), web interface on https://{}:{}/ (http://{}:{}/ "
+      "redirects there), data in {}",
       sip::Peer{sip::Transport::Udp, sip_addr->host, transport.local(sip::Transport::Udp).port, 0}
           .host_port(),
-      http_addr->host, http.port(), o.data_dir);
+      https_addr->host, http.port(), http_addr->host, redirect.port(), o.data_dir);
   std::cout << "vtod ready sip=" << transport.local(sip::Transport::Udp).port
-            << " http=" << http.port() << std::endl;
+            << " https=" << http.port() << " http=" << redirect.port() << std::endl;
   io.run();
   log->info("vtod stopped");
   return 0;

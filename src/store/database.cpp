@@ -19,7 +19,7 @@ namespace {
 
 // Numbered migrations: entry i brings the schema from version i to i + 1. Never edit one
 // that has shipped; append a new one.
-constexpr std::array<std::string_view, 4> kMigrations = {
+constexpr std::array<std::string_view, 5> kMigrations = {
     // 1: the building directory (rooms, VTOs) and key/value settings.
     R"sql(
 CREATE TABLE rooms (
@@ -103,6 +103,29 @@ CREATE TABLE users (
   email TEXT NOT NULL DEFAULT '',
   created_ms INTEGER NOT NULL
 );
+)sql",
+    // 5: API tokens (store/api_tokens.h: SHA-256 of the secret, never the secret; ids
+    // never reused, so a stale revoke cannot hit a newer token) and the audit log
+    // (store/audit_log.h), searched by time, newest first.
+    R"sql(
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'viewer')),
+  token_hash TEXT NOT NULL UNIQUE,
+  created_ms INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  last_used_ms INTEGER
+);
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY NOT NULL,
+  at_ms INTEGER NOT NULL,
+  user TEXT NOT NULL,
+  address TEXT NOT NULL,
+  action TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX audit_log_at ON audit_log (at_ms);
 )sql",
 };
 

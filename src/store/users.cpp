@@ -162,4 +162,25 @@ Result<void> Users::set_password_hash(const std::string& name, const std::string
   });
 }
 
+Result<void> Users::remove(const std::string& name) {
+  return guarded<void>(db_, [&](SQLite::Database& db) -> Result<void> {
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement role(db, "SELECT role FROM users WHERE name = ?");
+    role.bind(1, name);
+    if (!role.executeStep()) return make_error("user \"" + name + "\": not found", kNotFound);
+    if (role.getColumn(0).getString() == "admin") {
+      SQLite::Statement admins(db, "SELECT COUNT(*) FROM users WHERE role = 'admin'");
+      admins.executeStep();
+      if (admins.getColumn(0).getInt64() <= 1) {
+        return make_error("user \"" + name + "\": the last admin cannot be removed", kConflict);
+      }
+    }
+    SQLite::Statement del(db, "DELETE FROM users WHERE name = ?");
+    del.bind(1, name);
+    del.exec();
+    tx.commit();
+    return {};
+  });
+}
+
 }  // namespace vto::store

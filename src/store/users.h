@@ -43,6 +43,9 @@ class Users {
   Result<std::optional<User>> find(const std::string& name);
   Result<std::vector<User>> list();  // by name
   Result<void> set_password_hash(const std::string& name, const std::string& hash);
+  // Removes an account: kNotFound when absent, kConflict when it is the last admin (the
+  // device would need initializing again, which only local access may do).
+  Result<void> remove(const std::string& name);
 
  private:
   Database& db_;

@@ -88,6 +88,18 @@ TEST_F(UsersTest, AccountsAreAddedListedAndTheirPasswordsChanged) {
   EXPECT_EQ(users_->set_password_hash("guard", "secret").error().code, kInvalid);
 }
 
+TEST_F(UsersTest, AccountsAreRemovedButNeverTheLastAdmin) {
+  ASSERT_TRUE(users_->initialize(admin()));
+  ASSERT_TRUE(users_->add(User{"guard", Role::Operator, kHash, "", 2000}));
+  EXPECT_EQ(users_->remove("admin").error().code, kConflict);
+  EXPECT_EQ(users_->remove("nobody").error().code, kNotFound);
+  ASSERT_TRUE(users_->remove("guard"));
+  EXPECT_FALSE(users_->find("guard")->has_value());
+  ASSERT_TRUE(users_->add(User{"admin2", Role::Admin, kHash, "", 3000}));
+  EXPECT_TRUE(users_->remove("admin"));
+  EXPECT_TRUE(*users_->initialized());
+}
+
 TEST(RoleTest, NamesRoundTrip) {
   for (Role r : {Role::Admin, Role::Operator, Role::Viewer}) {
     EXPECT_EQ(parse_role(role_name(r)), r);

@@ -2,8 +2,11 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -14,7 +17,14 @@ namespace vto::web {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+
+const std::string& HttpRequest::header(const std::string& name) const {
+  static const std::string kEmpty;
+  auto it = headers.find(name);
+  return it == headers.end() ? kEmpty : it->second;
+}
 
 HttpResponse json_error(int status, const std::string& message) {
   HttpResponse r;
@@ -23,12 +33,36 @@ HttpResponse json_error(int status, const std::string& message) {
   return r;
 }
 
+namespace {
+
+// The host part of a Host header, when it is a plain name or address (a redirect must
+// not carry whatever a client wrote there).
+std::optional<std::string> redirect_host(std::string_view host) {
+  if (host.empty() || host.size() > 255) return std::nullopt;
+  if (host.front() == '[') {  // [IPv6]:port
+    auto close = host.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    auto inner = host.substr(1, close - 1);
+    for (char c : inner)
+      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.')
+        return std::nullopt;
+    return std::string(host.substr(0, close + 1));
+  }
+  auto name = host.substr(0, host.find(':'));
+  if (name.empty()) return std::nullopt;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') return std::nullopt;
+  return std::string(name);
+}
+
+}  // namespace
+
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   struct Route {
     std::string method;
     std::string path;
     bool prefix = false;
-    Handler handler;
+    AsyncHandler handler;
   };
 
   Impl(asio::io_context& io_context, HttpConfig cfg)
@@ -37,53 +71,95 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   asio::io_context& io;
   HttpConfig config;
   tcp::acceptor acceptor;
+  std::optional<ssl::context> tls;
   std::vector<Route> routes;
   std::size_t connections = 0;
   bool stopped = false;
 
-  HttpResponse dispatch(const HttpRequest& req) const {
+  void dispatch(const HttpRequest& req, Reply reply) const {
     bool path_known = false;
     for (const Route& r : routes) {
       bool match = r.prefix ? req.path.starts_with(r.path) : req.path == r.path;
       if (!match) continue;
       path_known = true;
-      if (r.method == req.method) {
+      if (r.method == req.method || (req.method == "HEAD" && r.method == "GET")) {
         try {
-          return r.handler(req);
+          r.handler(req, std::move(reply));
         } catch (const std::exception& e) {
           // A handler bug must not take the daemon down; the log says what happened.
           core::logger("http")->error("{} {}: {}", req.method, req.path, e.what());
-          return json_error(500, "internal error");
+          reply(json_error(500, "internal error"));
         }
+        return;
       }
     }
-    return path_known ? json_error(405, "method not allowed") : json_error(404, "not found");
+    reply(path_known ? json_error(405, "method not allowed") : json_error(404, "not found"));
   }
 
-  struct Session : std::enable_shared_from_this<Session> {
-    Session(std::shared_ptr<Impl> owner, tcp::socket socket)
-        : server(std::move(owner)), stream(std::move(socket)) {}
+  HttpResponse redirect(const HttpRequest& req, const std::string& local_ip) const {
+    auto host = redirect_host(req.header("host"));
+    std::string target = req.path + (req.query.empty() ? "" : "?" + req.query);
+    if (target.empty() || target.front() != '/') target = "/";
+    HttpResponse r;
+    r.status = 308;
+    r.content_type = "text/plain";
+    std::string h = host ? *host : local_ip;
+    if (!host && h.find(':') != std::string::npos) h = "[" + h + "]";
+    r.headers["Location"] =
+        "https://" + h + ":" + std::to_string(*config.redirect_to_https_port) + target;
+    r.body = "This door station answers on HTTPS: " + r.headers["Location"] + "\n";
+    return r;
+  }
+
+  template <class Stream>
+  struct Session : std::enable_shared_from_this<Session<Stream>> {
+    template <class... Args>
+    Session(std::shared_ptr<Impl> owner, Args&&... args)
+        : server(std::move(owner)), stream(std::forward<Args>(args)...) {}
     ~Session() { --server->connections; }
 
     std::shared_ptr<Impl> server;
-    beast::tcp_stream stream;
+    Stream stream;
     beast::flat_buffer buffer;
     std::optional<http::request_parser<http::string_body>> parser;
     http::response<http::string_body> response;
+
+    static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+    tcp::socket& socket() { return beast::get_lowest_layer(stream).socket(); }
+
+    void start() {
+      if constexpr (kTls) {
+        beast::get_lowest_layer(stream).expires_after(
+            std::chrono::seconds(server->config.timeout_seconds));
+        stream.async_handshake(ssl::stream_base::server,
+                               [self = this->shared_from_this()](beast::error_code ec) {
+                                 if (ec) {
+                                   self->close();
+                                   return;
+                                 }
+                                 self->read();
+                               });
+      } else {
+        read();
+      }
+    }
 
     void read() {
       parser.emplace();
       parser->body_limit(server->config.max_body);
       parser->header_limit(16 * 1024);
-      stream.expires_after(std::chrono::seconds(server->config.timeout_seconds));
-      http::async_read(
-          stream, buffer, *parser,
-          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+      beast::get_lowest_layer(stream).expires_after(
+          std::chrono::seconds(server->config.timeout_seconds));
+      http::async_read(stream, buffer, *parser,
+                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                         self->on_read(ec);
+                       });
     }
 
     void on_read(beast::error_code ec) {
       if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-          ec == asio::error::operation_aborted) {
+          ec == asio::error::operation_aborted || ec == asio::ssl::error::stream_truncated) {
         close();
         return;
       }
@@ -92,7 +168,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         int status = ec == http::error::body_limit ? 413 : 400;
         write(json_error(status, ec == http::error::body_limit ? "request body too large"
                                                                : "malformed request"),
-              false, 11);
+              false, 11, false);
         return;
       }
       auto& req = parser->get();
@@ -104,36 +180,70 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       if (q != std::string::npos) r.query = target.substr(q + 1);
       r.body = std::move(req.body());
       r.content_type = std::string(req[http::field::content_type]);
+      r.secure = kTls;
+      for (const auto& field : req) {
+        std::string name(field.name_string());
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        r.headers[name] = std::string(field.value());
+      }
       beast::error_code ignored;
-      r.remote_ip = stream.socket().remote_endpoint(ignored).address().to_string();
-      write(server->dispatch(r), req.keep_alive(), req.version());
+      r.remote_ip = socket().remote_endpoint(ignored).address().to_string();
+      const bool keep_alive = req.keep_alive();
+      const unsigned version = req.version();
+      const bool head = r.method == "HEAD";
+      // The connection waits for the answer: nothing more is read until it is written.
+      beast::get_lowest_layer(stream).expires_never();
+      if (server->config.redirect_to_https_port) {
+        auto local = socket().local_endpoint(ignored).address().to_string();
+        write(server->redirect(r, local), keep_alive, version, head);
+        return;
+      }
+      auto self = this->shared_from_this();
+      auto replied = std::make_shared<bool>(false);
+      server->dispatch(r, [self, replied, keep_alive, version, head](HttpResponse out) {
+        if (*replied) return;
+        *replied = true;
+        self->write(out, keep_alive, version, head);
+      });
     }
 
-    void write(const HttpResponse& out, bool keep_alive, unsigned version) {
+    void write(const HttpResponse& out, bool keep_alive, unsigned version, bool head) {
       response = {};
       response.version(version);
       response.result(static_cast<http::status>(out.status));
       response.set(http::field::server, "OpenVTO");
       response.set(http::field::content_type, out.content_type);
       response.set(http::field::cache_control, "no-store");
+      response.set("X-Content-Type-Options", "nosniff");
+      response.set("X-Frame-Options", "DENY");
+      response.set("Referrer-Policy", "no-referrer");
       for (const auto& [name, value] : out.headers) response.set(name, value);
       response.body() = out.body;
       response.keep_alive(keep_alive);
       response.prepare_payload();
-      http::async_write(stream, response,
-                        [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                          if (ec || !keep_alive) {
-                            self->close();
-                            return;
-                          }
-                          self->read();
-                        });
+      if (head) response.body().clear();  // Content-Length stays the GET's
+      beast::get_lowest_layer(stream).expires_after(
+          std::chrono::seconds(server->config.timeout_seconds));
+      http::async_write(
+          stream, response,
+          [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+            if (ec || !keep_alive) {
+              self->close();
+              return;
+            }
+            self->read();
+          });
     }
 
     void close() {
       beast::error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      stream.close();
+      if constexpr (kTls) {
+        // No close_notify exchange: the peer may be gone, and the socket closes anyway.
+        socket().shutdown(tcp::socket::shutdown_both, ignored);
+      } else {
+        socket().shutdown(tcp::socket::shutdown_send, ignored);
+      }
+      beast::get_lowest_layer(stream).close();
     }
   };
 
@@ -146,11 +256,38 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
           socket.close(ignored);
         } else {
           ++self->connections;
-          std::make_shared<Session>(self, std::move(socket))->read();
+          if (self->tls) {
+            using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+            std::make_shared<Session<TlsStream>>(self, std::move(socket), *self->tls)->start();
+          } else {
+            std::make_shared<Session<beast::tcp_stream>>(self, std::move(socket))->start();
+          }
         }
       }
       self->accept();
     });
+  }
+
+  Result<void> set_up_tls() {
+    if (config.tls_certificate_pem.empty() && config.tls_private_key_pem.empty()) return {};
+    if (config.tls_certificate_pem.empty() || config.tls_private_key_pem.empty())
+      return make_error("HTTPS needs both a certificate and its private key");
+    tls.emplace(ssl::context::tls_server);
+    beast::error_code ec;
+    // TLS 1.2 and 1.3 only.
+    tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                         ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
+                     ec);
+    if (!ec) tls->use_certificate_chain(asio::buffer(config.tls_certificate_pem), ec);
+    if (!ec)
+      tls->use_private_key(asio::buffer(config.tls_private_key_pem), ssl::context::file_format::pem,
+                           ec);
+    if (ec) {
+      tls.reset();
+      return make_error("cannot use the TLS certificate: " + ec.message());
+    }
+    return {};
   }
 };
 
@@ -162,6 +299,12 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::route(const std::string& method, const std::string& path, Handler handler) {
+  route_async(method, path,
+              [h = std::move(handler)](const HttpRequest& req, Reply reply) { reply(h(req)); });
+}
+
+void HttpServer::route_async(const std::string& method, const std::string& path,
+                             AsyncHandler handler) {
   Impl::Route r;
   r.method = method;
   r.prefix = !path.empty() && path.back() == '*';
@@ -171,6 +314,7 @@ void HttpServer::route(const std::string& method, const std::string& path, Handl
 }
 
 Result<void> HttpServer::start() {
+  if (auto r = impl_->set_up_tls(); !r) return r;
   beast::error_code ec;
   auto addr = asio::ip::make_address(impl_->config.listen_ip, ec);
   if (ec) return make_error("bad HTTP listen address '" + impl_->config.listen_ip + "'");
@@ -181,9 +325,13 @@ Result<void> HttpServer::start() {
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return make_error("cannot listen for HTTP on " + impl_->config.listen_ip + ":" +
-                      std::to_string(impl_->config.port) + ": " + ec.message());
+    beast::error_code ignored;
+    a.close(ignored);
+    return make_error("cannot listen for HTTP" + std::string(impl_->tls ? "S" : "") + " on " +
+                      impl_->config.listen_ip + ":" + std::to_string(impl_->config.port) + ": " +
+                      ec.message());
   }
+  impl_->stopped = false;
   impl_->accept();
   return {};
 }

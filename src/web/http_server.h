@@ -1,12 +1,14 @@
 // A small HTTP/1.1 server (Boost.Beast) on the core's io_context: the base the JSON
-// API, the CGI compatibility layer and the web interface grow on. Beast stays inside
-// http_server.cpp so that including this header costs nothing.
+// API and the web interface grow on. It serves HTTPS when given a TLS identity, plain
+// HTTP otherwise, or, in redirect mode, nothing but redirects to the HTTPS port. Beast
+// stays inside http_server.cpp so that including this header costs nothing.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/result.h"
@@ -24,6 +26,12 @@ struct HttpRequest {
   std::string body;
   std::string content_type;
   std::string remote_ip;
+  bool secure = false;  // arrived over TLS
+  // Every header, by lower-case name (a repeated header keeps its last value).
+  std::map<std::string, std::string> headers;
+
+  // The header's value, or "" when absent; `name` in lower case.
+  const std::string& header(const std::string& name) const;
 };
 
 struct HttpResponse {
@@ -42,17 +50,27 @@ struct HttpConfig {
   std::size_t max_body = 1024 * 1024;
   std::size_t max_connections = 256;
   int timeout_seconds = 30;
+  // PEM certificate chain and private key: when both are set the server speaks only TLS.
+  std::string tls_certificate_pem = {};
+  std::string tls_private_key_pem = {};
+  // When set, every request is answered with a redirect to the same path on this HTTPS
+  // port, and no route is served.
+  std::optional<std::uint16_t> redirect_to_https_port = {};
 };
 
 class HttpServer {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  using Reply = std::function<void(HttpResponse)>;
+  // A handler that answers later: it calls reply once, on the io_context's thread.
+  using AsyncHandler = std::function<void(const HttpRequest&, Reply)>;
 
   HttpServer(boost::asio::io_context& io, HttpConfig config);
   ~HttpServer();
 
   // Exact path match; a path ending in '*' matches every path with that prefix.
   void route(const std::string& method, const std::string& path, Handler handler);
+  void route_async(const std::string& method, const std::string& path, AsyncHandler handler);
   Result<void> start();
   void stop();
   std::uint16_t port() const;

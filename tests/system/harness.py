@@ -117,16 +117,34 @@ class Process:
                 raise AssertionError(f"{self.name}: sanitizer report:\n" + self.dump())
 
 
+# API tokens of the running vtods, by HTTPS port: http() sends the one of its port.
+TOKENS = {}
+ADMIN_PASSWORD = "Door-Test-2468"
+
+
 class Vtod(Process):
-    def __init__(self, data_dir, vto_number="8001", extra=(), log_level="info"):
+    """vtod on loopback. Unless initialize=False, the device is first initialized with local
+    access (vtoctl init, password ADMIN_PASSWORD) and given an admin API token."""
+
+    def __init__(self, data_dir, vto_number="8001", extra=(), log_level="info", initialize=True):
         self.data_dir = data_dir
+        self.token = None
+        if initialize:
+            os.makedirs(data_dir, exist_ok=True)
+            vtoctl(data_dir, "init", "--password", ADMIN_PASSWORD, check=False)  # once
+            self.token = vtoctl(data_dir, "token", "create", "--role", "admin",
+                                "--name", "system-test").stdout.strip()
         args = [os.path.join(BIN, "vtod"), "--data", data_dir, "--sip-listen", "127.0.0.1:0",
-                "--http-listen", "127.0.0.1:0", "--vto-number", vto_number, "--log-level", log_level, *extra]
+                "--https-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
+                "--vto-number", vto_number, "--log-level", log_level, *extra]
         super().__init__("vtod", args)
         line = self.wait_line(lambda l: "ready" in l, timeout=15, what="ready line")
-        m = re.search(r"sip=(\d+) http=(\d+)", line)
+        m = re.search(r"sip=(\d+) https=(\d+) http=(\d+)", line)
         self.sip_port = int(m.group(1))
-        self.http_port = int(m.group(2))
+        self.http_port = int(m.group(2))  # the API (HTTPS)
+        self.redirect_port = int(m.group(3))
+        if self.token:
+            TOKENS[self.http_port] = self.token
 
     @property
     def sip(self):
@@ -185,26 +203,54 @@ class Vth(Process):
         super().stop(sig, timeout)
 
 
-def http(port, method, path, body=None):
+def _https(port, timeout=10):
     import http.client
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    headers = {}
+    import ssl
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE  # the station's own self-signed certificate
+    return http.client.HTTPSConnection("127.0.0.1", port, timeout=timeout, context=ctx)
+
+
+def http_raw(port, method, path, body=None, headers=None, token=None, raw=False):
+    """One HTTPS request: (status, headers dict (lower-case names), parsed JSON or text; the
+    text itself when raw)."""
+    conn = _https(port)
+    h = dict(headers or {})
     data = None
     if body is not None:
-        data = json.dumps(body)
-        headers["Content-Type"] = "application/json"
-    conn.request(method, path, body=data, headers=headers)
+        data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+        h.setdefault("Content-Type", "application/json")
+    tok = TOKENS.get(port) if token is None else token
+    if tok:
+        h.setdefault("Authorization", f"Bearer {tok}")
+    conn.request(method, path, body=data, headers=h)
     r = conn.getresponse()
-    text = r.read().decode()
+    text = r.read().decode(errors="replace")
+    got = {k.lower(): v for k, v in r.getheaders()}
     conn.close()
-    return r.status, (json.loads(text) if text else None)
+    if raw:
+        return r.status, got, text
+    try:
+        parsed = json.loads(text) if text else None
+    except ValueError:
+        parsed = text
+    return r.status, got, parsed
+
+
+def http(port, method, path, body=None):
+    """An API call with the vtod's admin token: (status, parsed JSON body)."""
+    status, _, parsed = http_raw(port, method, path, body)
+    return status, parsed
 
 
 def http_bytes(port, path):
     """GET path: (status, content type, body bytes)."""
-    import http.client
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", path)
+    conn = _https(port)
+    headers = {}
+    if TOKENS.get(port):
+        headers["Authorization"] = f"Bearer {TOKENS[port]}"
+    conn.request("GET", path, headers=headers)
     r = conn.getresponse()
     data = r.read()
     conn.close()

@@ -4,11 +4,10 @@ queries."""
 import csv
 import io
 import time
-from http.client import HTTPConnection
 
 import pytest
 
-from harness import Vtod, http, http_bytes, jpeg_size, vtoctl
+from harness import Vtod, http, http_bytes, http_raw, jpeg_size, vtoctl
 
 PASSWORD = "Room-pass1"
 
@@ -60,13 +59,8 @@ def finished_records(vtod, count):
 
 
 def get_raw(vtod, path):
-    conn = HTTPConnection("127.0.0.1", vtod.http_port, timeout=10)
-    conn.request("GET", path)
-    r = conn.getresponse()
-    text = r.read().decode()
-    headers = dict(r.getheaders())
-    conn.close()
-    return r.status, headers, text
+    status, headers, body = http_raw(vtod.http_port, "GET", path, raw=True)
+    return status, {k.title(): v for k, v in headers.items()}, body
 
 
 def test_answered_call_is_recorded_with_the_answering_device(vtod, start_vth):

@@ -1,8 +1,9 @@
-// vtoctl: manages the building directory (rooms, VTOs, the management centre's password)
-// and initializes the device (its first admin account) in vtod's data directory, with
-// local access: for scripted installs, tests and recovery. Safe while vtod runs: both share the
-// SQLite file (WAL, busy timeout) and vtod reads the store at every lookup. Exit codes: 0 done, 1 a
-// rule was broken or the thing was not found (stderr names the field and the rule), 2 usage error.
+// vtoctl: manages the building directory (rooms, VTOs, the management centre's password),
+// initializes the device (its first admin account), resets passwords and makes API tokens
+// in vtod's data directory, with local access: for scripted installs, tests and recovery. Safe
+// while vtod runs: both share the SQLite file (WAL, busy timeout) and vtod reads the store at every
+// lookup. Exit codes: 0 done, 1 a rule was broken or the thing was not found (stderr names the
+// field and the rule), 2 usage error.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -15,6 +16,8 @@
 
 #include "accounts/password_hash.h"
 #include "accounts/password_rules.h"
+#include "store/api_tokens.h"
+#include "store/audit_log.h"
 #include "store/database.h"
 #include "store/directory.h"
 #include "store/users.h"
@@ -49,6 +52,19 @@ struct PasswordSource {
     return line;
   }
 };
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// What local access changed, in the audit log the web interface shows.
+void audit(vto::store::Database& db, const std::string& action, const std::string& detail) {
+  if (auto r = vto::store::AuditLog(db).add({0, now_ms(), "vtoctl", "local", action, detail}); !r) {
+    std::cerr << "vtoctl: warning: audit log: " << r.error().message << "\n";
+  }
+}
 
 int fail(const std::string& message, int code = kExitRule) {
   std::cerr << "vtoctl: " << message << "\n";
@@ -161,6 +177,26 @@ int main(int argc, char** argv) {
   admin_password.add_to(*init, "the admin's password (the web interface's rules apply)");
   init->add_option("--email", admin_email, "e-mail address for password resets (optional)");
 
+  PasswordSource reset_password;
+  std::string reset_user = "admin";
+  auto* reset = app.add_subcommand(
+      "reset", "set a new password for an account (local access; ends nothing else)");
+  reset->add_option("--user", reset_user, "the account (default: admin)")->capture_default_str();
+  reset_password.add_to(*reset, "the new password (the web interface's rules apply)");
+
+  auto* token = app.add_subcommand("token", "API tokens for scripts")->require_subcommand(1);
+  std::string token_name = "vtoctl";
+  std::string token_role;
+  auto* token_create = token->add_subcommand("create", "create a token and print it (shown once)");
+  token_create->add_option("--role", token_role, "admin, operator or viewer")
+      ->required()
+      ->check(CLI::IsMember({"admin", "operator", "viewer"}));
+  token_create->add_option("--name", token_name, "what the token is for")->capture_default_str();
+  auto* token_list = token->add_subcommand("list", "list the tokens (never their secrets)");
+  std::int64_t token_id = 0;
+  auto* token_revoke = token->add_subcommand("revoke", "revoke a token");
+  token_revoke->add_option("id", token_id, "the token's id (see token list)")->required();
+
   Room new_room;
   PasswordSource room_password;
   auto* room_add = room->add_subcommand("add", "add one room");
@@ -233,7 +269,7 @@ int main(int argc, char** argv) {
   for (auto [cmd, source] :
        {std::pair{room_add, &room_password}, std::pair{room_batch, &batch_password},
         std::pair{vto_add, &vto_password}, std::pair{centre_set, &centre_password},
-        std::pair{init, &admin_password}}) {
+        std::pair{init, &admin_password}, std::pair{reset, &reset_password}}) {
     if (cmd->parsed() && !source->given(*cmd)) {
       return fail(cmd->get_parent()->get_name() + " " + cmd->get_name() +
                       ": --password or --password-stdin is required",
@@ -292,6 +328,44 @@ int main(int argc, char** argv) {
     return report(users.initialize(
                       vto::store::User{"admin", vto::store::Role::Admin, *hash, admin_email, now}),
                   "initialized: the admin account is \"admin\"");
+  }
+  if (reset->parsed()) {
+    const std::string password = reset_password.read();
+    if (auto broken = vto::accounts::check_password(password, reset_user)) {
+      return fail("password: " + broken->message + " (rule " +
+                  std::string(vto::accounts::rule_id(broken->rule)) + ")");
+    }
+    vto::store::Users users(**db);
+    auto hash = vto::accounts::hash_password(password);
+    if (!hash) return fail(hash.error().message);
+    if (auto done = users.set_password_hash(reset_user, *hash); !done) {
+      return fail(done.error().message);
+    }
+    audit(**db, "password_reset", "password of " + reset_user + " reset");
+    std::cout << "password of " << reset_user << " reset\n";
+    return kExitOk;
+  }
+  if (token_create->parsed()) {
+    vto::store::ApiTokens tokens(**db);
+    auto created =
+        tokens.create(token_name, *vto::store::parse_role(token_role), "vtoctl", now_ms());
+    if (!created) return fail(created.error().message);
+    audit(**db, "token_created", token_name + " (" + token_role + ")");
+    std::cout << created->secret << "\n";
+    return kExitOk;
+  }
+  if (token_list->parsed()) {
+    auto list = vto::store::ApiTokens(**db).list();
+    if (!list) return fail(list.error().message);
+    for (const auto& t : *list) {
+      std::cout << t.id << "\t" << t.name << "\t" << vto::store::role_name(t.role) << "\t"
+                << t.created_by << "\n";
+    }
+    return kExitOk;
+  }
+  if (token_revoke->parsed()) {
+    return report(vto::store::ApiTokens(**db).revoke(token_id),
+                  "token " + std::to_string(token_id) + " revoked");
   }
   if (centre_show->parsed()) {
     auto password = dir.centre_password();

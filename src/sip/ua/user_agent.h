@@ -69,6 +69,9 @@ class UserAgent final : public TransactionUser {
   void set_event_handler(EventHandler handler) { on_event_ = std::move(handler); }
   void set_sdp_provider(SdpProvider provider) { sdp_ = std::move(provider); }
   const UaConfig& config() const { return config_; }
+  // The user name of calls started from now on (a new VTO No.); calls in progress keep
+  // theirs. Registration is the caller's to renew.
+  void set_user(std::string user) { config_.user = std::move(user); }
 
   void start_registration();
   void unregister();

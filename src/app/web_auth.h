@@ -1,0 +1,76 @@
+// Who may use the web interface and the API (PRODUCT.md §5-6): the first start's
+// initialization, logins with sessions (cookies, CSRF token, idle timeout) and account
+// locks, API tokens for scripts, roles with least privilege, and the audit log. Routes are
+// wrapped by guard(), which names the least role a route needs; the handler then knows
+// who asks.
+//
+// Password hashing (Argon2id, about 65 ms and 64 MiB) runs on a worker thread of its own;
+// its results come back to the core thread, where every table is read and written.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/timers.h"
+#include "store/database.h"
+#include "store/users.h"
+#include "web/http_server.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace vto::app {
+
+struct Principal {
+  std::string user;  // the account, or "token:NAME" for an API token
+  store::Role role = store::Role::Viewer;
+  std::string address;  // the client's IP address
+  bool by_token = false;
+};
+
+struct WebAuthConfig {
+  std::string admin_name = "admin";  // the account initialization makes
+  core::Duration idle_timeout = std::chrono::minutes(15);
+  int max_failures = 5;  // failed logins of an account from an address before it locks
+  core::Duration lock_time = std::chrono::minutes(5);
+  std::size_t audit_keep = 100000;  // newest entries kept
+  bool fast_hashes = false;         // tests only: the cheapest Argon2id cost
+};
+
+class WebAuth {
+ public:
+  using Handler = std::function<web::HttpResponse(const web::HttpRequest&, const Principal&)>;
+  using AsyncHandler =
+      std::function<void(const web::HttpRequest&, const Principal&, web::HttpServer::Reply)>;
+
+  WebAuth(boost::asio::io_context& io, core::Timers& timers, store::Database& db,
+          WebAuthConfig config = {});
+  ~WebAuth();
+  WebAuth(const WebAuth&) = delete;
+  WebAuth& operator=(const WebAuth&) = delete;
+
+  // /api/v1/auth/{status,init,login,logout,password}, /api/v1/users*, /api/v1/tokens*,
+  // /api/v1/audit.
+  void add_routes(web::HttpServer& http);
+
+  // `handler` behind authentication: a session cookie (with the CSRF token on anything but
+  // GET) or a Bearer token, and at least role `least`.
+  web::HttpServer::Handler guard(store::Role least, Handler handler);
+  web::HttpServer::AsyncHandler guard_async(store::Role least, AsyncHandler handler);
+
+  // An entry in the audit log (failures to write are logged, never thrown).
+  void audit(const Principal& who, const std::string& action, const std::string& detail);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// {"error": "FIELD: RULE", "field": FIELD, "rule": RULE_ID} with status 400: a rejected
+// input, named so that a page can put the message beside the field.
+web::HttpResponse field_error(const std::string& field, const std::string& rule_id,
+                              const std::string& message);
+
+}  // namespace vto::app

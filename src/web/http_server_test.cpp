@@ -1,0 +1,189 @@
+#include "web/http_server.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <thread>
+
+#include "web/tls_certificate.h"
+
+namespace vto::web {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct Got {
+  int status = 0;
+  std::string body;
+  std::string location;
+  std::string content_length;
+};
+
+http::request<http::string_body> make_request(http::verb verb, const std::string& target,
+                                              const std::string& host) {
+  http::request<http::string_body> req{verb, target, 11};
+  req.set(http::field::host, host);
+  req.set("X-Custom-Thing", "Value");
+  req.keep_alive(false);
+  return req;
+}
+
+Got to_got(const http::response<http::string_body>& res) {
+  return {static_cast<int>(res.result_int()), res.body(), std::string(res[http::field::location]),
+          std::string(res[http::field::content_length])};
+}
+
+Got plain_request(std::uint16_t port, http::verb verb, const std::string& target,
+                  const std::string& host = "127.0.0.1") {
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  http::write(socket, make_request(verb, target, host));
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.skip(verb == http::verb::head);
+  http::read(socket, buffer, parser);
+  return to_got(parser.get());
+}
+
+Got tls_request(std::uint16_t port, http::verb verb, const std::string& target) {
+  asio::io_context io;
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  ctx.set_verify_mode(asio::ssl::verify_none);  // a self-signed test certificate
+  beast::ssl_stream<tcp::socket> stream(io, ctx);
+  stream.next_layer().connect({asio::ip::make_address("127.0.0.1"), port});
+  stream.handshake(asio::ssl::stream_base::client);
+  http::write(stream, make_request(verb, target, "127.0.0.1"));
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  return to_got(res);
+}
+
+class Running {
+ public:
+  explicit Running(HttpServer& server) : server_(server) {}
+  void start(asio::io_context& io) {
+    ASSERT_TRUE(server_.start());
+    thread_ = std::thread([&io] { io.run(); });
+  }
+  ~Running() {
+    if (thread_.joinable()) {
+      io_->stop();
+      thread_.join();
+    }
+  }
+  asio::io_context* io_ = nullptr;
+
+ private:
+  HttpServer& server_;
+  std::thread thread_;
+};
+
+TlsIdentity test_identity() {
+  SelfSignedOptions o;
+  o.ip_addresses = {"127.0.0.1"};
+  auto id = make_self_signed(o);
+  EXPECT_TRUE(id);
+  return *id;
+}
+
+TEST(HttpServerTest, ServesRoutesOverTlsAndSeesHeaders) {
+  asio::io_context io;
+  HttpConfig cfg{"127.0.0.1", 0};
+  auto id = test_identity();
+  cfg.tls_certificate_pem = id.certificate_pem;
+  cfg.tls_private_key_pem = id.private_key_pem;
+  HttpServer server(io, cfg);
+  server.route("GET", "/hello", [](const HttpRequest& req) {
+    HttpResponse r;
+    r.body = std::string(req.secure ? "secure " : "plain ") + req.header("x-custom-thing");
+    return r;
+  });
+  Running running(server);
+  running.io_ = &io;
+  running.start(io);
+  Got got = tls_request(server.port(), http::verb::get, "/hello");
+  EXPECT_EQ(got.status, 200);
+  EXPECT_EQ(got.body, "secure Value");
+  EXPECT_EQ(tls_request(server.port(), http::verb::get, "/nothing").status, 404);
+}
+
+TEST(HttpServerTest, PlainHttpToTheTlsPortGetsNoPage) {
+  asio::io_context io;
+  HttpConfig cfg{"127.0.0.1", 0};
+  auto id = test_identity();
+  cfg.tls_certificate_pem = id.certificate_pem;
+  cfg.tls_private_key_pem = id.private_key_pem;
+  HttpServer server(io, cfg);
+  server.route("GET", "/hello", [](const HttpRequest&) { return HttpResponse{}; });
+  Running running(server);
+  running.io_ = &io;
+  running.start(io);
+  EXPECT_ANY_THROW(plain_request(server.port(), http::verb::get, "/hello"));
+  // The server is still there for the next, well-behaved client.
+  EXPECT_EQ(tls_request(server.port(), http::verb::get, "/hello").status, 200);
+}
+
+TEST(HttpServerTest, RedirectModeSendsEveryRequestToHttps) {
+  asio::io_context io;
+  HttpConfig cfg{"127.0.0.1", 0};
+  cfg.redirect_to_https_port = 8443;
+  HttpServer server(io, cfg);
+  server.route("GET", "/hello", [](const HttpRequest&) { return HttpResponse{}; });
+  Running running(server);
+  running.io_ = &io;
+  running.start(io);
+  Got got = plain_request(server.port(), http::verb::get, "/hello?x=1", "door.local:80");
+  EXPECT_EQ(got.status, 308);
+  EXPECT_EQ(got.location, "https://door.local:8443/hello?x=1");
+  got = plain_request(server.port(), http::verb::post, "/api/v1/anything", "[::1]:8080");
+  EXPECT_EQ(got.location, "https://[::1]:8443/api/v1/anything");
+  // A Host header that is not a plain name is not copied into the redirect.
+  got = plain_request(server.port(), http::verb::get, "/", "evil.example/x?");
+  EXPECT_EQ(got.location, "https://127.0.0.1:8443/");
+}
+
+TEST(HttpServerTest, AsyncHandlersAnswerLaterAndHeadHasNoBody) {
+  asio::io_context io;
+  HttpServer server(io, HttpConfig{"127.0.0.1", 0});
+  server.route_async("GET", "/later", [&io](const HttpRequest&, HttpServer::Reply reply) {
+    asio::post(io, [reply] {
+      HttpResponse r;
+      r.body = "done";
+      reply(r);
+      reply(json_error(500, "a second reply is ignored"));
+    });
+  });
+  Running running(server);
+  running.io_ = &io;
+  running.start(io);
+  Got got = plain_request(server.port(), http::verb::get, "/later");
+  EXPECT_EQ(got.status, 200);
+  EXPECT_EQ(got.body, "done");
+  got = plain_request(server.port(), http::verb::head, "/later");
+  EXPECT_EQ(got.status, 200);
+  EXPECT_EQ(got.body, "");
+  EXPECT_EQ(got.content_length, "4");
+  EXPECT_EQ(plain_request(server.port(), http::verb::post, "/later").status, 405);
+}
+
+TEST(HttpServerTest, RefusesAKeyWithoutItsCertificate) {
+  asio::io_context io;
+  HttpConfig cfg{"127.0.0.1", 0};
+  cfg.tls_private_key_pem = test_identity().private_key_pem;
+  HttpServer server(io, cfg);
+  EXPECT_FALSE(server.start());
+}
+
+}  // namespace
+}  // namespace vto::web

@@ -1,0 +1,256 @@
+"""The web interface's API as a browser and a script use it, against the real vtod over
+HTTPS: initialization, login sessions with their cookie and CSRF token, the account lock,
+roles, API tokens, the audit log, and the household and local settings."""
+import time
+
+import pytest
+
+from harness import ADMIN_PASSWORD, Vtod, http, http_raw, vtoctl
+
+ROOM_PASSWORD = "Room-pass1"
+
+
+@pytest.fixture
+def fresh(tmp_path, processes):
+    """A vtod on a device nobody has initialized."""
+    d = Vtod(str(tmp_path / "data"), initialize=False)
+    processes.append(d)
+    return d
+
+
+def post(port, path, body, cookie=None, csrf=None, headers=None):
+    h = dict(headers or {})
+    if cookie:
+        h["Cookie"] = cookie
+    if csrf:
+        h["X-CSRF-Token"] = csrf
+    return http_raw(port, "POST", path, body, headers=h, token="")
+
+
+def login(port, user, password):
+    status, headers, body = post(port, "/api/v1/auth/login", {"user": user, "password": password})
+    assert status == 200, body
+    cookie = headers["set-cookie"].split(";")[0]
+    return cookie, body["csrf"]
+
+
+def test_http_only_redirects_and_a_fresh_device_asks_for_initialization(fresh):
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", fresh.redirect_port, timeout=5)
+    conn.request("GET", "/api/v1/health", headers={"Host": "door.example:80"})
+    r = conn.getresponse()
+    assert r.status == 308
+    assert r.getheader("Location") == f"https://door.example:{fresh.http_port}/api/v1/health"
+    conn.close()
+
+    status, _, body = http_raw(fresh.http_port, "GET", "/api/v1/auth/status", token="")
+    assert status == 200 and body == {"initialized": False}
+    status, _, body = http_raw(fresh.http_port, "GET", "/api/v1/rooms", token="")
+    assert status == 401 and body["initialized"] is False
+    # The page itself is served, with a policy that forbids anything not from the device.
+    status, headers, text = http_raw(fresh.http_port, "GET", "/", token="", raw=True)
+    assert status == 200 and "<title>OpenVTO" in text
+    assert "script-src 'self'" in headers["content-security-policy"]
+
+
+def test_initialization_names_the_broken_rule_and_happens_once(fresh):
+    port = fresh.http_port
+    for password, rule in [("short1A", "length"), ("abcdefghij", "classes"), ("Admin-1234", "sequence"),
+                           ("nimda", "length"), ("Paaass-word1", "repeat")]:
+        status, _, body = post(port, "/api/v1/auth/init", {"password": password})
+        assert status == 400 and body["field"] == "password" and body["rule"] == rule, (password, body)
+    status, _, body = post(port, "/api/v1/auth/init", {"password": "Door-Test-2468", "email": "nope"})
+    assert status == 400 and body["field"] == "e-mail", body
+    status, _, body = post(port, "/api/v1/auth/init", {"password": "Door-Test-2468"},
+                           headers={"Content-Type": "text/plain"})
+    assert status == 415
+    status, _, body = post(port, "/api/v1/auth/init",
+                           {"password": "Door-Test-2468", "email": "it@example.org"})
+    assert status == 201 and body == {"user": "admin"}
+    status, _, body = post(port, "/api/v1/auth/init", {"password": "Other-Pass-975"})
+    assert status == 409
+    # Local access says the same.
+    r = vtoctl(fresh.data_dir, "init", "--password", "Other-Pass-975", check=False)
+    assert r.returncode == 1 and "already initialized" in r.stderr
+
+
+def test_login_session_cookie_csrf_and_logout(fresh):
+    port = fresh.http_port
+    assert post(port, "/api/v1/auth/init", {"password": ADMIN_PASSWORD})[0] == 201
+    status, headers, body = post(port, "/api/v1/auth/login", {"user": "admin", "password": ADMIN_PASSWORD})
+    assert status == 200 and body["role"] == "admin"
+    flags = [f.strip() for f in headers["set-cookie"].split(";")]
+    assert {"HttpOnly", "Secure", "SameSite=Strict", "Path=/"} <= set(flags)
+    cookie, csrf = headers["set-cookie"].split(";")[0], body["csrf"]
+
+    status, _, me = http_raw(port, "GET", "/api/v1/auth/status", headers={"Cookie": cookie}, token="")
+    assert me["user"] == "admin" and me["csrf"] == csrf
+    # A change without the CSRF token, or from another site, is refused and applies nothing.
+    room = {"number": "101", "password": ROOM_PASSWORD}
+    assert post(port, "/api/v1/rooms", room, cookie=cookie)[0] == 403
+    assert post(port, "/api/v1/rooms", room, cookie=cookie, csrf="x" * 43)[0] == 403
+    status, _, _ = post(port, "/api/v1/rooms", room, cookie=cookie, csrf=csrf,
+                        headers={"Origin": "https://evil.example"})
+    assert status == 403
+    status, _, rooms = http_raw(port, "GET", "/api/v1/rooms", headers={"Cookie": cookie}, token="")
+    assert rooms == {"rooms": []}
+    assert post(port, "/api/v1/rooms", room, cookie=cookie, csrf=csrf)[0] == 201
+
+    status, headers, _ = post(port, "/api/v1/auth/logout", {}, cookie=cookie, csrf=csrf)
+    assert status == 200 and "Max-Age=0" in headers["set-cookie"]
+    status, _, _ = http_raw(port, "GET", "/api/v1/rooms", headers={"Cookie": cookie}, token="")
+    assert status == 401
+
+
+def test_five_failures_lock_the_account_from_that_address_and_the_lock_is_logged(vtod):
+    port = vtod.http_port
+    for _ in range(5):
+        status, _, body = post(port, "/api/v1/auth/login", {"user": "admin", "password": "Wrong-pass-1"})
+        assert status == 401 and body["error"] == "wrong user name or password"
+    status, headers, body = post(port, "/api/v1/auth/login", {"user": "admin", "password": ADMIN_PASSWORD})
+    assert status == 429 and "locked" in body["error"]
+    assert 290 <= int(headers["retry-after"]) <= 301
+    # An unknown account answers like a wrong password, not "no such user".
+    status, _, body = post(port, "/api/v1/auth/login", {"user": "ghost", "password": "Wrong-pass-1"})
+    assert status == 401 and body["error"] == "wrong user name or password"
+    status, log = http(port, "GET", "/api/v1/audit?action=login_locked")
+    assert status == 200 and log["total"] == 1
+    entry = log["entries"][0]
+    assert entry["user"] == "admin" and entry["address"] == "127.0.0.1"
+    status, log = http(port, "GET", "/api/v1/audit?action=login_failed")
+    assert log["total"] == 6
+
+
+def test_roles_give_least_privilege(vtod):
+    port = vtod.http_port
+    for name, role in [("watcher", "viewer"), ("guard", "operator")]:
+        status, body = http(port, "POST", "/api/v1/users",
+                            {"name": name, "role": role, "password": "Strong-pass-97"})
+        assert status == 201, body
+    status, body = http(port, "POST", "/api/v1/users", {"name": "weak", "role": "viewer", "password": "weak"})
+    assert status == 400 and body["field"] == "password" and body["rule"] == "length"
+    status, body = http(port, "POST", "/api/v1/users", {"name": "x", "role": "boss", "password": "Strong-pass-97"})
+    assert status == 400 and body["field"] == "role"
+
+    cookie, csrf = login(port, "watcher", "Strong-pass-97")
+    get = lambda path: http_raw(port, "GET", path, headers={"Cookie": cookie}, token="")[0]
+    assert get("/api/v1/rooms") == 200 and get("/api/v1/records/calls") == 200
+    assert get("/api/v1/users") == 403 and get("/api/v1/audit") == 403
+    status, _, body = post(port, "/api/v1/rooms", {"number": "101", "password": ROOM_PASSWORD},
+                           cookie=cookie, csrf=csrf)
+    assert status == 403 and "admin" in body["error"]
+    assert post(port, "/api/v1/sim/press", {"key": "1"}, cookie=cookie, csrf=csrf)[0] == 403
+
+    cookie, csrf = login(port, "guard", "Strong-pass-97")
+    assert post(port, "/api/v1/sim/press", {"key": "1"}, cookie=cookie, csrf=csrf)[0] == 200
+    assert post(port, "/api/v1/rooms", {"number": "101", "password": ROOM_PASSWORD},
+                cookie=cookie, csrf=csrf)[0] == 403
+
+    # The admin sees who is online, and removes an account, which ends its sessions.
+    status, online = http(port, "GET", "/api/v1/users/online")
+    assert sorted(s["user"] for s in online["online"]) == ["guard", "watcher"]
+    assert http(port, "DELETE", "/api/v1/users/guard")[0] == 200
+    assert post(port, "/api/v1/sim/press", {"key": "1"}, cookie=cookie, csrf=csrf)[0] == 401
+    assert http(port, "DELETE", "/api/v1/users/admin")[0] == 409  # the last admin stays
+
+
+def test_password_change_ends_other_sessions_and_reset_needs_local_access(vtod):
+    port = vtod.http_port
+    first, _ = login(port, "admin", ADMIN_PASSWORD)
+    second, csrf = login(port, "admin", ADMIN_PASSWORD)
+    status, _, body = post(port, "/api/v1/auth/password",
+                           {"old_password": "Wrong-pass-1", "new_password": "Better-pass-86"},
+                           cookie=second, csrf=csrf)
+    assert status == 400 and body["field"] == "old_password"
+    status, _, body = post(port, "/api/v1/auth/password",
+                           {"old_password": ADMIN_PASSWORD, "new_password": "nimda"},
+                           cookie=second, csrf=csrf)
+    assert status == 400 and body["field"] == "new_password"
+    status, _, body = post(port, "/api/v1/auth/password",
+                           {"old_password": ADMIN_PASSWORD, "new_password": "Better-pass-86"},
+                           cookie=second, csrf=csrf)
+    assert status == 200, body
+    get = lambda c: http_raw(port, "GET", "/api/v1/users", headers={"Cookie": c}, token="")[0]
+    assert get(second) == 200 and get(first) == 401
+    login(port, "admin", "Better-pass-86")
+
+    r = vtoctl(vtod.data_dir, "reset", "--password", "admin1234", check=False)
+    assert r.returncode == 1 and "sequence" in r.stderr
+    vtoctl(vtod.data_dir, "reset", "--password", "Reset-pass-53")
+    login(port, "admin", "Reset-pass-53")
+    status, log = http(port, "GET", "/api/v1/audit?action=password_reset")
+    assert log["total"] == 1 and log["entries"][0]["user"] == "vtoctl"
+
+
+def test_api_tokens_are_made_used_and_revoked(vtod):
+    port = vtod.http_port
+    status, made = http(port, "POST", "/api/v1/tokens", {"name": "lift controller", "role": "viewer"})
+    assert status == 201 and made["token"].startswith("vto_")
+    bearer = {"Authorization": f"Bearer {made['token']}"}
+    assert http_raw(port, "GET", "/api/v1/rooms", headers=bearer, token="")[0] == 200
+    # A token is not a cookie: no CSRF token needed, but its role still holds.
+    assert http_raw(port, "POST", "/api/v1/rooms", {"number": "101", "password": ROOM_PASSWORD},
+                    headers=bearer, token="")[0] == 403
+    status, listed = http(port, "GET", "/api/v1/tokens")
+    assert "token" not in listed["tokens"][0] and {t["name"] for t in listed["tokens"]} >= {"lift controller"}
+    assert http(port, "DELETE", f"/api/v1/tokens/{made['id']}")[0] == 200
+    assert http_raw(port, "GET", "/api/v1/rooms", headers=bearer, token="")[0] == 401
+    assert http_raw(port, "GET", "/api/v1/rooms", headers={"Authorization": "Bearer vto_nonsense"},
+                    token="")[0] == 401
+
+
+def test_rooms_batch_edit_delete_clear_with_named_fields(vtod):
+    port = vtod.http_port
+    batch = {"floors": 3, "rooms_per_floor": 2, "first_floor_first_room": 101,
+             "second_floor_first_room": 201, "password": ROOM_PASSWORD}
+    status, body = http(port, "POST", "/api/v1/rooms/batch", batch)
+    assert status == 201 and body["added"] == ["101", "102", "201", "202", "301", "302"]
+    status, body = http(port, "POST", "/api/v1/rooms/batch", dict(batch, second_floor_first_room=102))
+    assert status == 400 and body["field"] == "second_floor_first_room", body
+    status, body = http(port, "POST", "/api/v1/rooms/batch", dict(batch, first_floor_first_room=401, second_floor_first_room=501, password="x"))
+    assert status == 400 and body["field"] == "password", body
+    status, body = http(port, "POST", "/api/v1/rooms", {"number": "1234567", "password": ROOM_PASSWORD})
+    assert status == 400 and body["field"] == "number", body
+    status, body = http(port, "POST", "/api/v1/rooms", {"number": "101", "password": ROOM_PASSWORD})
+    assert status == 409
+    status, body = http(port, "PUT", "/api/v1/rooms/101", {"first_name": "Ada", "last_name": "Lovelace"})
+    assert status == 200 and body["first_name"] == "Ada"
+    status, rooms = http(port, "GET", "/api/v1/rooms")
+    assert [r["number"] for r in rooms["rooms"]] == ["101", "102", "201", "202", "301", "302"]
+    assert rooms["rooms"][0]["last_name"] == "Lovelace" and "password" not in rooms["rooms"][0]
+    assert http(port, "DELETE", "/api/v1/rooms/102")[0] == 200
+    assert http(port, "DELETE", "/api/v1/rooms/102")[0] == 404
+    assert http(port, "DELETE", "/api/v1/rooms")[0] == 200
+    assert http(port, "GET", "/api/v1/rooms")[1] == {"rooms": []}
+
+
+def test_room_online_status_follows_registration(vtod, start_vth):
+    port = vtod.http_port
+    assert http(port, "POST", "/api/v1/rooms", {"number": "101", "password": ROOM_PASSWORD})[0] == 201
+    monitor = start_vth("101#0", ROOM_PASSWORD)
+    monitor.event("registered")
+    status, rooms = http(port, "GET", "/api/v1/rooms")
+    assert rooms["rooms"][0]["online"] == ["101#0"]
+
+
+def test_vto_number_changes_live_for_new_calls(vtod, start_vth):
+    port = vtod.http_port
+    assert http(port, "POST", "/api/v1/rooms", {"number": "101", "password": ROOM_PASSWORD})[0] == 201
+    status, local = http(port, "GET", "/api/v1/settings/local")
+    assert status == 200 and local["vto_number"] == "8001" and local["sip_server_mode"] == "this"
+    for body, field in [({"vto_number": "123456"}, "vto_number"), ({"building": "12a"}, "building"),
+                        ({"system_type": "analogue"}, "system_type"),
+                        ({"vto_number": "8002", "unit": "1234"}, "unit")]:
+        status, answer = http(port, "PUT", "/api/v1/settings/local", body)
+        assert status == 400 and answer["field"] == field, answer
+    assert http(port, "GET", "/api/v1/settings/local")[1]["vto_number"] == "8001"  # nothing applied
+    status, local = http(port, "PUT", "/api/v1/settings/local", {"vto_number": "8002"})
+    assert status == 200 and local["vto_number"] == "8002"
+
+    monitor = start_vth("101#0", ROOM_PASSWORD, auto_answer=100)
+    monitor.event("registered")
+    assert http(port, "POST", "/api/v1/calls", {"to": "101#0"})[0] == 202
+    incoming = monitor.event("incoming_call")
+    assert "8002" in incoming.get("peer", ""), incoming
+    status, log = http(port, "GET", "/api/v1/audit?action=settings_changed")
+    assert any("vto_number=8002" in e["detail"] for e in log["entries"])
