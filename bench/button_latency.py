@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Call-button latency: the time from POST /api/v1/sim/press {"key":"button1"} until every
 monitor of the room the button calls (vtod --button 401) has sent 180 Ringing, through a
-real vtod on 127.0.0.1. The monitors and the HTTP client are in one process (vto-bench
-press), so both ends are read on one clock. Prints p50/p99 and SUMMARY lines.
+real vtod on 127.0.0.1. The monitors and the HTTPS client (with the vtod's admin API
+token) are in one process (vto-bench press), so both ends are read on one clock. Prints
+p50/p99 and SUMMARY lines.
 Usage: bench/button_latency.py [--build build] [--presses 200] [--monitors 2]
                                [--building-rooms 891] [--tmpdir /dev/shm]
 vtod writes a call record (SQLite, synchronous=FULL: an fdatasync) on its core thread at
@@ -25,7 +26,8 @@ PASSWORD = "Bench-pass1"
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--build", default=os.path.join(HERE, "..", "build"))
+    p.add_argument("--build", default=os.environ.get("VTO_BUILD_DIR", os.path.join(HERE, "..", "build")),
+                   help="build directory (default: $VTO_BUILD_DIR, else build)")
     p.add_argument("--presses", type=int, default=200)
     p.add_argument("--monitors", type=int, default=2, help="monitors of room 401 (1-11)")
     p.add_argument("--end", choices=("api", "reject"), default="api",
@@ -49,7 +51,8 @@ def main():
         vtod = harness.Vtod(data, log_level="warn", extra=("--button", "401"))
         try:
             r = subprocess.run([os.path.join(harness.BIN, "vto-bench"), "press", "--server", vtod.sip,
-                                "--http", f"127.0.0.1:{vtod.http_port}", "--room", "401",
+                                "--api", f"127.0.0.1:{vtod.http_port}", "--token", vtod.token,
+                                "--room", "401",
                                 "--password", PASSWORD, "--button", "1",
                                 "--monitors", str(a.monitors), "--presses", str(a.presses),
                                 "--end", a.end], timeout=60 + a.presses * 0.5)

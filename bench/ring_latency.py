@@ -20,7 +20,8 @@ PASSWORD = "Bench-pass1"
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--build", default=os.path.join(HERE, "..", "build"))
+    p.add_argument("--build", default=os.environ.get("VTO_BUILD_DIR", os.path.join(HERE, "..", "build")),
+                   help="build directory (default: $VTO_BUILD_DIR, else build)")
     p.add_argument("--calls", type=int, default=500)
     a = p.parse_args()
     harness.BIN = os.path.join(os.path.abspath(a.build), "bin")

@@ -120,7 +120,8 @@ def calls(target, callee, tmp, a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--build", default=os.path.join(HERE, "..", "build"))
+    p.add_argument("--build", default=os.environ.get("VTO_BUILD_DIR", os.path.join(HERE, "..", "build")),
+                   help="build directory (default: $VTO_BUILD_DIR, else build)")
     p.add_argument("--seconds", type=int, default=5)
     p.add_argument("--max-rate", type=int, default=32000)
     p.add_argument("--only", choices=("register", "calls"), help="run one of the two figures")

@@ -79,7 +79,8 @@ def one_call(vtod, vth, seconds, ring_ms):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--build", default=os.path.join(HERE, "..", "build"))
+    p.add_argument("--build", default=os.environ.get("VTO_BUILD_DIR", os.path.join(HERE, "..", "build")),
+                   help="build directory (default: $VTO_BUILD_DIR, else build)")
     p.add_argument("--calls", type=int, default=20)
     p.add_argument("--seconds", type=float, default=5.0, help="media time per call")
     p.add_argument("--ring-ms", type=int, default=1000,

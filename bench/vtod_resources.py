@@ -137,7 +137,8 @@ def mib(kib):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--build", default=os.path.join(HERE, "..", "build"))
+    p.add_argument("--build", default=os.environ.get("VTO_BUILD_DIR", os.path.join(HERE, "..", "build")),
+                   help="build directory (default: $VTO_BUILD_DIR, else build)")
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--extra-calls", type=int, default=3,
                    help="short calls after the measured one, to follow the RSS after each")

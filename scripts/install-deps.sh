@@ -19,7 +19,12 @@ packages=(
   # real SIP peers and probes used by the system tests and benchmarks
   baresip-core linphone-cli kamailio sip-tester sofia-sip-bin
   ffmpeg python3 python3-pytest iproute2 procps
+  # browser tests (tests/browser): headless chromium driven by playwright-core from npm
+  chromium nodejs
 )
+# Debian's nodejs comes without npm (the `npm` package); NodeSource's nodejs includes it
+# and conflicts with that package, so ask for it only when there is no npm yet.
+if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -30,16 +35,29 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # kamailio's package enables a system service; the tests start their own instances.
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now kamailio >/dev/null 2>&1 || true
+  fi
 fi
 
-echo "install-deps: installing ${missing[*]}"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
-# kamailio's package enables a system service; the tests start their own instances.
-if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-  $SUDO systemctl disable --now kamailio >/dev/null 2>&1 || true
+# npm packages of the browser tests (package-lock.json at the repository root), installed
+# when node_modules is missing or older than the lock file. `npm ci` uses npm's cache first.
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+if [ "$node_major" -lt 20 ]; then
+  echo "install-deps: Node.js $(node -v 2>/dev/null || echo none) is too old for the browser tests" \
+       "(playwright-core needs 20 or newer; Debian 12 ships 18: use NodeSource's nodejs 20)" >&2
+fi
+if [ ! -d "$root/node_modules" ] || [ "$root/package-lock.json" -nt "$root/node_modules" ]; then
+  echo "install-deps: npm ci (browser tests)"
+  (cd "$root" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null)
+  touch "$root/node_modules"
 fi

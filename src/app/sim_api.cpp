@@ -1,5 +1,6 @@
 #include "app/sim_api.h"
 
+#include <set>
 #include <string>
 
 #include "hal/sim/sim_panel.h"
@@ -30,38 +31,83 @@ web::HttpResponse ok(json body) {
 
 }  // namespace
 
-void add_sim_routes(web::HttpServer& http, const Guard& guard, hal::sim::SimPanel& panel,
+void add_sim_routes(web::HttpServer& http, const Guard& guard,
+                    std::function<hal::sim::SimPanel&()> panel,
                     std::function<void(json&)> extra_state) {
   http.route("POST", "/api/v1/sim/press",
-             guard(store::Role::Operator, [&panel](const web::HttpRequest& req) {
+             guard(store::Role::Operator, [panel](const web::HttpRequest& req) {
                json body;
                if (auto bad = check_body(req, body, "key", false)) return *bad;
                const std::string key = body["key"];
                if (key.size() > 16) return web::json_error(400, "unknown key");
-               if (auto r = panel.press(key); !r) return web::json_error(400, r.error().message);
+               if (auto r = panel().press(key); !r) return web::json_error(400, r.error().message);
                return ok({{"pressed", key}});
              }));
   http.route("POST", "/api/v1/sim/door",
-             guard(store::Role::Operator, [&panel](const web::HttpRequest& req) {
+             guard(store::Role::Operator, [panel](const web::HttpRequest& req) {
                json body;
                if (auto bad = check_body(req, body, "open", true)) return *bad;
-               panel.set_door_open(body["open"].get<bool>());
+               panel().set_door_open(body["open"].get<bool>());
                return ok({{"door", body["open"].get<bool>() ? "open" : "closed"}});
              }));
   http.route("POST", "/api/v1/sim/tamper",
-             guard(store::Role::Operator, [&panel](const web::HttpRequest& req) {
+             guard(store::Role::Operator, [panel](const web::HttpRequest& req) {
                json body;
                if (auto bad = check_body(req, body, "detached", true)) return *bad;
-               panel.set_tamper_detached(body["detached"].get<bool>());
+               panel().set_tamper_detached(body["detached"].get<bool>());
                return ok({{"tamper", body["detached"].get<bool>() ? "detached" : "attached"}});
              }));
   http.route(
       "GET", "/api/v1/sim/state",
-      guard(store::Role::Viewer, [&panel, extra = std::move(extra_state)](const web::HttpRequest&) {
-        json state = hal::sim::to_json(panel.state());
+      guard(store::Role::Viewer, [panel, extra = std::move(extra_state)](const web::HttpRequest&) {
+        json state = hal::sim::to_json(panel().state());
         if (extra) extra(state);
         return ok(std::move(state));
       }));
+}
+
+namespace {
+
+// The listeners of /api/v1/sim/live and the last state each was sent.
+struct SimLive : std::enable_shared_from_this<SimLive> {
+  SimLive(core::Timers& t, std::function<json()> s) : timers(t), state(std::move(s)) {}
+  core::Timers& timers;
+  std::function<json()> state;
+  std::set<std::shared_ptr<web::WebSocketPeer>> peers;
+  std::string last;
+  std::optional<core::Timers::Id> timer;
+
+  void tick() {
+    timer.reset();
+    if (peers.empty()) return;
+    std::string now = state().dump();
+    if (now != last) {
+      last = now;
+      for (const auto& p : peers) p->send(last);
+    }
+    timer = timers.start(core::Duration(100), [weak = weak_from_this()] {
+      if (auto self = weak.lock()) self->tick();
+    });
+  }
+};
+
+}  // namespace
+
+void add_sim_live(web::HttpServer& http, core::Timers& timers,
+                  std::function<std::optional<web::HttpResponse>(const web::HttpRequest&)> accept,
+                  std::function<json()> state) {
+  auto live = std::make_shared<SimLive>(timers, std::move(state));
+  web::WebSocketRoute route;
+  route.accept = std::move(accept);
+  route.on_open = [live](const std::shared_ptr<web::WebSocketPeer>& peer) {
+    live->peers.insert(peer);
+    peer->send(live->state().dump());  // the newcomer's first picture
+    if (!live->timer) live->tick();
+  };
+  route.on_close = [live](const std::shared_ptr<web::WebSocketPeer>& peer) {
+    live->peers.erase(peer);
+  };
+  http.websocket("/api/v1/sim/live", std::move(route));
 }
 
 }  // namespace vto::app

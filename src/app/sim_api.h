@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/route_guard.h"
+#include "core/timers.h"
 
 namespace vto::hal::sim {
 class SimPanel;
@@ -17,7 +18,16 @@ namespace vto::app {
 // POST /api/v1/sim/tamper {"detached"} and GET /api/v1/sim/state. `extra_state` adds
 // fields to the state (e.g. the door panel's state machine), may be empty. Reading needs
 // the viewer role, pressing and opening the operator role.
-void add_sim_routes(web::HttpServer& http, const Guard& guard, hal::sim::SimPanel& panel,
+// `panel` gives the simulated modules in use (they change with the facade).
+void add_sim_routes(web::HttpServer& http, const Guard& guard,
+                    std::function<hal::sim::SimPanel&()> panel,
                     std::function<void(nlohmann::json&)> extra_state);
+
+// GET /api/v1/sim/live: a WebSocket on which the same state as GET /api/v1/sim/state is
+// pushed at once and then whenever it changes (checked every 100 ms while anyone listens).
+// `accept` refuses an upgrade (authentication) with a response.
+void add_sim_live(web::HttpServer& http, core::Timers& timers,
+                  std::function<std::optional<web::HttpResponse>(const web::HttpRequest&)> accept,
+                  std::function<nlohmann::json()> state);
 
 }  // namespace vto::app

@@ -14,6 +14,7 @@
 #include "app/building_directory.h"
 #include "app/call_media.h"
 #include "app/call_recorder.h"
+#include "app/facade_api.h"
 #include "app/host_port.h"
 #include "app/household_api.h"
 #include "app/local_api.h"
@@ -401,25 +402,27 @@ int main(int argc, char** argv) {
     call_control.on_event(e);
   });
 
-  // The door panel on simulated modules: indicators, a button module, a keypad and a
-  // display beside the camera module.
-  hal::sim::SimPanelConfig sim_config;
-  const std::size_t button_count = o.buttons.size() <= 1 ? 1 : (o.buttons.size() <= 2 ? 2 : 5);
-  sim_config.modules = {{hal::ModuleKind::Indicators},
-                        {hal::ModuleKind::Buttons, button_count},
-                        {hal::ModuleKind::Keypad},
-                        {hal::ModuleKind::Display}};
+  // The door panel on simulated modules, laid out as the facade setting says (at first
+  // start: lights, a button module for the --button targets, a keypad and a display).
   if (o.buttons.size() > 5) {
-    std::cerr << "vtod: at most 5 call buttons on the simulated facade\n";
+    std::cerr << "vtod: at most 5 call buttons on the first facade\n";
     return 2;
   }
-  auto sim = hal::sim::SimPanel::create(timers, sim_config);
-  if (!sim) {
-    std::cerr << "vtod: " << sim.error().message << "\n";
-    return 2;
+  app::Facade facade_defaults;
+  facade_defaults.modules = {{hal::ModuleKind::Indicators, 0},
+                             {hal::ModuleKind::Buttons, o.buttons.size() <= 1   ? std::size_t{1}
+                                                        : o.buttons.size() <= 2 ? std::size_t{2}
+                                                                                : std::size_t{5}},
+                             {hal::ModuleKind::Keypad, 0},
+                             {hal::ModuleKind::Display, 0}};
+  facade_defaults.buttons = o.buttons;
+  auto loaded_facade = app::load_facade(settings, facade_defaults);
+  if (!loaded_facade) {
+    std::cerr << "vtod: " << loaded_facade.error().message << "\n";
+    return 1;
   }
+  app::Facade facade = *loaded_facade;
   device::PanelConfig panel_config;
-  for (std::size_t i = 0; i < o.buttons.size(); ++i) panel_config.buttons[i] = o.buttons[i];
   panel_config.unlock_code = o.unlock_code;
   panel_config.unlock_hold = std::chrono::seconds(o.unlock_hold_seconds);
   panel_config.ring_timeout = std::chrono::seconds(o.ring_timeout_seconds);
@@ -435,25 +438,42 @@ int main(int argc, char** argv) {
     return 2;
   }
   SpeakerFeedback feedback(**tones);
-  std::vector<hal::KeySource*> keys{&(*sim)->call_buttons()};
-  if ((*sim)->keypad()) keys.push_back((*sim)->keypad());
-  auto panel =
-      device::Panel::create(panel_config,
-                            device::PanelDevices{keys, (*sim)->lock(), (*sim)->indicators(),
-                                                 (*sim)->display(), &feedback},
-                            call_control, timers);
-  if (!panel) {
-    std::cerr << "vtod: " << panel.error().message << "\n";
+  // The simulated modules and the panel on them, built again when the facade changes.
+  hal::sim::SimPanelPtr sim;
+  device::PanelPtr panel;
+  auto build_panel = [&](const app::Facade& f) -> Result<void> {
+    hal::sim::SimPanelConfig sim_config;
+    for (const auto& m : f.modules) sim_config.modules.push_back({m.kind, m.buttons});
+    auto new_sim = hal::sim::SimPanel::create(timers, sim_config);
+    if (!new_sim) return new_sim.error();
+    device::PanelConfig config = panel_config;
+    for (std::size_t i = 0; i < f.buttons.size(); ++i)
+      if (!f.buttons[i].empty()) config.buttons[i] = f.buttons[i];
+    std::vector<hal::KeySource*> keys{&(*new_sim)->call_buttons()};
+    if ((*new_sim)->keypad()) keys.push_back((*new_sim)->keypad());
+    auto new_panel = device::Panel::create(
+        config,
+        device::PanelDevices{keys, (*new_sim)->lock(), (*new_sim)->indicators(),
+                             (*new_sim)->display(), &feedback},
+        call_control, timers);
+    if (!new_panel) return new_panel.error();
+    (*new_panel)->add_state_listener([&call_recorder](const device::PanelStatus& st) {
+      call_recorder.on_panel_status(st);
+    });
+    // Ringback plays while the flat rings, and no longer.
+    (*new_panel)->add_state_listener([&tones](const device::PanelStatus& st) {
+      if (st.state != device::PanelState::Calling) (*tones)->stop("ringback");
+    });
+    call_control.set_panel(new_panel->get());
+    panel_for_dtmf = new_panel->get();
+    panel = std::move(*new_panel);  // the old panel goes before the modules it used
+    sim = std::move(*new_sim);
+    return {};
+  };
+  if (auto built = build_panel(facade); !built) {
+    std::cerr << "vtod: " << built.error().message << "\n";
     return 2;
   }
-  call_control.set_panel(panel->get());
-  panel_for_dtmf = panel->get();
-  (*panel)->add_state_listener(
-      [&call_recorder](const device::PanelStatus& s) { call_recorder.on_panel_status(s); });
-  // Ringback plays while the flat rings, and no longer.
-  (*panel)->add_state_listener([&tones](const device::PanelStatus& s) {
-    if (s.state != device::PanelState::Calling) (*tones)->stop("ringback");
-  });
   if (platform_mode) {
     tl.set_user(&ua);
     ua.start_registration();
@@ -497,6 +517,30 @@ int main(int argc, char** argv) {
                               return devices;
                             });
   app::DeviceInfo device_info{"OpenVTO modular door station (simulated modules)", 9, false};
+  app::add_facade_routes(
+      http, auth, settings, device_info, facade,
+      [&directory](const std::string& number) {
+        auto room = (*directory)->directory().find_room(number);
+        return room && room->has_value();
+      },
+      [&sim] {
+        json presence = json::array();
+        for (const auto& m : sim->module_bus().modules()) {
+          presence.push_back({{"position", m.position},
+                              {"kind", hal::module_kind_name(m.kind)},
+                              {"presence", hal::presence_name(m.presence)}});
+        }
+        return presence;
+      },
+      [&](const app::Facade& f) -> Result<void> {
+        // The panel is rebuilt only between calls: a visitor mid-call keeps the buttons.
+        if (panel->state().state != device::PanelState::Idle)
+          return make_error("the panel is busy with a call: save again when it ends", 409);
+        if (auto built = build_panel(f); !built) return built;
+        log->info("facade changed: {} modules, {} call buttons", f.modules.size(),
+                  f.button_count());
+        return {};
+      });
   app::add_local_routes(
       http, auth, settings, device_info, local,
       [platform_mode] { return std::string(platform_mode ? "platform" : "this"); },
@@ -574,8 +618,8 @@ int main(int argc, char** argv) {
                r.body = json{{"events", recent_events}}.dump();
                return r;
              }));
-  app::add_sim_routes(http, guard, **sim, [&](json& state) {
-    const auto& status = (*panel)->state();
+  auto extra_state = [&](json& state) {
+    const auto& status = panel->state();
     state["panel"] = {{"state", device::state_name(status.state)},
                       {"dialled", status.dialled},
                       {"number", status.number},
@@ -596,7 +640,36 @@ int main(int argc, char** argv) {
                        {"dtmf_received", a.stats.dtmf_received}});
     }
     state["audio"] = std::move(audio);
-  });
+  };
+  app::add_sim_routes(
+      http, guard, [&sim]() -> hal::sim::SimPanel& { return *sim; }, extra_state);
+  app::add_sim_live(
+      http, timers,
+      [&auth](const web::HttpRequest& req) -> std::optional<web::HttpResponse> {
+        auto who = auth.authenticate(req, store::Role::Viewer);
+        if (auto* refused = std::get_if<web::HttpResponse>(&who)) return *refused;
+        return std::nullopt;
+      },
+      [&] {
+        json state = hal::sim::to_json(sim->state());
+        extra_state(state);
+        return state;
+      });
+  // The camera's picture for the virtual panel, a JPEG at a time.
+  http.route_async(
+      "GET", "/api/v1/sim/camera.jpg",
+      auth.guard_async(store::Role::Viewer, [&](const web::HttpRequest&, const app::Principal&,
+                                                web::HttpServer::Reply reply) {
+        (*call_media)->snapshot([&io, reply](Result<std::vector<std::uint8_t>> jpeg) {
+          asio::post(io, [reply, jpeg = std::move(jpeg)] {
+            if (!jpeg) return reply(web::json_error(503, "camera: " + jpeg.error().message));
+            web::HttpResponse r;
+            r.content_type = "image/jpeg";
+            r.body.assign(jpeg->begin(), jpeg->end());
+            reply(r);
+          });
+        });
+      }));
   app::add_record_routes(http, guard, call_records);
   if (auto r = http.start(); !r) {
     std::cerr << "vtod: " << r.error().message << "\n";

@@ -216,7 +216,9 @@ struct WebAuth::Impl {
   // The caller, or the response that refuses it.
   std::variant<Principal, web::HttpResponse> authenticate(const web::HttpRequest& req, Role least) {
     const bool reads = req.method == "GET" || req.method == "HEAD";
-    if (!reads && foreign_origin(req)) return web::json_error(403, "cross-site request refused");
+    const bool upgrade = !req.header("upgrade").empty();
+    if ((!reads || upgrade) && foreign_origin(req))
+      return web::json_error(403, "cross-site request refused");
     Principal p;
     p.address = req.remote_ip;
     const std::string& authorization = req.header("authorization");
@@ -578,6 +580,11 @@ WebAuth::WebAuth(asio::io_context& io, core::Timers& timers, store::Database& db
     : impl_(std::make_unique<Impl>(io, timers, db, std::move(config))) {}
 
 WebAuth::~WebAuth() = default;
+
+std::variant<Principal, web::HttpResponse> WebAuth::authenticate(const web::HttpRequest& req,
+                                                                 Role least) {
+  return impl_->authenticate(req, least);
+}
 
 void WebAuth::audit(const Principal& who, const std::string& action, const std::string& detail) {
   impl_->audit(who.user, who.address, action, detail);

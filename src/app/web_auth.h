@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <variant>
 
 #include "core/timers.h"
 #include "store/database.h"
@@ -59,6 +60,12 @@ class WebAuth {
   // GET) or a Bearer token, and at least role `least`.
   web::HttpServer::Handler guard(store::Role least, Handler handler);
   web::HttpServer::AsyncHandler guard_async(store::Role least, AsyncHandler handler);
+
+  // The caller of `req` if it may use a route needing `least`, or the response refusing it.
+  // For WebSocket upgrades (which carry the session cookie, never a CSRF token) a foreign
+  // Origin is refused.
+  std::variant<Principal, web::HttpResponse> authenticate(const web::HttpRequest& req,
+                                                          store::Role least);
 
   // An entry in the audit log (failures to write are logged, never thrown).
   void audit(const Principal& who, const std::string& action, const std::string& detail);

@@ -6,7 +6,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <cctype>
+#include <deque>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -18,6 +21,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
+namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
 const std::string& HttpRequest::header(const std::string& name) const {
@@ -73,6 +77,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   tcp::acceptor acceptor;
   std::optional<ssl::context> tls;
   std::vector<Route> routes;
+  std::map<std::string, WebSocketRoute> websockets;
   std::size_t connections = 0;
   bool stopped = false;
 
@@ -110,6 +115,93 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     r.body = "This door station answers on HTTPS: " + r.headers["Location"] + "\n";
     return r;
   }
+
+  template <class Stream>
+  struct WsSession final : WebSocketPeer, std::enable_shared_from_this<WsSession<Stream>> {
+    WsSession(std::shared_ptr<Impl> owner, Stream&& next_layer, const WebSocketRoute& r)
+        : server(std::move(owner)), ws(std::move(next_layer)), route(r) {
+      ++server->connections;
+    }
+    ~WsSession() override { --server->connections; }
+
+    std::shared_ptr<Impl> server;
+    websocket::stream<Stream> ws;
+    WebSocketRoute route;
+    beast::flat_buffer buffer;
+    std::deque<std::string> queue;
+    bool writing = false;
+    bool open = false;
+    bool closing = false;
+
+    void run(http::request<http::string_body> req) {
+      beast::get_lowest_layer(ws).expires_never();  // the WebSocket keeps its own timeouts
+      ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+      ws.set_option(websocket::stream_base::decorator(
+          [](websocket::response_type& res) { res.set(http::field::server, "OpenVTO"); }));
+      ws.read_message_max(4096);
+      ws.async_accept(req, [self = this->shared_from_this()](beast::error_code ec) {
+        if (ec) return;
+        self->open = true;
+        if (self->route.on_open) self->route.on_open(self);
+        self->read();
+      });
+    }
+
+    void read() {
+      ws.async_read(buffer, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec) {
+          self->finish();
+          return;
+        }
+        self->buffer.consume(self->buffer.size());
+        self->read();
+      });
+    }
+
+    void send(std::string text) override {
+      if (!open || closing) return;
+      if (queue.size() >= 64) {
+        close();
+        return;
+      }
+      queue.push_back(std::move(text));
+      if (!writing) write_next();
+    }
+
+    void write_next() {
+      writing = true;
+      ws.text(true);
+      ws.async_write(asio::buffer(queue.front()),
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->queue.pop_front();
+                       if (ec) {
+                         self->writing = false;
+                         self->finish();
+                         return;
+                       }
+                       if (self->queue.empty() || self->closing) {
+                         self->writing = false;
+                       } else {
+                         self->write_next();
+                       }
+                     });
+    }
+
+    void close() override {
+      if (!open || closing) return;
+      closing = true;
+      ws.async_close(websocket::close_code::normal,
+                     [self = this->shared_from_this()](beast::error_code) { self->finish(); });
+    }
+
+    bool is_open() const override { return open && !closing; }
+
+    void finish() {
+      if (!open) return;
+      open = false;
+      if (route.on_close) route.on_close(this->shared_from_this());
+    }
+  };
 
   template <class Stream>
   struct Session : std::enable_shared_from_this<Session<Stream>> {
@@ -196,6 +288,22 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       if (server->config.redirect_to_https_port) {
         auto local = socket().local_endpoint(ignored).address().to_string();
         write(server->redirect(r, local), keep_alive, version, head);
+        return;
+      }
+      if (websocket::is_upgrade(req)) {
+        auto ws_route = server->websockets.find(r.path);
+        if (ws_route == server->websockets.end()) {
+          write(json_error(404, "no WebSocket here"), false, version, false);
+          return;
+        }
+        if (ws_route->second.accept) {
+          if (auto refused = ws_route->second.accept(r)) {
+            write(*refused, false, version, false);
+            return;
+          }
+        }
+        std::make_shared<WsSession<Stream>>(server, std::move(stream), ws_route->second)
+            ->run(parser->release());
         return;
       }
       auto self = this->shared_from_this();
@@ -311,6 +419,10 @@ void HttpServer::route_async(const std::string& method, const std::string& path,
   r.path = r.prefix ? path.substr(0, path.size() - 1) : path;
   r.handler = std::move(handler);
   impl_->routes.push_back(std::move(r));
+}
+
+void HttpServer::websocket(const std::string& path, WebSocketRoute route) {
+  impl_->websockets[path] = std::move(route);
 }
 
 Result<void> HttpServer::start() {

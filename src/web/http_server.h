@@ -58,6 +58,25 @@ struct HttpConfig {
   std::optional<std::uint16_t> redirect_to_https_port = {};
 };
 
+// One side of an accepted WebSocket connection, for a handler to push text messages to.
+class WebSocketPeer {
+ public:
+  virtual ~WebSocketPeer() = default;
+  // Queues a text message; a client too slow to take 64 queued messages is disconnected.
+  virtual void send(std::string text) = 0;
+  virtual void close() = 0;
+  virtual bool is_open() const = 0;
+};
+
+struct WebSocketRoute {
+  // Looks at the upgrade request: a response refuses it (401, 403...), nothing accepts.
+  std::function<std::optional<HttpResponse>(const HttpRequest&)> accept;
+  std::function<void(const std::shared_ptr<WebSocketPeer>&)> on_open;
+  std::function<void(const std::shared_ptr<WebSocketPeer>&)> on_close;
+  // Messages from the client are read (and limited to 4 KiB) but not handed on: the
+  // server's WebSockets only push.
+};
+
 class HttpServer {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
@@ -71,6 +90,8 @@ class HttpServer {
   // Exact path match; a path ending in '*' matches every path with that prefix.
   void route(const std::string& method, const std::string& path, Handler handler);
   void route_async(const std::string& method, const std::string& path, AsyncHandler handler);
+  // A WebSocket endpoint at exactly `path` (GET with Upgrade: websocket).
+  void websocket(const std::string& path, WebSocketRoute route);
   Result<void> start();
   void stop();
   std::uint16_t port() const;

@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
 #include <thread>
 
 #include "web/tls_certificate.h"
@@ -175,6 +176,55 @@ TEST(HttpServerTest, AsyncHandlersAnswerLaterAndHeadHasNoBody) {
   EXPECT_EQ(got.body, "");
   EXPECT_EQ(got.content_length, "4");
   EXPECT_EQ(plain_request(server.port(), http::verb::post, "/later").status, 405);
+}
+
+TEST(HttpServerTest, WebSocketsPushToAcceptedClientsAndRefuseOthers) {
+  asio::io_context io;
+  HttpServer server(io, HttpConfig{"127.0.0.1", 0});
+  int closed = 0;
+  WebSocketRoute route;
+  route.accept = [](const HttpRequest& req) -> std::optional<HttpResponse> {
+    if (req.header("cookie") != "ok=1") return json_error(401, "log in first");
+    return std::nullopt;
+  };
+  route.on_open = [](const std::shared_ptr<WebSocketPeer>& peer) {
+    peer->send("hello");
+    peer->send("again");
+  };
+  route.on_close = [&closed](const std::shared_ptr<WebSocketPeer>&) { ++closed; };
+  server.websocket("/live", route);
+  Running running(server);
+  running.io_ = &io;
+  running.start(io);
+
+  asio::io_context client_io;
+  beast::websocket::stream<tcp::socket> ws(client_io);
+  ws.next_layer().connect({asio::ip::make_address("127.0.0.1"), server.port()});
+  ws.set_option(beast::websocket::stream_base::decorator(
+      [](beast::websocket::request_type& req) { req.set(http::field::cookie, "ok=1"); }));
+  ws.handshake("127.0.0.1", "/live");
+  beast::flat_buffer buffer;
+  ws.read(buffer);
+  EXPECT_EQ(beast::buffers_to_string(buffer.data()), "hello");
+  buffer.consume(buffer.size());
+  ws.read(buffer);
+  EXPECT_EQ(beast::buffers_to_string(buffer.data()), "again");
+  ws.close(beast::websocket::close_code::normal);
+
+  // Without the cookie the upgrade is answered with the accept check's response.
+  tcp::socket refused(client_io);
+  refused.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+  http::request<http::string_body> req{http::verb::get, "/live", 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::connection, "Upgrade");
+  req.set(http::field::upgrade, "websocket");
+  req.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+  req.set(http::field::sec_websocket_version, "13");
+  http::write(refused, req);
+  http::response<http::string_body> answer;
+  beast::flat_buffer answer_buffer;
+  http::read(refused, answer_buffer, answer);
+  EXPECT_EQ(answer.result_int(), 401u);
 }
 
 TEST(HttpServerTest, RefusesAKeyWithoutItsCertificate) {

@@ -3,28 +3,38 @@
 // registers MONITORS software monitors of ROOM (<room>#0..), then places CALLS calls to
 // the room from a plain UDP socket and measures, for each, the time from sending the
 // INVITE to having a 180 from every monitor. Prints p50/p99 and a one-line summary.
-//   vto-bench press --server 127.0.0.1:5060 --http 127.0.0.1:8080 --room 401 --password P
-//                   --button 1 --monitors 2 --presses 200
+//   vto-bench press --server 127.0.0.1:5060 --api 127.0.0.1:8443 --token T --room 401
+//                   --password P --button 1 --monitors 2 --presses 200
 // registers MONITORS monitors of ROOM, then presses call button BUTTON (mapped to ROOM with
 // vtod --button) through POST /api/v1/sim/press PRESSES times, and measures the time from
 // writing that request to the last monitor's 180; each call is then hung up through
 // DELETE /api/v1/calls/ID and the panel waited for to be idle again before the next press.
+//   vto-bench api --api 127.0.0.1:8443 --token T --clients 50 --requests 20000
+//                 --seconds 10 --path /api/v1/sim/state
+// opens CLIENTS keep-alive HTTPS connections, each issuing GET PATH back to back until
+// REQUESTS requests were made in all or SECONDS passed; prints requests/s and latency.
+// The API (--api, alias --http) is vtod's HTTPS port; --token is an API token
+// (vtoctl token create), sent as "Authorization: Bearer TOKEN".
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/streambuf.hpp>
-#include <boost/asio/write.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
-#include <sstream>
 
 #include "app/host_port.h"
 #include "core/asio_timers.h"
@@ -33,8 +43,12 @@
 #include "sip/ua/user_agent.h"
 
 namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace ssl = asio::ssl;
 using namespace vto;
 using Clock = std::chrono::steady_clock;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
@@ -177,48 +191,73 @@ int run_ring(const std::string& server_text, const std::string& room, const std:
   return timeouts == 0 ? 0 : 1;
 }
 
-// A minimal HTTP/1.1 client for vtod's JSON API, on the benchmark's io_context so that
+bool is_loopback(const std::string& host) {
+  return host.rfind("127.", 0) == 0 || host == "::1";
+}
+
+// The TLS client side for vtod's API. The certificate is NOT verified: the target is the
+// station's own self-signed certificate (made on first start) on a loopback address, the
+// only targets this tool accepts; the benchmark measures the API, not a PKI.
+ssl::context make_tls_client() {
+  ssl::context tls(ssl::context::tls_client);
+  tls.set_verify_mode(ssl::verify_none);
+  return tls;
+}
+
+// A minimal HTTPS/1.1 client for vtod's JSON API, on the benchmark's io_context so that
 // the simulated monitors keep being served while a request is in flight. One keep-alive
-// connection, reopened when the server closes it.
-class HttpClient {
+// connection, reopened when the server closes it. Every request carries the API token.
+class HttpsClient {
  public:
   struct Response {
     int status = 0;
     std::string body;
   };
 
-  HttpClient(asio::io_context& io, asio::ip::tcp::endpoint server)
-      : io_(io), server_(std::move(server)), socket_(io) {}
+  HttpsClient(asio::io_context& io, ssl::context& tls, asio::ip::tcp::endpoint server,
+              std::string token)
+      : io_(io), tls_(tls), server_(std::move(server)), token_(std::move(token)) {}
 
   // Writes the request (connecting first if needed) and starts reading the answer;
-  // poll done() / take() while running the io_context.
+  // poll done() / response() while running the io_context.
   bool send(const std::string& method, const std::string& path, const std::string& body = {}) {
-    boost::system::error_code ec;
-    if (!socket_.is_open()) {
-      socket_.connect(server_, ec);
-      if (ec) {
-        std::cerr << "vto-bench: cannot connect to the HTTP API: " << ec.message() << "\n";
-        socket_.close(ec);
-        return false;
-      }
-      socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-      buffer_.consume(buffer_.size());
+    if (!conn_ && !connect()) return false;
+    bhttp::request<bhttp::string_body> req;
+    req.method_string(method);
+    req.target(path);
+    req.version(11);
+    req.set(bhttp::field::host, server_.address().to_string());
+    req.set(bhttp::field::authorization, "Bearer " + token_);
+    if (!body.empty() || method == "POST") {
+      req.set(bhttp::field::content_type, "application/json");
+      req.body() = body;
     }
-    request_ = method + " " + path + " HTTP/1.1\r\nHost: " + server_.address().to_string() + "\r\n";
-    if (!body.empty() || method == "POST")
-      request_ +=
-          "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-          "\r\n";
-    request_ += "\r\n" + body;
+    req.prepare_payload();
     done_ = false;
     failed_ = false;
     response_ = {};
-    asio::write(socket_, asio::buffer(request_), ec);
+    beast::error_code ec;
+    bhttp::write(conn_->stream, req, ec);
     if (ec) {
-      socket_.close(ec);
+      close();
       return false;
     }
-    read_head();
+    // The handler keeps its connection alive; one that was given up on is ignored.
+    auto c = conn_;
+    c->parsed = {};
+    bhttp::async_read(c->stream, c->buffer, c->parsed,
+                      [this, c](beast::error_code rec, std::size_t) {
+                        if (c != conn_) return;
+                        if (rec) {
+                          failed_ = true;
+                          done_ = true;
+                          return close();
+                        }
+                        response_.status = static_cast<int>(c->parsed.result_int());
+                        response_.body = std::move(c->parsed.body());
+                        done_ = true;
+                        if (!c->parsed.keep_alive()) close();
+                      });
     return true;
   }
   bool done() const { return done_; }
@@ -232,82 +271,60 @@ class HttpClient {
     const auto deadline = Clock::now() + std::chrono::seconds(3);
     while (!done_ && Clock::now() < deadline) io_.run_one_for(std::chrono::milliseconds(5));
     if (!done_ || failed_) {
-      boost::system::error_code ec;
-      socket_.close(ec);
+      close();
       return std::nullopt;
     }
     return response_;
   }
 
  private:
-  void read_head() {
-    asio::async_read_until(
-        socket_, buffer_, "\r\n\r\n", [this](const boost::system::error_code& ec, std::size_t n) {
-          if (ec) return fail();
-          std::string head(asio::buffers_begin(buffer_.data()),
-                           asio::buffers_begin(buffer_.data()) + static_cast<std::ptrdiff_t>(n));
-          buffer_.consume(n);
-          std::size_t length = 0;
-          close_after_ = false;
-          std::istringstream lines(head);
-          std::string line;
-          std::getline(lines, line);
-          if (line.rfind("HTTP/1.", 0) != 0 || line.size() < 12) return fail();
-          response_.status = std::atoi(line.c_str() + 9);
-          while (std::getline(lines, line)) {
-            std::string lower = line;
-            std::transform(lower.begin(), lower.end(), lower.begin(),
-                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-            if (lower.rfind("content-length:", 0) == 0)
-              length = std::strtoul(line.c_str() + 15, nullptr, 10);
-            if (lower.rfind("connection:", 0) == 0 && lower.find("close") != std::string::npos)
-              close_after_ = true;
-          }
-          read_body(length);
-        });
-  }
+  struct Connection {
+    Connection(asio::io_context& io, ssl::context& tls) : stream(io, tls) {}
+    TlsStream stream;
+    beast::flat_buffer buffer;
+    bhttp::response<bhttp::string_body> parsed;
+  };
 
-  void read_body(std::size_t length) {
-    if (buffer_.size() >= length) {
-      response_.body.assign(
-          asio::buffers_begin(buffer_.data()),
-          asio::buffers_begin(buffer_.data()) + static_cast<std::ptrdiff_t>(length));
-      buffer_.consume(length);
-      done_ = true;
-      if (close_after_) {
-        boost::system::error_code ec;
-        socket_.close(ec);
-      }
-      return;
+  // TCP connect and TLS handshake, blocking (once per connection: the monitors wait for
+  // that long).
+  bool connect() {
+    auto c = std::make_shared<Connection>(io_, tls_);
+    auto& socket = beast::get_lowest_layer(c->stream).socket();
+    beast::error_code ec;
+    socket.connect(server_, ec);
+    if (!ec) socket.set_option(asio::ip::tcp::no_delay(true), ec);
+    if (!ec) c->stream.handshake(ssl::stream_base::client, ec);
+    if (ec) {
+      std::cerr << "vto-bench: cannot connect to the HTTPS API: " << ec.message() << "\n";
+      return false;
     }
-    asio::async_read(socket_, buffer_, asio::transfer_exactly(length - buffer_.size()),
-                     [this, length](const boost::system::error_code& ec, std::size_t) {
-                       if (ec) return fail();
-                       read_body(length);
-                     });
+    conn_ = std::move(c);
+    return true;
   }
 
-  void fail() {
-    failed_ = true;
-    done_ = true;
-    boost::system::error_code ignored;
-    socket_.close(ignored);
+  // Closes the socket; a read still pending completes (aborted) on the old connection,
+  // which its handler keeps alive until then.
+  void close() {
+    if (!conn_) return;
+    beast::error_code ignored;
+    beast::get_lowest_layer(conn_->stream).socket().close(ignored);
+    conn_.reset();
   }
 
   asio::io_context& io_;
+  ssl::context& tls_;
   asio::ip::tcp::endpoint server_;
-  asio::ip::tcp::socket socket_;
-  asio::streambuf buffer_;
-  std::string request_;
+  std::string token_;
+  std::shared_ptr<Connection> conn_;
   Response response_;
   bool done_ = false;
   bool failed_ = false;
-  bool close_after_ = false;
 };
 
 struct PressOptions {
   std::string server = "127.0.0.1:5060";  // vtod SIP
-  std::string http = "127.0.0.1:8080";    // vtod HTTP API
+  std::string api = "127.0.0.1:8443";     // vtod HTTPS API
+  std::string token;                      // API token, operator role or above
   std::string room = "401";
   std::string password;
   int button = 1;
@@ -321,13 +338,13 @@ struct PressOptions {
 // POST /api/v1/sim/press request to the moment the last monitor sent its 180.
 int run_press(const PressOptions& o) {
   auto server = app::parse_host_port(o.server, 5060);
-  auto http = app::parse_host_port(o.http, 8080);
-  if (!server || !http) {
-    std::cerr << "vto-bench: --server and --http take IP:PORT\n";
+  auto api = app::parse_host_port(o.api, 8443);
+  if (!server || !api) {
+    std::cerr << "vto-bench: --server and --api take IP:PORT\n";
     return 2;
   }
-  for (const auto* host : {&server->host, &http->host}) {
-    if (host->rfind("127.", 0) != 0 && *host != "::1") {
+  for (const auto* host : {&server->host, &api->host}) {
+    if (!is_loopback(*host)) {
       std::cerr << "vto-bench: load goes to loopback addresses only\n";
       return 2;
     }
@@ -362,10 +379,21 @@ int run_press(const PressOptions& o) {
     });
   }
 
-  HttpClient client(io, asio::ip::tcp::endpoint(asio::ip::make_address(http->host), http->port));
+  boost::system::error_code address_ec;
+  const auto api_address = asio::ip::make_address(api->host, address_ec);
+  if (address_ec) {
+    std::cerr << "vto-bench: --api takes IP:PORT\n";
+    return 2;
+  }
+  ssl::context tls = make_tls_client();
+  HttpsClient client(io, tls, asio::ip::tcp::endpoint(api_address, api->port), o.token);
+  std::string last_state_error;  // why the last GET /api/v1/sim/state failed
   auto panel_state = [&]() -> std::optional<nlohmann::json> {
     auto r = client.request("GET", "/api/v1/sim/state");
-    if (!r || r->status != 200) return std::nullopt;
+    if (!r || r->status != 200) {
+      last_state_error = r ? "HTTP " + std::to_string(r->status) + " " + r->body : "no answer";
+      return std::nullopt;
+    }
     auto j = nlohmann::json::parse(r->body, nullptr, false);
     if (j.is_discarded() || !j.contains("panel")) return std::nullopt;
     return j["panel"];
@@ -390,7 +418,10 @@ int run_press(const PressOptions& o) {
   std::vector<std::pair<double, int>> slowest;
   int incomplete = 0, http_errors = 0, not_idle = 0;
   if (!wait_idle()) {
-    std::cerr << "vto-bench: the panel is not idle before the first press\n";
+    std::cerr << "vto-bench: the panel is not idle before the first press"
+              << (last_state_error.empty() ? ""
+                                           : " (GET /api/v1/sim/state: " + last_state_error + ")")
+              << "\n";
     return 1;
   }
   for (int n = 0; n < o.presses; ++n) {
@@ -468,6 +499,243 @@ int run_press(const PressOptions& o) {
   return incomplete == 0 && http_errors == 0 && not_idle == 0 && !samples.empty() ? 0 : 1;
 }
 
+struct ApiOptions {
+  std::string api = "127.0.0.1:8443";  // vtod HTTPS API
+  std::string token;                   // API token, viewer role or above
+  std::string path = "/api/v1/sim/state";
+  int clients = 50;
+  int requests = 20000;
+  double seconds = 10;
+};
+
+// API load: CLIENTS keep-alive HTTPS connections on one thread, each writing GET PATH as
+// soon as the answer to its previous one is read, until REQUESTS requests were issued in
+// all or SECONDS passed. A sample is the time from starting to write a request to having
+// read the whole response. Connections are opened (TCP + TLS handshake, all at once)
+// before the clock starts; a connection the server closes is reopened.
+class ApiLoad {
+ public:
+  ApiLoad(asio::io_context& io, ssl::context& tls, asio::ip::tcp::endpoint server,
+          const ApiOptions& o)
+      : io_(io), tls_(tls), server_(std::move(server)), o_(o) {
+    request_.method(bhttp::verb::get);
+    request_.target(o.path);
+    request_.version(11);
+    request_.set(bhttp::field::host,
+                 server_.address().to_string() + ":" + std::to_string(server_.port()));
+    request_.set(bhttp::field::authorization, "Bearer " + o.token);
+    request_.keep_alive(true);
+  }
+
+  int run() {
+    conns_.resize(static_cast<std::size_t>(o_.clients));
+    for (auto& c : conns_) {
+      c = std::make_unique<Conn>();
+      c->request = request_;
+      open(*c);
+    }
+    const auto connect_deadline = Clock::now() + std::chrono::seconds(10);
+    run_until([&] { return ready_ + broken_ == o_.clients; }, connect_deadline);
+    if (ready_ < o_.clients) {
+      std::cerr << "vto-bench: only " << ready_ << " of " << o_.clients
+                << " connections opened (TLS handshake)\n";
+      stop_all();
+      return 1;
+    }
+    start_ = Clock::now();
+    deadline_ = start_ + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(o_.seconds));
+    last_done_ = start_;
+    active_ = o_.clients;
+    for (auto& c : conns_) next(*c);
+    // Requests still in flight 5 s after the time limit count as failed.
+    const auto hard_deadline = deadline_ + std::chrono::seconds(5);
+    run_until([&] { return active_ == 0; }, hard_deadline);
+    int stuck = 0;
+    for (auto& c : conns_)
+      if (c->busy) ++stuck;
+    failed_ += stuck;
+    stop_all();
+    report(stuck);
+    return failed_ == 0 && !latencies_.empty() ? 0 : 1;
+  }
+
+ private:
+  struct Conn {
+    std::optional<TlsStream> stream;
+    beast::flat_buffer buffer;
+    bhttp::request<bhttp::empty_body> request;
+    bhttp::response<bhttp::string_body> response;
+    Clock::time_point sent{}, opened{};
+    bool busy = false;  // a request in flight
+  };
+
+  // Runs the io_context until done() or the deadline (it stops whenever it runs out of
+  // work, as between the handshakes and the first requests).
+  template <typename Done>
+  void run_until(Done done, Clock::time_point deadline) {
+    while (!done() && Clock::now() < deadline) {
+      io_.restart();
+      io_.run_for(std::chrono::milliseconds(20));
+    }
+  }
+
+  // TCP connect + TLS handshake; then, during the run, the next request.
+  void open(Conn& c) {
+    c.stream.emplace(io_, tls_);
+    c.buffer.clear();
+    c.opened = Clock::now();
+    beast::get_lowest_layer(*c.stream).async_connect(server_, [this, &c](beast::error_code ec) {
+      if (ec) return broken(c, "connect", ec);
+      beast::error_code ignored;
+      beast::get_lowest_layer(*c.stream).socket().set_option(asio::ip::tcp::no_delay(true),
+                                                             ignored);
+      c.stream->async_handshake(ssl::stream_base::client, [this, &c](beast::error_code hec) {
+        if (hec) return broken(c, "TLS handshake", hec);
+        handshakes_.push_back(
+            std::chrono::duration<double, std::milli>(Clock::now() - c.opened).count());
+        if (start_ == Clock::time_point{}) {
+          ++ready_;
+        } else {
+          ++reopened_;
+          next(c);
+        }
+      });
+    });
+  }
+
+  void next(Conn& c) {
+    if (stopping_) return;
+    const auto now = Clock::now();
+    if (issued_ >= o_.requests || now >= deadline_) {
+      --active_;
+      return;
+    }
+    ++issued_;
+    c.busy = true;
+    c.sent = now;
+    bhttp::async_write(*c.stream, c.request, [this, &c](beast::error_code ec, std::size_t) {
+      if (ec) return broken(c, "write", ec);
+      c.response = {};
+      bhttp::async_read(*c.stream, c.buffer, c.response,
+                        [this, &c](beast::error_code rec, std::size_t) {
+                          if (rec) return broken(c, "read", rec);
+                          done(c);
+                        });
+    });
+  }
+
+  void done(Conn& c) {
+    const auto now = Clock::now();
+    c.busy = false;
+    last_done_ = now;
+    latencies_.push_back(std::chrono::duration<double, std::milli>(now - c.sent).count());
+    if (c.response.result_int() != 200) {
+      if (++failed_ <= 3)
+        std::cerr << "vto-bench: GET " << o_.path << ": HTTP " << c.response.result_int() << " "
+                  << c.response.body().substr(0, 200) << "\n";
+    }
+    if (!c.response.keep_alive()) {
+      beast::error_code ignored;
+      beast::get_lowest_layer(*c.stream).socket().close(ignored);
+      // A new stream; the old one is destroyed once this handler has returned.
+      asio::post(io_, [this, &c] {
+        if (!stopping_) open(c);
+      });
+      return;
+    }
+    next(c);
+  }
+
+  // A connection failed: a request in flight counts as failed, the connection is done.
+  void broken(Conn& c, const char* what, const beast::error_code& ec) {
+    if (stopping_) return;
+    if (++errors_ <= 3)
+      std::cerr << "vto-bench: connection " << what << ": " << ec.message() << "\n";
+    beast::error_code ignored;
+    beast::get_lowest_layer(*c.stream).socket().close(ignored);
+    if (start_ == Clock::time_point{}) {
+      ++broken_;
+      return;
+    }
+    if (c.busy) {
+      c.busy = false;
+      ++failed_;
+    }
+    --active_;
+  }
+
+  void stop_all() {
+    stopping_ = true;
+    for (auto& c : conns_) {
+      if (!c || !c->stream) continue;
+      beast::error_code ignored;
+      beast::get_lowest_layer(*c->stream).socket().close(ignored);
+    }
+    io_.restart();
+    io_.run_for(std::chrono::seconds(1));  // the aborted handlers
+  }
+
+  void report(int stuck) {
+    const double elapsed = std::chrono::duration<double>(last_done_ - start_).count();
+    const double rps = elapsed > 0 ? static_cast<double>(latencies_.size()) / elapsed : 0;
+    const double p50 = percentile(latencies_, 50), p99 = percentile(latencies_, 99);
+    std::string name = o_.path;
+    if (name.rfind("/api/v1/", 0) == 0) name = name.substr(8);
+    for (auto& ch : name)
+      if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '-';
+    std::cout << "api: GET " << o_.path << " over " << o_.clients
+              << " keep-alive HTTPS connections (one client thread): " << latencies_.size()
+              << " responses in " << elapsed << " s, " << failed_ << " failed (" << errors_
+              << " connection errors, " << stuck << " unanswered), " << reopened_
+              << " connections reopened\n";
+    std::cout << "api: TLS connect + handshake, " << o_.clients << " at once: p50 "
+              << percentile(handshakes_, 50) << " ms, max " << percentile(handshakes_, 100)
+              << " ms\n";
+    std::cout << "api: " << rps << " requests/s; latency p50 " << p50 << " ms, p99 " << p99
+              << " ms, max " << percentile(latencies_, 100) << " ms\n";
+    std::cout << "SUMMARY api-" << name << "-requests-per-second " << rps << " (no goal)\n";
+    std::cout << "SUMMARY api-" << name << "-p99-ms " << p99 << " (no goal)\n";
+  }
+
+  asio::io_context& io_;
+  ssl::context& tls_;
+  asio::ip::tcp::endpoint server_;
+  const ApiOptions& o_;
+  bhttp::request<bhttp::empty_body> request_;
+  std::vector<std::unique_ptr<Conn>> conns_;
+  std::vector<double> latencies_, handshakes_;
+  Clock::time_point start_{}, deadline_{}, last_done_{};
+  int ready_ = 0, broken_ = 0, active_ = 0, issued_ = 0, failed_ = 0, errors_ = 0, reopened_ = 0;
+  bool stopping_ = false;
+};
+
+int run_api(const ApiOptions& o) {
+  auto api = app::parse_host_port(o.api, 8443);
+  if (!api) {
+    std::cerr << "vto-bench: --api takes IP:PORT\n";
+    return 2;
+  }
+  if (!is_loopback(api->host)) {
+    std::cerr << "vto-bench: load goes to loopback addresses only\n";
+    return 2;
+  }
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(api->host, ec);
+  if (ec) {
+    std::cerr << "vto-bench: --api takes IP:PORT\n";
+    return 2;
+  }
+  if (o.path.empty() || o.path[0] != '/') {
+    std::cerr << "vto-bench: --path starts with /\n";
+    return 2;
+  }
+  asio::io_context io;
+  ssl::context tls = make_tls_client();
+  ApiLoad load(io, tls, asio::ip::tcp::endpoint(address, api->port), o);
+  return load.run();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -490,7 +758,9 @@ int main(int argc, char** argv) {
       "press", "call button: POST /api/v1/sim/press -> 180 from every monitor of the room");
   PressOptions po;
   press->add_option("--server", po.server, "vtod SIP address (loopback)");
-  press->add_option("--http", po.http, "vtod HTTP API address (loopback)");
+  press->add_option("--api,--http", po.api, "vtod HTTPS API address (loopback)");
+  press->add_option("--token", po.token, "API token (operator or admin), from vtoctl token create")
+      ->required();
   press->add_option("--room", po.room, "room the button calls, whose monitors are simulated");
   press->add_option("--password", po.password, "register password of the room")->required();
   press->add_option("--button", po.button, "call button to press (button1..5)")
@@ -503,10 +773,22 @@ int main(int argc, char** argv) {
                    "how each call ends: api (DELETE /api/v1/calls/ID) or reject (486 from "
                    "every monitor)")
       ->check(CLI::IsMember({"api", "reject"}));
+  auto* api = app.add_subcommand(
+      "api", "API load: concurrent keep-alive HTTPS clients issuing GETs back to back");
+  ApiOptions ao;
+  api->add_option("--api,--http", ao.api, "vtod HTTPS API address (loopback)");
+  api->add_option("--token", ao.token, "API token (viewer or above), from vtoctl token create")
+      ->required();
+  api->add_option("--path", ao.path, "path to GET");
+  api->add_option("--clients", ao.clients, "concurrent connections")->check(CLI::Range(1, 200));
+  api->add_option("--requests", ao.requests, "requests in all, at most")
+      ->check(CLI::Range(1, 10000000));
+  api->add_option("--seconds", ao.seconds, "time limit")->check(CLI::Range(0.1, 60.0));
   CLI11_PARSE(app, argc, argv);
   core::set_log_level("error");
   if (caller_password.empty()) caller_password = password;
   if (*ring) return run_ring(server, room, password, monitors, calls, caller_user, caller_password);
   if (*press) return run_press(po);
+  if (*api) return run_api(ao);
   return 2;
 }

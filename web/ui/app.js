@@ -187,7 +187,9 @@ function loginPage() {
       const res = await api("POST", "/api/v1/auth/login", { user: v.user, password: v.password });
       if (!res.ok) return fm.showApiError(res);
       Object.assign(session, { user: res.data.user, role: res.data.role, csrf: res.data.csrf });
-      go(location.hash.slice(2) && !["login", "init"].includes(location.hash.slice(2)) ? location.hash.slice(2) : "home");
+      const wanted = sessionStorage.getItem("after-login");
+      sessionStorage.removeItem("after-login");
+      go(wanted && !["login", "init"].includes(wanted) ? wanted : "home");
     },
   });
   page("Log in", f);
@@ -214,6 +216,331 @@ function passwordPage() {
     },
   });
   page("Change password", f);
+}
+
+
+// ---- pages: Local Setting, Household Setting ------------------------------------
+
+async function localBasicPage() {
+  const res = await api("GET", "/api/v1/settings/local");
+  if (!res.ok) return page("Local Setting › Basic", h("p", { class: "form-error" }, res.data.error));
+  const d = res.data;
+  const platform = d.sip_server_mode === "platform";
+  const fields = [
+    { name: "vto_number", label: "VTO No.", value: d.vto_number, inputmode: "numeric", hint: "1 to 5 digits. Changing it applies at once to new calls." },
+    { name: "model", label: "Device model", value: d.model },
+    { name: "system_type", label: "System type", type: "select", value: d.system_type,
+      options: [{ value: "tcpip", label: "TCP/IP" }, { value: "analogue", label: "Analogue (needs an analogue bus)" }] },
+  ];
+  if (platform) {
+    fields.push({ name: "building", label: "Building No.", value: d.building, inputmode: "numeric", hint: "Empty or 1 to 3 digits." },
+                { name: "unit", label: "Unit No.", value: d.unit, inputmode: "numeric", hint: "Empty or 1 to 3 digits." });
+  }
+  const f = form({
+    id: "local", submit: "Save", fields,
+    onSubmit: async (v, fm) => {
+      delete v.model;
+      const r = await api("PUT", "/api/v1/settings/local", v);
+      if (!r.ok) return fm.showApiError(r);
+      toast("Saved and applied");
+    },
+  });
+  f.inputs.model.readOnly = true;
+  page("Local Setting › Basic",
+       platform ? null : h("p", { class: "hint" }, "Building and unit numbers are used when a platform is the SIP server."),
+       f);
+}
+
+function roomFields(room = {}, withNumber = true) {
+  return [
+    withNumber ? { name: "number", label: "Room No.", value: room.number, hint: "1 to 6 letters or digits." } : null,
+    { name: "first_name", label: "First name", value: room.first_name },
+    { name: "last_name", label: "Last name", value: room.last_name },
+    { name: "nick_name", label: "Nick name", value: room.nick_name },
+    { name: "register_type", label: "Register type", type: "select", value: room.register_type || "public", options: ["public", "local"] },
+    { name: "password", label: withNumber ? "Register password" : "Register password (empty: unchanged)", type: "password",
+      autocomplete: "new-password", hint: "6 to 32 characters; the room's monitors register with it." },
+  ].filter(Boolean);
+}
+
+async function roomsPage() {
+  const list = h("div");
+  const editor = h("div");
+  const canEdit = session.role === "admin";
+  const refresh = async () => {
+    const res = await api("GET", "/api/v1/rooms");
+    if (!res.ok) return list.replaceChildren(h("p", { class: "form-error" }, res.data.error));
+    const rooms = res.data.rooms;
+    list.replaceChildren(h("p", { class: "count" }, `${rooms.length} room${rooms.length === 1 ? "" : "s"}`), table([
+      { label: "Room No.", cell: (r) => r.number },
+      { label: "Name", cell: (r) => [r.first_name, r.last_name].filter(Boolean).join(" ") + (r.nick_name ? ` (${r.nick_name})` : "") || "—" },
+      { label: "Register type", cell: (r) => r.register_type },
+      { label: "Monitors online", cell: (r) => r.online.length ? h("span", { class: "online" }, r.online.join(", ")) : h("span", { class: "offline" }, "offline") },
+      { label: "", cell: (r) => canEdit ? h("span", { class: "row-actions" },
+          h("button", { onclick: () => editRoom(r) }, "Edit"),
+          h("button", { class: "danger", onclick: async () => {
+            if (!confirm(`Delete room ${r.number}?`)) return;
+            const d = await api("DELETE", `/api/v1/rooms/${encodeURIComponent(r.number)}`);
+            d.ok ? toast(`Room ${r.number} deleted`) : toast(d.data.error, "bad");
+            refresh();
+          } }, "Delete")) : "" },
+    ], rooms, "No rooms yet."));
+  };
+  const editRoom = (room) => {
+    const f = form({
+      id: "edit-room", submit: `Save room ${room.number}`, fields: roomFields(room, false),
+      onSubmit: async (v, fm) => {
+        if (!v.password) delete v.password;
+        const r = await api("PUT", `/api/v1/rooms/${encodeURIComponent(room.number)}`, v);
+        if (!r.ok) return fm.showApiError(r);
+        toast(`Room ${room.number} saved`);
+        editor.replaceChildren();
+        refresh();
+      },
+    });
+    editor.replaceChildren(h("section", {}, h("h2", {}, `Edit room ${room.number}`), f));
+    f.inputs.first_name.focus();
+  };
+  const add = form({
+    id: "add-room", submit: "Add room", fields: roomFields(),
+    onSubmit: async (v, fm) => {
+      const r = await api("POST", "/api/v1/rooms", v);
+      if (!r.ok) return fm.showApiError(r);
+      fm.reset();
+      toast(`Room ${v.number} added`);
+      refresh();
+    },
+  });
+  const batch = form({
+    id: "batch", submit: "Add rooms",
+    fields: [
+      { name: "floors", label: "Floors", inputmode: "numeric", value: "1" },
+      { name: "rooms_per_floor", label: "Rooms per floor", inputmode: "numeric", value: "1" },
+      { name: "first_floor_first_room", label: "First floor's first room", inputmode: "numeric", value: "101" },
+      { name: "second_floor_first_room", label: "Second floor's first room", inputmode: "numeric", value: "201",
+        hint: "Floors × rooms per floor with these two numbers: 3 floors of 2 from 101 and 201 give 101 102 201 202 301 302." },
+      { name: "register_type", label: "Register type", type: "select", value: "public", options: ["public", "local"] },
+      { name: "password", label: "Register password (all these rooms)", type: "password", autocomplete: "new-password" },
+    ],
+    onSubmit: async (v, fm) => {
+      const body = { ...v };
+      for (const k of ["floors", "rooms_per_floor", "first_floor_first_room", "second_floor_first_room"]) {
+        if (!/^\d+$/.test(v[k])) return fm.fieldError(k, `${k.replaceAll("_", " ")}: a whole number`);
+        body[k] = Number(v[k]);
+      }
+      const r = await api("POST", "/api/v1/rooms/batch", body);
+      if (!r.ok) return fm.showApiError(r);
+      toast(`${r.data.added.length} rooms added: ${r.data.added.join(" ")}`);
+      refresh();
+    },
+  });
+  const tools = h("div", { class: "toolbar" },
+    h("button", { id: "rooms-refresh", onclick: () => refresh().then(() => toast("Refreshed")) }, "Refresh"),
+    canEdit ? h("button", { id: "rooms-clear", class: "danger", onclick: async () => {
+      if (!confirm("Delete every room? Their monitors will no longer register.")) return;
+      const r = await api("DELETE", "/api/v1/rooms");
+      r.ok ? toast("All rooms deleted") : toast(r.data.error, "bad");
+      refresh();
+    } }, "Clear all") : null);
+  page("Household Setting › Room No. Management", tools, list, editor,
+       canEdit ? h("section", {}, h("h2", {}, "Add one room"), add) : null,
+       canEdit ? h("section", {}, h("h2", {}, "Add many rooms"), batch) : null);
+  await refresh();
+}
+
+async function vtosPage() {
+  const list = h("div");
+  const canEdit = session.role === "admin";
+  const refresh = async () => {
+    const res = await api("GET", "/api/v1/vtos");
+    if (!res.ok) return list.replaceChildren(h("p", { class: "form-error" }, res.data.error));
+    list.replaceChildren(table([
+      { label: "VTO No.", cell: (r) => r.number },
+      { label: "Building", cell: (r) => r.building || "—" },
+      { label: "Unit", cell: (r) => r.unit || "—" },
+      { label: "IP address", cell: (r) => r.ip || "—" },
+      { label: "", cell: (r) => canEdit ? h("button", { class: "danger", onclick: async () => {
+          if (!confirm(`Delete VTO ${r.number}?`)) return;
+          const d = await api("DELETE", `/api/v1/vtos/${encodeURIComponent(r.number)}`);
+          d.ok ? toast(`VTO ${r.number} deleted`) : toast(d.data.error, "bad");
+          refresh();
+        } }, "Delete") : "" },
+    ], res.data.vtos, "No VTOs yet: add this one first."));
+  };
+  const add = form({
+    id: "add-vto", submit: "Add VTO",
+    fields: [
+      { name: "number", label: "VTO No.", inputmode: "numeric", hint: "1 to 5 digits." },
+      { name: "password", label: "Register password", type: "password", autocomplete: "new-password" },
+      { name: "building", label: "Building No.", inputmode: "numeric" },
+      { name: "unit", label: "Unit No.", inputmode: "numeric" },
+      { name: "ip", label: "IP address" },
+    ],
+    onSubmit: async (v, fm) => {
+      const r = await api("POST", "/api/v1/vtos", v);
+      if (!r.ok) return fm.showApiError(r);
+      fm.reset();
+      toast(`VTO ${v.number} added`);
+      refresh();
+    },
+  });
+  page("Household Setting › VTO No. Management",
+       h("p", { class: "hint" }, "The door stations of this building that register with this one. This VTO itself belongs in the list."),
+       list, canEdit ? h("section", {}, h("h2", {}, "Add a VTO"), add) : null);
+  await refresh();
+}
+
+// ---- pages: Façade layout, virtual panel ----------------------------------------
+
+const KIND_LABEL = { camera: "Camera module", indicators: "Indicator lights", audio: "Audio", buttons: "Call buttons",
+                     keypad: "Keypad", card_reader: "Card reader", fingerprint: "Fingerprint reader", display: "Display", blank: "Blank" };
+
+async function facadePage() {
+  const [fres, rres] = await Promise.all([api("GET", "/api/v1/facade"), api("GET", "/api/v1/rooms")]);
+  if (!fres.ok) return page("Local Setting › Façade Layout", h("p", { class: "form-error" }, fres.data.error));
+  const info = fres.data;
+  const rooms = rres.ok ? rres.data.rooms.map((r) => r.number) : [];
+  let modules = info.modules.map((m) => ({ ...m }));
+  let buttons = [...info.buttons];
+  const canEdit = session.role === "admin";
+  const layout = h("ol", { class: "modules", id: "facade-modules" });
+  const mapping = h("div", { id: "facade-buttons" });
+  const status = h("p", { class: "form-error", role: "alert" });
+  const buttonCount = () => modules.reduce((n, m) => n + (m.kind === "buttons" ? m.buttons : 0), 0);
+
+  const draw = () => {
+    layout.replaceChildren(
+      h("li", { class: "module fixed" }, h("span", { class: "kind" }, KIND_LABEL.camera), h("span", { class: "hint" }, "always first")),
+      ...modules.map((m, i) => h("li", { class: "module" },
+        h("span", { class: "kind" }, `${i + 1}. ${KIND_LABEL[m.kind] || m.kind}`),
+        m.kind === "buttons" ? h("select", { "aria-label": `Buttons on module ${i + 1}`, id: `module-${i}-buttons`, disabled: !canEdit,
+            onchange: (e) => { m.buttons = Number(e.target.value); draw(); } },
+          [1, 2, 5].map((n) => h("option", { value: n, selected: m.buttons === n }, `${n} button${n > 1 ? "s" : ""}`))) : null,
+        canEdit ? h("span", { class: "row-actions" },
+          h("button", { "aria-label": `Move module ${i + 1} up`, disabled: i === 0, onclick: () => { [modules[i - 1], modules[i]] = [modules[i], modules[i - 1]]; draw(); } }, "↑"),
+          h("button", { "aria-label": `Move module ${i + 1} down`, disabled: i === modules.length - 1, onclick: () => { [modules[i + 1], modules[i]] = [modules[i], modules[i + 1]]; draw(); } }, "↓"),
+          h("button", { class: "danger", "aria-label": `Remove module ${i + 1}`, onclick: () => { modules.splice(i, 1); draw(); } }, "Remove")) : null)));
+    const n = buttonCount();
+    buttons = buttons.slice(0, n);
+    while (buttons.length < n) buttons.push("");
+    const targets = [{ value: "", label: "— not mapped —" }, { value: "888888", label: "Management centre (888888)" },
+                     ...rooms.map((r) => ({ value: r, label: `Room ${r}` }))];
+    mapping.replaceChildren(n === 0 ? h("p", { class: "empty" }, "No call buttons: add a call-button module.") :
+      h("div", { class: "button-map" }, buttons.map((b, i) => h("div", { class: "field" },
+        h("label", { for: `button-${i + 1}` }, `Call button ${i + 1}`),
+        h("select", { id: `button-${i + 1}`, disabled: !canEdit, onchange: (e) => { buttons[i] = e.target.value; } },
+          targets.map((t) => h("option", { value: t.value, selected: t.value === b }, t.label)),
+          b && !targets.some((t) => t.value === b) ? h("option", { value: b, selected: true }, `Room ${b} (missing)`) : null)))));
+  };
+  const kindSelect = h("select", { id: "add-module-kind", "aria-label": "Module to add" },
+    info.kinds.map((k) => h("option", { value: k }, KIND_LABEL[k] || k)));
+  const save = async () => {
+    status.textContent = "";
+    const res = await api("PUT", "/api/v1/facade", { modules, buttons });
+    if (!res.ok) { status.textContent = res.data.error; return; }
+    modules = res.data.modules.map((m) => ({ ...m }));
+    buttons = [...res.data.buttons];
+    draw();
+    toast("Façade saved and applied");
+  };
+  page("Local Setting › Façade Layout",
+       h("p", { class: "hint" }, `${info.model}: up to ${info.max_modules} modules under the camera module, top to bottom then left to right. At most one keypad, card reader, fingerprint reader, display and set of lights.`),
+       h("section", {}, h("h2", {}, "Modules"), layout,
+         canEdit ? h("div", { class: "toolbar" }, kindSelect, h("button", { id: "add-module", onclick: () => {
+           modules.push(kindSelect.value === "buttons" ? { kind: "buttons", buttons: 5 } : { kind: kindSelect.value });
+           draw();
+         } }, "Add module")) : null),
+       h("section", {}, h("h2", {}, "Call buttons"), mapping),
+       status,
+       canEdit ? h("div", { class: "actions" }, h("button", { id: "facade-save", class: "primary", onclick: save }, "Save")) : null);
+  draw();
+}
+
+async function panelPage() {
+  const fres = await api("GET", "/api/v1/facade");
+  if (!fres.ok) return page("Virtual panel", h("p", { class: "form-error" }, fres.data.error));
+  const info = fres.data;
+  const canPress = RANK[session.role] >= RANK.operator;
+  const press = async (key) => {
+    const r = await api("POST", "/api/v1/sim/press", { key });
+    if (!r.ok) toast(r.data.error, "bad");
+  };
+  const post = async (path, body) => {
+    const r = await api("POST", path, body);
+    if (!r.ok) toast(r.data.error, "bad");
+  };
+  const camera = h("img", { class: "camera", id: "panel-camera", alt: "The door camera's live picture", width: 320, height: 240 });
+  const lights = { call: h("span", { class: "light", id: "light-call" }, "Call"), talk: h("span", { class: "light", id: "light-talk" }, "Talk"),
+                   unlock: h("span", { class: "light", id: "light-unlock" }, "Unlock") };
+  const display = h("div", { class: "lcd", id: "panel-display", "aria-live": "polite" });
+  const stateLine = h("p", { class: "panel-state", id: "panel-state", "aria-live": "polite" });
+  const facade = h("div", { class: "facade" });
+  let button = 0;
+  const moduleEl = (m) => {
+    switch (m.kind) {
+      case "indicators": return h("div", { class: "module-face" }, Object.values(lights));
+      case "buttons": {
+        const keys = [];
+        for (let b = 0; b < m.buttons; b++) {
+          button += 1;
+          const n = button;
+          const target = info.buttons[n - 1] || "";
+          keys.push(h("button", { class: "call-button", id: `panel-button${n}`, disabled: !canPress, onclick: () => press(`button${n}`) },
+            h("span", { class: "card" }, target === "888888" ? "Centre" : target ? `Room ${target}` : "(not mapped)")));
+        }
+        return h("div", { class: "module-face buttons" }, keys);
+      }
+      case "keypad":
+        return h("div", { class: "module-face keypad" },
+          ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#", "prev", "next", "call", "centre"].map((k) =>
+            h("button", { id: `panel-key-${k}`, disabled: !canPress, onclick: () => press(k),
+                          "aria-label": { prev: "Previous", next: "Next", call: "Call", centre: "Call the centre" }[k] },
+              { prev: "◀", next: "▶", call: "Call", centre: "Centre" }[k] || k)));
+      case "display": return h("div", { class: "module-face" }, display);
+      case "card_reader":
+      case "fingerprint":
+        return h("div", { class: "module-face" }, h("span", { class: "kind" }, KIND_LABEL[m.kind]),
+                 h("span", { class: "hint" }, "reads nothing yet: cards and fingers come with access control"));
+      default: return h("div", { class: "module-face blank" }, KIND_LABEL[m.kind] || m.kind);
+    }
+  };
+  facade.replaceChildren(h("div", { class: "module-face cam" }, camera), ...info.modules.map(moduleEl));
+  const door = h("span", { id: "panel-door" });
+  const tamper = h("span", { id: "panel-tamper" });
+  const lock = h("span", { id: "panel-lock" });
+  let doorOpen = false, detached = false;
+  const controls = h("section", {}, h("h2", {}, "Around the door"),
+    h("p", {}, "Lock: ", lock, " · Door: ", door, " · Tamper switch: ", tamper),
+    h("div", { class: "toolbar" },
+      h("button", { id: "panel-door-toggle", disabled: !canPress, onclick: () => post("/api/v1/sim/door", { open: !doorOpen }) }, "Open / close the door"),
+      h("button", { id: "panel-exit", disabled: !canPress, onclick: () => press("exit") }, "Press the exit button"),
+      h("button", { id: "panel-tamper-toggle", disabled: !canPress, onclick: () => post("/api/v1/sim/tamper", { detached: !detached }) }, "Detach / attach the panel")));
+  const show = (st) => {
+    for (const [k, el] of Object.entries(lights)) el.classList.toggle("lit", !!st.indicators[k]);
+    display.replaceChildren(...(st.display.lines.length ? st.display.lines : [""]).map((l) => h("div", {}, l)));
+    stateLine.textContent = `Panel: ${st.panel.state}${st.panel.number ? ` · ${st.panel.number}` : ""}`;
+    stateLine.dataset.state = st.panel.state;
+    lock.textContent = st.lock.open ? "open" : "closed";
+    door.textContent = st.door;
+    tamper.textContent = st.tamper;
+    doorOpen = st.door === "open";
+    detached = st.tamper === "detached";
+  };
+  page("Virtual panel", stateLine, h("div", { class: "panel-wrap" }, facade), controls);
+  // Live state over a WebSocket; the camera picture refreshes while the page is shown.
+  const ws = new WebSocket(`wss://${location.host}/api/v1/sim/live`);
+  ws.addEventListener("message", (e) => show(JSON.parse(e.data)));
+  ws.addEventListener("close", () => { if (panelPage.ws === ws) stateLine.textContent += " (live updates stopped: reload the page)"; });
+  let frame = 0;
+  const refreshCamera = () => {
+    if (!camera.isConnected) return;
+    const next = new Image();
+    next.onload = () => { camera.src = next.src; setTimeout(refreshCamera, 200); };
+    next.onerror = () => setTimeout(refreshCamera, 2000);
+    next.src = `/api/v1/sim/camera.jpg?n=${frame++}`;
+  };
+  refreshCamera();
+  panelPage.ws = ws;
 }
 
 // ---- pages: users, tokens, audit, records ---------------------------------------
@@ -363,6 +690,14 @@ function homePage() {
 // ---- navigation -----------------------------------------------------------------
 
 const NAV = [
+  { group: "Door", items: [
+    { id: "panel", label: "Virtual panel", page: panelPage, role: "viewer" } ] },
+  { group: "Local Setting", items: [
+    { id: "local", label: "Basic", page: localBasicPage, role: "viewer" },
+    { id: "facade", label: "Façade Layout", page: facadePage, role: "viewer" } ] },
+  { group: "Household Setting", items: [
+    { id: "vtos", label: "VTO No. Management", page: vtosPage, role: "viewer" },
+    { id: "rooms", label: "Room No. Management", page: roomsPage, role: "viewer" } ] },
   { group: "Records", items: [
     { id: "calls", label: "Call records", page: callsPage, role: "viewer" },
     { id: "audit", label: "Audit log", page: auditPage, role: "admin" } ] },
@@ -413,6 +748,7 @@ async function route() {
     return go("login");
   }
   document.body.classList.remove("nav-open");
+  if (panelPage.ws) { const ws = panelPage.ws; panelPage.ws = null; ws.close(); }
   drawNav();
   if (id === "init") return initPage();
   if (id === "login") return loginPage();
@@ -425,6 +761,10 @@ async function route() {
 }
 
 async function start() {
+  // A choice in the menu closes it on a phone, even the page already shown.
+  $("#nav").addEventListener("click", (e) => {
+    if (e.target.closest("a")) document.body.classList.remove("nav-open");
+  });
   $("#menu-toggle").addEventListener("click", () => {
     const open = document.body.classList.toggle("nav-open");
     $("#menu-toggle").setAttribute("aria-expanded", String(open));
