@@ -18,7 +18,9 @@
 #include "app/host_port.h"
 #include "app/household_api.h"
 #include "app/local_api.h"
+#include "app/network_api.h"
 #include "app/records_api.h"
+#include "app/security_api.h"
 #include "app/sim_api.h"
 #include "app/ua_call_control.h"
 #include "app/web_auth.h"
@@ -245,9 +247,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  const bool platform_mode = !o.platform.empty();
   std::optional<app::HostPort> platform_addr;
-  if (platform_mode) {
+  if (!o.platform.empty()) {
     platform_addr = app::parse_host_port(o.platform, 5080);
     if (!platform_addr || o.platform_user.empty()) {
       std::cerr << "vtod: --platform takes a numeric IP[:PORT] and needs --platform-user\n";
@@ -267,6 +268,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   store::Settings settings(**config_db);
+  auto loaded_security = app::load_security(settings);
+  if (!loaded_security) {
+    std::cerr << "vtod: " << loaded_security.error().message << "\n";
+    return 1;
+  }
+  app::SecurityState security = std::move(*loaded_security);
   app::LocalBasic local_defaults;
   local_defaults.vto_number = o.vto_number.empty() ? "8001" : o.vto_number;
   auto loaded_local = app::load_local_basic(settings, local_defaults);
@@ -276,6 +283,34 @@ int main(int argc, char** argv) {
   }
   app::LocalBasic local = *loaded_local;
   o.vto_number = local.vto_number;
+  // Network Setting: saved ports override the command line's; the SIP Server setting, once
+  // saved, overrides --platform*.
+  auto saved_network = app::load_network(settings);
+  auto saved_sip = app::load_sip_server(settings);
+  if (!saved_network || !saved_sip) {
+    std::cerr << "vtod: "
+              << (!saved_network ? saved_network.error().message : saved_sip.error().message)
+              << "\n";
+    return 1;
+  }
+  if (*saved_network) {
+    sip_addr->port = (*saved_network)->sip_port;
+    http_addr->port = (*saved_network)->http_port;
+    https_addr->port = (*saved_network)->https_port;
+  }
+  app::SipServerSetting sip_setting;
+  if (*saved_sip) {
+    sip_setting = **saved_sip;
+  } else if (platform_addr) {
+    sip_setting.mode = "platform";
+    sip_setting.server_ip = platform_addr->host;
+    sip_setting.server_port = platform_addr->port;
+    sip_setting.domain = o.platform_domain;
+    sip_setting.user = o.platform_user;
+    sip_setting.password = o.platform_password;
+  }
+  // Whether this VTO is the building's SIP server (else it registers to another server).
+  auto serving = [&sip_setting] { return sip_setting.mode == "this"; };
   // Call records, on a connection of their own, fed by the panel and the user agent.
   auto records_db = store::Database::open(o.data_dir);
   if (!records_db) {
@@ -330,21 +365,34 @@ int main(int argc, char** argv) {
 
   // This VTO's own user agent: its calls go through the building server (itself) or
   // through the platform when one is configured.
-  sip::UaConfig ua_cfg;
-  ua_cfg.user_agent = "OpenVTO-vtod/0.1";
-  if (platform_mode) {
-    ua_cfg.user = o.platform_user;
-    ua_cfg.password = o.platform_password;
-    ua_cfg.domain = o.platform_domain;
-    ua_cfg.server = sip::Peer{sip::Transport::Udp, platform_addr->host, platform_addr->port, 0};
-  } else {
-    ua_cfg.user = o.vto_number.empty() ? "vto" : o.vto_number;
-    ua_cfg.domain = "VDP";
-    ua_cfg.server =
-        sip::Peer{sip::Transport::Udp, sip_addr->host == "0.0.0.0" ? "127.0.0.1" : sip_addr->host,
-                  transport.local(sip::Transport::Udp).port, 0};
-  }
-  sip::UserAgent ua(tl, ua_cfg);
+  // The account of this VTO's user agent for a SIP Server setting: itself as the server, or
+  // the other VTO's or the platform's (main or alternate) account.
+  auto ua_config_for = [&](const app::SipServerSetting& st, bool alternate) {
+    sip::UaConfig c;
+    c.user_agent = "OpenVTO-vtod/0.1";
+    if (st.mode == "this") {
+      c.user = local.vto_number;
+      c.domain = "VDP";
+      c.server =
+          sip::Peer{sip::Transport::Udp, sip_addr->host == "0.0.0.0" ? "127.0.0.1" : sip_addr->host,
+                    transport.local(sip::Transport::Udp).port, 0};
+    } else if (alternate) {
+      c.user = st.alternate_user;
+      c.password = st.alternate_password;
+      c.domain = st.domain;
+      c.server = sip::Peer{sip::Transport::Udp, st.alternate_ip, st.server_port, 0};
+    } else {
+      c.user = st.user;
+      c.password = st.password;
+      c.domain = st.domain;
+      c.server = sip::Peer{sip::Transport::Udp, st.server_ip, st.server_port, 0};
+    }
+    return c;
+  };
+  sip::UserAgent ua(tl, ua_config_for(sip_setting, false));
+  bool on_alternate = false;  // registered (or trying) at the platform's alternate server
+  core::Timers::Id main_retry = 0;
+  std::function<void(bool alternate)> use_sip_setting;  // defined once the panel exists
   std::vector<json> recent_events;
   // Media of the VTO's calls: the SDP, and the camera's video to monitors that accept it.
   app::CallMediaConfig media_config;
@@ -386,6 +434,14 @@ int main(int argc, char** argv) {
     recent_events.push_back(std::move(j));
     if (recent_events.size() > 100) recent_events.erase(recent_events.begin());
     call_recorder.on_ua_event(e);  // before the panel hears of it
+    // The platform's main server does not answer: fail over to the alternate (and try the
+    // main one again every minute).
+    if (e.type == sip::UaEvent::Type::RegistrationFailed && !serving() && !on_alternate &&
+        sip_setting.mode == "platform" && !sip_setting.alternate_ip.empty()) {
+      log->warn("SIP server {} failed ({}): using the alternate {}", e.peer, e.status,
+                sip_setting.alternate_ip);
+      asio::post(io, [&] { use_sip_setting(true); });
+    }
     switch (e.type) {
       case sip::UaEvent::Type::Answered:
         (*call_media)->on_established(e.call, e.body);
@@ -474,13 +530,24 @@ int main(int argc, char** argv) {
     std::cerr << "vtod: " << built.error().message << "\n";
     return 2;
   }
-  if (platform_mode) {
+  // Serves the building, or registers to the SIP server of the setting (the platform's
+  // alternate while its main server does not answer).
+  std::function<void()> retry_main;
+  use_sip_setting = [&](bool alternate) {
+    timers.cancel(main_retry);
+    on_alternate = alternate;
+    ua.reconfigure(ua_config_for(sip_setting, alternate));
+    if (serving()) {
+      tl.set_user(&server);
+      server.set_local_user(&ua);
+      return;
+    }
     tl.set_user(&ua);
     ua.start_registration();
-  } else {
-    tl.set_user(&server);
-    server.set_local_user(&ua);
-  }
+    if (alternate) main_retry = timers.start(std::chrono::seconds(60), [&] { retry_main(); });
+  };
+  retry_main = [&] { use_sip_setting(false); };
+  use_sip_setting(false);
 
   // The web interface: HTTPS with the station's certificate (made at first start), and a
   // plain HTTP port that only redirects there.
@@ -505,6 +572,19 @@ int main(int argc, char** argv) {
   hcfg.tls_certificate_pem = identity->certificate_pem;
   hcfg.tls_private_key_pem = identity->private_key_pem;
   web::HttpServer http(io, hcfg);
+  security.certificate_pem = identity->certificate_pem;
+  // The IP allow-list (Security page) holds for both ports; loopback is always allowed.
+  const auto allowed = [&security](const std::string& ip) {
+    return security.allow_list.allows(ip);
+  };
+  http.set_access_filter(allowed);
+  web::HttpConfig redirect_cfg;
+  redirect_cfg.listen_ip = http_addr->host;
+  redirect_cfg.port = http_addr->port;
+  redirect_cfg.redirect_to_https_port = https_addr->port;  // set again once HTTPS listens
+  web::HttpServer redirect(io, redirect_cfg);
+  redirect.set_access_filter(allowed);
+  bool redirect_running = false;
   auth.add_routes(http);
   app::add_ui_routes(http);
   app::add_household_routes(http, auth, (*directory)->directory(),
@@ -517,6 +597,92 @@ int main(int argc, char** argv) {
                               return devices;
                             });
   app::DeviceInfo device_info{"OpenVTO modular door station (simulated modules)", 9, false};
+  // Network Setting. Until the page is saved, it shows what vtod was started with.
+  app::NetworkBasic network;
+  if (*saved_network) network = **saved_network;
+  auto fill_network = [&] {
+    if (*saved_network) return;
+    const std::string advertised = transport.local(sip::Transport::Udp).host;
+    network.ip = advertised.starts_with("[") ? "" : advertised;
+    network.http_port = redirect_running ? redirect.port() : http_addr->port;
+    network.https_port = http.port();
+    network.sip_port = transport.local(sip::Transport::Udp).port;
+  };
+  app::add_network_routes(
+      http, auth, settings, network,
+      [&](const app::NetworkBasic& before, const app::NetworkBasic& after) -> Result<void> {
+        // Each changed port is moved on its own; a failure moves the others back.
+        std::vector<std::function<void()>> undo;
+        auto fail = [&](const Error& e) -> Result<void> {
+          for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
+          return make_error(e.message, 409);
+        };
+        if (after.https_port != before.https_port) {
+          if (auto r = http.rebind(https_addr->host, after.https_port); !r) return fail(r.error());
+          undo.push_back([&, p = before.https_port] { (void)http.rebind(https_addr->host, p); });
+          redirect.set_redirect_to_https_port(after.https_port);
+          undo.push_back([&, p = before.https_port] { redirect.set_redirect_to_https_port(p); });
+        }
+        if (after.http_port != before.http_port && redirect_running) {
+          if (auto r = redirect.rebind(http_addr->host, after.http_port); !r)
+            return fail(r.error());
+          undo.push_back([&, p = before.http_port] { (void)redirect.rebind(http_addr->host, p); });
+        }
+        if (after.sip_port != before.sip_port) {
+          if (auto r = transport.rebind(after.sip_port); !r) return fail(r.error());
+          // This VTO's own calls go to its server at the new port.
+          if (serving()) ua.reconfigure(ua_config_for(sip_setting, false));
+        }
+        log->info("network: HTTPS {}, HTTP {}, SIP {}", after.https_port, after.http_port,
+                  after.sip_port);
+        return {};
+      },
+      sip_setting,
+      [&](const app::SipServerSetting&, const app::SipServerSetting& after) -> Result<void> {
+        // Who serves the building changes how calls are routed: not in the middle of one.
+        if (panel->state().state != device::PanelState::Idle)
+          return make_error("the panel is busy with a call: save again when it ends", 409);
+        if (!serving()) ua.unregister();
+        sip_setting = after;
+        use_sip_setting(false);
+        log->info("SIP server: {}", after.mode == "this" ? std::string("this VTO")
+                                                         : after.mode + " " + after.server_ip);
+        return {};
+      },
+      [&] {
+        return json{{"serving", serving()},
+                    {"registered", serving() ? true : ua.registered()},
+                    {"active", serving() ? "this" : (on_alternate ? "alternate" : "main")},
+                    {"server", serving() ? "" : ua.config().server.host_port()}};
+      });
+  app::SecurityHooks security_hooks;
+  security_hooks.tls_dir = o.data_dir + "/tls";
+  security_hooks.self_signed = cert_options;
+  security_hooks.apply_certificate = [&http](const web::TlsIdentity& id) {
+    return http.set_tls(id.certificate_pem, id.private_key_pem);
+  };
+  security_hooks.apply_allow_list = [&](const app::AllowList& list) {
+    log->info("allow-list: {}", list.empty() ? std::string("everyone")
+                                             : std::to_string(list.entries().size()) + " entries");
+  };
+  security_hooks.set_http_service = [&](bool on) -> Result<void> {
+    if (on == redirect_running) return {};
+    if (!on) {
+      redirect.stop();
+      redirect_running = false;
+      log->info("plain HTTP port closed");
+      return {};
+    }
+    if (auto r = redirect.start(); !r) return make_error(r.error().message, 409);
+    redirect_running = true;
+    if (*saved_network || network.http_port != redirect.port()) {
+      if (auto r = redirect.rebind(http_addr->host, network.http_port); !r)
+        log->warn("plain HTTP stays on {}: {}", redirect.port(), r.error().message);
+    }
+    log->info("plain HTTP port {} open (redirects to HTTPS)", redirect.port());
+    return {};
+  };
+  app::add_security_routes(http, auth, settings, security, std::move(security_hooks));
   app::add_facade_routes(
       http, auth, settings, device_info, facade,
       [&directory](const std::string& number) {
@@ -542,21 +708,20 @@ int main(int argc, char** argv) {
         return {};
       });
   app::add_local_routes(
-      http, auth, settings, device_info, local,
-      [platform_mode] { return std::string(platform_mode ? "platform" : "this"); },
+      http, auth, settings, device_info, local, [&sip_setting] { return sip_setting.mode; },
       [&](const app::LocalBasic& before, const app::LocalBasic& after) {
         if (before.vto_number == after.vto_number) return;
         // New calls go out under the new number; calls in progress keep theirs.
         server.set_own_number(after.vto_number);
-        if (!platform_mode) ua.set_user(after.vto_number);
+        if (serving()) ua.set_user(after.vto_number);
         call_recorder.set_caller(after.vto_number);
         log->info("VTO No. is now {}", after.vto_number);
       });
   http.route("GET", "/api/v1/health", [&](const web::HttpRequest&) {
     web::HttpResponse r;
     r.body = json{{"status", "ok"},
-                  {"mode", platform_mode ? "platform" : "sip-server"},
-                  {"registered", platform_mode ? ua.registered() : true}}
+                  {"mode", serving() ? "sip-server" : sip_setting.mode},
+                  {"registered", serving() ? true : ua.registered()}}
                  .dump();
     return r;
   });
@@ -675,21 +840,21 @@ int main(int argc, char** argv) {
     std::cerr << "vtod: " << r.error().message << "\n";
     return 1;
   }
-  web::HttpConfig redirect_cfg;
-  redirect_cfg.listen_ip = http_addr->host;
-  redirect_cfg.port = http_addr->port;
-  redirect_cfg.redirect_to_https_port = http.port();
-  web::HttpServer redirect(io, redirect_cfg);
-  if (auto r = redirect.start(); !r) {
-    std::cerr << "vtod: " << r.error().message << "\n";
-    return 1;
+  redirect.set_redirect_to_https_port(http.port());
+  if (security.http_service) {
+    if (auto r = redirect.start(); !r) {
+      std::cerr << "vtod: " << r.error().message << "\n";
+      return 1;
+    }
+    redirect_running = true;
   }
 
+  fill_network();
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int sig) {
     log->info("signal {}: stopping", sig);
-    if (platform_mode) ua.unregister();
-    timers.start(core::Duration(platform_mode ? 300 : 0), [&] { io.stop(); });
+    if (!serving()) ua.unregister();
+    timers.start(core::Duration(serving() ? 0 : 300), [&] { io.stop(); });
   });
 
   log->info(
@@ -697,9 +862,11 @@ int main(int argc, char** argv) {
       "redirects there), data in {}",
       sip::Peer{sip::Transport::Udp, sip_addr->host, transport.local(sip::Transport::Udp).port, 0}
           .host_port(),
-      https_addr->host, http.port(), http_addr->host, redirect.port(), o.data_dir);
+      https_addr->host, http.port(), http_addr->host, redirect_running ? redirect.port() : 0,
+      o.data_dir);
   std::cout << "vtod ready sip=" << transport.local(sip::Transport::Udp).port
-            << " https=" << http.port() << " http=" << redirect.port() << std::endl;
+            << " https=" << http.port() << " http=" << (redirect_running ? redirect.port() : 0)
+            << std::endl;
   io.run();
   log->info("vtod stopped");
   return 0;

@@ -232,12 +232,43 @@ Result<std::size_t> CallRecords::close_interrupted(std::int64_t at_ms) {
   }
 }
 
+CallRecords::CallRecords(store::Database& db, std::size_t max_rows)
+    : db_(db), max_rows_(max_rows == 0 ? 1 : max_rows) {}
+
+CallRecords::~CallRecords() = default;
+
+SQLite::Statement& CallRecords::prepared(const std::string& sql) {
+  auto& st = statements_[sql];
+  if (!st) st = std::make_unique<SQLite::Statement>(db_.connection(), sql);
+  return *st;
+}
+
+namespace {
+
+// Leaves a cached statement reset and unbound, whatever happens: a statement left
+// mid-step would hold its read transaction open.
+struct StatementUse {
+  explicit StatementUse(SQLite::Statement& s) : st(s) {
+    st.reset();
+    st.clearBindings();
+  }
+  ~StatementUse() {
+    try {
+      st.reset();
+    } catch (...) {  // reset() reports the last step's error again: nothing to do here
+    }
+  }
+  SQLite::Statement& st;
+};
+
+}  // namespace
+
 Result<std::vector<CallRecord>> CallRecords::search(const CallQuery& query) {
   if (auto ok = check_query(query); !ok) return ok.error();
   try {
-    SQLite::Statement st(db_.connection(),
-                         std::string(kColumns) + where_clause(query) +
-                             " ORDER BY started_ms DESC, id DESC LIMIT ? OFFSET ?");
+    StatementUse use(prepared(std::string(kColumns) + where_clause(query) +
+                              " ORDER BY started_ms DESC, id DESC LIMIT ? OFFSET ?"));
+    SQLite::Statement& st = use.st;
     int n = bind_filters(st, query);
     st.bind(++n, static_cast<std::int64_t>(query.limit));
     st.bind(++n, static_cast<std::int64_t>(query.offset));
@@ -252,11 +283,10 @@ Result<std::vector<CallRecord>> CallRecords::search(const CallQuery& query) {
 Result<std::size_t> CallRecords::count(const CallQuery& query) {
   if (auto ok = check_filters(query); !ok) return ok.error();
   try {
-    SQLite::Statement st(db_.connection(),
-                         "SELECT count(*) FROM call_records" + where_clause(query));
-    bind_filters(st, query);
-    st.executeStep();
-    return static_cast<std::size_t>(st.getColumn(0).getInt64());
+    StatementUse use(prepared("SELECT count(*) FROM call_records" + where_clause(query)));
+    bind_filters(use.st, query);
+    use.st.executeStep();
+    return static_cast<std::size_t>(use.st.getColumn(0).getInt64());
   } catch (const std::exception& e) {
     return db_error(db_, e);
   }

@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +16,10 @@
 
 #include "core/result.h"
 #include "store/database.h"
+
+namespace SQLite {
+class Statement;
+}
 
 namespace vto::records {
 
@@ -73,8 +79,8 @@ class CallRecords {
  public:
   static constexpr std::size_t kDefaultMaxRows = 100000;
 
-  explicit CallRecords(store::Database& db, std::size_t max_rows = kDefaultMaxRows)
-      : db_(db), max_rows_(max_rows == 0 ? 1 : max_rows) {}
+  explicit CallRecords(store::Database& db, std::size_t max_rows = kDefaultMaxRows);
+  ~CallRecords();
 
   // A new "ongoing" record. When the table is full the oldest records by start time go,
   // never the new one (even with a clock set back): its id stays valid and is not handed
@@ -106,8 +112,13 @@ class CallRecords {
   Result<std::vector<SnapshotLink>> snapshot_links();
 
  private:
+  // The search and count statements, prepared once per filter combination (a handful):
+  // the record pages are read often (the web page, scripts) and parsing dominated them.
+  SQLite::Statement& prepared(const std::string& sql);
+
   store::Database& db_;
   std::size_t max_rows_;
+  std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
 };
 
 }  // namespace vto::records

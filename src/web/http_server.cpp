@@ -76,8 +76,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   HttpConfig config;
   tcp::acceptor acceptor;
   std::optional<ssl::context> tls;
+  std::vector<ssl::context> retired_tls;  // contexts older connections may still use
   std::vector<Route> routes;
   std::map<std::string, WebSocketRoute> websockets;
+  std::function<bool(const std::string&)> access_filter;
   std::size_t connections = 0;
   bool stopped = false;
 
@@ -359,7 +361,14 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
       if (self->stopped || ec == asio::error::operation_aborted) return;
       if (!ec) {
-        if (self->connections >= self->config.max_connections) {
+        beast::error_code peer_error;
+        const auto peer = socket.remote_endpoint(peer_error);
+        const bool allowed = !self->access_filter ||
+                             (!peer_error && self->access_filter(peer.address().to_string()));
+        if (!allowed) {
+          beast::error_code ignored;
+          socket.close(ignored);
+        } else if (self->connections >= self->config.max_connections) {
           beast::error_code ignored;
           socket.close(ignored);
         } else {
@@ -378,24 +387,29 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   Result<void> set_up_tls() {
     if (config.tls_certificate_pem.empty() && config.tls_private_key_pem.empty()) return {};
-    if (config.tls_certificate_pem.empty() || config.tls_private_key_pem.empty())
+    auto made = make_tls(config.tls_certificate_pem, config.tls_private_key_pem);
+    if (!made) return made.error();
+    tls.emplace(std::move(*made));
+    return {};
+  }
+
+  static Result<ssl::context> make_tls(const std::string& certificate_pem,
+                                       const std::string& private_key_pem) {
+    if (certificate_pem.empty() || private_key_pem.empty())
       return make_error("HTTPS needs both a certificate and its private key");
-    tls.emplace(ssl::context::tls_server);
+    ssl::context ctx(ssl::context::tls_server);
     beast::error_code ec;
     // TLS 1.2 and 1.3 only.
-    tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                         ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
-                     ec);
-    if (!ec) tls->use_certificate_chain(asio::buffer(config.tls_certificate_pem), ec);
-    if (!ec)
-      tls->use_private_key(asio::buffer(config.tls_private_key_pem), ssl::context::file_format::pem,
-                           ec);
-    if (ec) {
-      tls.reset();
-      return make_error("cannot use the TLS certificate: " + ec.message());
-    }
-    return {};
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                        ssl::context::single_dh_use,
+                    ec);
+    if (!ec) ctx.use_certificate_chain(asio::buffer(certificate_pem), ec);
+    if (!ec) ctx.use_private_key(asio::buffer(private_key_pem), ssl::context::file_format::pem, ec);
+    if (!ec && SSL_CTX_check_private_key(ctx.native_handle()) != 1)
+      return make_error("cannot use the TLS certificate: the key is not the certificate's");
+    if (ec) return make_error("cannot use the TLS certificate: " + ec.message());
+    return ctx;
   }
 };
 
@@ -453,6 +467,46 @@ void HttpServer::stop() {
   impl_->stopped = true;
   beast::error_code ignored;
   impl_->acceptor.close(ignored);
+}
+
+Result<void> HttpServer::rebind(const std::string& ip, std::uint16_t port) {
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(ip, ec);
+  if (ec) return make_error("bad listen address '" + ip + "'");
+  tcp::endpoint ep(addr, port);
+  tcp::acceptor next(impl_->io);
+  next.open(ep.protocol(), ec);
+  if (!ec) next.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) next.bind(ep, ec);
+  if (!ec) next.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return make_error("cannot listen on " + ip + ":" + std::to_string(port) + ": " + ec.message());
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);  // its pending accept ends with operation_aborted
+  impl_->acceptor = std::move(next);
+  impl_->config.listen_ip = ip;
+  impl_->config.port = port;
+  if (!impl_->stopped) impl_->accept();
+  return {};
+}
+
+Result<void> HttpServer::set_tls(const std::string& certificate_pem,
+                                 const std::string& private_key_pem) {
+  auto made = Impl::make_tls(certificate_pem, private_key_pem);
+  if (!made) return made.error();
+  // Sessions hold a reference to the context they were made with: keep the old one alive
+  // as long as the server (a handful of contexts at most, one per certificate change).
+  if (impl_->tls) impl_->retired_tls.push_back(std::move(*impl_->tls));
+  impl_->tls.emplace(std::move(*made));
+  return {};
+}
+
+void HttpServer::set_access_filter(std::function<bool(const std::string& ip)> allowed) {
+  impl_->access_filter = std::move(allowed);
+}
+
+void HttpServer::set_redirect_to_https_port(std::uint16_t port) {
+  impl_->config.redirect_to_https_port = port;
 }
 
 std::uint16_t HttpServer::port() const {

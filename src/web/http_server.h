@@ -96,6 +96,17 @@ class HttpServer {
   void stop();
   std::uint16_t port() const;
 
+  // Listens on another address from now on: the new one is opened first (an error leaves
+  // the old one as it was), then the old one is closed. Open connections are not touched.
+  Result<void> rebind(const std::string& ip, std::uint16_t port);
+  // A new certificate and key for connections accepted from now on (checked first).
+  Result<void> set_tls(const std::string& certificate_pem, const std::string& private_key_pem);
+  // Which client addresses may connect (an IP allow-list); others are closed at once.
+  // Empty: everyone.
+  void set_access_filter(std::function<bool(const std::string& ip)> allowed);
+  // Redirect mode: the HTTPS port redirects point to (it may change).
+  void set_redirect_to_https_port(std::uint16_t port);
+
  private:
   struct Impl;
   std::shared_ptr<Impl> impl_;

@@ -227,6 +227,50 @@ TEST(HttpServerTest, WebSocketsPushToAcceptedClientsAndRefuseOthers) {
   EXPECT_EQ(answer.result_int(), 401u);
 }
 
+TEST(HttpServerTest, RebindsToAnotherPortAndFiltersAddresses) {
+  asio::io_context io;
+  HttpServer server(io, HttpConfig{"127.0.0.1", 0});
+  server.route("GET", "/hello", [](const HttpRequest&) { return HttpResponse{}; });
+  Running running(server);
+  running.io_ = &io;
+  running.start(io);
+  const std::uint16_t first = server.port();
+  EXPECT_EQ(plain_request(first, http::verb::get, "/hello").status, 200);
+  std::uint16_t second = 0;
+  asio::post(io, [&] {
+    EXPECT_TRUE(server.rebind("127.0.0.1", 0));
+    second = server.port();
+  });
+  while (second == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_NE(second, first);
+  EXPECT_EQ(plain_request(second, http::verb::get, "/hello").status, 200);
+  EXPECT_ANY_THROW(plain_request(first, http::verb::get, "/hello"));  // closed
+  bool filtered = false;
+  asio::post(io, [&] {
+    server.set_access_filter([](const std::string& ip) { return ip != "127.0.0.1"; });
+    filtered = true;
+  });
+  while (!filtered) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_ANY_THROW(plain_request(second, http::verb::get, "/hello"));
+}
+
+TEST(HttpServerTest, ChangesItsCertificateForNewConnections) {
+  asio::io_context io;
+  HttpConfig cfg{"127.0.0.1", 0};
+  auto id = test_identity();
+  cfg.tls_certificate_pem = id.certificate_pem;
+  cfg.tls_private_key_pem = id.private_key_pem;
+  HttpServer server(io, cfg);
+  server.route("GET", "/hello", [](const HttpRequest&) { return HttpResponse{}; });
+  auto other = test_identity();
+  EXPECT_FALSE(server.set_tls(other.certificate_pem, id.private_key_pem));  // not its key
+  EXPECT_TRUE(server.set_tls(other.certificate_pem, other.private_key_pem));
+  Running running(server);
+  running.io_ = &io;
+  running.start(io);
+  EXPECT_EQ(tls_request(server.port(), http::verb::get, "/hello").status, 200);
+}
+
 TEST(HttpServerTest, RefusesAKeyWithoutItsCertificate) {
   asio::io_context io;
   HttpConfig cfg{"127.0.0.1", 0};

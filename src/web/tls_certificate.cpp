@@ -16,6 +16,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -73,14 +74,17 @@ Result<PkeyPtr> parse_private_key(const std::string& pem) {
   return key;
 }
 
-// Both parse and the key is the certificate's; validity dates are not looked at.
+// Both parse and the key is the certificate's; validity dates are not looked at. The
+// error's code names the half at fault.
 Result<X509Ptr> check_pair(const TlsIdentity& identity) {
   auto cert = parse_certificate(identity.certificate_pem);
-  if (!cert) return make_error("certificate: " + cert.error().message);
+  if (!cert) return make_error("certificate: " + cert.error().message, kBadCertificate);
   auto key = parse_private_key(identity.private_key_pem);
-  if (!key) return make_error("private key: " + key.error().message);
+  if (!key) return make_error("private key: " + key.error().message, kBadPrivateKey);
   if (X509_check_private_key(cert->get(), key->get()) != 1) {
-    return openssl_error("the private key does not match the certificate");
+    Error e = openssl_error("the private key does not match the certificate");
+    e.code = kBadPrivateKey;
+    return e;
   }
   return std::move(*cert);
 }
@@ -263,6 +267,60 @@ Result<void> make_private_directory(const std::string& dir) {
   return {};
 }
 
+// Key first: a crash in between leaves a mismatched pair, replaced on the next start.
+Result<void> write_identity(const std::string& dir, const TlsIdentity& identity) {
+  if (auto ok = make_private_directory(dir); !ok) return ok.error();
+  if (auto ok = write_file_atomically(dir + "/key.pem", identity.private_key_pem, 0600); !ok) {
+    return ok.error();
+  }
+  if (auto ok = write_file_atomically(dir + "/cert.pem", identity.certificate_pem, 0644); !ok) {
+    return ok.error();
+  }
+  sync_directory(dir);
+  return {};
+}
+
+// --- describing ---
+
+Result<std::string> name_text(const X509_NAME* name) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio) return openssl_error("BIO_new");
+  if (X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0) {
+    return openssl_error("X509_NAME_print_ex");
+  }
+  return bio_contents(bio.get());
+}
+
+Result<std::int64_t> time_ms(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(t, &tm) != 1) return openssl_error("a certificate date");
+  return static_cast<std::int64_t>(::timegm(&tm)) * 1000;
+}
+
+std::vector<std::string> subject_alt_names(X509* cert) {
+  std::vector<std::string> out;
+  GeneralNamesPtr names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  if (!names) return out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
+    if (name->type == GEN_DNS) {
+      const ASN1_IA5STRING* s = name->d.dNSName;
+      out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                       static_cast<std::size_t>(ASN1_STRING_length(s)));
+    } else if (name->type == GEN_IPADD) {
+      const ASN1_OCTET_STRING* s = name->d.iPAddress;
+      const int length = ASN1_STRING_length(s);
+      if (length != 4 && length != 16) continue;
+      std::array<char, INET6_ADDRSTRLEN> text{};
+      inet_ntop(length == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(s), text.data(),
+                static_cast<socklen_t>(text.size()));
+      out.emplace_back(text.data());
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<TlsIdentity> make_self_signed(const SelfSignedOptions& o) {
@@ -318,10 +376,10 @@ Result<void> check_identity(const TlsIdentity& identity) {
   auto cert = check_pair(identity);
   if (!cert) return cert.error();
   if (X509_cmp_current_time(X509_get0_notBefore(cert->get())) >= 0) {
-    return make_error("the certificate is not valid yet");
+    return make_error("the certificate is not valid yet", kBadCertificate);
   }
   if (X509_cmp_current_time(X509_get0_notAfter(cert->get())) <= 0) {
-    return make_error("the certificate has expired");
+    return make_error("the certificate has expired", kBadCertificate);
   }
   return {};
 }
@@ -342,16 +400,48 @@ Result<TlsIdentity> load_or_create(const std::string& dir, const SelfSignedOptio
 
   auto identity = make_self_signed(o);
   if (!identity) return identity.error();
-  if (auto ok = make_private_directory(dir); !ok) return ok.error();
-  // The key first: a crash in between leaves a mismatched pair, replaced on the next start.
-  if (auto ok = write_file_atomically(key_path, identity->private_key_pem, 0600); !ok) {
-    return ok.error();
-  }
-  if (auto ok = write_file_atomically(cert_path, identity->certificate_pem, 0644); !ok) {
-    return ok.error();
-  }
-  sync_directory(dir);
+  if (auto ok = write_identity(dir, *identity); !ok) return ok.error();
   return identity;
+}
+
+Result<void> save_identity(const std::string& dir, const TlsIdentity& identity) {
+  if (auto pair = check_pair(identity); !pair) return pair.error();
+  return write_identity(dir, identity);
+}
+
+Result<CertificateInfo> describe_certificate(const std::string& certificate_pem) {
+  auto cert = parse_certificate(certificate_pem);
+  if (!cert) return make_error("certificate: " + cert.error().message, kBadCertificate);
+  X509* x = cert->get();
+  CertificateInfo info;
+  auto subject = name_text(X509_get_subject_name(x));
+  if (!subject) return subject.error();
+  info.subject = std::move(*subject);
+  auto issuer = name_text(X509_get_issuer_name(x));
+  if (!issuer) return issuer.error();
+  info.issuer = std::move(*issuer);
+  auto not_before = time_ms(X509_get0_notBefore(x));
+  if (!not_before) return not_before.error();
+  info.not_before_ms = *not_before;
+  auto not_after = time_ms(X509_get0_notAfter(x));
+  if (!not_after) return not_after.error();
+  info.not_after_ms = *not_after;
+
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (X509_digest(x, EVP_sha256(), digest.data(), &length) != 1) {
+    return openssl_error("X509_digest");
+  }
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (unsigned int i = 0; i < length; ++i) {
+    if (i > 0) info.sha256_fingerprint += ':';
+    info.sha256_fingerprint += kHex[digest[i] >> 4];
+    info.sha256_fingerprint += kHex[digest[i] & 0xf];
+  }
+  info.self_signed = X509_self_signed(x, 1) == 1;
+  ERR_clear_error();  // X509_self_signed may queue the reason it said no
+  info.names = subject_alt_names(x);
+  return info;
 }
 
 }  // namespace vto::web

@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -229,6 +231,136 @@ TEST_F(TlsFiles, LoadOrCreateNamesTheFileItCannotWrite) {
   EXPECT_NE(result.error().message.find("key.pem.tmp"), std::string::npos)
       << result.error().message;
   EXPECT_FALSE(std::filesystem::exists(dir / "key.pem"));
+}
+
+TEST(CheckIdentity, NamesTheHalfAtFault) {
+  auto a = make_self_signed({});
+  auto b = make_self_signed({});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(check_identity({"junk", a->private_key_pem}).error().code, kBadCertificate);
+  EXPECT_EQ(check_identity({a->certificate_pem, "junk"}).error().code, kBadPrivateKey);
+  EXPECT_EQ(check_identity({a->certificate_pem, b->private_key_pem}).error().code, kBadPrivateKey);
+}
+
+TEST(DescribeCertificate, TellsWhatTheCertificateSays) {
+  SelfSignedOptions o;
+  o.common_name = "Porte d'entrée";
+  o.dns_names = {"vto.local", "door"};
+  o.ip_addresses = {"192.168.1.20", "fe80::1"};
+  o.valid_days = 30;
+  auto identity = make_self_signed(o);
+  ASSERT_TRUE(identity.ok()) << identity.error().message;
+  auto info = describe_certificate(identity->certificate_pem);
+  ASSERT_TRUE(info.ok()) << info.error().message;
+  EXPECT_EQ(info->subject, "CN=Porte d'entrée");
+  EXPECT_EQ(info->issuer, info->subject);
+  EXPECT_TRUE(info->self_signed);
+  EXPECT_EQ(info->names,
+            (std::vector<std::string>{"vto.local", "door", "192.168.1.20", "fe80::1"}));
+  const std::int64_t now_ms = static_cast<std::int64_t>(std::time(nullptr)) * 1000;
+  EXPECT_NEAR(static_cast<double>(info->not_before_ms), static_cast<double>(now_ms - 3600'000),
+              60'000);
+  // Both dates are taken from the clock, a second apart at most.
+  EXPECT_NEAR(static_cast<double>(info->not_after_ms - info->not_before_ms),
+              (30.0 * 86400 + 3600) * 1000, 1000);
+
+  // The fingerprint is the SHA-256 of the DER, as `openssl x509 -fingerprint -sha256` shows.
+  X509Ptr cert = parse(identity->certificate_pem);
+  unsigned char* der = nullptr;
+  const int der_length = i2d_X509(cert.get(), &der);
+  ASSERT_GT(der_length, 0);
+  unsigned char digest[32];
+  unsigned int digest_length = 0;
+  ASSERT_EQ(EVP_Digest(der, static_cast<std::size_t>(der_length), digest, &digest_length,
+                       EVP_sha256(), nullptr),
+            1);
+  OPENSSL_free(der);
+  char expected[32 * 3] = {};
+  for (unsigned int i = 0; i < digest_length; ++i)
+    std::snprintf(expected + 3 * i, 4, i + 1 < digest_length ? "%02X:" : "%02X", digest[i]);
+  EXPECT_EQ(info->sha256_fingerprint, expected);
+  EXPECT_EQ(info->sha256_fingerprint.size(), 32u * 3 - 1);
+}
+
+TEST(DescribeCertificate, ACertificateSignedByAnotherIsNotSelfSigned) {
+  auto ca = make_self_signed({});
+  auto leaf = make_self_signed({});
+  ASSERT_TRUE(ca.ok() && leaf.ok());
+  // Re-sign the leaf with the CA's key under the CA's name.
+  X509Ptr ca_cert = parse(ca->certificate_pem);
+  X509Ptr cert = parse(leaf->certificate_pem);
+  std::unique_ptr<BIO, decltype(&BIO_free)> key_bio(
+      BIO_new_mem_buf(ca->private_key_pem.data(), static_cast<int>(ca->private_key_pem.size())),
+      BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> ca_key(
+      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
+  ASSERT_TRUE(ca_key);
+  X509_NAME* issuer = X509_NAME_new();
+  X509_NAME_add_entry_by_txt(issuer, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("Test CA"), -1, -1, 0);
+  ASSERT_EQ(X509_set_issuer_name(cert.get(), issuer), 1);
+  X509_NAME_free(issuer);
+  ASSERT_GT(X509_sign(cert.get(), ca_key.get(), EVP_sha256()), 0);
+  std::unique_ptr<BIO, decltype(&BIO_free)> out(BIO_new(BIO_s_mem()), BIO_free);
+  ASSERT_EQ(PEM_write_bio_X509(out.get(), cert.get()), 1);
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(out.get(), &data);
+  auto info = describe_certificate(std::string(data, static_cast<std::size_t>(size)));
+  ASSERT_TRUE(info.ok()) << info.error().message;
+  EXPECT_EQ(info->issuer, "CN=Test CA");
+  EXPECT_EQ(info->subject, "CN=OpenVTO door station");
+  EXPECT_FALSE(info->self_signed);
+  EXPECT_TRUE(info->names.empty());
+}
+
+TEST(DescribeCertificate, RefusesWhatIsNoCertificate) {
+  auto a = make_self_signed({});
+  ASSERT_TRUE(a.ok());
+  for (const std::string& pem : {std::string(), std::string("hello"), a->private_key_pem}) {
+    auto info = describe_certificate(pem);
+    ASSERT_FALSE(info.ok());
+    EXPECT_EQ(info.error().code, kBadCertificate);
+  }
+}
+
+TEST_F(TlsFiles, SaveIdentityReplacesTheFilesKeepingTheirModes) {
+  const auto dir = root_ / "tls";
+  ASSERT_TRUE(load_or_create(dir.string(), {}).ok());
+  auto next = make_self_signed({});
+  ASSERT_TRUE(next.ok());
+  ASSERT_TRUE(save_identity(dir.string(), *next).ok());
+  EXPECT_EQ(read_file(dir / "cert.pem"), next->certificate_pem);
+  EXPECT_EQ(read_file(dir / "key.pem"), next->private_key_pem);
+  EXPECT_EQ(mode_of(dir), 0700u);
+  EXPECT_EQ(mode_of(dir / "key.pem"), 0600u);
+  EXPECT_EQ(mode_of(dir / "cert.pem"), 0644u);
+  EXPECT_FALSE(std::filesystem::exists(dir / "key.pem.tmp"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "cert.pem.tmp"));
+
+  auto loaded = load_or_create(dir.string(), {});
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->certificate_pem, next->certificate_pem);
+}
+
+TEST_F(TlsFiles, SaveIdentityMakesTheDirectory) {
+  const auto dir = root_ / "new" / "tls";
+  auto identity = make_self_signed({});
+  ASSERT_TRUE(identity.ok());
+  ASSERT_TRUE(save_identity(dir.string(), *identity).ok());
+  EXPECT_EQ(mode_of(dir), 0700u);
+  EXPECT_EQ(read_file(dir / "key.pem"), identity->private_key_pem);
+}
+
+TEST_F(TlsFiles, SaveIdentityRefusesAMismatchedPairAndWritesNothing) {
+  const auto dir = root_ / "tls";
+  auto first = load_or_create(dir.string(), {});
+  auto other = make_self_signed({});
+  ASSERT_TRUE(first.ok() && other.ok());
+  auto saved = save_identity(dir.string(), {first->certificate_pem, other->private_key_pem});
+  ASSERT_FALSE(saved.ok());
+  EXPECT_EQ(saved.error().code, kBadPrivateKey);
+  EXPECT_EQ(read_file(dir / "key.pem"), first->private_key_pem);
+  EXPECT_EQ(read_file(dir / "cert.pem"), first->certificate_pem);
 }
 
 }  // namespace

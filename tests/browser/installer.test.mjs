@@ -74,7 +74,7 @@ describe("an installer follows chapter 4 from a fresh device to a call", () => {
     await page.waitForURL(/#\/login$/);
     await page.locator("#login-password").fill(ADMIN_PASSWORD);
     await page.getByRole("button", { name: "Log in" }).click();
-    await page.locator("#nav").getByRole("link", { name: "Basic" }).click();
+    await page.locator("#nav a[href=\"#/local\"]").click();
 
     // 3. Local Setting > Basic: the VTO No.
     await page.getByRole("heading", { name: "Local Setting › Basic" }).waitFor();

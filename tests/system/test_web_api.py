@@ -254,3 +254,75 @@ def test_vto_number_changes_live_for_new_calls(vtod, start_vth):
     assert "8002" in incoming.get("peer", ""), incoming
     status, log = http(port, "GET", "/api/v1/audit?action=settings_changed")
     assert any("vto_number=8002" in e["detail"] for e in log["entries"])
+
+
+def test_security_certificate_upload_allow_list_and_http_service(vtod, tmp_path):
+    import hashlib
+    import socket
+    import ssl
+    import subprocess
+    port = vtod.http_port
+
+    def served_fingerprint():
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+            with ctx.wrap_socket(raw) as tls:
+                der = tls.getpeercert(binary_form=True)
+        return ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
+
+    status, sec = http(port, "GET", "/api/v1/security")
+    assert status == 200 and sec["certificate"]["self_signed"] is True
+    assert sec["certificate"]["sha256_fingerprint"] == served_fingerprint()
+
+    # An installer's own certificate (made here with openssl) replaces it for new connections.
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "30",
+                    "-subj", "/CN=door.example"], check=True, capture_output=True)
+    other_key = tmp_path / "other.pem"
+    subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-out", str(other_key)], check=True, capture_output=True)
+    status, body = http(port, "PUT", "/api/v1/security/certificate",
+                        {"certificate_pem": cert.read_text(), "private_key_pem": other_key.read_text()})
+    assert status == 400 and body["field"] == "private_key_pem", body
+    assert "PRIVATE KEY" not in json_text(body)
+    status, body = http(port, "PUT", "/api/v1/security/certificate",
+                        {"certificate_pem": "not a certificate", "private_key_pem": key.read_text()})
+    assert status == 400 and body["field"] == "certificate_pem", body
+    status, body = http(port, "PUT", "/api/v1/security/certificate",
+                        {"certificate_pem": cert.read_text(), "private_key_pem": key.read_text()})
+    assert status == 200 and body["certificate"]["subject"] == "CN=door.example", body
+    assert served_fingerprint() == body["certificate"]["sha256_fingerprint"]
+
+    # The allow-list is checked entry by entry; loopback stays allowed.
+    status, body = http(port, "PUT", "/api/v1/security/allow-list", {"allow_list": ["10.0.0.0/8", "300.1.2.3"]})
+    assert status == 400 and body["field"].startswith("allow_list"), body
+    status, body = http(port, "PUT", "/api/v1/security/allow-list", {"allow_list": ["10.0.0.0/8"]})
+    assert status == 200 and body["allow_list"] == ["10.0.0.0/8"]
+    assert http(port, "GET", "/api/v1/health")[0] == 200
+
+    # The plain-HTTP port can be switched off and on again.
+    from http.client import HTTPConnection
+
+    def redirect_status():
+        conn = HTTPConnection("127.0.0.1", vtod.redirect_port, timeout=3)
+        try:
+            conn.request("GET", "/")
+            return conn.getresponse().status
+        finally:
+            conn.close()
+    assert redirect_status() == 308
+    assert http(port, "PUT", "/api/v1/security/services", {"http": False})[0] == 200
+    with pytest.raises(OSError):
+        redirect_status()
+    assert http(port, "PUT", "/api/v1/security/services", {"http": True})[0] == 200
+    assert redirect_status() == 308
+    status, log = http(port, "GET", "/api/v1/audit?action=settings_changed")
+    assert log["total"] >= 4
+
+
+def json_text(body):
+    import json
+    return json.dumps(body)

@@ -2,6 +2,7 @@
 // /api/v1 (the page uses nothing else). No framework and no build step: the device serves
 // these files itself, offline.
 import { RULES, brokenRule } from "/ui/rules.js";
+import { securityPage } from "/ui/security.js";
 
 const session = { initialized: null, user: null, role: null, csrf: null };
 
@@ -543,6 +544,104 @@ async function panelPage() {
   panelPage.ws = ws;
 }
 
+// ---- pages: Network Setting -------------------------------------------------------
+
+async function networkPage() {
+  const res = await api("GET", "/api/v1/settings/network");
+  if (!res.ok) return page("Network Setting › Basic", h("p", { class: "form-error" }, res.data.error));
+  const d = res.data;
+  const ports = ["http_port", "https_port", "rtsp_port", "sip_port"];
+  const f = form({
+    id: "network", submit: "Save",
+    fields: [
+      { name: "ip", label: "IP address", value: d.ip, inputmode: "decimal" },
+      { name: "mask", label: "Subnet mask", value: d.mask, inputmode: "decimal" },
+      { name: "gateway", label: "Default gateway", value: d.gateway, inputmode: "decimal" },
+      { name: "dns1", label: "Preferred DNS", value: d.dns1, inputmode: "decimal" },
+      { name: "dns2", label: "Alternate DNS", value: d.dns2, inputmode: "decimal" },
+      { name: "http_port", label: "HTTP port", value: String(d.http_port), inputmode: "numeric", hint: "Plain HTTP only redirects to HTTPS." },
+      { name: "https_port", label: "HTTPS port", value: String(d.https_port), inputmode: "numeric", hint: "The web interface and the API. After a change, this page moves to the new port." },
+      { name: "rtsp_port", label: "RTSP port", value: String(d.rtsp_port), inputmode: "numeric", hint: "Kept for the live-view stream service." },
+      { name: "sip_port", label: "SIP port", value: String(d.sip_port), inputmode: "numeric", hint: "Devices registered here must use the new port." },
+    ],
+    onSubmit: async (v, fm) => {
+      const body = { ...v };
+      for (const k of ports) {
+        if (!/^\d{1,5}$/.test(v[k])) return fm.fieldError(k, `${k.replace("_", " ")}: 1 to 65535`);
+        body[k] = Number(v[k]);
+      }
+      const r = await api("PUT", "/api/v1/settings/network", body);
+      if (!r.ok) return fm.showApiError(r);
+      toast("Saved and applied");
+      if (r.data.https_port !== d.https_port && location.port && Number(location.port) === d.https_port) {
+        location.href = `https://${location.hostname}:${r.data.https_port}/#/network`;
+      }
+    },
+  });
+  page("Network Setting › Basic",
+       h("p", { class: "hint" }, "This build drives simulated hardware: the addresses are kept and shown, ports take effect at once."), f);
+}
+
+async function sipServerPage() {
+  const res = await api("GET", "/api/v1/settings/sip");
+  if (!res.ok) return page("Network Setting › SIP Server", h("p", { class: "form-error" }, res.data.error));
+  let d = res.data;
+  const status = h("p", { id: "sip-status", class: "panel-state" });
+  const showStatus = (st) => {
+    status.textContent = st.serving ? "This VTO is the SIP server." :
+      `${st.registered ? "Registered" : "Not registered"} at ${st.server} (${st.active} server).`;
+    status.dataset.registered = String(!!st.registered);
+  };
+  showStatus(d.status);
+  const holder = h("div");
+  const draw = (mode) => {
+    const fields = [{ name: "mode", label: "SIP server", type: "select", value: mode,
+      options: [{ value: "this", label: "This VTO is the SIP server" }, { value: "vto", label: "Another VTO is the SIP server" },
+                { value: "platform", label: "A platform (management software) is the SIP server" }] }];
+    if (mode !== "this") {
+      fields.push(
+        { name: "server_ip", label: mode === "vto" ? "SIP server VTO's IP address" : "Platform IP address", value: d.server_ip, inputmode: "decimal" },
+        { name: "server_port", label: "Port", value: String(d.mode === mode ? d.server_port : (mode === "platform" ? 5080 : 5060)), inputmode: "numeric" },
+        { name: "domain", label: "SIP domain", value: d.mode === mode ? d.domain : (mode === "vto" ? "VDP" : ""), hint: mode === "platform" ? "May be empty." : "Usually VDP." },
+        { name: "user", label: "Login user", value: d.user },
+        { name: "password", label: "Login password", type: "password", autocomplete: "new-password",
+          hint: d.password_set ? "Empty keeps the saved password." : "" });
+      if (mode === "platform") {
+        fields.push(
+          { name: "alternate_ip", label: "Alternate server IP", value: d.alternate_ip, inputmode: "decimal", hint: "Used while the main server does not answer." },
+          { name: "alternate_user", label: "Alternate login user", value: d.alternate_user },
+          { name: "alternate_password", label: "Alternate login password", type: "password", autocomplete: "new-password",
+            hint: d.alternate_password_set ? "Empty keeps the saved password." : "" },
+          { name: "alternate_vts_ip", label: "Alternate VTS IP", value: d.alternate_vts_ip, inputmode: "decimal" });
+      }
+    } else {
+      fields.push({ name: "domain", label: "SIP domain", value: "VDP" });
+    }
+    const f = form({
+      id: "sip", submit: "Save", fields,
+      onSubmit: async (v, fm) => {
+        const body = { ...v };
+        if (body.server_port !== undefined) {
+          if (!/^\d{1,5}$/.test(v.server_port)) return fm.fieldError("server_port", "server port: 1 to 65535");
+          body.server_port = Number(v.server_port);
+        }
+        const r = await api("PUT", "/api/v1/settings/sip", body);
+        if (!r.ok) return fm.showApiError(r);
+        d = r.data;
+        showStatus(d.status);
+        toast("Saved and applied");
+        draw(d.mode);
+      },
+    });
+    if (f.inputs.domain && mode === "this") f.inputs.domain.readOnly = true;
+    f.inputs.mode.addEventListener("change", () => draw(f.inputs.mode.value));
+    holder.replaceChildren(f);
+    f.inputs.mode.focus();
+  };
+  page("Network Setting › SIP Server", status, holder);
+  draw(d.mode);
+}
+
 // ---- pages: users, tokens, audit, records ---------------------------------------
 
 function table(columns, rows, empty = "Nothing yet.") {
@@ -695,6 +794,9 @@ const NAV = [
   { group: "Local Setting", items: [
     { id: "local", label: "Basic", page: localBasicPage, role: "viewer" },
     { id: "facade", label: "Façade Layout", page: facadePage, role: "viewer" } ] },
+  { group: "Network Setting", items: [
+    { id: "network", label: "Basic", page: networkPage, role: "viewer" },
+    { id: "sip", label: "SIP Server", page: sipServerPage, role: "viewer" } ] },
   { group: "Household Setting", items: [
     { id: "vtos", label: "VTO No. Management", page: vtosPage, role: "viewer" },
     { id: "rooms", label: "Room No. Management", page: roomsPage, role: "viewer" } ] },
@@ -702,6 +804,7 @@ const NAV = [
     { id: "calls", label: "Call records", page: callsPage, role: "viewer" },
     { id: "audit", label: "Audit log", page: auditPage, role: "admin" } ] },
   { group: "Security", items: [
+    { id: "security", label: "HTTPS and access", page: () => securityPage({ h, api, page, form, toast, table, session, fmtTime }), role: "admin" },
     { id: "users", label: "Users", page: usersPage, role: "admin" },
     { id: "password", label: "Change password", page: passwordPage, role: "viewer" } ] },
 ];

@@ -364,6 +364,46 @@ Result<void> AsioTransport::start() {
   return {};
 }
 
+Result<void> AsioTransport::rebind(std::uint16_t port) {
+  auto& d = *impl_;
+  if (port == 0) return make_error("SIP port: 1 to 65535");
+  if (port == d.config.port) return {};
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(d.config.listen_ip, ec);
+  if (ec) return make_error("bad SIP listen address '" + d.config.listen_ip + "'");
+  const std::string where = Peer{Transport::Udp, ip_text(addr), port, 0}.host_port();
+  udp::socket next_udp(d.io);
+  tcp::acceptor next_acceptor(d.io);
+  if (d.config.udp) {
+    udp::endpoint ep(addr, port);
+    next_udp.open(ep.protocol(), ec);
+    if (!ec && addr.is_v6()) next_udp.set_option(asio::ip::v6_only(false), ec);
+    if (!ec) next_udp.bind(ep, ec);
+    if (ec) return make_error("cannot bind SIP UDP " + where + ": " + ec.message());
+    next_udp.set_option(asio::socket_base::receive_buffer_size(4 * 1024 * 1024), ec);
+  }
+  if (d.config.tcp) {
+    tcp::endpoint ep(addr, port);
+    next_acceptor.open(ep.protocol(), ec);
+    if (!ec) next_acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec && addr.is_v6()) next_acceptor.set_option(asio::ip::v6_only(false), ec);
+    if (!ec) next_acceptor.bind(ep, ec);
+    if (!ec) next_acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return make_error("cannot bind SIP TCP " + where + ": " + ec.message());
+  }
+  // The old sockets' pending operations end with operation_aborted and do not re-arm.
+  d.unbind();
+  d.udp_socket = std::move(next_udp);
+  d.acceptor = std::move(next_acceptor);
+  d.config.port = port;
+  if (!d.stopped) {
+    if (d.config.udp) d.udp_read();
+    if (d.config.tcp) d.tcp_accept();
+  }
+  d.log->info("SIP now on {} (UDP, TCP)", where);
+  return {};
+}
+
 void AsioTransport::stop() {
   auto& d = *impl_;
   if (d.stopped) return;

@@ -36,6 +36,10 @@ class AsioTransport final : public TransportLayer {
   // Binds the sockets; an error names the address that could not be bound.
   Result<void> start();
   void stop();
+  // Moves UDP and the TCP listener to another port (same address): the new sockets are
+  // bound first (an error changes nothing), then the old ones are closed. Established TCP
+  // connections stay. Port 0 is refused here.
+  Result<void> rebind(std::uint16_t port);
 
   void set_handler(Handler handler) override;
   Result<void> send(std::string bytes, const Peer& to) override;

@@ -128,6 +128,19 @@ UserAgent::Call* UserAgent::find_by_dialog(const Message& m) {
 
 // ------------------------------------------------------------------ registration
 
+void UserAgent::reconfigure(UaConfig config) {
+  tl_.timers().cancel(reg_timer_);
+  const std::string agent = config_.user_agent;
+  config_ = std::move(config);
+  if (config_.user_agent.empty()) config_.user_agent = agent;
+  if (config_.domain.empty()) config_.domain = config_.server.host_port();
+  registered_ = false;
+  reg_auth_attempts_ = 0;
+  reg_cseq_ = 0;
+  ++reg_generation_;
+  reg_call_id_ = tl_.new_tag() + tl_.new_tag() + "@openvto";  // a new registration
+}
+
 void UserAgent::start_registration() {
   send_register(config_.register_expires, nullptr);
 }
@@ -169,7 +182,9 @@ void UserAgent::send_register(std::uint32_t expires, const Message* challenge) {
     reg.add_header(HeaderId::Authorization, std::move(*cached));
   }
   tl_.send_request(std::move(reg), config_.server,
-                   [this, expires](const Message& r) { on_register_response(r, expires); });
+                   [this, expires, generation = reg_generation_](const Message& r) {
+                     if (generation == reg_generation_) on_register_response(r, expires);
+                   });
 }
 
 void UserAgent::on_register_response(const Message& response, std::uint32_t expires) {

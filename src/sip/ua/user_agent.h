@@ -72,6 +72,9 @@ class UserAgent final : public TransactionUser {
   // The user name of calls started from now on (a new VTO No.); calls in progress keep
   // theirs. Registration is the caller's to renew.
   void set_user(std::string user) { config_.user = std::move(user); }
+  // Another server, account and domain for what follows (the SIP Server setting changed).
+  // The caller unregisters from the old server first, and registers again if it needs to.
+  void reconfigure(UaConfig config);
 
   void start_registration();
   void unregister();
@@ -119,6 +122,8 @@ class UserAgent final : public TransactionUser {
   std::uint32_t reg_cseq_ = 0;
   int reg_auth_attempts_ = 0;
   core::Timers::Id reg_timer_ = 0;
+  // Bumped by reconfigure(): answers to REGISTERs sent before it are ignored.
+  std::uint64_t reg_generation_ = 0;
   CallId next_call_ = 1;
   std::map<CallId, std::unique_ptr<Call>> calls_;
 };

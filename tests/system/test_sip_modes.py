@@ -1,0 +1,131 @@
+"""Network Setting > SIP Server and Basic, applied live: a VTO switches from being the SIP
+server to registering at another VTO (a second vtod) and back, fails over to a platform's
+alternate server while the main one refuses it, and moves its SIP and HTTPS ports."""
+import time
+
+import pytest
+
+from harness import Vtod, Vth, http, vtoctl
+
+ROOM_PASSWORD = "Room-pass1"
+VTO_PASSWORD = "Vto-pass-12"
+
+
+def wait_for(fn, what, timeout=10):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"no {what} within {timeout}s"
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def building(tmp_path, processes):
+    """vtod B, the building's SIP server, knowing room 101 and the VTO 8002."""
+    data = str(tmp_path / "b")
+    vtoctl(data, "room", "add", "101", "--password", ROOM_PASSWORD)
+    vtoctl(data, "vto", "add", "8002", "--password", VTO_PASSWORD)
+    b = Vtod(data, vto_number="8001")
+    processes.append(b)
+    return b
+
+
+def sip_status(vtod):
+    status, body = http(vtod.http_port, "GET", "/api/v1/settings/sip")
+    assert status == 200
+    return body["status"]
+
+
+def test_a_vto_registers_at_another_vto_and_calls_through_it_then_serves_again(
+        tmp_path, processes, building):
+    a = Vtod(str(tmp_path / "a"), vto_number="8002", extra=("--button", "101"))
+    processes.append(a)
+    monitor = Vth(building.sip, "101#0", ROOM_PASSWORD, auto_answer=100)
+    processes.append(monitor)
+    monitor.event("registered")
+
+    status, body = http(a.http_port, "PUT", "/api/v1/settings/sip", {"mode": "vto", "server_ip": "not an ip"})
+    assert status == 400 and body["field"] == "server_ip"
+    setting = {"mode": "vto", "server_ip": "127.0.0.1", "server_port": building.sip_port,
+               "domain": "VDP", "user": "8002", "password": VTO_PASSWORD}
+    status, body = http(a.http_port, "PUT", "/api/v1/settings/sip", setting)
+    assert status == 200 and body["mode"] == "vto" and body["password_set"] is True
+    assert "password" not in body
+    wait_for(lambda: sip_status(a)["registered"], "registration at the other VTO")
+    assert http(a.http_port, "GET", "/api/v1/health")[1]["mode"] == "vto"
+    _, regs = http(building.http_port, "GET", "/api/v1/registrations?aor=8002")
+    assert [r["aor"] for r in regs["registrations"]] == ["8002"]
+
+    # The panel of A calls room 101 through B.
+    assert http(a.http_port, "POST", "/api/v1/sim/press", {"key": "button1"})[0] == 200
+    incoming = monitor.event("incoming_call")
+    assert "8002" in incoming["peer"]
+    monitor.event("answered")
+    monitor.send("hangup")
+    wait_for(lambda: http(a.http_port, "GET", "/api/v1/sim/state")[1]["panel"]["state"] == "idle", "idle")
+
+    # Back to serving the building itself: it unregisters from B.
+    status, body = http(a.http_port, "PUT", "/api/v1/settings/sip", {"mode": "this"})
+    assert status == 200 and body["status"]["serving"] is True
+    wait_for(lambda: not http(building.http_port, "GET", "/api/v1/registrations?aor=8002")[1]["registrations"],
+             "unregistration at B")
+    assert http(a.http_port, "GET", "/api/v1/health")[1]["mode"] == "sip-server"
+
+
+def test_the_platform_alternate_takes_over_while_the_main_server_refuses(tmp_path, processes, building):
+    a = Vtod(str(tmp_path / "a"), vto_number="8002")
+    processes.append(a)
+    # The main server refuses this account (B does not know it); the alternate account works.
+    setting = {"mode": "platform", "server_ip": "127.0.0.1", "server_port": building.sip_port, "domain": "VDP",
+               "user": "7777", "password": "Wrong-pass-1", "alternate_ip": "127.0.0.1",
+               "alternate_user": "8002", "alternate_password": VTO_PASSWORD}
+    status, body = http(a.http_port, "PUT", "/api/v1/settings/sip", setting)
+    assert status == 200, body
+    st = wait_for(lambda: (lambda s: s if s["registered"] else None)(sip_status(a)), "registration at the alternate")
+    assert st["active"] == "alternate"
+    status, log = http(a.http_port, "GET", "/api/v1/audit?action=settings_changed")
+    assert "mode platform" in log["entries"][0]["detail"]
+
+
+def test_ports_move_live_and_a_taken_port_changes_nothing(tmp_path, processes, building):
+    import socket
+    a = Vtod(str(tmp_path / "a"), vto_number="8002")
+    processes.append(a)
+    status, net = http(a.http_port, "GET", "/api/v1/settings/network")
+    assert status == 200 and net["https_port"] == a.http_port and net["sip_port"] == a.sip_port
+    # A port another program holds: refused, and nothing moved.
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    taken = holder.getsockname()[1]
+    status, body = http(a.http_port, "PUT", "/api/v1/settings/network", dict(net, https_port=taken))
+    assert status == 409 and "cannot listen" in body["error"]
+    holder.close()
+    status, body = http(a.http_port, "PUT", "/api/v1/settings/network", dict(net, sip_port=net["https_port"]))
+    assert status == 400 and body["field"] == "sip_port"
+    status, body = http(a.http_port, "PUT", "/api/v1/settings/network", dict(net, mask="255.0.255.0"))
+    assert status == 400 and body["field"] == "mask"
+
+    free = []
+    for _ in range(2):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        free.append(s.getsockname()[1])
+        s.close()
+    new_https, new_sip = free
+    status, body = http(a.http_port, "PUT", "/api/v1/settings/network",
+                        dict(net, https_port=new_https, sip_port=new_sip, ip="192.168.1.108"))
+    assert status == 200 and body["https_port"] == new_https
+    # The API answers on the new port only; a monitor registers on the new SIP port.
+    from harness import TOKENS
+    TOKENS[new_https] = TOKENS[a.http_port]
+    status, net2 = http(new_https, "GET", "/api/v1/settings/network")
+    assert status == 200 and net2["sip_port"] == new_sip and net2["ip"] == "192.168.1.108"
+    with pytest.raises(OSError):
+        http(a.http_port, "GET", "/api/v1/settings/network")
+    vtoctl(a.data_dir, "room", "add", "101", "--password", ROOM_PASSWORD)
+    monitor = Vth(f"127.0.0.1:{new_sip}", "101#0", ROOM_PASSWORD)
+    processes.append(monitor)
+    monitor.event("registered")

@@ -1,0 +1,215 @@
+// Security page of the web interface (PRODUCT.md §6): the HTTPS certificate (shown,
+// replaced by an upload or by a new self-signed one), the IP allow-list, and the services
+// that can be switched off. The API is /api/v1/security*, admin-only.
+//
+// `ui` carries app.js's helpers: { h, api, page, form, toast, table, session, fmtTime }.
+// form() makes text inputs only, so the textareas and the checkbox here are built with
+// h() in the same shape: a .field row, its <p class="field-error">, a form-level status.
+
+const PAGE_TITLE = "Security";
+
+// A form of arbitrary controls, with the error handling of app.js's form(): `controls` is
+// { name: element }; an API error naming a field lands beside it, any other in `status`.
+function controlForm(ui, { id, rows, controls, submit, onSubmit, mapField = (f, msg) => [f, msg] }) {
+  const { h } = ui;
+  const status = h("p", { class: "form-error", role: "alert" });
+  const button = h("button", { type: "submit", class: "primary", id: `${id}-submit` }, submit);
+  const f = h("form", { id, novalidate: true }, rows, status, h("div", { class: "actions" }, button));
+  const errorOf = (el) => f.querySelector(`#${el.id}-error`);
+  f.fieldError = (name, message) => {
+    const el = controls[name];
+    if (!el) { status.textContent = message; return; }
+    el.setAttribute("aria-invalid", "true");
+    errorOf(el).textContent = message;
+    el.focus();
+  };
+  f.clearErrors = () => {
+    status.textContent = "";
+    for (const el of Object.values(controls)) {
+      el.removeAttribute("aria-invalid");
+      errorOf(el).textContent = "";
+    }
+  };
+  f.showApiError = (res) => {
+    const d = res.data || {};
+    if (d.field) f.fieldError(...mapField(d.field, d.error || `error ${res.status}`));
+    else status.textContent = (d && d.error) || `error ${res.status}`;
+  };
+  f.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    f.clearErrors();
+    button.disabled = true;
+    button.classList.add("busy");
+    try { await onSubmit(f); } finally {
+      button.disabled = false;
+      button.classList.remove("busy");
+    }
+  });
+  return f;
+}
+
+// A labelled row around `control` (which has an id), with its hint and error paragraph.
+function fieldRow(ui, { control, label, hint, extra }) {
+  const { h } = ui;
+  control.setAttribute("aria-describedby", `${control.id}-error`);
+  return h("div", { class: "field" },
+           label ? h("label", { for: control.id }, label) : null,
+           control, extra || null,
+           hint ? h("p", { class: "hint" }, hint) : null,
+           h("p", { class: "field-error", id: `${control.id}-error` }));
+}
+
+// A file chooser that fills `textarea` with the chosen file's text.
+function fileLoader(ui, textarea, label) {
+  const { h, toast } = ui;
+  return h("input", {
+    type: "file", id: `${textarea.id}-file`, accept: ".pem,.crt,.cer,.key,text/plain",
+    "aria-label": label,
+    onchange: (ev) => {
+      const file = ev.target.files && ev.target.files[0];
+      if (!file) return;
+      const reader = new FileReader();
+      reader.addEventListener("load", () => { textarea.value = String(reader.result || ""); });
+      reader.addEventListener("error", () => toast(`Cannot read ${file.name}`, "bad"));
+      reader.readAsText(file);
+      ev.target.value = "";
+    },
+  });
+}
+
+function certificateDetails(ui, cert) {
+  const { h, fmtTime } = ui;
+  if (!cert || cert.error) {
+    return h("p", { class: "form-error", id: "cert-details" }, (cert && cert.error) || "No certificate.");
+  }
+  const now = Date.now();
+  const validity = now > cert.not_after_ms ? " (expired)" : now < cert.not_before_ms ? " (not valid yet)" : "";
+  const row = (term, value, id) => [h("dt", {}, term), h("dd", { id }, value)];
+  return h("dl", { class: "cert-details", id: "cert-details" },
+    row("Subject", cert.subject || "—", "cert-subject"),
+    row("Issuer", cert.issuer || "—", "cert-issuer"),
+    row("Valid from", fmtTime(cert.not_before_ms), "cert-not-before"),
+    row("Valid until", fmtTime(cert.not_after_ms) + validity, "cert-not-after"),
+    row("SHA-256 fingerprint", h("code", {}, cert.sha256_fingerprint), "cert-fingerprint"),
+    row("Self-signed", cert.self_signed ? "yes" : "no", "cert-self-signed"),
+    row("Names", cert.names && cert.names.length ? cert.names.join(", ") : "—", "cert-names"));
+}
+
+export async function securityPage(ui) {
+  const { h, api, page, toast } = ui;
+  const res = await api("GET", "/api/v1/security");
+  if (!res.ok) return page(PAGE_TITLE, h("p", { class: "form-error" }, (res.data && res.data.error) || `error ${res.status}`));
+  let state = res.data;
+
+  // ---- certificate ----
+  const details = h("div");
+  const drawCertificate = () => details.replaceChildren(certificateDetails(ui, state.certificate));
+  const certPem = h("textarea", { id: "cert-certificate_pem", name: "certificate_pem", rows: 8, cols: 64,
+                                  spellcheck: "false", autocomplete: "off",
+                                  placeholder: "-----BEGIN CERTIFICATE-----" });
+  const keyPem = h("textarea", { id: "cert-private_key_pem", name: "private_key_pem", rows: 8, cols: 64,
+                                 spellcheck: "false", autocomplete: "off",
+                                 placeholder: "-----BEGIN PRIVATE KEY-----" });
+  const certForm = controlForm(ui, {
+    id: "cert", submit: "Replace certificate",
+    controls: { certificate_pem: certPem, private_key_pem: keyPem },
+    rows: [
+      fieldRow(ui, { control: certPem, label: "Certificate (PEM)",
+                     extra: fileLoader(ui, certPem, "Certificate file"),
+                     hint: "The server certificate first, then any intermediate certificates." }),
+      fieldRow(ui, { control: keyPem, label: "Private key (PEM)",
+                     extra: fileLoader(ui, keyPem, "Private key file"),
+                     hint: "Unencrypted, matching the certificate. It is never shown again." }),
+    ],
+    onSubmit: async (f) => {
+      const r = await api("PUT", "/api/v1/security/certificate",
+                          { certificate_pem: certPem.value, private_key_pem: keyPem.value });
+      if (!r.ok) return f.showApiError(r);
+      state = r.data;
+      certPem.value = "";
+      keyPem.value = "";
+      drawCertificate();
+      toast("Certificate replaced: new connections use it");
+    },
+  });
+  const regenerate = h("button", { type: "button", id: "cert-regenerate", class: "danger", onclick: async () => {
+    if (!confirm("Make a new self-signed certificate? Browsers will warn again until it is accepted.")) return;
+    regenerate.disabled = true;
+    try {
+      const r = await api("POST", "/api/v1/security/certificate/regenerate");
+      if (!r.ok) return toast((r.data && r.data.error) || `error ${r.status}`, "bad");
+      state = r.data;
+      drawCertificate();
+      toast("New self-signed certificate in use");
+    } finally {
+      regenerate.disabled = false;
+    }
+  } }, "Make a new self-signed certificate");
+
+  // ---- allow-list ----
+  const allow = h("textarea", { id: "allow-allow_list", name: "allow_list", rows: 6, cols: 40,
+                                spellcheck: "false", autocomplete: "off",
+                                placeholder: "192.168.1.0/24\nfd00::/8" });
+  allow.value = state.allow_list.join("\n");
+  let sentLines = [];  // line number (1-based) of each entry sent
+  const allowForm = controlForm(ui, {
+    id: "allow", submit: "Save allow-list",
+    controls: { allow_list: allow },
+    rows: [fieldRow(ui, {
+      control: allow, label: "Addresses allowed to connect",
+      hint: `One address or network per line, e.g. 192.168.1.0/24 or fd00::/8 (at most ${state.max_allow_list || 64}). ` +
+            "Empty allows everyone. Loopback (127.0.0.1, ::1) is always allowed. " +
+            `Your address: ${state.your_address}`,
+    })],
+    // "allow_list[N]" names the N-th entry sent: say which line it is.
+    mapField: (field, message) => {
+      const m = /^allow_list\[(\d+)\]$/.exec(field);
+      if (!m) return ["allow_list", message];
+      const line = sentLines[Number(m[1])];
+      const reason = message.slice(message.indexOf(": ") + 2);
+      return ["allow_list", line ? `line ${line}: ${reason}` : message];
+    },
+    onSubmit: async (f) => {
+      const entries = [];
+      sentLines = [];
+      allow.value.split("\n").forEach((text, i) => {
+        const t = text.trim();
+        if (t === "") return;
+        entries.push(t);
+        sentLines.push(i + 1);
+      });
+      const r = await api("PUT", "/api/v1/security/allow-list", { allow_list: entries });
+      if (!r.ok) return f.showApiError(r);
+      state = r.data;
+      allow.value = state.allow_list.join("\n");
+      toast(state.allow_list.length ? "Allow-list saved and applied" : "Allow-list empty: everyone may connect");
+    },
+  });
+
+  // ---- services ----
+  const http = h("input", { type: "checkbox", id: "service-http", name: "http", checked: state.services.http });
+  const serviceForm = controlForm(ui, {
+    id: "service", submit: "Save",
+    controls: { http },
+    rows: [h("div", { class: "field" },
+             h("label", { for: "service-http", class: "check" }, http, " Plain HTTP port (redirects to HTTPS)"),
+             h("p", { class: "hint" }, "When off, http:// addresses of the station no longer answer: use https://."),
+             h("p", { class: "field-error", id: "service-http-error" }))],
+    onSubmit: async (f) => {
+      const r = await api("PUT", "/api/v1/security/services", { http: http.checked });
+      if (!r.ok) return f.showApiError(r);
+      state = r.data;
+      http.checked = state.services.http;
+      toast(state.services.http ? "Plain HTTP port on" : "Plain HTTP port off");
+    },
+  });
+  http.setAttribute("aria-describedby", "service-http-error");
+
+  page(PAGE_TITLE,
+       h("section", { id: "security-certificate" }, h("h2", {}, "HTTPS certificate"), details,
+         h("div", { class: "actions" }, regenerate),
+         h("h3", {}, "Replace it"), certForm),
+       h("section", { id: "security-allow-list" }, h("h2", {}, "IP allow-list"), allowForm),
+       h("section", { id: "security-services" }, h("h2", {}, "Services"), serviceForm));
+  drawCertificate();
+}
