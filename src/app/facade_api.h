@@ -2,7 +2,8 @@
 // top to bottom then left to right, and the room (or the centre, 888888) each call button
 // calls.
 //   GET /api/v1/facade -> {model, max_modules, kinds, modules: [{kind, buttons}],
-//                          buttons: [{button, module, target}], presence: [...]}
+//                          buttons: ["101", ...], button_map: [{button, module, target}],
+//                          presence: [...]}
 //   PUT /api/v1/facade <- {modules: [{kind, buttons}], buttons: ["101", "", "888888", ...]}
 // The camera module is implied (always first, never listed). A change is checked whole
 // (count, kinds, singletons, 1/2/5 buttons, targets that exist), saved, then applied live.

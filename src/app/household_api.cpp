@@ -117,9 +117,20 @@ web::HttpResponse store_error_response(const Error& error) {
 }
 
 void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory& directory,
-                          OnlineDevices online) {
+                          OnlineDevices online, RoomUsers users) {
   store::Directory* dir = &directory;
   WebAuth* a = &auth;
+  // The own VTO No. is not in the VTO list (the store's rule does not see it).
+  auto own_number_clash = [users](const std::string& number) -> std::optional<web::HttpResponse> {
+    if (users.own_vto_number && number == users.own_vto_number())
+      return field_error("number", "unique", "room \"" + number + "\": this VTO's own number");
+    return std::nullopt;
+  };
+  auto in_use = [users](const std::string& number) -> std::optional<web::HttpResponse> {
+    if (!users.in_use) return std::nullopt;
+    if (auto why = users.in_use(number)) return web::json_error(409, *why);
+    return std::nullopt;
+  };
 
   http.route("GET", "/api/v1/rooms",
              auth.guard(Role::Viewer, [dir, online](const web::HttpRequest&, const Principal&) {
@@ -130,11 +141,13 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
                return ok(200, {{"rooms", list}});
              }));
   http.route("POST", "/api/v1/rooms",
-             auth.guard(Role::Admin, [dir, a](const web::HttpRequest& req, const Principal& who) {
+             auth.guard(Role::Admin, [dir, a, own_number_clash](const web::HttpRequest& req,
+                                                                const Principal& who) {
                auto body = object_body(req);
                if (!body) return web::json_error(body.error().code, body.error().message);
                store::Room room;
                if (auto bad = read_room(*body, room)) return *bad;
+               if (auto bad = own_number_clash(room.number)) return *bad;
                if (auto r = dir->add_room(room); !r) return store_error_response(r.error());
                a->audit(who, "settings_changed", "room " + room.number + " added");
                return ok(201, room_json(room, {}));
@@ -163,12 +176,17 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
         a->audit(who, "settings_changed", std::to_string(added->size()) + " rooms added (batch)");
         return ok(201, {{"added", *added}});
       }));
-  http.route("DELETE", "/api/v1/rooms",
-             auth.guard(Role::Admin, [dir, a](const web::HttpRequest&, const Principal& who) {
-               if (auto r = dir->clear_rooms(); !r) return store_error_response(r.error());
-               a->audit(who, "settings_changed", "all rooms removed");
-               return ok(200, {{"cleared", true}});
-             }));
+  http.route(
+      "DELETE", "/api/v1/rooms",
+      auth.guard(Role::Admin, [dir, a, in_use](const web::HttpRequest&, const Principal& who) {
+        auto rooms = dir->list_rooms();
+        if (!rooms) return store_error_response(rooms.error());
+        for (const auto& r : *rooms)
+          if (auto busy = in_use(r.number)) return *busy;
+        if (auto r = dir->clear_rooms(); !r) return store_error_response(r.error());
+        a->audit(who, "settings_changed", "all rooms removed");
+        return ok(200, {{"cleared", true}});
+      }));
   http.route("PUT", std::string(kRoomsPrefix) + "*",
              auth.guard(Role::Admin, [dir, a](const web::HttpRequest& req, const Principal& who) {
                const std::string number = req.path.substr(kRoomsPrefix.size());
@@ -178,7 +196,9 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
                auto body = object_body(req);
                if (!body) return web::json_error(body.error().code, body.error().message);
                store::Room room = **existing;
+               const std::string old_password = room.password;
                if (auto bad = read_room(*body, room)) return *bad;
+               if (room.password.empty()) room.password = old_password;  // write-only: kept
                if (room.number != number)
                  return field_error("number", "fixed",
                                     "a room's number cannot change; add a new room");
@@ -186,13 +206,15 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
                a->audit(who, "settings_changed", "room " + number + " edited");
                return ok(200, room_json(room, {}));
              }));
-  http.route("DELETE", std::string(kRoomsPrefix) + "*",
-             auth.guard(Role::Admin, [dir, a](const web::HttpRequest& req, const Principal& who) {
-               const std::string number = req.path.substr(kRoomsPrefix.size());
-               if (auto r = dir->remove_room(number); !r) return store_error_response(r.error());
-               a->audit(who, "settings_changed", "room " + number + " removed");
-               return ok(200, {{"removed", number}});
-             }));
+  http.route(
+      "DELETE", std::string(kRoomsPrefix) + "*",
+      auth.guard(Role::Admin, [dir, a, in_use](const web::HttpRequest& req, const Principal& who) {
+        const std::string number = req.path.substr(kRoomsPrefix.size());
+        if (auto busy = in_use(number)) return *busy;
+        if (auto r = dir->remove_room(number); !r) return store_error_response(r.error());
+        a->audit(who, "settings_changed", "room " + number + " removed");
+        return ok(200, {{"removed", number}});
+      }));
 
   http.route("GET", "/api/v1/vtos",
              auth.guard(Role::Viewer, [dir](const web::HttpRequest&, const Principal&) {
@@ -221,7 +243,9 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
                auto body = object_body(req);
                if (!body) return web::json_error(body.error().code, body.error().message);
                store::Vto vto = **existing;
+               const std::string old_password = vto.password;
                if (auto bad = read_vto(*body, vto)) return *bad;
+               if (vto.password.empty()) vto.password = old_password;  // write-only: kept
                if (vto.number != number)
                  return field_error("number", "fixed",
                                     "a VTO's number cannot change; add a new one");

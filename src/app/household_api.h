@@ -2,7 +2,7 @@
 // VTO No. Management over store::Directory.
 //   GET    /api/v1/rooms                 {"rooms": [{number, names, register_type, online}]}
 //   POST   /api/v1/rooms                 one room (with its register password)
-//   PUT    /api/v1/rooms/NUMBER          edit; a missing password keeps the old one
+//   PUT    /api/v1/rooms/NUMBER          edit; a missing or empty password keeps the old one
 //   DELETE /api/v1/rooms/NUMBER
 //   POST   /api/v1/rooms/batch           floors x rooms per floor, all or none
 //   DELETE /api/v1/rooms                 clear all
@@ -12,6 +12,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,15 @@ namespace vto::app {
 // The devices registered under a room number ("101#0", "101#1"...), for the online status.
 using OnlineDevices = std::function<std::vector<std::string>(const std::string& number)>;
 
+// What else uses room numbers: this VTO's own number (a room may not have it) and the
+// facade's call buttons (a room on a button may not be deleted: the message says which).
+struct RoomUsers {
+  std::function<std::string()> own_vto_number;
+  std::function<std::optional<std::string>(const std::string& number)> in_use;
+};
+
 void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory& directory,
-                          OnlineDevices online);
+                          OnlineDevices online, RoomUsers users = {});
 
 // A store error (kInvalid "FIELD "VALUE": RULE") as an API answer: a field error naming the
 // JSON field when the store's field is known, else the status of its code.

@@ -49,22 +49,22 @@ Result<LocalBasic> load_local_basic(store::Settings& settings, const LocalBasic&
 
 std::optional<web::HttpResponse> check_local_basic(const LocalBasic& b, const DeviceInfo& device) {
   if (auto r = store::check_vto_number(b.vto_number); !r)
-    return field_error("vto_number", "vto_number", "1 to 5 digits");
+    return field_error("vto_number", "invalid", "1 to 5 digits");
   if (b.system_type != "tcpip" && b.system_type != "analogue")
     return field_error("system_type", "one_of", "tcpip or analogue");
   if (b.system_type == "analogue" && !device.analogue_bus)
     return field_error("system_type", "hardware",
                        "analogue needs an analogue bus, which this device's backend does not have");
   if (auto r = store::check_building_or_unit("building number", b.building); !r)
-    return field_error("building", "building", "empty or 1 to 3 digits");
+    return field_error("building", "invalid", "empty or 1 to 3 digits");
   if (auto r = store::check_building_or_unit("unit number", b.unit); !r)
-    return field_error("unit", "unit", "empty or 1 to 3 digits");
+    return field_error("unit", "invalid", "empty or 1 to 3 digits");
   return std::nullopt;
 }
 
 void add_local_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
                       DeviceInfo device, LocalBasic& current, SipServerMode mode,
-                      ApplyLocalBasic apply) {
+                      ApplyLocalBasic apply, std::function<bool(const std::string&)> is_room) {
   http.route("GET", "/api/v1/settings/local",
              auth.guard(store::Role::Viewer,
                         [&current, device, mode](const web::HttpRequest&, const Principal&) {
@@ -73,8 +73,8 @@ void add_local_routes(web::HttpServer& http, WebAuth& auth, store::Settings& set
                           return r;
                         }));
   http.route("PUT", "/api/v1/settings/local",
-             auth.guard(store::Role::Admin, [&, device, mode, apply](const web::HttpRequest& req,
-                                                                     const Principal& who) {
+             auth.guard(store::Role::Admin, [&, device, mode, apply, is_room](
+                                                const web::HttpRequest& req, const Principal& who) {
                if (!req.content_type.starts_with("application/json"))
                  return web::json_error(415,
                                         "the body must be JSON (Content-Type: application/json)");
@@ -90,6 +90,14 @@ void add_local_routes(web::HttpServer& http, WebAuth& auth, store::Settings& set
                  *member(next, key) = it->get<std::string>();
                }
                if (auto bad = check_local_basic(next, device)) return *bad;
+               if (next.vto_number != current.vto_number && is_room && is_room(next.vto_number))
+                 return field_error("vto_number", "unique",
+                                    "room " + next.vto_number + " has this number");
+               if (next == current) {  // nothing to save, apply or log
+                 web::HttpResponse same;
+                 same.body = to_json(current, device, mode()).dump();
+                 return same;
+               }
                std::map<std::string, std::string> values;
                for (const char* key : kKeys) values[key] = *member(next, key);
                if (auto r = settings.set_many(values); !r)

@@ -39,8 +39,9 @@ using ApplyLocalBasic = std::function<void(const LocalBasic& before, const Local
 using SipServerMode = std::function<std::string()>;  // "this" or "platform"
 
 // `current` holds the values in force; it is updated before `apply` runs.
+// `is_room` tells whether a number is a room's (a VTO No. may not be).
 void add_local_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
                       DeviceInfo device, LocalBasic& current, SipServerMode mode,
-                      ApplyLocalBasic apply);
+                      ApplyLocalBasic apply, std::function<bool(const std::string&)> is_room = {});
 
 }  // namespace vto::app

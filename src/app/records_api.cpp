@@ -143,6 +143,17 @@ void add_record_routes(web::HttpServer& http, const Guard& guard, records::CallR
       "GET", "/api/v1/records/calls.csv", guard(viewer, [&records](const web::HttpRequest& req) {
         auto found = find(records, req);
         if (!found) return web::json_error(status_of(found.error()), found.error().message);
+        // Without a limit the export holds every matching record, page after page.
+        if (auto limit = web::query_param(req.query, "limit"); limit && !*limit) {
+          auto query = parse_call_query(req.query);
+          while (query && found->records.size() < found->total) {
+            query->limit = records::CallQuery::kMaxLimit;
+            query->offset = found->records.size();
+            auto more = records.search(*query);
+            if (!more || more->empty()) break;
+            found->records.insert(found->records.end(), more->begin(), more->end());
+          }
+        }
         web::HttpResponse response;
         response.content_type = "text/csv; charset=utf-8";
         response.headers["Content-Disposition"] = "attachment; filename=\"call-records.csv\"";

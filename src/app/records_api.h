@@ -1,7 +1,8 @@
 // The record search API (PRODUCT.md §3.7) over records::CallRecords:
 //   GET /api/v1/records/calls?from=MS&to=MS&result=R&offset=N&limit=N
 //       -> {"total": N, "records": [{...}, ...]}, newest first
-//   GET /api/v1/records/calls.csv (same filters) -> text/csv with a header row
+//   GET /api/v1/records/calls.csv (same filters; no limit: every match) -> text/csv with a
+//       header row
 //   GET /api/v1/records/calls/{id}/snapshot -> image/jpeg, the visitor when the call started
 // A bad parameter gets a 400 whose message names it.
 #pragma once

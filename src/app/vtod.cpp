@@ -293,6 +293,9 @@ int main(int argc, char** argv) {
               << "\n";
     return 1;
   }
+  // The command line's ports stay the way back in: a saved port that cannot be bound at
+  // start (another program took it) falls back to them, so the station stays reachable.
+  const app::HostPort cli_sip = *sip_addr, cli_http = *http_addr, cli_https = *https_addr;
   if (*saved_network) {
     sip_addr->port = (*saved_network)->sip_port;
     http_addr->port = (*saved_network)->http_port;
@@ -337,11 +340,23 @@ int main(int argc, char** argv) {
   tcfg.listen_ip = sip_addr->host;
   tcfg.port = sip_addr->port;
   tcfg.advertise_ip = o.sip_advertise;
-  sip::AsioTransport transport(io, tcfg);
-  if (auto r = transport.start(); !r) {
-    std::cerr << "vtod: " << r.error().message << "\n";
-    return 1;
+  auto transport_ptr = std::make_unique<sip::AsioTransport>(io, tcfg);
+  if (auto r = transport_ptr->start(); !r) {
+    if (!*saved_network || cli_sip.port == sip_addr->port) {
+      std::cerr << "vtod: " << r.error().message << "\n";
+      return 1;
+    }
+    log->error("saved SIP port: {}; using the command line's port {} instead", r.error().message,
+               cli_sip.port);
+    tcfg.port = cli_sip.port;
+    sip_addr->port = cli_sip.port;
+    transport_ptr = std::make_unique<sip::AsioTransport>(io, tcfg);
+    if (auto again = transport_ptr->start(); !again) {
+      std::cerr << "vtod: " << again.error().message << "\n";
+      return 1;
+    }
   }
+  sip::AsioTransport& transport = *transport_ptr;
   sip::TransactionLayer tl(timers, transport);
   transport.set_handler(
       [&tl](sip::Message&& m, const sip::Peer& from) { tl.receive(std::move(m), from); });
@@ -520,6 +535,11 @@ int main(int argc, char** argv) {
     (*new_panel)->add_state_listener([&tones](const device::PanelStatus& st) {
       if (st.state != device::PanelState::Calling) (*tones)->stop("ringback");
     });
+    // The exit button inside opens the door for the usual time.
+    (*new_sim)->exit_button().add_listener([s = new_sim->get(), hold = config.unlock_hold] {
+      core::logger("panel")->info("exit button: door opened");
+      s->lock().open_for(hold);
+    });
     call_control.set_panel(new_panel->get());
     panel_for_dtmf = new_panel->get();
     panel = std::move(*new_panel);  // the old panel goes before the modules it used
@@ -587,26 +607,37 @@ int main(int argc, char** argv) {
   bool redirect_running = false;
   auth.add_routes(http);
   app::add_ui_routes(http);
-  app::add_household_routes(http, auth, (*directory)->directory(),
-                            [&locations](const std::string& number) {
-                              std::vector<std::string> devices;
-                              for (const auto& b : locations.lookup_prefix(number + "#"))
-                                devices.push_back(b.aor);
-                              for (const auto& b : locations.lookup(number))
-                                devices.push_back(b.aor);
-                              return devices;
-                            });
+  app::add_household_routes(
+      http, auth, (*directory)->directory(),
+      [&locations](const std::string& number) {
+        std::vector<std::string> devices;
+        for (const auto& b : locations.lookup_prefix(number + "#")) devices.push_back(b.aor);
+        for (const auto& b : locations.lookup(number)) devices.push_back(b.aor);
+        return devices;
+      },
+      app::RoomUsers{[&local] { return local.vto_number; },
+                     [&facade](const std::string& number) -> std::optional<std::string> {
+                       for (std::size_t i = 0; i < facade.buttons.size(); ++i) {
+                         if (facade.buttons[i] == number) {
+                           return "room " + number + " is on call button " + std::to_string(i + 1) +
+                                  ": change the façade first";
+                         }
+                       }
+                       return std::nullopt;
+                     }});
   app::DeviceInfo device_info{"OpenVTO modular door station (simulated modules)", 9, false};
   // Network Setting. Until the page is saved, it shows what vtod was started with.
   app::NetworkBasic network;
   if (*saved_network) network = **saved_network;
   auto fill_network = [&] {
-    if (*saved_network) return;
-    const std::string advertised = transport.local(sip::Transport::Udp).host;
-    network.ip = advertised.starts_with("[") ? "" : advertised;
+    // The ports in force (a saved one may have been taken at start), and until the page is
+    // saved, the address vtod advertises.
     network.http_port = redirect_running ? redirect.port() : http_addr->port;
     network.https_port = http.port();
     network.sip_port = transport.local(sip::Transport::Udp).port;
+    if (*saved_network) return;
+    const std::string advertised = transport.local(sip::Transport::Udp).host;
+    network.ip = advertised.starts_with("[") ? "" : advertised;
   };
   app::add_network_routes(
       http, auth, settings, network,
@@ -716,6 +747,10 @@ int main(int argc, char** argv) {
         if (serving()) ua.set_user(after.vto_number);
         call_recorder.set_caller(after.vto_number);
         log->info("VTO No. is now {}", after.vto_number);
+      },
+      [&directory](const std::string& number) {
+        auto room = (*directory)->directory().find_room(number);
+        return room && room->has_value();
       });
   http.route("GET", "/api/v1/health", [&](const web::HttpRequest&) {
     web::HttpResponse r;
@@ -837,14 +872,30 @@ int main(int argc, char** argv) {
       }));
   app::add_record_routes(http, guard, call_records);
   if (auto r = http.start(); !r) {
-    std::cerr << "vtod: " << r.error().message << "\n";
-    return 1;
+    if (!*saved_network || cli_https.port == https_addr->port) {
+      std::cerr << "vtod: " << r.error().message << "\n";
+      return 1;
+    }
+    log->error("saved HTTPS port: {}; using the command line's port {} instead", r.error().message,
+               cli_https.port);
+    if (auto again = http.rebind(https_addr->host, cli_https.port); !again) {
+      std::cerr << "vtod: " << again.error().message << "\n";
+      return 1;
+    }
   }
   redirect.set_redirect_to_https_port(http.port());
   if (security.http_service) {
     if (auto r = redirect.start(); !r) {
-      std::cerr << "vtod: " << r.error().message << "\n";
-      return 1;
+      if (!*saved_network || cli_http.port == http_addr->port) {
+        std::cerr << "vtod: " << r.error().message << "\n";
+        return 1;
+      }
+      log->error("saved HTTP port: {}; using the command line's port {} instead", r.error().message,
+                 cli_http.port);
+      if (auto again = redirect.rebind(http_addr->host, cli_http.port); !again) {
+        std::cerr << "vtod: " << again.error().message << "\n";
+        return 1;
+      }
     }
     redirect_running = true;
   }

@@ -111,7 +111,11 @@ web::HttpResponse store_field_error(const Error& e) {
   if (e.code != store::kInvalid) return error_response(e);
   auto colon = e.message.find(": ");
   if (colon == std::string::npos) return error_response(e);
-  return field_error(e.message.substr(0, colon), "invalid", e.message.substr(colon + 2));
+  // The store names fields for people; the API names them as in the JSON body.
+  std::string field = e.message.substr(0, colon);
+  if (field == "user name" || field == "token name") field = "name";
+  if (field == "e-mail") field = "email";
+  return field_error(field, "invalid", e.message.substr(colon + 2));
 }
 
 web::HttpResponse password_error(const accounts::RuleViolation& v, const std::string& field) {
@@ -380,10 +384,11 @@ struct WebAuth::Impl {
   }
 
   web::HttpResponse logout(const web::HttpRequest& req, const Principal& who) {
-    if (!who.by_token) {
-      sessions.remove(cookie_value(req.header("cookie"), kCookie));
-      audit(who.user, who.address, "logout", "logged out");
-    }
+    if (who.by_token)
+      return web::json_error(
+          400, "an API token is not logged out but revoked: DELETE /api/v1/tokens/ID");
+    sessions.remove(cookie_value(req.header("cookie"), kCookie));
+    audit(who.user, who.address, "logout", "logged out");
     auto r = json_response(200, {{"user", who.user}, {"logged_out", true}});
     r.headers["Set-Cookie"] = cleared_cookie(req.secure);
     return r;
@@ -400,6 +405,9 @@ struct WebAuth::Impl {
     if (!new_pw) return reply(field_error("new_password", "required", "required"));
     if (auto v = accounts::check_password(*new_pw, who.user))
       return reply(password_error(*v, "new_password"));
+    // Guessing the current password here counts like failed logins (a stolen session must
+    // not be a way around the lock).
+    if (auto left = guard.locked(who.user, who.address, timers.now())) return reply(locked(*left));
     auto account = users.find(who.user);
     if (!account) return reply(error_response(account.error()));
     if (!*account) return reply(web::json_error(404, "the account no longer exists"));
@@ -411,7 +419,16 @@ struct WebAuth::Impl {
           return accounts::hash_password(n, hash_cost);
         },
         [this, reply, who, cookie = cookie_value(req.header("cookie"), kCookie)](Outcome out) {
-          if (!out) return reply(field_error("old_password", "wrong", "not the current password"));
+          if (!out) {
+            const bool locks = guard.failure(who.user, who.address, timers.now());
+            audit(who.user, who.address, "password_change_failed", "wrong current password");
+            if (locks) {
+              audit(who.user, who.address, "login_locked",
+                    "locked from " + who.address + " after " + std::to_string(config.max_failures) +
+                        " failures");
+            }
+            return reply(field_error("old_password", "wrong", "not the current password"));
+          }
           if (!*out) return reply(web::json_error(500, out->error().message));
           if (auto r = users.set_password_hash(who.user, **out); !r)
             return reply(error_response(r.error()));

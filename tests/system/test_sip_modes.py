@@ -129,3 +129,41 @@ def test_ports_move_live_and_a_taken_port_changes_nothing(tmp_path, processes, b
     monitor = Vth(f"127.0.0.1:{new_sip}", "101#0", ROOM_PASSWORD)
     processes.append(monitor)
     monitor.event("registered")
+
+
+def test_a_saved_port_taken_at_start_falls_back_to_the_command_line(tmp_path, processes):
+    import socket
+    data = str(tmp_path / "a")
+    a = Vtod(data, vto_number="8002")
+    processes.append(a)
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    saved = s.getsockname()[1]
+    s.close()
+    status, net = http(a.http_port, "GET", "/api/v1/settings/network")
+    status, body = http(a.http_port, "PUT", "/api/v1/settings/network", dict(net, https_port=saved))
+    assert status == 200
+    a.stop()
+    processes.remove(a)
+    # Another program takes the saved port while the station is off.
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", saved))
+    holder.listen()
+    try:
+        b = Vtod(data, vto_number="8002")
+        processes.append(b)
+        assert b.http_port != saved
+        assert "saved HTTPS port" in b.dump()
+        status, net = http(b.http_port, "GET", "/api/v1/settings/network")
+        assert status == 200 and net["https_port"] == b.http_port
+    finally:
+        holder.close()
+
+
+def test_the_exit_button_opens_the_door(tmp_path, processes):
+    a = Vtod(str(tmp_path / "a"), extra=("--unlock-hold", "1"))
+    processes.append(a)
+    assert http(a.http_port, "POST", "/api/v1/sim/press", {"key": "exit"})[0] == 200
+    wait_for(lambda: http(a.http_port, "GET", "/api/v1/sim/state")[1]["lock"]["open"], "the lock open")
+    wait_for(lambda: not http(a.http_port, "GET", "/api/v1/sim/state")[1]["lock"]["open"], "the lock closed",
+             timeout=5)

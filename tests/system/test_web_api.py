@@ -60,7 +60,7 @@ def test_initialization_names_the_broken_rule_and_happens_once(fresh):
         status, _, body = post(port, "/api/v1/auth/init", {"password": password})
         assert status == 400 and body["field"] == "password" and body["rule"] == rule, (password, body)
     status, _, body = post(port, "/api/v1/auth/init", {"password": "Door-Test-2468", "email": "nope"})
-    assert status == 400 and body["field"] == "e-mail", body
+    assert status == 400 and body["field"] == "email", body
     status, _, body = post(port, "/api/v1/auth/init", {"password": "Door-Test-2468"},
                            headers={"Content-Type": "text/plain"})
     assert status == 415
@@ -218,6 +218,11 @@ def test_rooms_batch_edit_delete_clear_with_named_fields(vtod):
     status, rooms = http(port, "GET", "/api/v1/rooms")
     assert [r["number"] for r in rooms["rooms"]] == ["101", "102", "201", "202", "301", "302"]
     assert rooms["rooms"][0]["last_name"] == "Lovelace" and "password" not in rooms["rooms"][0]
+    # The first facade maps its buttons to 101 and 102 (vtod's --button default): unmap them.
+    assert http(port, "DELETE", "/api/v1/rooms/102")[0] == 409
+    status, body = http(port, "PUT", "/api/v1/facade", {"modules": [{"kind": "buttons", "buttons": 2}],
+                                                       "buttons": ["", ""]})
+    assert status == 200, body
     assert http(port, "DELETE", "/api/v1/rooms/102")[0] == 200
     assert http(port, "DELETE", "/api/v1/rooms/102")[0] == 404
     assert http(port, "DELETE", "/api/v1/rooms")[0] == 200
@@ -326,3 +331,57 @@ def test_security_certificate_upload_allow_list_and_http_service(vtod, tmp_path)
 def json_text(body):
     import json
     return json.dumps(body)
+
+
+def test_numbers_in_use_are_protected_and_guessing_the_password_locks(vtod):
+    port = vtod.http_port
+    assert http(port, "POST", "/api/v1/rooms", {"number": "101", "password": ROOM_PASSWORD})[0] == 201
+    # The VTO's own number and a room number never meet.
+    status, body = http(port, "POST", "/api/v1/rooms", {"number": "8001", "password": ROOM_PASSWORD})
+    assert status == 400 and body["field"] == "number", body
+    status, body = http(port, "PUT", "/api/v1/settings/local", {"vto_number": "101"})
+    assert status == 400 and body["field"] == "vto_number", body
+    # A room on a call button is not deleted from under it.
+    status, body = http(port, "PUT", "/api/v1/facade",
+                        {"modules": [{"kind": "buttons", "buttons": 1}], "buttons": ["101"]})
+    assert status == 200, body
+    status, body = http(port, "DELETE", "/api/v1/rooms/101")
+    assert status == 409 and "call button 1" in body["error"]
+    assert http(port, "DELETE", "/api/v1/rooms")[0] == 409
+    assert http(port, "GET", "/api/v1/rooms")[1]["rooms"][0]["number"] == "101"
+
+    # A token is revoked, not logged out.
+    status, body = http(port, "POST", "/api/v1/auth/logout", {})
+    assert status == 400 and "revoked" in body["error"]
+
+    # Guessing the current password through a session counts like failed logins.
+    cookie, csrf = login(port, "admin", ADMIN_PASSWORD)
+    for _ in range(5):
+        status, _, body = post(port, "/api/v1/auth/password",
+                               {"old_password": "Wrong-pass-1", "new_password": "Better-pass-86"},
+                               cookie=cookie, csrf=csrf)
+        assert status == 400 and body["field"] == "old_password"
+    status, _, body = post(port, "/api/v1/auth/password",
+                           {"old_password": ADMIN_PASSWORD, "new_password": "Better-pass-86"},
+                           cookie=cookie, csrf=csrf)
+    assert status == 429, body
+    status, log = http(port, "GET", "/api/v1/audit?action=password_change_failed")
+    assert log["total"] == 5
+
+
+def test_the_csv_export_without_a_limit_holds_every_record(vtod):
+    import os
+    import sqlite3
+    port = vtod.http_port
+    # 600 finished calls, written beside the running vtod as another process would (the
+    # store is a shared SQLite file); more than one page of 500.
+    db = sqlite3.connect(os.path.join(vtod.data_dir, "openvto.db"), timeout=10)
+    now = int(time.time() * 1000)
+    db.executemany("INSERT INTO call_records (started_ms, ended_ms, caller, called, result) "
+                   "VALUES (?, ?, '8001', '101', 'failed')", [(now - i, now - i + 1) for i in range(600)])
+    db.commit()
+    db.close()
+    status, _, text = http_raw(port, "GET", "/api/v1/records/calls.csv", raw=True)
+    assert status == 200 and len(text.strip().splitlines()) == 601  # header + 600
+    status, _, text = http_raw(port, "GET", "/api/v1/records/calls.csv?limit=10", raw=True)
+    assert len(text.strip().splitlines()) == 11

@@ -736,7 +736,7 @@ async function auditPage() {
   const out = h("div");
   const pager = h("div", { class: "pager" });
   const filter = h("select", { id: "audit-action", "aria-label": "Action" },
-    ["", "login", "login_failed", "login_locked", "logout", "init", "password_changed", "user_added",
+    ["", "login", "login_failed", "login_locked", "logout", "init", "password_changed", "password_change_failed", "password_reset", "user_added",
      "user_removed", "token_created", "token_revoked", "settings_changed"].map((a) => h("option", { value: a }, a || "every action")));
   let offset = 0;
   const limit = 50;
