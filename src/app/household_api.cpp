@@ -26,6 +26,8 @@ constexpr std::pair<std::string_view, std::string_view> kFields[] = {
     {"building number", "building"},
     {"unit number", "unit"},
     {"IP address", "ip"},
+    {"web user", "web_user"},
+    {"web password", "web_password"},
     {"floors", "floors"},
     {"rooms per floor", "rooms_per_floor"},
     {"first floor number", "first_floor_first_room"},
@@ -80,7 +82,8 @@ std::optional<web::HttpResponse> read_room(const json& body, store::Room& room) 
 std::optional<web::HttpResponse> read_vto(const json& body, store::Vto& vto) {
   for (auto [name, field] : {std::pair{"number", &vto.number}, std::pair{"password", &vto.password},
                              std::pair{"building", &vto.building}, std::pair{"unit", &vto.unit},
-                             std::pair{"ip", &vto.ip}}) {
+                             std::pair{"ip", &vto.ip}, std::pair{"web_user", &vto.web_user},
+                             std::pair{"web_password", &vto.web_password}}) {
     if (auto bad = read_text(body, name, *field)) return bad;
   }
   return std::nullopt;
@@ -93,7 +96,9 @@ json room_json(const store::Room& r, const std::vector<std::string>& online) {
 }
 
 json vto_json(const store::Vto& v) {
-  return {{"number", v.number}, {"building", v.building}, {"unit", v.unit}, {"ip", v.ip}};
+  return {{"number", v.number},     {"building", v.building},
+          {"unit", v.unit},         {"ip", v.ip},
+          {"web_user", v.web_user}, {"web_password_set", !v.web_password.empty()}};
 }
 
 }  // namespace
@@ -244,8 +249,12 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
                if (!body) return web::json_error(body.error().code, body.error().message);
                store::Vto vto = **existing;
                const std::string old_password = vto.password;
+               const std::string old_web_password = vto.web_password;
                if (auto bad = read_vto(*body, vto)) return *bad;
-               if (vto.password.empty()) vto.password = old_password;  // write-only: kept
+               // Passwords are write-only: empty keeps the saved one.
+               if (vto.password.empty()) vto.password = old_password;
+               if (vto.web_password.empty() && !vto.web_user.empty())
+                 vto.web_password = old_web_password;
                if (vto.number != number)
                  return field_error("number", "fixed",
                                     "a VTO's number cannot change; add a new one");
@@ -253,13 +262,16 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
                a->audit(who, "settings_changed", "VTO " + number + " edited");
                return ok(200, vto_json(vto));
              }));
-  http.route("DELETE", std::string(kVtosPrefix) + "*",
-             auth.guard(Role::Admin, [dir, a](const web::HttpRequest& req, const Principal& who) {
-               const std::string number = req.path.substr(kVtosPrefix.size());
-               if (auto r = dir->remove_vto(number); !r) return store_error_response(r.error());
-               a->audit(who, "settings_changed", "VTO " + number + " removed");
-               return ok(200, {{"removed", number}});
-             }));
+  http.route(
+      "DELETE", std::string(kVtosPrefix) + "*",
+      auth.guard(Role::Admin, [dir, a, users](const web::HttpRequest& req, const Principal& who) {
+        const std::string number = req.path.substr(kVtosPrefix.size());
+        if (users.own_vto_number && number == users.own_vto_number())
+          return web::json_error(409, "VTO " + number + " is this VTO: it stays in the list");
+        if (auto r = dir->remove_vto(number); !r) return store_error_response(r.error());
+        a->audit(who, "settings_changed", "VTO " + number + " removed");
+        return ok(200, {{"removed", number}});
+      }));
 }
 
 }  // namespace vto::app

@@ -64,7 +64,7 @@ std::optional<web::HttpResponse> check_local_basic(const LocalBasic& b, const De
 
 void add_local_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
                       DeviceInfo device, LocalBasic& current, SipServerMode mode,
-                      ApplyLocalBasic apply, std::function<bool(const std::string&)> is_room) {
+                      ApplyLocalBasic apply, NumberTaken number_taken) {
   http.route("GET", "/api/v1/settings/local",
              auth.guard(store::Role::Viewer,
                         [&current, device, mode](const web::HttpRequest&, const Principal&) {
@@ -73,7 +73,7 @@ void add_local_routes(web::HttpServer& http, WebAuth& auth, store::Settings& set
                           return r;
                         }));
   http.route("PUT", "/api/v1/settings/local",
-             auth.guard(store::Role::Admin, [&, device, mode, apply, is_room](
+             auth.guard(store::Role::Admin, [&, device, mode, apply, number_taken](
                                                 const web::HttpRequest& req, const Principal& who) {
                if (!req.content_type.starts_with("application/json"))
                  return web::json_error(415,
@@ -90,9 +90,10 @@ void add_local_routes(web::HttpServer& http, WebAuth& auth, store::Settings& set
                  *member(next, key) = it->get<std::string>();
                }
                if (auto bad = check_local_basic(next, device)) return *bad;
-               if (next.vto_number != current.vto_number && is_room && is_room(next.vto_number))
-                 return field_error("vto_number", "unique",
-                                    "room " + next.vto_number + " has this number");
+               if (next.vto_number != current.vto_number && number_taken) {
+                 if (auto why = number_taken(next.vto_number))
+                   return field_error("vto_number", "unique", *why);
+               }
                if (next == current) {  // nothing to save, apply or log
                  web::HttpResponse same;
                  same.body = to_json(current, device, mode()).dump();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "app/web_auth.h"
@@ -39,9 +40,11 @@ using ApplyLocalBasic = std::function<void(const LocalBasic& before, const Local
 using SipServerMode = std::function<std::string()>;  // "this" or "platform"
 
 // `current` holds the values in force; it is updated before `apply` runs.
-// `is_room` tells whether a number is a room's (a VTO No. may not be).
+// `number_taken` says why a number cannot be this VTO's (a room's, another VTO's), or
+// nothing when it is free.
+using NumberTaken = std::function<std::optional<std::string>(const std::string& number)>;
 void add_local_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
                       DeviceInfo device, LocalBasic& current, SipServerMode mode,
-                      ApplyLocalBasic apply, std::function<bool(const std::string&)> is_room = {});
+                      ApplyLocalBasic apply, NumberTaken number_taken = {});
 
 }  // namespace vto::app

@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -113,6 +114,38 @@ class SpeakerFeedback final : public device::Feedback {
   std::string_view last_;
   std::uint64_t count_ = 0;
 };
+
+// A register password nobody needs to type: this VTO's own entry in the VTO list (its own
+// calls do not register through digest), 20 letters and digits from the kernel's RNG.
+std::string random_password() {
+  constexpr std::string_view kChars = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  std::ifstream random("/dev/urandom", std::ios::binary);
+  std::string out;
+  while (out.size() < 20 && random) {
+    const auto c = static_cast<unsigned char>(random.get());
+    if (c < 256 - 256 % kChars.size()) out += kChars[c % kChars.size()];
+  }
+  return out;
+}
+
+// VTO No. Management lists this VTO itself (PRODUCT.md §5): its entry is made when missing,
+// and follows a new VTO No. (keeping building, unit, IP and web account).
+Result<void> keep_own_vto(store::Directory& dir, const std::string& number,
+                          const std::string& old_number) {
+  auto own = dir.find_vto(number);
+  if (!own) return own.error();
+  if (*own) return {};
+  store::Vto entry{number, random_password(), "", "", ""};
+  if (!old_number.empty() && old_number != number) {
+    if (auto old = dir.find_vto(old_number); old && *old) {
+      entry = **old;
+      entry.number = number;
+      entry.password = random_password();
+      if (auto removed = dir.remove_vto(old_number); !removed) return removed;
+    }
+  }
+  return dir.add_vto(entry);
+}
 
 json event_json(const sip::UaEvent& e) {
   json j{{"event", sip::event_name(e.type)}};
@@ -283,6 +316,9 @@ int main(int argc, char** argv) {
   }
   app::LocalBasic local = *loaded_local;
   o.vto_number = local.vto_number;
+  if (auto own = keep_own_vto((*directory)->directory(), local.vto_number, ""); !own) {
+    log->warn("VTO list: this VTO ({}) is not in it: {}", local.vto_number, own.error().message);
+  }
   // Network Setting: saved ports override the command line's; the SIP Server setting, once
   // saved, overrides --platform*.
   auto saved_network = app::load_network(settings);
@@ -746,11 +782,19 @@ int main(int argc, char** argv) {
         server.set_own_number(after.vto_number);
         if (serving()) ua.set_user(after.vto_number);
         call_recorder.set_caller(after.vto_number);
+        if (auto own = keep_own_vto((*directory)->directory(), after.vto_number, before.vto_number);
+            !own) {
+          log->error("VTO list: {}", own.error().message);
+        }
         log->info("VTO No. is now {}", after.vto_number);
       },
-      [&directory](const std::string& number) {
-        auto room = (*directory)->directory().find_room(number);
-        return room && room->has_value();
+      [&directory, &local](const std::string& number) -> std::optional<std::string> {
+        auto& dir = (*directory)->directory();
+        if (auto room = dir.find_room(number); room && room->has_value())
+          return "room " + number + " has this number";
+        if (auto vto = dir.find_vto(number); vto && vto->has_value() && number != local.vto_number)
+          return "VTO " + number + " in the VTO list has this number";
+        return std::nullopt;
       });
   http.route("GET", "/api/v1/health", [&](const web::HttpRequest&) {
     web::HttpResponse r;

@@ -19,7 +19,7 @@ namespace {
 
 // Numbered migrations: entry i brings the schema from version i to i + 1. Never edit one
 // that has shipped; append a new one.
-constexpr std::array<std::string_view, 5> kMigrations = {
+constexpr std::array<std::string_view, 6> kMigrations = {
     // 1: the building directory (rooms, VTOs) and key/value settings.
     R"sql(
 CREATE TABLE rooms (
@@ -126,6 +126,11 @@ CREATE TABLE audit_log (
   detail TEXT NOT NULL
 );
 CREATE INDEX audit_log_at ON audit_log (at_ms);
+)sql",
+    // 6: the web account of each VTO in the list (VTO No. Management), for managing it.
+    R"sql(
+ALTER TABLE vtos ADD COLUMN web_user TEXT NOT NULL DEFAULT '';
+ALTER TABLE vtos ADD COLUMN web_password TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

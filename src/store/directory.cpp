@@ -34,11 +34,28 @@ Result<void> check_room(const Room& room) {
   return {};
 }
 
+Result<void> check_web_account(const std::string& user, const std::string& password) {
+  if (user.size() > 32) return make_error("web user: at most 32 characters", kInvalid);
+  for (char c : user) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-' || c == '.';
+    if (!ok) return make_error("web user: letters, digits, '_', '-' and '.' only", kInvalid);
+  }
+  if (password.size() > 64) return make_error("web password: at most 64 characters", kInvalid);
+  for (char c : password) {
+    if (c < 0x20 || c > 0x7e) return make_error("web password: printable ASCII only", kInvalid);
+  }
+  if (user.empty() && !password.empty())
+    return make_error("web user: required with a web password", kInvalid);
+  return {};
+}
+
 Result<void> check_vto(const Vto& vto) {
   for (auto check :
        {check_vto_number(vto.number), check_password("register password", vto.password),
         check_building_or_unit("building number", vto.building),
-        check_building_or_unit("unit number", vto.unit), check_ip(vto.ip)}) {
+        check_building_or_unit("unit number", vto.unit), check_ip(vto.ip),
+        check_web_account(vto.web_user, vto.web_password)}) {
     if (!check) return check;
   }
   return {};
@@ -82,12 +99,14 @@ Room room_from(SQLite::Statement& q) {
 
 Vto vto_from(SQLite::Statement& q) {
   return Vto{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
-             q.getColumn(3).getString(), q.getColumn(4).getString()};
+             q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
+             q.getColumn(6).getString()};
 }
 
 constexpr const char* kRoomColumns =
     "SELECT number, first_name, last_name, nick_name, register_type, password FROM rooms";
-constexpr const char* kVtoColumns = "SELECT number, password, building, unit, ip FROM vtos";
+constexpr const char* kVtoColumns =
+    "SELECT number, password, building, unit, ip, web_user, web_password FROM vtos";
 
 Error invalid_figure(std::string_view field, long value, std::string_view rule) {
   return make_error(std::string(field) + " \"" + std::to_string(value) + "\": " + std::string(rule),
@@ -237,13 +256,15 @@ Result<void> Directory::add_vto(const Vto& vto) {
       return conflict("VTO No.", vto.number, "already a room number");
     if (vto_exists(db, vto.number)) return conflict("VTO No.", vto.number, "already exists");
     SQLite::Statement q(db,
-                        "INSERT INTO vtos (number, password, building, unit, ip) "
-                        "VALUES (?, ?, ?, ?, ?)");
+                        "INSERT INTO vtos (number, password, building, unit, ip, web_user, "
+                        "web_password) VALUES (?, ?, ?, ?, ?, ?, ?)");
     q.bind(1, vto.number);
     q.bind(2, vto.password);
     q.bind(3, vto.building);
     q.bind(4, vto.unit);
     q.bind(5, vto.ip);
+    q.bind(6, vto.web_user);
+    q.bind(7, vto.web_password);
     q.exec();
     return {};
   });
@@ -253,13 +274,15 @@ Result<void> Directory::update_vto(const Vto& vto) {
   if (auto ok = check_vto(vto); !ok) return ok;
   return in_write_transaction(db_, [&](SQLite::Database& db) -> Result<void> {
     SQLite::Statement q(db,
-                        "UPDATE vtos SET password = ?, building = ?, unit = ?, ip = ? "
-                        "WHERE number = ?");
+                        "UPDATE vtos SET password = ?, building = ?, unit = ?, ip = ?, "
+                        "web_user = ?, web_password = ? WHERE number = ?");
     q.bind(1, vto.password);
     q.bind(2, vto.building);
     q.bind(3, vto.unit);
     q.bind(4, vto.ip);
-    q.bind(5, vto.number);
+    q.bind(5, vto.web_user);
+    q.bind(6, vto.web_password);
+    q.bind(7, vto.number);
     if (q.exec() == 0) return not_found("VTO No.", vto.number);
     return {};
   });

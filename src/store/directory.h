@@ -26,6 +26,11 @@ struct Vto {
   std::string password;
   std::string building, unit;  // empty or 1-3 digits (used with a platform SIP server)
   std::string ip;              // empty or an IPv4/IPv6 literal
+  // The VTO's web interface account, for managing it from here: empty, or a user name
+  // (1-32 letters, digits, '_', '-', '.') and its password (at most 64 printable
+  // characters; kept as given, since it is used to log in there).
+  std::string web_user = {};
+  std::string web_password = {};
   bool operator==(const Vto&) const = default;
 };
 

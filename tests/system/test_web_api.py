@@ -385,3 +385,25 @@ def test_the_csv_export_without_a_limit_holds_every_record(vtod):
     assert status == 200 and len(text.strip().splitlines()) == 601  # header + 600
     status, _, text = http_raw(port, "GET", "/api/v1/records/calls.csv?limit=10", raw=True)
     assert len(text.strip().splitlines()) == 11
+
+
+def test_the_vto_list_holds_this_vto_and_keeps_passwords_write_only(vtod):
+    port = vtod.http_port
+    status, body = http(port, "GET", "/api/v1/vtos")
+    assert [v["number"] for v in body["vtos"]] == ["8001"]
+    status, body = http(port, "DELETE", "/api/v1/vtos/8001")
+    assert status == 409 and "this VTO" in body["error"]
+    vto = {"number": "8002", "password": "Vto-pass-12", "building": "1", "unit": "2", "ip": "192.168.1.20",
+           "web_user": "installer", "web_password": "Web-pass-34"}
+    status, body = http(port, "POST", "/api/v1/vtos", vto)
+    assert status == 201 and body["web_password_set"] is True and "web_password" not in body
+    status, body = http(port, "POST", "/api/v1/vtos", dict(vto, number="8003", web_user="bad user"))
+    assert status == 400 and body["field"] == "web_user", body
+    status, body = http(port, "PUT", "/api/v1/vtos/8002", {"ip": "192.168.1.21", "password": "", "web_password": ""})
+    assert status == 200 and body["ip"] == "192.168.1.21" and body["web_password_set"] is True
+    # Another VTO's number cannot become this one's; a free one moves this VTO's entry.
+    status, body = http(port, "PUT", "/api/v1/settings/local", {"vto_number": "8002"})
+    assert status == 400 and body["field"] == "vto_number", body
+    assert http(port, "PUT", "/api/v1/settings/local", {"vto_number": "8005"})[0] == 200
+    status, body = http(port, "GET", "/api/v1/vtos")
+    assert sorted(v["number"] for v in body["vtos"]) == ["8002", "8005"]

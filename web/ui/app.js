@@ -351,32 +351,54 @@ async function roomsPage() {
 
 async function vtosPage() {
   const list = h("div");
+  const editor = h("div");
   const canEdit = session.role === "admin";
+  const local = await api("GET", "/api/v1/settings/local");
+  const own = local.ok ? local.data.vto_number : "";
+  const vtoFields = (v = {}, adding = true) => [
+    adding ? { name: "number", label: "VTO No.", inputmode: "numeric", hint: "1 to 5 digits." } : null,
+    { name: "password", label: adding ? "Register password" : "Register password (empty: unchanged)", type: "password", autocomplete: "new-password" },
+    { name: "building", label: "Building No.", inputmode: "numeric", value: v.building },
+    { name: "unit", label: "Unit No.", inputmode: "numeric", value: v.unit },
+    { name: "ip", label: "IP address", value: v.ip },
+    { name: "web_user", label: "Web user", value: v.web_user, hint: "The account of that VTO's web interface." },
+    { name: "web_password", label: v.web_password_set ? "Web password (empty: unchanged)" : "Web password", type: "password", autocomplete: "new-password" },
+  ].filter(Boolean);
   const refresh = async () => {
     const res = await api("GET", "/api/v1/vtos");
     if (!res.ok) return list.replaceChildren(h("p", { class: "form-error" }, res.data.error));
     list.replaceChildren(table([
-      { label: "VTO No.", cell: (r) => r.number },
+      { label: "VTO No.", cell: (r) => r.number === own ? `${r.number} (this VTO)` : r.number },
       { label: "Building", cell: (r) => r.building || "—" },
       { label: "Unit", cell: (r) => r.unit || "—" },
       { label: "IP address", cell: (r) => r.ip || "—" },
-      { label: "", cell: (r) => canEdit ? h("button", { class: "danger", onclick: async () => {
-          if (!confirm(`Delete VTO ${r.number}?`)) return;
-          const d = await api("DELETE", `/api/v1/vtos/${encodeURIComponent(r.number)}`);
-          d.ok ? toast(`VTO ${r.number} deleted`) : toast(d.data.error, "bad");
-          refresh();
-        } }, "Delete") : "" },
-    ], res.data.vtos, "No VTOs yet: add this one first."));
+      { label: "Web user", cell: (r) => r.web_user || "—" },
+      { label: "", cell: (r) => canEdit ? h("span", { class: "row-actions" },
+          h("button", { onclick: () => editVto(r) }, "Edit"),
+          r.number === own ? null : h("button", { class: "danger", onclick: async () => {
+            if (!confirm(`Delete VTO ${r.number}?`)) return;
+            const d = await api("DELETE", `/api/v1/vtos/${encodeURIComponent(r.number)}`);
+            d.ok ? toast(`VTO ${r.number} deleted`) : toast(d.data.error, "bad");
+            refresh();
+          } }, "Delete")) : "" },
+    ], res.data.vtos, "No VTOs yet."));
+  };
+  const editVto = (v) => {
+    const f = form({
+      id: "edit-vto", submit: `Save VTO ${v.number}`, fields: vtoFields(v, false),
+      onSubmit: async (values, fm) => {
+        const r = await api("PUT", `/api/v1/vtos/${encodeURIComponent(v.number)}`, values);
+        if (!r.ok) return fm.showApiError(r);
+        toast(`VTO ${v.number} saved`);
+        editor.replaceChildren();
+        refresh();
+      },
+    });
+    editor.replaceChildren(h("section", {}, h("h2", {}, `Edit VTO ${v.number}`), f));
+    f.inputs.building.focus();
   };
   const add = form({
-    id: "add-vto", submit: "Add VTO",
-    fields: [
-      { name: "number", label: "VTO No.", inputmode: "numeric", hint: "1 to 5 digits." },
-      { name: "password", label: "Register password", type: "password", autocomplete: "new-password" },
-      { name: "building", label: "Building No.", inputmode: "numeric" },
-      { name: "unit", label: "Unit No.", inputmode: "numeric" },
-      { name: "ip", label: "IP address" },
-    ],
+    id: "add-vto", submit: "Add VTO", fields: vtoFields(),
     onSubmit: async (v, fm) => {
       const r = await api("POST", "/api/v1/vtos", v);
       if (!r.ok) return fm.showApiError(r);
@@ -386,8 +408,8 @@ async function vtosPage() {
     },
   });
   page("Household Setting › VTO No. Management",
-       h("p", { class: "hint" }, "The door stations of this building that register with this one. This VTO itself belongs in the list."),
-       list, canEdit ? h("section", {}, h("h2", {}, "Add a VTO"), add) : null);
+       h("p", { class: "hint" }, "The door stations of this building that register with this one, this VTO included."),
+       list, editor, canEdit ? h("section", {}, h("h2", {}, "Add a VTO"), add) : null);
   await refresh();
 }
 
