@@ -1,6 +1,7 @@
 """The web interface's API as a browser and a script use it, against the real vtod over
 HTTPS: initialization, login sessions with their cookie and CSRF token, the account lock,
 roles, API tokens, the audit log, and the household and local settings."""
+import json
 import time
 
 import pytest
@@ -407,3 +408,22 @@ def test_the_vto_list_holds_this_vto_and_keeps_passwords_write_only(vtod):
     assert http(port, "PUT", "/api/v1/settings/local", {"vto_number": "8005"})[0] == 200
     status, body = http(port, "GET", "/api/v1/vtos")
     assert sorted(v["number"] for v in body["vtos"]) == ["8002", "8005"]
+
+
+def test_vtoctl_manages_rooms_through_the_api(vtod):
+    port = vtod.http_port
+    api = ("--api", f"https://127.0.0.1:{port}", "--token", vtod.token)
+    r = vtoctl(vtod.data_dir, *api, "room", "add-batch", "--floors", "2", "--rooms-per-floor", "2",
+               "--first-floor", "101", "--second-floor", "201", "--password", ROOM_PASSWORD)
+    assert "4 rooms added: 101 102 201 202" in r.stdout
+    r = vtoctl(vtod.data_dir, *api, "room", "add", "8001", "--password", ROOM_PASSWORD, check=False)
+    assert r.returncode == 1 and "own number" in r.stderr
+    r = vtoctl(vtod.data_dir, *api, "room", "list", "--json")
+    assert [x["number"] for x in json.loads(r.stdout)] == ["101", "102", "201", "202"]
+    # The station's certificate is checked (DATA/tls/cert.pem by default).
+    r = vtoctl(vtod.data_dir, *api, "--cacert", "/etc/ssl/certs/ca-certificates.crt", "room", "list",
+               check=False)
+    assert r.returncode == 1 and "certificate verify failed" in r.stderr
+    # The change is in the audit log like one made in the web interface.
+    status, log = http(port, "GET", "/api/v1/audit?action=settings_changed")
+    assert any("4 rooms added" in e["detail"] and e["user"] == "token:system-test" for e in log["entries"])

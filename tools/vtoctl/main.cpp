@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 
 #include "accounts/password_hash.h"
 #include "accounts/password_rules.h"
+#include "api_client.h"
 #include "store/api_tokens.h"
 #include "store/audit_log.h"
 #include "store/database.h"
@@ -105,8 +107,7 @@ void print_json(const nlohmann::ordered_json& doc) {
   std::cout << doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
 }
 
-int list_rooms(Directory& dir, bool json) {
-  auto rooms = dir.list_rooms();
+int print_rooms(const vto::Result<std::vector<Room>>& rooms, bool json) {
   if (!rooms) return fail(rooms.error().message);
   if (json) {
     auto doc = nlohmann::ordered_json::array();
@@ -130,8 +131,7 @@ int list_rooms(Directory& dir, bool json) {
   return kExitOk;
 }
 
-int list_vtos(Directory& dir, bool json) {
-  auto vtos = dir.list_vtos();
+int print_vtos(const vto::Result<std::vector<Vto>>& vtos, bool json) {
   if (!vtos) return fail(vtos.error().message);
   if (json) {
     auto doc = nlohmann::ordered_json::array();
@@ -151,6 +151,47 @@ int list_vtos(Directory& dir, bool json) {
   return kExitOk;
 }
 
+// An API answer as vtoctl reports it: the error's message (and exit 1) for a refusal.
+vto::Result<nlohmann::json> api_result(const vto::Result<vto::tools::ApiAnswer>& answer) {
+  if (!answer) return answer.error();
+  if (answer->status >= 400) {
+    const auto& b = answer->body;
+    std::string message = b.is_object() && b.contains("error") && b["error"].is_string()
+                              ? b["error"].get<std::string>()
+                              : "HTTP " + std::to_string(answer->status);
+    if (answer->status == 401 || answer->status == 403) message += " (the token's role?)";
+    return vto::make_error(message);
+  }
+  return answer->body;
+}
+
+std::string text_of(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+vto::Result<std::vector<Room>> rooms_from_api(const vto::tools::ApiClient& api) {
+  auto got = api_result(api.call("GET", "/api/v1/rooms"));
+  if (!got) return got.error();
+  std::vector<Room> rooms;
+  for (const auto& r : (*got)["rooms"]) {
+    rooms.push_back(Room{text_of(r, "number"), text_of(r, "first_name"), text_of(r, "last_name"),
+                         text_of(r, "nick_name"), text_of(r, "register_type"), ""});
+  }
+  return rooms;
+}
+
+vto::Result<std::vector<Vto>> vtos_from_api(const vto::tools::ApiClient& api) {
+  auto got = api_result(api.call("GET", "/api/v1/vtos"));
+  if (!got) return got.error();
+  std::vector<Vto> vtos;
+  for (const auto& v : (*got)["vtos"]) {
+    vtos.push_back(Vto{text_of(v, "number"), "", text_of(v, "building"), text_of(v, "unit"),
+                       text_of(v, "ip")});
+  }
+  return vtos;
+}
+
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : " ") + item;
@@ -165,6 +206,13 @@ int main(int argc, char** argv) {
   app.fallthrough();
   std::string data_dir = "/var/lib/openvto";
   app.add_option("--data", data_dir, "data directory (holds openvto.db)")->capture_default_str();
+  std::string api_url, api_token, api_ca;
+  app.add_option("--api", api_url,
+                 "manage rooms and VTOs through vtod's API at https://HOST:PORT instead of the "
+                 "database (same checks, live effects and audit log as the web interface)");
+  app.add_option("--token", api_token, "API token for --api (default: $VTO_API_TOKEN)");
+  app.add_option("--cacert", api_ca,
+                 "certificate the station's must match for --api (default: DATA/tls/cert.pem)");
 
   auto* room = app.add_subcommand("room", "Room No. management")->require_subcommand(1);
   auto* vto_cmd = app.add_subcommand("vto", "VTO No. management")->require_subcommand(1);
@@ -277,36 +325,106 @@ int main(int argc, char** argv) {
     }
   }
 
+  if (!api_url.empty()) {
+    if (api_token.empty()) {
+      if (const char* env = std::getenv("VTO_API_TOKEN")) api_token = env;
+    }
+    auto client = vto::tools::ApiClient::create(
+        api_url, api_token, api_ca.empty() ? data_dir + "/tls/cert.pem" : api_ca);
+    if (!client) return fail(client.error().message, kExitUsage);
+    const auto& api = *client;
+    // Numbers go into the request's path: letters and digits only (the numbering plan's).
+    if (number.find_first_not_of(
+            "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") !=
+        std::string::npos) {
+      return fail("number \"" + number + "\": letters and digits only");
+    }
+    const auto done = [](const vto::Result<nlohmann::json>& r, const std::string& what) {
+      if (!r) return fail(r.error().message);
+      std::cout << what << "\n";
+      return kExitOk;
+    };
+    if (room_add->parsed()) {
+      nlohmann::json body{
+          {"number", new_room.number},         {"password", room_password.read()},
+          {"first_name", new_room.first_name}, {"last_name", new_room.last_name},
+          {"nick_name", new_room.nick_name},   {"register_type", new_room.register_type}};
+      return done(api_result(api.call("POST", "/api/v1/rooms", body)),
+                  "room " + new_room.number + " added");
+    }
+    if (room_batch->parsed()) {
+      nlohmann::json body{{"floors", batch.floors},
+                          {"rooms_per_floor", batch.rooms_per_floor},
+                          {"first_floor_first_room", batch.first_floor_first_room},
+                          {"second_floor_first_room", batch.second_floor_first_room},
+                          {"register_type", batch_template.register_type},
+                          {"password", batch_password.read()}};
+      auto added = api_result(api.call("POST", "/api/v1/rooms/batch", body));
+      if (!added) return fail(added.error().message);
+      std::vector<std::string> numbers = (*added)["added"].get<std::vector<std::string>>();
+      std::cout << numbers.size() << " rooms added: " << join(numbers) << "\n";
+      return kExitOk;
+    }
+    if (room_remove->parsed())
+      return done(api_result(api.call("DELETE", "/api/v1/rooms/" + number)),
+                  "room " + number + " removed");
+    if (room_clear->parsed())
+      return done(api_result(api.call("DELETE", "/api/v1/rooms")), "all rooms removed");
+    if (room_list->parsed()) return print_rooms(rooms_from_api(api), json);
+    if (vto_add->parsed()) {
+      nlohmann::json body{{"number", new_vto.number},
+                          {"password", vto_password.read()},
+                          {"building", new_vto.building},
+                          {"unit", new_vto.unit},
+                          {"ip", new_vto.ip}};
+      return done(api_result(api.call("POST", "/api/v1/vtos", body)),
+                  "VTO " + new_vto.number + " added");
+    }
+    if (vto_remove->parsed())
+      return done(api_result(api.call("DELETE", "/api/v1/vtos/" + number)),
+                  "VTO " + number + " removed");
+    if (vto_list->parsed()) return print_vtos(vtos_from_api(api), json);
+    return fail("--api manages rooms and VTOs; the other commands need local access (--data)",
+                kExitUsage);
+  }
+
   auto db = vto::store::Database::open(data_dir);
   if (!db) return fail(db.error().message);
   Directory dir(**db);
+  // A change made with local access, reported and written to the audit log.
+  const auto changed = [&db](const vto::Result<void>& result, const std::string& done,
+                             const std::string& action = "settings_changed") {
+    if (result) audit(**db, action, done);
+    return report(result, done);
+  };
 
   if (room_add->parsed()) {
     new_room.password = room_password.read();
-    return report(dir.add_room(new_room), "room " + new_room.number + " added");
+    return changed(dir.add_room(new_room), "room " + new_room.number + " added");
   }
   if (room_batch->parsed()) {
     batch_template.password = batch_password.read();
     auto added = dir.add_rooms_batch(batch, batch_template);
     if (!added) return fail(added.error().message);
     std::cout << added->size() << " rooms added: " << join(*added) << "\n";
+    audit(**db, "settings_changed", std::to_string(added->size()) + " rooms added (batch)");
     return kExitOk;
   }
-  if (room_remove->parsed()) return report(dir.remove_room(number), "room " + number + " removed");
-  if (room_clear->parsed()) return report(dir.clear_rooms(), "all rooms removed");
-  if (room_list->parsed()) return list_rooms(dir, json);
+  if (room_remove->parsed()) return changed(dir.remove_room(number), "room " + number + " removed");
+  if (room_clear->parsed()) return changed(dir.clear_rooms(), "all rooms removed");
+  if (room_list->parsed()) return print_rooms(dir.list_rooms(), json);
   if (vto_add->parsed()) {
     new_vto.password = vto_password.read();
-    return report(dir.add_vto(new_vto), "VTO " + new_vto.number + " added");
+    return changed(dir.add_vto(new_vto), "VTO " + new_vto.number + " added");
   }
-  if (vto_remove->parsed()) return report(dir.remove_vto(number), "VTO " + number + " removed");
-  if (vto_list->parsed()) return list_vtos(dir, json);
+  if (vto_remove->parsed()) return changed(dir.remove_vto(number), "VTO " + number + " removed");
+  if (vto_list->parsed()) return print_vtos(dir.list_vtos(), json);
   if (centre_set->parsed()) {
-    return report(dir.set_centre_password(centre_password.read()), "centre 888888 password set");
+    return changed(dir.set_centre_password(centre_password.read()), "centre 888888 password set");
   }
   if (centre_clear->parsed()) {
-    return report(dir.set_centre_password(std::nullopt),
-                  "centre 888888 password cleared; it can no longer register");
+    return changed(dir.set_centre_password(std::nullopt),
+                   "centre 888888 password cleared; it can no longer register");
   }
   if (init->parsed()) {
     const std::string password = admin_password.read();
@@ -325,9 +443,9 @@ int main(int argc, char** argv) {
     const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    return report(users.initialize(
-                      vto::store::User{"admin", vto::store::Role::Admin, *hash, admin_email, now}),
-                  "initialized: the admin account is \"admin\"");
+    return changed(users.initialize(
+                       vto::store::User{"admin", vto::store::Role::Admin, *hash, admin_email, now}),
+                   "initialized: the admin account is \"admin\"", "init");
   }
   if (reset->parsed()) {
     const std::string password = reset_password.read();
@@ -364,8 +482,8 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (token_revoke->parsed()) {
-    return report(vto::store::ApiTokens(**db).revoke(token_id),
-                  "token " + std::to_string(token_id) + " revoked");
+    return changed(vto::store::ApiTokens(**db).revoke(token_id),
+                   "token " + std::to_string(token_id) + " revoked", "token_revoked");
   }
   if (centre_show->parsed()) {
     auto password = dir.centre_password();
