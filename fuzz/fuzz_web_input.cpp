@@ -1,0 +1,50 @@
+// What the web interface and API parse from a request besides JSON (nlohmann's own):
+// query strings, the IP allow-list entries, and new passwords through the rules. The
+// first byte picks the parser; the rest is the input. Nothing may crash, hang or read out
+// of bounds, and every answer must be consistent (an entry that parses is matched).
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "accounts/password_rules.h"
+#include "app/allow_list.h"
+#include "web/query.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  switch (data[0] % 3) {
+    case 0:
+      for (std::string_view name : {"limit", "offset", "from", "to", "action", "user", "aor"}) {
+        auto value = vto::web::query_param(input, name);
+        if (value && *value && (*value)->size() > input.size()) __builtin_trap();
+      }
+      break;
+    case 1: {
+      std::vector<std::string> entries;
+      std::size_t start = 0;
+      while (start <= input.size() && entries.size() < 80) {
+        const auto end = input.find('\n', start);
+        entries.emplace_back(
+            input.substr(start, end == std::string_view::npos ? end : end - start));
+        if (end == std::string_view::npos) break;
+        start = end + 1;
+      }
+      auto list = vto::app::AllowList::parse(entries);
+      if (list) {
+        for (const auto& e : list->entries()) {
+          const auto slash = e.find('/');
+          (void)list->allows(e.substr(0, slash));
+        }
+        (void)list->allows(std::string(input));
+      }
+      break;
+    }
+    default:
+      (void)vto::accounts::check_password(input, "admin");
+      break;
+  }
+  return 0;
+}
