@@ -41,15 +41,6 @@ web::HttpResponse ok(int status, const json& body) {
   return r;
 }
 
-Result<json> object_body(const web::HttpRequest& req) {
-  if (!req.content_type.starts_with("application/json"))
-    return make_error("the body must be JSON (Content-Type: application/json)", 415);
-  auto body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object())
-    return make_error("the body must be a JSON object", 400);
-  return body;
-}
-
 // Reads text member `name` into `out` when present; a field error when it is not text.
 std::optional<web::HttpResponse> read_text(const json& body, const char* name, std::string& out) {
   auto it = body.find(name);

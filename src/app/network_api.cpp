@@ -83,15 +83,6 @@ std::string* sip_member(SipServerSetting& s, std::string_view k) {
   return &s.alternate_vts_ip;
 }
 
-Result<json> object_body(const web::HttpRequest& req) {
-  if (!req.content_type.starts_with("application/json"))
-    return make_error("the body must be JSON (Content-Type: application/json)", 415);
-  auto body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object())
-    return make_error("the body must be a JSON object", 400);
-  return body;
-}
-
 web::HttpResponse applied_error(const Error& e) {
   return web::json_error(e.code >= 400 && e.code < 600 ? e.code : 500, e.message);
 }

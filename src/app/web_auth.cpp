@@ -75,17 +75,6 @@ std::string cleared_cookie(bool secure) {
          (secure ? "; Secure" : "");
 }
 
-// A JSON object body, or the response that refuses it. Content-Type must say JSON: an HTML
-// form on another site cannot send that without the browser asking first (CORS).
-Result<json> object_body(const web::HttpRequest& req) {
-  if (!req.content_type.starts_with("application/json"))
-    return make_error("the body must be JSON (Content-Type: application/json)", 415);
-  auto body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object())
-    return make_error("the body must be a JSON object", 400);
-  return body;
-}
-
 // The string member `name` of `body` ("" when absent), or an error naming it.
 Result<std::string> string_field(const json& body, const std::string& name, bool required) {
   auto it = body.find(name);
@@ -138,6 +127,15 @@ json user_json(const store::User& u) {
 }
 
 }  // namespace
+
+Result<json> object_body(const web::HttpRequest& req) {
+  if (!req.content_type.starts_with("application/json"))
+    return make_error("the body must be JSON (Content-Type: application/json)", 415);
+  auto body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return make_error("the body must be a JSON object", 400);
+  return body;
+}
 
 web::HttpResponse field_error(const std::string& field, const std::string& rule_id,
                               const std::string& message) {

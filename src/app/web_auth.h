@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <variant>
 
@@ -79,5 +80,10 @@ class WebAuth {
 // input, named so that a page can put the message beside the field.
 web::HttpResponse field_error(const std::string& field, const std::string& rule_id,
                               const std::string& message);
+
+// The body of a change as a JSON object, or the error (code 415 or 400) that refuses it.
+// Content-Type must say JSON: an HTML form on another site cannot send that without the
+// browser asking first (CORS), one more guard beside the CSRF token.
+Result<nlohmann::json> object_body(const web::HttpRequest& req);
 
 }  // namespace vto::app
