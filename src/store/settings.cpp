@@ -4,18 +4,10 @@
 #include <SQLiteCpp/Transaction.h>
 
 #include "store/errors.h"
+#include "store/guarded.h"
 
 namespace vto::store {
 namespace {
-
-template <class T, class Body>
-Result<T> guarded(Database& db, Body&& body) {
-  try {
-    return body(db.connection());
-  } catch (const std::exception& e) {
-    return make_error(db.path() + ": " + e.what(), kDatabase);
-  }
-}
 
 void upsert(SQLite::Database& db, const std::string& key, const std::string& value) {
   SQLite::Statement st(db,

@@ -6,21 +6,13 @@
 #include <exception>
 
 #include "store/errors.h"
+#include "store/guarded.h"
 
 namespace vto::store {
 namespace {
 
 Error invalid(std::string_view field, std::string_view rule) {
   return make_error(std::string(field) + ": " + std::string(rule), kInvalid);
-}
-
-template <class T, class Body>
-Result<T> guarded(Database& db, Body&& body) {
-  try {
-    return body(db.connection());
-  } catch (const std::exception& e) {
-    return make_error(db.path() + ": " + e.what(), kDatabase);
-  }
 }
 
 User read_user(SQLite::Statement& st) {

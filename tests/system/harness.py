@@ -273,3 +273,14 @@ def jpeg_size(data):
 
 def which(name):
     return shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/sbin:/bin")
+
+
+def wait_for(predicate, what, timeout=8):
+    """The first true value of predicate(), polled every 50 ms; fails after timeout s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"no {what} within {timeout}s: {value!r}"
+        time.sleep(0.05)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from harness import Vtod, http, http_bytes, http_raw, jpeg_size, vtoctl
+from harness import Vtod, http, http_bytes, http_raw, jpeg_size, vtoctl, wait_for
 
 PASSWORD = "Room-pass1"
 
@@ -31,16 +31,6 @@ def panel_state(vtod):
     status, body = http(vtod.http_port, "GET", "/api/v1/sim/state")
     assert status == 200
     return body["panel"]["state"]
-
-
-def wait_for(predicate, what, timeout=8):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"no {what} within {timeout}s: {value!r}"
-        time.sleep(0.05)
 
 
 def records(vtod, query=""):

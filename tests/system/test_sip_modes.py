@@ -5,20 +5,10 @@ import time
 
 import pytest
 
-from harness import Vtod, Vth, http, vtoctl
+from harness import Vtod, Vth, http, vtoctl, wait_for
 
 ROOM_PASSWORD = "Room-pass1"
 VTO_PASSWORD = "Vto-pass-12"
-
-
-def wait_for(fn, what, timeout=10):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"no {what} within {timeout}s"
-        time.sleep(0.1)
 
 
 @pytest.fixture
