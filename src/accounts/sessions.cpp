@@ -75,6 +75,11 @@ std::optional<Session> SessionTable::find(std::string_view id, core::TimePoint n
   return it->second;
 }
 
+bool SessionTable::alive(std::string_view id, core::TimePoint now) const {
+  auto it = sessions_.find(std::string(id));
+  return it != sessions_.end() && !expired(it->second, now);
+}
+
 bool SessionTable::remove(std::string_view id) {
   return sessions_.erase(std::string(id)) > 0;
 }

@@ -52,6 +52,9 @@ class SessionTable {
   // The session `id` names, its last_seen moved to `now`; nothing for an unknown id or a
   // session idle for longer than the idle timeout (which is then ended).
   std::optional<Session> find(std::string_view id, core::TimePoint now);
+  // Whether session `id` is still on at `now`, without counting this as activity (a live
+  // page's background check must not keep an idle session alive).
+  bool alive(std::string_view id, core::TimePoint now) const;
 
   // Logout. Whether the session existed.
   bool remove(std::string_view id);

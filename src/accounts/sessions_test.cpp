@@ -55,6 +55,15 @@ TEST(SessionTableTest, FindRefreshesLastSeen) {
   EXPECT_FALSE(table.find("", kT0));
 }
 
+TEST(SessionTableTest, AliveDoesNotKeepAnIdleSessionOn) {
+  SessionTable table;
+  const Session s = table.create("viewer", "viewer", "192.0.2.7", kT0);
+  EXPECT_TRUE(table.alive(s.id, kT0 + minutes(10)));
+  EXPECT_TRUE(table.alive(s.id, kT0 + minutes(15)));
+  EXPECT_FALSE(table.alive(s.id, kT0 + minutes(16)));  // the checks above were not activity
+  EXPECT_FALSE(table.alive("no-such-session", kT0));
+}
+
 TEST(SessionTableTest, IdleSessionsExpireAndAreForgotten) {
   SessionTable table;
   const Session s = table.create("guard", "operator", "192.0.2.7", kT0);

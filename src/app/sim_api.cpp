@@ -1,6 +1,6 @@
 #include "app/sim_api.h"
 
-#include <set>
+#include <map>
 #include <string>
 
 #include "hal/sim/sim_panel.h"
@@ -68,22 +68,36 @@ void add_sim_routes(web::HttpServer& http, const Guard& guard,
 
 namespace {
 
-// The listeners of /api/v1/sim/live and the last state each was sent.
+// The listeners of /api/v1/sim/live (with their upgrade requests) and the last state sent.
 struct SimLive : std::enable_shared_from_this<SimLive> {
-  SimLive(core::Timers& t, std::function<json()> s) : timers(t), state(std::move(s)) {}
+  SimLive(core::Timers& t, std::function<bool(const web::HttpRequest&)> allowed,
+          std::function<json()> s)
+      : timers(t), still_allowed(std::move(allowed)), state(std::move(s)) {}
   core::Timers& timers;
+  std::function<bool(const web::HttpRequest&)> still_allowed;
   std::function<json()> state;
-  std::set<std::shared_ptr<web::WebSocketPeer>> peers;
+  std::map<std::shared_ptr<web::WebSocketPeer>, web::HttpRequest> peers;
   std::string last;
   std::optional<core::Timers::Id> timer;
+  unsigned ticks = 0;
 
   void tick() {
     timer.reset();
+    if (++ticks % 10 == 0 && still_allowed) {  // once a second: is each session still on?
+      for (auto it = peers.begin(); it != peers.end();) {
+        if (still_allowed(it->second)) {
+          ++it;
+        } else {
+          it->first->close();
+          it = peers.erase(it);
+        }
+      }
+    }
     if (peers.empty()) return;
     std::string now = state().dump();
     if (now != last) {
       last = now;
-      for (const auto& p : peers) p->send(last);
+      for (const auto& [p, request] : peers) p->send(last);
     }
     timer = timers.start(core::Duration(100), [weak = weak_from_this()] {
       if (auto self = weak.lock()) self->tick();
@@ -95,12 +109,14 @@ struct SimLive : std::enable_shared_from_this<SimLive> {
 
 void add_sim_live(web::HttpServer& http, core::Timers& timers,
                   std::function<std::optional<web::HttpResponse>(const web::HttpRequest&)> accept,
+                  std::function<bool(const web::HttpRequest&)> still_allowed,
                   std::function<json()> state) {
-  auto live = std::make_shared<SimLive>(timers, std::move(state));
+  auto live = std::make_shared<SimLive>(timers, std::move(still_allowed), std::move(state));
   web::WebSocketRoute route;
   route.accept = std::move(accept);
-  route.on_open = [live](const std::shared_ptr<web::WebSocketPeer>& peer) {
-    live->peers.insert(peer);
+  route.on_open = [live](const std::shared_ptr<web::WebSocketPeer>& peer,
+                         const web::HttpRequest& request) {
+    live->peers.emplace(peer, request);
     peer->send(live->state().dump());  // the newcomer's first picture
     if (!live->timer) live->tick();
   };

@@ -25,9 +25,12 @@ void add_sim_routes(web::HttpServer& http, const Guard& guard,
 
 // GET /api/v1/sim/live: a WebSocket on which the same state as GET /api/v1/sim/state is
 // pushed at once and then whenever it changes (checked every 100 ms while anyone listens).
-// `accept` refuses an upgrade (authentication) with a response.
+// `accept` refuses an upgrade (authentication) with a response; `still_allowed` is asked
+// again every second with the upgrade request, and the socket is closed when its session
+// has ended (logout, idle timeout, a removed account or revoked token).
 void add_sim_live(web::HttpServer& http, core::Timers& timers,
                   std::function<std::optional<web::HttpResponse>(const web::HttpRequest&)> accept,
+                  std::function<bool(const web::HttpRequest&)> still_allowed,
                   std::function<nlohmann::json()> state);
 
 }  // namespace vto::app

@@ -894,6 +894,7 @@ int main(int argc, char** argv) {
         if (auto* refused = std::get_if<web::HttpResponse>(&who)) return *refused;
         return std::nullopt;
       },
+      [&auth](const web::HttpRequest& req) { return auth.still_authorized(req); },
       [&] {
         json state = hal::sim::to_json(sim->state());
         extra_state(state);

@@ -620,6 +620,12 @@ std::variant<Principal, web::HttpResponse> WebAuth::authenticate(const web::Http
   return impl_->authenticate(req, least);
 }
 
+bool WebAuth::still_authorized(const web::HttpRequest& req) {
+  if (!req.header("authorization").empty())
+    return std::holds_alternative<Principal>(impl_->authenticate(req, Role::Viewer));
+  return impl_->sessions.alive(cookie_value(req.header("cookie"), kCookie), impl_->timers.now());
+}
+
 void WebAuth::audit(const Principal& who, const std::string& action, const std::string& detail) {
   impl_->audit(who.user, who.address, action, detail);
 }

@@ -68,6 +68,10 @@ class WebAuth {
   std::variant<Principal, web::HttpResponse> authenticate(const web::HttpRequest& req,
                                                           store::Role least);
 
+  // Whether the caller of an earlier accepted request (a WebSocket's upgrade) may still
+  // read: its session is still on (not refreshed by this check) or its token still valid.
+  bool still_authorized(const web::HttpRequest& req);
+
   // An entry in the audit log (failures to write are logged, never thrown).
   void audit(const Principal& who, const std::string& action, const std::string& detail);
 

@@ -120,8 +120,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   template <class Stream>
   struct WsSession final : WebSocketPeer, std::enable_shared_from_this<WsSession<Stream>> {
-    WsSession(std::shared_ptr<Impl> owner, Stream&& next_layer, const WebSocketRoute& r)
-        : server(std::move(owner)), ws(std::move(next_layer)), route(r) {
+    WsSession(std::shared_ptr<Impl> owner, Stream&& next_layer, const WebSocketRoute& r,
+              HttpRequest upgrade)
+        : server(std::move(owner)),
+          ws(std::move(next_layer)),
+          route(r),
+          request(std::move(upgrade)) {
       ++server->connections;
     }
     ~WsSession() override { --server->connections; }
@@ -129,6 +133,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     std::shared_ptr<Impl> server;
     websocket::stream<Stream> ws;
     WebSocketRoute route;
+    HttpRequest request;
     beast::flat_buffer buffer;
     std::deque<std::string> queue;
     bool writing = false;
@@ -144,7 +149,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       ws.async_accept(req, [self = this->shared_from_this()](beast::error_code ec) {
         if (ec) return;
         self->open = true;
-        if (self->route.on_open) self->route.on_open(self);
+        if (self->route.on_open) self->route.on_open(self, self->request);
         self->read();
       });
     }
@@ -304,7 +309,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
             return;
           }
         }
-        std::make_shared<WsSession<Stream>>(server, std::move(stream), ws_route->second)
+        std::make_shared<WsSession<Stream>>(server, std::move(stream), ws_route->second,
+                                            std::move(r))
             ->run(parser->release());
         return;
       }

@@ -71,7 +71,8 @@ class WebSocketPeer {
 struct WebSocketRoute {
   // Looks at the upgrade request: a response refuses it (401, 403...), nothing accepts.
   std::function<std::optional<HttpResponse>(const HttpRequest&)> accept;
-  std::function<void(const std::shared_ptr<WebSocketPeer>&)> on_open;
+  // With the upgrade request (its cookie or token, to check again while the socket lives).
+  std::function<void(const std::shared_ptr<WebSocketPeer>&, const HttpRequest&)> on_open;
   std::function<void(const std::shared_ptr<WebSocketPeer>&)> on_close;
   // Messages from the client are read (and limited to 4 KiB) but not handed on: the
   // server's WebSockets only push.

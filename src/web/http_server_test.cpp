@@ -187,7 +187,7 @@ TEST(HttpServerTest, WebSocketsPushToAcceptedClientsAndRefuseOthers) {
     if (req.header("cookie") != "ok=1") return json_error(401, "log in first");
     return std::nullopt;
   };
-  route.on_open = [](const std::shared_ptr<WebSocketPeer>& peer) {
+  route.on_open = [](const std::shared_ptr<WebSocketPeer>& peer, const HttpRequest&) {
     peer->send("hello");
     peer->send("again");
   };

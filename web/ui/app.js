@@ -556,7 +556,7 @@ async function panelPage() {
   ws.addEventListener("close", () => { if (panelPage.ws === ws) stateLine.textContent += " (live updates stopped: reload the page)"; });
   let frame = 0;
   const refreshCamera = () => {
-    if (!camera.isConnected) return;
+    if (!camera.isConnected || ws.readyState === WebSocket.CLOSED) return;
     const next = new Image();
     next.onload = () => { camera.src = next.src; setTimeout(refreshCamera, 200); };
     next.onerror = () => setTimeout(refreshCamera, 2000);
