@@ -75,12 +75,9 @@ void add_local_routes(web::HttpServer& http, WebAuth& auth, store::Settings& set
   http.route("PUT", "/api/v1/settings/local",
              auth.guard(store::Role::Admin, [&, device, mode, apply, number_taken](
                                                 const web::HttpRequest& req, const Principal& who) {
-               if (!req.content_type.starts_with("application/json"))
-                 return web::json_error(415,
-                                        "the body must be JSON (Content-Type: application/json)");
-               auto body = json::parse(req.body, nullptr, false);
-               if (body.is_discarded() || !body.is_object())
-                 return web::json_error(400, "the body must be a JSON object");
+               auto parsed = object_body(req);
+               if (!parsed) return web::json_error(parsed.error().code, parsed.error().message);
+               const json& body = *parsed;
                LocalBasic next = current;
                for (const char* key : kKeys) {
                  const std::string name = std::string(key).substr(6);

@@ -70,23 +70,20 @@ Got tls_request(std::uint16_t port, http::verb verb, const std::string& target) 
   return to_got(res);
 }
 
+// The server started, and its io_context run on a thread until the end of the test.
 class Running {
  public:
-  explicit Running(HttpServer& server) : server_(server) {}
-  void start(asio::io_context& io) {
-    ASSERT_TRUE(server_.start());
-    thread_ = std::thread([&io] { io.run(); });
+  Running(HttpServer& server, asio::io_context& io) : io_(io) {
+    EXPECT_TRUE(server.start());
+    thread_ = std::thread([this] { io_.run(); });
   }
   ~Running() {
-    if (thread_.joinable()) {
-      io_->stop();
-      thread_.join();
-    }
+    io_.stop();
+    thread_.join();
   }
-  asio::io_context* io_ = nullptr;
 
  private:
-  HttpServer& server_;
+  asio::io_context& io_;
   std::thread thread_;
 };
 
@@ -98,21 +95,24 @@ TlsIdentity test_identity() {
   return *id;
 }
 
-TEST(HttpServerTest, ServesRoutesOverTlsAndSeesHeaders) {
-  asio::io_context io;
+// Loopback, any port, HTTPS with `id`.
+HttpConfig tls_config(const TlsIdentity& id) {
   HttpConfig cfg{"127.0.0.1", 0};
-  auto id = test_identity();
   cfg.tls_certificate_pem = id.certificate_pem;
   cfg.tls_private_key_pem = id.private_key_pem;
-  HttpServer server(io, cfg);
+  return cfg;
+}
+
+TEST(HttpServerTest, ServesRoutesOverTlsAndSeesHeaders) {
+  asio::io_context io;
+  auto id = test_identity();
+  HttpServer server(io, tls_config(id));
   server.route("GET", "/hello", [](const HttpRequest& req) {
     HttpResponse r;
     r.body = std::string(req.secure ? "secure " : "plain ") + req.header("x-custom-thing");
     return r;
   });
-  Running running(server);
-  running.io_ = &io;
-  running.start(io);
+  Running running(server, io);
   Got got = tls_request(server.port(), http::verb::get, "/hello");
   EXPECT_EQ(got.status, 200);
   EXPECT_EQ(got.body, "secure Value");
@@ -121,15 +121,10 @@ TEST(HttpServerTest, ServesRoutesOverTlsAndSeesHeaders) {
 
 TEST(HttpServerTest, PlainHttpToTheTlsPortGetsNoPage) {
   asio::io_context io;
-  HttpConfig cfg{"127.0.0.1", 0};
   auto id = test_identity();
-  cfg.tls_certificate_pem = id.certificate_pem;
-  cfg.tls_private_key_pem = id.private_key_pem;
-  HttpServer server(io, cfg);
+  HttpServer server(io, tls_config(id));
   server.route("GET", "/hello", [](const HttpRequest&) { return HttpResponse{}; });
-  Running running(server);
-  running.io_ = &io;
-  running.start(io);
+  Running running(server, io);
   EXPECT_ANY_THROW(plain_request(server.port(), http::verb::get, "/hello"));
   // The server is still there for the next, well-behaved client.
   EXPECT_EQ(tls_request(server.port(), http::verb::get, "/hello").status, 200);
@@ -141,9 +136,7 @@ TEST(HttpServerTest, RedirectModeSendsEveryRequestToHttps) {
   cfg.redirect_to_https_port = 8443;
   HttpServer server(io, cfg);
   server.route("GET", "/hello", [](const HttpRequest&) { return HttpResponse{}; });
-  Running running(server);
-  running.io_ = &io;
-  running.start(io);
+  Running running(server, io);
   Got got = plain_request(server.port(), http::verb::get, "/hello?x=1", "door.local:80");
   EXPECT_EQ(got.status, 308);
   EXPECT_EQ(got.location, "https://door.local:8443/hello?x=1");
@@ -165,9 +158,7 @@ TEST(HttpServerTest, AsyncHandlersAnswerLaterAndHeadHasNoBody) {
       reply(json_error(500, "a second reply is ignored"));
     });
   });
-  Running running(server);
-  running.io_ = &io;
-  running.start(io);
+  Running running(server, io);
   Got got = plain_request(server.port(), http::verb::get, "/later");
   EXPECT_EQ(got.status, 200);
   EXPECT_EQ(got.body, "done");
@@ -193,9 +184,7 @@ TEST(HttpServerTest, WebSocketsPushToAcceptedClientsAndRefuseOthers) {
   };
   route.on_close = [&closed](const std::shared_ptr<WebSocketPeer>&) { ++closed; };
   server.websocket("/live", route);
-  Running running(server);
-  running.io_ = &io;
-  running.start(io);
+  Running running(server, io);
 
   asio::io_context client_io;
   beast::websocket::stream<tcp::socket> ws(client_io);
@@ -231,9 +220,7 @@ TEST(HttpServerTest, RebindsToAnotherPortAndFiltersAddresses) {
   asio::io_context io;
   HttpServer server(io, HttpConfig{"127.0.0.1", 0});
   server.route("GET", "/hello", [](const HttpRequest&) { return HttpResponse{}; });
-  Running running(server);
-  running.io_ = &io;
-  running.start(io);
+  Running running(server, io);
   const std::uint16_t first = server.port();
   EXPECT_EQ(plain_request(first, http::verb::get, "/hello").status, 200);
   std::uint16_t second = 0;
@@ -256,18 +243,13 @@ TEST(HttpServerTest, RebindsToAnotherPortAndFiltersAddresses) {
 
 TEST(HttpServerTest, ChangesItsCertificateForNewConnections) {
   asio::io_context io;
-  HttpConfig cfg{"127.0.0.1", 0};
   auto id = test_identity();
-  cfg.tls_certificate_pem = id.certificate_pem;
-  cfg.tls_private_key_pem = id.private_key_pem;
-  HttpServer server(io, cfg);
+  HttpServer server(io, tls_config(id));
   server.route("GET", "/hello", [](const HttpRequest&) { return HttpResponse{}; });
   auto other = test_identity();
   EXPECT_FALSE(server.set_tls(other.certificate_pem, id.private_key_pem));  // not its key
   EXPECT_TRUE(server.set_tls(other.certificate_pem, other.private_key_pem));
-  Running running(server);
-  running.io_ = &io;
-  running.start(io);
+  Running running(server, io);
   EXPECT_EQ(tls_request(server.port(), http::verb::get, "/hello").status, 200);
 }
 

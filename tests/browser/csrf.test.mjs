@@ -2,18 +2,7 @@
 // is refused, and changes nothing.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { setUp, login, ADMIN_PASSWORD } from "./lib/vtod.mjs";
-
-const pageFetch = (page, method, path, { body, csrf } = {}) => page.evaluate(async ({ method, path, body, csrf }) => {
-  const headers = { "Content-Type": "application/json" };
-  if (csrf) headers["X-CSRF-Token"] = csrf;
-  const res = await fetch(path, { method, headers, credentials: "same-origin",
-                                  body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let data = null;
-  try { data = JSON.parse(text); } catch { data = { raw: text }; }
-  return { status: res.status, data };
-}, { method, path, body, csrf });
+import { setUp, login, ADMIN_PASSWORD, pageFetch } from "./lib/vtod.mjs";
 
 describe("CSRF token", () => {
   let env;

@@ -2,22 +2,10 @@
 // and the API refuses what needs an administrator.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { setUp, login, screenshot, ADMIN_PASSWORD } from "./lib/vtod.mjs";
+import { setUp, login, screenshot, ADMIN_PASSWORD, pageFetch } from "./lib/vtod.mjs";
 
 const FILE = import.meta.url;
 const VIEWER = { name: "visitor-view", password: "Look-Only-7394" };
-
-// fetch() from the page, as the page's own code would send it.
-const pageFetch = (page, method, path, { body, csrf } = {}) => page.evaluate(async ({ method, path, body, csrf }) => {
-  const headers = { "Content-Type": "application/json" };
-  if (csrf) headers["X-CSRF-Token"] = csrf;
-  const res = await fetch(path, { method, headers, credentials: "same-origin",
-                                  body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let data = null;
-  try { data = JSON.parse(text); } catch { data = { raw: text }; }
-  return { status: res.status, data };
-}, { method, path, body, csrf });
 
 describe("roles", () => {
   let env;

@@ -204,6 +204,19 @@ export function trackRequests(page) {
   };
 }
 
+// fetch() from the page, as the page's own code would send it (its cookie; the CSRF token
+// only when given): { status, data }.
+export const pageFetch = (page, method, path, { body, csrf } = {}) => page.evaluate(async ({ method, path, body, csrf }) => {
+  const headers = { "Content-Type": "application/json" };
+  if (csrf) headers["X-CSRF-Token"] = csrf;
+  const res = await fetch(path, { method, headers, credentials: "same-origin",
+                                  body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  let data = null;
+  try { data = JSON.parse(text); } catch { data = { raw: text }; }
+  return { status: res.status, data };
+}, { method, path, body, csrf });
+
 // Logs in through the login form and waits for the nav. Returns the CSRF token the page got.
 export async function login(page, vtod, user, password) {
   await page.goto(`${vtod.url}/#/login`);
