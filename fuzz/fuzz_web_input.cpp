@@ -1,5 +1,6 @@
 // What the web interface and API parse from a request besides JSON (nlohmann's own):
-// query strings, the IP allow-list entries, and new passwords through the rules. The
+// query strings, the IP allow-list entries, new passwords through the rules, and the card
+// numbers and finger names of the virtual panel. The
 // first byte picks the parser; the rest is the input. Nothing may crash, hang or read out
 // of bounds, and every answer must be consistent (an entry that parses is matched).
 #include <cstddef>
@@ -10,12 +11,14 @@
 
 #include "accounts/password_rules.h"
 #include "app/allow_list.h"
+#include "hal/card_reader.h"
+#include "hal/sim/sim_fingerprint_reader.h"
 #include "web/query.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 3) {
+  switch (data[0] % 4) {
     case 0:
       for (std::string_view name : {"limit", "offset", "from", "to", "action", "user", "aor"}) {
         auto value = vto::web::query_param(input, name);
@@ -42,9 +45,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
       break;
     }
-    default:
+    case 2:
       (void)vto::accounts::check_password(input, "admin");
       break;
+    default: {
+      auto card = vto::hal::normalize_card_number(input);
+      if (card && (card->size() != input.size() || !vto::hal::normalize_card_number(*card))) {
+        __builtin_trap();  // normalising keeps the length and is stable
+      }
+      vto::hal::sim::SimFingerprintReader reader;
+      reader.set_enrolled({{1, vto::hal::sim::sim_template(input)}});
+      int matched = 0;
+      reader.add_listener([&](const vto::hal::FingerScan& s) { matched += s.match ? 1 : 0; });
+      if (reader.touch(input) && matched != 1) __builtin_trap();  // a valid name matches itself
+      break;
+    }
   }
   return 0;
 }

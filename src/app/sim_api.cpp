@@ -43,6 +43,26 @@ void add_sim_routes(web::HttpServer& http, const Guard& guard,
                if (auto r = panel().press(key); !r) return web::json_error(400, r.error().message);
                return ok({{"pressed", key}});
              }));
+  http.route("POST", "/api/v1/sim/card",
+             guard(store::Role::Operator, [panel](const web::HttpRequest& req) {
+               json body;
+               if (auto bad = check_body(req, body, "number", false)) return *bad;
+               const std::string number = body["number"];
+               if (auto r = panel().present_card(number); !r) {
+                 return web::json_error(400, r.error().message);
+               }
+               return ok({{"card", number}});
+             }));
+  http.route("POST", "/api/v1/sim/finger",
+             guard(store::Role::Operator, [panel](const web::HttpRequest& req) {
+               json body;
+               if (auto bad = check_body(req, body, "finger", false)) return *bad;
+               const std::string finger = body["finger"];
+               if (auto r = panel().touch_finger(finger); !r) {
+                 return web::json_error(400, r.error().message);
+               }
+               return ok({{"finger", finger}});
+             }));
   http.route("POST", "/api/v1/sim/door",
              guard(store::Role::Operator, [panel](const web::HttpRequest& req) {
                json body;

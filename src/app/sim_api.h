@@ -1,5 +1,6 @@
-// The JSON API of the simulated modules (the "virtual panel"): press keys, open the
-// door, detach the device, and read the panel's lock, lights and display.
+// The JSON API of the simulated modules (the "virtual panel"): press keys, hold a card
+// to the reader, lay a finger on the sensor, open the door, detach the device, and read the panel's
+// lock, lights and display.
 #pragma once
 
 #include <functional>
@@ -14,7 +15,8 @@ class SimPanel;
 
 namespace vto::app {
 
-// Registers POST /api/v1/sim/press {"key"}, POST /api/v1/sim/door {"open"},
+// Registers POST /api/v1/sim/press {"key"}, POST /api/v1/sim/card {"number"},
+// POST /api/v1/sim/finger {"finger"}, POST /api/v1/sim/door {"open"},
 // POST /api/v1/sim/tamper {"detached"} and GET /api/v1/sim/state. `extra_state` adds
 // fields to the state (e.g. the door panel's state machine), may be empty. Reading needs
 // the viewer role, pressing and opening the operator role.

@@ -561,7 +561,8 @@ int main(int argc, char** argv) {
     auto new_panel = device::Panel::create(
         config,
         device::PanelDevices{keys, (*new_sim)->lock(), (*new_sim)->indicators(),
-                             (*new_sim)->display(), &feedback},
+                             (*new_sim)->display(), &feedback, (*new_sim)->card_reader(),
+                             (*new_sim)->fingerprint_reader()},
         call_control, timers);
     if (!new_panel) return new_panel.error();
     (*new_panel)->add_state_listener([&call_recorder](const device::PanelStatus& st) {

@@ -12,6 +12,12 @@ bool is_dtmf(char c) {
   return (c >= '0' && c <= '9') || c == '*' || c == '#' || (c >= 'A' && c <= 'D');
 }
 
+// A card number for the log: all but the last four digits hidden.
+std::string masked(const std::string& number) {
+  const std::size_t shown = number.size() < 4 ? number.size() : 4;
+  return std::string(number.size() - shown, '*') + number.substr(number.size() - shown);
+}
+
 std::string callee_name(const std::string& number) {
   return number == kCentreNumber ? std::string("centre") : number;
 }
@@ -53,6 +59,14 @@ Panel::Panel(PanelConfig config, PanelDevices devices, CallControl& calls, core:
   lock_listener_ = devices_.lock.add_listener(
       [this](bool open) { set_indicator(hal::Indicator::Unlock, open); });
   set_indicator(hal::Indicator::Unlock, devices_.lock.is_open());
+  if (devices_.card_reader != nullptr) {
+    card_listener_ =
+        devices_.card_reader->add_listener([this](const std::string& n) { on_card(n); });
+  }
+  if (devices_.fingerprint != nullptr) {
+    finger_listener_ =
+        devices_.fingerprint->add_listener([this](const hal::FingerScan& s) { on_finger(s); });
+  }
   set_indicator(hal::Indicator::Call, false);
   set_indicator(hal::Indicator::Talk, false);
   show_state();
@@ -63,6 +77,8 @@ Panel::Panel(PanelConfig config, PanelDevices devices, CallControl& calls, core:
 Panel::~Panel() {
   for (auto& [source, id] : key_listeners_) source->remove_key_listener(id);
   devices_.lock.remove_listener(lock_listener_);
+  if (devices_.card_reader != nullptr) devices_.card_reader->remove_listener(card_listener_);
+  if (devices_.fingerprint != nullptr) devices_.fingerprint->remove_listener(finger_listener_);
   for (TimerSlot* slot : {&dial_timer_, &call_timer_, &dtmf_timer_, &message_timer_}) stop(*slot);
 }
 
@@ -170,6 +186,25 @@ void Panel::on_call_button(std::size_t button) {
     return;
   }
   place_call(it->second);
+}
+
+// --- cards and fingers ---------------------------------------------------------------------
+
+void Panel::on_card(const std::string& number) {
+  if (showing_message_) message_elapsed();
+  log_->info("panel: card {} refused: no card is enrolled", masked(number));
+  show_message("Card not valid", Tone::Error);
+}
+
+void Panel::on_finger(const hal::FingerScan& scan) {
+  if (showing_message_) message_elapsed();
+  if (!scan.match) {
+    log_->info("panel: fingerprint not recognised");
+    show_message("Fingerprint not recognised", Tone::Error);
+    return;
+  }
+  log_->info("panel: fingerprint {} refused: no fingerprint opens the door", *scan.match);
+  show_message("Fingerprint not valid", Tone::Error);
 }
 
 // --- calls -------------------------------------------------------------------------------

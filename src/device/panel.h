@@ -22,7 +22,9 @@
 #include "device/call_control.h"
 #include "device/feedback.h"
 #include "device/panel_config.h"
+#include "hal/card_reader.h"
 #include "hal/display.h"
+#include "hal/fingerprint_reader.h"
 #include "hal/indicators.h"
 #include "hal/key_source.h"
 #include "hal/listeners.h"
@@ -53,9 +55,11 @@ struct PanelStatus {
 struct PanelDevices {
   std::vector<hal::KeySource*> key_sources;  // call buttons, keypad; no nullptr
   hal::LockRelay& lock;
-  hal::Indicators* indicators = nullptr;  // nullptr: no indicator module
-  hal::Display* display = nullptr;        // nullptr: no display module
-  Feedback* feedback = nullptr;           // nullptr: no tones
+  hal::Indicators* indicators = nullptr;          // nullptr: no indicator module
+  hal::Display* display = nullptr;                // nullptr: no display module
+  Feedback* feedback = nullptr;                   // nullptr: no tones
+  hal::CardReader* card_reader = nullptr;         // nullptr: no card reader module
+  hal::FingerprintReader* fingerprint = nullptr;  // nullptr: no fingerprint module
 };
 
 class Panel;
@@ -96,6 +100,8 @@ class Panel {
   void on_call_key();
   void on_centre_key();
   void on_call_button(std::size_t button);
+  void on_card(const std::string& number);
+  void on_finger(const hal::FingerScan& scan);
 
   void place_call(const std::string& number);
   void end_call();  // hangs up the current call, if any, and goes Idle
@@ -123,6 +129,8 @@ class Panel {
   std::shared_ptr<spdlog::logger> log_;
   std::vector<std::pair<hal::KeySource*, hal::ListenerId>> key_listeners_;
   hal::ListenerId lock_listener_ = 0;
+  hal::ListenerId card_listener_ = 0;
+  hal::ListenerId finger_listener_ = 0;
   hal::Listeners<const PanelStatus&> listeners_;
 
   PanelStatus status_;

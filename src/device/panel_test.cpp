@@ -37,13 +37,12 @@ class RecordingFeedback final : public Feedback {
   std::vector<Tone> tones;
 };
 
-// Camera, buttons x2, keypad, indicators, display.
+// Camera, buttons x2, keypad, indicators, display, card reader, fingerprint.
 hal::sim::SimPanelConfig layout() {
   hal::sim::SimPanelConfig config;
-  config.modules = {{hal::ModuleKind::Buttons, 2},
-                    {hal::ModuleKind::Keypad},
-                    {hal::ModuleKind::Indicators},
-                    {hal::ModuleKind::Display}};
+  config.modules = {{hal::ModuleKind::Buttons, 2}, {hal::ModuleKind::Keypad},
+                    {hal::ModuleKind::Indicators}, {hal::ModuleKind::Display},
+                    {hal::ModuleKind::CardReader}, {hal::ModuleKind::Fingerprint}};
   return config;
 }
 
@@ -62,7 +61,9 @@ class PanelTest : public ::testing::Test {
                                              .lock = sim_.lock(),
                                              .indicators = sim_.indicators(),
                                              .display = sim_.display(),
-                                             .feedback = &feedback_},
+                                             .feedback = &feedback_,
+                                             .card_reader = sim_.card_reader(),
+                                             .fingerprint = sim_.fingerprint_reader()},
                                 calls_, timers_);
   }
 
@@ -105,6 +106,38 @@ TEST_F(PanelTest, CallButtonCallsItsRoomAndLightsCallWhileRinging) {
   EXPECT_EQ(text(), "Calling 102");
   panel_->on_ringing(1);
   EXPECT_THAT(feedback_.tones, ElementsAre(Tone::Ringback));
+}
+
+TEST_F(PanelTest, CardsAreRefusedOnTheDisplayAndTheLockStaysShut) {
+  ASSERT_TRUE(sim_.present_card("1a2b3c4d"));
+  EXPECT_EQ(text(), "Card not valid");
+  EXPECT_THAT(feedback_.tones, ElementsAre(Tone::Error));
+  EXPECT_FALSE(sim_.lock().is_open());
+  EXPECT_FALSE(lit(Indicator::Unlock));
+  EXPECT_EQ(state(), PanelState::Idle);
+  timers_.advance(config_.message_time);
+  EXPECT_EQ(text(), config_.idle_text);
+}
+
+TEST_F(PanelTest, FingersAreRefusedWithWhatTheModuleSaw) {
+  ASSERT_TRUE(sim_.touch_finger("Anna, right index"));
+  EXPECT_EQ(text(), "Fingerprint not recognised");
+  sim_.fingerprint_reader()->set_enrolled({{5, hal::sim::sim_template("Anna, right index")}});
+  ASSERT_TRUE(sim_.touch_finger("Anna, right index"));
+  EXPECT_EQ(text(), "Fingerprint not valid");
+  EXPECT_THAT(feedback_.tones, ElementsAre(Tone::Error, Tone::Error));
+  EXPECT_FALSE(sim_.lock().is_open());
+}
+
+TEST_F(PanelTest, ACardDuringACallLeavesTheCallAlone) {
+  talk_to_101();
+  ASSERT_TRUE(sim_.present_card("0042"));
+  EXPECT_EQ(text(), "Card not valid");
+  EXPECT_EQ(state(), PanelState::Talking);
+  EXPECT_TRUE(lit(Indicator::Talk));
+  timers_.advance(config_.message_time);
+  EXPECT_EQ(text(), "Talking to 101");
+  EXPECT_THAT(calls_.log, ElementsAre("place 101"));
 }
 
 TEST_F(PanelTest, AnsweredLightsTalkAndPutsCallOut) {

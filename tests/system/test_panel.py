@@ -209,6 +209,41 @@ def test_bad_sim_input_gets_a_clear_error(vtod):
     assert status == 200 and state(vtod)["tamper"] == "detached"
 
 
+def test_cards_and_fingers_at_the_readers_are_refused_on_the_display(vtod):
+    """No card or finger is enrolled (access control comes later): the panel says so."""
+    status, answer = http(vtod.http_port, "POST", "/api/v1/sim/card", {"number": "1A2B3C4D"})
+    assert status == 400 and answer["error"] == "card: no card_reader module configured"
+    layout = {"modules": [{"kind": "buttons", "buttons": 2}, {"kind": "keypad"},
+                          {"kind": "display"}, {"kind": "card_reader"}, {"kind": "fingerprint"}],
+              "buttons": ["101", "888888"]}
+    status, answer = http(vtod.http_port, "PUT", "/api/v1/facade", layout)
+    assert status == 200, answer
+
+    status, answer = http(vtod.http_port, "POST", "/api/v1/sim/card", {"number": "1a2b3c4d"})
+    assert status == 200, answer
+    s = state(vtod)
+    assert s["display"]["lines"] == ["Card not valid"] and not s["lock"]["open"]
+    for number, rule in (("12", "4 to 16 hexadecimal digits"), ("12 34", "only hexadecimal"),
+                         ("ZZZZ", "only hexadecimal")):
+        status, answer = http(vtod.http_port, "POST", "/api/v1/sim/card", {"number": number})
+        assert status == 400 and rule in answer["error"], (number, answer)
+    status, answer = http(vtod.http_port, "POST", "/api/v1/sim/card", {"number": 1234})
+    assert status == 400
+
+    status, answer = http(vtod.http_port, "POST", "/api/v1/sim/finger",
+                          {"finger": "Anna, right index"})
+    assert status == 200, answer
+    s = state(vtod)
+    assert s["display"]["lines"] == ["Fingerprint not recognised"] and s["fingers"] == []
+    status, answer = http(vtod.http_port, "POST", "/api/v1/sim/finger", {"finger": ""})
+    assert status == 400 and "1 to 40 characters" in answer["error"]
+    # The display returns to the idle text, and the keypad still works.
+    wait_state(vtod, lambda s: s["display"]["lines"] != ["Fingerprint not recognised"],
+               what="the refusal to clear", timeout=6)
+    press(vtod, "1")
+    assert state(vtod)["panel"]["state"] == "dialling"
+
+
 def test_two_monitors_answering_at_once_leave_one_call(vtod, start_vth):
     first = start_vth("101#0", PASSWORD, auto_answer=0)
     second = start_vth("101#1", PASSWORD, auto_answer=0)

@@ -498,6 +498,18 @@ async function panelPage() {
   const display = h("div", { class: "lcd", id: "panel-display", "aria-live": "polite" });
   const stateLine = h("p", { class: "panel-state", id: "panel-state", "aria-live": "polite" });
   const facade = h("div", { class: "facade" });
+  // A finger that is not enrolled is always on offer; enrolled fingers come with the state.
+  const UNKNOWN_FINGER = "A finger that is not enrolled";
+  const fingers = h("select", { id: "panel-finger", "aria-label": "Finger", disabled: !canPress }, h("option", {}, UNKNOWN_FINGER));
+  let fingerList = "";
+  const showFingers = (names) => {
+    const key = JSON.stringify(names);
+    if (key === fingerList) return;
+    fingerList = key;
+    const chosen = fingers.value;
+    fingers.replaceChildren(...names.map((n) => h("option", {}, n)), h("option", {}, UNKNOWN_FINGER));
+    if ([...fingers.options].some((o) => o.value === chosen)) fingers.value = chosen;
+  };
   let button = 0;
   const moduleEl = (m) => {
     switch (m.kind) {
@@ -520,10 +532,21 @@ async function panelPage() {
                           "aria-label": { prev: "Previous", next: "Next", call: "Call", centre: "Call the centre" }[k] },
               { prev: "◀", next: "▶", call: "Call", centre: "Centre" }[k] || k)));
       case "display": return h("div", { class: "module-face" }, display);
-      case "card_reader":
+      case "card_reader": {
+        const number = h("input", { id: "panel-card-number", "aria-label": "Card number", placeholder: "Card number",
+                                    maxlength: 16, autocomplete: "off", spellcheck: "false", disabled: !canPress });
+        const hold = () => {
+          if (!/^[0-9a-fA-F]{4,16}$/.test(number.value)) return toast("Card number: 4 to 16 hexadecimal digits (0-9, A-F)", "bad");
+          post("/api/v1/sim/card", { number: number.value });
+        };
+        number.addEventListener("keydown", (e) => { if (e.key === "Enter") hold(); });
+        return h("div", { class: "module-face reader" }, h("span", { class: "kind" }, KIND_LABEL[m.kind]), number,
+                 h("button", { id: "panel-card", disabled: !canPress, onclick: hold }, "Hold card to reader"));
+      }
       case "fingerprint":
-        return h("div", { class: "module-face" }, h("span", { class: "kind" }, KIND_LABEL[m.kind]),
-                 h("span", { class: "hint" }, "reads nothing yet: cards and fingers come with access control"));
+        return h("div", { class: "module-face reader" }, h("span", { class: "kind" }, KIND_LABEL[m.kind]), fingers,
+                 h("button", { id: "panel-finger-touch", disabled: !canPress, onclick: () => post("/api/v1/sim/finger", { finger: fingers.value }) },
+                   "Lay finger on sensor"));
       default: return h("div", { class: "module-face blank" }, KIND_LABEL[m.kind] || m.kind);
     }
   };
@@ -546,6 +569,7 @@ async function panelPage() {
     lock.textContent = st.lock.open ? "open" : "closed";
     door.textContent = st.door;
     tamper.textContent = st.tamper;
+    showFingers(st.fingers || []);
     doorOpen = st.door === "open";
     detached = st.tamper === "detached";
   };

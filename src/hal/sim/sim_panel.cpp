@@ -88,6 +88,8 @@ SimPanel::SimPanel(core::Timers& timers, const SimPanelConfig& config)
   if (keypad_position_) keypad_.emplace();
   if (position_of(config, ModuleKind::Indicators)) indicators_.emplace();
   if (position_of(config, ModuleKind::Display)) display_.emplace(config.display);
+  if (position_of(config, ModuleKind::CardReader)) card_reader_.emplace();
+  if (position_of(config, ModuleKind::Fingerprint)) fingerprint_.emplace();
   core::logger("hal")->debug("sim panel: {} modules, {} call buttons, keypad {}",
                              config.modules.size() + 1, button_module_.size(),
                              keypad_ ? "yes" : "no");
@@ -143,6 +145,35 @@ Result<void> SimPanel::check_present(std::string_view key,
   return {};
 }
 
+Result<void> SimPanel::check_module(ModuleKind kind, bool configured, std::string_view what) const {
+  const std::string name(module_kind_name(kind));
+  if (!configured) {
+    return make_error(std::string(what) + ": no " + name + " module configured", kNotConfigured);
+  }
+  for (const ModuleStatus& m : bus_.modules()) {
+    if (m.kind == kind && m.presence == Presence::Missing) {
+      return make_error(std::string(what) + ": " + name + " module at position " +
+                            std::to_string(m.position) + " is missing",
+                        kUnavailable);
+    }
+  }
+  return {};
+}
+
+Result<void> SimPanel::present_card(std::string_view number) {
+  if (auto ok = check_module(ModuleKind::CardReader, card_reader_.has_value(), "card"); !ok) {
+    return ok;
+  }
+  return card_reader_->present(number);
+}
+
+Result<void> SimPanel::touch_finger(std::string_view name) {
+  if (auto ok = check_module(ModuleKind::Fingerprint, fingerprint_.has_value(), "finger"); !ok) {
+    return ok;
+  }
+  return fingerprint_->touch(name);
+}
+
 void SimPanel::set_door_open(bool open) {
   door_.set_state(open ? DoorState::Open : DoorState::Closed);
 }
@@ -164,6 +195,7 @@ SimPanelState SimPanel::state() const {
     s.unlock_lit = indicators_->get(Indicator::Unlock);
   }
   if (display_) s.display_lines = display_->lines();
+  if (fingerprint_) s.enrolled_fingers = fingerprint_->enrolled_names();
   s.door = door_.state();
   s.tamper = tamper_.state();
   s.modules = bus_.modules();

@@ -1,6 +1,7 @@
 // SimPanel: every sim device of one door station in one object. The core sees only the
 // HAL interfaces (call_buttons(), keypad(), lock()...); the web API and the virtual panel
-// drive the inputs through press(), set_door_open(), set_tamper_detached() and read state().
+// drive the inputs through press(), present_card(), touch_finger(), set_door_open(),
+// set_tamper_detached() and read state().
 // Everything runs on the core thread: events reach listeners before press() returns.
 #pragma once
 
@@ -15,9 +16,11 @@
 #include "hal/display.h"
 #include "hal/module_bus.h"
 #include "hal/sim/sim_call_buttons.h"
+#include "hal/sim/sim_card_reader.h"
 #include "hal/sim/sim_display.h"
 #include "hal/sim/sim_door_sensor.h"
 #include "hal/sim/sim_exit_button.h"
+#include "hal/sim/sim_fingerprint_reader.h"
 #include "hal/sim/sim_indicators.h"
 #include "hal/sim/sim_keypad.h"
 #include "hal/sim/sim_module_bus.h"
@@ -61,6 +64,8 @@ class SimPanel {
   Keypad* keypad() { return keypad_ ? &*keypad_ : nullptr; }
   Indicators* indicators() { return indicators_ ? &*indicators_ : nullptr; }
   Display* display() { return display_ ? &*display_ : nullptr; }
+  CardReader* card_reader() { return card_reader_ ? &*card_reader_ : nullptr; }
+  FingerprintReader* fingerprint_reader() { return fingerprint_ ? &*fingerprint_ : nullptr; }
   LockRelay& lock() { return lock_; }
   DoorSensor& door_sensor() { return door_; }
   ExitButton& exit_button() { return exit_; }
@@ -71,6 +76,10 @@ class SimPanel {
   // "#", "call", "centre", "prev", "next" or "exit" and refuses anything else, a button
   // number out of range, and keys of a module that is not configured or missing.
   Result<void> press(std::string_view key);
+  // A card held to the card reader, a finger laid on the fingerprint module. Refused, with
+  // nothing emitted, for a malformed number or name and a module not configured or missing.
+  Result<void> present_card(std::string_view number);
+  Result<void> touch_finger(std::string_view name);
   void set_door_open(bool open);
   void set_tamper_detached(bool detached);
   Result<void> set_module_present(std::size_t position, bool present);
@@ -80,6 +89,8 @@ class SimPanel {
  private:
   Result<void> press_button(std::string_view key, std::string_view number);
   Result<void> check_present(std::string_view key, std::optional<std::size_t> position) const;
+  // Refuses when the module of `kind` is not configured or missing; `what` names the action.
+  Result<void> check_module(ModuleKind kind, bool configured, std::string_view what) const;
 
   SimModuleBus bus_;
   SimCallButtons buttons_;
@@ -88,6 +99,8 @@ class SimPanel {
   std::optional<std::size_t> keypad_position_;
   std::optional<SimIndicators> indicators_;
   std::optional<SimDisplay> display_;
+  std::optional<SimCardReader> card_reader_;
+  std::optional<SimFingerprintReader> fingerprint_;
   SimOutput lock_output_;
   TimedLockRelay lock_;
   SimDoorSensor door_;

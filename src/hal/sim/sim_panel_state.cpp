@@ -18,6 +18,7 @@ nlohmann::json to_json(const SimPanelState& state) {
       {"display", {{"lines", state.display_lines}}},
       {"door", std::string(door_state_name(state.door))},
       {"tamper", std::string(tamper_state_name(state.tamper))},
+      {"fingers", state.enrolled_fingers},
       {"modules", std::move(modules)},
   };
 }

@@ -18,13 +18,14 @@ struct SimPanelState {
   bool talk_lit = false;
   bool unlock_lit = false;
   std::vector<std::string> display_lines;
+  std::vector<std::string> enrolled_fingers;  // the fingerprint module's, by name
   DoorState door = DoorState::Closed;
   TamperState tamper = TamperState::Attached;
   std::vector<ModuleStatus> modules;
 };
 
 // {"lock":{"open":b},"indicators":{"call":b,"talk":b,"unlock":b},"display":{"lines":[..]},
-//  "door":"open|closed","tamper":"attached|detached",
+//  "door":"open|closed","tamper":"attached|detached","fingers":[names enrolled],
 //  "modules":[{"position":n,"kind":"keypad","presence":"found|missing"}, ...]}
 nlohmann::json to_json(const SimPanelState& state);
 

@@ -201,6 +201,87 @@ TEST(SimPanelConfigTest, KeysOfModulesNotConfiguredAreRefused) {
   EXPECT_EQ(panel.state().modules.size(), 1u);  // the camera module alone
 }
 
+// Camera (0), card reader (1), fingerprint (2).
+SimPanelConfig reader_layout() {
+  SimPanelConfig config;
+  config.modules = {{ModuleKind::CardReader}, {ModuleKind::Fingerprint}};
+  return config;
+}
+
+TEST(SimPanelReadersTest, CardsAreReadInTheirStoredForm) {
+  core::ManualTimers timers;
+  SimPanel panel(timers, reader_layout());
+  std::vector<std::string> cards;
+  ASSERT_NE(panel.card_reader(), nullptr);
+  panel.card_reader()->add_listener([&](const std::string& n) { cards.push_back(n); });
+  ASSERT_TRUE(panel.present_card("1a2b3c4d"));
+  ASSERT_TRUE(panel.present_card("0042"));
+  ASSERT_TRUE(panel.present_card("FFFFFFFFFFFFFFFF"));
+  EXPECT_EQ(cards, (std::vector<std::string>{"1A2B3C4D", "0042", "FFFFFFFFFFFFFFFF"}));
+}
+
+TEST(SimPanelReadersTest, MalformedCardNumbersAreRefusedWithTheRule) {
+  core::ManualTimers timers;
+  SimPanel panel(timers, reader_layout());
+  int reads = 0;
+  panel.card_reader()->add_listener([&](const std::string&) { ++reads; });
+  for (const char* bad : {"", "123", "12345678901234567", "12 34", "0x1234", "12G4", "-123"}) {
+    auto r = panel.present_card(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, kInvalid) << bad;
+  }
+  EXPECT_EQ(panel.present_card("123").error().message, "card number: 4 to 16 hexadecimal digits");
+  EXPECT_EQ(panel.present_card("12G4").error().message,
+            "card number: only hexadecimal digits (0-9, A-F)");
+  EXPECT_EQ(reads, 0);
+}
+
+TEST(SimPanelReadersTest, FingersMatchOnlyTheirEnrolledPrint) {
+  core::ManualTimers timers;
+  SimPanel panel(timers, reader_layout());
+  std::vector<FingerScan> scans;
+  ASSERT_NE(panel.fingerprint_reader(), nullptr);
+  panel.fingerprint_reader()->add_listener([&](const FingerScan& s) { scans.push_back(s); });
+  ASSERT_TRUE(panel.touch_finger("Anna, right index"));  // nothing enrolled yet
+  panel.fingerprint_reader()->set_enrolled(
+      {{7, sim_template("Anna, right index")}, {9, sim_template("Ben, left thumb")}});
+  ASSERT_TRUE(panel.touch_finger("Ben, left thumb"));
+  ASSERT_TRUE(panel.touch_finger("Anna, right index"));
+  ASSERT_TRUE(panel.touch_finger("Anna, left index"));
+  EXPECT_EQ(scans, (std::vector<FingerScan>{{std::nullopt}, {9}, {7}, {std::nullopt}}));
+  EXPECT_EQ(panel.state().enrolled_fingers,
+            (std::vector<std::string>{"Anna, right index", "Ben, left thumb"}));
+  EXPECT_EQ(to_json(panel.state())["fingers"],
+            (nlohmann::json{"Anna, right index", "Ben, left thumb"}));
+
+  EXPECT_EQ(panel.touch_finger("").error().message, "finger: 1 to 40 characters");
+  EXPECT_EQ(panel.touch_finger(std::string(41, 'x')).error().code, kInvalid);
+  EXPECT_EQ(panel.touch_finger("a\nb").error().message, "finger: no control characters");
+  EXPECT_EQ(scans.size(), 4u);
+}
+
+TEST(SimPanelReadersTest, ReadersNotConfiguredOrMissingAreRefused) {
+  core::ManualTimers timers;
+  SimPanel none(timers, SimPanelConfig{});
+  EXPECT_EQ(none.card_reader(), nullptr);
+  EXPECT_EQ(none.fingerprint_reader(), nullptr);
+  EXPECT_EQ(none.present_card("1234").error().message, "card: no card_reader module configured");
+  EXPECT_EQ(none.touch_finger("x").error().code, kNotConfigured);
+
+  SimPanel panel(timers, reader_layout());
+  int events = 0;
+  panel.card_reader()->add_listener([&](const std::string&) { ++events; });
+  panel.fingerprint_reader()->add_listener([&](const FingerScan&) { ++events; });
+  ASSERT_TRUE(panel.set_module_present(1, false));
+  EXPECT_EQ(panel.present_card("1234").error().message,
+            "card: card_reader module at position 1 is missing");
+  EXPECT_TRUE(panel.touch_finger("x"));
+  ASSERT_TRUE(panel.set_module_present(2, false));
+  EXPECT_EQ(panel.touch_finger("x").error().code, kUnavailable);
+  EXPECT_EQ(events, 1);
+  EXPECT_TRUE(to_json(SimPanel(timers, SimPanelConfig{}).state())["fingers"].empty());
+}
+
 TEST(SimPanelConfigTest, BadLayoutsAreRefused) {
   core::ManualTimers timers;
   auto with = [](std::vector<SimModuleSpec> modules) {

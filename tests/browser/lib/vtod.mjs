@@ -172,6 +172,7 @@ export function watch(page, name) {
 export async function screenshot(page, file, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.mouse.move(0, 0);  // no hover highlight where the last click was
+  await page.evaluate(() => window.scrollTo(0, 0));  // the sticky header at the top, not mid-page
   const out = path.join(ARTIFACTS, `${path.basename(file).replace(/\.test\.mjs$/, "")}-${name}.png`);
   await page.screenshot({ path: out, fullPage: true });
   return out;

@@ -1,0 +1,42 @@
+// FingerprintReader: the fingerprint module. The core hands it the enrolled prints (an id
+// and the template the module made when the finger was enrolled); the module compares each
+// finger laid on it with them and emits the id that matched, or no id for a finger it does
+// not know. Matching stays in the module (the sensor's own algorithm, or libfprint's on a
+// Linux board), so the core never compares templates itself.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "hal/listeners.h"
+
+namespace vto::hal {
+
+struct EnrolledPrint {
+  std::uint64_t id = 0;                     // the credential's id in the core
+  std::vector<std::uint8_t> template_data;  // as the module produced it at enrolment
+};
+
+struct FingerScan {
+  std::optional<std::uint64_t> match;  // the enrolled print's id, nullopt: not recognised
+
+  bool operator==(const FingerScan&) const = default;
+};
+
+class FingerprintReader {
+ public:
+  using Listener = std::function<void(const FingerScan&)>;
+
+  virtual ~FingerprintReader() = default;
+  // Replaces the prints fingers are compared with (empty: every finger is unknown).
+  virtual void set_enrolled(std::vector<EnrolledPrint> prints) = 0;
+  virtual ListenerId add_listener(Listener fn) = 0;
+  virtual void remove_listener(ListenerId id) = 0;
+};
+
+using FingerprintReaderPtr = std::unique_ptr<FingerprintReader>;
+
+}  // namespace vto::hal

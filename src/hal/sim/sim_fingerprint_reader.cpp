@@ -1,0 +1,56 @@
+#include "hal/sim/sim_fingerprint_reader.h"
+
+#include <algorithm>
+
+#include "hal/errors.h"
+
+namespace vto::hal::sim {
+namespace {
+
+constexpr std::string_view kMarker = "sim-finger:";
+
+}  // namespace
+
+Result<void> check_finger_name(std::string_view name) {
+  if (name.empty() || name.size() > kFingerNameMax) {
+    return make_error("finger: 1 to " + std::to_string(kFingerNameMax) + " characters", kInvalid);
+  }
+  const bool control = std::any_of(name.begin(), name.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  if (control) return make_error("finger: no control characters", kInvalid);
+  return {};
+}
+
+std::vector<std::uint8_t> sim_template(std::string_view name) {
+  std::string text(kMarker);
+  text += name;
+  return {text.begin(), text.end()};
+}
+
+Result<void> SimFingerprintReader::touch(std::string_view name) {
+  if (auto ok = check_finger_name(name); !ok) return ok;
+  const auto t = sim_template(name);
+  FingerScan scan;
+  for (const EnrolledPrint& p : prints_) {
+    if (p.template_data == t) {
+      scan.match = p.id;
+      break;
+    }
+  }
+  listeners_.emit(scan);
+  return {};
+}
+
+std::vector<std::string> SimFingerprintReader::enrolled_names() const {
+  std::vector<std::string> names;
+  for (const EnrolledPrint& p : prints_) {
+    const auto& t = p.template_data;
+    if (t.size() > kMarker.size() && std::equal(kMarker.begin(), kMarker.end(), t.begin())) {
+      names.emplace_back(t.begin() + static_cast<std::ptrdiff_t>(kMarker.size()), t.end());
+    }
+  }
+  return names;
+}
+
+}  // namespace vto::hal::sim

@@ -1,0 +1,42 @@
+// SimFingerprintReader: the fingerprint module of the virtual panel. A simulated finger is
+// a name ("Anna, right index"); its template is that name behind a marker, so the virtual
+// panel can list the enrolled fingers and a touch matches the print enrolled from the
+// same name.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "hal/fingerprint_reader.h"
+
+namespace vto::hal::sim {
+
+inline constexpr std::size_t kFingerNameMax = 40;
+
+// 1 to 40 characters, no control characters; an error names the rule broken.
+Result<void> check_finger_name(std::string_view name);
+
+// The template the simulated module makes for the finger `name`.
+std::vector<std::uint8_t> sim_template(std::string_view name);
+
+class SimFingerprintReader final : public FingerprintReader {
+ public:
+  void set_enrolled(std::vector<EnrolledPrint> prints) override { prints_ = std::move(prints); }
+  ListenerId add_listener(Listener fn) override { return listeners_.add(std::move(fn)); }
+  void remove_listener(ListenerId id) override { listeners_.remove(id); }
+
+  // Lays the finger `name` on the sensor: emits the enrolled print it matches, if any.
+  Result<void> touch(std::string_view name);
+
+  // The names of the enrolled simulated fingers, in enrolment order.
+  std::vector<std::string> enrolled_names() const;
+
+ private:
+  std::vector<EnrolledPrint> prints_;
+  Listeners<const FingerScan&> listeners_;
+};
+
+}  // namespace vto::hal::sim
