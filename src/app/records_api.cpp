@@ -5,7 +5,9 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "records/call_csv.h"
 #include "store/errors.h"
@@ -49,6 +51,39 @@ int status_of(const Error& e) {
 struct Found {
   std::vector<records::CallRecord> records;
   std::size_t total = 0;
+};
+
+// The JSON pages answered since the records last changed, by query string: the records
+// page is read far more often than a call ends (a guard's screen, scripts polling it), and
+// building a page costs a count, a search and the JSON. Any write empties it.
+class PageCache {
+ public:
+  static constexpr std::size_t kMaxPages = 32;
+
+  explicit PageCache(records::CallRecords& records) : records_(records) {}
+
+  // The body of GET /api/v1/records/calls?`query`, from the cache or `build` (called with
+  // the change count read before it runs, so a write during the build is not missed).
+  template <class Build>
+  Result<std::string> page(const std::string& query, Build build) {
+    const std::uint64_t changes = records_.changes();
+    if (changes != changes_) {
+      pages_.clear();
+      changes_ = changes;
+    }
+    if (auto it = pages_.find(query); it != pages_.end()) return it->second;
+    Result<std::string> body = build();
+    if (body && records_.changes() == changes) {
+      if (pages_.size() >= kMaxPages) pages_.clear();
+      pages_.emplace(query, *body);
+    }
+    return body;
+  }
+
+ private:
+  records::CallRecords& records_;
+  std::uint64_t changes_ = 0;
+  std::unordered_map<std::string, std::string> pages_;
 };
 
 Result<Found> find(records::CallRecords& records, const web::HttpRequest& req) {
@@ -130,13 +165,19 @@ web::HttpResponse call_snapshot_response(records::CallRecords& records, std::str
 
 void add_record_routes(web::HttpServer& http, const Guard& guard, records::CallRecords& records) {
   const auto viewer = store::Role::Viewer;
-  http.route("GET", "/api/v1/records/calls", guard(viewer, [&records](const web::HttpRequest& req) {
-               auto found = find(records, req);
-               if (!found) return web::json_error(status_of(found.error()), found.error().message);
-               json list = json::array();
-               for (const auto& r : found->records) list.push_back(to_json(r));
+  auto cache = std::make_shared<PageCache>(records);
+  http.route("GET", "/api/v1/records/calls",
+             guard(viewer, [&records, cache](const web::HttpRequest& req) {
+               auto body = cache->page(req.query, [&]() -> Result<std::string> {
+                 auto found = find(records, req);
+                 if (!found) return found.error();
+                 json list = json::array();
+                 for (const auto& r : found->records) list.push_back(to_json(r));
+                 return json{{"total", found->total}, {"records", std::move(list)}}.dump();
+               });
+               if (!body) return web::json_error(status_of(body.error()), body.error().message);
                web::HttpResponse response;
-               response.body = json{{"total", found->total}, {"records", std::move(list)}}.dump();
+               response.body = std::move(*body);
                return response;
              }));
   http.route(

@@ -162,5 +162,30 @@ TEST_F(CallSnapshotTest, RouteServesTheSnapshotOverHttp) {
   EXPECT_THAT(list.body, HasSubstr("\"total\":3"));
 }
 
+TEST_F(CallSnapshotTest, PagesFollowEveryWrite) {
+  boost::asio::io_context io;
+  web::HttpServer http(io, web::HttpConfig{"127.0.0.1", 0});
+  add_record_routes(http, open_routes(), *records_);
+  ASSERT_TRUE(http.start());
+  std::thread runner([&io] { io.run(); });
+  const std::string first = http_get(http.port(), "/api/v1/records/calls?limit=2").body;
+  const std::string again = http_get(http.port(), "/api/v1/records/calls?limit=2").body;
+  ASSERT_TRUE(records_->start("8001", "102", 2000));
+  const std::string added = http_get(http.port(), "/api/v1/records/calls?limit=2").body;
+  ASSERT_TRUE(records_->finish(4, records::kNoAnswer, 3000));
+  const std::string finished = http_get(http.port(), "/api/v1/records/calls?limit=2").body;
+  const std::string other = http_get(http.port(), "/api/v1/records/calls?result=no_answer").body;
+  io.stop();
+  runner.join();
+  EXPECT_EQ(first, again);
+  EXPECT_THAT(first, HasSubstr("\"total\":3"));
+  EXPECT_THAT(added, HasSubstr("\"total\":4"));
+  EXPECT_THAT(added,
+              HasSubstr("\"called\":\"102\",\"caller\":\"8001\",\"duration_s\":0,\"ended_ms\":0"));
+  EXPECT_THAT(finished, HasSubstr("\"ended_ms\":3000"));
+  EXPECT_THAT(finished, HasSubstr("\"result\":\"no_answer\""));
+  EXPECT_THAT(other, HasSubstr("\"total\":1"));
+}
+
 }  // namespace
 }  // namespace vto::app

@@ -52,6 +52,15 @@ std::string where_clause(const CallQuery& q) {
   return where;
 }
 
+// Moves CallRecords::changes() when the write it guards is over, however it ended.
+struct CountWrite {
+  explicit CountWrite(std::atomic<std::uint64_t>& c) : changes(c) {}
+  ~CountWrite() { changes.fetch_add(1, std::memory_order_release); }
+  CountWrite(const CountWrite&) = delete;
+  CountWrite& operator=(const CountWrite&) = delete;
+  std::atomic<std::uint64_t>& changes;
+};
+
 int bind_filters(SQLite::Statement& st, const CallQuery& q) {
   int n = 0;
   if (q.from_ms) st.bind(++n, *q.from_ms);
@@ -134,6 +143,7 @@ Result<void> check_query(const CallQuery& query) {
 
 Result<NewCallRecord> CallRecords::start(const std::string& caller, const std::string& called,
                                          std::int64_t at_ms) {
+  const CountWrite counted(changes_);
   try {
     auto& db = db_.connection();
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -155,6 +165,7 @@ Result<NewCallRecord> CallRecords::start(const std::string& caller, const std::s
 }
 
 Result<void> CallRecords::answered(std::int64_t id, const std::string& device, std::int64_t at_ms) {
+  const CountWrite counted(changes_);
   try {
     auto& db = db_.connection();
     SQLite::Statement q(db,
@@ -174,6 +185,7 @@ Result<void> CallRecords::finish(std::int64_t id, std::string_view result, std::
   if (!is_call_result(result) || result == kOngoing) {
     return invalid("result \"" + std::string(result) + "\": not a final call result");
   }
+  const CountWrite counted(changes_);
   try {
     auto& db = db_.connection();
     // Talk time from the answer; a clock set back never makes it negative.
@@ -192,6 +204,7 @@ Result<void> CallRecords::finish(std::int64_t id, std::string_view result, std::
 }
 
 Result<void> CallRecords::set_snapshot(std::int64_t id, const std::string& path) {
+  const CountWrite counted(changes_);
   try {
     SQLite::Statement q(db_.connection(), "UPDATE call_records SET snapshot_path = ? WHERE id = ?");
     q.bind(1, path);
@@ -219,6 +232,7 @@ Result<CallRecord> CallRecords::get(std::int64_t id) {
 }
 
 Result<std::size_t> CallRecords::close_interrupted(std::int64_t at_ms) {
+  const CountWrite counted(changes_);
   try {
     SQLite::Statement q(db_.connection(),
                         "UPDATE call_records SET ended_ms = MAX(?1, started_ms), result = CASE "

@@ -5,6 +5,7 @@
 // start() names their snapshot files so that the caller deletes them.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -111,6 +112,11 @@ class CallRecords {
   // Every record's SnapshotLink, by id ascending: one scan, as many as the table holds.
   Result<std::vector<SnapshotLink>> snapshot_links();
 
+  // Counts the writes: it moves after each write (successful or not) is over, so a page
+  // read after reading changes() is current as long as changes() still gives that value.
+  // The API caches its pages on it.
+  std::uint64_t changes() const { return changes_.load(std::memory_order_acquire); }
+
  private:
   // The search and count statements, prepared once per filter combination (a handful):
   // the record pages are read often (the web page, scripts) and parsing dominated them.
@@ -119,6 +125,7 @@ class CallRecords {
   store::Database& db_;
   std::size_t max_rows_;
   std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+  std::atomic<std::uint64_t> changes_{0};
 };
 
 }  // namespace vto::records
