@@ -123,10 +123,12 @@ ADMIN_PASSWORD = "Door-Test-2468"
 
 
 class Vtod(Process):
-    """vtod on loopback. Unless initialize=False, the device is first initialized with local
-    access (vtoctl init, password ADMIN_PASSWORD) and given an admin API token."""
+    """vtod on loopback (the web ports on web_address). Unless initialize=False, the device
+    is first initialized with local access (vtoctl init, password ADMIN_PASSWORD) and given
+    an admin API token."""
 
-    def __init__(self, data_dir, vto_number="8001", extra=(), log_level="info", initialize=True):
+    def __init__(self, data_dir, vto_number="8001", extra=(), log_level="info", initialize=True,
+                 web_address="127.0.0.1"):
         self.data_dir = data_dir
         self.token = None
         if initialize:
@@ -135,7 +137,7 @@ class Vtod(Process):
             self.token = vtoctl(data_dir, "token", "create", "--role", "admin",
                                 "--name", "system-test").stdout.strip()
         args = [os.path.join(BIN, "vtod"), "--data", data_dir, "--sip-listen", "127.0.0.1:0",
-                "--https-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
+                "--https-listen", f"{web_address}:0", "--http-listen", f"{web_address}:0",
                 "--vto-number", vto_number, "--log-level", log_level, *extra]
         super().__init__("vtod", args)
         line = self.wait_line(lambda l: "ready" in l, timeout=15, what="ready line")
