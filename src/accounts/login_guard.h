@@ -39,6 +39,8 @@ class LoginGuard {
 
   std::size_t size() const { return entries_.size(); }
   const LoginGuardConfig& config() const { return config_; }
+  // New figures for the failures to come; locks already running keep their end.
+  void set_config(LoginGuardConfig config) { config_ = config; }
 
  private:
   using Key = std::pair<std::string, std::string>;  // user, address

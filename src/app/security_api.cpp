@@ -12,6 +12,7 @@ using nlohmann::json;
 
 constexpr const char* kAllowListKey = "security.allow_list";
 constexpr const char* kHttpServiceKey = "security.service.http";
+constexpr const char* kLoginKey = "security.login";
 
 json strings_json(const std::vector<std::string>& v) {
   json out = json::array();
@@ -69,6 +70,48 @@ Result<AllowList> allow_list_from_json(const json& body) {
   return AllowList::parse(entries);
 }
 
+json login_json(const LoginPolicy& p) {
+  return {{"max_failures", p.max_failures},
+          {"lock_minutes", p.lock_minutes},
+          {"idle_minutes", p.idle_minutes}};
+}
+
+// The login rules of a body; every field is required. kInvalid naming the field otherwise.
+Result<LoginPolicy> login_from_json(const json& body) {
+  LoginPolicy p;
+  const struct {
+    const char* name;
+    int* value;
+    int min, max;
+    const char* what;
+  } fields[] = {
+      {"max_failures", &p.max_failures, LoginPolicy::kMinFailures, LoginPolicy::kMaxFailures,
+       "failed logins"},
+      {"lock_minutes", &p.lock_minutes, LoginPolicy::kMinLockMinutes, LoginPolicy::kMaxLockMinutes,
+       "minutes"},
+      {"idle_minutes", &p.idle_minutes, LoginPolicy::kMinIdleMinutes, LoginPolicy::kMaxIdleMinutes,
+       "minutes"},
+  };
+  for (const auto& f : fields) {
+    auto it = body.find(f.name);
+    const bool whole = it != body.end() && it->is_number_integer();
+    const auto v = whole ? it->get<std::int64_t>() : 0;
+    if (!whole || v < f.min || v > f.max) {
+      return make_error(std::string(f.name) + ": a whole number of " + f.what + " from " +
+                            std::to_string(f.min) + " to " + std::to_string(f.max),
+                        store::kInvalid);
+    }
+    *f.value = static_cast<int>(v);
+  }
+  return p;
+}
+
+std::string login_text(const LoginPolicy& p) {
+  return std::to_string(p.max_failures) + " failed logins lock for " +
+         std::to_string(p.lock_minutes) + " min, sessions end after " +
+         std::to_string(p.idle_minutes) + " min idle";
+}
+
 json certificate_json(const std::string& pem) {
   auto info = web::describe_certificate(pem);
   if (!info) return {{"error", info.error().message}};
@@ -103,6 +146,16 @@ Result<SecurityState> load_security(store::Settings& settings) {
     }
     state.http_service = it->second == "on";
   }
+  if (auto it = saved->find(kLoginKey); it != saved->end()) {
+    const json body = json::parse(it->second, nullptr, false);
+    auto login = body.is_object() ? login_from_json(body)
+                                  : Result<LoginPolicy>(make_error("not a JSON object"));
+    if (!login) {
+      return make_error("setting " + std::string(kLoginKey) + ": " + login.error().message,
+                        store::kInvalid);
+    }
+    state.login = *login;
+  }
   return state;
 }
 
@@ -122,6 +175,7 @@ web::HttpResponse SecurityApi::get(const web::HttpRequest& req) const {
                 {"allow_list", strings_json(current_.allow_list.entries())},
                 {"max_allow_list", AllowList::kMaxEntries},
                 {"services", {{"http", current_.http_service}}},
+                {"login", login_json(current_.login)},
                 {"your_address", shown_address(req.remote_ip)}}
                .dump();
   return r;
@@ -211,6 +265,20 @@ web::HttpResponse SecurityApi::put_services(const web::HttpRequest& req, const P
   return get(req);
 }
 
+web::HttpResponse SecurityApi::put_login(const web::HttpRequest& req, const Principal& who) {
+  json body;
+  if (auto bad = json_object_body(req, body)) return *bad;
+  auto next = login_from_json(body);
+  if (!next) return invalid_response(next.error());
+  if (*next == current_.login) return get(req);
+  if (auto saved = settings_.set(kLoginKey, login_json(*next).dump()); !saved)
+    return web::json_error(500, saved.error().message);
+  current_.login = *next;
+  if (hooks_.apply_login_policy) hooks_.apply_login_policy(current_.login);
+  if (audit_) audit_(who, "settings_changed", "login: " + login_text(current_.login));
+  return get(req);
+}
+
 void add_security_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
                          SecurityState& current, SecurityHooks hooks) {
   auto api = std::make_shared<SecurityApi>(
@@ -234,6 +302,7 @@ void add_security_routes(web::HttpServer& http, WebAuth& auth, store::Settings& 
   http.route("POST", "/api/v1/security/certificate/regenerate",
              admin(&SecurityApi::regenerate_certificate));
   http.route("PUT", "/api/v1/security/services", admin(&SecurityApi::put_services));
+  http.route("PUT", "/api/v1/security/login", admin(&SecurityApi::put_login));
 }
 
 }  // namespace vto::app

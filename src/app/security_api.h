@@ -3,11 +3,13 @@
 // off. Everything here is admin-only, reading included: it is security configuration.
 //   GET  /api/v1/security                        -> {certificate: {subject, issuer,
 //        not_before_ms, not_after_ms, sha256_fingerprint, self_signed, names},
-//        allow_list: [...], services: {http}, your_address}
+//        allow_list: [...], services: {http}, login: {max_failures, lock_minutes,
+//        idle_minutes}, your_address}
 //   PUT  /api/v1/security/allow-list             <- {allow_list: ["192.168.1.0/24", ...]}
 //   PUT  /api/v1/security/certificate            <- {certificate_pem, private_key_pem}
 //   POST /api/v1/security/certificate/regenerate
 //   PUT  /api/v1/security/services               <- {http: true|false}
+//   PUT  /api/v1/security/login                  <- {max_failures, lock_minutes, idle_minutes}
 // Each change answers with the GET body. A change is checked whole, saved (settings
 // "security.*", or the TLS directory), applied live through a hook, and audited. The
 // private key is never sent back nor logged.
@@ -29,6 +31,7 @@ namespace vto::app {
 struct SecurityState {
   AllowList allow_list;      // "security.allow_list", a JSON array of strings
   bool http_service = true;  // "security.service.http", "on"/"off": the redirecting port
+  LoginPolicy login;         // "security.login", a JSON object
   // The certificate in force: not a setting (it lives in the TLS directory); vtod sets it
   // at start, the routes keep it current.
   std::string certificate_pem;
@@ -48,6 +51,8 @@ struct SecurityHooks {
   // Opens or closes the plain HTTP port; an error (code 409 to say "not now") leaves it
   // as it was.
   std::function<Result<void>(bool on)> set_http_service;
+  // Makes the login rules hold from now on (WebAuth::set_login_policy).
+  std::function<void(const LoginPolicy&)> apply_login_policy;
 };
 
 // Why saving `list` would lock out the client at `caller_ip`, or nothing when it would not.
@@ -67,6 +72,7 @@ class SecurityApi {
   web::HttpResponse put_certificate(const web::HttpRequest& req, const Principal& who);
   web::HttpResponse regenerate_certificate(const web::HttpRequest& req, const Principal& who);
   web::HttpResponse put_services(const web::HttpRequest& req, const Principal& who);
+  web::HttpResponse put_login(const web::HttpRequest& req, const Principal& who);
 
  private:
   // Saves, applies and audits a checked identity; answers with the GET body.

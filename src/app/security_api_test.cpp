@@ -63,6 +63,7 @@ class SecurityApiTest : public ::testing::Test {
       return {};
     };
     hooks.apply_allow_list = [this](const AllowList& list) { applied_lists_.push_back(list); };
+    hooks.apply_login_policy = [this](const LoginPolicy& p) { applied_logins_.push_back(p); };
     hooks.set_http_service = [this](bool on) -> Result<void> {
       if (service_error_) return *service_error_;
       http_calls_.push_back(on);
@@ -98,6 +99,7 @@ class SecurityApiTest : public ::testing::Test {
   std::string certificate_error_;
   std::vector<AllowList> applied_lists_;
   std::vector<bool> http_calls_;
+  std::vector<LoginPolicy> applied_logins_;
   std::optional<Error> service_error_;
   std::vector<std::string> audits_;
 };
@@ -107,6 +109,7 @@ TEST_F(SecurityApiTest, LoadSecurityHasDefaults) {
   ASSERT_TRUE(loaded) << loaded.error().message;
   EXPECT_TRUE(loaded->allow_list.empty());
   EXPECT_TRUE(loaded->http_service);
+  EXPECT_EQ(loaded->login, (LoginPolicy{5, 5, 15}));
 }
 
 TEST_F(SecurityApiTest, LoadSecurityRefusesBrokenSettings) {
@@ -140,6 +143,7 @@ TEST_F(SecurityApiTest, GetDescribesEverything) {
   EXPECT_TRUE(j["certificate"]["names"].is_array());
   EXPECT_EQ(j["allow_list"], json::array());
   EXPECT_EQ(j["services"], (json{{"http", true}}));
+  EXPECT_EQ(j["login"], (json{{"max_failures", 5}, {"lock_minutes", 5}, {"idle_minutes", 15}}));
   EXPECT_EQ(j["your_address"], "192.168.1.5");
 }
 
@@ -327,6 +331,56 @@ TEST_F(SecurityApiTest, TheHttpServiceIsSwitchedSavedAndAudited) {
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(**settings_->get("security.service.http"), "on");
   EXPECT_EQ(audits_.size(), 2u);
+}
+
+TEST_F(SecurityApiTest, LoginRulesAreCheckedSavedAppliedAndAudited) {
+  auto r = api_->put_login(
+      request({{"max_failures", 3}, {"lock_minutes", 30}, {"idle_minutes", 60}}), admin_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(body_of(r)["login"],
+            (json{{"max_failures", 3}, {"lock_minutes", 30}, {"idle_minutes", 60}}));
+  EXPECT_EQ(applied_logins_, (std::vector<LoginPolicy>{{3, 30, 60}}));
+  EXPECT_EQ(state_.login, (LoginPolicy{3, 30, 60}));
+  EXPECT_EQ(load_security(*settings_)->login, (LoginPolicy{3, 30, 60}));
+  ASSERT_EQ(audits_.size(), 1u);
+  EXPECT_EQ(audits_[0],
+            "admin settings_changed login: 3 failed logins lock for 30 min, sessions end after 60 "
+            "min idle");
+  // The same again changes nothing.
+  EXPECT_EQ(
+      api_->put_login(request({{"max_failures", 3}, {"lock_minutes", 30}, {"idle_minutes", 60}}),
+                      admin_)
+          .status,
+      200);
+  EXPECT_EQ(audits_.size(), 1u);
+
+  const std::pair<json, std::string> bad[] = {
+      {{{"max_failures", 2}, {"lock_minutes", 5}, {"idle_minutes", 15}}, "max_failures"},
+      {{{"max_failures", 11}, {"lock_minutes", 5}, {"idle_minutes", 15}}, "max_failures"},
+      {{{"max_failures", 5.5}, {"lock_minutes", 5}, {"idle_minutes", 15}}, "max_failures"},
+      {{{"max_failures", 5}, {"lock_minutes", 0}, {"idle_minutes", 15}}, "lock_minutes"},
+      {{{"max_failures", 5}, {"lock_minutes", 61}, {"idle_minutes", 15}}, "lock_minutes"},
+      {{{"max_failures", 5}, {"lock_minutes", "5"}, {"idle_minutes", 15}}, "lock_minutes"},
+      {{{"max_failures", 5}, {"lock_minutes", 5}, {"idle_minutes", 4}}, "idle_minutes"},
+      {{{"max_failures", 5}, {"lock_minutes", 5}, {"idle_minutes", 121}}, "idle_minutes"},
+      {{{"max_failures", 5}, {"lock_minutes", 5}}, "idle_minutes"},
+  };
+  for (const auto& [body, field] : bad) {
+    r = api_->put_login(request(body), admin_);
+    EXPECT_EQ(r.status, 400) << body.dump();
+    EXPECT_EQ(body_of(r)["field"], field) << body.dump();
+  }
+  EXPECT_EQ(body_of(api_->put_login(
+                request({{"max_failures", 2}, {"lock_minutes", 5}, {"idle_minutes", 15}}),
+                admin_))["error"],
+            "max_failures: a whole number of failed logins from 3 to 10");
+  EXPECT_EQ(state_.login, (LoginPolicy{3, 30, 60}));
+  EXPECT_EQ(applied_logins_.size(), 1u);
+
+  ASSERT_TRUE(settings_->set("security.login", R"({"max_failures":99})"));
+  auto loaded = load_security(*settings_);
+  ASSERT_FALSE(loaded);
+  EXPECT_THAT(loaded.error().message, HasSubstr("security.login: max_failures"));
 }
 
 }  // namespace

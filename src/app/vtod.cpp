@@ -619,6 +619,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   app::WebAuth auth(io, timers, **config_db);
+  auth.set_login_policy(security.login);  // the saved login rules (Security page)
   const app::Guard guard = [&auth](store::Role least, web::HttpServer::Handler h) {
     return auth.guard(least, [h = std::move(h)](const web::HttpRequest& req,
                                                 const app::Principal&) { return h(req); });
@@ -732,6 +733,9 @@ int main(int argc, char** argv) {
   security_hooks.apply_allow_list = [&](const app::AllowList& list) {
     log->info("allow-list: {}", list.empty() ? std::string("everyone")
                                              : std::to_string(list.entries().size()) + " entries");
+  };
+  security_hooks.apply_login_policy = [&](const app::LoginPolicy& policy) {
+    auth.set_login_policy(policy);
   };
   security_hooks.set_http_service = [&](bool on) -> Result<void> {
     if (on == redirect_running) return {};

@@ -700,4 +700,11 @@ void WebAuth::add_routes(web::HttpServer& http) {
              }));
 }
 
+void WebAuth::set_login_policy(const LoginPolicy& policy) {
+  impl_->guard.set_config(accounts::LoginGuardConfig{policy.max_failures,
+                                                     std::chrono::minutes(policy.lock_minutes),
+                                                     impl_->guard.config().max_keys});
+  impl_->sessions.set_idle_timeout(std::chrono::minutes(policy.idle_minutes));
+}
+
 }  // namespace vto::app

@@ -32,6 +32,20 @@ struct Principal {
   bool by_token = false;
 };
 
+// The login rules an admin may change (Security page): how many failed logins lock an
+// account from an address, for how long, and how long an idle session lasts.
+struct LoginPolicy {
+  static constexpr int kMinFailures = 3, kMaxFailures = 10;
+  static constexpr int kMinLockMinutes = 1, kMaxLockMinutes = 60;
+  static constexpr int kMinIdleMinutes = 5, kMaxIdleMinutes = 120;
+
+  int max_failures = 5;
+  int lock_minutes = 5;
+  int idle_minutes = 15;
+
+  bool operator==(const LoginPolicy&) const = default;
+};
+
 struct WebAuthConfig {
   std::string admin_name = "admin";  // the account initialization makes
   core::Duration idle_timeout = std::chrono::minutes(15);
@@ -71,6 +85,10 @@ class WebAuth {
   // Whether the caller of an earlier accepted request (a WebSocket's upgrade) may still
   // read: its session is still on (not refreshed by this check) or its token still valid.
   bool still_authorized(const web::HttpRequest& req);
+
+  // Applies new login rules at once: the lock count and time to the next failures, the
+  // idle timeout to every session (one idle longer than the new timeout ends).
+  void set_login_policy(const LoginPolicy& policy);
 
   // An entry in the audit log (failures to write are logged, never thrown).
   void audit(const Principal& who, const std::string& action, const std::string& detail);

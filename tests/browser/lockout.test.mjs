@@ -1,5 +1,6 @@
 // Five wrong passwords in the login form lock the account from this address: the sixth
 // attempt, even with the right password, shows the lock, and the audit log records it.
+// The lock's figures are settings of the Security page.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { setUp, login, screenshot, ADMIN_PASSWORD } from "./lib/vtod.mjs";
@@ -76,6 +77,28 @@ describe("login lockout", () => {
     assert.equal(await row.locator('td[data-label="Address"]').textContent(), "127.0.0.1");
     assert.match(await row.locator('td[data-label="Detail"]').textContent(), /locked/);
     await screenshot(page, FILE, "audit-login-locked");
+    con.assertClean();
+  });
+
+  it("the lock's figures are settings on the Security page", { timeout: 60000 }, async () => {
+    const { page, console: con } = await env.open("login-rules");
+    con.allow(/Failed to load resource: the server responded with a status of 400\b.*\/api\/v1\/security\/login/);
+    await login(page, env.vtod, AUDITOR.name, AUDITOR.password);
+    await page.goto(`${env.vtod.url}/#/security`);
+    await page.locator("#login-rules-max_failures").waitFor();
+    assert.equal(await page.locator("#login-rules-max_failures").inputValue(), "5");
+    // Out of range: refused in the page, beside the field.
+    await page.locator("#login-rules-max_failures").fill("2");
+    await page.locator("#login-rules button[type=submit]").click();
+    await page.locator("#login-rules-max_failures-error", { hasText: "from 3 to 10" }).waitFor();
+    await page.locator("#login-rules-max_failures").fill("3");
+    await page.locator("#login-rules-lock_minutes").fill("10");
+    await page.locator("#login-rules-idle_minutes").fill("30");
+    await page.locator("#login-rules button[type=submit]").click();
+    await page.locator("#toast", { hasText: "Login rules saved" }).waitFor();
+    await screenshot(page, FILE, "login-rules");
+    const res = await env.vtod.api("GET", "/api/v1/security");
+    assert.deepEqual(res.data.login, { max_failures: 3, lock_minutes: 10, idle_minutes: 30 });
     con.assertClean();
   });
 });

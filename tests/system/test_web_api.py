@@ -122,6 +122,30 @@ def test_five_failures_lock_the_account_from_that_address_and_the_lock_is_logged
     assert log["total"] == 6
 
 
+def test_the_login_rules_are_settings_that_hold_at_once_and_after_a_restart(tmp_path, processes):
+    data = str(tmp_path / "data")
+    vtod = Vtod(data)
+    processes.append(vtod)
+    rules = {"max_failures": 3, "lock_minutes": 2, "idle_minutes": 30}
+    status, body = http(vtod.http_port, "PUT", "/api/v1/security/login", rules)
+    assert status == 200 and body["login"] == rules
+    status, body = http(vtod.http_port, "PUT", "/api/v1/security/login", {**rules, "lock_minutes": 0})
+    assert status == 400 and body["field"] == "lock_minutes"
+    vtod.stop()
+    processes.remove(vtod)
+
+    vtod = Vtod(data)
+    processes.append(vtod)
+    port = vtod.http_port
+    assert http(port, "GET", "/api/v1/security")[1]["login"] == rules
+    for _ in range(3):
+        status, _, body = post(port, "/api/v1/auth/login", {"user": "admin", "password": "Wrong-pass-1"})
+        assert status == 401, body
+    status, headers, body = post(port, "/api/v1/auth/login", {"user": "admin", "password": ADMIN_PASSWORD})
+    assert status == 429 and "locked" in body["error"]
+    assert 110 <= int(headers["retry-after"]) <= 121
+
+
 def test_roles_give_least_privilege(vtod):
     port = vtod.http_port
     for name, role in [("watcher", "viewer"), ("guard", "operator")]:

@@ -1,6 +1,6 @@
 // Security page of the web interface (PRODUCT.md §6): the HTTPS certificate (shown,
-// replaced by an upload or by a new self-signed one), the IP allow-list, and the services
-// that can be switched off. The API is /api/v1/security*, admin-only.
+// replaced by an upload or by a new self-signed one), the IP allow-list, the login rules
+// (lock after failed logins, idle timeout), and the services that can be switched off. The API is /api/v1/security*, admin-only.
 //
 // `ui` carries app.js's helpers: { h, api, page, form, toast, table, session, fmtTime }.
 // form() makes text inputs only, so the textareas and the checkbox here are built with
@@ -186,6 +186,31 @@ export async function securityPage(ui) {
     },
   });
 
+  // ---- login rules ----
+  const LOGIN = [
+    { name: "max_failures", label: "Failed logins before the lock", min: 3, max: 10, unit: "failed logins",
+      hint: "Counted per account and address: a lock from one address leaves the others alone." },
+    { name: "lock_minutes", label: "Lock time (minutes)", min: 1, max: 60, unit: "minutes" },
+    { name: "idle_minutes", label: "Idle timeout (minutes)", min: 5, max: 120, unit: "minutes",
+      hint: "A session unused this long ends; the user logs in again." },
+  ];
+  const loginForm = ui.form({
+    id: "login-rules", submit: "Save",
+    fields: LOGIN.map((l) => ({ name: l.name, label: l.label, value: String(state.login[l.name]), inputmode: "numeric", hint: l.hint })),
+    onSubmit: async (v, f) => {
+      const body = {};
+      for (const l of LOGIN) {
+        const n = /^\d{1,3}$/.test(v[l.name]) ? Number(v[l.name]) : NaN;
+        if (!(n >= l.min && n <= l.max)) return f.fieldError(l.name, `${l.name}: a whole number of ${l.unit} from ${l.min} to ${l.max}`);
+        body[l.name] = n;
+      }
+      const r = await api("PUT", "/api/v1/security/login", body);
+      if (!r.ok) return f.showApiError(r);
+      state = r.data;
+      toast("Login rules saved and applied");
+    },
+  });
+
   // ---- services ----
   const http = h("input", { type: "checkbox", id: "service-http", name: "http", checked: state.services.http });
   const serviceForm = controlForm(ui, {
@@ -210,6 +235,7 @@ export async function securityPage(ui) {
          h("div", { class: "actions" }, regenerate),
          h("h3", {}, "Replace it"), certForm),
        h("section", { id: "security-allow-list" }, h("h2", {}, "IP allow-list"), allowForm),
+       h("section", { id: "security-login" }, h("h2", {}, "Login"), loginForm),
        h("section", { id: "security-services" }, h("h2", {}, "Services"), serviceForm));
   drawCertificate();
 }
