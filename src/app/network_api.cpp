@@ -23,6 +23,13 @@ bool netmask(const std::string& s) {
   return m != 0 && ((~m + 1) & ~m) == 0;  // ones, then zeros
 }
 
+// A checked IPv4 text as a number, host byte order.
+std::uint32_t host_order(const std::string& s) {
+  in_addr a{};
+  ::inet_pton(AF_INET, s.c_str(), &a);
+  return ntohl(a.s_addr);
+}
+
 bool account_name(const std::string& s) {
   if (s.empty() || s.size() > 32) return false;
   for (char c : s) {
@@ -94,6 +101,17 @@ std::optional<SettingError> check_network(const NetworkBasic& n) {
   if (!netmask(n.mask)) return SettingError{"mask", "a subnet mask like 255.255.255.0"};
   if (!n.gateway.empty() && !ipv4(n.gateway))
     return SettingError{"gateway", "empty, or an IPv4 address"};
+  const std::uint32_t ip = host_order(n.ip), mask = host_order(n.mask);
+  if (mask <= 0xFFFFFFFCu) {  // a /30 or wider has a network and a broadcast address
+    if ((ip & ~mask) == 0) return SettingError{"ip", "the network's own address, not a device's"};
+    if ((ip & ~mask) == ~mask) return SettingError{"ip", "the network's broadcast address"};
+  }
+  if (!n.gateway.empty()) {
+    const std::uint32_t gw = host_order(n.gateway);
+    if ((gw & mask) != (ip & mask))
+      return SettingError{"gateway", "must be in the IP address's network (IP address and mask)"};
+    if (gw == ip) return SettingError{"gateway", "must not be this device's own IP address"};
+  }
   if (!n.dns1.empty() && !ipv4(n.dns1)) return SettingError{"dns1", "empty, or an IPv4 address"};
   if (!n.dns2.empty() && !ipv4(n.dns2)) return SettingError{"dns2", "empty, or an IPv4 address"};
   std::set<std::uint16_t> seen;
@@ -195,16 +213,24 @@ json stored(const SipServerSetting& s) {
 
 void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
                         NetworkBasic& network, ApplyNetwork apply_network, SipServerSetting& sip,
-                        ApplySipServer apply_sip, SipStatus sip_status) {
-  http.route("GET", "/api/v1/settings/network",
-             auth.guard(store::Role::Viewer, [&network](const web::HttpRequest&, const Principal&) {
-               web::HttpResponse r;
-               r.body = to_json(network).dump();
-               return r;
-             }));
+                        ApplySipServer apply_sip, SipStatus sip_status,
+                        std::string addresses_interface) {
+  // The page: the setting, and the interface its addresses are applied to (null: kept only).
+  const auto page = [iface = std::move(addresses_interface)](const NetworkBasic& n) {
+    json j = to_json(n);
+    j["interface"] = iface.empty() ? json(nullptr) : json(iface);
+    return j.dump();
+  };
+  http.route(
+      "GET", "/api/v1/settings/network",
+      auth.guard(store::Role::Viewer, [&network, page](const web::HttpRequest&, const Principal&) {
+        web::HttpResponse r;
+        r.body = page(network);
+        return r;
+      }));
   http.route("PUT", "/api/v1/settings/network",
-             auth.guard(store::Role::Admin, [&, apply_network](const web::HttpRequest& req,
-                                                               const Principal& who) {
+             auth.guard(store::Role::Admin, [&, apply_network, page](const web::HttpRequest& req,
+                                                                     const Principal& who) {
                auto body = object_body(req);
                if (!body) return web::json_error(body.error().code, body.error().message);
                NetworkBasic next = network;
@@ -231,7 +257,7 @@ void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& s
                network = next;
                auth.audit(who, "settings_changed", "network: " + to_json(next).dump());
                web::HttpResponse r;
-               r.body = to_json(network).dump();
+               r.body = page(network);
                return r;
              }));
   http.route("GET", "/api/v1/settings/sip",

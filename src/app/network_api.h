@@ -1,8 +1,8 @@
 // Network Setting in the API (PRODUCT.md §5, guide 4.2.3-4.2.4).
 //   GET|PUT /api/v1/settings/network  Basic: IP, mask, gateway, DNS and the ports (HTTP,
-//       HTTPS, RTSP, SIP). The simulated backend stores and shows the addresses (the Linux
-//       backend will apply them to the interface); port changes are applied at once by
-//       re-binding just that listener.
+//       HTTPS, RTSP, SIP). The addresses are applied to a network interface when vtod has
+//       one (`--network-interface`, a real board: InterfaceConfig), else kept and shown;
+//       port changes are applied at once by re-binding just that listener.
 //   GET|PUT /api/v1/settings/sip      SIP Server: this VTO is the SIP server ("this"),
 //       another VTO is ("vto"), or a platform is ("platform", with an alternate server the
 //       VTO fails over to while the main one is down). Applied at once.
@@ -57,8 +57,10 @@ using ApplySipServer =
     std::function<Result<void>(const SipServerSetting& before, const SipServerSetting& after)>;
 using SipStatus = std::function<nlohmann::json()>;  // registration state, for the page
 
+// `addresses_interface` is shown as the page's "interface" (empty: null, addresses kept only).
 void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
                         NetworkBasic& network, ApplyNetwork apply_network, SipServerSetting& sip,
-                        ApplySipServer apply_sip, SipStatus sip_status);
+                        ApplySipServer apply_sip, SipStatus sip_status,
+                        std::string addresses_interface);
 
 }  // namespace vto::app

@@ -18,6 +18,7 @@
 #include "app/facade_api.h"
 #include "app/host_port.h"
 #include "app/household_api.h"
+#include "app/interface_config.h"
 #include "app/local_api.h"
 #include "app/network_api.h"
 #include "app/records_api.h"
@@ -69,6 +70,8 @@ struct Options {
   std::string speaker;                  // alsa:DEVICE; empty: level meter only
   std::string speaker_record;           // directory of per-call WAV recordings
   std::string camera;                   // V4L2 device; empty: test pattern
+  std::string network_interface;        // gets Network Setting's addresses; empty: kept only
+  std::string resolv_conf;              // written with Network Setting's DNS; empty: not
 };
 
 // A call's record (and the snapshot it asks for) is written this long after the panel
@@ -207,6 +210,13 @@ int main(int argc, char** argv) {
                  "directory where what the door's speaker plays in each call is recorded "
                  "(call-<unix ms>-<call>.wav; default: not recorded)");
   cli.add_option("--camera", o.camera, "V4L2 camera device (default: a test pattern with a clock)");
+  cli.add_option("--network-interface", o.network_interface,
+                 "on a board: the interface that gets Network Setting > Basic's IP address, "
+                 "mask and default gateway (with iproute2's ip; needs CAP_NET_ADMIN). Default: "
+                 "none, the addresses are kept and shown only");
+  cli.add_option("--resolv-conf", o.resolv_conf,
+                 "with --network-interface: the file written with Network Setting > Basic's DNS "
+                 "servers (e.g. /etc/resolv.conf; default: none)");
   cli.add_option("--sip-digest", o.digest_algorithms,
                  "digest algorithms offered to registering devices, most preferred first: "
                  "MD5 (default), SHA-256")
@@ -221,6 +231,17 @@ int main(int argc, char** argv) {
   auto https_addr = app::parse_host_port(o.https_listen, 8443);
   if (!sip_addr || !http_addr || !https_addr) {
     std::cerr << "vtod: --sip-listen, --http-listen and --https-listen take a numeric IP:PORT\n";
+    return 2;
+  }
+  std::optional<app::InterfaceConfig> interface_config;
+  if (!o.network_interface.empty()) {
+    if (auto ok = app::check_interface_name(o.network_interface); !ok) {
+      std::cerr << "vtod: --" << ok.error().message << "\n";
+      return 2;
+    }
+    interface_config.emplace(o.network_interface, o.resolv_conf);
+  } else if (!o.resolv_conf.empty()) {
+    std::cerr << "vtod: --resolv-conf needs --network-interface\n";
     return 2;
   }
   if (!o.vto_number.empty() &&
@@ -702,6 +723,20 @@ int main(int argc, char** argv) {
           // This VTO's own calls go to its server at the new port.
           if (serving()) ua.reconfigure(ua_config_for(sip_setting, false));
         }
+        const auto addresses = [](const app::NetworkBasic& n) {
+          return app::InterfaceAddresses{n.ip, n.mask, n.gateway, n.dns1, n.dns2};
+        };
+        if (interface_config && addresses(after) != addresses(before)) {
+          if (auto r = interface_config->apply(addresses(after)); !r) {
+            log->error("network: {}: {}", interface_config->interface(), r.error().message);
+            // Back to what it was; the ports too.
+            if (!before.ip.empty()) (void)interface_config->apply(addresses(before));
+            for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
+            return make_error(interface_config->interface() + ": " + r.error().message, 500);
+          }
+          log->info("network: {} is {}/{}, gateway {}", interface_config->interface(), after.ip,
+                    app::prefix_length(after.mask), after.gateway.empty() ? "none" : after.gateway);
+        }
         log->info("network: HTTPS {}, HTTP {}, SIP {}", after.https_port, after.http_port,
                   after.sip_port);
         return {};
@@ -723,7 +758,18 @@ int main(int argc, char** argv) {
                     {"registered", serving() ? true : ua.registered()},
                     {"active", serving() ? "this" : (on_alternate ? "alternate" : "main")},
                     {"server", serving() ? "" : ua.config().server.host_port()}};
-      });
+      },
+      interface_config ? interface_config->interface() : std::string());
+  // On a board, the saved addresses are the interface's from the start.
+  if (interface_config && *saved_network) {
+    const app::NetworkBasic& n = **saved_network;
+    if (auto r = interface_config->apply({n.ip, n.mask, n.gateway, n.dns1, n.dns2}); !r) {
+      log->error("network: {}: {}", interface_config->interface(), r.error().message);
+    } else {
+      log->info("network: {} is {}/{}", interface_config->interface(), n.ip,
+                app::prefix_length(n.mask));
+    }
+  }
   app::SecurityHooks security_hooks;
   security_hooks.tls_dir = o.data_dir + "/tls";
   security_hooks.self_signed = cert_options;

@@ -286,3 +286,22 @@ def wait_for(predicate, what, timeout=8):
             return value
         assert time.monotonic() < deadline, f"no {what} within {timeout}s: {value!r}"
         time.sleep(0.05)
+
+
+def enter_own_network_namespace(commands=()):
+    """Moves this test process (and what it starts from now on) into a network namespace of
+    its own, with lo up, then runs each `ip` argument list of `commands` there. As root
+    this is unshare(CLONE_NEWNET); otherwise a user namespace of our own comes with it."""
+    import ctypes
+    clone_newnet, clone_newuser = 0x40000000, 0x10000000
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(clone_newnet) != 0:
+        uid, gid = os.getuid(), os.getgid()
+        if libc.unshare(clone_newuser | clone_newnet) != 0:
+            raise OSError(ctypes.get_errno(), "unshare: cannot make a network namespace")
+        for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"),
+                           ("gid_map", f"0 {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as f:
+                f.write(text)
+    for args in (["link", "set", "lo", "up"], *commands):
+        subprocess.run(["ip", *args], check=True, capture_output=True, timeout=10)

@@ -5,44 +5,21 @@ Loopback is always allowed, so the test needs other addresses: this test process
 into a network namespace of its own (unshare(2), as root or in a user namespace), where
 10.99.0.1 and 10.99.0.2 are put on the namespace's own loopback device. Nothing leaves
 the namespace, and it disappears with the test."""
-import ctypes
-import os
 import socket
 import ssl
-import subprocess
 
 import pytest
 
-from harness import Vtod, http
+from harness import Vtod, enter_own_network_namespace, http
 
-CLONE_NEWNET = 0x40000000
-CLONE_NEWUSER = 0x10000000
 OUTSIDER = "10.99.0.1"
 INSIDER = "10.99.0.2"
 
 
-def _enter_own_network_namespace():
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(CLONE_NEWNET) != 0:
-        # Not root: a user namespace of our own gives the right to make a network one.
-        uid, gid = os.getuid(), os.getgid()
-        if libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), "unshare: cannot make a network namespace")
-        with open("/proc/self/setgroups", "w") as f:
-            f.write("deny")
-        with open("/proc/self/uid_map", "w") as f:
-            f.write(f"0 {uid} 1")
-        with open("/proc/self/gid_map", "w") as f:
-            f.write(f"0 {gid} 1")
-    for cmd in (["ip", "link", "set", "lo", "up"],
-                ["ip", "addr", "add", f"{OUTSIDER}/32", "dev", "lo"],
-                ["ip", "addr", "add", f"{INSIDER}/32", "dev", "lo"]):
-        subprocess.run(cmd, check=True, capture_output=True, timeout=10)
-
-
 @pytest.fixture(scope="module", autouse=True)
 def own_network_namespace():
-    _enter_own_network_namespace()
+    enter_own_network_namespace([["addr", "add", f"{OUTSIDER}/32", "dev", "lo"],
+                                 ["addr", "add", f"{INSIDER}/32", "dev", "lo"]])
 
 
 def get_from(source, port, tls=True):

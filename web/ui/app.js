@@ -625,7 +625,9 @@ async function networkPage() {
     },
   });
   page("Network Setting › Basic",
-       h("p", { class: "hint" }, "This build drives simulated hardware: the addresses are kept and shown, ports take effect at once."), f);
+       h("p", { class: "hint", id: "network-applied" }, d.interface
+         ? `Saved addresses are applied to ${d.interface} at once (and at every start); ports take effect at once.`
+         : "No network interface is configured (vtod --network-interface): the addresses are kept and shown; ports take effect at once."), f);
 }
 
 async function sipServerPage() {
