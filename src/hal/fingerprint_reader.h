@@ -1,8 +1,9 @@
 // FingerprintReader: the fingerprint module. The core hands it the enrolled prints (an id
 // and the template the module made when the finger was enrolled); the module compares each
 // finger laid on it with them and emits the id that matched, or no id for a finger it does
-// not know. Matching stays in the module (the sensor's own algorithm, or libfprint's on a
-// Linux board), so the core never compares templates itself.
+// not know; or it enrols the next finger, making its template. Matching stays in the module (the
+// sensor's own algorithm, or libfprint's on a Linux board), so the core never compares templates
+// itself.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/result.h"
 #include "hal/listeners.h"
 
 namespace vto::hal {
@@ -29,12 +31,18 @@ struct FingerScan {
 class FingerprintReader {
  public:
   using Listener = std::function<void(const FingerScan&)>;
+  using EnrolDone = std::function<void(Result<std::vector<std::uint8_t>>)>;
 
   virtual ~FingerprintReader() = default;
   // Replaces the prints fingers are compared with (empty: every finger is unknown).
   virtual void set_enrolled(std::vector<EnrolledPrint> prints) = 0;
   virtual ListenerId add_listener(Listener fn) = 0;
   virtual void remove_listener(ListenerId id) = 0;
+  // Enrolment: the next finger laid on the sensor is not compared but made into a
+  // template, handed to `done` (and listeners hear nothing of it). A new enrol() ends the
+  // one waiting (its `done` gets an error); so does cancel_enrol().
+  virtual void enrol(EnrolDone done) = 0;
+  virtual void cancel_enrol() = 0;
 };
 
 using FingerprintReaderPtr = std::unique_ptr<FingerprintReader>;

@@ -28,8 +28,14 @@ void TimedLockRelay::close() {
 void TimedLockRelay::set_open(bool open) {
   if (open == open_) return;
   open_ = open;
-  output_.write(open);
+  output_.write(open != normally_closed_);
   listeners_.emit(open);
+}
+
+void TimedLockRelay::set_normally_closed(bool normally_closed) {
+  if (normally_closed == normally_closed_) return;
+  normally_closed_ = normally_closed;
+  output_.write(open_ != normally_closed_);
 }
 
 void TimedLockRelay::cancel_hold() {

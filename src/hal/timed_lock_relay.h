@@ -14,7 +14,7 @@ namespace vto::hal {
 
 class TimedLockRelay final : public LockRelay {
  public:
-  // `timers` and `output` must outlive the relay. The output is written closed at start.
+  // `timers` and `output` must outlive the relay. The output is written locked at start.
   TimedLockRelay(core::Timers& timers, BinaryOutput& output);
   ~TimedLockRelay() override;
   TimedLockRelay(const TimedLockRelay&) = delete;
@@ -23,6 +23,9 @@ class TimedLockRelay final : public LockRelay {
   void open_for(core::Duration hold) override;
   void close() override;
   bool is_open() const override { return open_; }
+  // The relay type: normally open (the default: the line is on while the door is open) or
+  // normally closed (the line is on while the door is locked). Rewrites the line at once.
+  void set_normally_closed(bool normally_closed);
   ListenerId add_listener(Listener fn) override { return listeners_.add(std::move(fn)); }
   void remove_listener(ListenerId id) override { listeners_.remove(id); }
 
@@ -33,6 +36,7 @@ class TimedLockRelay final : public LockRelay {
   core::Timers& timers_;
   BinaryOutput& output_;
   bool open_ = false;
+  bool normally_closed_ = false;
   std::optional<core::Timers::Id> hold_timer_;
   Listeners<bool> listeners_;
 };

@@ -60,6 +60,19 @@ TEST_F(TimedLockRelayTest, CloseCancelsTheHoldTime) {
   EXPECT_EQ(changes_, (std::vector<bool>{true, false}));
 }
 
+TEST_F(TimedLockRelayTest, ANormallyClosedRelayHoldsItsLineOnWhileLocked) {
+  relay_.set_normally_closed(true);
+  EXPECT_TRUE(output_.on());  // locked: the line is on at once
+  relay_.open_for(1s);
+  EXPECT_TRUE(relay_.is_open());
+  EXPECT_FALSE(output_.on());
+  timers_.advance(1s);
+  EXPECT_TRUE(output_.on());
+  relay_.set_normally_closed(false);
+  EXPECT_FALSE(output_.on());
+  EXPECT_EQ(changes_, (std::vector<bool>{true, false}));  // the door's state, not the line's
+}
+
 TEST(TimedLockRelayLifetimeTest, DestroyingTheRelayCancelsItsTimer) {
   core::ManualTimers timers;
   sim::SimOutput output;

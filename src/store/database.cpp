@@ -19,7 +19,7 @@ namespace {
 
 // Numbered migrations: entry i brings the schema from version i to i + 1. Never edit one
 // that has shipped; append a new one.
-constexpr std::array<std::string_view, 6> kMigrations = {
+constexpr std::array<std::string_view, 7> kMigrations = {
     // 1: the building directory (rooms, VTOs) and key/value settings.
     R"sql(
 CREATE TABLE rooms (
@@ -131,6 +131,54 @@ CREATE INDEX audit_log_at ON audit_log (at_ms);
     R"sql(
 ALTER TABLE vtos ADD COLUMN web_user TEXT NOT NULL DEFAULT '';
 ALTER TABLE vtos ADD COLUMN web_password TEXT NOT NULL DEFAULT '';
+)sql",
+    // 7: access control (access/credentials.h): cards, enrolled fingerprints and keypad
+    // passwords (keyed Argon2id hashes only); a room's credentials go with the room. The
+    // unlock records (records/unlock_records.h), searched by time and by each filter.
+    R"sql(
+CREATE TABLE cards (
+  number TEXT PRIMARY KEY NOT NULL,
+  room TEXT NOT NULL DEFAULT '',
+  person TEXT NOT NULL DEFAULT '',
+  valid_from_ms INTEGER NOT NULL DEFAULT 0,
+  valid_to_ms INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL DEFAULT 'normal' CHECK (status IN ('normal', 'lost', 'frozen'))
+) WITHOUT ROWID;
+CREATE INDEX cards_room ON cards (room);
+CREATE TABLE fingerprints (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  room TEXT NOT NULL DEFAULT '',
+  person TEXT NOT NULL DEFAULT '',
+  finger TEXT NOT NULL DEFAULT '',
+  template BLOB NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE keypad_codes (
+  kind TEXT NOT NULL CHECK (kind IN ('public', 'room', 'duress')),
+  room TEXT NOT NULL DEFAULT '',
+  code_hash TEXT NOT NULL UNIQUE,
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY (kind, room)
+);
+CREATE TRIGGER rooms_del_credentials AFTER DELETE ON rooms BEGIN
+  DELETE FROM cards WHERE room = OLD.number;
+  DELETE FROM fingerprints WHERE room = OLD.number;
+  DELETE FROM keypad_codes WHERE kind = 'room' AND room = OLD.number;
+END;
+CREATE TABLE unlock_records (
+  id INTEGER PRIMARY KEY NOT NULL,
+  at_ms INTEGER NOT NULL,
+  method TEXT NOT NULL,
+  credential TEXT NOT NULL DEFAULT '',
+  person TEXT NOT NULL DEFAULT '',
+  room TEXT NOT NULL DEFAULT '',
+  result TEXT NOT NULL CHECK (result IN ('granted', 'refused')),
+  reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX unlock_records_at ON unlock_records (at_ms);
+CREATE INDEX unlock_records_method ON unlock_records (method, at_ms);
+CREATE INDEX unlock_records_room ON unlock_records (room, at_ms);
+CREATE INDEX unlock_records_result ON unlock_records (result, at_ms);
 )sql",
 };
 

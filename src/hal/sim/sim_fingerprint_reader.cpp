@@ -28,9 +28,27 @@ std::vector<std::uint8_t> sim_template(std::string_view name) {
   return {text.begin(), text.end()};
 }
 
+void SimFingerprintReader::enrol(EnrolDone done) {
+  cancel_enrol();
+  enrol_ = std::move(done);
+}
+
+void SimFingerprintReader::cancel_enrol() {
+  if (!enrol_) return;
+  auto waiting = std::move(enrol_);
+  enrol_ = nullptr;
+  waiting(make_error("enrolment cancelled", kUnavailable));
+}
+
 Result<void> SimFingerprintReader::touch(std::string_view name) {
   if (auto ok = check_finger_name(name); !ok) return ok;
   const auto t = sim_template(name);
+  if (enrol_) {
+    auto done = std::move(enrol_);
+    enrol_ = nullptr;
+    done(t);
+    return {};
+  }
   FingerScan scan;
   for (const EnrolledPrint& p : prints_) {
     if (p.template_data == t) {

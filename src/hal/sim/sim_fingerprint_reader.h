@@ -27,8 +27,12 @@ class SimFingerprintReader final : public FingerprintReader {
   void set_enrolled(std::vector<EnrolledPrint> prints) override { prints_ = std::move(prints); }
   ListenerId add_listener(Listener fn) override { return listeners_.add(std::move(fn)); }
   void remove_listener(ListenerId id) override { listeners_.remove(id); }
+  void enrol(EnrolDone done) override;
+  void cancel_enrol() override;
+  bool enrolling() const { return static_cast<bool>(enrol_); }
 
-  // Lays the finger `name` on the sensor: emits the enrolled print it matches, if any.
+  // Lays the finger `name` on the sensor: emits the enrolled print it matches, if any; or,
+  // while enrolling, hands its template to the enrolment.
   Result<void> touch(std::string_view name);
 
   // The names of the enrolled simulated fingers, in enrolment order.
@@ -37,6 +41,7 @@ class SimFingerprintReader final : public FingerprintReader {
  private:
   std::vector<EnrolledPrint> prints_;
   Listeners<const FingerScan&> listeners_;
+  EnrolDone enrol_;
 };
 
 }  // namespace vto::hal::sim

@@ -188,7 +188,8 @@ Result<void> SimPanel::set_module_present(std::size_t position, bool present) {
 
 SimPanelState SimPanel::state() const {
   SimPanelState s;
-  s.lock_open = lock_output_.on();
+  s.lock_open = lock_.is_open();
+  s.relay_on = lock_output_.on();
   if (indicators_) {
     s.call_lit = indicators_->get(Indicator::Call);
     s.talk_lit = indicators_->get(Indicator::Talk);

@@ -66,7 +66,7 @@ class SimPanel {
   Display* display() { return display_ ? &*display_ : nullptr; }
   CardReader* card_reader() { return card_reader_ ? &*card_reader_ : nullptr; }
   FingerprintReader* fingerprint_reader() { return fingerprint_ ? &*fingerprint_ : nullptr; }
-  LockRelay& lock() { return lock_; }
+  TimedLockRelay& lock() { return lock_; }
   DoorSensor& door_sensor() { return door_; }
   ExitButton& exit_button() { return exit_; }
   TamperSwitch& tamper_switch() { return tamper_; }

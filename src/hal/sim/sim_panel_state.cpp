@@ -12,7 +12,7 @@ nlohmann::json to_json(const SimPanelState& state) {
                        {"presence", std::string(presence_name(m.presence))}});
   }
   return {
-      {"lock", {{"open", state.lock_open}}},
+      {"lock", {{"open", state.lock_open}, {"line", state.relay_on}}},
       {"indicators",
        {{"call", state.call_lit}, {"talk", state.talk_lit}, {"unlock", state.unlock_lit}}},
       {"display", {{"lines", state.display_lines}}},

@@ -13,7 +13,8 @@
 namespace vto::hal::sim {
 
 struct SimPanelState {
-  bool lock_open = false;  // the relay line as the hardware sees it
+  bool lock_open = false;  // the lock released (the door can be pushed open)
+  bool relay_on = false;   // the relay line as the hardware sees it (inverted for NC)
   bool call_lit = false;
   bool talk_lit = false;
   bool unlock_lit = false;
@@ -24,7 +25,7 @@ struct SimPanelState {
   std::vector<ModuleStatus> modules;
 };
 
-// {"lock":{"open":b},"indicators":{"call":b,"talk":b,"unlock":b},"display":{"lines":[..]},
+// {"lock":{"open":b,"line":b},"indicators":{"call":b,"talk":b,"unlock":b},"display":{"lines":[..]},
 //  "door":"open|closed","tamper":"attached|detached","fingers":[names enrolled],
 //  "modules":[{"position":n,"kind":"keypad","presence":"found|missing"}, ...]}
 nlohmann::json to_json(const SimPanelState& state);

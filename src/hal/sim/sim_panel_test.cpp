@@ -260,6 +260,28 @@ TEST(SimPanelReadersTest, FingersMatchOnlyTheirEnrolledPrint) {
   EXPECT_EQ(scans.size(), 4u);
 }
 
+TEST(SimPanelReadersTest, WhileEnrollingTheNextFingerBecomesATemplate) {
+  core::ManualTimers timers;
+  SimPanel panel(timers, reader_layout());
+  int scans = 0;
+  panel.fingerprint_reader()->add_listener([&](const FingerScan&) { ++scans; });
+  std::vector<Result<std::vector<std::uint8_t>>> enrolled;
+  panel.fingerprint_reader()->enrol([&](auto r) { enrolled.push_back(std::move(r)); });
+  panel.fingerprint_reader()->enrol([&](auto r) { enrolled.push_back(std::move(r)); });
+  ASSERT_EQ(enrolled.size(), 1u);  // the first enrolment ended by the second
+  EXPECT_FALSE(enrolled[0]);
+  ASSERT_TRUE(panel.touch_finger("Anna, right index"));
+  ASSERT_EQ(enrolled.size(), 2u);
+  ASSERT_TRUE(enrolled[1]);
+  EXPECT_EQ(*enrolled[1], sim_template("Anna, right index"));
+  EXPECT_EQ(scans, 0);  // not compared, not heard by the panel
+  ASSERT_TRUE(panel.touch_finger("Anna, right index"));
+  EXPECT_EQ(scans, 1);
+  panel.fingerprint_reader()->enrol([&](auto r) { enrolled.push_back(std::move(r)); });
+  panel.fingerprint_reader()->cancel_enrol();
+  EXPECT_FALSE(enrolled.back());
+}
+
 TEST(SimPanelReadersTest, ReadersNotConfiguredOrMissingAreRefused) {
   core::ManualTimers timers;
   SimPanel none(timers, SimPanelConfig{});

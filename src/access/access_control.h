@@ -1,0 +1,141 @@
+// AccessControl: the decisions of access control (PRODUCT.md §3.5-3.6). A card, finger or
+// keypad password is looked up in the credentials, checked (status, validity), and either
+// opens the lock for the unlock duration or is refused with its reason; the exit button,
+// the API and a monitor's unlock code open it too. Every attempt becomes an unlock record.
+// The lock settings apply to all of them: the relay type, the unlock duration and the
+// minimum interval between unlocks. The keypad locks for a while after too many wrong
+// passwords (an alarm), the duress password opens as usual and raises a silent alarm, and
+// the door sensor raises "forced open" and "held open" alarms.
+//
+// Everything runs on the core thread. Keypad passwords are hashed through `hash_async`
+// (a worker thread in vtod), whose answer comes back on the core thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "access/credentials.h"
+#include "access/keypad_hash.h"
+#include "core/result.h"
+#include "core/timers.h"
+#include "device/access.h"
+#include "hal/door_sensor.h"
+#include "hal/lock_relay.h"
+#include "records/unlock_records.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace vto::access {
+
+struct LockSettings {
+  static constexpr int kMinUnlockSeconds = 1, kMaxUnlockSeconds = 60;
+  static constexpr int kMaxIntervalSeconds = 60;
+  static constexpr int kMinHeldOpenSeconds = 5, kMaxHeldOpenSeconds = 900;
+  static constexpr int kMinKeypadFailures = 3, kMaxKeypadFailures = 10;
+  static constexpr int kMinKeypadLockSeconds = 10, kMaxKeypadLockSeconds = 3600;
+
+  bool normally_closed = false;  // relay type: NC (the line is on while the door is locked)
+  int unlock_seconds = 5;        // how long the lock stays open
+  int interval_seconds = 0;      // at least this long between two unlocks (0: no limit)
+  bool door_sensor = true;       // a door contact is wired: forced / held-open alarms
+  int held_open_seconds = 60;    // open longer than this: "held open"
+  int keypad_max_failures = 5;   // wrong passwords in a row before the keypad locks
+  int keypad_lock_seconds = 60;  // how long it stays locked
+
+  bool operator==(const LockSettings&) const = default;
+};
+
+// The settings' figures within their ranges; kInvalid naming the field otherwise.
+Result<void> check_lock_settings(const LockSettings& s);
+
+// Where alarms go (the alarm centre: records, delivery to the management centre, events).
+enum class AlarmType { Tamper, ForcedOpen, HeldOpen, Duress, KeypadLocked };
+std::string_view alarm_type_name(AlarmType type);  // "tamper", "forced_open", ...
+
+class AlarmSink {
+ public:
+  using AlarmId = std::uint64_t;
+  virtual ~AlarmSink() = default;
+  // A new alarm, with what happened in words; returns its id (for end()).
+  virtual AlarmId raise(AlarmType type, const std::string& source, const std::string& details) = 0;
+  // The condition is over (the door closed again...).
+  virtual void end(AlarmId id) = 0;
+};
+
+class AccessControl final : public device::Access {
+ public:
+  // Runs `hash` (a few ms) off the core thread and calls `done` with its result on it.
+  using HashAsync =
+      std::function<void(std::function<std::string()> hash, std::function<void(std::string)> done)>;
+  using Clock = std::function<std::int64_t()>;  // unix ms, for records and validity
+
+  struct Stores {
+    Cards& cards;
+    Fingerprints& fingerprints;
+    KeypadCodes& codes;
+    const KeypadHasher& hasher;
+    records::UnlockRecords& records;
+  };
+
+  AccessControl(Stores stores, core::Timers& timers, Clock clock, HashAsync hash_async,
+                AlarmSink* alarms, LockSettings settings);
+  ~AccessControl() override;
+  AccessControl(const AccessControl&) = delete;
+  AccessControl& operator=(const AccessControl&) = delete;
+
+  // The lock and door sensor in use (they change with the facade); nullptr: none.
+  void set_devices(hal::LockRelay* lock, hal::DoorSensor* door);
+  void set_settings(const LockSettings& settings);
+  const LockSettings& settings() const { return settings_; }
+
+  // device::Access (the panel)
+  device::AccessAnswer card(const std::string& number) override;
+  device::AccessAnswer finger(const hal::FingerScan& scan) override;
+  void password(const std::string& code, std::function<void(device::AccessAnswer)> done) override;
+  device::AccessAnswer monitor(const std::string& device) override;
+
+  // The exit button inside; the API (`who`: the user or token that asked).
+  device::AccessAnswer exit_button();
+  device::AccessAnswer remote(const std::string& who);
+
+  // Seconds the keypad stays locked, 0 when it is not.
+  int keypad_locked_seconds() const;
+
+ private:
+  struct Attempt {
+    std::string_view method;
+    std::string credential, person, room;
+  };
+  device::AccessAnswer grant(const Attempt& attempt);
+  device::AccessAnswer refuse(const Attempt& attempt, const std::string& reason,
+                              const std::string& text);
+  void record(const Attempt& attempt, std::string_view result, const std::string& reason);
+  device::AccessAnswer password_checked(const std::string& hash);
+  void on_door(hal::DoorState state);
+  void held_open_elapsed();
+
+  Stores stores_;
+  core::Timers& timers_;
+  Clock clock_;
+  HashAsync hash_async_;
+  AlarmSink* alarms_;
+  LockSettings settings_;
+  std::shared_ptr<spdlog::logger> log_;
+  hal::LockRelay* lock_ = nullptr;
+  hal::DoorSensor* door_ = nullptr;
+  hal::ListenerId door_listener_ = 0;
+  hal::ListenerId lock_listener_ = 0;
+  std::optional<core::TimePoint> last_unlock_;
+  std::optional<core::TimePoint> lock_closed_at_;  // when the lock last closed
+  int keypad_failures_ = 0;
+  std::optional<core::TimePoint> keypad_locked_until_;
+  std::optional<core::Timers::Id> held_timer_;
+  std::optional<AlarmSink::AlarmId> held_alarm_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace vto::access
