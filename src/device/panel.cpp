@@ -75,6 +75,7 @@ Panel::Panel(PanelConfig config, PanelDevices devices, CallControl& calls, core:
 }
 
 Panel::~Panel() {
+  *alive_ = false;
   for (auto& [source, id] : key_listeners_) source->remove_key_listener(id);
   devices_.lock.remove_listener(lock_listener_);
   if (devices_.card_reader != nullptr) devices_.card_reader->remove_listener(card_listener_);
@@ -107,15 +108,20 @@ void Panel::on_key(const hal::KeyEvent& event) {
       on_delete();
       break;
     case Key::Hash:
-      // '#' + password + '#' is the access module's password unlock: keep those digits
-      // off the display and out of the dialled number.
+      // '#' + password + '#' unlocks: those digits stay off the display (shown as '*')
+      // and out of the dialled number.
       if (status_.state == PanelState::Calling || status_.state == PanelState::Talking) break;
-      pin_entry_ = !pin_entry_;
-      if (pin_entry_) {
+      cue(Tone::KeyClick);
+      if (!pin_entry_) {
         if (status_.state == PanelState::Dialling) go_idle();
+        pin_entry_ = true;
+        pin_.clear();
         start(dial_timer_, config_.dial_pause, &Panel::dial_pause_elapsed);
+        show_state();
       } else {
         stop(dial_timer_);
+        pin_entry_ = false;
+        submit_password(std::exchange(pin_, std::string()));
       }
       break;
     case Key::Call:
@@ -135,7 +141,17 @@ void Panel::on_key(const hal::KeyEvent& event) {
 void Panel::on_digit(char digit) {
   if (status_.state == PanelState::Calling || status_.state == PanelState::Talking) return;
   start(dial_timer_, config_.dial_pause, &Panel::dial_pause_elapsed);
-  if (pin_entry_) return;
+  if (pin_entry_) {
+    // Longer than any password: kept short so that nobody can type forever.
+    if (pin_.size() >= 12) {
+      cue(Tone::Error);
+      return;
+    }
+    pin_ += digit;
+    cue(Tone::KeyClick);
+    show_state();
+    return;
+  }
   if (status_.dialled.size() >= config_.max_dialled) {
     cue(Tone::Error);
     return;
@@ -146,6 +162,13 @@ void Panel::on_digit(char digit) {
 }
 
 void Panel::on_delete() {
+  if (pin_entry_) {
+    if (!pin_.empty()) pin_.pop_back();
+    cue(Tone::KeyClick);
+    start(dial_timer_, config_.dial_pause, &Panel::dial_pause_elapsed);
+    show_state();
+    return;
+  }
   if (status_.state != PanelState::Dialling) return;
   status_.dialled.pop_back();
   cue(Tone::KeyClick);
@@ -192,19 +215,38 @@ void Panel::on_call_button(std::size_t button) {
 
 void Panel::on_card(const std::string& number) {
   if (showing_message_) message_elapsed();
-  log_->info("panel: card {} refused: no card is enrolled", masked(number));
+  if (devices_.access != nullptr) {
+    show_answer(devices_.access->card(number));
+    return;
+  }
+  log_->info("panel: card {} refused: no access control", masked(number));
   show_message("Card not valid", Tone::Error);
 }
 
 void Panel::on_finger(const hal::FingerScan& scan) {
   if (showing_message_) message_elapsed();
-  if (!scan.match) {
-    log_->info("panel: fingerprint not recognised");
-    show_message("Fingerprint not recognised", Tone::Error);
+  if (devices_.access != nullptr) {
+    show_answer(devices_.access->finger(scan));
     return;
   }
-  log_->info("panel: fingerprint {} refused: no fingerprint opens the door", *scan.match);
-  show_message("Fingerprint not valid", Tone::Error);
+  log_->info("panel: fingerprint refused: no access control");
+  show_message(scan.match ? "Fingerprint not valid" : "Fingerprint not recognised", Tone::Error);
+}
+
+void Panel::submit_password(std::string code) {
+  show_state();
+  if (devices_.access == nullptr) {
+    show_message("Wrong password", Tone::Error);
+    return;
+  }
+  devices_.access->password(code, [this, alive = std::weak_ptr<bool>(alive_)](AccessAnswer a) {
+    if (!alive.expired()) show_answer(a);
+  });
+}
+
+void Panel::show_answer(const AccessAnswer& answer) {
+  if (showing_message_) message_elapsed();
+  show_message(answer.text, answer.granted ? Tone::Unlock : Tone::Error);
 }
 
 // --- calls -------------------------------------------------------------------------------
@@ -212,6 +254,7 @@ void Panel::on_finger(const hal::FingerScan& scan) {
 void Panel::place_call(const std::string& number) {
   stop(dial_timer_);
   pin_entry_ = false;
+  pin_.clear();
   status_.dialled.clear();
   dtmf_.clear();
   const CallId call = calls_.place(number);
@@ -280,8 +323,12 @@ void Panel::on_dtmf(CallId call, std::string_view digits) {
       log_->info("panel: remote unlock by DTMF from {} (call {})", status_.number, call);
       dtmf_.clear();
       stop(dtmf_timer_);
-      devices_.lock.open_for(config_.unlock_hold);
-      cue(Tone::Unlock);
+      if (devices_.access != nullptr) {
+        if (devices_.access->monitor(status_.number).granted) cue(Tone::Unlock);
+      } else {
+        devices_.lock.open_for(config_.unlock_hold);
+        cue(Tone::Unlock);
+      }
       return;
     }
   }
@@ -291,8 +338,14 @@ void Panel::on_dtmf(CallId call, std::string_view digits) {
 // --- timers ------------------------------------------------------------------------------
 
 void Panel::dial_pause_elapsed() {
+  const bool was_pin = pin_entry_;
   pin_entry_ = false;
-  if (status_.state == PanelState::Dialling) go_idle();
+  pin_.clear();
+  if (status_.state == PanelState::Dialling) {
+    go_idle();
+  } else if (was_pin && !showing_message_) {
+    show_state();
+  }
 }
 
 void Panel::ring_timeout_elapsed() {
@@ -351,7 +404,7 @@ void Panel::set_state(PanelState state) {
 void Panel::show_state() {
   switch (status_.state) {
     case PanelState::Idle:
-      show({config_.idle_text});
+      show({pin_entry_ ? "Password: " + std::string(pin_.size(), '*') : config_.idle_text});
       break;
     case PanelState::Dialling:
       show({"Room: " + status_.dialled});

@@ -1,7 +1,10 @@
 // Panel: the door panel state machine (PRODUCT.md §3-§4). It turns key presses into calls
 // through CallControl, and call progress into display texts, tones and indicator lights
 // (call lit while ringing, talk while talking, unlock while the lock is open). DTMF from the
-// answering monitor opens the lock when it ends with the configured code.
+// answering monitor opens the lock when it ends with the configured code. Cards, fingers
+// and keypad passwords ('#' + password + '#') go to the Access (the access-control core),
+// which decides and opens the lock; the panel shows its answer and cues the tone. Without
+// an Access every credential is refused.
 //
 //   Idle --digit--> Dialling --call key--> Calling --answered--> Talking --BYE/limit--> Idle
 //   Idle/Dialling --call button--> Calling;  any state --centre key--> Calling 888888
@@ -19,6 +22,7 @@
 
 #include "core/result.h"
 #include "core/timers.h"
+#include "device/access.h"
 #include "device/call_control.h"
 #include "device/feedback.h"
 #include "device/panel_config.h"
@@ -60,6 +64,7 @@ struct PanelDevices {
   Feedback* feedback = nullptr;                   // nullptr: no tones
   hal::CardReader* card_reader = nullptr;         // nullptr: no card reader module
   hal::FingerprintReader* fingerprint = nullptr;  // nullptr: no fingerprint module
+  Access* access = nullptr;  // nullptr: credentials refused; DTMF opens the lock directly
 };
 
 class Panel;
@@ -102,6 +107,8 @@ class Panel {
   void on_call_button(std::size_t button);
   void on_card(const std::string& number);
   void on_finger(const hal::FingerScan& scan);
+  void submit_password(std::string code);
+  void show_answer(const AccessAnswer& answer);
 
   void place_call(const std::string& number);
   void end_call();  // hangs up the current call, if any, and goes Idle
@@ -134,13 +141,15 @@ class Panel {
   hal::Listeners<const PanelStatus&> listeners_;
 
   PanelStatus status_;
-  bool pin_entry_ = false;  // '#' started a password for the access module; digits not ours
+  bool pin_entry_ = false;  // '#' started a keypad password: digits go to pin_, hidden
+  std::string pin_;
   bool showing_message_ = false;
   std::string dtmf_;  // received during the call, at most unlock_code.size() long
   TimerSlot dial_timer_;
   TimerSlot call_timer_;  // ring timeout while Calling, talk limit while Talking
   TimerSlot dtmf_timer_;
   TimerSlot message_timer_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for late Access answers
 };
 
 }  // namespace vto::device

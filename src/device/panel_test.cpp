@@ -220,11 +220,111 @@ TEST_F(PanelTest, DialledNumberStopsAtTheMaximumLength) {
 }
 
 TEST_F(PanelTest, HashPasswordIsNeitherDialledNorShown) {
-  press("#4711#");
+  press("#47");
+  EXPECT_EQ(text(), "Password: **");
   EXPECT_EQ(state(), PanelState::Idle);
+  press("*");  // deletes the last digit
+  EXPECT_EQ(text(), "Password: *");
+  press("11#");
+  EXPECT_EQ(state(), PanelState::Idle);
+  EXPECT_EQ(text(), "Wrong password");  // no access control here: every password is wrong
+  EXPECT_EQ(panel_->state().dialled, "");
+  press("12");
+  EXPECT_EQ(panel_->state().dialled, "12");
+}
+
+TEST_F(PanelTest, AnUnfinishedPasswordIsForgottenAfterThePause) {
+  press("#47");
+  timers_.advance(config_.dial_pause);
   EXPECT_EQ(text(), config_.idle_text);
   press("12");
   EXPECT_EQ(panel_->state().dialled, "12");
+}
+
+// Answers as told; records what the panel asked.
+class ScriptedAccess final : public Access {
+ public:
+  AccessAnswer card(const std::string& number) override {
+    asked.push_back("card " + number);
+    return answer;
+  }
+  AccessAnswer finger(const hal::FingerScan& scan) override {
+    asked.push_back("finger " + (scan.match ? std::to_string(*scan.match) : std::string("?")));
+    return answer;
+  }
+  void password(const std::string& code, std::function<void(AccessAnswer)> done) override {
+    asked.push_back("password " + code);
+    pending = std::move(done);  // answered later, as a hash off the core thread would be
+  }
+  AccessAnswer monitor(const std::string& device) override {
+    asked.push_back("monitor " + device);
+    return answer;
+  }
+
+  AccessAnswer answer{true, "Door open"};
+  std::vector<std::string> asked;
+  std::function<void(AccessAnswer)> pending;
+};
+
+class PanelAccessTest : public PanelTest {
+ protected:
+  PanelAccessTest() {
+    config_.unlock_code = "1234";
+    panel_.reset();
+    panel_ =
+        std::make_unique<Panel>(config_,
+                                PanelDevices{.key_sources = {&sim_.call_buttons(), sim_.keypad()},
+                                             .lock = sim_.lock(),
+                                             .indicators = sim_.indicators(),
+                                             .display = sim_.display(),
+                                             .feedback = &feedback_,
+                                             .card_reader = sim_.card_reader(),
+                                             .fingerprint = sim_.fingerprint_reader(),
+                                             .access = &access_},
+                                calls_, timers_);
+  }
+  ScriptedAccess access_;
+};
+
+TEST_F(PanelAccessTest, TheAccessAnswersCardsAndFingers) {
+  ASSERT_TRUE(sim_.present_card("1a2b"));
+  EXPECT_EQ(text(), "Door open");
+  EXPECT_EQ(feedback_.tones.back(), Tone::Unlock);
+  access_.answer = {false, "Card expired"};
+  ASSERT_TRUE(sim_.present_card("0042"));
+  EXPECT_EQ(text(), "Card expired");
+  EXPECT_EQ(feedback_.tones.back(), Tone::Error);
+  ASSERT_TRUE(sim_.touch_finger("Anna"));
+  EXPECT_THAT(access_.asked, ElementsAre("card 1A2B", "card 0042", "finger ?"));
+  timers_.advance(config_.message_time);
+  EXPECT_EQ(text(), config_.idle_text);
+}
+
+TEST_F(PanelAccessTest, APasswordIsHandedOverAndItsLateAnswerShown) {
+  press("#123456#");
+  EXPECT_THAT(access_.asked, ElementsAre("password 123456"));
+  ASSERT_TRUE(access_.pending);
+  EXPECT_EQ(text(), config_.idle_text);
+  access_.pending({true, "Door open"});
+  EXPECT_EQ(text(), "Door open");
+  EXPECT_EQ(feedback_.tones.back(), Tone::Unlock);
+  // An answer that comes after the panel is gone is dropped.
+  press("#9999#");
+  auto late = std::move(access_.pending);
+  panel_.reset();
+  late({false, "Wrong password"});
+}
+
+TEST_F(PanelAccessTest, TheMonitorsUnlockCodeGoesThroughTheAccess) {
+  talk_to_101();
+  panel_->on_dtmf(1, "1234");
+  EXPECT_THAT(access_.asked, ElementsAre("monitor 101"));
+  EXPECT_EQ(feedback_.tones.back(), Tone::Unlock);
+  EXPECT_FALSE(sim_.lock().is_open());  // the access opens the lock, not the panel
+  access_.answer = {false, "Please wait"};
+  const auto tones = feedback_.tones.size();
+  panel_->on_dtmf(1, "1234");
+  EXPECT_EQ(feedback_.tones.size(), tones);  // refused: no unlock tone
 }
 
 struct FailureCase {

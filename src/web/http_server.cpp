@@ -80,6 +80,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::vector<Route> routes;
   std::map<std::string, WebSocketRoute> websockets;
   std::function<bool(const std::string&)> access_filter;
+  std::map<std::string, std::size_t> large_bodies;  // path -> its body limit
+  std::size_t large_bodies_reading = 0;
   std::size_t connections = 0;
   bool stopped = false;
 
@@ -215,13 +217,22 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     template <class... Args>
     Session(std::shared_ptr<Impl> owner, Args&&... args)
         : server(std::move(owner)), stream(std::forward<Args>(args)...) {}
-    ~Session() { --server->connections; }
+    ~Session() {
+      --server->connections;
+      end_large();
+    }
+
+    void end_large() {
+      if (reading_large) --server->large_bodies_reading;
+      reading_large = false;
+    }
 
     std::shared_ptr<Impl> server;
     Stream stream;
     beast::flat_buffer buffer;
     std::optional<http::request_parser<http::string_body>> parser;
     http::response<http::string_body> response;
+    bool reading_large = false;  // counted in server->large_bodies_reading
 
     static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
@@ -246,12 +257,48 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
     void read() {
       parser.emplace();
-      parser->body_limit(server->config.max_body);
+      // Beast weighs Content-Length against the limit with the header: the largest allowed
+      // here, the path's own once the header is known (read_body).
+      std::size_t limit = server->config.max_body;
+      for (const auto& [path, max] : server->large_bodies) limit = std::max(limit, max);
+      parser->body_limit(limit);
       parser->header_limit(16 * 1024);
       beast::get_lowest_layer(stream).expires_after(
           std::chrono::seconds(server->config.timeout_seconds));
+      // The header first: a path that takes large bodies (an import) raises the limit.
+      http::async_read_header(stream, buffer, *parser,
+                              [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                                if (ec) return self->on_read(ec);
+                                self->read_body();
+                              });
+    }
+
+    void read_body() {
+      const std::string target(parser->get().target());
+      auto it = server->large_bodies.find(target.substr(0, target.find('?')));
+      const auto length = parser->content_length();
+      parser->body_limit(server->config.max_body);  // for chunked bodies
+      const bool large_path = it != server->large_bodies.end();
+      if (length && *length > (large_path ? it->second : server->config.max_body)) {
+        write(json_error(413, "request body too large"), false, 11, false);
+        return;
+      }
+      if (large_path && length && *length > server->config.max_body) {
+        // At most two large bodies in memory at once, whoever sends them.
+        if (server->large_bodies_reading >= 2) {
+          write(json_error(503, "busy with another upload: try again in a moment"), false, 11,
+                false);
+          return;
+        }
+        ++server->large_bodies_reading;
+        reading_large = true;
+        parser->body_limit(it->second);
+        beast::get_lowest_layer(stream).expires_after(
+            std::chrono::seconds(server->config.timeout_seconds * 4));
+      }
       http::async_read(stream, buffer, *parser,
                        [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                         self->end_large();
                          self->on_read(ec);
                        });
     }
@@ -505,6 +552,10 @@ Result<void> HttpServer::set_tls(const std::string& certificate_pem,
   if (impl_->tls) impl_->retired_tls.push_back(std::move(*impl_->tls));
   impl_->tls.emplace(std::move(*made));
   return {};
+}
+
+void HttpServer::allow_large_body(const std::string& path, std::size_t max_body) {
+  impl_->large_bodies[path] = max_body;
 }
 
 void HttpServer::set_access_filter(std::function<bool(const std::string& ip)> allowed) {

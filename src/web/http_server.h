@@ -102,6 +102,10 @@ class HttpServer {
   Result<void> rebind(const std::string& ip, std::uint16_t port);
   // A new certificate and key for connections accepted from now on (checked first).
   Result<void> set_tls(const std::string& certificate_pem, const std::string& private_key_pem);
+  // Requests to exactly `path` may carry bodies up to `max_body` bytes (an import) when
+  // they say so in Content-Length; at most two such bodies are read at once, a third gets
+  // 503. Other paths keep HttpConfig::max_body.
+  void allow_large_body(const std::string& path, std::size_t max_body);
   // Which client addresses may connect (an IP allow-list); others are closed at once.
   // Empty: everyone.
   void set_access_filter(std::function<bool(const std::string& ip)> allowed);

@@ -169,6 +169,46 @@ TEST(HttpServerTest, AsyncHandlersAnswerLaterAndHeadHasNoBody) {
   EXPECT_EQ(plain_request(server.port(), http::verb::post, "/later").status, 405);
 }
 
+// POST `size` bytes to `target`: the status (the server may close before reading it all).
+int post_bytes(std::uint16_t port, const std::string& target, std::size_t size) {
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  auto req = make_request(http::verb::post, target, "127.0.0.1");
+  req.body() = std::string(size, 'x');
+  req.prepare_payload();
+  beast::error_code ec;
+  http::write(socket, req, ec);  // may fail once the server answered and closed
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(socket, buffer, res, ec);
+  return ec ? 0 : static_cast<int>(res.result_int());
+}
+
+TEST(HttpServerTest, OnlyChosenPathsTakeLargeBodies) {
+  asio::io_context io;
+  HttpConfig config{"127.0.0.1", 0};
+  config.max_body = 1000;
+  HttpServer server(io, config);
+  std::size_t received = 0;
+  for (const char* path : {"/import", "/other"}) {
+    server.route("POST", path, [&](const HttpRequest& req) {
+      received = req.body.size();
+      return HttpResponse{};
+    });
+  }
+  server.allow_large_body("/import", 5000);
+  Running running(server, io);
+  EXPECT_EQ(post_bytes(server.port(), "/import", 4000), 200);
+  EXPECT_EQ(received, 4000u);
+  EXPECT_EQ(post_bytes(server.port(), "/import?mode=replace", 900), 200);
+  const int too_large = post_bytes(server.port(), "/import", 6000);
+  EXPECT_TRUE(too_large == 413 || too_large == 0) << too_large;
+  const int other = post_bytes(server.port(), "/other", 4000);
+  EXPECT_TRUE(other == 413 || other == 0) << other;
+  EXPECT_EQ(received, 900u);
+}
+
 TEST(HttpServerTest, WebSocketsPushToAcceptedClientsAndRefuseOthers) {
   asio::io_context io;
   HttpServer server(io, HttpConfig{"127.0.0.1", 0});
