@@ -7,11 +7,16 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "access/access_control.h"
+#include "access/credentials.h"
+#include "access/keypad_hash.h"
+#include "app/access_api.h"
 #include "app/building_directory.h"
 #include "app/call_media.h"
 #include "app/call_recorder.h"
@@ -194,8 +199,9 @@ int main(int argc, char** argv) {
   cli.add_option("--unlock-code", o.unlock_code,
                  "DTMF digits a monitor sends during a call to open the door (default: none, "
                  "remote unlock by DTMF off)");
-  cli.add_option("--unlock-hold", o.unlock_hold_seconds, "seconds the lock stays open")
-      ->check(CLI::Range(1, 600));
+  cli.add_option("--unlock-hold", o.unlock_hold_seconds,
+                 "seconds the lock stays open, until the lock settings are saved (default 5)")
+      ->check(CLI::Range(1, 60));
   cli.add_option("--ring-timeout", o.ring_timeout_seconds, "seconds a call may ring")
       ->check(CLI::Range(5, 600));
   cli.add_option("--talk-limit", o.talk_limit_seconds, "seconds a call may last")
@@ -388,6 +394,39 @@ int main(int argc, char** argv) {
 
   asio::io_context io;
   core::AsioTimers timers(io);
+  // Access control: credentials in the configuration database, unlock records written by
+  // their own thread, keypad passwords hashed on a worker thread.
+  auto record_writer = records::RecordWriter::open(o.data_dir);
+  auto keypad_hasher = access::KeypadHasher::open(o.data_dir);
+  auto lock_settings = app::load_lock_settings(settings);
+  if (!record_writer || !keypad_hasher || !lock_settings) {
+    std::cerr << "vtod: "
+              << (!record_writer   ? record_writer.error().message
+                  : !keypad_hasher ? keypad_hasher.error().message
+                                   : lock_settings.error().message)
+              << "\n";
+    return 1;
+  }
+  if (auto saved = settings.get("access.lock"); saved && !*saved) {
+    lock_settings->unlock_seconds = o.unlock_hold_seconds;  // until the settings are saved
+  }
+  records::UnlockRecords unlock_records(**records_db, **record_writer);
+  access::Cards cards(**config_db);
+  access::Fingerprints fingerprints(**config_db);
+  access::KeypadCodes keypad_codes(**config_db);
+  asio::thread_pool hash_pool(1);
+  const access::AccessControl::HashAsync hash_async =
+      [&io, &hash_pool](std::function<std::string()> hash, std::function<void(std::string)> done) {
+        asio::post(hash_pool, [&io, hash = std::move(hash), done = std::move(done)]() mutable {
+          std::string h = hash();
+          asio::post(io, [done = std::move(done), h = std::move(h)] { done(h); });
+        });
+      };
+  access::AccessControl access_control(
+      access::AccessControl::Stores{cards, fingerprints, keypad_codes, *keypad_hasher,
+                                    unlock_records},
+      timers, app::system_unix_ms, hash_async, nullptr, *lock_settings);
+  app::ReaderEnrolment reader_enrolment(access_control, timers);
   // After `io`: the recorder's file thread posts to it until the recorder is destroyed.
   app::CallRecorder call_recorder(call_records, o.vto_number.empty() ? "panel" : o.vto_number,
                                   app::system_unix_ms);
@@ -566,8 +605,32 @@ int main(int argc, char** argv) {
     return 2;
   }
   SpeakerFeedback feedback(**tones);
+  // The fingerprint module compares fingers with the enrolled prints.
+  const auto give_prints = [&fingerprints](hal::FingerprintReader* reader) {
+    if (reader == nullptr) return;
+    auto prints = fingerprints.list();
+    if (!prints) {
+      core::logger("access")->error("fingerprints: {}", prints.error().message);
+      return;
+    }
+    std::vector<hal::EnrolledPrint> enrolled;
+    for (auto& p : *prints) {
+      enrolled.push_back({static_cast<std::uint64_t>(p.id), std::move(p.template_data)});
+    }
+    reader->set_enrolled(std::move(enrolled));
+  };
   // The simulated modules and the panel on them, built again when the facade changes.
   hal::sim::SimPanelPtr sim;
+  // Declared after `sim`, so gone before it: the access control lets go of the modules
+  // first, however main() ends.
+  struct DetachAccess {
+    access::AccessControl& access;
+    app::ReaderEnrolment& enrolment;
+    ~DetachAccess() {
+      access.set_devices(nullptr, nullptr);
+      enrolment.set_readers(nullptr, nullptr);
+    }
+  } detach_access{access_control, reader_enrolment};
   device::PanelPtr panel;
   auto build_panel = [&](const app::Facade& f) -> Result<void> {
     hal::sim::SimPanelConfig sim_config;
@@ -583,7 +646,7 @@ int main(int argc, char** argv) {
         config,
         device::PanelDevices{keys, (*new_sim)->lock(), (*new_sim)->indicators(),
                              (*new_sim)->display(), &feedback, (*new_sim)->card_reader(),
-                             (*new_sim)->fingerprint_reader()},
+                             (*new_sim)->fingerprint_reader(), &reader_enrolment},
         call_control, timers);
     if (!new_panel) return new_panel.error();
     (*new_panel)->add_state_listener([&call_recorder](const device::PanelStatus& st) {
@@ -594,10 +657,12 @@ int main(int argc, char** argv) {
       if (st.state != device::PanelState::Calling) (*tones)->stop("ringback");
     });
     // The exit button inside opens the door for the usual time.
-    (*new_sim)->exit_button().add_listener([s = new_sim->get(), hold = config.unlock_hold] {
-      core::logger("panel")->info("exit button: door opened");
-      s->lock().open_for(hold);
-    });
+    (*new_sim)->exit_button().add_listener([&access_control] { access_control.exit_button(); });
+    (*new_sim)->lock().set_normally_closed(access_control.settings().normally_closed);
+    give_prints((*new_sim)->fingerprint_reader());
+    // The access control moves to the new modules before the old ones go.
+    access_control.set_devices(&(*new_sim)->lock(), &(*new_sim)->door_sensor());
+    reader_enrolment.set_readers((*new_sim)->card_reader(), (*new_sim)->fingerprint_reader());
     call_control.set_panel(new_panel->get());
     panel_for_dtmf = new_panel->get();
     panel = std::move(*new_panel);  // the old panel goes before the modules it used
@@ -967,6 +1032,14 @@ int main(int argc, char** argv) {
         });
       }));
   app::add_record_routes(http, guard, call_records);
+  app::add_access_routes(
+      http, auth,
+      app::AccessApiDeps{settings, access_control, reader_enrolment, cards, fingerprints,
+                         keypad_codes, unlock_records, timers, hash_async, *keypad_hasher,
+                         app::system_unix_ms, [&] { give_prints(sim->fingerprint_reader()); },
+                         [&](const access::LockSettings& s) {
+                           sim->lock().set_normally_closed(s.normally_closed);
+                         }});
   if (auto r = http.start(); !r) {
     if (!*saved_network || cli_https.port == https_addr->port) {
       std::cerr << "vtod: " << r.error().message << "\n";
