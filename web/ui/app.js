@@ -3,6 +3,7 @@
 // these files itself, offline.
 import { RULES, brokenRule } from "/ui/rules.js";
 import { securityPage } from "/ui/security.js";
+import { cardsPage, fingerprintsPage, passwordsPage, lockPage, unlocksPage } from "/ui/access.js";
 
 const session = { initialized: null, user: null, role: null, csrf: null };
 
@@ -848,8 +849,14 @@ const NAV = [
   { group: "Household Setting", items: [
     { id: "vtos", label: "VTO No. Management", page: vtosPage, role: "viewer" },
     { id: "rooms", label: "Room No. Management", page: roomsPage, role: "viewer" } ] },
+  { group: "Access Control", items: [
+    { id: "lock", label: "Lock", page: () => lockPage(ui()), role: "viewer" },
+    { id: "cards", label: "Cards", page: () => cardsPage(ui()), role: "admin" },
+    { id: "fingerprints", label: "Fingerprints", page: () => fingerprintsPage(ui()), role: "admin" },
+    { id: "passwords", label: "Unlock passwords", page: () => passwordsPage(ui()), role: "admin" } ] },
   { group: "Records", items: [
     { id: "calls", label: "Call records", page: callsPage, role: "viewer" },
+    { id: "unlocks", label: "Unlock records", page: () => unlocksPage(ui()), role: "viewer" },
     { id: "audit", label: "Audit log", page: auditPage, role: "admin" } ] },
   { group: "Security", items: [
     { id: "security", label: "HTTPS and access", page: () => securityPage({ h, api, page, form, toast, table, session, fmtTime }), role: "admin" },
@@ -857,6 +864,8 @@ const NAV = [
     { id: "password", label: "Change password", page: passwordPage, role: "viewer" } ] },
 ];
 const RANK = { viewer: 1, operator: 2, admin: 3 };
+// The helpers the page modules use.
+const ui = () => ({ h, api, page, form, toast, table, session, fmtTime, RANK });
 const visibleNav = () => NAV.map((g) => ({ ...g, items: g.items.filter((i) => RANK[session.role] >= RANK[i.role]) }))
                               .filter((g) => g.items.length);
 
