@@ -661,4 +661,108 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
                         }));
 }
 
+// --- alarm records -------------------------------------------------------------------
+
+json to_json(const records::AlarmRecord& r) {
+  return {{"id", r.id},
+          {"type", r.type},
+          {"source", r.source},
+          {"started_ms", r.started_ms},
+          {"ended_ms", r.ended_ms},
+          {"details", r.details},
+          {"delivered_ms", r.delivered_ms}};
+}
+
+Result<records::AlarmQuery> parse_alarm_query(std::string_view query) {
+  constexpr auto kMaxMs = std::numeric_limits<std::int64_t>::max();
+  records::AlarmQuery q;
+  auto from = number_param(query, "from", kMaxMs);
+  if (!from) return from.error();
+  q.from_ms = *from;
+  auto to = number_param(query, "to", kMaxMs);
+  if (!to) return to.error();
+  q.to_ms = *to;
+  auto offset = number_param(query, "offset", std::numeric_limits<std::int32_t>::max());
+  if (!offset) return offset.error();
+  if (*offset) q.offset = static_cast<std::size_t>(**offset);
+  auto limit = number_param(query, "limit", records::AlarmQuery::kMaxLimit);
+  if (!limit) return limit.error();
+  if (*limit) {
+    if (**limit == 0) {
+      return bad_param("limit", "must be 1-" + std::to_string(records::AlarmQuery::kMaxLimit));
+    }
+    q.limit = static_cast<std::size_t>(**limit);
+  }
+  auto type = text_param(query, "type");
+  if (!type) return type.error();
+  q.type = *type;
+  auto delivered = text_param(query, "delivered");
+  if (!delivered) return delivered.error();
+  if (*delivered) {
+    if (**delivered != "yes" && **delivered != "no") return bad_param("delivered", "yes or no");
+    q.delivered = **delivered == "yes";
+  }
+  auto order = text_param(query, "order");
+  if (!order) return order.error();
+  if (*order) {
+    if (**order != "newest" && **order != "oldest") return bad_param("order", "newest or oldest");
+    q.oldest_first = **order == "oldest";
+  }
+  if (auto ok = records::check_query(q); !ok) return ok.error();
+  return q;
+}
+
+void add_alarm_routes(web::HttpServer& http, WebAuth& auth, records::AlarmRecords& records) {
+  auto find = [&records](const web::HttpRequest& req)
+      -> Result<std::pair<std::vector<records::AlarmRecord>, std::size_t>> {
+    auto q = parse_alarm_query(req.query);
+    if (!q) return q.error();
+    auto total = records.count(*q);
+    if (!total) return total.error();
+    auto page = records.search(*q);
+    if (!page) return page.error();
+    // Without a limit, the CSV export holds every match.
+    if (auto limit = web::query_param(req.query, "limit");
+        req.path.ends_with(".csv") && limit && !*limit) {
+      while (page->size() < *total) {
+        q->limit = records::AlarmQuery::kMaxLimit;
+        q->offset = page->size();
+        auto more = records.search(*q);
+        if (!more || more->empty()) break;
+        page->insert(page->end(), more->begin(), more->end());
+      }
+    }
+    return std::pair{std::move(*page), *total};
+  };
+  http.route("GET", "/api/v1/records/alarms",
+             auth.guard(Role::Viewer, [find](const web::HttpRequest& req, const Principal&) {
+               auto found = find(req);
+               if (!found) return store_error(found.error());
+               json list = json::array();
+               for (const auto& r : found->first) list.push_back(to_json(r));
+               return ok(200, {{"total", found->second}, {"records", list}});
+             }));
+  http.route(
+      "GET", "/api/v1/records/alarms.csv",
+      auth.guard(Role::Viewer, [find](const web::HttpRequest& req, const Principal&) {
+        auto found = find(req);
+        if (!found) return store_error(found.error());
+        std::string out =
+            "id,started_ms,start,type,source,details,ended_ms,end,delivered_ms,delivered\r\n";
+        for (const auto& r : found->first) {
+          out += std::to_string(r.id) + ',' + std::to_string(r.started_ms) + ',' +
+                 access::utc_time(r.started_ms) + ',' + r.type + ',' +
+                 records::csv_field(r.source) + ',' + records::csv_field(r.details) + ',' +
+                 std::to_string(r.ended_ms) + ',' + access::utc_time(r.ended_ms) + ',' +
+                 std::to_string(r.delivered_ms) + ',' + access::utc_time(r.delivered_ms) + "\r\n";
+        }
+        web::HttpResponse r;
+        r.content_type = "text/csv; charset=utf-8";
+        r.headers["Content-Disposition"] = "attachment; filename=\"alarm-records.csv\"";
+        r.headers["X-Total-Count"] = std::to_string(found->second);
+        r.body = std::move(out);
+        return r;
+      }));
+}
+
 }  // namespace vto::app

@@ -24,6 +24,7 @@
 #include "core/timers.h"
 #include "hal/card_reader.h"
 #include "hal/fingerprint_reader.h"
+#include "records/alarm_records.h"
 #include "records/unlock_records.h"
 #include "store/settings.h"
 
@@ -103,5 +104,12 @@ struct AccessApiDeps {
 };
 
 void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps);
+
+nlohmann::json to_json(const records::AlarmRecord& r);
+Result<records::AlarmQuery> parse_alarm_query(std::string_view query);
+
+// GET /api/v1/records/alarms[.csv] (viewer): the alarm records, filtered by time range,
+// type and delivery, paged, or as CSV.
+void add_alarm_routes(web::HttpServer& http, WebAuth& auth, records::AlarmRecords& records);
 
 }  // namespace vto::app

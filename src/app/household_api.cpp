@@ -212,6 +212,36 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
         return ok(200, {{"removed", number}});
       }));
 
+  // The management centre's account (888888): write-only password, online devices.
+  http.route("GET", "/api/v1/centre",
+             auth.guard(Role::Viewer, [dir, online](const web::HttpRequest&, const Principal&) {
+               auto password = dir->centre_password();
+               if (!password) return store_error_response(password.error());
+               return ok(200, {{"number", "888888"},
+                               {"password_set", password->has_value()},
+                               {"online", online("888888")}});
+             }));
+  http.route("PUT", "/api/v1/centre",
+             auth.guard(Role::Admin, [dir, a](const web::HttpRequest& req, const Principal& who) {
+               auto body = object_body(req);
+               if (!body) return web::json_error(body.error().code, body.error().message);
+               std::string password;
+               if (auto bad = read_text(*body, "password", password)) return *bad;
+               if (auto r = dir->set_centre_password(password); !r) {
+                 return store_error_response(r.error());
+               }
+               a->audit(who, "settings_changed", "centre 888888 password set");
+               return ok(200, {{"number", "888888"}, {"password_set", true}});
+             }));
+  http.route("DELETE", "/api/v1/centre",
+             auth.guard(Role::Admin, [dir, a](const web::HttpRequest&, const Principal& who) {
+               if (auto r = dir->set_centre_password(std::nullopt); !r) {
+                 return store_error_response(r.error());
+               }
+               a->audit(who, "settings_changed", "centre 888888 password cleared");
+               return ok(200, {{"number", "888888"}, {"password_set", false}});
+             }));
+
   http.route("GET", "/api/v1/vtos",
              auth.guard(Role::Viewer, [dir](const web::HttpRequest&, const Principal&) {
                auto vtos = dir->list_vtos();

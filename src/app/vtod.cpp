@@ -17,9 +17,11 @@
 #include "access/credentials.h"
 #include "access/keypad_hash.h"
 #include "app/access_api.h"
+#include "app/alarm_centre.h"
 #include "app/building_directory.h"
 #include "app/call_media.h"
 #include "app/call_recorder.h"
+#include "app/event_stream.h"
 #include "app/facade_api.h"
 #include "app/host_port.h"
 #include "app/household_api.h"
@@ -99,6 +101,8 @@ media::TonePattern tone_pattern(device::Tone tone) {
       return {name, {{950, 330}, {1400, 330}, {1800, 330}, {0, 1000}}, 2};
     case Tone::Unlock:
       return {name, {{1200, 120}, {0, 80}}, 2};
+    case Tone::Alarm:
+      return {name, {{880, 250}, {1320, 250}}, 30};  // the tamper alarm: 15 s
   }
   return {name, {{0, 1}}, 1};
 }
@@ -110,6 +114,8 @@ class SpeakerFeedback final : public device::Feedback {
   void tone(device::Tone t) override {
     last_ = device::tone_name(t);
     ++count_;
+    // The tamper alarm sounds its 15 s whatever the keypad does meanwhile.
+    if (t != device::Tone::Alarm && player_.current() == "alarm") return;
     if (auto r = player_.play(tone_pattern(t)); !r) {
       core::logger("vtod")->error("tone {}: {}", last_, r.error().message);
     }
@@ -422,10 +428,30 @@ int main(int argc, char** argv) {
           asio::post(io, [done = std::move(done), h = std::move(h)] { done(h); });
         });
       };
+  // Alarms: recorded, pushed on the event stream and sent to the centre (888888) by the
+  // VTO's own user agent; the speaker and the stream are wired once they exist.
+  records::AlarmRecords alarm_records(**records_db);
+  sip::UserAgent* alarm_ua = nullptr;
+  std::function<void(const json&)> publish_event;
+  std::function<void()> sound_alarm;
+  app::AlarmCentre alarm_centre(
+      alarm_records, timers,
+      app::AlarmCentre::Hooks{[&alarm_ua](const std::string& body, std::function<void(int)> done) {
+                                if (alarm_ua == nullptr) return done(503);
+                                alarm_ua->send_message(std::string(device::kCentreNumber),
+                                                       "application/json", body, std::move(done));
+                              },
+                              [&publish_event](const json& e) {
+                                if (publish_event) publish_event(e);
+                              },
+                              [&local] { return local.vto_number; }, app::system_unix_ms,
+                              [&sound_alarm] {
+                                if (sound_alarm) sound_alarm();
+                              }});
   access::AccessControl access_control(
       access::AccessControl::Stores{cards, fingerprints, keypad_codes, *keypad_hasher,
                                     unlock_records},
-      timers, app::system_unix_ms, hash_async, nullptr, *lock_settings);
+      timers, app::system_unix_ms, hash_async, &alarm_centre, *lock_settings);
   app::ReaderEnrolment reader_enrolment(access_control, timers);
   // After `io`: the recorder's file thread posts to it until the recorder is destroyed.
   app::CallRecorder call_recorder(call_records, o.vto_number.empty() ? "panel" : o.vto_number,
@@ -501,6 +527,7 @@ int main(int argc, char** argv) {
     return c;
   };
   sip::UserAgent ua(tl, ua_config_for(sip_setting, false));
+  alarm_ua = &ua;
   bool on_alternate = false;  // registered (or trying) at the platform's alternate server
   core::Timers::Id main_retry = 0;
   std::function<void(bool alternate)> use_sip_setting;  // defined once the panel exists
@@ -605,6 +632,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   SpeakerFeedback feedback(**tones);
+  sound_alarm = [&feedback] { feedback.tone(device::Tone::Alarm); };
   // The fingerprint module compares fingers with the enrolled prints.
   const auto give_prints = [&fingerprints](hal::FingerprintReader* reader) {
     if (reader == nullptr) return;
@@ -626,11 +654,13 @@ int main(int argc, char** argv) {
   struct DetachAccess {
     access::AccessControl& access;
     app::ReaderEnrolment& enrolment;
+    app::AlarmCentre& alarms;
     ~DetachAccess() {
       access.set_devices(nullptr, nullptr);
       enrolment.set_readers(nullptr, nullptr);
+      alarms.set_tamper_switch(nullptr);
     }
-  } detach_access{access_control, reader_enrolment};
+  } detach_access{access_control, reader_enrolment, alarm_centre};
   device::PanelPtr panel;
   auto build_panel = [&](const app::Facade& f) -> Result<void> {
     hal::sim::SimPanelConfig sim_config;
@@ -663,6 +693,7 @@ int main(int argc, char** argv) {
     // The access control moves to the new modules before the old ones go.
     access_control.set_devices(&(*new_sim)->lock(), &(*new_sim)->door_sensor());
     reader_enrolment.set_readers((*new_sim)->card_reader(), (*new_sim)->fingerprint_reader());
+    alarm_centre.set_tamper_switch(&(*new_sim)->tamper_switch());
     call_control.set_panel(new_panel->get());
     panel_for_dtmf = new_panel->get();
     panel = std::move(*new_panel);  // the old panel goes before the modules it used
@@ -1032,6 +1063,16 @@ int main(int argc, char** argv) {
         });
       }));
   app::add_record_routes(http, guard, call_records);
+  app::EventStream events(
+      http, timers,
+      [&auth](const web::HttpRequest& req) -> std::optional<web::HttpResponse> {
+        auto who = auth.authenticate(req, store::Role::Viewer);
+        if (auto* refused = std::get_if<web::HttpResponse>(&who)) return *refused;
+        return std::nullopt;
+      },
+      [&auth](const web::HttpRequest& req) { return auth.still_authorized(req); });
+  publish_event = [&events](const json& e) { events.publish(e); };
+  app::add_alarm_routes(http, auth, alarm_records);
   app::add_access_routes(
       http, auth,
       app::AccessApiDeps{settings, access_control, reader_enrolment, cards, fingerprints,
@@ -1087,6 +1128,7 @@ int main(int argc, char** argv) {
   std::cout << "vtod ready sip=" << transport.local(sip::Transport::Udp).port
             << " https=" << http.port() << " http=" << (redirect_running ? redirect.port() : 0)
             << std::endl;
+  alarm_centre.start();  // what the last run left undelivered
   io.run();
   log->info("vtod stopped");
   return 0;

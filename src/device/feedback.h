@@ -7,7 +7,7 @@
 
 namespace vto::device {
 
-enum class Tone { KeyClick, Ringback, Busy, Error, Unlock };
+enum class Tone { KeyClick, Ringback, Busy, Error, Unlock, Alarm };
 
 constexpr std::string_view tone_name(Tone tone) {
   switch (tone) {
@@ -21,6 +21,8 @@ constexpr std::string_view tone_name(Tone tone) {
       return "error";
     case Tone::Unlock:
       return "unlock";
+    case Tone::Alarm:
+      return "alarm";
   }
   return "?";
 }

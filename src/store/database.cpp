@@ -19,7 +19,7 @@ namespace {
 
 // Numbered migrations: entry i brings the schema from version i to i + 1. Never edit one
 // that has shipped; append a new one.
-constexpr std::array<std::string_view, 7> kMigrations = {
+constexpr std::array<std::string_view, 8> kMigrations = {
     // 1: the building directory (rooms, VTOs) and key/value settings.
     R"sql(
 CREATE TABLE rooms (
@@ -179,6 +179,22 @@ CREATE INDEX unlock_records_at ON unlock_records (at_ms);
 CREATE INDEX unlock_records_method ON unlock_records (method, at_ms);
 CREATE INDEX unlock_records_room ON unlock_records (room, at_ms);
 CREATE INDEX unlock_records_result ON unlock_records (result, at_ms);
+)sql",
+    // 8: alarm records (records/alarm_records.h): one row per alarm, from its start to its
+    // end, and when the management centre acknowledged it (0: not yet, to be sent again).
+    R"sql(
+CREATE TABLE alarm_records (
+  id INTEGER PRIMARY KEY NOT NULL,
+  type TEXT NOT NULL,
+  source TEXT NOT NULL,
+  started_ms INTEGER NOT NULL,
+  ended_ms INTEGER NOT NULL DEFAULT 0,
+  details TEXT NOT NULL DEFAULT '',
+  delivered_ms INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX alarm_records_started ON alarm_records (started_ms);
+CREATE INDEX alarm_records_type ON alarm_records (type, started_ms);
+CREATE INDEX alarm_records_undelivered ON alarm_records (id) WHERE delivered_ms = 0;
 )sql",
 };
 

@@ -257,6 +257,65 @@ CallId UserAgent::call(const std::string& target) {
   return ref.id;
 }
 
+struct UserAgent::OutgoingMessage {
+  std::string uri, call_id, from_tag, content_type, body;
+  std::uint32_t cseq = 0;
+  bool challenged = false;
+  std::function<void(int)> done;
+};
+
+void UserAgent::send_message(const std::string& target, const std::string& content_type,
+                             const std::string& body, std::function<void(int status)> done) {
+  auto m = std::make_shared<OutgoingMessage>();
+  m->uri = target_uri(target);
+  m->call_id = tl_.new_tag() + tl_.new_tag() + "@" + config_.domain;
+  m->from_tag = tl_.new_tag();
+  m->content_type = content_type;
+  m->body = body;
+  m->done = std::move(done);
+  send_message_request(std::move(m), nullptr);
+}
+
+void UserAgent::send_message_request(std::shared_ptr<OutgoingMessage> m, const Message* challenge) {
+  Message msg = Message::request("MESSAGE", m->uri);
+  msg.add_header(HeaderId::Via, "SIP/2.0/" + std::string(transport_name(config_.server.transport)) +
+                                    " " +
+                                    tl_.transport().local(config_.server.transport).host_port() +
+                                    ";branch=" + tl_.new_branch() + ";rport");
+  msg.add_header(HeaderId::MaxForwards, "70");
+  std::string from = "<" + aor_uri() + ">;tag=" + m->from_tag;
+  if (!config_.display_name.empty()) from = "\"" + config_.display_name + "\" " + from;
+  msg.add_header(HeaderId::From, from);
+  msg.add_header(HeaderId::To, "<" + m->uri + ">");
+  msg.add_header(HeaderId::CallId, m->call_id);
+  msg.add_header(HeaderId::CSeq, std::to_string(++m->cseq) + " MESSAGE");
+  msg.add_header(HeaderId::UserAgent, config_.user_agent);
+  if (challenge) {
+    for (auto id : {HeaderId::WwwAuthenticate, HeaderId::ProxyAuthenticate}) {
+      if (auto value = challenge->header(id)) {
+        auto auth = digest_.answer(*value, "MESSAGE", m->uri, config_.user, config_.password);
+        if (auth) {
+          msg.add_header(id == HeaderId::WwwAuthenticate ? HeaderId::Authorization
+                                                         : HeaderId::ProxyAuthorization,
+                         std::move(*auth));
+        }
+        break;
+      }
+    }
+  }
+  msg.set_body(m->body, m->content_type);
+  tl_.send_request(std::move(msg), config_.server, [this, m](const Message& r) {
+    const int status = r.status();
+    if (status < 200) return;
+    if ((status == 401 || status == 407) && !m->challenged) {
+      m->challenged = true;
+      send_message_request(m, &r);
+      return;
+    }
+    if (m->done) m->done(status);
+  });
+}
+
 void UserAgent::send_invite(Call& call, const Message* challenge) {
   Message inv = Message::request("INVITE", call.remote_uri);
   inv.add_header(HeaderId::Via, "SIP/2.0/" + std::string(transport_name(config_.server.transport)) +

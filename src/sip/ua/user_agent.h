@@ -86,6 +86,10 @@ class UserAgent final : public TransactionUser {
   Result<void> reject(CallId call, int status = 486);
   Result<void> hangup(CallId call);  // CANCEL while ringing, BYE once established
   Result<void> send_info(CallId call, const std::string& content_type, const std::string& body);
+  // An out-of-dialog MESSAGE (RFC 3428) to `target` through the server, answering a digest
+  // challenge once. `done` gets the final status (408 when nobody answered in time).
+  void send_message(const std::string& target, const std::string& content_type,
+                    const std::string& body, std::function<void(int status)> done);
   std::vector<CallId> calls() const;
 
   // TransactionUser
@@ -102,6 +106,8 @@ class UserAgent final : public TransactionUser {
   void send_register(std::uint32_t expires, const Message* challenge);
   void on_register_response(const Message& response, std::uint32_t expires);
   void send_invite(Call& call, const Message* challenge);
+  struct OutgoingMessage;
+  void send_message_request(std::shared_ptr<OutgoingMessage> m, const Message* challenge);
   void on_invite_response(CallId id, const Message& response);
   Message in_dialog_request(Call& call, std::string_view method);
   void end_extra_dialog(const Call& call, const Message& response);
