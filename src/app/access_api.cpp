@@ -355,50 +355,46 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
                return ok(200, {{"opened", true}, {"seconds", d->access.settings().unlock_seconds}});
              }));
 
-  // Unlock records.
-  auto find_unlocks = [d](const web::HttpRequest& req)
-      -> Result<std::pair<std::vector<records::UnlockRecord>, std::size_t>> {
-    auto q = parse_unlock_query(req.query);
-    if (!q) return q.error();
-    auto total = d->records.count(*q);
-    if (!total) return total.error();
-    auto page = d->records.search(*q);
-    if (!page) return page.error();
-    return std::pair{std::move(*page), *total};
-  };
-  http.route(
-      "GET", "/api/v1/records/unlocks",
-      auth.guard(Role::Viewer, [find_unlocks](const web::HttpRequest& req, const Principal&) {
-        auto found = find_unlocks(req);
-        if (!found) return store_error(found.error());
-        json list = json::array();
-        for (const auto& r : found->first) list.push_back(to_json(r));
-        return ok(200, {{"total", found->second}, {"records", list}});
-      }));
-  http.route(
-      "GET", "/api/v1/records/unlocks.csv",
-      auth.guard(Role::Viewer, [d, find_unlocks](const web::HttpRequest& req, const Principal&) {
-        auto found = find_unlocks(req);
-        if (!found) return store_error(found.error());
-        auto& list = found->first;
-        // Without a limit the export holds every matching record.
-        if (auto limit = web::query_param(req.query, "limit"); limit && !*limit) {
-          auto q = parse_unlock_query(req.query);
-          while (q && list.size() < found->second) {
-            q->limit = records::UnlockQuery::kMaxLimit;
-            q->offset = list.size();
-            auto more = d->records.search(*q);
-            if (!more || more->empty()) break;
-            list.insert(list.end(), more->begin(), more->end());
-          }
-        }
-        web::HttpResponse r;
-        r.content_type = "text/csv; charset=utf-8";
-        r.headers["Content-Disposition"] = "attachment; filename=\"unlock-records.csv\"";
-        r.headers["X-Total-Count"] = std::to_string(found->second);
-        r.body = unlocks_csv(list);
-        return r;
-      }));
+  // Unlock records. Counting stops past kCountCap: a million matches are not counted for
+  // every page ("total_exact": false then).
+  http.route("GET", "/api/v1/records/unlocks",
+             auth.guard(Role::Viewer, [d](const web::HttpRequest& req, const Principal&) {
+               auto q = parse_unlock_query(req.query);
+               if (!q) return store_error(q.error());
+               auto total = d->records.count(*q, records::kCountCap + 1);
+               if (!total) return store_error(total.error());
+               auto page = d->records.search(*q);
+               if (!page) return store_error(page.error());
+               json list = json::array();
+               for (const auto& r : *page) list.push_back(to_json(r));
+               return ok(200, {{"total", std::min(*total, records::kCountCap)},
+                               {"total_exact", *total <= records::kCountCap},
+                               {"records", list}});
+             }));
+  http.route("GET", "/api/v1/records/unlocks.csv",
+             auth.guard(Role::Viewer, [d](const web::HttpRequest& req, const Principal&) {
+               auto q = parse_unlock_query(req.query);
+               if (!q) return store_error(q.error());
+               auto list = d->records.search(*q);
+               if (!list) return store_error(list.error());
+               // Without a limit the export holds every matching record, page after page.
+               if (auto limit = web::query_param(req.query, "limit"); limit && !*limit) {
+                 for (bool more_left = list->size() == q->limit; more_left;) {
+                   q->limit = records::UnlockQuery::kMaxLimit;
+                   q->offset = list->size();
+                   auto more = d->records.search(*q);
+                   if (!more) return store_error(more.error());
+                   list->insert(list->end(), more->begin(), more->end());
+                   more_left = more->size() == q->limit;
+                 }
+               }
+               web::HttpResponse r;
+               r.content_type = "text/csv; charset=utf-8";
+               r.headers["Content-Disposition"] = "attachment; filename=\"unlock-records.csv\"";
+               r.headers["X-Total-Count"] = std::to_string(list->size());
+               r.body = unlocks_csv(*list);
+               return r;
+             }));
 
   // Cards.
   http.route(

@@ -166,10 +166,13 @@ Result<std::vector<UnlockRecord>> UnlockRecords::search(const UnlockQuery& query
   }
 }
 
-Result<std::size_t> UnlockRecords::count(const UnlockQuery& query) {
+Result<std::size_t> UnlockRecords::count(const UnlockQuery& query, std::size_t cap) {
   if (auto ok = check_filters(query); !ok) return ok.error();
   try {
-    StatementUse use(prepared("SELECT count(*) FROM unlock_records" + where_clause(query)));
+    StatementUse use(prepared(cap == 0 ? "SELECT count(*) FROM unlock_records" + where_clause(query)
+                                       : "SELECT count(*) FROM (SELECT 1 FROM unlock_records" +
+                                             where_clause(query) + " LIMIT " + std::to_string(cap) +
+                                             ")"));
     bind_filters(use.st, query);
     use.st.executeStep();
     return static_cast<std::size_t>(use.st.getColumn(0).getInt64());

@@ -33,6 +33,9 @@ inline constexpr std::string_view kByMonitor = "monitor";  // DTMF or SIP INFO d
 
 bool is_unlock_method(std::string_view method);  // one of the six above
 
+// Where the API stops counting a search's matches ("10,000 or more").
+inline constexpr std::size_t kCountCap = 10000;
+
 inline constexpr std::string_view kGranted = "granted";
 inline constexpr std::string_view kRefused = "refused";
 
@@ -80,7 +83,9 @@ class UnlockRecords {
   void flush() { writer_.flush(); }
 
   Result<std::vector<UnlockRecord>> search(const UnlockQuery& query);
-  Result<std::size_t> count(const UnlockQuery& query);
+  // The number of matches; with `cap`, counting stops there (a total of `cap` means "at
+  // least"): counting a million index entries takes longer than finding a page.
+  Result<std::size_t> count(const UnlockQuery& query, std::size_t cap = 0);
 
  private:
   SQLite::Statement& prepared(const std::string& sql);

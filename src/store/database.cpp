@@ -175,10 +175,16 @@ CREATE TABLE unlock_records (
   result TEXT NOT NULL CHECK (result IN ('granted', 'refused')),
   reason TEXT NOT NULL DEFAULT ''
 );
+-- Every combination of the search's filters has an index ending in the time, so that
+-- the newest page of any search is read in order, never sorted or scanned.
 CREATE INDEX unlock_records_at ON unlock_records (at_ms);
 CREATE INDEX unlock_records_method ON unlock_records (method, at_ms);
 CREATE INDEX unlock_records_room ON unlock_records (room, at_ms);
 CREATE INDEX unlock_records_result ON unlock_records (result, at_ms);
+CREATE INDEX unlock_records_method_result ON unlock_records (method, result, at_ms);
+CREATE INDEX unlock_records_room_result ON unlock_records (room, result, at_ms);
+CREATE INDEX unlock_records_room_method ON unlock_records (room, method, at_ms);
+CREATE INDEX unlock_records_room_method_result ON unlock_records (room, method, result, at_ms);
 )sql",
     // 8: alarm records (records/alarm_records.h): one row per alarm, from its start to its
     // end, and when the management centre acknowledged it (0: not yet, to be sent again).

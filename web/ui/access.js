@@ -31,12 +31,15 @@ async function roomOptions(ui, none = "(none)") {
 }
 
 // Previous / next buttons and "a–b of n" for a list of `limit` per page.
-function pager(ui, { offset, limit, total, onPage, newer = "Previous", older = "Next" }) {
+// `exact` false: `total` is a lower bound ("more than 10,000").
+function pager(ui, { offset, limit, total, exact = true, shown, onPage, newer = "Previous", older = "Next" }) {
   const { h } = ui;
+  const last = offset + (shown ?? Math.min(limit, Math.max(0, total - offset)));
+  const more = exact ? offset + limit < total : shown === limit;
   return h("div", { class: "pager" },
     h("button", { disabled: offset === 0, onclick: () => onPage(Math.max(0, offset - limit)) }, newer),
-    h("span", {}, `${total ? offset + 1 : 0}–${Math.min(offset + limit, total)} of ${total}`),
-    h("button", { disabled: offset + limit >= total, onclick: () => onPage(offset + limit) }, older));
+    h("span", {}, `${last > offset ? offset + 1 : 0}–${last} of ${exact ? total : `more than ${total.toLocaleString("en")}`}`),
+    h("button", { disabled: !more, onclick: () => onPage(offset + limit) }, older));
 }
 
 // ---- cards ------------------------------------------------------------------------
@@ -332,7 +335,8 @@ export async function unlocksPage(ui) {
       { label: "Result", cell: (r) => h("span", { class: r.result === "granted" ? "ok" : "bad" }, r.result) },
       { label: "Reason", cell: (r) => r.reason || "—" },
     ], res.data.records, "No unlock records."));
-    pagerOut.replaceChildren(pager(ui, { offset, limit, total: res.data.total, newer: "Newer", older: "Older",
+    pagerOut.replaceChildren(pager(ui, { offset, limit, total: res.data.total, exact: res.data.total_exact,
+                                         shown: res.data.records.length, newer: "Newer", older: "Older",
                                          onPage: (o) => { offset = o; load(); } }));
   };
   for (const el of [from, to, method, result]) el.addEventListener("change", () => { offset = 0; load(); });
