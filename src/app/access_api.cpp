@@ -761,4 +761,71 @@ void add_alarm_routes(web::HttpServer& http, WebAuth& auth, records::AlarmRecord
       }));
 }
 
+// --- record caps -------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kRecordCapsKey = "records.max";
+
+json caps_json(const RecordCaps& c) {
+  return {{"calls", c.calls}, {"unlocks", c.unlocks}, {"alarms", c.alarms}};
+}
+
+Result<RecordCaps> caps_from_json(const json& body) {
+  RecordCaps c;
+  for (auto [name, field] : {std::pair{"calls", &c.calls}, std::pair{"unlocks", &c.unlocks},
+                             std::pair{"alarms", &c.alarms}}) {
+    auto it = body.find(name);
+    if (it == body.end() || !it->is_number_unsigned() ||
+        it->get<std::uint64_t>() < RecordCaps::kMin ||
+        it->get<std::uint64_t>() > RecordCaps::kMax) {
+      return make_error(std::string(name) + ": a whole number from 1000 to 1000000",
+                        store::kInvalid);
+    }
+    *field = static_cast<std::size_t>(it->get<std::uint64_t>());
+  }
+  return c;
+}
+
+}  // namespace
+
+Result<RecordCaps> load_record_caps(store::Settings& settings) {
+  auto saved = settings.get(kRecordCapsKey);
+  if (!saved) return saved.error();
+  if (!*saved) return RecordCaps{};
+  const json body = json::parse(**saved, nullptr, false);
+  auto c = body.is_object() ? caps_from_json(body)
+                            : Result<RecordCaps>(make_error("not a JSON object", store::kInvalid));
+  if (!c) {
+    return make_error("setting " + std::string(kRecordCapsKey) + ": " + c.error().message,
+                      store::kInvalid);
+  }
+  return c;
+}
+
+void add_record_caps_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
+                            RecordCaps& caps, std::function<void(const RecordCaps&)> apply) {
+  http.route("GET", "/api/v1/records/settings",
+             auth.guard(Role::Viewer, [&caps](const web::HttpRequest&, const Principal&) {
+               return ok(200, caps_json(caps));
+             }));
+  http.route("PUT", "/api/v1/records/settings",
+             auth.guard(Role::Admin, [&auth, &settings, &caps, apply](const web::HttpRequest& req,
+                                                                      const Principal& who) {
+               auto body = object_body(req);
+               if (!body) return web::json_error(body.error().code, body.error().message);
+               auto next = caps_from_json(*body);
+               if (!next) return store_error(next.error());
+               if (*next != caps) {
+                 if (auto r = settings.set(kRecordCapsKey, caps_json(*next).dump()); !r) {
+                   return web::json_error(500, r.error().message);
+                 }
+                 caps = *next;
+                 if (apply) apply(caps);
+                 auth.audit(who, "settings_changed", "records kept: " + caps_json(caps).dump());
+               }
+               return ok(200, caps_json(caps));
+             }));
+}
+
 }  // namespace vto::app

@@ -417,6 +417,12 @@ int main(int argc, char** argv) {
     lock_settings->unlock_seconds = o.unlock_hold_seconds;  // until the settings are saved
   }
   records::UnlockRecords unlock_records(**records_db, **record_writer);
+  auto loaded_caps = app::load_record_caps(settings);
+  if (!loaded_caps) {
+    std::cerr << "vtod: " << loaded_caps.error().message << "\n";
+    return 1;
+  }
+  app::RecordCaps record_caps = *loaded_caps;
   access::Cards cards(**config_db);
   access::Fingerprints fingerprints(**config_db);
   access::KeypadCodes keypad_codes(**config_db);
@@ -431,6 +437,13 @@ int main(int argc, char** argv) {
   // Alarms: recorded, pushed on the event stream and sent to the centre (888888) by the
   // VTO's own user agent; the speaker and the stream are wired once they exist.
   records::AlarmRecords alarm_records(**records_db);
+  // How many records of each kind are kept (Records › Storage).
+  const auto apply_record_caps = [&](const app::RecordCaps& c) {
+    call_records.set_max_rows(c.calls);
+    (*record_writer)->set_cap(std::string(records::UnlockRecords::kTable), c.unlocks);
+    alarm_records.set_max_rows(c.alarms);
+  };
+  apply_record_caps(record_caps);
   sip::UserAgent* alarm_ua = nullptr;
   std::function<void(const json&)> publish_event;
   std::function<void()> sound_alarm;
@@ -1073,6 +1086,7 @@ int main(int argc, char** argv) {
       [&auth](const web::HttpRequest& req) { return auth.still_authorized(req); });
   publish_event = [&events](const json& e) { events.publish(e); };
   app::add_alarm_routes(http, auth, alarm_records);
+  app::add_record_caps_routes(http, auth, settings, record_caps, apply_record_caps);
   app::add_access_routes(
       http, auth,
       app::AccessApiDeps{settings, access_control, reader_enrolment, cards, fingerprints,

@@ -56,6 +56,10 @@ class AlarmRecords {
   explicit AlarmRecords(store::Database& db, std::size_t max_rows = kDefaultMaxRows);
   ~AlarmRecords();
 
+  // How many records are kept from the next add() on.
+  void set_max_rows(std::size_t max_rows) { max_rows_ = max_rows == 0 ? 1 : max_rows; }
+  std::size_t max_rows() const { return max_rows_; }
+
   // The new record's id (the oldest beyond max_rows go in the same transaction).
   Result<std::int64_t> add(const std::string& type, const std::string& source,
                            const std::string& details, std::int64_t at_ms);

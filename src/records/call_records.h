@@ -83,6 +83,10 @@ class CallRecords {
   explicit CallRecords(store::Database& db, std::size_t max_rows = kDefaultMaxRows);
   ~CallRecords();
 
+  // How many records are kept from the next start() on (the oldest go then).
+  void set_max_rows(std::size_t max_rows) { max_rows_ = max_rows == 0 ? 1 : max_rows; }
+  std::size_t max_rows() const { return max_rows_; }
+
   // A new "ongoing" record. When the table is full the oldest records by start time go,
   // never the new one (even with a clock set back): its id stays valid and is not handed
   // out again.

@@ -1,7 +1,7 @@
 // Access control in the browser: an installer enrols a card by holding it to the virtual
 // panel's card reader, the card then opens the door on the virtual panel, and the unlock
 // records page lists that, with filters and the CSV link following them; a keypad password
-// set on its page opens the door too.
+// set on its page opens the door too; the alarm records page shows a forced door.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { setUp, login, screenshot, ADMIN_PASSWORD } from "./lib/vtod.mjs";
@@ -95,6 +95,33 @@ describe("access control pages", () => {
     const csv = await env.vtod.api("GET", "/api/v1/records/unlocks.csv?result=refused");
     assert.equal(csv.status, 200);
     assert.match(csv.data.raw, /^id,at_ms,time,method,credential,person,room,result,reason\r\n\d+,\d+,[0-9T:.Z-]+,card,\*\*\*\*CAFE,,,refused,unknown card\r\n$/);
+    con.assertClean();
+  });
+
+  it("shows the alarms, and whether the centre has them", { timeout: 60000 }, async () => {
+    // The door opened while locked: a forced-open alarm, with nobody registered as 888888.
+    // (The tests before opened the lock: wait until it is shut again.)
+    for (let i = 0; (await env.vtod.api("GET", "/api/v1/sim/state")).data.lock.open; i++) {
+      assert.ok(i < 100, "the lock stays open");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 1200));  // past the moment after a lock closes
+    assert.equal((await env.vtod.api("POST", "/api/v1/sim/door", { body: { open: true } })).status, 200);
+    const { page, console: con, net } = await env.open("alarms");
+    await login(page, env.vtod, "admin", ADMIN_PASSWORD);
+    await page.goto(`${env.vtod.url}/#/alarms`);
+    await page.getByRole("heading", { level: 1, name: "Alarm records" }).waitFor();
+    const row = page.locator("#main tbody tr", { hasText: "forced open" });
+    await row.waitFor();
+    assert.equal(await row.locator('td[data-label="Source"]').textContent(), "door sensor");
+    assert.equal(await row.locator('td[data-label="Centre"]').textContent(), "not yet");
+    await page.locator("#alarms-delivered").selectOption("yes");
+    await page.locator("#main p.empty", { hasText: "No alarms." }).waitFor();
+    await net.settle();
+    assert.match(await page.locator("#alarms-csv").getAttribute("href"), /alarms\.csv\?delivered=yes$/);
+    await page.locator("#alarms-delivered").selectOption("");
+    await row.waitFor();
+    await screenshot(page, FILE, "alarm-records");
     con.assertClean();
   });
 });

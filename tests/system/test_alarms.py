@@ -224,3 +224,15 @@ def test_the_centre_account_is_set_through_the_api(vtod):
     assert status == 200 and body["password_set"], body
     status, body = http(vtod.http_port, "GET", "/api/v1/records/alarms?type=flood")
     assert status == 400 and body["field"] == "type", body
+
+
+def test_how_many_records_are_kept_is_a_setting(vtod):
+    status, body = http(vtod.http_port, "GET", "/api/v1/records/settings")
+    assert body == {"calls": 100000, "unlocks": 100000, "alarms": 100000}
+    status, body = http(vtod.http_port, "PUT", "/api/v1/records/settings",
+                        {"calls": 1000, "unlocks": 5000, "alarms": 999})
+    assert status == 400 and body["field"] == "alarms", body
+    status, body = http(vtod.http_port, "PUT", "/api/v1/records/settings",
+                        {"calls": 1000, "unlocks": 5000, "alarms": 2000})
+    assert status == 200 and body["alarms"] == 2000, body
+    assert http(vtod.http_port, "GET", "/api/v1/records/settings")[1]["unlocks"] == 5000

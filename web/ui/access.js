@@ -344,3 +344,98 @@ export async function unlocksPage(ui) {
   page("Unlock records", h("div", { class: "toolbar" }, from, to, method, result, room), out, pagerOut, h("p", {}, csv));
   await load();
 }
+
+// ---- alarm records ----------------------------------------------------------------
+
+const ALARM_TYPES = ["tamper", "forced_open", "held_open", "duress", "keypad_locked"];
+
+export async function alarmsPage(ui) {
+  const { h, api, page, table, fmtTime } = ui;
+  const out = h("div");
+  const pagerOut = h("div");
+  const type = h("select", { id: "alarms-type", "aria-label": "Type" },
+                 ["", ...ALARM_TYPES].map((t) => h("option", { value: t }, t ? t.replace("_", " ") : "every alarm")));
+  const delivered = h("select", { id: "alarms-delivered", "aria-label": "Delivered" },
+                      [["", "delivered or not"], ["yes", "delivered"], ["no", "not delivered yet"]].map(([v, l]) => h("option", { value: v }, l)));
+  const csv = h("a", { id: "alarms-csv", download: "alarm-records.csv" }, "Download as CSV");
+  let offset = 0;
+  const limit = 50;
+  const load = async () => {
+    const q = new URLSearchParams();
+    if (type.value) q.set("type", type.value);
+    if (delivered.value) q.set("delivered", delivered.value);
+    csv.href = `/api/v1/records/alarms.csv?${q}`;
+    q.set("limit", limit);
+    q.set("offset", offset);
+    const res = await api("GET", `/api/v1/records/alarms?${q}`);
+    if (!res.ok) return out.replaceChildren(h("p", { class: "form-error" }, res.data.error));
+    out.replaceChildren(table([
+      { label: "Start", cell: (r) => fmtTime(r.started_ms) },
+      { label: "Alarm", cell: (r) => h("span", { class: "bad" }, r.type.replace("_", " ")) },
+      { label: "Source", cell: (r) => r.source }, { label: "Details", cell: (r) => r.details || "—" },
+      { label: "End", cell: (r) => (r.ended_ms ? fmtTime(r.ended_ms) : "—") },
+      { label: "Centre", cell: (r) => (r.delivered_ms ? `delivered ${fmtTime(r.delivered_ms)}` : h("span", { class: "bad" }, "not yet")) },
+    ], res.data.records, "No alarms."));
+    pagerOut.replaceChildren(pager(ui, { offset, limit, total: res.data.total, newer: "Newer", older: "Older",
+                                         onPage: (o) => { offset = o; load(); } }));
+  };
+  for (const el of [type, delivered]) el.addEventListener("change", () => { offset = 0; load(); });
+  page("Alarm records",
+       h("p", { class: "hint" }, "Every alarm goes to the management centre (888888) as a SIP message; one it did not take is sent again until it does."),
+       h("div", { class: "toolbar" }, type, delivered), out, pagerOut, h("p", {}, csv));
+  await load();
+}
+
+// ---- records kept -----------------------------------------------------------------
+
+export async function storagePage(ui) {
+  const { h, api, page, form, toast, session, RANK } = ui;
+  const res = await api("GET", "/api/v1/records/settings");
+  if (!res.ok) return page("Records kept", h("p", { class: "form-error" }, res.data.error));
+  const kinds = [["calls", "Call records"], ["unlocks", "Unlock records"], ["alarms", "Alarm records"]];
+  const f = form({
+    id: "records-kept", submit: "Save",
+    fields: kinds.map(([k, label]) => ({ name: k, label, value: String(res.data[k]), inputmode: "numeric", hint: "1,000 to 1,000,000; the oldest go first." })),
+    onSubmit: async (v, fm) => {
+      const body = {};
+      for (const [k] of kinds) {
+        if (!/^\d{4,7}$/.test(v[k]) || Number(v[k]) < 1000 || Number(v[k]) > 1000000) return fm.fieldError(k, `${k}: a whole number from 1000 to 1000000`);
+        body[k] = Number(v[k]);
+      }
+      const r = await api("PUT", "/api/v1/records/settings", body);
+      if (!r.ok) return fm.showApiError(r);
+      toast("Saved");
+    },
+  });
+  if (RANK[session.role] < RANK.admin) for (const el of f.elements) el.disabled = true;
+  page("Records kept", h("p", { class: "hint" }, "How many records of each kind the door station keeps."), f);
+}
+
+// ---- management centre ------------------------------------------------------------
+
+export async function centrePage(ui) {
+  const { h, api, page, form, toast, session, RANK } = ui;
+  const status = h("p", { id: "centre-status", class: "panel-state" });
+  const load = async () => {
+    const res = await api("GET", "/api/v1/centre");
+    if (!res.ok) return (status.textContent = res.data.error);
+    const d = res.data;
+    status.textContent = `Centre ${d.number}: ${d.password_set ? "register password set" : "no password: it cannot register"}; ` +
+      (d.online.length ? `online: ${d.online.join(", ")}` : "not online");
+  };
+  const f = form({
+    id: "centre", submit: "Set password",
+    fields: [{ name: "password", label: "Register password of 888888", type: "password", autocomplete: "new-password",
+               hint: "6 to 32 characters, no spaces, \" or \\. The management centre's SIP account; alarms and emergency calls go to it." }],
+    onSubmit: async (v, fm) => {
+      const r = await api("PUT", "/api/v1/centre", v);
+      if (!r.ok) return fm.showApiError(r);
+      fm.reset();
+      toast("Centre password set");
+      load();
+    },
+  });
+  if (RANK[session.role] < RANK.admin) for (const el of f.elements) el.disabled = true;
+  page("Management Centre", status, f);
+  await load();
+}

@@ -3,7 +3,7 @@
 // these files itself, offline.
 import { RULES, brokenRule } from "/ui/rules.js";
 import { securityPage } from "/ui/security.js";
-import { cardsPage, fingerprintsPage, passwordsPage, lockPage, unlocksPage } from "/ui/access.js";
+import { cardsPage, fingerprintsPage, passwordsPage, lockPage, unlocksPage, alarmsPage, storagePage, centrePage } from "/ui/access.js";
 
 const session = { initialized: null, user: null, role: null, csrf: null };
 
@@ -848,7 +848,8 @@ const NAV = [
     { id: "sip", label: "SIP Server", page: sipServerPage, role: "viewer" } ] },
   { group: "Household Setting", items: [
     { id: "vtos", label: "VTO No. Management", page: vtosPage, role: "viewer" },
-    { id: "rooms", label: "Room No. Management", page: roomsPage, role: "viewer" } ] },
+    { id: "rooms", label: "Room No. Management", page: roomsPage, role: "viewer" },
+    { id: "centre", label: "Management Centre", page: () => centrePage(ui()), role: "viewer" } ] },
   { group: "Access Control", items: [
     { id: "lock", label: "Lock", page: () => lockPage(ui()), role: "viewer" },
     { id: "cards", label: "Cards", page: () => cardsPage(ui()), role: "admin" },
@@ -857,6 +858,8 @@ const NAV = [
   { group: "Records", items: [
     { id: "calls", label: "Call records", page: callsPage, role: "viewer" },
     { id: "unlocks", label: "Unlock records", page: () => unlocksPage(ui()), role: "viewer" },
+    { id: "alarms", label: "Alarm records", page: () => alarmsPage(ui()), role: "viewer" },
+    { id: "storage", label: "Records kept", page: () => storagePage(ui()), role: "viewer" },
     { id: "audit", label: "Audit log", page: auditPage, role: "admin" } ] },
   { group: "Security", items: [
     { id: "security", label: "HTTPS and access", page: () => securityPage({ h, api, page, form, toast, table, session, fmtTime }), role: "admin" },
