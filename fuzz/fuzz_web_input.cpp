@@ -1,6 +1,6 @@
 // What the web interface and API parse from a request besides JSON (nlohmann's own):
 // query strings, the IP allow-list entries, new passwords through the rules, and the card
-// numbers and finger names of the virtual panel. The
+// numbers and finger names of the virtual panel, and the cards CSV import. The
 // first byte picks the parser; the rest is the input. Nothing may crash, hang or read out
 // of bounds, and every answer must be consistent (an entry that parses is matched).
 #include <cstddef>
@@ -11,6 +11,7 @@
 
 #include "accounts/password_rules.h"
 #include "app/allow_list.h"
+#include "access/card_csv.h"
 #include "hal/card_reader.h"
 #include "hal/sim/sim_fingerprint_reader.h"
 #include "web/query.h"
@@ -18,7 +19,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 4) {
+  switch (data[0] % 5) {
     case 0:
       for (std::string_view name : {"limit", "offset", "from", "to", "action", "user", "aor"}) {
         auto value = vto::web::query_param(input, name);
@@ -48,6 +49,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 2:
       (void)vto::accounts::check_password(input, "admin");
       break;
+    case 4: {
+      // An import that parses exports and parses again to the same cards.
+      auto cards = vto::access::parse_cards_csv(input);
+      if (cards) {
+        auto again = vto::access::parse_cards_csv(vto::access::cards_csv(*cards));
+        if (!again || *again != *cards) __builtin_trap();
+      }
+      break;
+    }
     default: {
       auto card = vto::hal::normalize_card_number(input);
       if (card && (card->size() != input.size() || !vto::hal::normalize_card_number(*card))) {
