@@ -126,6 +126,15 @@ Result<records::CallQuery> parse_call_query(std::string_view query) {
     }
     q.result = **result;
   }
+  auto room = web::query_param(query, "room");
+  if (!room) return bad_param("room", room.error().message);
+  if (*room && !(*room)->empty()) q.called = **room;
+  auto order = web::query_param(query, "order");
+  if (!order) return bad_param("order", order.error().message);
+  if (*order && !(*order)->empty()) {
+    if (**order != "newest" && **order != "oldest") return bad_param("order", "newest or oldest");
+    q.oldest_first = **order == "oldest";
+  }
   if (auto ok = records::check_query(q); !ok) return ok.error();
   return q;
 }

@@ -41,6 +41,14 @@ TEST(ParseCallQuery, ReadsEveryParameter) {
   EXPECT_EQ(q->limit, 10u);
 }
 
+TEST(ParseCallQuery, RoomAndOrder) {
+  auto q = parse_call_query("room=101&order=oldest");
+  ASSERT_TRUE(q) << q.error().message;
+  EXPECT_EQ(*q->called, "101");
+  EXPECT_TRUE(q->oldest_first);
+  EXPECT_FALSE(parse_call_query("order=sideways"));
+}
+
 TEST(ParseCallQuery, BadParametersAreNamed) {
   const std::pair<const char*, const char*> cases[] = {
       {"from=yesterday", "from"}, {"from=-5", "from"},

@@ -36,6 +36,9 @@ Result<void> check_filters(const CallQuery& q) {
     return invalid("result \"" + *q.result +
                    "\": one of answered, no_answer, busy, failed, cancelled, ongoing");
   }
+  if (q.called && (q.called->empty() || q.called->size() > 16)) {
+    return invalid("room: 1-16 characters");
+  }
   return {};
 }
 
@@ -49,6 +52,7 @@ std::string where_clause(const CallQuery& q) {
   if (q.from_ms) add("started_ms >= ?");
   if (q.to_ms) add("started_ms <= ?");
   if (q.result) add("result = ?");
+  if (q.called) add("called = ?");
   return where;
 }
 
@@ -66,6 +70,7 @@ int bind_filters(SQLite::Statement& st, const CallQuery& q) {
   if (q.from_ms) st.bind(++n, *q.from_ms);
   if (q.to_ms) st.bind(++n, *q.to_ms);
   if (q.result) st.bind(++n, *q.result);
+  if (q.called) st.bind(++n, *q.called);
   return n;
 }
 
@@ -281,7 +286,9 @@ Result<std::vector<CallRecord>> CallRecords::search(const CallQuery& query) {
   if (auto ok = check_query(query); !ok) return ok.error();
   try {
     StatementUse use(prepared(std::string(kColumns) + where_clause(query) +
-                              " ORDER BY started_ms DESC, id DESC LIMIT ? OFFSET ?"));
+                              (query.oldest_first ? " ORDER BY started_ms ASC, id ASC"
+                                                  : " ORDER BY started_ms DESC, id DESC") +
+                              " LIMIT ? OFFSET ?"));
     SQLite::Statement& st = use.st;
     int n = bind_filters(st, query);
     st.bind(++n, static_cast<std::int64_t>(query.limit));

@@ -54,6 +54,8 @@ struct CallQuery {
 
   std::optional<std::int64_t> from_ms, to_ms;
   std::optional<std::string> result;
+  std::optional<std::string> called;  // the room (or number) called
+  bool oldest_first = false;
   std::size_t offset = 0;
   std::size_t limit = 50;  // 1..kMaxLimit
 };

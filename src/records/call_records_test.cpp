@@ -248,6 +248,21 @@ TEST_F(CallRecordsTest, SearchAndCountFilterByTimeAndResult) {
   EXPECT_EQ(*records.count({}), 5u);
 }
 
+TEST_F(CallRecordsTest, SearchByTheRoomCalledEitherWay) {
+  CallRecords records(*db_);
+  const auto a = add(records, 1000, kAnswered, "101");
+  add(records, 2000, kAnswered, "102");
+  const auto c = add(records, 3000, kNoAnswer, "101");
+  CallQuery q;
+  q.called = "101";
+  EXPECT_THAT(ids(records, q), ElementsAre(c, a));
+  EXPECT_EQ(*records.count(q), 2u);
+  q.oldest_first = true;
+  EXPECT_THAT(ids(records, q), ElementsAre(a, c));
+  q.result = "no_answer";
+  EXPECT_THAT(ids(records, q), ElementsAre(c));
+}
+
 TEST_F(CallRecordsTest, BadQueriesNameTheField) {
   CallRecords records(*db_);
   CallQuery q;

@@ -201,6 +201,8 @@ CREATE TABLE alarm_records (
 CREATE INDEX alarm_records_started ON alarm_records (started_ms);
 CREATE INDEX alarm_records_type ON alarm_records (type, started_ms);
 CREATE INDEX alarm_records_undelivered ON alarm_records (id) WHERE delivered_ms = 0;
+-- The call records' search by the room called.
+CREATE INDEX call_records_called ON call_records (called, started_ms);
 )sql",
 };
 

@@ -1,8 +1,9 @@
-// Access control pages of the web interface (PRODUCT.md §3.5, §3.7): cards (with CSV import
+// Access control and records pages of the web interface (PRODUCT.md §3.5-3.7): cards (with CSV import
 // and export, and reading a card from the reader), fingerprints enrolled through the
 // fingerprint module, keypad passwords (write-only), the lock settings with remote unlock,
-// and the unlock records. The API is /api/v1/access/*, /api/v1/door/unlock and
-// /api/v1/records/unlocks.
+// the unlock, alarm and call records with their filters, how many records are kept, and the
+// management centre's account. The API is /api/v1/access/*, /api/v1/door/unlock,
+// /api/v1/records/* and /api/v1/centre.
 //
 // `ui` carries app.js's helpers: { h, api, page, form, toast, table, session, fmtTime, RANK }.
 
@@ -342,6 +343,53 @@ export async function unlocksPage(ui) {
   for (const el of [from, to, method, result]) el.addEventListener("change", () => { offset = 0; load(); });
   room.addEventListener("input", () => { offset = 0; load(); });
   page("Unlock records", h("div", { class: "toolbar" }, from, to, method, result, room), out, pagerOut, h("p", {}, csv));
+  await load();
+}
+
+// ---- call records -----------------------------------------------------------------
+
+const CALL_RESULTS = ["answered", "no_answer", "busy", "failed", "cancelled", "ongoing"];
+
+export async function callsPage(ui) {
+  const { h, api, page, table, fmtTime } = ui;
+  const out = h("div");
+  const pagerOut = h("div");
+  const from = h("input", { type: "datetime-local", id: "calls-from", "aria-label": "From" });
+  const to = h("input", { type: "datetime-local", id: "calls-to", "aria-label": "To" });
+  const result = h("select", { id: "calls-result", "aria-label": "Result" },
+                   ["", ...CALL_RESULTS].map((r) => h("option", { value: r }, r ? r.replace("_", " ") : "every result")));
+  const room = h("input", { id: "calls-room", "aria-label": "Room called", placeholder: "Room", maxlength: 16, size: 7 });
+  const csv = h("a", { id: "calls-csv", download: "calls.csv" }, "Download as CSV");
+  let offset = 0;
+  const limit = 50;
+  const load = async () => {
+    const q = new URLSearchParams();
+    if (from.value) q.set("from", new Date(from.value).getTime());
+    if (to.value) q.set("to", new Date(to.value).getTime());
+    if (result.value) q.set("result", result.value);
+    if (room.value.trim()) q.set("room", room.value.trim());
+    csv.href = `/api/v1/records/calls.csv?${q}`;
+    q.set("limit", limit);
+    q.set("offset", offset);
+    const res = await api("GET", `/api/v1/records/calls?${q}`);
+    if (!res.ok) return out.replaceChildren(h("p", { class: "form-error" }, res.data.error));
+    out.replaceChildren(table([
+      { label: "Start", cell: (r) => fmtTime(r.started_ms) },
+      { label: "Caller", cell: (r) => r.caller },
+      { label: "Called", cell: (r) => r.called },
+      { label: "Answered by", cell: (r) => r.answered_by || "—" },
+      { label: "Result", cell: (r) => r.result.replace("_", " ") },
+      { label: "Duration", cell: (r) => `${r.duration_s} s` },
+      { label: "Visitor", cell: (r) => r.snapshot_path
+          ? h("img", { class: "thumb", loading: "lazy", alt: `Visitor of call ${r.id}`, src: `/api/v1/records/calls/${r.id}/snapshot` })
+          : "—" },
+    ], res.data.records || [], "No calls."));
+    pagerOut.replaceChildren(pager(ui, { offset, limit, total: res.data.total, newer: "Newer", older: "Older",
+                                         onPage: (o) => { offset = o; load(); } }));
+  };
+  for (const el of [from, to, result]) el.addEventListener("change", () => { offset = 0; load(); });
+  room.addEventListener("input", () => { offset = 0; load(); });
+  page("Call records", h("div", { class: "toolbar" }, from, to, result, room), out, pagerOut, h("p", {}, csv));
   await load();
 }
 

@@ -3,7 +3,8 @@
 // these files itself, offline.
 import { RULES, brokenRule } from "/ui/rules.js";
 import { securityPage } from "/ui/security.js";
-import { cardsPage, fingerprintsPage, passwordsPage, lockPage, unlocksPage, alarmsPage, storagePage, centrePage } from "/ui/access.js";
+import { cardsPage, fingerprintsPage, passwordsPage, lockPage, unlocksPage, alarmsPage, storagePage, centrePage,
+         callsPage } from "/ui/access.js";
 
 const session = { initialized: null, user: null, role: null, csrf: null };
 
@@ -809,25 +810,6 @@ async function auditPage() {
   await load();
 }
 
-async function callsPage() {
-  const out = h("div");
-  const res = await api("GET", "/api/v1/records/calls?limit=100");
-  page("Call records", out,
-       h("p", {}, h("a", { href: "/api/v1/records/calls.csv", download: "calls.csv" }, "Download all as CSV")));
-  if (!res.ok) return out.replaceChildren(h("p", { class: "form-error" }, res.data.error));
-  out.replaceChildren(table([
-    { label: "Start", cell: (r) => fmtTime(r.started_ms) },
-    { label: "Caller", cell: (r) => r.caller },
-    { label: "Called", cell: (r) => r.called },
-    { label: "Answered by", cell: (r) => r.answered_by || "—" },
-    { label: "Result", cell: (r) => r.result },
-    { label: "Duration", cell: (r) => `${r.duration_s} s` },
-    { label: "Visitor", cell: (r) => r.snapshot_path
-        ? h("img", { class: "thumb", loading: "lazy", alt: `Visitor of call ${r.id}`, src: `/api/v1/records/calls/${r.id}/snapshot` })
-        : "—" },
-  ], res.data.records || [], "No calls yet."));
-}
-
 function homePage() {
   page("Door station",
        h("p", {}, `Logged in as ${session.user} (${session.role}).`),
@@ -856,7 +838,7 @@ const NAV = [
     { id: "fingerprints", label: "Fingerprints", page: () => fingerprintsPage(ui()), role: "admin" },
     { id: "passwords", label: "Unlock passwords", page: () => passwordsPage(ui()), role: "admin" } ] },
   { group: "Records", items: [
-    { id: "calls", label: "Call records", page: callsPage, role: "viewer" },
+    { id: "calls", label: "Call records", page: () => callsPage(ui()), role: "viewer" },
     { id: "unlocks", label: "Unlock records", page: () => unlocksPage(ui()), role: "viewer" },
     { id: "alarms", label: "Alarm records", page: () => alarmsPage(ui()), role: "viewer" },
     { id: "storage", label: "Records kept", page: () => storagePage(ui()), role: "viewer" },
