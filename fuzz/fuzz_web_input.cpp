@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
+#include "access/card_csv.h"
 #include "accounts/password_rules.h"
 #include "app/allow_list.h"
-#include "access/card_csv.h"
 #include "hal/card_reader.h"
 #include "hal/sim/sim_fingerprint_reader.h"
 #include "web/query.h"
