@@ -16,6 +16,8 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
   gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-x gstreamer1.0-alsa
+  # fingerprint readers on a board (libfprint; its virtual reader drives the system test)
+  libfprint-2-dev
   # real SIP peers and probes used by the system tests and benchmarks
   baresip-core linphone-cli kamailio sip-tester sofia-sip-bin
   ffmpeg python3 python3-pytest iproute2 procps

@@ -299,14 +299,19 @@ void ReaderEnrolment::enrol_finger(core::Duration timeout,
   }
   if (finger_timer_) timers_.cancel(*finger_timer_);
   auto shared = std::make_shared<decltype(done)>(std::move(done));
-  fingers_->enrol([this, shared](Result<std::vector<std::uint8_t>> r) {
+  auto timed_out = std::make_shared<bool>(false);
+  fingers_->enrol([this, shared, timed_out](Result<std::vector<std::uint8_t>> r) {
     if (finger_timer_) timers_.cancel(*finger_timer_);
     finger_timer_.reset();
+    if (!r && *timed_out) {
+      r = make_error("no finger was laid on the fingerprint module within 30 s", 408);
+    }
     if (*shared) (*shared)(std::move(r));
     *shared = nullptr;
   });
-  finger_timer_ = timers_.start(timeout, [this] {
+  finger_timer_ = timers_.start(timeout, [this, timed_out] {
     finger_timer_.reset();
+    *timed_out = true;
     if (fingers_ != nullptr) fingers_->cancel_enrol();
   });
 }
@@ -555,11 +560,9 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
         d->enrolment.enrol_finger(
             kReaderWait, [d, audit, who, p, reply](Result<std::vector<std::uint8_t>> t) mutable {
               if (!t) {
-                return reply(web::json_error(
-                    t.error().code == store::kConflict ? 409 : 408,
-                    t.error().code == store::kConflict
-                        ? t.error().message
-                        : "no finger was laid on the fingerprint module within 30 s"));
+                const int code = t.error().code;
+                return reply(web::json_error(code == store::kConflict || code == 408 ? code : 503,
+                                             t.error().message));
               }
               p.template_data = std::move(*t);
               p.created_ms = d->now_ms();

@@ -37,6 +37,7 @@
 #include "core/asio_timers.h"
 #include "core/log.h"
 #include "device/panel.h"
+#include "hal/linux/libfprint_reader.h"
 #include "hal/sim/sim_panel.h"
 #include "media/tone_player.h"
 #include "records/call_records.h"
@@ -77,6 +78,7 @@ struct Options {
   std::string speaker;                  // alsa:DEVICE; empty: level meter only
   std::string speaker_record;           // directory of per-call WAV recordings
   std::string camera;                   // V4L2 device; empty: test pattern
+  std::string fingerprint = "sim";      // the fingerprint module: sim or libfprint
   std::string network_interface;        // gets Network Setting's addresses; empty: kept only
   std::string resolv_conf;              // written with Network Setting's DNS; empty: not
 };
@@ -222,6 +224,10 @@ int main(int argc, char** argv) {
                  "directory where what the door's speaker plays in each call is recorded "
                  "(call-<unix ms>-<call>.wav; default: not recorded)");
   cli.add_option("--camera", o.camera, "V4L2 camera device (default: a test pattern with a clock)");
+  cli.add_option("--fingerprint", o.fingerprint,
+                 "the fingerprint module's reader: sim (default, driven from the virtual panel) "
+                 "or libfprint (the first reader libfprint finds that can identify)")
+      ->check(CLI::IsMember({"sim", "libfprint"}));
   cli.add_option("--network-interface", o.network_interface,
                  "on a board: the interface that gets Network Setting > Basic's IP address, "
                  "mask and default gateway (with iproute2's ip; needs CAP_NET_ADMIN). Default: "
@@ -646,6 +652,16 @@ int main(int argc, char** argv) {
   }
   SpeakerFeedback feedback(**tones);
   sound_alarm = [&feedback] { feedback.tone(device::Tone::Alarm); };
+  // A real fingerprint reader (libfprint), when asked for, in place of the simulated one.
+  std::unique_ptr<hal::linux_backend::LibfprintReader> libfprint_reader;
+  if (o.fingerprint == "libfprint") {
+    libfprint_reader = std::make_unique<hal::linux_backend::LibfprintReader>(io);
+  }
+  const auto fingerprint_reader_of = [&](hal::sim::SimPanel& s) -> hal::FingerprintReader* {
+    if (s.fingerprint_reader() == nullptr) return nullptr;  // no module in the facade
+    if (libfprint_reader) return libfprint_reader.get();
+    return s.fingerprint_reader();
+  };
   // The fingerprint module compares fingers with the enrolled prints.
   const auto give_prints = [&fingerprints](hal::FingerprintReader* reader) {
     if (reader == nullptr) return;
@@ -689,7 +705,7 @@ int main(int argc, char** argv) {
         config,
         device::PanelDevices{keys, (*new_sim)->lock(), (*new_sim)->indicators(),
                              (*new_sim)->display(), &feedback, (*new_sim)->card_reader(),
-                             (*new_sim)->fingerprint_reader(), &reader_enrolment},
+                             fingerprint_reader_of(**new_sim), &reader_enrolment},
         call_control, timers);
     if (!new_panel) return new_panel.error();
     (*new_panel)->add_state_listener([&call_recorder](const device::PanelStatus& st) {
@@ -702,10 +718,10 @@ int main(int argc, char** argv) {
     // The exit button inside opens the door for the usual time.
     (*new_sim)->exit_button().add_listener([&access_control] { access_control.exit_button(); });
     (*new_sim)->lock().set_normally_closed(access_control.settings().normally_closed);
-    give_prints((*new_sim)->fingerprint_reader());
+    give_prints(fingerprint_reader_of(**new_sim));
     // The access control moves to the new modules before the old ones go.
     access_control.set_devices(&(*new_sim)->lock(), &(*new_sim)->door_sensor());
-    reader_enrolment.set_readers((*new_sim)->card_reader(), (*new_sim)->fingerprint_reader());
+    reader_enrolment.set_readers((*new_sim)->card_reader(), fingerprint_reader_of(**new_sim));
     alarm_centre.set_tamper_switch(&(*new_sim)->tamper_switch());
     call_control.set_panel(new_panel->get());
     panel_for_dtmf = new_panel->get();
@@ -1091,7 +1107,7 @@ int main(int argc, char** argv) {
       http, auth,
       app::AccessApiDeps{settings, access_control, reader_enrolment, cards, fingerprints,
                          keypad_codes, unlock_records, timers, hash_async, *keypad_hasher,
-                         app::system_unix_ms, [&] { give_prints(sim->fingerprint_reader()); },
+                         app::system_unix_ms, [&] { give_prints(fingerprint_reader_of(*sim)); },
                          [&](const access::LockSettings& s) {
                            sim->lock().set_normally_closed(s.normally_closed);
                          }});

@@ -128,7 +128,7 @@ class Vtod(Process):
     an admin API token."""
 
     def __init__(self, data_dir, vto_number="8001", extra=(), log_level="info", initialize=True,
-                 web_address="127.0.0.1"):
+                 web_address="127.0.0.1", env=None):
         self.data_dir = data_dir
         self.token = None
         if initialize:
@@ -139,7 +139,7 @@ class Vtod(Process):
         args = [os.path.join(BIN, "vtod"), "--data", data_dir, "--sip-listen", "127.0.0.1:0",
                 "--https-listen", f"{web_address}:0", "--http-listen", f"{web_address}:0",
                 "--vto-number", vto_number, "--log-level", log_level, *extra]
-        super().__init__("vtod", args)
+        super().__init__("vtod", args, env=env)
         line = self.wait_line(lambda l: "ready" in l, timeout=15, what="ready line")
         m = re.search(r"sip=(\d+) https=(\d+) http=(\d+)", line)
         self.sip_port = int(m.group(1))
