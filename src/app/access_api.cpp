@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "access/card_csv.h"
+#include "app/query_params.h"
 #include "records/call_csv.h"
 #include "store/errors.h"
 #include "web/http_server.h"
@@ -39,31 +40,6 @@ web::HttpResponse store_error(const Error& e) {
   }
   const int status = e.code == store::kNotFound || e.code == store::kConflict ? e.code : 500;
   return web::json_error(status, e.message);
-}
-
-Error bad_param(std::string_view name, std::string_view rule) {
-  return make_error(std::string(name) + ": " + std::string(rule), store::kInvalid);
-}
-
-Result<std::optional<std::int64_t>> number_param(std::string_view query, std::string_view name,
-                                                 std::int64_t max) {
-  auto text = web::query_param(query, name);
-  if (!text) return bad_param(name, text.error().message);
-  if (!*text) return std::optional<std::int64_t>{};
-  const std::string& s = **text;
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || value < 0 || value > max) {
-    return bad_param(name, "must be a whole number from 0 to " + std::to_string(max));
-  }
-  return std::optional<std::int64_t>{value};
-}
-
-Result<std::optional<std::string>> text_param(std::string_view query, std::string_view name) {
-  auto text = web::query_param(query, name);
-  if (!text) return bad_param(name, text.error().message);
-  if (*text && (*text)->empty()) return std::optional<std::string>{};  // "room=" is no filter
-  return *text;
 }
 
 std::optional<web::HttpResponse> read_text(const json& body, const char* name, std::string& out,
@@ -216,36 +192,15 @@ json to_json(const access::Card& c) {
 }
 
 Result<records::UnlockQuery> parse_unlock_query(std::string_view query) {
-  constexpr auto kMaxMs = std::numeric_limits<std::int64_t>::max();
   records::UnlockQuery q;
-  auto from = number_param(query, "from", kMaxMs);
-  if (!from) return from.error();
-  q.from_ms = *from;
-  auto to = number_param(query, "to", kMaxMs);
-  if (!to) return to.error();
-  q.to_ms = *to;
-  auto offset = number_param(query, "offset", std::numeric_limits<std::int32_t>::max());
-  if (!offset) return offset.error();
-  if (*offset) q.offset = static_cast<std::size_t>(**offset);
-  auto limit = number_param(query, "limit", records::UnlockQuery::kMaxLimit);
-  if (!limit) return limit.error();
-  if (*limit) {
-    if (**limit == 0) {
-      return bad_param("limit", "must be 1-" + std::to_string(records::UnlockQuery::kMaxLimit));
-    }
-    q.limit = static_cast<std::size_t>(**limit);
-  }
+  auto window = search_window(query, records::UnlockQuery::kMaxLimit);
+  if (!window) return window.error();
+  apply(*window, q);
   for (auto [name, field] : {std::pair{"method", &q.method}, std::pair{"room", &q.room},
                              std::pair{"result", &q.result}}) {
     auto value = text_param(query, name);
     if (!value) return value.error();
     *field = *value;
-  }
-  auto order = text_param(query, "order");
-  if (!order) return order.error();
-  if (*order) {
-    if (**order != "newest" && **order != "oldest") return bad_param("order", "newest or oldest");
-    q.oldest_first = **order == "oldest";
   }
   if (auto ok = records::check_query(q); !ok) return ok.error();
   return q;
@@ -673,25 +628,10 @@ json to_json(const records::AlarmRecord& r) {
 }
 
 Result<records::AlarmQuery> parse_alarm_query(std::string_view query) {
-  constexpr auto kMaxMs = std::numeric_limits<std::int64_t>::max();
   records::AlarmQuery q;
-  auto from = number_param(query, "from", kMaxMs);
-  if (!from) return from.error();
-  q.from_ms = *from;
-  auto to = number_param(query, "to", kMaxMs);
-  if (!to) return to.error();
-  q.to_ms = *to;
-  auto offset = number_param(query, "offset", std::numeric_limits<std::int32_t>::max());
-  if (!offset) return offset.error();
-  if (*offset) q.offset = static_cast<std::size_t>(**offset);
-  auto limit = number_param(query, "limit", records::AlarmQuery::kMaxLimit);
-  if (!limit) return limit.error();
-  if (*limit) {
-    if (**limit == 0) {
-      return bad_param("limit", "must be 1-" + std::to_string(records::AlarmQuery::kMaxLimit));
-    }
-    q.limit = static_cast<std::size_t>(**limit);
-  }
+  auto window = search_window(query, records::AlarmQuery::kMaxLimit);
+  if (!window) return window.error();
+  apply(*window, q);
   auto type = text_param(query, "type");
   if (!type) return type.error();
   q.type = *type;
@@ -700,12 +640,6 @@ Result<records::AlarmQuery> parse_alarm_query(std::string_view query) {
   if (*delivered) {
     if (**delivered != "yes" && **delivered != "no") return bad_param("delivered", "yes or no");
     q.delivered = **delivered == "yes";
-  }
-  auto order = text_param(query, "order");
-  if (!order) return order.error();
-  if (*order) {
-    if (**order != "newest" && **order != "oldest") return bad_param("order", "newest or oldest");
-    q.oldest_first = **order == "oldest";
   }
   if (auto ok = records::check_query(q); !ok) return ok.error();
   return q;

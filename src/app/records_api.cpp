@@ -1,5 +1,7 @@
 #include "app/records_api.h"
 
+#include "app/query_params.h"
+
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -23,25 +25,6 @@ constexpr std::string_view kCallsPrefix = "/api/v1/records/calls/";
 constexpr std::string_view kSnapshotSuffix = "/snapshot";
 // Far above any snapshot of the camera; a bigger file is not ours to send.
 constexpr std::uintmax_t kMaxSnapshotBytes = 16 * 1024 * 1024;
-
-Error bad_param(std::string_view name, std::string_view rule) {
-  return make_error(std::string(name) + ": " + std::string(rule), store::kInvalid);
-}
-
-// The decimal value of parameter `name` within [0, max], nullopt when absent.
-Result<std::optional<std::int64_t>> number_param(std::string_view query, std::string_view name,
-                                                 std::int64_t max) {
-  auto text = web::query_param(query, name);
-  if (!text) return bad_param(name, text.error().message);
-  if (!*text) return std::optional<std::int64_t>{};
-  const std::string& s = **text;
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || value < 0 || value > max) {
-    return bad_param(name, "must be a whole number from 0 to " + std::to_string(max));
-  }
-  return std::optional<std::int64_t>{value};
-}
 
 int status_of(const Error& e) {
   return e.code == store::kInvalid || e.code == store::kNotFound ? e.code : 500;
@@ -99,42 +82,21 @@ Result<Found> find(records::CallRecords& records, const web::HttpRequest& req) {
 }  // namespace
 
 Result<records::CallQuery> parse_call_query(std::string_view query) {
-  constexpr auto kMaxMs = std::numeric_limits<std::int64_t>::max();
   records::CallQuery q;
-  auto from = number_param(query, "from", kMaxMs);
-  if (!from) return from.error();
-  q.from_ms = *from;
-  auto to = number_param(query, "to", kMaxMs);
-  if (!to) return to.error();
-  q.to_ms = *to;
-  auto offset = number_param(query, "offset", std::numeric_limits<std::int32_t>::max());
-  if (!offset) return offset.error();
-  if (*offset) q.offset = static_cast<std::size_t>(**offset);
-  auto limit = number_param(query, "limit", records::CallQuery::kMaxLimit);
-  if (!limit) return limit.error();
-  if (*limit) {
-    if (**limit == 0) {
-      return bad_param("limit", "must be 1-" + std::to_string(records::CallQuery::kMaxLimit));
-    }
-    q.limit = static_cast<std::size_t>(**limit);
-  }
-  auto result = web::query_param(query, "result");
-  if (!result) return bad_param("result", result.error().message);
+  auto window = search_window(query, records::CallQuery::kMaxLimit);
+  if (!window) return window.error();
+  apply(*window, q);
+  auto result = text_param(query, "result");
+  if (!result) return result.error();
   if (*result) {
     if (!records::is_call_result(**result)) {
       return bad_param("result", "must be answered, no_answer, busy, failed, cancelled or ongoing");
     }
     q.result = **result;
   }
-  auto room = web::query_param(query, "room");
-  if (!room) return bad_param("room", room.error().message);
-  if (*room && !(*room)->empty()) q.called = **room;
-  auto order = web::query_param(query, "order");
-  if (!order) return bad_param("order", order.error().message);
-  if (*order && !(*order)->empty()) {
-    if (**order != "newest" && **order != "oldest") return bad_param("order", "newest or oldest");
-    q.oldest_first = **order == "oldest";
-  }
+  auto room = text_param(query, "room");
+  if (!room) return room.error();
+  q.called = *room;
   if (auto ok = records::check_query(q); !ok) return ok.error();
   return q;
 }

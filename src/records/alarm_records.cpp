@@ -7,24 +7,21 @@
 #include <exception>
 #include <limits>
 
+#include "records/statement_use.h"
 #include "store/errors.h"
 
 namespace vto::records {
 namespace {
+
+using detail::db_error;
+using detail::invalid;
+using detail::StatementUse;
 
 constexpr std::array<std::string_view, 5> kTypes = {"tamper", "forced_open", "held_open", "duress",
                                                     "keypad_locked"};
 
 constexpr const char* kColumns =
     "SELECT id, type, source, started_ms, ended_ms, details, delivered_ms FROM alarm_records";
-
-Error invalid(const std::string& message) {
-  return make_error(message, store::kInvalid);
-}
-
-Error db_error(store::Database& db, const std::exception& e) {
-  return make_error(db.path() + ": " + e.what(), store::kDatabase);
-}
 
 std::string where_clause(const AlarmQuery& q) {
   std::string where;
@@ -58,20 +55,6 @@ AlarmRecord record_from(SQLite::Statement& st) {
   r.delivered_ms = st.getColumn(6).getInt64();
   return r;
 }
-
-struct StatementUse {
-  explicit StatementUse(SQLite::Statement& s) : st(s) {
-    st.reset();
-    st.clearBindings();
-  }
-  ~StatementUse() {
-    try {
-      st.reset();
-    } catch (...) {  // reset() reports the last step's error again: nothing to do here
-    }
-  }
-  SQLite::Statement& st;
-};
 
 Result<void> check_filters(const AlarmQuery& q) {
   if (q.from_ms && *q.from_ms < 0) return invalid("from: must be a unix time in ms, >= 0");

@@ -8,10 +8,15 @@
 #include <limits>
 #include <utility>
 
+#include "records/statement_use.h"
 #include "store/errors.h"
 
 namespace vto::records {
 namespace {
+
+using detail::db_error;
+using detail::invalid;
+using detail::StatementUse;
 
 constexpr std::array<std::string_view, 6> kResults = {kAnswered, kNoAnswer,  kBusy,
                                                       kFailed,   kCancelled, kOngoing};
@@ -19,14 +24,6 @@ constexpr std::array<std::string_view, 6> kResults = {kAnswered, kNoAnswer,  kBu
 constexpr const char* kColumns =
     "SELECT id, started_ms, ended_ms, caller, called, answered_by, result, duration_s, "
     "snapshot_path FROM call_records";
-
-Error invalid(const std::string& message) {
-  return make_error(message, store::kInvalid);
-}
-
-Error db_error(store::Database& db, const std::exception& e) {
-  return make_error(db.path() + ": " + e.what(), store::kDatabase);
-}
 
 Result<void> check_filters(const CallQuery& q) {
   if (q.from_ms && *q.from_ms < 0) return invalid("from: must be a unix time in ms, >= 0");
@@ -261,26 +258,6 @@ SQLite::Statement& CallRecords::prepared(const std::string& sql) {
   if (!st) st = std::make_unique<SQLite::Statement>(db_.connection(), sql);
   return *st;
 }
-
-namespace {
-
-// Leaves a cached statement reset and unbound, whatever happens: a statement left
-// mid-step would hold its read transaction open.
-struct StatementUse {
-  explicit StatementUse(SQLite::Statement& s) : st(s) {
-    st.reset();
-    st.clearBindings();
-  }
-  ~StatementUse() {
-    try {
-      st.reset();
-    } catch (...) {  // reset() reports the last step's error again: nothing to do here
-    }
-  }
-  SQLite::Statement& st;
-};
-
-}  // namespace
 
 Result<std::vector<CallRecord>> CallRecords::search(const CallQuery& query) {
   if (auto ok = check_query(query); !ok) return ok.error();

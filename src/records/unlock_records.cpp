@@ -6,24 +6,21 @@
 #include <exception>
 #include <limits>
 
+#include "records/statement_use.h"
 #include "store/errors.h"
 
 namespace vto::records {
 namespace {
+
+using detail::db_error;
+using detail::invalid;
+using detail::StatementUse;
 
 constexpr std::array<std::string_view, 6> kMethods = {kByCard,       kByFingerprint, kByPassword,
                                                       kByExitButton, kByRemote,      kByMonitor};
 
 constexpr const char* kColumns =
     "SELECT id, at_ms, method, credential, person, room, result, reason FROM unlock_records";
-
-Error invalid(const std::string& message) {
-  return make_error(message, store::kInvalid);
-}
-
-Error db_error(store::Database& db, const std::exception& e) {
-  return make_error(db.path() + ": " + e.what(), store::kDatabase);
-}
 
 Result<void> check_filters(const UnlockQuery& q) {
   if (q.from_ms && *q.from_ms < 0) return invalid("from: must be a unix time in ms, >= 0");
@@ -76,22 +73,6 @@ UnlockRecord record_from(SQLite::Statement& st) {
   r.reason = st.getColumn(7).getString();
   return r;
 }
-
-// Leaves a cached statement reset and unbound, whatever happens: a statement left
-// mid-step would hold its read transaction open.
-struct StatementUse {
-  explicit StatementUse(SQLite::Statement& s) : st(s) {
-    st.reset();
-    st.clearBindings();
-  }
-  ~StatementUse() {
-    try {
-      st.reset();
-    } catch (...) {  // reset() reports the last step's error again: nothing to do here
-    }
-  }
-  SQLite::Statement& st;
-};
 
 }  // namespace
 
