@@ -59,7 +59,8 @@ done
 
 cat <<TXT
 
-OpenVTO demo is running (simulated door panel: 2 call buttons, keypad, display, lights).
+OpenVTO demo is running (simulated door panel: 2 call buttons, keypad, display, lights,
+card reader and fingerprint module).
   SIP server  : 127.0.0.1:$SIP_PORT (domain VDP)
   web page    : https://127.0.0.1:$HTTPS_PORT/  (self-signed certificate: accept it once;
                 the first visit asks for the admin password - there is no default one)

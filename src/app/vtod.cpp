@@ -616,7 +616,8 @@ int main(int argc, char** argv) {
   });
 
   // The door panel on simulated modules, laid out as the facade setting says (at first
-  // start: lights, a button module for the --button targets, a keypad and a display).
+  // start: lights, a button module for the --button targets, a keypad, a display, a card
+  // reader and a fingerprint module).
   if (o.buttons.size() > 5) {
     std::cerr << "vtod: at most 5 call buttons on the first facade\n";
     return 2;
@@ -627,7 +628,9 @@ int main(int argc, char** argv) {
                                                         : o.buttons.size() <= 2 ? std::size_t{2}
                                                                                 : std::size_t{5}},
                              {hal::ModuleKind::Keypad, 0},
-                             {hal::ModuleKind::Display, 0}};
+                             {hal::ModuleKind::Display, 0},
+                             {hal::ModuleKind::CardReader, 0},
+                             {hal::ModuleKind::Fingerprint, 0}};
   facade_defaults.buttons = o.buttons;
   auto loaded_facade = app::load_facade(settings, facade_defaults);
   if (!loaded_facade) {
