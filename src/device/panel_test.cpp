@@ -63,7 +63,8 @@ class PanelTest : public ::testing::Test {
                                              .display = sim_.display(),
                                              .feedback = &feedback_,
                                              .card_reader = sim_.card_reader(),
-                                             .fingerprint = sim_.fingerprint_reader()},
+                                             .fingerprint = sim_.fingerprint_reader(),
+                                             .access = access_},
                                 calls_, timers_);
   }
 
@@ -88,6 +89,7 @@ class PanelTest : public ::testing::Test {
   RecordingCalls calls_;
   RecordingFeedback feedback_;
   PanelConfig config_;
+  Access* access_ = nullptr;  // the panel's, from the next start()
   std::unique_ptr<Panel> panel_;
 };
 
@@ -270,47 +272,37 @@ class PanelAccessTest : public PanelTest {
  protected:
   PanelAccessTest() {
     config_.unlock_code = "1234";
-    panel_.reset();
-    panel_ =
-        std::make_unique<Panel>(config_,
-                                PanelDevices{.key_sources = {&sim_.call_buttons(), sim_.keypad()},
-                                             .lock = sim_.lock(),
-                                             .indicators = sim_.indicators(),
-                                             .display = sim_.display(),
-                                             .feedback = &feedback_,
-                                             .card_reader = sim_.card_reader(),
-                                             .fingerprint = sim_.fingerprint_reader(),
-                                             .access = &access_},
-                                calls_, timers_);
+    access_ = &scripted_;
+    start();
   }
-  ScriptedAccess access_;
+  ScriptedAccess scripted_;
 };
 
 TEST_F(PanelAccessTest, TheAccessAnswersCardsAndFingers) {
   ASSERT_TRUE(sim_.present_card("1a2b"));
   EXPECT_EQ(text(), "Door open");
   EXPECT_EQ(feedback_.tones.back(), Tone::Unlock);
-  access_.answer = {false, "Card expired"};
+  scripted_.answer = {false, "Card expired"};
   ASSERT_TRUE(sim_.present_card("0042"));
   EXPECT_EQ(text(), "Card expired");
   EXPECT_EQ(feedback_.tones.back(), Tone::Error);
   ASSERT_TRUE(sim_.touch_finger("Anna"));
-  EXPECT_THAT(access_.asked, ElementsAre("card 1A2B", "card 0042", "finger ?"));
+  EXPECT_THAT(scripted_.asked, ElementsAre("card 1A2B", "card 0042", "finger ?"));
   timers_.advance(config_.message_time);
   EXPECT_EQ(text(), config_.idle_text);
 }
 
 TEST_F(PanelAccessTest, APasswordIsHandedOverAndItsLateAnswerShown) {
   press("#123456#");
-  EXPECT_THAT(access_.asked, ElementsAre("password 123456"));
-  ASSERT_TRUE(access_.pending);
+  EXPECT_THAT(scripted_.asked, ElementsAre("password 123456"));
+  ASSERT_TRUE(scripted_.pending);
   EXPECT_EQ(text(), config_.idle_text);
-  access_.pending({true, "Door open"});
+  scripted_.pending({true, "Door open"});
   EXPECT_EQ(text(), "Door open");
   EXPECT_EQ(feedback_.tones.back(), Tone::Unlock);
   // An answer that comes after the panel is gone is dropped.
   press("#9999#");
-  auto late = std::move(access_.pending);
+  auto late = std::move(scripted_.pending);
   panel_.reset();
   late({false, "Wrong password"});
 }
@@ -318,10 +310,10 @@ TEST_F(PanelAccessTest, APasswordIsHandedOverAndItsLateAnswerShown) {
 TEST_F(PanelAccessTest, TheMonitorsUnlockCodeGoesThroughTheAccess) {
   talk_to_101();
   panel_->on_dtmf(1, "1234");
-  EXPECT_THAT(access_.asked, ElementsAre("monitor 101"));
+  EXPECT_THAT(scripted_.asked, ElementsAre("monitor 101"));
   EXPECT_EQ(feedback_.tones.back(), Tone::Unlock);
   EXPECT_FALSE(sim_.lock().is_open());  // the access opens the lock, not the panel
-  access_.answer = {false, "Please wait"};
+  scripted_.answer = {false, "Please wait"};
   const auto tones = feedback_.tones.size();
   panel_->on_dtmf(1, "1234");
   EXPECT_EQ(feedback_.tones.size(), tones);  // refused: no unlock tone
