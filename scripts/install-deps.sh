@@ -16,6 +16,7 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
   gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-x gstreamer1.0-alsa
+  libgstrtspserver-1.0-dev gstreamer1.0-rtsp
   # fingerprint readers on a board (libfprint; its virtual reader drives the system test)
   libfprint-2-dev
   # real SIP peers and probes used by the system tests and benchmarks

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "accounts/login_guard.h"
+#include "accounts/digest_keys.h"
 #include "accounts/password_hash.h"
 #include "accounts/password_rules.h"
 #include "accounts/sessions.h"
@@ -308,9 +309,10 @@ struct WebAuth::Impl {
     const auto hash_cost = cost();
     bool queued = off_core<Result<std::string>>(
         [pw = *password, hash_cost] { return accounts::hash_password(pw, hash_cost); },
-        [this, reply, address, mail = *email](Result<std::string> hash) {
+        [this, reply, address, mail = *email, pw = *password](Result<std::string> hash) {
           if (!hash) return reply(web::json_error(500, hash.error().message));
-          store::User admin{config.admin_name, Role::Admin, *hash, mail, system_unix_ms()};
+          store::User admin{config.admin_name, Role::Admin, *hash, mail, system_unix_ms(),
+                            accounts::digest_keys(config.admin_name, pw)};
           if (auto r = users.initialize(admin); !r) return reply(error_response(r.error()));
           audit(config.admin_name, address, "init", "the device was initialized");
           reply(json_response(201, {{"user", config.admin_name}}));
@@ -333,6 +335,7 @@ struct WebAuth::Impl {
     // An unknown account costs as much time as a known one: the answer's delay does not
     // tell which names exist.
     std::string stored = *account ? (*account)->password_hash : std::string();
+    const bool needs_digest_keys = *account && (*account)->digest.empty();
     bool queued = off_core<bool>(
         [stored, pw = *password] {
           static const std::string dummy = [] {
@@ -343,7 +346,8 @@ struct WebAuth::Impl {
           return stored.empty() ? (accounts::verify_password(dummy, pw), false)
                                 : accounts::verify_password(stored, pw);
         },
-        [this, reply, name = *user, address, secure = req.secure,
+        [this, reply, name = *user, address, secure = req.secure, stored,
+         pw = needs_digest_keys ? *password : std::string(),
          role = *account ? std::string(store::role_name((*account)->role)) : ""](bool ok) {
           // A lock that began while this one was checked holds, whatever the password.
           if (auto left = guard.locked(name, address, timers.now())) return reply(locked(*left));
@@ -361,6 +365,11 @@ struct WebAuth::Impl {
             return reply(web::json_error(401, "wrong user name or password"));
           }
           guard.success(name, address);
+          // An account older than digest keys gets them now (RTSP and snapshot clients).
+          if (!pw.empty()) {
+            if (auto r = users.set_digest_keys(name, stored, accounts::digest_keys(name, pw)); !r)
+              core::logger("web")->warn("digest keys of {}: {}", name, r.error().message);
+          }
           auto session = sessions.create(name, role, address, timers.now());
           audit(name, address, "login", "logged in as " + role);
           auto r = json_response(200, {{"user", name}, {"role", role}, {"csrf", session.csrf}});
@@ -416,7 +425,8 @@ struct WebAuth::Impl {
           if (!accounts::verify_password(stored, o)) return std::nullopt;
           return accounts::hash_password(n, hash_cost);
         },
-        [this, reply, who, cookie = cookie_value(req.header("cookie"), kCookie)](Outcome out) {
+        [this, reply, who, cookie = cookie_value(req.header("cookie"), kCookie),
+         keys = accounts::digest_keys(who.user, *new_pw)](Outcome out) {
           if (!out) {
             const bool locks = guard.failure(who.user, who.address, timers.now());
             audit(who.user, who.address, "password_change_failed", "wrong current password");
@@ -428,7 +438,7 @@ struct WebAuth::Impl {
             return reply(field_error("old_password", "wrong", "not the current password"));
           }
           if (!*out) return reply(web::json_error(500, out->error().message));
-          if (auto r = users.set_password_hash(who.user, **out); !r)
+          if (auto r = users.set_password_hash(who.user, **out, keys); !r)
             return reply(error_response(r.error()));
           // Every other session of the account ends: whoever knew the old password is out.
           sessions.remove_user(who.user, cookie);
@@ -477,9 +487,10 @@ struct WebAuth::Impl {
     const auto hash_cost = cost();
     bool queued = off_core<Result<std::string>>(
         [pw = *password, hash_cost] { return accounts::hash_password(pw, hash_cost); },
-        [this, reply, who, user](Result<std::string> hash) mutable {
+        [this, reply, who, user, pw = *password](Result<std::string> hash) mutable {
           if (!hash) return reply(web::json_error(500, hash.error().message));
           user.password_hash = *hash;
+          user.digest = accounts::digest_keys(user.name, pw);
           user.created_ms = system_unix_ms();
           if (auto r = users.add(user); !r) {
             if (r.error().code == store::kConflict)

@@ -42,13 +42,23 @@ std::string pipeline_description(const VideoSource::Config& c) {
   // The test pattern is I420, so the stamping probe knows where the luma is.
   // The encoder is the raw tee's first branch: it gets each frame first, in the camera's
   // thread as before; the snapshot branch's leaky queue takes its JPEG work off that thread.
+  const auto encoder = [&c](const char* name, int kbps) {
+    return std::string(" ! x264enc name=") + name +
+           " tune=zerolatency speed-preset=ultrafast key-int-max=" +
+           std::to_string(c.key_interval) + " bitrate=" + std::to_string(kbps) +
+           " ! video/x-h264,profile=constrained-baseline ! h264parse config-interval=-1";
+  };
+  // The sub-stream's branch has a thread of its own (its queue) and a closed valve while
+  // nobody watches it, so its encoder costs nothing then.
   return source + " ! videoconvert ! capsfilter name=" + kCameraCaps + " caps=\"video/x-raw," +
          (test_pattern ? "format=I420," : "") + "width=" + std::to_string(c.width) +
          ",height=" + std::to_string(c.height) + ",framerate=" + std::to_string(c.framerate) +
-         "/1\" ! tee name=raw raw. ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=" +
-         std::to_string(c.key_interval) +
-         " ! video/x-h264,profile=constrained-baseline ! h264parse config-interval=-1"
+         "/1\" ! tee name=raw raw." + encoder("encoder", c.bitrate_kbps) +
          " ! tee name=fanout allow-not-linked=true"
+         " raw. ! queue name=subqueue leaky=downstream max-size-buffers=2 max-size-bytes=0"
+         " max-size-time=0 ! valve name=subvalve drop=true ! videoscale ! video/x-raw,width=" +
+         std::to_string(c.sub_width) + ",height=" + std::to_string(c.sub_height) +
+         encoder("subencoder", c.sub_bitrate_kbps) + " ! tee name=subfanout allow-not-linked=true"
          " raw. ! queue name=snapshot leaky=downstream max-size-buffers=1 max-size-bytes=0"
          " max-size-time=0 ! videoconvert ! jpegenc ! appsink name=snapshots sync=false"
          " async=false max-buffers=1 drop=true";
@@ -146,8 +156,27 @@ GstPadProbeReturn stamp_frame(GstPad* pad, GstPadProbeInfo* info, gpointer) {
 
 struct Branch {
   GstPad* tee_pad = nullptr;  // our reference to the tee's request pad
-  GstElement* bin = nullptr;  // queue → rtph264pay → rtpbin → udpsink, + RTCP
+  GstElement* bin = nullptr;  // queue → rtph264pay → rtpbin → udpsink, + RTCP; or → appsink
+  GstElement* tee = nullptr;  // the tee it hangs from (not a reference of ours)
+  bool sub = false;           // a branch of the sub-stream
 };
+
+// An encoded sink's appsink callback, in its queue's thread.
+struct EncodedCallback {
+  VideoSource::EncodedSink sink;
+};
+
+GstFlowReturn deliver_encoded(GstAppSink* appsink, gpointer data) {
+  GstSample* sample = gst_app_sink_pull_sample(appsink);
+  if (!sample) return GST_FLOW_OK;
+  static_cast<EncodedCallback*>(data)->sink(sample);
+  gst_sample_unref(sample);
+  return GST_FLOW_OK;
+}
+
+void delete_encoded_callback(gpointer data) {
+  delete static_cast<EncodedCallback*>(data);
+}
 
 struct UnlinkWait {
   std::mutex mutex;
@@ -305,6 +334,9 @@ struct VideoSource::Impl {
   Config config;
   GstElement* pipeline = nullptr;
   GstElement* tee = nullptr;
+  GstElement* sub_tee = nullptr;
+  GstElement* sub_valve = nullptr;
+  int sub_branches = 0;
   std::map<SinkId, Branch> branches;
   SinkId next_id = 1;
   std::shared_ptr<SnapshotRequests> snapshots = std::make_shared<SnapshotRequests>();
@@ -314,13 +346,15 @@ struct VideoSource::Impl {
     if (pipeline) {
       gst_element_set_state(pipeline, GST_STATE_NULL);
       for (auto& [id, branch] : branches) {
-        gst_element_release_request_pad(tee, branch.tee_pad);
+        gst_element_release_request_pad(branch.tee, branch.tee_pad);
         gst_object_unref(branch.tee_pad);
       }
       GstBus* bus = gst_element_get_bus(pipeline);
       gst_bus_set_sync_handler(bus, nullptr, nullptr, nullptr);
       gst_object_unref(bus);
       if (tee) gst_object_unref(tee);
+      if (sub_tee) gst_object_unref(sub_tee);
+      if (sub_valve) gst_object_unref(sub_valve);
       gst_object_unref(pipeline);
     }
     fail_waiting_snapshots();
@@ -367,10 +401,36 @@ struct VideoSource::Impl {
       branch.bin = nullptr;
     }
     if (branch.tee_pad) {
-      gst_element_release_request_pad(tee, branch.tee_pad);
+      gst_element_release_request_pad(branch.tee, branch.tee_pad);
       gst_object_unref(branch.tee_pad);
       branch.tee_pad = nullptr;
     }
+    if (branch.sub && --sub_branches == 0) {
+      g_object_set(sub_valve, "drop", TRUE, nullptr);  // nobody watches: the encoder rests
+    }
+  }
+
+  // Adds `bin` (with a "sink" ghost pad) to the pipeline under `stream`'s tee.
+  Result<SinkId> attach(GstElement* bin, VideoStream stream) {
+    Branch b;
+    b.bin = bin;
+    b.sub = stream == VideoStream::Sub;
+    b.tee = b.sub ? sub_tee : tee;
+    if (b.sub && sub_branches++ == 0) g_object_set(sub_valve, "drop", FALSE, nullptr);
+    gst_bin_add(GST_BIN(pipeline), bin);
+    gst_element_sync_state_with_parent(bin);
+    b.tee_pad = gst_element_request_pad_simple(b.tee, "src_%u");
+    GstPad* bin_pad = gst_element_get_static_pad(bin, "sink");
+    const GstPadLinkReturn linked = gst_pad_link(b.tee_pad, bin_pad);
+    gst_object_unref(bin_pad);
+    if (linked != GST_PAD_LINK_OK) {
+      dispose(b);
+      return make_error("video: cannot link the tee");
+    }
+    gst_pad_send_event(b.tee_pad, force_key_unit_event());
+    const SinkId id = next_id++;
+    branches.emplace(id, b);
+    return id;
   }
 };
 
@@ -438,7 +498,7 @@ void preload_elements(std::initializer_list<const char*> names) {
 void VideoSource::preload() {
   preload_elements({"videotestsrc", "clockoverlay", "videoconvert", "x264enc", "h264parse", "tee",
                     "queue", "rtph264pay", "udpsink", "jpegenc", "appsink", "v4l2src", "videoscale",
-                    "videorate"});
+                    "videorate", "valve"});
 }
 
 void ensure_gstreamer_initialized() {
@@ -454,7 +514,8 @@ Result<std::unique_ptr<VideoSource>> VideoSource::start(Config config) {
     return make_error("video: bad device path: " + config.device);
   }
   if (config.width <= 0 || config.height <= 0 || config.framerate <= 0 ||
-      config.key_interval <= 0) {
+      config.key_interval <= 0 || config.sub_width <= 0 || config.sub_height <= 0 ||
+      config.bitrate_kbps <= 0 || config.sub_bitrate_kbps <= 0) {
     return make_error("video: bad format");
   }
   ensure_gstreamer_initialized();
@@ -464,6 +525,9 @@ Result<std::unique_ptr<VideoSource>> VideoSource::start(Config config) {
   if (!pipeline) return pipeline.error();
   impl->pipeline = *pipeline;
   impl->tee = gst_bin_get_by_name(GST_BIN(impl->pipeline), "fanout");
+  impl->sub_tee = gst_bin_get_by_name(GST_BIN(impl->pipeline), "subfanout");
+  impl->sub_valve = gst_bin_get_by_name(GST_BIN(impl->pipeline), "subvalve");
+  if (!impl->tee || !impl->sub_tee || !impl->sub_valve) return make_error("video: no fan-out");
   impl->snapshots->timeout = impl->config.snapshot_timeout;
   if (!impl->connect_snapshot_branch()) return make_error("video: no snapshot branch");
   if (impl->config.device.empty()) {
@@ -528,23 +592,46 @@ Result<VideoSource::SinkId> VideoSource::add_rtp_sink(std::string_view ip, std::
   gst_element_add_pad(bin, gst_ghost_pad_new("sink", queue_pad));
   gst_object_unref(queue_pad);
   gst_object_unref(queue);
+  return s.attach(bin, VideoStream::Main);
+}
 
-  Branch b;
-  b.bin = bin;
-  gst_bin_add(GST_BIN(s.pipeline), bin);
-  gst_element_sync_state_with_parent(bin);
-  b.tee_pad = gst_element_request_pad_simple(s.tee, "src_%u");
-  GstPad* bin_pad = gst_element_get_static_pad(bin, "sink");
-  const GstPadLinkReturn linked = gst_pad_link(b.tee_pad, bin_pad);
-  gst_object_unref(bin_pad);
-  if (linked != GST_PAD_LINK_OK) {
-    s.dispose(b);
-    return make_error("video: cannot link the tee");
+Result<VideoSource::SinkId> VideoSource::add_encoded_sink(VideoStream stream, EncodedSink sink) {
+  if (!sink) return make_error("video: no sink");
+  // A slow consumer must not stall the encoder: the queue drops old frames (the consumer
+  // waits for the next key frame, as a viewer on a lossy link would).
+  GstElement* bin = gst_bin_new(nullptr);
+  GstElement* queue = gst_element_factory_make("queue", nullptr);
+  GstElement* appsink = gst_element_factory_make("appsink", nullptr);
+  if (!queue || !appsink) {
+    if (queue) gst_object_unref(queue);
+    if (appsink) gst_object_unref(appsink);
+    gst_object_unref(bin);
+    return make_error("video: no queue or appsink element");
   }
-  gst_pad_send_event(b.tee_pad, force_key_unit_event());
-  const SinkId id = s.next_id++;
-  s.branches.emplace(id, b);
-  return id;
+  g_object_set(queue, "leaky", 2 /* downstream */, "max-size-buffers", 30u, "max-size-bytes", 0u,
+               "max-size-time", guint64{0}, nullptr);
+  g_object_set(appsink, "sync", FALSE, "async", FALSE, "max-buffers", 30u, "drop", TRUE, nullptr);
+  gst_bin_add_many(GST_BIN(bin), queue, appsink, nullptr);
+  gst_element_link(queue, appsink);
+  GstAppSinkCallbacks callbacks{};
+  callbacks.new_sample = deliver_encoded;
+  gst_app_sink_set_callbacks(GST_APP_SINK(appsink), &callbacks,
+                             new EncodedCallback{std::move(sink)}, delete_encoded_callback);
+  GstPad* queue_pad = gst_element_get_static_pad(queue, "sink");
+  gst_element_add_pad(bin, gst_ghost_pad_new("sink", queue_pad));
+  gst_object_unref(queue_pad);
+  return impl_->attach(bin, stream);
+}
+
+void VideoSource::request_key_frame(VideoStream stream) {
+  GstElement* encoder = gst_bin_get_by_name(
+      GST_BIN(impl_->pipeline), stream == VideoStream::Sub ? "subencoder" : "encoder");
+  if (!encoder) return;
+  if (GstPad* pad = gst_element_get_static_pad(encoder, "src")) {
+    gst_pad_send_event(pad, force_key_unit_event());
+    gst_object_unref(pad);
+  }
+  gst_object_unref(encoder);
 }
 
 Result<void> VideoSource::remove_sink(SinkId id) {

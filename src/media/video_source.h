@@ -29,12 +29,21 @@
 #include "core/result.h"
 #include "media/rtp_ports.h"
 
+typedef struct _GstSample GstSample;
+
 namespace vto::media {
+
+// The camera's two H.264 streams: the main one at the camera's size, and a smaller one at a
+// lower bit rate for viewers on slow links (RTSP subtype=1).
+enum class VideoStream { Main, Sub };
 
 class VideoSource {
  public:
   using SinkId = std::uint64_t;
   using SnapshotDone = std::function<void(Result<std::vector<std::uint8_t>>)>;
+  // Gets each encoded access unit (H.264 byte-stream, with its caps) of one stream, on a
+  // GStreamer thread; the sample is borrowed for the call.
+  using EncodedSink = std::function<void(GstSample*)>;
 
   struct Config {
     std::string device;  // a V4L2 device path ("/dev/video0"); empty: test pattern
@@ -42,6 +51,11 @@ class VideoSource {
     int height = 480;
     int framerate = 15;
     int key_interval = 30;  // frames between key frames when nobody asks for one
+    int bitrate_kbps = 1536;
+    // The sub-stream: scaled from the same frames, encoded only while someone watches it.
+    int sub_width = 320;
+    int sub_height = 240;
+    int sub_bitrate_kbps = 256;
     // A snapshot that no frame answered within this time fails (a dead camera).
     std::chrono::milliseconds snapshot_timeout{2000};
     // Called on a GStreamer thread: post it to the core, do not touch domain state.
@@ -64,6 +78,11 @@ class VideoSource {
   // and the peer's RTCP is received on them; `local` must outlive the sink.
   Result<SinkId> add_rtp_sink(std::string_view ip, std::uint16_t port, int payload_type,
                               const RtpPorts* local = nullptr, std::uint16_t rtcp_port = 0);
+  // Hands every encoded access unit of `stream` to `sink` (an RTSP server's feed), starting
+  // with a key frame. The sub-stream's encoder runs only while it has sinks.
+  Result<SinkId> add_encoded_sink(VideoStream stream, EncodedSink sink);
+  // Asks the stream's encoder for a key frame now (a viewer joined a shared stream).
+  void request_key_frame(VideoStream stream);
   // Unlinks the branch while no buffer crosses it, then stops and disposes of it.
   Result<void> remove_sink(SinkId id);
   std::size_t sink_count() const;

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -456,6 +457,97 @@ TEST(CaptureStamp, AgeWrapsAroundTheClock) {
   EXPECT_EQ(stamp_age_us(250, 100), -150);
   const std::uint32_t now = capture_clock_us();
   EXPECT_GE(stamp_age_us(now, capture_clock_us()), 0);
+}
+
+}  // namespace
+}  // namespace vto::media
+
+namespace vto::media {
+namespace {
+
+// What an encoded sink saw: samples, key frames and the caps' size.
+struct EncodedSeen {
+  std::mutex mutex;
+  int samples = 0;
+  int key_frames = 0;
+  bool first_was_key = false;
+  int width = 0;
+  int height = 0;
+  std::string format;
+};
+
+VideoSource::EncodedSink record_into(EncodedSeen& seen) {
+  return [&seen](GstSample* sample) {
+    GstBuffer* buffer = gst_sample_get_buffer(sample);
+    const bool key = buffer && !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+    std::lock_guard lock(seen.mutex);
+    if (seen.samples == 0) seen.first_was_key = key;
+    ++seen.samples;
+    if (key) ++seen.key_frames;
+    if (GstCaps* caps = gst_sample_get_caps(sample)) {
+      const GstStructure* s = gst_caps_get_structure(caps, 0);
+      gst_structure_get_int(s, "width", &seen.width);
+      gst_structure_get_int(s, "height", &seen.height);
+      if (const char* f = gst_structure_get_string(s, "stream-format")) seen.format = f;
+    }
+  };
+}
+
+TEST_F(VideoSourceTest, EncodedSinksGetTheMainAndTheSubStreamFromAKeyFrame) {
+  EncodedSeen main_seen;
+  EncodedSeen sub_seen;
+  auto main_sink = source_->add_encoded_sink(VideoStream::Main, record_into(main_seen));
+  ASSERT_TRUE(main_sink.ok()) << main_sink.error().message;
+  auto sub_sink = source_->add_encoded_sink(VideoStream::Sub, record_into(sub_seen));
+  ASSERT_TRUE(sub_sink.ok()) << sub_sink.error().message;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        std::lock_guard a(main_seen.mutex);
+        std::lock_guard b(sub_seen.mutex);
+        return main_seen.samples >= 10 && sub_seen.samples >= 10;
+      },
+      5s));
+  {
+    std::lock_guard lock(main_seen.mutex);
+    EXPECT_TRUE(main_seen.first_was_key);
+    EXPECT_EQ(main_seen.width, 640);
+    EXPECT_EQ(main_seen.height, 480);
+    EXPECT_FALSE(main_seen.format.empty());  // avc or byte-stream: the caps travel with it
+  }
+  {
+    std::lock_guard lock(sub_seen.mutex);
+    EXPECT_TRUE(sub_seen.first_was_key);
+    EXPECT_EQ(sub_seen.width, 320);
+    EXPECT_EQ(sub_seen.height, 240);
+  }
+  // A key frame when a viewer joins a shared stream, without waiting for the interval.
+  int keys_before = 0;
+  {
+    std::lock_guard lock(main_seen.mutex);
+    keys_before = main_seen.key_frames;
+  }
+  source_->request_key_frame(VideoStream::Main);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        std::lock_guard lock(main_seen.mutex);
+        return main_seen.key_frames > keys_before;
+      },
+      1s));
+  ASSERT_TRUE(source_->remove_sink(*sub_sink).ok());
+  ASSERT_TRUE(source_->remove_sink(*main_sink).ok());
+  EXPECT_EQ(source_->sink_count(), 0u);
+  // The sub-stream's encoder stops with its last sink, and starts again with the next.
+  EncodedSeen again;
+  auto sub_again = source_->add_encoded_sink(VideoStream::Sub, record_into(again));
+  ASSERT_TRUE(sub_again.ok());
+  EXPECT_TRUE(wait_until(
+      [&] {
+        std::lock_guard lock(again.mutex);
+        return again.samples >= 3;
+      },
+      3s));
+  std::lock_guard lock(again.mutex);
+  EXPECT_TRUE(again.first_was_key);
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ namespace {
 
 // Numbered migrations: entry i brings the schema from version i to i + 1. Never edit one
 // that has shipped; append a new one.
-constexpr std::array<std::string_view, 8> kMigrations = {
+constexpr std::array<std::string_view, 9> kMigrations = {
     // 1: the building directory (rooms, VTOs) and key/value settings.
     R"sql(
 CREATE TABLE rooms (
@@ -203,6 +203,13 @@ CREATE INDEX alarm_records_type ON alarm_records (type, started_ms);
 CREATE INDEX alarm_records_undelivered ON alarm_records (id) WHERE delivered_ms = 0;
 -- The call records' search by the room called.
 CREATE INDEX call_records_called ON call_records (called, started_ms);
+)sql",
+    // 9: the digest keys of the web accounts (HA1 = H(user:realm:password), MD5 and
+    // SHA-256), for the clients that only speak HTTP/RTSP digest authentication (players,
+    // NVRs). Empty until the password is set or the account next logs in.
+    R"sql(
+ALTER TABLE users ADD COLUMN digest_md5 TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN digest_sha256 TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

@@ -22,6 +22,8 @@ User read_user(SQLite::Statement& st) {
   u.password_hash = st.getColumn(2).getString();
   u.email = st.getColumn(3).getString();
   u.created_ms = st.getColumn(4).getInt64();
+  u.digest.md5 = st.getColumn(5).getString();
+  u.digest.sha256 = st.getColumn(6).getString();
   return u;
 }
 
@@ -33,13 +35,15 @@ bool name_taken(SQLite::Database& db, const std::string& name) {
 
 void insert(SQLite::Database& db, const User& u) {
   SQLite::Statement st(db,
-                       "INSERT INTO users (name, role, password_hash, email, created_ms) "
-                       "VALUES (?, ?, ?, ?, ?)");
+                       "INSERT INTO users (name, role, password_hash, email, created_ms, "
+                       "digest_md5, digest_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)");
   st.bind(1, u.name);
   st.bind(2, std::string(role_name(u.role)));
   st.bind(3, u.password_hash);
   st.bind(4, u.email);
   st.bind(5, static_cast<std::int64_t>(u.created_ms));
+  st.bind(6, u.digest.md5);
+  st.bind(7, u.digest.sha256);
   st.exec();
 }
 
@@ -64,6 +68,15 @@ std::optional<Role> parse_role(std::string_view name) {
   return std::nullopt;
 }
 
+bool valid_digest_keys(const DigestKeys& digest) {
+  auto hex_of = [](const std::string& s, std::size_t size) {
+    if (s.empty()) return true;
+    if (s.size() != size) return false;
+    return s.find_first_not_of("0123456789abcdef") == std::string::npos;
+  };
+  return hex_of(digest.md5, 32) && hex_of(digest.sha256, 64);
+}
+
 Result<void> validate_user(const User& user) {
   if (user.name.empty() || user.name.size() > 32) return invalid("user name", "1 to 32 characters");
   for (const char c : user.name) {
@@ -83,6 +96,7 @@ Result<void> validate_user(const User& user) {
                            user.email.find('@', at + 1) == std::string::npos;
     if (!plausible) return invalid("e-mail", "an address like name@example.org");
   }
+  if (!valid_digest_keys(user.digest)) return invalid("digest keys", "lowercase hex digests");
   return {};
 }
 
@@ -125,7 +139,8 @@ Result<void> Users::add(const User& user) {
 Result<std::optional<User>> Users::find(const std::string& name) {
   return guarded<std::optional<User>>(db_, [&](SQLite::Database& db) -> std::optional<User> {
     SQLite::Statement st(
-        db, "SELECT name, role, password_hash, email, created_ms FROM users WHERE name = ?");
+        db, "SELECT name, role, password_hash, email, created_ms, digest_md5, digest_sha256 "
+        "FROM users WHERE name = ?");
     st.bind(1, name);
     if (!st.executeStep()) return std::nullopt;
     return read_user(st);
@@ -135,21 +150,44 @@ Result<std::optional<User>> Users::find(const std::string& name) {
 Result<std::vector<User>> Users::list() {
   return guarded<std::vector<User>>(db_, [](SQLite::Database& db) {
     SQLite::Statement st(
-        db, "SELECT name, role, password_hash, email, created_ms FROM users ORDER BY name");
+        db, "SELECT name, role, password_hash, email, created_ms, digest_md5, digest_sha256 "
+        "FROM users ORDER BY name");
     std::vector<User> users;
     while (st.executeStep()) users.push_back(read_user(st));
     return users;
   });
 }
 
-Result<void> Users::set_password_hash(const std::string& name, const std::string& hash) {
+Result<void> Users::set_password_hash(const std::string& name, const std::string& hash,
+                                      const DigestKeys& digest) {
   if (!hash.starts_with("$argon2id$"))
     return invalid("password", "stored only as an Argon2id hash");
+  if (!valid_digest_keys(digest)) return invalid("digest keys", "lowercase hex digests");
   return guarded<void>(db_, [&](SQLite::Database& db) -> Result<void> {
-    SQLite::Statement st(db, "UPDATE users SET password_hash = ? WHERE name = ?");
+    SQLite::Statement st(db,
+                         "UPDATE users SET password_hash = ?, digest_md5 = ?, digest_sha256 = ? "
+                         "WHERE name = ?");
     st.bind(1, hash);
-    st.bind(2, name);
+    st.bind(2, digest.md5);
+    st.bind(3, digest.sha256);
+    st.bind(4, name);
     if (st.exec() == 0) return make_error("user \"" + name + "\": not found", kNotFound);
+    return {};
+  });
+}
+
+Result<void> Users::set_digest_keys(const std::string& name, const std::string& hash,
+                                    const DigestKeys& digest) {
+  if (!valid_digest_keys(digest)) return invalid("digest keys", "lowercase hex digests");
+  return guarded<void>(db_, [&](SQLite::Database& db) -> Result<void> {
+    SQLite::Statement st(db,
+                         "UPDATE users SET digest_md5 = ?, digest_sha256 = ? "
+                         "WHERE name = ? AND password_hash = ?");
+    st.bind(1, digest.md5);
+    st.bind(2, digest.sha256);
+    st.bind(3, name);
+    st.bind(4, hash);
+    st.exec();  // no row: the password changed meanwhile, its keys are already right
     return {};
   });
 }

@@ -21,12 +21,22 @@ enum class Role { Admin, Operator, Viewer };
 std::string_view role_name(Role role);
 std::optional<Role> parse_role(std::string_view name);
 
+// The password's digest keys (HA1 = H(user:realm:password), lowercase hex), for HTTP and
+// RTSP digest authentication (accounts/digest_keys.h makes them). Both empty: not known yet.
+struct DigestKeys {
+  std::string md5;
+  std::string sha256;
+  bool empty() const { return md5.empty() && sha256.empty(); }
+  bool operator==(const DigestKeys&) const = default;
+};
+
 struct User {
   std::string name;  // 1-32 letters, digits, '_', '-', '.'
   Role role = Role::Viewer;
   std::string password_hash;  // "$argon2id$..."
   std::string email;          // empty, or a plausible address
   std::int64_t created_ms = 0;
+  DigestKeys digest = {};
   bool operator==(const User&) const = default;
 };
 
@@ -42,7 +52,14 @@ class Users {
   Result<void> add(const User& user);  // kConflict when the name is taken
   Result<std::optional<User>> find(const std::string& name);
   Result<std::vector<User>> list();  // by name
-  Result<void> set_password_hash(const std::string& name, const std::string& hash);
+  // A new password: its hash and its digest keys together (keys left empty are cleared, so
+  // the old password's keys never outlive it).
+  Result<void> set_password_hash(const std::string& name, const std::string& hash,
+                                 const DigestKeys& digest = {});
+  // The digest keys of the current password (learnt at a login), unless the password
+  // changed meanwhile: only while the stored hash is still `hash`.
+  Result<void> set_digest_keys(const std::string& name, const std::string& hash,
+                               const DigestKeys& digest);
   // Removes an account: kNotFound when absent, kConflict when it is the last admin (the
   // device would need initializing again, which only local access may do).
   Result<void> remove(const std::string& name);
@@ -50,6 +67,9 @@ class Users {
  private:
   Database& db_;
 };
+
+// Digest keys are lowercase hex of the right length (32 for MD5, 64 for SHA-256) or empty.
+bool valid_digest_keys(const DigestKeys& digest);
 
 // The rules of a user's fields (name, e-mail, hash form), as kInvalid errors naming them.
 Result<void> validate_user(const User& user);

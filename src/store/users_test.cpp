@@ -88,6 +88,24 @@ TEST_F(UsersTest, AccountsAreAddedListedAndTheirPasswordsChanged) {
   EXPECT_EQ(users_->set_password_hash("guard", "secret").error().code, kInvalid);
 }
 
+TEST_F(UsersTest, DigestKeysFollowThePassword) {
+  const DigestKeys keys{std::string(32, 'a'), std::string(64, 'b')};
+  User guard{"guard", Role::Operator, kHash, "", 2000, keys};
+  ASSERT_TRUE(users_->add(guard));
+  EXPECT_EQ((*users_->find("guard"))->digest, keys);
+  // A new password without keys clears the old ones: they must not outlive it.
+  const std::string other = std::string(kHash) + "x";
+  ASSERT_TRUE(users_->set_password_hash("guard", other));
+  EXPECT_TRUE((*users_->find("guard"))->digest.empty());
+  // Keys learnt at a login land only while the password is still the one checked.
+  ASSERT_TRUE(users_->set_digest_keys("guard", kHash, keys));
+  EXPECT_TRUE((*users_->find("guard"))->digest.empty());
+  ASSERT_TRUE(users_->set_digest_keys("guard", other, keys));
+  EXPECT_EQ((*users_->find("guard"))->digest, keys);
+  EXPECT_EQ(users_->set_digest_keys("guard", other, {"ABC", ""}).error().code, kInvalid);
+  EXPECT_EQ(users_->add(User{"x", Role::Viewer, kHash, "", 1, {"zz", ""}}).error().code, kInvalid);
+}
+
 TEST_F(UsersTest, AccountsAreRemovedButNeverTheLastAdmin) {
   ASSERT_TRUE(users_->initialize(admin()));
   ASSERT_TRUE(users_->add(User{"guard", Role::Operator, kHash, "", 2000}));

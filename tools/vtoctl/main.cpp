@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "accounts/digest_keys.h"
 #include "accounts/password_hash.h"
 #include "accounts/password_rules.h"
 #include "api_client.h"
@@ -444,7 +445,8 @@ int main(int argc, char** argv) {
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
     return changed(users.initialize(
-                       vto::store::User{"admin", vto::store::Role::Admin, *hash, admin_email, now}),
+                       vto::store::User{"admin", vto::store::Role::Admin, *hash, admin_email, now,
+                                        vto::accounts::digest_keys("admin", password)}),
                    "initialized: the admin account is \"admin\"", "init");
   }
   if (reset->parsed()) {
@@ -456,7 +458,9 @@ int main(int argc, char** argv) {
     vto::store::Users users(**db);
     auto hash = vto::accounts::hash_password(password);
     if (!hash) return fail(hash.error().message);
-    if (auto done = users.set_password_hash(reset_user, *hash); !done) {
+    if (auto done = users.set_password_hash(reset_user, *hash,
+                                                    vto::accounts::digest_keys(reset_user, password));
+        !done) {
       return fail(done.error().message);
     }
     audit(**db, "password_reset", "password of " + reset_user + " reset");

@@ -98,8 +98,14 @@ std::string hex_hash(Algorithm algorithm, std::string_view data) {
   return out;
 }
 
+std::string digest_key(Algorithm algorithm, std::string_view username, std::string_view realm,
+                       std::string_view password) {
+  return hex_hash(algorithm, join({username, realm, password}));
+}
+
 std::string compute_response(const ResponseInput& in) {
-  std::string ha1 = hex_hash(in.algorithm, join({in.username, in.realm, in.password}));
+  std::string ha1 = in.ha1.empty() ? hex_hash(in.algorithm, join({in.username, in.realm, in.password}))
+                                   : std::string(in.ha1);
   if (is_session(in.algorithm)) ha1 = hex_hash(in.algorithm, join({ha1, in.nonce, in.cnonce}));
   const std::string ha2 = hex_hash(in.algorithm, join({in.method, in.uri}));
   if (in.qop.empty()) return hex_hash(in.algorithm, join({ha1, in.nonce, ha2}));

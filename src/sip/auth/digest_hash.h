@@ -35,7 +35,15 @@ struct ResponseInput {
   std::string_view nc;
   std::string_view cnonce;
   std::string_view qop;
+  // H(username:realm:password) known beforehand (a stored digest key): used in place of
+  // username, realm and password when not empty.
+  std::string_view ha1 = {};
 };
+
+// H(username:realm:password) with the algorithm's hash (its non-session form): the digest
+// key a server may store instead of the password.
+std::string digest_key(Algorithm algorithm, std::string_view username, std::string_view realm,
+                       std::string_view password);
 
 // The `response` parameter value (lowercase hex), RFC 7616 §3.4.1.
 std::string compute_response(const ResponseInput& in);

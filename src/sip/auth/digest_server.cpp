@@ -80,6 +80,15 @@ bool DigestServer::offered(Algorithm algorithm) const {
 
 Verification DigestServer::verify(std::string_view method, const Credentials& c,
                                   const PasswordLookup& password_of) {
+  return verify_keys(method, c, [&](std::string_view user, Algorithm algorithm) {
+    std::optional<std::string> password = password_of(user);
+    if (!password) return std::optional<std::string>();
+    return std::optional<std::string>(digest_key(algorithm, user, options_.realm, *password));
+  });
+}
+
+Verification DigestServer::verify_keys(std::string_view method, const Credentials& c,
+                                       const DigestKeyLookup& key_of) {
   Verification out{Verdict::Invalid, c.username};
   const core::TimePoint now = timers_.now();
   forget_expired(now);
@@ -109,21 +118,27 @@ Verification DigestServer::verify(std::string_view method, const Credentials& c,
   }
 
   // 2. The secret: the same work for every user name, known or not.
-  const std::optional<std::string> password = password_of(c.username);
+  const Algorithm base = (*algorithm == Algorithm::Sha256 || *algorithm == Algorithm::Sha256Sess)
+                             ? Algorithm::Sha256
+                             : Algorithm::Md5;
+  std::optional<std::string> key = key_of(c.username, base);
+  const bool known = key && key->size() == hex_hash(base, "").size();
+  const std::string ha1 = known ? lowercase(*key) : digest_key(base, c.username, c.realm, kDummyPassword);
   const std::string expected = compute_response({
       .algorithm = *algorithm,
       .username = c.username,
       .realm = c.realm,
-      .password = password ? std::string_view(*password) : kDummyPassword,
+      .password = {},
       .method = method,
       .uri = c.uri,
       .nonce = c.nonce,
       .nc = c.nc,
       .cnonce = c.cnonce,
       .qop = c.qop,
+      .ha1 = ha1,
   });
   const bool matches = same_secret(expected, lowercase(c.response));
-  if (!password || !matches) return out;
+  if (!known || !matches) return out;
 
   // 3. Freshness: only a correct answer learns that its nonce is stale (RFC 7616 §3.3).
   if (now - *issued > options_.nonce_lifetime) {

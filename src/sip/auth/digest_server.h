@@ -55,6 +55,11 @@ struct Verification {
 };
 
 using PasswordLookup = std::function<std::optional<std::string>(std::string_view user)>;
+// The stored digest key H(user:realm:password) of `user` for `algorithm`'s hash (MD5 for
+// MD5 and MD5-sess, SHA-256 for both SHA-256 forms), lowercase hex; nullopt: no such user
+// or no key of that kind.
+using DigestKeyLookup =
+    std::function<std::optional<std::string>(std::string_view user, Algorithm algorithm)>;
 
 class DigestServer {
  public:
@@ -66,6 +71,9 @@ class DigestServer {
 
   Verification verify(std::string_view method, const Credentials& credentials,
                       const PasswordLookup& password_of);
+  // The same checks against stored digest keys instead of passwords.
+  Verification verify_keys(std::string_view method, const Credentials& credentials,
+                           const DigestKeyLookup& key_of);
 
   const DigestOptions& options() const { return options_; }
   std::size_t tracked_nonces() const { return used_.size(); }

@@ -79,6 +79,29 @@ TEST_F(DigestServerTest, RoundTripMd5) {
   EXPECT_EQ(check(c, "REGISTER"), Verdict::Invalid);
 }
 
+TEST_F(DigestServerTest, StoredDigestKeysStandInForPasswords) {
+  std::map<std::pair<std::string, Algorithm>, std::string> keys{
+      {{"101#0", Algorithm::Md5}, digest_key(Algorithm::Md5, "101#0", "VDP", "secret")},
+      {{"101#0", Algorithm::Sha256}, digest_key(Algorithm::Sha256, "101#0", "VDP", "secret")}};
+  DigestKeyLookup key_of = [&](std::string_view user, Algorithm a) -> std::optional<std::string> {
+    auto it = keys.find({std::string(user), a});
+    if (it == keys.end()) return std::nullopt;
+    return it->second;
+  };
+  EXPECT_EQ(server.verify_keys("REGISTER", answer(0, "101#0", "secret"), key_of).verdict,
+            Verdict::Ok);
+  EXPECT_EQ(server.verify_keys("REGISTER", answer(1, "101#0", "secret"), key_of).verdict,
+            Verdict::Ok);
+  EXPECT_EQ(server.verify_keys("REGISTER", answer(1, "101#0", "wrong"), key_of).verdict,
+            Verdict::Invalid);
+  EXPECT_EQ(server.verify_keys("REGISTER", answer(1, "8001", "pw8001"), key_of).verdict,
+            Verdict::Invalid);
+  // An account with an MD5 key only cannot answer a SHA-256 challenge.
+  keys.erase({"101#0", Algorithm::Sha256});
+  EXPECT_EQ(server.verify_keys("REGISTER", answer(0, "101#0", "secret"), key_of).verdict,
+            Verdict::Invalid);
+}
+
 TEST_F(DigestServerTest, CachedChallengeIsReusedWithNextNonceCount) {
   auto first = answer(0, "101#0", "secret");
   EXPECT_EQ(check(first), Verdict::Ok);

@@ -1,0 +1,752 @@
+#include "media/rtsp_server.h"
+
+#include <gst/app/gstappsrc.h>
+#include <gst/gst.h>
+#include <gst/rtsp-server/rtsp-server.h>
+
+#include <array>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+// GObject's type macros cast function pointers the C way.
+#pragma GCC diagnostic ignored "-Wcast-function-type"
+
+namespace vto::media {
+
+namespace {
+
+// "/main" or "/sub" themselves, or followed by a control part ("/main/stream=0").
+bool is_mount_path(std::string_view path) {
+  for (const std::string_view mount : {std::string_view("/main"), std::string_view("/sub")}) {
+    if (path.starts_with(mount) && (path.size() == mount.size() || path[mount.size()] == '/'))
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string rtsp_stream_path(std::string_view abspath, std::string_view query) {
+  constexpr std::string_view kPath = "/cam/realmonitor";
+  while (abspath.size() > 1 && abspath.back() == '/') abspath.remove_suffix(1);
+  // The Content-Base of our answers names the mount itself ("rtsp://HOST:PORT/main/"), so
+  // players send their SETUP and PLAY there.
+  if (is_mount_path(abspath)) return std::string(abspath);
+  if (!abspath.starts_with(kPath)) return {};
+  std::string control(abspath.substr(kPath.size()));  // "" or "/stream=0"
+  if (!control.empty() && control.front() != '/') return {};
+  // Players append the control part to the whole URL, query included:
+  // "?channel=1&subtype=0/stream=0".
+  if (const auto slash = query.find('/'); slash != std::string_view::npos) {
+    if (!control.empty()) return {};
+    control = std::string(query.substr(slash));
+    query = query.substr(0, slash);
+    while (!control.empty() && control.back() == '/') control.pop_back();
+  }
+  std::string_view channel = "1";
+  std::string_view subtype = "0";
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    const std::string_view name = pair.substr(0, eq);
+    const std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+    if (name == "channel") {
+      channel = value;
+    } else if (name == "subtype") {
+      subtype = value;
+    }
+    // Other parameters (unicast, proto...) some NVRs add are ignored.
+  }
+  if (channel != "1") return {};
+  if (subtype == "0") return "/main" + control;
+  if (subtype == "1") return "/sub" + control;
+  return {};
+}
+
+}  // namespace vto::media
+
+// ------------------------------------------------------------------ GObject subclasses
+// gst-rtsp-server is extended by subclassing: the client maps the device family's paths to
+// our two mounts, the auth asks vtod, the factory gives every URL of a stream one media.
+
+extern "C" {
+
+struct VtoRtspAuth {
+  GstRTSPAuth parent;
+  vto::media::RtspServer::Impl* owner;
+};
+struct VtoRtspAuthClass {
+  GstRTSPAuthClass parent_class;
+};
+GType vto_rtsp_auth_get_type();
+G_DEFINE_TYPE(VtoRtspAuth, vto_rtsp_auth, GST_TYPE_RTSP_AUTH)
+
+struct VtoRtspClient {
+  GstRTSPClient parent;
+};
+struct VtoRtspClientClass {
+  GstRTSPClientClass parent_class;
+};
+GType vto_rtsp_client_get_type();
+G_DEFINE_TYPE(VtoRtspClient, vto_rtsp_client, GST_TYPE_RTSP_CLIENT)
+
+struct VtoRtspServer {
+  GstRTSPServer parent;
+};
+struct VtoRtspServerClass {
+  GstRTSPServerClass parent_class;
+};
+GType vto_rtsp_server_get_type();
+G_DEFINE_TYPE(VtoRtspServer, vto_rtsp_server, GST_TYPE_RTSP_SERVER)
+
+struct VtoRtspMounts {
+  GstRTSPMountPoints parent;
+};
+struct VtoRtspMountsClass {
+  GstRTSPMountPointsClass parent_class;
+};
+GType vto_rtsp_mounts_get_type();
+G_DEFINE_TYPE(VtoRtspMounts, vto_rtsp_mounts, GST_TYPE_RTSP_MOUNT_POINTS)
+
+struct VtoRtspFactory {
+  GstRTSPMediaFactory parent;
+  const char* key;
+};
+struct VtoRtspFactoryClass {
+  GstRTSPMediaFactoryClass parent_class;
+};
+GType vto_rtsp_factory_get_type();
+G_DEFINE_TYPE(VtoRtspFactory, vto_rtsp_factory, GST_TYPE_RTSP_MEDIA_FACTORY)
+}
+
+namespace vto::media {
+
+namespace {
+
+constexpr std::array<VideoStream, 2> kStreams = {VideoStream::Main, VideoStream::Sub};
+
+const char* stream_name(VideoStream stream) {
+  return stream == VideoStream::Sub ? "sub" : "main";
+}
+
+// One stream's media, as the camera feeds it.
+struct Feed {
+  GstElement* appsrc = nullptr;  // our reference; null while the stream has no media
+  GstRTSPMedia* media = nullptr;  // not a reference: cleared at its "unprepared"
+  GstCaps* caps = nullptr;        // the caps set on appsrc
+};
+
+struct Viewer {
+  StreamBudget::Ticket ticket = 0;
+  GstRTSPClient* client = nullptr;  // while connected; not a reference
+  std::string user;
+  std::string address;
+  VideoStream stream = VideoStream::Main;
+};
+
+}  // namespace
+
+struct RtspServer::Impl {
+  Config config;
+  GMainContext* context = nullptr;
+  GMainLoop* loop = nullptr;
+  std::thread thread;
+  GstRTSPServer* server = nullptr;
+  GstRTSPSessionPool* pool = nullptr;
+  guint server_source = 0;
+  GSource* pool_watch = nullptr;
+  std::uint16_t bound_port = 0;
+
+  mutable std::mutex mutex;
+  std::array<Feed, 2> feeds;
+  // A client's first SETUP took a ticket; its session is not made yet.
+  std::map<GstRTSPClient*, Viewer> pending;
+  std::map<GstRTSPSession*, Viewer> viewers;
+  std::map<GstRTSPClient*, std::string> users;  // who authenticated on each connection
+
+  ~Impl() { stop(); }
+
+  void log(const std::string& line) const {
+    if (config.on_event) config.on_event(line);
+  }
+
+  Feed& feed(VideoStream stream) { return feeds[stream == VideoStream::Sub ? 1 : 0]; }
+
+  void stop() {
+    if (loop) {
+      g_main_loop_quit(loop);
+      if (thread.joinable()) thread.join();
+    }
+    if (server) {
+      // Close every client and drop every session: the media stop with them.
+      gst_rtsp_server_client_filter(
+          server,
+          [](GstRTSPServer*, GstRTSPClient* client, gpointer) {
+            gst_rtsp_client_close(client);
+            return GST_RTSP_FILTER_REMOVE;
+          },
+          nullptr);
+    }
+    if (pool) {
+      gst_rtsp_session_pool_filter(
+          pool, [](GstRTSPSessionPool*, GstRTSPSession*, gpointer) { return GST_RTSP_FILTER_REMOVE; },
+          nullptr);
+    }
+    if (server_source && context) {
+      if (GSource* source = g_main_context_find_source_by_id(context, server_source)) {
+        g_source_destroy(source);
+      }
+      server_source = 0;
+    }
+    if (pool_watch) {
+      g_source_destroy(pool_watch);
+      g_source_unref(pool_watch);
+      pool_watch = nullptr;
+    }
+    {
+      std::lock_guard lock(mutex);
+      for (auto& f : feeds) {
+        if (f.appsrc) gst_object_unref(f.appsrc);
+        if (f.caps) gst_caps_unref(f.caps);
+        f = Feed{};
+      }
+      for (auto& [client, viewer] : pending) config.budget->release(viewer.ticket);
+      for (auto& [session, viewer] : viewers) config.budget->release(viewer.ticket);
+      pending.clear();
+      viewers.clear();
+    }
+    if (pool) gst_object_unref(pool);
+    pool = nullptr;
+    if (server) gst_object_unref(server);
+    server = nullptr;
+    if (loop) g_main_loop_unref(loop);
+    loop = nullptr;
+    if (context) g_main_context_unref(context);
+    context = nullptr;
+  }
+
+  // ---------------------------------------------------------------- feeds
+  void media_configured(VideoStream stream, GstRTSPMedia* media) {
+    GstElement* element = gst_rtsp_media_get_element(media);
+    GstElement* appsrc = gst_bin_get_by_name(GST_BIN(element), "video");
+    gst_object_unref(element);
+    if (!appsrc) return;
+    {
+      std::lock_guard lock(mutex);
+      Feed& f = feed(stream);
+      if (f.appsrc) gst_object_unref(f.appsrc);
+      if (f.caps) gst_caps_unref(f.caps);
+      f.appsrc = appsrc;
+      f.media = media;
+      f.caps = nullptr;
+    }
+    g_signal_connect(media, "unprepared", G_CALLBACK(+[](GstRTSPMedia* m, gpointer data) {
+                       static_cast<Impl*>(data)->media_unprepared(m);
+                     }),
+                     this);
+    log(std::string("rtsp: ") + stream_name(stream) + " stream starts");
+    if (config.on_demand) config.on_demand(stream, true);
+  }
+
+  void media_unprepared(GstRTSPMedia* media) {
+    for (const VideoStream stream : kStreams) {
+      bool ended = false;
+      {
+        std::lock_guard lock(mutex);
+        Feed& f = feed(stream);
+        if (f.media == media) {
+          if (f.appsrc) gst_object_unref(f.appsrc);
+          if (f.caps) gst_caps_unref(f.caps);
+          f = Feed{};
+          ended = true;
+        }
+      }
+      if (ended) {
+        log(std::string("rtsp: ") + stream_name(stream) + " stream stops");
+        if (config.on_demand) config.on_demand(stream, false);
+      }
+    }
+  }
+
+  void push(VideoStream stream, GstSample* sample) {
+    GstBuffer* buffer = gst_sample_get_buffer(sample);
+    if (!buffer) return;
+    GstElement* appsrc = nullptr;
+    GstCaps* new_caps = nullptr;
+    {
+      std::lock_guard lock(mutex);
+      Feed& f = feed(stream);
+      if (!f.appsrc) return;
+      appsrc = GST_ELEMENT(gst_object_ref(f.appsrc));
+      GstCaps* caps = gst_sample_get_caps(sample);
+      if (caps && (!f.caps || !gst_caps_is_equal(caps, f.caps))) {
+        if (f.caps) gst_caps_unref(f.caps);
+        f.caps = gst_caps_ref(caps);
+        new_caps = gst_caps_ref(caps);
+      }
+    }
+    if (new_caps) {
+      gst_app_src_set_caps(GST_APP_SRC(appsrc), new_caps);
+      gst_caps_unref(new_caps);
+    }
+    // The media's own clock times it (do-timestamp): the camera's timestamps belong to
+    // another pipeline.
+    GstBuffer* copy = gst_buffer_copy(buffer);  // shares the memory
+    GST_BUFFER_PTS(copy) = GST_CLOCK_TIME_NONE;
+    GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
+    GST_BUFFER_DURATION(copy) = GST_CLOCK_TIME_NONE;
+    gst_app_src_push_buffer(GST_APP_SRC(appsrc), copy);
+    gst_object_unref(appsrc);
+  }
+
+  // ---------------------------------------------------------------- viewers
+  void client_connected(GstRTSPClient* client) {
+    g_signal_connect(client, "pre-describe-request",
+                     G_CALLBACK(+[](GstRTSPClient* c, GstRTSPContext*, gpointer data) {
+                       return static_cast<Impl*>(data)->pre_describe(c);
+                     }),
+                     this);
+    g_signal_connect(client, "pre-setup-request",
+                     G_CALLBACK(+[](GstRTSPClient* c, GstRTSPContext* ctx, gpointer data) {
+                       return static_cast<Impl*>(data)->pre_setup(c, ctx);
+                     }),
+                     this);
+    g_signal_connect(client, "new-session",
+                     G_CALLBACK(+[](GstRTSPClient* c, GstRTSPSession* s, gpointer data) {
+                       static_cast<Impl*>(data)->new_session(c, s);
+                     }),
+                     this);
+    g_signal_connect(client, "play-request",
+                     G_CALLBACK(+[](GstRTSPClient*, GstRTSPContext* ctx, gpointer data) {
+                       static_cast<Impl*>(data)->played(ctx);
+                     }),
+                     this);
+    g_signal_connect(client, "closed", G_CALLBACK(+[](GstRTSPClient* c, gpointer data) {
+                       static_cast<Impl*>(data)->client_closed(c);
+                     }),
+                     this);
+  }
+
+  static std::string address_of(GstRTSPClient* client) {
+    GstRTSPConnection* connection = gst_rtsp_client_get_connection(client);
+    const char* ip = connection ? gst_rtsp_connection_get_ip(connection) : nullptr;
+    return ip ? ip : "?";
+  }
+
+  // No media is prepared for a viewer who could not get a stream anyway.
+  GstRTSPStatusCode pre_describe(GstRTSPClient* client) {
+    if (config.budget->in_use() < config.budget->limit()) return GST_RTSP_STS_OK;
+    log("rtsp: refused a viewer from " + address_of(client) + ": " +
+        std::to_string(config.budget->limit()) + " video streams already run");
+    return GST_RTSP_STS_NOT_ENOUGH_BANDWIDTH;
+  }
+
+  // The first SETUP of a session takes a ticket: 453 when six streams already run.
+  GstRTSPStatusCode pre_setup(GstRTSPClient* client, GstRTSPContext* ctx) {
+    if (ctx->session) return GST_RTSP_STS_OK;  // another track of a session that has one
+    const char* path_abs = ctx->uri ? ctx->uri->abspath : "";
+    const char* query = ctx->uri && ctx->uri->query ? ctx->uri->query : "";
+    const std::string path = rtsp_stream_path(path_abs ? path_abs : "", query);
+    const VideoStream stream = path.starts_with("/sub") ? VideoStream::Sub : VideoStream::Main;
+    std::lock_guard lock(mutex);
+    if (pending.contains(client)) return GST_RTSP_STS_OK;  // a SETUP that failed before
+    auto ticket =
+        config.budget->acquire(StreamBudget::Kind::Rtsp, [this, client] { evict(client); });
+    const std::string address = address_of(client);
+    if (!ticket) {
+      log("rtsp: refused a viewer from " + address + ": " +
+          std::to_string(config.budget->limit()) + " video streams already run");
+      return GST_RTSP_STS_NOT_ENOUGH_BANDWIDTH;
+    }
+    Viewer viewer;
+    viewer.ticket = *ticket;
+    viewer.client = client;
+    viewer.address = address;
+    viewer.stream = stream;
+    if (auto it = users.find(client); it != users.end()) viewer.user = it->second;
+    pending.emplace(client, std::move(viewer));
+    return GST_RTSP_STS_OK;
+  }
+
+  void new_session(GstRTSPClient* client, GstRTSPSession* session) {
+    gst_rtsp_session_set_timeout(session, static_cast<guint>(config.session_timeout.count()));
+    std::string line;
+    {
+      std::lock_guard lock(mutex);
+      auto it = pending.find(client);
+      if (it == pending.end()) return;
+      Viewer viewer = std::move(it->second);
+      pending.erase(it);
+      line = "rtsp: " + (viewer.user.empty() ? std::string("a viewer") : viewer.user) + " from " +
+             viewer.address + " watches the " + stream_name(viewer.stream) + " stream";
+      viewers.emplace(session, std::move(viewer));
+    }
+    log(line);
+  }
+
+  void played(GstRTSPContext* ctx) {
+    VideoStream stream = VideoStream::Main;
+    {
+      std::lock_guard lock(mutex);
+      auto it = viewers.find(ctx->session);
+      if (it == viewers.end()) return;
+      stream = it->second.stream;
+    }
+    if (config.on_key_frame) config.on_key_frame(stream);
+  }
+
+  void session_removed(GstRTSPSession* session) {
+    std::string line;
+    {
+      std::lock_guard lock(mutex);
+      auto it = viewers.find(session);
+      if (it == viewers.end()) return;
+      config.budget->release(it->second.ticket);
+      line = "rtsp: the viewer from " + it->second.address + " left the " +
+             stream_name(it->second.stream) + " stream";
+      viewers.erase(it);
+    }
+    log(line);
+  }
+
+  // The connection is gone, and with it the client's streams (TCP ones always, UDP ones
+  // too: stop-on-disconnect), though its sessions stay in the pool until they time out.
+  void client_closed(GstRTSPClient* client) {
+    std::vector<std::string> lines;
+    {
+      std::lock_guard lock(mutex);
+      users.erase(client);
+      if (auto it = pending.find(client); it != pending.end()) {
+        config.budget->release(it->second.ticket);
+        pending.erase(it);
+      }
+      for (auto it = viewers.begin(); it != viewers.end();) {
+        if (it->second.client != client) {
+          ++it;
+          continue;
+        }
+        config.budget->release(it->second.ticket);
+        lines.push_back("rtsp: the viewer from " + it->second.address + " left the " +
+                        stream_name(it->second.stream) + " stream");
+        it = viewers.erase(it);
+      }
+    }
+    for (const auto& line : lines) log(line);
+  }
+
+  // A visitor's call needs the stream this client holds: its sessions end, its connection
+  // closes. Runs on the server's thread.
+  void evict(GstRTSPClient* client) {
+    struct Eviction {
+      Impl* impl;
+      GstRTSPClient* client;
+    };
+    g_main_context_invoke_full(
+        context, G_PRIORITY_DEFAULT,
+        [](gpointer data) -> gboolean {
+          auto* e = static_cast<Eviction*>(data);
+          e->impl->evict_now(e->client);
+          return G_SOURCE_REMOVE;
+        },
+        new Eviction{this, client}, [](gpointer data) { delete static_cast<Eviction*>(data); });
+  }
+
+  void evict_now(GstRTSPClient* client) {
+    std::vector<GstRTSPSession*> sessions;
+    bool connected = false;
+    {
+      std::lock_guard lock(mutex);
+      for (auto& [session, viewer] : viewers) {
+        if (viewer.client == client) sessions.push_back(GST_RTSP_SESSION(g_object_ref(session)));
+      }
+      if (auto it = pending.find(client); it != pending.end()) pending.erase(it);
+      connected = users.contains(client) || !sessions.empty();
+    }
+    log("rtsp: a viewer makes room for a visitor's call");
+    for (GstRTSPSession* session : sessions) {
+      gst_rtsp_session_pool_remove(pool, session);
+      g_object_unref(session);
+    }
+    if (connected) {
+      // The client may have gone meanwhile: close it only if the server still has it.
+      gst_rtsp_server_client_filter(
+          server,
+          [](GstRTSPServer*, GstRTSPClient* c, gpointer target) {
+            if (c == target) gst_rtsp_client_close(c);
+            return GST_RTSP_FILTER_KEEP;
+          },
+          client);
+    }
+  }
+
+  // ---------------------------------------------------------------- authentication
+  gboolean check(GstRTSPContext* ctx, const gchar* check) {
+    if (g_str_equal(check, GST_RTSP_AUTH_CHECK_CONNECT)) return TRUE;
+    if (g_str_equal(check, GST_RTSP_AUTH_CHECK_TRANSPORT_CLIENT_SETTINGS)) return FALSE;
+    if (g_str_has_prefix(check, "auth.check.media.factory.")) return TRUE;  // after the URL
+    if (!g_str_equal(check, GST_RTSP_AUTH_CHECK_URL)) return FALSE;
+    if (!ctx->request || !ctx->client) return FALSE;
+    if (ctx->method == GST_RTSP_OPTIONS) return TRUE;  // says what the server does, no more
+    gchar* authorization = nullptr;  // owned by the request
+    gst_rtsp_message_get_header(ctx->request, GST_RTSP_HDR_AUTHORIZATION, &authorization, 0);
+    const char* method = gst_rtsp_method_as_text(ctx->method);
+    RtspAuthAnswer answer =
+        config.authenticate ? config.authenticate(method ? method : "", authorization ? authorization : "")
+                            : RtspAuthAnswer{RtspAuthAnswer::Verdict::Forbidden, {}};
+    switch (answer.verdict) {
+      case RtspAuthAnswer::Verdict::Ok: {
+        std::lock_guard lock(mutex);
+        users[ctx->client] = answer.user;
+        return TRUE;
+      }
+      case RtspAuthAnswer::Verdict::Forbidden:
+        log("rtsp: " + answer.user + " from " + address_of(ctx->client) + " may not watch");
+        respond(ctx, GST_RTSP_STS_FORBIDDEN, false);
+        return FALSE;
+      case RtspAuthAnswer::Verdict::Stale:
+        respond(ctx, GST_RTSP_STS_UNAUTHORIZED, true);
+        return FALSE;
+      case RtspAuthAnswer::Verdict::Challenge:
+        respond(ctx, GST_RTSP_STS_UNAUTHORIZED, false);
+        return FALSE;
+    }
+    return FALSE;
+  }
+
+  void respond(GstRTSPContext* ctx, GstRTSPStatusCode code, bool stale) {
+    if (!ctx->response) return;
+    gst_rtsp_message_init_response(ctx->response, code, gst_rtsp_status_as_text(code),
+                                   ctx->request);
+    if (code == GST_RTSP_STS_UNAUTHORIZED && config.challenges) {
+      for (const std::string& challenge : config.challenges(stale)) {
+        gst_rtsp_message_add_header(ctx->response, GST_RTSP_HDR_WWW_AUTHENTICATE,
+                                    challenge.c_str());
+      }
+    }
+    gst_rtsp_client_send_message(ctx->client, ctx->session, ctx->response);
+  }
+};
+
+}  // namespace vto::media
+
+// ------------------------------------------------------------------ the subclasses' methods
+
+extern "C" {
+
+static gboolean vto_rtsp_auth_check(GstRTSPAuth* auth, GstRTSPContext* ctx, const gchar* check) {
+  auto* self = reinterpret_cast<VtoRtspAuth*>(auth);
+  return self->owner ? self->owner->check(ctx, check) : FALSE;
+}
+static void vto_rtsp_auth_init(VtoRtspAuth* self) {
+  self->owner = nullptr;
+}
+static void vto_rtsp_auth_class_init(VtoRtspAuthClass* klass) {
+  GST_RTSP_AUTH_CLASS(klass)->check = vto_rtsp_auth_check;
+}
+
+static gchar* vto_rtsp_client_make_path(GstRTSPClient*, const GstRTSPUrl* uri) {
+  const std::string path =
+      vto::media::rtsp_stream_path(uri->abspath ? uri->abspath : "", uri->query ? uri->query : "");
+  // No such stream: a path no mount matches, so the client answers 404.
+  return g_strdup(path.empty() ? "/-" : path.c_str());
+}
+static void vto_rtsp_client_init(VtoRtspClient*) {}
+// DESCRIBE asks the mount points for the path, the other methods the client: both map.
+static gchar* vto_rtsp_mounts_make_path(GstRTSPMountPoints*, const GstRTSPUrl* uri) {
+  return vto_rtsp_client_make_path(nullptr, uri);
+}
+static void vto_rtsp_mounts_init(VtoRtspMounts*) {}
+static void vto_rtsp_mounts_class_init(VtoRtspMountsClass* klass) {
+  GST_RTSP_MOUNT_POINTS_CLASS(klass)->make_path = vto_rtsp_mounts_make_path;
+}
+static void vto_rtsp_client_class_init(VtoRtspClientClass* klass) {
+  GST_RTSP_CLIENT_CLASS(klass)->make_path_from_uri = vto_rtsp_client_make_path;
+}
+
+// As the default create_client, with our client class.
+static GstRTSPClient* vto_rtsp_server_create_client(GstRTSPServer* server) {
+  auto* client = GST_RTSP_CLIENT(g_object_new(vto_rtsp_client_get_type(), nullptr));
+  GstRTSPSessionPool* pool = gst_rtsp_server_get_session_pool(server);
+  GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server);
+  GstRTSPAuth* auth = gst_rtsp_server_get_auth(server);
+  GstRTSPThreadPool* threads = gst_rtsp_server_get_thread_pool(server);
+  gst_rtsp_client_set_session_pool(client, pool);
+  gst_rtsp_client_set_mount_points(client, mounts);
+  gst_rtsp_client_set_auth(client, auth);
+  gst_rtsp_client_set_thread_pool(client, threads);
+  gst_rtsp_client_set_content_length_limit(client,
+                                           gst_rtsp_server_get_content_length_limit(server));
+  if (pool) g_object_unref(pool);
+  if (mounts) g_object_unref(mounts);
+  if (auth) g_object_unref(auth);
+  if (threads) g_object_unref(threads);
+  return client;
+}
+static void vto_rtsp_server_init(VtoRtspServer*) {}
+static void vto_rtsp_server_class_init(VtoRtspServerClass* klass) {
+  GST_RTSP_SERVER_CLASS(klass)->create_client = vto_rtsp_server_create_client;
+}
+
+// Every URL of a stream shares one media.
+static gchar* vto_rtsp_factory_gen_key(GstRTSPMediaFactory* factory, const GstRTSPUrl*) {
+  return g_strdup(reinterpret_cast<VtoRtspFactory*>(factory)->key);
+}
+static void vto_rtsp_factory_init(VtoRtspFactory* self) {
+  self->key = "main";
+}
+static void vto_rtsp_factory_class_init(VtoRtspFactoryClass* klass) {
+  GST_RTSP_MEDIA_FACTORY_CLASS(klass)->gen_key = vto_rtsp_factory_gen_key;
+}
+}
+
+namespace vto::media {
+
+namespace {
+
+bool is_safe_device(std::string_view device) {
+  if (device.empty() || device.size() > 128) return false;
+  for (const char c : device) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == ':' || c == ',' || c == '_' || c == '-' || c == '.' || c == '=';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string launch_line(const RtspServer::Config& c) {
+  const std::string microphone =
+      c.microphone_device.empty()
+          ? "audiotestsrc is-live=true wave=sine volume=0.3 freq=" +
+                std::to_string(static_cast<int>(c.tone_hz))
+          : "alsasrc device=" + c.microphone_device;
+  // The camera's H.264 arrives through appsrc (push()); the media's clock stamps it. The
+  // queue drops old frames when the media does not take them (a paused viewer).
+  return "( appsrc name=video is-live=true format=time do-timestamp=true min-latency=0"
+         " max-bytes=0 max-buffers=30 leaky-type=downstream"
+         " ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1 " +
+         microphone +
+         " ! audioconvert ! audioresample ! audio/x-raw,rate=8000,channels=1"
+         " ! alawenc ! rtppcmapay name=pay1 pt=8 )";
+}
+
+GstRTSPMediaFactory* make_factory(const RtspServer::Config& c, VideoStream stream,
+                                  RtspServer::Impl* impl) {
+  auto* factory =
+      reinterpret_cast<VtoRtspFactory*>(g_object_new(vto_rtsp_factory_get_type(), nullptr));
+  factory->key = stream == VideoStream::Sub ? "sub" : "main";
+  auto* f = GST_RTSP_MEDIA_FACTORY(factory);
+  gst_rtsp_media_factory_set_launch(f, launch_line(c).c_str());
+  gst_rtsp_media_factory_set_shared(f, TRUE);
+  gst_rtsp_media_factory_set_protocols(
+      f, static_cast<GstRTSPLowerTrans>(GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_TCP));
+  gst_rtsp_media_factory_set_latency(f, 0);
+  struct Configure {
+    RtspServer::Impl* impl;
+    VideoStream stream;
+  };
+  g_signal_connect_data(
+      f, "media-configure",
+      G_CALLBACK(+[](GstRTSPMediaFactory*, GstRTSPMedia* media, gpointer data) {
+        auto* configure = static_cast<Configure*>(data);
+        configure->impl->media_configured(configure->stream, media);
+      }),
+      new Configure{impl, stream},
+      [](gpointer data, GClosure*) { delete static_cast<Configure*>(data); },
+      static_cast<GConnectFlags>(0));
+  return f;
+}
+
+}  // namespace
+
+RtspServer::RtspServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RtspServer::~RtspServer() = default;
+
+Result<std::unique_ptr<RtspServer>> RtspServer::start(Config config) {
+  if (!config.budget) return make_error("rtsp: no stream budget");
+  if (!config.microphone_device.empty() && !is_safe_device(config.microphone_device)) {
+    return make_error("rtsp: bad microphone device name: " + config.microphone_device);
+  }
+  if (config.tone_hz <= 0 || config.tone_hz > 20000) config.tone_hz = 440;
+  ensure_gstreamer_initialized();
+  auto impl = std::make_unique<Impl>();
+  impl->config = std::move(config);
+  Impl* s = impl.get();
+  s->context = g_main_context_new();
+  s->loop = g_main_loop_new(s->context, FALSE);
+  s->server = GST_RTSP_SERVER(g_object_new(vto_rtsp_server_get_type(), nullptr));
+  gst_rtsp_server_set_address(s->server, s->config.address.c_str());
+  gst_rtsp_server_set_service(s->server, std::to_string(s->config.port).c_str());
+  gst_rtsp_server_set_content_length_limit(s->server, 8192);
+
+  auto* auth = reinterpret_cast<VtoRtspAuth*>(g_object_new(vto_rtsp_auth_get_type(), nullptr));
+  auth->owner = s;
+  gst_rtsp_server_set_auth(s->server, GST_RTSP_AUTH(auth));
+  g_object_unref(auth);
+
+  auto* mounts = GST_RTSP_MOUNT_POINTS(g_object_new(vto_rtsp_mounts_get_type(), nullptr));
+  gst_rtsp_mount_points_add_factory(mounts, "/main", make_factory(s->config, VideoStream::Main, s));
+  gst_rtsp_mount_points_add_factory(mounts, "/sub", make_factory(s->config, VideoStream::Sub, s));
+  gst_rtsp_server_set_mount_points(s->server, mounts);
+  g_object_unref(mounts);
+
+  s->pool = gst_rtsp_server_get_session_pool(s->server);
+  g_signal_connect(s->pool, "session-removed",
+                   G_CALLBACK(+[](GstRTSPSessionPool*, GstRTSPSession* session, gpointer data) {
+                     static_cast<Impl*>(data)->session_removed(session);
+                   }),
+                   s);
+  g_signal_connect(s->server, "client-connected",
+                   G_CALLBACK(+[](GstRTSPServer*, GstRTSPClient* client, gpointer data) {
+                     static_cast<Impl*>(data)->client_connected(client);
+                   }),
+                   s);
+
+  GError* error = nullptr;
+  GSource* source = gst_rtsp_server_create_source(s->server, nullptr, &error);
+  if (!source) {
+    std::string message = error ? error->message : "cannot listen";
+    if (error) g_error_free(error);
+    return make_error("rtsp: " + s->config.address + ":" + std::to_string(s->config.port) + ": " +
+                      message);
+  }
+  s->server_source = g_source_attach(source, s->context);
+  g_source_unref(source);
+  s->bound_port = static_cast<std::uint16_t>(gst_rtsp_server_get_bound_port(s->server));
+  // Sessions that nobody keeps alive end after their timeout.
+  s->pool_watch = gst_rtsp_session_pool_create_watch(s->pool);
+  g_source_set_callback(
+      s->pool_watch,
+      reinterpret_cast<GSourceFunc>(+[](GstRTSPSessionPool* pool, gpointer) -> gboolean {
+        gst_rtsp_session_pool_cleanup(pool);
+        return G_SOURCE_CONTINUE;
+      }),
+      nullptr, nullptr);
+  g_source_attach(s->pool_watch, s->context);
+
+  s->thread = std::thread([s] {
+    g_main_context_push_thread_default(s->context);
+    g_main_loop_run(s->loop);
+    g_main_context_pop_thread_default(s->context);
+  });
+  return std::unique_ptr<RtspServer>(new RtspServer(std::move(impl)));
+}
+
+std::uint16_t RtspServer::port() const {
+  return impl_->bound_port;
+}
+
+void RtspServer::push(VideoStream stream, GstSample* sample) {
+  impl_->push(stream, sample);
+}
+
+std::size_t RtspServer::sessions() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->viewers.size();
+}
+
+}  // namespace vto::media
