@@ -41,6 +41,12 @@ CallMedia::~CallMedia() {
   for (auto& [call, sink] : sinks_) {
     if (camera_) (void)camera_->remove_sink(sink);
   }
+  for (auto& [id, sink] : encoded_) {
+    if (camera_) (void)camera_->remove_sink(sink);
+  }
+  if (config_.budget) {
+    for (auto& [call, ticket] : tickets_) config_.budget->release(ticket);
+  }
   camera_.reset();  // before the ports its branches used
 }
 
@@ -77,6 +83,7 @@ media::LocalEndpoint CallMedia::local(std::uint64_t call) {
     if (!opened) {
       core::logger("media")->error("call {}: no audio: {}", call, opened.error().message);
     } else {
+      if (auto m = muted_.find(call); m != muted_.end()) (*opened)->set_speaker_muted(m->second);
       it = audio_.emplace(call, Audio{std::move(*opened), {}}).first;
     }
   }
@@ -184,6 +191,7 @@ void CallMedia::start_video(std::uint64_t call, const media::SessionDescription&
       return;
     }
     sinks_[call] = *sink;
+    if (config_.budget && !tickets_.contains(call)) tickets_[call] = config_.budget->acquire_call();
     log->info("call {}: video to {}:{} (H.264, pt {})", call, to->address, m.port,
               h264->payload_type);
     return;
@@ -200,19 +208,61 @@ void CallMedia::on_ended(std::uint64_t call) {
     rest_camera_if_unused();
   }
   video_ports_.erase(call);  // after its branch, which sent from them
+  if (auto t = tickets_.find(call); t != tickets_.end()) {
+    if (config_.budget) config_.budget->release(t->second);
+    tickets_.erase(t);
+  }
+  muted_.erase(call);
   release_memory();
+}
+
+void CallMedia::hold_stream(std::uint64_t call, media::StreamBudget::Ticket ticket) {
+  if (auto t = tickets_.find(call); t != tickets_.end() && config_.budget) {
+    config_.budget->release(t->second);
+  }
+  tickets_[call] = ticket;
+}
+
+void CallMedia::set_speaker_muted(std::uint64_t call, bool muted) {
+  muted_[call] = muted;
+  if (auto it = audio_.find(call); it != audio_.end()) it->second.session->set_speaker_muted(muted);
+}
+
+Result<std::uint64_t> CallMedia::attach_encoded(media::VideoStream stream,
+                                                media::VideoSource::EncodedSink sink) {
+  if (!ensure_camera()) return make_error("the camera does not start");
+  auto added = camera_->add_encoded_sink(stream, std::move(sink));
+  if (!added) {
+    rest_camera_if_unused();
+    return added.error();
+  }
+  const std::uint64_t id = next_encoded_++;
+  encoded_[id] = *added;
+  return id;
+}
+
+void CallMedia::detach_encoded(std::uint64_t id) {
+  auto it = encoded_.find(id);
+  if (it == encoded_.end()) return;
+  if (camera_) (void)camera_->remove_sink(it->second);
+  encoded_.erase(it);
+  rest_camera_if_unused();
+}
+
+void CallMedia::request_key_frame(media::VideoStream stream) {
+  if (camera_) camera_->request_key_frame(stream);
 }
 
 // Nothing streams: give the pipelines' memory back to the system.
 void CallMedia::release_memory() {
-  if (sinks_.empty() && audio_.empty() && !camera_) malloc_trim(0);
+  if (sinks_.empty() && encoded_.empty() && audio_.empty() && !camera_) malloc_trim(0);
 }
 
 bool CallMedia::ensure_camera() {
   ++camera_idle_->generation;  // in use again: no pending stop
   camera_idle_->timer.cancel();
   if (camera_) return true;
-  media::VideoSource::Config cfg;
+  media::VideoSource::Config cfg = config_.camera;
   cfg.device = config_.camera_device;
   cfg.on_error = [](std::string message) {
     core::logger("media")->error("camera: {}", message);  // spdlog is thread-safe
@@ -228,12 +278,12 @@ bool CallMedia::ensure_camera() {
 
 // Nobody watches and no snapshot waits: the camera and its encoder rest.
 void CallMedia::rest_camera_if_unused() {
-  if (!camera_ || !sinks_.empty() || pending_snapshots_ > 0) return;
+  if (!camera_ || !sinks_.empty() || !encoded_.empty() || pending_snapshots_ > 0) return;
   const std::uint64_t generation = ++camera_idle_->generation;
   camera_idle_->timer.expires_after(config_.camera_linger);
   camera_idle_->timer.async_wait([this, generation](const boost::system::error_code& ec) {
     if (ec || generation != camera_idle_->generation) return;
-    if (!sinks_.empty() || pending_snapshots_ > 0) return;
+    if (!sinks_.empty() || !encoded_.empty() || pending_snapshots_ > 0) return;
     camera_.reset();
     core::logger("media")->debug("camera resting");
     release_memory();

@@ -17,6 +17,7 @@
 #include "core/result.h"
 #include "media/audio_session.h"
 #include "media/sdp_negotiate.h"
+#include "media/stream_budget.h"
 #include "media/video_source.h"
 
 namespace boost::asio {
@@ -42,6 +43,11 @@ struct CallMediaConfig {
   std::chrono::milliseconds camera_linger{10000};
   // An RFC 4733 key received in a call, called on the io_context's thread.
   std::function<void(std::uint64_t call, char key)> on_dtmf;
+  // The six video streams: each call that shows the camera takes a ticket (never refused).
+  // Null: not counted.
+  media::StreamBudget* budget = nullptr;
+  // The camera's streams (sizes and bit rates).
+  media::VideoSource::Config camera;
 };
 
 // What the speaker hears and the microphone sends in one call, for the virtual panel.
@@ -70,6 +76,19 @@ class CallMedia {
   // A JPEG of the camera's next frame, through `done` on a GStreamer thread (post it to
   // the core). The camera starts for it if nobody watches, and rests again afterwards.
   void snapshot(media::VideoSource::SnapshotDone done);
+
+  // The stream ticket `call` took before it was answered (a monitor session, which may be
+  // refused): it is its video's ticket, given back when the call ends.
+  void hold_stream(std::uint64_t call, media::StreamBudget::Ticket ticket);
+  // Mutes (or plays again) what a call's monitor sends to the door's speaker.
+  void set_speaker_muted(std::uint64_t call, bool muted);
+
+  // Another consumer of the camera's encoded stream (the RTSP server): the camera runs while
+  // one is attached. `sink` runs on a GStreamer thread.
+  Result<std::uint64_t> attach_encoded(media::VideoStream stream,
+                                       media::VideoSource::EncodedSink sink);
+  void detach_encoded(std::uint64_t id);
+  void request_key_frame(media::VideoStream stream);
 
   std::size_t video_streams() const { return sinks_.size(); }
   bool camera_running() const { return camera_ != nullptr; }
@@ -100,6 +119,10 @@ class CallMedia {
   // Each call's video RTP/RTCP ports; a call's camera branch is removed before them.
   std::map<std::uint64_t, std::unique_ptr<media::RtpPorts>> video_ports_;
   int pending_snapshots_ = 0;  // the camera runs until they are answered
+  std::map<std::uint64_t, media::StreamBudget::Ticket> tickets_;  // by call
+  std::map<std::uint64_t, bool> muted_;                           // by call, before its audio
+  std::map<std::uint64_t, media::VideoSource::SinkId> encoded_;   // by attach_encoded id
+  std::uint64_t next_encoded_ = 1;
   struct IdleTimer;
   std::unique_ptr<IdleTimer> camera_idle_;  // stops the camera after camera_linger
 };

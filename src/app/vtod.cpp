@@ -26,6 +26,8 @@
 #include "app/host_port.h"
 #include "app/household_api.h"
 #include "app/interface_config.h"
+#include "app/live_view.h"
+#include "app/viewer_auth.h"
 #include "app/local_api.h"
 #include "app/network_api.h"
 #include "app/records_api.h"
@@ -81,7 +83,22 @@ struct Options {
   std::string fingerprint = "sim";      // the fingerprint module: sim or libfprint
   std::string network_interface;        // gets Network Setting's addresses; empty: kept only
   std::string resolv_conf;              // written with Network Setting's DNS; empty: not
+  std::string rtsp_listen = "127.0.0.1:554";  // players and NVRs; the saved RTSP port wins
+  std::string video_size = "640x480";         // the main stream
+  std::string sub_size = "320x240";           // the sub-stream
 };
+
+// "640x480" as width and height, each 16 to 4096 and even (the encoder's 4:2:0 needs it).
+std::optional<std::pair<int, int>> parse_size(const std::string& text) {
+  const auto x = text.find('x');
+  if (x == std::string::npos || x == 0 || x + 1 >= text.size()) return std::nullopt;
+  if (text.find_first_not_of("0123456789x") != std::string::npos) return std::nullopt;
+  if (x > 4 || text.size() - x - 1 > 4) return std::nullopt;
+  const int w = std::stoi(text.substr(0, x));
+  const int h = std::stoi(text.substr(x + 1));
+  if (w < 16 || h < 16 || w > 4096 || h > 4096 || w % 2 || h % 2) return std::nullopt;
+  return std::pair(w, h);
+}
 
 // A call's record (and the snapshot it asks for) is written this long after the panel
 // starts the call: the INVITE that rings the flat does not wait for the disk or the camera.
@@ -235,6 +252,13 @@ int main(int argc, char** argv) {
   cli.add_option("--resolv-conf", o.resolv_conf,
                  "with --network-interface: the file written with Network Setting > Basic's DNS "
                  "servers (e.g. /etc/resolv.conf; default: none)");
+  cli.add_option("--rtsp-listen", o.rtsp_listen,
+                 "RTSP address IP:PORT for players and NVRs "
+                 "(rtsp://HOST:PORT/cam/realmonitor?channel=1&subtype=0; default 127.0.0.1:554, "
+                 "the port saved in Network Setting > Basic wins; port 0: any free port; off: "
+                 "no RTSP)");
+  cli.add_option("--video-size", o.video_size, "the main stream's WIDTHxHEIGHT (default 640x480)");
+  cli.add_option("--sub-size", o.sub_size, "the sub-stream's WIDTHxHEIGHT (default 320x240)");
   cli.add_option("--sip-digest", o.digest_algorithms,
                  "digest algorithms offered to registering devices, most preferred first: "
                  "MD5 (default), SHA-256")
@@ -247,8 +271,17 @@ int main(int argc, char** argv) {
   auto sip_addr = app::parse_host_port(o.sip_listen, 5060);
   auto http_addr = app::parse_host_port(o.http_listen, 8080);
   auto https_addr = app::parse_host_port(o.https_listen, 8443);
-  if (!sip_addr || !http_addr || !https_addr) {
-    std::cerr << "vtod: --sip-listen, --http-listen and --https-listen take a numeric IP:PORT\n";
+  const bool rtsp_on = o.rtsp_listen != "off";
+  auto rtsp_addr = app::parse_host_port(rtsp_on ? o.rtsp_listen : "127.0.0.1:554", 554);
+  if (!sip_addr || !http_addr || !https_addr || !rtsp_addr) {
+    std::cerr << "vtod: --sip-listen, --http-listen, --https-listen and --rtsp-listen take a "
+                 "numeric IP:PORT\n";
+    return 2;
+  }
+  const auto video_size = parse_size(o.video_size);
+  const auto sub_size = parse_size(o.sub_size);
+  if (!video_size || !sub_size) {
+    std::cerr << "vtod: --video-size and --sub-size take WIDTHxHEIGHT, even, 16 to 4096\n";
     return 2;
   }
   std::optional<app::InterfaceConfig> interface_config;
@@ -560,6 +593,12 @@ int main(int argc, char** argv) {
   media_config.microphone_device = microphone_device;
   media_config.speaker_device = speaker_device;
   media_config.speaker_record_dir = o.speaker_record;
+  media::StreamBudget stream_budget;
+  media_config.budget = &stream_budget;
+  media_config.camera.width = video_size->first;
+  media_config.camera.height = video_size->second;
+  media_config.camera.sub_width = sub_size->first;
+  media_config.camera.sub_height = sub_size->second;
   device::Panel* panel_for_dtmf = nullptr;  // set once the panel exists
   media_config.on_dtmf = [&panel_for_dtmf](std::uint64_t call, char key) {
     if (panel_for_dtmf) panel_for_dtmf->on_dtmf(call, std::string(1, key));
@@ -584,6 +623,16 @@ int main(int argc, char** argv) {
   ua.set_sdp_provider([&](sip::CallId id, const std::string& remote_offer) {
     return (*call_media)->sdp_for(id, remote_offer);
   });
+  // Live view for players and NVRs (RTSP), with the web accounts' digest keys.
+  auto viewer_auth = app::ViewerAuth::open(o.data_dir, timers);
+  if (!viewer_auth) {
+    std::cerr << "vtod: " << viewer_auth.error().message << "\n";
+    return 1;
+  }
+  app::LiveViewConfig live_config;
+  live_config.microphone_device = microphone_device;
+  live_config.tone_hz = microphone_wav.empty() ? microphone_tone_hz : 440;
+  app::LiveView live_view(io, **call_media, stream_budget, **viewer_auth, live_config);
   app::UaCallControl call_control(ua);
   ua.set_event_handler([&](const sip::UaEvent& e) {
     json j = event_json(e);
@@ -822,6 +871,7 @@ int main(int argc, char** argv) {
     network.http_port = redirect_running ? redirect.port() : http_addr->port;
     network.https_port = http.port();
     network.sip_port = transport.local(sip::Transport::Udp).port;
+    if (live_view.running()) network.rtsp_port = live_view.port();
     if (*saved_network) return;
     const std::string advertised = transport.local(sip::Transport::Udp).host;
     network.ip = advertised.starts_with("[") ? "" : advertised;
@@ -845,6 +895,11 @@ int main(int argc, char** argv) {
           if (auto r = redirect.rebind(http_addr->host, after.http_port); !r)
             return fail(r.error());
           undo.push_back([&, p = before.http_port] { (void)redirect.rebind(http_addr->host, p); });
+        }
+        if (after.rtsp_port != before.rtsp_port && live_view.running()) {
+          if (auto r = live_view.listen(rtsp_addr->host, after.rtsp_port); !r)
+            return fail(r.error());
+          undo.push_back([&, p = before.rtsp_port] { (void)live_view.listen(rtsp_addr->host, p); });
         }
         if (after.sip_port != before.sip_port) {
           if (auto r = transport.rebind(after.sip_port); !r) return fail(r.error());
@@ -1143,6 +1198,19 @@ int main(int argc, char** argv) {
     redirect_running = true;
   }
 
+  // RTSP on the saved port, else the command line's.
+  if (rtsp_on) {
+    const std::uint16_t rtsp_port = *saved_network ? (**saved_network).rtsp_port : rtsp_addr->port;
+    if (auto r = live_view.listen(rtsp_addr->host, rtsp_port); !r) {
+      log->error("RTSP: {}", r.error().message);
+      if (rtsp_port != rtsp_addr->port) {
+        if (auto again = live_view.listen(rtsp_addr->host, rtsp_addr->port); !again)
+          log->error("RTSP off: {}", again.error().message);
+      } else {
+        log->error("RTSP off: live view for players and NVRs is not available");
+      }
+    }
+  }
   fill_network();
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int sig) {
@@ -1160,7 +1228,7 @@ int main(int argc, char** argv) {
       o.data_dir);
   std::cout << "vtod ready sip=" << transport.local(sip::Transport::Udp).port
             << " https=" << http.port() << " http=" << (redirect_running ? redirect.port() : 0)
-            << std::endl;
+            << " rtsp=" << live_view.port() << std::endl;
   alarm_centre.start();  // what the last run left undelivered
   io.run();
   log->info("vtod stopped");

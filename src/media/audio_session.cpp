@@ -114,6 +114,9 @@ struct AudioSession::Impl {
   std::condition_variable wav_done_cv;
   GstElement* wav_queue = nullptr;  // guarded by wav_mutex
   bool wav_done = false;            // guarded by wav_mutex: the end reached the file
+  std::mutex volume_mutex;
+  GstElement* speaker_volume = nullptr;  // guarded by volume_mutex: our reference
+  bool speaker_muted = false;            // guarded by volume_mutex
 
   // wavenc writes the sizes into the header when the stream ends: end the recording's
   // stream and wait (briefly) for its end to reach the file before the pipeline stops.
@@ -154,6 +157,7 @@ struct AudioSession::Impl {
       gst_object_unref(pipeline);
     }
     if (dtmf_source) gst_object_unref(dtmf_source);
+    if (speaker_volume) gst_object_unref(speaker_volume);
   }
 
   std::string send_description() const {
@@ -240,8 +244,8 @@ struct AudioSession::Impl {
     } else if (pt == static_cast<guint>(self->peer.codec.payload_type)) {
       branch = std::string(self->codec.depayloader) + " ! " + self->codec.decoder +
                " ! audioconvert ! audioresample ! audio/x-raw,format=S16LE,channels=1"
-               " ! tee name=t t. ! queue ! fakesink name=meter signal-handoffs=true sync=false"
-               " async=false";
+               " ! volume name=speakervolume ! tee name=t t. ! queue"
+               " ! fakesink name=meter signal-handoffs=true sync=false async=false";
       if (!self->config.speaker_device.empty()) {
         branch += " t. ! queue ! audioconvert ! audioresample ! alsasink device=" +
                   self->config.speaker_device;
@@ -263,6 +267,12 @@ struct AudioSession::Impl {
       return;
     }
     if (error) g_error_free(error);
+    if (GstElement* volume = gst_bin_get_by_name(GST_BIN(bin), "speakervolume")) {
+      std::lock_guard lock(self->volume_mutex);
+      g_object_set(volume, "mute", self->speaker_muted ? TRUE : FALSE, nullptr);
+      if (self->speaker_volume) gst_object_unref(self->speaker_volume);
+      self->speaker_volume = volume;  // our reference
+    }
     if (GstElement* meter = gst_bin_get_by_name(GST_BIN(bin), "meter")) {
       g_signal_connect(meter, "handoff", G_CALLBACK(on_decoded), self);
       gst_object_unref(meter);
@@ -353,7 +363,7 @@ void AudioSession::preload() {
                     "udpsink",    "audiotestsrc", "audioconvert", "audioresample", "queue",
                     "tee",        "fakesink",     "mulawenc",     "mulawdec",      "alawenc",
                     "alawdec",    "opusenc",      "opusdec",      "rtppcmupay",    "rtppcmudepay",
-                    "rtppcmapay", "rtppcmadepay", "rtpopuspay",   "rtpopusdepay"});
+                    "rtppcmapay", "rtppcmadepay", "rtpopuspay",   "rtpopusdepay", "volume"});
 }
 
 bool AudioSession::supports(const Codec& codec) {
@@ -450,6 +460,12 @@ Result<void> AudioSession::stop_dtmf() {
                                        FALSE, nullptr);
   if (!send_upstream(s.dtmf_source, st)) return make_error("audio: the DTMF end was not taken");
   return {};
+}
+
+void AudioSession::set_speaker_muted(bool muted) {
+  std::lock_guard lock(impl_->volume_mutex);
+  impl_->speaker_muted = muted;
+  if (impl_->speaker_volume) g_object_set(impl_->speaker_volume, "mute", muted ? TRUE : FALSE, nullptr);
 }
 
 AudioSession::Stats AudioSession::stats() const {

@@ -77,6 +77,11 @@ class AudioSession {
   Result<void> start_dtmf(char key);
   Result<void> stop_dtmf();
 
+  // Mutes what the speaker plays (and the level meter and recording with it), or plays it
+  // again: a monitor session hears the door, and the door hears the resident only once the
+  // resident talks. Any thread.
+  void set_speaker_muted(bool muted);
+
   Stats stats() const;
 
   // Whether the codec can be sent and received here (name, clock rate, channels).

@@ -236,6 +236,12 @@ struct RtspServer::Impl {
     GstElement* appsrc = gst_bin_get_by_name(GST_BIN(element), "video");
     gst_object_unref(element);
     if (!appsrc) return;
+    // Players ask PLAY from npt=0 and the media passes that on as a seek: a live stream
+    // takes it as a no-op (a plain appsrc would refuse it, and the PLAY with it).
+    g_object_set(appsrc, "stream-type", 1 /* seekable */, nullptr);
+    g_signal_connect(appsrc, "seek-data",
+                     G_CALLBACK(+[](GstElement*, guint64, gpointer) -> gboolean { return TRUE; }),
+                     nullptr);
     {
       std::lock_guard lock(mutex);
       Feed& f = feed(stream);
@@ -496,7 +502,9 @@ struct RtspServer::Impl {
     gst_rtsp_message_get_header(ctx->request, GST_RTSP_HDR_AUTHORIZATION, &authorization, 0);
     const char* method = gst_rtsp_method_as_text(ctx->method);
     RtspAuthAnswer answer =
-        config.authenticate ? config.authenticate(method ? method : "", authorization ? authorization : "")
+        config.authenticate ? config.authenticate(method ? method : "",
+                                                  authorization ? authorization : "",
+                                                  address_of(ctx->client))
                             : RtspAuthAnswer{RtspAuthAnswer::Verdict::Forbidden, {}};
     switch (answer.verdict) {
       case RtspAuthAnswer::Verdict::Ok: {
@@ -620,10 +628,10 @@ bool is_safe_device(std::string_view device) {
 
 std::string launch_line(const RtspServer::Config& c) {
   const std::string microphone =
-      c.microphone_device.empty()
-          ? "audiotestsrc is-live=true wave=sine volume=0.3 freq=" +
-                std::to_string(static_cast<int>(c.tone_hz))
-          : "alsasrc device=" + c.microphone_device;
+      !c.microphone_device.empty() ? "alsasrc device=" + c.microphone_device
+      : c.tone_hz == 0             ? std::string("audiotestsrc is-live=true wave=silence")
+                                   : "audiotestsrc is-live=true wave=sine volume=0.3 freq=" +
+                                         std::to_string(static_cast<int>(c.tone_hz));
   // The camera's H.264 arrives through appsrc (push()); the media's clock stamps it. The
   // queue drops old frames when the media does not take them (a paused viewer).
   return "( appsrc name=video is-live=true format=time do-timestamp=true min-latency=0"
@@ -671,7 +679,7 @@ Result<std::unique_ptr<RtspServer>> RtspServer::start(Config config) {
   if (!config.microphone_device.empty() && !is_safe_device(config.microphone_device)) {
     return make_error("rtsp: bad microphone device name: " + config.microphone_device);
   }
-  if (config.tone_hz <= 0 || config.tone_hz > 20000) config.tone_hz = 440;
+  if (config.tone_hz < 0 || config.tone_hz > 20000) config.tone_hz = 440;
   ensure_gstreamer_initialized();
   auto impl = std::make_unique<Impl>();
   impl->config = std::move(config);

@@ -42,13 +42,16 @@ class RtspServer {
     std::string address = "0.0.0.0";  // numeric address to listen on
     std::uint16_t port = 554;          // 0: any free port (see port())
     // The streams' audio: an ALSA capture device (on a board, a dsnoop device shares the
-    // microphone with calls); empty: a tone of `tone_hz` (the simulated microphone).
+    // microphone with calls); empty: a tone of `tone_hz` (the simulated microphone; 0:
+    // silence).
     std::string microphone_device;
     double tone_hz = 440;
     std::chrono::seconds session_timeout{60};
     StreamBudget* budget = nullptr;  // required; outlives the server
-    // `authorization` is the request's Authorization header ("" when absent).
-    std::function<RtspAuthAnswer(std::string_view method, std::string_view authorization)>
+    // `authorization` is the request's Authorization header ("" when absent), `address` the
+    // client's.
+    std::function<RtspAuthAnswer(std::string_view method, std::string_view authorization,
+                                 std::string_view address)>
         authenticate;
     // The WWW-Authenticate values of a 401.
     std::function<std::vector<std::string>(bool stale)> challenges;

@@ -8,6 +8,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <algorithm>
 #include <cctype>
 #include <deque>
 #include <nlohmann/json.hpp>
@@ -103,6 +104,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       }
     }
     reply(path_known ? json_error(405, "method not allowed") : json_error(404, "not found"));
+  }
+
+  // In redirect mode, the routes given to the plain port itself are still served (the
+  // snapshot path of NVRs that only speak HTTP).
+  bool has_exact_route(const std::string& path) const {
+    return std::any_of(routes.begin(), routes.end(),
+                       [&](const Route& r) { return !r.prefix && r.path == path; });
   }
 
   HttpResponse redirect(const HttpRequest& req, const std::string& local_ip) const {
@@ -339,7 +347,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       const bool head = r.method == "HEAD";
       // The connection waits for the answer: nothing more is read until it is written.
       beast::get_lowest_layer(stream).expires_never();
-      if (server->config.redirect_to_https_port) {
+      if (server->config.redirect_to_https_port && !server->has_exact_route(r.path)) {
         auto local = socket().local_endpoint(ignored).address().to_string();
         write(server->redirect(r, local), keep_alive, version, head);
         return;

@@ -54,7 +54,7 @@ struct HttpConfig {
   std::string tls_certificate_pem = {};
   std::string tls_private_key_pem = {};
   // When set, every request is answered with a redirect to the same path on this HTTPS
-  // port, and no route is served.
+  // port, except those to a path given to route() exactly (served as usual).
   std::optional<std::uint16_t> redirect_to_https_port = {};
 };
 

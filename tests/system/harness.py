@@ -139,12 +139,15 @@ class Vtod(Process):
         args = [os.path.join(BIN, "vtod"), "--data", data_dir, "--sip-listen", "127.0.0.1:0",
                 "--https-listen", f"{web_address}:0", "--http-listen", f"{web_address}:0",
                 "--vto-number", vto_number, "--log-level", log_level, *extra]
+        if "--rtsp-listen" not in extra:
+            args += ["--rtsp-listen", f"{web_address}:0"]
         super().__init__("vtod", args, env=env)
         line = self.wait_line(lambda l: "ready" in l, timeout=15, what="ready line")
-        m = re.search(r"sip=(\d+) https=(\d+) http=(\d+)", line)
+        m = re.search(r"sip=(\d+) https=(\d+) http=(\d+) rtsp=(\d+)", line)
         self.sip_port = int(m.group(1))
         self.http_port = int(m.group(2))  # the API (HTTPS)
         self.redirect_port = int(m.group(3))
+        self.rtsp_port = int(m.group(4))  # 0: no RTSP
         if self.token:
             TOKENS[self.http_port] = self.token
 

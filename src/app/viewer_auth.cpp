@@ -1,0 +1,93 @@
+#include "app/viewer_auth.h"
+
+#include "accounts/digest_keys.h"
+#include "core/log.h"
+
+namespace vto::app {
+
+namespace {
+
+sip::auth::DigestOptions digest_options() {
+  sip::auth::DigestOptions o;
+  o.realm = std::string(accounts::kDigestRealm);
+  o.algorithms = {sip::auth::Algorithm::Md5};
+  o.max_tracked_nonces = 4096;
+  return o;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ViewerAuth>> ViewerAuth::open(const std::string& data_dir,
+                                                     const core::Timers& clock) {
+  auto db = store::Database::open(data_dir);
+  if (!db) return db.error();
+  return std::unique_ptr<ViewerAuth>(new ViewerAuth(std::move(*db), clock));
+}
+
+ViewerAuth::ViewerAuth(std::unique_ptr<store::Database> db, const core::Timers& clock)
+    : db_(std::move(db)),
+      users_(*db_),
+      clock_(clock),
+      digest_clock_(clock),
+      digest_(digest_clock_, digest_options()) {}
+
+std::vector<std::string> ViewerAuth::challenges(bool stale) {
+  std::lock_guard lock(mutex_);
+  return digest_.challenges(stale);
+}
+
+ViewerVerdict ViewerAuth::check(std::string_view method, std::string_view authorization,
+                                std::string_view address) {
+  if (authorization.empty()) return {ViewerVerdict::Kind::Challenge, {}};
+  auto credentials = sip::auth::parse_credentials(authorization);
+  if (!credentials) return {ViewerVerdict::Kind::Challenge, {}};
+  const std::string user = credentials->username;
+  std::lock_guard lock(mutex_);
+  const core::TimePoint now = clock_.now();
+  if (guard_.locked(user, address, now)) return {ViewerVerdict::Kind::Challenge, {}};
+  std::optional<store::User> account;
+  const auto verification = digest_.verify_keys(
+      method, *credentials,
+      [&](std::string_view name, sip::auth::Algorithm algorithm) -> std::optional<std::string> {
+        auto found = users_.find(std::string(name));
+        if (!found || !*found) return std::nullopt;
+        account = **found;
+        const std::string& key = algorithm == sip::auth::Algorithm::Sha256
+                                     ? account->digest.sha256
+                                     : account->digest.md5;
+        if (key.empty()) return std::nullopt;
+        return key;
+      });
+  switch (verification.verdict) {
+    case sip::auth::Verdict::Ok:
+      break;
+    case sip::auth::Verdict::Stale:
+    case sip::auth::Verdict::UnknownNonce:
+      return {ViewerVerdict::Kind::Stale, {}};
+    case sip::auth::Verdict::Replay:
+      return {ViewerVerdict::Kind::Challenge, {}};
+    case sip::auth::Verdict::Invalid:
+      if (guard_.failure(user, address, now)) {
+        core::logger("live")->warn("digest: {} locked from {} after repeated failures", user,
+                                   address);
+      }
+      return {ViewerVerdict::Kind::Challenge, {}};
+  }
+  guard_.success(user, address);
+  if (!account || !watch_roles_.contains(account->role)) {
+    return {ViewerVerdict::Kind::Forbidden, user};
+  }
+  return {ViewerVerdict::Kind::Ok, user};
+}
+
+void ViewerAuth::set_watch_roles(std::set<store::Role> roles) {
+  std::lock_guard lock(mutex_);
+  watch_roles_ = std::move(roles);
+}
+
+std::set<store::Role> ViewerAuth::watch_roles() const {
+  std::lock_guard lock(mutex_);
+  return watch_roles_;
+}
+
+}  // namespace vto::app
