@@ -26,6 +26,7 @@
 #include "app/host_port.h"
 #include "app/household_api.h"
 #include "app/interface_config.h"
+#include "app/live_api.h"
 #include "app/live_view.h"
 #include "app/viewer_auth.h"
 #include "app/local_api.h"
@@ -1149,6 +1150,27 @@ int main(int argc, char** argv) {
           });
         });
       }));
+  // Live view: stream status, who may watch, snapshots (also for NVRs, with digest).
+  auto live_settings = app::load_live_settings(settings);
+  if (!live_settings) {
+    std::cerr << "vtod: " << live_settings.error().message << "\n";
+    return 1;
+  }
+  app::LiveSettings live = *live_settings;
+  (*viewer_auth)->set_watch_roles(live.watch_roles);
+  app::add_live_routes(
+      http, {&http, &redirect}, auth,
+      app::LiveApiDeps{settings, live,
+                       [&](const app::LiveSettings& l) {
+                         (*viewer_auth)->set_watch_roles(l.watch_roles);
+                       },
+                       stream_budget, **viewer_auth,
+                       [&](std::function<void(Result<std::vector<std::uint8_t>>)> done) {
+                         (*call_media)->snapshot([&io, done](Result<std::vector<std::uint8_t>> j) {
+                           asio::post(io, [done, j = std::move(j)]() mutable { done(std::move(j)); });
+                         });
+                       },
+                       [&live_view] { return live_view.port(); }});
   app::add_record_routes(http, guard, call_records);
   app::EventStream events(
       http, timers,
