@@ -30,6 +30,7 @@
 #include "app/live_view.h"
 #include "app/viewer_auth.h"
 #include "app/local_api.h"
+#include "app/monitor_sessions.h"
 #include "app/network_api.h"
 #include "app/records_api.h"
 #include "app/security_api.h"
@@ -552,6 +553,21 @@ int main(int argc, char** argv) {
   locations.set_observer([&log](std::string_view aor, bool online) {
     log->info("{} is {}", aor, online ? "online" : "offline");
   });
+  // Monitor > Door on the building's monitors: the door stations, and which are online.
+  server.set_doors([&] {
+    json doors = json::array();
+    auto vtos = (*directory)->directory().list_vtos();
+    if (!vtos) return doors.dump();
+    for (const auto& v : *vtos) {
+      const bool own = v.number == local.vto_number;
+      json d{{"number", v.number}, {"online", own || !locations.lookup(v.number).empty()}};
+      if (!v.building.empty()) d["building"] = v.building;
+      if (!v.unit.empty()) d["unit"] = v.unit;
+      if (own) d["this"] = true;
+      doors.push_back(std::move(d));
+    }
+    return json{{"doors", doors}}.dump();
+  });
 
   // This VTO's own user agent: its calls go through the building server (itself) or
   // through the platform when one is configured.
@@ -600,8 +616,10 @@ int main(int argc, char** argv) {
   media_config.camera.height = video_size->second;
   media_config.camera.sub_width = sub_size->first;
   media_config.camera.sub_height = sub_size->second;
-  device::Panel* panel_for_dtmf = nullptr;  // set once the panel exists
-  media_config.on_dtmf = [&panel_for_dtmf](std::uint64_t call, char key) {
+  device::Panel* panel_for_dtmf = nullptr;           // set once the panel exists
+  app::MonitorSessions* monitors_for_dtmf = nullptr;  // set once they exist
+  media_config.on_dtmf = [&panel_for_dtmf, &monitors_for_dtmf](std::uint64_t call, char key) {
+    if (monitors_for_dtmf && monitors_for_dtmf->on_dtmf(call, key)) return;
     if (panel_for_dtmf) panel_for_dtmf->on_dtmf(call, std::string(1, key));
   };
   auto call_media = app::CallMedia::open(io, std::move(media_config));
@@ -634,6 +652,12 @@ int main(int argc, char** argv) {
   live_config.microphone_device = microphone_device;
   live_config.tone_hz = microphone_wav.empty() ? microphone_tone_hz : 440;
   app::LiveView live_view(io, **call_media, stream_budget, **viewer_auth, live_config);
+  // Monitor > Door: monitors calling this VTO's number watch the door.
+  app::MonitorSessions monitor_sessions(
+      ua, **call_media, stream_budget, timers,
+      [&access_control](const std::string& device) { return access_control.monitor(device); },
+      app::MonitorSessions::Config{o.unlock_code});
+  monitors_for_dtmf = &monitor_sessions;
   app::UaCallControl call_control(ua);
   ua.set_event_handler([&](const sip::UaEvent& e) {
     json j = event_json(e);
@@ -662,6 +686,7 @@ int main(int argc, char** argv) {
       default:
         break;
     }
+    if (monitor_sessions.on_event(e)) return;
     call_control.on_event(e);
   });
 
@@ -1158,11 +1183,13 @@ int main(int argc, char** argv) {
   }
   app::LiveSettings live = *live_settings;
   (*viewer_auth)->set_watch_roles(live.watch_roles);
+  monitor_sessions.set_max_time(std::chrono::seconds(live.monitor_seconds));
   app::add_live_routes(
       http, {&http, &redirect}, auth,
       app::LiveApiDeps{settings, live,
                        [&](const app::LiveSettings& l) {
                          (*viewer_auth)->set_watch_roles(l.watch_roles);
+                         monitor_sessions.set_max_time(std::chrono::seconds(l.monitor_seconds));
                        },
                        stream_budget, **viewer_auth,
                        [&](std::function<void(Result<std::vector<std::uint8_t>>)> done) {

@@ -127,9 +127,31 @@ std::string CallMedia::sdp(sip::CallId call, const std::string& remote_offer) {
   if (!remote_offer.empty()) return answer(call, remote_offer);
   Session& s = session(call);
   media::LocalEndpoint here = local(call, s);
-  here.video_port = 0;  // a monitor calling out offers audio; the door's video comes later
+  // A monitor calling a flat offers audio; one watching a door asks for its video too.
+  here.video_port = 0;
+  if (std::exchange(next_offer_video_, false) && caps_.video_codec) {
+    here.video_port = s.video ? s.video->port() : open_video(call, s, caps_.video_codec->payload_type);
+  }
   auto offer = media::make_offer(caps_, here);
   return offer.ok() ? offer->serialize() : std::string();
+}
+
+std::uint16_t CallMedia::open_video(sip::CallId call, Session& s, int pt) {
+  media::VideoReceiver::Config config;
+  config.address = config_.ip;
+  config.payload_type = pt;
+  config.on_error = [this, call](std::string message) {
+    asio::post(io_, [this, call, message = std::move(message)] {
+      print_({{"event", "error"}, {"call", call}, {"message", message}});
+    });
+  };
+  auto receiver = media::VideoReceiver::open(std::move(config));
+  if (!receiver.ok()) {
+    print_({{"event", "error"}, {"call", call}, {"message", receiver.error().message}});
+    return 0;
+  }
+  s.video = std::move(*receiver);
+  return s.video->port();
 }
 
 std::string CallMedia::answer(sip::CallId call, const std::string& remote_offer) {
@@ -144,20 +166,7 @@ std::string CallMedia::answer(sip::CallId call, const std::string& remote_offer)
     auto probe = media::negotiate(*offer, caps_, here);
     here.video_port = 0;
     if (probe.ok() && probe->video) {
-      media::VideoReceiver::Config config;
-      config.address = config_.ip;
-      config.payload_type = probe->video->codec.payload_type;
-      config.on_error = [this, call](std::string message) {
-        asio::post(io_, [this, call, message = std::move(message)] {
-          print_({{"event", "error"}, {"call", call}, {"message", message}});
-        });
-      };
-      if (auto receiver = media::VideoReceiver::open(std::move(config)); receiver.ok()) {
-        s.video = std::move(*receiver);
-        here.video_port = s.video->port();
-      } else {
-        print_({{"event", "error"}, {"call", call}, {"message", receiver.error().message}});
-      }
+      here.video_port = open_video(call, s, probe->video->codec.payload_type);
     }
   }
   auto agreed = media::negotiate(*offer, caps_, here);

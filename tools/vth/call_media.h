@@ -47,9 +47,12 @@ class CallMedia {
   // Checks the configuration (numeric address, known codec names).
   Result<void> configure(MediaConfig config);
 
-  // The UserAgent's SdpProvider: an audio-only offer when `remote_offer` is empty, else
-  // the answer to it, with the audio ports and a video receiver bound for what it names.
+  // The UserAgent's SdpProvider: an audio-only offer when `remote_offer` is empty (with
+  // video received too after next_offer_with_video()), else the answer to it, with the audio
+  // ports and a video receiver bound for what it names.
   std::string sdp(sip::CallId call, const std::string& remote_offer);
+  // The next offer also receives H.264 video: a monitor session with a door station.
+  void next_offer_with_video() { next_offer_video_ = true; }
 
   // The dialog is up (we answered, or our call was answered with `remote_sdp`): audio
   // starts both ways and video starts decoding.
@@ -93,6 +96,9 @@ class CallMedia {
   std::map<sip::CallId, Session> sessions_;
   std::map<sip::CallId, std::uint64_t> sdp_versions_;
   core::Timers::Id tick_timer_ = 0;
+  bool next_offer_video_ = false;
+  // Opens the call's video receiver for payload type `pt`; its port, 0 on failure.
+  std::uint16_t open_video(sip::CallId call, Session& s, int pt);
 };
 
 }  // namespace vto::vth

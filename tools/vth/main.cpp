@@ -2,7 +2,10 @@
 // object per line for every event, and takes commands on stdin:
 //   answer [CALL] | reject [CALL] | hangup [CALL] | call NUMBER |
 //   dtmf DIGITS (RFC 4733 events in the audio) | info DIGITS (SIP INFO, dtmf-relay) |
-//   snapshot PATH | quit
+//   snapshot PATH | quit |
+//   doors (Monitor > Door: the building's door stations, asked of the SIP server) |
+//   monitor VTO_NO (watch a door: a call with video that the door answers by itself) |
+//   talk (in a monitor session: the door hears us from now on; the talk key '*')
 // While a call is up it prints {"event":"media",...} every 500 ms: video frames decoded,
 // the time from the answer to the first one, their glass-to-glass latency (when the door's
 // test pattern carries capture stamps), audio codec, packets and the level of what it hears.
@@ -21,6 +24,7 @@
 #include "call_media.h"
 #include "core/asio_timers.h"
 #include "core/log.h"
+#include "sip/proxy/sip_server.h"
 #include "sip/transport/asio_transport.h"
 #include "sip/ua/user_agent.h"
 
@@ -148,6 +152,30 @@ class Monitor {
       }
       last_call_ = ua_.call(arg);
       print({{"event", "calling"}, {"call", last_call_}, {"to", arg}});
+    } else if (cmd == "doors") {
+      ua_.send_options("", std::string(sip::SipServer::kDoorsContentType),
+                       [](int status, std::string content_type, std::string body) {
+                         json j{{"event", "doors"}, {"status", status}};
+                         if (status == 200 &&
+                             content_type == sip::SipServer::kDoorsContentType) {
+                           json parsed = json::parse(body, nullptr, false);
+                           if (!parsed.is_discarded() && parsed.contains("doors"))
+                             j["doors"] = parsed["doors"];
+                         }
+                         print(j);
+                       });
+      return;
+    } else if (cmd == "monitor") {
+      if (arg.empty() || arg.size() > 5 || arg.find_first_not_of("0123456789") != std::string::npos) {
+        print_error("usage: monitor VTO_NO (1-5 digits)");
+        return;
+      }
+      media_.next_offer_with_video();
+      last_call_ = ua_.call(arg);
+      print({{"event", "monitoring"}, {"call", last_call_}, {"door", arg}});
+      return;
+    } else if (cmd == "talk") {
+      r = media_.send_dtmf(last_call_, "*");
     } else if (cmd == "dtmf" || cmd == "info") {
       if (arg.empty() || arg.size() > 32 ||
           arg.find_first_not_of("0123456789*#ABCD") != std::string::npos) {

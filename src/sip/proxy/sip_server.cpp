@@ -162,9 +162,14 @@ void SipServer::route(TxId tx, Message&& request, const Peer& from) {
     return;
   }
   const std::string user = ruri->user_unescaped();
+  // A monitor asking for the building's doors: only the building's own devices may know them.
+  const bool doors_query =
+      method == "OPTIONS" && user.empty() && doors_ && !has_to_tag(request) &&
+      request.header(HeaderId::Accept).value_or("").find(kDoorsContentType) != std::string_view::npos;
   // Nobody outside the building rings a flat (or learns which numbers exist): a new
   // call or message must come from a registered device or bring its credentials.
-  if (!has_to_tag(request) && !(method == "OPTIONS" && user.empty()) && !is_own_source(from)) {
+  if (!has_to_tag(request) && !(method == "OPTIONS" && user.empty() && !doors_query) &&
+      !is_own_source(from)) {
     if (auto refused = registrar_.authorize_caller(request, from)) {
       tl_.respond(tx, std::move(*refused));
       return;
@@ -175,6 +180,7 @@ void SipServer::route(TxId tx, Message&& request, const Peer& from) {
     if (method == "OPTIONS" && (user.empty() || !local_)) {
       Message r = make_response(request, 200, "OK");
       r.add_header(HeaderId::Allow, "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, MESSAGE, REGISTER");
+      if (doors_query) r.set_body(doors_(), std::string(kDoorsContentType));
       tl_.respond(tx, std::move(r));
       return;
     }

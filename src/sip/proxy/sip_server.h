@@ -4,6 +4,8 @@
 // follow their Route set; requests for this VTO itself go to its own user agent.
 #pragma once
 
+#include <functional>
+
 #include <string>
 #include <string_view>
 
@@ -36,6 +38,11 @@ class SipServer final : public TransactionUser {
   // Requests and ACKs for this VTO's own user agent (its own number, its own dialogs).
   void set_local_user(TransactionUser* ua) { local_ = ua; }
   void set_own_number(std::string number) { options_.own_number = std::move(number); }
+  // The building's door stations for a monitor's "Monitor > Door" list: an OPTIONS to this
+  // server (no user) that accepts kDoorsContentType, from a registered device or with its
+  // credentials, is answered with this body.
+  void set_doors(std::function<std::string()> doors) { doors_ = std::move(doors); }
+  static constexpr std::string_view kDoorsContentType = "application/vnd.openvto.doors+json";
 
   void on_request(TxId tx, Message&& request, const Peer& from) override;
   void on_stray_ack(Message&& ack, const Peer& from) override;
@@ -64,6 +71,7 @@ class SipServer final : public TransactionUser {
   const NumberPlan& plan_;
   SipServerOptions options_;
   TransactionUser* local_ = nullptr;
+  std::function<std::string()> doors_;
 };
 
 }  // namespace vto::sip

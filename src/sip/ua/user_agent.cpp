@@ -36,6 +36,8 @@ std::string_view event_name(UaEvent::Type t) {
       return "info";
     case UaEvent::Type::Message:
       return "message";
+    case UaEvent::Type::Reoffer:
+      return "reoffer";
     case UaEvent::Type::Error:
       return "error";
   }
@@ -258,10 +260,11 @@ CallId UserAgent::call(const std::string& target) {
 }
 
 struct UserAgent::OutgoingMessage {
-  std::string uri, call_id, from_tag, content_type, body;
+  std::string method = "MESSAGE";
+  std::string uri, call_id, from_tag, content_type, body, accept;
   std::uint32_t cseq = 0;
   bool challenged = false;
-  std::function<void(int)> done;
+  std::function<void(const Message& response)> done;
 };
 
 void UserAgent::send_message(const std::string& target, const std::string& content_type,
@@ -272,12 +275,32 @@ void UserAgent::send_message(const std::string& target, const std::string& conte
   m->from_tag = tl_.new_tag();
   m->content_type = content_type;
   m->body = body;
-  m->done = std::move(done);
+  m->done = [done = std::move(done)](const Message& r) {
+    if (done) done(r.status());
+  };
+  send_message_request(std::move(m), nullptr);
+}
+
+void UserAgent::send_options(
+    const std::string& target, const std::string& accept,
+    std::function<void(int status, std::string content_type, std::string body)> done) {
+  auto m = std::make_shared<OutgoingMessage>();
+  m->method = "OPTIONS";
+  m->uri = target.empty() ? "sip:" + config_.server.host_port() : target_uri(target);
+  m->call_id = tl_.new_tag() + tl_.new_tag() + "@" + config_.domain;
+  m->from_tag = tl_.new_tag();
+  m->accept = accept;
+  m->done = [done = std::move(done)](const Message& r) {
+    if (done) {
+      done(r.status(), std::string(r.header(HeaderId::ContentType).value_or("")),
+           std::string(r.body()));
+    }
+  };
   send_message_request(std::move(m), nullptr);
 }
 
 void UserAgent::send_message_request(std::shared_ptr<OutgoingMessage> m, const Message* challenge) {
-  Message msg = Message::request("MESSAGE", m->uri);
+  Message msg = Message::request(m->method, m->uri);
   msg.add_header(HeaderId::Via, "SIP/2.0/" + std::string(transport_name(config_.server.transport)) +
                                     " " +
                                     tl_.transport().local(config_.server.transport).host_port() +
@@ -288,12 +311,13 @@ void UserAgent::send_message_request(std::shared_ptr<OutgoingMessage> m, const M
   msg.add_header(HeaderId::From, from);
   msg.add_header(HeaderId::To, "<" + m->uri + ">");
   msg.add_header(HeaderId::CallId, m->call_id);
-  msg.add_header(HeaderId::CSeq, std::to_string(++m->cseq) + " MESSAGE");
+  msg.add_header(HeaderId::CSeq, std::to_string(++m->cseq) + " " + m->method);
   msg.add_header(HeaderId::UserAgent, config_.user_agent);
+  if (!m->accept.empty()) msg.add_header(HeaderId::Accept, m->accept);
   if (challenge) {
     for (auto id : {HeaderId::WwwAuthenticate, HeaderId::ProxyAuthenticate}) {
       if (auto value = challenge->header(id)) {
-        auto auth = digest_.answer(*value, "MESSAGE", m->uri, config_.user, config_.password);
+        auto auth = digest_.answer(*value, m->method, m->uri, config_.user, config_.password);
         if (auth) {
           msg.add_header(id == HeaderId::WwwAuthenticate ? HeaderId::Authorization
                                                          : HeaderId::ProxyAuthorization,
@@ -303,7 +327,7 @@ void UserAgent::send_message_request(std::shared_ptr<OutgoingMessage> m, const M
       }
     }
   }
-  msg.set_body(m->body, m->content_type);
+  if (!m->body.empty() || !m->content_type.empty()) msg.set_body(m->body, m->content_type);
   tl_.send_request(std::move(msg), config_.server, [this, m](const Message& r) {
     const int status = r.status();
     if (status < 200) return;
@@ -312,7 +336,7 @@ void UserAgent::send_message_request(std::shared_ptr<OutgoingMessage> m, const M
       send_message_request(m, &r);
       return;
     }
-    if (m->done) m->done(status);
+    if (m->done) m->done(r);
   });
 }
 
@@ -701,9 +725,12 @@ void UserAgent::handle_in_dialog(TxId tx, Message&& request, Call& call) {
     // A re-INVITE (session refresh, hold): accept with the same session.
     Message ok = make_response(request, 200, "OK");
     ok.add_header(HeaderId::Contact, "<" + contact_uri() + ">");
-    if (sdp_ && !request.body().empty())
-      ok.set_body(sdp_(id, std::string(request.body())), "application/sdp");
+    const std::string offer(request.body());
+    if (sdp_ && !offer.empty()) ok.set_body(sdp_(id, offer), "application/sdp");
     tl_.respond(tx, std::move(ok));
+    if (!offer.empty()) {
+      emit({UaEvent::Type::Reoffer, id, 0, call.remote_uri, {}, offer, "application/sdp"});
+    }
   } else if (method == "MESSAGE" || method == "OPTIONS" || method == "UPDATE") {
     tl_.respond(tx, 200, "OK");
   } else {

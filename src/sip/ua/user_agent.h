@@ -41,6 +41,7 @@ struct UaEvent {
     Bye,
     Info,
     Message,
+    Reoffer,  // a re-INVITE in an established call was answered; `body` is its offer
     Error,
   };
   Type type;
@@ -90,6 +91,12 @@ class UserAgent final : public TransactionUser {
   // challenge once. `done` gets the final status (408 when nobody answered in time).
   void send_message(const std::string& target, const std::string& content_type,
                     const std::string& body, std::function<void(int status)> done);
+  // An out-of-dialog OPTIONS (RFC 3261 §11) to `target` (empty: the server itself) through
+  // the server, asking for `accept` content, answering a digest challenge once. `done` gets
+  // the final status and the answer's body (408 and nothing when nobody answered in time).
+  void send_options(const std::string& target, const std::string& accept,
+                    std::function<void(int status, std::string content_type, std::string body)>
+                        done);
   std::vector<CallId> calls() const;
 
   // TransactionUser

@@ -1,0 +1,174 @@
+#include "app/monitor_sessions.h"
+
+#include <cctype>
+
+#include "app/call_media.h"
+#include "app/ua_call_control.h"
+#include "core/log.h"
+#include "media/sdp.h"
+#include "sip/message/uri.h"
+#include "sip/ua/user_agent.h"
+
+namespace vto::app {
+
+namespace {
+
+// Whether the monitor's offer sends audio (sendrecv or sendonly, seen from the monitor).
+bool monitor_sends_audio(std::string_view sdp) {
+  auto parsed = media::SessionDescription::parse(sdp);
+  if (!parsed) return false;
+  for (const auto& m : parsed->media) {
+    if (m.media == "audio" && !m.declined() && media::sends(m.direction)) return true;
+  }
+  return false;
+}
+
+// Whether the offer asks for video the door can send.
+bool wants_video(std::string_view sdp) {
+  auto parsed = media::SessionDescription::parse(sdp);
+  if (!parsed) return false;
+  for (const auto& m : parsed->media) {
+    if (m.media == "video" && !m.declined() && media::receives(m.direction)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string device_of_uri(std::string_view text) {
+  if (auto uri = sip::Uri::parse(text); uri && !uri->user().empty()) return uri->user_unescaped();
+  return std::string(text);
+}
+
+MonitorSessions::MonitorSessions(sip::UserAgent& ua, CallMedia& media, media::StreamBudget& budget,
+                                 core::Timers& timers, Unlock unlock, Config config)
+    : ua_(ua),
+      media_(media),
+      budget_(budget),
+      timers_(timers),
+      unlock_(std::move(unlock)),
+      config_(std::move(config)) {}
+
+MonitorSessions::~MonitorSessions() {
+  *alive_ = false;
+  for (auto& [call, s] : sessions_) {
+    timers_.cancel(s.end_timer);
+    timers_.cancel(s.digit_timer);
+  }
+}
+
+bool MonitorSessions::on_event(const sip::UaEvent& e) {
+  using Type = sip::UaEvent::Type;
+  if (e.type == Type::IncomingCall) {
+    incoming(e);
+    return true;
+  }
+  auto it = sessions_.find(e.call);
+  if (e.call == 0 || it == sessions_.end()) return false;
+  switch (e.type) {
+    case Type::Info:
+      for (const char k : dtmf_digits(e.content_type, e.body)) key(e.call, k);
+      break;
+    case Type::Reoffer:
+      if (!it->second.talking && monitor_sends_audio(e.body)) {
+        start_talking(e.call, it->second, "re-INVITE");
+      }
+      break;
+    case Type::Bye:
+    case Type::Cancelled:
+    case Type::Rejected:
+    case Type::Error:
+      core::logger("monitor")->info("monitor session {} of {} ended", e.call, it->second.device);
+      forget(e.call);
+      break;
+    default:
+      break;
+  }
+  return true;
+}
+
+void MonitorSessions::incoming(const sip::UaEvent& e) {
+  auto log = core::logger("monitor");
+  const std::uint64_t call = e.call;
+  Session s;
+  s.device = device_of_uri(e.peer);
+  if (wants_video(e.body)) {
+    std::weak_ptr<bool> alive = alive_;
+    // A visitor's call takes this stream: the session ends (on the core thread: the call
+    // that needed the room is being set up on it right now).
+    auto ticket = budget_.acquire(media::StreamBudget::Kind::Monitor, [this, alive, call] {
+      timers_.start(core::Duration(0), [this, alive, call] {
+        if (alive.expired() || !sessions_.contains(call)) return;
+        core::logger("monitor")->info("monitor session {} makes room for a visitor's call", call);
+        (void)ua_.hangup(call);
+        forget(call);
+      });
+    });
+    if (!ticket) {
+      log->info("monitor request from {} refused: {} video streams already run", s.device,
+                budget_.limit());
+      (void)ua_.reject(call, 486);
+      return;
+    }
+    media_.hold_stream(call, *ticket);
+  }
+  // The door hears the resident only once the resident talks.
+  media_.set_speaker_muted(call, true);
+  s.end_timer = timers_.start(config_.max_time, [this, call] {
+    core::logger("monitor")->info("monitor session {} reached its time", call);
+    (void)ua_.hangup(call);
+    forget(call);
+  });
+  const std::string device = s.device;
+  sessions_.emplace(call, std::move(s));
+  log->info("monitor session {} from {}", call, device);
+  if (auto answered = ua_.answer(call); !answered) {
+    log->warn("monitor session {}: {}", call, answered.error().message);
+    forget(call);
+  }
+}
+
+bool MonitorSessions::on_dtmf(std::uint64_t call, char k) {
+  if (!sessions_.contains(call)) return false;
+  key(call, k);
+  return true;
+}
+
+void MonitorSessions::key(std::uint64_t call, char k) {
+  auto it = sessions_.find(call);
+  if (it == sessions_.end()) return;
+  Session& s = it->second;
+  k = static_cast<char>(std::toupper(static_cast<unsigned char>(k)));
+  if (k == kTalkKey && !s.talking) start_talking(call, s, "the talk key");
+  if (config_.unlock_code.empty()) return;
+  s.digits += k;
+  if (s.digits.size() > config_.unlock_code.size()) s.digits.erase(0, 1);
+  timers_.cancel(s.digit_timer);
+  if (s.digits == config_.unlock_code) {
+    s.digits.clear();
+    const auto answer = unlock_ ? unlock_(s.device) : device::AccessAnswer{};
+    core::logger("monitor")->info("monitor session {}: unlock code from {}: {}", call, s.device,
+                                  answer.granted ? "door open" : answer.text);
+    return;
+  }
+  s.digit_timer = timers_.start(config_.dtmf_pause, [this, call] {
+    if (auto found = sessions_.find(call); found != sessions_.end()) found->second.digits.clear();
+  });
+}
+
+void MonitorSessions::start_talking(std::uint64_t call, Session& s, const char* how) {
+  s.talking = true;
+  media_.set_speaker_muted(call, false);
+  core::logger("monitor")->info("monitor session {}: {} talks ({})", call, s.device, how);
+}
+
+void MonitorSessions::forget(std::uint64_t call) {
+  auto it = sessions_.find(call);
+  if (it == sessions_.end()) return;
+  timers_.cancel(it->second.end_timer);
+  timers_.cancel(it->second.digit_timer);
+  sessions_.erase(it);
+  media_.on_ended(call);  // its streams and its ticket; a second call later is harmless
+}
+
+}  // namespace vto::app
