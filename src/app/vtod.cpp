@@ -27,6 +27,7 @@
 #include "app/household_api.h"
 #include "app/interface_config.h"
 #include "app/live_api.h"
+#include "app/live_video.h"
 #include "app/live_view.h"
 #include "app/viewer_auth.h"
 #include "app/local_api.h"
@@ -1198,6 +1199,22 @@ int main(int argc, char** argv) {
                          });
                        },
                        [&live_view] { return live_view.port(); }});
+  // The camera in the browser (Live page, virtual panel), counted in the six streams.
+  app::LiveVideo live_video(
+      http, timers, stream_budget,
+      [&](const web::HttpRequest& req) -> std::optional<web::HttpResponse> {
+        auto who = auth.authenticate(req, store::Role::Viewer);
+        if (auto* refused = std::get_if<web::HttpResponse>(&who)) return *refused;
+        if (!live.watch_roles.contains(std::get<app::Principal>(who).role))
+          return web::json_error(403, "this account may not watch the door");
+        return std::nullopt;
+      },
+      [&auth](const web::HttpRequest& req) { return auth.still_authorized(req); },
+      [&](std::function<void(Result<std::vector<std::uint8_t>>)> done) {
+        (*call_media)->snapshot([&io, done](Result<std::vector<std::uint8_t>> j) {
+          asio::post(io, [done, j = std::move(j)]() mutable { done(std::move(j)); });
+        });
+      });
   app::add_record_routes(http, guard, call_records);
   app::EventStream events(
       http, timers,

@@ -145,7 +145,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     WebSocketRoute route;
     HttpRequest request;
     beast::flat_buffer buffer;
-    std::deque<std::string> queue;
+    std::deque<std::pair<std::string, bool>> queue;  // message, binary
     bool writing = false;
     bool open = false;
     bool closing = false;
@@ -175,20 +175,24 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       });
     }
 
-    void send(std::string text) override {
+    void send(std::string text) override { enqueue(std::move(text), false); }
+    void send_binary(std::string bytes) override { enqueue(std::move(bytes), true); }
+    std::size_t queued() const override { return queue.size(); }
+
+    void enqueue(std::string message, bool binary) {
       if (!open || closing) return;
       if (queue.size() >= 64) {
         close();
         return;
       }
-      queue.push_back(std::move(text));
+      queue.emplace_back(std::move(message), binary);
       if (!writing) write_next();
     }
 
     void write_next() {
       writing = true;
-      ws.text(true);
-      ws.async_write(asio::buffer(queue.front()),
+      ws.binary(queue.front().second);
+      ws.async_write(asio::buffer(queue.front().first),
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                        self->queue.pop_front();
                        if (ec) {

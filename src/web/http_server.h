@@ -64,6 +64,11 @@ class WebSocketPeer {
   virtual ~WebSocketPeer() = default;
   // Queues a text message; a client too slow to take 64 queued messages is disconnected.
   virtual void send(std::string text) = 0;
+  // Queues a binary message (a JPEG frame); the same limit.
+  virtual void send_binary(std::string bytes) = 0;
+  // Messages queued and not yet written: a sender of large frames skips one while its
+  // client is behind.
+  virtual std::size_t queued() const = 0;
   virtual void close() = 0;
   virtual bool is_open() const = 0;
 };

@@ -130,16 +130,19 @@ TEST(HttpServerTest, PlainHttpToTheTlsPortGetsNoPage) {
   EXPECT_EQ(tls_request(server.port(), http::verb::get, "/hello").status, 200);
 }
 
-TEST(HttpServerTest, RedirectModeSendsEveryRequestToHttps) {
+TEST(HttpServerTest, RedirectModeSendsEveryRequestToHttpsButItsOwnRoutes) {
   asio::io_context io;
   HttpConfig cfg{"127.0.0.1", 0};
   cfg.redirect_to_https_port = 8443;
   HttpServer server(io, cfg);
-  server.route("GET", "/hello", [](const HttpRequest&) { return HttpResponse{}; });
+  server.route("GET", "/cgi-bin/snapshot.cgi", [](const HttpRequest&) { return HttpResponse{}; });
   Running running(server, io);
   Got got = plain_request(server.port(), http::verb::get, "/hello?x=1", "door.local:80");
   EXPECT_EQ(got.status, 308);
   EXPECT_EQ(got.location, "https://door.local:8443/hello?x=1");
+  // The routes given to the plain port itself are served there (NVRs that speak only HTTP).
+  got = plain_request(server.port(), http::verb::get, "/cgi-bin/snapshot.cgi?channel=1");
+  EXPECT_EQ(got.status, 200);
   got = plain_request(server.port(), http::verb::post, "/api/v1/anything", "[::1]:8080");
   EXPECT_EQ(got.location, "https://[::1]:8443/api/v1/anything");
   // A Host header that is not a plain name is not copied into the redirect.

@@ -3,6 +3,7 @@
 // these files itself, offline.
 import { RULES, brokenRule } from "/ui/rules.js";
 import { securityPage } from "/ui/security.js";
+import { liveVideo, livePage } from "/ui/live.js";
 import { cardsPage, fingerprintsPage, passwordsPage, lockPage, unlocksPage, alarmsPage, storagePage, centrePage,
          callsPage } from "/ui/access.js";
 
@@ -580,15 +581,8 @@ async function panelPage() {
   const ws = new WebSocket(`wss://${location.host}/api/v1/sim/live`);
   ws.addEventListener("message", (e) => show(JSON.parse(e.data)));
   ws.addEventListener("close", () => { if (panelPage.ws === ws) stateLine.textContent += " (live updates stopped: reload the page)"; });
-  let frame = 0;
-  const refreshCamera = () => {
-    if (!camera.isConnected || ws.readyState === WebSocket.CLOSED) return;
-    const next = new Image();
-    next.onload = () => { camera.src = next.src; setTimeout(refreshCamera, 200); };
-    next.onerror = () => setTimeout(refreshCamera, 2000);
-    next.src = `/api/v1/sim/camera.jpg?n=${frame++}`;
-  };
-  refreshCamera();
+  // The camera, live (one of the six video streams).
+  pageSockets.push(liveVideo(camera, (text) => { camera.alt = text || camera.alt; }));
   panelPage.ws = ws;
 }
 
@@ -821,6 +815,7 @@ function homePage() {
 
 const NAV = [
   { group: "Door", items: [
+    { id: "live", label: "Live view", page: () => livePage(ui(), pageSockets), role: "viewer" },
     { id: "panel", label: "Virtual panel", page: panelPage, role: "viewer" } ] },
   { group: "Local Setting", items: [
     { id: "local", label: "Basic", page: localBasicPage, role: "viewer" },
@@ -849,6 +844,8 @@ const NAV = [
     { id: "password", label: "Change password", page: passwordPage, role: "viewer" } ] },
 ];
 const RANK = { viewer: 1, operator: 2, admin: 3 };
+// WebSockets of the page shown (the live picture), closed when another page is shown.
+const pageSockets = [];
 // The helpers the page modules use.
 const ui = () => ({ h, api, page, form, toast, table, session, fmtTime, RANK });
 const visibleNav = () => NAV.map((g) => ({ ...g, items: g.items.filter((i) => RANK[session.role] >= RANK[i.role]) }))
@@ -894,6 +891,7 @@ async function route() {
   }
   document.body.classList.remove("nav-open");
   if (panelPage.ws) { const ws = panelPage.ws; panelPage.ws = null; ws.close(); }
+  for (const ws of pageSockets.splice(0)) ws.close(1000);
   drawNav();
   if (id === "init") return initPage();
   if (id === "login") return loginPage();
