@@ -9,6 +9,7 @@ DATA=${VTO_DEMO_DATA:-$HOME/.local/share/openvto-demo}
 SIP_PORT=${VTO_DEMO_SIP_PORT:-5060}
 HTTPS_PORT=${VTO_DEMO_HTTPS_PORT:-8443}
 HTTP_PORT=${VTO_DEMO_HTTP_PORT:-8080}
+RTSP_PORT=${VTO_DEMO_RTSP_PORT:-8554}
 mkdir -p "$DATA"
 
 # A random register password for this demo, kept in the data directory: no default passwords.
@@ -39,7 +40,7 @@ cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
 "$BIN/vtod" --data "$DATA" --sip-listen "127.0.0.1:$SIP_PORT" --https-listen "127.0.0.1:$HTTPS_PORT" \
-  --http-listen "127.0.0.1:$HTTP_PORT" \
+  --http-listen "127.0.0.1:$HTTP_PORT" --rtsp-listen "127.0.0.1:$RTSP_PORT" \
   --vto-number 8001 --button 101,102 --unlock-code "$CODE" --log-level info > "$DATA/vtod.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do grep -q ready "$DATA/vtod.log" && break; sleep 0.1; done
@@ -64,6 +65,7 @@ card reader and fingerprint module).
   SIP server  : 127.0.0.1:$SIP_PORT (domain VDP)
   web page    : https://127.0.0.1:$HTTPS_PORT/  (self-signed certificate: accept it once;
                 the first visit asks for the admin password - there is no default one)
+  RTSP        : rtsp://127.0.0.1:$RTSP_PORT/cam/realmonitor?channel=1&subtype=0 (subtype=1: sub-stream)
   API token   : $TOKEN  (in $DATA/demo-api-token)
   monitors    : 101#0, 101#1, 102#0 (software vth, answer after 2 s)
   password    : $PASS  (rooms 101, 102, 103)
@@ -87,6 +89,13 @@ The call records, and the visitor's picture taken as call 1 started:
 Or dial 102 on the keypad:
   for k in 1 0 2 call; do curl -sk -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "{\"key\":\"\$k\"}" https://127.0.0.1:$HTTPS_PORT/api/v1/sim/press; done
 Register your own phone as 103#0 (user 103%230) with the password above.
+
+Watch the door (the web page's Live view shows it too, and the six-stream limit):
+  monitor 102#0 lists the doors and watches this one; "talk" lets the door hear it:
+    echo doors > $DATA/vth-102-0.cmd; echo "monitor 8001" > $DATA/vth-102-0.cmd
+  a player or an NVR, with a web account (digest; log in to the web page once first):
+    ffplay -rtsp_transport tcp 'rtsp://admin:PASSWORD@127.0.0.1:$RTSP_PORT/cam/realmonitor?channel=1&subtype=0'
+    curl --digest -u admin:PASSWORD -o /tmp/door.jpg http://127.0.0.1:$HTTP_PORT/cgi-bin/snapshot.cgi
 
 Ctrl-C stops everything.
 TXT
