@@ -29,6 +29,9 @@ echo "== vtod CPU and resident memory, idle and during one video call"
 echo "== video at the monitor: answer -> first decoded frame, and glass-to-glass latency"
 /usr/bin/python3 "$HERE/video_latency.py" --build "$BUILD_DIR"
 
+echo "== RTSP: vtod CPU and memory with 1 and 6 viewers, PLAY -> first decoded frame"
+/usr/bin/python3 "$HERE/rtsp_viewers.py" --build "$BUILD_DIR"
+
 echo "== access control: decisions with 100,000 cards, record inserts, searches over 1,000,000 records"
 "$BUILD_DIR/bin/bench_access" --dir "${TMPDIR:-/tmp}"
 

@@ -1,6 +1,7 @@
 // What the web interface and API parse from a request besides JSON (nlohmann's own):
 // query strings, the IP allow-list entries, new passwords through the rules, and the card
-// numbers and finger names of the virtual panel, and the cards CSV import. The
+// numbers and finger names of the virtual panel, the cards CSV import, and the RTSP paths
+// (abspath, then the query after the first '?'). The
 // first byte picks the parser; the rest is the input. Nothing may crash, hang or read out
 // of bounds, and every answer must be consistent (an entry that parses is matched).
 #include <cstddef>
@@ -14,12 +15,13 @@
 #include "app/allow_list.h"
 #include "hal/card_reader.h"
 #include "hal/sim/sim_fingerprint_reader.h"
+#include "media/rtsp_path.h"
 #include "web/query.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 5) {
+  switch (data[0] % 6) {
     case 0:
       for (std::string_view name : {"limit", "offset", "from", "to", "action", "user", "aor"}) {
         auto value = vto::web::query_param(input, name);
@@ -49,6 +51,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 2:
       (void)vto::accounts::check_password(input, "admin");
       break;
+    case 5: {
+      // A path names a mount or nothing, and the mount's own path names itself.
+      const auto q = input.find('?');
+      const std::string path = vto::media::rtsp_stream_path(
+          input.substr(0, q), q == std::string_view::npos ? "" : input.substr(q + 1));
+      if (!path.empty() && !path.starts_with("/main") && !path.starts_with("/sub")) __builtin_trap();
+      if (!path.empty() && vto::media::rtsp_stream_path(path, "") != path) __builtin_trap();
+      break;
+    }
     case 4: {
       // An import that parses exports and parses again to the same cards.
       auto cards = vto::access::parse_cards_csv(input);

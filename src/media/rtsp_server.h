@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "media/rtsp_path.h"
 #include "media/stream_budget.h"
 #include "media/video_source.h"
 
@@ -84,10 +85,5 @@ class RtspServer {
   explicit RtspServer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-// The stream a request path names: "/cam/realmonitor" with the query "channel=1&subtype=1"
-// (any order, each optional; a trailing "/stream=N" control part is kept) becomes
-// "/main" or "/sub" + the control part. Empty: no such stream.
-std::string rtsp_stream_path(std::string_view abspath, std::string_view query);
 
 }  // namespace vto::media

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""vtod with RTSP viewers: CPU (utime+stime of all threads over the wall time, % of one core)
+and resident memory with one ffmpeg viewer of the main stream, then with six (three on TCP,
+three on UDP), each sampled for SECONDS after a short settling time; the ratio of the two CPU
+figures shows the camera is encoded once (goal < 1.3). Then bin/bench_rtsp_first_frame times
+an extra viewer's wait for its first decoded frame while the stream runs (one viewer kept).
+The ffmpeg viewers decode nothing (-c copy to null): their own CPU is not vtod's.
+Usage: bench/rtsp_viewers.py [--build build] [--seconds 10] [--runs 20]
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "system"))
+sys.path.insert(0, HERE)
+
+import harness  # noqa: E402
+from vtod_resources import sample  # noqa: E402
+
+
+def viewer(url, transport):
+    return subprocess.Popen(["ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", transport,
+                             "-i", url, "-map", "0", "-c", "copy", "-f", "null", "-"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--runs", type=int, default=20)
+    args = ap.parse_args()
+    harness.BIN = os.path.join(os.path.abspath(args.build), "bin")
+    with tempfile.TemporaryDirectory() as tmp:
+        vtod = harness.Vtod(os.path.join(tmp, "data"), log_level="warn")
+        url = (f"rtsp://admin:{harness.ADMIN_PASSWORD}@127.0.0.1:{vtod.rtsp_port}"
+               "/cam/realmonitor?channel=1&subtype=0")
+        viewers = []
+        try:
+            idle = sample(vtod.proc.pid, 3)
+            print(f"idle: CPU {idle['cpu']:.1f} %, RSS {idle['rss_mean'] / 1024:.1f} MiB")
+            viewers.append(viewer(url, "tcp"))
+            time.sleep(3)
+            one = sample(vtod.proc.pid, args.seconds)
+            print(f"1 viewer: CPU {one['cpu']:.1f} %, RSS {one['rss_mean'] / 1024:.1f} MiB "
+                  f"(max {one['rss_max'] / 1024:.1f}), {one['threads']} threads")
+            for i in range(5):
+                viewers.append(viewer(url, "tcp" if i < 2 else "udp"))
+            time.sleep(3)
+            six = sample(vtod.proc.pid, args.seconds)
+            print(f"6 viewers: CPU {six['cpu']:.1f} %, RSS {six['rss_mean'] / 1024:.1f} MiB "
+                  f"(max {six['rss_max'] / 1024:.1f}), {six['threads']} threads")
+            alive = sum(1 for v in viewers if v.poll() is None)
+            assert alive == 6, f"only {alive} viewers still run"
+            ratio = six["cpu"] / one["cpu"] if one["cpu"] > 0 else float("inf")
+            print(f"SUMMARY rtsp-cpu-6-over-1 {ratio:.2f} (goal < 1.3; {one['cpu']:.1f} % -> "
+                  f"{six['cpu']:.1f} % of a core)")
+            print(f"SUMMARY rtsp-rss-6-viewers-mib {six['rss_mean'] / 1024:.1f} (1 viewer "
+                  f"{one['rss_mean'] / 1024:.1f}, idle {idle['rss_mean'] / 1024:.1f})")
+            for v in viewers[1:]:
+                v.terminate()
+            for v in viewers[1:]:
+                v.wait(timeout=10)
+            viewers = viewers[:1]
+            time.sleep(1)
+            subprocess.run([os.path.join(harness.BIN, "bench_rtsp_first_frame"), url.replace(
+                f"admin:{harness.ADMIN_PASSWORD}@", ""), "admin", harness.ADMIN_PASSWORD,
+                str(args.runs)], check=True, timeout=600)
+        finally:
+            for v in viewers:
+                v.terminate()
+                try:
+                    v.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    v.kill()
+            vtod.stop()
+
+
+if __name__ == "__main__":
+    main()
