@@ -12,6 +12,9 @@ sip::auth::DigestOptions digest_options() {
   o.realm = std::string(accounts::kDigestRealm);
   o.algorithms = {sip::auth::Algorithm::Md5};
   o.max_tracked_nonces = 4096;
+  // GStreamer's RTSP client (and NVRs built on it) answers without qop (RFC 2069): allowed
+  // for MD5, each such nonce good for one request.
+  o.allow_rfc2069 = true;
   return o;
 }
 
@@ -63,9 +66,10 @@ ViewerVerdict ViewerAuth::check(std::string_view method, std::string_view author
       break;
     case sip::auth::Verdict::Stale:
     case sip::auth::Verdict::UnknownNonce:
-      return {ViewerVerdict::Kind::Stale, {}};
+    // A nonce used up (an RFC 2069 client's next request): the answer was right, so a fresh
+    // nonce with stale=true lets the client answer again without asking anyone.
     case sip::auth::Verdict::Replay:
-      return {ViewerVerdict::Kind::Challenge, {}};
+      return {ViewerVerdict::Kind::Stale, {}};
     case sip::auth::Verdict::Invalid:
       if (guard_.failure(user, address, now)) {
         core::logger("live")->warn("digest: {} locked from {} after repeated failures", user,

@@ -75,7 +75,45 @@ TEST_F(ViewerAuthTest, AccountsWithTheirPasswordMayWatch) {
 TEST_F(ViewerAuthTest, AnAnswerIsNotGoodTwice) {
   const std::string header = answer("admin", "Door-pass1");
   EXPECT_EQ(auth_->check("DESCRIBE", header, "127.0.0.1").kind, Kind::Ok);
-  EXPECT_EQ(auth_->check("DESCRIBE", header, "127.0.0.1").kind, Kind::Challenge);
+  // Challenged again (stale: the client answers the fresh nonce without asking anyone).
+  EXPECT_EQ(auth_->check("DESCRIBE", header, "127.0.0.1").kind, Kind::Stale);
+}
+
+TEST_F(ViewerAuthTest, AnswersWithoutQopAreTakenOncePerNonce) {
+  // GStreamer's RTSP client answers the RFC 2069 way: no qop, nc or cnonce.
+  const auto challenge = sip::auth::parse_challenge(auth_->challenges(false).front()).value();
+  sip::auth::Credentials c;
+  c.username = "admin";
+  c.realm = challenge.realm;
+  c.nonce = challenge.nonce;
+  c.opaque = challenge.opaque;
+  c.uri = "rtsp://127.0.0.1/cam/realmonitor";
+  c.algorithm = "MD5";
+  c.response = sip::auth::compute_response({.algorithm = sip::auth::Algorithm::Md5,
+                                            .username = "admin",
+                                            .realm = challenge.realm,
+                                            .password = "Door-pass1",
+                                            .method = "DESCRIBE",
+                                            .uri = c.uri,
+                                            .nonce = c.nonce,
+                                            .nc = {},
+                                            .cnonce = {},
+                                            .qop = {}});
+  const std::string header = sip::auth::format_credentials(c);
+  EXPECT_EQ(auth_->check("DESCRIBE", header, "127.0.0.1").kind, Kind::Ok);
+  EXPECT_EQ(auth_->check("DESCRIBE", header, "127.0.0.1").kind, Kind::Stale);
+  c.response = sip::auth::compute_response({.algorithm = sip::auth::Algorithm::Md5,
+                                            .username = "admin",
+                                            .realm = challenge.realm,
+                                            .password = "Wrong-pass1",
+                                            .method = "DESCRIBE",
+                                            .uri = c.uri,
+                                            .nonce = c.nonce,
+                                            .nc = {},
+                                            .cnonce = {},
+                                            .qop = {}});
+  EXPECT_EQ(auth_->check("DESCRIBE", sip::auth::format_credentials(c), "127.0.0.1").kind,
+            Kind::Challenge);
 }
 
 TEST_F(ViewerAuthTest, RolesThatMayNotWatchAreForbidden) {
