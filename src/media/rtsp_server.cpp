@@ -583,7 +583,7 @@ std::string launch_line(const RtspServer::Config& c) {
          " ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1 " +
          microphone +
          " ! audioconvert ! audioresample ! audio/x-raw,rate=8000,channels=1"
-         " ! alawenc ! rtppcmapay name=pay1 pt=8 )";
+         " ! alawenc ! rtppcmapay name=pay1 pt=8 min-ptime=40000000 max-ptime=40000000 )";
 }
 
 GstRTSPMediaFactory* make_factory(const RtspServer::Config& c, VideoStream stream,
