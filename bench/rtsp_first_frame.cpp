@@ -96,16 +96,18 @@ int main(int argc, char** argv) {
     const double p = static_cast<double>(run.frame_ns.load() - run.sdp_ns.load()) / 1e6;
     connect_ms.push_back(c);
     play_ms.push_back(p);
-    std::printf("run %d: connect -> first frame %.1f ms, SDP -> first frame %.1f ms\n", i + 1, c, p);
+    std::printf("run %d: connect -> first frame %.1f ms, SDP -> first frame %.1f ms\n", i + 1, c,
+                p);
     std::fflush(stdout);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   std::printf("connect -> first frame: p50 %.1f ms, p95 %.1f ms, max %.1f ms\n",
               percentile(connect_ms, 0.5), percentile(connect_ms, 0.95),
               *std::max_element(connect_ms.begin(), connect_ms.end()));
-  std::printf("SUMMARY rtsp-play-to-first-frame-p95-ms %.1f (goal < 500; DESCRIBE answered -> "
-              "first decoded frame, p50 %.1f, max %.1f, %d runs)\n",
-              percentile(play_ms, 0.95), percentile(play_ms, 0.5),
-              *std::max_element(play_ms.begin(), play_ms.end()), runs);
+  std::printf(
+      "SUMMARY rtsp-play-to-first-frame-p95-ms %.1f (goal < 500; DESCRIBE answered -> "
+      "first decoded frame, p50 %.1f, max %.1f, %d runs)\n",
+      percentile(play_ms, 0.95), percentile(play_ms, 0.5),
+      *std::max_element(play_ms.begin(), play_ms.end()), runs);
   return 0;
 }

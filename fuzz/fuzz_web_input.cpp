@@ -56,7 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const auto q = input.find('?');
       const std::string path = vto::media::rtsp_stream_path(
           input.substr(0, q), q == std::string_view::npos ? "" : input.substr(q + 1));
-      if (!path.empty() && !path.starts_with("/main") && !path.starts_with("/sub")) __builtin_trap();
+      if (!path.empty() && !path.starts_with("/main") && !path.starts_with("/sub"))
+        __builtin_trap();
       if (!path.empty() && vto::media::rtsp_stream_path(path, "") != path) __builtin_trap();
       break;
     }

@@ -142,8 +142,8 @@ void add_live_routes(web::HttpServer& http, std::vector<web::HttpServer*> cgi_se
   // NVRs send no session and no token: HTTP digest with the web accounts.
   const web::HttpServer::AsyncHandler cgi = [d](const web::HttpRequest& req,
                                                 web::HttpServer::Reply reply) {
-    const ViewerVerdict v = d->viewer_auth.check(req.method, req.header("authorization"),
-                                                 req.remote_ip);
+    const ViewerVerdict v =
+        d->viewer_auth.check(req.method, req.header("authorization"), req.remote_ip);
     if (v.kind == ViewerVerdict::Kind::Forbidden) {
       return reply(web::json_error(403, "this account may not watch the door"));
     }
@@ -157,7 +157,8 @@ void add_live_routes(web::HttpServer& http, std::vector<web::HttpServer*> cgi_se
     if (!channel_one(req.query)) return reply(web::json_error(404, "no such channel"));
     d->snapshot([reply](Result<std::vector<std::uint8_t>> jpeg) { reply(jpeg_response(jpeg)); });
   };
-  for (web::HttpServer* server : cgi_servers) server->route_async("GET", "/cgi-bin/snapshot.cgi", cgi);
+  for (web::HttpServer* server : cgi_servers)
+    server->route_async("GET", "/cgi-bin/snapshot.cgi", cgi);
 }
 
 }  // namespace vto::app

@@ -47,7 +47,8 @@ struct LiveVideo::State : std::enable_shared_from_this<LiveVideo::State> {
       p->close();
     });
     if (!ticket) {
-      peer->send(nlohmann::json{{"error", "six video streams already run: try again later"}}.dump());
+      peer->send(
+          nlohmann::json{{"error", "six video streams already run: try again later"}}.dump());
       peer->close();
       return;
     }
@@ -112,8 +113,8 @@ LiveVideo::LiveVideo(
     web::HttpServer& http, core::Timers& timers, media::StreamBudget& budget,
     std::function<std::optional<web::HttpResponse>(const web::HttpRequest&)> accept,
     std::function<bool(const web::HttpRequest&)> still_allowed, Snapshot snapshot)
-    : state_(std::make_shared<State>(timers, budget, std::move(still_allowed),
-                                     std::move(snapshot))) {
+    : state_(
+          std::make_shared<State>(timers, budget, std::move(still_allowed), std::move(snapshot))) {
   web::WebSocketRoute route;
   route.accept = [accept = std::move(accept),
                   &budget](const web::HttpRequest& req) -> std::optional<web::HttpResponse> {

@@ -26,8 +26,7 @@ namespace vto::app {
 class LiveVideo {
  public:
   // A JPEG of the camera's next frame, answered on the core thread.
-  using Snapshot =
-      std::function<void(std::function<void(Result<std::vector<std::uint8_t>>)> done)>;
+  using Snapshot = std::function<void(std::function<void(Result<std::vector<std::uint8_t>>)> done)>;
 
   LiveVideo(web::HttpServer& http, core::Timers& timers, media::StreamBudget& budget,
             std::function<std::optional<web::HttpResponse>(const web::HttpRequest&)> accept,

@@ -42,6 +42,7 @@ Result<void> LiveView::listen(const std::string& address, std::uint16_t port) {
   c.microphone_device = config_.microphone_device;
   c.tone_hz = config_.tone_hz;
   c.budget = &budget_;
+  c.allowed = config_.allowed;
   c.authenticate = [this](std::string_view method, std::string_view authorization,
                           std::string_view client) {
     const ViewerVerdict v = auth_.check(method, authorization, client);
@@ -111,9 +112,8 @@ void LiveView::on_demand(media::VideoStream stream, bool wanted) {
   }
   if (slot || !server_) return;
   media::RtspServer* server = server_.get();
-  auto id = media_.attach_encoded(stream, [server, stream](GstSample* sample) {
-    server->push(stream, sample);
-  });
+  auto id = media_.attach_encoded(
+      stream, [server, stream](GstSample* sample) { server->push(stream, sample); });
   if (!id) {
     core::logger("live")->error("RTSP: no camera stream: {}", id.error().message);
     return;

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,8 @@ struct LiveViewConfig {
   // The streams' audio (media::RtspServer::Config): an ALSA device, or a tone.
   std::string microphone_device;
   double tone_hz = 440;
+  // The IP allow-list, asked on the RTSP server's thread (empty: everyone).
+  std::function<bool(std::string_view address)> allowed;
 };
 
 class LiveView {

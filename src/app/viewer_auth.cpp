@@ -55,9 +55,8 @@ ViewerVerdict ViewerAuth::check(std::string_view method, std::string_view author
         auto found = users_.find(std::string(name));
         if (!found || !*found) return std::nullopt;
         account = **found;
-        const std::string& key = algorithm == sip::auth::Algorithm::Sha256
-                                     ? account->digest.sha256
-                                     : account->digest.md5;
+        const std::string& key = algorithm == sip::auth::Algorithm::Sha256 ? account->digest.sha256
+                                                                           : account->digest.md5;
         if (key.empty()) return std::nullopt;
         return key;
       });

@@ -19,8 +19,8 @@ class ViewerAuthTest : public ::testing::Test {
     ASSERT_TRUE(db);
     db_ = std::move(*db);
     store::Users users(*db_);
-    ASSERT_TRUE(users.initialize({"admin", store::Role::Admin, kHash, "", 1,
-                                  accounts::digest_keys("admin", "Door-pass1")}));
+    ASSERT_TRUE(users.initialize(
+        {"admin", store::Role::Admin, kHash, "", 1, accounts::digest_keys("admin", "Door-pass1")}));
     ASSERT_TRUE(users.add({"guard", store::Role::Viewer, kHash, "", 2,
                            accounts::digest_keys("guard", "Guard-pass1")}));
     ASSERT_TRUE(users.add({"old", store::Role::Operator, kHash, "", 3, {}}));  // no keys yet
@@ -89,29 +89,23 @@ TEST_F(ViewerAuthTest, AnswersWithoutQopAreTakenOncePerNonce) {
   c.opaque = challenge.opaque;
   c.uri = "rtsp://127.0.0.1/cam/realmonitor";
   c.algorithm = "MD5";
-  c.response = sip::auth::compute_response({.algorithm = sip::auth::Algorithm::Md5,
-                                            .username = "admin",
-                                            .realm = challenge.realm,
-                                            .password = "Door-pass1",
-                                            .method = "DESCRIBE",
-                                            .uri = c.uri,
-                                            .nonce = c.nonce,
-                                            .nc = {},
-                                            .cnonce = {},
-                                            .qop = {}});
+  const auto respond = [&](std::string_view password) {
+    return sip::auth::compute_response({.algorithm = sip::auth::Algorithm::Md5,
+                                        .username = "admin",
+                                        .realm = challenge.realm,
+                                        .password = password,
+                                        .method = "DESCRIBE",
+                                        .uri = c.uri,
+                                        .nonce = c.nonce,
+                                        .nc = {},
+                                        .cnonce = {},
+                                        .qop = {}});
+  };
+  c.response = respond("Door-pass1");
   const std::string header = sip::auth::format_credentials(c);
   EXPECT_EQ(auth_->check("DESCRIBE", header, "127.0.0.1").kind, Kind::Ok);
   EXPECT_EQ(auth_->check("DESCRIBE", header, "127.0.0.1").kind, Kind::Stale);
-  c.response = sip::auth::compute_response({.algorithm = sip::auth::Algorithm::Md5,
-                                            .username = "admin",
-                                            .realm = challenge.realm,
-                                            .password = "Wrong-pass1",
-                                            .method = "DESCRIBE",
-                                            .uri = c.uri,
-                                            .nonce = c.nonce,
-                                            .nc = {},
-                                            .cnonce = {},
-                                            .qop = {}});
+  c.response = respond("Wrong-pass1");
   EXPECT_EQ(auth_->check("DESCRIBE", sip::auth::format_credentials(c), "127.0.0.1").kind,
             Kind::Challenge);
 }

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "access/access_control.h"
@@ -29,7 +30,6 @@
 #include "app/live_api.h"
 #include "app/live_video.h"
 #include "app/live_view.h"
-#include "app/viewer_auth.h"
 #include "app/local_api.h"
 #include "app/monitor_sessions.h"
 #include "app/network_api.h"
@@ -37,6 +37,7 @@
 #include "app/security_api.h"
 #include "app/sim_api.h"
 #include "app/ua_call_control.h"
+#include "app/viewer_auth.h"
 #include "app/web_auth.h"
 #include "app/web_ui.h"
 #include "core/asio_timers.h"
@@ -79,13 +80,13 @@ struct Options {
   int unlock_hold_seconds = 5;
   int ring_timeout_seconds = 30;
   int talk_limit_seconds = 120;
-  std::string microphone = "tone:440";  // tone:HZ, wav:PATH or alsa:DEVICE
-  std::string speaker;                  // alsa:DEVICE; empty: level meter only
-  std::string speaker_record;           // directory of per-call WAV recordings
-  std::string camera;                   // V4L2 device; empty: test pattern
-  std::string fingerprint = "sim";      // the fingerprint module: sim or libfprint
-  std::string network_interface;        // gets Network Setting's addresses; empty: kept only
-  std::string resolv_conf;              // written with Network Setting's DNS; empty: not
+  std::string microphone = "tone:440";        // tone:HZ, wav:PATH or alsa:DEVICE
+  std::string speaker;                        // alsa:DEVICE; empty: level meter only
+  std::string speaker_record;                 // directory of per-call WAV recordings
+  std::string camera;                         // V4L2 device; empty: test pattern
+  std::string fingerprint = "sim";            // the fingerprint module: sim or libfprint
+  std::string network_interface;              // gets Network Setting's addresses; empty: kept only
+  std::string resolv_conf;                    // written with Network Setting's DNS; empty: not
   std::string rtsp_listen = "127.0.0.1:554";  // players and NVRs; the saved RTSP port wins
   std::string video_size = "640x480";         // the main stream
   std::string sub_size = "320x240";           // the sub-stream
@@ -617,7 +618,7 @@ int main(int argc, char** argv) {
   media_config.camera.height = video_size->second;
   media_config.camera.sub_width = sub_size->first;
   media_config.camera.sub_height = sub_size->second;
-  device::Panel* panel_for_dtmf = nullptr;           // set once the panel exists
+  device::Panel* panel_for_dtmf = nullptr;            // set once the panel exists
   app::MonitorSessions* monitors_for_dtmf = nullptr;  // set once they exist
   media_config.on_dtmf = [&panel_for_dtmf, &monitors_for_dtmf](std::uint64_t call, char key) {
     if (monitors_for_dtmf && monitors_for_dtmf->on_dtmf(call, key)) return;
@@ -650,6 +651,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   app::LiveViewConfig live_config;
+  // The RTSP server's thread reads the IP allow-list: a copy of its own, under a lock.
+  std::mutex rtsp_allow_mutex;
+  app::AllowList rtsp_allow = security.allow_list;
+  live_config.allowed = [&rtsp_allow_mutex, &rtsp_allow](std::string_view ip) {
+    std::lock_guard lock(rtsp_allow_mutex);
+    return rtsp_allow.allows(ip);
+  };
   live_config.microphone_device = microphone_device;
   live_config.tone_hz = microphone_wav.empty() ? microphone_tone_hz : 440;
   app::LiveView live_view(io, **call_media, stream_budget, **viewer_auth, live_config);
@@ -987,6 +995,10 @@ int main(int argc, char** argv) {
     return http.set_tls(id.certificate_pem, id.private_key_pem);
   };
   security_hooks.apply_allow_list = [&](const app::AllowList& list) {
+    {
+      std::lock_guard lock(rtsp_allow_mutex);
+      rtsp_allow = list;
+    }
     log->info("allow-list: {}", list.empty() ? std::string("everyone")
                                              : std::to_string(list.entries().size()) + " entries");
   };
@@ -1195,7 +1207,8 @@ int main(int argc, char** argv) {
                        stream_budget, **viewer_auth,
                        [&](std::function<void(Result<std::vector<std::uint8_t>>)> done) {
                          (*call_media)->snapshot([&io, done](Result<std::vector<std::uint8_t>> j) {
-                           asio::post(io, [done, j = std::move(j)]() mutable { done(std::move(j)); });
+                           asio::post(io,
+                                      [done, j = std::move(j)]() mutable { done(std::move(j)); });
                          });
                        },
                        [&live_view] { return live_view.port(); }});

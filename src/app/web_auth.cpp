@@ -7,8 +7,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "accounts/login_guard.h"
 #include "accounts/digest_keys.h"
+#include "accounts/login_guard.h"
 #include "accounts/password_hash.h"
 #include "accounts/password_rules.h"
 #include "accounts/sessions.h"
@@ -311,7 +311,11 @@ struct WebAuth::Impl {
         [pw = *password, hash_cost] { return accounts::hash_password(pw, hash_cost); },
         [this, reply, address, mail = *email, pw = *password](Result<std::string> hash) {
           if (!hash) return reply(web::json_error(500, hash.error().message));
-          store::User admin{config.admin_name, Role::Admin, *hash, mail, system_unix_ms(),
+          store::User admin{config.admin_name,
+                            Role::Admin,
+                            *hash,
+                            mail,
+                            system_unix_ms(),
                             accounts::digest_keys(config.admin_name, pw)};
           if (auto r = users.initialize(admin); !r) return reply(error_response(r.error()));
           audit(config.admin_name, address, "init", "the device was initialized");

@@ -363,7 +363,7 @@ void AudioSession::preload() {
                     "udpsink",    "audiotestsrc", "audioconvert", "audioresample", "queue",
                     "tee",        "fakesink",     "mulawenc",     "mulawdec",      "alawenc",
                     "alawdec",    "opusenc",      "opusdec",      "rtppcmupay",    "rtppcmudepay",
-                    "rtppcmapay", "rtppcmadepay", "rtpopuspay",   "rtpopusdepay", "volume"});
+                    "rtppcmapay", "rtppcmadepay", "rtpopuspay",   "rtpopusdepay",  "volume"});
 }
 
 bool AudioSession::supports(const Codec& codec) {
@@ -465,7 +465,8 @@ Result<void> AudioSession::stop_dtmf() {
 void AudioSession::set_speaker_muted(bool muted) {
   std::lock_guard lock(impl_->volume_mutex);
   impl_->speaker_muted = muted;
-  if (impl_->speaker_volume) g_object_set(impl_->speaker_volume, "mute", muted ? TRUE : FALSE, nullptr);
+  if (impl_->speaker_volume)
+    g_object_set(impl_->speaker_volume, "mute", muted ? TRUE : FALSE, nullptr);
 }
 
 AudioSession::Stats AudioSession::stats() const {

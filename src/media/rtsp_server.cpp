@@ -80,7 +80,7 @@ const char* stream_name(VideoStream stream) {
 
 // One stream's media, as the camera feeds it.
 struct Feed {
-  GstElement* appsrc = nullptr;  // our reference; null while the stream has no media
+  GstElement* appsrc = nullptr;   // our reference; null while the stream has no media
   GstRTSPMedia* media = nullptr;  // not a reference: cleared at its "unprepared"
   GstCaps* caps = nullptr;        // the caps set on appsrc
 };
@@ -126,20 +126,32 @@ struct RtspServer::Impl {
       g_main_loop_quit(loop);
       if (thread.joinable()) thread.join();
     }
+    // Nothing calls back into this object from here on: GStreamer's objects may outlive it
+    // (a client or a media still referenced elsewhere).
     if (server) {
+      g_signal_handlers_disconnect_by_data(server, this);
       // Close every client and drop every session: the media stop with them.
       gst_rtsp_server_client_filter(
           server,
-          [](GstRTSPServer*, GstRTSPClient* client, gpointer) {
+          [](GstRTSPServer*, GstRTSPClient* client, gpointer self) {
+            g_signal_handlers_disconnect_by_data(client, self);
             gst_rtsp_client_close(client);
             return GST_RTSP_FILTER_REMOVE;
           },
-          nullptr);
+          this);
     }
     if (pool) {
+      g_signal_handlers_disconnect_by_data(pool, this);
       gst_rtsp_session_pool_filter(
-          pool, [](GstRTSPSessionPool*, GstRTSPSession*, gpointer) { return GST_RTSP_FILTER_REMOVE; },
+          pool,
+          [](GstRTSPSessionPool*, GstRTSPSession*, gpointer) { return GST_RTSP_FILTER_REMOVE; },
           nullptr);
+    }
+    {
+      std::lock_guard lock(mutex);
+      for (auto& f : feeds) {
+        if (f.media) g_signal_handlers_disconnect_by_data(f.media, this);
+      }
     }
     if (server_source && context) {
       if (GSource* source = g_main_context_find_source_by_id(context, server_source)) {
@@ -309,8 +321,8 @@ struct RtspServer::Impl {
         config.budget->acquire(StreamBudget::Kind::Rtsp, [this, client] { evict(client); });
     const std::string address = address_of(client);
     if (!ticket) {
-      log("rtsp: refused a viewer from " + address + ": " +
-          std::to_string(config.budget->limit()) + " video streams already run");
+      log("rtsp: refused a viewer from " + address + ": " + std::to_string(config.budget->limit()) +
+          " video streams already run");
       return GST_RTSP_STS_NOT_ENOUGH_BANDWIDTH;
     }
     Viewer viewer;
@@ -441,15 +453,19 @@ struct RtspServer::Impl {
     if (g_str_has_prefix(check, "auth.check.media.factory.")) return TRUE;  // after the URL
     if (!g_str_equal(check, GST_RTSP_AUTH_CHECK_URL)) return FALSE;
     if (!ctx->request || !ctx->client) return FALSE;
+    if (config.allowed && !config.allowed(address_of(ctx->client))) {
+      respond(ctx, GST_RTSP_STS_FORBIDDEN, false);  // off the IP allow-list
+      return FALSE;
+    }
     if (ctx->method == GST_RTSP_OPTIONS) return TRUE;  // says what the server does, no more
-    gchar* authorization = nullptr;  // owned by the request
+    gchar* authorization = nullptr;                    // owned by the request
     gst_rtsp_message_get_header(ctx->request, GST_RTSP_HDR_AUTHORIZATION, &authorization, 0);
     const char* method = gst_rtsp_method_as_text(ctx->method);
     RtspAuthAnswer answer =
-        config.authenticate ? config.authenticate(method ? method : "",
-                                                  authorization ? authorization : "",
-                                                  address_of(ctx->client))
-                            : RtspAuthAnswer{RtspAuthAnswer::Verdict::Forbidden, {}};
+        config.authenticate
+            ? config.authenticate(method ? method : "", authorization ? authorization : "",
+                                  address_of(ctx->client))
+            : RtspAuthAnswer{RtspAuthAnswer::Verdict::Forbidden, {}};
     switch (answer.verdict) {
       case RtspAuthAnswer::Verdict::Ok: {
         std::lock_guard lock(mutex);
@@ -575,7 +591,7 @@ std::string launch_line(const RtspServer::Config& c) {
       !c.microphone_device.empty() ? "alsasrc device=" + c.microphone_device
       : c.tone_hz == 0             ? std::string("audiotestsrc is-live=true wave=silence")
                                    : "audiotestsrc is-live=true wave=sine volume=0.3 freq=" +
-                                         std::to_string(static_cast<int>(c.tone_hz));
+                             std::to_string(static_cast<int>(c.tone_hz));
   // The camera's H.264 arrives through appsrc (push()); the media's clock stamps it. The
   // queue drops old frames when the media does not take them (a paused viewer).
   return "( appsrc name=video is-live=true format=time do-timestamp=true min-latency=0"

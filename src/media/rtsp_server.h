@@ -41,7 +41,7 @@ class RtspServer {
  public:
   struct Config {
     std::string address = "0.0.0.0";  // numeric address to listen on
-    std::uint16_t port = 554;          // 0: any free port (see port())
+    std::uint16_t port = 554;         // 0: any free port (see port())
     // The streams' audio: an ALSA capture device (on a board, a dsnoop device shares the
     // microphone with calls); empty: a tone of `tone_hz` (the simulated microphone; 0:
     // silence).
@@ -54,6 +54,8 @@ class RtspServer {
     std::function<RtspAuthAnswer(std::string_view method, std::string_view authorization,
                                  std::string_view address)>
         authenticate;
+    // Whether a client address may use the server at all (the IP allow-list); empty: all.
+    std::function<bool(std::string_view address)> allowed;
     // The WWW-Authenticate values of a 401.
     std::function<std::vector<std::string>(bool stale)> challenges;
     // A stream's media needs the camera's encoded video (true: call push() with it from

@@ -17,8 +17,7 @@ TEST(RtspStreamPathTest, TheDeviceFamilysPathsNameTheMainAndTheSubStream) {
 
 TEST(RtspStreamPathTest, ControlPartsFollowThePathOrTheQuery) {
   EXPECT_EQ(rtsp_stream_path("/cam/realmonitor", "channel=1&subtype=1/stream=0"), "/sub/stream=0");
-  EXPECT_EQ(rtsp_stream_path("/cam/realmonitor/stream=1", "channel=1&subtype=0"),
-            "/main/stream=1");
+  EXPECT_EQ(rtsp_stream_path("/cam/realmonitor/stream=1", "channel=1&subtype=0"), "/main/stream=1");
   EXPECT_EQ(rtsp_stream_path("/main/", ""), "/main");
   EXPECT_EQ(rtsp_stream_path("/sub/stream=1", ""), "/sub/stream=1");
 }

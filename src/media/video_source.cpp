@@ -58,7 +58,8 @@ std::string pipeline_description(const VideoSource::Config& c) {
          " raw. ! queue name=subqueue leaky=downstream max-size-buffers=2 max-size-bytes=0"
          " max-size-time=0 ! valve name=subvalve drop=true ! videoscale ! video/x-raw,width=" +
          std::to_string(c.sub_width) + ",height=" + std::to_string(c.sub_height) +
-         encoder("subencoder", c.sub_bitrate_kbps) + " ! tee name=subfanout allow-not-linked=true"
+         encoder("subencoder", c.sub_bitrate_kbps) +
+         " ! tee name=subfanout allow-not-linked=true"
          " raw. ! queue name=snapshot leaky=downstream max-size-buffers=1 max-size-bytes=0"
          " max-size-time=0 ! videoconvert ! jpegenc ! appsink name=snapshots sync=false"
          " async=false max-buffers=1 drop=true";
@@ -624,8 +625,8 @@ Result<VideoSource::SinkId> VideoSource::add_encoded_sink(VideoStream stream, En
 }
 
 void VideoSource::request_key_frame(VideoStream stream) {
-  GstElement* encoder = gst_bin_get_by_name(
-      GST_BIN(impl_->pipeline), stream == VideoStream::Sub ? "subencoder" : "encoder");
+  GstElement* encoder = gst_bin_get_by_name(GST_BIN(impl_->pipeline),
+                                            stream == VideoStream::Sub ? "subencoder" : "encoder");
   if (!encoder) return;
   if (GstPad* pad = gst_element_get_static_pad(encoder, "src")) {
     gst_pad_send_event(pad, force_key_unit_event());

@@ -139,7 +139,8 @@ Result<void> Users::add(const User& user) {
 Result<std::optional<User>> Users::find(const std::string& name) {
   return guarded<std::optional<User>>(db_, [&](SQLite::Database& db) -> std::optional<User> {
     SQLite::Statement st(
-        db, "SELECT name, role, password_hash, email, created_ms, digest_md5, digest_sha256 "
+        db,
+        "SELECT name, role, password_hash, email, created_ms, digest_md5, digest_sha256 "
         "FROM users WHERE name = ?");
     st.bind(1, name);
     if (!st.executeStep()) return std::nullopt;
@@ -150,7 +151,8 @@ Result<std::optional<User>> Users::find(const std::string& name) {
 Result<std::vector<User>> Users::list() {
   return guarded<std::vector<User>>(db_, [](SQLite::Database& db) {
     SQLite::Statement st(
-        db, "SELECT name, role, password_hash, email, created_ms, digest_md5, digest_sha256 "
+        db,
+        "SELECT name, role, password_hash, email, created_ms, digest_md5, digest_sha256 "
         "FROM users ORDER BY name");
     std::vector<User> users;
     while (st.executeStep()) users.push_back(read_user(st));

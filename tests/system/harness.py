@@ -262,6 +262,24 @@ def http_bytes(port, path):
     return r.status, r.getheader("Content-Type"), data
 
 
+def sim_state(vtod):
+    """The simulated panel's state (GET /api/v1/sim/state)."""
+    status, body = http(vtod.http_port, "GET", "/api/v1/sim/state")
+    assert status == 200, body
+    return body
+
+
+def wait_sim_state(vtod, predicate, timeout=8, what="state"):
+    """The panel's state once predicate(state) holds; fails the test after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        s = sim_state(vtod)
+        if predicate(s):
+            return s
+        assert time.monotonic() < deadline, f"no {what} within {timeout}s: {s}"
+        time.sleep(0.05)
+
+
 def jpeg_size(data):
     """(width, height) of a JPEG as ffprobe decodes it; fails the test if it cannot."""
     with tempfile.NamedTemporaryFile(suffix=".jpg") as f:

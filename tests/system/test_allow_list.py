@@ -1,5 +1,5 @@
 """The Security page's IP allow-list keeps every other address out of the web interface
-and the API, on the HTTPS port and the plain-HTTP (redirect) port alike.
+and the API, on the HTTPS port and the plain-HTTP (redirect) port alike, and out of RTSP.
 
 Loopback is always allowed, so the test needs other addresses: this test process moves
 into a network namespace of its own (unshare(2), as root or in a user namespace), where
@@ -50,6 +50,16 @@ def get_from(source, port, tls=True):
     return int(answer.split(b" ", 2)[1])
 
 
+def rtsp_from(source, port):
+    """The status of an RTSP OPTIONS to 10.99.0.1:port from `source`."""
+    with socket.create_connection((OUTSIDER, port), timeout=5,
+                                  source_address=(source, 0)) as conn:
+        conn.sendall(f"OPTIONS rtsp://{OUTSIDER}:{port}/cam/realmonitor RTSP/1.0\r\n"
+                     "CSeq: 1\r\n\r\n".encode())
+        answer = conn.recv(4096)
+    return int(answer.split(b" ", 2)[1])
+
+
 def test_addresses_off_the_list_cannot_connect(tmp_path, processes):
     vtod = Vtod(str(tmp_path / "data"), web_address="0.0.0.0")  # the namespace's addresses
     processes.append(vtod)
@@ -57,6 +67,7 @@ def test_addresses_off_the_list_cannot_connect(tmp_path, processes):
     # Everyone may connect while the list is empty.
     assert get_from(OUTSIDER, https) == 200
     assert get_from(OUTSIDER, plain, tls=False) == 308
+    assert rtsp_from(OUTSIDER, vtod.rtsp_port) == 200
 
     status, body = http(https, "PUT", "/api/v1/security/allow-list", {"allow_list": [INSIDER]})
     assert status == 200, body
@@ -66,6 +77,8 @@ def test_addresses_off_the_list_cannot_connect(tmp_path, processes):
     assert not isinstance(get_from(OUTSIDER, plain, tls=False), int)
     assert get_from(INSIDER, https) == 200
     assert get_from(INSIDER, plain, tls=False) == 308
+    assert rtsp_from(OUTSIDER, vtod.rtsp_port) == 403
+    assert rtsp_from(INSIDER, vtod.rtsp_port) == 200
     # Loopback stays allowed, whatever the list says: the way back in for an installer.
     assert http(https, "GET", "/api/v1/auth/status")[0] == 200
 

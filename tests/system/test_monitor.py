@@ -7,6 +7,7 @@ import time
 import pytest
 
 from harness import Vtod, http, vtoctl
+from harness import sim_state as state, wait_sim_state as wait_state
 
 PASSWORD = "Room-pass1"
 UNLOCK = "1234"
@@ -21,22 +22,6 @@ def vtod(tmp_path, processes):
     d = Vtod(data, extra=("--button", "101", "--unlock-code", UNLOCK, "--unlock-hold", "2"))
     processes.append(d)
     return d
-
-
-def state(vtod):
-    status, body = http(vtod.http_port, "GET", "/api/v1/sim/state")
-    assert status == 200
-    return body
-
-
-def wait_state(vtod, predicate, timeout=8, what="state"):
-    deadline = time.monotonic() + timeout
-    while True:
-        s = state(vtod)
-        if predicate(s):
-            return s
-        assert time.monotonic() < deadline, f"no {what} within {timeout}s: {s}"
-        time.sleep(0.05)
 
 
 def wait_media(vth, predicate, timeout=8):

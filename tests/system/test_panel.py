@@ -7,6 +7,7 @@ import time
 import pytest
 
 from harness import Vtod, http, http_bytes, jpeg_size, vtoctl
+from harness import sim_state as state, wait_sim_state as wait_state
 
 PASSWORD = "Room-pass1"
 UNLOCK = "1234"
@@ -30,22 +31,6 @@ def press(vtod, key):
     status, body = http(vtod.http_port, "POST", "/api/v1/sim/press", {"key": key})
     assert status == 200, body
     return body
-
-
-def state(vtod):
-    status, body = http(vtod.http_port, "GET", "/api/v1/sim/state")
-    assert status == 200
-    return body
-
-
-def wait_state(vtod, predicate, timeout=8, what="state"):
-    deadline = time.monotonic() + timeout
-    while True:
-        s = state(vtod)
-        if predicate(s):
-            return s
-        assert time.monotonic() < deadline, f"no {what} within {timeout}s: {s}"
-        time.sleep(0.05)
 
 
 def test_button_rings_the_flat_the_resident_answers_and_opens_the_door(vtod, start_vth):

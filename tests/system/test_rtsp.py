@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from harness import ADMIN_PASSWORD, Process, Vtod, http, vtoctl
+from harness import ADMIN_PASSWORD, Process, Vtod, free_port, http, vtoctl
 
 ROOM_PASSWORD = "Room-pass1"
 
@@ -117,12 +117,11 @@ def test_a_visitors_call_reaches_the_flat_with_six_viewers(vtod, start_vth, proc
     monitor = start_vth("101#0", ROOM_PASSWORD)
     monitor.event("registered")
     players = []
-    for i in range(6):
+    for i in range(6):  # one after the other: players[0] is the oldest viewer
         p = Player(url(vtod))
         processes.append(p)
         players.append(p)
-    for p in players:
-        p.wait_frames(5)
+        p.wait_frames(1)
 
     status, body = http(vtod.http_port, "POST", "/api/v1/sim/press", {"key": "button1"})
     assert status == 200, body
@@ -143,3 +142,16 @@ def test_a_visitors_call_reaches_the_flat_with_six_viewers(vtod, start_vth, proc
     for p, n in zip(players[1:], before):
         assert p.proc.poll() is None and p.frames() > n
     monitor.send("hangup")
+
+
+def test_the_rtsp_port_is_a_setting_applied_at_once(vtod):
+    new_port = free_port()
+    status, body = http(vtod.http_port, "PUT", "/api/v1/settings/network", {"rtsp_port": new_port})
+    assert status == 200 and body["rtsp_port"] == new_port, body
+    moved = f"rtsp://admin:{ADMIN_PASSWORD}@127.0.0.1:{new_port}/cam/realmonitor?channel=1&subtype=1"
+    code, out, err = probe(moved)
+    assert code == 0 and "h264" in out, err
+    code, _, err = probe(url(vtod, 1))  # the old port is closed
+    assert code != 0
+    status, body = http(vtod.http_port, "GET", "/api/v1/live/status")
+    assert body["rtsp"]["port"] == new_port, body

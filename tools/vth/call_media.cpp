@@ -130,7 +130,8 @@ std::string CallMedia::sdp(sip::CallId call, const std::string& remote_offer) {
   // A monitor calling a flat offers audio; one watching a door asks for its video too.
   here.video_port = 0;
   if (std::exchange(next_offer_video_, false) && caps_.video_codec) {
-    here.video_port = s.video ? s.video->port() : open_video(call, s, caps_.video_codec->payload_type);
+    here.video_port =
+        s.video ? s.video->port() : open_video(call, s, caps_.video_codec->payload_type);
   }
   auto offer = media::make_offer(caps_, here);
   return offer.ok() ? offer->serialize() : std::string();

@@ -156,8 +156,7 @@ class Monitor {
       ua_.send_options("", std::string(sip::SipServer::kDoorsContentType),
                        [](int status, std::string content_type, std::string body) {
                          json j{{"event", "doors"}, {"status", status}};
-                         if (status == 200 &&
-                             content_type == sip::SipServer::kDoorsContentType) {
+                         if (status == 200 && content_type == sip::SipServer::kDoorsContentType) {
                            json parsed = json::parse(body, nullptr, false);
                            if (!parsed.is_discarded() && parsed.contains("doors"))
                              j["doors"] = parsed["doors"];
@@ -166,7 +165,8 @@ class Monitor {
                        });
       return;
     } else if (cmd == "monitor") {
-      if (arg.empty() || arg.size() > 5 || arg.find_first_not_of("0123456789") != std::string::npos) {
+      if (arg.empty() || arg.size() > 5 ||
+          arg.find_first_not_of("0123456789") != std::string::npos) {
         print_error("usage: monitor VTO_NO (1-5 digits)");
         return;
       }

@@ -444,10 +444,10 @@ int main(int argc, char** argv) {
     const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    return changed(users.initialize(
-                       vto::store::User{"admin", vto::store::Role::Admin, *hash, admin_email, now,
-                                        vto::accounts::digest_keys("admin", password)}),
-                   "initialized: the admin account is \"admin\"", "init");
+    return changed(
+        users.initialize(vto::store::User{"admin", vto::store::Role::Admin, *hash, admin_email, now,
+                                          vto::accounts::digest_keys("admin", password)}),
+        "initialized: the admin account is \"admin\"", "init");
   }
   if (reset->parsed()) {
     const std::string password = reset_password.read();
@@ -459,7 +459,7 @@ int main(int argc, char** argv) {
     auto hash = vto::accounts::hash_password(password);
     if (!hash) return fail(hash.error().message);
     if (auto done = users.set_password_hash(reset_user, *hash,
-                                                    vto::accounts::digest_keys(reset_user, password));
+                                            vto::accounts::digest_keys(reset_user, password));
         !done) {
       return fail(done.error().message);
     }

@@ -104,8 +104,9 @@ std::string digest_key(Algorithm algorithm, std::string_view username, std::stri
 }
 
 std::string compute_response(const ResponseInput& in) {
-  std::string ha1 = in.ha1.empty() ? hex_hash(in.algorithm, join({in.username, in.realm, in.password}))
-                                   : std::string(in.ha1);
+  std::string ha1 = in.ha1.empty()
+                        ? hex_hash(in.algorithm, join({in.username, in.realm, in.password}))
+                        : std::string(in.ha1);
   if (is_session(in.algorithm)) ha1 = hex_hash(in.algorithm, join({ha1, in.nonce, in.cnonce}));
   const std::string ha2 = hex_hash(in.algorithm, join({in.method, in.uri}));
   if (in.qop.empty()) return hex_hash(in.algorithm, join({ha1, in.nonce, ha2}));

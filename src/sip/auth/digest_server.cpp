@@ -123,7 +123,8 @@ Verification DigestServer::verify_keys(std::string_view method, const Credential
                              : Algorithm::Md5;
   std::optional<std::string> key = key_of(c.username, base);
   const bool known = key && key->size() == hex_hash(base, "").size();
-  const std::string ha1 = known ? lowercase(*key) : digest_key(base, c.username, c.realm, kDummyPassword);
+  const std::string ha1 =
+      known ? lowercase(*key) : digest_key(base, c.username, c.realm, kDummyPassword);
   const std::string expected = compute_response({
       .algorithm = *algorithm,
       .username = c.username,

@@ -163,9 +163,9 @@ void SipServer::route(TxId tx, Message&& request, const Peer& from) {
   }
   const std::string user = ruri->user_unescaped();
   // A monitor asking for the building's doors: only the building's own devices may know them.
-  const bool doors_query =
-      method == "OPTIONS" && user.empty() && doors_ && !has_to_tag(request) &&
-      request.header(HeaderId::Accept).value_or("").find(kDoorsContentType) != std::string_view::npos;
+  const bool doors_query = method == "OPTIONS" && user.empty() && doors_ && !has_to_tag(request) &&
+                           request.header(HeaderId::Accept).value_or("").find(kDoorsContentType) !=
+                               std::string_view::npos;
   // Nobody outside the building rings a flat (or learns which numbers exist): a new
   // call or message must come from a registered device or bring its credentials.
   if (!has_to_tag(request) && !(method == "OPTIONS" && user.empty() && !doors_query) &&

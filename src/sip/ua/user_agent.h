@@ -94,9 +94,9 @@ class UserAgent final : public TransactionUser {
   // An out-of-dialog OPTIONS (RFC 3261 §11) to `target` (empty: the server itself) through
   // the server, asking for `accept` content, answering a digest challenge once. `done` gets
   // the final status and the answer's body (408 and nothing when nobody answered in time).
-  void send_options(const std::string& target, const std::string& accept,
-                    std::function<void(int status, std::string content_type, std::string body)>
-                        done);
+  void send_options(
+      const std::string& target, const std::string& accept,
+      std::function<void(int status, std::string content_type, std::string body)> done);
   std::vector<CallId> calls() const;
 
   // TransactionUser
