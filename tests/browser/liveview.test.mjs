@@ -17,13 +17,18 @@ describe("the Live view page", () => {
     await login(page, env.vtod, "admin", ADMIN_PASSWORD);
     await page.goto(`${env.vtod.url}/#/live`);
     const picture = page.locator("#live-camera");
-    await page.waitForFunction(() => Number(document.querySelector("#live-camera")?.dataset.frames || 0) >= 5,
-                               null, { timeout: 15000 });
+    await page.waitForFunction(() => {
+      const img = document.querySelector("#live-camera");
+      return Number(img?.dataset.frames || 0) >= 5 && img.complete && img.naturalWidth > 0;
+    }, null, { timeout: 15000 });
     const first = await picture.screenshot();
     await page.waitForTimeout(1200);  // the clock on the picture moves on
     const second = await picture.screenshot();
     assert.notDeepEqual(first, second, "the picture did not change");
-    const size = await picture.evaluate((img) => [img.naturalWidth, img.naturalHeight]);
+    const size = await picture.evaluate(async (img) => {
+      await img.decode().catch(() => {});  // the frame being swapped in, if any
+      return [img.naturalWidth, img.naturalHeight];
+    });
     assert.deepEqual(size, [640, 480]);
     await page.locator("#live-streams").filter({ hasText: "1 of 6" }).waitFor();
     await page.locator("#live-rtsp code").first().filter({ hasText: "/cam/realmonitor?channel=1&subtype=0" }).waitFor();

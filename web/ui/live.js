@@ -10,7 +10,8 @@
 export function liveVideo(img, onNote) {
   const ws = new WebSocket(`wss://${location.host}/api/v1/live/video`);
   ws.binaryType = "blob";
-  let url = null;
+  let shown = null;        // the blob URL on screen
+  let decoding = false;    // a frame is being decoded off screen: the next ones are skipped
   let frames = 0;
   ws.addEventListener("message", (e) => {
     if (typeof e.data === "string") {
@@ -18,11 +19,21 @@ export function liveVideo(img, onNote) {
       return;
     }
     if (!img.isConnected) { ws.close(); return; }
+    if (decoding) return;
+    // Decoded first, then shown: the picture never blanks between two frames.
+    decoding = true;
     const next = URL.createObjectURL(e.data);
-    img.src = next;
-    if (url) URL.revokeObjectURL(url);
-    url = next;
-    img.dataset.frames = String(++frames);
+    const probe = new Image();
+    probe.onload = () => {
+      decoding = false;
+      if (!img.isConnected) { URL.revokeObjectURL(next); return; }
+      img.src = next;
+      if (shown) URL.revokeObjectURL(shown);
+      shown = next;
+      img.dataset.frames = String(++frames);
+    };
+    probe.onerror = () => { decoding = false; URL.revokeObjectURL(next); };
+    probe.src = next;
   });
   ws.addEventListener("close", (e) => {
     if (e.code !== 1000 && frames === 0) onNote?.("The live picture is not available now (six video streams may already run).");
