@@ -5,9 +5,10 @@
 //
 // `ui` carries app.js's helpers: { h, api, page, form, toast, table, session, fmtTime, RANK }.
 
-// Shows the camera in `img` while it is in the page; `onNote(text)` tells why it stopped.
-// Returns the WebSocket (closed by the page router when the page changes).
-export function liveVideo(img, onNote) {
+// Shows the camera in `img` while it is in the page; `onNote(text)` tells why it stopped,
+// `onFrame(count)` follows the frames shown. Returns the WebSocket (closed by the page
+// router when the page changes).
+export function liveVideo(img, onNote, onFrame) {
   const ws = new WebSocket(`wss://${location.host}/api/v1/live/video`);
   ws.binaryType = "blob";
   let shown = null;        // the blob URL on screen
@@ -31,6 +32,7 @@ export function liveVideo(img, onNote) {
       if (shown) URL.revokeObjectURL(shown);
       shown = next;
       img.dataset.frames = String(++frames);
+      onFrame?.(frames);
     };
     probe.onerror = () => { decoding = false; URL.revokeObjectURL(next); };
     probe.src = next;
@@ -88,7 +90,9 @@ export async function livePage(ui, sockets) {
     }
   }
   page("Live view", ...content);
-  sockets.push(liveVideo(picture, (text) => { note.textContent = text; }));
+  // The status again once the picture shows: this page is one of the streams now.
+  sockets.push(liveVideo(picture, (text) => { note.textContent = text; },
+                         (n) => { if (n === 1) showStatus(); }));
   await showStatus();
   const timer = setInterval(() => { if (!picture.isConnected) clearInterval(timer); else showStatus(); }, 2000);
 }
