@@ -116,6 +116,7 @@ void LiveView::on_demand(media::VideoStream stream, bool wanted) {
       stream, [server, stream](GstSample* sample) { server->push(stream, sample); });
   if (!id) {
     core::logger("live")->error("RTSP: no camera stream: {}", id.error().message);
+    server_->fail(stream, "the camera does not start");
     return;
   }
   slot = *id;

@@ -712,6 +712,22 @@ void RtspServer::push(VideoStream stream, GstSample* sample) {
   impl_->push(stream, sample);
 }
 
+void RtspServer::fail(VideoStream stream, const std::string& why) {
+  GstElement* appsrc = nullptr;
+  {
+    std::lock_guard lock(impl_->mutex);
+    Feed& f = impl_->feed(stream);
+    if (f.appsrc) appsrc = GST_ELEMENT(gst_object_ref(f.appsrc));
+  }
+  if (!appsrc) return;
+  // An error on the media's bus: gst-rtsp-server ends its preparation and answers 503.
+  GError* error =
+      g_error_new_literal(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ, why.c_str());
+  gst_element_post_message(appsrc, gst_message_new_error(GST_OBJECT(appsrc), error, why.c_str()));
+  g_error_free(error);
+  gst_object_unref(appsrc);
+}
+
 std::size_t RtspServer::sessions() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->viewers.size();

@@ -78,6 +78,9 @@ class RtspServer {
   // The camera's next access unit for `stream`'s media (VideoSource::EncodedSink); dropped
   // when the stream has no media. Thread-safe.
   void push(VideoStream stream, GstSample* sample);
+  // The camera cannot feed `stream` (it does not start): its media fails now, and its
+  // viewers get 503 rather than waiting. Thread-safe.
+  void fail(VideoStream stream, const std::string& why);
   // RTSP sessions holding a stream now.
   std::size_t sessions() const;
 

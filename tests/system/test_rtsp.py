@@ -155,3 +155,15 @@ def test_the_rtsp_port_is_a_setting_applied_at_once(vtod):
     assert code != 0
     status, body = http(vtod.http_port, "GET", "/api/v1/live/status")
     assert body["rtsp"]["port"] == new_port, body
+
+
+def test_a_dead_camera_is_a_quick_503_not_a_hang(tmp_path, processes):
+    d = Vtod(str(tmp_path / "dead"), extra=("--camera", "/dev/video-missing"))
+    processes.append(d)
+    for _ in range(2):  # and again: nothing stays stuck
+        started = time.monotonic()
+        code, _, err = probe(url(d))
+        assert code != 0 and "503" in err, err
+        assert time.monotonic() - started < 5
+    status, body = http(d.http_port, "GET", "/api/v1/live/status")
+    assert status == 200 and body["streams"]["in_use"] == 0, body
