@@ -278,12 +278,12 @@ bool CallMedia::ensure_camera() {
 
 // Nobody watches and no snapshot waits: the camera and its encoder rest.
 void CallMedia::rest_camera_if_unused() {
-  if (!camera_ || !sinks_.empty() || !encoded_.empty() || pending_snapshots_ > 0) return;
+  if (!camera_ || watched()) return;
   const std::uint64_t generation = ++camera_idle_->generation;
   camera_idle_->timer.expires_after(config_.camera_linger);
   camera_idle_->timer.async_wait([this, generation](const boost::system::error_code& ec) {
     if (ec || generation != camera_idle_->generation) return;
-    if (!sinks_.empty() || !encoded_.empty() || pending_snapshots_ > 0) return;
+    if (watched()) return;
     camera_.reset();
     core::logger("media")->debug("camera resting");
     release_memory();

@@ -107,6 +107,8 @@ class CallMedia {
   void start_audio(std::uint64_t call, const media::SessionDescription& remote);
   void start_video(std::uint64_t call, const media::SessionDescription& remote);
   bool ensure_camera();
+  // A call, an encoded sink or a snapshot still needs the camera.
+  bool watched() const { return !sinks_.empty() || !encoded_.empty() || pending_snapshots_ > 0; }
   void rest_camera_if_unused();
   void release_memory();
 

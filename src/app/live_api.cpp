@@ -4,6 +4,7 @@
 #include <string>
 
 #include "store/errors.h"
+#include "web/query.h"
 
 namespace vto::app {
 
@@ -20,6 +21,14 @@ web::HttpResponse ok(const json& body) {
   return r;
 }
 
+// Only channel 1 exists; a query naming another is an error, not the same picture.
+bool channel_one(const std::string& query) {
+  auto channel = web::query_param(query, "channel");
+  return channel && (!*channel || **channel == "1");
+}
+
+}  // namespace
+
 web::HttpResponse jpeg_response(const Result<std::vector<std::uint8_t>>& jpeg) {
   if (!jpeg) return web::json_error(503, "camera: " + jpeg.error().message);
   web::HttpResponse r;
@@ -27,20 +36,6 @@ web::HttpResponse jpeg_response(const Result<std::vector<std::uint8_t>>& jpeg) {
   r.body.assign(jpeg->begin(), jpeg->end());
   return r;
 }
-
-// Only channel 1 exists; a query naming another is an error, not the same picture.
-bool channel_one(const std::string& query) {
-  std::string_view q = query;
-  while (!q.empty()) {
-    const auto amp = q.find('&');
-    const std::string_view pair = q.substr(0, amp);
-    q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
-    if (pair.starts_with("channel=") && pair != "channel=1") return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 json to_json(const LiveSettings& s) {
   json roles = json::array();

@@ -37,6 +37,9 @@ nlohmann::json to_json(const LiveSettings& s);
 Result<LiveSettings> live_settings_from_json(const nlohmann::json& j);
 Result<LiveSettings> load_live_settings(store::Settings& settings);
 
+// A JPEG as the answer to a GET (image/jpeg), or 503 naming the camera's failure.
+web::HttpResponse jpeg_response(const Result<std::vector<std::uint8_t>>& jpeg);
+
 struct LiveApiDeps {
   store::Settings& settings;
   LiveSettings& live;

@@ -9,10 +9,9 @@ namespace vto::app {
 
 namespace asio = boost::asio;
 
-// Which server a posted callback came from: a server replaced meanwhile is ignored.
-struct LiveView::Alive {
-  const media::RtspServer* server = nullptr;
-};
+// One per server started: a posted callback whose token is no longer alive_ came from a
+// server replaced (or stopped) meanwhile, and is ignored.
+struct LiveView::Alive {};
 
 namespace {
 
@@ -82,7 +81,6 @@ Result<void> LiveView::listen(const std::string& address, std::uint16_t port) {
   stop();  // the old server, if any: its viewers end
   alive_ = alive;
   server_ = std::move(*started);
-  alive_->server = server_.get();
   core::logger("live")->info("RTSP on {}:{} (rtsp://HOST:{}/cam/realmonitor?channel=1&subtype=0)",
                              address, server_->port(), server_->port());
   return {};

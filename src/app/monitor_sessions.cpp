@@ -13,22 +13,13 @@ namespace vto::app {
 
 namespace {
 
-// Whether the monitor's offer sends audio (sendrecv or sendonly, seen from the monitor).
-bool monitor_sends_audio(std::string_view sdp) {
+// Whether the offer has a `kind` stream ("audio", "video") whose direction, seen from the
+// monitor, satisfies `direction` (media::sends or media::receives).
+bool offers(std::string_view sdp, std::string_view kind, bool (*direction)(media::Direction)) {
   auto parsed = media::SessionDescription::parse(sdp);
   if (!parsed) return false;
   for (const auto& m : parsed->media) {
-    if (m.media == "audio" && !m.declined() && media::sends(m.direction)) return true;
-  }
-  return false;
-}
-
-// Whether the offer asks for video the door can send.
-bool wants_video(std::string_view sdp) {
-  auto parsed = media::SessionDescription::parse(sdp);
-  if (!parsed) return false;
-  for (const auto& m : parsed->media) {
-    if (m.media == "video" && !m.declined() && media::receives(m.direction)) return true;
+    if (m.media == kind && !m.declined() && direction(m.direction)) return true;
   }
   return false;
 }
@@ -70,7 +61,7 @@ bool MonitorSessions::on_event(const sip::UaEvent& e) {
       for (const char k : dtmf_digits(e.content_type, e.body)) key(e.call, k);
       break;
     case Type::Reoffer:
-      if (!it->second.talking && monitor_sends_audio(e.body)) {
+      if (!it->second.talking && offers(e.body, "audio", media::sends)) {
         start_talking(e.call, it->second, "re-INVITE");
       }
       break;
@@ -92,7 +83,7 @@ void MonitorSessions::incoming(const sip::UaEvent& e) {
   const std::uint64_t call = e.call;
   Session s;
   s.device = device_of_uri(e.peer);
-  if (wants_video(e.body)) {
+  if (offers(e.body, "video", media::receives)) {
     std::weak_ptr<bool> alive = alive_;
     // A visitor's call takes this stream: the session ends (on the core thread: the call
     // that needed the room is being set up on it right now).

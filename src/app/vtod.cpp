@@ -629,14 +629,16 @@ int main(int argc, char** argv) {
     std::cerr << "vtod: " << call_media.error().message << "\n";
     return 1;
   }
+  // A JPEG of the camera's next frame, answered on the core thread (call records, snapshot
+  // routes, the browser's live view).
+  const auto snapshot_on_core = [&](std::function<void(Result<std::vector<std::uint8_t>>)> done) {
+    (*call_media)->snapshot([&io, done = std::move(done)](Result<std::vector<std::uint8_t>> jpeg) {
+      asio::post(io, [done, jpeg = std::move(jpeg)]() mutable { done(std::move(jpeg)); });
+    });
+  };
   // The visitor's picture, taken when each call starts, saved beside its record.
   if (auto enabled = call_recorder.enable_snapshots(
-          o.data_dir + "/snapshots",
-          [&](app::SnapshotDone done) {
-            (*call_media)->snapshot([&io, done](Result<std::vector<std::uint8_t>> jpeg) {
-              asio::post(io, [done, jpeg = std::move(jpeg)]() mutable { done(std::move(jpeg)); });
-            });
-          },
+          o.data_dir + "/snapshots", snapshot_on_core,
           [&io](std::function<void()> fn) { asio::post(io, std::move(fn)); });
       !enabled) {
     log->warn("call records without snapshots: {}", enabled.error().message);
@@ -1178,15 +1180,8 @@ int main(int argc, char** argv) {
       "GET", "/api/v1/sim/camera.jpg",
       auth.guard_async(store::Role::Viewer, [&](const web::HttpRequest&, const app::Principal&,
                                                 web::HttpServer::Reply reply) {
-        (*call_media)->snapshot([&io, reply](Result<std::vector<std::uint8_t>> jpeg) {
-          asio::post(io, [reply, jpeg = std::move(jpeg)] {
-            if (!jpeg) return reply(web::json_error(503, "camera: " + jpeg.error().message));
-            web::HttpResponse r;
-            r.content_type = "image/jpeg";
-            r.body.assign(jpeg->begin(), jpeg->end());
-            reply(r);
-          });
-        });
+        snapshot_on_core(
+            [reply](Result<std::vector<std::uint8_t>> jpeg) { reply(app::jpeg_response(jpeg)); });
       }));
   // Live view: stream status, who may watch, snapshots (also for NVRs, with digest).
   auto live_settings = app::load_live_settings(settings);
@@ -1204,13 +1199,7 @@ int main(int argc, char** argv) {
                          (*viewer_auth)->set_watch_roles(l.watch_roles);
                          monitor_sessions.set_max_time(std::chrono::seconds(l.monitor_seconds));
                        },
-                       stream_budget, **viewer_auth,
-                       [&](std::function<void(Result<std::vector<std::uint8_t>>)> done) {
-                         (*call_media)->snapshot([&io, done](Result<std::vector<std::uint8_t>> j) {
-                           asio::post(io,
-                                      [done, j = std::move(j)]() mutable { done(std::move(j)); });
-                         });
-                       },
+                       stream_budget, **viewer_auth, snapshot_on_core,
                        [&live_view] { return live_view.port(); }});
   // The camera in the browser (Live page, virtual panel), counted in the six streams.
   app::LiveVideo live_video(
@@ -1223,11 +1212,7 @@ int main(int argc, char** argv) {
         return std::nullopt;
       },
       [&auth](const web::HttpRequest& req) { return auth.still_authorized(req); },
-      [&](std::function<void(Result<std::vector<std::uint8_t>>)> done) {
-        (*call_media)->snapshot([&io, done](Result<std::vector<std::uint8_t>> j) {
-          asio::post(io, [done, j = std::move(j)]() mutable { done(std::move(j)); });
-        });
-      });
+      snapshot_on_core);
   app::add_record_routes(http, guard, call_records);
   app::EventStream events(
       http, timers,

@@ -11,6 +11,8 @@
 #include <thread>
 #include <utility>
 
+#include "media/device_names.h"
+
 // GObject's type macros cast function pointers the C way.
 #pragma GCC diagnostic ignored "-Wcast-function-type"
 
@@ -83,6 +85,13 @@ struct Feed {
   GstElement* appsrc = nullptr;   // our reference; null while the stream has no media
   GstRTSPMedia* media = nullptr;  // not a reference: cleared at its "unprepared"
   GstCaps* caps = nullptr;        // the caps set on appsrc
+
+  // Drops the references: the stream has no media.
+  void reset() {
+    if (appsrc) gst_object_unref(appsrc);
+    if (caps) gst_caps_unref(caps);
+    *this = Feed{};
+  }
 };
 
 struct Viewer {
@@ -166,11 +175,7 @@ struct RtspServer::Impl {
     }
     {
       std::lock_guard lock(mutex);
-      for (auto& f : feeds) {
-        if (f.appsrc) gst_object_unref(f.appsrc);
-        if (f.caps) gst_caps_unref(f.caps);
-        f = Feed{};
-      }
+      for (auto& f : feeds) f.reset();
       for (auto& [client, viewer] : pending) config.budget->release(viewer.ticket);
       for (auto& [session, viewer] : viewers) config.budget->release(viewer.ticket);
       pending.clear();
@@ -201,11 +206,9 @@ struct RtspServer::Impl {
     {
       std::lock_guard lock(mutex);
       Feed& f = feed(stream);
-      if (f.appsrc) gst_object_unref(f.appsrc);
-      if (f.caps) gst_caps_unref(f.caps);
+      f.reset();
       f.appsrc = appsrc;
       f.media = media;
-      f.caps = nullptr;
     }
     g_signal_connect(media, "unprepared", G_CALLBACK(+[](GstRTSPMedia* m, gpointer data) {
                        static_cast<Impl*>(data)->media_unprepared(m);
@@ -222,9 +225,7 @@ struct RtspServer::Impl {
         std::lock_guard lock(mutex);
         Feed& f = feed(stream);
         if (f.media == media) {
-          if (f.appsrc) gst_object_unref(f.appsrc);
-          if (f.caps) gst_caps_unref(f.caps);
-          f = Feed{};
+          f.reset();
           ended = true;
         }
       }
@@ -576,16 +577,6 @@ namespace vto::media {
 
 namespace {
 
-bool is_safe_device(std::string_view device) {
-  if (device.empty() || device.size() > 128) return false;
-  for (const char c : device) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == ':' || c == ',' || c == '_' || c == '-' || c == '.' || c == '=';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 std::string launch_line(const RtspServer::Config& c) {
   const std::string microphone =
       !c.microphone_device.empty() ? "alsasrc device=" + c.microphone_device
@@ -636,7 +627,7 @@ RtspServer::~RtspServer() = default;
 
 Result<std::unique_ptr<RtspServer>> RtspServer::start(Config config) {
   if (!config.budget) return make_error("rtsp: no stream budget");
-  if (!config.microphone_device.empty() && !is_safe_device(config.microphone_device)) {
+  if (!config.microphone_device.empty() && !is_safe_alsa_device(config.microphone_device)) {
     return make_error("rtsp: bad microphone device name: " + config.microphone_device);
   }
   if (config.tone_hz < 0 || config.tone_hz > 20000) config.tone_hz = 440;

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "media/device_names.h"
 #include "media/gst_bus.h"
 #include "media/level_meter.h"
 #include "media/video_source.h"
@@ -16,16 +17,6 @@ namespace {
 
 constexpr int kRate = 8000;
 constexpr int kSamplesPerBuffer = kRate / 50;  // 20 ms
-
-bool is_safe_device(std::string_view s) {
-  if (s.empty() || s.size() > 128) return false;
-  for (const char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-' || c == '.' || c == ':' || c == ',' || c == '=';
-    if (!ok) return false;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -134,7 +125,7 @@ TonePlayer::TonePlayer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 TonePlayer::~TonePlayer() = default;
 
 Result<std::unique_ptr<TonePlayer>> TonePlayer::create(core::Timers& timers, Config config) {
-  if (!config.speaker_device.empty() && !is_safe_device(config.speaker_device)) {
+  if (!config.speaker_device.empty() && !is_safe_alsa_device(config.speaker_device)) {
     return make_error("tones: '" + config.speaker_device + "' is not an ALSA device name");
   }
   if (!(config.volume >= 0 && config.volume <= 1)) return make_error("tones: volume is 0..1");

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from harness import Vtod, http, http_raw, vtoctl
+from harness import sim_state as state, wait_sim_state
 
 LAYOUT = {"modules": [{"kind": "buttons", "buttons": 2}, {"kind": "keypad"}, {"kind": "display"},
                       {"kind": "card_reader"}, {"kind": "fingerprint"}],
@@ -26,20 +27,8 @@ def vtod(tmp_path, processes):
     return d
 
 
-def state(vtod):
-    status, body = http(vtod.http_port, "GET", "/api/v1/sim/state")
-    assert status == 200
-    return body
-
-
 def wait_for(vtod, predicate, what, timeout=5):
-    deadline = time.monotonic() + timeout
-    while True:
-        s = state(vtod)
-        if predicate(s):
-            return s
-        assert time.monotonic() < deadline, f"no {what} within {timeout}s: {s}"
-        time.sleep(0.05)
+    return wait_sim_state(vtod, predicate, timeout=timeout, what=what)
 
 
 def display(vtod):
