@@ -1,5 +1,7 @@
 #include "sip/auth/digest_nonce.h"
 
+#include "core/secure_random.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -68,7 +70,7 @@ std::string NonceMint::issue(core::TimePoint now) const {
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
   for (std::size_t i = 0; i < kStampSize; ++i)
     raw[i] = static_cast<unsigned char>(ms >> (8 * (kStampSize - 1 - i)));
-  fill_random(raw.data() + kStampSize, kSaltSize);
+  core::secure_random().fill(raw.data() + kStampSize, kSaltSize);
   auto tag = tag_of(key_, raw.data(), kBodySize);
   std::copy(tag.begin(), tag.end(), raw.begin() + kBodySize);
   return to_hex(raw.data(), raw.size());
@@ -92,9 +94,7 @@ std::optional<core::TimePoint> NonceMint::issued_at(std::string_view nonce) cons
 }
 
 std::string random_hex(std::size_t bytes) {
-  std::vector<unsigned char> raw(bytes);
-  fill_random(raw.data(), raw.size());
-  return to_hex(raw.data(), raw.size());
+  return core::secure_random().hex(bytes);
 }
 
 }  // namespace vto::sip::auth

@@ -48,10 +48,12 @@ std::string Proxy::via_for(Transport t, const std::string& branch) const {
          ";branch=" + branch + ";rport";
 }
 
-std::vector<std::string> Proxy::record_route(Transport in, Transport out) const {
-  auto entry = [this](Transport t) {
+std::vector<std::string> Proxy::record_route(Transport in, Transport out,
+                                             std::string_view token) const {
+  auto entry = [this, token](Transport t) {
     std::string uri = "<sip:" + tl_.transport().local(t).host_port();
     if (t == Transport::Tcp) uri += ";transport=tcp";
+    if (!token.empty()) uri.append(";").append(RouteToken::kParam).append("=").append(token);
     return uri + ";lr>";
   };
   if (in == out) return {entry(out)};
@@ -88,7 +90,10 @@ void Proxy::fork(TxId tx, Message request, const std::vector<ForkTarget>& target
     out.set_request_uri(target.request_uri);
     out.set_header(HeaderId::MaxForwards, std::to_string(max_forwards > 0 ? max_forwards - 1 : 0));
     if (record_route_it) {
-      auto rr = record_route(in, target.next_hop.transport);
+      // The token names the dialog's two ends: the caller and this branch's callee.
+      const std::string token =
+          route_token_.sign(request.call_id(), source ? source->ip : "", target.next_hop.ip);
+      auto rr = record_route(in, target.next_hop.transport, token);
       for (auto it = rr.rbegin(); it != rr.rend(); ++it)
         out.prepend_header(HeaderId::RecordRoute, *it);
     }

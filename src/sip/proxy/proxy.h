@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sip/proxy/route_token.h"
 #include "sip/transaction/transaction_layer.h"
 
 namespace vto::sip {
@@ -48,8 +49,11 @@ class Proxy {
   std::size_t active() const { return forks_.size(); }
 
   // Record-Route values to add for a request arriving on `in` and leaving on `out`
-  // (two entries when the transports differ, RFC 5658).
-  std::vector<std::string> record_route(Transport in, Transport out) const;
+  // (two entries when the transports differ, RFC 5658), carrying the dialog's `token`.
+  std::vector<std::string> record_route(Transport in, Transport out,
+                                        std::string_view token = {}) const;
+  // The signer of the tokens in this proxy's Record-Route entries.
+  const RouteToken& route_token() const { return route_token_; }
   // True when `uri` names this proxy (used to pop our own Route entries).
   bool is_own_uri(const Uri& uri) const;
   std::string via_for(Transport t, const std::string& branch) const;
@@ -66,6 +70,7 @@ class Proxy {
 
   TransactionLayer& tl_;
   ProxyOptions options_;
+  RouteToken route_token_;
   Observer observer_;
   std::uint64_t next_fork_ = 1;
   std::unordered_map<std::uint64_t, std::unique_ptr<Fork>> forks_;

@@ -1,114 +1,16 @@
 // The building's SIP server routing a group call: fork, first 2xx wins, losers get
 // CANCEL with a Reason header, best-response selection, CANCEL from the caller,
 // in-dialog requests following Record-Route.
-#include "sip/proxy/sip_server.h"
-
 #include <gtest/gtest.h>
 
-#include "../../../tests/support/fake_transport.h"
-#include "sip/auth/digest_server.h"
+#include "sip/proxy/sip_server_fixture.h"
 
 using namespace std::chrono_literals;
 using namespace vto::sip;
-using vto::core::ManualTimers;
-using vto::test::FakeTransport;
+using namespace vto::sip::fixture;
 
 namespace {
-
-const Peer kCaller{Transport::Udp, "127.0.0.1", 7000, 0};
-const Peer kMaster{Transport::Udp, "127.0.0.1", 6000, 0};
-const Peer kExtension{Transport::Udp, "127.0.0.1", 6001, 0};
-
-struct Plan : NumberPlan {
-  Kind classify(std::string_view user) const override {
-    if (user == "101" || user == "102") return Kind::Room;
-    if (user.find('#') != std::string_view::npos) return Kind::Device;
-    if (user == "8001") return Kind::Vto;
-    if (user == "888888") return Kind::Centre;
-    return Kind::Unknown;
-  }
-};
-
-struct NoAccounts : AccountDirectory {
-  std::optional<std::string> password_of(std::string_view) const override { return std::nullopt; }
-};
-
-std::string request(std::string_view method, std::string_view ruri, std::string_view branch,
-                    std::string extra = "") {
-  std::string s = std::string(method) + " " + std::string(ruri) + " SIP/2.0\r\n";
-  s += "Via: SIP/2.0/UDP 127.0.0.1:7000;branch=" + std::string(branch) + ";rport\r\n";
-  s += extra;
-  s += "Max-Forwards: 70\r\n"
-       "From: <sip:8001@127.0.0.1>;tag=caller\r\n"
-       "To: <" +
-       std::string(ruri) +
-       ">\r\n"
-       "Call-ID: group-call-1\r\n"
-       "CSeq: 1 " +
-       std::string(method) +
-       "\r\n"
-       "Contact: <sip:8001@127.0.0.1:7000>\r\n"
-       "Content-Length: 0\r\n\r\n";
-  return s;
-}
-
-class GroupCallTest : public ::testing::Test {
- protected:
-  GroupCallTest()
-      : tl(timers, transport),
-        locations(timers),
-        digest(timers),
-        registrar(locations, digest, accounts, timers),
-        proxy(tl),
-        server(tl, registrar, locations, proxy, plan, SipServerOptions{"VDP", "8001"}) {
-    transport.set_handler(
-        [this](Message&& m, const Peer& from) { tl.receive(std::move(m), from); });
-    tl.set_user(&server);
-    bind("101#0", kMaster);
-    bind("101#1", kExtension);
-    bind("8001", kCaller);  // the caller is a registered device
-  }
-
-  void bind(const std::string& aor, const Peer& where) {
-    Binding b;
-    b.aor = aor;
-    b.contact = "sip:" + escape_user(aor) + "@127.0.0.1:" + std::to_string(where.port);
-    b.expires_at = timers.now() + 1h;
-    b.source = where;
-    locations.save(std::move(b));
-  }
-
-  // Messages sent to `to` whose first line starts with `prefix`.
-  std::vector<Message> sent_to(const Peer& to, std::string_view prefix) {
-    std::vector<Message> out;
-    for (const auto& s : transport.sent) {
-      if (s.to.port == to.port && s.bytes.starts_with(prefix))
-        out.push_back(Message::parse(s.bytes).value());
-    }
-    return out;
-  }
-
-  // A device answers the INVITE it got with `status`.
-  void device_answers(const Peer& device, int status, std::string_view tag) {
-    auto invites = sent_to(device, "INVITE");
-    ASSERT_FALSE(invites.empty());
-    auto r = make_response(invites.back(), status, reason_phrase(status), tag);
-    r.add_header(HeaderId::Contact, "<sip:dev@127.0.0.1:" + std::to_string(device.port) + ">");
-    transport.inject(r.serialize(), device);
-  }
-
-  ManualTimers timers;
-  FakeTransport transport;
-  TransactionLayer tl;
-  MemoryLocationStore locations;
-  vto::sip::auth::DigestServer digest;
-  NoAccounts accounts;
-  Plan plan;
-  Registrar registrar;
-  Proxy proxy;
-  SipServer server;
-};
-
+using GroupCallTest = SipServerFixture;
 }  // namespace
 
 TEST_F(GroupCallTest, RoomCallRingsEveryMonitorAndFirstAnswerCancelsTheOthers) {
@@ -217,7 +119,10 @@ TEST_F(GroupCallTest, CallerCancelsWhileRinging) {
 TEST_F(GroupCallTest, InDialogByeFollowsRecordRouteToTheAnsweringMonitor) {
   transport.inject(request("INVITE", "sip:101@127.0.0.1:5060", "z9hG4bKinv8"), kCaller);
   device_answers(kMaster, 200, "m");
-  std::string route = "Route: <sip:127.0.0.1:5060;lr>\r\n";
+  // The caller's route set is the Record-Route the monitor got (RFC 3261 §12.1.2).
+  auto invites = sent_to(kMaster, "INVITE");
+  ASSERT_EQ(invites.size(), 1u);
+  std::string route = "Route: " + std::string(*invites[0].header(HeaderId::RecordRoute)) + "\r\n";
   std::string bye = request("BYE", "sip:dev@127.0.0.1:6000", "z9hG4bKbye8", route);
   bye.replace(bye.find("To: <sip:dev@127.0.0.1:6000>"), 28, "To: <sip:101@127.0.0.1>;tag=m");
   transport.inject(bye, kCaller);

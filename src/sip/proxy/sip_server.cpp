@@ -1,5 +1,7 @@
 #include "sip/proxy/sip_server.h"
 
+#include <memory>
+
 #include "core/log.h"
 
 namespace vto::sip {
@@ -65,24 +67,73 @@ std::vector<ForkTarget> SipServer::targets_for(std::string_view user) const {
   return targets;
 }
 
-bool SipServer::pop_own_routes(Message& request) const {
-  bool popped = false;
+SipServer::OwnRoutes SipServer::pop_own_routes(Message& request) const {
+  OwnRoutes own;
   for (int i = 0; i < 2; ++i) {  // at most two: double Record-Route (RFC 5658)
     auto routes = request.header_values(HeaderId::Route);
     if (routes.empty()) break;
     auto route = NameAddr::parse(routes.front());
     if (!route || !is_local(route->uri)) break;
+    if (auto token = route->uri.params().get(RouteToken::kParam)) own.token = std::string(*token);
     request.remove_first_value(HeaderId::Route);
-    popped = true;
+    own.popped = true;
   }
-  return popped;
+  return own;
+}
+
+bool SipServer::is_own_dialog(const Message& request, const OwnRoutes& own, const Peer& from,
+                              const Peer& hop) const {
+  return own.popped && !own.token.empty() &&
+         proxy_.route_token().verify(own.token, request.call_id(), from.ip, hop.ip);
+}
+
+bool SipServer::needs_caller_check(const Message& request, std::string_view user, bool doors_query,
+                                   const Peer& from) const {
+  if (has_to_tag(request) || is_own_source(from)) return false;
+  // A plain OPTIONS to the server itself is a keep-alive anyone may send.
+  return !(request.method() == "OPTIONS" && user.empty() && !doors_query);
+}
+
+bool SipServer::is_doors_query(const Message& request, std::string_view user) const {
+  return request.method() == "OPTIONS" && user.empty() && doors_ && !has_to_tag(request) &&
+         request.header(HeaderId::Accept).value_or("").find(kDoorsContentType) !=
+             std::string_view::npos;
+}
+
+std::optional<Message> SipServer::screen(const Message& request, const Peer& from) {
+  const std::string_view method = request.method();
+  if (method == "REGISTER" || method == "CANCEL" || request.count(HeaderId::Route) > 0) {
+    return std::nullopt;
+  }
+  auto ruri = Uri::parse(request.request_uri());
+  if (!ruri || !ruri->is_sip() || !is_local(*ruri)) return std::nullopt;
+  const std::string user = ruri->user_unescaped();
+  if (!needs_caller_check(request, user, is_doors_query(request, user), from)) return std::nullopt;
+  return registrar_.challenge_stranger(request, from);
+}
+
+void SipServer::respond_later(TxId tx, Message response, core::Duration delay) {
+  if (delay.count() <= 0) {
+    tl_.respond(tx, std::move(response));
+    return;
+  }
+  auto held = std::make_shared<Message>(std::move(response));
+  tl_.timers().start(delay, [this, tx, held] { tl_.respond(tx, std::move(*held)); });
 }
 
 Result<Peer> SipServer::next_hop_for(const Uri& uri) const {
   std::string user = uri.user_unescaped();
   if (!user.empty()) {
-    for (const Binding& b : locations_.lookup(user)) {
+    const auto bindings = locations_.lookup(user);
+    for (const Binding& b : bindings) {
       if (b.contact == uri.text()) return b.source;
+    }
+    // The same contact address with other parameters (a phone's 200 OK Contact may differ
+    // from the one it registered): still that device, reached where it registered from.
+    for (const Binding& b : bindings) {
+      auto contact = Uri::parse(b.contact);
+      if (contact && iequals(contact->host(), uri.host()) && contact->port() == uri.port())
+        return b.source;
     }
   }
   return uri_destination(uri);
@@ -120,8 +171,10 @@ void SipServer::route(TxId tx, Message&& request, const Peer& from) {
   }
 
   if (method == "CANCEL") {
+    // Only the sender of the INVITE may cancel it.
     auto invite = tl_.find_invite(request);
-    if (!invite) {
+    const Peer* invite_source = invite ? tl_.source(*invite) : nullptr;
+    if (!invite || !invite_source || invite_source->ip != from.ip) {
       tl_.respond(tx, 481, "Call/Transaction Does Not Exist");
       return;
     }
@@ -131,16 +184,32 @@ void SipServer::route(TxId tx, Message&& request, const Peer& from) {
     return;
   }
 
-  const bool popped = pop_own_routes(request);
-  const auto routes = request.header_values(HeaderId::Route);
-  if (!routes.empty() || (!is_local(*ruri) && (popped || has_to_tag(request)))) {
-    // Loose routing: the next hop is the top Route, or the Request-URI when none is left.
-    auto next = routes.empty() ? Result<NameAddr>(make_error("")) : NameAddr::parse(routes.front());
-    Result<Peer> hop = routes.empty()
-                           ? next_hop_for(*ruri)
-                           : (next ? next_hop_for(next->uri) : Result<Peer>(next.error()));
+  // No relaying (docs/security.md): a request leaves for another host only inside a dialog
+  // this server record-routed, between the two ends it was made for. A Route set of
+  // anyone else's never chooses where a request goes.
+  const OwnRoutes own = pop_own_routes(request);
+  if (request.count(HeaderId::Route) > 0) {
+    log->info("{} from {} refused: a Route set that is not this server's", method,
+              from.host_port());
+    tl_.respond(tx, 403, "Relaying Forbidden");
+    return;
+  }
+  if (!is_local(*ruri)) {
+    if (!has_to_tag(request) || !own.popped) {
+      log->info("{} from {} for {} refused: no relaying", method, from.host_port(),
+                request.request_uri());
+      tl_.respond(tx, 403, "Relaying Forbidden");
+      return;
+    }
+    Result<Peer> hop = next_hop_for(*ruri);
     if (!hop) {
       tl_.respond(tx, 503, "Next hop unreachable");
+      return;
+    }
+    if (!is_own_dialog(request, own, from, *hop)) {
+      log->info("{} from {} for {} refused: not a dialog of this server", method, from.host_port(),
+                request.request_uri());
+      tl_.respond(tx, 403, "Relaying Forbidden");
       return;
     }
     if (request.max_forwards().value_or(70) == 0) {
@@ -152,26 +221,21 @@ void SipServer::route(TxId tx, Message&& request, const Peer& from) {
     return;
   }
 
-  if (!is_local(*ruri)) {
-    // Out-of-dialog request for another domain: this server relays for nobody.
-    tl_.respond(tx, 403, "Relaying Forbidden");
-    return;
-  }
   if (method == "REGISTER") {
-    tl_.respond(tx, registrar_.handle(request, from));
+    core::Duration delay{0};
+    Message reply = registrar_.handle(request, from, &delay);
+    respond_later(tx, std::move(reply), delay);
     return;
   }
   const std::string user = ruri->user_unescaped();
   // A monitor asking for the building's doors: only the building's own devices may know them.
-  const bool doors_query = method == "OPTIONS" && user.empty() && doors_ && !has_to_tag(request) &&
-                           request.header(HeaderId::Accept).value_or("").find(kDoorsContentType) !=
-                               std::string_view::npos;
+  const bool doors_query = is_doors_query(request, user);
   // Nobody outside the building rings a flat (or learns which numbers exist): a new
   // call or message must come from a registered device or bring its credentials.
-  if (!has_to_tag(request) && !(method == "OPTIONS" && user.empty() && !doors_query) &&
-      !is_own_source(from)) {
-    if (auto refused = registrar_.authorize_caller(request, from)) {
-      tl_.respond(tx, std::move(*refused));
+  if (needs_caller_check(request, user, doors_query, from)) {
+    core::Duration delay{0};
+    if (auto refused = registrar_.authorize_caller(request, from, &delay)) {
+      respond_later(tx, std::move(*refused), delay);
       return;
     }
   }
@@ -215,27 +279,23 @@ void SipServer::route(TxId tx, Message&& request, const Peer& from) {
 void SipServer::on_stray_ack(Message&& ack, const Peer& from) {
   auto ruri = Uri::parse(ack.request_uri());
   if (!ruri) return;
-  const bool popped = pop_own_routes(ack);
-  const auto routes = ack.header_values(HeaderId::Route);
-  if (!routes.empty()) {
-    auto next = NameAddr::parse(routes.front());
-    if (!next) return;
-    if (auto hop = next_hop_for(next->uri)) proxy_.forward_stateless(std::move(ack), *hop);
-    return;
-  }
-  if (!is_local(*ruri) && (popped || has_to_tag(ack))) {
-    if (auto hop = next_hop_for(*ruri)) proxy_.forward_stateless(std::move(ack), *hop);
+  const OwnRoutes own = pop_own_routes(ack);
+  if (ack.count(HeaderId::Route) > 0) return;  // someone else's Route set: dropped
+  if (!is_local(*ruri)) {
+    // The ACK of a 2xx in a dialog this server record-routed; any other is dropped.
+    if (!has_to_tag(ack) || !own.popped) return;
+    auto hop = next_hop_for(*ruri);
+    if (hop && is_own_dialog(ack, own, from, *hop)) proxy_.forward_stateless(std::move(ack), *hop);
     return;
   }
   if (local_) local_->on_stray_ack(std::move(ack), from);
 }
 
 void SipServer::on_stray_response(Message&& response, const Peer& from) {
-  auto via = response.top_via();
-  if (!via) return;
-  // Our own Via on top: a 2xx retransmission of a branch we forwarded.
-  proxy_.forward_stray_response(std::move(response));
-  (void)from;
+  // Retransmitted 2xx of a forwarded INVITE reach the proxy through its client
+  // transaction while that lasts (64*T1); a response that matches nothing is dropped, so
+  // a forged one cannot be reflected to the address its second Via names.
+  core::logger("sip")->debug("stray {} from {} dropped", response.status(), from.host_port());
 }
 
 void SipServer::on_server_timeout(TxId tx) {

@@ -48,6 +48,8 @@ class SipServer final : public TransactionUser {
   void on_stray_ack(Message&& ack, const Peer& from) override;
   void on_stray_response(Message&& response, const Peer& from) override;
   void on_server_timeout(TxId tx) override;
+  // Unauthenticated out-of-dialog requests are challenged here, without a transaction.
+  std::optional<Message> screen(const Message& request, const Peer& from) override;
 
   // True when `uri` addresses this server (its address, or the SIP domain).
   bool is_local(const Uri& uri) const;
@@ -57,8 +59,22 @@ class SipServer final : public TransactionUser {
  private:
   // True when a request comes from this server's own socket (its own user agent).
   bool is_own_source(const Peer& from) const;
-  // Removes our own entries from the top of the Route set; true if any were ours.
-  bool pop_own_routes(Message& request) const;
+  struct OwnRoutes {
+    bool popped = false;  // the top Route entries were this server's
+    std::string token;    // the dialog token they carried (RouteToken)
+  };
+  // Removes our own entries from the top of the Route set.
+  OwnRoutes pop_own_routes(Message& request) const;
+  // True when `own` carries this server's token for the dialog of `request` between
+  // `from` and `hop`.
+  bool is_own_dialog(const Message& request, const OwnRoutes& own, const Peer& from,
+                     const Peer& hop) const;
+  // Whether a request must come from a registered device or bring credentials.
+  bool needs_caller_check(const Message& request, std::string_view user, bool doors_query,
+                          const Peer& from) const;
+  bool is_doors_query(const Message& request, std::string_view user) const;
+  // Sends `response` on `tx` after `delay` (a user whose wrong answers are slowed).
+  void respond_later(TxId tx, Message response, core::Duration delay);
   // Where a request whose next hop is `uri` goes: a registered contact's source
   // address when `uri` is one (NAT, TCP reuse), else the URI's own address.
   Result<Peer> next_hop_for(const Uri& uri) const;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/log.h"
+#include "core/secure_random.h"
 #include "sip/auth/digest_server.h"
 
 namespace vto::sip {
@@ -20,6 +21,11 @@ std::optional<std::pair<std::string_view, int>> split_index(std::string_view aor
   auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
   if (ec != std::errc() || ptr != digits.data() + digits.size()) return std::nullopt;
   return std::make_pair(aor.substr(0, hash), index);
+}
+
+// The To tag of a reply: REGISTER makes no dialog, but no tag of ours is guessable.
+std::string reply_tag() {
+  return core::secure_random().hex(8);
 }
 
 std::string http_date() {
@@ -41,21 +47,49 @@ Registrar::Registrar(LocationStore& store, auth::DigestServer& digest,
 Message Registrar::challenge(const Message& request, bool stale, int status) const {
   const bool proxy = status == 407;
   Message r = make_response(request, status,
-                            proxy ? "Proxy Authentication Required" : "Unauthorized", "reg");
+                            proxy ? "Proxy Authentication Required" : "Unauthorized", reply_tag());
   for (auto& value : digest_.challenges(stale))
     r.add_header(proxy ? HeaderId::ProxyAuthenticate : HeaderId::WwwAuthenticate, std::move(value));
   return r;
 }
 
-std::optional<Message> Registrar::authorize_caller(const Message& request, const Peer& source) {
+Message Registrar::refuse(const Message& request, std::string_view user, const Peer& source,
+                          core::Duration* delay) {
+  core::logger("registrar")
+      ->info("{} for {} from {} refused: authentication failed", request.method(), user,
+             source.host_port());
+  const core::Duration wait =
+      guard_ ? guard_->failure(user, request.method(), source) : core::Duration(0);
+  if (delay) *delay = wait;
+  // Unknown user and wrong password answer alike: nothing to learn from the reply.
+  return make_response(request, 403, "Forbidden", reply_tag());
+}
+
+bool Registrar::from_registered_source(const Message& request, const Peer& source) const {
+  auto from = request.from();
+  if (!from) return false;
+  const std::string caller = from->uri.user_unescaped();
+  if (caller.empty()) return false;
+  for (const Binding& b : store_.lookup(caller)) {
+    if (b.source == source) return true;
+  }
+  return false;
+}
+
+std::optional<Message> Registrar::challenge_stranger(const Message& request,
+                                                     const Peer& source) const {
+  if (request.header(HeaderId::ProxyAuthorization)) return std::nullopt;
+  if (!request.from()) return std::nullopt;  // authorize_caller answers 400
+  if (from_registered_source(request, source)) return std::nullopt;
+  return challenge(request, false, 407);
+}
+
+std::optional<Message> Registrar::authorize_caller(const Message& request, const Peer& source,
+                                                   core::Duration* delay) {
   auto from = request.from();
   if (!from) return make_response(request, 400, "Bad From header");
   const std::string caller = from->uri.user_unescaped();
-  if (!caller.empty()) {
-    for (const Binding& b : store_.lookup(caller)) {
-      if (b.source == source) return std::nullopt;  // from where it registered
-    }
-  }
+  if (from_registered_source(request, source)) return std::nullopt;
   auto authorization = request.header(HeaderId::ProxyAuthorization);
   if (!authorization) return challenge(request, false, 407);
   auto credentials = auth::parse_credentials(*authorization);
@@ -72,30 +106,28 @@ std::optional<Message> Registrar::authorize_caller(const Message& request, const
       return challenge(request, false, 407);
     case auth::Verdict::Invalid:
     case auth::Verdict::Replay:
-      core::logger("registrar")
-          ->info("{} from {} refused: authentication failed", request.method(), source.host_port());
-      return make_response(request, 403, "Forbidden");
+      return refuse(request, credentials->username, source, delay);
   }
   // The credentials must be those of the caller it claims to be.
   if (caller.empty() || unescape(verdict.username).value_or(verdict.username) != caller) {
-    return make_response(request, 403, "Forbidden");
+    return refuse(request, credentials->username, source, delay);
   }
   return std::nullopt;
 }
 
-Message Registrar::handle(const Message& request, const Peer& source) {
+Message Registrar::handle(const Message& request, const Peer& source, core::Duration* delay) {
   auto log = core::logger("registrar");
   auto to = request.to();
-  if (!to) return make_response(request, 400, "Bad To header", "reg");
+  if (!to) return make_response(request, 400, "Bad To header", reply_tag());
   auto aor_text = to->uri.user_unescaped();
-  if (aor_text.empty()) return make_response(request, 400, "No user in To", "reg");
+  if (aor_text.empty()) return make_response(request, 400, "No user in To", reply_tag());
   const std::string aor = aor_text;
 
   // 1. Who is asking? Every binding change needs digest authentication.
   auto authorization = request.header(HeaderId::Authorization);
   if (!authorization) return challenge(request, false);
   auto credentials = auth::parse_credentials(*authorization);
-  if (!credentials) return make_response(request, 400, "Bad Authorization header", "reg");
+  if (!credentials) return make_response(request, 400, "Bad Authorization header", reply_tag());
   // Some phones (baresip) take the user name for digest from the URI, escaped: "101%231".
   auto verdict = digest_.verify(request.method(), *credentials, [this](std::string_view user) {
     return accounts_.password_of(unescape(user).value_or(std::string(user)));
@@ -109,34 +141,33 @@ Message Registrar::handle(const Message& request, const Peer& source) {
       return challenge(request, false);  // e.g. a nonce from before vtod restarted
     case auth::Verdict::Invalid:
     case auth::Verdict::Replay:
-      // Unknown user and wrong password answer alike: nothing to learn from the reply.
-      log->info("REGISTER for {} from {} refused: authentication failed", aor, source.host_port());
-      return make_response(request, 403, "Forbidden", "reg");
+      return refuse(request, credentials->username, source, delay);
   }
   // 2. One may only change one's own bindings.
   // Some clients send the user name escaped ("101%230"): compare unescaped.
   if (unescape(verdict.username).value_or(verdict.username) != aor) {
     log->info("REGISTER from {}: user {} may not register {}", source.host_port(), verdict.username,
               aor);
-    return make_response(request, 403, "Forbidden", "reg");
+    return refuse(request, credentials->username, source, delay);
   }
 
   // 3. Contacts.
   auto contacts = request.contacts();
-  if (!contacts) return make_response(request, 400, "Bad Contact header", "reg");
+  if (!contacts) return make_response(request, 400, "Bad Contact header", reply_tag());
   const auto header_expires = request.expires();
   const std::string call_id(request.call_id());
   auto cseq = request.cseq();
-  if (!cseq) return make_response(request, 400, "Bad CSeq", "reg");
+  if (!cseq) return make_response(request, 400, "Bad CSeq", reply_tag());
 
   if (contacts->star) {
     if (contacts->contacts.size() > 0 || !header_expires || *header_expires != 0 ||
         request.count(HeaderId::Contact) != 1) {
-      return make_response(request, 400, "Contact * needs Expires 0 and no other contact", "reg");
+      return make_response(request, 400, "Contact * needs Expires 0 and no other contact",
+                           reply_tag());
     }
     for (const Binding& b : store_.lookup(aor)) {
       if (b.call_id == call_id && cseq->number <= b.cseq) {
-        return make_response(request, 400, "Out of order CSeq", "reg");
+        return make_response(request, 400, "Out of order CSeq", reply_tag());
       }
     }
     store_.remove_all(aor);
@@ -159,13 +190,13 @@ Message Registrar::handle(const Message& request, const Peer& source) {
     std::uint32_t expires = options_.default_expires;
     if (auto e = c.params.get("expires")) {
       auto parsed = parse_uint(*e, 0xffffffffU);
-      if (!parsed) return make_response(request, 400, "Bad expires parameter", "reg");
+      if (!parsed) return make_response(request, 400, "Bad expires parameter", reply_tag());
       expires = *parsed;
     } else if (header_expires) {
       expires = *header_expires;
     }
     if (expires != 0 && expires < options_.min_expires) {
-      Message r = make_response(request, 423, "Interval Too Brief", "reg");
+      Message r = make_response(request, 423, "Interval Too Brief", reply_tag());
       r.add_header(HeaderId::MinExpires, std::to_string(options_.min_expires));
       return r;
     }
@@ -175,14 +206,14 @@ Message Registrar::handle(const Message& request, const Peer& source) {
       try {
         q = std::stof(std::string(*qv));
       } catch (...) {
-        return make_response(request, 400, "Bad q parameter", "reg");
+        return make_response(request, 400, "Bad q parameter", reply_tag());
       }
-      if (q < 0.0F || q > 1.0F) return make_response(request, 400, "Bad q parameter", "reg");
+      if (q < 0.0F || q > 1.0F) return make_response(request, 400, "Bad q parameter", reply_tag());
     }
     std::string contact(c.uri.text());
     for (const Binding& b : existing) {
       if (b.contact == contact && b.call_id == call_id && cseq->number <= b.cseq) {
-        return make_response(request, 400, "Out of order CSeq", "reg");
+        return make_response(request, 400, "Out of order CSeq", reply_tag());
       }
     }
     std::string instance;
@@ -207,7 +238,7 @@ Message Registrar::handle(const Message& request, const Peer& source) {
     after.insert(ch.contact);
   }
   if (after.size() > options_.max_contacts_per_aor) {
-    return make_response(request, 403, "Too many contacts", "reg");
+    return make_response(request, 403, "Too many contacts", reply_tag());
   }
   if (!existing.size() && !after.empty()) {
     if (auto refused = check_extension_limit(request, aor)) return std::move(*refused);
@@ -251,13 +282,13 @@ std::optional<Message> Registrar::check_extension_limit(const Message& request,
     core::logger("registrar")
         ->info("{} refused: room {} already has {} extensions", aor, split->first,
                extensions.size());
-    return make_response(request, 403, "Too many extensions for this room", "reg");
+    return make_response(request, 403, "Too many extensions for this room", reply_tag());
   }
   return std::nullopt;
 }
 
 Message Registrar::ok_with_bindings(const Message& request, const std::string& aor) const {
-  Message r = make_response(request, 200, "OK", "reg");
+  Message r = make_response(request, 200, "OK", reply_tag());
   const auto now = timers_.now();
   for (const Binding& b : store_.lookup(aor)) {
     auto left = std::chrono::duration_cast<std::chrono::seconds>(b.expires_at - now).count();

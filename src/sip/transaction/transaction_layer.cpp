@@ -1,9 +1,9 @@
 #include "sip/transaction/transaction_layer.h"
 
 #include <algorithm>
-#include <random>
 
 #include "core/log.h"
+#include "core/secure_random.h"
 
 namespace vto::sip {
 
@@ -13,16 +13,6 @@ constexpr std::string_view kMagicCookie = "z9hG4bK";
 
 enum class ServerState { Trying, Proceeding, Completed, Confirmed, Accepted };
 enum class ClientState { Calling, Proceeding, Completed, Accepted };
-
-std::string hex64(std::uint64_t v) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i) {
-    out[static_cast<std::size_t>(i)] = kHex[v & 0xf];
-    v >>= 4;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -111,11 +101,8 @@ Message make_cancel(const Message& invite, std::string_view reason_header) {
 }
 
 TransactionLayer::TransactionLayer(core::Timers& timers, TransportLayer& transport,
-                                   TimerConfig config)
-    : timers_(timers), transport_(transport), config_(config) {
-  std::random_device rd;
-  random_state_ = (static_cast<std::uint64_t>(rd()) << 32) ^ rd() ^ 0x9e3779b97f4a7c15ULL;
-}
+                                   TimerConfig config, TransactionLimits limits)
+    : timers_(timers), transport_(transport), config_(config), limits_(limits) {}
 
 TransactionLayer::~TransactionLayer() {
   for (auto& [id, tx] : servers_) {
@@ -129,18 +116,14 @@ TransactionLayer::~TransactionLayer() {
   }
 }
 
+// Branch ids and tags are unguessable (RFC 3261 §8.1.1.7, §19.3): one seen tells nothing
+// of the next, so nobody can forge a response to a request they did not see.
 std::string TransactionLayer::new_branch() {
-  // splitmix64: unique and unpredictable enough for branch ids and tags.
-  random_state_ += 0x9e3779b97f4a7c15ULL;
-  std::uint64_t z = random_state_;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  return std::string(kMagicCookie) + hex64(z);
+  return std::string(kMagicCookie) + core::secure_random().hex(12);
 }
 
 std::string TransactionLayer::new_tag() {
-  return new_branch().substr(kMagicCookie.size(), 12);
+  return core::secure_random().hex(8);
 }
 
 std::size_t TransactionLayer::server_count() const {
@@ -148,6 +131,10 @@ std::size_t TransactionLayer::server_count() const {
 }
 std::size_t TransactionLayer::client_count() const {
   return clients_.size();
+}
+std::size_t TransactionLayer::server_count_from(const std::string& ip) const {
+  auto it = servers_per_source_.find(ip);
+  return it == servers_per_source_.end() ? 0 : it->second;
 }
 
 void TransactionLayer::receive(Message&& message, const Peer& from) {
@@ -195,6 +182,27 @@ void TransactionLayer::on_request(Message&& request, const Peer& from) {
     if (user_) user_->on_stray_ack(std::move(request), from);
     return;
   }
+  if (user_) {
+    if (auto reply = user_->screen(request, from)) {
+      reply_stateless(*reply, from);
+      return;
+    }
+  }
+  std::size_t& from_source = servers_per_source_[from.ip];
+  if (from_source >= limits_.max_server_per_source) {
+    // One address holding this many transactions is a flood, not a device: no answer.
+    core::logger("transaction")
+        ->debug("{} from {} dropped: too many transactions", request.method(), from.host_port());
+    return;
+  }
+  if (servers_.size() >= limits_.max_server) {
+    if (from_source == 0) servers_per_source_.erase(from.ip);
+    Message busy = make_response(request, 503, "Service Unavailable");
+    busy.add_header("Retry-After", "5");
+    reply_stateless(busy, from);
+    return;
+  }
+  ++from_source;
   auto tx = std::make_unique<ServerTx>(std::move(request));
   tx->id = next_id_++;
   tx->key = std::move(key);
@@ -305,6 +313,10 @@ void TransactionLayer::arm_server(ServerTx& tx, core::Duration after,
 void TransactionLayer::end_server(TxId id) {
   auto it = servers_.find(id);
   if (it == servers_.end()) return;
+  if (auto count = servers_per_source_.find(it->second->source.ip);
+      count != servers_per_source_.end() && --count->second == 0) {
+    servers_per_source_.erase(count);
+  }
   timers_.cancel(it->second->timer_retransmit);
   timers_.cancel(it->second->timer_end);
   server_keys_.erase(it->second->key);
@@ -395,6 +407,14 @@ void TransactionLayer::on_response(Message&& response, const Peer& from) {
   }
   TxId id = it->second;
   ClientTx& tx = *clients_.at(id);
+  if (from.ip != tx.to.ip || from.transport != tx.to.transport) {
+    // Only where the request went may answer it: a forged 200 from elsewhere must not
+    // mark an alarm delivered or a call answered.
+    core::logger("transaction")
+        ->debug("response {} for {} from {} ignored: the request went to {}", response.status(),
+                tx.request.method(), from.host_port(), tx.to.host_port());
+    return;
+  }
   const int status = response.status();
   if (tx.state == ClientState::Completed) {
     if (tx.invite && status >= 300 && !tx.ack_bytes.empty()) {
@@ -488,6 +508,12 @@ void TransactionLayer::abandon(TxId id) {
 
 Result<void> TransactionLayer::send_stateless(const Message& message, const Peer& to) {
   return transport_.send(message.serialize(), to);
+}
+
+void TransactionLayer::reply_stateless(const Message& response, const Peer& request_source) {
+  auto dest = response_destination(response, request_source);
+  if (!dest) return;
+  (void)transport_.send(response.serialize(), *dest);
 }
 
 }  // namespace vto::sip

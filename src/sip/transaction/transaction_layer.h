@@ -24,6 +24,12 @@ struct TimerConfig {
 
 using TxId = std::uint64_t;
 
+// Caps on the state strangers can make this side keep (docs/security.md).
+struct TransactionLimits {
+  std::size_t max_server = 8192;            // live server transactions; past it, 503
+  std::size_t max_server_per_source = 256;  // from one address; past it, dropped
+};
+
 // The transaction user: what gets the requests and responses that are not retransmissions.
 class TransactionUser {
  public:
@@ -36,6 +42,13 @@ class TransactionUser {
   virtual void on_stray_response(Message&& response, const Peer& from) = 0;
   // An INVITE server transaction that sent a final non-2xx response got no ACK (timer H).
   virtual void on_server_timeout(TxId /*tx*/) {}
+  // A new request (not an ACK, not a retransmission) before any state is kept for it:
+  // a response here is sent at once and statelessly, as Kamailio's sl_send_reply does,
+  // and no transaction is made (no 100 Trying, no retransmissions to a source that may
+  // be forged). nullopt: go on with a transaction.
+  virtual std::optional<Message> screen(const Message& /*request*/, const Peer& /*from*/) {
+    return std::nullopt;
+  }
 };
 
 class TransactionLayer {
@@ -44,7 +57,8 @@ class TransactionLayer {
   // timeout is reported as a synthesized 408 and a transport error as a 503.
   using ResponseHandler = std::function<void(const Message& response)>;
 
-  TransactionLayer(core::Timers& timers, TransportLayer& transport, TimerConfig config = {});
+  TransactionLayer(core::Timers& timers, TransportLayer& transport, TimerConfig config = {},
+                   TransactionLimits limits = {});
   ~TransactionLayer();
   TransactionLayer(const TransactionLayer&) = delete;
   TransactionLayer& operator=(const TransactionLayer&) = delete;
@@ -73,11 +87,15 @@ class TransactionLayer {
 
   // Sends a message outside any transaction (ACK of a 2xx, stateless forwarding).
   Result<void> send_stateless(const Message& message, const Peer& to);
+  // Answers a request outside any transaction, where its Via says (RFC 3261 §18.2.2).
+  void reply_stateless(const Message& response, const Peer& request_source);
 
   std::string new_branch();
   std::string new_tag();
   std::size_t server_count() const;
   std::size_t client_count() const;
+  // Server transactions from `ip` (for tests and the status page).
+  std::size_t server_count_from(const std::string& ip) const;
   const TimerConfig& timer_config() const { return config_; }
   core::Timers& timers() { return timers_; }
   TransportLayer& transport() { return transport_; }
@@ -103,13 +121,14 @@ class TransactionLayer {
   core::Timers& timers_;
   TransportLayer& transport_;
   TimerConfig config_;
+  TransactionLimits limits_;
   TransactionUser* user_ = nullptr;
   TxId next_id_ = 1;
   std::unordered_map<TxId, std::unique_ptr<ServerTx>> servers_;
   std::unordered_map<std::string, TxId> server_keys_;
+  std::unordered_map<std::string, std::size_t> servers_per_source_;  // by IP
   std::unordered_map<TxId, std::unique_ptr<ClientTx>> clients_;
   std::unordered_map<std::string, TxId> client_keys_;
-  std::uint64_t random_state_;
 };
 
 // The key that identifies the server transaction of a request (RFC 3261 §17.2.3):
