@@ -42,6 +42,7 @@
 #include "app/web_ui.h"
 #include "core/asio_timers.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "device/panel.h"
 #include "hal/linux/libfprint_reader.h"
 #include "hal/sim/sim_panel.h"
@@ -49,6 +50,7 @@
 #include "records/call_records.h"
 #include "sip/auth/digest_server.h"
 #include "sip/proxy/sip_server.h"
+#include "sip/security/sip_guard.h"
 #include "sip/transport/asio_transport.h"
 #include "sip/ua/user_agent.h"
 #include "store/settings.h"
@@ -154,6 +156,14 @@ class SpeakerFeedback final : public device::Feedback {
 
 // A register password nobody needs to type: this VTO's own entry in the VTO list (its own
 // calls do not register through digest), 20 letters and digits from the kernel's RNG.
+// The SIP side locks out like the web login: the Security page's figures.
+sip::SipGuardSettings sip_guard_settings(const app::LoginPolicy& policy) {
+  sip::SipGuardSettings s;
+  s.max_failures = policy.max_failures;
+  s.block = std::chrono::minutes(policy.lock_minutes);
+  return s;
+}
+
 std::string random_password() {
   constexpr std::string_view kChars = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
   std::ifstream random("/dev/urandom", std::ios::binary);
@@ -536,8 +546,11 @@ int main(int argc, char** argv) {
   }
   sip::AsioTransport& transport = *transport_ptr;
   sip::TransactionLayer tl(timers, transport);
-  transport.set_handler(
-      [&tl](sip::Message&& m, const sip::Peer& from) { tl.receive(std::move(m), from); });
+  // Password guessing over SIP: the Security page's lock-out figures, per source and user.
+  sip::SipGuard sip_guard(timers, sip_guard_settings(security.login));
+  transport.set_handler([&tl, &sip_guard](sip::Message&& m, const sip::Peer& from) {
+    if (sip_guard.admit(m, from)) tl.receive(std::move(m), from);
+  });
 
   // MD5 alone by default: some phones (baresip 1.0's libre) give up on a 401 that also
   // offers an algorithm they do not know. `--sip-digest SHA-256,MD5` offers both
@@ -549,6 +562,10 @@ int main(int argc, char** argv) {
   sip::auth::DigestServer digest(timers, digest_options);
   sip::MemoryLocationStore locations(timers);
   sip::Registrar registrar(locations, digest, **directory, timers);
+  registrar.set_guard(&sip_guard);
+  sip_guard.set_device_at_source([&registrar](const sip::Message& m, const sip::Peer& from) {
+    return registrar.from_registered_source(m, from);
+  });
   sip::Proxy proxy(tl);
   sip::SipServer server(tl, registrar, locations, proxy, **directory,
                         sip::SipServerOptions{"VDP", o.vto_number});
@@ -584,20 +601,20 @@ int main(int argc, char** argv) {
       c.server =
           sip::Peer{sip::Transport::Udp, sip_addr->host == "0.0.0.0" ? "127.0.0.1" : sip_addr->host,
                     transport.local(sip::Transport::Udp).port, 0};
-    } else if (alternate) {
-      c.user = st.alternate_user;
-      c.password = st.alternate_password;
-      c.domain = st.domain;
-      c.server = sip::Peer{sip::Transport::Udp, st.alternate_ip, st.server_port, 0};
     } else {
-      c.user = st.user;
-      c.password = st.password;
+      // Registered to another server over TCP: calls come back over that connection,
+      // the proof of who sends them; others must answer this account's challenge.
+      c.user = alternate ? st.alternate_user : st.user;
+      c.password = alternate ? st.alternate_password : st.password;
       c.domain = st.domain;
-      c.server = sip::Peer{sip::Transport::Udp, st.server_ip, st.server_port, 0};
+      c.server = sip::Peer{sip::Transport::Tcp, alternate ? st.alternate_ip : st.server_ip,
+                           st.server_port, 0};
+      c.authenticate_callers = true;
     }
     return c;
   };
   sip::UserAgent ua(tl, ua_config_for(sip_setting, false));
+  ua.set_guard(&sip_guard);
   alarm_ua = &ua;
   bool on_alternate = false;  // registered (or trying) at the platform's alternate server
   core::Timers::Id main_retry = 0;
@@ -828,6 +845,13 @@ int main(int argc, char** argv) {
   use_sip_setting = [&](bool alternate) {
     timers.cancel(main_retry);
     on_alternate = alternate;
+    // The platform and its alternate are never blocked for wrong answers.
+    std::vector<std::string> trusted;
+    if (!serving()) {
+      for (const auto& ip : {sip_setting.server_ip, sip_setting.alternate_ip})
+        if (!ip.empty()) trusted.push_back(ip);
+    }
+    sip_guard.set_trusted(std::move(trusted));
     ua.reconfigure(ua_config_for(sip_setting, alternate));
     if (serving()) {
       tl.set_user(&server);
@@ -855,6 +879,24 @@ int main(int argc, char** argv) {
   }
   app::WebAuth auth(io, timers, **config_db);
   auth.set_login_policy(security.login);  // the saved login rules (Security page)
+  // Wrong SIP answers and blocked sources: in the audit log and on the event stream.
+  sip_guard.set_observer([&](const sip::SecurityEvent& e) {
+    const bool blocked = e.kind == sip::SecurityEvent::Kind::SourceBlocked;
+    const std::string user = core::printable(e.user, 64);
+    const std::string detail =
+        blocked ? "SIP source blocked for " +
+                      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(e.block).count()) +
+                      " s after wrong answers for " + user
+                : e.method + " with a wrong answer for " + user;
+    auth.audit(app::Principal{"", store::Role::Viewer, e.source, false},
+               blocked ? "sip_source_blocked" : "sip_auth_failed", detail);
+    if (publish_event) {
+      publish_event(json{{"type", blocked ? "sip_source_blocked" : "sip_auth_failed"},
+                         {"source", e.source},
+                         {"user", user},
+                         {"method", e.method}});
+    }
+  });
   const app::Guard guard = [&auth](store::Role least, web::HttpServer::Handler h) {
     return auth.guard(least, [h = std::move(h)](const web::HttpRequest& req,
                                                 const app::Principal&) { return h(req); });
@@ -1006,6 +1048,7 @@ int main(int argc, char** argv) {
   };
   security_hooks.apply_login_policy = [&](const app::LoginPolicy& policy) {
     auth.set_login_policy(policy);
+    sip_guard.set_settings(sip_guard_settings(policy));
   };
   security_hooks.set_http_service = [&](bool on) -> Result<void> {
     if (on == redirect_running) return {};

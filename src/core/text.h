@@ -1,6 +1,7 @@
 // Small text helpers shared by subsystems that must not depend on each other.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace vto::core {
@@ -15,6 +16,22 @@ inline bool ascii_iequals(std::string_view a, std::string_view b) {
     if (x != y) return false;
   }
   return true;
+}
+
+// Text from a stranger made fit for a log line: control characters become '?', and at
+// most `max` bytes are kept (cut before a UTF-8 continuation byte, so no half letter).
+inline std::string printable(std::string_view text, std::size_t max) {
+  if (text.size() > max) {
+    std::size_t cut = max;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text = text.substr(0, cut);
+  }
+  std::string out(text);
+  for (char& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) c = '?';
+  }
+  return out;
 }
 
 }  // namespace vto::core

@@ -87,8 +87,17 @@ Result<void> check_audit_query(const AuditQuery& query) {
   return {};
 }
 
-Result<void> AuditLog::add(const AuditEntry& entry) {
-  if (auto ok = validate_audit_entry(entry); !ok) return ok;
+Result<void> AuditLog::add(const AuditEntry& given) {
+  if (auto ok = validate_audit_entry(given); !ok) return ok;
+  // Names and details may come from strangers (a SIP user name, a login): no control
+  // characters reach the log, so no entry can forge a line of its own.
+  AuditEntry entry = given;
+  for (std::string* text : {&entry.user, &entry.address, &entry.action, &entry.detail}) {
+    for (char& c : *text) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) c = '?';
+    }
+  }
   try {
     SQLite::Statement st(db_.connection(),
                          "INSERT INTO audit_log (at_ms, user, address, action, detail) "

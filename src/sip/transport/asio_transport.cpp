@@ -56,6 +56,7 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
     Peer peer;
     StreamFramer framer;
     std::deque<std::string> out;
+    std::size_t out_bytes = 0;  // in `out`
     bool connected = false;
     bool writing = false;
     bool closed = false;
@@ -80,6 +81,8 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
   std::string advertised = "127.0.0.1";  // host for Via/Contact, IPv6 in brackets
   std::unordered_map<std::uint64_t, ConnectionPtr> connections;
   std::unordered_map<std::string, std::uint64_t> by_peer;  // "TCP ip:port" -> connection
+  std::unordered_map<std::string, std::size_t> per_source;  // open connections by IP
+  bool udp_v6 = false;  // the UDP socket is IPv6 (IPv4 peers are written v4-mapped)
   std::shared_ptr<spdlog::logger> log = core::logger("transport");
   bool stopped = false;
 
@@ -129,7 +132,7 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
     boost::system::error_code ec;
     auto addr = asio::ip::make_address(to.ip, ec);
     if (ec) return make_error("bad destination address " + to.ip);
-    if (udp_socket.local_endpoint(ec).address().is_v6() && addr.is_v4()) {
+    if (udp_v6 && addr.is_v4()) {
       addr = asio::ip::make_address_v6(asio::ip::v4_mapped, addr.to_v4());
     }
     udp_socket.send_to(asio::buffer(bytes), udp::endpoint(addr, to.port), 0, ec);
@@ -143,9 +146,18 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
         [self = shared_from_this()](const boost::system::error_code& ec, tcp::socket socket) {
           if (self->stopped || ec == asio::error::operation_aborted) return;
           if (!ec) {
+            boost::system::error_code e1;
+            const auto from = socket.remote_endpoint(e1);
+            const std::string ip = e1 ? std::string() : ip_text(from.address());
             if (self->connections.size() >= self->config.max_connections) {
               self->log->warn("TCP connection limit ({}) reached, refusing a connection",
                               self->config.max_connections);
+              boost::system::error_code ignored;
+              socket.close(ignored);
+            } else if (self->per_source[ip] >= self->config.max_connections_per_source) {
+              // One host may not take every slot.
+              self->log->debug("TCP connection from {} refused: {} already open", ip,
+                               self->config.max_connections_per_source);
               boost::system::error_code ignored;
               socket.close(ignored);
             } else {
@@ -166,6 +178,7 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
   }
 
   void add_connection(const ConnectionPtr& conn) {
+    ++per_source[conn->peer.ip];
     conn->id = next_id++;
     conn->peer.connection = conn->id;
     connections[conn->id] = conn;
@@ -190,6 +203,10 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
     auto it = by_peer.find(peer_key(conn->peer));
     if (it != by_peer.end() && it->second == conn->id) by_peer.erase(it);
     connections.erase(conn->id);
+    if (auto count = per_source.find(conn->peer.ip);
+        count != per_source.end() && --count->second == 0) {
+      per_source.erase(count);
+    }
   }
 
   void tcp_read(const ConnectionPtr& conn) {
@@ -224,6 +241,11 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
   }
 
   void tcp_write(const ConnectionPtr& conn, std::string bytes) {
+    if (conn->out_bytes + bytes.size() > config.max_write_queue) {
+      close(conn, "write queue limit (the peer does not read)");
+      return;
+    }
+    conn->out_bytes += bytes.size();
     conn->out.push_back(std::move(bytes));
     flush(conn);
   }
@@ -240,6 +262,7 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
             self->close(conn, ec.message());
             return;
           }
+          conn->out_bytes -= conn->out.front().size();
           conn->out.pop_front();
           self->flush(conn);
         });
@@ -266,6 +289,7 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
     auto conn = std::make_shared<Connection>(io, config.limits);
     conn->peer = to;
     add_connection(conn);
+    conn->out_bytes = bytes.size();
     conn->out.push_back(std::move(bytes));
     conn->socket.async_connect(
         tcp::endpoint(addr, to.port),
@@ -293,6 +317,7 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
       if (!ec && addr.is_v6()) udp_socket.set_option(asio::ip::v6_only(false), ec);
       if (!ec) udp_socket.bind(ep, ec);
       if (ec) return make_error("cannot bind SIP UDP " + where + ": " + ec.message());
+      udp_v6 = addr.is_v6();
       // Large bursts of REGISTERs and INVITEs must not be dropped by a small kernel buffer.
       udp_socket.set_option(asio::socket_base::receive_buffer_size(4 * 1024 * 1024), ec);
       if (config.port == 0) config.port = udp_socket.local_endpoint().port();
@@ -422,6 +447,13 @@ void AsioTransport::set_handler(Handler handler) {
 Result<void> AsioTransport::send(std::string bytes, const Peer& to) {
   if (impl_->stopped) return make_error("transport stopped", 503);
   return impl_->send(std::move(bytes), to);
+}
+
+std::uint64_t AsioTransport::connection_to(const Peer& to) const {
+  if (to.transport == Transport::Udp) return 0;
+  const auto& d = *impl_;
+  auto it = d.by_peer.find(Impl::peer_key(to));
+  return it == d.by_peer.end() ? 0 : it->second;
 }
 
 LocalAddress AsioTransport::local(Transport) const {

@@ -23,7 +23,11 @@ struct TransportConfig {
   bool udp = true;
   bool tcp = true;
   std::size_t max_connections = 1024;
+  std::size_t max_connections_per_source = 32;  // inbound, from one address
   std::size_t max_buffer = 256 * 1024;     // per TCP connection, unframed bytes
+  // Bytes waiting to be written to one TCP connection; a peer that sends and never reads
+  // (its answers pile up) is disconnected past this.
+  std::size_t max_write_queue = 1024 * 1024;
   std::chrono::seconds idle_timeout{600};  // closes TCP connections without traffic
   Limits limits;
 };
@@ -44,6 +48,7 @@ class AsioTransport final : public TransportLayer {
   void set_handler(Handler handler) override;
   Result<void> send(std::string bytes, const Peer& to) override;
   LocalAddress local(Transport t) const override;
+  std::uint64_t connection_to(const Peer& to) const override;
 
   std::size_t connection_count() const;
 

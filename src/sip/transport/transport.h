@@ -50,6 +50,8 @@ class TransportLayer {
   // (inbound or outbound) is reused; otherwise one is opened.
   virtual Result<void> send(std::string bytes, const Peer& to) = 0;
   virtual bool reliable(Transport t) const { return t != Transport::Udp; }
+  // The id of the open stream connection to `to` (as in Peer::connection), 0 when none.
+  virtual std::uint64_t connection_to(const Peer& /*to*/) const { return 0; }
   virtual LocalAddress local(Transport t) const = 0;
 };
 

@@ -71,9 +71,25 @@ struct UserAgent::Call {
   std::string remote_sdp;
 };
 
+namespace {
+
+// The digest server of a door that authenticates its callers: its own account's realm
+// (the server's domain), MD5 as proxies' uac_auth speak it.
+std::unique_ptr<auth::DigestServer> caller_digest_for(core::Timers& timers,
+                                                      const UaConfig& config) {
+  if (!config.authenticate_callers) return nullptr;
+  auth::DigestOptions options;
+  options.realm = config.domain;
+  options.algorithms = {auth::Algorithm::Md5};
+  return std::make_unique<auth::DigestServer>(timers, options);
+}
+
+}  // namespace
+
 UserAgent::UserAgent(TransactionLayer& transactions, UaConfig config)
     : tl_(transactions), config_(std::move(config)) {
   if (config_.domain.empty()) config_.domain = config_.server.host_port();
+  caller_digest_ = caller_digest_for(tl_.timers(), config_);
   reg_call_id_ = tl_.new_tag() + tl_.new_tag() + "@openvto";
 }
 
@@ -95,6 +111,69 @@ std::string UserAgent::contact_uri() const {
   std::string uri = "sip:" + escape_user(config_.user) + "@" + local.host_port();
   if (config_.server.transport == Transport::Tcp) uri += ";transport=tcp";
   return uri;
+}
+
+std::string UserAgent::via() const {
+  const Transport t = config_.server.transport;
+  std::string v = "SIP/2.0/" + std::string(transport_name(t)) + " " +
+                  tl_.transport().local(t).host_port() + ";branch=" + tl_.new_branch() + ";rport";
+  // RFC 5923: the server may send its requests back over this connection (a door that
+  // authenticates its callers takes calls over it).
+  if (t == Transport::Tcp) v += ";alias";
+  return v;
+}
+
+bool UserAgent::from_own_connection(const Peer& from) const {
+  if (from.transport == Transport::Udp || from.connection == 0) return false;
+  return from.connection == tl_.transport().connection_to(config_.server);
+}
+
+Message UserAgent::caller_challenge(const Message& request, bool stale) const {
+  Message r = make_response(request, 401, "Unauthorized", tl_.new_tag());
+  for (auto& value : caller_digest_->challenges(stale))
+    r.add_header(HeaderId::WwwAuthenticate, std::move(value));
+  return r;
+}
+
+std::optional<Message> UserAgent::check_caller(const Message& request, const Peer& from) {
+  if (!caller_digest_ || from_own_connection(from)) return std::nullopt;
+  auto authorization = request.header(HeaderId::Authorization);
+  if (!authorization) return caller_challenge(request, false);
+  auto credentials = auth::parse_credentials(*authorization);
+  if (!credentials) return make_response(request, 400, "Bad Authorization header");
+  auto verdict =
+      caller_digest_->verify(request.method(), *credentials, [this](std::string_view user) {
+        const std::string name = unescape(user).value_or(std::string(user));
+        return name == config_.user ? std::optional<std::string>(config_.password) : std::nullopt;
+      });
+  switch (verdict.verdict) {
+    case auth::Verdict::Ok:
+      return std::nullopt;
+    case auth::Verdict::Stale:
+      return caller_challenge(request, true);
+    case auth::Verdict::UnknownNonce:
+      return caller_challenge(request, false);
+    case auth::Verdict::Invalid:
+    case auth::Verdict::Replay:
+      break;
+  }
+  core::logger("ua")->info("{} from {} refused: wrong credentials for {}", request.method(),
+                           from.host_port(), credentials->username);
+  if (guard_) (void)guard_->failure(credentials->username, request.method(), from);
+  return make_response(request, 403, "Forbidden", tl_.new_tag());
+}
+
+std::optional<Message> UserAgent::screen(const Message& request, const Peer& from) {
+  if (!caller_digest_) return std::nullopt;
+  const std::string_view method = request.method();
+  auto to = request.to();
+  if ((to && !to->tag().empty()) || (method != "INVITE" && method != "MESSAGE")) {
+    return std::nullopt;
+  }
+  // Strangers get their 401 without any state; answers with credentials are checked with
+  // a transaction, in on_request.
+  if (from_own_connection(from) || request.header(HeaderId::Authorization)) return std::nullopt;
+  return caller_challenge(request, false);
 }
 
 std::string UserAgent::target_uri(const std::string& target) const {
@@ -136,6 +215,7 @@ void UserAgent::reconfigure(UaConfig config) {
   config_ = std::move(config);
   if (config_.user_agent.empty()) config_.user_agent = agent;
   if (config_.domain.empty()) config_.domain = config_.server.host_port();
+  caller_digest_ = caller_digest_for(tl_.timers(), config_);
   registered_ = false;
   reg_auth_attempts_ = 0;
   reg_cseq_ = 0;
@@ -155,10 +235,7 @@ void UserAgent::unregister() {
 void UserAgent::send_register(std::uint32_t expires, const Message* challenge) {
   const std::string request_uri = "sip:" + config_.domain;
   Message reg = Message::request("REGISTER", request_uri);
-  reg.add_header(HeaderId::Via, "SIP/2.0/" + std::string(transport_name(config_.server.transport)) +
-                                    " " +
-                                    tl_.transport().local(config_.server.transport).host_port() +
-                                    ";branch=" + tl_.new_branch() + ";rport");
+  reg.add_header(HeaderId::Via, via());
   reg.add_header(HeaderId::MaxForwards, "70");
   reg.add_header(HeaderId::From, "<" + aor_uri() + ">;tag=" + tl_.new_tag());
   reg.add_header(HeaderId::To, "<" + aor_uri() + ">");
@@ -301,10 +378,7 @@ void UserAgent::send_options(
 
 void UserAgent::send_message_request(std::shared_ptr<OutgoingMessage> m, const Message* challenge) {
   Message msg = Message::request(m->method, m->uri);
-  msg.add_header(HeaderId::Via, "SIP/2.0/" + std::string(transport_name(config_.server.transport)) +
-                                    " " +
-                                    tl_.transport().local(config_.server.transport).host_port() +
-                                    ";branch=" + tl_.new_branch() + ";rport");
+  msg.add_header(HeaderId::Via, via());
   msg.add_header(HeaderId::MaxForwards, "70");
   std::string from = "<" + aor_uri() + ">;tag=" + m->from_tag;
   if (!config_.display_name.empty()) from = "\"" + config_.display_name + "\" " + from;
@@ -342,10 +416,7 @@ void UserAgent::send_message_request(std::shared_ptr<OutgoingMessage> m, const M
 
 void UserAgent::send_invite(Call& call, const Message* challenge) {
   Message inv = Message::request("INVITE", call.remote_uri);
-  inv.add_header(HeaderId::Via, "SIP/2.0/" + std::string(transport_name(config_.server.transport)) +
-                                    " " +
-                                    tl_.transport().local(config_.server.transport).host_port() +
-                                    ";branch=" + tl_.new_branch() + ";rport");
+  inv.add_header(HeaderId::Via, via());
   inv.add_header(HeaderId::MaxForwards, "70");
   std::string from = "<" + call.local_uri + ">;tag=" + call.local_tag;
   if (!config_.display_name.empty()) from = "\"" + config_.display_name + "\" " + from;
@@ -516,7 +587,8 @@ void UserAgent::on_request(TxId tx, Message&& request, const Peer& from) {
   if (method == "CANCEL") {
     auto invite_tx = tl_.find_invite(request);
     for (auto& [id, call] : calls_) {
-      if (invite_tx && call->server_tx == *invite_tx && call->state == Call::State::Incoming) {
+      if (invite_tx && call->server_tx == *invite_tx && call->state == Call::State::Incoming &&
+          call->source.ip == from.ip) {  // only the caller cancels its call
         tl_.respond(tx, 200, "OK");
         tl_.respond(call->server_tx, 487, "Request Terminated", call->local_tag);
         std::string reason(request.header(HeaderId::Reason).value_or(""));
@@ -544,6 +616,12 @@ void UserAgent::on_request(TxId tx, Message&& request, const Peer& from) {
     r.add_header(HeaderId::Allow, std::string(kAllow));
     tl_.respond(tx, std::move(r));
     return;
+  }
+  if (method == "INVITE" || method == "MESSAGE") {
+    if (auto refused = check_caller(request, from)) {
+      tl_.respond(tx, std::move(*refused));
+      return;
+    }
   }
   if (method == "MESSAGE") {
     tl_.respond(tx, 200, "OK", tl_.new_tag());

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "sip/auth/digest_client.h"
+#include "sip/auth/digest_server.h"
+#include "sip/security/sip_guard.h"
 #include "sip/transaction/transaction_layer.h"
 
 namespace vto::sip {
@@ -24,6 +26,11 @@ struct UaConfig {
   std::uint32_t register_expires = 600;
   std::string user_agent = "OpenVTO";
   std::string display_name;
+  // A door registered to another server (platform or another VTO) takes new calls and
+  // messages only from that server: over its own TCP connection to it, or with digest
+  // credentials of this account in answer to a 401 of its own (a proxy such as
+  // Kamailio answers it with uac_auth). A source address alone never authorizes.
+  bool authenticate_callers = false;
 };
 
 using CallId = std::uint64_t;
@@ -99,8 +106,12 @@ class UserAgent final : public TransactionUser {
       std::function<void(int status, std::string content_type, std::string body)> done);
   std::vector<CallId> calls() const;
 
+  // Wrong answers to this side's challenges are counted there (nullptr: not counted).
+  void set_guard(SipGuard* guard) { guard_ = guard; }
+
   // TransactionUser
   void on_request(TxId tx, Message&& request, const Peer& from) override;
+  std::optional<Message> screen(const Message& request, const Peer& from) override;
   void on_stray_ack(Message&& ack, const Peer& from) override;
   void on_stray_response(Message&& response, const Peer& from) override;
 
@@ -124,10 +135,19 @@ class UserAgent final : public TransactionUser {
   Call* find(CallId id);
   Call* find_by_dialog(const Message& m);
   void handle_in_dialog(TxId tx, Message&& request, Call& call);
+  std::string via() const;  // a Via for a request to the server, with a fresh branch
+  // authenticate_callers: true when `from` is this side's own connection to the server.
+  bool from_own_connection(const Peer& from) const;
+  // authenticate_callers: the answer refusing an out-of-dialog request (401 or 403), or
+  // nullopt when it may go on.
+  std::optional<Message> check_caller(const Message& request, const Peer& from);
+  Message caller_challenge(const Message& request, bool stale) const;
 
   TransactionLayer& tl_;
   UaConfig config_;
   auth::DigestClient digest_;
+  std::unique_ptr<auth::DigestServer> caller_digest_;  // authenticate_callers
+  SipGuard* guard_ = nullptr;
   EventHandler on_event_;
   SdpProvider sdp_;
   bool registered_ = false;
