@@ -168,9 +168,9 @@ class Vth(Process):
     """The software indoor monitor; its stdout is one JSON event per line."""
 
     def __init__(self, server, user, password, auto_answer=None, transport="udp", domain=None,
-                 extra=()):
+                 extra=(), listen="127.0.0.1:0"):
         args = [os.path.join(BIN, "vth"), "--server", server, "--user", user, "--password", password,
-                "--listen", "127.0.0.1:0", "--transport", transport, *extra]
+                "--listen", listen, "--transport", transport, *extra]
         if domain:
             args += ["--domain", domain]
         if auto_answer is not None:
