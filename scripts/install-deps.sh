@@ -21,6 +21,8 @@ packages=(
   libfprint-2-dev
   # real SIP peers and probes used by the system tests and benchmarks
   baresip-core linphone-cli kamailio sip-tester sofia-sip-bin
+  # the SIP security tests: sipvicious' svcrack and svwar against a running vtod
+  sipvicious
   ffmpeg python3 python3-pytest iproute2 procps
   # browser tests (tests/browser): headless chromium driven by playwright-core from npm
   chromium nodejs

@@ -1,5 +1,7 @@
 #include "access/access_control.h"
 
+#include <sodium.h>
+
 #include "core/log.h"
 #include "hal/card_reader.h"
 
@@ -58,6 +60,8 @@ std::string_view alarm_type_name(AlarmType type) {
       return "duress";
     case AlarmType::KeypadLocked:
       return "keypad_locked";
+    case AlarmType::RemoteUnlockLocked:
+      return "remote_unlock_locked";
   }
   return "?";
 }
@@ -70,7 +74,9 @@ AccessControl::AccessControl(Stores stores, core::Timers& timers, Clock clock, H
       hash_async_(std::move(hash_async)),
       alarms_(alarms),
       settings_(settings),
-      log_(core::logger("access")) {}
+      log_(core::logger("access")),
+      remote_failures_(
+          core::FailurePolicy{kRemoteMaxFailures, kRemoteWindow, kRemoteLock, kRemoteLock, 1024}) {}
 
 AccessControl::~AccessControl() {
   *alive_ = false;
@@ -208,10 +214,55 @@ AccessAnswer AccessControl::password_checked(const std::string& hash) {
   return grant(attempt);
 }
 
-AccessAnswer AccessControl::monitor(const std::string& device) {
+AccessAnswer AccessControl::monitor_code(const std::string& device, std::uint64_t call,
+                                         const std::string& entry) {
   const auto hash = device.find('#');
-  return grant({records::kByMonitor, device, "",
-                hash == std::string::npos ? std::string() : device.substr(0, hash)});
+  const Attempt attempt{records::kByMonitor, device, "",
+                        hash == std::string::npos ? std::string() : device.substr(0, hash)};
+  const auto now = timers_.now();
+  if (monitor_code_.empty()) return refuse(attempt, "remote unlock is off", "Remote unlock off");
+  if (remote_failures_.blocked(device, now)) {
+    return refuse(attempt, "remote unlock locked for this device", "Remote unlock locked");
+  }
+  int& wrong_in_call = call_failures_[call];
+  if (wrong_in_call >= kCallMaxFailures) {
+    return refuse(attempt, "too many wrong codes in this call", "Remote unlock refused");
+  }
+  const bool right = entry.size() == monitor_code_.size() &&
+                     sodium_memcmp(entry.data(), monitor_code_.data(), entry.size()) == 0;
+  if (right) return grant(attempt);
+  ++wrong_in_call;
+  if (auto lock = remote_failures_.failure(device, now)) {
+    log_->warn("remote unlock locked for {} after {} wrong codes", device, kRemoteMaxFailures);
+    if (alarms_ != nullptr) {
+      alarms_->raise(
+          AlarmType::RemoteUnlockLocked, device,
+          std::to_string(kRemoteMaxFailures) +
+              " wrong unlock codes within 10 minutes; remote unlock locked for " +
+              std::to_string(std::chrono::duration_cast<std::chrono::minutes>(*lock).count()) +
+              " min");
+    }
+    return refuse(attempt, "wrong code; remote unlock locked", "Remote unlock locked");
+  }
+  return refuse(attempt, "wrong code", "Wrong code");
+}
+
+void AccessControl::call_ended(std::uint64_t call) {
+  call_failures_.erase(call);
+}
+
+std::vector<AccessControl::RemoteLock> AccessControl::remote_locks() const {
+  std::vector<RemoteLock> out;
+  for (const auto& [device, until] : remote_failures_.blocked_keys(timers_.now())) {
+    out.push_back({device, static_cast<int>(std::chrono::ceil<seconds>(until).count())});
+  }
+  return out;
+}
+
+bool AccessControl::clear_remote_lock(const std::string& device) {
+  const bool locked = remote_failures_.blocked(device, timers_.now()).has_value();
+  remote_failures_.clear(device);
+  return locked;
 }
 
 AccessAnswer AccessControl::exit_button() {

@@ -13,11 +13,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "access/credentials.h"
 #include "access/keypad_hash.h"
+#include "core/failure_limiter.h"
 #include "core/result.h"
 #include "core/timers.h"
 #include "device/access.h"
@@ -53,7 +56,7 @@ struct LockSettings {
 Result<void> check_lock_settings(const LockSettings& s);
 
 // Where alarms go (the alarm centre: records, delivery to the management centre, events).
-enum class AlarmType { Tamper, ForcedOpen, HeldOpen, Duress, KeypadLocked };
+enum class AlarmType { Tamper, ForcedOpen, HeldOpen, Duress, KeypadLocked, RemoteUnlockLocked };
 std::string_view alarm_type_name(AlarmType type);  // "tamper", "forced_open", ...
 
 class AlarmSink {
@@ -96,7 +99,27 @@ class AccessControl final : public device::Access {
   device::AccessAnswer card(const std::string& number) override;
   device::AccessAnswer finger(const hal::FingerScan& scan) override;
   void password(const std::string& code, std::function<void(device::AccessAnswer)> done) override;
-  device::AccessAnswer monitor(const std::string& device) override;
+  device::AccessAnswer monitor_code(const std::string& device, std::uint64_t call,
+                                    const std::string& entry) override;
+  void call_ended(std::uint64_t call) override;
+
+  // The unlock code monitors send during a call (DTMF or INFO); empty: remote unlock off.
+  void set_monitor_code(std::string code) { monitor_code_ = std::move(code); }
+  // Wrong codes: this many in one call end that call's remote unlock; kRemoteMaxFailures
+  // within kRemoteWindow from one device lock its remote unlock for kRemoteLock (with an
+  // alarm), or until an administrator clears it.
+  static constexpr int kCallMaxFailures = 3;
+  static constexpr int kRemoteMaxFailures = 5;
+  static constexpr core::Duration kRemoteWindow = std::chrono::minutes(10);
+  static constexpr core::Duration kRemoteLock = std::chrono::minutes(30);
+  struct RemoteLock {
+    std::string device;
+    int seconds_left = 0;
+  };
+  // Devices whose remote unlock is locked now.
+  std::vector<RemoteLock> remote_locks() const;
+  // Lifts `device`'s lock (and forgets its wrong codes); false when it was not locked.
+  bool clear_remote_lock(const std::string& device);
 
   // The exit button inside; the API (`who`: the user or token that asked).
   device::AccessAnswer exit_button();
@@ -131,6 +154,9 @@ class AccessControl final : public device::Access {
   hal::ListenerId lock_listener_ = 0;
   std::optional<core::TimePoint> last_unlock_;
   std::optional<core::TimePoint> lock_closed_at_;  // when the lock last closed
+  std::string monitor_code_;
+  std::map<std::uint64_t, int> call_failures_;  // wrong codes per call in progress
+  core::FailureLimiter remote_failures_;        // wrong codes per device
   int keypad_failures_ = 0;
   std::optional<core::TimePoint> keypad_locked_until_;
   std::optional<core::Timers::Id> held_timer_;

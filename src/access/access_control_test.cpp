@@ -19,14 +19,15 @@ using ::testing::ElementsAre;
 
 struct Alarm {
   AlarmType type;
+  std::string source;
   std::string details;
   bool ended = false;
 };
 
 class RecordingAlarms final : public AlarmSink {
  public:
-  AlarmId raise(AlarmType type, const std::string&, const std::string& details) override {
-    alarms.push_back({type, details, false});
+  AlarmId raise(AlarmType type, const std::string& source, const std::string& details) override {
+    alarms.push_back({type, source, details, false});
     return alarms.size();
   }
   void end(AlarmId id) override { alarms.at(id - 1).ended = true; }
@@ -214,9 +215,64 @@ TEST_F(AccessControlTest, FingersOpenForTheirEnrolledOwner) {
 }
 
 TEST_F(AccessControlTest, AMonitorsUnlockNamesTheMonitorAndItsRoom) {
-  EXPECT_TRUE(access_->monitor("101#1").granted);
+  access_->set_monitor_code("1234");
+  EXPECT_TRUE(access_->monitor_code("101#1", 1, "1234").granted);
   EXPECT_EQ(records()[0].credential, "101#1");
   EXPECT_EQ(records()[0].room, "101");
+  EXPECT_EQ(records()[0].method, "monitor");
+}
+
+TEST_F(AccessControlTest, WithoutACodeRemoteUnlockIsOff) {
+  EXPECT_FALSE(access_->monitor_code("101#1", 1, "").granted);
+  EXPECT_FALSE(access_->monitor_code("101#1", 1, "1234").granted);
+}
+
+TEST_F(AccessControlTest, AWrongCodeIsARefusedRecordAndThreeEndTheCallsUnlock) {
+  access_->set_monitor_code("1234");
+  EXPECT_EQ(access_->monitor_code("101#0", 7, "1111").text, "Wrong code");
+  timers_.advance(10s);  // past the minimum interval, if any
+  access_->monitor_code("101#0", 7, "2222");
+  access_->monitor_code("101#0", 7, "3333");
+  // The right code, too late in this call.
+  EXPECT_FALSE(access_->monitor_code("101#0", 7, "1234").granted);
+  const auto r = records();
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_EQ(r[0].result, "refused");
+  EXPECT_EQ(r[0].method, "monitor");
+  EXPECT_EQ(r[0].reason, "wrong code");
+  EXPECT_EQ(r[3].reason, "too many wrong codes in this call");
+  // The next call of the same monitor may open (2 of 5 device failures left).
+  access_->call_ended(7);
+  EXPECT_TRUE(access_->monitor_code("101#0", 8, "1234").granted);
+}
+
+TEST_F(AccessControlTest, FiveWrongCodesInTenMinutesLockTheDeviceWithAnAlarm) {
+  access_->set_monitor_code("1234");
+  for (int call = 1; call <= 5; ++call) {
+    access_->monitor_code("101#0", call, "0000");
+    access_->call_ended(call);
+    timers_.advance(60s);
+  }
+  ASSERT_EQ(alarms_.alarms.size(), 1u);
+  EXPECT_EQ(alarms_.alarms[0].type, AlarmType::RemoteUnlockLocked);
+  EXPECT_EQ(alarms_.alarms[0].source, "101#0");
+  EXPECT_EQ(access_->monitor_code("101#0", 9, "1234").text, "Remote unlock locked");
+  EXPECT_TRUE(access_->monitor_code("102#0", 10, "1234").granted);  // other devices are not
+  auto locks = access_->remote_locks();
+  ASSERT_EQ(locks.size(), 1u);
+  EXPECT_EQ(locks[0].device, "101#0");
+  EXPECT_GT(locks[0].seconds_left, 25 * 60);
+  timers_.advance(31min);
+  EXPECT_TRUE(access_->remote_locks().empty());
+  EXPECT_TRUE(access_->monitor_code("101#0", 11, "1234").granted);
+}
+
+TEST_F(AccessControlTest, AnAdministratorLiftsARemoteLock) {
+  access_->set_monitor_code("1234");
+  for (int i = 0; i < 5; ++i) access_->monitor_code("101#0", 100 + i, "0000");
+  EXPECT_TRUE(access_->clear_remote_lock("101#0"));
+  EXPECT_FALSE(access_->clear_remote_lock("101#0"));
+  EXPECT_TRUE(access_->monitor_code("101#0", 200, "1234").granted);
 }
 
 TEST_F(AccessControlTest, TheDoorOpenedWhileLockedIsForced) {

@@ -6,6 +6,7 @@
 #include "access/card_csv.h"
 #include "app/query_params.h"
 #include "records/call_csv.h"
+#include "sip/message/uri.h"
 #include "store/errors.h"
 #include "web/http_server.h"
 #include "web/query.h"
@@ -20,7 +21,19 @@ constexpr const char* kLockKey = "access.lock";
 constexpr std::string_view kCardsPrefix = "/api/v1/access/cards/";
 constexpr std::string_view kPrintsPrefix = "/api/v1/access/fingerprints/";
 constexpr std::string_view kRoomPasswordPrefix = "/api/v1/access/passwords/rooms/";
+constexpr std::string_view kRemoteLocksPrefix = "/api/v1/access/remote-locks/";
 constexpr auto kReaderWait = std::chrono::seconds(30);
+
+// The lock settings and what is locked now: the keypad, and monitors' remote unlock.
+json lock_state(const access::AccessControl& access) {
+  json j = to_json(access.settings());
+  j["keypad_locked_seconds"] = access.keypad_locked_seconds();
+  json locks = json::array();
+  for (const auto& l : access.remote_locks())
+    locks.push_back({{"device", l.device}, {"seconds_left", l.seconds_left}});
+  j["remote_locks"] = std::move(locks);
+  return j;
+}
 
 web::HttpResponse ok(int status, const json& body) {
   web::HttpResponse r;
@@ -282,9 +295,18 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
   // Lock settings.
   http.route("GET", "/api/v1/access/lock",
              auth.guard(Role::Viewer, [d](const web::HttpRequest&, const Principal&) {
-               json j = to_json(d->access.settings());
-               j["keypad_locked_seconds"] = d->access.keypad_locked_seconds();
-               return ok(200, j);
+               return ok(200, lock_state(d->access));
+             }));
+  // A monitor's remote unlock locked after wrong codes: an administrator may lift it.
+  http.route("DELETE", std::string(kRemoteLocksPrefix) + "*",
+             auth.guard(Role::Admin, [d, audit](const web::HttpRequest& req, const Principal& who) {
+               const std::string device =
+                   sip::unescape(req.path.substr(kRemoteLocksPrefix.size())).value_or("");
+               if (!d->access.clear_remote_lock(device)) {
+                 return web::json_error(404, "remote unlock is not locked for that device");
+               }
+               audit(who, "remote unlock of " + device + " unlocked");
+               return ok(200, lock_state(d->access));
              }));
   http.route("PUT", "/api/v1/access/lock",
              auth.guard(Role::Admin, [d, audit](const web::HttpRequest& req, const Principal& who) {
@@ -300,9 +322,7 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
                  if (d->lock_settings_changed) d->lock_settings_changed(*next);
                  audit(who, "lock settings: " + to_json(*next).dump());
                }
-               json j = to_json(d->access.settings());
-               j["keypad_locked_seconds"] = d->access.keypad_locked_seconds();
-               return ok(200, j);
+               return ok(200, lock_state(d->access));
              }));
 
   // Remote unlock.

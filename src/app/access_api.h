@@ -68,9 +68,11 @@ class ReaderEnrolment final : public device::Access {
   void password(const std::string& code, std::function<void(device::AccessAnswer)> done) override {
     access_.password(code, std::move(done));
   }
-  device::AccessAnswer monitor(const std::string& device) override {
-    return access_.monitor(device);
+  device::AccessAnswer monitor_code(const std::string& device, std::uint64_t call,
+                                    const std::string& entry) override {
+    return access_.monitor_code(device, call, entry);
   }
+  void call_ended(std::uint64_t call) override { access_.call_ended(call); }
 
  private:
   void end_card_wait(std::optional<std::string> number);

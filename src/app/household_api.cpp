@@ -166,11 +166,23 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
         }
         store::Room tmpl;
         if (auto bad = read_text(*body, "register_type", tmpl.register_type)) return *bad;
-        if (auto bad = read_text(*body, "password", tmpl.password)) return *bad;
+        if (body->contains("password")) {
+          return field_error("password", "invalid",
+                             "rooms added in a batch each get a password of their own");
+        }
         auto added = dir->add_rooms_batch(batch, tmpl);
         if (!added) return store_error_response(added.error());
         a->audit(who, "settings_changed", std::to_string(added->size()) + " rooms added (batch)");
-        return ok(201, {{"added", *added}});
+        // The only time these passwords are shown: the installer hands them out.
+        json numbers = json::array();
+        json rooms = json::array();
+        for (const auto& r : *added) {
+          numbers.push_back(r.number);
+          rooms.push_back({{"number", r.number}, {"password", r.password}});
+        }
+        web::HttpResponse res = ok(201, {{"added", numbers}, {"rooms", rooms}});
+        res.headers["Cache-Control"] = "no-store";
+        return res;
       }));
   http.route(
       "DELETE", "/api/v1/rooms",

@@ -32,20 +32,17 @@ std::string device_of_uri(std::string_view text) {
 }
 
 MonitorSessions::MonitorSessions(sip::UserAgent& ua, CallMedia& media, media::StreamBudget& budget,
-                                 core::Timers& timers, Unlock unlock, Config config)
+                                 core::Timers& timers, device::Access& access, Config config)
     : ua_(ua),
       media_(media),
       budget_(budget),
       timers_(timers),
-      unlock_(std::move(unlock)),
+      access_(access),
       config_(std::move(config)) {}
 
 MonitorSessions::~MonitorSessions() {
   *alive_ = false;
-  for (auto& [call, s] : sessions_) {
-    timers_.cancel(s.end_timer);
-    timers_.cancel(s.digit_timer);
-  }
+  for (auto& [call, s] : sessions_) timers_.cancel(s.end_timer);
 }
 
 bool MonitorSessions::on_event(const sip::UaEvent& e) {
@@ -132,19 +129,18 @@ void MonitorSessions::key(std::uint64_t call, char k) {
   k = static_cast<char>(std::toupper(static_cast<unsigned char>(k)));
   if (k == kTalkKey && !s.talking) start_talking(call, s, "the talk key");
   if (config_.unlock_code.empty()) return;
-  s.digits += k;
-  if (s.digits.size() > config_.unlock_code.size()) s.digits.erase(0, 1);
-  timers_.cancel(s.digit_timer);
-  if (s.digits == config_.unlock_code) {
-    s.digits.clear();
-    const auto answer = unlock_ ? unlock_(s.device) : device::AccessAnswer{};
-    core::logger("monitor")->info("monitor session {}: unlock code from {}: {}", call, s.device,
-                                  answer.granted ? "door open" : answer.text);
-    return;
+  if (!s.entry) {
+    s.entry = std::make_unique<device::DtmfEntry>(
+        timers_, config_.dtmf_pause, [this, call](const std::string& entry) {
+          auto found = sessions_.find(call);
+          if (found == sessions_.end()) return;
+          const auto answer = access_.monitor_code(found->second.device, call, entry);
+          core::logger("monitor")->info("monitor session {}: unlock code from {}: {}", call,
+                                        found->second.device,
+                                        answer.granted ? "door open" : answer.text);
+        });
   }
-  s.digit_timer = timers_.start(config_.dtmf_pause, [this, call] {
-    if (auto found = sessions_.find(call); found != sessions_.end()) found->second.digits.clear();
-  });
+  s.entry->key(k);
 }
 
 void MonitorSessions::start_talking(std::uint64_t call, Session& s, const char* how) {
@@ -157,8 +153,8 @@ void MonitorSessions::forget(std::uint64_t call) {
   auto it = sessions_.find(call);
   if (it == sessions_.end()) return;
   timers_.cancel(it->second.end_timer);
-  timers_.cancel(it->second.digit_timer);
   sessions_.erase(it);
+  access_.call_ended(call);
   media_.on_ended(call);  // its streams and its ticket; a second call later is harmless
 }
 

@@ -15,10 +15,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "core/timers.h"
 #include "device/access.h"
+#include "device/dtmf_entry.h"
 #include "media/stream_budget.h"
 
 namespace vto::sip {
@@ -37,13 +39,12 @@ class MonitorSessions {
   struct Config {
     std::string unlock_code;  // DTMF digits; empty: no remote unlock
     core::Duration max_time = std::chrono::seconds(60);
-    core::Duration dtmf_pause = std::chrono::seconds(3);  // digits further apart start over
+    core::Duration dtmf_pause = std::chrono::seconds(2);  // a pause ends an entry of the code
   };
-  // Opens the door for the monitor `device` ("101#0") that sent the unlock code.
-  using Unlock = std::function<device::AccessAnswer(const std::string& device)>;
 
+  // `access` decides on each entry of the unlock code (DtmfEntry) a monitor sends.
   MonitorSessions(sip::UserAgent& ua, CallMedia& media, media::StreamBudget& budget,
-                  core::Timers& timers, Unlock unlock, Config config);
+                  core::Timers& timers, device::Access& access, Config config);
   ~MonitorSessions();
   MonitorSessions(const MonitorSessions&) = delete;
   MonitorSessions& operator=(const MonitorSessions&) = delete;
@@ -62,9 +63,8 @@ class MonitorSessions {
   struct Session {
     std::string device;  // "101#0", from the caller's URI
     bool talking = false;
-    std::string digits;
+    std::unique_ptr<device::DtmfEntry> entry;  // the unlock code, in whole entries
     core::Timers::Id end_timer = 0;
-    core::Timers::Id digit_timer = 0;
   };
 
   void incoming(const sip::UaEvent& event);
@@ -76,7 +76,7 @@ class MonitorSessions {
   CallMedia& media_;
   media::StreamBudget& budget_;
   core::Timers& timers_;
-  Unlock unlock_;
+  device::Access& access_;
   Config config_;
   std::map<std::uint64_t, Session> sessions_;
   // Sessions a visitor's call evicted: ended on the core thread, after the budget's call.

@@ -518,6 +518,7 @@ int main(int argc, char** argv) {
       access::AccessControl::Stores{cards, fingerprints, keypad_codes, *keypad_hasher,
                                     unlock_records},
       timers, app::system_unix_ms, hash_async, &alarm_centre, *lock_settings);
+  access_control.set_monitor_code(o.unlock_code);
   app::ReaderEnrolment reader_enrolment(access_control, timers);
   // After `io`: the recorder's file thread posts to it until the recorder is destroyed.
   app::CallRecorder call_recorder(call_records, o.vto_number.empty() ? "panel" : o.vto_number,
@@ -563,12 +564,14 @@ int main(int argc, char** argv) {
   sip::MemoryLocationStore locations(timers);
   sip::Registrar registrar(locations, digest, **directory, timers);
   registrar.set_guard(&sip_guard);
-  sip_guard.set_device_at_source([&registrar](const sip::Message& m, const sip::Peer& from) {
-    return registrar.from_registered_source(m, from);
-  });
   sip::Proxy proxy(tl);
   sip::SipServer server(tl, registrar, locations, proxy, **directory,
                         sip::SipServerOptions{"VDP", o.vto_number});
+  // Never blocked: the real device at its own address, and this VTO's own user agent.
+  sip_guard.set_device_at_source(
+      [&registrar, &server](const sip::Message& m, const sip::Peer& from) {
+        return server.is_own_source(from) || registrar.from_registered_source(m, from);
+      });
   locations.set_observer([&log](std::string_view aor, bool online) {
     log->info("{} is {}", aor, online ? "online" : "offline");
   });
@@ -681,10 +684,8 @@ int main(int argc, char** argv) {
   live_config.tone_hz = microphone_wav.empty() ? microphone_tone_hz : 440;
   app::LiveView live_view(io, **call_media, stream_budget, **viewer_auth, live_config);
   // Monitor > Door: monitors calling this VTO's number watch the door.
-  app::MonitorSessions monitor_sessions(
-      ua, **call_media, stream_budget, timers,
-      [&access_control](const std::string& device) { return access_control.monitor(device); },
-      app::MonitorSessions::Config{o.unlock_code});
+  app::MonitorSessions monitor_sessions(ua, **call_media, stream_budget, timers, access_control,
+                                        app::MonitorSessions::Config{o.unlock_code});
   monitors_for_dtmf = &monitor_sessions;
   app::UaCallControl call_control(ua);
   ua.set_event_handler([&](const sip::UaEvent& e) {
@@ -885,13 +886,14 @@ int main(int argc, char** argv) {
     const std::string user = core::printable(e.user, 64);
     const std::string detail =
         blocked ? "SIP source blocked for " +
-                      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(e.block).count()) +
+                      std::to_string(
+                          std::chrono::duration_cast<std::chrono::seconds>(e.block).count()) +
                       " s after wrong answers for " + user
                 : e.method + " with a wrong answer for " + user;
     auth.audit(app::Principal{"", store::Role::Viewer, e.source, false},
                blocked ? "sip_source_blocked" : "sip_auth_failed", detail);
     if (publish_event) {
-      publish_event(json{{"type", blocked ? "sip_source_blocked" : "sip_auth_failed"},
+      publish_event(json{{"event", blocked ? "sip_source_blocked" : "sip_auth_failed"},
                          {"source", e.source},
                          {"user", user},
                          {"method", e.method}});

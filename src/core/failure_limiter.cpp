@@ -62,6 +62,15 @@ std::optional<Duration> FailureLimiter::failure(std::string_view key, TimePoint 
   return length;
 }
 
+std::vector<std::pair<std::string, Duration>> FailureLimiter::blocked_keys(TimePoint now) const {
+  std::vector<std::pair<std::string, Duration>> out;
+  for (const Entry& e : order_) {
+    if (e.blocked_until && now < *e.blocked_until)
+      out.emplace_back(e.key, std::chrono::duration_cast<Duration>(*e.blocked_until - now));
+  }
+  return out;
+}
+
 void FailureLimiter::clear(std::string_view key) {
   auto it = entries_.find(key);
   if (it == entries_.end()) return;

@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "core/timers.h"
 
@@ -37,6 +39,8 @@ class FailureLimiter {
   std::optional<Duration> failure(std::string_view key, TimePoint now);
   // Failures of `key` within the window (its block, if any, does not end).
   int failures(std::string_view key, TimePoint now) const;
+  // Every key blocked now, with the time left.
+  std::vector<std::pair<std::string, Duration>> blocked_keys(TimePoint now) const;
   // Forgets `key`: its count and its block (a success, or an administrator's word).
   void clear(std::string_view key);
   void clear_all();

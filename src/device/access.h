@@ -4,6 +4,7 @@
 // shows the answer on the display and cues the tone. Everything on the core thread.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -24,8 +25,13 @@ class Access {
   // The password typed between '#' and '#'. The answer may come later (the password is
   // hashed off the core thread), always on the core thread, possibly before this returns.
   virtual void password(const std::string& code, std::function<void(AccessAnswer)> done) = 0;
-  // The answering monitor `device` ("101#0") sent the unlock code during a call.
-  virtual AccessAnswer monitor(const std::string& device) = 0;
+  // The answering monitor `device` ("101#0") sent `entry` (digits ended by '#' or a pause,
+  // see DtmfEntry) during call `call`: compared with the unlock code, wrong ones counted
+  // per call and per device.
+  virtual AccessAnswer monitor_code(const std::string& device, std::uint64_t call,
+                                    const std::string& entry) = 0;
+  // Call `call` is over: its count of wrong codes goes.
+  virtual void call_ended(std::uint64_t call) = 0;
 };
 
 }  // namespace vto::device

@@ -8,10 +8,6 @@
 namespace vto::device {
 namespace {
 
-bool is_dtmf(char c) {
-  return (c >= '0' && c <= '9') || c == '*' || c == '#' || (c >= 'A' && c <= 'D');
-}
-
 // A card number for the log: all but the last four digits hidden.
 std::string masked(const std::string& number) {
   const std::size_t shown = number.size() < 4 ? number.size() : 4;
@@ -49,7 +45,9 @@ Panel::Panel(PanelConfig config, PanelDevices devices, CallControl& calls, core:
       devices_(std::move(devices)),
       calls_(calls),
       timers_(timers),
-      log_(core::logger("panel")) {
+      log_(core::logger("panel")),
+      dtmf_(timers, config_.dtmf_pause,
+            [this](const std::string& entry) { on_unlock_entry(entry); }) {
   if (auto ok = check_config(config_); !ok) throw std::invalid_argument(ok.error().message);
   for (hal::KeySource* source : devices_.key_sources) {
     if (source == nullptr) throw std::invalid_argument("Panel: a key source is nullptr");
@@ -80,7 +78,7 @@ Panel::~Panel() {
   devices_.lock.remove_listener(lock_listener_);
   if (devices_.card_reader != nullptr) devices_.card_reader->remove_listener(card_listener_);
   if (devices_.fingerprint != nullptr) devices_.fingerprint->remove_listener(finger_listener_);
-  for (TimerSlot* slot : {&dial_timer_, &call_timer_, &dtmf_timer_, &message_timer_}) stop(*slot);
+  for (TimerSlot* slot : {&dial_timer_, &call_timer_, &message_timer_}) stop(*slot);
 }
 
 // --- keys --------------------------------------------------------------------------------
@@ -314,25 +312,24 @@ void Panel::on_dtmf(CallId call, std::string_view digits) {
     log_->debug("panel: DTMF from call {} ignored: remote unlock by DTMF is off", call);
     return;
   }
-  for (char c : digits) {
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (!is_dtmf(c)) continue;
-    dtmf_ += c;
-    if (dtmf_.size() > config_.unlock_code.size()) dtmf_.erase(0, 1);
-    if (dtmf_ == config_.unlock_code) {
-      log_->info("panel: remote unlock by DTMF from {} (call {})", status_.number, call);
-      dtmf_.clear();
-      stop(dtmf_timer_);
-      if (devices_.access != nullptr) {
-        if (devices_.access->monitor(status_.number).granted) cue(Tone::Unlock);
-      } else {
-        devices_.lock.open_for(config_.unlock_hold);
-        cue(Tone::Unlock);
-      }
-      return;
-    }
+  for (char c : digits) dtmf_.key(c);
+}
+
+void Panel::on_unlock_entry(const std::string& entry) {
+  if (status_.state != PanelState::Talking) return;
+  const CallId call = status_.call;
+  if (devices_.access != nullptr) {
+    const AccessAnswer answer = devices_.access->monitor_code(status_.number, call, entry);
+    log_->info("panel: unlock code from {} (call {}): {}", status_.number, call,
+               answer.granted ? "door open" : answer.text);
+    if (answer.granted) cue(Tone::Unlock);
+    return;
   }
-  start(dtmf_timer_, config_.dtmf_pause, &Panel::dtmf_pause_elapsed);
+  // No access control (a bare panel): the code alone decides.
+  if (entry != config_.unlock_code) return;
+  log_->info("panel: remote unlock by DTMF from {} (call {})", status_.number, call);
+  devices_.lock.open_for(config_.unlock_hold);
+  cue(Tone::Unlock);
 }
 
 // --- timers ------------------------------------------------------------------------------
@@ -359,10 +356,6 @@ void Panel::talk_limit_elapsed() {
   end_call();
 }
 
-void Panel::dtmf_pause_elapsed() {
-  dtmf_.clear();
-}
-
 void Panel::message_elapsed() {
   stop(message_timer_);
   showing_message_ = false;
@@ -387,8 +380,9 @@ void Panel::stop(TimerSlot& slot) {
 void Panel::go_idle() {
   stop(dial_timer_);
   stop(call_timer_);
-  stop(dtmf_timer_);
   dtmf_.clear();
+  if (status_.call != kNoCall && devices_.access != nullptr)
+    devices_.access->call_ended(status_.call);
   status_ = PanelStatus{};
   set_state(PanelState::Idle);
 }

@@ -24,6 +24,7 @@
 #include "core/timers.h"
 #include "device/access.h"
 #include "device/call_control.h"
+#include "device/dtmf_entry.h"
 #include "device/feedback.h"
 #include "device/panel_config.h"
 #include "hal/card_reader.h"
@@ -126,8 +127,8 @@ class Panel {
   void dial_pause_elapsed();
   void ring_timeout_elapsed();
   void talk_limit_elapsed();
-  void dtmf_pause_elapsed();
   void message_elapsed();
+  void on_unlock_entry(const std::string& entry);  // a whole entry of the monitor's code
 
   PanelConfig config_;
   PanelDevices devices_;
@@ -144,10 +145,9 @@ class Panel {
   bool pin_entry_ = false;  // '#' started a keypad password: digits go to pin_, hidden
   std::string pin_;
   bool showing_message_ = false;
-  std::string dtmf_;  // received during the call, at most unlock_code.size() long
+  DtmfEntry dtmf_;  // the unlock code a monitor sends during the call
   TimerSlot dial_timer_;
   TimerSlot call_timer_;  // ring timeout while Calling, talk limit while Talking
-  TimerSlot dtmf_timer_;
   TimerSlot message_timer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for late Access answers
 };

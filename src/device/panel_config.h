@@ -27,7 +27,7 @@ struct PanelConfig {
   // empty means remote unlock by DTMF is off.
   std::string unlock_code;
   core::Duration unlock_hold = std::chrono::seconds(5);
-  core::Duration dtmf_pause = std::chrono::seconds(5);    // received DTMF is cleared after it
+  core::Duration dtmf_pause = std::chrono::seconds(2);    // a pause ends an unlock code entry
   core::Duration message_time = std::chrono::seconds(3);  // how long a failure text stays
   std::string idle_text = "Enter room number";
 };

@@ -258,10 +258,12 @@ class ScriptedAccess final : public Access {
     asked.push_back("password " + code);
     pending = std::move(done);  // answered later, as a hash off the core thread would be
   }
-  AccessAnswer monitor(const std::string& device) override {
-    asked.push_back("monitor " + device);
+  AccessAnswer monitor_code(const std::string& device, std::uint64_t call,
+                            const std::string& entry) override {
+    asked.push_back("monitor " + device + " " + std::to_string(call) + " " + entry);
     return answer;
   }
+  void call_ended(std::uint64_t call) override { asked.push_back("ended " + std::to_string(call)); }
 
   AccessAnswer answer{true, "Door open"};
   std::vector<std::string> asked;
@@ -307,16 +309,20 @@ TEST_F(PanelAccessTest, APasswordIsHandedOverAndItsLateAnswerShown) {
   late({false, "Wrong password"});
 }
 
-TEST_F(PanelAccessTest, TheMonitorsUnlockCodeGoesThroughTheAccess) {
+TEST_F(PanelAccessTest, TheMonitorsUnlockCodeGoesThroughTheAccessAsWholeEntries) {
   talk_to_101();
-  panel_->on_dtmf(1, "1234");
-  EXPECT_THAT(scripted_.asked, ElementsAre("monitor 101"));
+  panel_->on_dtmf(1, "1234#");
+  EXPECT_THAT(scripted_.asked, ElementsAre("monitor 101 1 1234"));
   EXPECT_EQ(feedback_.tones.back(), Tone::Unlock);
   EXPECT_FALSE(sim_.lock().is_open());  // the access opens the lock, not the panel
-  scripted_.answer = {false, "Please wait"};
+  scripted_.answer = {false, "Wrong code"};
   const auto tones = feedback_.tones.size();
-  panel_->on_dtmf(1, "1234");
+  panel_->on_dtmf(1, "991234");  // a stream: one entry, after the pause
+  timers_.advance(config_.dtmf_pause);
   EXPECT_EQ(feedback_.tones.size(), tones);  // refused: no unlock tone
+  panel_->on_ended(1);
+  EXPECT_THAT(scripted_.asked,
+              ElementsAre("monitor 101 1 1234", "monitor 101 1 991234", "ended 1"));
 }
 
 struct FailureCase {
@@ -427,7 +433,7 @@ TEST_F(PanelTest, DtmfCodeWhileTalkingOpensTheLockForTheHoldTime) {
   talk_to_101();
   panel_->on_dtmf(1, "12");
   EXPECT_FALSE(sim_.lock().is_open());
-  panel_->on_dtmf(1, "34");
+  panel_->on_dtmf(1, "34#");
   EXPECT_TRUE(sim_.lock().is_open());
   EXPECT_TRUE(lit(Indicator::Unlock));
   EXPECT_EQ(feedback_.tones.back(), Tone::Unlock);
@@ -437,37 +443,37 @@ TEST_F(PanelTest, DtmfCodeWhileTalkingOpensTheLockForTheHoldTime) {
   EXPECT_EQ(state(), PanelState::Talking);
 }
 
-TEST_F(PanelTest, DtmfCodeMayFollowOtherDigitsButNotAPause) {
+TEST_F(PanelTest, DtmfCodeIsAWholeEntryNeverASlidingWindow) {
   config_.unlock_code = "1234";
   start();
   talk_to_101();
-  panel_->on_dtmf(1, "9");
-  panel_->on_dtmf(1, "1234");
-  EXPECT_TRUE(sim_.lock().is_open());
-  timers_.advance(5s);
+  panel_->on_dtmf(1, "91234#");  // the code at the end of other digits: wrong
+  EXPECT_FALSE(sim_.lock().is_open());
   panel_->on_dtmf(1, "12");
-  timers_.advance(config_.dtmf_pause);
-  panel_->on_dtmf(1, "34");
+  timers_.advance(config_.dtmf_pause);  // a pause ends the entry "12"
+  panel_->on_dtmf(1, "34#");
   EXPECT_FALSE(sim_.lock().is_open());
-  panel_->on_dtmf(1, "1235");
+  panel_->on_dtmf(1, "1234");
   EXPECT_FALSE(sim_.lock().is_open());
+  timers_.advance(config_.dtmf_pause);  // ... and ends "1234", the code
+  EXPECT_TRUE(sim_.lock().is_open());
 }
 
 TEST_F(PanelTest, DtmfIsIgnoredWithoutACode) {
   talk_to_101();
   panel_->on_dtmf(1, "#");
-  panel_->on_dtmf(1, "1234");
+  panel_->on_dtmf(1, "1234#");
   EXPECT_FALSE(sim_.lock().is_open());
 }
 
 TEST_F(PanelTest, DtmfIsIgnoredWhenNotTalkingOrFromAnotherCall) {
   config_.unlock_code = "1234";
   start();
-  panel_->on_dtmf(1, "1234");  // idle
+  panel_->on_dtmf(1, "1234#");  // idle
   press_key("button1");
-  panel_->on_dtmf(1, "1234");  // calling
+  panel_->on_dtmf(1, "1234#");  // calling
   panel_->on_answered(1);
-  panel_->on_dtmf(7, "1234");  // not the current call
+  panel_->on_dtmf(7, "1234#");  // not the current call
   EXPECT_FALSE(sim_.lock().is_open());
 }
 

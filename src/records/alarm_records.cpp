@@ -17,8 +17,8 @@ using detail::db_error;
 using detail::invalid;
 using detail::StatementUse;
 
-constexpr std::array<std::string_view, 5> kTypes = {"tamper", "forced_open", "held_open", "duress",
-                                                    "keypad_locked"};
+constexpr std::array<std::string_view, 6> kTypes = {
+    "tamper", "forced_open", "held_open", "duress", "keypad_locked", "remote_unlock_locked"};
 
 constexpr const char* kColumns =
     "SELECT id, type, source, started_ms, ended_ms, details, delivered_ms FROM alarm_records";
@@ -61,7 +61,8 @@ Result<void> check_filters(const AlarmQuery& q) {
   if (q.to_ms && *q.to_ms < 0) return invalid("to: must be a unix time in ms, >= 0");
   if (q.from_ms && q.to_ms && *q.from_ms > *q.to_ms) return invalid("from: later than to");
   if (q.type && !is_alarm_type(*q.type)) {
-    return invalid("type: one of tamper, forced_open, held_open, duress, keypad_locked");
+    return invalid(
+        "type: one of tamper, forced_open, held_open, duress, keypad_locked, remote_unlock_locked");
   }
   return {};
 }

@@ -22,7 +22,7 @@ class Statement;
 
 namespace vto::records {
 
-bool is_alarm_type(std::string_view type);  // tamper, forced_open, held_open, duress, keypad_locked
+bool is_alarm_type(std::string_view type);  // tamper, forced_open, ..., remote_unlock_locked
 
 struct AlarmRecord {
   std::int64_t id = 0;

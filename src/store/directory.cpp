@@ -1,5 +1,7 @@
 #include "store/directory.h"
 
+#include "core/secure_random.h"
+
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
@@ -223,23 +225,32 @@ Result<std::vector<std::string>> Directory::batch_numbers(const RoomBatch& batch
   return numbers;
 }
 
-Result<std::vector<std::string>> Directory::add_rooms_batch(const RoomBatch& batch,
-                                                            const Room& tmpl) {
+std::string Directory::random_password() {
+  return core::secure_random().text(12,
+                                    "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789");
+}
+
+Result<std::vector<Room>> Directory::add_rooms_batch(const RoomBatch& batch, const Room& tmpl) {
   auto numbers = batch_numbers(batch);
   if (!numbers) return numbers.error();
-  Room room = tmpl;
-  room.number = numbers->front();
-  if (auto ok = check_room(room); !ok) return ok.error();
+  std::vector<Room> rooms;
+  rooms.reserve(numbers->size());
+  for (const auto& number : *numbers) {
+    Room room = tmpl;
+    room.number = number;
+    room.password = random_password();
+    rooms.push_back(std::move(room));
+  }
+  if (auto ok = check_room(rooms.front()); !ok) return ok.error();
   auto added = in_write_transaction(db_, [&](SQLite::Database& db) -> Result<void> {
-    for (const auto& number : *numbers) {
-      room.number = number;
-      if (auto ok = check_room_number(number); !ok) return ok;  // 888888 is reserved
+    for (const auto& room : rooms) {
+      if (auto ok = check_room_number(room.number); !ok) return ok;  // 888888 is reserved
       if (auto ok = insert_room(db, room); !ok) return ok;
     }
     return {};
   });
   if (!added) return added.error();
-  return std::move(*numbers);
+  return rooms;
 }
 
 Result<void> Directory::clear_rooms() {

@@ -53,9 +53,13 @@ class Directory {
   Result<void> remove_room(const std::string& number);
   Result<std::optional<Room>> find_room(const std::string& number);
   Result<std::vector<Room>> list_rooms();  // numeric-looking order: 99 before 101
-  // Adds every room of the batch with the template's names, type and password, or none.
-  // Returns the numbers added.
-  Result<std::vector<std::string>> add_rooms_batch(const RoomBatch& batch, const Room& tmpl);
+  // Adds every room of the batch with the template's names and type, or none. Each room
+  // gets a register password of its own, drawn at random (the template's is not used), so
+  // one flat's password never registers another flat's monitors. Returns the rooms added
+  // with their passwords, for the installer to hand out.
+  Result<std::vector<Room>> add_rooms_batch(const RoomBatch& batch, const Room& tmpl);
+  // A random register password: 12 letters and digits, without look-alikes (0/O, 1/l/I).
+  static std::string random_password();
   Result<void> clear_rooms();
 
   Result<void> add_vto(const Vto& vto);

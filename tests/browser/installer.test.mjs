@@ -5,16 +5,15 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { setUp, screenshot, BIN, ADMIN_PASSWORD } from "./lib/vtod.mjs";
 
 const FILE = import.meta.url;
-const ROOM_PASSWORD = "Room-pass1";
-
 // vth, the software indoor monitor: JSON events on stdout, commands on stdin.
-function startMonitor(sipPort, user) {
+function startMonitor(sipPort, user, password) {
   const proc = spawn(path.join(BIN, "vth"), ["--server", `127.0.0.1:${sipPort}`, "--user", user,
-    "--password", ROOM_PASSWORD, "--listen", "127.0.0.1:0"], { stdio: ["pipe", "pipe", "pipe"] });
+    "--password", password, "--listen", "127.0.0.1:0"], { stdio: ["pipe", "pipe", "pipe"] });
   const events = [];
   const waiters = [];
   let buffer = "";
@@ -92,12 +91,24 @@ describe("an installer follows chapter 4 from a fresh device to a call", () => {
     await page.locator("#batch-rooms_per_floor").fill("2");
     await page.locator("#batch-first_floor_first_room").fill("101");
     await page.locator("#batch-second_floor_first_room").fill("201");
-    await page.locator("#batch-password").fill(ROOM_PASSWORD);
     await page.getByRole("button", { name: "Add rooms" }).click();
     await page.locator("#toast").filter({ hasText: "6 rooms added: 101 102 201 202 301 302" }).waitFor();
     for (const room of ["101", "102", "201", "202", "301", "302"]) {
       await page.locator("td", { hasText: new RegExp(`^${room}$`) }).first().waitFor();
     }
+    // Each room's own register password, shown once, with a CSV to hand them out.
+    const shown = page.locator("#batch-passwords tbody tr");
+    assert.equal(await shown.count(), 6);
+    const passwords = new Map();
+    for (let i = 0; i < 6; i++) {
+      const cells = shown.nth(i).locator("td");
+      passwords.set(await cells.nth(0).innerText(), await cells.nth(1).innerText());
+    }
+    assert.equal(new Set(passwords.values()).size, 6);
+    const download = page.waitForEvent("download");
+    await page.locator("#batch-passwords-csv").click();
+    const csv = fs.readFileSync(await (await download).path(), "utf8");
+    assert.ok(csv.startsWith("room,password\r\n101," + passwords.get("101") + "\r\n"), csv);
     await screenshot(page, FILE, "rooms");
 
     // 5. Façade Layout: add a 5-button module and map its button 1 to room 101.
@@ -118,7 +129,7 @@ describe("an installer follows chapter 4 from a fresh device to a call", () => {
     await screenshot(page, FILE, "facade");
 
     // 6. A monitor of room 101 registers; the room shows it online.
-    monitor = startMonitor(env.vtod.sipPort, "101#0");
+    monitor = startMonitor(env.vtod.sipPort, "101#0", passwords.get("101"));
     await monitor.event("registered");
     await page.locator("#nav").getByRole("link", { name: "Room No. Management" }).click();
     await page.locator("td", { hasText: "101#0" }).waitFor();

@@ -103,13 +103,14 @@ def test_a_wrong_code_does_not_open_the_door_and_sip_info_carries_the_right_one(
     press(vtod, "button1")
     master.event("answered")
     wait_state(vtod, lambda s: s["panel"]["state"] == "talking")
-    master.send("dtmf 9999")
+    # Each entry ends with '#' (or a pause); a wrong one is a refused unlock record.
+    master.send("dtmf 9999#")
     master.event("dtmf_sent")
-    master.send("info 9999")
+    master.send("info 9999#")
     time.sleep(0.5)
     assert not state(vtod)["lock"]["open"]
     # application/dtmf-relay INFO, as monitors without RFC 4733 send the code.
-    master.send(f"info {UNLOCK}")
+    master.send(f"info {UNLOCK}#")
     wait_state(vtod, lambda s: s["lock"]["open"], what="lock open by SIP INFO")
     master.send("hangup")
 

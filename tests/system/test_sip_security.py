@@ -190,3 +190,136 @@ def test_a_door_registered_to_another_server_answers_no_strangers_call(tmp_path,
     monitor.send("monitor 8002")
     monitor.event("answered", timeout=10)
     monitor.send("hangup")
+
+
+def de_bruijn(k, n):
+    """The De Bruijn sequence B(k, n) as digits: every n-digit code appears once."""
+    a = [0] * k * n
+    seq = []
+
+    def db(t, p):
+        if t > n:
+            if n % p == 0:
+                seq.extend(a[1:p + 1])
+        else:
+            a[t] = a[t - p]
+            db(t + 1, p)
+            for j in range(a[t - p] + 1, k):
+                a[t] = j
+                db(t + 1, t)
+    db(1, 1)
+    return "".join(map(str, seq))
+
+
+def test_a_swept_unlock_code_opens_nothing_and_ends_in_refused_records_and_an_alarm(tmp_path,
+                                                                                     processes):
+    data = str(tmp_path / "d")
+    vtoctl(data, "room", "add", "101", "--password", ROOM_PASSWORD)
+    door = Vtod(data, extra=("--unlock-code", "1234", "--unlock-hold", "1"))
+    processes.append(door)
+    monitor = Vth(door.sip, "101#0", ROOM_PASSWORD)
+    processes.append(monitor)
+    monitor.event("registered")
+
+    def opened():
+        return http(door.http_port, "GET", "/api/v1/sim/state")[1]["lock"]["open"]
+
+    def refused():
+        _, body = http(door.http_port, "GET", "/api/v1/records/unlocks?method=monitor&result=refused")
+        return body["total"]
+
+    def session(entries):
+        monitor.send("monitor 8001")
+        try:
+            monitor.event("answered", timeout=10)
+        except AssertionError:
+            print(door.dump()[-6000:])
+            raise
+        for e in entries:
+            monitor.send(f"infos {e}")
+        time.sleep(0.5)
+
+    def end_session():
+        monitor.send("hangup")
+        monitor.event("bye")
+
+    # 1. Every four-digit code in one stream of 10,003 digits, 32 to an INFO.
+    sweep = de_bruijn(10, 4)
+    sweep += sweep[:3]
+    assert len(sweep) == 10003
+    session(sweep[i:i + 32] for i in range(0, len(sweep), 32))
+    wait_for(lambda: refused() >= 1, "the sweep refused")
+    assert not opened()
+    end_session()
+    http(door.http_port, "DELETE", "/api/v1/access/remote-locks/101%230")  # a clean count
+
+    # 2. Whole entries: three wrong ones end this call's remote unlock, the right one too late.
+    before = refused()
+    session(["0000#", "0001#", "0002#", "1234#"])
+    wait_for(lambda: refused() == before + 4, "four refused entries")
+    assert not opened()
+    _, body = http(door.http_port, "GET", "/api/v1/records/unlocks?method=monitor&result=refused")
+    assert body["records"][0]["reason"] == "too many wrong codes in this call"
+    assert body["records"][1]["reason"] == "wrong code"
+    assert body["records"][0]["credential"] == "101#0"
+    end_session()
+
+    # 3. Five wrong within ten minutes lock the monitor's remote unlock, with an alarm.
+    session(["0003#", "0004#", "1234#"])
+    wait_for(lambda: refused() == before + 7, "three more refused entries")
+    assert not opened()
+    _, alarms = http(door.http_port, "GET", "/api/v1/records/alarms?type=remote_unlock_locked")
+    assert alarms["total"] == 1 and alarms["records"][0]["source"] == "101#0", alarms
+    _, lock = http(door.http_port, "GET", "/api/v1/access/lock")
+    assert [l["device"] for l in lock["remote_locks"]] == ["101#0"]
+    end_session()
+
+    # 4. An administrator lifts the lock; the right code opens again.
+    status, _ = http(door.http_port, "DELETE", "/api/v1/access/remote-locks/101%230")
+    assert status == 200
+    session(["1234#"])
+    wait_for(opened, "the door open")
+    end_session()
+
+
+def run_tool(*args, timeout=60):
+    import subprocess
+    return subprocess.run(["timeout", str(timeout), *args], capture_output=True, text=True)
+
+
+def test_svwar_learns_nothing_and_svcrack_is_blocked_before_the_right_password(tmp_path, building):
+    # sipvicious 0.3.3 ignores its -b: its packets come from 127.0.0.1, vtod's other
+    # clients in this test come from elsewhere.
+    port = str(building.sip_port)
+    domain = f"127.0.0.1:{port}"
+    # svwar over 8000-8100: numbers that exist (8001, 8002) and numbers that don't get the
+    # same answers, so it finds nothing, by REGISTER or by INVITE.
+    for method in ("REGISTER", "INVITE"):
+        r = run_tool("svwar", "--force", "-e", "8000-8100", "-m", method, "-p", port,
+                     "--domain", domain, "--maximumtime", "3", "127.0.0.1")
+        assert "reqauth" not in r.stdout and "noauth" not in r.stdout, r.stdout + r.stderr
+        assert "| 8002" not in r.stdout
+
+    # svcrack finds a password when nothing stops it first (the right one at entry 3)...
+    short = tmp_path / "short.txt"
+    short.write_text(f"guess-a\nguess-b\n{VTO_PASSWORD}\n")
+    # (From port 5071: the 8002 it then registers is not the next run's address and port.)
+    r = run_tool("svcrack", "-u", "8002", "-d", str(short), "-p", port, "--domain", domain,
+                 "-P", "5071", "--maximumtime", "2", "127.0.0.1")
+    assert "| 8002" in r.stdout and VTO_PASSWORD in r.stdout, r.stdout + r.stderr
+    # ...but with it at entry 200 of its word list, the address is blocked long before.
+    words = tmp_path / "words.txt"
+    words.write_text("\n".join([f"guess-{i}" for i in range(199)] + [VTO_PASSWORD, "after"]) + "\n")
+    r = run_tool("svcrack", "-u", "8002", "-d", str(words), "-p", port, "--domain", domain,
+                 "-P", "5072", "--maximumtime", "2", "127.0.0.1")
+    assert VTO_PASSWORD not in r.stdout, r.stdout
+    blocks = audit(building, "sip_source_blocked")
+    assert [b["address"] for b in blocks] == ["127.0.0.1"]
+    assert len(audit(building, "sip_auth_failed")) == 5
+    # The VTO 8002 itself, from another address, still registers.
+    vto = SipClient(building.sip_port, ip="127.0.0.2")
+    try:
+        final, _ = vto.register("8002", VTO_PASSWORD)
+        assert final is not None and final.status == 200
+    finally:
+        vto.close()

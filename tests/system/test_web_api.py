@@ -227,9 +227,12 @@ def test_api_tokens_are_made_used_and_revoked(vtod):
 def test_rooms_batch_edit_delete_clear_with_named_fields(vtod):
     port = vtod.http_port
     batch = {"floors": 3, "rooms_per_floor": 2, "first_floor_first_room": 101,
-             "second_floor_first_room": 201, "password": ROOM_PASSWORD}
+             "second_floor_first_room": 201}
     status, body = http(port, "POST", "/api/v1/rooms/batch", batch)
     assert status == 201 and body["added"] == ["101", "102", "201", "202", "301", "302"]
+    # Each room its own random password, shown this once.
+    passwords = {r["number"]: r["password"] for r in body["rooms"]}
+    assert list(passwords) == body["added"] and len(set(passwords.values())) == 6
     status, body = http(port, "POST", "/api/v1/rooms/batch", dict(batch, second_floor_first_room=102))
     assert status == 400 and body["field"] == "second_floor_first_room", body
     status, body = http(port, "POST", "/api/v1/rooms/batch", dict(batch, first_floor_first_room=401, second_floor_first_room=501, password="x"))
@@ -438,8 +441,10 @@ def test_vtoctl_manages_rooms_through_the_api(vtod):
     port = vtod.http_port
     api = ("--api", f"https://127.0.0.1:{port}", "--token", vtod.token)
     r = vtoctl(vtod.data_dir, *api, "room", "add-batch", "--floors", "2", "--rooms-per-floor", "2",
-               "--first-floor", "101", "--second-floor", "201", "--password", ROOM_PASSWORD)
+               "--first-floor", "101", "--second-floor", "201")
     assert "4 rooms added: 101 102 201 202" in r.stdout
+    lines = r.stdout.splitlines()
+    assert lines[0] == "room,password" and [l.split(",")[0] for l in lines[1:5]] == ["101", "102", "201", "202"]
     r = vtoctl(vtod.data_dir, *api, "room", "add", "8001", "--password", ROOM_PASSWORD, check=False)
     assert r.returncode == 1 and "own number" in r.stderr
     r = vtoctl(vtod.data_dir, *api, "room", "list", "--json")

@@ -176,6 +176,16 @@ class Monitor {
       return;
     } else if (cmd == "talk") {
       r = media_.send_dtmf(last_call_, "*");
+    } else if (cmd == "infos") {
+      // Many keys in one application/dtmf-relay INFO, a "Signal=" line each.
+      if (arg.empty() || arg.size() > 64 ||
+          arg.find_first_not_of("0123456789*#ABCD") != std::string::npos) {
+        print_error("usage: infos DIGITS (at most 64 of 0-9 * # A-D)");
+        return;
+      }
+      std::string body;
+      for (char d : arg) body += std::string("Signal=") + d + "\r\nDuration=160\r\n";
+      r = ua_.send_info(last_call_, "application/dtmf-relay", body);
     } else if (cmd == "dtmf" || cmd == "info") {
       if (arg.empty() || arg.size() > 32 ||
           arg.find_first_not_of("0123456789*#ABCD") != std::string::npos) {

@@ -260,9 +260,10 @@ int main(int argc, char** argv) {
 
   vto::store::RoomBatch batch;
   Room batch_template;
-  PasswordSource batch_password;
   auto* room_batch =
-      room->add_subcommand("add-batch", "add floors x rooms per floor at once (all or none)");
+      room->add_subcommand("add-batch",
+                           "add floors x rooms per floor at once (all or none), each with a "
+                           "random register password of its own, printed once as CSV");
   room_batch->add_option("--floors", batch.floors, "number of floors (1-99)")->required();
   room_batch->add_option("--rooms-per-floor", batch.rooms_per_floor, "rooms per floor (1-99)")
       ->required();
@@ -274,7 +275,6 @@ int main(int argc, char** argv) {
                          "first room of the second floor, e.g. 201 (needed when floors > 1)");
   room_batch->add_option("--register-type", batch_template.register_type, "public or local")
       ->capture_default_str();
-  batch_password.add_to(*room_batch, "register password of every room added");
 
   std::string number;
   auto* room_remove = room->add_subcommand("remove", "remove one room");
@@ -315,10 +315,9 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  for (auto [cmd, source] :
-       {std::pair{room_add, &room_password}, std::pair{room_batch, &batch_password},
-        std::pair{vto_add, &vto_password}, std::pair{centre_set, &centre_password},
-        std::pair{init, &admin_password}, std::pair{reset, &reset_password}}) {
+  for (auto [cmd, source] : {std::pair{room_add, &room_password}, std::pair{vto_add, &vto_password},
+                             std::pair{centre_set, &centre_password},
+                             std::pair{init, &admin_password}, std::pair{reset, &reset_password}}) {
     if (cmd->parsed() && !source->given(*cmd)) {
       return fail(cmd->get_parent()->get_name() + " " + cmd->get_name() +
                       ": --password or --password-stdin is required",
@@ -358,10 +357,14 @@ int main(int argc, char** argv) {
                           {"rooms_per_floor", batch.rooms_per_floor},
                           {"first_floor_first_room", batch.first_floor_first_room},
                           {"second_floor_first_room", batch.second_floor_first_room},
-                          {"register_type", batch_template.register_type},
-                          {"password", batch_password.read()}};
+                          {"register_type", batch_template.register_type}};
       auto added = api_result(api.call("POST", "/api/v1/rooms/batch", body));
       if (!added) return fail(added.error().message);
+      std::cout << "room,password\n";
+      for (const auto& r : (*added)["rooms"]) {
+        std::cout << r["number"].get<std::string>() << "," << r["password"].get<std::string>()
+                  << "\n";
+      }
       std::vector<std::string> numbers = (*added)["added"].get<std::vector<std::string>>();
       std::cout << numbers.size() << " rooms added: " << join(numbers) << "\n";
       return kExitOk;
@@ -404,10 +407,12 @@ int main(int argc, char** argv) {
     return changed(dir.add_room(new_room), "room " + new_room.number + " added");
   }
   if (room_batch->parsed()) {
-    batch_template.password = batch_password.read();
     auto added = dir.add_rooms_batch(batch, batch_template);
     if (!added) return fail(added.error().message);
-    std::cout << added->size() << " rooms added: " << join(*added) << "\n";
+    // Each room's own password, once, as CSV for the installer to hand out.
+    std::cout << "room,password\n";
+    for (const auto& r : *added) std::cout << r.number << "," << r.password << "\n";
+    std::cerr << added->size() << " rooms added\n";
     audit(**db, "settings_changed", std::to_string(added->size()) + " rooms added (batch)");
     return kExitOk;
   }

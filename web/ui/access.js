@@ -291,9 +291,19 @@ export async function lockPage(ui) {
     const r = await api("POST", "/api/v1/door/unlock", {});
     r.ok ? toast(`Door open for ${r.data.seconds} s`) : toast(r.data.error, "bad");
   } }, "Open the door now");
+  // Monitors whose remote unlock locked itself after wrong codes: an admin may lift it.
+  const remoteLocks = (d.remote_locks || []).map((l) => h("p", { class: "form-error remote-lock" },
+    `Remote unlock from ${l.device} is locked for ${Math.ceil(l.seconds_left / 60)} min more (wrong unlock codes). `,
+    RANK[session.role] >= RANK.admin ? h("button", { onclick: async () => {
+      const r = await api("DELETE", `/api/v1/access/remote-locks/${encodeURIComponent(l.device)}`);
+      if (!r.ok) return toast(r.data.error, "bad");
+      toast(`Remote unlock from ${l.device} allowed again`);
+      lockPage(ui);
+    } }, "Allow again") : null));
   page("Lock",
        h("section", {}, h("h2", {}, "Remote unlock"), h("div", { class: "toolbar" }, open),
-         d.keypad_locked_seconds ? h("p", { class: "form-error" }, `The keypad is locked for ${d.keypad_locked_seconds} s more.`) : null),
+         d.keypad_locked_seconds ? h("p", { class: "form-error" }, `The keypad is locked for ${d.keypad_locked_seconds} s more.`) : null,
+         ...remoteLocks),
        h("section", {}, h("h2", {}, "Lock settings"), f));
 }
 
@@ -395,7 +405,7 @@ export async function callsPage(ui) {
 
 // ---- alarm records ----------------------------------------------------------------
 
-const ALARM_TYPES = ["tamper", "forced_open", "held_open", "duress", "keypad_locked"];
+const ALARM_TYPES = ["tamper", "forced_open", "held_open", "duress", "keypad_locked", "remote_unlock_locked"];
 
 export async function alarmsPage(ui) {
   const { h, api, page, table, fmtTime } = ui;

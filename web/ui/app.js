@@ -323,8 +323,8 @@ async function roomsPage() {
       { name: "first_floor_first_room", label: "First floor's first room", inputmode: "numeric", value: "101" },
       { name: "second_floor_first_room", label: "Second floor's first room", inputmode: "numeric", value: "201",
         hint: "Floors × rooms per floor with these two numbers: 3 floors of 2 from 101 and 201 give 101 102 201 202 301 302." },
-      { name: "register_type", label: "Register type", type: "select", value: "public", options: ["public", "local"] },
-      { name: "password", label: "Register password (all these rooms)", type: "password", autocomplete: "new-password" },
+      { name: "register_type", label: "Register type", type: "select", value: "public", options: ["public", "local"],
+        hint: "Each room gets a register password of its own, shown once below: hand each flat its own." },
     ],
     onSubmit: async (v, fm) => {
       const body = { ...v };
@@ -335,9 +335,24 @@ async function roomsPage() {
       const r = await api("POST", "/api/v1/rooms/batch", body);
       if (!r.ok) return fm.showApiError(r);
       toast(`${r.data.added.length} rooms added: ${r.data.added.join(" ")}`);
+      showPasswords(r.data.rooms);
       refresh();
     },
   });
+  // The batch's passwords, this once: a table and a CSV file to hand out, gone on leaving.
+  const passwordsOut = h("div", { id: "batch-passwords" });
+  const showPasswords = (rooms) => {
+    const csv = "room,password\r\n" + rooms.map((x) => `${x.number},${x.password}`).join("\r\n") + "\r\n";
+    const link = h("a", { id: "batch-passwords-csv",
+                          href: URL.createObjectURL(new Blob([csv], { type: "text/csv" })),
+                          download: "room-passwords.csv" }, "Download as CSV");
+    passwordsOut.replaceChildren(
+      h("h3", {}, "Register passwords of the rooms added"),
+      h("p", { class: "hint" }, "Shown only now. Give each flat its own password; it registers that flat's monitors only."),
+      h("div", { class: "toolbar" }, link),
+      table([{ label: "Room No.", cell: (x) => x.number },
+             { label: "Register password", cell: (x) => h("code", {}, x.password) }], rooms));
+  };
   const tools = h("div", { class: "toolbar" },
     h("button", { id: "rooms-refresh", onclick: () => refresh().then(() => toast("Refreshed")) }, "Refresh"),
     canEdit ? h("button", { id: "rooms-clear", class: "danger", onclick: async () => {
@@ -348,7 +363,7 @@ async function roomsPage() {
     } }, "Clear all") : null);
   page("Household Setting › Room No. Management", tools, list, editor,
        canEdit ? h("section", {}, h("h2", {}, "Add one room"), add) : null,
-       canEdit ? h("section", {}, h("h2", {}, "Add many rooms"), batch) : null);
+       canEdit ? h("section", {}, h("h2", {}, "Add many rooms"), batch, passwordsOut) : null);
   await refresh();
 }
 

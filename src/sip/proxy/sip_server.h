@@ -53,12 +53,12 @@ class SipServer final : public TransactionUser {
 
   // True when `uri` addresses this server (its address, or the SIP domain).
   bool is_local(const Uri& uri) const;
+  // True when a request comes from this server's own socket (its own user agent).
+  bool is_own_source(const Peer& from) const;
   // The bindings a request for `user` (a room, device, VTO or the centre) goes to.
   std::vector<ForkTarget> targets_for(std::string_view user) const;
 
  private:
-  // True when a request comes from this server's own socket (its own user agent).
-  bool is_own_source(const Peer& from) const;
   struct OwnRoutes {
     bool popped = false;  // the top Route entries were this server's
     std::string token;    // the dialog token they carried (RouteToken)

@@ -30,6 +30,7 @@ struct TransactionLayer::ServerTx {
   core::Duration g_interval{0};
   core::Timers::Id timer_retransmit = 0;  // G
   core::Timers::Id timer_end = 0;         // H, I, J, L
+  bool pending = true;                    // no final response yet: counted for its source
 
   explicit ServerTx(Message&& req) : request(std::move(req)) {}
 };
@@ -190,7 +191,7 @@ void TransactionLayer::on_request(Message&& request, const Peer& from) {
   }
   std::size_t& from_source = servers_per_source_[from.ip];
   if (from_source >= limits_.max_server_per_source) {
-    // One address holding this many transactions is a flood, not a device: no answer.
+    // One address with this many requests unanswered is a flood, not a device: no answer.
     core::logger("transaction")
         ->debug("{} from {} dropped: too many transactions", request.method(), from.host_port());
     return;
@@ -247,6 +248,7 @@ void TransactionLayer::respond(TxId id, Message response) {
   tx.response_to = *dest;
   tx.last_response = response.serialize();
   tx.last_status = status;
+  if (status >= 200) settle(tx);
   send_server_response(tx);
   if (status < 200) {
     if (tx.state == ServerState::Trying) tx.state = ServerState::Proceeding;
@@ -310,13 +312,19 @@ void TransactionLayer::arm_server(ServerTx& tx, core::Duration after,
   });
 }
 
-void TransactionLayer::end_server(TxId id) {
-  auto it = servers_.find(id);
-  if (it == servers_.end()) return;
-  if (auto count = servers_per_source_.find(it->second->source.ip);
+void TransactionLayer::settle(ServerTx& tx) {
+  if (!tx.pending) return;
+  tx.pending = false;
+  if (auto count = servers_per_source_.find(tx.source.ip);
       count != servers_per_source_.end() && --count->second == 0) {
     servers_per_source_.erase(count);
   }
+}
+
+void TransactionLayer::end_server(TxId id) {
+  auto it = servers_.find(id);
+  if (it == servers_.end()) return;
+  settle(*it->second);
   timers_.cancel(it->second->timer_retransmit);
   timers_.cancel(it->second->timer_end);
   server_keys_.erase(it->second->key);

@@ -26,8 +26,10 @@ using TxId = std::uint64_t;
 
 // Caps on the state strangers can make this side keep (docs/security.md).
 struct TransactionLimits {
-  std::size_t max_server = 8192;            // live server transactions; past it, 503
-  std::size_t max_server_per_source = 256;  // from one address; past it, dropped
+  std::size_t max_server = 8192;  // live server transactions; past it, 503
+  // Unanswered ones from one address (ringing, held answers); past it, dropped. Answered
+  // ones (kept to absorb retransmissions) count only in the total.
+  std::size_t max_server_per_source = 256;
 };
 
 // The transaction user: what gets the requests and responses that are not retransmissions.
@@ -94,7 +96,7 @@ class TransactionLayer {
   std::string new_tag();
   std::size_t server_count() const;
   std::size_t client_count() const;
-  // Server transactions from `ip` (for tests and the status page).
+  // Unanswered server transactions from `ip`.
   std::size_t server_count_from(const std::string& ip) const;
   const TimerConfig& timer_config() const { return config_; }
   core::Timers& timers() { return timers_; }
@@ -110,6 +112,7 @@ class TransactionLayer {
   void retransmit_server(ServerTx& tx);
   void retransmit_client(ClientTx& tx);
   void end_server(TxId id);
+  void settle(ServerTx& tx);  // a final response went: no longer counted for its source
   void end_client(TxId id);
   void client_failed(TxId id, int status, std::string_view reason);
   void arm_server(ServerTx& tx, core::Duration after, std::function<void(ServerTx&)> fn,
