@@ -45,8 +45,7 @@ def main():
             per_floor = min(a.building_rooms, 99)
             floors = -(-a.building_rooms // per_floor)
             harness.vtoctl(data, "room", "add-batch", "--floors", str(floors), "--rooms-per-floor",
-                           str(per_floor), "--first-floor", "1001", "--second-floor", "1101",
-                           "--password", PASSWORD)
+                           str(per_floor), "--first-floor", "1001", "--second-floor", "1101")
             print(f"button_latency: room 401 and {floors * per_floor} other rooms in the directory")
         vtod = harness.Vtod(data, log_level="warn", extra=("--button", "401"))
         try:
