@@ -1,4 +1,4 @@
-// AccessControl: the decisions of access control (PRODUCT.md §3.5-3.6). A card, finger or
+// AccessControl: the decisions of access control (docs/api.md, "Access control"). A card, finger or
 // keypad password is looked up in the credentials, checked (status, validity), and either
 // opens the lock for the unlock duration or is refused with its reason; the exit button,
 // the API and a monitor's unlock code open it too. Every attempt becomes an unlock record.

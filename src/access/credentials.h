@@ -1,4 +1,4 @@
-// Access credentials (PRODUCT.md §3.5, issue "access control"): the cards, enrolled
+// Access credentials (docs/api.md, "Access control"): the cards, enrolled
 // fingerprints and keypad passwords that open the door, over the store's database. Every
 // rule is checked here, whoever the caller (web interface, API, CSV import, vtoctl), and
 // every change is one transaction: a rejected import adds nothing.

@@ -1,4 +1,4 @@
-// Brute-force protection of the web login (PRODUCT.md §5): after too many failed logins
+// Brute-force protection of the web login (docs/security.md): after too many failed logins
 // to one account from one address, that account is locked for that address for a while.
 // Another address keeps its own count, so an attacker cannot lock the owner out from
 // elsewhere. Failures count within a sliding window as long as the lock. The table is

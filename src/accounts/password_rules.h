@@ -1,4 +1,4 @@
-// The web interface's password rules (PRODUCT.md §5, guide Appendix 1), as a pure check the
+// The web interface's password rules, as a pure check the
 // API runs before it hashes a new password. The first broken rule is reported, in a fixed
 // order, with a message that names the rule in plain words and never echoes the password.
 #pragma once

@@ -1,4 +1,4 @@
-// Access control in the API (PRODUCT.md §3.5, §3.7):
+// Access control in the API:
 //   GET  /api/v1/access/lock (viewer), PUT (admin)   lock settings: relay type, unlock time,
 //        minimum interval, door sensor and held-open time, keypad lock-out
 //   POST /api/v1/door/unlock (operator)              opens the door (a "remote" unlock)

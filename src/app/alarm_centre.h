@@ -1,4 +1,4 @@
-// AlarmCentre: where alarms go (PRODUCT.md §3.6). Each alarm is recorded, published on the
+// AlarmCentre: where alarms go. Each alarm is recorded, published on the
 // event stream, and delivered to the management centre as a SIP MESSAGE to 888888 with a
 // JSON body: {"alarm": id, "type", "time" (UTC), "time_ms", "device" (the VTO No.),
 // "source", "details", "ended_ms"}. One message is in flight at a time, oldest first; one

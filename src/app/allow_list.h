@@ -1,4 +1,4 @@
-// The IP allow-list of the web interface (PRODUCT.md §6): the addresses and networks that
+// The IP allow-list of the web interface: the addresses and networks that
 // may connect, as "192.168.1.0/24", "10.0.0.5" or "fd00::/8". An empty list allows everyone.
 //
 // Loopback (127.0.0.0/8 and ::1) is always allowed, listed or not: a mistake in the list

@@ -1,4 +1,4 @@
-// CallRecorder: the door panel's calls written as call records (PRODUCT.md §3.7). The
+// CallRecorder: the door panel's calls written as call records. The
 // panel's state says when a call starts and when the panel leaves it; the user agent's
 // events say who answered and how an unanswered call ended. Glue between device/, sip/
 // and records/, hence in app/.

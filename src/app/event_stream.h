@@ -1,4 +1,4 @@
-// The event stream (PRODUCT.md §7): GET /api/v1/events, a WebSocket on which vtod pushes
+// The event stream: GET /api/v1/events, a WebSocket on which vtod pushes
 // what happens as JSON, one event per message ({"event": "alarm", ...}). It authenticates
 // like any request (viewer role); each socket is checked again every second and closed
 // once its session has ended or its token was revoked.

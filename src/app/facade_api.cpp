@@ -16,7 +16,7 @@ constexpr const char* kLayoutKey = "facade.layout";
 constexpr ModuleKind kAddable[] = {
     ModuleKind::Indicators, ModuleKind::Audio,       ModuleKind::Buttons, ModuleKind::Keypad,
     ModuleKind::CardReader, ModuleKind::Fingerprint, ModuleKind::Display, ModuleKind::Blank};
-// One of each at most (PRODUCT.md §4; the display and lights are single by nature).
+// One of each at most (the display and lights are single by nature).
 constexpr ModuleKind kSingles[] = {ModuleKind::Keypad, ModuleKind::CardReader,
                                    ModuleKind::Fingerprint, ModuleKind::Display,
                                    ModuleKind::Indicators};

@@ -1,4 +1,4 @@
-// The facade in the API (PRODUCT.md §4, guide 4.2.7): the modules under the camera module,
+// The facade in the API: the modules under the camera module,
 // top to bottom then left to right, and the room (or the centre, 888888) each call button
 // calls.
 //   GET /api/v1/facade -> {model, max_modules, kinds, modules: [{kind, buttons}],

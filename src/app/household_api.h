@@ -1,4 +1,4 @@
-// Household Setting in the API (PRODUCT.md §5, guide 4.2.5-4.2.6): Room No. Management and
+// Household Setting in the API: Room No. Management and
 // VTO No. Management over store::Directory.
 //   GET    /api/v1/rooms                 {"rooms": [{number, names, register_type, online}]}
 //   POST   /api/v1/rooms                 one room (with its register password)

@@ -1,4 +1,4 @@
-// Live view in the API (PRODUCT.md §3, function 3):
+// Live view in the API:
 //   GET  /api/v1/live/status        the video streams in use (of six) by kind, the RTSP port
 //                                   and paths (viewer)
 //   GET  /api/v1/settings/live      who may watch (roles) and how long a monitor session lasts

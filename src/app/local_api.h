@@ -1,4 +1,4 @@
-// Local Setting > Basic in the API (PRODUCT.md §5, guide 4.2.1): the VTO No., the model,
+// Local Setting > Basic in the API: the VTO No., the model,
 // the system type and, when a platform is the SIP server, the building and unit numbers.
 //   GET /api/v1/settings/local  -> {vto_number, system_type, building, unit, model,
 //                                   max_modules, sip_server_mode, system_types}
@@ -24,7 +24,7 @@ struct LocalBasic {
 
 struct DeviceInfo {
   std::string model;
-  std::size_t max_modules = 9;  // modules added to the camera module (PRODUCT.md §4)
+  std::size_t max_modules = 9;  // modules added to the camera module
   bool analogue_bus = false;    // the backend has an analogue bus
 };
 

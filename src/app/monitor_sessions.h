@@ -1,4 +1,4 @@
-// Monitoring from an indoor monitor (PRODUCT.md §3 function 3, guide 4.3.2 "Monitor > Door"):
+// Monitoring from an indoor monitor:
 // a monitor calls this VTO's number and the door station answers by itself. The monitor sees
 // the camera and hears the door at once; the door's speaker stays silent until the resident
 // starts talking, which the monitor says with

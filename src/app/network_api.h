@@ -1,4 +1,4 @@
-// Network Setting in the API (PRODUCT.md §5, guide 4.2.3-4.2.4).
+// Network Setting in the API.
 //   GET|PUT /api/v1/settings/network  Basic: IP, mask, gateway, DNS and the ports (HTTP,
 //       HTTPS, RTSP, SIP). The addresses are applied to a network interface when vtod has
 //       one (`--network-interface`, a real board: InterfaceConfig), else kept and shown;

@@ -1,4 +1,4 @@
-// The record search API (PRODUCT.md §3.7) over records::CallRecords:
+// The record search API over records::CallRecords:
 //   GET /api/v1/records/calls?from=MS&to=MS&result=R&offset=N&limit=N
 //       -> {"total": N, "records": [{...}, ...]}, newest first
 //   GET /api/v1/records/calls.csv (same filters; no limit: every match) -> text/csv with a

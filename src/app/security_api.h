@@ -1,4 +1,4 @@
-// Security in the API (PRODUCT.md §6): the HTTPS certificate (shown, replaced by an upload
+// Security in the API: the HTTPS certificate (shown, replaced by an upload
 // or by a new self-signed one), the IP allow-list, and the services that can be switched
 // off. Everything here is admin-only, reading included: it is security configuration.
 //   GET  /api/v1/security                        -> {certificate: {subject, issuer,

@@ -175,7 +175,7 @@ std::string random_password() {
   return out;
 }
 
-// VTO No. Management lists this VTO itself (PRODUCT.md §5): its entry is made when missing,
+// VTO No. Management lists this VTO itself: its entry is made when missing,
 // and follows a new VTO No. (keeping building, unit, IP and web account).
 Result<void> keep_own_vto(store::Directory& dir, const std::string& number,
                           const std::string& old_number) {

@@ -1,4 +1,4 @@
-// Who may use the web interface and the API (PRODUCT.md §5-6): the first start's
+// Who may use the web interface and the API: the first start's
 // initialization, logins with sessions (cookies, CSRF token, idle timeout) and account
 // locks, API tokens for scripts, roles with least privilege, and the audit log. Routes are
 // wrapped by guard(), which names the least role a route needs; the handler then knows

@@ -187,7 +187,7 @@ void Panel::on_call_key() {
 }
 
 void Panel::on_centre_key() {
-  // Emergency call (PRODUCT.md §3.4): the centre goes first, whatever is going on. A second
+  // Emergency call: the centre goes first, whatever is going on. A second
   // press while the centre is already called must not restart that call.
   if (status_.number == kCentreNumber) return;
   log_->warn("panel: call-centre key, calling {}", kCentreNumber);

@@ -1,4 +1,4 @@
-// Panel: the door panel state machine (PRODUCT.md §3-§4). It turns key presses into calls
+// Panel: the door panel state machine. It turns key presses into calls
 // through CallControl, and call progress into display texts, tones and indicator lights
 // (call lit while ringing, talk while talking, unlock while the lock is open). DTMF from the
 // answering monitor opens the lock when it ends with the configured code. Cards, fingers

@@ -1,6 +1,6 @@
 // ModuleBus: the inventory of the facade modules on the cascade bus. Each configured
 // module has a kind, a position in the facade layout and a presence; a configured module
-// that is not found is reported missing while the others keep working (PRODUCT.md §4).
+// that is not found is reported missing while the others keep working.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,4 @@
-// The six video streams (PRODUCT.md §3, function 3): every viewer of the camera holds a
+// The six video streams: every viewer of the camera holds a
 // ticket, whatever carries its stream (a call, a SIP monitor session, an RTSP session, the
 // browser's live view). A viewer past the limit is refused (SIP 486, RTSP 453, HTTP 503) and
 // nobody else notices; a visitor's call is never refused: when the budget is full, the

@@ -1,4 +1,4 @@
-// Alarm records (PRODUCT.md §3.6-3.7): tamper, forced open, held open, duress and keypad
+// Alarm records: tamper, forced open, held open, duress and keypad
 // lock-out, from their start to their end, and whether the management centre acknowledged
 // each. Written at once (an alarm is rare, and one not yet delivered must survive a crash:
 // the undelivered ones are sent again after a restart). The newest `max_rows` are kept.

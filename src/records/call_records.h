@@ -1,4 +1,4 @@
-// Call records (PRODUCT.md §3.7): one row per call the door panel places, from its start
+// Call records: one row per call the door panel places, from its start
 // to its outcome, over a store::Database. Every change is committed at once, so a record
 // survives a crash in the state it had reached. The table keeps the newest `max_rows`
 // records; the oldest go in the same transaction as the insert that overflows it, and

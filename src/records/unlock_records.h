@@ -1,4 +1,4 @@
-// Unlock records (PRODUCT.md §3.7): every attempt to open the door, granted or refused,
+// Unlock records: every attempt to open the door, granted or refused,
 // with its method, the credential (card numbers masked), whose it is and why a refusal
 // was made. Written by the RecordWriter (add() never waits for the disk), read from the
 // caller's own connection. The table keeps the newest `max_rows` (writer cap).

@@ -1,4 +1,4 @@
-// API tokens (PRODUCT.md §6): long-lived secrets that scripts and home automation send
+// API tokens: long-lived secrets that scripts and home automation send
 // instead of a login, each with a name and a role. The secret ("vto_" and 32 random bytes
 // in base64url) is shown once, at creation; the table keeps only its SHA-256, which is
 // enough for a secret of that entropy, so a copy of the database grants nothing.

@@ -1,4 +1,4 @@
-// The audit log (PRODUCT.md §6): who did what, from where, and when: logins, failed logins,
+// The audit log: who did what, from where, and when: logins, failed logins,
 // configuration changes, door openings from the web. Entries are only added, searched
 // newest first, and trimmed to the newest N by the caller (kDefaultMaxEntries).
 #pragma once

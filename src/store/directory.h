@@ -1,4 +1,4 @@
-// The building directory (guide 4.2.5 VTO No. Management, 4.2.6 Room No. Management):
+// The building directory (VTO No. Management, Room No. Management):
 // the rooms, the VTOs and the management centre's register password, over a Database.
 // Every rule of the numbering plan is checked here, whoever the caller (vtoctl, web UI),
 // and every change is one transaction: invalid input never half-applies.

@@ -1,5 +1,5 @@
-// The field rules of the numbering plan and the household settings (PRODUCT.md §2, §5;
-// guide 4.2.2, 4.2.5, 4.2.6), as pure checks any caller can run before the store does.
+// The field rules of the numbering plan and the household settings, as pure checks any
+// caller can run before the store does.
 // Each failure is a store::kInvalid Error whose message names the field and the rule,
 // e.g. `room number "12345678": 1-6 letters or digits`. Passwords are never echoed.
 #pragma once

@@ -1,4 +1,4 @@
-// The web interface's user accounts (PRODUCT.md §5-6): a name, a role (least privilege:
+// The web interface's user accounts: a name, a role (least privilege:
 // admin, operator, viewer), an Argon2id password hash (hashing is the caller's, see
 // accounts/password_hash.h; the table refuses anything else) and an optional e-mail for
 // password resets. The device is "initialized" once an admin exists: until then the web

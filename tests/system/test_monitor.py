@@ -1,4 +1,4 @@
-"""Monitor > Door from an indoor monitor (guide 4.3.2): vth lists the building's doors (asked
+"""Monitor > Door from an indoor monitor: vth lists the building's doors (asked
 of the SIP server), calls one, and the door answers by itself with video and audio. The door's
 speaker stays silent until the resident talks (the talk key), the unlock code opens the lock,
 the session ends after the monitor time, and monitors count in the six video streams."""

@@ -1,4 +1,4 @@
-"""Call records (PRODUCT.md §3.7) of the door panel's calls, through vtod's HTTP API: a
+"""Call records of the door panel's calls, through vtod's HTTP API: a
 visitor calls a flat that answers, a flat with nobody home; search, CSV export, bad
 queries."""
 import csv

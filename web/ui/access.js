@@ -1,4 +1,4 @@
-// Access control and records pages of the web interface (PRODUCT.md §3.5-3.7): cards (with CSV import
+// Access control and records pages of the web interface: cards (with CSV import
 // and export, and reading a card from the reader), fingerprints enrolled through the
 // fingerprint module, keypad passwords (write-only), the lock settings with remote unlock,
 // the unlock, alarm and call records with their filters, how many records are kept, and the

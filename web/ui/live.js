@@ -1,4 +1,4 @@
-// Live view of the door in the web interface (PRODUCT.md §3, function 3): the camera's frames
+// Live view of the door in the web interface: the camera's frames
 // pushed as JPEG images on the /api/v1/live/video WebSocket (one of the six video streams),
 // the streams in use, the RTSP addresses for players and NVRs, and (admins) who may watch and
 // how long a monitor session lasts (/api/v1/settings/live).

@@ -1,4 +1,4 @@
-// The password rules of PRODUCT.md §5, the same as the server's (src/accounts/
+// The password rules, the same as the server's (src/accounts/
 // password_rules.cpp), so that the page can show them while the password is typed. The
 // server checks again: this is a convenience, not the gate.
 

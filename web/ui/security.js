@@ -1,4 +1,4 @@
-// Security page of the web interface (PRODUCT.md §6): the HTTPS certificate (shown,
+// Security page of the web interface: the HTTPS certificate (shown,
 // replaced by an upload or by a new self-signed one), the IP allow-list, the login rules
 // (lock after failed logins, idle timeout), and the services that can be switched off. The API is /api/v1/security*, admin-only.
 //
