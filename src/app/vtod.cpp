@@ -9,7 +9,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -164,17 +163,6 @@ sip::SipGuardSettings sip_guard_settings(const app::LoginPolicy& policy) {
   return s;
 }
 
-std::string random_password() {
-  constexpr std::string_view kChars = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-  std::ifstream random("/dev/urandom", std::ios::binary);
-  std::string out;
-  while (out.size() < 20 && random) {
-    const auto c = static_cast<unsigned char>(random.get());
-    if (c < 256 - 256 % kChars.size()) out += kChars[c % kChars.size()];
-  }
-  return out;
-}
-
 // VTO No. Management lists this VTO itself: its entry is made when missing,
 // and follows a new VTO No. (keeping building, unit, IP and web account).
 Result<void> keep_own_vto(store::Directory& dir, const std::string& number,
@@ -182,12 +170,12 @@ Result<void> keep_own_vto(store::Directory& dir, const std::string& number,
   auto own = dir.find_vto(number);
   if (!own) return own.error();
   if (*own) return {};
-  store::Vto entry{number, random_password(), "", "", ""};
+  store::Vto entry{number, store::Directory::random_password(20), "", "", ""};
   if (!old_number.empty() && old_number != number) {
     if (auto old = dir.find_vto(old_number); old && *old) {
       entry = **old;
       entry.number = number;
-      entry.password = random_password();
+      entry.password = store::Directory::random_password(20);
       if (auto removed = dir.remove_vto(old_number); !removed) return removed;
     }
   }

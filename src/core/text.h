@@ -20,6 +20,14 @@ inline bool ascii_iequals(std::string_view a, std::string_view b) {
 
 // Text from a stranger made fit for a log line: control characters become '?', and at
 // most `max` bytes are kept (cut before a UTF-8 continuation byte, so no half letter).
+// Control characters (a stranger's line breaks, escapes) replaced by '?', in place.
+inline void replace_controls(std::string& text) {
+  for (char& c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) c = '?';
+  }
+}
+
 inline std::string printable(std::string_view text, std::size_t max) {
   if (text.size() > max) {
     std::size_t cut = max;
@@ -27,10 +35,7 @@ inline std::string printable(std::string_view text, std::size_t max) {
     text = text.substr(0, cut);
   }
   std::string out(text);
-  for (char& c : out) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) c = '?';
-  }
+  replace_controls(out);
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <limits>
 #include <string_view>
 
+#include "core/text.h"
 #include "store/errors.h"
 
 namespace vto::store {
@@ -92,12 +93,8 @@ Result<void> AuditLog::add(const AuditEntry& given) {
   // Names and details may come from strangers (a SIP user name, a login): no control
   // characters reach the log, so no entry can forge a line of its own.
   AuditEntry entry = given;
-  for (std::string* text : {&entry.user, &entry.address, &entry.action, &entry.detail}) {
-    for (char& c : *text) {
-      const auto u = static_cast<unsigned char>(c);
-      if (u < 0x20 || u == 0x7f) c = '?';
-    }
-  }
+  for (std::string* text : {&entry.user, &entry.address, &entry.action, &entry.detail})
+    core::replace_controls(*text);
   try {
     SQLite::Statement st(db_.connection(),
                          "INSERT INTO audit_log (at_ms, user, address, action, detail) "

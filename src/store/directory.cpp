@@ -225,8 +225,8 @@ Result<std::vector<std::string>> Directory::batch_numbers(const RoomBatch& batch
   return numbers;
 }
 
-std::string Directory::random_password() {
-  return core::secure_random().text(12,
+std::string Directory::random_password(std::size_t length) {
+  return core::secure_random().text(length,
                                     "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789");
 }
 

@@ -58,8 +58,8 @@ class Directory {
   // one flat's password never registers another flat's monitors. Returns the rooms added
   // with their passwords, for the installer to hand out.
   Result<std::vector<Room>> add_rooms_batch(const RoomBatch& batch, const Room& tmpl);
-  // A random register password: 12 letters and digits, without look-alikes (0/O, 1/l/I).
-  static std::string random_password();
+  // A random register password: `length` letters and digits, without look-alikes (0/O, 1/l/I).
+  static std::string random_password(std::size_t length = 12);
   Result<void> clear_rooms();
 
   Result<void> add_vto(const Vto& vto);

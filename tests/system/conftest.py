@@ -1,6 +1,6 @@
 import pytest
 
-from harness import Vtod, Vth
+from harness import ROOM_PASSWORD, VTO_PASSWORD, Vtod, Vth, vtoctl
 
 
 @pytest.fixture
@@ -26,3 +26,14 @@ def start_vth(vtod, processes):
         processes.append(v)
         return v
     return start
+
+
+@pytest.fixture
+def building(tmp_path, processes):
+    """vtod B, the building's SIP server (VTO 8001), knowing room 101 and the VTO 8002."""
+    data = str(tmp_path / "b")
+    vtoctl(data, "room", "add", "101", "--password", ROOM_PASSWORD)
+    vtoctl(data, "vto", "add", "8002", "--password", VTO_PASSWORD)
+    b = Vtod(data, vto_number="8001")
+    processes.append(b)
+    return b

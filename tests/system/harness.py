@@ -120,6 +120,9 @@ class Process:
 # API tokens of the running vtods, by HTTPS port: http() sends the one of its port.
 TOKENS = {}
 ADMIN_PASSWORD = "Door-Test-2468"
+# Register passwords of the rooms and VTOs the tests' buildings are given.
+ROOM_PASSWORD = "Room-pass1"
+VTO_PASSWORD = "Vto-pass-12"
 
 
 class Vtod(Process):

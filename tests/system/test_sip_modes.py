@@ -5,21 +5,7 @@ import time
 
 import pytest
 
-from harness import Vtod, Vth, http, vtoctl, wait_for
-
-ROOM_PASSWORD = "Room-pass1"
-VTO_PASSWORD = "Vto-pass-12"
-
-
-@pytest.fixture
-def building(tmp_path, processes):
-    """vtod B, the building's SIP server, knowing room 101 and the VTO 8002."""
-    data = str(tmp_path / "b")
-    vtoctl(data, "room", "add", "101", "--password", ROOM_PASSWORD)
-    vtoctl(data, "vto", "add", "8002", "--password", VTO_PASSWORD)
-    b = Vtod(data, vto_number="8001")
-    processes.append(b)
-    return b
+from harness import ROOM_PASSWORD, VTO_PASSWORD, Vtod, Vth, http, vtoctl, wait_for
 
 
 def sip_status(vtod):

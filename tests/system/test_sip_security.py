@@ -7,22 +7,10 @@ import time
 
 import pytest
 
-from harness import Vth, Vtod, http, vtoctl, wait_for
+from harness import ROOM_PASSWORD, VTO_PASSWORD, Vth, Vtod, http, vtoctl, wait_for
 from sip_client import SipClient, parse_challenge, digest_answer
 
-ROOM_PASSWORD = "Room-pass1"
-VTO_PASSWORD = "Vto-pass-12"
 ATTACKER = "127.0.0.66"
-
-
-@pytest.fixture
-def building(tmp_path, processes):
-    data = str(tmp_path / "b")
-    vtoctl(data, "room", "add", "101", "--password", ROOM_PASSWORD)
-    vtoctl(data, "vto", "add", "8002", "--password", VTO_PASSWORD)
-    b = Vtod(data, vto_number="8001")
-    processes.append(b)
-    return b
 
 
 class ThirdParty:
