@@ -61,6 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Proxy proxy(tl);
   SipServer server(tl, registrar, locations, proxy, plan, SipServerOptions{"VDP", "8001"});
   transport.set_handler([&](Message&& m, const Peer& from) {
+    // As the real transport hands it up: a request's Via notes where it came from.
+    if (m.is_request() && !stamp_received(m, from)) return;
     if (guard.admit(m, from)) tl.receive(std::move(m), from);
   });
   tl.set_user(&server);

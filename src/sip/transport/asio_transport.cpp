@@ -19,27 +19,6 @@ using asio::ip::udp;
 
 namespace {
 
-// RFC 3261 §18.2.1 and RFC 3581 §4: note where a request really came from.
-std::string stamp_via(const Via& via, const Peer& from) {
-  std::string out;
-  out.reserve(96);
-  out.append(via.protocol).append("/").append(via.transport).append(" ").append(via.sent_by_text);
-  auto host_ip = numeric_ip(via.host);
-  bool add_received = !host_ip || *host_ip != from.ip;
-  for (const Param& p : via.params.items()) {
-    if (iequals(p.name, "received")) continue;
-    out.append(";").append(p.name);
-    if (iequals(p.name, "rport")) {
-      out.append("=").append(std::to_string(from.port));
-      add_received = true;  // RFC 3581: received is always added with rport
-    } else if (p.has_value) {
-      out.append("=").append(p.value);
-    }
-  }
-  if (add_received) out.append(";received=").append(from.ip);
-  return out;
-}
-
 std::string ip_text(const asio::ip::address& a) {
   if (a.is_v6() && a.to_v6().is_v4_mapped()) {
     return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
@@ -80,7 +59,7 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
   std::uint64_t next_id = 1;
   std::string advertised = "127.0.0.1";  // host for Via/Contact, IPv6 in brackets
   std::unordered_map<std::uint64_t, ConnectionPtr> connections;
-  std::unordered_map<std::string, std::uint64_t> by_peer;  // "TCP ip:port" -> connection
+  std::unordered_map<std::string, std::uint64_t> by_peer;   // "TCP ip:port" -> connection
   std::unordered_map<std::string, std::size_t> per_source;  // open connections by IP
   bool udp_v6 = false;  // the UDP socket is IPv6 (IPv4 peers are written v4-mapped)
   std::shared_ptr<spdlog::logger> log = core::logger("transport");
@@ -102,13 +81,7 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
       return;
     }
     Message msg = std::move(parsed).value();
-    if (msg.is_request()) {
-      auto via = msg.top_via();
-      if (!via) return;
-      std::string stamped = stamp_via(*via, from);
-      msg.remove_first_value(HeaderId::Via);
-      msg.prepend_header(HeaderId::Via, std::move(stamped));
-    }
+    if (msg.is_request() && !stamp_received(msg, from)) return;
     if (handler) handler(std::move(msg), from);
   }
 

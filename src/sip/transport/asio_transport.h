@@ -24,7 +24,7 @@ struct TransportConfig {
   bool tcp = true;
   std::size_t max_connections = 1024;
   std::size_t max_connections_per_source = 32;  // inbound, from one address
-  std::size_t max_buffer = 256 * 1024;     // per TCP connection, unframed bytes
+  std::size_t max_buffer = 256 * 1024;          // per TCP connection, unframed bytes
   // Bytes waiting to be written to one TCP connection; a peer that sends and never reads
   // (its answers pile up) is disconnected past this.
   std::size_t max_write_queue = 1024 * 1024;

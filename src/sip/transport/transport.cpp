@@ -122,4 +122,38 @@ Result<Peer> uri_destination(const Uri& uri) {
   return to;
 }
 
+namespace {
+
+// RFC 3261 §18.2.1 and RFC 3581 §4: note where a request really came from.
+std::string stamped_via(const Via& via, const Peer& from) {
+  std::string out;
+  out.reserve(96);
+  out.append(via.protocol).append("/").append(via.transport).append(" ").append(via.sent_by_text);
+  auto host_ip = numeric_ip(via.host);
+  bool add_received = !host_ip || *host_ip != from.ip;
+  for (const Param& p : via.params.items()) {
+    if (iequals(p.name, "received")) continue;
+    out.append(";").append(p.name);
+    if (iequals(p.name, "rport")) {
+      out.append("=").append(std::to_string(from.port));
+      add_received = true;  // RFC 3581: received is always added with rport
+    } else if (p.has_value) {
+      out.append("=").append(p.value);
+    }
+  }
+  if (add_received) out.append(";received=").append(from.ip);
+  return out;
+}
+
+}  // namespace
+
+bool stamp_received(Message& request, const Peer& from) {
+  auto via = request.top_via();
+  if (!via) return false;
+  std::string stamped = stamped_via(*via, from);
+  request.remove_first_value(HeaderId::Via);
+  request.prepend_header(HeaderId::Via, std::move(stamped));
+  return true;
+}
+
 }  // namespace vto::sip

@@ -57,6 +57,11 @@ class TransportLayer {
 
 using TransportLayerPtr = std::unique_ptr<TransportLayer>;
 
+// Notes where a request really came from on its top Via (RFC 3261 §18.2.1, RFC 3581 §4):
+// received= when the Via's host is not the source address, rport= filled in. So its
+// responses go back to the source, whatever the Via claims. False without a usable Via.
+bool stamp_received(Message& request, const Peer& from);
+
 // Where to send a response (RFC 3261 §18.2.2 and RFC 3581): the connection it came on
 // for streams, else received/rport/sent-by of the top Via.
 Result<Peer> response_destination(const Message& response, const Peer& request_source);
