@@ -100,8 +100,6 @@ class Baresip(Process):
         """tone_hz: the microphone sends a sine of that frequency instead of silence; what
         baresip hears is written in `self.recordings` (sndfile module) either way."""
         self.user = user
-        self.sip_port = free_port()
-        self.ctrl_port = free_port(socket.SOCK_STREAM)
         cfg_dir = os.path.join(tmp, f"baresip-{user.replace('#', '-')}")
         os.makedirs(cfg_dir, exist_ok=True)
         wav = os.path.join(cfg_dir, "microphone.wav")
@@ -113,8 +111,21 @@ class Baresip(Process):
         rec = os.path.join(cfg_dir, "rec")
         os.makedirs(rec, exist_ok=True)
         self.recordings = rec  # sndfile writes dump-*-dec.wav: what baresip heard
-        with open(os.path.join(cfg_dir, "config"), "w") as f:
-            f.write(f"""poll_method epoll
+        escaped = user.replace("#", "%23")
+        mode = "auto" if auto_answer else "manual"
+        with open(os.path.join(cfg_dir, "accounts"), "w") as f:
+            f.write(f"<sip:{escaped}@{server};transport=udp>;auth_pass={password};"
+                    f"answermode={mode};regint=600;audio_codecs=PCMU/8000/1,PCMA/8000/1;medianat=\n")
+        binary = which("baresip")
+        self.events = []
+        self._sock = None
+        # The ports are free when chosen, but a test running beside this one may take one
+        # before baresip binds it; baresip then exits at once, and gets new ports.
+        for attempt in range(3):
+            self.sip_port = free_port()
+            self.ctrl_port = free_port(socket.SOCK_STREAM)
+            with open(os.path.join(cfg_dir, "config"), "w") as f:
+                f.write(f"""poll_method epoll
 sip_listen 127.0.0.1:{self.sip_port}
 net_interface 127.0.0.1
 audio_source aufile,{wav}
@@ -133,24 +144,22 @@ module menu.so
 module ctrl_tcp.so
 ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}
 """)
-        escaped = user.replace("#", "%23")
-        mode = "auto" if auto_answer else "manual"
-        with open(os.path.join(cfg_dir, "accounts"), "w") as f:
-            f.write(f"<sip:{escaped}@{server};transport=udp>;auth_pass={password};"
-                    f"answermode={mode};regint=600;audio_codecs=PCMU/8000/1,PCMA/8000/1;medianat=\n")
-        binary = which("baresip")
-        super().__init__(f"baresip {user}", [binary, "-f", cfg_dir], cwd=cfg_dir,
-                         stdin=subprocess.DEVNULL, merge_stderr=True)
-        self.events = []
-        self._sock = None
-        deadline = time.monotonic() + 10
-        while self._sock is None:
-            try:
-                self._sock = socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=1)
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("baresip did not start:\n" + self.dump())
-                time.sleep(0.1)
+            super().__init__(f"baresip {user}", [binary, "-f", cfg_dir], cwd=cfg_dir,
+                             stdin=subprocess.DEVNULL, merge_stderr=True)
+            deadline = time.monotonic() + 20
+            while self._sock is None:
+                try:
+                    self._sock = socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=1)
+                except OSError:
+                    if self.proc.poll() is not None:
+                        break
+                    if time.monotonic() > deadline:
+                        raise AssertionError("baresip did not start:\n" + self.dump())
+                    time.sleep(0.1)
+            if self._sock is not None:
+                break
+            if attempt == 2:
+                raise AssertionError("baresip exited at start three times:\n" + self.dump())
         self._buf = b""
 
     def _read_netstring(self, timeout):
