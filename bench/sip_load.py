@@ -113,9 +113,14 @@ def syscalls_per_register(pid, target, scenario, csv, count=2000, rate=1000):
 def sipp(args, timeout):
     """Runs SIPp; True when every call succeeded (exit code 0)."""
     started = time.monotonic()
-    r = subprocess.run(["sipp", *args, "-nostdin", "-timeout", f"{timeout}s", "-timeout_error",
-                        "-trace_err", "-error_file", os.devnull],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    with tempfile.NamedTemporaryFile("r", suffix=".err") as errors:
+        r = subprocess.run(["sipp", *args, "-nostdin", "-timeout", f"{timeout}s", "-timeout_error",
+                            "-trace_err", "-error_file", errors.name],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            # What went wrong first, in SIPp's words, so a failed figure can be explained.
+            first = [line.strip() for line in errors.read().splitlines() if line.strip()][:3]
+            print(f"    sipp exit {r.returncode}: " + " | ".join(first)[:300], flush=True)
     return r.returncode == 0, time.monotonic() - started
 
 

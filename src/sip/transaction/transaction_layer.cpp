@@ -196,7 +196,7 @@ void TransactionLayer::on_request(Message&& request, const Peer& from) {
         ->debug("{} from {} dropped: too many transactions", request.method(), from.host_port());
     return;
   }
-  if (servers_.size() >= limits_.max_server) {
+  if (unanswered_ >= limits_.max_server) {
     if (from_source == 0) servers_per_source_.erase(from.ip);
     Message busy = make_response(request, 503, "Service Unavailable");
     busy.add_header("Retry-After", "5");
@@ -204,6 +204,7 @@ void TransactionLayer::on_request(Message&& request, const Peer& from) {
     return;
   }
   ++from_source;
+  ++unanswered_;
   auto tx = std::make_unique<ServerTx>(std::move(request));
   tx->id = next_id_++;
   tx->key = std::move(key);
@@ -284,6 +285,18 @@ void TransactionLayer::respond(TxId id, Message response) {
   } else {
     arm_server(
         tx, 64 * config_.t1, [this](ServerTx& t) { end_server(t.id); }, tx.timer_end);  // J
+    keep_settled(tx.id);
+  }
+}
+
+void TransactionLayer::keep_settled(TxId id) {
+  settled_.push_back(id);
+  // Ids grow, and every one of these ends after the same timer J: the front is the oldest.
+  while (!settled_.empty() && !servers_.contains(settled_.front())) settled_.pop_front();
+  while (settled_.size() > limits_.max_settled) {
+    TxId oldest = settled_.front();
+    settled_.pop_front();
+    end_server(oldest);
   }
 }
 
@@ -315,6 +328,7 @@ void TransactionLayer::arm_server(ServerTx& tx, core::Duration after,
 void TransactionLayer::settle(ServerTx& tx) {
   if (!tx.pending) return;
   tx.pending = false;
+  --unanswered_;
   if (auto count = servers_per_source_.find(tx.source.ip);
       count != servers_per_source_.end() && --count->second == 0) {
     servers_per_source_.erase(count);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -26,10 +27,14 @@ using TxId = std::uint64_t;
 
 // Caps on the state strangers can make this side keep (docs/security.md).
 struct TransactionLimits {
-  std::size_t max_server = 8192;  // live server transactions; past it, 503
-  // Unanswered ones from one address (ringing, held answers); past it, dropped. Answered
-  // ones (kept to absorb retransmissions) count only in the total.
+  // Unanswered server transactions (ringing, held answers); past it, a stateless 503.
+  std::size_t max_server = 8192;
+  // Unanswered ones from one address; past it, dropped.
   std::size_t max_server_per_source = 256;
+  // Answered non-INVITE transactions kept over UDP for 64*T1 only to absorb retransmitted
+  // requests (2,000 REGISTERs a second leave 128,000). Past it, the oldest is let go early:
+  // a late retransmission is then answered again, which a REGISTER or MESSAGE allows.
+  std::size_t max_settled = 16384;
 };
 
 // The transaction user: what gets the requests and responses that are not retransmissions.
@@ -112,7 +117,8 @@ class TransactionLayer {
   void retransmit_server(ServerTx& tx);
   void retransmit_client(ClientTx& tx);
   void end_server(TxId id);
-  void settle(ServerTx& tx);  // a final response went: no longer counted for its source
+  void settle(ServerTx& tx);   // a final response went: no longer counted for its source
+  void keep_settled(TxId id);  // an answered non-INVITE kept for retransmissions, capped
   void end_client(TxId id);
   void client_failed(TxId id, int status, std::string_view reason);
   void arm_server(ServerTx& tx, core::Duration after, std::function<void(ServerTx&)> fn,
@@ -130,6 +136,8 @@ class TransactionLayer {
   std::unordered_map<TxId, std::unique_ptr<ServerTx>> servers_;
   std::unordered_map<std::string, TxId> server_keys_;
   std::unordered_map<std::string, std::size_t> servers_per_source_;  // by IP
+  std::size_t unanswered_ = 0;
+  std::deque<TxId> settled_;  // answered non-INVITE UDP transactions, oldest first
   std::unordered_map<TxId, std::unique_ptr<ClientTx>> clients_;
   std::unordered_map<std::string, TxId> client_keys_;
 };

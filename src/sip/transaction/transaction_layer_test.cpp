@@ -229,3 +229,35 @@ TEST(TransactionKeys, CancelBuiltFromInviteKeepsBranchAndReason) {
   EXPECT_EQ(server_key(cancel, true), server_key(req));
   EXPECT_EQ(*cancel.header(HeaderId::Reason), "SIP;cause=200;text=\"Call completed elsewhere\"");
 }
+
+TEST(TransactionLimitsTest, OnlyUnansweredRequestsFillTheCapAndAnsweredOnesAreLetGoOldestFirst) {
+  ManualTimers timers;
+  FakeTransport transport;
+  TransactionLayer layer(timers, transport, {},
+                         {.max_server = 4, .max_server_per_source = 256, .max_settled = 3});
+  RecordingUser user;
+  transport.set_handler([&](Message&& m, const Peer& from) { layer.receive(std::move(m), from); });
+  layer.set_user(&user);
+  auto message = [](int n) {
+    return with_method(invite("z9hG4bKm" + std::to_string(n)), "MESSAGE");
+  };
+  // Ten answered requests, as a steady stream of REGISTERs leaves: none is refused.
+  for (int n = 0; n < 10; ++n) {
+    transport.inject(message(n), kUdpPeer);
+    layer.respond(user.requests.back(), 200, "OK");
+  }
+  EXPECT_EQ(transport.count_starting("SIP/2.0 503"), 0u);
+  EXPECT_EQ(transport.count_starting("SIP/2.0 200"), 10u);
+  EXPECT_EQ(layer.server_count(), 3u);  // the three newest, kept for retransmissions
+  transport.inject(message(9), kUdpPeer);
+  EXPECT_EQ(user.requests.size(), 10u);  // absorbed: the 200 is sent again
+  EXPECT_EQ(transport.count_starting("SIP/2.0 200"), 11u);
+  transport.inject(message(0), kUdpPeer);
+  EXPECT_EQ(user.requests.size(), 11u);  // let go early: a new request for the user
+  // Unanswered requests fill the cap; past it, a stateless 503.
+  for (int n = 20; n < 23; ++n) transport.inject(message(n), kUdpPeer);
+  EXPECT_EQ(transport.count_starting("SIP/2.0 503"), 0u);
+  transport.inject(message(23), kUdpPeer);
+  EXPECT_EQ(transport.count_starting("SIP/2.0 503"), 1u);
+  EXPECT_EQ(user.requests.size(), 14u);
+}
