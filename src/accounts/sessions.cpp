@@ -37,7 +37,7 @@ SessionTable::SessionTable(std::size_t max_sessions)
 }
 
 bool SessionTable::expired(const Session& session, core::TimePoint now) const {
-  return now - session.last_seen > idle_timeout_;
+  return now - session.last_seen > idle_timeout_ || now - session.created >= kMaxLifetime;
 }
 
 void SessionTable::drop_expired(core::TimePoint now) {
@@ -46,6 +46,15 @@ void SessionTable::drop_expired(core::TimePoint now) {
 
 Session SessionTable::create(std::string user, std::string role, std::string address,
                              core::TimePoint now) {
+  std::size_t own = 0;
+  auto own_oldest = sessions_.end();
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+    if (it->second.user != user) continue;
+    ++own;
+    if (own_oldest == sessions_.end() || it->second.last_seen < own_oldest->second.last_seen)
+      own_oldest = it;
+  }
+  if (own >= kMaxPerUser) sessions_.erase(own_oldest);
   if (sessions_.size() >= max_sessions_) drop_expired(now);
   if (sessions_.size() >= max_sessions_) {
     auto oldest = std::min_element(sessions_.begin(), sessions_.end(), [](auto& a, auto& b) {

@@ -1,5 +1,6 @@
 // The web interface's login sessions, in memory: a session lives while it is used and ends
-// after an idle timeout, at logout, or when its user's password changes. The table is
+// after an idle timeout, 12 hours after its login, at logout, or when its user's password
+// changes. The table is
 // bounded (the oldest-used session makes room for a new login) and reads no clock: every
 // call takes `now`, so expiry is tested without sleeping. Roles are kept as their names
 // ("admin", ...) since accounts depends on core only.
@@ -41,12 +42,19 @@ class SessionTable {
  public:
   static constexpr std::size_t kDefaultMaxSessions = 256;
   static constexpr core::Duration kDefaultIdleTimeout = std::chrono::minutes(15);
+  // However busy, a session ends this long after its login: a stolen cookie is not good
+  // for ever.
+  static constexpr core::Duration kMaxLifetime = std::chrono::hours(12);
+  // Sessions of one account: its next login ends its own least recently used one, never
+  // another account's.
+  static constexpr std::size_t kMaxPerUser = 8;
 
   // Starts libsodium (its random generator); throws std::runtime_error if it cannot.
   explicit SessionTable(std::size_t max_sessions = kDefaultMaxSessions);
 
-  // A new session with fresh random id and CSRF token. Expired sessions go first; when the
-  // table is still full, the one seen least recently is ended to make room.
+  // A new session with fresh random id and CSRF token. An account with kMaxPerUser
+  // sessions loses its least recently seen one. Expired sessions go first; when the table
+  // is still full, the one seen least recently is ended to make room.
   Session create(std::string user, std::string role, std::string address, core::TimePoint now);
 
   // The session `id` names, its last_seen moved to `now`; nothing for an unknown id or a

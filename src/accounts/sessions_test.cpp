@@ -165,6 +165,31 @@ TEST(SessionTableTest, FullTableEvictsTheLeastRecentlySeen) {
   EXPECT_TRUE(table.find(d.id, kT0 + seconds(5)));
 }
 
+TEST(SessionTableTest, OneAccountsLoginsEndOnlyItsOwnSessions) {
+  SessionTable table;
+  const Session other = table.create("guard", "operator", "192.0.2.9", kT0);
+  std::vector<Session> mine;
+  for (int i = 0; i < 300; ++i) {
+    mine.push_back(table.create("intruder", "viewer", "192.0.2.1", kT0 + seconds(i)));
+  }
+  EXPECT_EQ(table.size(), SessionTable::kMaxPerUser + 1);
+  EXPECT_TRUE(table.find(other.id, kT0 + seconds(300)));
+  EXPECT_TRUE(table.find(mine.back().id, kT0 + seconds(300)));
+  EXPECT_FALSE(table.find(mine.front().id, kT0 + seconds(300)));
+}
+
+TEST(SessionTableTest, ABusySessionStillEndsTwelveHoursAfterItsLogin) {
+  SessionTable table;
+  const Session s = table.create("guard", "operator", "192.0.2.9", kT0);
+  core::TimePoint t = kT0;
+  while (t + minutes(10) < kT0 + SessionTable::kMaxLifetime) {
+    t += minutes(10);
+    ASSERT_TRUE(table.find(s.id, t));
+  }
+  EXPECT_FALSE(table.alive(s.id, kT0 + SessionTable::kMaxLifetime));
+  EXPECT_FALSE(table.find(s.id, kT0 + SessionTable::kMaxLifetime));
+}
+
 TEST(SessionTableTest, DefaultCapHolds) {
   SessionTable table;
   for (int i = 0; i < 300; ++i) {

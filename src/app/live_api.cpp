@@ -128,8 +128,10 @@ void add_live_routes(web::HttpServer& http, std::vector<web::HttpServer*> cgi_se
                return ok(to_json(d->live));
              }));
   http.route_async("GET", "/api/v1/snapshot",
-                   auth.guard_async(Role::Viewer, [d](const web::HttpRequest&, const Principal&,
+                   auth.guard_async(Role::Viewer, [d](const web::HttpRequest&, const Principal& who,
                                                       web::HttpServer::Reply reply) {
+                     if (!d->viewer_auth.may_watch(who.role))
+                       return reply(web::json_error(403, "this account may not watch the door"));
                      d->snapshot([reply](Result<std::vector<std::uint8_t>> jpeg) {
                        reply(jpeg_response(jpeg));
                      });

@@ -134,7 +134,8 @@ web::HttpResponse call_snapshot_response(records::CallRecords& records, std::str
   return response;
 }
 
-void add_record_routes(web::HttpServer& http, const Guard& guard, records::CallRecords& records) {
+void add_record_routes(web::HttpServer& http, const Guard& guard, const Guard& watch,
+                       records::CallRecords& records) {
   const auto viewer = store::Role::Viewer;
   auto cache = std::make_shared<PageCache>(records);
   http.route("GET", "/api/v1/records/calls",
@@ -174,7 +175,7 @@ void add_record_routes(web::HttpServer& http, const Guard& guard, records::CallR
         return response;
       }));
   http.route("GET", std::string(kCallsPrefix) + "*",
-             guard(viewer, [&records](const web::HttpRequest& req) {
+             watch(viewer, [&records](const web::HttpRequest& req) {
                return call_snapshot_response(
                    records, std::string_view(req.path).substr(kCallsPrefix.size()));
              }));

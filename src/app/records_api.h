@@ -27,6 +27,8 @@ nlohmann::json to_json(const records::CallRecord& record);
 web::HttpResponse call_snapshot_response(records::CallRecords& records, std::string_view rest);
 
 // `records` must outlive `http`'s use of the routes. Each needs the viewer role.
-void add_record_routes(web::HttpServer& http, const Guard& guard, records::CallRecords& records);
+// `watch` guards the pictures: only the roles that may watch the door see a visitor's face.
+void add_record_routes(web::HttpServer& http, const Guard& guard, const Guard& watch,
+                       records::CallRecords& records);
 
 }  // namespace vto::app

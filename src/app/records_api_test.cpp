@@ -152,7 +152,7 @@ Got http_get(std::uint16_t port, const std::string& target) {
 TEST_F(CallSnapshotTest, RouteServesTheSnapshotOverHttp) {
   boost::asio::io_context io;
   web::HttpServer http(io, web::HttpConfig{"127.0.0.1", 0});
-  add_record_routes(http, open_routes(), *records_);
+  add_record_routes(http, open_routes(), open_routes(), *records_);
   ASSERT_TRUE(http.start());
   std::thread runner([&io] { io.run(); });
   const Got jpeg = http_get(http.port(), "/api/v1/records/calls/1/snapshot");
@@ -170,10 +170,30 @@ TEST_F(CallSnapshotTest, RouteServesTheSnapshotOverHttp) {
   EXPECT_THAT(list.body, HasSubstr("\"total\":3"));
 }
 
+TEST_F(CallSnapshotTest, OnlyRolesThatMayWatchSeeThePictures) {
+  boost::asio::io_context io;
+  web::HttpServer http(io, web::HttpConfig{"127.0.0.1", 0});
+  const Guard no_watching = [](store::Role, web::HttpServer::Handler) -> web::HttpServer::Handler {
+    return [](const web::HttpRequest&) {
+      return web::json_error(403, "this account may not watch the door");
+    };
+  };
+  add_record_routes(http, open_routes(), no_watching, *records_);
+  ASSERT_TRUE(http.start());
+  std::thread runner([&io] { io.run(); });
+  const Got jpeg = http_get(http.port(), "/api/v1/records/calls/1/snapshot");
+  const Got list = http_get(http.port(), "/api/v1/records/calls?limit=1");
+  io.stop();
+  runner.join();
+  EXPECT_EQ(jpeg.status, 403);
+  EXPECT_NE(jpeg.body, kJpeg);
+  EXPECT_EQ(list.status, 200);  // the record itself is no picture
+}
+
 TEST_F(CallSnapshotTest, PagesFollowEveryWrite) {
   boost::asio::io_context io;
   web::HttpServer http(io, web::HttpConfig{"127.0.0.1", 0});
-  add_record_routes(http, open_routes(), *records_);
+  add_record_routes(http, open_routes(), open_routes(), *records_);
   ASSERT_TRUE(http.start());
   std::thread runner([&io] { io.run(); });
   const std::string first = http_get(http.port(), "/api/v1/records/calls?limit=2").body;

@@ -3,6 +3,7 @@
 #include <map>
 #include <string>
 
+#include "app/web_auth.h"
 #include "hal/sim/sim_panel.h"
 #include "web/http_server.h"
 
@@ -31,59 +32,72 @@ web::HttpResponse ok(json body) {
 
 }  // namespace
 
-void add_sim_routes(web::HttpServer& http, const Guard& guard,
+void add_sim_routes(web::HttpServer& http, WebAuth& auth,
                     std::function<hal::sim::SimPanel&()> panel,
                     std::function<void(json&)> extra_state) {
   http.route("POST", "/api/v1/sim/press",
-             guard(store::Role::Operator, [panel](const web::HttpRequest& req) {
-               json body;
-               if (auto bad = check_body(req, body, "key", false)) return *bad;
-               const std::string key = body["key"];
-               if (key.size() > 16) return web::json_error(400, "unknown key");
-               if (auto r = panel().press(key); !r) return web::json_error(400, r.error().message);
-               return ok({{"pressed", key}});
-             }));
+             auth.guard(store::Role::Operator,
+                        [panel, &auth](const web::HttpRequest& req, const Principal& who) {
+                          json body;
+                          if (auto bad = check_body(req, body, "key", false)) return *bad;
+                          const std::string key = body["key"];
+                          if (key.size() > 16) return web::json_error(400, "unknown key");
+                          if (auto r = panel().press(key); !r)
+                            return web::json_error(400, r.error().message);
+                          auth.audit(who, "sim_input", "pressed " + key);
+                          return ok({{"pressed", key}});
+                        }));
   http.route("POST", "/api/v1/sim/card",
-             guard(store::Role::Operator, [panel](const web::HttpRequest& req) {
-               json body;
-               if (auto bad = check_body(req, body, "number", false)) return *bad;
-               const std::string number = body["number"];
-               if (auto r = panel().present_card(number); !r) {
-                 return web::json_error(400, r.error().message);
-               }
-               return ok({{"card", number}});
-             }));
+             auth.guard(store::Role::Operator,
+                        [panel, &auth](const web::HttpRequest& req, const Principal& who) {
+                          json body;
+                          if (auto bad = check_body(req, body, "number", false)) return *bad;
+                          const std::string number = body["number"];
+                          if (auto r = panel().present_card(number); !r) {
+                            return web::json_error(400, r.error().message);
+                          }
+                          auth.audit(who, "sim_input", "card " + number);
+                          return ok({{"card", number}});
+                        }));
   http.route("POST", "/api/v1/sim/finger",
-             guard(store::Role::Operator, [panel](const web::HttpRequest& req) {
-               json body;
-               if (auto bad = check_body(req, body, "finger", false)) return *bad;
-               const std::string finger = body["finger"];
-               if (auto r = panel().touch_finger(finger); !r) {
-                 return web::json_error(400, r.error().message);
-               }
-               return ok({{"finger", finger}});
-             }));
+             auth.guard(store::Role::Operator,
+                        [panel, &auth](const web::HttpRequest& req, const Principal& who) {
+                          json body;
+                          if (auto bad = check_body(req, body, "finger", false)) return *bad;
+                          const std::string finger = body["finger"];
+                          if (auto r = panel().touch_finger(finger); !r) {
+                            return web::json_error(400, r.error().message);
+                          }
+                          auth.audit(who, "sim_input", "finger " + finger);
+                          return ok({{"finger", finger}});
+                        }));
   http.route("POST", "/api/v1/sim/door",
-             guard(store::Role::Operator, [panel](const web::HttpRequest& req) {
-               json body;
-               if (auto bad = check_body(req, body, "open", true)) return *bad;
-               panel().set_door_open(body["open"].get<bool>());
-               return ok({{"door", body["open"].get<bool>() ? "open" : "closed"}});
-             }));
+             auth.guard(store::Role::Operator,
+                        [panel, &auth](const web::HttpRequest& req, const Principal& who) {
+                          json body;
+                          if (auto bad = check_body(req, body, "open", true)) return *bad;
+                          panel().set_door_open(body["open"].get<bool>());
+                          auth.audit(who, "sim_input",
+                                     body["open"].get<bool>() ? "door opened" : "door closed");
+                          return ok({{"door", body["open"].get<bool>() ? "open" : "closed"}});
+                        }));
   http.route("POST", "/api/v1/sim/tamper",
-             guard(store::Role::Operator, [panel](const web::HttpRequest& req) {
+             auth.guard(store::Role::Operator, [panel, &auth](const web::HttpRequest& req,
+                                                              const Principal& who) {
                json body;
                if (auto bad = check_body(req, body, "detached", true)) return *bad;
                panel().set_tamper_detached(body["detached"].get<bool>());
+               auth.audit(who, "sim_input",
+                          body["detached"].get<bool>() ? "device detached" : "device attached");
                return ok({{"tamper", body["detached"].get<bool>() ? "detached" : "attached"}});
              }));
-  http.route(
-      "GET", "/api/v1/sim/state",
-      guard(store::Role::Viewer, [panel, extra = std::move(extra_state)](const web::HttpRequest&) {
-        json state = hal::sim::to_json(panel().state());
-        if (extra) extra(state);
-        return ok(std::move(state));
-      }));
+  http.route("GET", "/api/v1/sim/state",
+             auth.guard(store::Role::Viewer, [panel, extra = std::move(extra_state)](
+                                                 const web::HttpRequest&, const Principal&) {
+               json state = hal::sim::to_json(panel().state());
+               if (extra) extra(state);
+               return ok(std::move(state));
+             }));
 }
 
 namespace {

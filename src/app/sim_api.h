@@ -15,13 +15,16 @@ class SimPanel;
 
 namespace vto::app {
 
+class WebAuth;
+
 // Registers POST /api/v1/sim/press {"key"}, POST /api/v1/sim/card {"number"},
 // POST /api/v1/sim/finger {"finger"}, POST /api/v1/sim/door {"open"},
 // POST /api/v1/sim/tamper {"detached"} and GET /api/v1/sim/state. `extra_state` adds
 // fields to the state (e.g. the door panel's state machine), may be empty. Reading needs
-// the viewer role, pressing and opening the operator role.
+// the viewer role, pressing and opening the operator role; every input is in the audit log
+// (the exit button opens the door). vtod offers these only on simulated modules.
 // `panel` gives the simulated modules in use (they change with the facade).
-void add_sim_routes(web::HttpServer& http, const Guard& guard,
+void add_sim_routes(web::HttpServer& http, WebAuth& auth,
                     std::function<hal::sim::SimPanel&()> panel,
                     std::function<void(nlohmann::json&)> extra_state);
 

@@ -32,7 +32,26 @@ ViewerAuth::ViewerAuth(std::unique_ptr<store::Database> db, const core::Timers& 
       users_(*db_),
       clock_(clock),
       digest_clock_(clock),
-      digest_(digest_clock_, digest_options()) {}
+      digest_(digest_clock_, digest_options()) {
+  set_lockout(5, std::chrono::minutes(5));
+}
+
+void ViewerAuth::set_lockout(int max_failures, core::Duration lock) {
+  std::lock_guard lock_held(mutex_);
+  guard_.set_config(accounts::LoginGuardConfig{max_failures, lock, guard_.config().max_keys});
+  sources_.set_policy(
+      core::FailurePolicy{4 * max_failures, 2 * lock, lock, std::chrono::hours(24), 4096});
+}
+
+void ViewerAuth::set_observer(Observer observer) {
+  std::lock_guard lock(mutex_);
+  observer_ = std::move(observer);
+}
+
+bool ViewerAuth::may_watch(store::Role role) const {
+  std::lock_guard lock(mutex_);
+  return watch_roles_.contains(role);
+}
 
 std::vector<std::string> ViewerAuth::challenges(bool stale) {
   std::lock_guard lock(mutex_);
@@ -45,9 +64,20 @@ ViewerVerdict ViewerAuth::check(std::string_view method, std::string_view author
   auto credentials = sip::auth::parse_credentials(authorization);
   if (!credentials) return {ViewerVerdict::Kind::Challenge, {}};
   const std::string user = credentials->username;
-  std::lock_guard lock(mutex_);
+  // What to tell the observer, once the lock is let go.
+  std::vector<std::pair<std::string, std::string>> reports;
+  Observer observer;
+  const auto tell = [&] {
+    for (const auto& [action, detail] : reports)
+      observer(user, std::string(address), action, detail);
+  };
+  std::unique_lock lock(mutex_);
+  observer = observer_;
   const core::TimePoint now = clock_.now();
-  if (guard_.locked(user, address, now)) return {ViewerVerdict::Kind::Challenge, {}};
+  const std::string source = core::source_key(address);
+  if (guard_.locked(user, address, now) || sources_.blocked(source, now)) {
+    return {ViewerVerdict::Kind::Challenge, {}};
+  }
   std::optional<store::User> account;
   const auto verification = digest_.verify_keys(
       method, *credentials,
@@ -69,12 +99,25 @@ ViewerVerdict ViewerAuth::check(std::string_view method, std::string_view author
     // nonce with stale=true lets the client answer again without asking anyone.
     case sip::auth::Verdict::Replay:
       return {ViewerVerdict::Kind::Stale, {}};
-    case sip::auth::Verdict::Invalid:
+    case sip::auth::Verdict::Invalid: {
+      const auto seconds = [](core::Duration d) {
+        return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count());
+      };
+      reports.emplace_back("digest_failed", "wrong digest answer (player or NVR)");
       if (guard_.failure(user, address, now)) {
         core::logger("live")->warn("digest: {} locked from {} after repeated failures", user,
                                    address);
+        reports.emplace_back("digest_locked", "locked from " + std::string(address) + " for " +
+                                                  seconds(guard_.config().lock) + " s");
       }
+      if (auto block = sources_.failure(source, now)) {
+        reports.emplace_back("digest_source_blocked",
+                             source + " refused for " + seconds(*block) + " s");
+      }
+      lock.unlock();
+      if (observer) tell();
       return {ViewerVerdict::Kind::Challenge, {}};
+    }
   }
   guard_.success(user, address);
   if (!account || !watch_roles_.contains(account->role)) {

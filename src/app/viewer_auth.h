@@ -1,14 +1,17 @@
 // Who may watch the door with a player, an NVR or a snapshot URL: HTTP/RTSP digest
 // authentication (RFC 7616, realm "OpenVTO") with the web interface's accounts, checked
 // against their stored digest keys (accounts/digest_keys.h), and the roles allowed to watch
-// (a setting: "a role may watch or not"). Failed answers count per user and address as
-// failed logins do (5 in 5 minutes lock that pair for 5 minutes), so a player cannot be used
-// to guess passwords.
+// (a setting: "a role may watch or not"). Only accounts with legacy digest have the MD5
+// key players speak. Failed answers count as failed logins do, with the Security page's
+// figures: per user and address (the pair is locked), and per source over all users (the
+// source is refused for a time that doubles on recidive); both are reported to the
+// observer (the audit log), so a player cannot be used to guess passwords.
 //
 // Thread-safe: the RTSP server's threads and the core thread (snapshot.cgi) ask it. It
 // reads the accounts on a database connection of its own.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -17,6 +20,7 @@
 #include <vector>
 
 #include "accounts/login_guard.h"
+#include "core/failure_limiter.h"
 #include "core/result.h"
 #include "core/timers.h"
 #include "sip/auth/digest_server.h"
@@ -45,6 +49,15 @@ class ViewerAuth {
 
   void set_watch_roles(std::set<store::Role> roles);
   std::set<store::Role> watch_roles() const;
+  bool may_watch(store::Role role) const;
+
+  // The Security page's lock-out figures: failures before a lock, and its length.
+  void set_lockout(int max_failures, core::Duration lock);
+  // Told (on the asking thread, with no lock held) of each failed answer and each lock:
+  // action "digest_failed", "digest_locked" or "digest_source_blocked".
+  using Observer = std::function<void(const std::string& user, const std::string& address,
+                                      const std::string& action, const std::string& detail)>;
+  void set_observer(Observer observer);
 
  private:
   ViewerAuth(std::unique_ptr<store::Database> db, const core::Timers& clock);
@@ -69,6 +82,8 @@ class ViewerAuth {
   ClockOnly digest_clock_;
   sip::auth::DigestServer digest_;
   accounts::LoginGuard guard_;
+  core::FailureLimiter sources_;
+  Observer observer_;
   std::set<store::Role> watch_roles_ = {store::Role::Admin, store::Role::Operator,
                                         store::Role::Viewer};
 };

@@ -19,11 +19,14 @@ class ViewerAuthTest : public ::testing::Test {
     ASSERT_TRUE(db);
     db_ = std::move(*db);
     store::Users users(*db_);
-    ASSERT_TRUE(users.initialize(
-        {"admin", store::Role::Admin, kHash, "", 1, accounts::digest_keys("admin", "Door-pass1")}));
+    // Players speak MD5 digest only: the accounts that watch with one opt in to it.
+    ASSERT_TRUE(users.initialize({"admin", store::Role::Admin, kHash, "", 1,
+                                  accounts::digest_keys("admin", "Door-pass1"), true}));
     ASSERT_TRUE(users.add({"guard", store::Role::Viewer, kHash, "", 2,
-                           accounts::digest_keys("guard", "Guard-pass1")}));
-    ASSERT_TRUE(users.add({"old", store::Role::Operator, kHash, "", 3, {}}));  // no keys yet
+                           accounts::digest_keys("guard", "Guard-pass1"), true}));
+    ASSERT_TRUE(users.add({"old", store::Role::Operator, kHash, "", 3, {}, true}));  // no keys yet
+    ASSERT_TRUE(users.add({"modern", store::Role::Viewer, kHash, "", 4,
+                           accounts::digest_keys("modern", "Modern-pass1")}));
     auto auth = ViewerAuth::open(dir, timers_);
     ASSERT_TRUE(auth);
     auth_ = std::move(*auth);
@@ -69,6 +72,9 @@ TEST_F(ViewerAuthTest, AccountsWithTheirPasswordMayWatch) {
             Kind::Challenge);
   // An account without digest keys (older than them) cannot, whatever it sends.
   EXPECT_EQ(auth_->check("DESCRIBE", answer("old", "Old-pass1"), "127.0.0.1").kind,
+            Kind::Challenge);
+  // Nor one that did not opt in to legacy digest: no MD5 key of it is kept.
+  EXPECT_EQ(auth_->check("DESCRIBE", answer("modern", "Modern-pass1"), "127.0.0.1").kind,
             Kind::Challenge);
 }
 
@@ -129,6 +135,37 @@ TEST_F(ViewerAuthTest, FiveWrongAnswersLockThatUserFromThatAddress) {
   EXPECT_EQ(auth_->check("DESCRIBE", answer("admin", "Door-pass1"), "127.0.0.1").kind, Kind::Ok);
   timers_.advance(std::chrono::minutes(5) + std::chrono::seconds(1));
   EXPECT_EQ(auth_->check("DESCRIBE", answer("admin", "Door-pass1"), "10.0.0.9").kind, Kind::Ok);
+}
+
+TEST_F(ViewerAuthTest, TheSecurityPagesFiguresApplyAndEveryFailureIsReported) {
+  std::vector<std::string> actions;
+  auth_->set_observer([&](const std::string& user, const std::string& address,
+                          const std::string& action, const std::string&) {
+    EXPECT_EQ(user, "admin");
+    EXPECT_EQ(address, "10.0.0.9");
+    actions.push_back(action);
+  });
+  auth_->set_lockout(3, std::chrono::minutes(10));
+  for (int i = 0; i < 3; ++i) auth_->check("DESCRIBE", answer("admin", "Wrong-pass1"), "10.0.0.9");
+  EXPECT_EQ(actions, (std::vector<std::string>{"digest_failed", "digest_failed", "digest_failed",
+                                               "digest_locked"}));
+  timers_.advance(std::chrono::minutes(6));  // longer than the default lock, not this one
+  EXPECT_EQ(auth_->check("DESCRIBE", answer("admin", "Door-pass1"), "10.0.0.9").kind,
+            Kind::Challenge);
+}
+
+TEST_F(ViewerAuthTest, ASourceGuessingManyUsersIsRefused) {
+  auth_->set_lockout(3, std::chrono::minutes(5));
+  // Four times the figure, spread over users so that no user is locked.
+  for (int i = 0; i < 12; ++i) {
+    const std::string user = "user" + std::to_string(i % 6);
+    auth_->check("DESCRIBE", answer(user, "Wrong-pass1"), "2001:db8:1:2::" + std::to_string(i));
+  }
+  // Any address of that /64 is refused now, even with the right password.
+  EXPECT_EQ(auth_->check("DESCRIBE", answer("admin", "Door-pass1"), "2001:db8:1:2::99").kind,
+            Kind::Challenge);
+  EXPECT_EQ(auth_->check("DESCRIBE", answer("admin", "Door-pass1"), "2001:db8:1:3::1").kind,
+            Kind::Ok);
 }
 
 }  // namespace

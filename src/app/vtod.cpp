@@ -868,6 +868,17 @@ int main(int argc, char** argv) {
   }
   app::WebAuth auth(io, timers, **config_db);
   auth.set_login_policy(security.login);  // the saved login rules (Security page)
+  // Players' and NVRs' digest answers: the same figures, and the same audit log.
+  (*viewer_auth)
+      ->set_lockout(security.login.max_failures, std::chrono::minutes(security.login.lock_minutes));
+  (*viewer_auth)
+      ->set_observer([&io, &auth](const std::string& user, const std::string& address,
+                                  const std::string& action, const std::string& detail) {
+        asio::post(
+            io,
+            [&auth, who = app::Principal{core::printable(user, 64), store::Role::Viewer, address},
+             action, detail] { auth.audit(who, action, detail); });
+      });
   // Wrong SIP answers and blocked sources: in the audit log and on the event stream.
   sip_guard.set_observer([&](const sip::SecurityEvent& e) {
     const bool blocked = e.kind == sip::SecurityEvent::Kind::SourceBlocked;
@@ -1038,6 +1049,7 @@ int main(int argc, char** argv) {
   };
   security_hooks.apply_login_policy = [&](const app::LoginPolicy& policy) {
     auth.set_login_policy(policy);
+    (*viewer_auth)->set_lockout(policy.max_failures, std::chrono::minutes(policy.lock_minutes));
     sip_guard.set_settings(sip_guard_settings(policy));
   };
   security_hooks.set_http_service = [&](bool on) -> Result<void> {
@@ -1194,7 +1206,7 @@ int main(int argc, char** argv) {
     state["audio"] = std::move(audio);
   };
   app::add_sim_routes(
-      http, guard, [&sim]() -> hal::sim::SimPanel& { return *sim; }, extra_state);
+      http, auth, [&sim]() -> hal::sim::SimPanel& { return *sim; }, extra_state);
   app::add_sim_live(
       http, timers,
       [&auth](const web::HttpRequest& req) -> std::optional<web::HttpResponse> {
@@ -1211,8 +1223,10 @@ int main(int argc, char** argv) {
   // The camera's picture for the virtual panel, a JPEG at a time.
   http.route_async(
       "GET", "/api/v1/sim/camera.jpg",
-      auth.guard_async(store::Role::Viewer, [&](const web::HttpRequest&, const app::Principal&,
+      auth.guard_async(store::Role::Viewer, [&](const web::HttpRequest&, const app::Principal& who,
                                                 web::HttpServer::Reply reply) {
+        if (!(*viewer_auth)->may_watch(who.role))
+          return reply(web::json_error(403, "this account may not watch the door"));
         snapshot_on_core(
             [reply](Result<std::vector<std::uint8_t>> jpeg) { reply(app::jpeg_response(jpeg)); });
       }));
@@ -1246,7 +1260,17 @@ int main(int argc, char** argv) {
       },
       [&auth](const web::HttpRequest& req) { return auth.still_authorized(req); },
       snapshot_on_core);
-  app::add_record_routes(http, guard, call_records);
+  // Pictures of the door (call records' snapshots): only for the roles that may watch it.
+  const app::Guard watch_guard = [&auth, &viewers = **viewer_auth](store::Role least,
+                                                                   web::HttpServer::Handler h) {
+    return auth.guard(least, [h = std::move(h), &viewers](const web::HttpRequest& req,
+                                                          const app::Principal& who) {
+      if (!viewers.may_watch(who.role))
+        return web::json_error(403, "this account may not watch the door");
+      return h(req);
+    });
+  };
+  app::add_record_routes(http, guard, watch_guard, call_records);
   app::EventStream events(
       http, timers,
       [&auth](const web::HttpRequest& req) -> std::optional<web::HttpResponse> {

@@ -1,5 +1,6 @@
 #include "app/web_auth.h"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -13,6 +14,7 @@
 #include "accounts/password_rules.h"
 #include "accounts/sessions.h"
 #include "app/call_recorder.h"
+#include "core/failure_limiter.h"
 #include "core/log.h"
 #include "store/api_tokens.h"
 #include "store/audit_log.h"
@@ -28,8 +30,15 @@ using store::Role;
 namespace {
 
 constexpr std::string_view kCookie = "vto_session";
-// Logins and password changes waiting for the hash worker; beyond this, "busy".
+// Logins and password changes waiting for the hash worker; beyond this, "busy". Room for
+// kReservedHashes more is kept for an account logging in from an address it logged in from
+// before, so strangers filling the queue do not keep its owner out; one source may hold
+// kMaxHashesPerSource of them.
 constexpr int kMaxPendingHashes = 16;
+constexpr int kReservedHashes = 4;
+constexpr int kMaxHashesPerSource = 4;
+// Addresses remembered per account, as the places it logged in from.
+constexpr std::size_t kKnownAddresses = 4;
 
 int rank(Role r) {
   switch (r) {
@@ -124,7 +133,17 @@ json user_json(const store::User& u) {
   return {{"name", u.name},
           {"role", store::role_name(u.role)},
           {"email", u.email},
-          {"created_ms", u.created_ms}};
+          {"created_ms", u.created_ms},
+          {"legacy_digest", u.legacy_digest},
+          {"legacy_digest_ready", !u.digest.md5.empty()}};
+}
+
+// The boolean member `name` of `body` (`fallback` when absent), or an error naming it.
+Result<bool> bool_field(const json& body, const std::string& name, bool fallback) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return fallback;
+  if (!it->is_boolean()) return make_error(name + ": true or false", 400);
+  return it->get<bool>();
 }
 
 }  // namespace
@@ -155,6 +174,67 @@ struct WebAuth::Impl {
         audit_log(db),
         guard(accounts::LoginGuardConfig{config.max_failures, config.lock_time}) {
     sessions.set_idle_timeout(config.idle_timeout);
+    apply_brakes(config.max_failures, config.lock_time);
+  }
+
+  // The per-source and per-account brakes follow the lock-out figures: a source may fail
+  // four times the per-account figure (a household mistyping several accounts), an account
+  // twice it from all its strangers together.
+  void apply_brakes(int max_failures, core::Duration lock) {
+    source_failures.set_policy(
+        core::FailurePolicy{4 * max_failures, 2 * lock, lock, std::chrono::hours(24), 4096});
+    account_failures.set_policy(
+        core::FailurePolicy{2 * max_failures, 2 * lock, lock, std::chrono::hours(24), 4096});
+  }
+
+  bool known_address(std::string_view user, std::string_view address) const {
+    auto it = known_addresses.find(user);
+    return it != known_addresses.end() &&
+           std::find(it->second.begin(), it->second.end(), address) != it->second.end();
+  }
+
+  void remember_address(const std::string& user, const std::string& address) {
+    if (known_addresses.size() >= 4096 && !known_addresses.contains(user)) known_addresses.clear();
+    auto& list = known_addresses[user];
+    std::erase(list, address);
+    list.insert(list.begin(), address);
+    if (list.size() > kKnownAddresses) list.resize(kKnownAddresses);
+  }
+
+  // A failed login of `user` from `address`, on every count; audited.
+  void login_failure(const std::string& user, const std::string& address, const std::string& action,
+                     const std::string& detail) {
+    const auto now = timers.now();
+    const bool locks = guard.failure(user, address, now);
+    audit(user, address, action, detail);
+    if (locks) {
+      audit(user, address, "login_locked",
+            "locked from " + address + " for " +
+                std::to_string(
+                    std::chrono::duration_cast<std::chrono::seconds>(guard.config().lock).count()) +
+                " s after " + std::to_string(guard.config().max_failures) + " failures");
+    }
+    if (auto block = source_failures.failure(core::source_key(address), now)) {
+      audit(user, address, "login_source_blocked",
+            core::source_key(address) + " refused for " +
+                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(*block).count()) +
+                " s after failed logins to several accounts");
+    }
+    if (auto block = account_failures.failure(user, now)) {
+      audit(user, address, "login_account_braked",
+            "logins to " + user + " from new addresses refused for " +
+                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(*block).count()) +
+                " s after failures from many addresses");
+    }
+  }
+
+  // Why a login of `user` from `address` may not be tried now (the 429 to answer), if so.
+  std::optional<core::Duration> login_refused(std::string_view user, std::string_view address) {
+    const auto now = timers.now();
+    if (auto left = guard.locked(user, address, now)) return left;
+    if (auto left = source_failures.blocked(core::source_key(address), now)) return left;
+    if (known_address(user, address)) return std::nullopt;
+    return account_failures.blocked(user, now);
   }
 
   ~Impl() {
@@ -174,6 +254,14 @@ struct WebAuth::Impl {
   asio::thread_pool pool{1};
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
   int pending_hashes = 0;
+  std::map<std::string, int, std::less<>> pending_by_source;  // source_key -> hashes waiting
+  // Failed logins per source (every account) and per account (every source): past the
+  // Security page's figures, the source gets 429 for a time that doubles on recidive, and
+  // the account refuses logins from addresses it never logged in from (its known addresses
+  // still get through, each with its own count in `guard`).
+  core::FailureLimiter source_failures;
+  core::FailureLimiter account_failures;
+  std::map<std::string, std::vector<std::string>, std::less<>> known_addresses;
   // Tokens recently checked against the database, by secret: a script polling the API costs
   // no query per request. Revoking through the API empties it; a token revoked with local
   // access (vtoctl) stops working within kTokenCacheTime.
@@ -191,15 +279,28 @@ struct WebAuth::Impl {
 
   // Runs `work` on the hash worker, then `done` with its result on the core thread (unless
   // WebAuth is gone by then). False when too much is already waiting.
+  // `address` is the client's; `trusted`: an account's own known address (or a logged-in
+  // user), which may use the reserved room.
   template <class T>
-  bool off_core(std::function<T()> work, std::function<void(T)> done) {
-    if (pending_hashes >= kMaxPendingHashes) return false;
+  bool off_core(const std::string& address, bool trusted, std::function<T()> work,
+                std::function<void(T)> done) {
+    const int limit = kMaxPendingHashes + (trusted ? kReservedHashes : 0);
+    if (pending_hashes >= limit) return false;
+    std::string source = core::source_key(address);
+    int& from_source = pending_by_source[source];
+    if (from_source >= kMaxHashesPerSource) return false;
+    ++from_source;
     ++pending_hashes;
-    asio::post(pool, [this, work = std::move(work), done = std::move(done), flag = alive]() {
+    asio::post(pool, [this, work = std::move(work), done = std::move(done), flag = alive,
+                      source = std::move(source)]() {
       T result = work();
-      asio::post(io, [this, done, flag, result = std::move(result)]() mutable {
+      asio::post(io, [this, done, flag, source, result = std::move(result)]() mutable {
         if (!*flag) return;
         --pending_hashes;
+        if (auto it = pending_by_source.find(source);
+            it != pending_by_source.end() && --it->second <= 0) {
+          pending_by_source.erase(it);
+        }
         done(std::move(result));
       });
     });
@@ -308,6 +409,7 @@ struct WebAuth::Impl {
     const std::string address = req.remote_ip;
     const auto hash_cost = cost();
     bool queued = off_core<Result<std::string>>(
+        address, false,
         [pw = *password, hash_cost] { return accounts::hash_password(pw, hash_cost); },
         [this, reply, address, mail = *email, pw = *password](Result<std::string> hash) {
           if (!hash) return reply(web::json_error(500, hash.error().message));
@@ -333,14 +435,19 @@ struct WebAuth::Impl {
     if (!user || !password || user->empty() || user->size() > 64)
       return reply(web::json_error(400, "the body must be {\"user\": ..., \"password\": ...}"));
     const std::string address = req.remote_ip;
-    if (auto left = guard.locked(*user, address, timers.now())) return reply(locked(*left));
+    if (auto left = login_refused(*user, address)) return reply(locked(*left));
     auto account = users.find(*user);
     if (!account) return reply(error_response(account.error()));
     // An unknown account costs as much time as a known one: the answer's delay does not
     // tell which names exist.
     std::string stored = *account ? (*account)->password_hash : std::string();
-    const bool needs_digest_keys = *account && (*account)->digest.empty();
+    // Keys the account lacks (made before them, or legacy digest turned on since) are
+    // learnt now.
+    const bool needs_digest_keys =
+        *account && ((*account)->digest.sha256.empty() ||
+                     ((*account)->legacy_digest && (*account)->digest.md5.empty()));
     bool queued = off_core<bool>(
+        address, known_address(*user, address),
         [stored, pw = *password] {
           static const std::string dummy = [] {
             auto h =
@@ -354,21 +461,13 @@ struct WebAuth::Impl {
          pw = needs_digest_keys ? *password : std::string(),
          role = *account ? std::string(store::role_name((*account)->role)) : ""](bool ok) {
           // A lock that began while this one was checked holds, whatever the password.
-          if (auto left = guard.locked(name, address, timers.now())) return reply(locked(*left));
+          if (auto left = login_refused(name, address)) return reply(locked(*left));
           if (!ok) {
-            const bool locks = guard.failure(name, address, timers.now());
-            audit(name, address, "login_failed", "wrong user name or password");
-            if (locks) {
-              audit(name, address, "login_locked",
-                    "locked from " + address + " for " +
-                        std::to_string(
-                            std::chrono::duration_cast<std::chrono::seconds>(config.lock_time)
-                                .count()) +
-                        " s after " + std::to_string(config.max_failures) + " failures");
-            }
+            login_failure(name, address, "login_failed", "wrong user name or password");
             return reply(web::json_error(401, "wrong user name or password"));
           }
           guard.success(name, address);
+          remember_address(name, address);
           // An account older than digest keys gets them now (RTSP and snapshot clients).
           if (!pw.empty()) {
             if (auto r = users.set_digest_keys(name, stored, accounts::digest_keys(name, pw)); !r)
@@ -385,11 +484,10 @@ struct WebAuth::Impl {
 
   web::HttpResponse locked(core::Duration left) {
     auto seconds = std::chrono::duration_cast<std::chrono::seconds>(left).count() + 1;
-    auto r = json_response(429, {{"error",
-                                  "too many failed logins: this account is locked from "
-                                  "this address for " +
-                                      std::to_string(seconds) + " s"},
-                                 {"locked_seconds", seconds}});
+    auto r =
+        json_response(429, {{"error", "too many failed logins: no login from this address for " +
+                                          std::to_string(seconds) + " s"},
+                            {"locked_seconds", seconds}});
     r.headers["Retry-After"] = std::to_string(seconds);
     return r;
   }
@@ -418,13 +516,14 @@ struct WebAuth::Impl {
       return reply(password_error(*v, "new_password"));
     // Guessing the current password here counts like failed logins (a stolen session must
     // not be a way around the lock).
-    if (auto left = guard.locked(who.user, who.address, timers.now())) return reply(locked(*left));
+    if (auto left = login_refused(who.user, who.address)) return reply(locked(*left));
     auto account = users.find(who.user);
     if (!account) return reply(error_response(account.error()));
     if (!*account) return reply(web::json_error(404, "the account no longer exists"));
     const auto hash_cost = cost();
     using Outcome = std::optional<Result<std::string>>;  // nullopt: the old password is wrong
     bool queued = off_core<Outcome>(
+        who.address, true,
         [stored = (*account)->password_hash, o = *old_pw, n = *new_pw, hash_cost]() -> Outcome {
           if (!accounts::verify_password(stored, o)) return std::nullopt;
           return accounts::hash_password(n, hash_cost);
@@ -432,13 +531,8 @@ struct WebAuth::Impl {
         [this, reply, who, cookie = cookie_value(req.header("cookie"), kCookie),
          keys = accounts::digest_keys(who.user, *new_pw)](Outcome out) {
           if (!out) {
-            const bool locks = guard.failure(who.user, who.address, timers.now());
-            audit(who.user, who.address, "password_change_failed", "wrong current password");
-            if (locks) {
-              audit(who.user, who.address, "login_locked",
-                    "locked from " + who.address + " after " + std::to_string(config.max_failures) +
-                        " failures");
-            }
+            login_failure(who.user, who.address, "password_change_failed",
+                          "wrong current password");
             return reply(field_error("old_password", "wrong", "not the current password"));
           }
           if (!*out) return reply(web::json_error(500, out->error().message));
@@ -476,13 +570,16 @@ struct WebAuth::Impl {
     auto role_text = string_field(*body, "role", true);
     auto password = string_field(*body, "password", true);
     auto email = string_field(*body, "email", false);
+    auto legacy = bool_field(*body, "legacy_digest", false);
     if (!name) return reply(field_error("name", "required", "required"));
     if (!role_text) return reply(field_error("role", "required", "required"));
     if (!password) return reply(field_error("password", "required", "required"));
     if (!email) return reply(field_error("email", "invalid", "must be text"));
+    if (!legacy) return reply(field_error("legacy_digest", "invalid", "true or false"));
     auto role = store::parse_role(*role_text);
     if (!role) return reply(field_error("role", "one_of", "admin, operator or viewer"));
     store::User user{*name, *role, "$argon2id$", *email, 0};
+    user.legacy_digest = *legacy;
     if (auto ok = store::validate_user(user); !ok) return reply(store_field_error(ok.error()));
     if (auto existing = users.find(*name); existing && *existing)
       return reply(field_error("name", "unique", "already taken"));
@@ -490,6 +587,7 @@ struct WebAuth::Impl {
       return reply(password_error(*v, "password"));
     const auto hash_cost = cost();
     bool queued = off_core<Result<std::string>>(
+        who.address, true,
         [pw = *password, hash_cost] { return accounts::hash_password(pw, hash_cost); },
         [this, reply, who, user, pw = *password](Result<std::string> hash) mutable {
           if (!hash) return reply(web::json_error(500, hash.error().message));
@@ -502,8 +600,55 @@ struct WebAuth::Impl {
             return reply(store_field_error(r.error()));
           }
           audit(who.user, who.address, "user_added",
-                user.name + " (" + std::string(store::role_name(user.role)) + ")");
+                user.name + " (" + std::string(store::role_name(user.role)) + ")" +
+                    (user.legacy_digest ? ", legacy digest on" : ""));
           reply(json_response(201, user_json(user)));
+        });
+    if (!queued) reply(web::json_error(503, "busy, try again in a moment"));
+  }
+
+  // PUT /api/v1/users/NAME/legacy-digest {"on": true, "password": P} | {"on": false}: the
+  // MD5 key players and NVRs need, made from the account's password (checked here), or
+  // dropped.
+  void set_legacy_digest(const web::HttpRequest& req, const Principal& who,
+                         web::HttpServer::Reply reply) {
+    constexpr std::string_view kPrefix = "/api/v1/users/", kSuffix = "/legacy-digest";
+    if (!req.path.ends_with(kSuffix) || req.path.size() <= kPrefix.size() + kSuffix.size())
+      return reply(web::json_error(404, "not found"));
+    const std::string name =
+        req.path.substr(kPrefix.size(), req.path.size() - kPrefix.size() - kSuffix.size());
+    auto body = object_body(req);
+    if (!body) return reply(web::json_error(body.error().code, body.error().message));
+    auto on = bool_field(*body, "on", false);
+    if (!on || !body->contains("on")) return reply(field_error("on", "required", "true or false"));
+    auto account = users.find(name);
+    if (!account) return reply(error_response(account.error()));
+    if (!*account) return reply(web::json_error(404, "user \"" + name + "\": not found"));
+    if (!*on) {
+      if (auto r = users.set_legacy_digest(name, false); !r)
+        return reply(error_response(r.error()));
+      audit(who.user, who.address, "legacy_digest", name + ": off");
+      return reply(json_response(200, {{"name", name}, {"legacy_digest", false}}));
+    }
+    auto password = string_field(*body, "password", true);
+    if (!password) return reply(field_error("password", "required", "the account's password"));
+    // Checking another account's password is a guess like a login: the same locks apply.
+    if (auto left = login_refused(name, who.address)) return reply(locked(*left));
+    bool queued = off_core<bool>(
+        who.address, true,
+        [stored = (*account)->password_hash, pw = *password] {
+          return accounts::verify_password(stored, pw);
+        },
+        [this, reply, who, name, key = accounts::digest_keys(name, *password).md5](bool ok) {
+          if (!ok) {
+            login_failure(name, who.address, "legacy_digest_failed",
+                          "wrong password given by " + who.user);
+            return reply(field_error("password", "wrong", "not the account's password"));
+          }
+          if (auto r = users.set_legacy_digest(name, true, key); !r)
+            return reply(error_response(r.error()));
+          audit(who.user, who.address, "legacy_digest", name + ": on");
+          reply(json_response(200, {{"name", name}, {"legacy_digest", true}}));
         });
     if (!queued) reply(web::json_error(503, "busy, try again in a moment"));
   }
@@ -513,6 +658,7 @@ struct WebAuth::Impl {
     if (name == who.user) return web::json_error(409, "you cannot remove your own account");
     if (auto r = users.remove(name); !r) return error_response(r.error());
     sessions.remove_user(name);
+    token_cache.clear();  // the tokens it made went with it
     audit(who.user, who.address, "user_removed", name);
     return json_response(200, {{"removed", name}});
   }
@@ -543,7 +689,8 @@ struct WebAuth::Impl {
                      {"role", store::role_name(t.role)},
                      {"created_by", t.created_by},
                      {"created_ms", t.created_ms},
-                     {"last_used_ms", t.last_used_ms ? json(*t.last_used_ms) : json(nullptr)}});
+                     {"last_used_ms", t.last_used_ms ? json(*t.last_used_ms) : json(nullptr)},
+                     {"expires_ms", t.expires_ms}});
     }
     return json_response(200, {{"tokens", out}});
   }
@@ -557,13 +704,28 @@ struct WebAuth::Impl {
     if (!role_text) return field_error("role", "required", "required");
     auto role = store::parse_role(*role_text);
     if (!role) return field_error("role", "one_of", "admin, operator or viewer");
-    auto created = tokens.create(*name, *role, who.user, system_unix_ms());
+    if (rank(*role) > rank(who.role))
+      return field_error("role", "not_above_own", "not above your own role");
+    int days = store::kDefaultTokenDays;
+    if (auto it = body->find("days"); it != body->end() && !it->is_null()) {
+      if (!it->is_number_integer() || it->get<std::int64_t>() < 1 ||
+          it->get<std::int64_t>() > store::kMaxTokenDays)
+        return field_error(
+            "days", "range",
+            "a whole number of days from 1 to " + std::to_string(store::kMaxTokenDays));
+      days = it->get<int>();
+    }
+    const std::int64_t now = system_unix_ms();
+    const std::int64_t expires = now + std::int64_t{days} * 24 * 3600 * 1000;
+    auto created = tokens.create(*name, *role, who.user, now, expires);
     if (!created) return store_field_error(created.error());
     audit(who.user, who.address, "token_created",
-          *name + " (" + std::string(store::role_name(*role)) + ")");
+          *name + " (" + std::string(store::role_name(*role)) + ", " + std::to_string(days) +
+              " days)");
     return json_response(201, {{"id", created->id},
                                {"name", *name},
                                {"role", store::role_name(*role)},
+                               {"expires_ms", expires},
                                {"token", created->secret}});
   }
 
@@ -694,6 +856,12 @@ void WebAuth::add_routes(web::HttpServer& http) {
                                                  web::HttpServer::Reply reply) {
                      i.add_user(req, who, std::move(reply));
                    }));
+  // PUT /api/v1/users/NAME/legacy-digest (routes match a prefix only).
+  http.route_async("PUT", "/api/v1/users/*",
+                   guard_async(Role::Admin, [&i](const web::HttpRequest& req, const Principal& who,
+                                                 web::HttpServer::Reply reply) {
+                     i.set_legacy_digest(req, who, std::move(reply));
+                   }));
   http.route("DELETE", "/api/v1/users/*",
              guard(Role::Admin, [&i](const web::HttpRequest& req, const Principal& who) {
                return i.remove_user(req, who);
@@ -720,6 +888,7 @@ void WebAuth::set_login_policy(const LoginPolicy& policy) {
                                                      std::chrono::minutes(policy.lock_minutes),
                                                      impl_->guard.config().max_keys});
   impl_->sessions.set_idle_timeout(std::chrono::minutes(policy.idle_minutes));
+  impl_->apply_brakes(policy.max_failures, std::chrono::minutes(policy.lock_minutes));
 }
 
 }  // namespace vto::app

@@ -1,6 +1,9 @@
 #include "core/failure_limiter.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <array>
 
 namespace vto::core {
 
@@ -96,6 +99,17 @@ void FailureLimiter::make_room(TimePoint now) {
   }
   entries_.erase(victim->key);
   order_.erase(victim);
+}
+
+std::string source_key(std::string_view ip) {
+  if (ip.find(':') == std::string_view::npos) return std::string(ip);
+  std::array<unsigned char, 16> raw{};
+  const std::string text(ip);
+  if (inet_pton(AF_INET6, text.c_str(), raw.data()) != 1) return text;
+  std::fill(raw.begin() + 8, raw.end(), 0);
+  std::array<char, INET6_ADDRSTRLEN> out{};
+  if (inet_ntop(AF_INET6, raw.data(), out.data(), out.size()) == nullptr) return text;
+  return std::string(out.data()) + "/64";
 }
 
 }  // namespace vto::core

@@ -69,4 +69,8 @@ class FailureLimiter {
   std::unordered_map<std::string_view, List::iterator> entries_;  // views into order_'s keys
 };
 
+// The key a source's failures count under: "192.0.2.7" for IPv4, "2001:db8:1:2::/64" for
+// IPv6 (a host has a whole /64 to pick addresses from).
+std::string source_key(std::string_view ip);
+
 }  // namespace vto::core

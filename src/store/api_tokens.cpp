@@ -17,7 +17,7 @@ constexpr std::size_t kSecretLength =
     kApiTokenPrefix.size() + sodium_base64_ENCODED_LEN(kSecretBytes, kBase64Variant) - 1;
 
 constexpr const char* kColumns =
-    "SELECT id, name, role, created_by, created_ms, last_used_ms FROM api_tokens";
+    "SELECT id, name, role, created_by, created_ms, last_used_ms, expires_ms FROM api_tokens";
 
 Error invalid(std::string_view field, std::string_view rule) {
   return make_error(std::string(field) + ": " + std::string(rule), kInvalid);
@@ -63,6 +63,7 @@ TokenInfo token_from(SQLite::Statement& st) {
   t.created_by = st.getColumn(3).getString();
   t.created_ms = st.getColumn(4).getInt64();
   if (!st.getColumn(5).isNull()) t.last_used_ms = st.getColumn(5).getInt64();
+  t.expires_ms = st.getColumn(6).getInt64();
   return t;
 }
 
@@ -78,19 +79,22 @@ std::string api_token_hash(std::string_view secret) {
 }
 
 Result<CreatedToken> ApiTokens::create(const std::string& name, Role role,
-                                       const std::string& created_by, std::int64_t now_ms) {
+                                       const std::string& created_by, std::int64_t now_ms,
+                                       std::int64_t expires_ms) {
   if (auto ok = validate(name, created_by); !ok) return ok.error();
+  if (expires_ms <= now_ms) return invalid("expiry", "a time to come");
   if (!sodium_ready()) return make_error("api token: libsodium failed to start", kDatabase);
   try {
     CreatedToken made{0, new_secret()};
     SQLite::Statement st(db_.connection(),
-                         "INSERT INTO api_tokens (name, role, token_hash, created_ms, created_by) "
-                         "VALUES (?, ?, ?, ?, ?)");
+                         "INSERT INTO api_tokens (name, role, token_hash, created_ms, created_by, "
+                         "expires_ms) VALUES (?, ?, ?, ?, ?, ?)");
     st.bind(1, name);
     st.bind(2, std::string(role_name(role)));
     st.bind(3, api_token_hash(made.secret));
     st.bind(4, now_ms);
     st.bind(5, created_by);
+    st.bind(6, expires_ms);
     st.exec();
     made.id = db_.connection().getLastInsertRowid();
     return made;
@@ -112,6 +116,7 @@ Result<std::optional<TokenInfo>> ApiTokens::authenticate(std::string_view secret
     if (!find.executeStep()) return std::optional<TokenInfo>();
     TokenInfo token = token_from(find);
     find.reset();
+    if (now_ms >= token.expires_ms) return std::optional<TokenInfo>();
     // A clock set back records the earlier time rather than freezing last_used_ms.
     const bool stale = !token.last_used_ms || now_ms < *token.last_used_ms ||
                        now_ms - *token.last_used_ms >= kTokenUseResolutionMs;

@@ -22,6 +22,8 @@ inline constexpr std::size_t kMaxApiTokenName = 64;
 // last_used_ms is written again only when it is this much older than the use: a script
 // polling every second must not cost a database commit (and a flash write) per request.
 inline constexpr std::int64_t kTokenUseResolutionMs = 60 * 1000;
+// How long a token may be made to last, in days, and what it lasts when nobody says.
+inline constexpr int kMaxTokenDays = 365, kDefaultTokenDays = 90;
 
 // What create() hands out once.
 struct CreatedToken {
@@ -36,6 +38,7 @@ struct TokenInfo {
   std::string created_by;  // the user who created it
   std::int64_t created_ms = 0;
   std::optional<std::int64_t> last_used_ms;  // nothing until first used
+  std::int64_t expires_ms = 0;               // refused from then on
 
   bool operator==(const TokenInfo&) const = default;
 };
@@ -44,11 +47,12 @@ class ApiTokens {
  public:
   explicit ApiTokens(Database& db) : db_(db) {}
 
-  // A new token. kInvalid for a bad name or an empty created_by.
+  // A new token, good until `expires_ms`. kInvalid for a bad name, an empty created_by or
+  // an expiry not after now_ms. The token goes when the account created_by is removed.
   Result<CreatedToken> create(const std::string& name, Role role, const std::string& created_by,
-                              std::int64_t now_ms);
+                              std::int64_t now_ms, std::int64_t expires_ms);
   // The token `secret` is, its use recorded at `now_ms` (see kTokenUseResolutionMs);
-  // nothing for an unknown or malformed secret.
+  // nothing for an unknown, malformed or expired secret.
   Result<std::optional<TokenInfo>> authenticate(std::string_view secret, std::int64_t now_ms);
   Result<std::vector<TokenInfo>> list();  // by id
   Result<void> revoke(std::int64_t id);   // kNotFound for an unknown id

@@ -13,6 +13,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
+constexpr std::int64_t kFar = 1000 + 90LL * 24 * 3600 * 1000;
+
 class ApiTokensTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -33,7 +35,7 @@ TEST(ApiTokenHashTest, IsSha256InHex) {
 }
 
 TEST_F(ApiTokensTest, CreateHandsOutASecretAndStoresOnlyItsHash) {
-  auto made = tokens_->create("Home Assistant", Role::Operator, "admin", 1000);
+  auto made = tokens_->create("Home Assistant", Role::Operator, "admin", 1000, kFar);
   ASSERT_TRUE(made) << made.error().message;
   EXPECT_GT(made->id, 0);
   EXPECT_THAT(made->secret, StartsWith("vto_"));
@@ -48,18 +50,18 @@ TEST_F(ApiTokensTest, CreateHandsOutASecretAndStoresOnlyItsHash) {
   EXPECT_EQ(st.getColumn(0).getString(), api_token_hash(made->secret));
   EXPECT_EQ(st.getColumn(0).getString().find(made->secret.substr(4)), std::string::npos);
 
-  auto other = tokens_->create("Home Assistant", Role::Operator, "admin", 1000);
+  auto other = tokens_->create("Home Assistant", Role::Operator, "admin", 1000, kFar);
   ASSERT_TRUE(other);
   EXPECT_NE(other->secret, made->secret);  // names need not be unique; secrets are
 }
 
 TEST_F(ApiTokensTest, AuthenticateFindsTheTokenAndRecordsItsUse) {
-  auto made = tokens_->create("backup", Role::Viewer, "admin", 1000);
+  auto made = tokens_->create("backup", Role::Viewer, "admin", 1000, kFar);
   ASSERT_TRUE(made);
   auto found = tokens_->authenticate(made->secret, 5000);
   ASSERT_TRUE(found) << found.error().message;
   ASSERT_TRUE(*found);
-  EXPECT_EQ(**found, (TokenInfo{made->id, "backup", Role::Viewer, "admin", 1000, 5000}));
+  EXPECT_EQ(**found, (TokenInfo{made->id, "backup", Role::Viewer, "admin", 1000, 5000, kFar}));
   auto listed = tokens_->list();
   ASSERT_TRUE(listed);
   ASSERT_EQ(listed->size(), 1u);
@@ -67,7 +69,7 @@ TEST_F(ApiTokensTest, AuthenticateFindsTheTokenAndRecordsItsUse) {
 }
 
 TEST_F(ApiTokensTest, UseIsRecordedOncePerMinute) {
-  auto made = tokens_->create("poller", Role::Viewer, "admin", 1000);
+  auto made = tokens_->create("poller", Role::Viewer, "admin", 1000, kFar);
   ASSERT_TRUE(made);
   ASSERT_TRUE(tokens_->authenticate(made->secret, 10000));
   auto soon = tokens_->authenticate(made->secret, 10000 + kTokenUseResolutionMs - 1);
@@ -83,7 +85,7 @@ TEST_F(ApiTokensTest, UseIsRecordedOncePerMinute) {
 }
 
 TEST_F(ApiTokensTest, UnknownOrMalformedSecretsAuthenticateNothing) {
-  auto made = tokens_->create("backup", Role::Admin, "admin", 1000);
+  auto made = tokens_->create("backup", Role::Admin, "admin", 1000, kFar);
   ASSERT_TRUE(made);
   std::string wrong = made->secret;
   wrong.back() = wrong.back() == 'A' ? 'B' : 'A';
@@ -101,23 +103,23 @@ TEST_F(ApiTokensTest, NamesAreChecked) {
   for (const std::string& name :
        {std::string(""), std::string(65, 'a'), std::string("tab\there"), std::string("nl\n"),
         std::string("caf\xc3\xa9"), std::string("nul\0x", 5)}) {
-    auto made = tokens_->create(name, Role::Viewer, "admin", 1000);
+    auto made = tokens_->create(name, Role::Viewer, "admin", 1000, kFar);
     ASSERT_FALSE(made) << name;
     EXPECT_EQ(made.error().code, kInvalid);
     EXPECT_THAT(made.error().message, HasSubstr("token name"));
   }
-  EXPECT_TRUE(tokens_->create(std::string(64, 'a'), Role::Viewer, "admin", 1000));
-  EXPECT_TRUE(tokens_->create("a", Role::Viewer, "admin", 1000));
-  EXPECT_TRUE(tokens_->create("Door script #2 (garage)", Role::Viewer, "admin", 1000));
-  auto nobody = tokens_->create("x", Role::Viewer, "", 1000);
+  EXPECT_TRUE(tokens_->create(std::string(64, 'a'), Role::Viewer, "admin", 1000, kFar));
+  EXPECT_TRUE(tokens_->create("a", Role::Viewer, "admin", 1000, kFar));
+  EXPECT_TRUE(tokens_->create("Door script #2 (garage)", Role::Viewer, "admin", 1000, kFar));
+  auto nobody = tokens_->create("x", Role::Viewer, "", 1000, kFar);
   ASSERT_FALSE(nobody);
   EXPECT_EQ(nobody.error().code, kInvalid);
 }
 
 TEST_F(ApiTokensTest, ListIsByIdWithRoles) {
-  ASSERT_TRUE(tokens_->create("one", Role::Admin, "admin", 1000));
-  ASSERT_TRUE(tokens_->create("two", Role::Operator, "root", 2000));
-  ASSERT_TRUE(tokens_->create("three", Role::Viewer, "admin", 3000));
+  ASSERT_TRUE(tokens_->create("one", Role::Admin, "admin", 1000, kFar));
+  ASSERT_TRUE(tokens_->create("two", Role::Operator, "root", 2000, kFar));
+  ASSERT_TRUE(tokens_->create("three", Role::Viewer, "admin", 3000, kFar));
   auto all = tokens_->list();
   ASSERT_TRUE(all) << all.error().message;
   ASSERT_EQ(all->size(), 3u);
@@ -131,7 +133,7 @@ TEST_F(ApiTokensTest, ListIsByIdWithRoles) {
 }
 
 TEST_F(ApiTokensTest, RevokedTokensNoLongerAuthenticateAndIdsAreNotReused) {
-  auto made = tokens_->create("old", Role::Admin, "admin", 1000);
+  auto made = tokens_->create("old", Role::Admin, "admin", 1000, kFar);
   ASSERT_TRUE(made);
   ASSERT_TRUE(tokens_->revoke(made->id));
   auto found = tokens_->authenticate(made->secret, 2000);
@@ -140,7 +142,7 @@ TEST_F(ApiTokensTest, RevokedTokensNoLongerAuthenticateAndIdsAreNotReused) {
   auto again = tokens_->revoke(made->id);
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, kNotFound);
-  auto next = tokens_->create("new", Role::Admin, "admin", 3000);
+  auto next = tokens_->create("new", Role::Admin, "admin", 3000, kFar);
   ASSERT_TRUE(next);
   EXPECT_GT(next->id, made->id);
   EXPECT_EQ(tokens_->revoke(9999).error().code, kNotFound);
@@ -150,6 +152,31 @@ TEST_F(ApiTokensTest, TheTableRefusesAnUnknownRole) {
   EXPECT_ANY_THROW(db_->connection().exec(
       "INSERT INTO api_tokens (name, role, token_hash, created_ms, created_by) "
       "VALUES ('x', 'root', 'h', 0, 'admin')"));
+}
+
+TEST_F(ApiTokensTest, TokensExpire) {
+  auto made = tokens_->create("nightly", Role::Viewer, "admin", 1000, 5000);
+  ASSERT_TRUE(made) << made.error().message;
+  EXPECT_TRUE(tokens_->authenticate(made->secret, 4999)->has_value());
+  EXPECT_FALSE(tokens_->authenticate(made->secret, 5000)->has_value());
+  EXPECT_EQ((*tokens_->list())[0].expires_ms, 5000);
+  EXPECT_EQ(tokens_->create("past", Role::Viewer, "admin", 1000, 1000).error().code, kInvalid);
+}
+
+TEST_F(ApiTokensTest, TokensGoWithTheAccountThatMadeThem) {
+  Users users(*db_);
+  const char* hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
+  ASSERT_TRUE(users.initialize(User{"admin", Role::Admin, hash, "", 1}));
+  ASSERT_TRUE(users.add(User{"installer", Role::Admin, hash, "", 1}));
+  auto theirs = tokens_->create("theirs", Role::Admin, "installer", 1000, kFar);
+  auto mine = tokens_->create("mine", Role::Viewer, "admin", 1000, kFar);
+  auto local = tokens_->create("local", Role::Viewer, "vtoctl", 1000, kFar);
+  ASSERT_TRUE(theirs && mine && local);
+  ASSERT_TRUE(users.remove("installer"));
+  EXPECT_FALSE(tokens_->authenticate(theirs->secret, 2000)->has_value());
+  EXPECT_TRUE(tokens_->authenticate(mine->secret, 2000)->has_value());
+  EXPECT_TRUE(tokens_->authenticate(local->secret, 2000)->has_value());
+  EXPECT_EQ(tokens_->list()->size(), 2u);
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ namespace {
 
 // Numbered migrations: entry i brings the schema from version i to i + 1. Never edit one
 // that has shipped; append a new one.
-constexpr std::array<std::string_view, 9> kMigrations = {
+constexpr std::array<std::string_view, 10> kMigrations = {
     // 1: the building directory (rooms, VTOs) and key/value settings.
     R"sql(
 CREATE TABLE rooms (
@@ -210,6 +210,21 @@ CREATE INDEX call_records_called ON call_records (called, started_ms);
     R"sql(
 ALTER TABLE users ADD COLUMN digest_md5 TEXT NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN digest_sha256 TEXT NOT NULL DEFAULT '';
+)sql",
+    // 10: MD5 digest keys only for the accounts that opt in to legacy digest (players and
+    // NVRs that speak nothing else), so every other account's MD5 key is dropped; API tokens
+    // expire (those made before get 90 days from now) and go with the account that made
+    // them.
+    R"sql(
+ALTER TABLE users ADD COLUMN legacy_digest INTEGER NOT NULL DEFAULT 0;
+UPDATE users SET digest_md5 = '';
+ALTER TABLE api_tokens ADD COLUMN expires_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE api_tokens SET expires_ms = CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 7776000000;
+DELETE FROM api_tokens WHERE created_by <> 'vtoctl' AND created_by NOT IN (SELECT name FROM users);
+CREATE TRIGGER users_removed_tokens_revoked AFTER DELETE ON users
+BEGIN
+  DELETE FROM api_tokens WHERE created_by = OLD.name;
+END;
 )sql",
 };
 

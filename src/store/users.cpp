@@ -24,6 +24,7 @@ User read_user(SQLite::Statement& st) {
   u.created_ms = st.getColumn(4).getInt64();
   u.digest.md5 = st.getColumn(5).getString();
   u.digest.sha256 = st.getColumn(6).getString();
+  u.legacy_digest = st.getColumn(7).getInt() != 0;
   return u;
 }
 
@@ -36,14 +37,15 @@ bool name_taken(SQLite::Database& db, const std::string& name) {
 void insert(SQLite::Database& db, const User& u) {
   SQLite::Statement st(db,
                        "INSERT INTO users (name, role, password_hash, email, created_ms, "
-                       "digest_md5, digest_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                       "digest_md5, digest_sha256, legacy_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   st.bind(1, u.name);
   st.bind(2, std::string(role_name(u.role)));
   st.bind(3, u.password_hash);
   st.bind(4, u.email);
   st.bind(5, static_cast<std::int64_t>(u.created_ms));
-  st.bind(6, u.digest.md5);
+  st.bind(6, u.legacy_digest ? u.digest.md5 : std::string());
   st.bind(7, u.digest.sha256);
+  st.bind(8, u.legacy_digest ? 1 : 0);
   st.exec();
 }
 
@@ -140,7 +142,8 @@ Result<std::optional<User>> Users::find(const std::string& name) {
   return guarded<std::optional<User>>(db_, [&](SQLite::Database& db) -> std::optional<User> {
     SQLite::Statement st(
         db,
-        "SELECT name, role, password_hash, email, created_ms, digest_md5, digest_sha256 "
+        "SELECT name, role, password_hash, email, created_ms, digest_md5, digest_sha256, "
+        "legacy_digest "
         "FROM users WHERE name = ?");
     st.bind(1, name);
     if (!st.executeStep()) return std::nullopt;
@@ -152,7 +155,8 @@ Result<std::vector<User>> Users::list() {
   return guarded<std::vector<User>>(db_, [](SQLite::Database& db) {
     SQLite::Statement st(
         db,
-        "SELECT name, role, password_hash, email, created_ms, digest_md5, digest_sha256 "
+        "SELECT name, role, password_hash, email, created_ms, digest_md5, digest_sha256, "
+        "legacy_digest "
         "FROM users ORDER BY name");
     std::vector<User> users;
     while (st.executeStep()) users.push_back(read_user(st));
@@ -167,8 +171,8 @@ Result<void> Users::set_password_hash(const std::string& name, const std::string
   if (!valid_digest_keys(digest)) return invalid("digest keys", "lowercase hex digests");
   return guarded<void>(db_, [&](SQLite::Database& db) -> Result<void> {
     SQLite::Statement st(db,
-                         "UPDATE users SET password_hash = ?, digest_md5 = ?, digest_sha256 = ? "
-                         "WHERE name = ?");
+                         "UPDATE users SET password_hash = ?, digest_md5 = CASE WHEN "
+                         "legacy_digest THEN ? ELSE '' END, digest_sha256 = ? WHERE name = ?");
     st.bind(1, hash);
     st.bind(2, digest.md5);
     st.bind(3, digest.sha256);
@@ -183,13 +187,27 @@ Result<void> Users::set_digest_keys(const std::string& name, const std::string& 
   if (!valid_digest_keys(digest)) return invalid("digest keys", "lowercase hex digests");
   return guarded<void>(db_, [&](SQLite::Database& db) -> Result<void> {
     SQLite::Statement st(db,
-                         "UPDATE users SET digest_md5 = ?, digest_sha256 = ? "
-                         "WHERE name = ? AND password_hash = ?");
+                         "UPDATE users SET digest_md5 = CASE WHEN legacy_digest THEN ? ELSE "
+                         "'' END, digest_sha256 = ? WHERE name = ? AND password_hash = ?");
     st.bind(1, digest.md5);
     st.bind(2, digest.sha256);
     st.bind(3, name);
     st.bind(4, hash);
     st.exec();  // no row: the password changed meanwhile, its keys are already right
+    return {};
+  });
+}
+
+Result<void> Users::set_legacy_digest(const std::string& name, bool on, const std::string& md5) {
+  if (!valid_digest_keys(DigestKeys{md5, {}})) {
+    return invalid("digest keys", "lowercase hex digests");
+  }
+  return guarded<void>(db_, [&](SQLite::Database& db) -> Result<void> {
+    SQLite::Statement st(db, "UPDATE users SET legacy_digest = ?, digest_md5 = ? WHERE name = ?");
+    st.bind(1, on ? 1 : 0);
+    st.bind(2, on ? md5 : std::string());
+    st.bind(3, name);
+    if (st.exec() == 0) return make_error("user \"" + name + "\": not found", kNotFound);
     return {};
   });
 }

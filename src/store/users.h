@@ -23,6 +23,7 @@ std::optional<Role> parse_role(std::string_view name);
 
 // The password's digest keys (HA1 = H(user:realm:password), lowercase hex), for HTTP and
 // RTSP digest authentication (accounts/digest_keys.h makes them). Both empty: not known yet.
+// The MD5 key is kept only for accounts with legacy_digest.
 struct DigestKeys {
   std::string md5;
   std::string sha256;
@@ -37,6 +38,9 @@ struct User {
   std::string email;          // empty, or a plausible address
   std::int64_t created_ms = 0;
   DigestKeys digest = {};
+  // Keeps the MD5 digest key too, for players and NVRs that speak nothing else; without it
+  // the MD5 key is never stored (the table clears it).
+  bool legacy_digest = false;
   bool operator==(const User&) const = default;
 };
 
@@ -60,8 +64,11 @@ class Users {
   // changed meanwhile: only while the stored hash is still `hash`.
   Result<void> set_digest_keys(const std::string& name, const std::string& hash,
                                const DigestKeys& digest);
-  // Removes an account: kNotFound when absent, kConflict when it is the last admin (the
-  // device would need initializing again, which only local access may do).
+  // Turns legacy (MD5) digest on with the password's MD5 key (empty: learnt at the next
+  // login or password change), or off, dropping the MD5 key. kNotFound when absent.
+  Result<void> set_legacy_digest(const std::string& name, bool on, const std::string& md5 = {});
+  // Removes an account (and the API tokens it made): kNotFound when absent, kConflict when it is
+  // the last admin (the device would need initializing again, which only local access may do).
   Result<void> remove(const std::string& name);
 
  private:

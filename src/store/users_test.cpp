@@ -90,7 +90,7 @@ TEST_F(UsersTest, AccountsAreAddedListedAndTheirPasswordsChanged) {
 
 TEST_F(UsersTest, DigestKeysFollowThePassword) {
   const DigestKeys keys{std::string(32, 'a'), std::string(64, 'b')};
-  User guard{"guard", Role::Operator, kHash, "", 2000, keys};
+  User guard{"guard", Role::Operator, kHash, "", 2000, keys, /*legacy_digest=*/true};
   ASSERT_TRUE(users_->add(guard));
   EXPECT_EQ((*users_->find("guard"))->digest, keys);
   // A new password without keys clears the old ones: they must not outlive it.
@@ -104,6 +104,31 @@ TEST_F(UsersTest, DigestKeysFollowThePassword) {
   EXPECT_EQ((*users_->find("guard"))->digest, keys);
   EXPECT_EQ(users_->set_digest_keys("guard", other, {"ABC", ""}).error().code, kInvalid);
   EXPECT_EQ(users_->add(User{"x", Role::Viewer, kHash, "", 1, {"zz", ""}}).error().code, kInvalid);
+}
+
+TEST_F(UsersTest, TheMd5KeyIsKeptOnlyForAccountsThatOptInToLegacyDigest) {
+  const DigestKeys keys{std::string(32, 'a'), std::string(64, 'b')};
+  const DigestKeys sha_only{"", std::string(64, 'b')};
+  ASSERT_TRUE(users_->add(User{"viewer", Role::Viewer, kHash, "", 2000, keys}));
+  EXPECT_EQ((*users_->find("viewer"))->digest, sha_only);  // never stored
+  EXPECT_FALSE((*users_->find("viewer"))->legacy_digest);
+  ASSERT_TRUE(users_->set_digest_keys("viewer", kHash, keys));
+  EXPECT_EQ((*users_->find("viewer"))->digest, sha_only);
+  ASSERT_TRUE(users_->set_password_hash("viewer", kHash, keys));
+  EXPECT_EQ((*users_->find("viewer"))->digest, sha_only);
+  // Opting in with the key, then out: the key goes with it.
+  ASSERT_TRUE(users_->set_legacy_digest("viewer", true, keys.md5));
+  EXPECT_EQ((*users_->find("viewer"))->digest, keys);
+  EXPECT_TRUE((*users_->find("viewer"))->legacy_digest);
+  ASSERT_TRUE(users_->set_legacy_digest("viewer", false, keys.md5));
+  EXPECT_EQ((*users_->find("viewer"))->digest, sha_only);
+  // Opting in without the password: the key is learnt at the next login.
+  ASSERT_TRUE(users_->set_legacy_digest("viewer", true));
+  EXPECT_EQ((*users_->find("viewer"))->digest, sha_only);
+  ASSERT_TRUE(users_->set_digest_keys("viewer", kHash, keys));
+  EXPECT_EQ((*users_->find("viewer"))->digest, keys);
+  EXPECT_EQ(users_->set_legacy_digest("nobody", true).error().code, kNotFound);
+  EXPECT_EQ(users_->set_legacy_digest("viewer", true, "XYZ").error().code, kInvalid);
 }
 
 TEST_F(UsersTest, AccountsAreRemovedButNeverTheLastAdmin) {

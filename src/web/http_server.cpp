@@ -392,6 +392,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       response.set("X-Content-Type-Options", "nosniff");
       response.set("X-Frame-Options", "DENY");
       response.set("Referrer-Policy", "no-referrer");
+      // Once a browser has seen the door station over HTTPS, it never asks it over plain
+      // HTTP again (browsers keep this only for names, and only with a trusted certificate).
+      if constexpr (kTls) response.set("Strict-Transport-Security", "max-age=31536000");
       for (const auto& [name, value] : out.headers) response.set(name, value);
       response.body() = out.body;
       response.keep_alive(keep_alive);

@@ -27,6 +27,7 @@ struct Got {
   std::string body;
   std::string location;
   std::string content_length;
+  std::string hsts;  // Strict-Transport-Security
 };
 
 http::request<http::string_body> make_request(http::verb verb, const std::string& target,
@@ -40,7 +41,8 @@ http::request<http::string_body> make_request(http::verb verb, const std::string
 
 Got to_got(const http::response<http::string_body>& res) {
   return {static_cast<int>(res.result_int()), res.body(), std::string(res[http::field::location]),
-          std::string(res[http::field::content_length])};
+          std::string(res[http::field::content_length]),
+          std::string(res["Strict-Transport-Security"])};
 }
 
 Got plain_request(std::uint16_t port, http::verb verb, const std::string& target,
@@ -116,6 +118,7 @@ TEST(HttpServerTest, ServesRoutesOverTlsAndSeesHeaders) {
   Got got = tls_request(server.port(), http::verb::get, "/hello");
   EXPECT_EQ(got.status, 200);
   EXPECT_EQ(got.body, "secure Value");
+  EXPECT_EQ(got.hsts, "max-age=31536000");  // browsers stay on HTTPS
   EXPECT_EQ(tls_request(server.port(), http::verb::get, "/nothing").status, 404);
 }
 
@@ -140,6 +143,7 @@ TEST(HttpServerTest, RedirectModeSendsEveryRequestToHttpsButItsOwnRoutes) {
   Got got = plain_request(server.port(), http::verb::get, "/hello?x=1", "door.local:80");
   EXPECT_EQ(got.status, 308);
   EXPECT_EQ(got.location, "https://door.local:8443/hello?x=1");
+  EXPECT_EQ(got.hsts, "");  // said over HTTPS only
   // The routes given to the plain port itself are served there (NVRs that speak only HTTP).
   got = plain_request(server.port(), http::verb::get, "/cgi-bin/snapshot.cgi?channel=1");
   EXPECT_EQ(got.status, 200);

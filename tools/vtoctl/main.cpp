@@ -233,6 +233,18 @@ int main(int argc, char** argv) {
   reset->add_option("--user", reset_user, "the account (default: admin)")->capture_default_str();
   reset_password.add_to(*reset, "the new password (the web interface's rules apply)");
 
+  auto* user_cmd = app.add_subcommand("user", "web accounts")->require_subcommand(1);
+  std::string legacy_user, legacy_state;
+  PasswordSource legacy_password;
+  auto* user_legacy = user_cmd->add_subcommand(
+      "legacy-digest",
+      "keep the MD5 digest key of an account (players and NVRs that speak only MD5) or drop it");
+  user_legacy->add_option("name", legacy_user, "the account")->required();
+  user_legacy->add_option("state", legacy_state, "on or off")
+      ->required()
+      ->check(CLI::IsMember({"on", "off"}));
+  legacy_password.add_to(*user_legacy, "the account's password (checked; needed for on)");
+
   auto* token = app.add_subcommand("token", "API tokens for scripts")->require_subcommand(1);
   std::string token_name = "vtoctl";
   std::string token_role;
@@ -241,6 +253,10 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"admin", "operator", "viewer"}));
   token_create->add_option("--name", token_name, "what the token is for")->capture_default_str();
+  int token_days = vto::store::kDefaultTokenDays;
+  token_create->add_option("--days", token_days, "days the token is good for")
+      ->capture_default_str()
+      ->check(CLI::Range(1, vto::store::kMaxTokenDays));
   auto* token_list = token->add_subcommand("list", "list the tokens (never their secrets)");
   std::int64_t token_id = 0;
   auto* token_revoke = token->add_subcommand("revoke", "revoke a token");
@@ -472,10 +488,34 @@ int main(int argc, char** argv) {
     std::cout << "password of " << reset_user << " reset\n";
     return kExitOk;
   }
+  if (user_legacy->parsed()) {
+    const bool on = legacy_state == "on";
+    if (on && !legacy_password.given(*user_legacy)) {
+      return fail(
+          "user legacy-digest: on needs the account's password (--password or "
+          "--password-stdin): the MD5 key is made from it",
+          kExitUsage);
+    }
+    vto::store::Users users(**db);
+    auto account = users.find(legacy_user);
+    if (!account) return fail(account.error().message);
+    if (!*account) return fail("user \"" + legacy_user + "\": not found");
+    std::string key;
+    if (on) {
+      const std::string password = legacy_password.read();
+      if (!vto::accounts::verify_password((*account)->password_hash, password)) {
+        audit(**db, "legacy_digest_failed", "wrong password for " + legacy_user);
+        return fail("user " + legacy_user + ": not the account's password");
+      }
+      key = vto::accounts::digest_keys(legacy_user, password).md5;
+    }
+    return changed(users.set_legacy_digest(legacy_user, on, key),
+                   "legacy digest of " + legacy_user + ": " + legacy_state, "legacy_digest");
+  }
   if (token_create->parsed()) {
     vto::store::ApiTokens tokens(**db);
-    auto created =
-        tokens.create(token_name, *vto::store::parse_role(token_role), "vtoctl", now_ms());
+    auto created = tokens.create(token_name, *vto::store::parse_role(token_role), "vtoctl",
+                                 now_ms(), now_ms() + std::int64_t{token_days} * 24 * 3600 * 1000);
     if (!created) return fail(created.error().message);
     audit(**db, "token_created", token_name + " (" + token_role + ")");
     std::cout << created->secret << "\n";

@@ -47,28 +47,17 @@ void SipGuard::set_settings(const SipGuardSettings& settings) {
   users_.set_policy(user_policy(settings));
 }
 
-std::string SipGuard::source_key(std::string_view ip) {
-  if (ip.find(':') == std::string_view::npos) return std::string(ip);
-  std::array<unsigned char, 16> raw{};
-  const std::string text(ip);
-  if (inet_pton(AF_INET6, text.c_str(), raw.data()) != 1) return text;
-  std::fill(raw.begin() + 8, raw.end(), 0);
-  std::array<char, INET6_ADDRSTRLEN> out{};
-  if (inet_ntop(AF_INET6, raw.data(), out.data(), out.size()) == nullptr) return text;
-  return std::string(out.data()) + "/64";
-}
-
 bool SipGuard::is_trusted(std::string_view ip) const {
   return std::find(trusted_.begin(), trusted_.end(), ip) != trusted_.end();
 }
 
 std::optional<core::Duration> SipGuard::blocked(std::string_view ip) const {
-  return sources_.blocked(source_key(ip), timers_.now());
+  return sources_.blocked(core::source_key(ip), timers_.now());
 }
 
 bool SipGuard::admit(const Message& message, const Peer& from) {
   if (!message.is_request()) return true;  // responses only match our own requests
-  if (!sources_.blocked(source_key(from.ip), timers_.now())) return true;
+  if (!sources_.blocked(core::source_key(from.ip), timers_.now())) return true;
   if (is_trusted(from.ip)) return true;
   if (device_at_source_ && device_at_source_(message, from)) return true;
   ++dropped_;
@@ -82,7 +71,7 @@ core::Duration SipGuard::failure(std::string_view user, std::string_view method,
                             std::string(method), core::Duration(0)});
   }
   if (!is_trusted(from.ip)) {
-    const std::string key = source_key(from.ip);
+    const std::string key = core::source_key(from.ip);
     if (auto block = sources_.failure(key, now)) {
       core::logger("security")
           ->warn("SIP source {} blocked for {} s after {} wrong answers", key,

@@ -70,9 +70,6 @@ class SipGuard {
   void clear();
   std::uint64_t dropped() const { return dropped_; }
 
-  // "192.0.2.7" for IPv4; "2001:db8:1:2::/64" for IPv6 (a host's whole /64 counts as one).
-  static std::string source_key(std::string_view ip);
-
  private:
   bool is_trusted(std::string_view ip) const;
 

@@ -106,8 +106,8 @@ TEST_F(SipGuardTest, TheDelayIsCapped) {
 }
 
 TEST_F(SipGuardTest, AnIpv6HostCountsByItsSlash64) {
-  EXPECT_EQ(SipGuard::source_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
-  EXPECT_EQ(SipGuard::source_key("192.0.2.1"), "192.0.2.1");
+  EXPECT_EQ(vto::core::source_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+  EXPECT_EQ(vto::core::source_key("192.0.2.1"), "192.0.2.1");
   for (int i = 0; i < 5; ++i) {
     Peer p{Transport::Udp, "2001:db8:1:2::" + std::to_string(i + 10), 5060, 0};
     guard.failure("x", "REGISTER", p);
