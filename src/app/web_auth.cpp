@@ -229,12 +229,16 @@ struct WebAuth::Impl {
   }
 
   // Why a login of `user` from `address` may not be tried now (the 429 to answer), if so.
-  std::optional<core::Duration> login_refused(std::string_view user, std::string_view address) {
+  std::optional<web::HttpResponse> login_refused(std::string_view user, std::string_view address) {
     const auto now = timers.now();
-    if (auto left = guard.locked(user, address, now)) return left;
-    if (auto left = source_failures.blocked(core::source_key(address), now)) return left;
+    if (auto left = guard.locked(user, address, now))
+      return locked(*left, "this account is locked from this address");
+    if (auto left = source_failures.blocked(core::source_key(address), now))
+      return locked(*left, "no login from this address");
     if (known_address(user, address)) return std::nullopt;
-    return account_failures.blocked(user, now);
+    if (auto left = account_failures.blocked(user, now))
+      return locked(*left, "this account takes no login from a new address");
+    return std::nullopt;
   }
 
   ~Impl() {
@@ -435,7 +439,7 @@ struct WebAuth::Impl {
     if (!user || !password || user->empty() || user->size() > 64)
       return reply(web::json_error(400, "the body must be {\"user\": ..., \"password\": ...}"));
     const std::string address = req.remote_ip;
-    if (auto left = login_refused(*user, address)) return reply(locked(*left));
+    if (auto refused = login_refused(*user, address)) return reply(*refused);
     auto account = users.find(*user);
     if (!account) return reply(error_response(account.error()));
     // An unknown account costs as much time as a known one: the answer's delay does not
@@ -461,7 +465,7 @@ struct WebAuth::Impl {
          pw = needs_digest_keys ? *password : std::string(),
          role = *account ? std::string(store::role_name((*account)->role)) : ""](bool ok) {
           // A lock that began while this one was checked holds, whatever the password.
-          if (auto left = login_refused(name, address)) return reply(locked(*left));
+          if (auto refused = login_refused(name, address)) return reply(*refused);
           if (!ok) {
             login_failure(name, address, "login_failed", "wrong user name or password");
             return reply(web::json_error(401, "wrong user name or password"));
@@ -482,12 +486,11 @@ struct WebAuth::Impl {
     if (!queued) reply(web::json_error(503, "busy, try again in a moment"));
   }
 
-  web::HttpResponse locked(core::Duration left) {
+  web::HttpResponse locked(core::Duration left, std::string_view what) {
     auto seconds = std::chrono::duration_cast<std::chrono::seconds>(left).count() + 1;
-    auto r =
-        json_response(429, {{"error", "too many failed logins: no login from this address for " +
-                                          std::to_string(seconds) + " s"},
-                            {"locked_seconds", seconds}});
+    auto r = json_response(429, {{"error", "too many failed logins: " + std::string(what) +
+                                               " for " + std::to_string(seconds) + " s"},
+                                 {"locked_seconds", seconds}});
     r.headers["Retry-After"] = std::to_string(seconds);
     return r;
   }
@@ -516,7 +519,7 @@ struct WebAuth::Impl {
       return reply(password_error(*v, "new_password"));
     // Guessing the current password here counts like failed logins (a stolen session must
     // not be a way around the lock).
-    if (auto left = login_refused(who.user, who.address)) return reply(locked(*left));
+    if (auto refused = login_refused(who.user, who.address)) return reply(*refused);
     auto account = users.find(who.user);
     if (!account) return reply(error_response(account.error()));
     if (!*account) return reply(web::json_error(404, "the account no longer exists"));
@@ -633,7 +636,7 @@ struct WebAuth::Impl {
     auto password = string_field(*body, "password", true);
     if (!password) return reply(field_error("password", "required", "the account's password"));
     // Checking another account's password is a guess like a login: the same locks apply.
-    if (auto left = login_refused(name, who.address)) return reply(locked(*left));
+    if (auto refused = login_refused(name, who.address)) return reply(*refused);
     bool queued = off_core<bool>(
         who.address, true,
         [stored = (*account)->password_hash, pw = *password] {

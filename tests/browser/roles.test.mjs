@@ -32,8 +32,27 @@ describe("roles", () => {
     await row.waitFor();
     assert.equal(await row.locator('td[data-label="Role"]').textContent(), "viewer");
     assert.equal(await page.locator("#add-user-name").inputValue(), "", "the form is cleared");
+    const digest = row.locator('td[data-label="Player digest (MD5)"]');
+    assert.match(await digest.textContent(), /^Off/);
     await net.settle();
     await screenshot(page, FILE, "viewer-added");
+
+    // Players and NVRs need the MD5 key: made from the account's password, checked first.
+    con.allow(/Failed to load resource: the server responded with a status of 400\b.*legacy-digest/);
+    await digest.getByRole("button", { name: "Turn on…" }).click();
+    await digest.getByLabel(`Password of ${VIEWER.name}`).fill("Not-Its-Password-1");
+    await digest.getByRole("button", { name: "Turn on", exact: true }).click();
+    await page.locator("#toast", { hasText: "not the account's password" }).waitFor();
+    await digest.getByLabel(`Password of ${VIEWER.name}`).fill(VIEWER.password);
+    await digest.getByRole("button", { name: "Turn on", exact: true }).click();
+    await page.locator("#toast", { hasText: `Player digest of ${VIEWER.name} on` }).waitFor();
+    await page.locator("#main tbody tr", { hasText: VIEWER.name })
+      .locator('td[data-label="Player digest (MD5)"]', { hasText: /^On/ }).waitFor();
+    const users = (await env.vtod.api("GET", "/api/v1/users")).data.users;
+    const viewer = users.find((u) => u.name === VIEWER.name);
+    assert.ok(viewer.legacy_digest && viewer.legacy_digest_ready, JSON.stringify(viewer));
+    await net.settle();
+    await screenshot(page, FILE, "viewer-player-digest-on");
     con.assertClean();
   });
 

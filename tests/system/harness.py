@@ -137,6 +137,8 @@ class Vtod(Process):
         if initialize:
             os.makedirs(data_dir, exist_ok=True)
             vtoctl(data_dir, "init", "--password", ADMIN_PASSWORD, check=False)  # once
+            # Players and NVRs (ffprobe, curl --digest) speak MD5 digest only.
+            vtoctl(data_dir, "user", "legacy-digest", "admin", "on", "--password", ADMIN_PASSWORD)
             self.token = vtoctl(data_dir, "token", "create", "--role", "admin",
                                 "--name", "system-test").stdout.strip()
         args = [os.path.join(BIN, "vtod"), "--data", data_dir, "--sip-listen", "127.0.0.1:0",
@@ -252,12 +254,13 @@ def http(port, method, path, body=None):
     return status, parsed
 
 
-def http_bytes(port, path):
-    """GET path: (status, content type, body bytes)."""
+def http_bytes(port, path, token=None):
+    """GET path: (status, content type, body bytes), with `token` (default: the admin's)."""
     conn = _https(port)
     headers = {}
-    if TOKENS.get(port):
-        headers["Authorization"] = f"Bearer {TOKENS[port]}"
+    tok = TOKENS.get(port) if token is None else token
+    if tok:
+        headers["Authorization"] = f"Bearer {tok}"
     conn.request("GET", path, headers=headers)
     r = conn.getresponse()
     data = r.read()

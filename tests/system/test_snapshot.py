@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import ADMIN_PASSWORD, http, http_bytes, http_raw, jpeg_size
+from harness import ADMIN_PASSWORD, http, http_bytes, http_raw, jpeg_size, vtoctl
 
 STAMP_BLOCKS = 40
 STAMP_HEIGHT = 16
@@ -86,8 +86,12 @@ def test_snapshot_cgi_takes_digest_on_both_web_ports(vtod):
 
 def test_a_role_that_may_not_watch_gets_403(vtod):
     status, body = http(vtod.http_port, "POST", "/api/v1/users",
-                        {"name": "guard", "role": "viewer", "password": "Guard-pass1"})
-    assert status == 201, body
+                        {"name": "guard", "role": "viewer", "password": "Guard-pass1",
+                         "legacy_digest": True})
+    assert status == 201 and body["legacy_digest"] is True, body
+    status, viewer = http(vtod.http_port, "POST", "/api/v1/tokens",
+                          {"name": "guard's script", "role": "viewer"})
+    assert status == 201, viewer
     cgi = f"https://127.0.0.1:{vtod.http_port}/cgi-bin/snapshot.cgi"
     rtsp = f"rtsp://guard:Guard-pass1@127.0.0.1:{vtod.rtsp_port}/cam/realmonitor?channel=1&subtype=1"
     assert curl(cgi, "guard", "Guard-pass1")[0] == 200
@@ -95,6 +99,11 @@ def test_a_role_that_may_not_watch_gets_403(vtod):
                         {"watch_roles": ["admin", "operator"]})
     assert status == 200 and body["watch_roles"] == ["admin", "operator"], body
     assert curl(cgi, "guard", "Guard-pass1")[0] == 403
+    # Every picture: the web interface's snapshot and the camera of the virtual panel too.
+    for path in ("/api/v1/snapshot", "/api/v1/sim/camera.jpg"):
+        status, _, data = http_bytes(vtod.http_port, path, token=viewer["token"])
+        assert status == 403 and not data.startswith(b"\xff\xd8"), (path, status)
+        assert http_bytes(vtod.http_port, path)[0] == 200, path
     r = subprocess.run(["ffprobe", "-v", "error", "-rtsp_transport", "tcp", rtsp],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode != 0 and "403" in r.stderr, r.stderr
@@ -106,3 +115,62 @@ def test_a_role_that_may_not_watch_gets_403(vtod):
     status, _, body = http_raw(vtod.http_port, "PUT", "/api/v1/settings/live",
                                {"monitor_seconds": 5})
     assert status == 400 and body["field"] == "monitor_seconds", body
+
+
+def test_players_need_an_account_that_opted_in_to_legacy_digest(vtod):
+    """MD5 digest keys are kept only for accounts that opt in; turning it on checks the
+    account's password, and a wrong one counts and is audited like a failed login."""
+    status, body = http(vtod.http_port, "POST", "/api/v1/users",
+                        {"name": "nvr", "role": "viewer", "password": "Nvr-pass-917"})
+    assert status == 201 and body["legacy_digest"] is False, body
+    cgi = f"https://127.0.0.1:{vtod.http_port}/cgi-bin/snapshot.cgi?channel=1"
+    assert curl(cgi, "nvr", "Nvr-pass-917")[0] == 401  # no MD5 key: the right password fails
+    status, body = http(vtod.http_port, "PUT", "/api/v1/users/nvr/legacy-digest",
+                        {"on": True, "password": "Wrong-pass-917"})
+    assert status == 400 and body["field"] == "password", body
+    status, body = http(vtod.http_port, "PUT", "/api/v1/users/nvr/legacy-digest", {"on": True})
+    assert status == 400 and body["field"] == "password", body
+    status, body = http(vtod.http_port, "PUT", "/api/v1/users/nvr/legacy-digest",
+                        {"on": True, "password": "Nvr-pass-917"})
+    assert status == 200 and body["legacy_digest"] is True, body
+    status, _, jpeg = curl(cgi, "nvr", "Nvr-pass-917")
+    assert status == 200 and jpeg.startswith(b"\xff\xd8")
+    status, body = http(vtod.http_port, "GET", "/api/v1/users")
+    nvr = next(u for u in body["users"] if u["name"] == "nvr")
+    assert nvr["legacy_digest"] and nvr["legacy_digest_ready"], nvr
+    # Off: the key is dropped at once.
+    status, body = http(vtod.http_port, "PUT", "/api/v1/users/nvr/legacy-digest", {"on": False})
+    assert status == 200 and body["legacy_digest"] is False, body
+    assert curl(cgi, "nvr", "Nvr-pass-917")[0] == 401
+    # vtoctl does the same with local access, checking the password.
+    r = vtoctl(vtod.data_dir, "user", "legacy-digest", "nvr", "on", "--password", "Bad-pass-999",
+               check=False)
+    assert r.returncode != 0 and "not the account's password" in r.stderr, r.stderr
+    r = vtoctl(vtod.data_dir, "user", "legacy-digest", "nvr", "off")
+    assert "legacy digest of nvr: off" in r.stdout, r.stdout
+    status, body = http(vtod.http_port, "GET", "/api/v1/audit?action=legacy_digest_failed")
+    assert status == 200 and body["total"] >= 1, body
+
+
+def test_wrong_digest_answers_follow_the_security_page_and_are_audited(vtod):
+    """Players and NVRs guessing passwords: the Security page's figures lock them out, and
+    every wrong answer and lock is in the audit log."""
+    status, body = http(vtod.http_port, "GET", "/api/v1/security")
+    assert status == 200, body
+    login = dict(body["login"], max_failures=3)
+    status, body = http(vtod.http_port, "PUT", "/api/v1/security/login", login)
+    assert status == 200, body
+    cgi = f"https://127.0.0.1:{vtod.http_port}/cgi-bin/snapshot.cgi?channel=1"
+    for _ in range(3):
+        assert curl(cgi, "admin", "Not-the-password-1")[0] == 401
+    # Locked from here after three: the right password is refused too.
+    assert curl(cgi, "admin", ADMIN_PASSWORD)[0] == 401
+    deadline = time.monotonic() + 5
+    while True:
+        status, body = http(vtod.http_port, "GET", "/api/v1/audit?action=digest_locked")
+        if body.get("total") or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert body["total"] == 1 and body["entries"][0]["user"] == "admin", body
+    status, body = http(vtod.http_port, "GET", "/api/v1/audit?action=digest_failed")
+    assert body["total"] == 3, body

@@ -224,6 +224,92 @@ def test_api_tokens_are_made_used_and_revoked(vtod):
                     token="")[0] == 401
 
 
+def login_from(port, source, user, password):
+    """A login sent from loopback address `source`: (status, parsed body, cookie or None)."""
+    import http.client
+    import ssl
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=20, context=ctx,
+                                       source_address=(source, 0))
+    conn.request("POST", "/api/v1/auth/login", body=json.dumps({"user": user, "password": password}),
+                 headers={"Content-Type": "application/json"})
+    r = conn.getresponse()
+    body = json.loads(r.read() or b"{}")
+    cookie = (r.getheader("Set-Cookie") or "").split(";")[0] or None
+    conn.close()
+    return r.status, body, cookie
+
+
+def test_a_source_guessing_many_accounts_is_refused_and_an_account_under_attack_keeps_its_owner(vtod):
+    """Per-account locks alone let one address try every account, and many addresses try one
+    account: failures also count per source over every account (4x the Security page's figure)
+    and per account over every source (2x); the owner's own address still gets in."""
+    port = vtod.http_port
+    assert http_raw(port, "PUT", "/api/v1/security/login",
+                    {"max_failures": 3, "lock_minutes": 5, "idle_minutes": 15})[0] == 200
+    assert login_from(port, "127.0.0.1", "admin", ADMIN_PASSWORD)[0] == 200  # the owner's place
+    # One address, twelve accounts: no account is locked, the address is.
+    for i in range(12):
+        status, body, _ = login_from(port, "127.0.0.2", f"user{i}", "Wrong-pass-1")
+        assert status == 401, body
+    status, body, _ = login_from(port, "127.0.0.2", "admin", ADMIN_PASSWORD)
+    assert status == 429 and "no login from this address" in body["error"], body
+    # Six addresses, one wrong password each for admin: no pair is locked, the account is
+    # braked for new addresses...
+    for i in range(3, 9):
+        status, body, _ = login_from(port, f"127.0.0.{i}", "admin", "Wrong-pass-1")
+        assert status == 401, body
+    status, body, _ = login_from(port, "127.0.0.20", "admin", ADMIN_PASSWORD)
+    assert status == 429 and "from a new address" in body["error"], body
+    # ...but not for the address its owner logged in from.
+    status, body, cookie = login_from(port, "127.0.0.1", "admin", ADMIN_PASSWORD)
+    assert status == 200 and cookie, body
+    for action in ("login_source_blocked", "login_account_braked"):
+        status, log = http(port, "GET", f"/api/v1/audit?action={action}")
+        assert log["total"] == 1, (action, log)
+
+
+def test_one_account_cannot_fill_the_session_table(vtod):
+    port = vtod.http_port
+    cookies = [login(port, "admin", ADMIN_PASSWORD)[0] for _ in range(9)]
+    me = lambda c: http_raw(port, "GET", "/api/v1/auth/status", headers={"Cookie": c}, token="")[2]
+    assert "user" not in me(cookies[0])  # its own oldest session made room
+    assert all(me(c).get("user") == "admin" for c in cookies[1:])
+
+
+def test_tokens_expire_and_go_with_the_account_that_made_them(vtod):
+    port = vtod.http_port
+    status, body = http(port, "POST", "/api/v1/tokens", {"name": "x", "role": "viewer", "days": 0})
+    assert status == 400 and body["field"] == "days", body
+    status, body = http(port, "POST", "/api/v1/tokens", {"name": "x", "role": "viewer", "days": 366})
+    assert status == 400 and body["field"] == "days", body
+    status, body = http(port, "POST", "/api/v1/tokens", {"name": "month", "role": "viewer", "days": 30})
+    assert status == 201, body
+    assert abs(body["expires_ms"] - (time.time() + 30 * 86400) * 1000) < 60000, body
+    status, listed = http(port, "GET", "/api/v1/tokens")
+    assert next(t for t in listed["tokens"] if t["name"] == "month")["expires_ms"] == body["expires_ms"]
+    # An installer's token goes with the installer's account.
+    assert http(port, "POST", "/api/v1/users",
+                {"name": "installer", "role": "admin", "password": "Install-pass-8642"})[0] == 201
+    cookie, csrf = login(port, "installer", "Install-pass-8642")
+    status, _, made = post(port, "/api/v1/tokens", {"name": "installer's script", "role": "operator"},
+                           cookie=cookie, csrf=csrf)
+    assert status == 201, made
+    bearer = {"Authorization": f"Bearer {made['token']}"}
+    assert http_raw(port, "GET", "/api/v1/rooms", headers=bearer, token="")[0] == 200
+    assert http(port, "DELETE", "/api/v1/users/installer")[0] == 200
+    assert http_raw(port, "GET", "/api/v1/rooms", headers=bearer, token="")[0] == 401
+    status, listed = http(port, "GET", "/api/v1/tokens")
+    assert all(t["created_by"] != "installer" for t in listed["tokens"]), listed
+
+
+def test_https_answers_say_stay_on_https(vtod):
+    status, headers, _ = http_raw(vtod.http_port, "GET", "/api/v1/health")
+    assert headers.get("strict-transport-security") == "max-age=31536000", headers
+
+
 def test_rooms_batch_edit_delete_clear_with_named_fields(vtod):
     port = vtod.http_port
     batch = {"floors": 3, "rooms_per_floor": 2, "first_floor_first_room": 101,

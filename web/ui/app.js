@@ -711,6 +711,37 @@ function table(columns, rows, empty = "Nothing yet.") {
       h("tbody", {}, rows.map((r) => h("tr", {}, columns.map((c) => h("td", { "data-label": c.label }, c.cell(r))))))));
 }
 
+// An account's player digest (MD5) state, with the button that changes it: turning it on
+// asks for the account's password, from which the MD5 key is made (and checked).
+function legacyDigestCell(r, refresh) {
+  const cell = h("span", { class: "legacy-digest", "data-user": r.name });
+  const show = () => {
+    if (r.legacy_digest) {
+      cell.replaceChildren(h("span", {}, r.legacy_digest_ready ? "On " : "On (key made at the next login) "),
+        h("button", { onclick: async () => {
+          const res = await api("PUT", `/api/v1/users/${encodeURIComponent(r.name)}/legacy-digest`, { on: false });
+          res.ok ? toast(`Player digest of ${r.name} off`) : toast(res.data.error, "bad");
+          refresh();
+        } }, "Turn off"));
+      return;
+    }
+    cell.replaceChildren(h("span", {}, "Off "), h("button", { onclick: ask }, "Turn on…"));
+  };
+  const ask = () => {
+    const pw = h("input", { type: "password", autocomplete: "off", "aria-label": `Password of ${r.name}`, placeholder: `password of ${r.name}` });
+    const go = h("button", { class: "primary", onclick: async () => {
+      const res = await api("PUT", `/api/v1/users/${encodeURIComponent(r.name)}/legacy-digest`, { on: true, password: pw.value });
+      if (!res.ok) return toast(res.data.error, "bad");
+      toast(`Player digest of ${r.name} on`);
+      refresh();
+    } }, "Turn on");
+    cell.replaceChildren(pw, go, h("button", { onclick: show }, "Cancel"));
+    pw.focus();
+  };
+  show();
+  return cell;
+}
+
 async function usersPage() {
   const list = h("div");
   const online = h("div");
@@ -724,6 +755,7 @@ async function usersPage() {
       { label: "Role", cell: (r) => r.role },
       { label: "E-mail", cell: (r) => r.email || "—" },
       { label: "Sessions", cell: (r) => r.sessions },
+      { label: "Player digest (MD5)", cell: (r) => legacyDigestCell(r, refresh) },
       { label: "", cell: (r) => r.name === session.user ? "(you)" : h("button", { class: "danger", onclick: async () => {
           if (!confirm(`Remove the account ${r.name}?`)) return;
           const res = await api("DELETE", `/api/v1/users/${encodeURIComponent(r.name)}`);
@@ -741,6 +773,7 @@ async function usersPage() {
       { label: "Name", cell: (r) => r.name }, { label: "Role", cell: (r) => r.role },
       { label: "Created by", cell: (r) => r.created_by }, { label: "Created", cell: (r) => fmtTime(r.created_ms) },
       { label: "Last used", cell: (r) => fmtTime(r.last_used_ms) },
+      { label: "Expires", cell: (r) => fmtTime(r.expires_ms) },
       { label: "", cell: (r) => h("button", { class: "danger", onclick: async () => {
           if (!confirm(`Revoke the token ${r.name}? Scripts using it will stop working.`)) return;
           const res = await api("DELETE", `/api/v1/tokens/${r.id}`);
@@ -758,9 +791,12 @@ async function usersPage() {
         hint: "viewer: sees; operator: also opens the door and answers; admin: also configures." },
       { name: "password", label: "Password", type: "password", autocomplete: "new-password", rules: { user: () => newUser } },
       { name: "email", label: "E-mail (optional)", type: "email" },
+      { name: "legacy_digest", label: "Player digest (MD5)", type: "select", value: "off",
+        options: [{ value: "off", label: "Off" }, { value: "on", label: "On" }],
+        hint: "On only for an account that players or NVRs use (RTSP, snapshot.cgi): they speak MD5 digest, so an MD5 key of the password is kept." },
     ],
     onSubmit: async (v, fm) => {
-      const res = await api("POST", "/api/v1/users", v);
+      const res = await api("POST", "/api/v1/users", { ...v, legacy_digest: v.legacy_digest === "on" });
       if (!res.ok) return fm.showApiError(res);
       fm.reset();
       toast(`${v.name} added`);
@@ -774,9 +810,11 @@ async function usersPage() {
     fields: [
       { name: "name", label: "Token name", hint: "What uses it, e.g. \"lift controller\"." },
       { name: "role", label: "Role", type: "select", options: roles, value: "viewer" },
+      { name: "days", label: "Valid for (days)", value: "90", inputmode: "numeric", hint: "1 to 365; then the token stops working." },
     ],
     onSubmit: async (v, fm) => {
-      const res = await api("POST", "/api/v1/tokens", v);
+      if (!/^\d{1,3}$/.test(v.days) || Number(v.days) < 1 || Number(v.days) > 365) return fm.fieldError("days", "days: a whole number from 1 to 365");
+      const res = await api("POST", "/api/v1/tokens", { ...v, days: Number(v.days) });
       if (!res.ok) return fm.showApiError(res);
       fm.reset();
       tokenOut.replaceChildren(h("p", {}, "The token, shown only now — copy it:"), h("code", { id: "new-token" }, res.data.token));
@@ -796,7 +834,9 @@ async function auditPage() {
   const pager = h("div", { class: "pager" });
   const filter = h("select", { id: "audit-action", "aria-label": "Action" },
     ["", "login", "login_failed", "login_locked", "logout", "init", "password_changed", "password_change_failed", "password_reset", "user_added",
-     "user_removed", "token_created", "token_revoked", "settings_changed"].map((a) => h("option", { value: a }, a || "every action")));
+     "user_removed", "token_created", "token_revoked", "settings_changed", "login_source_blocked", "login_account_braked",
+     "legacy_digest", "legacy_digest_failed", "digest_failed", "digest_locked", "digest_source_blocked", "sip_auth_failed",
+     "sip_source_blocked", "sim_input"].map((a) => h("option", { value: a }, a || "every action")));
   let offset = 0;
   const limit = 50;
   const load = async () => {
