@@ -94,7 +94,7 @@ class SecurityApiTest : public ::testing::Test {
   std::unique_ptr<store::Settings> settings_;
   SecurityState state_;
   std::unique_ptr<SecurityApi> api_;
-  Principal admin_{"admin", store::Role::Admin, "192.168.1.5", false};
+  Principal admin_{"admin", store::Role::Admin, "192.168.1.5", false, "admin"};
   std::vector<web::TlsIdentity> applied_certificates_;
   std::string certificate_error_;
   std::vector<AllowList> applied_lists_;

@@ -874,10 +874,11 @@ int main(int argc, char** argv) {
   (*viewer_auth)
       ->set_observer([&io, &auth](const std::string& user, const std::string& address,
                                   const std::string& action, const std::string& detail) {
-        asio::post(
-            io,
-            [&auth, who = app::Principal{core::printable(user, 64), store::Role::Viewer, address},
-             action, detail] { auth.audit(who, action, detail); });
+        asio::post(io, [&auth,
+                        who =
+                            app::Principal{
+                                core::printable(user, 64), store::Role::Viewer, address, false, {}},
+                        action, detail] { auth.audit(who, action, detail); });
       });
   // Wrong SIP answers and blocked sources: in the audit log and on the event stream.
   sip_guard.set_observer([&](const sip::SecurityEvent& e) {
@@ -889,7 +890,7 @@ int main(int argc, char** argv) {
                           std::chrono::duration_cast<std::chrono::seconds>(e.block).count()) +
                       " s after wrong answers for " + user
                 : e.method + " with a wrong answer for " + user;
-    auth.audit(app::Principal{"", store::Role::Viewer, e.source, false},
+    auth.audit(app::Principal{"", store::Role::Viewer, e.source, false, {}},
                blocked ? "sip_source_blocked" : "sip_auth_failed", detail);
     if (publish_event) {
       publish_event(json{{"event", blocked ? "sip_source_blocked" : "sip_auth_failed"},

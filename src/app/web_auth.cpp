@@ -355,6 +355,7 @@ struct WebAuth::Impl {
         cached = token_cache.emplace(secret, CachedToken{**token, now}).first;
       }
       p.user = "token:" + cached->second.info.name;
+      p.account = cached->second.info.created_by;
       p.role = cached->second.info.role;
       p.by_token = true;
     } else {
@@ -370,6 +371,7 @@ struct WebAuth::Impl {
       if (!reads && !accounts::constant_time_equal(req.header("x-csrf-token"), session->csrf))
         return web::json_error(403, "missing or wrong CSRF token (X-CSRF-Token)");
       p.user = session->user;
+      p.account = session->user;
       p.role = store::parse_role(session->role).value_or(Role::Viewer);
     }
     if (rank(p.role) < rank(least)) {
@@ -720,7 +722,9 @@ struct WebAuth::Impl {
     }
     const std::int64_t now = system_unix_ms();
     const std::int64_t expires = now + std::int64_t{days} * 24 * 3600 * 1000;
-    auto created = tokens.create(*name, *role, who.user, now, expires);
+    // A token made with a token goes with the account behind it.
+    auto created =
+        tokens.create(*name, *role, who.account.empty() ? who.user : who.account, now, expires);
     if (!created) return store_field_error(created.error());
     audit(who.user, who.address, "token_created",
           *name + " (" + std::string(store::role_name(*role)) + ", " + std::to_string(days) +

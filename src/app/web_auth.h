@@ -30,6 +30,9 @@ struct Principal {
   store::Role role = store::Role::Viewer;
   std::string address;  // the client's IP address
   bool by_token = false;
+  // The account behind the request: the session's, or the one that made the token (what a
+  // token made with this one goes with); "vtoctl" for tokens made with local access.
+  std::string account;
 };
 
 // The login rules an admin may change (Security page): how many failed logins lock an

@@ -220,7 +220,8 @@ ALTER TABLE users ADD COLUMN legacy_digest INTEGER NOT NULL DEFAULT 0;
 UPDATE users SET digest_md5 = '';
 ALTER TABLE api_tokens ADD COLUMN expires_ms INTEGER NOT NULL DEFAULT 0;
 UPDATE api_tokens SET expires_ms = CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 7776000000;
-DELETE FROM api_tokens WHERE created_by <> 'vtoctl' AND created_by NOT IN (SELECT name FROM users);
+DELETE FROM api_tokens WHERE created_by <> 'vtoctl' AND created_by NOT LIKE 'token:%'
+  AND created_by NOT IN (SELECT name FROM users);
 CREATE TRIGGER users_removed_tokens_revoked AFTER DELETE ON users
 BEGIN
   DELETE FROM api_tokens WHERE created_by = OLD.name;

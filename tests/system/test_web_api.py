@@ -294,13 +294,20 @@ def test_tokens_expire_and_go_with_the_account_that_made_them(vtod):
     assert http(port, "POST", "/api/v1/users",
                 {"name": "installer", "role": "admin", "password": "Install-pass-8642"})[0] == 201
     cookie, csrf = login(port, "installer", "Install-pass-8642")
-    status, _, made = post(port, "/api/v1/tokens", {"name": "installer's script", "role": "operator"},
+    status, _, made = post(port, "/api/v1/tokens", {"name": "installer's script", "role": "admin"},
                            cookie=cookie, csrf=csrf)
     assert status == 201, made
     bearer = {"Authorization": f"Bearer {made['token']}"}
     assert http_raw(port, "GET", "/api/v1/rooms", headers=bearer, token="")[0] == 200
+    # A token made with that token is the installer's too: no way to outlive the account.
+    status, _, child = http_raw(port, "POST", "/api/v1/tokens", {"name": "child", "role": "viewer"},
+                                token=made["token"])
+    assert status == 201, child
+    child_bearer = {"Authorization": f"Bearer {child['token']}"}
+    assert http_raw(port, "GET", "/api/v1/rooms", headers=child_bearer, token="")[0] == 200
     assert http(port, "DELETE", "/api/v1/users/installer")[0] == 200
     assert http_raw(port, "GET", "/api/v1/rooms", headers=bearer, token="")[0] == 401
+    assert http_raw(port, "GET", "/api/v1/rooms", headers=child_bearer, token="")[0] == 401
     status, listed = http(port, "GET", "/api/v1/tokens")
     assert all(t["created_by"] != "installer" for t in listed["tokens"]), listed
 
