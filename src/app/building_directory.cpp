@@ -6,6 +6,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "core/log.h"
+#include "store/commit_stamp.h"
 #include "store/database.h"
 #include "store/directory.h"
 #include "store/rules.h"
@@ -38,7 +39,9 @@ std::optional<DeviceUser> split_device_user(std::string_view user) {
 
 BuildingDirectory::BuildingDirectory(std::unique_ptr<store::Database> db,
                                      std::unique_ptr<store::Directory> dir)
-    : db_(std::move(db)), directory_(std::move(dir)) {}
+    : db_(std::move(db)),
+      directory_(std::move(dir)),
+      stamp_(std::make_unique<store::CommitStamp>(db_->path())) {}
 
 BuildingDirectory::~BuildingDirectory() = default;
 
@@ -53,6 +56,17 @@ const BuildingDirectory::Snapshot* BuildingDirectory::snapshot() const {
   auto log = core::logger("store");
   try {
     SQLite::Database& db = db_->connection();
+    // Nothing committed by anyone since SQLite was last asked: the snapshot holds. SQLite
+    // is asked at least once a second all the same, should the header ever mislead.
+    const auto stamp = stamp_->read();
+    const auto now = std::chrono::steady_clock::now();
+    if (snapshot_ && stamp && stamp == last_stamp_ && db.getTotalChanges() == total_changes_ &&
+        now - last_asked_ < std::chrono::seconds(1)) {
+      return &*snapshot_;
+    }
+    // The stamp read before asking: a commit in between shows as a new stamp next time.
+    last_stamp_ = stamp;
+    last_asked_ = now;
     if (!data_version_query_) {
       data_version_query_ = std::make_unique<SQLite::Statement>(db, "PRAGMA data_version");
     }
@@ -101,6 +115,7 @@ const BuildingDirectory::Snapshot* BuildingDirectory::snapshot() const {
   } catch (const std::exception& e) {
     log->error("directory lookup failed: {}", e.what());
     snapshot_.reset();
+    last_stamp_.reset();
     data_version_query_.reset();
     directory_version_query_.reset();
     return nullptr;

@@ -1,10 +1,15 @@
 // The building as the SIP server sees it, read from the store: who may register with
 // which password (AccountDirectory) and what a dialled number means (NumberPlan).
 // Lookups are answered from an in-memory snapshot of the directory, taken again whenever
-// the database changed (SQLite's data_version, one cheap query per lookup): a REGISTER
-// costs no SQL parsing or B-tree walk, and changes made by vtoctl are still seen at once.
+// the database changed: a REGISTER costs no SQL parsing or B-tree walk, and changes made by
+// vtoctl are still seen at once. Whether anything was committed is read from the WAL
+// index's header (store::CommitStamp, no system call); only then, or when that cannot be
+// read, or a second after the last time, SQLite is asked (data_version, then the
+// directory's own version counter).
 #pragma once
 
+#include <array>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -20,6 +25,7 @@ class Statement;
 }
 
 namespace vto::store {
+class CommitStamp;
 class Database;
 class Directory;
 }  // namespace vto::store
@@ -58,6 +64,9 @@ class BuildingDirectory final : public sip::AccountDirectory, public sip::Number
   mutable std::int64_t data_version_ = -1;
   mutable std::int64_t total_changes_ = -1;
   mutable std::int64_t directory_version_ = -1;
+  std::unique_ptr<store::CommitStamp> stamp_;
+  mutable std::optional<std::array<std::uint8_t, 48>> last_stamp_;
+  mutable std::chrono::steady_clock::time_point last_asked_{};
   mutable std::uint64_t loads_ = 0;
 };
 

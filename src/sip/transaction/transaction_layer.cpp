@@ -106,6 +106,7 @@ TransactionLayer::TransactionLayer(core::Timers& timers, TransportLayer& transpo
     : timers_(timers), transport_(transport), config_(config), limits_(limits) {}
 
 TransactionLayer::~TransactionLayer() {
+  timers_.cancel(sweep_timer_);
   for (auto& [id, tx] : servers_) {
     timers_.cancel(tx->timer_retransmit);
     timers_.cancel(tx->timer_end);
@@ -283,21 +284,38 @@ void TransactionLayer::respond(TxId id, Message response) {
   } else if (tx.reliable) {
     end_server(tx.id);
   } else {
-    arm_server(
-        tx, 64 * config_.t1, [this](ServerTx& t) { end_server(t.id); }, tx.timer_end);  // J
-    keep_settled(tx.id);
+    keep_settled(tx.id);  // timer J
   }
 }
 
+// Timer J is the same 64*T1 for every answered non-INVITE: they end in the order they were
+// answered, so one queue and one timer for its front do the work of a timer each (at
+// thousands of REGISTERs a second, that is most of the transaction layer's cost).
 void TransactionLayer::keep_settled(TxId id) {
-  settled_.push_back(id);
-  // Ids grow, and every one of these ends after the same timer J: the front is the oldest.
-  while (!settled_.empty() && !servers_.contains(settled_.front())) settled_.pop_front();
+  settled_.push_back({id, timers_.now() + 64 * config_.t1});
   while (settled_.size() > limits_.max_settled) {
-    TxId oldest = settled_.front();
+    TxId oldest = settled_.front().id;
     settled_.pop_front();
     end_server(oldest);
   }
+  if (sweep_timer_ == 0) arm_sweep();
+}
+
+void TransactionLayer::arm_sweep() {
+  if (settled_.empty()) return;
+  // Rounded up: a timer that fired a fraction early would find nothing due and spin.
+  const core::Duration wait = std::max(
+      core::Duration(0), std::chrono::ceil<core::Duration>(settled_.front().until - timers_.now()));
+  sweep_timer_ = timers_.start(wait, [this] {
+    sweep_timer_ = 0;
+    const core::TimePoint now = timers_.now();
+    while (!settled_.empty() && settled_.front().until <= now) {
+      TxId id = settled_.front().id;
+      settled_.pop_front();
+      end_server(id);
+    }
+    arm_sweep();
+  });
 }
 
 // Timer G: retransmit the final response with a doubling interval, capped at T2.

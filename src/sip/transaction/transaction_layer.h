@@ -119,6 +119,7 @@ class TransactionLayer {
   void end_server(TxId id);
   void settle(ServerTx& tx);   // a final response went: no longer counted for its source
   void keep_settled(TxId id);  // an answered non-INVITE kept for retransmissions, capped
+  void arm_sweep();            // timer J of the oldest of those
   void end_client(TxId id);
   void client_failed(TxId id, int status, std::string_view reason);
   void arm_server(ServerTx& tx, core::Duration after, std::function<void(ServerTx&)> fn,
@@ -137,7 +138,12 @@ class TransactionLayer {
   std::unordered_map<std::string, TxId> server_keys_;
   std::unordered_map<std::string, std::size_t> servers_per_source_;  // by IP
   std::size_t unanswered_ = 0;
-  std::deque<TxId> settled_;  // answered non-INVITE UDP transactions, oldest first
+  struct Settled {
+    TxId id;
+    core::TimePoint until;  // timer J
+  };
+  std::deque<Settled> settled_;  // answered non-INVITE UDP transactions, oldest first
+  core::Timers::Id sweep_timer_ = 0;
   std::unordered_map<TxId, std::unique_ptr<ClientTx>> clients_;
   std::unordered_map<std::string, TxId> client_keys_;
 };
