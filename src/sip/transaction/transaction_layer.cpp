@@ -21,7 +21,7 @@ struct TransactionLayer::ServerTx {
   std::string key;
   bool invite = false;
   ServerState state = ServerState::Trying;
-  Message request;
+  std::optional<Message> request;  // let go once a non-INVITE is answered
   Peer source;
   bool reliable = false;
   std::string last_response;  // serialized; resent on retransmitted requests
@@ -32,7 +32,7 @@ struct TransactionLayer::ServerTx {
   core::Timers::Id timer_end = 0;         // H, I, J, L
   bool pending = true;                    // no final response yet: counted for its source
 
-  explicit ServerTx(Message&& req) : request(std::move(req)) {}
+  explicit ServerTx(Message&& req) : request(std::in_place, std::move(req)) {}
 };
 
 struct TransactionLayer::ClientTx {
@@ -209,7 +209,7 @@ void TransactionLayer::on_request(Message&& request, const Peer& from) {
   auto tx = std::make_unique<ServerTx>(std::move(request));
   tx->id = next_id_++;
   tx->key = std::move(key);
-  tx->invite = tx->request.method() == "INVITE";
+  tx->invite = tx->request->method() == "INVITE";
   tx->source = from;
   tx->reliable = transport_.reliable(from.transport);
   tx->state = tx->invite ? ServerState::Proceeding : ServerState::Trying;
@@ -219,18 +219,18 @@ void TransactionLayer::on_request(Message&& request, const Peer& from) {
   servers_.emplace(id, std::move(tx));
   if (ref.invite) {
     // Answer at once so the caller stops retransmitting (RFC 3261 §17.2.1).
-    respond(id, make_response(ref.request, 100, "Trying"));
+    respond(id, make_response(*ref.request, 100, "Trying"));
   }
   if (!user_) return;
   // The TU gets its own copy: the transaction keeps the request for CANCEL and ACK matching.
-  user_->on_request(id, ref.request.clone(), from);
+  user_->on_request(id, ref.request->clone(), from);
 }
 
 void TransactionLayer::respond(TxId id, int status, std::string_view reason,
                                std::string_view to_tag) {
   auto it = servers_.find(id);
-  if (it == servers_.end()) return;
-  respond(id, make_response(it->second->request, status,
+  if (it == servers_.end() || !it->second->request) return;
+  respond(id, make_response(*it->second->request, status,
                             reason.empty() ? reason_phrase(status) : reason, to_tag));
 }
 
@@ -292,6 +292,10 @@ void TransactionLayer::respond(TxId id, Message response) {
 // answered, so one queue and one timer for its front do the work of a timer each (at
 // thousands of REGISTERs a second, that is most of the transaction layer's cost).
 void TransactionLayer::keep_settled(TxId id) {
+  // Only the key and the response are needed now to answer retransmissions: the request
+  // (kept for CANCEL and ACK, which concern INVITEs only) goes, and with it most of the
+  // memory thousands of these would hold.
+  if (auto it = servers_.find(id); it != servers_.end()) it->second->request.reset();
   settled_.push_back({id, timers_.now() + 64 * config_.t1});
   while (settled_.size() > limits_.max_settled) {
     TxId oldest = settled_.front().id;
@@ -365,7 +369,7 @@ void TransactionLayer::end_server(TxId id) {
 
 const Message* TransactionLayer::request(TxId id) const {
   auto it = servers_.find(id);
-  return it == servers_.end() ? nullptr : &it->second->request;
+  return it == servers_.end() || !it->second->request ? nullptr : &*it->second->request;
 }
 
 const Peer* TransactionLayer::source(TxId id) const {
