@@ -64,7 +64,10 @@ class Kamailio(Process):
     """Kamailio as a registrar + proxy; `password` enables digest auth with one shared
     password (realm = the To domain)."""
 
-    def __init__(self, tmp, port, password=None):
+    def __init__(self, tmp, port, password=None, udp_to_doors=False, uac_credential=""):
+        """udp_to_doors: calls reach registered devices over UDP (not the connection they
+        registered on), and a 401 from the callee is answered with `uac_credential`
+        ("user:realm:password", Kamailio's uac_auth) when one is given."""
         cfg_dir = os.path.join(tmp, f"kamailio-{port}")
         os.makedirs(cfg_dir, exist_ok=True)
         with open(os.path.join(HERE, "peers", "kamailio.cfg.in")) as f:
@@ -72,6 +75,7 @@ class Kamailio(Process):
         cfg = (cfg.replace("@PORT@", str(port))
                   .replace("@AUTH@", "1" if password else "0")
                   .replace("@PASSWORD@", password or "")
+                  .replace("@UAC_CREDENTIAL@", uac_credential)
                   .replace("@CTL@", os.path.join(cfg_dir, "ctl.sock")))
         path = os.path.join(cfg_dir, "kamailio.cfg")
         with open(path, "w") as f:
@@ -80,8 +84,10 @@ class Kamailio(Process):
         binary = which("kamailio")
         if not binary:
             raise AssertionError("kamailio is not installed (scripts/install-deps.sh)")
+        defines = ["-A", "WITH_UDP_TO_DOORS"] if udp_to_doors else []
         super().__init__("kamailio", [binary, "-f", path, "-DD", "-E", "-m", "512", "-M", "16",
-                                      "-Y", cfg_dir], merge_stderr=True, stdin=subprocess.DEVNULL)
+                                      "-Y", cfg_dir, *defines], merge_stderr=True,
+                         stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 15
         while not sip_ping(port):
             if self.proc.poll() is not None or time.monotonic() > deadline:

@@ -161,6 +161,40 @@ def test_vtod_registers_to_kamailio_and_calls_a_monitor_there(tmp_path, processe
     monitor.event("bye")
 
 
+@pytest.mark.parametrize("answers", [True, False], ids=["uac_auth", "wrong_password"])
+def test_a_door_registered_to_kamailio_takes_calls_over_udp_only_when_kamailio_answers_its_challenge(
+        tmp_path, processes, answers):
+    """A door registered to a platform takes calls over its own TCP connection to it, or from
+    anywhere after the digest challenge it sends is answered with its own account: Kamailio's
+    uac_auth does that. An address alone is not enough (UDP sources can be forged), nor an
+    answer with another password."""
+    credential = f"8001:127.0.0.1:{PASSWORD if answers else 'Not-the-door-9'}"
+    kamailio = start(processes, peers.Kamailio(str(tmp_path), free_port(), password=PASSWORD,
+                                               udp_to_doors=True, uac_credential=credential))
+    vtod = start(processes, Vtod(str(tmp_path / "vto"), extra=(
+        "--platform", kamailio.sip, "--platform-user", "8001",
+        "--platform-password", PASSWORD, "--platform-domain", "127.0.0.1")))
+    deadline = time.monotonic() + 10
+    while not http(vtod.http_port, "GET", "/api/v1/health")[1]["registered"]:
+        assert time.monotonic() < deadline, "vtod never registered to Kamailio"
+        time.sleep(0.1)
+    monitor = start(processes, Vth(kamailio.sip, "101#0", PASSWORD, domain="127.0.0.1"))
+    assert monitor.event("registered")["status"] == 200
+    monitor.send("monitor 8001")
+    if answers:
+        monitor.event("answered", timeout=10)
+        # It went the long way: over UDP, challenged by the door, answered by Kamailio.
+        assert any("callee challenged: 401" in line for line in kamailio.lines), kamailio.dump()
+        assert any("challenge answered with uac_auth" in line for line in kamailio.lines)
+        monitor.send("hangup")
+    else:
+        # Answered with a wrong password: refused, and the door's video never flows.
+        rejected = monitor.event("rejected", timeout=10)
+        assert rejected["status"] == 403, rejected
+        assert any("callee challenged: 401" in line for line in kamailio.lines), kamailio.dump()
+        assert not monitor.events("answered")
+
+
 def test_sha256_digest_with_linphone_and_vth(tmp_path, processes):
     """With SHA-256 offered first (RFC 8760), Linphone and vth authenticate with it."""
     vtod = start(processes, Vtod(str(tmp_path / "data"), extra=("--sip-digest", "SHA-256,MD5"),
