@@ -47,30 +47,26 @@ void add_sim_routes(web::HttpServer& http, WebAuth& auth,
                           auth.audit(who, "sim_input", "pressed " + key);
                           return ok({{"pressed", key}});
                         }));
-  http.route("POST", "/api/v1/sim/card",
-             auth.guard(store::Role::Operator,
-                        [panel, &auth](const web::HttpRequest& req, const Principal& who) {
-                          json body;
-                          if (auto bad = check_body(req, body, "number", false)) return *bad;
-                          const std::string number = body["number"];
-                          if (auto r = panel().present_card(number); !r) {
-                            return web::json_error(400, r.error().message);
-                          }
-                          auth.audit(who, "sim_input", "card " + number);
-                          return ok({{"card", number}});
-                        }));
-  http.route("POST", "/api/v1/sim/finger",
-             auth.guard(store::Role::Operator,
-                        [panel, &auth](const web::HttpRequest& req, const Principal& who) {
-                          json body;
-                          if (auto bad = check_body(req, body, "finger", false)) return *bad;
-                          const std::string finger = body["finger"];
-                          if (auto r = panel().touch_finger(finger); !r) {
-                            return web::json_error(400, r.error().message);
-                          }
-                          auth.audit(who, "sim_input", "finger " + finger);
-                          return ok({{"finger", finger}});
-                        }));
+  // POST {field: "text"}: the text handed to the module, audited as "NAME text", answered
+  // {NAME: text}.
+  const auto text_input = [&](const char* path, const char* field, const char* name,
+                              Result<void> (hal::sim::SimPanel::*act)(std::string_view)) {
+    http.route(
+        "POST", path,
+        auth.guard(store::Role::Operator, [panel, &auth, field, name, act](
+                                              const web::HttpRequest& req, const Principal& who) {
+          json body;
+          if (auto bad = check_body(req, body, field, false)) return *bad;
+          const std::string text = body[field];
+          if (auto r = (panel().*act)(text); !r) {
+            return web::json_error(400, r.error().message);
+          }
+          auth.audit(who, "sim_input", std::string(name) + " " + text);
+          return ok({{name, text}});
+        }));
+  };
+  text_input("/api/v1/sim/card", "number", "card", &hal::sim::SimPanel::present_card);
+  text_input("/api/v1/sim/finger", "finger", "finger", &hal::sim::SimPanel::touch_finger);
   http.route("POST", "/api/v1/sim/door",
              auth.guard(store::Role::Operator,
                         [panel, &auth](const web::HttpRequest& req, const Principal& who) {

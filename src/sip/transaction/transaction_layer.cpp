@@ -284,19 +284,19 @@ void TransactionLayer::respond(TxId id, Message response) {
   } else if (tx.reliable) {
     end_server(tx.id);
   } else {
-    keep_settled(tx.id);  // timer J
+    keep_settled(tx);  // timer J
   }
 }
 
 // Timer J is the same 64*T1 for every answered non-INVITE: they end in the order they were
 // answered, so one queue and one timer for its front do the work of a timer each (at
 // thousands of REGISTERs a second, that is most of the transaction layer's cost).
-void TransactionLayer::keep_settled(TxId id) {
+void TransactionLayer::keep_settled(ServerTx& tx) {
   // Only the key and the response are needed now to answer retransmissions: the request
   // (kept for CANCEL and ACK, which concern INVITEs only) goes, and with it most of the
   // memory thousands of these would hold.
-  if (auto it = servers_.find(id); it != servers_.end()) it->second->request.reset();
-  settled_.push_back({id, timers_.now() + 64 * config_.t1});
+  tx.request.reset();
+  settled_.push_back({tx.id, timers_.now() + 64 * config_.t1});
   while (settled_.size() > limits_.max_settled) {
     TxId oldest = settled_.front().id;
     settled_.pop_front();

@@ -117,9 +117,9 @@ class TransactionLayer {
   void retransmit_server(ServerTx& tx);
   void retransmit_client(ClientTx& tx);
   void end_server(TxId id);
-  void settle(ServerTx& tx);   // a final response went: no longer counted for its source
-  void keep_settled(TxId id);  // an answered non-INVITE kept for retransmissions, capped
-  void arm_sweep();            // timer J of the oldest of those
+  void settle(ServerTx& tx);        // a final response went: no longer counted for its source
+  void keep_settled(ServerTx& tx);  // an answered non-INVITE kept for retransmissions, capped
+  void arm_sweep();                 // timer J of the oldest of those
   void end_client(TxId id);
   void client_failed(TxId id, int status, std::string_view reason);
   void arm_server(ServerTx& tx, core::Duration after, std::function<void(ServerTx&)> fn,
