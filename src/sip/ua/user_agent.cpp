@@ -68,6 +68,10 @@ struct UserAgent::Call {
   core::Timers::Id ok_timer = 0;
   core::Duration ok_interval{0};
   core::Duration ok_elapsed{0};
+  // Hung up here before the caller's ACK: the BYE waits for it (RFC 3261 §15), so that
+  // the caller hears of the answer before the end. The application has heard of the end.
+  bool bye_after_ack = false;
+  core::Timers::Id bye_timer = 0;
   std::string remote_sdp;
 };
 
@@ -95,7 +99,10 @@ UserAgent::UserAgent(TransactionLayer& transactions, UaConfig config)
 
 UserAgent::~UserAgent() {
   tl_.timers().cancel(reg_timer_);
-  for (auto& [id, call] : calls_) tl_.timers().cancel(call->ok_timer);
+  for (auto& [id, call] : calls_) {
+    tl_.timers().cancel(call->ok_timer);
+    tl_.timers().cancel(call->bye_timer);
+  }
 }
 
 void UserAgent::emit(UaEvent event) {
@@ -720,6 +727,7 @@ void UserAgent::retransmit_ok(CallId id) {
   if (call->ok_elapsed >= 64 * tl_.timer_config().t1) {
     // No ACK: the dialog is confirmed and then ended at once (§13.3.1.4).
     call->ok.reset();
+    if (call->bye_after_ack) return send_deferred_bye(id);
     emit({UaEvent::Type::Error, id, 408, call->remote_uri, "no ACK for 200 OK", {}, {}});
     (void)hangup(id);
     return;
@@ -753,6 +761,18 @@ Result<void> UserAgent::hangup(CallId id) {
       }
       return {};
     case Call::State::Established: {
+      if (call->ok) {
+        // The caller has not acknowledged our 200 yet: it may not even have it. Its ACK
+        // (or the end of our retransmissions) sends the BYE.
+        call->bye_after_ack = true;
+        call->state = Call::State::Ended;
+        if (!call->ok_timer) {  // reliable transport: no retransmissions to end
+          call->bye_timer =
+              tl_.timers().start(64 * tl_.timer_config().t1, [this, id] { send_deferred_bye(id); });
+        }
+        emit({UaEvent::Type::Bye, id, 0, call->remote_uri, "local hangup", {}, {}});
+        return {};
+      }
       Message bye = in_dialog_request(*call, "BYE");
       tl_.send_request(std::move(bye), dialog_next_hop(*call), [](const Message&) {});
       emit({UaEvent::Type::Bye, id, 0, call->remote_uri, "local hangup", {}, {}});
@@ -780,6 +800,12 @@ void UserAgent::handle_in_dialog(TxId tx, Message&& request, Call& call) {
   const std::string_view method = request.method();
   const CallId id = call.id;
   if (auto cseq = request.cseq()) call.remote_cseq = std::max(call.remote_cseq, cseq->number);
+  if (call.bye_after_ack) {
+    // Ended here, its BYE waiting for the ACK: the application has heard of the end.
+    if (method != "BYE") return tl_.respond(tx, 481, "Call/Transaction Does Not Exist");
+    tl_.respond(tx, 200, "OK");
+    return end_call(id);
+  }
   if (method == "BYE") {
     tl_.respond(tx, 200, "OK");
     emit({UaEvent::Type::Bye,
@@ -821,6 +847,14 @@ void UserAgent::on_stray_ack(Message&& ack, const Peer&) {
   if (!call) return;
   tl_.timers().cancel(call->ok_timer);
   call->ok.reset();
+  if (call->bye_after_ack) send_deferred_bye(call->id);
+}
+
+void UserAgent::send_deferred_bye(CallId id) {
+  Call* call = find(id);
+  if (!call || !call->bye_after_ack) return;
+  tl_.send_request(in_dialog_request(*call, "BYE"), dialog_next_hop(*call), [](const Message&) {});
+  end_call(id);
 }
 
 void UserAgent::on_stray_response(Message&&, const Peer&) {}
@@ -829,6 +863,7 @@ void UserAgent::end_call(CallId id) {
   auto it = calls_.find(id);
   if (it == calls_.end()) return;
   tl_.timers().cancel(it->second->ok_timer);
+  tl_.timers().cancel(it->second->bye_timer);
   calls_.erase(it);
 }
 

@@ -132,6 +132,7 @@ class UserAgent final : public TransactionUser {
   Peer dialog_next_hop(const Call& call) const;
   void retransmit_ok(CallId id);
   void end_call(CallId id);
+  void send_deferred_bye(CallId id);
   Call* find(CallId id);
   Call* find_by_dialog(const Message& m);
   void handle_in_dialog(TxId tx, Message&& request, Call& call);
