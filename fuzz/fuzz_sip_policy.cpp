@@ -1,8 +1,9 @@
 // libFuzzer target for the SIP security policy: every input is a packet to the building's
 // SIP server (a registered monitor, a stranger, or a blocked address sends it, chosen by
-// the first byte), over a fake transport with simulated time. Whatever comes in, nothing
-// may ever be sent to a third party (192.0.2.0/24, an address no device registered from),
-// and the transaction counts must stay within their caps.
+// a first byte 0-2, else by the length, so that the SIP seeds work as they are), over a fake
+// transport with simulated time. Whatever comes in, nothing may ever be sent to a third party
+// (192.0.2.0/24, an address no device registered from), and the transaction counts must stay within
+// their caps.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -73,8 +74,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   b.source = kPeers[0];
   locations.save(std::move(b));
 
-  const Peer& from = kPeers[data[0] % 3];
-  const std::string packet(reinterpret_cast<const char*>(data + 1), size - 1);
+  // A first byte 0-2 names the sender; otherwise (a SIP seed as it is) the length does.
+  const bool chosen = data[0] <= 2;
+  const Peer& from = kPeers[chosen ? data[0] : size % 3];
+  const std::string packet(reinterpret_cast<const char*>(data + (chosen ? 1 : 0)),
+                           size - (chosen ? 1 : 0));
   // The packet, its retransmission, and time passing (timers, forks, held answers).
   for (int round = 0; round < 2; ++round) {
     transport.inject(packet, from);
