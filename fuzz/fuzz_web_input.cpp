@@ -12,7 +12,7 @@
 
 #include "access/card_csv.h"
 #include "accounts/password_rules.h"
-#include "app/allow_list.h"
+#include "api/auth/allow_list.h"
 #include "hal/card_reader.h"
 #include "hal/sim/sim_fingerprint_reader.h"
 #include "media/rtsp_path.h"
@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (end == std::string_view::npos) break;
         start = end + 1;
       }
-      auto list = vto::app::AllowList::parse(entries);
+      auto list = vto::api::AllowList::parse(entries);
       if (list) {
         for (const auto& e : list->entries()) {
           const auto slash = e.find('/');

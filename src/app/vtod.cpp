@@ -16,29 +16,19 @@
 #include "access/access_control.h"
 #include "access/credentials.h"
 #include "access/keypad_hash.h"
-#include "app/access_api.h"
-#include "app/alarm_centre.h"
-#include "app/building_directory.h"
-#include "app/call_media.h"
-#include "app/call_recorder.h"
-#include "app/event_stream.h"
-#include "app/facade_api.h"
-#include "app/host_port.h"
-#include "app/household_api.h"
-#include "app/interface_config.h"
-#include "app/live_api.h"
-#include "app/live_video.h"
-#include "app/live_view.h"
-#include "app/local_api.h"
-#include "app/monitor_sessions.h"
-#include "app/network_api.h"
-#include "app/records_api.h"
-#include "app/security_api.h"
-#include "app/sim_api.h"
-#include "app/ua_call_control.h"
-#include "app/viewer_auth.h"
-#include "app/web_auth.h"
-#include "app/web_ui.h"
+#include "api/access_api.h"
+#include "api/auth/viewer_auth.h"
+#include "api/auth/web_auth.h"
+#include "api/event_stream.h"
+#include "api/facade_api.h"
+#include "api/household_api.h"
+#include "api/live_api.h"
+#include "api/local_api.h"
+#include "api/network_api.h"
+#include "api/records_api.h"
+#include "api/security_api.h"
+#include "api/sim_api.h"
+#include "api/web_ui.h"
 #include "core/asio_timers.h"
 #include "core/log.h"
 #include "core/text.h"
@@ -51,7 +41,17 @@
 #include "sip/proxy/sip_server.h"
 #include "sip/security/sip_guard.h"
 #include "sip/transport/asio_transport.h"
+#include "sip/transport/host_port.h"
 #include "sip/ua/user_agent.h"
+#include "station/alarm_centre.h"
+#include "station/building_directory.h"
+#include "station/call_media.h"
+#include "station/call_recorder.h"
+#include "station/interface_config.h"
+#include "station/live_video.h"
+#include "station/live_view.h"
+#include "station/monitor_sessions.h"
+#include "station/ua_call_control.h"
 #include "store/settings.h"
 #include "web/http_server.h"
 #include "web/query.h"
@@ -156,7 +156,7 @@ class SpeakerFeedback final : public device::Feedback {
 // A register password nobody needs to type: this VTO's own entry in the VTO list (its own
 // calls do not register through digest), 20 letters and digits from the kernel's RNG.
 // The SIP side locks out like the web login: the Security page's figures.
-sip::SipGuardSettings sip_guard_settings(const app::LoginPolicy& policy) {
+sip::SipGuardSettings sip_guard_settings(const api::LoginPolicy& policy) {
   sip::SipGuardSettings s;
   s.max_failures = policy.max_failures;
   s.block = std::chrono::minutes(policy.lock_minutes);
@@ -270,11 +270,11 @@ int main(int argc, char** argv) {
   core::set_log_level(o.log_level);
   auto log = core::logger("vtod");
 
-  auto sip_addr = app::parse_host_port(o.sip_listen, 5060);
-  auto http_addr = app::parse_host_port(o.http_listen, 8080);
-  auto https_addr = app::parse_host_port(o.https_listen, 8443);
+  auto sip_addr = sip::parse_host_port(o.sip_listen, 5060);
+  auto http_addr = sip::parse_host_port(o.http_listen, 8080);
+  auto https_addr = sip::parse_host_port(o.https_listen, 8443);
   const bool rtsp_on = o.rtsp_listen != "off";
-  auto rtsp_addr = app::parse_host_port(rtsp_on ? o.rtsp_listen : "127.0.0.1:554", 554);
+  auto rtsp_addr = sip::parse_host_port(rtsp_on ? o.rtsp_listen : "127.0.0.1:554", 554);
   if (!sip_addr || !http_addr || !https_addr || !rtsp_addr) {
     std::cerr << "vtod: --sip-listen, --http-listen, --https-listen and --rtsp-listen take a "
                  "numeric IP:PORT\n";
@@ -286,9 +286,9 @@ int main(int argc, char** argv) {
     std::cerr << "vtod: --video-size and --sub-size take WIDTHxHEIGHT, even, 16 to 4096\n";
     return 2;
   }
-  std::optional<app::InterfaceConfig> interface_config;
+  std::optional<station::InterfaceConfig> interface_config;
   if (!o.network_interface.empty()) {
-    if (auto ok = app::check_interface_name(o.network_interface); !ok) {
+    if (auto ok = station::check_interface_name(o.network_interface); !ok) {
       std::cerr << "vtod: --" << ok.error().message << "\n";
       return 2;
     }
@@ -354,16 +354,16 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::optional<app::HostPort> platform_addr;
+  std::optional<sip::HostPort> platform_addr;
   if (!o.platform.empty()) {
-    platform_addr = app::parse_host_port(o.platform, 5080);
+    platform_addr = sip::parse_host_port(o.platform, 5080);
     if (!platform_addr || o.platform_user.empty()) {
       std::cerr << "vtod: --platform takes a numeric IP[:PORT] and needs --platform-user\n";
       return 2;
     }
   }
 
-  auto directory = app::BuildingDirectory::open(o.data_dir);
+  auto directory = station::BuildingDirectory::open(o.data_dir);
   if (!directory) {
     std::cerr << "vtod: " << directory.error().message << "\n";
     return 1;
@@ -375,28 +375,28 @@ int main(int argc, char** argv) {
     return 1;
   }
   store::Settings settings(**config_db);
-  auto loaded_security = app::load_security(settings);
+  auto loaded_security = api::load_security(settings);
   if (!loaded_security) {
     std::cerr << "vtod: " << loaded_security.error().message << "\n";
     return 1;
   }
-  app::SecurityState security = std::move(*loaded_security);
-  app::LocalBasic local_defaults;
+  api::SecurityState security = std::move(*loaded_security);
+  api::LocalBasic local_defaults;
   local_defaults.vto_number = o.vto_number.empty() ? "8001" : o.vto_number;
-  auto loaded_local = app::load_local_basic(settings, local_defaults);
+  auto loaded_local = api::load_local_basic(settings, local_defaults);
   if (!loaded_local) {
     std::cerr << "vtod: " << loaded_local.error().message << "\n";
     return 1;
   }
-  app::LocalBasic local = *loaded_local;
+  api::LocalBasic local = *loaded_local;
   o.vto_number = local.vto_number;
   if (auto own = keep_own_vto((*directory)->directory(), local.vto_number, ""); !own) {
     log->warn("VTO list: this VTO ({}) is not in it: {}", local.vto_number, own.error().message);
   }
   // Network Setting: saved ports override the command line's; the SIP Server setting, once
   // saved, overrides --platform*.
-  auto saved_network = app::load_network(settings);
-  auto saved_sip = app::load_sip_server(settings);
+  auto saved_network = api::load_network(settings);
+  auto saved_sip = api::load_sip_server(settings);
   if (!saved_network || !saved_sip) {
     std::cerr << "vtod: "
               << (!saved_network ? saved_network.error().message : saved_sip.error().message)
@@ -405,13 +405,13 @@ int main(int argc, char** argv) {
   }
   // The command line's ports stay the way back in: a saved port that cannot be bound at
   // start (another program took it) falls back to them, so the station stays reachable.
-  const app::HostPort cli_sip = *sip_addr, cli_http = *http_addr, cli_https = *https_addr;
+  const sip::HostPort cli_sip = *sip_addr, cli_http = *http_addr, cli_https = *https_addr;
   if (*saved_network) {
     sip_addr->port = (*saved_network)->sip_port;
     http_addr->port = (*saved_network)->http_port;
     https_addr->port = (*saved_network)->https_port;
   }
-  app::SipServerSetting sip_setting;
+  api::SipServerSetting sip_setting;
   if (*saved_sip) {
     sip_setting = **saved_sip;
   } else if (platform_addr) {
@@ -432,7 +432,7 @@ int main(int argc, char** argv) {
   }
   records::CallRecords call_records(**records_db);
   // Calls that a crash or power cut ended are closed now, not left "ongoing" for ever.
-  if (auto closed = call_records.close_interrupted(app::system_unix_ms()); !closed) {
+  if (auto closed = call_records.close_interrupted(core::system_unix_ms()); !closed) {
     std::cerr << "vtod: " << closed.error().message << "\n";
     return 1;
   } else if (*closed > 0) {
@@ -445,7 +445,7 @@ int main(int argc, char** argv) {
   // their own thread, keypad passwords hashed on a worker thread.
   auto record_writer = records::RecordWriter::open(o.data_dir);
   auto keypad_hasher = access::KeypadHasher::open(o.data_dir);
-  auto lock_settings = app::load_lock_settings(settings);
+  auto lock_settings = api::load_lock_settings(settings);
   if (!record_writer || !keypad_hasher || !lock_settings) {
     std::cerr << "vtod: "
               << (!record_writer   ? record_writer.error().message
@@ -458,12 +458,12 @@ int main(int argc, char** argv) {
     lock_settings->unlock_seconds = o.unlock_hold_seconds;  // until the settings are saved
   }
   records::UnlockRecords unlock_records(**records_db, **record_writer);
-  auto loaded_caps = app::load_record_caps(settings);
+  auto loaded_caps = api::load_record_caps(settings);
   if (!loaded_caps) {
     std::cerr << "vtod: " << loaded_caps.error().message << "\n";
     return 1;
   }
-  app::RecordCaps record_caps = *loaded_caps;
+  api::RecordCaps record_caps = *loaded_caps;
   access::Cards cards(**config_db);
   access::Fingerprints fingerprints(**config_db);
   access::KeypadCodes keypad_codes(**config_db);
@@ -479,7 +479,7 @@ int main(int argc, char** argv) {
   // VTO's own user agent; the speaker and the stream are wired once they exist.
   records::AlarmRecords alarm_records(**records_db);
   // How many records of each kind are kept (Records › Storage).
-  const auto apply_record_caps = [&](const app::RecordCaps& c) {
+  const auto apply_record_caps = [&](const api::RecordCaps& c) {
     call_records.set_max_rows(c.calls);
     (*record_writer)->set_cap(std::string(records::UnlockRecords::kTable), c.unlocks);
     alarm_records.set_max_rows(c.alarms);
@@ -488,29 +488,30 @@ int main(int argc, char** argv) {
   sip::UserAgent* alarm_ua = nullptr;
   std::function<void(const json&)> publish_event;
   std::function<void()> sound_alarm;
-  app::AlarmCentre alarm_centre(
+  station::AlarmCentre alarm_centre(
       alarm_records, timers,
-      app::AlarmCentre::Hooks{[&alarm_ua](const std::string& body, std::function<void(int)> done) {
-                                if (alarm_ua == nullptr) return done(503);
-                                alarm_ua->send_message(std::string(device::kCentreNumber),
-                                                       "application/json", body, std::move(done));
-                              },
-                              [&publish_event](const json& e) {
-                                if (publish_event) publish_event(e);
-                              },
-                              [&local] { return local.vto_number; }, app::system_unix_ms,
-                              [&sound_alarm] {
-                                if (sound_alarm) sound_alarm();
-                              }});
+      station::AlarmCentre::Hooks{
+          [&alarm_ua](const std::string& body, std::function<void(int)> done) {
+            if (alarm_ua == nullptr) return done(503);
+            alarm_ua->send_message(std::string(device::kCentreNumber), "application/json", body,
+                                   std::move(done));
+          },
+          [&publish_event](const json& e) {
+            if (publish_event) publish_event(e);
+          },
+          [&local] { return local.vto_number; }, core::system_unix_ms,
+          [&sound_alarm] {
+            if (sound_alarm) sound_alarm();
+          }});
   access::AccessControl access_control(
       access::AccessControl::Stores{cards, fingerprints, keypad_codes, *keypad_hasher,
                                     unlock_records},
-      timers, app::system_unix_ms, hash_async, &alarm_centre, *lock_settings);
+      timers, core::system_unix_ms, hash_async, &alarm_centre, *lock_settings);
   access_control.set_monitor_code(o.unlock_code);
-  app::ReaderEnrolment reader_enrolment(access_control, timers);
+  api::ReaderEnrolment reader_enrolment(access_control, timers);
   // After `io`: the recorder's file thread posts to it until the recorder is destroyed.
-  app::CallRecorder call_recorder(call_records, o.vto_number.empty() ? "panel" : o.vto_number,
-                                  app::system_unix_ms);
+  station::CallRecorder call_recorder(call_records, o.vto_number.empty() ? "panel" : o.vto_number,
+                                      core::system_unix_ms);
   call_recorder.defer_writes(timers, kRecordDelay);
 
   sip::TransportConfig tcfg;
@@ -583,7 +584,7 @@ int main(int argc, char** argv) {
   // through the platform when one is configured.
   // The account of this VTO's user agent for a SIP Server setting: itself as the server, or
   // the other VTO's or the platform's (main or alternate) account.
-  auto ua_config_for = [&](const app::SipServerSetting& st, bool alternate) {
+  auto ua_config_for = [&](const api::SipServerSetting& st, bool alternate) {
     sip::UaConfig c;
     c.user_agent = "OpenVTO-vtod/0.1";
     if (st.mode == "this") {
@@ -612,7 +613,7 @@ int main(int argc, char** argv) {
   std::function<void(bool alternate)> use_sip_setting;  // defined once the panel exists
   std::vector<json> recent_events;
   // Media of the VTO's calls: the SDP, and the camera's video to monitors that accept it.
-  app::CallMediaConfig media_config;
+  station::CallMediaConfig media_config;
   media_config.address = *sip::numeric_ip(transport.local(sip::Transport::Udp).host);
   media_config.camera_device = o.camera;
   media_config.microphone_tone_hz = microphone_tone_hz;
@@ -626,13 +627,13 @@ int main(int argc, char** argv) {
   media_config.camera.height = video_size->second;
   media_config.camera.sub_width = sub_size->first;
   media_config.camera.sub_height = sub_size->second;
-  device::Panel* panel_for_dtmf = nullptr;            // set once the panel exists
-  app::MonitorSessions* monitors_for_dtmf = nullptr;  // set once they exist
+  device::Panel* panel_for_dtmf = nullptr;                // set once the panel exists
+  station::MonitorSessions* monitors_for_dtmf = nullptr;  // set once they exist
   media_config.on_dtmf = [&panel_for_dtmf, &monitors_for_dtmf](std::uint64_t call, char key) {
     if (monitors_for_dtmf && monitors_for_dtmf->on_dtmf(call, key)) return;
     if (panel_for_dtmf) panel_for_dtmf->on_dtmf(call, std::string(1, key));
   };
-  auto call_media = app::CallMedia::open(io, std::move(media_config));
+  auto call_media = station::CallMedia::open(io, std::move(media_config));
   if (!call_media) {
     std::cerr << "vtod: " << call_media.error().message << "\n";
     return 1;
@@ -655,27 +656,27 @@ int main(int argc, char** argv) {
     return (*call_media)->sdp_for(id, remote_offer);
   });
   // Live view for players and NVRs (RTSP), with the web accounts' digest keys.
-  auto viewer_auth = app::ViewerAuth::open(o.data_dir, timers);
+  auto viewer_auth = api::ViewerAuth::open(o.data_dir, timers);
   if (!viewer_auth) {
     std::cerr << "vtod: " << viewer_auth.error().message << "\n";
     return 1;
   }
-  app::LiveViewConfig live_config;
+  station::LiveViewConfig live_config;
   // The RTSP server's thread reads the IP allow-list: a copy of its own, under a lock.
   std::mutex rtsp_allow_mutex;
-  app::AllowList rtsp_allow = security.allow_list;
+  api::AllowList rtsp_allow = security.allow_list;
   live_config.allowed = [&rtsp_allow_mutex, &rtsp_allow](std::string_view ip) {
     std::lock_guard lock(rtsp_allow_mutex);
     return rtsp_allow.allows(ip);
   };
   live_config.microphone_device = microphone_device;
   live_config.tone_hz = microphone_wav.empty() ? microphone_tone_hz : 440;
-  app::LiveView live_view(io, **call_media, stream_budget, **viewer_auth, live_config);
+  station::LiveView live_view(io, **call_media, stream_budget, **viewer_auth, live_config);
   // Monitor > Door: monitors calling this VTO's number watch the door.
-  app::MonitorSessions monitor_sessions(ua, **call_media, stream_budget, timers, access_control,
-                                        app::MonitorSessions::Config{o.unlock_code});
+  station::MonitorSessions monitor_sessions(ua, **call_media, stream_budget, timers, access_control,
+                                            station::MonitorSessions::Config{o.unlock_code});
   monitors_for_dtmf = &monitor_sessions;
-  app::UaCallControl call_control(ua);
+  station::UaCallControl call_control(ua);
   ua.set_event_handler([&](const sip::UaEvent& e) {
     json j = event_json(e);
     log->info("call event: {}", j.dump());
@@ -714,7 +715,7 @@ int main(int argc, char** argv) {
     std::cerr << "vtod: at most 5 call buttons on the first facade\n";
     return 2;
   }
-  app::Facade facade_defaults;
+  api::Facade facade_defaults;
   facade_defaults.modules = {{hal::ModuleKind::Indicators, 0},
                              {hal::ModuleKind::Buttons, o.buttons.size() <= 1   ? std::size_t{1}
                                                         : o.buttons.size() <= 2 ? std::size_t{2}
@@ -724,12 +725,12 @@ int main(int argc, char** argv) {
                              {hal::ModuleKind::CardReader, 0},
                              {hal::ModuleKind::Fingerprint, 0}};
   facade_defaults.buttons = o.buttons;
-  auto loaded_facade = app::load_facade(settings, facade_defaults);
+  auto loaded_facade = api::load_facade(settings, facade_defaults);
   if (!loaded_facade) {
     std::cerr << "vtod: " << loaded_facade.error().message << "\n";
     return 1;
   }
-  app::Facade facade = *loaded_facade;
+  api::Facade facade = *loaded_facade;
   device::PanelConfig panel_config;
   panel_config.unlock_code = o.unlock_code;
   panel_config.unlock_hold = std::chrono::seconds(o.unlock_hold_seconds);
@@ -777,8 +778,8 @@ int main(int argc, char** argv) {
   // first, however main() ends.
   struct DetachAccess {
     access::AccessControl& access;
-    app::ReaderEnrolment& enrolment;
-    app::AlarmCentre& alarms;
+    api::ReaderEnrolment& enrolment;
+    station::AlarmCentre& alarms;
     ~DetachAccess() {
       access.set_devices(nullptr, nullptr);
       enrolment.set_readers(nullptr, nullptr);
@@ -786,7 +787,7 @@ int main(int argc, char** argv) {
     }
   } detach_access{access_control, reader_enrolment, alarm_centre};
   device::PanelPtr panel;
-  auto build_panel = [&](const app::Facade& f) -> Result<void> {
+  auto build_panel = [&](const api::Facade& f) -> Result<void> {
     hal::sim::SimPanelConfig sim_config;
     for (const auto& m : f.modules) sim_config.modules.push_back({m.kind, m.buttons});
     auto new_sim = hal::sim::SimPanel::create(timers, sim_config);
@@ -866,7 +867,7 @@ int main(int argc, char** argv) {
     std::cerr << "vtod: " << identity.error().message << "\n";
     return 1;
   }
-  app::WebAuth auth(io, timers, **config_db);
+  api::WebAuth auth(io, timers, **config_db);
   auth.set_login_policy(security.login);  // the saved login rules (Security page)
   // Players' and NVRs' digest answers: the same figures, and the same audit log.
   (*viewer_auth)
@@ -876,7 +877,7 @@ int main(int argc, char** argv) {
                                   const std::string& action, const std::string& detail) {
         asio::post(io, [&auth,
                         who =
-                            app::Principal{
+                            api::Principal{
                                 core::printable(user, 64), store::Role::Viewer, address, false, {}},
                         action, detail] { auth.audit(who, action, detail); });
       });
@@ -890,7 +891,7 @@ int main(int argc, char** argv) {
                           std::chrono::duration_cast<std::chrono::seconds>(e.block).count()) +
                       " s after wrong answers for " + user
                 : e.method + " with a wrong answer for " + user;
-    auth.audit(app::Principal{"", store::Role::Viewer, e.source, false, {}},
+    auth.audit(api::Principal{"", store::Role::Viewer, e.source, false, {}},
                blocked ? "sip_source_blocked" : "sip_auth_failed", detail);
     if (publish_event) {
       publish_event(json{{"event", blocked ? "sip_source_blocked" : "sip_auth_failed"},
@@ -899,9 +900,9 @@ int main(int argc, char** argv) {
                          {"method", e.method}});
     }
   });
-  const app::Guard guard = [&auth](store::Role least, web::HttpServer::Handler h) {
+  const api::Guard guard = [&auth](store::Role least, web::HttpServer::Handler h) {
     return auth.guard(least, [h = std::move(h)](const web::HttpRequest& req,
-                                                const app::Principal&) { return h(req); });
+                                                const api::Principal&) { return h(req); });
   };
   web::HttpConfig hcfg;
   hcfg.listen_ip = https_addr->host;
@@ -923,8 +924,8 @@ int main(int argc, char** argv) {
   redirect.set_access_filter(allowed);
   bool redirect_running = false;
   auth.add_routes(http);
-  app::add_ui_routes(http);
-  app::add_household_routes(
+  api::add_ui_routes(http);
+  api::add_household_routes(
       http, auth, (*directory)->directory(),
       [&locations](const std::string& number) {
         std::vector<std::string> devices;
@@ -932,7 +933,7 @@ int main(int argc, char** argv) {
         for (const auto& b : locations.lookup(number)) devices.push_back(b.aor);
         return devices;
       },
-      app::RoomUsers{[&local] { return local.vto_number; },
+      api::RoomUsers{[&local] { return local.vto_number; },
                      [&facade](const std::string& number) -> std::optional<std::string> {
                        for (std::size_t i = 0; i < facade.buttons.size(); ++i) {
                          if (facade.buttons[i] == number) {
@@ -942,9 +943,9 @@ int main(int argc, char** argv) {
                        }
                        return std::nullopt;
                      }});
-  app::DeviceInfo device_info{"OpenVTO modular door station (simulated modules)", 9, false};
+  api::DeviceInfo device_info{"OpenVTO modular door station (simulated modules)", 9, false};
   // Network Setting. Until the page is saved, it shows what vtod was started with.
-  app::NetworkBasic network;
+  api::NetworkBasic network;
   if (*saved_network) network = **saved_network;
   auto fill_network = [&] {
     // The ports in force (a saved one may have been taken at start), and until the page is
@@ -957,9 +958,9 @@ int main(int argc, char** argv) {
     const std::string advertised = transport.local(sip::Transport::Udp).host;
     network.ip = advertised.starts_with("[") ? "" : advertised;
   };
-  app::add_network_routes(
+  api::add_network_routes(
       http, auth, settings, network,
-      [&](const app::NetworkBasic& before, const app::NetworkBasic& after) -> Result<void> {
+      [&](const api::NetworkBasic& before, const api::NetworkBasic& after) -> Result<void> {
         // Each changed port is moved on its own; a failure moves the others back.
         std::vector<std::function<void()>> undo;
         auto fail = [&](const Error& e) -> Result<void> {
@@ -987,8 +988,8 @@ int main(int argc, char** argv) {
           // This VTO's own calls go to its server at the new port.
           if (serving()) ua.reconfigure(ua_config_for(sip_setting, false));
         }
-        const auto addresses = [](const app::NetworkBasic& n) {
-          return app::InterfaceAddresses{n.ip, n.mask, n.gateway, n.dns1, n.dns2};
+        const auto addresses = [](const api::NetworkBasic& n) {
+          return station::InterfaceAddresses{n.ip, n.mask, n.gateway, n.dns1, n.dns2};
         };
         if (interface_config && addresses(after) != addresses(before)) {
           if (auto r = interface_config->apply(addresses(after)); !r) {
@@ -999,14 +1000,15 @@ int main(int argc, char** argv) {
             return make_error(interface_config->interface() + ": " + r.error().message, 500);
           }
           log->info("network: {} is {}/{}, gateway {}", interface_config->interface(), after.ip,
-                    app::prefix_length(after.mask), after.gateway.empty() ? "none" : after.gateway);
+                    station::prefix_length(after.mask),
+                    after.gateway.empty() ? "none" : after.gateway);
         }
         log->info("network: HTTPS {}, HTTP {}, SIP {}", after.https_port, after.http_port,
                   after.sip_port);
         return {};
       },
       sip_setting,
-      [&](const app::SipServerSetting&, const app::SipServerSetting& after) -> Result<void> {
+      [&](const api::SipServerSetting&, const api::SipServerSetting& after) -> Result<void> {
         // Who serves the building changes how calls are routed: not in the middle of one.
         if (panel->state().state != device::PanelState::Idle)
           return make_error("the panel is busy with a call: save again when it ends", 409);
@@ -1026,21 +1028,21 @@ int main(int argc, char** argv) {
       interface_config ? interface_config->interface() : std::string());
   // On a board, the saved addresses are the interface's from the start.
   if (interface_config && *saved_network) {
-    const app::NetworkBasic& n = **saved_network;
+    const api::NetworkBasic& n = **saved_network;
     if (auto r = interface_config->apply({n.ip, n.mask, n.gateway, n.dns1, n.dns2}); !r) {
       log->error("network: {}: {}", interface_config->interface(), r.error().message);
     } else {
       log->info("network: {} is {}/{}", interface_config->interface(), n.ip,
-                app::prefix_length(n.mask));
+                station::prefix_length(n.mask));
     }
   }
-  app::SecurityHooks security_hooks;
+  api::SecurityHooks security_hooks;
   security_hooks.tls_dir = o.data_dir + "/tls";
   security_hooks.self_signed = cert_options;
   security_hooks.apply_certificate = [&http](const web::TlsIdentity& id) {
     return http.set_tls(id.certificate_pem, id.private_key_pem);
   };
-  security_hooks.apply_allow_list = [&](const app::AllowList& list) {
+  security_hooks.apply_allow_list = [&](const api::AllowList& list) {
     {
       std::lock_guard lock(rtsp_allow_mutex);
       rtsp_allow = list;
@@ -1048,7 +1050,7 @@ int main(int argc, char** argv) {
     log->info("allow-list: {}", list.empty() ? std::string("everyone")
                                              : std::to_string(list.entries().size()) + " entries");
   };
-  security_hooks.apply_login_policy = [&](const app::LoginPolicy& policy) {
+  security_hooks.apply_login_policy = [&](const api::LoginPolicy& policy) {
     auth.set_login_policy(policy);
     (*viewer_auth)->set_lockout(policy.max_failures, std::chrono::minutes(policy.lock_minutes));
     sip_guard.set_settings(sip_guard_settings(policy));
@@ -1070,8 +1072,8 @@ int main(int argc, char** argv) {
     log->info("plain HTTP port {} open (redirects to HTTPS)", redirect.port());
     return {};
   };
-  app::add_security_routes(http, auth, settings, security, std::move(security_hooks));
-  app::add_facade_routes(
+  api::add_security_routes(http, auth, settings, security, std::move(security_hooks));
+  api::add_facade_routes(
       http, auth, settings, device_info, facade,
       [&directory](const std::string& number) {
         auto room = (*directory)->directory().find_room(number);
@@ -1086,7 +1088,7 @@ int main(int argc, char** argv) {
         }
         return presence;
       },
-      [&](const app::Facade& f) -> Result<void> {
+      [&](const api::Facade& f) -> Result<void> {
         // The panel is rebuilt only between calls: a visitor mid-call keeps the buttons.
         if (panel->state().state != device::PanelState::Idle)
           return make_error("the panel is busy with a call: save again when it ends", 409);
@@ -1095,9 +1097,9 @@ int main(int argc, char** argv) {
                   f.button_count());
         return {};
       });
-  app::add_local_routes(
+  api::add_local_routes(
       http, auth, settings, device_info, local, [&sip_setting] { return sip_setting.mode; },
-      [&](const app::LocalBasic& before, const app::LocalBasic& after) {
+      [&](const api::LocalBasic& before, const api::LocalBasic& after) {
         if (before.vto_number == after.vto_number) return;
         // New calls go out under the new number; calls in progress keep theirs.
         server.set_own_number(after.vto_number);
@@ -1206,9 +1208,9 @@ int main(int argc, char** argv) {
     }
     state["audio"] = std::move(audio);
   };
-  app::add_sim_routes(
+  api::add_sim_routes(
       http, auth, [&sim]() -> hal::sim::SimPanel& { return *sim; }, extra_state);
-  app::add_sim_live(
+  api::add_sim_live(
       http, timers,
       [&auth](const web::HttpRequest& req) -> std::optional<web::HttpResponse> {
         auto who = auth.authenticate(req, store::Role::Viewer);
@@ -1224,55 +1226,55 @@ int main(int argc, char** argv) {
   // The camera's picture for the virtual panel, a JPEG at a time.
   http.route_async(
       "GET", "/api/v1/sim/camera.jpg",
-      auth.guard_async(store::Role::Viewer, [&](const web::HttpRequest&, const app::Principal& who,
+      auth.guard_async(store::Role::Viewer, [&](const web::HttpRequest&, const api::Principal& who,
                                                 web::HttpServer::Reply reply) {
         if (!(*viewer_auth)->may_watch(who.role))
           return reply(web::json_error(403, "this account may not watch the door"));
         snapshot_on_core(
-            [reply](Result<std::vector<std::uint8_t>> jpeg) { reply(app::jpeg_response(jpeg)); });
+            [reply](Result<std::vector<std::uint8_t>> jpeg) { reply(api::jpeg_response(jpeg)); });
       }));
   // Live view: stream status, who may watch, snapshots (also for NVRs, with digest).
-  auto live_settings = app::load_live_settings(settings);
+  auto live_settings = api::load_live_settings(settings);
   if (!live_settings) {
     std::cerr << "vtod: " << live_settings.error().message << "\n";
     return 1;
   }
-  app::LiveSettings live = *live_settings;
+  api::LiveSettings live = *live_settings;
   (*viewer_auth)->set_watch_roles(live.watch_roles);
   monitor_sessions.set_max_time(std::chrono::seconds(live.monitor_seconds));
-  app::add_live_routes(
+  api::add_live_routes(
       http, {&http, &redirect}, auth,
-      app::LiveApiDeps{settings, live,
-                       [&](const app::LiveSettings& l) {
+      api::LiveApiDeps{settings, live,
+                       [&](const api::LiveSettings& l) {
                          (*viewer_auth)->set_watch_roles(l.watch_roles);
                          monitor_sessions.set_max_time(std::chrono::seconds(l.monitor_seconds));
                        },
                        stream_budget, **viewer_auth, snapshot_on_core,
                        [&live_view] { return live_view.port(); }});
   // The camera in the browser (Live page, virtual panel), counted in the six streams.
-  app::LiveVideo live_video(
+  station::LiveVideo live_video(
       http, timers, stream_budget,
       [&](const web::HttpRequest& req) -> std::optional<web::HttpResponse> {
         auto who = auth.authenticate(req, store::Role::Viewer);
         if (auto* refused = std::get_if<web::HttpResponse>(&who)) return *refused;
-        if (!live.watch_roles.contains(std::get<app::Principal>(who).role))
+        if (!live.watch_roles.contains(std::get<api::Principal>(who).role))
           return web::json_error(403, "this account may not watch the door");
         return std::nullopt;
       },
       [&auth](const web::HttpRequest& req) { return auth.still_authorized(req); },
       snapshot_on_core);
   // Pictures of the door (call records' snapshots): only for the roles that may watch it.
-  const app::Guard watch_guard = [&auth, &viewers = **viewer_auth](store::Role least,
+  const api::Guard watch_guard = [&auth, &viewers = **viewer_auth](store::Role least,
                                                                    web::HttpServer::Handler h) {
     return auth.guard(least, [h = std::move(h), &viewers](const web::HttpRequest& req,
-                                                          const app::Principal& who) {
+                                                          const api::Principal& who) {
       if (!viewers.may_watch(who.role))
         return web::json_error(403, "this account may not watch the door");
       return h(req);
     });
   };
-  app::add_record_routes(http, guard, watch_guard, call_records);
-  app::EventStream events(
+  api::add_record_routes(http, guard, watch_guard, call_records);
+  api::EventStream events(
       http, timers,
       [&auth](const web::HttpRequest& req) -> std::optional<web::HttpResponse> {
         auto who = auth.authenticate(req, store::Role::Viewer);
@@ -1281,13 +1283,13 @@ int main(int argc, char** argv) {
       },
       [&auth](const web::HttpRequest& req) { return auth.still_authorized(req); });
   publish_event = [&events](const json& e) { events.publish(e); };
-  app::add_alarm_routes(http, auth, alarm_records);
-  app::add_record_caps_routes(http, auth, settings, record_caps, apply_record_caps);
-  app::add_access_routes(
+  api::add_alarm_routes(http, auth, alarm_records);
+  api::add_record_caps_routes(http, auth, settings, record_caps, apply_record_caps);
+  api::add_access_routes(
       http, auth,
-      app::AccessApiDeps{settings, access_control, reader_enrolment, cards, fingerprints,
+      api::AccessApiDeps{settings, access_control, reader_enrolment, cards, fingerprints,
                          keypad_codes, unlock_records, timers, hash_async, *keypad_hasher,
-                         app::system_unix_ms, [&] { give_prints(fingerprint_reader_of(*sim)); },
+                         core::system_unix_ms, [&] { give_prints(fingerprint_reader_of(*sim)); },
                          [&](const access::LockSettings& s) {
                            sim->lock().set_normally_closed(s.normally_closed);
                          }});

@@ -20,12 +20,12 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "app/host_port.h"
 #include "call_media.h"
 #include "core/asio_timers.h"
 #include "core/log.h"
 #include "sip/proxy/sip_server.h"
 #include "sip/transport/asio_transport.h"
+#include "sip/transport/host_port.h"
 #include "sip/ua/user_agent.h"
 
 namespace asio = boost::asio;
@@ -257,8 +257,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   core::set_log_level(log_level);
 
-  auto server_addr = app::parse_host_port(server, 5060);
-  auto listen_addr = app::parse_host_port(listen, 0);
+  auto server_addr = sip::parse_host_port(server, 5060);
+  auto listen_addr = sip::parse_host_port(listen, 0);
   if (!server_addr || !listen_addr) {
     std::cerr << "vth: --server and --listen take a numeric IP[:PORT]\n";
     return 2;

@@ -36,10 +36,10 @@
 #include <optional>
 #include <set>
 
-#include "app/host_port.h"
 #include "core/asio_timers.h"
 #include "core/log.h"
 #include "sip/transport/asio_transport.h"
+#include "sip/transport/host_port.h"
 #include "sip/ua/user_agent.h"
 
 namespace asio = boost::asio;
@@ -113,7 +113,7 @@ bool register_monitors(asio::io_context& io, core::Timers& timers, const sip::Pe
 int run_ring(const std::string& server_text, const std::string& room, const std::string& password,
              int monitors, int calls, const std::string& caller_user,
              const std::string& caller_password) {
-  auto server = app::parse_host_port(server_text, 5060);
+  auto server = sip::parse_host_port(server_text, 5060);
   if (!server) {
     std::cerr << "vto-bench: --server takes IP:PORT\n";
     return 2;
@@ -337,8 +337,8 @@ struct PressOptions {
 // monitors run here, on this process's clock: the sample is the time from writing the
 // POST /api/v1/sim/press request to the moment the last monitor sent its 180.
 int run_press(const PressOptions& o) {
-  auto server = app::parse_host_port(o.server, 5060);
-  auto api = app::parse_host_port(o.api, 8443);
+  auto server = sip::parse_host_port(o.server, 5060);
+  auto api = sip::parse_host_port(o.api, 8443);
   if (!server || !api) {
     std::cerr << "vto-bench: --server and --api take IP:PORT\n";
     return 2;
@@ -711,7 +711,7 @@ class ApiLoad {
 };
 
 int run_api(const ApiOptions& o) {
-  auto api = app::parse_host_port(o.api, 8443);
+  auto api = sip::parse_host_port(o.api, 8443);
   if (!api) {
     std::cerr << "vto-bench: --api takes IP:PORT\n";
     return 2;

@@ -1,0 +1,788 @@
+#include "api/access_api.h"
+
+#include <charconv>
+#include <limits>
+
+#include "access/card_csv.h"
+#include "api/query_params.h"
+#include "records/call_csv.h"
+#include "sip/message/uri.h"
+#include "store/errors.h"
+#include "web/http_server.h"
+#include "web/query.h"
+
+namespace vto::api {
+namespace {
+
+using nlohmann::json;
+using store::Role;
+
+constexpr const char* kLockKey = "access.lock";
+constexpr std::string_view kCardsPrefix = "/api/v1/access/cards/";
+constexpr std::string_view kPrintsPrefix = "/api/v1/access/fingerprints/";
+constexpr std::string_view kRoomPasswordPrefix = "/api/v1/access/passwords/rooms/";
+constexpr std::string_view kRemoteLocksPrefix = "/api/v1/access/remote-locks/";
+constexpr auto kReaderWait = std::chrono::seconds(30);
+
+// The lock settings and what is locked now: the keypad, and monitors' remote unlock.
+json lock_state(const access::AccessControl& access) {
+  json j = to_json(access.settings());
+  j["keypad_locked_seconds"] = access.keypad_locked_seconds();
+  json locks = json::array();
+  for (const auto& l : access.remote_locks())
+    locks.push_back({{"device", l.device}, {"seconds_left", l.seconds_left}});
+  j["remote_locks"] = std::move(locks);
+  return j;
+}
+
+web::HttpResponse ok(int status, const json& body) {
+  web::HttpResponse r;
+  r.status = status;
+  r.body = body.dump();
+  return r;
+}
+
+// A store error as an answer: "field: message" of a kInvalid one lands beside its field.
+web::HttpResponse store_error(const Error& e) {
+  if (e.code == store::kInvalid) {
+    const auto colon = e.message.find(": ");
+    if (colon != std::string::npos && colon < 40 && e.message.find(' ') > colon) {
+      return field_error(e.message.substr(0, colon), "invalid", e.message.substr(colon + 2));
+    }
+    return web::json_error(400, e.message);
+  }
+  const int status = e.code == store::kNotFound || e.code == store::kConflict ? e.code : 500;
+  return web::json_error(status, e.message);
+}
+
+std::optional<web::HttpResponse> read_text(const json& body, const char* name, std::string& out,
+                                           bool required) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) {
+    if (required) return field_error(name, "required", "required");
+    return std::nullopt;
+  }
+  if (!it->is_string()) return field_error(name, "type", "must be text");
+  out = it->get<std::string>();
+  return std::nullopt;
+}
+
+// A card's fields from a body: "number" (unless `number` is given), room, person,
+// valid_from_ms, valid_to_ms, status.
+std::optional<web::HttpResponse> read_card(const json& body, access::Card& c) {
+  if (auto bad = read_text(body, "number", c.number, c.number.empty())) return bad;
+  if (auto bad = read_text(body, "room", c.room, false)) return bad;
+  if (auto bad = read_text(body, "person", c.person, false)) return bad;
+  for (auto [name, field] :
+       {std::pair{"valid_from_ms", &c.valid_from_ms}, std::pair{"valid_to_ms", &c.valid_to_ms}}) {
+    auto it = body.find(name);
+    if (it == body.end() || it->is_null()) continue;
+    if (!it->is_number_integer() || it->get<std::int64_t>() < 0) {
+      return field_error(name, "type", "a unix time in ms, or 0 for none");
+    }
+    *field = it->get<std::int64_t>();
+  }
+  std::string status(access::card_status_name(c.status));
+  if (auto bad = read_text(body, "status", status, false)) return bad;
+  auto parsed = access::parse_card_status(status);
+  if (!parsed) return field_error("status", "one_of", "normal, lost or frozen");
+  c.status = *parsed;
+  return std::nullopt;
+}
+
+json print_json(const access::Fingerprint& p) {
+  return {{"id", p.id},
+          {"room", p.room},
+          {"person", p.person},
+          {"finger", p.finger},
+          {"created_ms", p.created_ms}};
+}
+
+std::string unlocks_csv(const std::vector<records::UnlockRecord>& list) {
+  std::string out = "id,at_ms,time,method,credential,person,room,result,reason\r\n";
+  for (const auto& r : list) {
+    out += std::to_string(r.id) + ',' + std::to_string(r.at_ms) + ',' + access::utc_time(r.at_ms) +
+           ',' + r.method + ',' + records::csv_field(r.credential) + ',' +
+           records::csv_field(r.person) + ',' + records::csv_field(r.room) + ',' + r.result + ',' +
+           records::csv_field(r.reason) + "\r\n";
+  }
+  return out;
+}
+
+std::string owner_text(const access::CodeOwner& o) {
+  switch (o.kind) {
+    case access::CodeKind::Public:
+      return "public password";
+    case access::CodeKind::Duress:
+      return "duress password";
+    case access::CodeKind::Room:
+      return "room " + o.room + " password";
+  }
+  return "password";
+}
+
+}  // namespace
+
+// --- lock settings -------------------------------------------------------------------
+
+json to_json(const access::LockSettings& s) {
+  return {{"relay", s.normally_closed ? "normally_closed" : "normally_open"},
+          {"unlock_seconds", s.unlock_seconds},
+          {"interval_seconds", s.interval_seconds},
+          {"door_sensor", s.door_sensor},
+          {"held_open_seconds", s.held_open_seconds},
+          {"keypad_max_failures", s.keypad_max_failures},
+          {"keypad_lock_seconds", s.keypad_lock_seconds}};
+}
+
+Result<access::LockSettings> lock_settings_from_json(const json& body) {
+  using L = access::LockSettings;
+  L s;
+  auto relay = body.find("relay");
+  if (relay == body.end() || !relay->is_string() ||
+      (*relay != "normally_open" && *relay != "normally_closed")) {
+    return make_error("relay: normally_open or normally_closed", store::kInvalid);
+  }
+  s.normally_closed = *relay == "normally_closed";
+  const struct {
+    const char* name;
+    int* value;
+    int lo, hi;
+  } ints[] = {
+      {"unlock_seconds", &s.unlock_seconds, L::kMinUnlockSeconds, L::kMaxUnlockSeconds},
+      {"interval_seconds", &s.interval_seconds, 0, L::kMaxIntervalSeconds},
+      {"held_open_seconds", &s.held_open_seconds, L::kMinHeldOpenSeconds, L::kMaxHeldOpenSeconds},
+      {"keypad_max_failures", &s.keypad_max_failures, L::kMinKeypadFailures, L::kMaxKeypadFailures},
+      {"keypad_lock_seconds", &s.keypad_lock_seconds, L::kMinKeypadLockSeconds,
+       L::kMaxKeypadLockSeconds},
+  };
+  for (const auto& f : ints) {
+    auto it = body.find(f.name);
+    if (it == body.end() || !it->is_number_integer() || it->get<std::int64_t>() < f.lo ||
+        it->get<std::int64_t>() > f.hi) {
+      return make_error(std::string(f.name) + ": a whole number from " + std::to_string(f.lo) +
+                            " to " + std::to_string(f.hi),
+                        store::kInvalid);
+    }
+    *f.value = static_cast<int>(it->get<std::int64_t>());
+  }
+  auto sensor = body.find("door_sensor");
+  if (sensor == body.end() || !sensor->is_boolean()) {
+    return make_error("door_sensor: true or false", store::kInvalid);
+  }
+  s.door_sensor = sensor->get<bool>();
+  return s;
+}
+
+Result<access::LockSettings> load_lock_settings(store::Settings& settings) {
+  auto saved = settings.get(kLockKey);
+  if (!saved) return saved.error();
+  if (!*saved) return access::LockSettings{};
+  const json body = json::parse(**saved, nullptr, false);
+  auto s = body.is_object()
+               ? lock_settings_from_json(body)
+               : Result<access::LockSettings>(make_error("not a JSON object", store::kInvalid));
+  if (!s) {
+    return make_error("setting " + std::string(kLockKey) + ": " + s.error().message,
+                      store::kInvalid);
+  }
+  return s;
+}
+
+// --- records -------------------------------------------------------------------------
+
+json to_json(const records::UnlockRecord& r) {
+  return {
+      {"id", r.id},         {"at_ms", r.at_ms}, {"method", r.method}, {"credential", r.credential},
+      {"person", r.person}, {"room", r.room},   {"result", r.result}, {"reason", r.reason}};
+}
+
+json to_json(const access::Card& c) {
+  return {
+      {"number", c.number},           {"room", c.room},
+      {"person", c.person},           {"valid_from_ms", c.valid_from_ms},
+      {"valid_to_ms", c.valid_to_ms}, {"status", std::string(access::card_status_name(c.status))}};
+}
+
+Result<records::UnlockQuery> parse_unlock_query(std::string_view query) {
+  records::UnlockQuery q;
+  auto window = search_window(query, records::UnlockQuery::kMaxLimit);
+  if (!window) return window.error();
+  apply(*window, q);
+  for (auto [name, field] : {std::pair{"method", &q.method}, std::pair{"room", &q.room},
+                             std::pair{"result", &q.result}}) {
+    auto value = text_param(query, name);
+    if (!value) return value.error();
+    *field = *value;
+  }
+  if (auto ok = records::check_query(q); !ok) return ok.error();
+  return q;
+}
+
+// --- readers -------------------------------------------------------------------------
+
+ReaderEnrolment::~ReaderEnrolment() {
+  end_card_wait(std::nullopt);
+  set_readers(nullptr, nullptr);
+}
+
+void ReaderEnrolment::set_readers(hal::CardReader* cards, hal::FingerprintReader* fingers) {
+  if (fingers_ != nullptr && fingers_ != fingers) fingers_->cancel_enrol();
+  cards_ = cards;
+  fingers_ = fingers;
+}
+
+void ReaderEnrolment::read_card(core::Duration timeout,
+                                std::function<void(std::optional<std::string>)> done) {
+  end_card_wait(std::nullopt);
+  card_wait_ = std::move(done);
+  card_timer_ = timers_.start(timeout, [this] {
+    card_timer_.reset();
+    end_card_wait(std::nullopt);
+  });
+}
+
+void ReaderEnrolment::end_card_wait(std::optional<std::string> number) {
+  if (card_timer_) timers_.cancel(*card_timer_);
+  card_timer_.reset();
+  if (!card_wait_) return;
+  auto done = std::move(card_wait_);
+  card_wait_ = nullptr;
+  done(std::move(number));
+}
+
+device::AccessAnswer ReaderEnrolment::card(const std::string& number) {
+  if (card_wait_) {
+    end_card_wait(number);
+    return {false, "Card read"};
+  }
+  return access_.card(number);
+}
+
+void ReaderEnrolment::enrol_finger(core::Duration timeout,
+                                   std::function<void(Result<std::vector<std::uint8_t>>)> done) {
+  if (fingers_ == nullptr) {
+    done(make_error("no fingerprint module in the facade", store::kConflict));
+    return;
+  }
+  if (finger_timer_) timers_.cancel(*finger_timer_);
+  auto shared = std::make_shared<decltype(done)>(std::move(done));
+  auto timed_out = std::make_shared<bool>(false);
+  fingers_->enrol([this, shared, timed_out](Result<std::vector<std::uint8_t>> r) {
+    if (finger_timer_) timers_.cancel(*finger_timer_);
+    finger_timer_.reset();
+    if (!r && *timed_out) {
+      r = make_error("no finger was laid on the fingerprint module within 30 s", 408);
+    }
+    if (*shared) (*shared)(std::move(r));
+    *shared = nullptr;
+  });
+  finger_timer_ = timers_.start(timeout, [this, timed_out] {
+    finger_timer_.reset();
+    *timed_out = true;
+    if (fingers_ != nullptr) fingers_->cancel_enrol();
+  });
+}
+
+// --- routes --------------------------------------------------------------------------
+
+void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_in) {
+  auto d = std::make_shared<AccessApiDeps>(std::move(deps_in));
+  auto audit = [&auth](const Principal& who, const std::string& detail) {
+    auth.audit(who, "settings_changed", detail);
+  };
+
+  // Lock settings.
+  http.route("GET", "/api/v1/access/lock",
+             auth.guard(Role::Viewer, [d](const web::HttpRequest&, const Principal&) {
+               return ok(200, lock_state(d->access));
+             }));
+  // A monitor's remote unlock locked after wrong codes: an administrator may lift it.
+  http.route("DELETE", std::string(kRemoteLocksPrefix) + "*",
+             auth.guard(Role::Admin, [d, audit](const web::HttpRequest& req, const Principal& who) {
+               const std::string device =
+                   sip::unescape(req.path.substr(kRemoteLocksPrefix.size())).value_or("");
+               if (!d->access.clear_remote_lock(device)) {
+                 return web::json_error(404, "remote unlock is not locked for that device");
+               }
+               audit(who, "remote unlock of " + device + " unlocked");
+               return ok(200, lock_state(d->access));
+             }));
+  http.route("PUT", "/api/v1/access/lock",
+             auth.guard(Role::Admin, [d, audit](const web::HttpRequest& req, const Principal& who) {
+               auto body = object_body(req);
+               if (!body) return web::json_error(body.error().code, body.error().message);
+               auto next = lock_settings_from_json(*body);
+               if (!next) return store_error(next.error());
+               if (*next != d->access.settings()) {
+                 if (auto r = d->settings.set(kLockKey, to_json(*next).dump()); !r) {
+                   return web::json_error(500, r.error().message);
+                 }
+                 d->access.set_settings(*next);
+                 if (d->lock_settings_changed) d->lock_settings_changed(*next);
+                 audit(who, "lock settings: " + to_json(*next).dump());
+               }
+               return ok(200, lock_state(d->access));
+             }));
+
+  // Remote unlock.
+  http.route("POST", "/api/v1/door/unlock",
+             auth.guard(Role::Operator, [d](const web::HttpRequest&, const Principal& who) {
+               const auto answer = d->access.remote(who.user);
+               if (!answer.granted) {
+                 return ok(409, {{"error", "not opened: " + answer.text}, {"text", answer.text}});
+               }
+               return ok(200, {{"opened", true}, {"seconds", d->access.settings().unlock_seconds}});
+             }));
+
+  // Unlock records. Counting stops past kCountCap: a million matches are not counted for
+  // every page ("total_exact": false then).
+  http.route("GET", "/api/v1/records/unlocks",
+             auth.guard(Role::Viewer, [d](const web::HttpRequest& req, const Principal&) {
+               auto q = parse_unlock_query(req.query);
+               if (!q) return store_error(q.error());
+               auto total = d->records.count(*q, records::kCountCap + 1);
+               if (!total) return store_error(total.error());
+               auto page = d->records.search(*q);
+               if (!page) return store_error(page.error());
+               json list = json::array();
+               for (const auto& r : *page) list.push_back(to_json(r));
+               return ok(200, {{"total", std::min(*total, records::kCountCap)},
+                               {"total_exact", *total <= records::kCountCap},
+                               {"records", list}});
+             }));
+  http.route("GET", "/api/v1/records/unlocks.csv",
+             auth.guard(Role::Viewer, [d](const web::HttpRequest& req, const Principal&) {
+               auto q = parse_unlock_query(req.query);
+               if (!q) return store_error(q.error());
+               auto list = d->records.search(*q);
+               if (!list) return store_error(list.error());
+               // Without a limit the export holds every matching record, page after page.
+               if (auto limit = web::query_param(req.query, "limit"); limit && !*limit) {
+                 for (bool more_left = list->size() == q->limit; more_left;) {
+                   q->limit = records::UnlockQuery::kMaxLimit;
+                   q->offset = list->size();
+                   auto more = d->records.search(*q);
+                   if (!more) return store_error(more.error());
+                   list->insert(list->end(), more->begin(), more->end());
+                   more_left = more->size() == q->limit;
+                 }
+               }
+               web::HttpResponse r;
+               r.content_type = "text/csv; charset=utf-8";
+               r.headers["Content-Disposition"] = "attachment; filename=\"unlock-records.csv\"";
+               r.headers["X-Total-Count"] = std::to_string(list->size());
+               r.body = unlocks_csv(*list);
+               return r;
+             }));
+
+  // Cards.
+  http.route(
+      "GET", "/api/v1/access/cards",
+      auth.guard(Role::Admin, [d](const web::HttpRequest& req, const Principal&) {
+        access::CardQuery q;
+        auto room = text_param(req.query, "room");
+        auto status = text_param(req.query, "status");
+        auto number = text_param(req.query, "number");
+        auto offset = number_param(req.query, "offset", 1 << 30);
+        auto limit = number_param(req.query, "limit", access::CardQuery::kMaxLimit);
+        for (const Result<std::optional<std::string>>* r : {&room, &status, &number}) {
+          if (!*r) return store_error(r->error());
+        }
+        if (!offset) return store_error(offset.error());
+        if (!limit) return store_error(limit.error());
+        q.room = *room;
+        if (*status) {
+          q.status = access::parse_card_status(**status);
+          if (!q.status) return field_error("status", "one_of", "normal, lost or frozen");
+        }
+        if (*number) {
+          for (char c : **number) {
+            if (!std::isxdigit(static_cast<unsigned char>(c)) || number->value().size() > 16) {
+              return field_error("number", "invalid", "hexadecimal digits (a prefix)");
+            }
+            q.number_prefix += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+          }
+        }
+        if (*offset) q.offset = static_cast<std::size_t>(**offset);
+        if (*limit) q.limit = static_cast<std::size_t>(**limit);
+        if (q.limit == 0) return field_error("limit", "range", "1-500");
+        auto total = d->cards.count(q);
+        if (!total) return store_error(total.error());
+        auto list = d->cards.list(q);
+        if (!list) return store_error(list.error());
+        json cards = json::array();
+        for (const auto& c : *list) cards.push_back(to_json(c));
+        return ok(200, {{"total", *total}, {"cards", cards}, {"max", access::kMaxCards}});
+      }));
+  http.route("POST", "/api/v1/access/cards",
+             auth.guard(Role::Admin, [d, audit](const web::HttpRequest& req, const Principal& who) {
+               auto body = object_body(req);
+               if (!body) return web::json_error(body.error().code, body.error().message);
+               access::Card c;
+               if (auto bad = read_card(*body, c)) return *bad;
+               auto checked = access::checked_card(c);
+               if (!checked) return store_error(checked.error());
+               if (auto r = d->cards.add(*checked); !r) return store_error(r.error());
+               audit(who, "card " + records::masked_card(checked->number) + " added");
+               return ok(201, to_json(*checked));
+             }));
+  http.route("GET", "/api/v1/access/cards.csv",
+             auth.guard(Role::Admin, [d](const web::HttpRequest&, const Principal&) {
+               std::vector<access::Card> all;
+               access::CardQuery q;
+               q.limit = access::CardQuery::kMaxLimit;
+               for (;;) {
+                 auto page = d->cards.list(q);
+                 if (!page) return store_error(page.error());
+                 all.insert(all.end(), page->begin(), page->end());
+                 if (page->size() < q.limit) break;
+                 q.offset += page->size();
+               }
+               web::HttpResponse r;
+               r.content_type = "text/csv; charset=utf-8";
+               r.headers["Content-Disposition"] = "attachment; filename=\"cards.csv\"";
+               r.headers["X-Total-Count"] = std::to_string(all.size());
+               r.body = access::cards_csv(all);
+               return r;
+             }));
+  http.allow_large_body("/api/v1/access/cards.csv", access::kMaxCsvBytes);
+  http.route("POST", "/api/v1/access/cards.csv",
+             auth.guard(Role::Admin, [d, audit](const web::HttpRequest& req, const Principal& who) {
+               if (!req.content_type.starts_with("text/csv")) {
+                 return web::json_error(415, "the body must be CSV (Content-Type: text/csv)");
+               }
+               auto cards = access::parse_cards_csv(req.body);
+               if (!cards) return web::json_error(400, cards.error().message);
+               auto n = d->cards.import(*cards);
+               if (!n) {
+                 // "cards[i]...": name the file's line (the header is line 1).
+                 std::string message = n.error().message;
+                 if (message.starts_with("cards[")) {
+                   const auto close = message.find(']');
+                   std::size_t index = 0;
+                   std::from_chars(message.data() + 6, message.data() + close, index);
+                   message = "line " + std::to_string(index + 2) + ": " + message.substr(close + 2);
+                 }
+                 return web::json_error(n.error().code == store::kInvalid ? 400 : 409, message);
+               }
+               audit(who, std::to_string(*n) + " cards imported");
+               return ok(200, {{"imported", *n}});
+             }));
+  http.route_async(
+      "POST", "/api/v1/access/cards/read",
+      auth.guard_async(Role::Admin, [d](const web::HttpRequest&, const Principal&,
+                                        web::HttpServer::Reply reply) {
+        if (d->enrolment.card_reader() == nullptr) {
+          return reply(web::json_error(409, "no card reader module in the facade"));
+        }
+        d->enrolment.read_card(kReaderWait, [reply](std::optional<std::string> number) {
+          if (!number) {
+            return reply(web::json_error(408, "no card was held to the reader within 30 s"));
+          }
+          reply(ok(200, {{"number", *number}}));
+        });
+      }));
+  http.route("PUT", std::string(kCardsPrefix) + "*",
+             auth.guard(Role::Admin, [d, audit](const web::HttpRequest& req, const Principal& who) {
+               auto number = hal::normalize_card_number(req.path.substr(kCardsPrefix.size()));
+               if (!number) return web::json_error(404, "no such card");
+               auto body = object_body(req);
+               if (!body) return web::json_error(body.error().code, body.error().message);
+               access::Card c;
+               c.number = *number;
+               if (body->contains("number") && (*body)["number"] != *number) {
+                 return field_error("number", "fixed", "a card's number cannot change");
+               }
+               if (auto bad = read_card(*body, c)) return *bad;
+               if (auto r = d->cards.update(c); !r) return store_error(r.error());
+               audit(who, "card " + records::masked_card(c.number) +
+                              " changed: " + std::string(access::card_status_name(c.status)));
+               return ok(200, to_json(c));
+             }));
+  http.route("DELETE", std::string(kCardsPrefix) + "*",
+             auth.guard(Role::Admin, [d, audit](const web::HttpRequest& req, const Principal& who) {
+               const std::string number = req.path.substr(kCardsPrefix.size());
+               if (auto r = d->cards.remove(number); !r) return store_error(r.error());
+               audit(who, "card " + records::masked_card(number) + " removed");
+               return ok(200, {{"removed", true}});
+             }));
+
+  // Fingerprints.
+  http.route("GET", "/api/v1/access/fingerprints",
+             auth.guard(Role::Admin, [d](const web::HttpRequest&, const Principal&) {
+               auto list = d->fingerprints.list();
+               if (!list) return store_error(list.error());
+               json prints = json::array();
+               for (const auto& p : *list) prints.push_back(print_json(p));
+               return ok(200, {{"fingerprints", prints}, {"max", access::kMaxFingerprints}});
+             }));
+  http.route_async(
+      "POST", "/api/v1/access/fingerprints",
+      auth.guard_async(Role::Admin, [d, audit](const web::HttpRequest& req, const Principal& who,
+                                               web::HttpServer::Reply reply) {
+        auto body = object_body(req);
+        if (!body) return reply(web::json_error(body.error().code, body.error().message));
+        access::Fingerprint p;
+        for (auto [name, field] : {std::pair{"room", &p.room}, std::pair{"person", &p.person},
+                                   std::pair{"finger", &p.finger}}) {
+          if (auto bad = read_text(*body, name, *field, false)) return reply(*bad);
+        }
+        // The owner is checked before the wait, and again when the template is stored.
+        if (p.room.empty() && p.person.empty()) {
+          return reply(field_error("person", "required", "give the owner's room, name, or both"));
+        }
+        d->enrolment.enrol_finger(
+            kReaderWait, [d, audit, who, p, reply](Result<std::vector<std::uint8_t>> t) mutable {
+              if (!t) {
+                const int code = t.error().code;
+                return reply(web::json_error(code == store::kConflict || code == 408 ? code : 503,
+                                             t.error().message));
+              }
+              p.template_data = std::move(*t);
+              p.created_ms = d->now_ms();
+              auto id = d->fingerprints.add(p);
+              if (!id) return reply(store_error(id.error()));
+              p.id = *id;
+              if (d->fingerprints_changed) d->fingerprints_changed();
+              audit(who, "fingerprint " + std::to_string(*id) + " enrolled");
+              reply(ok(201, print_json(p)));
+            });
+      }));
+  http.route("DELETE", std::string(kPrintsPrefix) + "*",
+             auth.guard(Role::Admin, [d, audit](const web::HttpRequest& req, const Principal& who) {
+               const std::string text = req.path.substr(kPrintsPrefix.size());
+               std::int64_t id = 0;
+               auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+               if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+                 return web::json_error(404, "no such fingerprint");
+               }
+               if (auto r = d->fingerprints.remove(id); !r) return store_error(r.error());
+               if (d->fingerprints_changed) d->fingerprints_changed();
+               audit(who, "fingerprint " + text + " removed");
+               return ok(200, {{"removed", id}});
+             }));
+
+  // Keypad passwords (write-only).
+  http.route("GET", "/api/v1/access/passwords",
+             auth.guard(Role::Admin, [d](const web::HttpRequest&, const Principal&) {
+               auto list = d->codes.list();
+               if (!list) return store_error(list.error());
+               json out{{"public", nullptr}, {"duress", nullptr}, {"rooms", json::array()}};
+               for (const auto& info : *list) {
+                 json set{{"updated_ms", info.updated_ms}};
+                 switch (info.owner.kind) {
+                   case access::CodeKind::Public:
+                     out["public"] = set;
+                     break;
+                   case access::CodeKind::Duress:
+                     out["duress"] = set;
+                     break;
+                   case access::CodeKind::Room:
+                     set["room"] = info.owner.room;
+                     out["rooms"].push_back(set);
+                     break;
+                 }
+               }
+               return ok(200, out);
+             }));
+  // The owner a password path names, or nothing for an unknown path.
+  auto owner_of = [](const std::string& path) -> std::optional<access::CodeOwner> {
+    if (path == "/api/v1/access/passwords/public") return access::CodeOwner{};
+    if (path == "/api/v1/access/passwords/duress") {
+      return access::CodeOwner{access::CodeKind::Duress, ""};
+    }
+    if (path.starts_with(kRoomPasswordPrefix) && path.size() > kRoomPasswordPrefix.size()) {
+      return access::CodeOwner{access::CodeKind::Room, path.substr(kRoomPasswordPrefix.size())};
+    }
+    return std::nullopt;
+  };
+  http.route_async(
+      "PUT", "/api/v1/access/passwords/*",
+      auth.guard_async(Role::Admin,
+                       [d, audit, owner_of](const web::HttpRequest& req, const Principal& who,
+                                            web::HttpServer::Reply reply) {
+                         auto owner = owner_of(req.path);
+                         if (!owner) return reply(web::json_error(404, "not found"));
+                         auto body = object_body(req);
+                         if (!body)
+                           return reply(web::json_error(body.error().code, body.error().message));
+                         std::string code;
+                         if (auto bad = read_text(*body, "password", code, true))
+                           return reply(*bad);
+                         if (auto r = access::check_code(code); !r)
+                           return reply(store_error(r.error()));
+                         const access::KeypadHasher& hasher = d->hasher;
+                         d->hash_async([&hasher, code] { return hasher.hash(code); },
+                                       [d, audit, who, owner = *owner, reply](std::string hash) {
+                                         if (hash.empty())
+                                           return reply(web::json_error(503, "hashing failed"));
+                                         if (auto r = d->codes.set(owner, hash, d->now_ms()); !r) {
+                                           return reply(store_error(r.error()));
+                                         }
+                                         audit(who, owner_text(owner) + " set");
+                                         reply(ok(200, {{"set", true}}));
+                                       });
+                       }));
+  http.route("DELETE", "/api/v1/access/passwords/*",
+             auth.guard(Role::Admin,
+                        [d, audit, owner_of](const web::HttpRequest& req, const Principal& who) {
+                          auto owner = owner_of(req.path);
+                          if (!owner) return web::json_error(404, "not found");
+                          if (auto r = d->codes.clear(*owner); !r) return store_error(r.error());
+                          audit(who, owner_text(*owner) + " removed");
+                          return ok(200, {{"removed", true}});
+                        }));
+}
+
+// --- alarm records -------------------------------------------------------------------
+
+json to_json(const records::AlarmRecord& r) {
+  return {{"id", r.id},
+          {"type", r.type},
+          {"source", r.source},
+          {"started_ms", r.started_ms},
+          {"ended_ms", r.ended_ms},
+          {"details", r.details},
+          {"delivered_ms", r.delivered_ms}};
+}
+
+Result<records::AlarmQuery> parse_alarm_query(std::string_view query) {
+  records::AlarmQuery q;
+  auto window = search_window(query, records::AlarmQuery::kMaxLimit);
+  if (!window) return window.error();
+  apply(*window, q);
+  auto type = text_param(query, "type");
+  if (!type) return type.error();
+  q.type = *type;
+  auto delivered = text_param(query, "delivered");
+  if (!delivered) return delivered.error();
+  if (*delivered) {
+    if (**delivered != "yes" && **delivered != "no") return bad_param("delivered", "yes or no");
+    q.delivered = **delivered == "yes";
+  }
+  if (auto ok = records::check_query(q); !ok) return ok.error();
+  return q;
+}
+
+void add_alarm_routes(web::HttpServer& http, WebAuth& auth, records::AlarmRecords& records) {
+  auto find = [&records](const web::HttpRequest& req)
+      -> Result<std::pair<std::vector<records::AlarmRecord>, std::size_t>> {
+    auto q = parse_alarm_query(req.query);
+    if (!q) return q.error();
+    auto total = records.count(*q);
+    if (!total) return total.error();
+    auto page = records.search(*q);
+    if (!page) return page.error();
+    // Without a limit, the CSV export holds every match.
+    if (auto limit = web::query_param(req.query, "limit");
+        req.path.ends_with(".csv") && limit && !*limit) {
+      while (page->size() < *total) {
+        q->limit = records::AlarmQuery::kMaxLimit;
+        q->offset = page->size();
+        auto more = records.search(*q);
+        if (!more || more->empty()) break;
+        page->insert(page->end(), more->begin(), more->end());
+      }
+    }
+    return std::pair{std::move(*page), *total};
+  };
+  http.route("GET", "/api/v1/records/alarms",
+             auth.guard(Role::Viewer, [find](const web::HttpRequest& req, const Principal&) {
+               auto found = find(req);
+               if (!found) return store_error(found.error());
+               json list = json::array();
+               for (const auto& r : found->first) list.push_back(to_json(r));
+               return ok(200, {{"total", found->second}, {"records", list}});
+             }));
+  http.route(
+      "GET", "/api/v1/records/alarms.csv",
+      auth.guard(Role::Viewer, [find](const web::HttpRequest& req, const Principal&) {
+        auto found = find(req);
+        if (!found) return store_error(found.error());
+        std::string out =
+            "id,started_ms,start,type,source,details,ended_ms,end,delivered_ms,delivered\r\n";
+        for (const auto& r : found->first) {
+          out += std::to_string(r.id) + ',' + std::to_string(r.started_ms) + ',' +
+                 access::utc_time(r.started_ms) + ',' + r.type + ',' +
+                 records::csv_field(r.source) + ',' + records::csv_field(r.details) + ',' +
+                 std::to_string(r.ended_ms) + ',' + access::utc_time(r.ended_ms) + ',' +
+                 std::to_string(r.delivered_ms) + ',' + access::utc_time(r.delivered_ms) + "\r\n";
+        }
+        web::HttpResponse r;
+        r.content_type = "text/csv; charset=utf-8";
+        r.headers["Content-Disposition"] = "attachment; filename=\"alarm-records.csv\"";
+        r.headers["X-Total-Count"] = std::to_string(found->second);
+        r.body = std::move(out);
+        return r;
+      }));
+}
+
+// --- record caps -------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kRecordCapsKey = "records.max";
+
+json caps_json(const RecordCaps& c) {
+  return {{"calls", c.calls}, {"unlocks", c.unlocks}, {"alarms", c.alarms}};
+}
+
+Result<RecordCaps> caps_from_json(const json& body) {
+  RecordCaps c;
+  for (auto [name, field] : {std::pair{"calls", &c.calls}, std::pair{"unlocks", &c.unlocks},
+                             std::pair{"alarms", &c.alarms}}) {
+    auto it = body.find(name);
+    if (it == body.end() || !it->is_number_unsigned() ||
+        it->get<std::uint64_t>() < RecordCaps::kMin ||
+        it->get<std::uint64_t>() > RecordCaps::kMax) {
+      return make_error(std::string(name) + ": a whole number from 1000 to 1000000",
+                        store::kInvalid);
+    }
+    *field = static_cast<std::size_t>(it->get<std::uint64_t>());
+  }
+  return c;
+}
+
+}  // namespace
+
+Result<RecordCaps> load_record_caps(store::Settings& settings) {
+  auto saved = settings.get(kRecordCapsKey);
+  if (!saved) return saved.error();
+  if (!*saved) return RecordCaps{};
+  const json body = json::parse(**saved, nullptr, false);
+  auto c = body.is_object() ? caps_from_json(body)
+                            : Result<RecordCaps>(make_error("not a JSON object", store::kInvalid));
+  if (!c) {
+    return make_error("setting " + std::string(kRecordCapsKey) + ": " + c.error().message,
+                      store::kInvalid);
+  }
+  return c;
+}
+
+void add_record_caps_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
+                            RecordCaps& caps, std::function<void(const RecordCaps&)> apply) {
+  http.route("GET", "/api/v1/records/settings",
+             auth.guard(Role::Viewer, [&caps](const web::HttpRequest&, const Principal&) {
+               return ok(200, caps_json(caps));
+             }));
+  http.route("PUT", "/api/v1/records/settings",
+             auth.guard(Role::Admin, [&auth, &settings, &caps, apply](const web::HttpRequest& req,
+                                                                      const Principal& who) {
+               auto body = object_body(req);
+               if (!body) return web::json_error(body.error().code, body.error().message);
+               auto next = caps_from_json(*body);
+               if (!next) return store_error(next.error());
+               if (*next != caps) {
+                 if (auto r = settings.set(kRecordCapsKey, caps_json(*next).dump()); !r) {
+                   return web::json_error(500, r.error().message);
+                 }
+                 caps = *next;
+                 if (apply) apply(caps);
+                 auth.audit(who, "settings_changed", "records kept: " + caps_json(caps).dump());
+               }
+               return ok(200, caps_json(caps));
+             }));
+}
+
+}  // namespace vto::api

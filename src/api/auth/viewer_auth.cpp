@@ -1,0 +1,139 @@
+#include "api/auth/viewer_auth.h"
+
+#include "accounts/digest_keys.h"
+#include "core/log.h"
+
+namespace vto::api {
+
+namespace {
+
+sip::auth::DigestOptions digest_options() {
+  sip::auth::DigestOptions o;
+  o.realm = std::string(accounts::kDigestRealm);
+  o.algorithms = {sip::auth::Algorithm::Md5};
+  o.max_tracked_nonces = 4096;
+  // GStreamer's RTSP client (and NVRs built on it) answers without qop (RFC 2069): allowed
+  // for MD5, each such nonce good for one request.
+  o.allow_rfc2069 = true;
+  return o;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ViewerAuth>> ViewerAuth::open(const std::string& data_dir,
+                                                     const core::Timers& clock) {
+  auto db = store::Database::open(data_dir);
+  if (!db) return db.error();
+  return std::unique_ptr<ViewerAuth>(new ViewerAuth(std::move(*db), clock));
+}
+
+ViewerAuth::ViewerAuth(std::unique_ptr<store::Database> db, const core::Timers& clock)
+    : db_(std::move(db)),
+      users_(*db_),
+      clock_(clock),
+      digest_clock_(clock),
+      digest_(digest_clock_, digest_options()) {
+  set_lockout(5, std::chrono::minutes(5));
+}
+
+void ViewerAuth::set_lockout(int max_failures, core::Duration lock) {
+  std::lock_guard lock_held(mutex_);
+  guard_.set_config(accounts::LoginGuardConfig{max_failures, lock, guard_.config().max_keys});
+  sources_.set_policy(
+      core::FailurePolicy{4 * max_failures, 2 * lock, lock, std::chrono::hours(24), 4096});
+}
+
+void ViewerAuth::set_observer(Observer observer) {
+  std::lock_guard lock(mutex_);
+  observer_ = std::move(observer);
+}
+
+bool ViewerAuth::may_watch(store::Role role) const {
+  std::lock_guard lock(mutex_);
+  return watch_roles_.contains(role);
+}
+
+std::vector<std::string> ViewerAuth::challenges(bool stale) {
+  std::lock_guard lock(mutex_);
+  return digest_.challenges(stale);
+}
+
+ViewerVerdict ViewerAuth::check(std::string_view method, std::string_view authorization,
+                                std::string_view address) {
+  if (authorization.empty()) return {ViewerVerdict::Kind::Challenge, {}};
+  auto credentials = sip::auth::parse_credentials(authorization);
+  if (!credentials) return {ViewerVerdict::Kind::Challenge, {}};
+  const std::string user = credentials->username;
+  // What to tell the observer, once the lock is let go.
+  std::vector<std::pair<std::string, std::string>> reports;
+  Observer observer;
+  const auto tell = [&] {
+    for (const auto& [action, detail] : reports)
+      observer(user, std::string(address), action, detail);
+  };
+  std::unique_lock lock(mutex_);
+  observer = observer_;
+  const core::TimePoint now = clock_.now();
+  const std::string source = core::source_key(address);
+  if (guard_.locked(user, address, now) || sources_.blocked(source, now)) {
+    return {ViewerVerdict::Kind::Challenge, {}};
+  }
+  std::optional<store::User> account;
+  const auto verification = digest_.verify_keys(
+      method, *credentials,
+      [&](std::string_view name, sip::auth::Algorithm algorithm) -> std::optional<std::string> {
+        auto found = users_.find(std::string(name));
+        if (!found || !*found) return std::nullopt;
+        account = **found;
+        const std::string& key = algorithm == sip::auth::Algorithm::Sha256 ? account->digest.sha256
+                                                                           : account->digest.md5;
+        if (key.empty()) return std::nullopt;
+        return key;
+      });
+  switch (verification.verdict) {
+    case sip::auth::Verdict::Ok:
+      break;
+    case sip::auth::Verdict::Stale:
+    case sip::auth::Verdict::UnknownNonce:
+    // A nonce used up (an RFC 2069 client's next request): the answer was right, so a fresh
+    // nonce with stale=true lets the client answer again without asking anyone.
+    case sip::auth::Verdict::Replay:
+      return {ViewerVerdict::Kind::Stale, {}};
+    case sip::auth::Verdict::Invalid: {
+      const auto seconds = [](core::Duration d) {
+        return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count());
+      };
+      reports.emplace_back("digest_failed", "wrong digest answer (player or NVR)");
+      if (guard_.failure(user, address, now)) {
+        core::logger("live")->warn("digest: {} locked from {} after repeated failures", user,
+                                   address);
+        reports.emplace_back("digest_locked", "locked from " + std::string(address) + " for " +
+                                                  seconds(guard_.config().lock) + " s");
+      }
+      if (auto block = sources_.failure(source, now)) {
+        reports.emplace_back("digest_source_blocked",
+                             source + " refused for " + seconds(*block) + " s");
+      }
+      lock.unlock();
+      if (observer) tell();
+      return {ViewerVerdict::Kind::Challenge, {}};
+    }
+  }
+  guard_.success(user, address);
+  if (!account || !watch_roles_.contains(account->role)) {
+    return {ViewerVerdict::Kind::Forbidden, user};
+  }
+  return {ViewerVerdict::Kind::Ok, user};
+}
+
+void ViewerAuth::set_watch_roles(std::set<store::Role> roles) {
+  std::lock_guard lock(mutex_);
+  watch_roles_ = std::move(roles);
+}
+
+std::set<store::Role> ViewerAuth::watch_roles() const {
+  std::lock_guard lock(mutex_);
+  return watch_roles_;
+}
+
+}  // namespace vto::api

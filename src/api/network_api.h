@@ -1,0 +1,66 @@
+// Network Setting in the API.
+//   GET|PUT /api/v1/settings/network  Basic: IP, mask, gateway, DNS and the ports (HTTP,
+//       HTTPS, RTSP, SIP). The addresses are applied to a network interface when vtod has
+//       one (`--network-interface`, a real board: InterfaceConfig), else kept and shown;
+//       port changes are applied at once by re-binding just that listener.
+//   GET|PUT /api/v1/settings/sip      SIP Server: this VTO is the SIP server ("this"),
+//       another VTO is ("vto"), or a platform is ("platform", with an alternate server the
+//       VTO fails over to while the main one is down). Applied at once.
+// Passwords are write-only: a missing or empty one keeps the saved one.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "api/auth/web_auth.h"
+#include "store/settings.h"
+
+namespace vto::api {
+
+struct NetworkBasic {
+  std::string ip, mask = "255.255.255.0", gateway, dns1, dns2;
+  std::uint16_t http_port = 80, https_port = 443, rtsp_port = 554, sip_port = 5060;
+  bool operator==(const NetworkBasic&) const = default;
+};
+
+struct SipServerSetting {
+  std::string mode = "this";  // "this", "vto" or "platform"
+  std::string server_ip;
+  std::uint16_t server_port = 5060;  // platform: 5080 by default
+  std::string domain = "VDP";        // platform: may be empty
+  std::string user, password;
+  std::string alternate_ip, alternate_user, alternate_password, alternate_vts_ip;
+  bool operator==(const SipServerSetting&) const = default;
+};
+
+// The rules of each page, as {field, message} of the first broken one.
+struct SettingError {
+  std::string field, message;
+};
+std::optional<SettingError> check_network(const NetworkBasic& n);
+std::optional<SettingError> check_sip_server(const SipServerSetting& s);
+
+// The saved page, or nothing when it was never saved (then vtod's command line holds).
+Result<std::optional<NetworkBasic>> load_network(store::Settings& settings);
+Result<std::optional<SipServerSetting>> load_sip_server(store::Settings& settings);
+
+nlohmann::json to_json(const NetworkBasic& n);
+nlohmann::json to_json(const SipServerSetting& s);  // passwords as *_set booleans
+
+// Applies a checked change to the running daemon; an error (a port that cannot be bound,
+// a call in progress) leaves everything as it was and is answered with its code (409...).
+using ApplyNetwork =
+    std::function<Result<void>(const NetworkBasic& before, const NetworkBasic& after)>;
+using ApplySipServer =
+    std::function<Result<void>(const SipServerSetting& before, const SipServerSetting& after)>;
+using SipStatus = std::function<nlohmann::json()>;  // registration state, for the page
+
+// `addresses_interface` is shown as the page's "interface" (empty: null, addresses kept only).
+void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
+                        NetworkBasic& network, ApplyNetwork apply_network, SipServerSetting& sip,
+                        ApplySipServer apply_sip, SipStatus sip_status,
+                        std::string addresses_interface);
+
+}  // namespace vto::api

@@ -1,0 +1,66 @@
+// Live view of the door for players and NVRs: vtod's RTSP server (media::RtspServer), fed
+// with the camera's encoded streams by CallMedia while someone watches them, its viewers
+// authenticated by api::ViewerAuth and counted in the StreamBudget. The server may move to
+// another port while vtod runs (Network Setting > Basic): the new one is started first.
+// Core thread only; the RTSP server's callbacks are posted to it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "api/auth/viewer_auth.h"
+#include "core/result.h"
+#include "media/rtsp_server.h"
+#include "media/stream_budget.h"
+#include "station/call_media.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace vto::station {
+
+struct LiveViewConfig {
+  // The streams' audio (media::RtspServer::Config): an ALSA device, or a tone.
+  std::string microphone_device;
+  double tone_hz = 440;
+  // The IP allow-list, asked on the RTSP server's thread (empty: everyone).
+  std::function<bool(std::string_view address)> allowed;
+};
+
+class LiveView {
+ public:
+  LiveView(boost::asio::io_context& io, CallMedia& media, media::StreamBudget& budget,
+           api::ViewerAuth& auth, LiveViewConfig config);
+  ~LiveView();
+  LiveView(const LiveView&) = delete;
+  LiveView& operator=(const LiveView&) = delete;
+
+  // Serves RTSP on address:port from now on; an error (the port is taken) leaves the server
+  // that ran before running.
+  Result<void> listen(const std::string& address, std::uint16_t port);
+  void stop();
+  bool running() const { return server_ != nullptr; }
+  std::uint16_t port() const;
+  std::size_t sessions() const;
+
+ private:
+  struct Alive;
+  void on_demand(media::VideoStream stream, bool wanted);
+  void detach_all();
+
+  boost::asio::io_context& io_;
+  CallMedia& media_;
+  media::StreamBudget& budget_;
+  api::ViewerAuth& auth_;
+  LiveViewConfig config_;
+  std::shared_ptr<Alive> alive_;  // the server's posted callbacks check it
+  std::unique_ptr<media::RtspServer> server_;
+  std::array<std::optional<std::uint64_t>, 2> attached_;  // CallMedia feed per stream
+};
+
+}  // namespace vto::station
