@@ -20,7 +20,7 @@
 #include "api/auth/web_auth.h"
 #include "core/result.h"
 #include "media/stream_budget.h"
-#include "station/call_media.h"
+#include "station/door_media.h"
 #include "store/settings.h"
 
 namespace vto::api {

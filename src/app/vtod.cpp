@@ -44,13 +44,13 @@
 #include "sip/transport/host_port.h"
 #include "sip/ua/user_agent.h"
 #include "station/alarm_centre.h"
+#include "station/browser_video_feed.h"
 #include "station/building_directory.h"
-#include "station/call_media.h"
 #include "station/call_recorder.h"
+#include "station/door_media.h"
 #include "station/interface_config.h"
-#include "station/live_video.h"
-#include "station/live_view.h"
 #include "station/monitor_sessions.h"
+#include "station/rtsp_live_view.h"
 #include "station/ua_call_control.h"
 #include "store/settings.h"
 #include "web/http_server.h"
@@ -613,7 +613,7 @@ int main(int argc, char** argv) {
   std::function<void(bool alternate)> use_sip_setting;  // defined once the panel exists
   std::vector<json> recent_events;
   // Media of the VTO's calls: the SDP, and the camera's video to monitors that accept it.
-  station::CallMediaConfig media_config;
+  station::DoorMediaConfig media_config;
   media_config.address = *sip::numeric_ip(transport.local(sip::Transport::Udp).host);
   media_config.camera_device = o.camera;
   media_config.microphone_tone_hz = microphone_tone_hz;
@@ -633,7 +633,7 @@ int main(int argc, char** argv) {
     if (monitors_for_dtmf && monitors_for_dtmf->on_dtmf(call, key)) return;
     if (panel_for_dtmf) panel_for_dtmf->on_dtmf(call, std::string(1, key));
   };
-  auto call_media = station::CallMedia::open(io, std::move(media_config));
+  auto call_media = station::DoorMedia::open(io, std::move(media_config));
   if (!call_media) {
     std::cerr << "vtod: " << call_media.error().message << "\n";
     return 1;
@@ -652,7 +652,7 @@ int main(int argc, char** argv) {
       !enabled) {
     log->warn("call records without snapshots: {}", enabled.error().message);
   }
-  ua.set_sdp_provider([&](sip::CallId id, const std::string& remote_offer) {
+  ua.set_sdp_provider([&](sip::CallHandle id, const std::string& remote_offer) {
     return (*call_media)->sdp_for(id, remote_offer);
   });
   // Live view for players and NVRs (RTSP), with the web accounts' digest keys.
@@ -661,7 +661,7 @@ int main(int argc, char** argv) {
     std::cerr << "vtod: " << viewer_auth.error().message << "\n";
     return 1;
   }
-  station::LiveViewConfig live_config;
+  station::RtspLiveViewConfig live_config;
   // The RTSP server's thread reads the IP allow-list: a copy of its own, under a lock.
   std::mutex rtsp_allow_mutex;
   api::AllowList rtsp_allow = security.allow_list;
@@ -671,7 +671,7 @@ int main(int argc, char** argv) {
   };
   live_config.microphone_device = microphone_device;
   live_config.tone_hz = microphone_wav.empty() ? microphone_tone_hz : 440;
-  station::LiveView live_view(io, **call_media, stream_budget, **viewer_auth, live_config);
+  station::RtspLiveView live_view(io, **call_media, stream_budget, **viewer_auth, live_config);
   // Monitor > Door: monitors calling this VTO's number watch the door.
   station::MonitorSessions monitor_sessions(ua, **call_media, stream_budget, timers, access_control,
                                             station::MonitorSessions::Config{o.unlock_code});
@@ -1159,7 +1159,7 @@ int main(int argc, char** argv) {
                        std::string::npos) {
                  return web::json_error(400, "\"to\" must be a room, device or VTO number");
                }
-               sip::CallId id = ua.call(to);
+               sip::CallHandle id = ua.call(to);
                web::HttpResponse r;
                r.status = 202;
                r.body = json{{"call", id}, {"to", to}}.dump();
@@ -1168,7 +1168,7 @@ int main(int argc, char** argv) {
   http.route("DELETE", "/api/v1/calls/*",
              guard(store::Role::Operator, [&](const web::HttpRequest& req) {
                std::string id_text = req.path.substr(std::string("/api/v1/calls/").size());
-               sip::CallId id = 0;
+               sip::CallHandle id = 0;
                try {
                  id = std::stoull(id_text);
                } catch (...) {
@@ -1252,7 +1252,7 @@ int main(int argc, char** argv) {
                        stream_budget, **viewer_auth, snapshot_on_core,
                        [&live_view] { return live_view.port(); }});
   // The camera in the browser (Live page, virtual panel), counted in the six streams.
-  station::LiveVideo live_video(
+  station::BrowserVideoFeed live_video(
       http, timers, stream_budget,
       [&](const web::HttpRequest& req) -> std::optional<web::HttpResponse> {
         auto who = auth.authenticate(req, store::Role::Viewer);

@@ -8,8 +8,8 @@
 
 namespace vto::device {
 
-using CallId = std::uint64_t;
-inline constexpr CallId kNoCall = 0;
+using CallHandle = std::uint64_t;
+inline constexpr CallHandle kNoCall = 0;
 
 class CallControl {
  public:
@@ -17,9 +17,9 @@ class CallControl {
   // Starts a call to `number` (a room number or the centre). Returns kNoCall when the call
   // cannot even be started. Must not call back into the panel before it returns: progress
   // is reported later, with the returned id.
-  virtual CallId place(const std::string& number) = 0;
+  virtual CallHandle place(const std::string& number) = 0;
   // Ends a call: CANCEL while it rings, BYE once answered. Unknown ids are a no-op.
-  virtual void hang_up(CallId call) = 0;
+  virtual void hang_up(CallHandle call) = 0;
 };
 
 }  // namespace vto::device

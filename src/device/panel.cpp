@@ -255,7 +255,7 @@ void Panel::place_call(const std::string& number) {
   pin_.clear();
   status_.dialled.clear();
   dtmf_.clear();
-  const CallId call = calls_.place(number);
+  const CallHandle call = calls_.place(number);
   if (call == kNoCall) {
     log_->warn("panel: call to {} could not be started", number);
     go_idle();
@@ -270,22 +270,22 @@ void Panel::place_call(const std::string& number) {
 }
 
 void Panel::end_call() {
-  const CallId call = status_.call;
+  const CallHandle call = status_.call;
   // Idle first: whatever hang_up() reports back about the old call is then ignored.
   if (status_.state != PanelState::Idle) go_idle();
   if (call != kNoCall) calls_.hang_up(call);
 }
 
-bool Panel::is_current(CallId call) const {
+bool Panel::is_current(CallHandle call) const {
   return call != kNoCall && call == status_.call;
 }
 
-void Panel::on_ringing(CallId call) {
+void Panel::on_ringing(CallHandle call) {
   if (!is_current(call) || status_.state != PanelState::Calling) return;
   cue(Tone::Ringback);
 }
 
-void Panel::on_answered(CallId call) {
+void Panel::on_answered(CallHandle call) {
   if (!is_current(call) || status_.state != PanelState::Calling) return;
   log_->info("panel: {} answered (call {})", status_.number, call);
   dtmf_.clear();
@@ -293,20 +293,20 @@ void Panel::on_answered(CallId call) {
   set_state(PanelState::Talking);
 }
 
-void Panel::on_failed(CallId call, int status, std::string_view reason) {
+void Panel::on_failed(CallHandle call, int status, std::string_view reason) {
   if (!is_current(call)) return;
   log_->info("panel: call {} to {} failed: {} {}", call, status_.number, status, reason);
   go_idle();
   show_message(failure_text(status), status == 486 || status == 600 ? Tone::Busy : Tone::Error);
 }
 
-void Panel::on_ended(CallId call) {
+void Panel::on_ended(CallHandle call) {
   if (!is_current(call)) return;
   log_->info("panel: {} hung up (call {})", status_.number, call);
   go_idle();
 }
 
-void Panel::on_dtmf(CallId call, std::string_view digits) {
+void Panel::on_dtmf(CallHandle call, std::string_view digits) {
   if (!is_current(call) || status_.state != PanelState::Talking) return;
   if (config_.unlock_code.empty()) {
     log_->debug("panel: DTMF from call {} ignored: remote unlock by DTMF is off", call);
@@ -317,7 +317,7 @@ void Panel::on_dtmf(CallId call, std::string_view digits) {
 
 void Panel::on_unlock_entry(const std::string& entry) {
   if (status_.state != PanelState::Talking) return;
-  const CallId call = status_.call;
+  const CallHandle call = status_.call;
   if (devices_.access != nullptr) {
     const AccessAnswer answer = devices_.access->monitor_code(status_.number, call, entry);
     log_->info("panel: unlock code from {} (call {}): {}", status_.number, call,

@@ -51,7 +51,7 @@ struct PanelStatus {
   PanelState state = PanelState::Idle;
   std::string dialled;  // digits typed so far (Dialling)
   std::string number;   // the number being called or talked to (Calling, Talking)
-  CallId call = kNoCall;
+  CallHandle call = kNoCall;
 
   bool operator==(const PanelStatus&) const = default;
 };
@@ -91,11 +91,11 @@ class Panel {
 
   // Call progress from CallControl's implementation. Notifications for a call that is not
   // the current one (a call already hung up) are ignored.
-  void on_ringing(CallId call);
-  void on_answered(CallId call);
-  void on_failed(CallId call, int status, std::string_view reason);
-  void on_ended(CallId call);  // the remote side hung up (BYE)
-  void on_dtmf(CallId call, std::string_view digits);
+  void on_ringing(CallHandle call);
+  void on_answered(CallHandle call);
+  void on_failed(CallHandle call, int status, std::string_view reason);
+  void on_ended(CallHandle call);  // the remote side hung up (BYE)
+  void on_dtmf(CallHandle call, std::string_view digits);
 
  private:
   using TimerSlot = std::optional<core::Timers::Id>;
@@ -113,7 +113,7 @@ class Panel {
 
   void place_call(const std::string& number);
   void end_call();  // hangs up the current call, if any, and goes Idle
-  bool is_current(CallId call) const;
+  bool is_current(CallHandle call) const;
   void go_idle();
   void show_message(std::string_view text, Tone tone);  // a failure text for message_time
   void set_state(PanelState state);

@@ -20,14 +20,14 @@ using ::testing::IsEmpty;
 // Records what the panel asks of the SIP side; ids count up from 1.
 class RecordingCalls final : public CallControl {
  public:
-  CallId place(const std::string& number) override {
+  CallHandle place(const std::string& number) override {
     log.push_back("place " + number);
     return refuse ? kNoCall : next++;
   }
-  void hang_up(CallId call) override { log.push_back("hang_up " + std::to_string(call)); }
+  void hang_up(CallHandle call) override { log.push_back("hang_up " + std::to_string(call)); }
 
   std::vector<std::string> log;
-  CallId next = 1;
+  CallHandle next = 1;
   bool refuse = false;
 };
 

@@ -155,8 +155,8 @@ void CallRecorder::on_panel_status(const device::PanelStatus& status) {
     return;  // dialled digits, Calling -> Talking: nothing for the records
   }
   const std::int64_t now = clock_();
-  const device::CallId previous = std::exchange(current_, status.call);
-  const device::CallId just_left = std::exchange(just_left_, previous);
+  const device::CallHandle previous = std::exchange(current_, status.call);
+  const device::CallHandle just_left = std::exchange(just_left_, previous);
   if (previous != device::kNoCall) left(previous, now);
   if (status.state != device::PanelState::Calling || status.call == device::kNoCall) return;
   // The centre key ends a ringing call (Idle) and calls the centre at once.
@@ -169,7 +169,7 @@ void CallRecorder::on_panel_status(const device::PanelStatus& status) {
   start(status.call, status.number, now);
 }
 
-void CallRecorder::left(device::CallId call, std::int64_t now) {
+void CallRecorder::left(device::CallHandle call, std::int64_t now) {
   auto it = calls_.find(call);
   if (it == calls_.end()) return;  // already finished from a UA event
   if (it->second.answered) {
@@ -185,7 +185,7 @@ void CallRecorder::defer_writes(core::Timers& timers, core::Duration delay) {
   write_delay_ = delay;
 }
 
-void CallRecorder::start(device::CallId call, const std::string& number, std::int64_t now) {
+void CallRecorder::start(device::CallHandle call, const std::string& number, std::int64_t now) {
   calls_[call] = Call{0, number, now};
   if (!timers_) {
     write_start(call);
@@ -196,7 +196,7 @@ void CallRecorder::start(device::CallId call, const std::string& number, std::in
   });
 }
 
-bool CallRecorder::write_start(device::CallId call) {
+bool CallRecorder::write_start(device::CallHandle call) {
   auto it = calls_.find(call);
   if (it == calls_.end()) return false;
   if (it->second.record != 0) return true;
@@ -309,7 +309,7 @@ void CallRecorder::on_ua_event(const sip::UaEvent& e) {
   }
 }
 
-void CallRecorder::finish(device::CallId call, std::string_view result, std::int64_t at) {
+void CallRecorder::finish(device::CallHandle call, std::string_view result, std::int64_t at) {
   if (!write_start(call)) return;
   auto it = calls_.find(call);
   const std::int64_t record = it->second.record;

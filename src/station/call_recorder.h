@@ -102,12 +102,12 @@ class CallRecorder {
     std::int64_t left_ms = 0;
   };
 
-  void left(device::CallId call, std::int64_t now);
-  void start(device::CallId call, const std::string& number, std::int64_t now);
+  void left(device::CallHandle call, std::int64_t now);
+  void start(device::CallHandle call, const std::string& number, std::int64_t now);
   // Writes the call's record if it is still pending; false when the call has no record
   // (unknown, or the write failed).
-  bool write_start(device::CallId call);
-  void finish(device::CallId call, std::string_view result, std::int64_t at);
+  bool write_start(device::CallHandle call);
+  void finish(device::CallHandle call, std::string_view result, std::int64_t at);
   void save_snapshot(std::int64_t record, Result<std::vector<std::uint8_t>> jpeg);
   // On the core, when the file thread has written (or failed to write) the snapshot.
   void snapshot_written(std::int64_t record, const Result<void>& written);
@@ -121,11 +121,11 @@ class CallRecorder {
   records::CallRecords& records_;
   std::string caller_;
   UnixClock clock_;
-  device::CallId current_ = device::kNoCall;  // the panel's call at its last change
+  device::CallHandle current_ = device::kNoCall;  // the panel's call at its last change
   // The call the panel left at its last change: a call started right after it to the
   // centre means the visitor pressed the centre key and cancelled it.
-  device::CallId just_left_ = device::kNoCall;
-  std::map<device::CallId, Call> calls_;
+  device::CallHandle just_left_ = device::kNoCall;
+  std::map<device::CallHandle, Call> calls_;
   std::shared_ptr<const records::SnapshotFiles> files_;  // shared with the file thread's jobs
   Snapshotter take_snapshot_;
   PostToCore post_to_core_;

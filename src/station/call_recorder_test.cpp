@@ -35,10 +35,10 @@ constexpr std::int64_t kEpochMs = 1'700'000'000'000;
 
 class FakeCalls final : public device::CallControl {
  public:
-  device::CallId place(const std::string&) override { return next++; }
-  void hang_up(device::CallId call) override { hung_up.push_back(call); }
-  device::CallId next = 1;
-  std::vector<device::CallId> hung_up;
+  device::CallHandle place(const std::string&) override { return next++; }
+  void hang_up(device::CallHandle call) override { hung_up.push_back(call); }
+  device::CallHandle next = 1;
+  std::vector<device::CallHandle> hung_up;
 };
 
 // The core thread's queue as the test runs it: what the recorder's file thread posts waits
@@ -110,13 +110,13 @@ class CallRecorderTest : public ::testing::Test {
     recorder_->on_ua_event(e);
     notify_panel(*panel_, e);
   }
-  void ringing(device::CallId call) {
+  void ringing(device::CallHandle call) {
     deliver({Type::Ringing, call, 180, "sip:101@VDP", {}, {}, {}});
   }
-  void answered(device::CallId call, std::string contact) {
+  void answered(device::CallHandle call, std::string contact) {
     deliver({Type::Answered, call, 200, "sip:101@VDP", {}, {}, {}, std::move(contact)});
   }
-  void rejected(device::CallId call, int status) {
+  void rejected(device::CallHandle call, int status) {
     deliver({Type::Rejected, call, status, "sip:101@VDP", "why", {}, {}});
   }
   void press(std::string_view key) { ASSERT_TRUE(sim_.press(key)) << key; }
@@ -212,7 +212,7 @@ TEST_F(CallRecorderTest, AnsweredThenEndedByTheTalkLimit) {
   press("button2");
   answered(1, "sip:102%230@192.0.2.8:5060");
   timers_.advance(120s);  // the panel's default talk limit: it hangs up, BYE follows
-  ASSERT_EQ(calls_.hung_up, std::vector<device::CallId>{1});
+  ASSERT_EQ(calls_.hung_up, std::vector<device::CallHandle>{1});
   deliver({Type::Bye, 1, 0, "sip:102@VDP", "local hangup", {}, {}});
   auto r = only_record();
   EXPECT_EQ(r.result, "answered");
@@ -229,7 +229,7 @@ TEST_F(CallRecorderTest, AnswerWithoutContactNamesTheNumberCalled) {
 
 TEST_F(CallRecorderTest, BusyRoom) {
   for (int status : {486, 600, 603}) {
-    const device::CallId call = calls_.next;
+    const device::CallHandle call = calls_.next;
     press("button1");
     timers_.advance(1s);
     rejected(call, status);
@@ -254,7 +254,7 @@ TEST_F(CallRecorderTest, RingTimeoutIsNoAnswer) {
   press("button1");
   ringing(1);
   timers_.advance(30s);  // the panel gives up and cancels
-  ASSERT_EQ(calls_.hung_up, std::vector<device::CallId>{1});
+  ASSERT_EQ(calls_.hung_up, std::vector<device::CallHandle>{1});
   timers_.advance(200ms);
   deliver({Type::Cancelled, 1, 487, "sip:101@VDP", {}, {}, {}});
   auto r = only_record();
@@ -264,7 +264,7 @@ TEST_F(CallRecorderTest, RingTimeoutIsNoAnswer) {
 
 TEST_F(CallRecorderTest, NobodyHomeUnknownRoomAndServerErrorsFail) {
   for (int status : {480, 404, 500}) {
-    const device::CallId call = calls_.next;
+    const device::CallHandle call = calls_.next;
     press("button1");
     rejected(call, status);
     timers_.advance(10s);
@@ -280,7 +280,7 @@ TEST_F(CallRecorderTest, CentreKeyWhileRingingCancelsTheCallAndRecordsTheCentreC
   ringing(1);
   timers_.advance(4s);
   press("centre");  // ends call 1, places call 2 to 888888
-  ASSERT_EQ(calls_.hung_up, std::vector<device::CallId>{1});
+  ASSERT_EQ(calls_.hung_up, std::vector<device::CallHandle>{1});
   deliver({Type::Cancelled, 1, 487, "sip:101@VDP", {}, {}, {}});  // late: already recorded
   answered(2, "sip:888888@192.0.2.9:5060");
   timers_.advance(10s);
@@ -500,7 +500,7 @@ class CallRecorderCapTest : public CallRecorderSnapshotTest {
 
   // A call to button 1, busy, its snapshot saved; returns its record id.
   std::int64_t busy_call_with_snapshot() {
-    const device::CallId call = calls_.next;
+    const device::CallHandle call = calls_.next;
     press("button1");
     answer(kJpeg);
     rejected(call, 486);

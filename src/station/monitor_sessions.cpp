@@ -6,7 +6,7 @@
 #include "media/sdp.h"
 #include "sip/message/uri.h"
 #include "sip/ua/user_agent.h"
-#include "station/call_media.h"
+#include "station/door_media.h"
 #include "station/ua_call_control.h"
 
 namespace vto::station {
@@ -31,7 +31,7 @@ std::string device_of_uri(std::string_view text) {
   return std::string(text);
 }
 
-MonitorSessions::MonitorSessions(sip::UserAgent& ua, CallMedia& media, media::StreamBudget& budget,
+MonitorSessions::MonitorSessions(sip::UserAgent& ua, DoorMedia& media, media::StreamBudget& budget,
                                  core::Timers& timers, device::Access& access, Config config)
     : ua_(ua),
       media_(media),

@@ -30,7 +30,7 @@ struct UaEvent;
 
 namespace vto::station {
 
-class CallMedia;
+class DoorMedia;
 
 class MonitorSessions {
  public:
@@ -43,7 +43,7 @@ class MonitorSessions {
   };
 
   // `access` decides on each entry of the unlock code (DtmfEntry) a monitor sends.
-  MonitorSessions(sip::UserAgent& ua, CallMedia& media, media::StreamBudget& budget,
+  MonitorSessions(sip::UserAgent& ua, DoorMedia& media, media::StreamBudget& budget,
                   core::Timers& timers, device::Access& access, Config config);
   ~MonitorSessions();
   MonitorSessions(const MonitorSessions&) = delete;
@@ -73,7 +73,7 @@ class MonitorSessions {
   void forget(std::uint64_t call);
 
   sip::UserAgent& ua_;
-  CallMedia& media_;
+  DoorMedia& media_;
   media::StreamBudget& budget_;
   core::Timers& timers_;
   device::Access& access_;

@@ -57,11 +57,11 @@ std::string dtmf_digits(std::string_view content_type, std::string_view body) {
   return digits;
 }
 
-device::CallId UaCallControl::place(const std::string& number) {
+device::CallHandle UaCallControl::place(const std::string& number) {
   return ua_.call(number);
 }
 
-void UaCallControl::hang_up(device::CallId call) {
+void UaCallControl::hang_up(device::CallHandle call) {
   (void)ua_.hangup(call);  // a call that already ended is not an error here
 }
 

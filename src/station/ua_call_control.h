@@ -21,8 +21,8 @@ class UaCallControl final : public device::CallControl {
 
   void set_panel(device::Panel* panel) { panel_ = panel; }
 
-  device::CallId place(const std::string& number) override;
-  void hang_up(device::CallId call) override;
+  device::CallHandle place(const std::string& number) override;
+  void hang_up(device::CallHandle call) override;
 
   // Feed every event of the user agent here.
   void on_event(const sip::UaEvent& event);

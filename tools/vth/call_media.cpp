@@ -92,12 +92,12 @@ Result<void> CallMedia::configure(MediaConfig config) {
   return {};
 }
 
-CallMedia::Session& CallMedia::session(sip::CallId call) {
+CallMedia::Session& CallMedia::session(sip::CallHandle call) {
   return sessions_[call];
 }
 
 // The call's audio ports, bound when its SDP is first asked for and kept for the call.
-media::LocalEndpoint CallMedia::local(sip::CallId call, Session& s) {
+media::LocalEndpoint CallMedia::local(sip::CallHandle call, Session& s) {
   if (!s.audio) {
     media::AudioSession::Config cfg;
     cfg.address = config_.ip;
@@ -123,7 +123,7 @@ media::LocalEndpoint CallMedia::local(sip::CallId call, Session& s) {
                               sdp_versions_[call]++};
 }
 
-std::string CallMedia::sdp(sip::CallId call, const std::string& remote_offer) {
+std::string CallMedia::sdp(sip::CallHandle call, const std::string& remote_offer) {
   if (!remote_offer.empty()) return answer(call, remote_offer);
   Session& s = session(call);
   media::LocalEndpoint here = local(call, s);
@@ -137,7 +137,7 @@ std::string CallMedia::sdp(sip::CallId call, const std::string& remote_offer) {
   return offer.ok() ? offer->serialize() : std::string();
 }
 
-std::uint16_t CallMedia::open_video(sip::CallId call, Session& s, int pt) {
+std::uint16_t CallMedia::open_video(sip::CallHandle call, Session& s, int pt) {
   media::VideoReceiver::Config config;
   config.address = config_.ip;
   config.payload_type = pt;
@@ -155,7 +155,7 @@ std::uint16_t CallMedia::open_video(sip::CallId call, Session& s, int pt) {
   return s.video->port();
 }
 
-std::string CallMedia::answer(sip::CallId call, const std::string& remote_offer) {
+std::string CallMedia::answer(sip::CallHandle call, const std::string& remote_offer) {
   Session& s = session(call);
   media::LocalEndpoint here = local(call, s);
   auto offer = media::SessionDescription::parse(remote_offer);
@@ -176,7 +176,7 @@ std::string CallMedia::answer(sip::CallId call, const std::string& remote_offer)
   return agreed->sdp.serialize();
 }
 
-void CallMedia::on_established(sip::CallId call, const std::string& remote_sdp) {
+void CallMedia::on_established(sip::CallHandle call, const std::string& remote_sdp) {
   auto it = sessions_.find(call);
   if (it == sessions_.end() || it->second.established) return;
   Session& s = it->second;
@@ -215,7 +215,7 @@ void CallMedia::on_established(sip::CallId call, const std::string& remote_sdp) 
   if (!tick_timer_) tick_timer_ = timers_.start(kStatsInterval, [this] { tick(); });
 }
 
-void CallMedia::on_ended(sip::CallId call) {
+void CallMedia::on_ended(sip::CallHandle call) {
   sdp_versions_.erase(call);
   const auto it = sessions_.find(call);
   if (it == sessions_.end()) return;
@@ -223,21 +223,21 @@ void CallMedia::on_ended(sip::CallId call) {
   sessions_.erase(it);  // stops the pipelines, closes the sockets
 }
 
-void CallMedia::keep_only(const std::vector<sip::CallId>& live_calls) {
-  auto gone = [&](sip::CallId call) {
+void CallMedia::keep_only(const std::vector<sip::CallHandle>& live_calls) {
+  auto gone = [&](sip::CallHandle call) {
     return std::find(live_calls.begin(), live_calls.end(), call) == live_calls.end();
   };
-  std::vector<sip::CallId> ended;
+  std::vector<sip::CallHandle> ended;
   for (const auto& [call, s] : sessions_) {
     if (gone(call)) ended.push_back(call);
   }
   for (const auto& [call, version] : sdp_versions_) {
     if (gone(call) && !sessions_.count(call)) ended.push_back(call);
   }
-  for (const sip::CallId call : ended) on_ended(call);
+  for (const sip::CallHandle call : ended) on_ended(call);
 }
 
-Result<void> CallMedia::send_dtmf(sip::CallId call, const std::string& keys) {
+Result<void> CallMedia::send_dtmf(sip::CallHandle call, const std::string& keys) {
   auto it = sessions_.find(call);
   if (it == sessions_.end() || !it->second.audio || !it->second.audio->started()) {
     return make_error("no call with audio");
@@ -250,7 +250,7 @@ Result<void> CallMedia::send_dtmf(sip::CallId call, const std::string& keys) {
   return {};
 }
 
-void CallMedia::next_dtmf(sip::CallId call) {
+void CallMedia::next_dtmf(sip::CallHandle call) {
   auto it = sessions_.find(call);
   if (it == sessions_.end()) return;
   Session& s = it->second;
@@ -276,7 +276,7 @@ void CallMedia::next_dtmf(sip::CallId call) {
   });
 }
 
-Result<void> CallMedia::snapshot(sip::CallId call, const std::string& path) {
+Result<void> CallMedia::snapshot(sip::CallHandle call, const std::string& path) {
   auto it = sessions_.find(call);
   if (it == sessions_.end() || !it->second.video || !it->second.established) {
     it = std::find_if(sessions_.begin(), sessions_.end(), [](const auto& entry) {
@@ -295,7 +295,7 @@ Result<void> CallMedia::snapshot(sip::CallId call, const std::string& path) {
   return {};
 }
 
-void CallMedia::print_stats(sip::CallId call, Session& s) {
+void CallMedia::print_stats(sip::CallHandle call, Session& s) {
   json j{{"event", "media"}, {"call", call}};
   if (s.video) {
     const auto stats = s.video->stats();

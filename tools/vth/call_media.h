@@ -50,23 +50,23 @@ class CallMedia {
   // The UserAgent's SdpProvider: an audio-only offer when `remote_offer` is empty (with
   // video received too after next_offer_with_video()), else the answer to it, with the audio
   // ports and a video receiver bound for what it names.
-  std::string sdp(sip::CallId call, const std::string& remote_offer);
+  std::string sdp(sip::CallHandle call, const std::string& remote_offer);
   // The next offer also receives H.264 video: a monitor session with a door station.
   void next_offer_with_video() { next_offer_video_ = true; }
 
   // The dialog is up (we answered, or our call was answered with `remote_sdp`): audio
   // starts both ways and video starts decoding.
-  void on_established(sip::CallId call, const std::string& remote_sdp);
+  void on_established(sip::CallHandle call, const std::string& remote_sdp);
   // The call is over: prints the final "media" event and releases the pipelines.
-  void on_ended(sip::CallId call);
+  void on_ended(sip::CallHandle call);
   // Releases the media of calls that are gone without an end event (an answer never sent).
-  void keep_only(const std::vector<sip::CallId>& live_calls);
+  void keep_only(const std::vector<sip::CallHandle>& live_calls);
 
   // Sends `keys` as RFC 4733 events in the call's audio, one after another (160 ms each);
   // prints {"event":"dtmf_sent"} when the last one ended.
-  Result<void> send_dtmf(sip::CallId call, const std::string& keys);
+  Result<void> send_dtmf(sip::CallHandle call, const std::string& keys);
   // Saves the latest decoded frame of `call` (0: any call with video) as a JPEG file.
-  Result<void> snapshot(sip::CallId call, const std::string& path);
+  Result<void> snapshot(sip::CallHandle call, const std::string& path);
 
  private:
   struct Session {
@@ -81,11 +81,11 @@ class CallMedia {
     std::uint64_t stamps_printed = 0;  // stamped frames whose latency an event has shown
   };
 
-  Session& session(sip::CallId call);
-  media::LocalEndpoint local(sip::CallId call, Session& s);
-  std::string answer(sip::CallId call, const std::string& remote_offer);
-  void next_dtmf(sip::CallId call);
-  void print_stats(sip::CallId call, Session& s);
+  Session& session(sip::CallHandle call);
+  media::LocalEndpoint local(sip::CallHandle call, Session& s);
+  std::string answer(sip::CallHandle call, const std::string& remote_offer);
+  void next_dtmf(sip::CallHandle call);
+  void print_stats(sip::CallHandle call, Session& s);
   void tick();
 
   boost::asio::io_context& io_;
@@ -93,12 +93,12 @@ class CallMedia {
   Printer print_;
   MediaConfig config_;
   media::Capabilities caps_ = media::Capabilities::monitor();
-  std::map<sip::CallId, Session> sessions_;
-  std::map<sip::CallId, std::uint64_t> sdp_versions_;
+  std::map<sip::CallHandle, Session> sessions_;
+  std::map<sip::CallHandle, std::uint64_t> sdp_versions_;
   core::Timers::Id tick_timer_ = 0;
   bool next_offer_video_ = false;
   // Opens the call's video receiver for payload type `pt`; its port, 0 on failure.
-  std::uint16_t open_video(sip::CallId call, Session& s, int pt);
+  std::uint16_t open_video(sip::CallHandle call, Session& s, int pt);
 };
 
 }  // namespace vto::vth

@@ -53,7 +53,7 @@ class Monitor {
         input_(io, ::dup(0)),
         media_(io, timers, print) {
     ua_.set_event_handler([this](const sip::UaEvent& e) { on_event(e); });
-    ua_.set_sdp_provider([this](sip::CallId call, const std::string& remote_offer) {
+    ua_.set_sdp_provider([this](sip::CallHandle call, const std::string& remote_offer) {
       return media_.sdp(call, remote_offer);
     });
   }
@@ -97,7 +97,7 @@ class Monitor {
     if (e.type == sip::UaEvent::Type::IncomingCall) {
       last_call_ = e.call;
       if (auto_answer_ms_ >= 0) {
-        const sip::CallId id = e.call;
+        const sip::CallHandle id = e.call;
         timers_.start(core::Duration(auto_answer_ms_), [this, id] {
           const auto calls = ua_.calls();
           if (std::find(calls.begin(), calls.end(), id) == calls.end()) return;  // cancelled
@@ -130,7 +130,7 @@ class Monitor {
     std::string cmd, arg;
     words >> cmd >> arg;
     if (cmd.empty()) return;
-    auto call_arg = [&]() -> sip::CallId {
+    auto call_arg = [&]() -> sip::CallHandle {
       if (arg.empty()) return last_call_;
       try {
         return std::stoull(arg);
@@ -225,7 +225,7 @@ class Monitor {
   int auto_answer_ms_;
   asio::posix::stream_descriptor input_;
   asio::streambuf buffer_;
-  sip::CallId last_call_ = 0;
+  sip::CallHandle last_call_ = 0;
   vth::CallMedia media_;
 };
 

@@ -171,7 +171,7 @@ int run_ring(const std::string& server_text, const std::string& room, const std:
     ringing_tags.clear();
     complete = false;
     sent = Clock::now();
-    sip::CallId id = caller.call(room);
+    sip::CallHandle id = caller.call(room);
     auto call_deadline = Clock::now() + std::chrono::seconds(3);
     while (!complete && Clock::now() < call_deadline) io.run_one_for(std::chrono::milliseconds(5));
     if (!complete) ++timeouts;
@@ -358,7 +358,7 @@ int run_press(const PressOptions& o) {
   // When each monitor sent its 180 for the current press (the user agent answers an
   // INVITE with 180 at once, then reports the incoming call).
   std::vector<std::optional<Clock::time_point>> rang(list.size());
-  std::vector<sip::CallId> incoming(list.size(), 0);
+  std::vector<sip::CallHandle> incoming(list.size(), 0);
   int rung = 0, stray = 0;
   for (std::size_t i = 0; i < list.size(); ++i) {
     sip::UserAgent* ua = list[i].ua.get();

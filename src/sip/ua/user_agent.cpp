@@ -46,7 +46,7 @@ std::string_view event_name(UaEvent::Type t) {
 
 struct UserAgent::Call {
   enum class State { Calling, Early, Incoming, Established, Ended };
-  CallId id = 0;
+  CallHandle id = 0;
   bool outgoing = false;
   State state = State::Calling;
   std::string call_id, local_tag, remote_tag;
@@ -188,13 +188,13 @@ std::string UserAgent::target_uri(const std::string& target) const {
   return "sip:" + escape_user(target) + "@" + config_.domain;
 }
 
-std::vector<CallId> UserAgent::calls() const {
-  std::vector<CallId> out;
+std::vector<CallHandle> UserAgent::calls() const {
+  std::vector<CallHandle> out;
   for (const auto& [id, call] : calls_) out.push_back(id);
   return out;
 }
 
-UserAgent::Call* UserAgent::find(CallId id) {
+UserAgent::Call* UserAgent::find(CallHandle id) {
   auto it = calls_.find(id);
   return it == calls_.end() ? nullptr : it->second.get();
 }
@@ -328,7 +328,7 @@ void UserAgent::on_register_response(const Message& response, std::uint32_t expi
 
 // ------------------------------------------------------------------ outgoing calls
 
-CallId UserAgent::call(const std::string& target) {
+CallHandle UserAgent::call(const std::string& target) {
   auto call = std::make_unique<Call>();
   call->id = next_call_++;
   call->outgoing = true;
@@ -450,12 +450,12 @@ void UserAgent::send_invite(Call& call, const Message* challenge) {
   }
   if (sdp_) inv.set_body(sdp_(call.id, {}), "application/sdp");
   call.invite = inv.clone();
-  const CallId id = call.id;
+  const CallHandle id = call.id;
   call.invite_tx = tl_.send_request(std::move(inv), config_.server,
                                     [this, id](const Message& r) { on_invite_response(id, r); });
 }
 
-void UserAgent::on_invite_response(CallId id, const Message& response) {
+void UserAgent::on_invite_response(CallHandle id, const Message& response) {
   Call* call = find(id);
   if (!call) return;
   const int status = response.status();
@@ -674,7 +674,7 @@ void UserAgent::on_request(TxId tx, Message&& request, const Peer& from) {
   ringing.add_header(HeaderId::Contact, "<" + contact_uri() + ">");
   for (auto rr : request.header_values(HeaderId::RecordRoute))
     ringing.add_header(HeaderId::RecordRoute, std::string(rr));
-  const CallId id = call->id;
+  const CallHandle id = call->id;
   UaEvent event{UaEvent::Type::IncomingCall,
                 id,
                 0,
@@ -687,7 +687,7 @@ void UserAgent::on_request(TxId tx, Message&& request, const Peer& from) {
   emit(std::move(event));
 }
 
-Result<void> UserAgent::answer(CallId id) {
+Result<void> UserAgent::answer(CallHandle id) {
   Call* call = find(id);
   if (!call || call->state != Call::State::Incoming)
     return make_error("no ringing call " + std::to_string(id));
@@ -720,7 +720,7 @@ Result<void> UserAgent::answer(CallId id) {
   return {};
 }
 
-void UserAgent::retransmit_ok(CallId id) {
+void UserAgent::retransmit_ok(CallHandle id) {
   Call* call = find(id);
   if (!call || !call->ok) return;
   call->ok_elapsed += call->ok_interval;
@@ -737,7 +737,7 @@ void UserAgent::retransmit_ok(CallId id) {
   call->ok_timer = tl_.timers().start(call->ok_interval, [this, id] { retransmit_ok(id); });
 }
 
-Result<void> UserAgent::reject(CallId id, int status) {
+Result<void> UserAgent::reject(CallHandle id, int status) {
   Call* call = find(id);
   if (!call || call->state != Call::State::Incoming)
     return make_error("no ringing call " + std::to_string(id));
@@ -746,7 +746,7 @@ Result<void> UserAgent::reject(CallId id, int status) {
   return {};
 }
 
-Result<void> UserAgent::hangup(CallId id) {
+Result<void> UserAgent::hangup(CallHandle id) {
   Call* call = find(id);
   if (!call) return make_error("no call " + std::to_string(id));
   switch (call->state) {
@@ -785,7 +785,7 @@ Result<void> UserAgent::hangup(CallId id) {
   return {};
 }
 
-Result<void> UserAgent::send_info(CallId id, const std::string& content_type,
+Result<void> UserAgent::send_info(CallHandle id, const std::string& content_type,
                                   const std::string& body) {
   Call* call = find(id);
   if (!call || call->state != Call::State::Established)
@@ -798,7 +798,7 @@ Result<void> UserAgent::send_info(CallId id, const std::string& content_type,
 
 void UserAgent::handle_in_dialog(TxId tx, Message&& request, Call& call) {
   const std::string_view method = request.method();
-  const CallId id = call.id;
+  const CallHandle id = call.id;
   if (auto cseq = request.cseq()) call.remote_cseq = std::max(call.remote_cseq, cseq->number);
   if (call.bye_after_ack) {
     // Ended here, its BYE waiting for the ACK: the application has heard of the end.
@@ -850,7 +850,7 @@ void UserAgent::on_stray_ack(Message&& ack, const Peer&) {
   if (call->bye_after_ack) send_deferred_bye(call->id);
 }
 
-void UserAgent::send_deferred_bye(CallId id) {
+void UserAgent::send_deferred_bye(CallHandle id) {
   Call* call = find(id);
   if (!call || !call->bye_after_ack) return;
   tl_.send_request(in_dialog_request(*call, "BYE"), dialog_next_hop(*call), [](const Message&) {});
@@ -859,7 +859,7 @@ void UserAgent::send_deferred_bye(CallId id) {
 
 void UserAgent::on_stray_response(Message&&, const Peer&) {}
 
-void UserAgent::end_call(CallId id) {
+void UserAgent::end_call(CallHandle id) {
   auto it = calls_.find(id);
   if (it == calls_.end()) return;
   tl_.timers().cancel(it->second->ok_timer);

@@ -33,7 +33,7 @@ struct UaConfig {
   bool authenticate_callers = false;
 };
 
-using CallId = std::uint64_t;
+using CallHandle = std::uint64_t;
 
 struct UaEvent {
   enum class Type {
@@ -52,7 +52,7 @@ struct UaEvent {
     Error,
   };
   Type type;
-  CallId call = 0;
+  CallHandle call = 0;
   int status = 0;
   std::string peer;    // the remote party's URI
   std::string reason;  // reason phrase or Reason header
@@ -69,7 +69,7 @@ class UserAgent final : public TransactionUser {
  public:
   using EventHandler = std::function<void(const UaEvent&)>;
   // Supplies the SDP offer (outgoing) or answer (incoming, given the offer) of a call.
-  using SdpProvider = std::function<std::string(CallId call, const std::string& remote_offer)>;
+  using SdpProvider = std::function<std::string(CallHandle call, const std::string& remote_offer)>;
 
   UserAgent(TransactionLayer& transactions, UaConfig config);
   ~UserAgent() override;
@@ -89,11 +89,11 @@ class UserAgent final : public TransactionUser {
   bool registered() const { return registered_; }
 
   // Calls `target` ("102", "101#1", or a full sip: URI). Returns the call's id.
-  CallId call(const std::string& target);
-  Result<void> answer(CallId call);
-  Result<void> reject(CallId call, int status = 486);
-  Result<void> hangup(CallId call);  // CANCEL while ringing, BYE once established
-  Result<void> send_info(CallId call, const std::string& content_type, const std::string& body);
+  CallHandle call(const std::string& target);
+  Result<void> answer(CallHandle call);
+  Result<void> reject(CallHandle call, int status = 486);
+  Result<void> hangup(CallHandle call);  // CANCEL while ringing, BYE once established
+  Result<void> send_info(CallHandle call, const std::string& content_type, const std::string& body);
   // An out-of-dialog MESSAGE (RFC 3428) to `target` through the server, answering a digest
   // challenge once. `done` gets the final status (408 when nobody answered in time).
   void send_message(const std::string& target, const std::string& content_type,
@@ -104,7 +104,7 @@ class UserAgent final : public TransactionUser {
   void send_options(
       const std::string& target, const std::string& accept,
       std::function<void(int status, std::string content_type, std::string body)> done);
-  std::vector<CallId> calls() const;
+  std::vector<CallHandle> calls() const;
 
   // Wrong answers to this side's challenges are counted there (nullptr: not counted).
   void set_guard(SipGuard* guard) { guard_ = guard; }
@@ -126,14 +126,14 @@ class UserAgent final : public TransactionUser {
   void send_invite(Call& call, const Message* challenge);
   struct OutgoingMessage;
   void send_message_request(std::shared_ptr<OutgoingMessage> m, const Message* challenge);
-  void on_invite_response(CallId id, const Message& response);
+  void on_invite_response(CallHandle id, const Message& response);
   Message in_dialog_request(Call& call, std::string_view method);
   void end_extra_dialog(const Call& call, const Message& response);
   Peer dialog_next_hop(const Call& call) const;
-  void retransmit_ok(CallId id);
-  void end_call(CallId id);
-  void send_deferred_bye(CallId id);
-  Call* find(CallId id);
+  void retransmit_ok(CallHandle id);
+  void end_call(CallHandle id);
+  void send_deferred_bye(CallHandle id);
+  Call* find(CallHandle id);
   Call* find_by_dialog(const Message& m);
   void handle_in_dialog(TxId tx, Message&& request, Call& call);
   std::string via() const;  // a Via for a request to the server, with a fresh branch
@@ -158,8 +158,8 @@ class UserAgent final : public TransactionUser {
   core::Timers::Id reg_timer_ = 0;
   // Bumped by reconfigure(): answers to REGISTERs sent before it are ignored.
   std::uint64_t reg_generation_ = 0;
-  CallId next_call_ = 1;
-  std::map<CallId, std::unique_ptr<Call>> calls_;
+  CallHandle next_call_ = 1;
+  std::map<CallHandle, std::unique_ptr<Call>> calls_;
 };
 
 }  // namespace vto::sip

@@ -96,7 +96,7 @@ class CalleeTest : public ::testing::Test {
   TransactionLayer tl;
   UserAgent ua;
   std::vector<UaEvent> events;
-  CallId call = 0;
+  CallHandle call = 0;
 };
 
 }  // namespace

@@ -23,17 +23,17 @@
 
 namespace vto::station {
 
-class LiveVideo {
+class BrowserVideoFeed {
  public:
   // A JPEG of the camera's next frame, answered on the core thread.
   using Snapshot = std::function<void(std::function<void(Result<std::vector<std::uint8_t>>)> done)>;
 
-  LiveVideo(web::HttpServer& http, core::Timers& timers, media::StreamBudget& budget,
-            std::function<std::optional<web::HttpResponse>(const web::HttpRequest&)> accept,
-            std::function<bool(const web::HttpRequest&)> still_allowed, Snapshot snapshot);
-  ~LiveVideo();
-  LiveVideo(const LiveVideo&) = delete;
-  LiveVideo& operator=(const LiveVideo&) = delete;
+  BrowserVideoFeed(web::HttpServer& http, core::Timers& timers, media::StreamBudget& budget,
+                   std::function<std::optional<web::HttpResponse>(const web::HttpRequest&)> accept,
+                   std::function<bool(const web::HttpRequest&)> still_allowed, Snapshot snapshot);
+  ~BrowserVideoFeed();
+  BrowserVideoFeed(const BrowserVideoFeed&) = delete;
+  BrowserVideoFeed& operator=(const BrowserVideoFeed&) = delete;
 
   std::size_t viewers() const;
 

@@ -26,7 +26,7 @@ class io_context;
 
 namespace vto::station {
 
-struct CallMediaConfig {
+struct DoorMediaConfig {
   std::string address;        // numeric IP written in the SDP (the SIP advertised address)
   std::string camera_device;  // V4L2 device path; empty: the test pattern with a clock
   // The microphone and speaker (media::AudioSession::Config: a WAV file, an ALSA device or
@@ -57,12 +57,12 @@ struct CallAudioStatus {
   media::AudioSession::Stats stats;
 };
 
-class CallMedia {
+class DoorMedia {
  public:
   // Checks that RTP ports can be bound on `config.address` and loads GStreamer's plugins.
-  static Result<std::unique_ptr<CallMedia>> open(boost::asio::io_context& io,
-                                                 CallMediaConfig config);
-  ~CallMedia();
+  static Result<std::unique_ptr<DoorMedia>> open(boost::asio::io_context& io,
+                                                 DoorMediaConfig config);
+  ~DoorMedia();
 
   // The SDP of an outgoing call (empty `remote_offer`) or the answer to an incoming one
   // (empty string when nothing in the offer can be accepted).
@@ -102,7 +102,7 @@ class CallMedia {
     std::string codec;
   };
 
-  CallMedia(boost::asio::io_context& io, CallMediaConfig config);
+  DoorMedia(boost::asio::io_context& io, DoorMediaConfig config);
   media::LocalEndpoint local(std::uint64_t call);
   void start_audio(std::uint64_t call, const media::SessionDescription& remote);
   void start_video(std::uint64_t call, const media::SessionDescription& remote);
@@ -113,7 +113,7 @@ class CallMedia {
   void release_memory();
 
   boost::asio::io_context& io_;
-  CallMediaConfig config_;
+  DoorMediaConfig config_;
   media::Capabilities capabilities_ = media::Capabilities::door_station();
   std::unique_ptr<media::VideoSource> camera_;
   std::map<std::uint64_t, media::VideoSource::SinkId> sinks_;

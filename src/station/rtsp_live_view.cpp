@@ -1,4 +1,4 @@
-#include "station/live_view.h"
+#include "station/rtsp_live_view.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -11,7 +11,7 @@ namespace asio = boost::asio;
 
 // One per server started: a posted callback whose token is no longer alive_ came from a
 // server replaced (or stopped) meanwhile, and is ignored.
-struct LiveView::Alive {};
+struct RtspLiveView::Alive {};
 
 namespace {
 
@@ -21,8 +21,8 @@ std::size_t index_of(media::VideoStream stream) {
 
 }  // namespace
 
-LiveView::LiveView(asio::io_context& io, CallMedia& media, media::StreamBudget& budget,
-                   api::ViewerAuth& auth, LiveViewConfig config)
+RtspLiveView::RtspLiveView(asio::io_context& io, DoorMedia& media, media::StreamBudget& budget,
+                           api::ViewerAuth& auth, RtspLiveViewConfig config)
     : io_(io),
       media_(media),
       budget_(budget),
@@ -30,11 +30,11 @@ LiveView::LiveView(asio::io_context& io, CallMedia& media, media::StreamBudget& 
       config_(std::move(config)),
       alive_(std::make_shared<Alive>()) {}
 
-LiveView::~LiveView() {
+RtspLiveView::~RtspLiveView() {
   stop();
 }
 
-Result<void> LiveView::listen(const std::string& address, std::uint16_t port) {
+Result<void> RtspLiveView::listen(const std::string& address, std::uint16_t port) {
   media::RtspServer::Config c;
   c.address = address;
   c.port = port;
@@ -86,22 +86,22 @@ Result<void> LiveView::listen(const std::string& address, std::uint16_t port) {
   return {};
 }
 
-void LiveView::stop() {
+void RtspLiveView::stop() {
   if (!server_) return;
   detach_all();  // no camera thread pushes into the server after this
   server_.reset();
   alive_ = std::make_shared<Alive>();
 }
 
-std::uint16_t LiveView::port() const {
+std::uint16_t RtspLiveView::port() const {
   return server_ ? server_->port() : 0;
 }
 
-std::size_t LiveView::sessions() const {
+std::size_t RtspLiveView::sessions() const {
   return server_ ? server_->sessions() : 0;
 }
 
-void LiveView::on_demand(media::VideoStream stream, bool wanted) {
+void RtspLiveView::on_demand(media::VideoStream stream, bool wanted) {
   auto& slot = attached_[index_of(stream)];
   if (!wanted) {
     if (slot) media_.detach_encoded(*slot);
@@ -120,7 +120,7 @@ void LiveView::on_demand(media::VideoStream stream, bool wanted) {
   slot = *id;
 }
 
-void LiveView::detach_all() {
+void RtspLiveView::detach_all() {
   for (auto& slot : attached_) {
     if (slot) media_.detach_encoded(*slot);
     slot.reset();

@@ -1,4 +1,4 @@
-#include "station/call_media.h"
+#include "station/door_media.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -13,13 +13,13 @@ namespace vto::station {
 
 namespace asio = boost::asio;
 
-struct CallMedia::IdleTimer {
+struct DoorMedia::IdleTimer {
   explicit IdleTimer(asio::io_context& io) : timer(io) {}
   asio::steady_timer timer;
   std::uint64_t generation = 0;  // a wait that was superseded does nothing
 };
 
-Result<std::unique_ptr<CallMedia>> CallMedia::open(asio::io_context& io, CallMediaConfig config) {
+Result<std::unique_ptr<DoorMedia>> DoorMedia::open(asio::io_context& io, DoorMediaConfig config) {
   boost::system::error_code ec;
   (void)asio::ip::make_address(config.address, ec);
   if (ec) return make_error("media address '" + config.address + "' is not an IP address");
@@ -30,13 +30,13 @@ Result<std::unique_ptr<CallMedia>> CallMedia::open(asio::io_context& io, CallMed
   // Now rather than on the core thread during the first call (~10 ms of plugin loading).
   media::AudioSession::preload();
   media::VideoSource::preload();
-  return std::unique_ptr<CallMedia>(new CallMedia(io, std::move(config)));
+  return std::unique_ptr<DoorMedia>(new DoorMedia(io, std::move(config)));
 }
 
-CallMedia::CallMedia(asio::io_context& io, CallMediaConfig config)
+DoorMedia::DoorMedia(asio::io_context& io, DoorMediaConfig config)
     : io_(io), config_(std::move(config)), camera_idle_(std::make_unique<IdleTimer>(io)) {}
 
-CallMedia::~CallMedia() {
+DoorMedia::~DoorMedia() {
   audio_.clear();  // joins their streaming threads: no DTMF callback after this
   for (auto& [call, sink] : sinks_) {
     if (camera_) (void)camera_->remove_sink(sink);
@@ -52,7 +52,7 @@ CallMedia::~CallMedia() {
 
 // The call's audio ports are bound the first time its SDP is asked for and kept for the
 // call (a re-INVITE names the same ones); 0 when no port could be bound.
-media::LocalEndpoint CallMedia::local(std::uint64_t call) {
+media::LocalEndpoint DoorMedia::local(std::uint64_t call) {
   auto it = audio_.find(call);
   if (it == audio_.end()) {
     media::AudioSession::Config cfg;
@@ -104,7 +104,7 @@ media::LocalEndpoint CallMedia::local(std::uint64_t call) {
   return local;
 }
 
-std::string CallMedia::sdp_for(std::uint64_t call, const std::string& remote_offer) {
+std::string DoorMedia::sdp_for(std::uint64_t call, const std::string& remote_offer) {
   auto log = core::logger("media");
   if (remote_offer.empty()) {
     auto offer = media::make_offer(capabilities_, local(call));
@@ -127,7 +127,7 @@ std::string CallMedia::sdp_for(std::uint64_t call, const std::string& remote_off
   return answer->sdp.serialize();
 }
 
-void CallMedia::on_established(std::uint64_t call, std::string_view remote_sdp) {
+void DoorMedia::on_established(std::uint64_t call, std::string_view remote_sdp) {
   if (remote_sdp.empty()) return;
   auto remote = media::SessionDescription::parse(remote_sdp);
   if (!remote) {
@@ -138,7 +138,7 @@ void CallMedia::on_established(std::uint64_t call, std::string_view remote_sdp) 
   start_video(call, *remote);
 }
 
-void CallMedia::start_audio(std::uint64_t call, const media::SessionDescription& remote) {
+void DoorMedia::start_audio(std::uint64_t call, const media::SessionDescription& remote) {
   auto log = core::logger("media");
   auto it = audio_.find(call);
   if (it == audio_.end() || it->second.session->started()) return;
@@ -166,7 +166,7 @@ void CallMedia::start_audio(std::uint64_t call, const media::SessionDescription&
             media::to_string(a.direction), a.telephone_event ? ", RFC 4733 events" : "");
 }
 
-void CallMedia::start_video(std::uint64_t call, const media::SessionDescription& remote) {
+void DoorMedia::start_video(std::uint64_t call, const media::SessionDescription& remote) {
   auto log = core::logger("media");
   if (sinks_.contains(call)) return;
   for (std::size_t i = 0; i < remote.media.size(); ++i) {
@@ -198,7 +198,7 @@ void CallMedia::start_video(std::uint64_t call, const media::SessionDescription&
   }
 }
 
-void CallMedia::on_ended(std::uint64_t call) {
+void DoorMedia::on_ended(std::uint64_t call) {
   auto log = core::logger("media");
   if (audio_.erase(call)) log->info("call {}: audio stopped", call);
   if (auto it = sinks_.find(call); it != sinks_.end()) {
@@ -216,19 +216,19 @@ void CallMedia::on_ended(std::uint64_t call) {
   release_memory();
 }
 
-void CallMedia::hold_stream(std::uint64_t call, media::StreamBudget::Ticket ticket) {
+void DoorMedia::hold_stream(std::uint64_t call, media::StreamBudget::Ticket ticket) {
   if (auto t = tickets_.find(call); t != tickets_.end() && config_.budget) {
     config_.budget->release(t->second);
   }
   tickets_[call] = ticket;
 }
 
-void CallMedia::set_speaker_muted(std::uint64_t call, bool muted) {
+void DoorMedia::set_speaker_muted(std::uint64_t call, bool muted) {
   muted_[call] = muted;
   if (auto it = audio_.find(call); it != audio_.end()) it->second.session->set_speaker_muted(muted);
 }
 
-Result<std::uint64_t> CallMedia::attach_encoded(media::VideoStream stream,
+Result<std::uint64_t> DoorMedia::attach_encoded(media::VideoStream stream,
                                                 media::VideoSource::EncodedSink sink) {
   if (!ensure_camera()) return make_error("the camera does not start");
   auto added = camera_->add_encoded_sink(stream, std::move(sink));
@@ -241,7 +241,7 @@ Result<std::uint64_t> CallMedia::attach_encoded(media::VideoStream stream,
   return id;
 }
 
-void CallMedia::detach_encoded(std::uint64_t id) {
+void DoorMedia::detach_encoded(std::uint64_t id) {
   auto it = encoded_.find(id);
   if (it == encoded_.end()) return;
   if (camera_) (void)camera_->remove_sink(it->second);
@@ -249,16 +249,16 @@ void CallMedia::detach_encoded(std::uint64_t id) {
   rest_camera_if_unused();
 }
 
-void CallMedia::request_key_frame(media::VideoStream stream) {
+void DoorMedia::request_key_frame(media::VideoStream stream) {
   if (camera_) camera_->request_key_frame(stream);
 }
 
 // Nothing streams: give the pipelines' memory back to the system.
-void CallMedia::release_memory() {
+void DoorMedia::release_memory() {
   if (sinks_.empty() && encoded_.empty() && audio_.empty() && !camera_) malloc_trim(0);
 }
 
-bool CallMedia::ensure_camera() {
+bool DoorMedia::ensure_camera() {
   ++camera_idle_->generation;  // in use again: no pending stop
   camera_idle_->timer.cancel();
   if (camera_) return true;
@@ -277,7 +277,7 @@ bool CallMedia::ensure_camera() {
 }
 
 // Nobody watches and no snapshot waits: the camera and its encoder rest.
-void CallMedia::rest_camera_if_unused() {
+void DoorMedia::rest_camera_if_unused() {
   if (!camera_ || watched()) return;
   const std::uint64_t generation = ++camera_idle_->generation;
   camera_idle_->timer.expires_after(config_.camera_linger);
@@ -290,7 +290,7 @@ void CallMedia::rest_camera_if_unused() {
   });
 }
 
-void CallMedia::snapshot(media::VideoSource::SnapshotDone done) {
+void DoorMedia::snapshot(media::VideoSource::SnapshotDone done) {
   if (!ensure_camera()) {
     done(make_error("the camera does not start"));
     return;
@@ -305,7 +305,7 @@ void CallMedia::snapshot(media::VideoSource::SnapshotDone done) {
   });
 }
 
-std::vector<CallAudioStatus> CallMedia::audio_status() const {
+std::vector<CallAudioStatus> DoorMedia::audio_status() const {
   std::vector<CallAudioStatus> list;
   for (const auto& [call, audio] : audio_) {
     list.push_back(CallAudioStatus{call, audio.codec, audio.session->stats()});

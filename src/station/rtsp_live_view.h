@@ -1,5 +1,5 @@
 // Live view of the door for players and NVRs: vtod's RTSP server (media::RtspServer), fed
-// with the camera's encoded streams by CallMedia while someone watches them, its viewers
+// with the camera's encoded streams by DoorMedia while someone watches them, its viewers
 // authenticated by api::ViewerAuth and counted in the StreamBudget. The server may move to
 // another port while vtod runs (Network Setting > Basic): the new one is started first.
 // Core thread only; the RTSP server's callbacks are posted to it.
@@ -16,7 +16,7 @@
 #include "core/result.h"
 #include "media/rtsp_server.h"
 #include "media/stream_budget.h"
-#include "station/call_media.h"
+#include "station/door_media.h"
 
 namespace boost::asio {
 class io_context;
@@ -24,7 +24,7 @@ class io_context;
 
 namespace vto::station {
 
-struct LiveViewConfig {
+struct RtspLiveViewConfig {
   // The streams' audio (media::RtspServer::Config): an ALSA device, or a tone.
   std::string microphone_device;
   double tone_hz = 440;
@@ -32,13 +32,13 @@ struct LiveViewConfig {
   std::function<bool(std::string_view address)> allowed;
 };
 
-class LiveView {
+class RtspLiveView {
  public:
-  LiveView(boost::asio::io_context& io, CallMedia& media, media::StreamBudget& budget,
-           api::ViewerAuth& auth, LiveViewConfig config);
-  ~LiveView();
-  LiveView(const LiveView&) = delete;
-  LiveView& operator=(const LiveView&) = delete;
+  RtspLiveView(boost::asio::io_context& io, DoorMedia& media, media::StreamBudget& budget,
+               api::ViewerAuth& auth, RtspLiveViewConfig config);
+  ~RtspLiveView();
+  RtspLiveView(const RtspLiveView&) = delete;
+  RtspLiveView& operator=(const RtspLiveView&) = delete;
 
   // Serves RTSP on address:port from now on; an error (the port is taken) leaves the server
   // that ran before running.
@@ -54,13 +54,13 @@ class LiveView {
   void detach_all();
 
   boost::asio::io_context& io_;
-  CallMedia& media_;
+  DoorMedia& media_;
   media::StreamBudget& budget_;
   api::ViewerAuth& auth_;
-  LiveViewConfig config_;
+  RtspLiveViewConfig config_;
   std::shared_ptr<Alive> alive_;  // the server's posted callbacks check it
   std::unique_ptr<media::RtspServer> server_;
-  std::array<std::optional<std::uint64_t>, 2> attached_;  // CallMedia feed per stream
+  std::array<std::optional<std::uint64_t>, 2> attached_;  // DoorMedia feed per stream
 };
 
 }  // namespace vto::station

@@ -1,4 +1,4 @@
-#include "station/live_video.h"
+#include "station/browser_video_feed.h"
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -15,7 +15,7 @@ constexpr std::size_t kMaxQueuedFrames = 2;
 
 }  // namespace
 
-struct LiveVideo::State : std::enable_shared_from_this<LiveVideo::State> {
+struct BrowserVideoFeed::State : std::enable_shared_from_this<BrowserVideoFeed::State> {
   State(core::Timers& t, media::StreamBudget& b, std::function<bool(const web::HttpRequest&)> a,
         Snapshot s)
       : timers(t), budget(b), still_allowed(std::move(a)), snapshot(std::move(s)) {}
@@ -109,7 +109,7 @@ struct LiveVideo::State : std::enable_shared_from_this<LiveVideo::State> {
   }
 };
 
-LiveVideo::LiveVideo(
+BrowserVideoFeed::BrowserVideoFeed(
     web::HttpServer& http, core::Timers& timers, media::StreamBudget& budget,
     std::function<std::optional<web::HttpResponse>(const web::HttpRequest&)> accept,
     std::function<bool(const web::HttpRequest&)> still_allowed, Snapshot snapshot)
@@ -132,14 +132,14 @@ LiveVideo::LiveVideo(
   http.websocket("/api/v1/live/video", std::move(route));
 }
 
-LiveVideo::~LiveVideo() {
+BrowserVideoFeed::~BrowserVideoFeed() {
   if (state_->check_timer) state_->timers.cancel(*state_->check_timer);
   state_->check_timer.reset();
   for (auto& [peer, viewer] : state_->viewers) state_->budget.release(viewer.ticket);
   state_->viewers.clear();
 }
 
-std::size_t LiveVideo::viewers() const {
+std::size_t BrowserVideoFeed::viewers() const {
   return state_->viewers.size();
 }
 
