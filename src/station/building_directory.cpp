@@ -152,4 +152,21 @@ sip::NumberPlan::Kind BuildingDirectory::classify(std::string_view user) const {
   return Kind::Unknown;
 }
 
+Result<void> keep_own_vto(store::Directory& dir, const std::string& number,
+                          const std::string& old_number) {
+  auto own = dir.find_vto(number);
+  if (!own) return own.error();
+  if (*own) return {};
+  store::Vto entry{number, store::Directory::random_password(20), "", "", ""};
+  if (!old_number.empty() && old_number != number) {
+    if (auto old = dir.find_vto(old_number); old && *old) {
+      entry = **old;
+      entry.number = number;
+      entry.password = store::Directory::random_password(20);
+      if (auto removed = dir.remove_vto(old_number); !removed) return removed;
+    }
+  }
+  return dir.add_vto(entry);
+}
+
 }  // namespace vto::station

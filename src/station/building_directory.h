@@ -70,4 +70,9 @@ class BuildingDirectory final : public sip::AccountDirectory, public sip::Number
   mutable std::uint64_t loads_ = 0;
 };
 
+// VTO No. Management lists this VTO itself: its entry is made when missing, and follows a
+// new VTO No. (keeping building, unit, IP and web account) with a new random password.
+Result<void> keep_own_vto(store::Directory& dir, const std::string& number,
+                          const std::string& old_number);
+
 }  // namespace vto::station

@@ -13,6 +13,7 @@
 
 #include "core/result.h"
 #include "core/timers.h"
+#include "hal/board.h"
 #include "hal/display.h"
 #include "hal/module_bus.h"
 #include "hal/sim/sim_call_buttons.h"
@@ -50,7 +51,7 @@ Result<void> check_config(const SimPanelConfig& config);
 class SimPanel;
 using SimPanelPtr = std::unique_ptr<SimPanel>;
 
-class SimPanel {
+class SimPanel final : public DoorModules {
  public:
   // Fails with check_config()'s error. `timers` must outlive the panel.
   static Result<SimPanelPtr> create(core::Timers& timers, const SimPanelConfig& config);
@@ -60,17 +61,19 @@ class SimPanel {
   SimPanel& operator=(const SimPanel&) = delete;
 
   // The interfaces the core uses. Optional modules are nullptr when not configured.
-  CallButtons& call_buttons() { return buttons_; }
-  Keypad* keypad() { return keypad_ ? &*keypad_ : nullptr; }
-  Indicators* indicators() { return indicators_ ? &*indicators_ : nullptr; }
-  Display* display() { return display_ ? &*display_ : nullptr; }
-  CardReader* card_reader() { return card_reader_ ? &*card_reader_ : nullptr; }
-  FingerprintReader* fingerprint_reader() { return fingerprint_ ? &*fingerprint_ : nullptr; }
-  TimedLockRelay& lock() { return lock_; }
-  DoorSensor& door_sensor() { return door_; }
-  ExitButton& exit_button() { return exit_; }
-  TamperSwitch& tamper_switch() { return tamper_; }
-  ModuleBus& module_bus() { return bus_; }
+  CallButtons& call_buttons() override { return buttons_; }
+  Keypad* keypad() override { return keypad_ ? &*keypad_ : nullptr; }
+  Indicators* indicators() override { return indicators_ ? &*indicators_ : nullptr; }
+  Display* display() override { return display_ ? &*display_ : nullptr; }
+  CardReader* card_reader() override { return card_reader_ ? &*card_reader_ : nullptr; }
+  FingerprintReader* fingerprint_reader() override {
+    return fingerprint_ ? &*fingerprint_ : nullptr;
+  }
+  TimedLockRelay& lock() override { return lock_; }
+  DoorSensor& door_sensor() override { return door_; }
+  ExitButton& exit_button() override { return exit_; }
+  TamperSwitch& tamper_switch() override { return tamper_; }
+  ModuleBus& module_bus() override { return bus_; }
 
   // Entry points of the virtual panel. press() takes "button1".."buttonN", "0"-"9", "*",
   // "#", "call", "centre", "prev", "next" or "exit" and refuses anything else, a button

@@ -14,8 +14,10 @@ class SimPanel;
 }
 
 namespace vto::api {
-
 class WebAuth;
+}
+
+namespace vto::boards {
 
 // Registers POST /api/v1/sim/press {"key"}, POST /api/v1/sim/card {"number"},
 // POST /api/v1/sim/finger {"finger"}, POST /api/v1/sim/door {"open"},
@@ -24,7 +26,7 @@ class WebAuth;
 // the viewer role, pressing and opening the operator role; every input is in the audit log
 // (the exit button opens the door). vtod offers these only on simulated modules.
 // `panel` gives the simulated modules in use (they change with the facade).
-void add_sim_routes(web::HttpServer& http, WebAuth& auth,
+void add_sim_routes(web::HttpServer& http, api::WebAuth& auth,
                     std::function<hal::sim::SimPanel&()> panel,
                     std::function<void(nlohmann::json&)> extra_state);
 
@@ -38,4 +40,4 @@ void add_sim_live(web::HttpServer& http, core::Timers& timers,
                   std::function<bool(const web::HttpRequest&)> still_allowed,
                   std::function<nlohmann::json()> state);
 
-}  // namespace vto::api
+}  // namespace vto::boards

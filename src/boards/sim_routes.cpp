@@ -1,4 +1,4 @@
-#include "api/sim_api.h"
+#include "boards/sim_routes.h"
 
 #include <map>
 #include <string>
@@ -7,7 +7,7 @@
 #include "hal/sim/sim_panel.h"
 #include "web/http_server.h"
 
-namespace vto::api {
+namespace vto::boards {
 
 namespace {
 
@@ -32,12 +32,12 @@ web::HttpResponse ok(json body) {
 
 }  // namespace
 
-void add_sim_routes(web::HttpServer& http, WebAuth& auth,
+void add_sim_routes(web::HttpServer& http, api::WebAuth& auth,
                     std::function<hal::sim::SimPanel&()> panel,
                     std::function<void(json&)> extra_state) {
   http.route("POST", "/api/v1/sim/press",
              auth.guard(store::Role::Operator,
-                        [panel, &auth](const web::HttpRequest& req, const Principal& who) {
+                        [panel, &auth](const web::HttpRequest& req, const api::Principal& who) {
                           json body;
                           if (auto bad = check_body(req, body, "key", false)) return *bad;
                           const std::string key = body["key"];
@@ -51,25 +51,25 @@ void add_sim_routes(web::HttpServer& http, WebAuth& auth,
   // {NAME: text}.
   const auto text_input = [&](const char* path, const char* field, const char* name,
                               Result<void> (hal::sim::SimPanel::*act)(std::string_view)) {
-    http.route(
-        "POST", path,
-        auth.guard(store::Role::Operator, [panel, &auth, field, name, act](
-                                              const web::HttpRequest& req, const Principal& who) {
-          json body;
-          if (auto bad = check_body(req, body, field, false)) return *bad;
-          const std::string text = body[field];
-          if (auto r = (panel().*act)(text); !r) {
-            return web::json_error(400, r.error().message);
-          }
-          auth.audit(who, "sim_input", std::string(name) + " " + text);
-          return ok({{name, text}});
-        }));
+    http.route("POST", path,
+               auth.guard(store::Role::Operator,
+                          [panel, &auth, field, name, act](const web::HttpRequest& req,
+                                                           const api::Principal& who) {
+                            json body;
+                            if (auto bad = check_body(req, body, field, false)) return *bad;
+                            const std::string text = body[field];
+                            if (auto r = (panel().*act)(text); !r) {
+                              return web::json_error(400, r.error().message);
+                            }
+                            auth.audit(who, "sim_input", std::string(name) + " " + text);
+                            return ok({{name, text}});
+                          }));
   };
   text_input("/api/v1/sim/card", "number", "card", &hal::sim::SimPanel::present_card);
   text_input("/api/v1/sim/finger", "finger", "finger", &hal::sim::SimPanel::touch_finger);
   http.route("POST", "/api/v1/sim/door",
              auth.guard(store::Role::Operator,
-                        [panel, &auth](const web::HttpRequest& req, const Principal& who) {
+                        [panel, &auth](const web::HttpRequest& req, const api::Principal& who) {
                           json body;
                           if (auto bad = check_body(req, body, "open", true)) return *bad;
                           panel().set_door_open(body["open"].get<bool>());
@@ -79,7 +79,7 @@ void add_sim_routes(web::HttpServer& http, WebAuth& auth,
                         }));
   http.route("POST", "/api/v1/sim/tamper",
              auth.guard(store::Role::Operator, [panel, &auth](const web::HttpRequest& req,
-                                                              const Principal& who) {
+                                                              const api::Principal& who) {
                json body;
                if (auto bad = check_body(req, body, "detached", true)) return *bad;
                panel().set_tamper_detached(body["detached"].get<bool>());
@@ -89,7 +89,7 @@ void add_sim_routes(web::HttpServer& http, WebAuth& auth,
              }));
   http.route("GET", "/api/v1/sim/state",
              auth.guard(store::Role::Viewer, [panel, extra = std::move(extra_state)](
-                                                 const web::HttpRequest&, const Principal&) {
+                                                 const web::HttpRequest&, const api::Principal&) {
                json state = hal::sim::to_json(panel().state());
                if (extra) extra(state);
                return ok(std::move(state));
@@ -156,4 +156,4 @@ void add_sim_live(web::HttpServer& http, core::Timers& timers,
   http.websocket("/api/v1/sim/live", std::move(route));
 }
 
-}  // namespace vto::api
+}  // namespace vto::boards

@@ -1,0 +1,199 @@
+#include "app/options.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+
+#include "station/interface_config.h"
+
+namespace vto::app {
+namespace {
+
+constexpr std::string_view kPathChars =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_-.";
+
+Error usage(std::string message) {
+  return make_error(std::move(message), 2);
+}
+
+Result<Microphone> parse_microphone(const std::string& text) {
+  Microphone m;
+  if (text.starts_with("tone:")) {
+    try {
+      std::size_t used = 0;
+      m.tone_hz = std::stod(text.substr(5), &used);
+      if (used != text.size() - 5) m.tone_hz = -1;
+    } catch (...) {
+      m.tone_hz = -1;
+    }
+    if (m.tone_hz < 0 || m.tone_hz > 20000)
+      return usage("--microphone tone:HZ takes a frequency from 0 (silence) to 20000");
+    return m;
+  }
+  if (text.starts_with("wav:") && text.size() > 4) {
+    m.wav = text.substr(4);
+    if (m.wav.find_first_not_of(std::string(kPathChars) + ":,=") != std::string::npos)
+      return usage("--microphone wav:PATH: letters, digits and / _ - . : , = only");
+    if (::access(m.wav.c_str(), R_OK) != 0) return usage("--microphone: cannot read " + m.wav);
+    return m;
+  }
+  if (text.starts_with("alsa:") && text.size() > 5) {
+    m.device = text.substr(5);
+    return m;
+  }
+  return usage("--microphone takes tone:HZ, wav:PATH or alsa:DEVICE");
+}
+
+}  // namespace
+
+std::optional<std::pair<int, int>> parse_size(const std::string& text) {
+  const auto x = text.find('x');
+  if (x == std::string::npos || x == 0 || x + 1 >= text.size()) return std::nullopt;
+  if (text.find_first_not_of("0123456789x") != std::string::npos) return std::nullopt;
+  if (x > 4 || text.size() - x - 1 > 4) return std::nullopt;
+  const int w = std::stoi(text.substr(0, x));
+  const int h = std::stoi(text.substr(x + 1));
+  if (w < 16 || h < 16 || w > 4096 || h > 4096 || w % 2 || h % 2) return std::nullopt;
+  return std::pair(w, h);
+}
+
+Result<Options> parse_options(int argc, const char* const* argv) {
+  Options o;
+  std::string sip_listen = "0.0.0.0:5060", http_listen = "127.0.0.1:8080",
+              https_listen = "127.0.0.1:8443", rtsp_listen = "127.0.0.1:554", platform,
+              microphone = "tone:440", speaker, video_size = "640x480", sub_size = "320x240";
+  CLI::App cli{"vtod - OpenVTO door station daemon"};
+  cli.add_option("--data", o.data_dir, "data directory (database, keys)");
+  cli.add_option("--sip-listen", sip_listen, "SIP address IP:PORT (UDP and TCP)");
+  cli.add_option("--sip-advertise", o.sip_advertise,
+                 "address written in Via/Contact/Record-Route (default: the listen address, or "
+                 "the primary interface's when listening on all)");
+  cli.add_option("--https-listen", https_listen,
+                 "web interface and API address IP:PORT (HTTPS; default 127.0.0.1:8443)");
+  cli.add_option("--http-listen", http_listen,
+                 "plain HTTP address IP:PORT, which only redirects to HTTPS (default "
+                 "127.0.0.1:8080)");
+  cli.add_option("--vto-number", o.vto_number,
+                 "this VTO's number (1-5 digits) at first start (default 8001); afterwards the "
+                 "one saved in Local Setting > Basic");
+  cli.add_option("--platform", platform,
+                 "external SIP server HOST:PORT (this VTO then registers to it)");
+  cli.add_option("--platform-user", o.platform_user, "user name at the external SIP server");
+  cli.add_option("--platform-password", o.platform_password, "password at the external SIP server");
+  cli.add_option("--platform-domain", o.platform_domain, "SIP domain at the external server");
+  cli.add_option("--log-level", o.log_level, "trace, debug, info, warn, error");
+  cli.add_option("--button", o.buttons,
+                 "room number (or 888888) called by each call button, in facade order "
+                 "(default: 101 102)")
+      ->delimiter(',');
+  cli.add_option("--unlock-code", o.unlock_code,
+                 "DTMF digits a monitor sends during a call to open the door (default: none, "
+                 "remote unlock by DTMF off)");
+  cli.add_option("--unlock-hold", o.unlock_hold_seconds,
+                 "seconds the lock stays open, until the lock settings are saved (default 5)")
+      ->check(CLI::Range(1, 60));
+  cli.add_option("--ring-timeout", o.ring_timeout_seconds, "seconds a call may ring")
+      ->check(CLI::Range(5, 600));
+  cli.add_option("--talk-limit", o.talk_limit_seconds, "seconds a call may last")
+      ->check(CLI::Range(10, 3600));
+  cli.add_option("--microphone", microphone,
+                 "what calls hear from the door: tone:HZ (default tone:440, the simulated "
+                 "microphone), wav:PATH (played once per call) or alsa:DEVICE");
+  cli.add_option("--speaker", speaker,
+                 "where calls are played: alsa:DEVICE (default: nowhere, only measured; the "
+                 "level shows in /api/v1/sim/state)");
+  cli.add_option("--speaker-record", o.speaker_record,
+                 "directory where what the door's speaker plays in each call is recorded "
+                 "(call-<unix ms>-<call>.wav; default: not recorded)");
+  cli.add_option("--camera", o.camera, "V4L2 camera device (default: a test pattern with a clock)");
+  cli.add_option("--board", o.board,
+                 "the door's modules: sim (default, simulated modules driven from the virtual "
+                 "panel and /api/v1/sim)")
+      ->check(CLI::IsMember({"sim"}));
+  cli.add_option("--fingerprint", o.fingerprint,
+                 "the fingerprint module's reader: sim (default, driven from the virtual panel) "
+                 "or libfprint (the first reader libfprint finds that can identify)")
+      ->check(CLI::IsMember({"sim", "libfprint"}));
+  cli.add_option("--network-interface", o.network_interface,
+                 "on a board: the interface that gets Network Setting > Basic's IP address, "
+                 "mask and default gateway (with iproute2's ip; needs CAP_NET_ADMIN). Default: "
+                 "none, the addresses are kept and shown only");
+  cli.add_option("--resolv-conf", o.resolv_conf,
+                 "with --network-interface: the file written with Network Setting > Basic's DNS "
+                 "servers (e.g. /etc/resolv.conf; default: none)");
+  cli.add_option("--rtsp-listen", rtsp_listen,
+                 "RTSP address IP:PORT for players and NVRs "
+                 "(rtsp://HOST:PORT/cam/realmonitor?channel=1&subtype=0; default 127.0.0.1:554, "
+                 "the port saved in Network Setting > Basic wins; port 0: any free port; off: "
+                 "no RTSP)");
+  cli.add_option("--video-size", video_size, "the main stream's WIDTHxHEIGHT (default 640x480)");
+  cli.add_option("--sub-size", sub_size, "the sub-stream's WIDTHxHEIGHT (default 320x240)");
+  cli.add_option("--sip-digest", o.digest_algorithms,
+                 "digest algorithms offered to registering devices, most preferred first: "
+                 "MD5 (default), SHA-256")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"MD5", "SHA-256"}));
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return make_error("", cli.exit(e));  // CLI11 prints the help or the mistake
+  }
+
+  auto sip_addr = sip::parse_host_port(sip_listen, 5060);
+  auto http_addr = sip::parse_host_port(http_listen, 8080);
+  auto https_addr = sip::parse_host_port(https_listen, 8443);
+  const bool rtsp_on = rtsp_listen != "off";
+  auto rtsp_addr = sip::parse_host_port(rtsp_on ? rtsp_listen : "127.0.0.1:554", 554);
+  if (!sip_addr || !http_addr || !https_addr || !rtsp_addr) {
+    return usage(
+        "--sip-listen, --http-listen, --https-listen and --rtsp-listen take a numeric IP:PORT");
+  }
+  o.sip = *sip_addr;
+  o.http = *http_addr;
+  o.https = *https_addr;
+  o.rtsp = rtsp_on ? rtsp_addr : std::nullopt;
+  const auto video = parse_size(video_size);
+  const auto sub = parse_size(sub_size);
+  if (!video || !sub)
+    return usage("--video-size and --sub-size take WIDTHxHEIGHT, even, 16 to 4096");
+  o.video_size = *video;
+  o.sub_size = *sub;
+  if (!o.network_interface.empty()) {
+    if (auto ok = station::check_interface_name(o.network_interface); !ok)
+      return usage("--network-interface " + o.network_interface + ": " +
+                   ok.error().message.substr(ok.error().message.find(": ") + 2));
+  } else if (!o.resolv_conf.empty()) {
+    return usage("--resolv-conf needs --network-interface");
+  }
+  if (!o.vto_number.empty() && (o.vto_number.size() > 5 ||
+                                o.vto_number.find_first_not_of("0123456789") != std::string::npos))
+    return usage("--vto-number must be 1-5 digits");
+  auto mic = parse_microphone(microphone);
+  if (!mic) return mic.error();
+  o.microphone = *mic;
+  if (!speaker.empty()) {
+    if (!speaker.starts_with("alsa:") || speaker.size() <= 5)
+      return usage("--speaker takes alsa:DEVICE");
+    o.speaker_device = speaker.substr(5);
+  }
+  if (!o.speaker_record.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.speaker_record, ec);
+    const bool plain = o.speaker_record.find_first_not_of(kPathChars) == std::string::npos;
+    if (!plain || !std::filesystem::is_directory(o.speaker_record, ec)) {
+      return usage(
+          "--speaker-record needs a directory it can create, named with letters, digits and "
+          "/ _ - . only");
+    }
+  }
+  if (!platform.empty()) {
+    o.platform = sip::parse_host_port(platform, 5080);
+    if (!o.platform || o.platform_user.empty())
+      return usage("--platform takes a numeric IP[:PORT] and needs --platform-user");
+  }
+  if (o.buttons.size() > 5) return usage("at most 5 call buttons on the first facade");
+  return o;
+}
+
+}  // namespace vto::app

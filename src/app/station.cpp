@@ -1,0 +1,583 @@
+#include "app/station.h"
+
+#include <boost/asio/post.hpp>
+
+#include "core/text.h"
+#include "store/directory.h"
+#include "core/unix_clock.h"
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+namespace vto::app {
+namespace {
+
+// A call's record (and the snapshot it asks for) is written this long after the panel
+// starts the call: the INVITE that rings the flat does not wait for the disk or the camera.
+constexpr core::Duration kRecordDelay{20};
+
+// The SIP side locks out like the web login: the Security page's figures.
+sip::SipGuardSettings sip_guard_settings(const api::LoginPolicy& policy) {
+  sip::SipGuardSettings s;
+  s.max_failures = policy.max_failures;
+  s.block = std::chrono::minutes(policy.lock_minutes);
+  return s;
+}
+
+Error fatal(const Error& e) {
+  return make_error(e.message, 1);
+}
+
+}  // namespace
+
+Station::Station(Options options) : options_(std::move(options)), log_(core::logger("vtod")) {}
+
+Result<std::unique_ptr<Station>> Station::create(Options options) {
+  std::unique_ptr<Station> s(new Station(std::move(options)));
+  for (auto step : {&Station::open_store, &Station::open_records, &Station::open_web_identity,
+                    &Station::start_sip, &Station::open_media, &Station::start_services,
+                    &Station::build_board, &Station::add_routes, &Station::listen}) {
+    if (auto ok = ((*s).*step)(); !ok) return ok.error();
+  }
+  return s;
+}
+
+Station::~Station() {
+  // The access control lets go of the modules before they go.
+  if (access_control_) access_control_->set_devices(nullptr, nullptr);
+  if (reader_enrolment_) reader_enrolment_->set_readers(nullptr, nullptr);
+  if (alarm_centre_) alarm_centre_->set_tamper_switch(nullptr);
+}
+
+Result<void> Station::open_store() {
+  auto directory = station::BuildingDirectory::open(options_.data_dir);
+  if (!directory) return fatal(directory.error());
+  directory_ = std::move(*directory);
+  auto config_db = store::Database::open(options_.data_dir);
+  if (!config_db) return fatal(config_db.error());
+  config_db_ = std::move(*config_db);
+  settings_ = std::make_unique<store::Settings>(*config_db_);
+  auto security = api::load_security(*settings_);
+  if (!security) return fatal(security.error());
+  security_ = std::move(*security);
+  api::LocalBasic local_defaults;
+  local_defaults.vto_number = options_.vto_number.empty() ? "8001" : options_.vto_number;
+  auto local = api::load_local_basic(*settings_, local_defaults);
+  if (!local) return fatal(local.error());
+  local_ = *local;
+  options_.vto_number = local_.vto_number;
+  if (auto own = station::keep_own_vto(directory_->directory(), local_.vto_number, ""); !own) {
+    log_->warn("VTO list: this VTO ({}) is not in it: {}", local_.vto_number, own.error().message);
+  }
+  // Network Setting: saved ports override the command line's; the SIP Server setting, once
+  // saved, overrides --platform*.
+  auto saved_network = api::load_network(*settings_);
+  if (!saved_network) return fatal(saved_network.error());
+  auto saved_sip = api::load_sip_server(*settings_);
+  if (!saved_sip) return fatal(saved_sip.error());
+  saved_network_ = *saved_network;
+  cli_sip_ = options_.sip;
+  cli_http_ = options_.http;
+  cli_https_ = options_.https;
+  if (saved_network_) {
+    options_.sip.port = saved_network_->sip_port;
+    options_.http.port = saved_network_->http_port;
+    options_.https.port = saved_network_->https_port;
+  }
+  if (*saved_sip) {
+    sip_setting_ = **saved_sip;
+  } else if (options_.platform) {
+    sip_setting_.mode = "platform";
+    sip_setting_.server_ip = options_.platform->host;
+    sip_setting_.server_port = options_.platform->port;
+    sip_setting_.domain = options_.platform_domain;
+    sip_setting_.user = options_.platform_user;
+    sip_setting_.password = options_.platform_password;
+  }
+  if (saved_network_) network_ = *saved_network_;
+  if (!options_.network_interface.empty())
+    interface_config_.emplace(options_.network_interface, options_.resolv_conf);
+  return {};
+}
+
+Result<void> Station::open_records() {
+  auto records_db = store::Database::open(options_.data_dir);
+  if (!records_db) return fatal(records_db.error());
+  records_db_ = std::move(*records_db);
+  call_records_ = std::make_unique<records::CallRecords>(*records_db_);
+  // Calls that a crash or power cut ended are closed now, not left "ongoing" for ever.
+  auto closed = call_records_->close_interrupted(core::system_unix_ms());
+  if (!closed) return fatal(closed.error());
+  if (*closed > 0) log_->warn("{} call record(s) left open by the last run were closed", *closed);
+
+  // Access control: credentials in the configuration database, unlock records written by
+  // their own thread, keypad passwords hashed on a worker thread.
+  auto record_writer = records::RecordWriter::open(options_.data_dir);
+  if (!record_writer) return fatal(record_writer.error());
+  record_writer_ = std::move(*record_writer);
+  auto keypad_hasher = access::KeypadHasher::open(options_.data_dir);
+  if (!keypad_hasher) return fatal(keypad_hasher.error());
+  keypad_hasher_.emplace(std::move(*keypad_hasher));
+  auto lock_settings = api::load_lock_settings(*settings_);
+  if (!lock_settings) return fatal(lock_settings.error());
+  lock_settings_ = *lock_settings;
+  if (auto saved = settings_->get("access.lock"); saved && !*saved) {
+    lock_settings_.unlock_seconds = options_.unlock_hold_seconds;  // until the settings are saved
+  }
+  unlock_records_ = std::make_unique<records::UnlockRecords>(*records_db_, *record_writer_);
+  auto caps = api::load_record_caps(*settings_);
+  if (!caps) return fatal(caps.error());
+  record_caps_ = *caps;
+  cards_ = std::make_unique<access::Cards>(*config_db_);
+  fingerprints_ = std::make_unique<access::Fingerprints>(*config_db_);
+  keypad_codes_ = std::make_unique<access::KeypadCodes>(*config_db_);
+  hash_async_ = [this](std::function<std::string()> hash, std::function<void(std::string)> done) {
+    asio::post(hash_pool_, [this, hash = std::move(hash), done = std::move(done)]() mutable {
+      std::string h = hash();
+      asio::post(io_, [done = std::move(done), h = std::move(h)] { done(h); });
+    });
+  };
+  alarm_records_ = std::make_unique<records::AlarmRecords>(*records_db_);
+  apply_record_caps(record_caps_);
+  return {};
+}
+
+// How many records of each kind are kept (Records › Storage).
+void Station::apply_record_caps(const api::RecordCaps& c) {
+  call_records_->set_max_rows(c.calls);
+  record_writer_->set_cap(std::string(records::UnlockRecords::kTable), c.unlocks);
+  alarm_records_->set_max_rows(c.alarms);
+}
+
+// The web interface: HTTPS with the station's certificate (made at first start), a plain
+// HTTP port that only redirects there, the accounts, and the event stream.
+Result<void> Station::open_web_identity() {
+  cert_options_.dns_names = {"localhost"};
+  cert_options_.ip_addresses = {"127.0.0.1"};
+  const std::string& host = options_.https.host;
+  if (host != "0.0.0.0" && host != "127.0.0.1" && host != "::")
+    cert_options_.ip_addresses.push_back(host);
+  auto identity = web::load_or_create(options_.data_dir + "/tls", cert_options_);
+  if (!identity) return fatal(identity.error());
+  identity_ = *identity;
+  auth_ = std::make_unique<api::WebAuth>(io_, timers_, *config_db_);
+  auth_->set_login_policy(security_.login);  // the saved login rules (Security page)
+  auto viewer_auth = api::ViewerAuth::open(options_.data_dir, timers_);
+  if (!viewer_auth) return fatal(viewer_auth.error());
+  viewer_auth_ = std::move(*viewer_auth);
+  // Players' and NVRs' digest answers: the same figures, and the same audit log.
+  viewer_auth_->set_lockout(security_.login.max_failures,
+                            std::chrono::minutes(security_.login.lock_minutes));
+  viewer_auth_->set_observer([this](const std::string& user, const std::string& address,
+                                    const std::string& action, const std::string& detail) {
+    asio::post(
+        io_,
+        [this,
+         who = api::Principal{core::printable(user, 64), store::Role::Viewer, address, false, {}},
+         action, detail] { auth_->audit(who, action, detail); });
+  });
+  web::HttpConfig hcfg;
+  hcfg.listen_ip = options_.https.host;
+  hcfg.port = options_.https.port;
+  hcfg.tls_certificate_pem = identity_->certificate_pem;
+  hcfg.tls_private_key_pem = identity_->private_key_pem;
+  http_ = std::make_unique<web::HttpServer>(io_, hcfg);
+  security_.certificate_pem = identity_->certificate_pem;
+  // The IP allow-list (Security page) holds for both ports; loopback is always allowed.
+  const auto allowed = [this](const std::string& ip) { return security_.allow_list.allows(ip); };
+  http_->set_access_filter(allowed);
+  web::HttpConfig redirect_cfg;
+  redirect_cfg.listen_ip = options_.http.host;
+  redirect_cfg.port = options_.http.port;
+  redirect_cfg.redirect_to_https_port = options_.https.port;  // set again once HTTPS listens
+  redirect_ = std::make_unique<web::HttpServer>(io_, redirect_cfg);
+  redirect_->set_access_filter(allowed);
+  events_ = std::make_unique<api::EventStream>(
+      *http_, timers_,
+      [this](const web::HttpRequest& req) -> std::optional<web::HttpResponse> {
+        auto who = auth_->authenticate(req, store::Role::Viewer);
+        if (auto* refused = std::get_if<web::HttpResponse>(&who)) return *refused;
+        return std::nullopt;
+      },
+      [this](const web::HttpRequest& req) { return auth_->still_authorized(req); });
+  return {};
+}
+
+void Station::publish(const json& event) {
+  events_->publish(event);
+}
+
+Result<void> Station::start_sip() {
+  sip::TransportConfig tcfg;
+  tcfg.listen_ip = options_.sip.host;
+  tcfg.port = options_.sip.port;
+  tcfg.advertise_ip = options_.sip_advertise;
+  transport_ = std::make_unique<sip::AsioTransport>(io_, tcfg);
+  if (auto r = transport_->start(); !r) {
+    if (!saved_network_ || cli_sip_.port == options_.sip.port) return fatal(r.error());
+    log_->error("saved SIP port: {}; using the command line's port {} instead", r.error().message,
+                cli_sip_.port);
+    tcfg.port = cli_sip_.port;
+    options_.sip.port = cli_sip_.port;
+    transport_ = std::make_unique<sip::AsioTransport>(io_, tcfg);
+    if (auto again = transport_->start(); !again) return fatal(again.error());
+  }
+  tl_ = std::make_unique<sip::TransactionLayer>(timers_, *transport_);
+  // Password guessing over SIP: the Security page's lock-out figures, per source and user.
+  sip_guard_ = std::make_unique<sip::SipGuard>(timers_, sip_guard_settings(security_.login));
+  transport_->set_handler([this](sip::Message&& m, const sip::Peer& from) {
+    if (sip_guard_->admit(m, from)) tl_->receive(std::move(m), from);
+  });
+  // Wrong SIP answers and blocked sources: in the audit log and on the event stream.
+  sip_guard_->set_observer([this](const sip::SecurityEvent& e) { on_sip_security_event(e); });
+
+  // MD5 alone by default: some phones (baresip 1.0's libre) give up on a 401 that also
+  // offers an algorithm they do not know. `--sip-digest SHA-256,MD5` offers both
+  // (RFC 8760), most preferred first.
+  sip::auth::DigestOptions digest_options;
+  digest_options.algorithms.clear();
+  for (const auto& name : options_.digest_algorithms)
+    digest_options.algorithms.push_back(*sip::auth::parse_algorithm(name));
+  digest_ = std::make_unique<sip::auth::DigestServer>(timers_, digest_options);
+  locations_ = std::make_unique<sip::MemoryLocationStore>(timers_);
+  registrar_ = std::make_unique<sip::Registrar>(*locations_, *digest_, *directory_, timers_);
+  registrar_->set_guard(sip_guard_.get());
+  proxy_ = std::make_unique<sip::Proxy>(*tl_);
+  server_ = std::make_unique<sip::SipServer>(*tl_, *registrar_, *locations_, *proxy_, *directory_,
+                                             sip::SipServerOptions{"VDP", options_.vto_number});
+  // Never blocked: the real device at its own address, and this VTO's own user agent.
+  sip_guard_->set_device_at_source([this](const sip::Message& m, const sip::Peer& from) {
+    return server_->is_own_source(from) || registrar_->from_registered_source(m, from);
+  });
+  locations_->set_observer([this](std::string_view aor, bool online) {
+    log_->info("{} is {}", aor, online ? "online" : "offline");
+  });
+  // Monitor > Door on the building's monitors: the door stations, and which are online.
+  server_->set_doors([this] { return doors_json(); });
+  // This VTO's own user agent: its calls go through the building server (itself) or
+  // through the platform when one is configured.
+  ua_ = std::make_unique<sip::UserAgent>(*tl_, ua_config_for(sip_setting_, false));
+  ua_->set_guard(sip_guard_.get());
+  ua_->set_event_handler([this](const sip::UaEvent& e) { on_ua_event(e); });
+  return {};
+}
+
+void Station::on_sip_security_event(const sip::SecurityEvent& e) {
+  const bool blocked = e.kind == sip::SecurityEvent::Kind::SourceBlocked;
+  const std::string user = core::printable(e.user, 64);
+  const std::string detail =
+      blocked
+          ? "SIP source blocked for " +
+                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(e.block).count()) +
+                " s after wrong answers for " + user
+          : e.method + " with a wrong answer for " + user;
+  auth_->audit(api::Principal{"", store::Role::Viewer, e.source, false, {}},
+               blocked ? "sip_source_blocked" : "sip_auth_failed", detail);
+  publish(json{{"event", blocked ? "sip_source_blocked" : "sip_auth_failed"},
+               {"source", e.source},
+               {"user", user},
+               {"method", e.method}});
+}
+
+std::string Station::doors_json() {
+  json doors = json::array();
+  auto vtos = directory_->directory().list_vtos();
+  if (!vtos) return doors.dump();
+  for (const auto& v : *vtos) {
+    const bool own = v.number == local_.vto_number;
+    json d{{"number", v.number}, {"online", own || !locations_->lookup(v.number).empty()}};
+    if (!v.building.empty()) d["building"] = v.building;
+    if (!v.unit.empty()) d["unit"] = v.unit;
+    if (own) d["this"] = true;
+    doors.push_back(std::move(d));
+  }
+  return json{{"doors", doors}}.dump();
+}
+
+// The account of this VTO's user agent for a SIP Server setting: itself as the server, or
+// the other VTO's or the platform's (main or alternate) account.
+sip::UaConfig Station::ua_config_for(const api::SipServerSetting& st, bool alternate) const {
+  sip::UaConfig c;
+  c.user_agent = "OpenVTO-vtod/0.1";
+  if (st.mode == "this") {
+    c.user = local_.vto_number;
+    c.domain = "VDP";
+    c.server = sip::Peer{sip::Transport::Udp,
+                         options_.sip.host == "0.0.0.0" ? "127.0.0.1" : options_.sip.host,
+                         transport_->local(sip::Transport::Udp).port, 0};
+  } else {
+    // Registered to another server over TCP: calls come back over that connection,
+    // the proof of who sends them; others must answer this account's challenge.
+    c.user = alternate ? st.alternate_user : st.user;
+    c.password = alternate ? st.alternate_password : st.password;
+    c.domain = st.domain;
+    c.server = sip::Peer{sip::Transport::Tcp, alternate ? st.alternate_ip : st.server_ip,
+                         st.server_port, 0};
+    c.authenticate_callers = true;
+  }
+  return c;
+}
+
+// Serves the building, or registers to the SIP server of the setting (the platform's
+// alternate while its main server does not answer).
+void Station::use_sip_setting(bool alternate) {
+  timers_.cancel(main_retry_);
+  on_alternate_ = alternate;
+  // The platform and its alternate are never blocked for wrong answers.
+  std::vector<std::string> trusted;
+  if (!serving()) {
+    for (const auto& ip : {sip_setting_.server_ip, sip_setting_.alternate_ip})
+      if (!ip.empty()) trusted.push_back(ip);
+  }
+  sip_guard_->set_trusted(std::move(trusted));
+  ua_->reconfigure(ua_config_for(sip_setting_, alternate));
+  if (serving()) {
+    tl_->set_user(server_.get());
+    server_->set_local_user(ua_.get());
+    return;
+  }
+  tl_->set_user(ua_.get());
+  ua_->start_registration();
+  if (alternate)
+    main_retry_ = timers_.start(std::chrono::seconds(60), [this] { use_sip_setting(false); });
+}
+
+Result<void> Station::open_media() {
+  // Media of the VTO's calls: the SDP, and the camera's video to monitors that accept it.
+  station::DoorMediaConfig media_config;
+  media_config.address = *sip::numeric_ip(transport_->local(sip::Transport::Udp).host);
+  media_config.camera_device = options_.camera;
+  media_config.microphone_tone_hz = options_.microphone.tone_hz;
+  media_config.microphone_wav = options_.microphone.wav;
+  media_config.microphone_device = options_.microphone.device;
+  media_config.speaker_device = options_.speaker_device;
+  media_config.speaker_record_dir = options_.speaker_record;
+  media_config.budget = &stream_budget_;
+  media_config.camera.width = options_.video_size.first;
+  media_config.camera.height = options_.video_size.second;
+  media_config.camera.sub_width = options_.sub_size.first;
+  media_config.camera.sub_height = options_.sub_size.second;
+  media_config.on_dtmf = [this](std::uint64_t call, char key) { route_dtmf(call, key); };
+  auto door_media = station::DoorMedia::open(io_, std::move(media_config));
+  if (!door_media) return fatal(door_media.error());
+  door_media_ = std::move(*door_media);
+  ua_->set_sdp_provider([this](sip::CallHandle id, const std::string& remote_offer) {
+    return door_media_->sdp_for(id, remote_offer);
+  });
+  media::TonePlayer::Config tone_config;
+  tone_config.speaker_device = options_.speaker_device;
+  tone_config.on_error = [](std::string message) {
+    core::logger("vtod")->error("speaker: {}", message);  // spdlog is thread-safe
+  };
+  auto tones = media::TonePlayer::create(timers_, std::move(tone_config));
+  if (!tones) return make_error(tones.error().message, 2);
+  tones_ = std::move(*tones);
+  feedback_ = std::make_unique<SpeakerFeedback>(*tones_);
+  return {};
+}
+
+// A digit from a call: Monitor > Door sessions first, else the panel's call.
+void Station::route_dtmf(std::uint64_t call, char key) {
+  if (monitor_sessions_ && monitor_sessions_->on_dtmf(call, key)) return;
+  if (panel_) panel_->on_dtmf(call, std::string(1, key));
+}
+
+// A JPEG of the camera's next frame, answered on the core thread (call records, snapshot
+// routes, the browser's live view).
+void Station::snapshot_on_core(std::function<void(Result<std::vector<std::uint8_t>>)> done) {
+  door_media_->snapshot([this, done = std::move(done)](Result<std::vector<std::uint8_t>> jpeg) {
+    asio::post(io_, [done, jpeg = std::move(jpeg)]() mutable { done(std::move(jpeg)); });
+  });
+}
+
+Result<void> Station::start_services() {
+  // Alarms: recorded, pushed on the event stream, sounded, and sent to the centre (888888)
+  // by the VTO's own user agent.
+  alarm_centre_ = std::make_unique<station::AlarmCentre>(
+      *alarm_records_, timers_,
+      station::AlarmCentre::Hooks{[this](const std::string& body, std::function<void(int)> done) {
+                                    ua_->send_message(std::string(device::kCentreNumber),
+                                                      "application/json", body, std::move(done));
+                                  },
+                                  [this](const json& e) { publish(e); },
+                                  [this] { return local_.vto_number; }, core::system_unix_ms,
+                                  [this] { feedback_->tone(device::Tone::Alarm); }});
+  access_control_ = std::make_unique<access::AccessControl>(
+      access::AccessControl::Stores{*cards_, *fingerprints_, *keypad_codes_, *keypad_hasher_,
+                                    *unlock_records_},
+      timers_, core::system_unix_ms, hash_async_, alarm_centre_.get(), lock_settings_);
+  access_control_->set_monitor_code(options_.unlock_code);
+  reader_enrolment_ = std::make_unique<api::ReaderEnrolment>(*access_control_, timers_);
+  call_recorder_ = std::make_unique<station::CallRecorder>(
+      *call_records_, options_.vto_number.empty() ? "panel" : options_.vto_number,
+      core::system_unix_ms);
+  call_recorder_->defer_writes(timers_, kRecordDelay);
+  // The visitor's picture, taken when each call starts, saved beside its record.
+  if (auto enabled = call_recorder_->enable_snapshots(
+          options_.data_dir + "/snapshots",
+          [this](station::SnapshotDone done) { snapshot_on_core(std::move(done)); },
+          [this](std::function<void()> fn) { asio::post(io_, std::move(fn)); });
+      !enabled) {
+    log_->warn("call records without snapshots: {}", enabled.error().message);
+  }
+  // Live view for players and NVRs (RTSP), with the web accounts' digest keys.
+  station::RtspLiveViewConfig live_config;
+  rtsp_allow_ = security_.allow_list;
+  live_config.allowed = [this](std::string_view ip) {
+    std::lock_guard lock(rtsp_allow_mutex_);
+    return rtsp_allow_.allows(ip);
+  };
+  live_config.microphone_device = options_.microphone.device;
+  live_config.tone_hz = options_.microphone.wav.empty() ? options_.microphone.tone_hz : 440;
+  live_view_ = std::make_unique<station::RtspLiveView>(io_, *door_media_, stream_budget_,
+                                                       *viewer_auth_, live_config);
+  // Monitor > Door: monitors calling this VTO's number watch the door.
+  monitor_sessions_ = std::make_unique<station::MonitorSessions>(
+      *ua_, *door_media_, stream_budget_, timers_, *access_control_,
+      station::MonitorSessions::Config{options_.unlock_code});
+  call_control_ = std::make_unique<station::UaCallControl>(*ua_);
+  // Live view: who may watch, how long a monitor may.
+  auto live = api::load_live_settings(*settings_);
+  if (!live) return fatal(live.error());
+  live_ = *live;
+  viewer_auth_->set_watch_roles(live_.watch_roles);
+  monitor_sessions_->set_max_time(std::chrono::seconds(live_.monitor_seconds));
+  // The camera in the browser (Live page, virtual panel), counted in the six streams.
+  video_feed_ = std::make_unique<station::BrowserVideoFeed>(
+      *http_, timers_, stream_budget_,
+      [this](const web::HttpRequest& req) -> std::optional<web::HttpResponse> {
+        auto who = auth_->authenticate(req, store::Role::Viewer);
+        if (auto* refused = std::get_if<web::HttpResponse>(&who)) return *refused;
+        if (!live_.watch_roles.contains(std::get<api::Principal>(who).role))
+          return web::json_error(403, "this account may not watch the door");
+        return std::nullopt;
+      },
+      [this](const web::HttpRequest& req) { return auth_->still_authorized(req); },
+      [this](station::SnapshotDone done) { snapshot_on_core(std::move(done)); });
+  return {};
+}
+
+void Station::on_ua_event(const sip::UaEvent& e) {
+  json j = api::event_json(e);
+  log_->info("call event: {}", j.dump());
+  call_events_.add(std::move(j));
+  call_recorder_->on_ua_event(e);  // before the panel hears of it
+  // The platform's main server does not answer: fail over to the alternate (and try the
+  // main one again every minute).
+  if (e.type == sip::UaEvent::Type::RegistrationFailed && !serving() && !on_alternate_ &&
+      sip_setting_.mode == "platform" && !sip_setting_.alternate_ip.empty()) {
+    log_->warn("SIP server {} failed ({}): using the alternate {}", e.peer, e.status,
+               sip_setting_.alternate_ip);
+    asio::post(io_, [this] { use_sip_setting(true); });
+  }
+  switch (e.type) {
+    case sip::UaEvent::Type::Answered:
+      door_media_->on_established(e.call, e.body);
+      break;
+    case sip::UaEvent::Type::Bye:
+    case sip::UaEvent::Type::Cancelled:
+    case sip::UaEvent::Type::Rejected:
+    case sip::UaEvent::Type::Error:
+      door_media_->on_ended(e.call);
+      break;
+    default:
+      break;
+  }
+  if (monitor_sessions_->on_event(e)) return;
+  call_control_->on_event(e);
+}
+
+// The door panel on the board's modules, laid out as the facade setting says (at first
+// start: lights, a button module for the --button targets, a keypad, a display, a card
+// reader and a fingerprint module).
+Result<void> Station::build_board() {
+  auto board = boards::choose_board(options_.board, timers_);
+  if (!board) return board.error();
+  board_ = std::move(*board);
+  device_info_ = api::DeviceInfo{board_->board().description(), 9, false};
+  const std::size_t buttons = options_.buttons.size();
+  api::Facade defaults;
+  defaults.modules = {{hal::ModuleKind::Indicators, 0},
+                      {hal::ModuleKind::Buttons, buttons <= 1   ? std::size_t{1}
+                                                 : buttons <= 2 ? std::size_t{2}
+                                                                : std::size_t{5}},
+                      {hal::ModuleKind::Keypad, 0},
+                      {hal::ModuleKind::Display, 0},
+                      {hal::ModuleKind::CardReader, 0},
+                      {hal::ModuleKind::Fingerprint, 0}};
+  defaults.buttons = options_.buttons;
+  auto facade = api::load_facade(*settings_, defaults);
+  if (!facade) return fatal(facade.error());
+  facade_ = *facade;
+  panel_config_.unlock_code = options_.unlock_code;
+  panel_config_.unlock_hold = std::chrono::seconds(options_.unlock_hold_seconds);
+  panel_config_.ring_timeout = std::chrono::seconds(options_.ring_timeout_seconds);
+  panel_config_.talk_limit = std::chrono::seconds(options_.talk_limit_seconds);
+  // A real fingerprint reader (libfprint), when asked for, in place of the board's.
+  if (options_.fingerprint == "libfprint")
+    libfprint_reader_ = std::make_unique<hal::linux_backend::LibfprintReader>(io_);
+  if (auto built = build_panel(facade_); !built) return make_error(built.error().message, 2);
+  use_sip_setting(false);
+  return {};
+}
+
+hal::FingerprintReader* Station::fingerprint_reader_of(hal::DoorModules& modules) {
+  if (modules.fingerprint_reader() == nullptr) return nullptr;  // no module in the facade
+  if (libfprint_reader_) return libfprint_reader_.get();
+  return modules.fingerprint_reader();
+}
+
+// The fingerprint module compares fingers with the enrolled prints.
+void Station::give_prints(hal::FingerprintReader* reader) {
+  if (reader == nullptr) return;
+  auto prints = fingerprints_->list();
+  if (!prints) {
+    core::logger("access")->error("fingerprints: {}", prints.error().message);
+    return;
+  }
+  std::vector<hal::EnrolledPrint> enrolled;
+  for (auto& p : *prints) {
+    enrolled.push_back({static_cast<std::uint64_t>(p.id), std::move(p.template_data)});
+  }
+  reader->set_enrolled(std::move(enrolled));
+}
+
+// The modules and the panel on them, built again when the facade changes.
+Result<void> Station::build_panel(const api::Facade& f) {
+  std::vector<hal::ModuleSlot> layout;
+  for (const auto& m : f.modules) layout.push_back({m.kind, m.buttons});
+  auto modules = board_->board().modules(layout);
+  if (!modules) return modules.error();
+  hal::DoorModules& m = **modules;
+  device::PanelConfig config = panel_config_;
+  for (std::size_t i = 0; i < f.buttons.size(); ++i)
+    if (!f.buttons[i].empty()) config.buttons[i] = f.buttons[i];
+  std::vector<hal::KeySource*> keys{&m.call_buttons()};
+  if (m.keypad()) keys.push_back(m.keypad());
+  auto panel = device::Panel::create(
+      config,
+      device::PanelDevices{keys, m.lock(), m.indicators(), m.display(), feedback_.get(),
+                           m.card_reader(), fingerprint_reader_of(m), reader_enrolment_.get()},
+      *call_control_, timers_);
+  if (!panel) return panel.error();
+  (*panel)->add_state_listener(
+      [this](const device::PanelStatus& st) { call_recorder_->on_panel_status(st); });
+  // Ringback plays while the flat rings, and no longer.
+  (*panel)->add_state_listener([this](const device::PanelStatus& st) {
+    if (st.state != device::PanelState::Calling) tones_->stop("ringback");
+  });
+  // The exit button inside opens the door for the usual time.
+  m.exit_button().add_listener([this] { access_control_->exit_button(); });
+  m.lock().set_normally_closed(access_control_->settings().normally_closed);
+  give_prints(fingerprint_reader_of(m));
+  // The access control moves to the new modules before the old ones go.
+  access_control_->set_devices(&m.lock(), &m.door_sensor());
+  reader_enrolment_->set_readers(m.card_reader(), fingerprint_reader_of(m));
+  alarm_centre_->set_tamper_switch(&m.tamper_switch());
+  call_control_->set_panel(panel->get());
+  panel_ = std::move(*panel);  // the old panel goes before the modules it used
+  modules_ = std::move(*modules);
+  return {};
+}
+
+}  // namespace vto::app

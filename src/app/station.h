@@ -1,0 +1,219 @@
+// The door station: every subsystem of vtod, owned as members declared in the order they
+// are built (store -> web identity and auth -> SIP -> media -> services -> board and panel
+// -> API routes), started by run() and destroyed in reverse. The only place where
+// implementations are chosen and wired together (the board by boards::choose_board).
+//
+// Where two parts need each other, the later one is reached through the Station's own
+// methods (the user agent's events, DTMF, the panel's state), which run only once
+// everything is built: nothing is set "later" through a nullable pointer.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "access/access_control.h"
+#include "access/credentials.h"
+#include "access/keypad_hash.h"
+#include "api/access_api.h"
+#include "api/auth/allow_list.h"
+#include "api/auth/viewer_auth.h"
+#include "api/auth/web_auth.h"
+#include "api/calls_api.h"
+#include "api/event_stream.h"
+#include "api/facade_api.h"
+#include "api/live_api.h"
+#include "api/local_api.h"
+#include "api/network_api.h"
+#include "api/security_api.h"
+#include "app/options.h"
+#include "app/speaker_feedback.h"
+#include "boards/board_choice.h"
+#include "core/asio_timers.h"
+#include "core/log.h"
+#include "device/panel.h"
+#include "hal/linux/libfprint_reader.h"
+#include "media/stream_budget.h"
+#include "media/tone_player.h"
+#include "records/alarm_records.h"
+#include "records/call_records.h"
+#include "records/record_writer.h"
+#include "records/unlock_records.h"
+#include "sip/auth/digest_server.h"
+#include "sip/proxy/proxy.h"
+#include "sip/proxy/sip_server.h"
+#include "sip/registrar/location_store.h"
+#include "sip/registrar/registrar.h"
+#include "sip/security/sip_guard.h"
+#include "sip/transaction/transaction_layer.h"
+#include "sip/transport/asio_transport.h"
+#include "sip/ua/user_agent.h"
+#include "station/alarm_centre.h"
+#include "station/browser_video_feed.h"
+#include "station/building_directory.h"
+#include "station/call_recorder.h"
+#include "station/door_media.h"
+#include "station/interface_config.h"
+#include "station/monitor_sessions.h"
+#include "station/rtsp_live_view.h"
+#include "station/ua_call_control.h"
+#include "store/database.h"
+#include "store/settings.h"
+#include "web/http_server.h"
+#include "web/tls_certificate.h"
+
+namespace vto::app {
+
+class Station {
+ public:
+  // Builds every part; the error says what could not be opened or bound (code 1), or what
+  // in the saved settings or the options cannot be (code 2).
+  static Result<std::unique_ptr<Station>> create(Options options);
+  ~Station();
+  Station(const Station&) = delete;
+  Station& operator=(const Station&) = delete;
+
+  // Listens, serves until SIGINT or SIGTERM, and returns the exit status.
+  int run();
+
+ private:
+  explicit Station(Options options);
+
+  // The build steps, in member order.
+  Result<void> open_store();
+  Result<void> open_records();
+  Result<void> open_web_identity();
+  Result<void> start_sip();
+  Result<void> open_media();
+  Result<void> start_services();
+  Result<void> build_board();
+  Result<void> add_routes();  // station_routes.cpp
+  void add_network_routes();
+  void add_settings_routes();
+  void add_call_routes();
+  void add_live_routes();
+  Result<void> listen();
+
+  // What the parts ask of each other once everything runs.
+  bool serving() const { return sip_setting_.mode == "this"; }
+  sip::UaConfig ua_config_for(const api::SipServerSetting& setting, bool alternate) const;
+  void use_sip_setting(bool alternate);
+  void on_ua_event(const sip::UaEvent& e);
+  void route_dtmf(std::uint64_t call, char key);
+  Result<void> build_panel(const api::Facade& facade);
+  hal::FingerprintReader* fingerprint_reader_of(hal::DoorModules& modules);
+  void give_prints(hal::FingerprintReader* reader);
+  void apply_record_caps(const api::RecordCaps& caps);
+  void snapshot_on_core(std::function<void(Result<std::vector<std::uint8_t>>)> done);
+  void on_sip_security_event(const sip::SecurityEvent& e);
+  void publish(const nlohmann::json& event);
+  void fill_network();
+  Result<void> move_ports(const api::NetworkBasic& before, const api::NetworkBasic& after);
+  Result<void> set_http_service(bool on);
+  std::string doors_json();
+  void extra_state(nlohmann::json& state);
+
+  Options options_;
+  std::shared_ptr<spdlog::logger> log_;
+
+  // --- store: the building's directory, the settings the web interface changes and its
+  // accounts (a connection of its own), the records (another).
+  std::unique_ptr<station::BuildingDirectory> directory_;
+  std::unique_ptr<store::Database> config_db_;
+  std::unique_ptr<store::Settings> settings_;
+  api::SecurityState security_;
+  api::LocalBasic local_;
+  std::optional<api::NetworkBasic> saved_network_;
+  api::SipServerSetting sip_setting_;
+  // The command line's ports stay the way back in: a saved port that cannot be bound at
+  // start (another program took it) falls back to them.
+  sip::HostPort cli_sip_, cli_http_, cli_https_;
+  std::unique_ptr<store::Database> records_db_;
+  std::unique_ptr<records::CallRecords> call_records_;
+
+  // --- the core thread, and the access control's stores and workers.
+  boost::asio::io_context io_;
+  core::AsioTimers timers_{io_};
+  std::unique_ptr<records::RecordWriter> record_writer_;
+  std::optional<access::KeypadHasher> keypad_hasher_;
+  access::LockSettings lock_settings_;
+  std::unique_ptr<records::UnlockRecords> unlock_records_;
+  api::RecordCaps record_caps_;
+  std::unique_ptr<access::Cards> cards_;
+  std::unique_ptr<access::Fingerprints> fingerprints_;
+  std::unique_ptr<access::KeypadCodes> keypad_codes_;
+  boost::asio::thread_pool hash_pool_{1};
+  access::AccessControl::HashAsync hash_async_;
+  std::unique_ptr<records::AlarmRecords> alarm_records_;
+
+  // --- web identity and authentication: the event stream and the audit log are there
+  // before the services that report to them.
+  web::SelfSignedOptions cert_options_;
+  std::optional<web::TlsIdentity> identity_;
+  std::unique_ptr<api::WebAuth> auth_;
+  std::unique_ptr<api::ViewerAuth> viewer_auth_;
+  std::unique_ptr<web::HttpServer> http_;
+  std::unique_ptr<web::HttpServer> redirect_;
+  bool redirect_running_ = false;
+  std::unique_ptr<api::EventStream> events_;
+
+  // --- SIP: transport, transactions, the guard, the building's server and the VTO's
+  // own user agent.
+  std::unique_ptr<sip::AsioTransport> transport_;
+  std::unique_ptr<sip::TransactionLayer> tl_;
+  std::unique_ptr<sip::SipGuard> sip_guard_;
+  std::unique_ptr<sip::auth::DigestServer> digest_;
+  std::unique_ptr<sip::MemoryLocationStore> locations_;
+  std::unique_ptr<sip::Registrar> registrar_;
+  std::unique_ptr<sip::Proxy> proxy_;
+  std::unique_ptr<sip::SipServer> server_;
+  std::unique_ptr<sip::UserAgent> ua_;
+  bool on_alternate_ = false;  // registered (or trying) at the platform's alternate server
+  core::Timers::Id main_retry_ = 0;
+  api::CallEvents call_events_;
+
+  // --- media: the door's call media, the speaker's tones.
+  media::StreamBudget stream_budget_;
+  std::unique_ptr<station::DoorMedia> door_media_;
+  std::unique_ptr<media::TonePlayer> tones_;
+  std::unique_ptr<SpeakerFeedback> feedback_;
+
+  // --- services.
+  std::unique_ptr<station::AlarmCentre> alarm_centre_;
+  std::unique_ptr<access::AccessControl> access_control_;
+  std::unique_ptr<api::ReaderEnrolment> reader_enrolment_;
+  // After `io_`: the recorder's file thread posts to it until the recorder is destroyed.
+  std::unique_ptr<station::CallRecorder> call_recorder_;
+  // The RTSP server's thread reads the IP allow-list: a copy of its own, under a lock.
+  std::mutex rtsp_allow_mutex_;
+  api::AllowList rtsp_allow_;
+  std::unique_ptr<station::RtspLiveView> live_view_;
+  std::unique_ptr<station::MonitorSessions> monitor_sessions_;
+  std::unique_ptr<station::UaCallControl> call_control_;
+  api::LiveSettings live_;
+  std::unique_ptr<station::BrowserVideoFeed> video_feed_;
+  std::optional<station::InterfaceConfig> interface_config_;
+
+  // --- the board, its modules and the panel on them (built again when the facade changes:
+  // the panel goes before the modules it uses, and the access control lets go of them
+  // first, see ~Station).
+  std::unique_ptr<boards::ChosenBoard> board_;
+  std::unique_ptr<hal::linux_backend::LibfprintReader> libfprint_reader_;
+  api::Facade facade_;
+  device::PanelConfig panel_config_;
+  std::unique_ptr<hal::DoorModules> modules_;
+  device::PanelPtr panel_;
+
+  // --- the API's state.
+  api::DeviceInfo device_info_;
+  api::NetworkBasic network_;
+  std::optional<boost::asio::signal_set> signals_;
+};
+
+}  // namespace vto::app

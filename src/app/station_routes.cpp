@@ -1,0 +1,390 @@
+// The Station's API wiring: each page's routes given the services they drive, then the
+// servers' listening sockets and the run loop.
+#include <boost/asio/post.hpp>
+
+#include "api/household_api.h"
+#include "api/records_api.h"
+#include "api/web_ui.h"
+#include "app/station.h"
+
+using nlohmann::json;
+
+namespace vto::app {
+
+Result<void> Station::add_routes() {
+  auth_->add_routes(*http_);
+  api::add_ui_routes(*http_);
+  api::add_household_routes(
+      *http_, *auth_, directory_->directory(),
+      [this](const std::string& number) {
+        std::vector<std::string> devices;
+        for (const auto& b : locations_->lookup_prefix(number + "#")) devices.push_back(b.aor);
+        for (const auto& b : locations_->lookup(number)) devices.push_back(b.aor);
+        return devices;
+      },
+      api::RoomUsers{[this] { return local_.vto_number; },
+                     [this](const std::string& number) -> std::optional<std::string> {
+                       for (std::size_t i = 0; i < facade_.buttons.size(); ++i) {
+                         if (facade_.buttons[i] == number) {
+                           return "room " + number + " is on call button " + std::to_string(i + 1) +
+                                  ": change the façade first";
+                         }
+                       }
+                       return std::nullopt;
+                     }});
+  add_network_routes();
+  add_settings_routes();
+  add_call_routes();
+  add_live_routes();
+  const api::Guard guard = [this](store::Role least, web::HttpServer::Handler h) {
+    return auth_->guard(least, [h = std::move(h)](const web::HttpRequest& req,
+                                                  const api::Principal&) { return h(req); });
+  };
+  // Pictures of the door (call records' snapshots): only for the roles that may watch it.
+  const api::Guard watch_guard = [this](store::Role least, web::HttpServer::Handler h) {
+    return auth_->guard(
+        least, [this, h = std::move(h)](const web::HttpRequest& req, const api::Principal& who) {
+          if (!viewer_auth_->may_watch(who.role))
+            return web::json_error(403, "this account may not watch the door");
+          return h(req);
+        });
+  };
+  api::add_record_routes(*http_, guard, watch_guard, *call_records_);
+  api::add_alarm_routes(*http_, *auth_, *alarm_records_);
+  api::add_record_caps_routes(*http_, *auth_, *settings_, record_caps_,
+                              [this](const api::RecordCaps& c) { apply_record_caps(c); });
+  api::add_access_routes(
+      *http_, *auth_,
+      api::AccessApiDeps{*settings_, *access_control_, *reader_enrolment_, *cards_, *fingerprints_,
+                         *keypad_codes_, *unlock_records_, timers_, hash_async_, *keypad_hasher_,
+                         core::system_unix_ms,
+                         [this] { give_prints(fingerprint_reader_of(*modules_)); },
+                         [this](const access::LockSettings& s) {
+                           modules_->lock().set_normally_closed(s.normally_closed);
+                         }});
+  // The board's own routes (the simulated board's virtual panel).
+  board_->add_routes(boards::BoardApi{*http_, *auth_, timers_,
+                                      [this]() -> hal::DoorModules& { return *modules_; },
+                                      [this](json& state) { extra_state(state); }});
+  return {};
+}
+
+void Station::add_network_routes() {
+  api::add_network_routes(
+      *http_, *auth_, *settings_, network_,
+      [this](const api::NetworkBasic& before, const api::NetworkBasic& after) {
+        return move_ports(before, after);
+      },
+      sip_setting_,
+      [this](const api::SipServerSetting&, const api::SipServerSetting& after) -> Result<void> {
+        // Who serves the building changes how calls are routed: not in the middle of one.
+        if (panel_->state().state != device::PanelState::Idle)
+          return make_error("the panel is busy with a call: save again when it ends", 409);
+        if (!serving()) ua_->unregister();
+        sip_setting_ = after;
+        use_sip_setting(false);
+        log_->info("SIP server: {}", after.mode == "this" ? std::string("this VTO")
+                                                          : after.mode + " " + after.server_ip);
+        return {};
+      },
+      [this] {
+        return json{{"serving", serving()},
+                    {"registered", serving() ? true : ua_->registered()},
+                    {"active", serving() ? "this" : (on_alternate_ ? "alternate" : "main")},
+                    {"server", serving() ? "" : ua_->config().server.host_port()}};
+      },
+      interface_config_ ? interface_config_->interface() : std::string());
+  // On a board, the saved addresses are the interface's from the start.
+  if (interface_config_ && saved_network_) {
+    const api::NetworkBasic& n = *saved_network_;
+    if (auto r = interface_config_->apply({n.ip, n.mask, n.gateway, n.dns1, n.dns2}); !r) {
+      log_->error("network: {}: {}", interface_config_->interface(), r.error().message);
+    } else {
+      log_->info("network: {} is {}/{}", interface_config_->interface(), n.ip,
+                 station::prefix_length(n.mask));
+    }
+  }
+}
+
+// Each changed port is moved on its own; a failure moves the others back.
+Result<void> Station::move_ports(const api::NetworkBasic& before, const api::NetworkBasic& after) {
+  std::vector<std::function<void()>> undo;
+  auto undo_all = [&undo] {
+    for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
+  };
+  auto fail = [&](const Error& e) -> Result<void> {
+    undo_all();
+    return make_error(e.message, 409);
+  };
+  const std::string& https_host = options_.https.host;
+  const std::string& http_host = options_.http.host;
+  if (after.https_port != before.https_port) {
+    if (auto r = http_->rebind(https_host, after.https_port); !r) return fail(r.error());
+    undo.push_back(
+        [this, https_host, p = before.https_port] { (void)http_->rebind(https_host, p); });
+    redirect_->set_redirect_to_https_port(after.https_port);
+    undo.push_back([this, p = before.https_port] { redirect_->set_redirect_to_https_port(p); });
+  }
+  if (after.http_port != before.http_port && redirect_running_) {
+    if (auto r = redirect_->rebind(http_host, after.http_port); !r) return fail(r.error());
+    undo.push_back(
+        [this, http_host, p = before.http_port] { (void)redirect_->rebind(http_host, p); });
+  }
+  if (after.rtsp_port != before.rtsp_port && live_view_->running() && options_.rtsp) {
+    const std::string rtsp_host = options_.rtsp->host;
+    if (auto r = live_view_->listen(rtsp_host, after.rtsp_port); !r) return fail(r.error());
+    undo.push_back(
+        [this, rtsp_host, p = before.rtsp_port] { (void)live_view_->listen(rtsp_host, p); });
+  }
+  if (after.sip_port != before.sip_port) {
+    if (auto r = transport_->rebind(after.sip_port); !r) return fail(r.error());
+    // This VTO's own calls go to its server at the new port.
+    if (serving()) ua_->reconfigure(ua_config_for(sip_setting_, false));
+  }
+  const auto addresses = [](const api::NetworkBasic& n) {
+    return station::InterfaceAddresses{n.ip, n.mask, n.gateway, n.dns1, n.dns2};
+  };
+  if (interface_config_ && addresses(after) != addresses(before)) {
+    if (auto r = interface_config_->apply(addresses(after)); !r) {
+      log_->error("network: {}: {}", interface_config_->interface(), r.error().message);
+      // Back to what it was; the ports too.
+      if (!before.ip.empty()) (void)interface_config_->apply(addresses(before));
+      undo_all();
+      return make_error(interface_config_->interface() + ": " + r.error().message, 500);
+    }
+    log_->info("network: {} is {}/{}, gateway {}", interface_config_->interface(), after.ip,
+               station::prefix_length(after.mask), after.gateway.empty() ? "none" : after.gateway);
+  }
+  log_->info("network: HTTPS {}, HTTP {}, SIP {}", after.https_port, after.http_port,
+             after.sip_port);
+  return {};
+}
+
+Result<void> Station::set_http_service(bool on) {
+  if (on == redirect_running_) return {};
+  if (!on) {
+    redirect_->stop();
+    redirect_running_ = false;
+    log_->info("plain HTTP port closed");
+    return {};
+  }
+  if (auto r = redirect_->start(); !r) return make_error(r.error().message, 409);
+  redirect_running_ = true;
+  if (saved_network_ || network_.http_port != redirect_->port()) {
+    if (auto r = redirect_->rebind(options_.http.host, network_.http_port); !r)
+      log_->warn("plain HTTP stays on {}: {}", redirect_->port(), r.error().message);
+  }
+  log_->info("plain HTTP port {} open (redirects to HTTPS)", redirect_->port());
+  return {};
+}
+
+void Station::add_settings_routes() {
+  api::SecurityHooks hooks;
+  hooks.tls_dir = options_.data_dir + "/tls";
+  hooks.self_signed = cert_options_;
+  hooks.apply_certificate = [this](const web::TlsIdentity& id) {
+    return http_->set_tls(id.certificate_pem, id.private_key_pem);
+  };
+  hooks.apply_allow_list = [this](const api::AllowList& list) {
+    {
+      std::lock_guard lock(rtsp_allow_mutex_);
+      rtsp_allow_ = list;
+    }
+    log_->info("allow-list: {}", list.empty() ? std::string("everyone")
+                                              : std::to_string(list.entries().size()) + " entries");
+  };
+  hooks.apply_login_policy = [this](const api::LoginPolicy& policy) {
+    auth_->set_login_policy(policy);
+    viewer_auth_->set_lockout(policy.max_failures, std::chrono::minutes(policy.lock_minutes));
+    sip::SipGuardSettings s;
+    s.max_failures = policy.max_failures;
+    s.block = std::chrono::minutes(policy.lock_minutes);
+    sip_guard_->set_settings(s);
+  };
+  hooks.set_http_service = [this](bool on) { return set_http_service(on); };
+  api::add_security_routes(*http_, *auth_, *settings_, security_, std::move(hooks));
+  api::add_facade_routes(
+      *http_, *auth_, *settings_, device_info_, facade_,
+      [this](const std::string& number) {
+        auto room = directory_->directory().find_room(number);
+        return room && room->has_value();
+      },
+      [this] {
+        json presence = json::array();
+        for (const auto& m : modules_->module_bus().modules()) {
+          presence.push_back({{"position", m.position},
+                              {"kind", hal::module_kind_name(m.kind)},
+                              {"presence", hal::presence_name(m.presence)}});
+        }
+        return presence;
+      },
+      [this](const api::Facade& f) -> Result<void> {
+        // The panel is rebuilt only between calls: a visitor mid-call keeps the buttons.
+        if (panel_->state().state != device::PanelState::Idle)
+          return make_error("the panel is busy with a call: save again when it ends", 409);
+        if (auto built = build_panel(f); !built) return built;
+        log_->info("facade changed: {} modules, {} call buttons", f.modules.size(),
+                   f.button_count());
+        return {};
+      });
+  api::add_local_routes(
+      *http_, *auth_, *settings_, device_info_, local_, [this] { return sip_setting_.mode; },
+      [this](const api::LocalBasic& before, const api::LocalBasic& after) {
+        if (before.vto_number == after.vto_number) return;
+        // New calls go out under the new number; calls in progress keep theirs.
+        server_->set_own_number(after.vto_number);
+        if (serving()) ua_->set_user(after.vto_number);
+        call_recorder_->set_caller(after.vto_number);
+        if (auto own =
+                station::keep_own_vto(directory_->directory(), after.vto_number, before.vto_number);
+            !own) {
+          log_->error("VTO list: {}", own.error().message);
+        }
+        log_->info("VTO No. is now {}", after.vto_number);
+      },
+      [this](const std::string& number) -> std::optional<std::string> {
+        auto& dir = directory_->directory();
+        if (auto room = dir.find_room(number); room && room->has_value())
+          return "room " + number + " has this number";
+        if (auto vto = dir.find_vto(number); vto && vto->has_value() && number != local_.vto_number)
+          return "VTO " + number + " in the VTO list has this number";
+        return std::nullopt;
+      });
+}
+
+void Station::add_call_routes() {
+  const api::Guard guard = [this](store::Role least, web::HttpServer::Handler h) {
+    return auth_->guard(least, [h = std::move(h)](const web::HttpRequest& req,
+                                                  const api::Principal&) { return h(req); });
+  };
+  api::add_call_routes(*http_, guard, *ua_, *locations_, timers_, call_events_, [this] {
+    return api::SipStatusNow{serving() ? "sip-server" : sip_setting_.mode,
+                             serving() ? true : ua_->registered()};
+  });
+}
+
+// The virtual panel's view of the station: the panel's state machine, the tones, and the
+// simulated speaker's level meter and the microphone's stream per call.
+void Station::extra_state(json& state) {
+  const auto& status = panel_->state();
+  state["panel"] = {{"state", device::state_name(status.state)},
+                    {"dialled", status.dialled},
+                    {"number", status.number},
+                    {"call", status.call}};
+  state["tone"] = {{"last", feedback_->last()},
+                   {"count", feedback_->count()},
+                   {"playing", tones_->current()},
+                   {"level_db", tones_->level_db()}};
+  json audio = json::array();
+  for (const auto& a : door_media_->audio_status()) {
+    audio.push_back({{"call", a.call},
+                     {"codec", a.codec},
+                     {"packets_received", a.stats.packets_received},
+                     {"packets_sent", a.stats.packets_sent},
+                     {"level_db", a.stats.level_db},
+                     {"peak_level_db", a.stats.peak_level_db},
+                     {"dtmf_received", a.stats.dtmf_received}});
+  }
+  state["audio"] = std::move(audio);
+}
+
+void Station::add_live_routes() {
+  // The camera's picture for the virtual panel, a JPEG at a time.
+  http_->route_async("GET", "/api/v1/sim/camera.jpg",
+                     auth_->guard_async(store::Role::Viewer, [this](const web::HttpRequest&,
+                                                                    const api::Principal& who,
+                                                                    web::HttpServer::Reply reply) {
+                       if (!viewer_auth_->may_watch(who.role))
+                         return reply(web::json_error(403, "this account may not watch the door"));
+                       snapshot_on_core([reply](Result<std::vector<std::uint8_t>> jpeg) {
+                         reply(api::jpeg_response(jpeg));
+                       });
+                     }));
+  // Live view: stream status, who may watch, snapshots (also for NVRs, with digest).
+  api::add_live_routes(
+      *http_, {http_.get(), redirect_.get()}, *auth_,
+      api::LiveApiDeps{*settings_, live_,
+                       [this](const api::LiveSettings& l) {
+                         viewer_auth_->set_watch_roles(l.watch_roles);
+                         monitor_sessions_->set_max_time(std::chrono::seconds(l.monitor_seconds));
+                       },
+                       stream_budget_, *viewer_auth_,
+                       [this](station::SnapshotDone done) { snapshot_on_core(std::move(done)); },
+                       [this] { return live_view_->port(); }});
+}
+
+// The ports in force (a saved one may have been taken at start), and until the page is
+// saved, the address vtod advertises.
+void Station::fill_network() {
+  network_.http_port = redirect_running_ ? redirect_->port() : options_.http.port;
+  network_.https_port = http_->port();
+  network_.sip_port = transport_->local(sip::Transport::Udp).port;
+  if (live_view_->running()) network_.rtsp_port = live_view_->port();
+  if (saved_network_) return;
+  const std::string advertised = transport_->local(sip::Transport::Udp).host;
+  network_.ip = advertised.starts_with("[") ? "" : advertised;
+}
+
+Result<void> Station::listen() {
+  if (auto r = http_->start(); !r) {
+    if (!saved_network_ || cli_https_.port == options_.https.port)
+      return make_error(r.error().message, 1);
+    log_->error("saved HTTPS port: {}; using the command line's port {} instead", r.error().message,
+                cli_https_.port);
+    if (auto again = http_->rebind(options_.https.host, cli_https_.port); !again)
+      return make_error(again.error().message, 1);
+  }
+  redirect_->set_redirect_to_https_port(http_->port());
+  if (security_.http_service) {
+    if (auto r = redirect_->start(); !r) {
+      if (!saved_network_ || cli_http_.port == options_.http.port)
+        return make_error(r.error().message, 1);
+      log_->error("saved HTTP port: {}; using the command line's port {} instead",
+                  r.error().message, cli_http_.port);
+      if (auto again = redirect_->rebind(options_.http.host, cli_http_.port); !again)
+        return make_error(again.error().message, 1);
+    }
+    redirect_running_ = true;
+  }
+  // RTSP on the saved port, else the command line's.
+  if (options_.rtsp) {
+    const std::string& host = options_.rtsp->host;
+    const std::uint16_t port = saved_network_ ? saved_network_->rtsp_port : options_.rtsp->port;
+    if (auto r = live_view_->listen(host, port); !r) {
+      log_->error("RTSP: {}", r.error().message);
+      if (port != options_.rtsp->port) {
+        if (auto again = live_view_->listen(host, options_.rtsp->port); !again)
+          log_->error("RTSP off: {}", again.error().message);
+      } else {
+        log_->error("RTSP off: live view for players and NVRs is not available");
+      }
+    }
+  }
+  fill_network();
+  return {};
+}
+
+int Station::run() {
+  signals_.emplace(io_, SIGINT, SIGTERM);
+  signals_->async_wait([this](const boost::system::error_code&, int sig) {
+    log_->info("signal {}: stopping", sig);
+    if (!serving()) ua_->unregister();
+    timers_.start(core::Duration(serving() ? 0 : 300), [this] { io_.stop(); });
+  });
+  const std::uint16_t sip_port = transport_->local(sip::Transport::Udp).port;
+  const std::uint16_t http_port = redirect_running_ ? redirect_->port() : 0;
+  log_->info(
+      "vtod ready: SIP on {} (UDP, TCP), web interface on https://{}:{}/ (http://{}:{}/ "
+      "redirects there), data in {}",
+      sip::Peer{sip::Transport::Udp, options_.sip.host, sip_port, 0}.host_port(),
+      options_.https.host, http_->port(), options_.http.host, http_port, options_.data_dir);
+  std::printf("vtod ready sip=%u https=%u http=%u rtsp=%u\n", sip_port, http_->port(), http_port,
+              live_view_->port());
+  std::fflush(stdout);
+  alarm_centre_->start();  // what the last run left undelivered
+  io_.run();
+  log_->info("vtod stopped");
+  return 0;
+}
+
+}  // namespace vto::app

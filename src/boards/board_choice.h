@@ -1,0 +1,42 @@
+// The one place where vtod's board is chosen by name, with the web routes that come with
+// it (the simulated board's virtual panel, /api/v1/sim/*, exists only on that board).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "core/result.h"
+#include "core/timers.h"
+#include "hal/board.h"
+
+namespace vto::web {
+class HttpServer;
+}
+namespace vto::api {
+class WebAuth;
+}
+
+namespace vto::boards {
+
+// What a board's own routes may use.
+struct BoardApi {
+  web::HttpServer& http;
+  api::WebAuth& auth;
+  core::Timers& timers;
+  std::function<hal::DoorModules&()> modules;        // those in use: they change with the facade
+  std::function<void(nlohmann::json&)> extra_state;  // the panel's state, tones, audio
+};
+
+class ChosenBoard {
+ public:
+  virtual ~ChosenBoard() = default;
+  virtual hal::Board& board() = 0;
+  virtual void add_routes(const BoardApi& api) = 0;
+};
+
+// "sim": the simulated board. Refused for a name no board has.
+Result<std::unique_ptr<ChosenBoard>> choose_board(std::string_view name, core::Timers& timers);
+
+}  // namespace vto::boards
