@@ -3,8 +3,8 @@
 #include <boost/asio/post.hpp>
 
 #include "core/text.h"
-#include "store/directory.h"
 #include "core/unix_clock.h"
+#include "store/directory.h"
 
 namespace asio = boost::asio;
 using nlohmann::json;

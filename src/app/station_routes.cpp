@@ -5,6 +5,7 @@
 #include "api/household_api.h"
 #include "api/records_api.h"
 #include "api/web_ui.h"
+#include "app/port_mover.h"
 #include "app/station.h"
 
 using nlohmann::json;
@@ -108,39 +109,30 @@ void Station::add_network_routes() {
 
 // Each changed port is moved on its own; a failure moves the others back.
 Result<void> Station::move_ports(const api::NetworkBasic& before, const api::NetworkBasic& after) {
-  std::vector<std::function<void()>> undo;
-  auto undo_all = [&undo] {
-    for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
-  };
-  auto fail = [&](const Error& e) -> Result<void> {
-    undo_all();
-    return make_error(e.message, 409);
-  };
-  const std::string& https_host = options_.https.host;
-  const std::string& http_host = options_.http.host;
-  if (after.https_port != before.https_port) {
-    if (auto r = http_->rebind(https_host, after.https_port); !r) return fail(r.error());
-    undo.push_back(
-        [this, https_host, p = before.https_port] { (void)http_->rebind(https_host, p); });
-    redirect_->set_redirect_to_https_port(after.https_port);
-    undo.push_back([this, p = before.https_port] { redirect_->set_redirect_to_https_port(p); });
+  PortMover ports;
+  const std::string https_host = options_.https.host, http_host = options_.http.host;
+  ports.add(
+      "HTTPS", before.https_port, after.https_port,
+      [this, https_host](std::uint16_t p) { return http_->rebind(https_host, p); },
+      [this](std::uint16_t p) { redirect_->set_redirect_to_https_port(p); });
+  if (redirect_running_) {
+    ports.add("HTTP", before.http_port, after.http_port,
+              [this, http_host](std::uint16_t p) { return redirect_->rebind(http_host, p); });
   }
-  if (after.http_port != before.http_port && redirect_running_) {
-    if (auto r = redirect_->rebind(http_host, after.http_port); !r) return fail(r.error());
-    undo.push_back(
-        [this, http_host, p = before.http_port] { (void)redirect_->rebind(http_host, p); });
+  if (live_view_->running() && options_.rtsp) {
+    ports.add("RTSP", before.rtsp_port, after.rtsp_port,
+              [this, host = options_.rtsp->host](std::uint16_t p) {
+                return live_view_->listen(host, p);
+              });
   }
-  if (after.rtsp_port != before.rtsp_port && live_view_->running() && options_.rtsp) {
-    const std::string rtsp_host = options_.rtsp->host;
-    if (auto r = live_view_->listen(rtsp_host, after.rtsp_port); !r) return fail(r.error());
-    undo.push_back(
-        [this, rtsp_host, p = before.rtsp_port] { (void)live_view_->listen(rtsp_host, p); });
-  }
-  if (after.sip_port != before.sip_port) {
-    if (auto r = transport_->rebind(after.sip_port); !r) return fail(r.error());
-    // This VTO's own calls go to its server at the new port.
-    if (serving()) ua_->reconfigure(ua_config_for(sip_setting_, false));
-  }
+  ports.add(
+      "SIP", before.sip_port, after.sip_port,
+      [this](std::uint16_t p) { return transport_->rebind(p); },
+      [this](std::uint16_t) {
+        // This VTO's own calls go to its server at the new port.
+        if (serving()) ua_->reconfigure(ua_config_for(sip_setting_, false));
+      });
+  if (auto moved = ports.apply(); !moved) return moved;
   const auto addresses = [](const api::NetworkBasic& n) {
     return station::InterfaceAddresses{n.ip, n.mask, n.gateway, n.dns1, n.dns2};
   };
@@ -149,7 +141,7 @@ Result<void> Station::move_ports(const api::NetworkBasic& before, const api::Net
       log_->error("network: {}: {}", interface_config_->interface(), r.error().message);
       // Back to what it was; the ports too.
       if (!before.ip.empty()) (void)interface_config_->apply(addresses(before));
-      undo_all();
+      ports.undo();
       return make_error(interface_config_->interface() + ": " + r.error().message, 500);
     }
     log_->info("network: {} is {}/{}, gateway {}", interface_config_->interface(), after.ip,
