@@ -63,7 +63,7 @@ std::optional<web::HttpResponse> check_local_basic(const LocalBasic& b, const De
 }
 
 void add_local_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
-                      DeviceInfo device, LocalBasic& current, SipServerMode mode,
+                      DeviceInfo device, LocalBasic& current, SipModeName mode,
                       ApplyLocalBasic apply, NumberTaken number_taken) {
   http.route("GET", "/api/v1/settings/local",
              auth.guard(store::Role::Viewer,

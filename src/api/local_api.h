@@ -37,14 +37,14 @@ std::optional<web::HttpResponse> check_local_basic(const LocalBasic& basic,
                                                    const DeviceInfo& device);
 
 using ApplyLocalBasic = std::function<void(const LocalBasic& before, const LocalBasic& after)>;
-using SipServerMode = std::function<std::string()>;  // "this" or "platform"
+using SipModeName = std::function<std::string()>;  // "this", "vto" or "platform"
 
 // `current` holds the values in force; it is updated before `apply` runs.
 // `number_taken` says why a number cannot be this VTO's (a room's, another VTO's), or
 // nothing when it is free.
 using NumberTaken = std::function<std::optional<std::string>(const std::string& number)>;
 void add_local_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
-                      DeviceInfo device, LocalBasic& current, SipServerMode mode,
+                      DeviceInfo device, LocalBasic& current, SipModeName mode,
                       ApplyLocalBasic apply, NumberTaken number_taken = {});
 
 }  // namespace vto::api

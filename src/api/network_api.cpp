@@ -59,9 +59,9 @@ bool domain_text(const std::string& s) {
 
 constexpr const char* kNetworkText[] = {"ip", "mask", "gateway", "dns1", "dns2"};
 constexpr const char* kNetworkPorts[] = {"http_port", "https_port", "rtsp_port", "sip_port"};
-constexpr const char* kSipText[] = {"mode",           "server_ip",          "domain",
-                                    "user",           "password",           "alternate_ip",
-                                    "alternate_user", "alternate_password", "alternate_vts_ip"};
+constexpr const char* kSipText[] = {"server_ip",          "domain",          "user",
+                                    "password",           "alternate_ip",    "alternate_user",
+                                    "alternate_password", "alternate_vts_ip"};
 
 std::string* text_member(NetworkBasic& n, std::string_view k) {
   if (k == "ip") return &n.ip;
@@ -79,7 +79,6 @@ std::uint16_t* port_member(NetworkBasic& n, std::string_view k) {
 }
 
 std::string* sip_member(SipServerSetting& s, std::string_view k) {
-  if (k == "mode") return &s.mode;
   if (k == "server_ip") return &s.server_ip;
   if (k == "domain") return &s.domain;
   if (k == "user") return &s.user;
@@ -124,20 +123,38 @@ std::optional<SettingError> check_network(const NetworkBasic& n) {
   return std::nullopt;
 }
 
+std::string_view mode_name(SipServerMode mode) {
+  switch (mode) {
+    case SipServerMode::This:
+      return "this";
+    case SipServerMode::Vto:
+      return "vto";
+    case SipServerMode::Platform:
+      return "platform";
+  }
+  return "this";
+}
+
+std::optional<SipServerMode> parse_sip_server_mode(std::string_view name) {
+  if (name == "this") return SipServerMode::This;
+  if (name == "vto") return SipServerMode::Vto;
+  if (name == "platform") return SipServerMode::Platform;
+  return std::nullopt;
+}
+
 std::optional<SettingError> check_sip_server(const SipServerSetting& s) {
-  if (s.mode != "this" && s.mode != "vto" && s.mode != "platform")
-    return SettingError{"mode", "this, vto or platform"};
-  if (s.mode == "this") return std::nullopt;
+  if (s.mode == SipServerMode::This) return std::nullopt;
   if (!ipv4(s.server_ip)) return SettingError{"server_ip", "an IPv4 address"};
   if (s.server_port == 0) return SettingError{"server_port", "1 to 65535"};
   if (!domain_text(s.domain))
     return SettingError{"domain", "letters, digits, '.' and '-', at most 64"};
-  if (s.mode == "vto" && s.domain.empty()) return SettingError{"domain", "required (usually VDP)"};
+  if (s.mode == SipServerMode::Vto && s.domain.empty())
+    return SettingError{"domain", "required (usually VDP)"};
   if (!account_name(s.user))
     return SettingError{"user", "1 to 32 letters, digits, '#', '_', '-' or '.'"};
   if (!sip_password(s.password))
     return SettingError{"password", "at most 64 printable characters without spaces, '\"' or '\\'"};
-  if (s.mode == "platform") {
+  if (s.mode == SipServerMode::Platform) {
     if (!s.alternate_ip.empty() && !ipv4(s.alternate_ip))
       return SettingError{"alternate_ip", "empty, or an IPv4 address"};
     if (!s.alternate_ip.empty() && !account_name(s.alternate_user))
@@ -173,6 +190,10 @@ Result<std::optional<SipServerSetting>> load_sip_server(store::Settings& setting
     return make_error("setting network.sip_server: not JSON", store::kInvalid);
   SipServerSetting s;
   for (const char* k : kSipText) *sip_member(s, k) = j.value(k, "");
+  const auto mode = parse_sip_server_mode(j.value("mode", "this"));
+  if (!mode)
+    return make_error("setting network.sip_server: mode: this, vto or platform", store::kInvalid);
+  s.mode = *mode;
   s.server_port = j.value("server_port", std::uint16_t{5060});
   return std::optional<SipServerSetting>{s};
 }
@@ -186,7 +207,7 @@ json to_json(const NetworkBasic& n) {
 }
 
 json to_json(const SipServerSetting& s) {
-  return {{"mode", s.mode},
+  return {{"mode", mode_name(s.mode)},
           {"server_ip", s.server_ip},
           {"server_port", s.server_port},
           {"domain", s.domain},
@@ -276,7 +297,12 @@ void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& s
         auto body = object_body(req);
         if (!body) return web::json_error(body.error().code, body.error().message);
         SipServerSetting next = sip;
-        const std::string old_mode = sip.mode;
+        if (auto it = body->find("mode"); it != body->end() && !it->is_null()) {
+          const auto mode =
+              it->is_string() ? parse_sip_server_mode(it->get<std::string>()) : std::nullopt;
+          if (!mode) return field_error("mode", "invalid", "this, vto or platform");
+          next.mode = *mode;
+        }
         for (const char* k : kSipText) {
           auto it = body->find(k);
           if (it == body->end() || it->is_null()) continue;
@@ -292,10 +318,10 @@ void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& s
           if (!it->is_number_unsigned() || it->get<std::uint64_t>() > 65535)
             return field_error("server_port", "range", "1 to 65535");
           next.server_port = static_cast<std::uint16_t>(it->get<std::uint64_t>());
-        } else if (next.mode != old_mode) {
-          next.server_port = next.mode == "platform" ? 5080 : 5060;  // the mode's default
+        } else if (next.mode != sip.mode) {
+          next.server_port = next.mode == SipServerMode::Platform ? 5080 : 5060;  // its default
         }
-        if (next.mode == "this") next.domain = "VDP";
+        if (next.mode == SipServerMode::This) next.domain = "VDP";
         if (auto bad = check_sip_server(next))
           return field_error(bad->field, "invalid", bad->message);
         const SipServerSetting before = sip;
@@ -304,8 +330,8 @@ void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& s
           return web::json_error(500, saved.error().message);
         sip = next;
         auth.audit(who, "settings_changed",
-                   "SIP server: mode " + next.mode +
-                       (next.mode == "this"
+                   "SIP server: mode " + std::string(mode_name(next.mode)) +
+                       (next.mode == SipServerMode::This
                             ? ""
                             : " at " + next.server_ip + ":" + std::to_string(next.server_port)));
         json j = to_json(sip);

@@ -25,8 +25,14 @@ struct NetworkBasic {
   bool operator==(const NetworkBasic&) const = default;
 };
 
+// Who is the building's SIP server: this VTO, another VTO, or a platform (with an
+// alternate server while its main one does not answer).
+enum class SipServerMode { This, Vto, Platform };
+std::string_view mode_name(SipServerMode mode);  // "this", "vto", "platform"
+std::optional<SipServerMode> parse_sip_server_mode(std::string_view name);
+
 struct SipServerSetting {
-  std::string mode = "this";  // "this", "vto" or "platform"
+  SipServerMode mode = SipServerMode::This;
   std::string server_ip;
   std::uint16_t server_port = 5060;  // platform: 5080 by default
   std::string domain = "VDP";        // platform: may be empty

@@ -85,14 +85,14 @@ Result<void> Station::open_store() {
     options_.https.port = saved_network_->https_port;
   }
   if (*saved_sip) {
-    sip_setting_ = **saved_sip;
+    saved_sip_ = **saved_sip;
   } else if (options_.platform) {
-    sip_setting_.mode = "platform";
-    sip_setting_.server_ip = options_.platform->host;
-    sip_setting_.server_port = options_.platform->port;
-    sip_setting_.domain = options_.platform_domain;
-    sip_setting_.user = options_.platform_user;
-    sip_setting_.password = options_.platform_password;
+    saved_sip_.mode = api::SipServerMode::Platform;
+    saved_sip_.server_ip = options_.platform->host;
+    saved_sip_.server_port = options_.platform->port;
+    saved_sip_.domain = options_.platform_domain;
+    saved_sip_.user = options_.platform_user;
+    saved_sip_.password = options_.platform_password;
   }
   if (saved_network_) network_ = *saved_network_;
   if (!options_.network_interface.empty())
@@ -256,7 +256,16 @@ Result<void> Station::start_sip() {
   server_->set_doors([this] { return doors_json(); });
   // This VTO's own user agent: its calls go through the building server (itself) or
   // through the platform when one is configured.
-  ua_ = std::make_unique<sip::UserAgent>(*tl_, ua_config_for(sip_setting_, false));
+  ua_ = std::make_unique<sip::UserAgent>(*tl_, sip::UaConfig{});
+  sip_switch_ = std::make_unique<SipServerSwitch>(
+      SipServerSwitch::Parts{timers_, *tl_, *server_, *ua_, *sip_guard_}, saved_sip_,
+      [this] { return local_.vto_number; },
+      [this] {
+        return sip::Peer{sip::Transport::Udp,
+                         options_.sip.host == "0.0.0.0" ? "127.0.0.1" : options_.sip.host,
+                         transport_->local(sip::Transport::Udp).port, 0};
+      });
+  ua_->reconfigure(sip_switch_->ua_config(false));
   ua_->set_guard(sip_guard_.get());
   ua_->set_event_handler([this](const sip::UaEvent& e) { on_ua_event(e); });
   return {};
@@ -292,54 +301,6 @@ std::string Station::doors_json() {
     doors.push_back(std::move(d));
   }
   return json{{"doors", doors}}.dump();
-}
-
-// The account of this VTO's user agent for a SIP Server setting: itself as the server, or
-// the other VTO's or the platform's (main or alternate) account.
-sip::UaConfig Station::ua_config_for(const api::SipServerSetting& st, bool alternate) const {
-  sip::UaConfig c;
-  c.user_agent = "OpenVTO-vtod/0.1";
-  if (st.mode == "this") {
-    c.user = local_.vto_number;
-    c.domain = "VDP";
-    c.server = sip::Peer{sip::Transport::Udp,
-                         options_.sip.host == "0.0.0.0" ? "127.0.0.1" : options_.sip.host,
-                         transport_->local(sip::Transport::Udp).port, 0};
-  } else {
-    // Registered to another server over TCP: calls come back over that connection,
-    // the proof of who sends them; others must answer this account's challenge.
-    c.user = alternate ? st.alternate_user : st.user;
-    c.password = alternate ? st.alternate_password : st.password;
-    c.domain = st.domain;
-    c.server = sip::Peer{sip::Transport::Tcp, alternate ? st.alternate_ip : st.server_ip,
-                         st.server_port, 0};
-    c.authenticate_callers = true;
-  }
-  return c;
-}
-
-// Serves the building, or registers to the SIP server of the setting (the platform's
-// alternate while its main server does not answer).
-void Station::use_sip_setting(bool alternate) {
-  timers_.cancel(main_retry_);
-  on_alternate_ = alternate;
-  // The platform and its alternate are never blocked for wrong answers.
-  std::vector<std::string> trusted;
-  if (!serving()) {
-    for (const auto& ip : {sip_setting_.server_ip, sip_setting_.alternate_ip})
-      if (!ip.empty()) trusted.push_back(ip);
-  }
-  sip_guard_->set_trusted(std::move(trusted));
-  ua_->reconfigure(ua_config_for(sip_setting_, alternate));
-  if (serving()) {
-    tl_->set_user(server_.get());
-    server_->set_local_user(ua_.get());
-    return;
-  }
-  tl_->set_user(ua_.get());
-  ua_->start_registration();
-  if (alternate)
-    main_retry_ = timers_.start(std::chrono::seconds(60), [this] { use_sip_setting(false); });
 }
 
 Result<void> Station::open_media() {
@@ -464,12 +425,7 @@ void Station::on_ua_event(const sip::UaEvent& e) {
   call_recorder_->on_ua_event(e);  // before the panel hears of it
   // The platform's main server does not answer: fail over to the alternate (and try the
   // main one again every minute).
-  if (e.type == sip::UaEvent::Type::RegistrationFailed && !serving() && !on_alternate_ &&
-      sip_setting_.mode == "platform" && !sip_setting_.alternate_ip.empty()) {
-    log_->warn("SIP server {} failed ({}): using the alternate {}", e.peer, e.status,
-               sip_setting_.alternate_ip);
-    asio::post(io_, [this] { use_sip_setting(true); });
-  }
+  sip_switch_->on_ua_event(e);
   switch (e.type) {
     case sip::UaEvent::Type::Answered:
       door_media_->on_established(e.call, e.body);
@@ -517,7 +473,7 @@ Result<void> Station::build_board() {
   if (options_.fingerprint == "libfprint")
     libfprint_reader_ = std::make_unique<hal::linux_backend::LibfprintReader>(io_);
   if (auto built = build_panel(facade_); !built) return make_error(built.error().message, 2);
-  use_sip_setting(false);
+  sip_switch_->use();
   return {};
 }
 

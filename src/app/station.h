@@ -33,6 +33,7 @@
 #include "api/network_api.h"
 #include "api/security_api.h"
 #include "app/options.h"
+#include "app/sip_server_switch.h"
 #include "app/speaker_feedback.h"
 #include "boards/board_choice.h"
 #include "core/asio_timers.h"
@@ -101,9 +102,7 @@ class Station {
   Result<void> listen();
 
   // What the parts ask of each other once everything runs.
-  bool serving() const { return sip_setting_.mode == "this"; }
-  sip::UaConfig ua_config_for(const api::SipServerSetting& setting, bool alternate) const;
-  void use_sip_setting(bool alternate);
+  bool serving() const { return sip_switch_->serving(); }
   void on_ua_event(const sip::UaEvent& e);
   void route_dtmf(std::uint64_t call, char key);
   Result<void> build_panel(const api::Facade& facade);
@@ -130,7 +129,7 @@ class Station {
   api::SecurityState security_;
   api::LocalBasic local_;
   std::optional<api::NetworkBasic> saved_network_;
-  api::SipServerSetting sip_setting_;
+  api::SipServerSetting saved_sip_;  // until the switch owns it
   // The command line's ports stay the way back in: a saved port that cannot be bound at
   // start (another program took it) falls back to them.
   sip::HostPort cli_sip_, cli_http_, cli_https_;
@@ -174,8 +173,7 @@ class Station {
   std::unique_ptr<sip::Proxy> proxy_;
   std::unique_ptr<sip::SipServer> server_;
   std::unique_ptr<sip::UserAgent> ua_;
-  bool on_alternate_ = false;  // registered (or trying) at the platform's alternate server
-  core::Timers::Id main_retry_ = 0;
+  std::unique_ptr<SipServerSwitch> sip_switch_;
   api::CallEvents call_events_;
 
   // --- media: the door's call media, the speaker's tones.

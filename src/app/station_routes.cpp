@@ -76,23 +76,24 @@ void Station::add_network_routes() {
       [this](const api::NetworkBasic& before, const api::NetworkBasic& after) {
         return move_ports(before, after);
       },
-      sip_setting_,
+      sip_switch_->setting(),
       [this](const api::SipServerSetting&, const api::SipServerSetting& after) -> Result<void> {
         // Who serves the building changes how calls are routed: not in the middle of one.
         if (panel_->state().state != device::PanelState::Idle)
           return make_error("the panel is busy with a call: save again when it ends", 409);
-        if (!serving()) ua_->unregister();
-        sip_setting_ = after;
-        use_sip_setting(false);
-        log_->info("SIP server: {}", after.mode == "this" ? std::string("this VTO")
-                                                          : after.mode + " " + after.server_ip);
+        sip_switch_->change(after);
+        log_->info("SIP server: {}",
+                   after.mode == api::SipServerMode::This
+                       ? std::string("this VTO")
+                       : std::string(api::mode_name(after.mode)) + " " + after.server_ip);
         return {};
       },
       [this] {
-        return json{{"serving", serving()},
-                    {"registered", serving() ? true : ua_->registered()},
-                    {"active", serving() ? "this" : (on_alternate_ ? "alternate" : "main")},
-                    {"server", serving() ? "" : ua_->config().server.host_port()}};
+        return json{
+            {"serving", serving()},
+            {"registered", serving() ? true : ua_->registered()},
+            {"active", serving() ? "this" : (sip_switch_->on_alternate() ? "alternate" : "main")},
+            {"server", serving() ? "" : ua_->config().server.host_port()}};
       },
       interface_config_ ? interface_config_->interface() : std::string());
   // On a board, the saved addresses are the interface's from the start.
@@ -130,7 +131,7 @@ Result<void> Station::move_ports(const api::NetworkBasic& before, const api::Net
       [this](std::uint16_t p) { return transport_->rebind(p); },
       [this](std::uint16_t) {
         // This VTO's own calls go to its server at the new port.
-        if (serving()) ua_->reconfigure(ua_config_for(sip_setting_, false));
+        if (serving()) ua_->reconfigure(sip_switch_->ua_config(false));
       });
   if (auto moved = ports.apply(); !moved) return moved;
   const auto addresses = [](const api::NetworkBasic& n) {
@@ -220,7 +221,8 @@ void Station::add_settings_routes() {
         return {};
       });
   api::add_local_routes(
-      *http_, *auth_, *settings_, device_info_, local_, [this] { return sip_setting_.mode; },
+      *http_, *auth_, *settings_, device_info_, local_,
+      [this] { return std::string(api::mode_name(sip_switch_->setting().mode)); },
       [this](const api::LocalBasic& before, const api::LocalBasic& after) {
         if (before.vto_number == after.vto_number) return;
         // New calls go out under the new number; calls in progress keep theirs.
@@ -250,8 +252,9 @@ void Station::add_call_routes() {
                                                   const api::Principal&) { return h(req); });
   };
   api::add_call_routes(*http_, guard, *ua_, *locations_, timers_, call_events_, [this] {
-    return api::SipStatusNow{serving() ? "sip-server" : sip_setting_.mode,
-                             serving() ? true : ua_->registered()};
+    return api::SipStatusNow{
+        serving() ? "sip-server" : std::string(api::mode_name(sip_switch_->setting().mode)),
+        serving() ? true : ua_->registered()};
   });
 }
 

@@ -1,0 +1,78 @@
+#include "app/sip_server_switch.h"
+
+#include "core/log.h"
+
+namespace vto::app {
+
+SipServerSwitch::SipServerSwitch(Parts parts, api::SipServerSetting setting, OwnNumber number,
+                                 OwnServer own)
+    : parts_(parts),
+      setting_(std::move(setting)),
+      number_(std::move(number)),
+      own_(std::move(own)) {}
+
+SipServerSwitch::~SipServerSwitch() {
+  parts_.timers.cancel(main_retry_);
+  parts_.timers.cancel(failover_);
+}
+
+sip::UaConfig SipServerSwitch::ua_config(bool alternate) const {
+  sip::UaConfig c;
+  c.user_agent = "OpenVTO-vtod/0.1";
+  if (serving()) {
+    c.user = number_();
+    c.domain = "VDP";
+    c.server = own_();
+    return c;
+  }
+  // Registered to another server over TCP: calls come back over that connection, the proof
+  // of who sends them; others must answer this account's challenge.
+  const api::SipServerSetting& st = setting_;
+  c.user = alternate ? st.alternate_user : st.user;
+  c.password = alternate ? st.alternate_password : st.password;
+  c.domain = st.domain;
+  c.server =
+      sip::Peer{sip::Transport::Tcp, alternate ? st.alternate_ip : st.server_ip, st.server_port, 0};
+  c.authenticate_callers = true;
+  return c;
+}
+
+void SipServerSwitch::use(bool alternate) {
+  parts_.timers.cancel(main_retry_);
+  on_alternate_ = alternate;
+  std::vector<std::string> trusted;
+  if (!serving()) {
+    for (const auto& ip : {setting_.server_ip, setting_.alternate_ip})
+      if (!ip.empty()) trusted.push_back(ip);
+  }
+  parts_.guard.set_trusted(std::move(trusted));
+  parts_.ua.reconfigure(ua_config(alternate));
+  if (serving()) {
+    parts_.transactions.set_user(&parts_.server);
+    parts_.server.set_local_user(&parts_.ua);
+    return;
+  }
+  parts_.transactions.set_user(&parts_.ua);
+  parts_.ua.start_registration();
+  if (alternate)
+    main_retry_ = parts_.timers.start(std::chrono::seconds(60), [this] { use(false); });
+}
+
+void SipServerSwitch::change(const api::SipServerSetting& setting) {
+  if (!serving()) parts_.ua.unregister();
+  setting_ = setting;
+  use(false);
+}
+
+void SipServerSwitch::on_ua_event(const sip::UaEvent& e) {
+  if (e.type != sip::UaEvent::Type::RegistrationFailed || serving() || on_alternate_ ||
+      setting_.mode != api::SipServerMode::Platform || setting_.alternate_ip.empty())
+    return;
+  core::logger("vtod")->warn("SIP server {} failed ({}): using the alternate {}", e.peer, e.status,
+                             setting_.alternate_ip);
+  // Not from inside the user agent's own event: once it has been handled.
+  parts_.timers.cancel(failover_);
+  failover_ = parts_.timers.start(core::Duration(0), [this] { use(true); });
+}
+
+}  // namespace vto::app

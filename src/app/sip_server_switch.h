@@ -1,0 +1,63 @@
+// Who serves the building's SIP side, applied to the running station: this VTO serves (the
+// transactions go to its SipServer, its own user agent calls through it), or the user agent
+// registers to another VTO or a platform over TCP. A platform's main server that fails
+// (its registration fails) gives way to the alternate, and the main one is tried again
+// every minute. The platform and its alternate are never blocked by the SIP guard.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "api/network_api.h"
+#include "core/timers.h"
+#include "sip/proxy/sip_server.h"
+#include "sip/security/sip_guard.h"
+#include "sip/transaction/transaction_layer.h"
+#include "sip/ua/user_agent.h"
+
+namespace vto::app {
+
+class SipServerSwitch {
+ public:
+  struct Parts {
+    core::Timers& timers;
+    sip::TransactionLayer& transactions;
+    sip::SipServer& server;
+    sip::UserAgent& ua;
+    sip::SipGuard& guard;
+  };
+  // This VTO's number and its own server's address, asked each time (both may change).
+  using OwnNumber = std::function<std::string()>;
+  using OwnServer = std::function<sip::Peer()>;
+
+  SipServerSwitch(Parts parts, api::SipServerSetting setting, OwnNumber number, OwnServer own);
+  ~SipServerSwitch();
+  SipServerSwitch(const SipServerSwitch&) = delete;
+  SipServerSwitch& operator=(const SipServerSwitch&) = delete;
+
+  // Applies the setting: serves, or registers (to the alternate when `alternate`).
+  void use(bool alternate = false);
+  // A new setting (Network Setting > SIP Server): unregisters from the old server first.
+  void change(const api::SipServerSetting& setting);
+  // The user agent's events: a failed registration at the platform's main server moves to
+  // the alternate (once the event has been handled).
+  void on_ua_event(const sip::UaEvent& e);
+
+  // The user agent's account for the setting (main or alternate server).
+  sip::UaConfig ua_config(bool alternate) const;
+  bool serving() const { return setting_.mode == api::SipServerMode::This; }
+  bool on_alternate() const { return on_alternate_; }
+  // The setting in force; the Network Setting routes keep it.
+  api::SipServerSetting& setting() { return setting_; }
+
+ private:
+  Parts parts_;
+  api::SipServerSetting setting_;
+  OwnNumber number_;
+  OwnServer own_;
+  bool on_alternate_ = false;  // registered (or trying) at the platform's alternate server
+  core::Timers::Id main_retry_ = 0;
+  core::Timers::Id failover_ = 0;
+};
+
+}  // namespace vto::app
