@@ -35,26 +35,6 @@ json lock_state(const access::AccessControl& access) {
   return j;
 }
 
-web::HttpResponse ok(int status, const json& body) {
-  web::HttpResponse r;
-  r.status = status;
-  r.body = body.dump();
-  return r;
-}
-
-// A store error as an answer: "field: message" of a kInvalid one lands beside its field.
-web::HttpResponse store_error(const Error& e) {
-  if (e.code == store::kInvalid) {
-    const auto colon = e.message.find(": ");
-    if (colon != std::string::npos && colon < 40 && e.message.find(' ') > colon) {
-      return field_error(e.message.substr(0, colon), "invalid", e.message.substr(colon + 2));
-    }
-    return web::json_error(400, e.message);
-  }
-  const int status = e.code == store::kNotFound || e.code == store::kConflict ? e.code : 500;
-  return web::json_error(status, e.message);
-}
-
 std::optional<web::HttpResponse> read_text(const json& body, const char* name, std::string& out,
                                            bool required) {
   auto it = body.find(name);
@@ -219,71 +199,6 @@ Result<records::UnlockQuery> parse_unlock_query(std::string_view query) {
   return q;
 }
 
-// --- readers -------------------------------------------------------------------------
-
-ReaderEnrolment::~ReaderEnrolment() {
-  end_card_wait(std::nullopt);
-  set_readers(nullptr, nullptr);
-}
-
-void ReaderEnrolment::set_readers(hal::CardReader* cards, hal::FingerprintReader* fingers) {
-  if (fingers_ != nullptr && fingers_ != fingers) fingers_->cancel_enrol();
-  cards_ = cards;
-  fingers_ = fingers;
-}
-
-void ReaderEnrolment::read_card(core::Duration timeout,
-                                std::function<void(std::optional<std::string>)> done) {
-  end_card_wait(std::nullopt);
-  card_wait_ = std::move(done);
-  card_timer_ = timers_.start(timeout, [this] {
-    card_timer_.reset();
-    end_card_wait(std::nullopt);
-  });
-}
-
-void ReaderEnrolment::end_card_wait(std::optional<std::string> number) {
-  if (card_timer_) timers_.cancel(*card_timer_);
-  card_timer_.reset();
-  if (!card_wait_) return;
-  auto done = std::move(card_wait_);
-  card_wait_ = nullptr;
-  done(std::move(number));
-}
-
-device::AccessAnswer ReaderEnrolment::card(const std::string& number) {
-  if (card_wait_) {
-    end_card_wait(number);
-    return {false, "Card read"};
-  }
-  return access_.card(number);
-}
-
-void ReaderEnrolment::enrol_finger(core::Duration timeout,
-                                   std::function<void(Result<std::vector<std::uint8_t>>)> done) {
-  if (fingers_ == nullptr) {
-    done(make_error("no fingerprint module in the facade", store::kConflict));
-    return;
-  }
-  if (finger_timer_) timers_.cancel(*finger_timer_);
-  auto shared = std::make_shared<decltype(done)>(std::move(done));
-  auto timed_out = std::make_shared<bool>(false);
-  fingers_->enrol([this, shared, timed_out](Result<std::vector<std::uint8_t>> r) {
-    if (finger_timer_) timers_.cancel(*finger_timer_);
-    finger_timer_.reset();
-    if (!r && *timed_out) {
-      r = make_error("no finger was laid on the fingerprint module within 30 s", 408);
-    }
-    if (*shared) (*shared)(std::move(r));
-    *shared = nullptr;
-  });
-  finger_timer_ = timers_.start(timeout, [this, timed_out] {
-    finger_timer_.reset();
-    *timed_out = true;
-    if (fingers_ != nullptr) fingers_->cancel_enrol();
-  });
-}
-
 // --- routes --------------------------------------------------------------------------
 
 void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_in) {
@@ -295,7 +210,7 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
   // Lock settings.
   http.route("GET", "/api/v1/access/lock",
              auth.guard(Role::Viewer, [d](const web::HttpRequest&, const Principal&) {
-               return ok(200, lock_state(d->access));
+               return json_response(200, lock_state(d->access));
              }));
   // A monitor's remote unlock locked after wrong codes: an administrator may lift it.
   http.route("DELETE", std::string(kRemoteLocksPrefix) + "*",
@@ -306,7 +221,7 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
                  return web::json_error(404, "remote unlock is not locked for that device");
                }
                audit(who, "remote unlock of " + device + " unlocked");
-               return ok(200, lock_state(d->access));
+               return json_response(200, lock_state(d->access));
              }));
   http.route("PUT", "/api/v1/access/lock",
              auth.guard(Role::Admin, [d, audit](const web::HttpRequest& req, const Principal& who) {
@@ -322,7 +237,7 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
                  if (d->lock_settings_changed) d->lock_settings_changed(*next);
                  audit(who, "lock settings: " + to_json(*next).dump());
                }
-               return ok(200, lock_state(d->access));
+               return json_response(200, lock_state(d->access));
              }));
 
   // Remote unlock.
@@ -330,9 +245,11 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
              auth.guard(Role::Operator, [d](const web::HttpRequest&, const Principal& who) {
                const auto answer = d->access.remote(who.user);
                if (!answer.granted) {
-                 return ok(409, {{"error", "not opened: " + answer.text}, {"text", answer.text}});
+                 return json_response(
+                     409, {{"error", "not opened: " + answer.text}, {"text", answer.text}});
                }
-               return ok(200, {{"opened", true}, {"seconds", d->access.settings().unlock_seconds}});
+               return json_response(
+                   200, {{"opened", true}, {"seconds", d->access.settings().unlock_seconds}});
              }));
 
   // Unlock records. Counting stops past kCountCap: a million matches are not counted for
@@ -347,9 +264,9 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
                if (!page) return store_error(page.error());
                json list = json::array();
                for (const auto& r : *page) list.push_back(to_json(r));
-               return ok(200, {{"total", std::min(*total, records::kCountCap)},
-                               {"total_exact", *total <= records::kCountCap},
-                               {"records", list}});
+               return json_response(200, {{"total", std::min(*total, records::kCountCap)},
+                                          {"total_exact", *total <= records::kCountCap},
+                                          {"records", list}});
              }));
   http.route("GET", "/api/v1/records/unlocks.csv",
              auth.guard(Role::Viewer, [d](const web::HttpRequest& req, const Principal&) {
@@ -413,7 +330,8 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
         if (!list) return store_error(list.error());
         json cards = json::array();
         for (const auto& c : *list) cards.push_back(to_json(c));
-        return ok(200, {{"total", *total}, {"cards", cards}, {"max", access::kMaxCards}});
+        return json_response(200,
+                             {{"total", *total}, {"cards", cards}, {"max", access::kMaxCards}});
       }));
   http.route("POST", "/api/v1/access/cards",
              auth.guard(Role::Admin, [d, audit](const web::HttpRequest& req, const Principal& who) {
@@ -425,7 +343,7 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
                if (!checked) return store_error(checked.error());
                if (auto r = d->cards.add(*checked); !r) return store_error(r.error());
                audit(who, "card " + records::masked_card(checked->number) + " added");
-               return ok(201, to_json(*checked));
+               return json_response(201, to_json(*checked));
              }));
   http.route("GET", "/api/v1/access/cards.csv",
              auth.guard(Role::Admin, [d](const web::HttpRequest&, const Principal&) {
@@ -467,7 +385,7 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
                  return web::json_error(n.error().code == store::kInvalid ? 400 : 409, message);
                }
                audit(who, std::to_string(*n) + " cards imported");
-               return ok(200, {{"imported", *n}});
+               return json_response(200, {{"imported", *n}});
              }));
   http.route_async(
       "POST", "/api/v1/access/cards/read",
@@ -480,7 +398,7 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
           if (!number) {
             return reply(web::json_error(408, "no card was held to the reader within 30 s"));
           }
-          reply(ok(200, {{"number", *number}}));
+          reply(json_response(200, {{"number", *number}}));
         });
       }));
   http.route("PUT", std::string(kCardsPrefix) + "*",
@@ -498,25 +416,26 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
                if (auto r = d->cards.update(c); !r) return store_error(r.error());
                audit(who, "card " + records::masked_card(c.number) +
                               " changed: " + std::string(access::card_status_name(c.status)));
-               return ok(200, to_json(c));
+               return json_response(200, to_json(c));
              }));
   http.route("DELETE", std::string(kCardsPrefix) + "*",
              auth.guard(Role::Admin, [d, audit](const web::HttpRequest& req, const Principal& who) {
                const std::string number = req.path.substr(kCardsPrefix.size());
                if (auto r = d->cards.remove(number); !r) return store_error(r.error());
                audit(who, "card " + records::masked_card(number) + " removed");
-               return ok(200, {{"removed", true}});
+               return json_response(200, {{"removed", true}});
              }));
 
   // Fingerprints.
-  http.route("GET", "/api/v1/access/fingerprints",
-             auth.guard(Role::Admin, [d](const web::HttpRequest&, const Principal&) {
-               auto list = d->fingerprints.list();
-               if (!list) return store_error(list.error());
-               json prints = json::array();
-               for (const auto& p : *list) prints.push_back(print_json(p));
-               return ok(200, {{"fingerprints", prints}, {"max", access::kMaxFingerprints}});
-             }));
+  http.route(
+      "GET", "/api/v1/access/fingerprints",
+      auth.guard(Role::Admin, [d](const web::HttpRequest&, const Principal&) {
+        auto list = d->fingerprints.list();
+        if (!list) return store_error(list.error());
+        json prints = json::array();
+        for (const auto& p : *list) prints.push_back(print_json(p));
+        return json_response(200, {{"fingerprints", prints}, {"max", access::kMaxFingerprints}});
+      }));
   http.route_async(
       "POST", "/api/v1/access/fingerprints",
       auth.guard_async(Role::Admin, [d, audit](const web::HttpRequest& req, const Principal& who,
@@ -546,7 +465,7 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
               p.id = *id;
               if (d->fingerprints_changed) d->fingerprints_changed();
               audit(who, "fingerprint " + std::to_string(*id) + " enrolled");
-              reply(ok(201, print_json(p)));
+              reply(json_response(201, print_json(p)));
             });
       }));
   http.route("DELETE", std::string(kPrintsPrefix) + "*",
@@ -560,7 +479,7 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
                if (auto r = d->fingerprints.remove(id); !r) return store_error(r.error());
                if (d->fingerprints_changed) d->fingerprints_changed();
                audit(who, "fingerprint " + text + " removed");
-               return ok(200, {{"removed", id}});
+               return json_response(200, {{"removed", id}});
              }));
 
   // Keypad passwords (write-only).
@@ -584,7 +503,7 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
                      break;
                  }
                }
-               return ok(200, out);
+               return json_response(200, out);
              }));
   // The owner a password path names, or nothing for an unknown path.
   auto owner_of = [](const std::string& path) -> std::optional<access::CodeOwner> {
@@ -621,7 +540,7 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
                                            return reply(store_error(r.error()));
                                          }
                                          audit(who, owner_text(owner) + " set");
-                                         reply(ok(200, {{"set", true}}));
+                                         reply(json_response(200, {{"set", true}}));
                                        });
                        }));
   http.route("DELETE", "/api/v1/access/passwords/*",
@@ -631,158 +550,8 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_
                           if (!owner) return web::json_error(404, "not found");
                           if (auto r = d->codes.clear(*owner); !r) return store_error(r.error());
                           audit(who, owner_text(*owner) + " removed");
-                          return ok(200, {{"removed", true}});
+                          return json_response(200, {{"removed", true}});
                         }));
-}
-
-// --- alarm records -------------------------------------------------------------------
-
-json to_json(const records::AlarmRecord& r) {
-  return {{"id", r.id},
-          {"type", r.type},
-          {"source", r.source},
-          {"started_ms", r.started_ms},
-          {"ended_ms", r.ended_ms},
-          {"details", r.details},
-          {"delivered_ms", r.delivered_ms}};
-}
-
-Result<records::AlarmQuery> parse_alarm_query(std::string_view query) {
-  records::AlarmQuery q;
-  auto window = search_window(query, records::AlarmQuery::kMaxLimit);
-  if (!window) return window.error();
-  apply(*window, q);
-  auto type = text_param(query, "type");
-  if (!type) return type.error();
-  q.type = *type;
-  auto delivered = text_param(query, "delivered");
-  if (!delivered) return delivered.error();
-  if (*delivered) {
-    if (**delivered != "yes" && **delivered != "no") return bad_param("delivered", "yes or no");
-    q.delivered = **delivered == "yes";
-  }
-  if (auto ok = records::check_query(q); !ok) return ok.error();
-  return q;
-}
-
-void add_alarm_routes(web::HttpServer& http, WebAuth& auth, records::AlarmRecords& records) {
-  auto find = [&records](const web::HttpRequest& req)
-      -> Result<std::pair<std::vector<records::AlarmRecord>, std::size_t>> {
-    auto q = parse_alarm_query(req.query);
-    if (!q) return q.error();
-    auto total = records.count(*q);
-    if (!total) return total.error();
-    auto page = records.search(*q);
-    if (!page) return page.error();
-    // Without a limit, the CSV export holds every match.
-    if (auto limit = web::query_param(req.query, "limit");
-        req.path.ends_with(".csv") && limit && !*limit) {
-      while (page->size() < *total) {
-        q->limit = records::AlarmQuery::kMaxLimit;
-        q->offset = page->size();
-        auto more = records.search(*q);
-        if (!more || more->empty()) break;
-        page->insert(page->end(), more->begin(), more->end());
-      }
-    }
-    return std::pair{std::move(*page), *total};
-  };
-  http.route("GET", "/api/v1/records/alarms",
-             auth.guard(Role::Viewer, [find](const web::HttpRequest& req, const Principal&) {
-               auto found = find(req);
-               if (!found) return store_error(found.error());
-               json list = json::array();
-               for (const auto& r : found->first) list.push_back(to_json(r));
-               return ok(200, {{"total", found->second}, {"records", list}});
-             }));
-  http.route(
-      "GET", "/api/v1/records/alarms.csv",
-      auth.guard(Role::Viewer, [find](const web::HttpRequest& req, const Principal&) {
-        auto found = find(req);
-        if (!found) return store_error(found.error());
-        std::string out =
-            "id,started_ms,start,type,source,details,ended_ms,end,delivered_ms,delivered\r\n";
-        for (const auto& r : found->first) {
-          out += std::to_string(r.id) + ',' + std::to_string(r.started_ms) + ',' +
-                 access::utc_time(r.started_ms) + ',' + r.type + ',' +
-                 records::csv_field(r.source) + ',' + records::csv_field(r.details) + ',' +
-                 std::to_string(r.ended_ms) + ',' + access::utc_time(r.ended_ms) + ',' +
-                 std::to_string(r.delivered_ms) + ',' + access::utc_time(r.delivered_ms) + "\r\n";
-        }
-        web::HttpResponse r;
-        r.content_type = "text/csv; charset=utf-8";
-        r.headers["Content-Disposition"] = "attachment; filename=\"alarm-records.csv\"";
-        r.headers["X-Total-Count"] = std::to_string(found->second);
-        r.body = std::move(out);
-        return r;
-      }));
-}
-
-// --- record caps -------------------------------------------------------------------
-
-namespace {
-
-constexpr const char* kRecordCapsKey = "records.max";
-
-json caps_json(const RecordCaps& c) {
-  return {{"calls", c.calls}, {"unlocks", c.unlocks}, {"alarms", c.alarms}};
-}
-
-Result<RecordCaps> caps_from_json(const json& body) {
-  RecordCaps c;
-  for (auto [name, field] : {std::pair{"calls", &c.calls}, std::pair{"unlocks", &c.unlocks},
-                             std::pair{"alarms", &c.alarms}}) {
-    auto it = body.find(name);
-    if (it == body.end() || !it->is_number_unsigned() ||
-        it->get<std::uint64_t>() < RecordCaps::kMin ||
-        it->get<std::uint64_t>() > RecordCaps::kMax) {
-      return make_error(std::string(name) + ": a whole number from 1000 to 1000000",
-                        store::kInvalid);
-    }
-    *field = static_cast<std::size_t>(it->get<std::uint64_t>());
-  }
-  return c;
-}
-
-}  // namespace
-
-Result<RecordCaps> load_record_caps(store::Settings& settings) {
-  auto saved = settings.get(kRecordCapsKey);
-  if (!saved) return saved.error();
-  if (!*saved) return RecordCaps{};
-  const json body = json::parse(**saved, nullptr, false);
-  auto c = body.is_object() ? caps_from_json(body)
-                            : Result<RecordCaps>(make_error("not a JSON object", store::kInvalid));
-  if (!c) {
-    return make_error("setting " + std::string(kRecordCapsKey) + ": " + c.error().message,
-                      store::kInvalid);
-  }
-  return c;
-}
-
-void add_record_caps_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
-                            RecordCaps& caps, std::function<void(const RecordCaps&)> apply) {
-  http.route("GET", "/api/v1/records/settings",
-             auth.guard(Role::Viewer, [&caps](const web::HttpRequest&, const Principal&) {
-               return ok(200, caps_json(caps));
-             }));
-  http.route("PUT", "/api/v1/records/settings",
-             auth.guard(Role::Admin, [&auth, &settings, &caps, apply](const web::HttpRequest& req,
-                                                                      const Principal& who) {
-               auto body = object_body(req);
-               if (!body) return web::json_error(body.error().code, body.error().message);
-               auto next = caps_from_json(*body);
-               if (!next) return store_error(next.error());
-               if (*next != caps) {
-                 if (auto r = settings.set(kRecordCapsKey, caps_json(*next).dump()); !r) {
-                   return web::json_error(500, r.error().message);
-                 }
-                 caps = *next;
-                 if (apply) apply(caps);
-                 auth.audit(who, "settings_changed", "records kept: " + caps_json(caps).dump());
-               }
-               return ok(200, caps_json(caps));
-             }));
 }
 
 }  // namespace vto::api

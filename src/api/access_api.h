@@ -24,8 +24,8 @@
 #include "core/timers.h"
 #include "hal/card_reader.h"
 #include "hal/fingerprint_reader.h"
-#include "records/alarm_records.h"
 #include "records/unlock_records.h"
+#include "station/reader_enrolment.h"
 #include "store/settings.h"
 
 namespace vto::api {
@@ -42,54 +42,10 @@ nlohmann::json to_json(const access::Card& c);
 // The unlock records' filters and paging from a query string; kInvalid naming the parameter.
 Result<records::UnlockQuery> parse_unlock_query(std::string_view query);
 
-// The access control seen by the panel, with the enrolment of the readers in front of it:
-// while the API waits for a card to be read (or a finger to be enrolled), the next card
-// (finger) goes to that request instead of opening the door.
-class ReaderEnrolment final : public device::Access {
- public:
-  ReaderEnrolment(access::AccessControl& access, core::Timers& timers)
-      : access_(access), timers_(timers) {}
-  ~ReaderEnrolment() override;
-
-  // The readers in use (they change with the facade); nullptr: none.
-  void set_readers(hal::CardReader* cards, hal::FingerprintReader* fingers);
-  hal::CardReader* card_reader() const { return cards_; }
-  hal::FingerprintReader* fingerprint_reader() const { return fingers_; }
-
-  // Hands the next card read within `timeout` to `done` (nullopt: none came). A new wait
-  // ends the one before (with nullopt).
-  void read_card(core::Duration timeout, std::function<void(std::optional<std::string>)> done);
-  // Enrols the next finger within `timeout`: its template, or an error.
-  void enrol_finger(core::Duration timeout,
-                    std::function<void(Result<std::vector<std::uint8_t>>)> done);
-
-  device::AccessAnswer card(const std::string& number) override;
-  device::AccessAnswer finger(const hal::FingerScan& scan) override { return access_.finger(scan); }
-  void password(const std::string& code, std::function<void(device::AccessAnswer)> done) override {
-    access_.password(code, std::move(done));
-  }
-  device::AccessAnswer monitor_code(const std::string& device, std::uint64_t call,
-                                    const std::string& entry) override {
-    return access_.monitor_code(device, call, entry);
-  }
-  void call_ended(std::uint64_t call) override { access_.call_ended(call); }
-
- private:
-  void end_card_wait(std::optional<std::string> number);
-
-  access::AccessControl& access_;
-  core::Timers& timers_;
-  hal::CardReader* cards_ = nullptr;
-  hal::FingerprintReader* fingers_ = nullptr;
-  std::function<void(std::optional<std::string>)> card_wait_;
-  std::optional<core::Timers::Id> card_timer_;
-  std::optional<core::Timers::Id> finger_timer_;
-};
-
 struct AccessApiDeps {
   store::Settings& settings;
   access::AccessControl& access;
-  ReaderEnrolment& enrolment;
+  station::ReaderEnrolment& enrolment;
   access::Cards& cards;
   access::Fingerprints& fingerprints;
   access::KeypadCodes& codes;
@@ -106,25 +62,5 @@ struct AccessApiDeps {
 };
 
 void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps);
-
-nlohmann::json to_json(const records::AlarmRecord& r);
-Result<records::AlarmQuery> parse_alarm_query(std::string_view query);
-
-// GET /api/v1/records/alarms[.csv] (viewer): the alarm records, filtered by time range,
-// type and delivery, paged, or as CSV.
-void add_alarm_routes(web::HttpServer& http, WebAuth& auth, records::AlarmRecords& records);
-
-// How many records of each kind are kept ("records.max", a JSON object): the oldest go
-// first once a kind is full.
-struct RecordCaps {
-  static constexpr std::size_t kMin = 1000, kMax = 1000000, kDefault = 100000;
-  std::size_t calls = kDefault, unlocks = kDefault, alarms = kDefault;
-  bool operator==(const RecordCaps&) const = default;
-};
-Result<RecordCaps> load_record_caps(store::Settings& settings);
-
-// GET /api/v1/records/settings (viewer), PUT (admin): the caps, applied through `apply`.
-void add_record_caps_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
-                            RecordCaps& caps, std::function<void(const RecordCaps&)> apply);
 
 }  // namespace vto::api

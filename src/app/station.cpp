@@ -368,7 +368,7 @@ Result<void> Station::start_services() {
                                     *unlock_records_},
       timers_, core::system_unix_ms, hash_async_, alarm_centre_.get(), lock_settings_);
   access_control_->set_monitor_code(options_.unlock_code);
-  reader_enrolment_ = std::make_unique<api::ReaderEnrolment>(*access_control_, timers_);
+  reader_enrolment_ = std::make_unique<station::ReaderEnrolment>(*access_control_, timers_);
   call_recorder_ = std::make_unique<station::CallRecorder>(
       *call_records_, options_.vto_number.empty() ? "panel" : options_.vto_number,
       core::system_unix_ms);

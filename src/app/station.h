@@ -22,6 +22,7 @@
 #include "access/credentials.h"
 #include "access/keypad_hash.h"
 #include "api/access_api.h"
+#include "api/alarms_api.h"
 #include "api/auth/allow_list.h"
 #include "api/auth/viewer_auth.h"
 #include "api/auth/web_auth.h"
@@ -185,7 +186,7 @@ class Station {
   // --- services.
   std::unique_ptr<station::AlarmCentre> alarm_centre_;
   std::unique_ptr<access::AccessControl> access_control_;
-  std::unique_ptr<api::ReaderEnrolment> reader_enrolment_;
+  std::unique_ptr<station::ReaderEnrolment> reader_enrolment_;
   // After `io_`: the recorder's file thread posts to it until the recorder is destroyed.
   std::unique_ptr<station::CallRecorder> call_recorder_;
   // The RTSP server's thread reads the IP allow-list: a copy of its own, under a lock.

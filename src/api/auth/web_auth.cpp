@@ -52,13 +52,6 @@ int rank(Role r) {
   return 0;
 }
 
-web::HttpResponse json_response(int status, const json& body) {
-  web::HttpResponse r;
-  r.status = status;
-  r.body = body.dump();
-  return r;
-}
-
 // The value of cookie `name` in a Cookie header, "" when absent.
 std::string cookie_value(const std::string& header, std::string_view name) {
   std::string_view rest(header);
@@ -94,15 +87,6 @@ Result<std::string> string_field(const json& body, const std::string& name, bool
   }
   if (!it->is_string()) return make_error(name + ": must be text", 400);
   return it->get<std::string>();
-}
-
-web::HttpResponse error_response(const Error& e) {
-  int status = e.code >= 400 && e.code < 600 ? e.code : 500;
-  if (e.code == store::kInvalid) status = 400;
-  if (e.code == store::kConflict) status = 409;
-  if (e.code == store::kNotFound) status = 404;
-  if (e.code == store::kDatabase) status = 500;
-  return web::json_error(status, e.message);
 }
 
 // A store error "FIELD: RULE" as a field error.
@@ -147,21 +131,6 @@ Result<bool> bool_field(const json& body, const std::string& name, bool fallback
 }
 
 }  // namespace
-
-Result<json> object_body(const web::HttpRequest& req) {
-  if (!req.content_type.starts_with("application/json"))
-    return make_error("the body must be JSON (Content-Type: application/json)", 415);
-  auto body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object())
-    return make_error("the body must be a JSON object", 400);
-  return body;
-}
-
-web::HttpResponse field_error(const std::string& field, const std::string& rule_id,
-                              const std::string& message) {
-  return json_response(400,
-                       {{"error", field + ": " + message}, {"field", field}, {"rule", rule_id}});
-}
 
 struct WebAuth::Impl {
   Impl(asio::io_context& io_context, core::Timers& t, store::Database& database, WebAuthConfig c)

@@ -14,6 +14,7 @@
 #include <string>
 #include <variant>
 
+#include "api/http_json.h"
 #include "core/timers.h"
 #include "store/database.h"
 #include "store/users.h"
@@ -100,15 +101,5 @@ class WebAuth {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// {"error": "FIELD: RULE", "field": FIELD, "rule": RULE_ID} with status 400: a rejected
-// input, named so that a page can put the message beside the field.
-web::HttpResponse field_error(const std::string& field, const std::string& rule_id,
-                              const std::string& message);
-
-// The body of a change as a JSON object, or the error (code 415 or 400) that refuses it.
-// Content-Type must say JSON: an HTML form on another site cannot send that without the
-// browser asking first (CORS), one more guard beside the CSRF token.
-Result<nlohmann::json> object_body(const web::HttpRequest& req);
 
 }  // namespace vto::api

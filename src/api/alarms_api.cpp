@@ -1,0 +1,166 @@
+#include "api/alarms_api.h"
+
+#include "access/card_csv.h"
+#include "api/auth/web_auth.h"
+#include "api/query_params.h"
+#include "records/call_csv.h"
+#include "store/errors.h"
+#include "web/http_server.h"
+#include "web/query.h"
+
+namespace vto::api {
+
+using nlohmann::json;
+using store::Role;
+
+// --- alarm records -------------------------------------------------------------------
+
+json to_json(const records::AlarmRecord& r) {
+  return {{"id", r.id},
+          {"type", r.type},
+          {"source", r.source},
+          {"started_ms", r.started_ms},
+          {"ended_ms", r.ended_ms},
+          {"details", r.details},
+          {"delivered_ms", r.delivered_ms}};
+}
+
+Result<records::AlarmQuery> parse_alarm_query(std::string_view query) {
+  records::AlarmQuery q;
+  auto window = search_window(query, records::AlarmQuery::kMaxLimit);
+  if (!window) return window.error();
+  apply(*window, q);
+  auto type = text_param(query, "type");
+  if (!type) return type.error();
+  q.type = *type;
+  auto delivered = text_param(query, "delivered");
+  if (!delivered) return delivered.error();
+  if (*delivered) {
+    if (**delivered != "yes" && **delivered != "no") return bad_param("delivered", "yes or no");
+    q.delivered = **delivered == "yes";
+  }
+  if (auto ok = records::check_query(q); !ok) return ok.error();
+  return q;
+}
+
+void add_alarm_routes(web::HttpServer& http, WebAuth& auth, records::AlarmRecords& records) {
+  auto find = [&records](const web::HttpRequest& req)
+      -> Result<std::pair<std::vector<records::AlarmRecord>, std::size_t>> {
+    auto q = parse_alarm_query(req.query);
+    if (!q) return q.error();
+    auto total = records.count(*q);
+    if (!total) return total.error();
+    auto page = records.search(*q);
+    if (!page) return page.error();
+    // Without a limit, the CSV export holds every match.
+    if (auto limit = web::query_param(req.query, "limit");
+        req.path.ends_with(".csv") && limit && !*limit) {
+      while (page->size() < *total) {
+        q->limit = records::AlarmQuery::kMaxLimit;
+        q->offset = page->size();
+        auto more = records.search(*q);
+        if (!more || more->empty()) break;
+        page->insert(page->end(), more->begin(), more->end());
+      }
+    }
+    return std::pair{std::move(*page), *total};
+  };
+  http.route("GET", "/api/v1/records/alarms",
+             auth.guard(Role::Viewer, [find](const web::HttpRequest& req, const Principal&) {
+               auto found = find(req);
+               if (!found) return store_error(found.error());
+               json list = json::array();
+               for (const auto& r : found->first) list.push_back(to_json(r));
+               return json_response(200, {{"total", found->second}, {"records", list}});
+             }));
+  http.route(
+      "GET", "/api/v1/records/alarms.csv",
+      auth.guard(Role::Viewer, [find](const web::HttpRequest& req, const Principal&) {
+        auto found = find(req);
+        if (!found) return store_error(found.error());
+        std::string out =
+            "id,started_ms,start,type,source,details,ended_ms,end,delivered_ms,delivered\r\n";
+        for (const auto& r : found->first) {
+          out += std::to_string(r.id) + ',' + std::to_string(r.started_ms) + ',' +
+                 access::utc_time(r.started_ms) + ',' + r.type + ',' +
+                 records::csv_field(r.source) + ',' + records::csv_field(r.details) + ',' +
+                 std::to_string(r.ended_ms) + ',' + access::utc_time(r.ended_ms) + ',' +
+                 std::to_string(r.delivered_ms) + ',' + access::utc_time(r.delivered_ms) + "\r\n";
+        }
+        web::HttpResponse r;
+        r.content_type = "text/csv; charset=utf-8";
+        r.headers["Content-Disposition"] = "attachment; filename=\"alarm-records.csv\"";
+        r.headers["X-Total-Count"] = std::to_string(found->second);
+        r.body = std::move(out);
+        return r;
+      }));
+}
+
+// --- record caps -------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kRecordCapsKey = "records.max";
+
+json caps_json(const RecordCaps& c) {
+  return {{"calls", c.calls}, {"unlocks", c.unlocks}, {"alarms", c.alarms}};
+}
+
+Result<RecordCaps> caps_from_json(const json& body) {
+  RecordCaps c;
+  for (auto [name, field] : {std::pair{"calls", &c.calls}, std::pair{"unlocks", &c.unlocks},
+                             std::pair{"alarms", &c.alarms}}) {
+    auto it = body.find(name);
+    if (it == body.end() || !it->is_number_unsigned() ||
+        it->get<std::uint64_t>() < RecordCaps::kMin ||
+        it->get<std::uint64_t>() > RecordCaps::kMax) {
+      return make_error(std::string(name) + ": a whole number from 1000 to 1000000",
+                        store::kInvalid);
+    }
+    *field = static_cast<std::size_t>(it->get<std::uint64_t>());
+  }
+  return c;
+}
+
+}  // namespace
+
+Result<RecordCaps> load_record_caps(store::Settings& settings) {
+  auto saved = settings.get(kRecordCapsKey);
+  if (!saved) return saved.error();
+  if (!*saved) return RecordCaps{};
+  const json body = json::parse(**saved, nullptr, false);
+  auto c = body.is_object() ? caps_from_json(body)
+                            : Result<RecordCaps>(make_error("not a JSON object", store::kInvalid));
+  if (!c) {
+    return make_error("setting " + std::string(kRecordCapsKey) + ": " + c.error().message,
+                      store::kInvalid);
+  }
+  return c;
+}
+
+void add_record_caps_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
+                            RecordCaps& caps, std::function<void(const RecordCaps&)> apply) {
+  http.route("GET", "/api/v1/records/settings",
+             auth.guard(Role::Viewer, [&caps](const web::HttpRequest&, const Principal&) {
+               return json_response(200, caps_json(caps));
+             }));
+  http.route("PUT", "/api/v1/records/settings",
+             auth.guard(Role::Admin, [&auth, &settings, &caps, apply](const web::HttpRequest& req,
+                                                                      const Principal& who) {
+               auto body = object_body(req);
+               if (!body) return web::json_error(body.error().code, body.error().message);
+               auto next = caps_from_json(*body);
+               if (!next) return store_error(next.error());
+               if (*next != caps) {
+                 if (auto r = settings.set(kRecordCapsKey, caps_json(*next).dump()); !r) {
+                   return web::json_error(500, r.error().message);
+                 }
+                 caps = *next;
+                 if (apply) apply(caps);
+                 auth.audit(who, "settings_changed", "records kept: " + caps_json(caps).dump());
+               }
+               return json_response(200, caps_json(caps));
+             }));
+}
+
+}  // namespace vto::api

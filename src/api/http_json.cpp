@@ -1,0 +1,60 @@
+#include "api/http_json.h"
+
+#include "store/errors.h"
+
+namespace vto::api {
+
+using nlohmann::json;
+
+web::HttpResponse json_response(int status, const json& body) {
+  web::HttpResponse r;
+  r.status = status;
+  r.body = body.dump();
+  return r;
+}
+
+web::HttpResponse field_error(const std::string& field, const std::string& rule_id,
+                              const std::string& message) {
+  return json_response(400,
+                       {{"error", field + ": " + message}, {"field", field}, {"rule", rule_id}});
+}
+
+Result<json> object_body(const web::HttpRequest& req) {
+  if (!req.content_type.starts_with("application/json"))
+    return make_error("the body must be JSON (Content-Type: application/json)", 415);
+  auto body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return make_error("the body must be a JSON object", 400);
+  return body;
+}
+
+int http_status(const Error& e) {
+  switch (e.code) {
+    case store::kInvalid:
+      return 400;
+    case store::kNotFound:
+      return 404;
+    case store::kConflict:
+      return 409;
+    case store::kDatabase:
+      return 500;
+    default:
+      return e.code >= 400 && e.code < 600 ? e.code : 500;
+  }
+}
+
+web::HttpResponse error_response(const Error& e) {
+  return web::json_error(http_status(e), e.message);
+}
+
+web::HttpResponse store_error(const Error& e) {
+  if (e.code == store::kInvalid) {
+    const auto colon = e.message.find(": ");
+    if (colon != std::string::npos && colon < 40 && e.message.find(' ') > colon)
+      return field_error(e.message.substr(0, colon), "invalid", e.message.substr(colon + 2));
+    return web::json_error(400, e.message);
+  }
+  return error_response(e);
+}
+
+}  // namespace vto::api
