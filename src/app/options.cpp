@@ -114,7 +114,11 @@ Result<Options> parse_options(int argc, const char* const* argv) {
   cli.add_option("--fingerprint", o.fingerprint,
                  "the fingerprint module's reader: sim (default, driven from the virtual panel) "
                  "or libfprint (the first reader libfprint finds that can identify)")
+#ifdef VTO_WITH_LIBFPRINT
       ->check(CLI::IsMember({"sim", "libfprint"}));
+#else
+      ->check(CLI::IsMember({"sim"}));  // built without libfprint
+#endif
   cli.add_option("--network-interface", o.network_interface,
                  "on a board: the interface that gets Network Setting > Basic's IP address, "
                  "mask and default gateway (with iproute2's ip; needs CAP_NET_ADMIN). Default: "

@@ -78,7 +78,11 @@ TEST(Options, ThePlatformHasADefaultPortAndAUser) {
 TEST(Options, OnlyKnownBoardsAndReaders) {
   EXPECT_FALSE(parse({"--board", "raspberry"}));
   EXPECT_FALSE(parse({"--fingerprint", "usb"}));
+#ifdef VTO_WITH_LIBFPRINT
   EXPECT_TRUE(parse({"--fingerprint", "libfprint"}));
+#else
+  EXPECT_FALSE(parse({"--fingerprint", "libfprint"}));
+#endif
 }
 
 TEST(Options, SizesAreEvenAndBounded) {

@@ -3,6 +3,9 @@
 #include <boost/asio/post.hpp>
 
 #include "core/text.h"
+#ifdef VTO_WITH_LIBFPRINT
+#include "hal/linux/libfprint_reader.h"
+#endif
 #include "core/unix_clock.h"
 #include "store/directory.h"
 
@@ -470,8 +473,10 @@ Result<void> Station::build_board() {
   panel_config_.ring_timeout = std::chrono::seconds(options_.ring_timeout_seconds);
   panel_config_.talk_limit = std::chrono::seconds(options_.talk_limit_seconds);
   // A real fingerprint reader (libfprint), when asked for, in place of the board's.
+#ifdef VTO_WITH_LIBFPRINT
   if (options_.fingerprint == "libfprint")
     libfprint_reader_ = std::make_unique<hal::linux_backend::LibfprintReader>(io_);
+#endif
   if (auto built = build_panel(facade_); !built) return make_error(built.error().message, 2);
   sip_switch_->use();
   return {};

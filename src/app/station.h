@@ -40,7 +40,6 @@
 #include "core/asio_timers.h"
 #include "core/log.h"
 #include "device/panel.h"
-#include "hal/linux/libfprint_reader.h"
 #include "media/stream_budget.h"
 #include "media/tone_player.h"
 #include "records/alarm_records.h"
@@ -203,7 +202,7 @@ class Station {
   // the panel goes before the modules it uses, and the access control lets go of them
   // first, see ~Station).
   std::unique_ptr<boards::ChosenBoard> board_;
-  std::unique_ptr<hal::linux_backend::LibfprintReader> libfprint_reader_;
+  std::unique_ptr<hal::FingerprintReader> libfprint_reader_;  // --fingerprint libfprint
   api::Facade facade_;
   device::PanelConfig panel_config_;
   std::unique_ptr<hal::DoorModules> modules_;
