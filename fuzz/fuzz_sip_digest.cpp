@@ -24,7 +24,7 @@ using vto::sip::auth::Verdict;
 struct Fixture {
   vto::core::ManualTimers timers;
   vto::sip::auth::DigestServer server{timers, [] {
-                                        vto::sip::auth::DigestOptions o;
+                                        vto::sip::auth::DigestConfig o;
                                         o.max_tracked_nonces = 64;
                                         o.allow_rfc2069 = true;
                                         return o;

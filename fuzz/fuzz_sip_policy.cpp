@@ -60,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Registrar registrar(locations, digest, accounts, timers);
   registrar.set_guard(&guard);
   Proxy proxy(tl);
-  SipServer server(tl, registrar, locations, proxy, plan, SipServerOptions{"VDP", "8001"});
+  SipServer server(tl, registrar, locations, proxy, plan, SipServerConfig{"VDP", "8001"});
   transport.set_handler([&](Message&& m, const Peer& from) {
     // As the real transport hands it up: a request's Via notes where it came from.
     if (m.is_request() && !stamp_received(m, from)) return;

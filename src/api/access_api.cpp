@@ -201,8 +201,8 @@ Result<records::UnlockQuery> parse_unlock_query(std::string_view query) {
 
 // --- routes --------------------------------------------------------------------------
 
-void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps_in) {
-  auto d = std::make_shared<AccessApiDeps>(std::move(deps_in));
+void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiParts deps_in) {
+  auto d = std::make_shared<AccessApiParts>(std::move(deps_in));
   auto audit = [&auth](const Principal& who, const std::string& detail) {
     auth.audit(who, "settings_changed", detail);
   };

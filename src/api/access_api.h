@@ -42,7 +42,7 @@ nlohmann::json to_json(const access::Card& c);
 // The unlock records' filters and paging from a query string; kInvalid naming the parameter.
 Result<records::UnlockQuery> parse_unlock_query(std::string_view query);
 
-struct AccessApiDeps {
+struct AccessApiParts {
   store::Settings& settings;
   access::AccessControl& access;
   station::ReaderEnrolment& enrolment;
@@ -61,6 +61,6 @@ struct AccessApiDeps {
   std::function<void(const access::LockSettings&)> lock_settings_changed;
 };
 
-void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiDeps deps);
+void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiParts deps);
 
 }  // namespace vto::api

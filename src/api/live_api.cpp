@@ -84,8 +84,8 @@ Result<LiveSettings> load_live_settings(store::Settings& settings) {
 }
 
 void add_live_routes(web::HttpServer& http, std::vector<web::HttpServer*> cgi_servers,
-                     WebAuth& auth, LiveApiDeps deps) {
-  auto d = std::make_shared<LiveApiDeps>(std::move(deps));
+                     WebAuth& auth, LiveApiParts deps) {
+  auto d = std::make_shared<LiveApiParts>(std::move(deps));
   http.route("GET", "/api/v1/live/status",
              auth.guard(Role::Viewer, [d](const web::HttpRequest&, const Principal&) {
                using Kind = media::StreamBudget::Kind;

@@ -40,7 +40,7 @@ Result<LiveSettings> load_live_settings(store::Settings& settings);
 // A JPEG as the answer to a GET (image/jpeg), or 503 naming the camera's failure.
 web::HttpResponse jpeg_response(const Result<std::vector<std::uint8_t>>& jpeg);
 
-struct LiveApiDeps {
+struct LiveApiParts {
   store::Settings& settings;
   LiveSettings& live;
   std::function<void(const LiveSettings&)> apply;
@@ -54,6 +54,6 @@ struct LiveApiDeps {
 // The snapshot.cgi route goes on every server in `cgi_servers` (the HTTPS one and the plain
 // one); the others on `http`. Everything in `deps` outlives the servers' use of the routes.
 void add_live_routes(web::HttpServer& http, std::vector<web::HttpServer*> cgi_servers,
-                     WebAuth& auth, LiveApiDeps deps);
+                     WebAuth& auth, LiveApiParts deps);
 
 }  // namespace vto::api

@@ -78,7 +78,7 @@ std::uint16_t* port_member(NetworkBasic& n, std::string_view k) {
   return &n.sip_port;
 }
 
-std::string* sip_member(SipServerSetting& s, std::string_view k) {
+std::string* sip_member(SipServerSettings& s, std::string_view k) {
   if (k == "server_ip") return &s.server_ip;
   if (k == "domain") return &s.domain;
   if (k == "user") return &s.user;
@@ -142,7 +142,7 @@ std::optional<SipServerMode> parse_sip_server_mode(std::string_view name) {
   return std::nullopt;
 }
 
-std::optional<SettingError> check_sip_server(const SipServerSetting& s) {
+std::optional<SettingError> check_sip_server(const SipServerSettings& s) {
   if (s.mode == SipServerMode::This) return std::nullopt;
   if (!ipv4(s.server_ip)) return SettingError{"server_ip", "an IPv4 address"};
   if (s.server_port == 0) return SettingError{"server_port", "1 to 65535"};
@@ -181,21 +181,21 @@ Result<std::optional<NetworkBasic>> load_network(store::Settings& settings) {
   return std::optional<NetworkBasic>{n};
 }
 
-Result<std::optional<SipServerSetting>> load_sip_server(store::Settings& settings) {
+Result<std::optional<SipServerSettings>> load_sip_server(store::Settings& settings) {
   auto saved = settings.get("network.sip_server");
   if (!saved) return saved.error();
-  if (!*saved) return std::optional<SipServerSetting>{};
+  if (!*saved) return std::optional<SipServerSettings>{};
   auto j = json::parse(**saved, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     return make_error("setting network.sip_server: not JSON", store::kInvalid);
-  SipServerSetting s;
+  SipServerSettings s;
   for (const char* k : kSipText) *sip_member(s, k) = j.value(k, "");
   const auto mode = parse_sip_server_mode(j.value("mode", "this"));
   if (!mode)
     return make_error("setting network.sip_server: mode: this, vto or platform", store::kInvalid);
   s.mode = *mode;
   s.server_port = j.value("server_port", std::uint16_t{5060});
-  return std::optional<SipServerSetting>{s};
+  return std::optional<SipServerSettings>{s};
 }
 
 json to_json(const NetworkBasic& n) {
@@ -206,7 +206,7 @@ json to_json(const NetworkBasic& n) {
   return j;
 }
 
-json to_json(const SipServerSetting& s) {
+json to_json(const SipServerSettings& s) {
   return {{"mode", mode_name(s.mode)},
           {"server_ip", s.server_ip},
           {"server_port", s.server_port},
@@ -221,7 +221,7 @@ json to_json(const SipServerSetting& s) {
 
 namespace {
 
-json stored(const SipServerSetting& s) {
+json stored(const SipServerSettings& s) {
   json j = to_json(s);
   j.erase("password_set");
   j.erase("alternate_password_set");
@@ -233,7 +233,7 @@ json stored(const SipServerSetting& s) {
 }  // namespace
 
 void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
-                        NetworkBasic& network, ApplyNetwork apply_network, SipServerSetting& sip,
+                        NetworkBasic& network, ApplyNetwork apply_network, SipServerSettings& sip,
                         ApplySipServer apply_sip, SipStatus sip_status,
                         std::string addresses_interface) {
   // The page: the setting, and the interface its addresses are applied to (null: kept only).
@@ -296,7 +296,7 @@ void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& s
                                                                 const Principal& who) {
         auto body = object_body(req);
         if (!body) return web::json_error(body.error().code, body.error().message);
-        SipServerSetting next = sip;
+        SipServerSettings next = sip;
         if (auto it = body->find("mode"); it != body->end() && !it->is_null()) {
           const auto mode =
               it->is_string() ? parse_sip_server_mode(it->get<std::string>()) : std::nullopt;
@@ -324,7 +324,7 @@ void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& s
         if (next.mode == SipServerMode::This) next.domain = "VDP";
         if (auto bad = check_sip_server(next))
           return field_error(bad->field, "invalid", bad->message);
-        const SipServerSetting before = sip;
+        const SipServerSettings before = sip;
         if (auto applied = apply_sip(before, next); !applied) return applied_error(applied.error());
         if (auto saved = settings.set("network.sip_server", stored(next).dump()); !saved)
           return web::json_error(500, saved.error().message);

@@ -1,7 +1,7 @@
 // Network Setting in the API.
 //   GET|PUT /api/v1/settings/network  Basic: IP, mask, gateway, DNS and the ports (HTTP,
 //       HTTPS, RTSP, SIP). The addresses are applied to a network interface when vtod has
-//       one (`--network-interface`, a real board: InterfaceConfig), else kept and shown;
+//       one (`--network-interface`, a real board: NetworkInterface), else kept and shown;
 //       port changes are applied at once by re-binding just that listener.
 //   GET|PUT /api/v1/settings/sip      SIP Server: this VTO is the SIP server ("this"),
 //       another VTO is ("vto"), or a platform is ("platform", with an alternate server the
@@ -31,14 +31,14 @@ enum class SipServerMode { This, Vto, Platform };
 std::string_view mode_name(SipServerMode mode);  // "this", "vto", "platform"
 std::optional<SipServerMode> parse_sip_server_mode(std::string_view name);
 
-struct SipServerSetting {
+struct SipServerSettings {
   SipServerMode mode = SipServerMode::This;
   std::string server_ip;
   std::uint16_t server_port = 5060;  // platform: 5080 by default
   std::string domain = "VDP";        // platform: may be empty
   std::string user, password;
   std::string alternate_ip, alternate_user, alternate_password, alternate_vts_ip;
-  bool operator==(const SipServerSetting&) const = default;
+  bool operator==(const SipServerSettings&) const = default;
 };
 
 // The rules of each page, as {field, message} of the first broken one.
@@ -46,26 +46,26 @@ struct SettingError {
   std::string field, message;
 };
 std::optional<SettingError> check_network(const NetworkBasic& n);
-std::optional<SettingError> check_sip_server(const SipServerSetting& s);
+std::optional<SettingError> check_sip_server(const SipServerSettings& s);
 
 // The saved page, or nothing when it was never saved (then vtod's command line holds).
 Result<std::optional<NetworkBasic>> load_network(store::Settings& settings);
-Result<std::optional<SipServerSetting>> load_sip_server(store::Settings& settings);
+Result<std::optional<SipServerSettings>> load_sip_server(store::Settings& settings);
 
 nlohmann::json to_json(const NetworkBasic& n);
-nlohmann::json to_json(const SipServerSetting& s);  // passwords as *_set booleans
+nlohmann::json to_json(const SipServerSettings& s);  // passwords as *_set booleans
 
 // Applies a checked change to the running daemon; an error (a port that cannot be bound,
 // a call in progress) leaves everything as it was and is answered with its code (409...).
 using ApplyNetwork =
     std::function<Result<void>(const NetworkBasic& before, const NetworkBasic& after)>;
 using ApplySipServer =
-    std::function<Result<void>(const SipServerSetting& before, const SipServerSetting& after)>;
+    std::function<Result<void>(const SipServerSettings& before, const SipServerSettings& after)>;
 using SipStatus = std::function<nlohmann::json()>;  // registration state, for the page
 
 // `addresses_interface` is shown as the page's "interface" (empty: null, addresses kept only).
 void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
-                        NetworkBasic& network, ApplyNetwork apply_network, SipServerSetting& sip,
+                        NetworkBasic& network, ApplyNetwork apply_network, SipServerSettings& sip,
                         ApplySipServer apply_sip, SipStatus sip_status,
                         std::string addresses_interface);
 

@@ -165,9 +165,12 @@ std::optional<std::string> lockout_problem(const AllowList& list, std::string_vi
          " would be locked out: add it, or a network holding it, to the list";
 }
 
-SecurityApi::SecurityApi(store::Settings& settings, SecurityState& current, SecurityHooks hooks,
-                         Audit audit)
-    : settings_(settings), current_(current), hooks_(std::move(hooks)), audit_(std::move(audit)) {}
+SecurityApi::SecurityApi(store::Settings& settings, SecurityState& current,
+                         SecurityCallbacks callbacks, Audit audit)
+    : settings_(settings),
+      current_(current),
+      callbacks_(std::move(callbacks)),
+      audit_(std::move(audit)) {}
 
 web::HttpResponse SecurityApi::get(const web::HttpRequest& req) const {
   web::HttpResponse r;
@@ -192,7 +195,7 @@ web::HttpResponse SecurityApi::put_allow_list(const web::HttpRequest& req, const
   if (auto saved = settings_.set(kAllowListKey, strings_json(next->entries()).dump()); !saved)
     return web::json_error(500, saved.error().message);
   current_.allow_list = std::move(*next);
-  if (hooks_.apply_allow_list) hooks_.apply_allow_list(current_.allow_list);
+  if (callbacks_.apply_allow_list) callbacks_.apply_allow_list(current_.allow_list);
   if (audit_) audit_(who, "settings_changed", "allow list: " + list_text(current_.allow_list));
   return get(req);
 }
@@ -218,7 +221,7 @@ web::HttpResponse SecurityApi::put_certificate(const web::HttpRequest& req, cons
 
 web::HttpResponse SecurityApi::regenerate_certificate(const web::HttpRequest& req,
                                                       const Principal& who) {
-  auto identity = web::make_self_signed(hooks_.self_signed);
+  auto identity = web::make_self_signed(callbacks_.self_signed);
   if (!identity) return web::json_error(500, identity.error().message);
   return install(*identity, req, who, "replaced by a new self-signed one");
 }
@@ -228,11 +231,11 @@ web::HttpResponse SecurityApi::install(const web::TlsIdentity& identity,
                                        const std::string& how) {
   auto info = web::describe_certificate(identity.certificate_pem);
   if (!info) return field_error("certificate_pem", "tls", info.error().message);
-  if (auto saved = web::save_identity(hooks_.tls_dir, identity); !saved)
+  if (auto saved = web::save_identity(callbacks_.tls_dir, identity); !saved)
     return web::json_error(500, saved.error().message);
-  if (hooks_.apply_certificate) {
+  if (callbacks_.apply_certificate) {
     // Saved already: the next start uses it even if applying it now fails.
-    if (auto applied = hooks_.apply_certificate(identity); !applied)
+    if (auto applied = callbacks_.apply_certificate(identity); !applied)
       return web::json_error(500,
                              "saved, but not applied until restart: " + applied.error().message);
   }
@@ -251,12 +254,12 @@ web::HttpResponse SecurityApi::put_services(const web::HttpRequest& req, const P
   if (it == body.end() || !it->is_boolean()) return field_error("http", "type", "true or false");
   const bool on = it->get<bool>();
   if (on == current_.http_service) return get(req);
-  if (hooks_.set_http_service) {
-    if (auto set = hooks_.set_http_service(on); !set)
+  if (callbacks_.set_http_service) {
+    if (auto set = callbacks_.set_http_service(on); !set)
       return web::json_error(set.error().code == store::kConflict ? 409 : 500, set.error().message);
   }
   if (auto saved = settings_.set(kHttpServiceKey, on ? "on" : "off"); !saved) {
-    if (hooks_.set_http_service) (void)hooks_.set_http_service(!on);  // as it was
+    if (callbacks_.set_http_service) (void)callbacks_.set_http_service(!on);  // as it was
     return web::json_error(500, saved.error().message);
   }
   current_.http_service = on;
@@ -274,15 +277,15 @@ web::HttpResponse SecurityApi::put_login(const web::HttpRequest& req, const Prin
   if (auto saved = settings_.set(kLoginKey, login_json(*next).dump()); !saved)
     return web::json_error(500, saved.error().message);
   current_.login = *next;
-  if (hooks_.apply_login_policy) hooks_.apply_login_policy(current_.login);
+  if (callbacks_.apply_login_policy) callbacks_.apply_login_policy(current_.login);
   if (audit_) audit_(who, "settings_changed", "login: " + login_text(current_.login));
   return get(req);
 }
 
 void add_security_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
-                         SecurityState& current, SecurityHooks hooks) {
+                         SecurityState& current, SecurityCallbacks callbacks) {
   auto api = std::make_shared<SecurityApi>(
-      settings, current, std::move(hooks),
+      settings, current, std::move(callbacks),
       [&auth](const Principal& who, const std::string& action, const std::string& detail) {
         auth.audit(who, action, detail);
       });

@@ -41,9 +41,9 @@ struct SecurityState {
 // is a store::kInvalid error naming the key.
 Result<SecurityState> load_security(store::Settings& settings);
 
-struct SecurityHooks {
-  std::string tls_dir;                 // where cert.pem and key.pem are kept
-  web::SelfSignedOptions self_signed;  // for a new self-signed certificate
+struct SecurityCallbacks {
+  std::string tls_dir;                // where cert.pem and key.pem are kept
+  web::SelfSignedConfig self_signed;  // for a new self-signed certificate
   // Makes the HTTPS server use the identity for new connections (HttpServer::set_tls).
   std::function<Result<void>(const web::TlsIdentity&)> apply_certificate;
   // Makes the servers refuse clients the list does not allow (HttpServer::set_access_filter).
@@ -65,7 +65,8 @@ class SecurityApi {
   using Audit = std::function<void(const Principal& who, const std::string& action,
                                    const std::string& detail)>;
 
-  SecurityApi(store::Settings& settings, SecurityState& current, SecurityHooks hooks, Audit audit);
+  SecurityApi(store::Settings& settings, SecurityState& current, SecurityCallbacks callbacks,
+              Audit audit);
 
   web::HttpResponse get(const web::HttpRequest& req) const;
   web::HttpResponse put_allow_list(const web::HttpRequest& req, const Principal& who);
@@ -81,11 +82,11 @@ class SecurityApi {
 
   store::Settings& settings_;
   SecurityState& current_;
-  SecurityHooks hooks_;
+  SecurityCallbacks callbacks_;
   Audit audit_;
 };
 
 void add_security_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
-                         SecurityState& current, SecurityHooks hooks);
+                         SecurityState& current, SecurityCallbacks callbacks);
 
 }  // namespace vto::api

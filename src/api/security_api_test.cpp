@@ -53,7 +53,7 @@ class SecurityApiTest : public ::testing::Test {
     auto identity = web::load_or_create(tls_dir(), {});
     ASSERT_TRUE(identity) << identity.error().message;
     state_.certificate_pem = identity->certificate_pem;
-    SecurityHooks hooks;
+    SecurityCallbacks hooks;
     hooks.tls_dir = tls_dir();
     hooks.self_signed.common_name = "Regenerated";
     hooks.self_signed.dns_names = {"vto.local"};
@@ -222,7 +222,7 @@ TEST_F(SecurityApiTest, BodiesMustBeJson) {
 }
 
 TEST_F(SecurityApiTest, ACertificateIsReplacedSavedAndApplied) {
-  web::SelfSignedOptions o;
+  web::SelfSignedConfig o;
   o.common_name = "door.example";
   o.dns_names = {"door.example"};
   auto next = web::make_self_signed(o);

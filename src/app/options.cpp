@@ -5,7 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 
-#include "station/interface_config.h"
+#include "station/network_interface.h"
 
 namespace vto::app {
 namespace {

@@ -4,7 +4,7 @@
 
 namespace vto::app {
 
-SipServerSwitch::SipServerSwitch(Parts parts, api::SipServerSetting setting, OwnNumber number,
+SipServerSwitch::SipServerSwitch(Parts parts, api::SipServerSettings setting, OwnNumber number,
                                  OwnServer own)
     : parts_(parts),
       setting_(std::move(setting)),
@@ -27,7 +27,7 @@ sip::UaConfig SipServerSwitch::ua_config(bool alternate) const {
   }
   // Registered to another server over TCP: calls come back over that connection, the proof
   // of who sends them; others must answer this account's challenge.
-  const api::SipServerSetting& st = setting_;
+  const api::SipServerSettings& st = setting_;
   c.user = alternate ? st.alternate_user : st.user;
   c.password = alternate ? st.alternate_password : st.password;
   c.domain = st.domain;
@@ -58,7 +58,7 @@ void SipServerSwitch::use(bool alternate) {
     main_retry_ = parts_.timers.start(std::chrono::seconds(60), [this] { use(false); });
 }
 
-void SipServerSwitch::change(const api::SipServerSetting& setting) {
+void SipServerSwitch::change(const api::SipServerSettings& setting) {
   if (!serving()) parts_.ua.unregister();
   setting_ = setting;
   use(false);

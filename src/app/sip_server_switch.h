@@ -30,7 +30,7 @@ class SipServerSwitch {
   using OwnNumber = std::function<std::string()>;
   using OwnServer = std::function<sip::Peer()>;
 
-  SipServerSwitch(Parts parts, api::SipServerSetting setting, OwnNumber number, OwnServer own);
+  SipServerSwitch(Parts parts, api::SipServerSettings setting, OwnNumber number, OwnServer own);
   ~SipServerSwitch();
   SipServerSwitch(const SipServerSwitch&) = delete;
   SipServerSwitch& operator=(const SipServerSwitch&) = delete;
@@ -38,7 +38,7 @@ class SipServerSwitch {
   // Applies the setting: serves, or registers (to the alternate when `alternate`).
   void use(bool alternate = false);
   // A new setting (Network Setting > SIP Server): unregisters from the old server first.
-  void change(const api::SipServerSetting& setting);
+  void change(const api::SipServerSettings& setting);
   // The user agent's events: a failed registration at the platform's main server moves to
   // the alternate (once the event has been handled).
   void on_ua_event(const sip::UaEvent& e);
@@ -48,11 +48,11 @@ class SipServerSwitch {
   bool serving() const { return setting_.mode == api::SipServerMode::This; }
   bool on_alternate() const { return on_alternate_; }
   // The setting in force; the Network Setting routes keep it.
-  api::SipServerSetting& setting() { return setting_; }
+  api::SipServerSettings& setting() { return setting_; }
 
  private:
   Parts parts_;
-  api::SipServerSetting setting_;
+  api::SipServerSettings setting_;
   OwnNumber number_;
   OwnServer own_;
   bool on_alternate_ = false;  // registered (or trying) at the platform's alternate server

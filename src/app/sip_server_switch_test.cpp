@@ -20,8 +20,8 @@ struct NoAccounts : sip::AccountDirectory {
   std::optional<std::string> password_of(std::string_view) const override { return std::nullopt; }
 };
 
-api::SipServerSetting platform() {
-  api::SipServerSetting s;
+api::SipServerSettings platform() {
+  api::SipServerSettings s;
   s.mode = api::SipServerMode::Platform;
   s.server_ip = "127.0.0.91";
   s.server_port = 5080;
@@ -41,7 +41,7 @@ class SipServerSwitchTest : public ::testing::Test {
         digest(timers),
         registrar(locations, digest, accounts, timers),
         proxy(tl),
-        server(tl, registrar, locations, proxy, plan, sip::SipServerOptions{"VDP", "8001"}),
+        server(tl, registrar, locations, proxy, plan, sip::SipServerConfig{"VDP", "8001"}),
         guard(timers),
         ua(tl, sip::UaConfig{}) {
     transport.set_handler(
@@ -51,7 +51,7 @@ class SipServerSwitchTest : public ::testing::Test {
     });
   }
 
-  void make(api::SipServerSetting setting) {
+  void make(api::SipServerSettings setting) {
     sip_switch = std::make_unique<SipServerSwitch>(
         SipServerSwitch::Parts{timers, tl, server, ua, guard}, std::move(setting),
         [] { return std::string("8001"); },
@@ -84,7 +84,7 @@ class SipServerSwitchTest : public ::testing::Test {
 };
 
 TEST_F(SipServerSwitchTest, ServingTheBuildingRegistersNowhere) {
-  make(api::SipServerSetting{});
+  make(api::SipServerSettings{});
   sip_switch->use();
   EXPECT_TRUE(sip_switch->serving());
   EXPECT_EQ(ua.config().server.port, 5060);
@@ -122,7 +122,7 @@ TEST_F(SipServerSwitchTest, WithoutAnAlternateTheMainServerIsKept) {
 TEST_F(SipServerSwitchTest, ANewSettingServesTheBuildingAgain) {
   make(platform());
   sip_switch->use();
-  sip_switch->change(api::SipServerSetting{});
+  sip_switch->change(api::SipServerSettings{});
   EXPECT_TRUE(sip_switch->serving());
   EXPECT_EQ(ua.config().server.transport, sip::Transport::Udp);
   timers.advance(120s);

@@ -20,8 +20,8 @@ namespace {
 constexpr core::Duration kRecordDelay{20};
 
 // The SIP side locks out like the web login: the Security page's figures.
-sip::SipGuardSettings sip_guard_settings(const api::LoginPolicy& policy) {
-  sip::SipGuardSettings s;
+sip::SipGuardConfig sip_guard_config(const api::LoginPolicy& policy) {
+  sip::SipGuardConfig s;
   s.max_failures = policy.max_failures;
   s.block = std::chrono::minutes(policy.lock_minutes);
   return s;
@@ -99,7 +99,7 @@ Result<void> Station::open_store() {
   }
   if (saved_network_) network_ = *saved_network_;
   if (!options_.network_interface.empty())
-    interface_config_.emplace(options_.network_interface, options_.resolv_conf);
+    network_interface_.emplace(options_.network_interface, options_.resolv_conf);
   return {};
 }
 
@@ -227,7 +227,7 @@ Result<void> Station::start_sip() {
   }
   tl_ = std::make_unique<sip::TransactionLayer>(timers_, *transport_);
   // Password guessing over SIP: the Security page's lock-out figures, per source and user.
-  sip_guard_ = std::make_unique<sip::SipGuard>(timers_, sip_guard_settings(security_.login));
+  sip_guard_ = std::make_unique<sip::SipGuard>(timers_, sip_guard_config(security_.login));
   transport_->set_handler([this](sip::Message&& m, const sip::Peer& from) {
     if (sip_guard_->admit(m, from)) tl_->receive(std::move(m), from);
   });
@@ -237,7 +237,7 @@ Result<void> Station::start_sip() {
   // MD5 alone by default: some phones (baresip 1.0's libre) give up on a 401 that also
   // offers an algorithm they do not know. `--sip-digest SHA-256,MD5` offers both
   // (RFC 8760), most preferred first.
-  sip::auth::DigestOptions digest_options;
+  sip::auth::DigestConfig digest_options;
   digest_options.algorithms.clear();
   for (const auto& name : options_.digest_algorithms)
     digest_options.algorithms.push_back(*sip::auth::parse_algorithm(name));
@@ -247,7 +247,7 @@ Result<void> Station::start_sip() {
   registrar_->set_guard(sip_guard_.get());
   proxy_ = std::make_unique<sip::Proxy>(*tl_);
   server_ = std::make_unique<sip::SipServer>(*tl_, *registrar_, *locations_, *proxy_, *directory_,
-                                             sip::SipServerOptions{"VDP", options_.vto_number});
+                                             sip::SipServerConfig{"VDP", options_.vto_number});
   // Never blocked: the real device at its own address, and this VTO's own user agent.
   sip_guard_->set_device_at_source([this](const sip::Message& m, const sip::Peer& from) {
     return server_->is_own_source(from) || registrar_->from_registered_source(m, from);
@@ -359,13 +359,13 @@ Result<void> Station::start_services() {
   // by the VTO's own user agent.
   alarm_centre_ = std::make_unique<station::AlarmCentre>(
       *alarm_records_, timers_,
-      station::AlarmCentre::Hooks{[this](const std::string& body, std::function<void(int)> done) {
-                                    ua_->send_message(std::string(device::kCentreNumber),
-                                                      "application/json", body, std::move(done));
-                                  },
-                                  [this](const json& e) { publish(e); },
-                                  [this] { return local_.vto_number; }, core::system_unix_ms,
-                                  [this] { feedback_->tone(device::Tone::Alarm); }});
+      station::AlarmCentre::Callbacks{
+          [this](const std::string& body, std::function<void(int)> done) {
+            ua_->send_message(std::string(device::kCentreNumber), "application/json", body,
+                              std::move(done));
+          },
+          [this](const json& e) { publish(e); }, [this] { return local_.vto_number; },
+          core::system_unix_ms, [this] { feedback_->tone(device::Tone::Alarm); }});
   access_control_ = std::make_unique<access::AccessControl>(
       access::AccessControl::Stores{*cards_, *fingerprints_, *keypad_codes_, *keypad_hasher_,
                                     *unlock_records_},

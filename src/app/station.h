@@ -60,8 +60,8 @@
 #include "station/building_directory.h"
 #include "station/call_recorder.h"
 #include "station/door_media.h"
-#include "station/interface_config.h"
 #include "station/monitor_sessions.h"
+#include "station/network_interface.h"
 #include "station/rtsp_live_view.h"
 #include "station/ua_call_control.h"
 #include "store/database.h"
@@ -129,7 +129,7 @@ class Station {
   api::SecurityState security_;
   api::LocalBasic local_;
   std::optional<api::NetworkBasic> saved_network_;
-  api::SipServerSetting saved_sip_;  // until the switch owns it
+  api::SipServerSettings saved_sip_;  // until the switch owns it
   // The command line's ports stay the way back in: a saved port that cannot be bound at
   // start (another program took it) falls back to them.
   sip::HostPort cli_sip_, cli_http_, cli_https_;
@@ -153,7 +153,7 @@ class Station {
 
   // --- web identity and authentication: the event stream and the audit log are there
   // before the services that report to them.
-  web::SelfSignedOptions cert_options_;
+  web::SelfSignedConfig cert_options_;
   std::optional<web::TlsIdentity> identity_;
   std::unique_ptr<api::WebAuth> auth_;
   std::unique_ptr<api::ViewerAuth> viewer_auth_;
@@ -196,7 +196,7 @@ class Station {
   std::unique_ptr<station::UaCallControl> call_control_;
   api::LiveSettings live_;
   std::unique_ptr<station::BrowserVideoFeed> video_feed_;
-  std::optional<station::InterfaceConfig> interface_config_;
+  std::optional<station::NetworkInterface> network_interface_;
 
   // --- the board, its modules and the panel on them (built again when the facade changes:
   // the panel goes before the modules it uses, and the access control lets go of them

@@ -56,13 +56,13 @@ Result<void> Station::add_routes() {
                               [this](const api::RecordCaps& c) { apply_record_caps(c); });
   api::add_access_routes(
       *http_, *auth_,
-      api::AccessApiDeps{*settings_, *access_control_, *reader_enrolment_, *cards_, *fingerprints_,
-                         *keypad_codes_, *unlock_records_, timers_, hash_async_, *keypad_hasher_,
-                         core::system_unix_ms,
-                         [this] { give_prints(fingerprint_reader_of(*modules_)); },
-                         [this](const access::LockSettings& s) {
-                           modules_->lock().set_normally_closed(s.normally_closed);
-                         }});
+      api::AccessApiParts{*settings_, *access_control_, *reader_enrolment_, *cards_, *fingerprints_,
+                          *keypad_codes_, *unlock_records_, timers_, hash_async_, *keypad_hasher_,
+                          core::system_unix_ms,
+                          [this] { give_prints(fingerprint_reader_of(*modules_)); },
+                          [this](const access::LockSettings& s) {
+                            modules_->lock().set_normally_closed(s.normally_closed);
+                          }});
   // The board's own routes (the simulated board's virtual panel).
   board_->add_routes(boards::BoardApi{*http_, *auth_, timers_,
                                       [this]() -> hal::DoorModules& { return *modules_; },
@@ -77,7 +77,7 @@ void Station::add_network_routes() {
         return move_ports(before, after);
       },
       sip_switch_->setting(),
-      [this](const api::SipServerSetting&, const api::SipServerSetting& after) -> Result<void> {
+      [this](const api::SipServerSettings&, const api::SipServerSettings& after) -> Result<void> {
         // Who serves the building changes how calls are routed: not in the middle of one.
         if (panel_->state().state != device::PanelState::Idle)
           return make_error("the panel is busy with a call: save again when it ends", 409);
@@ -95,14 +95,14 @@ void Station::add_network_routes() {
             {"active", serving() ? "this" : (sip_switch_->on_alternate() ? "alternate" : "main")},
             {"server", serving() ? "" : ua_->config().server.host_port()}};
       },
-      interface_config_ ? interface_config_->interface() : std::string());
+      network_interface_ ? network_interface_->interface() : std::string());
   // On a board, the saved addresses are the interface's from the start.
-  if (interface_config_ && saved_network_) {
+  if (network_interface_ && saved_network_) {
     const api::NetworkBasic& n = *saved_network_;
-    if (auto r = interface_config_->apply({n.ip, n.mask, n.gateway, n.dns1, n.dns2}); !r) {
-      log_->error("network: {}: {}", interface_config_->interface(), r.error().message);
+    if (auto r = network_interface_->apply({n.ip, n.mask, n.gateway, n.dns1, n.dns2}); !r) {
+      log_->error("network: {}: {}", network_interface_->interface(), r.error().message);
     } else {
-      log_->info("network: {} is {}/{}", interface_config_->interface(), n.ip,
+      log_->info("network: {} is {}/{}", network_interface_->interface(), n.ip,
                  station::prefix_length(n.mask));
     }
   }
@@ -137,15 +137,15 @@ Result<void> Station::move_ports(const api::NetworkBasic& before, const api::Net
   const auto addresses = [](const api::NetworkBasic& n) {
     return station::InterfaceAddresses{n.ip, n.mask, n.gateway, n.dns1, n.dns2};
   };
-  if (interface_config_ && addresses(after) != addresses(before)) {
-    if (auto r = interface_config_->apply(addresses(after)); !r) {
-      log_->error("network: {}: {}", interface_config_->interface(), r.error().message);
+  if (network_interface_ && addresses(after) != addresses(before)) {
+    if (auto r = network_interface_->apply(addresses(after)); !r) {
+      log_->error("network: {}: {}", network_interface_->interface(), r.error().message);
       // Back to what it was; the ports too.
-      if (!before.ip.empty()) (void)interface_config_->apply(addresses(before));
+      if (!before.ip.empty()) (void)network_interface_->apply(addresses(before));
       ports.undo();
-      return make_error(interface_config_->interface() + ": " + r.error().message, 500);
+      return make_error(network_interface_->interface() + ": " + r.error().message, 500);
     }
-    log_->info("network: {} is {}/{}, gateway {}", interface_config_->interface(), after.ip,
+    log_->info("network: {} is {}/{}, gateway {}", network_interface_->interface(), after.ip,
                station::prefix_length(after.mask), after.gateway.empty() ? "none" : after.gateway);
   }
   log_->info("network: HTTPS {}, HTTP {}, SIP {}", after.https_port, after.http_port,
@@ -172,13 +172,13 @@ Result<void> Station::set_http_service(bool on) {
 }
 
 void Station::add_settings_routes() {
-  api::SecurityHooks hooks;
-  hooks.tls_dir = options_.data_dir + "/tls";
-  hooks.self_signed = cert_options_;
-  hooks.apply_certificate = [this](const web::TlsIdentity& id) {
+  api::SecurityCallbacks callbacks;
+  callbacks.tls_dir = options_.data_dir + "/tls";
+  callbacks.self_signed = cert_options_;
+  callbacks.apply_certificate = [this](const web::TlsIdentity& id) {
     return http_->set_tls(id.certificate_pem, id.private_key_pem);
   };
-  hooks.apply_allow_list = [this](const api::AllowList& list) {
+  callbacks.apply_allow_list = [this](const api::AllowList& list) {
     {
       std::lock_guard lock(rtsp_allow_mutex_);
       rtsp_allow_ = list;
@@ -186,16 +186,16 @@ void Station::add_settings_routes() {
     log_->info("allow-list: {}", list.empty() ? std::string("everyone")
                                               : std::to_string(list.entries().size()) + " entries");
   };
-  hooks.apply_login_policy = [this](const api::LoginPolicy& policy) {
+  callbacks.apply_login_policy = [this](const api::LoginPolicy& policy) {
     auth_->set_login_policy(policy);
     viewer_auth_->set_lockout(policy.max_failures, std::chrono::minutes(policy.lock_minutes));
-    sip::SipGuardSettings s;
+    sip::SipGuardConfig s;
     s.max_failures = policy.max_failures;
     s.block = std::chrono::minutes(policy.lock_minutes);
-    sip_guard_->set_settings(s);
+    sip_guard_->set_config(s);
   };
-  hooks.set_http_service = [this](bool on) { return set_http_service(on); };
-  api::add_security_routes(*http_, *auth_, *settings_, security_, std::move(hooks));
+  callbacks.set_http_service = [this](bool on) { return set_http_service(on); };
+  api::add_security_routes(*http_, *auth_, *settings_, security_, std::move(callbacks));
   api::add_facade_routes(
       *http_, *auth_, *settings_, device_info_, facade_,
       [this](const std::string& number) {
@@ -298,14 +298,14 @@ void Station::add_live_routes() {
   // Live view: stream status, who may watch, snapshots (also for NVRs, with digest).
   api::add_live_routes(
       *http_, {http_.get(), redirect_.get()}, *auth_,
-      api::LiveApiDeps{*settings_, live_,
-                       [this](const api::LiveSettings& l) {
-                         viewer_auth_->set_watch_roles(l.watch_roles);
-                         monitor_sessions_->set_max_time(std::chrono::seconds(l.monitor_seconds));
-                       },
-                       stream_budget_, *viewer_auth_,
-                       [this](station::SnapshotDone done) { snapshot_on_core(std::move(done)); },
-                       [this] { return live_view_->port(); }});
+      api::LiveApiParts{*settings_, live_,
+                        [this](const api::LiveSettings& l) {
+                          viewer_auth_->set_watch_roles(l.watch_roles);
+                          monitor_sessions_->set_max_time(std::chrono::seconds(l.monitor_seconds));
+                        },
+                        stream_budget_, *viewer_auth_,
+                        [this](station::SnapshotDone done) { snapshot_on_core(std::move(done)); },
+                        [this] { return live_view_->port(); }});
 }
 
 // The ports in force (a saved one may have been taken at start), and until the page is

@@ -7,8 +7,11 @@
 
 namespace vto::station {
 
-AlarmCentre::AlarmCentre(records::AlarmRecords& records, core::Timers& timers, Hooks hooks)
-    : records_(records), timers_(timers), hooks_(std::move(hooks)), log_(core::logger("alarm")) {}
+AlarmCentre::AlarmCentre(records::AlarmRecords& records, core::Timers& timers, Callbacks callbacks)
+    : records_(records),
+      timers_(timers),
+      callbacks_(std::move(callbacks)),
+      log_(core::logger("alarm")) {}
 
 AlarmCentre::~AlarmCentre() {
   *alive_ = false;
@@ -39,7 +42,7 @@ void AlarmCentre::start() {
 access::AlarmSink::AlarmId AlarmCentre::raise(access::AlarmType type, const std::string& source,
                                               const std::string& details) {
   const std::string name(access::alarm_type_name(type));
-  auto id = records_.add(name, source, details, hooks_.now_ms());
+  auto id = records_.add(name, source, details, callbacks_.now_ms());
   if (!id) {
     // Not recorded, so not re-sent after a restart: still tell the centre now.
     log_->error("alarm {} not recorded: {}", name, id.error().message);
@@ -54,7 +57,7 @@ access::AlarmSink::AlarmId AlarmCentre::raise(access::AlarmType type, const std:
 
 void AlarmCentre::end(AlarmId id) {
   if (id == 0) return;
-  if (auto ok = records_.end(static_cast<std::int64_t>(id), hooks_.now_ms()); !ok) {
+  if (auto ok = records_.end(static_cast<std::int64_t>(id), callbacks_.now_ms()); !ok) {
     log_->error("alarm {}: end not recorded: {}", id, ok.error().message);
     return;
   }
@@ -72,13 +75,13 @@ void AlarmCentre::deliver_next() {
     return;
   }
   sending_ = true;
-  const std::string body = message(**r, hooks_.device ? hooks_.device() : "").dump();
-  hooks_.send(body, [this, id, alive = std::weak_ptr<bool>(alive_)](int status) {
+  const std::string body = message(**r, callbacks_.device ? callbacks_.device() : "").dump();
+  callbacks_.send(body, [this, id, alive = std::weak_ptr<bool>(alive_)](int status) {
     if (alive.expired()) return;
     sending_ = false;
     if (status >= 200 && status < 300) {
       retry_ = kFirstRetry;
-      if (auto ok = records_.delivered(id, hooks_.now_ms()); !ok) {
+      if (auto ok = records_.delivered(id, callbacks_.now_ms()); !ok) {
         log_->error("alarm {}: delivery not recorded: {}", id, ok.error().message);
       }
       log_->info("alarm {} delivered to the centre", id);
@@ -98,12 +101,12 @@ void AlarmCentre::deliver_next() {
 }
 
 void AlarmCentre::publish(const std::string& state, const records::AlarmRecord& r) {
-  if (!hooks_.publish) return;
-  nlohmann::json event = message(r, hooks_.device ? hooks_.device() : "");
+  if (!callbacks_.publish) return;
+  nlohmann::json event = message(r, callbacks_.device ? callbacks_.device() : "");
   event["event"] = "alarm";
   event["state"] = state;
   event["delivered_ms"] = r.delivered_ms;
-  hooks_.publish(event);
+  callbacks_.publish(event);
 }
 
 void AlarmCentre::set_tamper_switch(hal::TamperSwitch* tamper) {
@@ -118,7 +121,7 @@ void AlarmCentre::set_tamper_switch(hal::TamperSwitch* tamper) {
 
 void AlarmCentre::on_tamper(hal::TamperState state) {
   if (state == hal::TamperState::Detached) {
-    if (hooks_.sound_alarm) hooks_.sound_alarm();
+    if (callbacks_.sound_alarm) callbacks_.sound_alarm();
     tamper_alarm_ = raise(access::AlarmType::Tamper, "tamper switch",
                           "the door station was taken off the wall");
     return;

@@ -35,7 +35,7 @@ class AlarmCentre final : public access::AlarmSink {
   using Send = std::function<void(const std::string& body, std::function<void(int status)> done)>;
   using Publish = std::function<void(const nlohmann::json& event)>;
 
-  struct Hooks {
+  struct Callbacks {
     Send send;
     Publish publish;                      // may be empty
     std::function<std::string()> device;  // this VTO's number, for the message
@@ -43,7 +43,7 @@ class AlarmCentre final : public access::AlarmSink {
     std::function<void()> sound_alarm;  // the tamper alarm tone (15 s); may be empty
   };
 
-  AlarmCentre(records::AlarmRecords& records, core::Timers& timers, Hooks hooks);
+  AlarmCentre(records::AlarmRecords& records, core::Timers& timers, Callbacks callbacks);
   ~AlarmCentre() override;
   AlarmCentre(const AlarmCentre&) = delete;
   AlarmCentre& operator=(const AlarmCentre&) = delete;
@@ -68,7 +68,7 @@ class AlarmCentre final : public access::AlarmSink {
 
   records::AlarmRecords& records_;
   core::Timers& timers_;
-  Hooks hooks_;
+  Callbacks callbacks_;
   std::shared_ptr<spdlog::logger> log_;
   std::deque<std::int64_t> queue_;
   bool sending_ = false;

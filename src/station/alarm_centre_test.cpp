@@ -25,7 +25,7 @@ class AlarmCentreTest : public ::testing::Test {
   std::unique_ptr<AlarmCentre> make() {
     return std::make_unique<AlarmCentre>(
         *records_, timers_,
-        AlarmCentre::Hooks{[this](const std::string& body, std::function<void(int)> done) {
+        AlarmCentre::Callbacks{[this](const std::string& body, std::function<void(int)> done) {
                              sent_.push_back(json::parse(body));
                              pending_ = std::move(done);
                            },

@@ -90,7 +90,7 @@ class Running {
 };
 
 TlsIdentity test_identity() {
-  SelfSignedOptions o;
+  SelfSignedConfig o;
   o.ip_addresses = {"127.0.0.1"};
   auto id = make_self_signed(o);
   EXPECT_TRUE(id);

@@ -96,7 +96,7 @@ Result<std::string> bio_contents(BIO* bio) {
   return std::string(data, static_cast<std::size_t>(size));
 }
 
-Result<void> check_options(const SelfSignedOptions& o) {
+Result<void> check_options(const SelfSignedConfig& o) {
   if (o.common_name.empty() || o.common_name.size() > 64) {
     return make_error("the common name must be 1 to 64 bytes");
   }
@@ -121,7 +121,7 @@ Result<void> check_options(const SelfSignedOptions& o) {
   return {};
 }
 
-Result<void> add_subject_alt_names(X509* cert, const SelfSignedOptions& o) {
+Result<void> add_subject_alt_names(X509* cert, const SelfSignedConfig& o) {
   if (o.dns_names.empty() && o.ip_addresses.empty()) return {};
   GeneralNamesPtr names(sk_GENERAL_NAME_new_null());
   if (!names) return openssl_error("sk_GENERAL_NAME_new_null");
@@ -323,7 +323,7 @@ std::vector<std::string> subject_alt_names(X509* cert) {
 
 }  // namespace
 
-Result<TlsIdentity> make_self_signed(const SelfSignedOptions& o) {
+Result<TlsIdentity> make_self_signed(const SelfSignedConfig& o) {
   if (auto ok = check_options(o); !ok) return ok.error();
 
   PkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
@@ -384,7 +384,7 @@ Result<void> check_identity(const TlsIdentity& identity) {
   return {};
 }
 
-Result<TlsIdentity> load_or_create(const std::string& dir, const SelfSignedOptions& o) {
+Result<TlsIdentity> load_or_create(const std::string& dir, const SelfSignedConfig& o) {
   const std::string cert_path = dir + "/cert.pem";
   const std::string key_path = dir + "/key.pem";
 

@@ -16,7 +16,7 @@ struct TlsIdentity {
   std::string private_key_pem;  // unencrypted PKCS#8
 };
 
-struct SelfSignedOptions {
+struct SelfSignedConfig {
   std::string common_name = "OpenVTO door station";  // 1..64 bytes
   std::vector<std::string> dns_names;                // subjectAltName DNS entries
   std::vector<std::string> ip_addresses;             // numeric IPv4/IPv6, e.g. "192.168.1.20"
@@ -26,12 +26,12 @@ struct SelfSignedOptions {
 // A new ECDSA P-256 key and an X.509 v3 server certificate for it, signed by itself with
 // SHA-256: random 128-bit serial, valid from an hour ago (clock skew) for valid_days,
 // subjectAltName from the options, CA:FALSE, digitalSignature, serverAuth.
-Result<TlsIdentity> make_self_signed(const SelfSignedOptions& o);
+Result<TlsIdentity> make_self_signed(const SelfSignedConfig& o);
 
 // The identity kept in dir/cert.pem and dir/key.pem when both parse and the key matches
 // the certificate; otherwise a new self-signed one, written there atomically (dir 0700,
 // key.pem 0600, cert.pem 0644). A file that exists but cannot be read is an error.
-Result<TlsIdentity> load_or_create(const std::string& dir, const SelfSignedOptions& o);
+Result<TlsIdentity> load_or_create(const std::string& dir, const SelfSignedConfig& o);
 
 // Writes the identity to dir/cert.pem and dir/key.pem as load_or_create does (atomically,
 // dir 0700, key.pem 0600, cert.pem 0644), the key first. The pair must match (dates are

@@ -88,7 +88,7 @@ class TlsFiles : public ::testing::Test {
 };
 
 TEST(MakeSelfSigned, MakesASelfSignedP256ServerCertificate) {
-  SelfSignedOptions o;
+  SelfSignedConfig o;
   o.dns_names = {"vto.local", "door"};
   o.ip_addresses = {"192.168.1.20", "fe80::1"};
   auto identity = make_self_signed(o);
@@ -140,16 +140,16 @@ TEST(MakeSelfSigned, SerialsDiffer) {
 
 TEST(MakeSelfSigned, RefusesBadOptions) {
   for (const char* ip : {"", "300.1.1.1", "1.2.3", "vto.local", "::g", "192.168.1.20/24"}) {
-    SelfSignedOptions o;
+    SelfSignedConfig o;
     o.ip_addresses = {ip};
     EXPECT_FALSE(make_self_signed(o).ok()) << ip;
   }
   for (int days : {0, -1, 10001}) {
-    SelfSignedOptions o;
+    SelfSignedConfig o;
     o.valid_days = days;
     EXPECT_FALSE(make_self_signed(o).ok()) << days;
   }
-  SelfSignedOptions o;
+  SelfSignedConfig o;
   o.dns_names = {"a,b"};
   EXPECT_FALSE(make_self_signed(o).ok());
   o = {};
@@ -243,7 +243,7 @@ TEST(CheckIdentity, NamesTheHalfAtFault) {
 }
 
 TEST(DescribeCertificate, TellsWhatTheCertificateSays) {
-  SelfSignedOptions o;
+  SelfSignedConfig o;
   o.common_name = "Porte d'entrée";
   o.dns_names = {"vto.local", "door"};
   o.ip_addresses = {"192.168.1.20", "fe80::1"};

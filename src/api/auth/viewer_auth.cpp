@@ -7,8 +7,8 @@ namespace vto::api {
 
 namespace {
 
-sip::auth::DigestOptions digest_options() {
-  sip::auth::DigestOptions o;
+sip::auth::DigestConfig digest_options() {
+  sip::auth::DigestConfig o;
   o.realm = std::string(accounts::kDigestRealm);
   o.algorithms = {sip::auth::Algorithm::Md5};
   o.max_tracked_nonces = 4096;

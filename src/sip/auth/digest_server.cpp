@@ -53,7 +53,7 @@ std::string lowercase(std::string_view text) {
 
 }  // namespace
 
-DigestServer::DigestServer(core::Timers& timers, DigestOptions options)
+DigestServer::DigestServer(core::Timers& timers, DigestConfig options)
     : timers_(timers), options_(std::move(options)) {}
 
 std::vector<std::string> DigestServer::challenges(bool stale) const {

@@ -26,7 +26,7 @@
 
 namespace vto::sip::auth {
 
-struct DigestOptions {
+struct DigestConfig {
   std::string realm = "VDP";
   core::Duration nonce_lifetime = std::chrono::minutes(5);
   // Most preferred first; challenges() offers them in this order.
@@ -63,7 +63,7 @@ using DigestKeyLookup =
 
 class DigestServer {
  public:
-  explicit DigestServer(core::Timers& timers, DigestOptions options = {});
+  explicit DigestServer(core::Timers& timers, DigestConfig options = {});
 
   // WWW-Authenticate / Proxy-Authenticate values for one 401/407, one per
   // algorithm, sharing a fresh nonce.
@@ -75,7 +75,7 @@ class DigestServer {
   Verification verify_keys(std::string_view method, const Credentials& credentials,
                            const DigestKeyLookup& key_of);
 
-  const DigestOptions& options() const { return options_; }
+  const DigestConfig& options() const { return options_; }
   std::size_t tracked_nonces() const { return used_.size(); }
 
  private:
@@ -85,7 +85,7 @@ class DigestServer {
   Verdict record_use(const std::string& nonce, core::TimePoint issued, std::uint64_t nc);
 
   core::Timers& timers_;
-  DigestOptions options_;
+  DigestConfig options_;
   NonceMint mint_;
   std::map<std::string, std::uint64_t, std::less<>> used_;  // nonce -> highest nc
   std::multimap<core::TimePoint, std::string> by_issue_;    // same entries, oldest first

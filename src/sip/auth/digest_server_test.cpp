@@ -243,7 +243,7 @@ TEST_F(DigestServerTest, Rfc2069CredentialsOnlyWhenAllowed) {
   };
   EXPECT_EQ(check(rfc2069(server.challenges(false)[1])), Verdict::Invalid);
 
-  DigestOptions options;
+  DigestConfig options;
   options.allow_rfc2069 = true;
   DigestServer lenient(timers, options);
   auto c = rfc2069(lenient.challenges(false)[1]);
@@ -253,7 +253,7 @@ TEST_F(DigestServerTest, Rfc2069CredentialsOnlyWhenAllowed) {
 }
 
 TEST_F(DigestServerTest, OptionsChangeRealmAndAlgorithms) {
-  DigestOptions options;
+  DigestConfig options;
   options.realm = "example.org";
   options.algorithms = {Algorithm::Sha256Sess};
   DigestServer custom(timers, options);
@@ -269,7 +269,7 @@ TEST_F(DigestServerTest, OptionsChangeRealmAndAlgorithms) {
 }
 
 TEST_F(DigestServerTest, ReplayTableIsBounded) {
-  DigestOptions options;
+  DigestConfig options;
   options.max_tracked_nonces = 4;
   DigestServer small(timers, options);
   std::vector<Credentials> used;

@@ -36,7 +36,7 @@ struct Proxy::Fork {
   explicit Fork(Message&& r) : request(std::move(r)) {}
 };
 
-Proxy::Proxy(TransactionLayer& transactions, ProxyOptions options)
+Proxy::Proxy(TransactionLayer& transactions, ProxyConfig options)
     : tl_(transactions), options_(options) {}
 
 Proxy::~Proxy() {

@@ -21,7 +21,7 @@ struct ForkTarget {
   std::string aor;          // for logs and observers, e.g. "101#1"
 };
 
-struct ProxyOptions {
+struct ProxyConfig {
   core::Duration ring_timeout{180000};  // timer C: cancel branches that ring this long
 };
 
@@ -30,7 +30,7 @@ class Proxy {
   // Called once a fork has a final outcome: the winning AOR (empty if none) and status.
   using Observer = std::function<void(const Message& request, std::string_view winner, int status)>;
 
-  Proxy(TransactionLayer& transactions, ProxyOptions options = {});
+  Proxy(TransactionLayer& transactions, ProxyConfig options = {});
   ~Proxy();
 
   // Forwards the request of server transaction `tx` to every target in parallel.
@@ -69,7 +69,7 @@ class Proxy {
   Message best_response(Fork& fork) const;
 
   TransactionLayer& tl_;
-  ProxyOptions options_;
+  ProxyConfig options_;
   RouteToken route_token_;
   Observer observer_;
   std::uint64_t next_fork_ = 1;

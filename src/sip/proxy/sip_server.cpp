@@ -30,7 +30,7 @@ bool is_device_of_room(std::string_view aor, std::string_view room) {
 }  // namespace
 
 SipServer::SipServer(TransactionLayer& transactions, Registrar& registrar, LocationStore& locations,
-                     Proxy& proxy, const NumberPlan& plan, SipServerOptions options)
+                     Proxy& proxy, const NumberPlan& plan, SipServerConfig options)
     : tl_(transactions),
       registrar_(registrar),
       locations_(locations),

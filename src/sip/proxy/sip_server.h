@@ -25,7 +25,7 @@ class NumberPlan {
   virtual Kind classify(std::string_view user) const = 0;
 };
 
-struct SipServerOptions {
+struct SipServerConfig {
   std::string domain = "VDP";  // also accepted as "this server" in request URIs
   std::string own_number;      // this VTO's number: calls to it reach the local user agent
 };
@@ -33,7 +33,7 @@ struct SipServerOptions {
 class SipServer final : public TransactionUser {
  public:
   SipServer(TransactionLayer& transactions, Registrar& registrar, LocationStore& locations,
-            Proxy& proxy, const NumberPlan& plan, SipServerOptions options);
+            Proxy& proxy, const NumberPlan& plan, SipServerConfig options);
 
   // Requests and ACKs for this VTO's own user agent (its own number, its own dialogs).
   void set_local_user(TransactionUser* ua) { local_ = ua; }
@@ -85,7 +85,7 @@ class SipServer final : public TransactionUser {
   LocationStore& locations_;
   Proxy& proxy_;
   const NumberPlan& plan_;
-  SipServerOptions options_;
+  SipServerConfig options_;
   TransactionUser* local_ = nullptr;
   std::function<std::string()> doors_;
 };

@@ -60,7 +60,7 @@ class SipServerFixture : public ::testing::Test {
         digest(timers),
         registrar(locations, digest, accounts, timers),
         proxy(tl),
-        server(tl, registrar, locations, proxy, plan, SipServerOptions{"VDP", "8001"}) {
+        server(tl, registrar, locations, proxy, plan, SipServerConfig{"VDP", "8001"}) {
     transport.set_handler(
         [this](Message&& m, const Peer& from) { tl.receive(std::move(m), from); });
     tl.set_user(&server);

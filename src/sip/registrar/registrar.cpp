@@ -41,7 +41,7 @@ std::string http_date() {
 
 Registrar::Registrar(LocationStore& store, auth::DigestServer& digest,
                      const AccountDirectory& accounts, core::Timers& timers,
-                     RegistrarOptions options)
+                     RegistrarConfig options)
     : store_(store), digest_(digest), accounts_(accounts), timers_(timers), options_(options) {}
 
 Message Registrar::challenge(const Message& request, bool stale, int status) const {

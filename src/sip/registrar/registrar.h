@@ -28,7 +28,7 @@ class AccountDirectory {
   virtual std::optional<std::string> password_of(std::string_view user) const = 0;
 };
 
-struct RegistrarOptions {
+struct RegistrarConfig {
   std::uint32_t min_expires = 60;
   std::uint32_t max_expires = 3600;
   std::uint32_t default_expires = 3600;
@@ -39,7 +39,7 @@ struct RegistrarOptions {
 class Registrar {
  public:
   Registrar(LocationStore& store, auth::DigestServer& digest, const AccountDirectory& accounts,
-            core::Timers& timers, RegistrarOptions options = {});
+            core::Timers& timers, RegistrarConfig options = {});
 
   // Wrong answers to challenges are counted there (nullptr: not counted).
   void set_guard(SipGuard* guard) { guard_ = guard; }
@@ -73,7 +73,7 @@ class Registrar {
   auth::DigestServer& digest_;
   const AccountDirectory& accounts_;
   core::Timers& timers_;
-  RegistrarOptions options_;
+  RegistrarConfig options_;
   SipGuard* guard_ = nullptr;
 };
 

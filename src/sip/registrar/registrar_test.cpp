@@ -233,7 +233,7 @@ TEST_F(RegistrarTest, ContactExpiresParameterWinsOverExpiresHeader) {
 }
 
 TEST_F(RegistrarTest, SeveralContactsPerAorUpToTheLimit) {
-  RegistrarOptions options;
+  RegistrarConfig options;
   options.max_contacts_per_aor = 2;
   Registrar small(store, digest, accounts, timers, options);
 
@@ -269,7 +269,7 @@ TEST_F(RegistrarTest, SeveralContactsPerAorUpToTheLimit) {
 }
 
 TEST_F(RegistrarTest, SameInstanceWithANewContactReplacesItsBindingAtTheLimit) {
-  RegistrarOptions options;
+  RegistrarConfig options;
   options.max_contacts_per_aor = 2;
   Registrar small(store, digest, accounts, timers, options);
   const std::string instance = ";+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-000a95a0e128>\"";

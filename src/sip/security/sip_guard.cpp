@@ -12,7 +12,7 @@ namespace vto::sip {
 
 namespace {
 
-core::FailurePolicy source_policy(const SipGuardSettings& s) {
+core::FailurePolicy source_policy(const SipGuardConfig& s) {
   core::FailurePolicy p;
   p.max_failures = s.max_failures;
   p.window = s.window;
@@ -23,7 +23,7 @@ core::FailurePolicy source_policy(const SipGuardSettings& s) {
 }
 
 // Users are never blocked, only slowed: the "block" is how long the slowing lasts.
-core::FailurePolicy user_policy(const SipGuardSettings& s) {
+core::FailurePolicy user_policy(const SipGuardConfig& s) {
   core::FailurePolicy p;
   p.max_failures = 1 << 30;  // never reached: failures() is what counts
   p.window = s.window;
@@ -35,14 +35,14 @@ core::FailurePolicy user_policy(const SipGuardSettings& s) {
 
 }  // namespace
 
-SipGuard::SipGuard(core::Timers& timers, SipGuardSettings settings)
+SipGuard::SipGuard(core::Timers& timers, SipGuardConfig settings)
     : timers_(timers),
-      settings_(settings),
+      config_(settings),
       sources_(source_policy(settings)),
       users_(user_policy(settings)) {}
 
-void SipGuard::set_settings(const SipGuardSettings& settings) {
-  settings_ = settings;
+void SipGuard::set_config(const SipGuardConfig& settings) {
+  config_ = settings;
   sources_.set_policy(source_policy(settings));
   users_.set_policy(user_policy(settings));
 }
@@ -76,7 +76,7 @@ core::Duration SipGuard::failure(std::string_view user, std::string_view method,
       core::logger("security")
           ->warn("SIP source {} blocked for {} s after {} wrong answers", key,
                  std::chrono::duration_cast<std::chrono::seconds>(*block).count(),
-                 settings_.max_failures);
+                 config_.max_failures);
       if (observer_) {
         observer_(SecurityEvent{SecurityEvent::Kind::SourceBlocked, key, std::string(user),
                                 std::string(method), *block});
@@ -87,11 +87,11 @@ core::Duration SipGuard::failure(std::string_view user, std::string_view method,
   // long as the one before, up to the cap.
   const std::string user_key(user.substr(0, 128));
   users_.failure(user_key, now);
-  const int over = users_.failures(user_key, now) - settings_.max_failures;
+  const int over = users_.failures(user_key, now) - config_.max_failures;
   if (over <= 0) return core::Duration(0);
   core::Duration delay = std::chrono::seconds(1);
-  for (int i = 1; i < over && delay < settings_.max_answer_delay; ++i) delay *= 2;
-  return std::min(delay, settings_.max_answer_delay);
+  for (int i = 1; i < over && delay < config_.max_answer_delay; ++i) delay *= 2;
+  return std::min(delay, config_.max_answer_delay);
 }
 
 void SipGuard::clear() {

@@ -25,13 +25,13 @@
 
 namespace vto::sip {
 
-struct SipGuardSettings {
+struct SipGuardConfig {
   int max_failures = 5;                              // wrong answers before a block
   core::Duration block = std::chrono::minutes(5);    // the first block; recidives double
   core::Duration window = std::chrono::minutes(10);  // failures further apart are forgotten
   core::Duration max_block = std::chrono::hours(24);
   core::Duration max_answer_delay = std::chrono::seconds(32);
-  bool operator==(const SipGuardSettings&) const = default;
+  bool operator==(const SipGuardConfig&) const = default;
 };
 
 struct SecurityEvent {
@@ -48,10 +48,10 @@ class SipGuard {
   using DeviceAtSource = std::function<bool(const Message& request, const Peer& from)>;
   using Observer = std::function<void(const SecurityEvent&)>;
 
-  explicit SipGuard(core::Timers& timers, SipGuardSettings settings = {});
+  explicit SipGuard(core::Timers& timers, SipGuardConfig settings = {});
 
-  void set_settings(const SipGuardSettings& settings);
-  const SipGuardSettings& settings() const { return settings_; }
+  void set_config(const SipGuardConfig& settings);
+  const SipGuardConfig& config() const { return config_; }
   // Addresses never blocked per source (the platform and its alternate).
   void set_trusted(std::vector<std::string> ips) { trusted_ = std::move(ips); }
   // Whether `request` comes from where its sender is registered (the real device).
@@ -74,7 +74,7 @@ class SipGuard {
   bool is_trusted(std::string_view ip) const;
 
   core::Timers& timers_;
-  SipGuardSettings settings_;
+  SipGuardConfig config_;
   core::FailureLimiter sources_;
   core::FailureLimiter users_;
   std::vector<std::string> trusted_;

@@ -31,8 +31,8 @@ class SipGuardTest : public ::testing::Test {
   SipGuardTest() : guard(timers, settings()) {
     guard.set_observer([this](const SecurityEvent& e) { events.push_back(e); });
   }
-  static SipGuardSettings settings() {
-    SipGuardSettings s;
+  static SipGuardConfig settings() {
+    SipGuardConfig s;
     s.max_failures = 5;
     s.block = 60s;
     return s;

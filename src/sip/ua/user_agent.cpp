@@ -52,7 +52,7 @@ namespace {
 std::unique_ptr<auth::DigestServer> caller_digest_for(core::Timers& timers,
                                                       const UaConfig& config) {
   if (!config.authenticate_callers) return nullptr;
-  auth::DigestOptions options;
+  auth::DigestConfig options;
   options.realm = config.domain;
   options.algorithms = {auth::Algorithm::Md5};
   return std::make_unique<auth::DigestServer>(timers, options);

@@ -1,4 +1,4 @@
-#include "station/interface_config.h"
+#include "station/network_interface.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@ namespace {
 
 using Runs = std::vector<std::vector<std::string>>;
 
-TEST(InterfaceConfig, InterfaceNamesAreLinuxNames) {
+TEST(NetworkInterface, InterfaceNamesAreLinuxNames) {
   for (const char* ok : {"eth0", "enp3s0", "wlan0.1", "br-lan", "veth_a"}) {
     EXPECT_TRUE(check_interface_name(ok)) << ok;
   }
@@ -20,7 +20,7 @@ TEST(InterfaceConfig, InterfaceNamesAreLinuxNames) {
             "network interface: letters, digits, '_', '-' and '.' only");
 }
 
-TEST(InterfaceConfig, PrefixLengthsOfMasks) {
+TEST(NetworkInterface, PrefixLengthsOfMasks) {
   EXPECT_EQ(prefix_length("255.255.255.0"), 24);
   EXPECT_EQ(prefix_length("255.255.0.0"), 16);
   EXPECT_EQ(prefix_length("255.255.255.252"), 30);
@@ -28,7 +28,7 @@ TEST(InterfaceConfig, PrefixLengthsOfMasks) {
   EXPECT_EQ(prefix_length("128.0.0.0"), 1);
 }
 
-TEST(InterfaceConfig, TheAddressThenTheLinkThenTheDefaultRoute) {
+TEST(NetworkInterface, TheAddressThenTheLinkThenTheDefaultRoute) {
   const InterfaceAddresses a{"192.168.1.108", "255.255.255.0", "192.168.1.1", "8.8.8.8", ""};
   EXPECT_EQ(ip_commands("eth0", a),
             (Runs{{"-4", "addr", "flush", "dev", "eth0", "scope", "global"},
@@ -40,7 +40,7 @@ TEST(InterfaceConfig, TheAddressThenTheLinkThenTheDefaultRoute) {
   EXPECT_EQ(ip_commands("eth0", no_gateway).size(), 3u);
 }
 
-TEST(InterfaceConfig, ResolvConfNamesEachServer) {
+TEST(NetworkInterface, ResolvConfNamesEachServer) {
   InterfaceAddresses a{"10.0.0.5", "255.0.0.0", "", "10.0.0.53", "9.9.9.9"};
   EXPECT_EQ(resolv_conf_text(a),
             "# Written by vtod from Network Setting > Basic; changes here are replaced.\n"

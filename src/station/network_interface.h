@@ -1,4 +1,4 @@
-// InterfaceConfig: applies Network Setting › Basic's addresses to a Linux network interface
+// NetworkInterface: applies Network Setting › Basic's addresses to a Linux network interface
 // on a real board (`vtod --network-interface eth0`): the IPv4 address and mask, the default
 // route through the gateway, and the DNS servers in a resolv.conf. Without an interface
 // (a PC running the simulated modules) vtod only keeps and shows the addresses.
@@ -34,10 +34,10 @@ std::vector<std::vector<std::string>> ip_commands(const std::string& interface,
 // The resolv.conf for the DNS servers (a header line, then one nameserver line each).
 std::string resolv_conf_text(const InterfaceAddresses& a);
 
-class InterfaceConfig {
+class NetworkInterface {
  public:
   // `interface` must pass check_interface_name(). `resolv_conf` empty: DNS is not written.
-  InterfaceConfig(std::string interface, std::string resolv_conf);
+  NetworkInterface(std::string interface, std::string resolv_conf);
 
   const std::string& interface() const { return interface_; }
 

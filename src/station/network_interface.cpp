@@ -1,4 +1,4 @@
-#include "station/interface_config.h"
+#include "station/network_interface.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -125,12 +125,12 @@ std::string resolv_conf_text(const InterfaceAddresses& a) {
   return text;
 }
 
-InterfaceConfig::InterfaceConfig(std::string interface, std::string resolv_conf)
+NetworkInterface::NetworkInterface(std::string interface, std::string resolv_conf)
     : interface_(std::move(interface)),
       resolv_conf_(std::move(resolv_conf)),
       ip_tool_(find_ip_tool()) {}
 
-Result<void> InterfaceConfig::apply(const InterfaceAddresses& a) const {
+Result<void> NetworkInterface::apply(const InterfaceAddresses& a) const {
   for (const auto& args : ip_commands(interface_, a)) {
     auto ran = run(ip_tool_, args);
     if (!ran) return ran.error();
