@@ -1,5 +1,7 @@
 #include "sip/registrar/registrar.h"
 
+#include "sip/registrar/reply.h"
+
 #include <charconv>
 #include <ctime>
 #include <set>
@@ -62,7 +64,7 @@ Message Registrar::refuse(const Message& request, std::string_view user, const P
       guard_ ? guard_->failure(user, request.method(), source) : core::Duration(0);
   if (delay) *delay = wait;
   // Unknown user and wrong password answer alike: nothing to learn from the reply.
-  return make_response(request, 403, "Forbidden", reply_tag());
+  return reg_reply(request, RegReply::Forbidden, reply_tag());
 }
 
 bool Registrar::from_registered_source(const Message& request, const Peer& source) const {
@@ -87,13 +89,13 @@ std::optional<Message> Registrar::challenge_stranger(const Message& request,
 std::optional<Message> Registrar::authorize_caller(const Message& request, const Peer& source,
                                                    core::Duration* delay) {
   auto from = request.from();
-  if (!from) return make_response(request, 400, "Bad From header");
+  if (!from) return reg_reply(request, RegReply::BadFrom);
   const std::string caller = from->uri.user_unescaped();
   if (from_registered_source(request, source)) return std::nullopt;
   auto authorization = request.header(HeaderId::ProxyAuthorization);
   if (!authorization) return challenge(request, false, 407);
   auto credentials = auth::parse_credentials(*authorization);
-  if (!credentials) return make_response(request, 400, "Bad Proxy-Authorization header");
+  if (!credentials) return reg_reply(request, RegReply::BadProxyAuthorization);
   auto verdict = digest_.verify(request.method(), *credentials, [this](std::string_view user) {
     return accounts_.password_of(unescape(user).value_or(std::string(user)));
   });
@@ -118,16 +120,16 @@ std::optional<Message> Registrar::authorize_caller(const Message& request, const
 Message Registrar::handle(const Message& request, const Peer& source, core::Duration* delay) {
   auto log = core::logger("registrar");
   auto to = request.to();
-  if (!to) return make_response(request, 400, "Bad To header", reply_tag());
+  if (!to) return reg_reply(request, RegReply::BadTo, reply_tag());
   auto aor_text = to->uri.user_unescaped();
-  if (aor_text.empty()) return make_response(request, 400, "No user in To", reply_tag());
+  if (aor_text.empty()) return reg_reply(request, RegReply::NoUser, reply_tag());
   const std::string aor = aor_text;
 
   // 1. Who is asking? Every binding change needs digest authentication.
   auto authorization = request.header(HeaderId::Authorization);
   if (!authorization) return challenge(request, false);
   auto credentials = auth::parse_credentials(*authorization);
-  if (!credentials) return make_response(request, 400, "Bad Authorization header", reply_tag());
+  if (!credentials) return reg_reply(request, RegReply::BadAuthorization, reply_tag());
   // Some phones (baresip) take the user name for digest from the URI, escaped: "101%231".
   auto verdict = digest_.verify(request.method(), *credentials, [this](std::string_view user) {
     return accounts_.password_of(unescape(user).value_or(std::string(user)));
@@ -153,21 +155,20 @@ Message Registrar::handle(const Message& request, const Peer& source, core::Dura
 
   // 3. Contacts.
   auto contacts = request.contacts();
-  if (!contacts) return make_response(request, 400, "Bad Contact header", reply_tag());
+  if (!contacts) return reg_reply(request, RegReply::BadContact, reply_tag());
   const auto header_expires = request.expires();
   const std::string call_id(request.call_id());
   auto cseq = request.cseq();
-  if (!cseq) return make_response(request, 400, "Bad CSeq", reply_tag());
+  if (!cseq) return reg_reply(request, RegReply::BadCSeq, reply_tag());
 
   if (contacts->star) {
     if (contacts->contacts.size() > 0 || !header_expires || *header_expires != 0 ||
         request.count(HeaderId::Contact) != 1) {
-      return make_response(request, 400, "Contact * needs Expires 0 and no other contact",
-                           reply_tag());
+      return reg_reply(request, RegReply::StarNotAlone, reply_tag());
     }
     for (const Binding& b : store_.lookup(aor)) {
       if (b.call_id == call_id && cseq->number <= b.cseq) {
-        return make_response(request, 400, "Out of order CSeq", reply_tag());
+        return reg_reply(request, RegReply::OutOfOrder, reply_tag());
       }
     }
     store_.remove_all(aor);
@@ -190,13 +191,13 @@ Message Registrar::handle(const Message& request, const Peer& source, core::Dura
     std::uint32_t expires = options_.default_expires;
     if (auto e = c.params.get("expires")) {
       auto parsed = parse_uint(*e, 0xffffffffU);
-      if (!parsed) return make_response(request, 400, "Bad expires parameter", reply_tag());
+      if (!parsed) return reg_reply(request, RegReply::BadExpires, reply_tag());
       expires = *parsed;
     } else if (header_expires) {
       expires = *header_expires;
     }
     if (expires != 0 && expires < options_.min_expires) {
-      Message r = make_response(request, 423, "Interval Too Brief", reply_tag());
+      Message r = reg_reply(request, RegReply::IntervalTooBrief, reply_tag());
       r.add_header(HeaderId::MinExpires, std::to_string(options_.min_expires));
       return r;
     }
@@ -206,14 +207,14 @@ Message Registrar::handle(const Message& request, const Peer& source, core::Dura
       try {
         q = std::stof(std::string(*qv));
       } catch (...) {
-        return make_response(request, 400, "Bad q parameter", reply_tag());
+        return reg_reply(request, RegReply::BadQ, reply_tag());
       }
-      if (q < 0.0F || q > 1.0F) return make_response(request, 400, "Bad q parameter", reply_tag());
+      if (q < 0.0F || q > 1.0F) return reg_reply(request, RegReply::BadQ, reply_tag());
     }
     std::string contact(c.uri.text());
     for (const Binding& b : existing) {
       if (b.contact == contact && b.call_id == call_id && cseq->number <= b.cseq) {
-        return make_response(request, 400, "Out of order CSeq", reply_tag());
+        return reg_reply(request, RegReply::OutOfOrder, reply_tag());
       }
     }
     std::string instance;
@@ -238,7 +239,7 @@ Message Registrar::handle(const Message& request, const Peer& source, core::Dura
     after.insert(ch.contact);
   }
   if (after.size() > options_.max_contacts_per_aor) {
-    return make_response(request, 403, "Too many contacts", reply_tag());
+    return reg_reply(request, RegReply::TooManyContacts, reply_tag());
   }
   if (!existing.size() && !after.empty()) {
     if (auto refused = check_extension_limit(request, aor)) return std::move(*refused);
@@ -282,13 +283,13 @@ std::optional<Message> Registrar::check_extension_limit(const Message& request,
     core::logger("registrar")
         ->info("{} refused: room {} already has {} extensions", aor, split->first,
                extensions.size());
-    return make_response(request, 403, "Too many extensions for this room", reply_tag());
+    return reg_reply(request, RegReply::TooManyExtensions, reply_tag());
   }
   return std::nullopt;
 }
 
 Message Registrar::ok_with_bindings(const Message& request, const std::string& aor) const {
-  Message r = make_response(request, 200, "OK", reply_tag());
+  Message r = reg_reply(request, RegReply::Ok, reply_tag());
   const auto now = timers_.now();
   for (const Binding& b : store_.lookup(aor)) {
     auto left = std::chrono::duration_cast<std::chrono::seconds>(b.expires_at - now).count();
