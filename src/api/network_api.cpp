@@ -249,38 +249,47 @@ void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& s
         r.body = page(network);
         return r;
       }));
-  http.route("PUT", "/api/v1/settings/network",
-             auth.guard(store::Role::Admin, [&, apply_network, page](const web::HttpRequest& req,
-                                                                     const Principal& who) {
-               auto body = object_body(req);
-               if (!body) return web::json_error(body.error().code, body.error().message);
-               NetworkBasic next = network;
-               for (const char* k : kNetworkText) {
-                 auto it = body->find(k);
-                 if (it == body->end() || it->is_null()) continue;
-                 if (!it->is_string()) return field_error(k, "type", "must be text");
-                 *text_member(next, k) = it->get<std::string>();
-               }
-               for (const char* k : kNetworkPorts) {
-                 auto it = body->find(k);
-                 if (it == body->end() || it->is_null()) continue;
-                 if (!it->is_number_unsigned() || it->get<std::uint64_t>() > 65535)
-                   return field_error(k, "range", "1 to 65535");
-                 *port_member(next, k) = static_cast<std::uint16_t>(it->get<std::uint64_t>());
-               }
-               if (auto bad = check_network(next))
-                 return field_error(bad->field, "invalid", bad->message);
-               const NetworkBasic before = network;
-               if (auto applied = apply_network(before, next); !applied)
-                 return applied_error(applied.error());
-               if (auto saved = settings.set("network.basic", to_json(next).dump()); !saved)
-                 return web::json_error(500, saved.error().message);
-               network = next;
-               auth.audit(who, "settings_changed", "network: " + to_json(next).dump());
-               web::HttpResponse r;
-               r.body = page(network);
-               return r;
-             }));
+  // One change at a time: the next waits for the one being applied.
+  auto applying = std::make_shared<bool>(false);
+  http.route_async(
+      "PUT", "/api/v1/settings/network",
+      auth.guard_async(store::Role::Admin, [&, apply_network, page, applying](
+                                               const web::HttpRequest& req, const Principal& who,
+                                               web::HttpServer::Reply reply) {
+        auto body = object_body(req);
+        if (!body) return reply(web::json_error(body.error().code, body.error().message));
+        NetworkBasic next = network;
+        for (const char* k : kNetworkText) {
+          auto it = body->find(k);
+          if (it == body->end() || it->is_null()) continue;
+          if (!it->is_string()) return reply(field_error(k, "type", "must be text"));
+          *text_member(next, k) = it->get<std::string>();
+        }
+        for (const char* k : kNetworkPorts) {
+          auto it = body->find(k);
+          if (it == body->end() || it->is_null()) continue;
+          if (!it->is_number_unsigned() || it->get<std::uint64_t>() > 65535)
+            return reply(field_error(k, "range", "1 to 65535"));
+          *port_member(next, k) = static_cast<std::uint16_t>(it->get<std::uint64_t>());
+        }
+        if (auto bad = check_network(next))
+          return reply(field_error(bad->field, "invalid", bad->message));
+        if (*applying)
+          return reply(web::json_error(409, "a network change is being applied: try again"));
+        *applying = true;
+        const NetworkBasic before = network;
+        apply_network(before, next, [&, next, who, reply, page, applying](Result<void> applied) {
+          *applying = false;
+          if (!applied) return reply(applied_error(applied.error()));
+          if (auto saved = settings.set("network.basic", to_json(next).dump()); !saved)
+            return reply(web::json_error(500, saved.error().message));
+          network = next;
+          auth.audit(who, "settings_changed", "network: " + to_json(next).dump());
+          web::HttpResponse r;
+          r.body = page(network);
+          reply(r);
+        });
+      }));
   http.route("GET", "/api/v1/settings/sip",
              auth.guard(store::Role::Viewer,
                         [&sip, sip_status](const web::HttpRequest&, const Principal&) {

@@ -57,8 +57,9 @@ nlohmann::json to_json(const SipServerSettings& s);  // passwords as *_set boole
 
 // Applies a checked change to the running daemon; an error (a port that cannot be bound,
 // a call in progress) leaves everything as it was and is answered with its code (409...).
-using ApplyNetwork =
-    std::function<Result<void>(const NetworkBasic& before, const NetworkBasic& after)>;
+// Network Setting › Basic is applied asynchronously (a board's `ip` runs): `done` answers.
+using ApplyNetwork = std::function<void(const NetworkBasic& before, const NetworkBasic& after,
+                                        std::function<void(Result<void>)> done)>;
 using ApplySipServer =
     std::function<Result<void>(const SipServerSettings& before, const SipServerSettings& after)>;
 using SipStatus = std::function<nlohmann::json()>;  // registration state, for the page

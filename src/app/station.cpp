@@ -99,7 +99,7 @@ Result<void> Station::open_store() {
   }
   if (saved_network_) network_ = *saved_network_;
   if (!options_.network_interface.empty())
-    network_interface_.emplace(options_.network_interface, options_.resolv_conf);
+    network_interface_.emplace(io_, options_.network_interface, options_.resolv_conf);
   return {};
 }
 

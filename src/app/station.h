@@ -113,7 +113,9 @@ class Station {
   void on_sip_security_event(const sip::SecurityEvent& e);
   void publish(const nlohmann::json& event);
   void fill_network();
-  Result<void> move_ports(const api::NetworkBasic& before, const api::NetworkBasic& after);
+  void announce_ready();  // the "vtod ready" line that tests and scripts wait for
+  void apply_network(const api::NetworkBasic& before, const api::NetworkBasic& after,
+                     std::function<void(Result<void>)> done);
   Result<void> set_http_service(bool on);
   std::string doors_json();
   void extra_state(nlohmann::json& state);

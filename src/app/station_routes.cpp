@@ -73,9 +73,8 @@ Result<void> Station::add_routes() {
 void Station::add_network_routes() {
   api::add_network_routes(
       *http_, *auth_, *settings_, network_,
-      [this](const api::NetworkBasic& before, const api::NetworkBasic& after) {
-        return move_ports(before, after);
-      },
+      [this](const api::NetworkBasic& before, const api::NetworkBasic& after,
+             std::function<void(Result<void>)> done) { apply_network(before, after, done); },
       sip_switch_->setting(),
       [this](const api::SipServerSettings&, const api::SipServerSettings& after) -> Result<void> {
         // Who serves the building changes how calls are routed: not in the middle of one.
@@ -96,61 +95,67 @@ void Station::add_network_routes() {
             {"server", serving() ? "" : ua_->config().server.host_port()}};
       },
       network_interface_ ? network_interface_->interface() : std::string());
-  // On a board, the saved addresses are the interface's from the start.
-  if (network_interface_ && saved_network_) {
-    const api::NetworkBasic& n = *saved_network_;
-    if (auto r = network_interface_->apply({n.ip, n.mask, n.gateway, n.dns1, n.dns2}); !r) {
-      log_->error("network: {}: {}", network_interface_->interface(), r.error().message);
-    } else {
-      log_->info("network: {} is {}/{}", network_interface_->interface(), n.ip,
-                 station::prefix_length(n.mask));
-    }
-  }
 }
 
-// Each changed port is moved on its own; a failure moves the others back.
-Result<void> Station::move_ports(const api::NetworkBasic& before, const api::NetworkBasic& after) {
-  PortMover ports;
+// Each changed port is moved on its own; a failure moves the others back. Then a board's
+// interface gets the new addresses (its `ip` runs watched by the core, not waited for); when
+// that fails, the addresses and the ports go back.
+void Station::apply_network(const api::NetworkBasic& before, const api::NetworkBasic& after,
+                            std::function<void(Result<void>)> done) {
+  auto ports = std::make_shared<PortMover>();
   const std::string https_host = options_.https.host, http_host = options_.http.host;
-  ports.add(
+  ports->add(
       "HTTPS", before.https_port, after.https_port,
       [this, https_host](std::uint16_t p) { return http_->rebind(https_host, p); },
       [this](std::uint16_t p) { redirect_->set_redirect_to_https_port(p); });
   if (redirect_running_) {
-    ports.add("HTTP", before.http_port, after.http_port,
-              [this, http_host](std::uint16_t p) { return redirect_->rebind(http_host, p); });
+    ports->add("HTTP", before.http_port, after.http_port,
+               [this, http_host](std::uint16_t p) { return redirect_->rebind(http_host, p); });
   }
   if (live_view_->running() && options_.rtsp) {
-    ports.add("RTSP", before.rtsp_port, after.rtsp_port,
-              [this, host = options_.rtsp->host](std::uint16_t p) {
-                return live_view_->listen(host, p);
-              });
+    ports->add("RTSP", before.rtsp_port, after.rtsp_port,
+               [this, host = options_.rtsp->host](std::uint16_t p) {
+                 return live_view_->listen(host, p);
+               });
   }
-  ports.add(
+  ports->add(
       "SIP", before.sip_port, after.sip_port,
       [this](std::uint16_t p) { return transport_->rebind(p); },
       [this](std::uint16_t) {
         // This VTO's own calls go to its server at the new port.
         if (serving()) ua_->reconfigure(sip_switch_->ua_config(false));
       });
-  if (auto moved = ports.apply(); !moved) return moved;
+  if (auto moved = ports->apply(); !moved) return done(moved);
+  const auto ports_moved = [this, after] {
+    log_->info("network: HTTPS {}, HTTP {}, SIP {}", after.https_port, after.http_port,
+               after.sip_port);
+  };
   const auto addresses = [](const api::NetworkBasic& n) {
     return station::InterfaceAddresses{n.ip, n.mask, n.gateway, n.dns1, n.dns2};
   };
-  if (network_interface_ && addresses(after) != addresses(before)) {
-    if (auto r = network_interface_->apply(addresses(after)); !r) {
-      log_->error("network: {}: {}", network_interface_->interface(), r.error().message);
-      // Back to what it was; the ports too.
-      if (!before.ip.empty()) (void)network_interface_->apply(addresses(before));
-      ports.undo();
-      return make_error(network_interface_->interface() + ": " + r.error().message, 500);
-    }
-    log_->info("network: {} is {}/{}, gateway {}", network_interface_->interface(), after.ip,
-               station::prefix_length(after.mask), after.gateway.empty() ? "none" : after.gateway);
+  if (!network_interface_ || addresses(after) == addresses(before)) {
+    ports_moved();
+    return done({});
   }
-  log_->info("network: HTTPS {}, HTTP {}, SIP {}", after.https_port, after.http_port,
-             after.sip_port);
-  return {};
+  network_interface_->apply(addresses(after), [this, ports, before, after, addresses, ports_moved,
+                                               done = std::move(done)](Result<void> applied) {
+    const std::string& name = network_interface_->interface();
+    if (!applied) {
+      log_->error("network: {}: {}", name, applied.error().message);
+      // Back to what it was; the ports too.
+      if (!before.ip.empty()) {
+        network_interface_->apply(addresses(before), [this](Result<void> back) {
+          if (!back) log_->error("network: back to the old addresses: {}", back.error().message);
+        });
+      }
+      ports->undo();
+      return done(make_error(name + ": " + applied.error().message, 500));
+    }
+    log_->info("network: {} is {}/{}, gateway {}", name, after.ip,
+               station::prefix_length(after.mask), after.gateway.empty() ? "none" : after.gateway);
+    ports_moved();
+    done({});
+  });
 }
 
 Result<void> Station::set_http_service(bool on) {
@@ -359,13 +364,7 @@ Result<void> Station::listen() {
   return {};
 }
 
-int Station::run() {
-  signals_.emplace(io_, SIGINT, SIGTERM);
-  signals_->async_wait([this](const boost::system::error_code&, int sig) {
-    log_->info("signal {}: stopping", sig);
-    if (!serving()) ua_->unregister();
-    timers_.start(core::Duration(serving() ? 0 : 300), [this] { io_.stop(); });
-  });
+void Station::announce_ready() {
   const std::uint16_t sip_port = transport_->local(sip::Transport::Udp).port;
   const std::uint16_t http_port = redirect_running_ ? redirect_->port() : 0;
   log_->info(
@@ -376,6 +375,30 @@ int Station::run() {
   std::printf("vtod ready sip=%u https=%u http=%u rtsp=%u\n", sip_port, http_->port(), http_port,
               live_view_->port());
   std::fflush(stdout);
+}
+
+int Station::run() {
+  signals_.emplace(io_, SIGINT, SIGTERM);
+  signals_->async_wait([this](const boost::system::error_code&, int sig) {
+    log_->info("signal {}: stopping", sig);
+    if (!serving()) ua_->unregister();
+    timers_.start(core::Duration(serving() ? 0 : 300), [this] { io_.stop(); });
+  });
+  // On a board, the saved addresses are the interface's from the start: ready once they are.
+  if (network_interface_ && saved_network_) {
+    const api::NetworkBasic n = *saved_network_;
+    network_interface_->apply({n.ip, n.mask, n.gateway, n.dns1, n.dns2}, [this, n](Result<void> r) {
+      const std::string& name = network_interface_->interface();
+      if (!r) {
+        log_->error("network: {}: {}", name, r.error().message);
+      } else {
+        log_->info("network: {} is {}/{}", name, n.ip, station::prefix_length(n.mask));
+      }
+      announce_ready();
+    });
+  } else {
+    announce_ready();
+  }
   alarm_centre_->start();  // what the last run left undelivered
   io_.run();
   log_->info("vtod stopped");

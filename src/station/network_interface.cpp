@@ -1,19 +1,14 @@
 #include "station/network_interface.h"
 
+#include "station/child_process.h"
+
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <thread>
+#include <memory>
 
 namespace vto::station {
 namespace {
@@ -31,57 +26,6 @@ std::string joined(const std::vector<std::string>& argv) {
   std::string out;
   for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
   return out;
-}
-
-// Runs `tool argv...` with no shell, stdin from /dev/null, stdout and stderr into a
-// temporary file; the exit status and what it printed, or an error when it could not be
-// run or overran kRunLimit (then it is killed).
-Result<std::pair<int, std::string>> run(const std::string& tool,
-                                        const std::vector<std::string>& args) {
-  char path[] = "/tmp/vtod-ip-XXXXXX";
-  const int out = ::mkstemp(path);
-  if (out < 0) return make_error(std::string("ip: no temporary file: ") + std::strerror(errno));
-  ::unlink(path);
-  std::vector<std::string> argv{tool};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> c_argv;
-  for (auto& a : argv) c_argv.push_back(a.data());
-  c_argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out, 1);
-  posix_spawn_file_actions_adddup2(&actions, out, 2);
-  char* empty_env[] = {nullptr};
-  pid_t pid = 0;
-  const int spawned =
-      ::posix_spawn(&pid, tool.c_str(), &actions, nullptr, c_argv.data(), empty_env);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) {
-    ::close(out);
-    return make_error("cannot run " + tool + ": " + std::strerror(spawned));
-  }
-  int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + kRunLimit;
-  for (;;) {
-    const pid_t done = ::waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      ::close(out);
-      return make_error(joined(argv) + ": no answer within 5 s");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  std::string printed(4096, '\0');
-  const ssize_t n = ::pread(out, printed.data(), printed.size(), 0);
-  printed.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-  ::close(out);
-  while (!printed.empty() && (printed.back() == '\n' || printed.back() == ' ')) printed.pop_back();
-  return std::pair{WIFEXITED(status) ? WEXITSTATUS(status) : 128, printed};
 }
 
 }  // namespace
@@ -125,24 +69,45 @@ std::string resolv_conf_text(const InterfaceAddresses& a) {
   return text;
 }
 
-NetworkInterface::NetworkInterface(std::string interface, std::string resolv_conf)
-    : interface_(std::move(interface)),
+NetworkInterface::NetworkInterface(boost::asio::io_context& io, std::string interface,
+                                   std::string resolv_conf)
+    : io_(io),
+      interface_(std::move(interface)),
       resolv_conf_(std::move(resolv_conf)),
       ip_tool_(find_ip_tool()) {}
 
-Result<void> NetworkInterface::apply(const InterfaceAddresses& a) const {
-  for (const auto& args : ip_commands(interface_, a)) {
-    auto ran = run(ip_tool_, args);
-    if (!ran) return ran.error();
-    if (ran->first != 0) {
-      return make_error("ip " + joined(args) + ": " +
-                        (ran->second.empty() ? "exit " + std::to_string(ran->first) : ran->second));
-    }
-  }
-  if (a.gateway.empty()) {
-    // No gateway: no default route through this interface (absent already is fine).
-    (void)run(ip_tool_, {"-4", "route", "del", "default", "dev", interface_});
-  }
+void NetworkInterface::apply(const InterfaceAddresses& a,
+                             std::function<void(Result<void>)> done) const {
+  auto runs = ip_commands(interface_, a);
+  // No gateway: no default route through this interface (absent already is fine).
+  if (a.gateway.empty()) runs.push_back({"-4", "route", "del", "default", "dev", interface_});
+  run_from(std::make_shared<std::vector<std::vector<std::string>>>(std::move(runs)), 0,
+           a.gateway.empty(), a, std::move(done));
+}
+
+void NetworkInterface::run_from(std::shared_ptr<std::vector<std::vector<std::string>>> runs,
+                                std::size_t next, bool last_may_fail, InterfaceAddresses a,
+                                std::function<void(Result<void>)> done) const {
+  if (next == runs->size()) return done(write_resolv_conf(a));
+  std::vector<std::string> argv{ip_tool_};
+  const auto& args = (*runs)[next];
+  argv.insert(argv.end(), args.begin(), args.end());
+  run_child(io_, std::move(argv), kRunLimit,
+            [this, runs, next, last_may_fail, a = std::move(a),
+             done = std::move(done)](Result<ChildOutcome> ran) mutable {
+              const bool optional = last_may_fail && next + 1 == runs->size();
+              const auto& ran_args = (*runs)[next];
+              if (!ran && !optional) return done(ran.error());
+              if (ran && ran->first != 0 && !optional) {
+                return done(make_error(
+                    "ip " + joined(ran_args) + ": " +
+                    (ran->second.empty() ? "exit " + std::to_string(ran->first) : ran->second)));
+              }
+              run_from(runs, next + 1, last_may_fail, std::move(a), std::move(done));
+            });
+}
+
+Result<void> NetworkInterface::write_resolv_conf(const InterfaceAddresses& a) const {
   if (resolv_conf_.empty()) return {};
   const std::string tmp = resolv_conf_ + ".vtod-new";
   {

@@ -7,11 +7,17 @@
 // fixed path, an argument vector of checked values: no shell), each run bounded in time.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/result.h"
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace vto::station {
 
@@ -37,15 +43,23 @@ std::string resolv_conf_text(const InterfaceAddresses& a);
 class NetworkInterface {
  public:
   // `interface` must pass check_interface_name(). `resolv_conf` empty: DNS is not written.
-  NetworkInterface(std::string interface, std::string resolv_conf);
+  // The `ip` runs are watched by `io` (the core's): nothing waits for them.
+  NetworkInterface(boost::asio::io_context& io, std::string interface, std::string resolv_conf);
 
   const std::string& interface() const { return interface_; }
 
-  // Runs ip_commands() and writes the resolv.conf (atomically). Stops at the first
-  // failure, with `ip`'s own message. Blocks for the runs (milliseconds; at most 5 s each).
-  Result<void> apply(const InterfaceAddresses& a) const;
+  // Runs ip_commands() one after the other and writes the resolv.conf (atomically), then
+  // calls `done` on the io_context. Stops at the first failure, with `ip`'s own message;
+  // a run that takes more than 5 s is killed and fails.
+  void apply(const InterfaceAddresses& a, std::function<void(Result<void>)> done) const;
 
  private:
+  void run_from(std::shared_ptr<std::vector<std::vector<std::string>>> runs, std::size_t next,
+                bool last_may_fail, InterfaceAddresses a,
+                std::function<void(Result<void>)> done) const;
+  Result<void> write_resolv_conf(const InterfaceAddresses& a) const;
+
+  boost::asio::io_context& io_;
   std::string interface_;
   std::string resolv_conf_;
   std::string ip_tool_;  // /usr/sbin/ip or /sbin/ip
