@@ -1,5 +1,7 @@
 #include "api/calls_api.h"
 
+#include "api/http_json.h"
+
 #include "web/http_server.h"
 #include "web/query.h"
 
@@ -27,23 +29,13 @@ json CallEvents::list() const {
   return list;
 }
 
-namespace {
-
-web::HttpResponse ok(int status, const json& body) {
-  web::HttpResponse r;
-  r.status = status;
-  r.body = body.dump();
-  return r;
-}
-
-}  // namespace
-
 void add_call_routes(web::HttpServer& http, const Guard& guard, sip::UserAgent& ua,
                      const sip::MemoryLocationStore& locations, const core::Timers& timers,
                      const CallEvents& events, std::function<SipStatusNow()> status) {
   http.route("GET", "/api/v1/health", [status](const web::HttpRequest&) {
     const SipStatusNow now = status();
-    return ok(200, json{{"status", "ok"}, {"mode", now.mode}, {"registered", now.registered}});
+    return json_response(
+        200, json{{"status", "ok"}, {"mode", now.mode}, {"registered", now.registered}});
   });
   http.route(
       "GET", "/api/v1/registrations",
@@ -60,7 +52,7 @@ void add_call_routes(web::HttpServer& http, const Guard& guard, sip::UserAgent& 
                           {"source", b.source.host_port()},
                           {"user_agent", b.user_agent}});
         }
-        return ok(200, json{{"registrations", list}});
+        return json_response(200, json{{"registrations", list}});
       }));
   http.route("POST", "/api/v1/calls",
              guard(store::Role::Operator, [&ua](const web::HttpRequest& req) {
@@ -77,7 +69,7 @@ void add_call_routes(web::HttpServer& http, const Guard& guard, sip::UserAgent& 
                  return web::json_error(400, "\"to\" must be a room, device or VTO number");
                }
                const sip::CallHandle id = ua.call(to);
-               return ok(202, json{{"call", id}, {"to", to}});
+               return json_response(202, json{{"call", id}, {"to", to}});
              }));
   http.route("DELETE", "/api/v1/calls/*",
              guard(store::Role::Operator, [&ua](const web::HttpRequest& req) {
@@ -89,11 +81,11 @@ void add_call_routes(web::HttpServer& http, const Guard& guard, sip::UserAgent& 
                  return web::json_error(400, "bad call id");
                }
                if (auto res = ua.hangup(id); !res) return web::json_error(404, res.error().message);
-               return ok(200, json{{"call", id}, {"state", "hung up"}});
+               return json_response(200, json{{"call", id}, {"state", "hung up"}});
              }));
   http.route("GET", "/api/v1/calls/events",
              guard(store::Role::Viewer, [&events](const web::HttpRequest&) {
-               return ok(200, json{{"events", events.list()}});
+               return json_response(200, json{{"events", events.list()}});
              }));
 }
 

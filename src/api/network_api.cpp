@@ -89,10 +89,6 @@ std::string* sip_member(SipServerSettings& s, std::string_view k) {
   return &s.alternate_vts_ip;
 }
 
-web::HttpResponse applied_error(const Error& e) {
-  return web::json_error(e.code >= 400 && e.code < 600 ? e.code : 500, e.message);
-}
-
 }  // namespace
 
 std::optional<SettingError> check_network(const NetworkBasic& n) {
@@ -280,7 +276,7 @@ void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& s
         const NetworkBasic before = network;
         apply_network(before, next, [&, next, who, reply, page, applying](Result<void> applied) {
           *applying = false;
-          if (!applied) return reply(applied_error(applied.error()));
+          if (!applied) return reply(error_response(applied.error()));
           if (auto saved = settings.set("network.basic", to_json(next).dump()); !saved)
             return reply(web::json_error(500, saved.error().message));
           network = next;
@@ -334,7 +330,8 @@ void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& s
         if (auto bad = check_sip_server(next))
           return field_error(bad->field, "invalid", bad->message);
         const SipServerSettings before = sip;
-        if (auto applied = apply_sip(before, next); !applied) return applied_error(applied.error());
+        if (auto applied = apply_sip(before, next); !applied)
+          return error_response(applied.error());
         if (auto saved = settings.set("network.sip_server", stored(next).dump()); !saved)
           return web::json_error(500, saved.error().message);
         sip = next;

@@ -19,19 +19,19 @@ namespace {
 // starts the call: the INVITE that rings the flat does not wait for the disk or the camera.
 constexpr core::Duration kRecordDelay{20};
 
-// The SIP side locks out like the web login: the Security page's figures.
-sip::SipGuardConfig sip_guard_config(const api::LoginPolicy& policy) {
-  sip::SipGuardConfig s;
-  s.max_failures = policy.max_failures;
-  s.block = std::chrono::minutes(policy.lock_minutes);
-  return s;
-}
-
 Error fatal(const Error& e) {
   return make_error(e.message, 1);
 }
 
 }  // namespace
+
+// The SIP side locks out like the web login: the Security page's figures.
+sip::SipGuardConfig Station::sip_guard_config(const api::LoginPolicy& policy) {
+  sip::SipGuardConfig c;
+  c.max_failures = policy.max_failures;
+  c.block = std::chrono::minutes(policy.lock_minutes);
+  return c;
+}
 
 Station::Station(Options options) : options_(std::move(options)), log_(core::logger("vtod")) {}
 
@@ -197,11 +197,7 @@ Result<void> Station::open_web_identity() {
   redirect_->set_access_filter(allowed);
   events_ = std::make_unique<api::EventStream>(
       *http_, timers_,
-      [this](const web::HttpRequest& req) -> std::optional<web::HttpResponse> {
-        auto who = auth_->authenticate(req, store::Role::Viewer);
-        if (auto* refused = std::get_if<web::HttpResponse>(&who)) return *refused;
-        return std::nullopt;
-      },
+      [this](const web::HttpRequest& req) { return auth_->refusal(req, store::Role::Viewer); },
       [this](const web::HttpRequest& req) { return auth_->still_authorized(req); });
   return {};
 }

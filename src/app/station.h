@@ -112,6 +112,7 @@ class Station {
   void snapshot_on_core(std::function<void(Result<std::vector<std::uint8_t>>)> done);
   void on_sip_security_event(const sip::SecurityEvent& e);
   void publish(const nlohmann::json& event);
+  static sip::SipGuardConfig sip_guard_config(const api::LoginPolicy& policy);
   void fill_network();
   void announce_ready();  // the "vtod ready" line that tests and scripts wait for
   void apply_network(const api::NetworkBasic& before, const api::NetworkBasic& after,

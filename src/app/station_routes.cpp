@@ -37,10 +37,6 @@ Result<void> Station::add_routes() {
   add_settings_routes();
   add_call_routes();
   add_live_routes();
-  const api::Guard guard = [this](store::Role least, web::HttpServer::Handler h) {
-    return auth_->guard(least, [h = std::move(h)](const web::HttpRequest& req,
-                                                  const api::Principal&) { return h(req); });
-  };
   // Pictures of the door (call records' snapshots): only for the roles that may watch it.
   const api::Guard watch_guard = [this](store::Role least, web::HttpServer::Handler h) {
     return auth_->guard(
@@ -50,7 +46,7 @@ Result<void> Station::add_routes() {
           return h(req);
         });
   };
-  api::add_record_routes(*http_, guard, watch_guard, *call_records_);
+  api::add_record_routes(*http_, auth_->route_guard(), watch_guard, *call_records_);
   api::add_alarm_routes(*http_, *auth_, *alarm_records_);
   api::add_record_caps_routes(*http_, *auth_, *settings_, record_caps_,
                               [this](const api::RecordCaps& c) { apply_record_caps(c); });
@@ -194,10 +190,7 @@ void Station::add_settings_routes() {
   callbacks.apply_login_policy = [this](const api::LoginPolicy& policy) {
     auth_->set_login_policy(policy);
     viewer_auth_->set_lockout(policy.max_failures, std::chrono::minutes(policy.lock_minutes));
-    sip::SipGuardConfig s;
-    s.max_failures = policy.max_failures;
-    s.block = std::chrono::minutes(policy.lock_minutes);
-    sip_guard_->set_config(s);
+    sip_guard_->set_config(sip_guard_config(policy));
   };
   callbacks.set_http_service = [this](bool on) { return set_http_service(on); };
   api::add_security_routes(*http_, *auth_, *settings_, security_, std::move(callbacks));
@@ -252,15 +245,12 @@ void Station::add_settings_routes() {
 }
 
 void Station::add_call_routes() {
-  const api::Guard guard = [this](store::Role least, web::HttpServer::Handler h) {
-    return auth_->guard(least, [h = std::move(h)](const web::HttpRequest& req,
-                                                  const api::Principal&) { return h(req); });
-  };
-  api::add_call_routes(*http_, guard, *ua_, *locations_, timers_, call_events_, [this] {
-    return api::SipStatusNow{
-        serving() ? "sip-server" : std::string(api::mode_name(sip_switch_->setting().mode)),
-        serving() ? true : ua_->registered()};
-  });
+  api::add_call_routes(
+      *http_, auth_->route_guard(), *ua_, *locations_, timers_, call_events_, [this] {
+        return api::SipStatusNow{
+            serving() ? "sip-server" : std::string(api::mode_name(sip_switch_->setting().mode)),
+            serving() ? true : ua_->registered()};
+      });
 }
 
 // The virtual panel's view of the station: the panel's state machine, the tones, and the

@@ -24,10 +24,8 @@ class SimChoice final : public ChosenBoard {
     add_sim_routes(api.http, api.auth, panel, api.extra_state);
     add_sim_live(
         api.http, api.timers,
-        [&auth = api.auth](const web::HttpRequest& req) -> std::optional<web::HttpResponse> {
-          auto who = auth.authenticate(req, store::Role::Viewer);
-          if (auto* refused = std::get_if<web::HttpResponse>(&who)) return *refused;
-          return std::nullopt;
+        [&auth = api.auth](const web::HttpRequest& req) {
+          return auth.refusal(req, store::Role::Viewer);
         },
         [&auth = api.auth](const web::HttpRequest& req) { return auth.still_authorized(req); },
         [panel, extra = api.extra_state] {

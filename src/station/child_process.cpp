@@ -17,12 +17,6 @@
 namespace vto::station {
 namespace {
 
-std::string joined(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
-  return out;
-}
-
 // One running child: its pid, a pidfd that becomes readable when it exits, its output file
 // and the timer of its limit.
 struct Child {
@@ -50,6 +44,12 @@ struct Child {
 };
 
 }  // namespace
+
+std::string command_line(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
+  return out;
+}
 
 void run_child(boost::asio::io_context& io, std::vector<std::string> argv, core::Duration limit,
                std::function<void(Result<ChildOutcome>)> done) {
@@ -109,7 +109,7 @@ void run_child(boost::asio::io_context& io, std::vector<std::string> argv, core:
     if (ec || child->finished) return;
     ::kill(child->pid, SIGKILL);
     ::waitpid(child->pid, nullptr, 0);
-    child->finish(make_error(joined(child->argv) + ": no answer within " + within));
+    child->finish(make_error(command_line(child->argv) + ": no answer within " + within));
   });
 }
 

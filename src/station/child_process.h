@@ -20,6 +20,9 @@ namespace vto::station {
 // The exit status (128 when a signal ended it) and what it printed, trailing blanks cut.
 using ChildOutcome = std::pair<int, std::string>;
 
+// argv as one line, for messages ("ip -4 addr flush dev eth0").
+std::string command_line(const std::vector<std::string>& argv);
+
 // Starts argv[0] (a path) with argv; `done` runs on the io_context with the outcome, or an
 // error when the program could not be started or ran past `limit` (it is then killed).
 void run_child(boost::asio::io_context& io, std::vector<std::string> argv, core::Duration limit,

@@ -22,12 +22,6 @@ std::string find_ip_tool() {
   return "/usr/sbin/ip";
 }
 
-std::string joined(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
-  return out;
-}
-
 }  // namespace
 
 Result<void> check_interface_name(std::string_view name) {
@@ -100,7 +94,7 @@ void NetworkInterface::run_from(std::shared_ptr<std::vector<std::vector<std::str
               if (!ran && !optional) return done(ran.error());
               if (ran && ran->first != 0 && !optional) {
                 return done(make_error(
-                    "ip " + joined(ran_args) + ": " +
+                    "ip " + command_line(ran_args) + ": " +
                     (ran->second.empty() ? "exit " + std::to_string(ran->first) : ran->second)));
               }
               run_from(runs, next + 1, last_may_fail, std::move(a), std::move(done));

@@ -33,6 +33,20 @@ web::HttpServer::Handler WebAuth::guard(Role least, Handler handler) {
   };
 }
 
+Guard WebAuth::route_guard() {
+  return [this](Role least, web::HttpServer::Handler h) {
+    return guard(least, [h = std::move(h)](const web::HttpRequest& req, const Principal&) {
+      return h(req);
+    });
+  };
+}
+
+std::optional<web::HttpResponse> WebAuth::refusal(const web::HttpRequest& req, Role least) {
+  auto who = impl_->authenticate(req, least);
+  if (auto* refused = std::get_if<web::HttpResponse>(&who)) return *refused;
+  return std::nullopt;
+}
+
 web::HttpServer::AsyncHandler WebAuth::guard_async(Role least, AsyncHandler handler) {
   return [this, least, h = std::move(handler)](const web::HttpRequest& req,
                                                web::HttpServer::Reply reply) {

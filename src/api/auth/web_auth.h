@@ -11,9 +11,11 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <variant>
 
+#include "api/auth/route_guard.h"
 #include "api/http_json.h"
 #include "core/timers.h"
 #include "store/database.h"
@@ -79,12 +81,16 @@ class WebAuth {
   // GET) or a Bearer token, and at least role `least`.
   web::HttpServer::Handler guard(store::Role least, Handler handler);
   web::HttpServer::AsyncHandler guard_async(store::Role least, AsyncHandler handler);
+  // guard() as the Guard an API module takes, for handlers that do not need the caller.
+  Guard route_guard();
 
   // The caller of `req` if it may use a route needing `least`, or the response refusing it.
   // For WebSocket upgrades (which carry the session cookie, never a CSRF token) a foreign
   // Origin is refused.
   std::variant<Principal, web::HttpResponse> authenticate(const web::HttpRequest& req,
                                                           store::Role least);
+  // authenticate() as only the refusal, if any (a WebSocket's upgrade check).
+  std::optional<web::HttpResponse> refusal(const web::HttpRequest& req, store::Role least);
 
   // Whether the caller of an earlier accepted request (a WebSocket's upgrade) may still
   // read: its session is still on (not refreshed by this check) or its token still valid.
