@@ -144,12 +144,6 @@ struct RtspServer::Impl {
     GstElement* appsrc = gst_bin_get_by_name(GST_BIN(element), "video");
     gst_object_unref(element);
     if (!appsrc) return;
-    // Players ask PLAY from npt=0 and the media passes that on as a seek: a live stream
-    // takes it as a no-op (a plain appsrc would refuse it, and the PLAY with it).
-    g_object_set(appsrc, "stream-type", 1 /* seekable */, nullptr);
-    g_signal_connect(appsrc, "seek-data",
-                     G_CALLBACK(+[](GstElement*, guint64, gpointer) -> gboolean { return TRUE; }),
-                     nullptr);
     {
       std::lock_guard lock(mutex);
       Feed& f = feed(stream);
@@ -231,6 +225,10 @@ struct RtspServer::Impl {
                        static_cast<Impl*>(data)->new_session(c, s);
                      }),
                      this);
+    g_signal_connect(
+        client, "pre-play-request",
+        G_CALLBACK(+[](GstRTSPClient*, GstRTSPContext* ctx, gpointer) { return live_play(ctx); }),
+        nullptr);
     g_signal_connect(client, "play-request",
                      G_CALLBACK(+[](GstRTSPClient*, GstRTSPContext* ctx, gpointer data) {
                        static_cast<Impl*>(data)->played(ctx);
@@ -240,6 +238,17 @@ struct RtspServer::Impl {
                        static_cast<Impl*>(data)->client_closed(c);
                      }),
                      this);
+  }
+
+  // The door is live and its media are shared: a player's "from npt=0" (or a speed) would
+  // become a flushing seek of the pipeline every other viewer watches, and rewind their
+  // timestamps. A PLAY starts at the live edge, whatever it asks.
+  static GstRTSPStatusCode live_play(GstRTSPContext* ctx) {
+    for (const GstRTSPHeaderField field :
+         {GST_RTSP_HDR_RANGE, GST_RTSP_HDR_SCALE, GST_RTSP_HDR_SPEED}) {
+      gst_rtsp_message_remove_header(ctx->request, field, -1);
+    }
+    return GST_RTSP_STS_OK;
   }
 
   static std::string address_of(GstRTSPClient* client) {

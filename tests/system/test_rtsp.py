@@ -3,6 +3,7 @@ sub-streams with audio, over TCP and UDP, digest authentication with the web acc
 six video streams: the seventh viewer is refused while the six go on, and a visitor's call
 still reaches the flat (the oldest viewer makes room)."""
 import json
+import re
 import subprocess
 import time
 
@@ -111,6 +112,27 @@ def test_six_viewers_watch_and_a_seventh_is_refused(vtod, processes):
             break
         assert time.monotonic() < deadline, err
         time.sleep(0.3)
+
+
+def test_a_viewer_who_joins_does_not_disturb_those_watching(vtod, processes):
+    # A player's PLAY asks for the stream "from 0"; on a shared live stream that must not
+    # rewind the stream the others watch (their recordings would go back in time).
+    first = Player(url(vtod))
+    processes.append(first)
+    first.wait_frames(10)
+    for _ in range(3):
+        p = Player(url(vtod))
+        processes.append(p)
+        p.wait_frames(5)
+    before = first.frames()
+    time.sleep(1)
+    assert first.proc.poll() is None and first.frames() >= before + 5
+    # ffmpeg reports a frame that does not come after the one before as "dts ...: A >= B";
+    # two frames stamped in the same tick (A == B) are jitter, B < A is the stream going back.
+    rewinds = [l for l in first.stderr_lines
+               if (m := re.search(r"non monotonically increasing dts.*: (\d+) >= (\d+)", l))
+               and int(m.group(2)) < int(m.group(1))]
+    assert not rewinds, rewinds[:3]
 
 
 def test_a_visitors_call_reaches_the_flat_with_six_viewers(vtod, start_vth, processes):
