@@ -133,6 +133,9 @@ Result<Options> parse_options(int argc, const char* const* argv) {
                  "no RTSP)");
   cli.add_option("--video-size", video_size, "the main stream's WIDTHxHEIGHT (default 640x480)");
   cli.add_option("--sub-size", sub_size, "the sub-stream's WIDTHxHEIGHT (default 320x240)");
+  cli.add_option("--ui-dir", o.ui_dir,
+                 "while developing: serve the web interface from this directory (web/ui of the "
+                 "source tree) instead of the copy built into vtod; each page load reads it again");
   cli.add_option("--sip-digest", o.digest_algorithms,
                  "digest algorithms offered to registering devices, most preferred first: "
                  "MD5 (default), SHA-256")
@@ -195,6 +198,11 @@ Result<Options> parse_options(int argc, const char* const* argv) {
     o.platform = sip::parse_host_port(platform, 5080);
     if (!o.platform || o.platform_user.empty())
       return usage("--platform takes a numeric IP[:PORT] and needs --platform-user");
+  }
+  if (!o.ui_dir.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(std::filesystem::path(o.ui_dir) / "index.html", ec))
+      return usage("--ui-dir " + o.ui_dir + ": no index.html there");
   }
   if (o.buttons.size() > 5) return usage("at most 5 call buttons on the first facade");
   return o;

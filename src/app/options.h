@@ -49,6 +49,7 @@ struct Options {
   std::string resolv_conf;          // written with Network Setting's DNS; empty: not
   std::pair<int, int> video_size{640, 480};
   std::pair<int, int> sub_size{320, 240};
+  std::string ui_dir;  // serve the web interface from here (development); empty: built in
 };
 
 // Parses and checks the command line. On --help the error's code is 0 and the help has

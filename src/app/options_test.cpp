@@ -56,6 +56,7 @@ TEST(Options, MistakesNameTheOption) {
       {{"--network-interface", "eth0;reboot"}, "--network-interface"},
       {{"--platform", "10.0.0.1:5060"}, "--platform-user"},
       {{"--button", "101,102,103,104,105,106"}, "at most 5 call buttons"},
+      {{"--ui-dir", "/no/such/dir"}, "--ui-dir"},
   };
   for (const auto& [args, says] : cases) {
     std::vector<const char*> argv{"vtod"};

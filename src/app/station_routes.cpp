@@ -14,7 +14,11 @@ namespace vto::app {
 
 Result<void> Station::add_routes() {
   auth_->add_routes(*http_);
-  api::add_ui_routes(*http_);
+  api::add_ui_routes(*http_, options_.ui_dir);
+  if (!options_.ui_dir.empty()) {
+    log_->warn("the web interface is served from {} (--ui-dir: for development only)",
+               options_.ui_dir);
+  }
   api::add_household_routes(
       *http_, *auth_, directory_->directory(),
       [this](const std::string& number) {
