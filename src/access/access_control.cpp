@@ -14,7 +14,7 @@ using std::chrono::seconds;
 constexpr std::string_view kDoorOpen = "Door open";
 
 Error invalid(const std::string& message) {
-  return make_error(message, 400);
+  return make_error(message, Errc::Invalid);
 }
 
 Result<void> in_range(const char* name, int value, int lo, int hi) {

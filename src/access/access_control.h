@@ -52,7 +52,7 @@ struct LockSettings {
   bool operator==(const LockSettings&) const = default;
 };
 
-// The settings' figures within their ranges; kInvalid naming the field otherwise.
+// The settings' figures within their ranges; Errc::Invalid naming the field otherwise.
 Result<void> check_lock_settings(const LockSettings& s);
 
 // Where alarms go (the alarm centre: records, delivery to the management centre, events).

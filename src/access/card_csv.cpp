@@ -5,7 +5,6 @@
 #include <ctime>
 
 #include "records/call_csv.h"
-#include "store/errors.h"
 
 namespace vto::access {
 namespace {
@@ -14,7 +13,7 @@ constexpr std::array<std::string_view, 6> kColumns = {"number",     "room",     
                                                       "valid_from", "valid_to", "status"};
 
 Error line_error(std::size_t line, const std::string& message) {
-  return make_error("line " + std::to_string(line) + ": " + message, store::kInvalid);
+  return make_error("line " + std::to_string(line) + ": " + message, Errc::Invalid);
 }
 
 // Splits RFC 4180 text into records of fields. A quote inside an unquoted field, or text
@@ -152,7 +151,7 @@ std::string cards_csv(const std::vector<Card>& cards) {
 
 Result<std::vector<Card>> parse_cards_csv(std::string_view text) {
   if (text.size() > kMaxCsvBytes) {
-    return make_error("the file is larger than 32 MiB", store::kInvalid);
+    return make_error("the file is larger than 32 MiB", Errc::Invalid);
   }
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a spreadsheet's BOM
   auto rows = split_csv(text);
@@ -209,7 +208,7 @@ Result<std::vector<Card>> parse_cards_csv(std::string_view text) {
     if (!checked) return line_error(line, checked.error().message);
     cards.push_back(std::move(*checked));
     if (cards.size() > kMaxCards) {
-      return make_error("more than " + std::to_string(kMaxCards) + " cards", store::kInvalid);
+      return make_error("more than " + std::to_string(kMaxCards) + " cards", Errc::Invalid);
     }
   }
   return cards;

@@ -21,7 +21,7 @@ inline constexpr std::size_t kMaxCsvBytes = 32u * 1024 * 1024;
 std::string_view cards_csv_header();  // "number,room,person,valid_from,valid_to,status"
 std::string cards_csv(const std::vector<Card>& cards);
 
-// Every card of the text, or the first problem as kInvalid "line N: ..." (the header is
+// Every card of the text, or the first problem as Errc::Invalid "line N: ..." (the header is
 // line 1). Fields are checked by Cards (checked_card) and the rooms by the import.
 Result<std::vector<Card>> parse_cards_csv(std::string_view text);
 

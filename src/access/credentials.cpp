@@ -6,14 +6,13 @@
 #include <algorithm>
 
 #include "hal/card_reader.h"
-#include "store/errors.h"
 #include "store/guarded.h"
 
 namespace vto::access {
 namespace {
 
 Error invalid(std::string message) {
-  return make_error(std::move(message), store::kInvalid);
+  return make_error(std::move(message), Errc::Invalid);
 }
 
 // At most `max` characters, none of them control characters.
@@ -91,7 +90,7 @@ std::size_t count_rows(SQLite::Database& db, const char* table) {
 }
 
 Error with_index(std::size_t i, const Error& e) {
-  return make_error("cards[" + std::to_string(i) + "]." + e.message, e.code);
+  return Error{"cards[" + std::to_string(i) + "]." + e.message, e.code, e.errc};
 }
 
 }  // namespace
@@ -137,10 +136,10 @@ Result<void> Cards::add(const Card& card) {
     SQLite::Statement exists(db, "SELECT 1 FROM cards WHERE number = ?");
     exists.bind(1, c->number);
     if (exists.executeStep()) {
-      return make_error("number: card " + c->number + " already exists", store::kConflict);
+      return make_error("number: card " + c->number + " already exists", Errc::Conflict);
     }
     if (count_rows(db, "cards") >= kMaxCards) {
-      return make_error("cards: at most " + std::to_string(kMaxCards), store::kConflict);
+      return make_error("cards: at most " + std::to_string(kMaxCards), Errc::Conflict);
     }
     SQLite::Statement ins(db,
                           "INSERT INTO cards (number, room, person, valid_from_ms, valid_to_ms, "
@@ -163,7 +162,7 @@ Result<void> Cards::update(const Card& card) {
                          "valid_to_ms = ?5, status = ?6 WHERE number = ?1");
     bind_card(up, *c);
     if (up.exec() == 0) {
-      return make_error("card " + c->number + ": not found", store::kNotFound);
+      return make_error("card " + c->number + ": not found", Errc::NotFound);
     }
     tx.commit();
     return {};
@@ -172,11 +171,11 @@ Result<void> Cards::update(const Card& card) {
 
 Result<void> Cards::remove(const std::string& number) {
   auto n = hal::normalize_card_number(number);
-  if (!n) return make_error("card " + number + ": not found", store::kNotFound);
+  if (!n) return make_error("card " + number + ": not found", Errc::NotFound);
   return store::guarded<void>(db_, [&](SQLite::Database& db) -> Result<void> {
     SQLite::Statement del(db, "DELETE FROM cards WHERE number = ?");
     del.bind(1, *n);
-    if (del.exec() == 0) return make_error("card " + *n + ": not found", store::kNotFound);
+    if (del.exec() == 0) return make_error("card " + *n + ": not found", Errc::NotFound);
     return {};
   });
 }
@@ -245,7 +244,7 @@ Result<std::size_t> Cards::import(const std::vector<Card>& cards) {
       put.exec();
     }
     if (count_rows(db, "cards") > kMaxCards) {
-      return make_error("cards: at most " + std::to_string(kMaxCards), store::kConflict);
+      return make_error("cards: at most " + std::to_string(kMaxCards), Errc::Conflict);
     }
     tx.commit();
     return checked.size();
@@ -267,7 +266,7 @@ Result<std::int64_t> Fingerprints::add(const Fingerprint& print) {
     if (auto ok = check_room_exists(db, print.room); !ok) return ok.error();
     if (count_rows(db, "fingerprints") >= kMaxFingerprints) {
       return make_error("fingerprints: at most " + std::to_string(kMaxFingerprints),
-                        store::kConflict);
+                        Errc::Conflict);
     }
     SQLite::Statement ins(db,
                           "INSERT INTO fingerprints (room, person, finger, template, created_ms) "
@@ -289,7 +288,7 @@ Result<void> Fingerprints::remove(std::int64_t id) {
     SQLite::Statement del(db, "DELETE FROM fingerprints WHERE id = ?");
     del.bind(1, id);
     if (del.exec() == 0) {
-      return make_error("fingerprint " + std::to_string(id) + ": not found", store::kNotFound);
+      return make_error("fingerprint " + std::to_string(id) + ": not found", Errc::NotFound);
     }
     return {};
   });
@@ -374,7 +373,7 @@ std::optional<CodeKind> parse_kind(const std::string& s) {
 
 Result<void> KeypadCodes::set(const CodeOwner& owner, const std::string& code_hash,
                               std::int64_t now_ms) {
-  if (code_hash.size() != 64) return make_error("password: not hashed", store::kDatabase);
+  if (code_hash.size() != 64) return make_error("password: not hashed", Errc::Io);
   if (owner.kind == CodeKind::Room && owner.room.empty()) return invalid("room: required");
   return store::guarded<void>(db_, [&](SQLite::Database& db) -> Result<void> {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -386,7 +385,7 @@ Result<void> KeypadCodes::set(const CodeOwner& owner, const std::string& code_ha
     if (taken.executeStep() && !(taken.getColumn(0).getString() == code_kind_name(owner.kind) &&
                                  taken.getColumn(1).getString() == owner_room(owner))) {
       return make_error("password: already used by another unlock password; choose another",
-                        store::kConflict);
+                        Errc::Conflict);
     }
     SQLite::Statement put(db,
                           "INSERT OR REPLACE INTO keypad_codes (kind, room, code_hash, "
@@ -406,7 +405,7 @@ Result<void> KeypadCodes::clear(const CodeOwner& owner) {
     SQLite::Statement del(db, "DELETE FROM keypad_codes WHERE kind = ? AND room = ?");
     del.bind(1, std::string(code_kind_name(owner.kind)));
     del.bind(2, owner_room(owner));
-    if (del.exec() == 0) return make_error("password: none is set", store::kNotFound);
+    if (del.exec() == 0) return make_error("password: none is set", Errc::NotFound);
     return {};
   });
 }

@@ -51,7 +51,7 @@ struct CardQuery {
   std::size_t limit = 50;
 };
 
-// A card's fields checked and normalised (the number upper case), or kInvalid naming the
+// A card's fields checked and normalised (the number upper case), or Errc::Invalid naming the
 // field. Whether the room exists is Cards' to check.
 Result<Card> checked_card(Card card);
 
@@ -59,8 +59,8 @@ class Cards {
  public:
   explicit Cards(store::Database& db) : db_(db) {}
 
-  Result<void> add(const Card& card);     // kConflict when the number is taken
-  Result<void> update(const Card& card);  // by number; kNotFound when absent
+  Result<void> add(const Card& card);     // Errc::Conflict when the number is taken
+  Result<void> update(const Card& card);  // by number; Errc::NotFound when absent
   Result<void> remove(const std::string& number);
   Result<std::optional<Card>> find(const std::string& number);  // the normalised number
   Result<std::vector<Card>> list(const CardQuery& query);       // by number
@@ -89,7 +89,7 @@ class Fingerprints {
   explicit Fingerprints(store::Database& db) : db_(db) {}
 
   Result<std::int64_t> add(const Fingerprint& print);  // the new id
-  Result<void> remove(std::int64_t id);                // kNotFound when absent
+  Result<void> remove(std::int64_t id);                // Errc::NotFound when absent
   Result<std::optional<Fingerprint>> find(std::int64_t id);
   Result<std::vector<Fingerprint>> list();  // by id, templates included
 
@@ -114,18 +114,18 @@ struct CodeInfo {
   std::int64_t updated_ms = 0;
 };
 
-// 4 to 8 digits; kInvalid naming the rule otherwise.
+// 4 to 8 digits; Errc::Invalid naming the rule otherwise.
 Result<void> check_code(std::string_view code);
 
 class KeypadCodes {
  public:
   explicit KeypadCodes(store::Database& db) : db_(db) {}
 
-  // Sets the owner's password from its hash (keypad_hash.h). kConflict when another owner
-  // has the same password (the keypad could not tell them apart); kInvalid for a room
+  // Sets the owner's password from its hash (keypad_hash.h). Errc::Conflict when another owner
+  // has the same password (the keypad could not tell them apart); Errc::Invalid for a room
   // password of a room that does not exist.
   Result<void> set(const CodeOwner& owner, const std::string& code_hash, std::int64_t now_ms);
-  Result<void> clear(const CodeOwner& owner);  // kNotFound when it has none
+  Result<void> clear(const CodeOwner& owner);  // Errc::NotFound when it has none
   // Whose password has this hash, if anyone's.
   Result<std::optional<CodeOwner>> find(const std::string& code_hash);
   Result<std::vector<CodeInfo>> list();  // which passwords are set (never the hashes)

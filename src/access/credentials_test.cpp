@@ -8,7 +8,6 @@
 
 #include "access/keypad_hash.h"
 #include "store/directory.h"
-#include "store/errors.h"
 #include "store/temp_dir.h"
 
 namespace vto::access {
@@ -56,14 +55,14 @@ TEST_F(CredentialsTest, CardsAreStoredByTheirNormalisedNumber) {
 
   auto again = cards.add(card("1A2B3C4D"));
   ASSERT_FALSE(again);
-  EXPECT_EQ(again.error().code, store::kConflict);
+  EXPECT_EQ(again.error().errc, Errc::Conflict);
 
   c.status = CardStatus::Lost;
   ASSERT_TRUE(cards.update(c));
   EXPECT_EQ((*cards.find("1A2B3C4D"))->status, CardStatus::Lost);
-  EXPECT_EQ(cards.update(card("FFFF")).error().code, store::kNotFound);
+  EXPECT_EQ(cards.update(card("FFFF")).error().errc, Errc::NotFound);
   ASSERT_TRUE(cards.remove("1a2b3c4d"));
-  EXPECT_EQ(cards.remove("1A2B3C4D").error().code, store::kNotFound);
+  EXPECT_EQ(cards.remove("1A2B3C4D").error().errc, Errc::NotFound);
 }
 
 TEST_F(CredentialsTest, CardRulesNameTheField) {
@@ -79,7 +78,7 @@ TEST_F(CredentialsTest, CardRulesNameTheField) {
   for (const auto& [c, message] : bad) {
     auto r = cards.add(c);
     ASSERT_FALSE(r) << message;
-    EXPECT_EQ(r.error().code, store::kInvalid) << message;
+    EXPECT_EQ(r.error().errc, Errc::Invalid) << message;
     EXPECT_THAT(r.error().message, HasSubstr(message));
   }
   Card dates = card("1234");
@@ -162,10 +161,10 @@ TEST_F(CredentialsTest, FingerprintsKeepTheModulesTemplate) {
   ASSERT_TRUE(found && *found);
   EXPECT_EQ((*found)->template_data, (std::vector<std::uint8_t>{9, 8, 7}));
   EXPECT_EQ((*found)->finger, "right index");
-  EXPECT_EQ(prints.add({0, "", "", "x", {1}, 0}).error().code, store::kInvalid);
-  EXPECT_EQ(prints.add({0, "101", "", "x", {}, 0}).error().code, store::kInvalid);
+  EXPECT_EQ(prints.add({0, "", "", "x", {1}, 0}).error().errc, Errc::Invalid);
+  EXPECT_EQ(prints.add({0, "101", "", "x", {}, 0}).error().errc, Errc::Invalid);
   ASSERT_TRUE(prints.remove(*id));
-  EXPECT_EQ(prints.remove(*id).error().code, store::kNotFound);
+  EXPECT_EQ(prints.remove(*id).error().errc, Errc::NotFound);
 }
 
 TEST_F(CredentialsTest, KeypadPasswordsAreUniqueHashes) {
@@ -181,7 +180,7 @@ TEST_F(CredentialsTest, KeypadPasswordsAreUniqueHashes) {
   ASSERT_TRUE(codes.set({CodeKind::Public, ""}, h1, 11));  // the same again is fine
   auto taken = codes.set({CodeKind::Room, "101"}, h1, 12);
   ASSERT_FALSE(taken);
-  EXPECT_EQ(taken.error().code, store::kConflict);
+  EXPECT_EQ(taken.error().errc, Errc::Conflict);
   EXPECT_EQ(codes.set({CodeKind::Room, "999"}, hasher.hash("4444"), 12).error().message,
             "room: room 999 does not exist");
   ASSERT_TRUE(codes.set({CodeKind::Room, "101"}, hasher.hash("1010"), 12));
@@ -194,7 +193,7 @@ TEST_F(CredentialsTest, KeypadPasswordsAreUniqueHashes) {
   EXPECT_EQ(codes.list()->size(), 3u);
   ASSERT_TRUE(codes.clear({CodeKind::Public, ""}));
   EXPECT_FALSE(*codes.find(h1));
-  EXPECT_EQ(codes.clear({CodeKind::Public, ""}).error().code, store::kNotFound);
+  EXPECT_EQ(codes.clear({CodeKind::Public, ""}).error().errc, Errc::NotFound);
 
   EXPECT_TRUE(check_code("1234"));
   EXPECT_TRUE(check_code("12345678"));

@@ -18,13 +18,13 @@ constexpr std::size_t kMemory = 8u * 1024 * 1024;
 static_assert(crypto_pwhash_SALTBYTES == KeypadHasher::kKeyBytes);
 
 Error key_error(const std::string& path, const std::string& what) {
-  return make_error("keypad key " + path + ": " + what, 500);
+  return make_error("keypad key " + path + ": " + what, Errc::Io);
 }
 
 }  // namespace
 
 Result<KeypadHasher> KeypadHasher::open(const std::string& data_dir) {
-  if (sodium_init() < 0) return make_error("keypad key: libsodium failed to start", 500);
+  if (sodium_init() < 0) return make_error("keypad key: libsodium failed to start", Errc::Io);
   const std::string dir = data_dir + "/keys";
   const std::string path = dir + "/keypad.key";
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)

@@ -36,16 +36,16 @@ HashCost HashCost::interactive() {
 Result<std::string> hash_password(std::string_view password, HashCost cost) {
   if (password.size() > kMaxHashedPasswordBytes) {
     return make_error("password: at most " + std::to_string(kMaxHashedPasswordBytes) + " bytes",
-                      kInvalidPassword);
+                      Errc::Invalid);
   }
   if (password.find('\0') != std::string_view::npos) {
-    return make_error("password: must not contain NUL characters", kInvalidPassword);
+    return make_error("password: must not contain NUL characters", Errc::Invalid);
   }
-  if (!sodium_ready()) return make_error("password hash: libsodium failed to start", kHashFailed);
+  if (!sodium_ready()) return make_error("password hash: libsodium failed to start", Errc::Io);
   char out[crypto_pwhash_STRBYTES];
   if (crypto_pwhash_str(out, password.data(), password.size(), cost.ops_limit, cost.mem_limit) !=
       0) {
-    return make_error("password hash: Argon2id failed (out of memory?)", kHashFailed);
+    return make_error("password hash: Argon2id failed (out of memory?)", Errc::Io);
   }
   return std::string(out);
 }

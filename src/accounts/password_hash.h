@@ -13,9 +13,8 @@ namespace vto::accounts {
 
 inline constexpr std::size_t kMaxHashedPasswordBytes = 1024;
 
-// Error::code of hash_password failures, shaped like HTTP statuses as in the store.
-inline constexpr int kInvalidPassword = 400;  // too long, or contains NUL
-inline constexpr int kHashFailed = 500;       // libsodium failed (out of memory)
+// hash_password fails with Errc::Invalid (too long, or contains NUL) or Errc::Io (libsodium
+// failed: out of memory).
 
 // Argon2id cost: passes over memory and memory in bytes.
 struct HashCost {

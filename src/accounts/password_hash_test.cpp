@@ -73,11 +73,11 @@ TEST(PasswordHashTest, RefusesOverlongPasswordsAndNul) {
 
   auto too_long = hash_password(std::string(kMaxHashedPasswordBytes + 1, 'x'), kFast);
   ASSERT_FALSE(too_long);
-  EXPECT_EQ(too_long.error().code, kInvalidPassword);
+  EXPECT_EQ(too_long.error().errc, Errc::Invalid);
 
   auto with_nul = hash_password(std::string("Door\0-7kq2Lm", 12), kFast);
   ASSERT_FALSE(with_nul);
-  EXPECT_EQ(with_nul.error().code, kInvalidPassword);
+  EXPECT_EQ(with_nul.error().errc, Errc::Invalid);
 }
 
 TEST(PasswordHashTest, NeedsRehashWhenTheCostDiffers) {

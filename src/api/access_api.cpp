@@ -7,7 +7,6 @@
 #include "api/query_params.h"
 #include "records/call_csv.h"
 #include "sip/message/uri.h"
-#include "store/errors.h"
 #include "web/http_server.h"
 #include "web/query.h"
 
@@ -121,7 +120,7 @@ Result<access::LockSettings> lock_settings_from_json(const json& body) {
   auto relay = body.find("relay");
   if (relay == body.end() || !relay->is_string() ||
       (*relay != "normally_open" && *relay != "normally_closed")) {
-    return make_error("relay: normally_open or normally_closed", store::kInvalid);
+    return make_error("relay: normally_open or normally_closed", Errc::Invalid);
   }
   s.normally_closed = *relay == "normally_closed";
   const struct {
@@ -142,13 +141,13 @@ Result<access::LockSettings> lock_settings_from_json(const json& body) {
         it->get<std::int64_t>() > f.hi) {
       return make_error(std::string(f.name) + ": a whole number from " + std::to_string(f.lo) +
                             " to " + std::to_string(f.hi),
-                        store::kInvalid);
+                        Errc::Invalid);
     }
     *f.value = static_cast<int>(it->get<std::int64_t>());
   }
   auto sensor = body.find("door_sensor");
   if (sensor == body.end() || !sensor->is_boolean()) {
-    return make_error("door_sensor: true or false", store::kInvalid);
+    return make_error("door_sensor: true or false", Errc::Invalid);
   }
   s.door_sensor = sensor->get<bool>();
   return s;
@@ -161,10 +160,9 @@ Result<access::LockSettings> load_lock_settings(store::Settings& settings) {
   const json body = json::parse(**saved, nullptr, false);
   auto s = body.is_object()
                ? lock_settings_from_json(body)
-               : Result<access::LockSettings>(make_error("not a JSON object", store::kInvalid));
+               : Result<access::LockSettings>(make_error("not a JSON object", Errc::Invalid));
   if (!s) {
-    return make_error("setting " + std::string(kLockKey) + ": " + s.error().message,
-                      store::kInvalid);
+    return make_error("setting " + std::string(kLockKey) + ": " + s.error().message, Errc::Invalid);
   }
   return s;
 }
@@ -226,7 +224,7 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiParts deps
   http.route("PUT", "/api/v1/access/lock",
              auth.guard(Role::Admin, [d, audit](const web::HttpRequest& req, const Principal& who) {
                auto body = object_body(req);
-               if (!body) return web::json_error(body.error().code, body.error().message);
+               if (!body) return error_response(body.error());
                auto next = lock_settings_from_json(*body);
                if (!next) return store_error(next.error());
                if (*next != d->access.settings()) {
@@ -336,7 +334,7 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiParts deps
   http.route("POST", "/api/v1/access/cards",
              auth.guard(Role::Admin, [d, audit](const web::HttpRequest& req, const Principal& who) {
                auto body = object_body(req);
-               if (!body) return web::json_error(body.error().code, body.error().message);
+               if (!body) return error_response(body.error());
                access::Card c;
                if (auto bad = read_card(*body, c)) return *bad;
                auto checked = access::checked_card(c);
@@ -382,7 +380,7 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiParts deps
                    std::from_chars(message.data() + 6, message.data() + close, index);
                    message = "line " + std::to_string(index + 2) + ": " + message.substr(close + 2);
                  }
-                 return web::json_error(n.error().code == store::kInvalid ? 400 : 409, message);
+                 return web::json_error(n.error().errc == Errc::Invalid ? 400 : 409, message);
                }
                audit(who, std::to_string(*n) + " cards imported");
                return json_response(200, {{"imported", *n}});
@@ -406,7 +404,7 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiParts deps
                auto number = hal::normalize_card_number(req.path.substr(kCardsPrefix.size()));
                if (!number) return web::json_error(404, "no such card");
                auto body = object_body(req);
-               if (!body) return web::json_error(body.error().code, body.error().message);
+               if (!body) return error_response(body.error());
                access::Card c;
                c.number = *number;
                if (body->contains("number") && (*body)["number"] != *number) {
@@ -441,7 +439,7 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiParts deps
       auth.guard_async(Role::Admin, [d, audit](const web::HttpRequest& req, const Principal& who,
                                                web::HttpServer::Reply reply) {
         auto body = object_body(req);
-        if (!body) return reply(web::json_error(body.error().code, body.error().message));
+        if (!body) return reply(error_response(body.error()));
         access::Fingerprint p;
         for (auto [name, field] : {std::pair{"room", &p.room}, std::pair{"person", &p.person},
                                    std::pair{"finger", &p.finger}}) {
@@ -454,9 +452,11 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiParts deps
         d->enrolment.enrol_finger(
             kReaderWait, [d, audit, who, p, reply](Result<std::vector<std::uint8_t>> t) mutable {
               if (!t) {
-                const int code = t.error().code;
-                return reply(web::json_error(code == store::kConflict || code == 408 ? code : 503,
-                                             t.error().message));
+                // A busy or absent reader, whatever the module said: 503.
+                const Errc e = t.error().errc;
+                return reply(web::json_error(
+                    e == Errc::Conflict || e == Errc::Timeout ? http_status(t.error()) : 503,
+                    t.error().message));
               }
               p.template_data = std::move(*t);
               p.created_ms = d->now_ms();
@@ -524,8 +524,7 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiParts deps
                          auto owner = owner_of(req.path);
                          if (!owner) return reply(web::json_error(404, "not found"));
                          auto body = object_body(req);
-                         if (!body)
-                           return reply(web::json_error(body.error().code, body.error().message));
+                         if (!body) return reply(error_response(body.error()));
                          std::string code;
                          if (auto bad = read_text(*body, "password", code, true))
                            return reply(*bad);

@@ -31,15 +31,15 @@
 namespace vto::api {
 
 // The saved lock settings ("access.lock", a JSON object), defaults when never saved; a
-// saved value that does not parse is a store::kInvalid error naming the key.
+// saved value that does not parse is a Errc::Invalid error naming the key.
 Result<access::LockSettings> load_lock_settings(store::Settings& settings);
 nlohmann::json to_json(const access::LockSettings& s);
-// Every field required; kInvalid naming the field.
+// Every field required; Errc::Invalid naming the field.
 Result<access::LockSettings> lock_settings_from_json(const nlohmann::json& body);
 
 nlohmann::json to_json(const records::UnlockRecord& r);
 nlohmann::json to_json(const access::Card& c);
-// The unlock records' filters and paging from a query string; kInvalid naming the parameter.
+// The unlock records' filters and paging from a query string; Errc::Invalid naming the parameter.
 Result<records::UnlockQuery> parse_unlock_query(std::string_view query);
 
 struct AccessApiParts {

@@ -4,7 +4,6 @@
 #include "api/auth/web_auth.h"
 #include "api/query_params.h"
 #include "records/call_csv.h"
-#include "store/errors.h"
 #include "web/http_server.h"
 #include "web/query.h"
 
@@ -114,8 +113,7 @@ Result<RecordCaps> caps_from_json(const json& body) {
     if (it == body.end() || !it->is_number_unsigned() ||
         it->get<std::uint64_t>() < RecordCaps::kMin ||
         it->get<std::uint64_t>() > RecordCaps::kMax) {
-      return make_error(std::string(name) + ": a whole number from 1000 to 1000000",
-                        store::kInvalid);
+      return make_error(std::string(name) + ": a whole number from 1000 to 1000000", Errc::Invalid);
     }
     *field = static_cast<std::size_t>(it->get<std::uint64_t>());
   }
@@ -130,10 +128,10 @@ Result<RecordCaps> load_record_caps(store::Settings& settings) {
   if (!*saved) return RecordCaps{};
   const json body = json::parse(**saved, nullptr, false);
   auto c = body.is_object() ? caps_from_json(body)
-                            : Result<RecordCaps>(make_error("not a JSON object", store::kInvalid));
+                            : Result<RecordCaps>(make_error("not a JSON object", Errc::Invalid));
   if (!c) {
     return make_error("setting " + std::string(kRecordCapsKey) + ": " + c.error().message,
-                      store::kInvalid);
+                      Errc::Invalid);
   }
   return c;
 }
@@ -148,7 +146,7 @@ void add_record_caps_routes(web::HttpServer& http, WebAuth& auth, store::Setting
              auth.guard(Role::Admin, [&auth, &settings, &caps, apply](const web::HttpRequest& req,
                                                                       const Principal& who) {
                auto body = object_body(req);
-               if (!body) return web::json_error(body.error().code, body.error().message);
+               if (!body) return error_response(body.error());
                auto next = caps_from_json(*body);
                if (!next) return store_error(next.error());
                if (*next != caps) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "store/errors.h"
 #include "store/rules.h"
 
 namespace vto::api {
@@ -22,7 +21,7 @@ constexpr ModuleKind kSingles[] = {ModuleKind::Keypad, ModuleKind::CardReader,
                                    ModuleKind::Indicators};
 
 Error invalid(const std::string& field, const std::string& message) {
-  return make_error(field + ": " + message, store::kInvalid);
+  return make_error(field + ": " + message, Errc::Invalid);
 }
 
 json describe(const Facade& f, const DeviceInfo& device, const json& presence) {
@@ -144,7 +143,7 @@ Result<Facade> load_facade(store::Settings& settings, const Facade& defaults) {
     return defaults;
   }
   auto j = json::parse(**saved, nullptr, false);
-  if (j.is_discarded()) return make_error("setting facade.layout: not JSON", store::kInvalid);
+  if (j.is_discarded()) return make_error("setting facade.layout: not JSON", Errc::Invalid);
   return facade_from_json(j);
 }
 
@@ -158,33 +157,33 @@ void add_facade_routes(web::HttpServer& http, WebAuth& auth, store::Settings& se
                r.body = describe(current, device, presence ? presence() : json::array()).dump();
                return r;
              }));
-  http.route(
-      "PUT", "/api/v1/facade",
-      auth.guard(store::Role::Admin, [&, device, room_exists, presence, apply](
-                                         const web::HttpRequest& req, const Principal& who) {
-        if (!req.content_type.starts_with("application/json"))
-          return web::json_error(415, "the body must be JSON (Content-Type: application/json)");
-        auto body = json::parse(req.body, nullptr, false);
-        if (body.is_discarded()) return web::json_error(400, "the body must be JSON");
-        auto next = facade_from_json(body);
-        if (!next) {
-          const auto& msg = next.error().message;
-          auto colon = msg.find(": ");
-          return field_error(msg.substr(0, colon), "invalid", msg.substr(colon + 2));
-        }
-        if (auto bad = check_facade(*next, device, room_exists))
-          return field_error(bad->field, "invalid", bad->message);
-        if (auto applied = apply(*next); !applied) {
-          return web::json_error(applied.error().code == 409 ? 409 : 500, applied.error().message);
-        }
-        if (auto saved = settings.set(kLayoutKey, facade_to_json(*next).dump()); !saved)
-          return web::json_error(500, saved.error().message);
-        current = *next;
-        auth.audit(who, "settings_changed", "facade: " + facade_to_json(*next).dump());
-        web::HttpResponse r;
-        r.body = describe(current, device, presence ? presence() : json::array()).dump();
-        return r;
-      }));
+  http.route("PUT", "/api/v1/facade",
+             auth.guard(store::Role::Admin, [&, device, room_exists, presence, apply](
+                                                const web::HttpRequest& req, const Principal& who) {
+               if (!req.content_type.starts_with("application/json"))
+                 return web::json_error(415,
+                                        "the body must be JSON (Content-Type: application/json)");
+               auto body = json::parse(req.body, nullptr, false);
+               if (body.is_discarded()) return web::json_error(400, "the body must be JSON");
+               auto next = facade_from_json(body);
+               if (!next) {
+                 const auto& msg = next.error().message;
+                 auto colon = msg.find(": ");
+                 return field_error(msg.substr(0, colon), "invalid", msg.substr(colon + 2));
+               }
+               if (auto bad = check_facade(*next, device, room_exists))
+                 return field_error(bad->field, "invalid", bad->message);
+               if (auto applied = apply(*next); !applied) {
+                 return error_response(applied.error());
+               }
+               if (auto saved = settings.set(kLayoutKey, facade_to_json(*next).dump()); !saved)
+                 return web::json_error(500, saved.error().message);
+               current = *next;
+               auth.audit(who, "settings_changed", "facade: " + facade_to_json(*next).dump());
+               web::HttpResponse r;
+               r.body = describe(current, device, presence ? presence() : json::array()).dump();
+               return r;
+             }));
 }
 
 }  // namespace vto::api

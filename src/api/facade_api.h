@@ -46,7 +46,7 @@ struct FacadeError {
 std::optional<FacadeError> check_facade(const Facade& facade, const DeviceInfo& device,
                                         const RoomExists& room_exists);
 
-Result<Facade> facade_from_json(const nlohmann::json& j);  // shape only; kInvalid naming it
+Result<Facade> facade_from_json(const nlohmann::json& j);  // shape only; Errc::Invalid naming it
 nlohmann::json facade_to_json(const Facade& facade);
 
 // The saved facade ("facade.layout"), or `defaults` (saved now) when there is none.

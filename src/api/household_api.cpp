@@ -3,8 +3,6 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
-#include "store/errors.h"
-
 namespace vto::api {
 namespace {
 
@@ -95,7 +93,7 @@ json vto_json(const store::Vto& v) {
 }  // namespace
 
 web::HttpResponse store_error_response(const Error& error) {
-  if (error.code == store::kInvalid) {
+  if (error.errc == Errc::Invalid) {
     for (auto [store_name, api_name] : kFields) {
       if (error.message.starts_with(store_name) &&
           (error.message.size() == store_name.size() || error.message[store_name.size()] == ' ' ||
@@ -106,10 +104,7 @@ web::HttpResponse store_error_response(const Error& error) {
     }
     return web::json_error(400, error.message);
   }
-  const int status = error.code == store::kNotFound   ? 404
-                     : error.code == store::kConflict ? 409
-                                                      : 500;
-  return web::json_error(status, error.message);
+  return error_response(error);
 }
 
 void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory& directory,
@@ -140,7 +135,7 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
              auth.guard(Role::Admin, [dir, a, own_number_clash](const web::HttpRequest& req,
                                                                 const Principal& who) {
                auto body = object_body(req);
-               if (!body) return web::json_error(body.error().code, body.error().message);
+               if (!body) return error_response(body.error());
                store::Room room;
                if (auto bad = read_room(*body, room)) return *bad;
                if (auto bad = own_number_clash(room.number)) return *bad;
@@ -152,7 +147,7 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
       "POST", "/api/v1/rooms/batch",
       auth.guard(Role::Admin, [dir, a](const web::HttpRequest& req, const Principal& who) {
         auto body = object_body(req);
-        if (!body) return web::json_error(body.error().code, body.error().message);
+        if (!body) return error_response(body.error());
         store::RoomBatch batch;
         for (auto [name, field] :
              {std::pair{"floors", &batch.floors},
@@ -202,7 +197,7 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
                if (!existing) return store_error_response(existing.error());
                if (!*existing) return web::json_error(404, "room \"" + number + "\": not found");
                auto body = object_body(req);
-               if (!body) return web::json_error(body.error().code, body.error().message);
+               if (!body) return error_response(body.error());
                store::Room room = **existing;
                const std::string old_password = room.password;
                if (auto bad = read_room(*body, room)) return *bad;
@@ -236,7 +231,7 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
   http.route("PUT", "/api/v1/centre",
              auth.guard(Role::Admin, [dir, a](const web::HttpRequest& req, const Principal& who) {
                auto body = object_body(req);
-               if (!body) return web::json_error(body.error().code, body.error().message);
+               if (!body) return error_response(body.error());
                std::string password;
                if (auto bad = read_text(*body, "password", password)) return *bad;
                if (auto r = dir->set_centre_password(password); !r) {
@@ -265,7 +260,7 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
   http.route("POST", "/api/v1/vtos",
              auth.guard(Role::Admin, [dir, a](const web::HttpRequest& req, const Principal& who) {
                auto body = object_body(req);
-               if (!body) return web::json_error(body.error().code, body.error().message);
+               if (!body) return error_response(body.error());
                store::Vto vto;
                if (auto bad = read_vto(*body, vto)) return *bad;
                if (auto r = dir->add_vto(vto); !r) return store_error_response(r.error());
@@ -279,7 +274,7 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
                if (!existing) return store_error_response(existing.error());
                if (!*existing) return web::json_error(404, "VTO \"" + number + "\": not found");
                auto body = object_body(req);
-               if (!body) return web::json_error(body.error().code, body.error().message);
+               if (!body) return error_response(body.error());
                store::Vto vto = **existing;
                const std::string old_password = vto.password;
                const std::string old_web_password = vto.web_password;

@@ -34,7 +34,7 @@ struct RoomUsers {
 void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory& directory,
                           OnlineDevices online, RoomUsers users = {});
 
-// A store error (kInvalid "FIELD "VALUE": RULE") as an API answer: a field error naming the
+// A store error (Errc::Invalid "FIELD "VALUE": RULE") as an API answer: a field error naming the
 // JSON field when the store's field is known, else the status of its code.
 web::HttpResponse store_error_response(const Error& error);
 

@@ -1,7 +1,5 @@
 #include "api/http_json.h"
 
-#include "store/errors.h"
-
 namespace vto::api {
 
 using nlohmann::json;
@@ -21,26 +19,33 @@ web::HttpResponse field_error(const std::string& field, const std::string& rule_
 
 Result<json> object_body(const web::HttpRequest& req) {
   if (!req.content_type.starts_with("application/json"))
-    return make_error("the body must be JSON (Content-Type: application/json)", 415);
+    return make_error("the body must be JSON (Content-Type: application/json)", Errc::Unsupported);
   auto body = json::parse(req.body, nullptr, false);
   if (body.is_discarded() || !body.is_object())
-    return make_error("the body must be a JSON object", 400);
+    return make_error("the body must be a JSON object", Errc::Invalid);
   return body;
 }
 
 int http_status(const Error& e) {
-  switch (e.code) {
-    case store::kInvalid:
+  switch (e.errc) {
+    case Errc::Invalid:
       return 400;
-    case store::kNotFound:
+    case Errc::NotFound:
       return 404;
-    case store::kConflict:
+    case Errc::Conflict:
+    case Errc::Busy:
       return 409;
-    case store::kDatabase:
-      return 500;
-    default:
-      return e.code >= 400 && e.code < 600 ? e.code : 500;
+    case Errc::Unsupported:
+      return 415;
+    case Errc::Timeout:
+      return 408;
+    case Errc::Unavailable:
+      return 503;
+    case Errc::Io:
+    case Errc::Other:
+      break;
   }
+  return 500;
 }
 
 web::HttpResponse error_response(const Error& e) {
@@ -48,7 +53,7 @@ web::HttpResponse error_response(const Error& e) {
 }
 
 web::HttpResponse store_error(const Error& e) {
-  if (e.code == store::kInvalid) {
+  if (e.errc == Errc::Invalid) {
     const auto colon = e.message.find(": ");
     if (colon != std::string::npos && colon < 40 && e.message.find(' ') > colon)
       return field_error(e.message.substr(0, colon), "invalid", e.message.substr(colon + 2));

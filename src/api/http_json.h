@@ -17,17 +17,18 @@ web::HttpResponse json_response(int status, const nlohmann::json& body);
 web::HttpResponse field_error(const std::string& field, const std::string& rule_id,
                               const std::string& message);
 
-// The body of a change as a JSON object, or the error (code 415 or 400) that refuses it.
+// The body of a change as a JSON object, or the error (Unsupported or Invalid) that refuses it.
 // Content-Type must say JSON: an HTML form on another site cannot send that without the
 // browser asking first (CORS), one more guard beside the CSRF token.
 Result<nlohmann::json> object_body(const web::HttpRequest& req);
 
-// The HTTP status of an error's code: a rule broken 400, not found 404, a conflict 409, a
-// status-shaped code (400-599) as it is, anything else (the database, I/O) 500.
+// The one table from an error's kind to its HTTP status: Invalid 400, NotFound 404, Conflict
+// and Busy 409, Timeout 408, Unsupported 415, Unavailable 503, Io and Other 500. No layer below the
+// API speaks HTTP.
 int http_status(const Error& e);
 web::HttpResponse error_response(const Error& e);
 
-// A store error "FIELD: RULE" (the store's rule broken, code kInvalid) as a field error,
+// A store error "FIELD: RULE" (a rule broken: Errc::Invalid) as a field error,
 // any other as error_response().
 web::HttpResponse store_error(const Error& e);
 

@@ -3,7 +3,6 @@
 #include <memory>
 #include <string>
 
-#include "store/errors.h"
 #include "web/query.h"
 
 namespace vto::api {
@@ -47,7 +46,7 @@ json to_json(const LiveSettings& s) {
 
 Result<LiveSettings> live_settings_from_json(const json& j) {
   const auto invalid = [](const std::string& field, const std::string& rule) {
-    return make_error(field + ": " + rule, store::kInvalid);
+    return make_error(field + ": " + rule, Errc::Invalid);
   };
   if (!j.is_object()) return invalid("body", "a JSON object");
   LiveSettings s;
@@ -111,7 +110,7 @@ void add_live_routes(web::HttpServer& http, std::vector<web::HttpServer*> cgi_se
   http.route("PUT", "/api/v1/settings/live",
              auth.guard(Role::Admin, [d, &auth](const web::HttpRequest& req, const Principal& who) {
                auto body = object_body(req);
-               if (!body) return web::json_error(body.error().code, body.error().message);
+               if (!body) return error_response(body.error());
                auto next = live_settings_from_json(*body);
                if (!next) {
                  const std::string& m = next.error().message;

@@ -33,7 +33,7 @@ struct LiveSettings {
 };
 
 nlohmann::json to_json(const LiveSettings& s);
-// kInvalid naming the field of the first broken rule.
+// Errc::Invalid naming the field of the first broken rule.
 Result<LiveSettings> live_settings_from_json(const nlohmann::json& j);
 Result<LiveSettings> load_live_settings(store::Settings& settings);
 

@@ -76,7 +76,7 @@ void add_local_routes(web::HttpServer& http, WebAuth& auth, store::Settings& set
              auth.guard(store::Role::Admin, [&, device, mode, apply, number_taken](
                                                 const web::HttpRequest& req, const Principal& who) {
                auto parsed = object_body(req);
-               if (!parsed) return web::json_error(parsed.error().code, parsed.error().message);
+               if (!parsed) return error_response(parsed.error());
                const json& body = *parsed;
                LocalBasic next = current;
                for (const char* key : kKeys) {

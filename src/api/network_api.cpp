@@ -4,8 +4,6 @@
 
 #include <set>
 
-#include "store/errors.h"
-
 namespace vto::api {
 namespace {
 
@@ -170,7 +168,7 @@ Result<std::optional<NetworkBasic>> load_network(store::Settings& settings) {
   if (!*saved) return std::optional<NetworkBasic>{};
   auto j = json::parse(**saved, nullptr, false);
   if (j.is_discarded() || !j.is_object())
-    return make_error("setting network.basic: not JSON", store::kInvalid);
+    return make_error("setting network.basic: not JSON", Errc::Invalid);
   NetworkBasic n;
   for (const char* k : kNetworkText) *text_member(n, k) = j.value(k, "");
   for (const char* k : kNetworkPorts) *port_member(n, k) = j.value(k, std::uint16_t{0});
@@ -183,12 +181,12 @@ Result<std::optional<SipServerSettings>> load_sip_server(store::Settings& settin
   if (!*saved) return std::optional<SipServerSettings>{};
   auto j = json::parse(**saved, nullptr, false);
   if (j.is_discarded() || !j.is_object())
-    return make_error("setting network.sip_server: not JSON", store::kInvalid);
+    return make_error("setting network.sip_server: not JSON", Errc::Invalid);
   SipServerSettings s;
   for (const char* k : kSipText) *sip_member(s, k) = j.value(k, "");
   const auto mode = parse_sip_server_mode(j.value("mode", "this"));
   if (!mode)
-    return make_error("setting network.sip_server: mode: this, vto or platform", store::kInvalid);
+    return make_error("setting network.sip_server: mode: this, vto or platform", Errc::Invalid);
   s.mode = *mode;
   s.server_port = j.value("server_port", std::uint16_t{5060});
   return std::optional<SipServerSettings>{s};
@@ -253,7 +251,7 @@ void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& s
                                                const web::HttpRequest& req, const Principal& who,
                                                web::HttpServer::Reply reply) {
         auto body = object_body(req);
-        if (!body) return reply(web::json_error(body.error().code, body.error().message));
+        if (!body) return reply(error_response(body.error()));
         NetworkBasic next = network;
         for (const char* k : kNetworkText) {
           auto it = body->find(k);
@@ -300,7 +298,7 @@ void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& s
       auth.guard(store::Role::Admin, [&, apply_sip, sip_status](const web::HttpRequest& req,
                                                                 const Principal& who) {
         auto body = object_body(req);
-        if (!body) return web::json_error(body.error().code, body.error().message);
+        if (!body) return error_response(body.error());
         SipServerSettings next = sip;
         if (auto it = body->find("mode"); it != body->end() && !it->is_null()) {
           const auto mode =

@@ -3,13 +3,12 @@
 #include <charconv>
 #include <limits>
 
-#include "store/errors.h"
 #include "web/query.h"
 
 namespace vto::api {
 
 Error bad_param(std::string_view name, std::string_view rule) {
-  return make_error(std::string(name) + ": " + std::string(rule), store::kInvalid);
+  return make_error(std::string(name) + ": " + std::string(rule), Errc::Invalid);
 }
 
 Result<std::optional<std::int64_t>> number_param(std::string_view query, std::string_view name,

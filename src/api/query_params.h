@@ -1,5 +1,5 @@
 // The query-string parameters the record and list routes share: numbers, texts, and the
-// time range, paging and order of a search. Every error is store::kInvalid naming the
+// time range, paging and order of a search. Every error is Errc::Invalid naming the
 // parameter ("limit: must be 1-500").
 #pragma once
 

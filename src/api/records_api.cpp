@@ -1,5 +1,6 @@
 #include "api/records_api.h"
 
+#include "api/http_json.h"
 #include "api/query_params.h"
 
 #include <charconv>
@@ -12,7 +13,6 @@
 #include <unordered_map>
 
 #include "records/call_csv.h"
-#include "store/errors.h"
 #include "web/http_server.h"
 #include "web/query.h"
 
@@ -27,7 +27,7 @@ constexpr std::string_view kSnapshotSuffix = "/snapshot";
 constexpr std::uintmax_t kMaxSnapshotBytes = 16 * 1024 * 1024;
 
 int status_of(const Error& e) {
-  return e.code == store::kInvalid || e.code == store::kNotFound ? e.code : 500;
+  return e.errc == Errc::Invalid || e.errc == Errc::NotFound ? http_status(e) : 500;
 }
 
 // The records and total of a request's query, or the error response.

@@ -16,7 +16,7 @@
 
 namespace vto::api {
 
-// The filters and paging of a query string, checked; kInvalid naming the parameter.
+// The filters and paging of a query string, checked; Errc::Invalid naming the parameter.
 Result<records::CallQuery> parse_call_query(std::string_view query);
 
 nlohmann::json to_json(const records::CallRecord& record);

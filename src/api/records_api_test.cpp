@@ -61,7 +61,7 @@ TEST(ParseCallQuery, BadParametersAreNamed) {
   for (const auto& [query, name] : cases) {
     auto q = parse_call_query(query);
     ASSERT_FALSE(q) << query;
-    EXPECT_EQ(q.error().code, 400) << query;
+    EXPECT_EQ(q.error().errc, Errc::Invalid) << query;
     EXPECT_THAT(q.error().message, HasSubstr(name)) << query;
   }
 }

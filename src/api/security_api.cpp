@@ -3,8 +3,6 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
-#include "store/errors.h"
-
 namespace vto::api {
 namespace {
 
@@ -36,7 +34,7 @@ std::string list_text(const AllowList& list) {
   return out;
 }
 
-// "field: message" (a store::kInvalid error) as a field error.
+// "field: message" (a Errc::Invalid error) as a field error.
 web::HttpResponse invalid_response(const Error& e) {
   const auto colon = e.message.find(": ");
   if (colon == std::string::npos) return web::json_error(400, e.message);
@@ -52,19 +50,19 @@ std::optional<web::HttpResponse> json_object_body(const web::HttpRequest& req, j
   return std::nullopt;
 }
 
-// The list in a body: {"allow_list": [text...]}; kInvalid naming the field otherwise.
+// The list in a body: {"allow_list": [text...]}; Errc::Invalid naming the field otherwise.
 Result<AllowList> allow_list_from_json(const json& body) {
   auto it = body.find("allow_list");
   if (it == body.end() || !it->is_array())
-    return make_error("allow_list: must be a list of addresses", store::kInvalid);
+    return make_error("allow_list: must be a list of addresses", Errc::Invalid);
   if (it->size() > AllowList::kMaxEntries) {
     return make_error("allow_list: at most " + std::to_string(AllowList::kMaxEntries) + " entries",
-                      store::kInvalid);
+                      Errc::Invalid);
   }
   std::vector<std::string> entries;
   for (std::size_t i = 0; i < it->size(); ++i) {
     if (!(*it)[i].is_string())
-      return make_error("allow_list[" + std::to_string(i) + "]: must be text", store::kInvalid);
+      return make_error("allow_list[" + std::to_string(i) + "]: must be text", Errc::Invalid);
     entries.push_back((*it)[i].get<std::string>());
   }
   return AllowList::parse(entries);
@@ -76,7 +74,7 @@ json login_json(const LoginPolicy& p) {
           {"idle_minutes", p.idle_minutes}};
 }
 
-// The login rules of a body; every field is required. kInvalid naming the field otherwise.
+// The login rules of a body; every field is required. Errc::Invalid naming the field otherwise.
 Result<LoginPolicy> login_from_json(const json& body) {
   LoginPolicy p;
   const struct {
@@ -99,7 +97,7 @@ Result<LoginPolicy> login_from_json(const json& body) {
     if (!whole || v < f.min || v > f.max) {
       return make_error(std::string(f.name) + ": a whole number of " + f.what + " from " +
                             std::to_string(f.min) + " to " + std::to_string(f.max),
-                        store::kInvalid);
+                        Errc::Invalid);
     }
     *f.value = static_cast<int>(v);
   }
@@ -134,7 +132,7 @@ Result<SecurityState> load_security(store::Settings& settings) {
     auto list = allow_list_from_json(json{{"allow_list", json::parse(it->second, nullptr, false)}});
     if (!list) {
       return make_error("setting " + std::string(kAllowListKey) + ": " + list.error().message,
-                        store::kInvalid);
+                        Errc::Invalid);
     }
     state.allow_list = std::move(*list);
   }
@@ -142,7 +140,7 @@ Result<SecurityState> load_security(store::Settings& settings) {
     if (it->second != "on" && it->second != "off") {
       return make_error(
           "setting " + std::string(kHttpServiceKey) + ": on or off, not '" + it->second + "'",
-          store::kInvalid);
+          Errc::Invalid);
     }
     state.http_service = it->second == "on";
   }
@@ -152,7 +150,7 @@ Result<SecurityState> load_security(store::Settings& settings) {
                                   : Result<LoginPolicy>(make_error("not a JSON object"));
     if (!login) {
       return make_error("setting " + std::string(kLoginKey) + ": " + login.error().message,
-                        store::kInvalid);
+                        Errc::Invalid);
     }
     state.login = *login;
   }
@@ -255,8 +253,7 @@ web::HttpResponse SecurityApi::put_services(const web::HttpRequest& req, const P
   const bool on = it->get<bool>();
   if (on == current_.http_service) return get(req);
   if (callbacks_.set_http_service) {
-    if (auto set = callbacks_.set_http_service(on); !set)
-      return web::json_error(set.error().code == store::kConflict ? 409 : 500, set.error().message);
+    if (auto set = callbacks_.set_http_service(on); !set) return error_response(set.error());
   }
   if (auto saved = settings_.set(kHttpServiceKey, on ? "on" : "off"); !saved) {
     if (callbacks_.set_http_service) (void)callbacks_.set_http_service(!on);  // as it was

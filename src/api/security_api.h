@@ -38,7 +38,7 @@ struct SecurityState {
 };
 
 // The saved settings, defaults for those never saved; a saved value that does not parse
-// is a store::kInvalid error naming the key.
+// is a Errc::Invalid error naming the key.
 Result<SecurityState> load_security(store::Settings& settings);
 
 struct SecurityCallbacks {

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "store/database.h"
-#include "store/errors.h"
 #include "store/temp_dir.h"
 
 namespace vto::api {
@@ -116,7 +115,7 @@ TEST_F(SecurityApiTest, LoadSecurityRefusesBrokenSettings) {
   ASSERT_TRUE(settings_->set("security.allow_list", R"(["10.0.0.0/8", "nonsense"])"));
   auto loaded = load_security(*settings_);
   ASSERT_FALSE(loaded);
-  EXPECT_EQ(loaded.error().code, store::kInvalid);
+  EXPECT_EQ(loaded.error().errc, Errc::Invalid);
   EXPECT_THAT(loaded.error().message, HasSubstr("security.allow_list: allow_list[1]"));
 
   ASSERT_TRUE(settings_->set("security.allow_list", "not json"));
@@ -317,7 +316,7 @@ TEST_F(SecurityApiTest, TheHttpServiceIsSwitchedSavedAndAudited) {
   EXPECT_EQ(api_->put_services(request({{"http", "on"}}), admin_).status, 400);
   EXPECT_EQ(body_of(api_->put_services(request({{"http", "on"}}), admin_))["field"], "http");
 
-  service_error_ = make_error("port 80 is in use", store::kConflict);
+  service_error_ = make_error("port 80 is in use", Errc::Conflict);
   r = api_->put_services(request({{"http", true}}), admin_);
   EXPECT_EQ(r.status, 409);
   EXPECT_THAT(r.body, HasSubstr("port 80 is in use"));

@@ -12,7 +12,8 @@ Result<void> PortMover::apply() {
     Move& m = moves_[moved_];
     if (auto r = m.bind(m.to); !r) {
       undo();
-      return make_error(m.name + " port " + std::to_string(m.to) + ": " + r.error().message, 409);
+      return make_error(m.name + " port " + std::to_string(m.to) + ": " + r.error().message,
+                        Errc::Conflict);
     }
     if (m.then) m.then(m.to);
   }

@@ -43,7 +43,7 @@ TEST(PortMover, APortThatCannotMoveMovesTheOthersBack) {
   mover.add("SIP", 5060, 5070, sip.bind());
   auto r = mover.apply();
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, 409);
+  EXPECT_EQ(r.error().errc, Errc::Conflict);
   EXPECT_EQ(r.error().message, "SIP port 5070: address in use");
   EXPECT_EQ(https.port, 443);
   EXPECT_EQ(redirect_to, 443);

@@ -79,7 +79,7 @@ void Station::add_network_routes() {
       [this](const api::SipServerSettings&, const api::SipServerSettings& after) -> Result<void> {
         // Who serves the building changes how calls are routed: not in the middle of one.
         if (panel_->state().state != device::PanelState::Idle)
-          return make_error("the panel is busy with a call: save again when it ends", 409);
+          return make_error("the panel is busy with a call: save again when it ends", Errc::Busy);
         sip_switch_->change(after);
         log_->info("SIP server: {}",
                    after.mode == api::SipServerMode::This
@@ -149,7 +149,7 @@ void Station::apply_network(const api::NetworkBasic& before, const api::NetworkB
         });
       }
       ports->undo();
-      return done(make_error(name + ": " + applied.error().message, 500));
+      return done(make_error(name + ": " + applied.error().message, Errc::Io));
     }
     log_->info("network: {} is {}/{}, gateway {}", name, after.ip,
                station::prefix_length(after.mask), after.gateway.empty() ? "none" : after.gateway);
@@ -166,7 +166,7 @@ Result<void> Station::set_http_service(bool on) {
     log_->info("plain HTTP port closed");
     return {};
   }
-  if (auto r = redirect_->start(); !r) return make_error(r.error().message, 409);
+  if (auto r = redirect_->start(); !r) return make_error(r.error().message, Errc::Conflict);
   redirect_running_ = true;
   if (saved_network_ || network_.http_port != redirect_->port()) {
     if (auto r = redirect_->rebind(options_.http.host, network_.http_port); !r)
@@ -216,7 +216,7 @@ void Station::add_settings_routes() {
       [this](const api::Facade& f) -> Result<void> {
         // The panel is rebuilt only between calls: a visitor mid-call keeps the buttons.
         if (panel_->state().state != device::PanelState::Idle)
-          return make_error("the panel is busy with a call: save again when it ends", 409);
+          return make_error("the panel is busy with a call: save again when it ends", Errc::Busy);
         if (auto built = build_panel(f); !built) return built;
         log_->info("facade changed: {} modules, {} call buttons", f.modules.size(),
                    f.button_count());

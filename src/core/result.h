@@ -8,13 +8,32 @@
 
 namespace vto {
 
+// What kind of failure an Error is. Each surface maps the kinds to its own answers (the
+// HTTP API to statuses in one table, vtoctl to exit codes); no layer below speaks HTTP.
+enum class Errc {
+  Other = 0,    // nothing more specific: an unexpected failure
+  Invalid,      // a value breaks a rule; the message names the field and the rule
+  NotFound,     // no such room, module, record, file...
+  Conflict,     // already there, or used elsewhere
+  Busy,         // not now: a call or another change is under way; try again when it ends
+  Unavailable,  // configured but not there or not working: a module off the bus, a camera
+  Unsupported,  // a form or format this station does not take
+  Timeout,      // nothing came in time: no finger on the reader, no answer from a device
+  Io,           // the database, a file or a device failed
+};
+
 struct Error {
   std::string message;
-  int code = 0;  // optional domain code (e.g. a SIP status to answer with)
+  int code = 0;  // a protocol's own code where one is answered: a SIP status, an exit code
+  Errc errc = Errc::Other;
 };
 
 inline Error make_error(std::string message, int code = 0) {
-  return Error{std::move(message), code};
+  return Error{std::move(message), code, Errc::Other};
+}
+
+inline Error make_error(std::string message, Errc errc) {
+  return Error{std::move(message), 0, errc};
 }
 
 template <class T>

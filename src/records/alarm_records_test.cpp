@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "store/errors.h"
 #include "store/temp_dir.h"
 
 namespace vto::records {
@@ -34,7 +33,7 @@ TEST_F(AlarmRecordsTest, AnAlarmFromStartToEndAndDelivery) {
   EXPECT_EQ((*r)->ended_ms, 5000);
   EXPECT_EQ((*r)->delivered_ms, 1200);
   EXPECT_TRUE(alarms.undelivered(10)->empty());
-  EXPECT_EQ(alarms.add("fire", "x", "", 1).error().code, store::kInvalid);
+  EXPECT_EQ(alarms.add("fire", "x", "", 1).error().errc, Errc::Invalid);
 }
 
 TEST_F(AlarmRecordsTest, SearchFiltersAndCap) {

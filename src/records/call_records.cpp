@@ -9,7 +9,6 @@
 #include <utility>
 
 #include "records/statement_use.h"
-#include "store/errors.h"
 
 namespace vto::records {
 namespace {
@@ -114,14 +113,15 @@ std::vector<std::string> drop_oldest(SQLite::Database& db, std::size_t max_rows,
   return snapshots;
 }
 
-// kNotFound or kConflict for an UPDATE ... WHERE id = ? AND ended_ms = 0 that changed nothing.
+// Errc::NotFound or Errc::Conflict for an UPDATE ... WHERE id = ? AND ended_ms = 0 that changed
+// nothing.
 Error not_updated(SQLite::Database& db, std::int64_t id) {
   SQLite::Statement q(db, "SELECT 1 FROM call_records WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) {
-    return make_error("call record " + std::to_string(id) + ": not found", store::kNotFound);
+    return make_error("call record " + std::to_string(id) + ": not found", Errc::NotFound);
   }
-  return make_error("call record " + std::to_string(id) + ": already finished", store::kConflict);
+  return make_error("call record " + std::to_string(id) + ": already finished", Errc::Conflict);
 }
 
 }  // namespace
@@ -212,7 +212,7 @@ Result<void> CallRecords::set_snapshot(std::int64_t id, const std::string& path)
     q.bind(1, path);
     q.bind(2, id);
     if (q.exec() == 0) {
-      return make_error("call record " + std::to_string(id) + ": not found", store::kNotFound);
+      return make_error("call record " + std::to_string(id) + ": not found", Errc::NotFound);
     }
     return {};
   } catch (const std::exception& e) {
@@ -225,7 +225,7 @@ Result<CallRecord> CallRecords::get(std::int64_t id) {
     SQLite::Statement st(db_.connection(), std::string(kColumns) + " WHERE id = ?");
     st.bind(1, id);
     if (!st.executeStep()) {
-      return make_error("call record " + std::to_string(id) + ": not found", store::kNotFound);
+      return make_error("call record " + std::to_string(id) + ": not found", Errc::NotFound);
     }
     return record_from(st);
   } catch (const std::exception& e) {

@@ -60,7 +60,7 @@ struct CallQuery {
   std::size_t limit = 50;  // 1..kMaxLimit
 };
 
-// The query's figures and result checked; kInvalid naming the field otherwise.
+// The query's figures and result checked; Errc::Invalid naming the field otherwise.
 Result<void> check_query(const CallQuery& query);
 
 // What start() did: the new record, and the snapshot_path of each record that the cap
@@ -96,11 +96,11 @@ class CallRecords {
                               std::int64_t at_ms);
   // The call was answered by `device` at `at_ms`; talk time counts from here.
   Result<void> answered(std::int64_t id, const std::string& device, std::int64_t at_ms);
-  // The call ended with `result` (not "ongoing"). kNotFound for an unknown id, kConflict
+  // The call ended with `result` (not "ongoing"). Errc::NotFound for an unknown id, Errc::Conflict
   // for a record already finished.
   Result<void> finish(std::int64_t id, std::string_view result, std::int64_t at_ms);
   // The JPEG of the visitor taken when the call started is the file at `path`. Allowed
-  // after finish() too (the camera may answer late). kNotFound for an unknown id.
+  // after finish() too (the camera may answer late). Errc::NotFound for an unknown id.
   Result<void> set_snapshot(std::int64_t id, const std::string& path);
 
   // At start-up: records still "ongoing" belong to calls that a crash or power cut ended.
@@ -109,7 +109,7 @@ class CallRecords {
   // many were closed.
   Result<std::size_t> close_interrupted(std::int64_t at_ms);
 
-  // One record; kNotFound for an unknown id.
+  // One record; Errc::NotFound for an unknown id.
   Result<CallRecord> get(std::int64_t id);
   // Newest first (by started_ms, then id).
   Result<std::vector<CallRecord>> search(const CallQuery& query);

@@ -6,7 +6,6 @@
 
 #include <array>
 
-#include "store/errors.h"
 #include "store/temp_dir.h"
 
 namespace vto::records {
@@ -149,17 +148,17 @@ TEST_F(CallRecordsTest, FinishIsRefusedTwiceForUnknownIdsAndBadResults) {
   ASSERT_TRUE(records.finish(id->id, kBusy, 2000));
   auto again = records.finish(id->id, kFailed, 3000);
   ASSERT_FALSE(again);
-  EXPECT_EQ(again.error().code, store::kConflict);
+  EXPECT_EQ(again.error().errc, Errc::Conflict);
   EXPECT_EQ(records.search({})->front().result, "busy");
 
   auto unknown = records.finish(999, kFailed, 3000);
   ASSERT_FALSE(unknown);
-  EXPECT_EQ(unknown.error().code, store::kNotFound);
-  EXPECT_EQ(records.answered(999, "101#0", 3000).error().code, store::kNotFound);
+  EXPECT_EQ(unknown.error().errc, Errc::NotFound);
+  EXPECT_EQ(records.answered(999, "101#0", 3000).error().errc, Errc::NotFound);
 
   auto id2 = records.start("8001", "101", 1000);
-  EXPECT_EQ(records.finish(id2->id, "ongoing", 2000).error().code, store::kInvalid);
-  EXPECT_EQ(records.finish(id2->id, "exploded", 2000).error().code, store::kInvalid);
+  EXPECT_EQ(records.finish(id2->id, "ongoing", 2000).error().errc, Errc::Invalid);
+  EXPECT_EQ(records.finish(id2->id, "exploded", 2000).error().errc, Errc::Invalid);
 }
 
 TEST_F(CallRecordsTest, SnapshotPathIsSetEvenAfterTheCallEnded) {
@@ -182,8 +181,8 @@ TEST_F(CallRecordsTest, SnapshotPathIsSetEvenAfterTheCallEnded) {
   EXPECT_EQ(two->ended_ms, 3000);
   EXPECT_EQ(records.search({})->front().snapshot_path, "/data/snapshots/call-2.jpg");
 
-  EXPECT_EQ(records.set_snapshot(999, "/x.jpg").error().code, store::kNotFound);
-  EXPECT_EQ(records.get(999).error().code, store::kNotFound);
+  EXPECT_EQ(records.set_snapshot(999, "/x.jpg").error().errc, Errc::NotFound);
+  EXPECT_EQ(records.get(999).error().errc, Errc::NotFound);
 }
 
 TEST_F(CallRecordsTest, EveryChangeIsVisibleToAnotherConnectionAtOnce) {
@@ -269,7 +268,7 @@ TEST_F(CallRecordsTest, BadQueriesNameTheField) {
   q.limit = 0;
   auto r = records.search(q);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, store::kInvalid);
+  EXPECT_EQ(r.error().errc, Errc::Invalid);
   EXPECT_THAT(r.error().message, HasSubstr("limit"));
   q.limit = 501;
   EXPECT_THAT(records.search(q).error().message, HasSubstr("limit"));
@@ -369,11 +368,11 @@ TEST_F(CallRecordsTest, ADatabaseFaultIsAnError) {
   db_->connection().exec("DROP TABLE call_records");
   auto id = records.start("8001", "101", 1000);
   ASSERT_FALSE(id);
-  EXPECT_EQ(id.error().code, store::kDatabase);
-  EXPECT_EQ(records.search({}).error().code, store::kDatabase);
-  EXPECT_EQ(records.get(1).error().code, store::kDatabase);
-  EXPECT_EQ(records.set_snapshot(1, "/x.jpg").error().code, store::kDatabase);
-  EXPECT_EQ(records.snapshot_links().error().code, store::kDatabase);
+  EXPECT_EQ(id.error().errc, Errc::Io);
+  EXPECT_EQ(records.search({}).error().errc, Errc::Io);
+  EXPECT_EQ(records.get(1).error().errc, Errc::Io);
+  EXPECT_EQ(records.set_snapshot(1, "/x.jpg").error().errc, Errc::Io);
+  EXPECT_EQ(records.snapshot_links().error().errc, Errc::Io);
 }
 
 }  // namespace

@@ -8,7 +8,6 @@
 
 #include "core/result.h"
 #include "store/database.h"
-#include "store/errors.h"
 
 namespace vto::records::detail {
 
@@ -31,11 +30,11 @@ struct StatementUse {
 };
 
 inline Error db_error(store::Database& db, const std::exception& e) {
-  return make_error(db.path() + ": " + e.what(), store::kDatabase);
+  return make_error(db.path() + ": " + e.what(), Errc::Io);
 }
 
 inline Error invalid(const std::string& message) {
-  return make_error(message, store::kInvalid);
+  return make_error(message, Errc::Invalid);
 }
 
 }  // namespace vto::records::detail

@@ -7,7 +7,6 @@
 #include <limits>
 
 #include "records/statement_use.h"
-#include "store/errors.h"
 
 namespace vto::records {
 namespace {

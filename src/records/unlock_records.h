@@ -66,7 +66,7 @@ struct UnlockQuery {
   std::size_t limit = 50;  // 1..kMaxLimit
 };
 
-// The figures and names checked; kInvalid naming the field otherwise.
+// The figures and names checked; Errc::Invalid naming the field otherwise.
 Result<void> check_query(const UnlockQuery& query);
 
 class UnlockRecords {

@@ -5,7 +5,6 @@
 
 #include <thread>
 
-#include "store/errors.h"
 #include "store/temp_dir.h"
 
 namespace vto::records {
@@ -87,7 +86,7 @@ TEST_F(UnlockRecordsTest, BadQueriesNameTheField) {
   EXPECT_THAT(records_->search(q).error().message, ::testing::StartsWith("method:"));
   q = {};
   q.result = "maybe";
-  EXPECT_EQ(records_->count(q).error().code, store::kInvalid);
+  EXPECT_EQ(records_->count(q).error().errc, Errc::Invalid);
   q = {};
   q.from_ms = 5;
   q.to_ms = 4;

@@ -11,7 +11,6 @@
 #include "device/panel.h"
 #include "sip/message/uri.h"
 #include "sip/ua/user_agent.h"
-#include "store/errors.h"
 
 namespace vto::station {
 namespace {
@@ -243,7 +242,7 @@ void CallRecorder::snapshot_written(std::int64_t record, const Result<void>& wri
   }
   const std::string path = files_->path_of(record);
   if (auto ok = records_.set_snapshot(record, path); !ok) {
-    if (ok.error().code != store::kNotFound) {
+    if (ok.error().errc != Errc::NotFound) {
       log->warn("call record {}: snapshot not linked: {}", record, ok.error().message);
       return;  // the next start's sweep deletes the file
     }

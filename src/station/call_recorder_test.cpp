@@ -21,7 +21,6 @@
 #include "device/panel.h"
 #include "hal/sim/sim_panel.h"
 #include "sip/ua/user_agent.h"
-#include "store/errors.h"
 #include "store/temp_dir.h"
 
 namespace vto::station {
@@ -548,7 +547,7 @@ TEST_F(CallRecorderCapTest, SnapshotOfARecordDroppedWhileOnItsWayIsDeleted) {
   timers_.advance(10s);
   press("button1");  // record 6 drops record 3, whose snapshot has not come yet
   ASSERT_EQ(camera_.waiting.size(), 4u);
-  EXPECT_EQ(records_->get(late).error().code, store::kNotFound);
+  EXPECT_EQ(records_->get(late).error().errc, Errc::NotFound);
   answer(kJpeg);  // record 3's: written, found without a record, deleted
   EXPECT_TRUE(files().empty());
   answer(kJpeg);  // record 4's

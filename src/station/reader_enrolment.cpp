@@ -2,8 +2,6 @@
 
 #include <memory>
 
-#include "store/errors.h"
-
 namespace vto::station {
 
 ReaderEnrolment::~ReaderEnrolment() {
@@ -47,7 +45,7 @@ device::AccessAnswer ReaderEnrolment::card(const std::string& number) {
 void ReaderEnrolment::enrol_finger(core::Duration timeout,
                                    std::function<void(Result<std::vector<std::uint8_t>>)> done) {
   if (fingers_ == nullptr) {
-    done(make_error("no fingerprint module in the facade", store::kConflict));
+    done(make_error("no fingerprint module in the facade", Errc::Conflict));
     return;
   }
   if (finger_timer_) timers_.cancel(*finger_timer_);
@@ -57,7 +55,7 @@ void ReaderEnrolment::enrol_finger(core::Duration timeout,
     if (finger_timer_) timers_.cancel(*finger_timer_);
     finger_timer_.reset();
     if (!r && *timed_out) {
-      r = make_error("no finger was laid on the fingerprint module within 30 s", 408);
+      r = make_error("no finger was laid on the fingerprint module within 30 s", Errc::Timeout);
     }
     if (*shared) (*shared)(std::move(r));
     *shared = nullptr;

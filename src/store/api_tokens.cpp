@@ -6,8 +6,6 @@
 #include <array>
 #include <exception>
 
-#include "store/errors.h"
-
 namespace vto::store {
 namespace {
 
@@ -20,11 +18,11 @@ constexpr const char* kColumns =
     "SELECT id, name, role, created_by, created_ms, last_used_ms, expires_ms FROM api_tokens";
 
 Error invalid(std::string_view field, std::string_view rule) {
-  return make_error(std::string(field) + ": " + std::string(rule), kInvalid);
+  return make_error(std::string(field) + ": " + std::string(rule), Errc::Invalid);
 }
 
 Error db_error(Database& db, const std::exception& e) {
-  return make_error(db.path() + ": " + e.what(), kDatabase);
+  return make_error(db.path() + ": " + e.what(), Errc::Io);
 }
 
 // sodium_init() is safe to call from several threads; the static runs it once.
@@ -83,7 +81,7 @@ Result<CreatedToken> ApiTokens::create(const std::string& name, Role role,
                                        std::int64_t expires_ms) {
   if (auto ok = validate(name, created_by); !ok) return ok.error();
   if (expires_ms <= now_ms) return invalid("expiry", "a time to come");
-  if (!sodium_ready()) return make_error("api token: libsodium failed to start", kDatabase);
+  if (!sodium_ready()) return make_error("api token: libsodium failed to start", Errc::Io);
   try {
     CreatedToken made{0, new_secret()};
     SQLite::Statement st(db_.connection(),
@@ -149,7 +147,7 @@ Result<void> ApiTokens::revoke(std::int64_t id) {
     SQLite::Statement st(db_.connection(), "DELETE FROM api_tokens WHERE id = ?");
     st.bind(1, id);
     if (st.exec() == 0) {
-      return make_error("api token " + std::to_string(id) + ": not found", kNotFound);
+      return make_error("api token " + std::to_string(id) + ": not found", Errc::NotFound);
     }
     return {};
   } catch (const std::exception& e) {

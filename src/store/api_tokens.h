@@ -47,7 +47,7 @@ class ApiTokens {
  public:
   explicit ApiTokens(Database& db) : db_(db) {}
 
-  // A new token, good until `expires_ms`. kInvalid for a bad name, an empty created_by or
+  // A new token, good until `expires_ms`. Errc::Invalid for a bad name, an empty created_by or
   // an expiry not after now_ms. The token goes when the account created_by is removed.
   Result<CreatedToken> create(const std::string& name, Role role, const std::string& created_by,
                               std::int64_t now_ms, std::int64_t expires_ms);
@@ -55,7 +55,7 @@ class ApiTokens {
   // nothing for an unknown, malformed or expired secret.
   Result<std::optional<TokenInfo>> authenticate(std::string_view secret, std::int64_t now_ms);
   Result<std::vector<TokenInfo>> list();  // by id
-  Result<void> revoke(std::int64_t id);   // kNotFound for an unknown id
+  Result<void> revoke(std::int64_t id);   // Errc::NotFound for an unknown id
 
  private:
   Database& db_;

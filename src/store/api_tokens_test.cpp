@@ -4,7 +4,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "store/errors.h"
 #include "store/temp_dir.h"
 
 namespace vto::store {
@@ -105,7 +104,7 @@ TEST_F(ApiTokensTest, NamesAreChecked) {
         std::string("caf\xc3\xa9"), std::string("nul\0x", 5)}) {
     auto made = tokens_->create(name, Role::Viewer, "admin", 1000, kFar);
     ASSERT_FALSE(made) << name;
-    EXPECT_EQ(made.error().code, kInvalid);
+    EXPECT_EQ(made.error().errc, Errc::Invalid);
     EXPECT_THAT(made.error().message, HasSubstr("token name"));
   }
   EXPECT_TRUE(tokens_->create(std::string(64, 'a'), Role::Viewer, "admin", 1000, kFar));
@@ -113,7 +112,7 @@ TEST_F(ApiTokensTest, NamesAreChecked) {
   EXPECT_TRUE(tokens_->create("Door script #2 (garage)", Role::Viewer, "admin", 1000, kFar));
   auto nobody = tokens_->create("x", Role::Viewer, "", 1000, kFar);
   ASSERT_FALSE(nobody);
-  EXPECT_EQ(nobody.error().code, kInvalid);
+  EXPECT_EQ(nobody.error().errc, Errc::Invalid);
 }
 
 TEST_F(ApiTokensTest, ListIsByIdWithRoles) {
@@ -141,11 +140,11 @@ TEST_F(ApiTokensTest, RevokedTokensNoLongerAuthenticateAndIdsAreNotReused) {
   EXPECT_FALSE(*found);
   auto again = tokens_->revoke(made->id);
   ASSERT_FALSE(again);
-  EXPECT_EQ(again.error().code, kNotFound);
+  EXPECT_EQ(again.error().errc, Errc::NotFound);
   auto next = tokens_->create("new", Role::Admin, "admin", 3000, kFar);
   ASSERT_TRUE(next);
   EXPECT_GT(next->id, made->id);
-  EXPECT_EQ(tokens_->revoke(9999).error().code, kNotFound);
+  EXPECT_EQ(tokens_->revoke(9999).error().errc, Errc::NotFound);
 }
 
 TEST_F(ApiTokensTest, TheTableRefusesAnUnknownRole) {
@@ -160,7 +159,7 @@ TEST_F(ApiTokensTest, TokensExpire) {
   EXPECT_TRUE(tokens_->authenticate(made->secret, 4999)->has_value());
   EXPECT_FALSE(tokens_->authenticate(made->secret, 5000)->has_value());
   EXPECT_EQ((*tokens_->list())[0].expires_ms, 5000);
-  EXPECT_EQ(tokens_->create("past", Role::Viewer, "admin", 1000, 1000).error().code, kInvalid);
+  EXPECT_EQ(tokens_->create("past", Role::Viewer, "admin", 1000, 1000).error().errc, Errc::Invalid);
 }
 
 TEST_F(ApiTokensTest, TokensGoWithTheAccountThatMadeThem) {

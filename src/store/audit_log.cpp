@@ -8,7 +8,6 @@
 #include <string_view>
 
 #include "core/text.h"
-#include "store/errors.h"
 
 namespace vto::store {
 namespace {
@@ -16,11 +15,11 @@ namespace {
 constexpr const char* kColumns = "SELECT id, at_ms, user, address, action, detail FROM audit_log";
 
 Error invalid(const std::string& message) {
-  return make_error(message, kInvalid);
+  return make_error(message, Errc::Invalid);
 }
 
 Error db_error(Database& db, const std::exception& e) {
-  return make_error(db.path() + ": " + e.what(), kDatabase);
+  return make_error(db.path() + ": " + e.what(), Errc::Io);
 }
 
 Result<void> check_filters(const AuditQuery& q) {

@@ -42,9 +42,9 @@ struct AuditPage {
   std::size_t total = 0;            // entries matching the filters, offset and limit aside
 };
 
-// The entry's field lengths and at_ms checked; kInvalid naming the field otherwise.
+// The entry's field lengths and at_ms checked; Errc::Invalid naming the field otherwise.
 Result<void> validate_audit_entry(const AuditEntry& entry);
-// The query's figures checked; kInvalid naming the field otherwise.
+// The query's figures checked; Errc::Invalid naming the field otherwise.
 Result<void> check_audit_query(const AuditQuery& query);
 
 class AuditLog {

@@ -3,7 +3,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "store/errors.h"
 #include "store/temp_dir.h"
 
 namespace vto::store {
@@ -102,7 +101,7 @@ TEST_F(AuditLogTest, BadQueriesAreRefusedNamingTheField) {
   auto refused = [this](const AuditQuery& q, const char* field) {
     auto page = log_->query(q);
     ASSERT_FALSE(page) << field;
-    EXPECT_EQ(page.error().code, kInvalid);
+    EXPECT_EQ(page.error().errc, Errc::Invalid);
     EXPECT_THAT(page.error().message, HasSubstr(field));
   };
   AuditQuery q;
@@ -129,7 +128,7 @@ TEST_F(AuditLogTest, EntryFieldsAreChecked) {
   auto refused = [this](const AuditEntry& e, const char* field) {
     auto added = log_->add(e);
     ASSERT_FALSE(added) << field;
-    EXPECT_EQ(added.error().code, kInvalid);
+    EXPECT_EQ(added.error().errc, Errc::Invalid);
     EXPECT_THAT(added.error().message, HasSubstr(field));
   };
   const AuditEntry good{0, 1000, "admin", "192.0.2.1", "login", ""};

@@ -12,8 +12,6 @@
 #include <filesystem>
 #include <utility>
 
-#include "store/errors.h"
-
 namespace vto::store {
 namespace {
 
@@ -230,7 +228,7 @@ END;
 };
 
 Error db_error(const std::string& path, const std::string& what) {
-  return make_error(path + ": " + what, kDatabase);
+  return make_error(path + ": " + what, Errc::Io);
 }
 
 // Creates the data directory owner-only; an existing one is left as it is.
@@ -240,14 +238,14 @@ Result<void> make_data_dir(const std::filesystem::path& dir) {
   if (dir.has_parent_path() && !dir.parent_path().empty()) {
     std::filesystem::create_directories(dir.parent_path(), ec);
     if (ec) {
-      return make_error("data directory " + dir.string() + ": " + ec.message(), kDatabase);
+      return make_error("data directory " + dir.string() + ": " + ec.message(), Errc::Io);
     }
   }
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return make_error("data directory " + dir.string() + ": " + std::strerror(errno), kDatabase);
+    return make_error("data directory " + dir.string() + ": " + std::strerror(errno), Errc::Io);
   }
   if (!std::filesystem::is_directory(dir, ec)) {
-    return make_error("data directory " + dir.string() + ": not a directory", kDatabase);
+    return make_error("data directory " + dir.string() + ": not a directory", Errc::Io);
   }
   return {};
 }
@@ -283,7 +281,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& data_dir) {
 
 Result<std::unique_ptr<Database>> Database::open_with_migrations(
     const std::string& data_dir, std::span<const std::string_view> migrations) {
-  if (data_dir.empty()) return make_error("data directory: empty path", kInvalid);
+  if (data_dir.empty()) return make_error("data directory: empty path", Errc::Invalid);
   if (auto made = make_data_dir(data_dir); !made) return made.error();
   const std::string path = (std::filesystem::path(data_dir) / "openvto.db").string();
   if (auto made = make_db_file(path); !made) return made.error();

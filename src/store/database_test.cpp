@@ -8,7 +8,6 @@
 #include <array>
 #include <fstream>
 
-#include "store/errors.h"
 #include "store/temp_dir.h"
 
 namespace vto::store {
@@ -85,7 +84,7 @@ TEST(DatabaseTest, FailedMigrationLeavesNothingBehind) {
       "CREATE TABLE a (x INTEGER)", "CREATE TABLE b (y INTEGER); INSERT INTO nowhere VALUES (1)"};
   auto db = Database::open_with_migrations(tmp.sub("data"), migrations);
   ASSERT_FALSE(db);
-  EXPECT_EQ(db.error().code, kDatabase);
+  EXPECT_EQ(db.error().errc, Errc::Io);
   EXPECT_THAT(db.error().message, HasSubstr("migration 2 failed"));
   EXPECT_THAT(db.error().message, HasSubstr(tmp.sub("data/openvto.db")));
 
@@ -119,7 +118,7 @@ TEST(DatabaseTest, CorruptFileIsAnErrorNamingThePath) {
   }
   auto db = Database::open(tmp.sub("data"));
   ASSERT_FALSE(db);
-  EXPECT_EQ(db.error().code, kDatabase);
+  EXPECT_EQ(db.error().errc, Errc::Io);
   EXPECT_THAT(db.error().message, HasSubstr(tmp.sub("data/openvto.db")));
 }
 

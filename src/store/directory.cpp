@@ -8,7 +8,6 @@
 #include <exception>
 #include <utility>
 
-#include "store/errors.h"
 #include "store/rules.h"
 
 namespace vto::store {
@@ -18,11 +17,12 @@ constexpr const char* kCentrePasswordKey = "centre.password";
 
 Error conflict(std::string_view field, std::string_view number, std::string_view what) {
   return make_error(std::string(field) + " \"" + std::string(number) + "\": " + std::string(what),
-                    kConflict);
+                    Errc::Conflict);
 }
 
 Error not_found(std::string_view field, std::string_view number) {
-  return make_error(std::string(field) + " \"" + std::string(number) + "\": not found", kNotFound);
+  return make_error(std::string(field) + " \"" + std::string(number) + "\": not found",
+                    Errc::NotFound);
 }
 
 Result<void> check_room(const Room& room) {
@@ -37,18 +37,19 @@ Result<void> check_room(const Room& room) {
 }
 
 Result<void> check_web_account(const std::string& user, const std::string& password) {
-  if (user.size() > 32) return make_error("web user: at most 32 characters", kInvalid);
+  if (user.size() > 32) return make_error("web user: at most 32 characters", Errc::Invalid);
   for (char c : user) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '_' || c == '-' || c == '.';
-    if (!ok) return make_error("web user: letters, digits, '_', '-' and '.' only", kInvalid);
+    if (!ok) return make_error("web user: letters, digits, '_', '-' and '.' only", Errc::Invalid);
   }
-  if (password.size() > 64) return make_error("web password: at most 64 characters", kInvalid);
+  if (password.size() > 64) return make_error("web password: at most 64 characters", Errc::Invalid);
   for (char c : password) {
-    if (c < 0x20 || c > 0x7e) return make_error("web password: printable ASCII only", kInvalid);
+    if (c < 0x20 || c > 0x7e)
+      return make_error("web password: printable ASCII only", Errc::Invalid);
   }
   if (user.empty() && !password.empty())
-    return make_error("web user: required with a web password", kInvalid);
+    return make_error("web user: required with a web password", Errc::Invalid);
   return {};
 }
 
@@ -112,12 +113,12 @@ constexpr const char* kVtoColumns =
 
 Error invalid_figure(std::string_view field, long value, std::string_view rule) {
   return make_error(std::string(field) + " \"" + std::to_string(value) + "\": " + std::string(rule),
-                    kInvalid);
+                    Errc::Invalid);
 }
 
 // Runs `body` in an IMMEDIATE transaction (the write lock up front, so the checks and
 // the writes see the same state as any other process), committing only when it succeeds.
-// SQLite exceptions become kDatabase errors naming the file.
+// SQLite exceptions become Errc::Io errors naming the file.
 template <class Body>
 Result<void> in_write_transaction(Database& db, Body&& body) {
   try {
@@ -126,7 +127,7 @@ Result<void> in_write_transaction(Database& db, Body&& body) {
     if (result) tx.commit();
     return result;
   } catch (const std::exception& e) {
-    return make_error(db.path() + ": " + e.what(), kDatabase);
+    return make_error(db.path() + ": " + e.what(), Errc::Io);
   }
 }
 
@@ -135,7 +136,7 @@ Result<T> reading(Database& db, Body&& body) {
   try {
     return body(db.connection());
   } catch (const std::exception& e) {
-    return make_error(db.path() + ": " + e.what(), kDatabase);
+    return make_error(db.path() + ": " + e.what(), Errc::Io);
   }
 }
 

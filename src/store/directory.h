@@ -49,7 +49,7 @@ class Directory {
   explicit Directory(Database& db) : db_(db) {}
 
   Result<void> add_room(const Room& room);
-  Result<void> update_room(const Room& room);  // by number; kNotFound if absent
+  Result<void> update_room(const Room& room);  // by number; Errc::NotFound if absent
   Result<void> remove_room(const std::string& number);
   Result<std::optional<Room>> find_room(const std::string& number);
   Result<std::vector<Room>> list_rooms();  // numeric-looking order: 99 before 101
@@ -63,7 +63,7 @@ class Directory {
   Result<void> clear_rooms();
 
   Result<void> add_vto(const Vto& vto);
-  Result<void> update_vto(const Vto& vto);  // by number; kNotFound if absent
+  Result<void> update_vto(const Vto& vto);  // by number; Errc::NotFound if absent
   Result<void> remove_vto(const std::string& number);
   Result<std::optional<Vto>> find_vto(const std::string& number);
   Result<std::vector<Vto>> list_vtos();

@@ -8,7 +8,6 @@
 #include <set>
 #include <thread>
 
-#include "store/errors.h"
 #include "store/temp_dir.h"
 
 namespace vto::store {
@@ -84,11 +83,11 @@ TEST_F(DirectoryTest, AddFindUpdateRemoveRoom) {
 TEST_F(DirectoryTest, MissingRoomIsNotFound) {
   auto removed = dir_->remove_room("101");
   ASSERT_FALSE(removed);
-  EXPECT_EQ(removed.error().code, kNotFound);
+  EXPECT_EQ(removed.error().errc, Errc::NotFound);
   EXPECT_EQ(removed.error().message, "room number \"101\": not found");
   auto updated = dir_->update_room(room("101"));
   ASSERT_FALSE(updated);
-  EXPECT_EQ(updated.error().code, kNotFound);
+  EXPECT_EQ(updated.error().errc, Errc::NotFound);
 }
 
 TEST_F(DirectoryTest, RoomRulesNameTheField) {
@@ -111,7 +110,7 @@ TEST_F(DirectoryTest, RoomRulesNameTheField) {
   for (const auto& c : cases) {
     auto r = dir_->add_room(c.room);
     ASSERT_FALSE(r) << c.field;
-    EXPECT_EQ(r.error().code, kInvalid);
+    EXPECT_EQ(r.error().errc, Errc::Invalid);
     EXPECT_THAT(r.error().message, HasSubstr(c.field));
   }
   EXPECT_THAT(room_numbers(), IsEmpty());
@@ -121,7 +120,7 @@ TEST_F(DirectoryTest, DuplicateRoomIsAConflict) {
   ASSERT_TRUE(dir_->add_room(room("101")));
   auto again = dir_->add_room(room("101", "other12"));
   ASSERT_FALSE(again);
-  EXPECT_EQ(again.error().code, kConflict);
+  EXPECT_EQ(again.error().errc, Errc::Conflict);
   EXPECT_EQ(again.error().message, "room number \"101\": already exists");
   EXPECT_EQ((*dir_->find_room("101"))->password, "secret1");
 }
@@ -131,7 +130,7 @@ TEST_F(DirectoryTest, RoomAndVtoNumbersNeverCollide) {
   ASSERT_TRUE(dir_->add_room(room("101")));
   auto r = dir_->add_room(room("8001"));
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, kConflict);
+  EXPECT_EQ(r.error().errc, Errc::Conflict);
   EXPECT_EQ(r.error().message, "room number \"8001\": already a VTO No.");
   auto v = dir_->add_vto(vto("101"));
   ASSERT_FALSE(v);
@@ -178,7 +177,7 @@ TEST_F(DirectoryTest, FailedBatchLeavesNothingBehind) {
   ASSERT_TRUE(dir_->add_room(room("202")));
   auto added = dir_->add_rooms_batch({3, 2, 101, 201}, room(""));
   ASSERT_FALSE(added);
-  EXPECT_EQ(added.error().code, kConflict);
+  EXPECT_EQ(added.error().errc, Errc::Conflict);
   EXPECT_THAT(added.error().message, HasSubstr("room number \"202\": already exists"));
   EXPECT_THAT(room_numbers(), ElementsAre("202"));
 
@@ -216,7 +215,7 @@ TEST_F(DirectoryTest, BatchFiguresAreChecked) {
   for (const auto& c : cases) {
     auto added = dir_->add_rooms_batch(c.batch, room(""));
     ASSERT_FALSE(added) << c.message;
-    EXPECT_EQ(added.error().code, kInvalid);
+    EXPECT_EQ(added.error().errc, Errc::Invalid);
     EXPECT_THAT(added.error().message, HasSubstr(c.message));
   }
   EXPECT_THAT(room_numbers(), IsEmpty());
@@ -252,7 +251,7 @@ TEST_F(DirectoryTest, AddFindUpdateRemoveVto) {
   EXPECT_FALSE(dir_->find_vto("8001")->has_value());
   auto missing = dir_->remove_vto("8001");
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().code, kNotFound);
+  EXPECT_EQ(missing.error().errc, Errc::NotFound);
   EXPECT_EQ(missing.error().message, "VTO No. \"8001\": not found");
 }
 
@@ -275,7 +274,7 @@ TEST_F(DirectoryTest, VtoRulesNameTheField) {
   for (const auto& [v, message] : cases) {
     auto r = dir_->add_vto(v);
     ASSERT_FALSE(r) << message;
-    EXPECT_EQ(r.error().code, kInvalid);
+    EXPECT_EQ(r.error().errc, Errc::Invalid);
     EXPECT_THAT(r.error().message, HasSubstr(message));
   }
   EXPECT_THAT(*dir_->list_vtos(), IsEmpty());
@@ -309,7 +308,7 @@ TEST_F(DirectoryTest, SecondConnectionSeesChangesAtOnce) {
   EXPECT_TRUE(dir_->find_vto("8001")->has_value());
   auto conflict = dir_->add_room(room("8001"));
   ASSERT_FALSE(conflict);
-  EXPECT_EQ(conflict.error().code, kConflict);
+  EXPECT_EQ(conflict.error().errc, Errc::Conflict);
   ASSERT_TRUE(other.set_centre_password("centre99"));
   EXPECT_EQ(**dir_->centre_password(), "centre99");
   ASSERT_TRUE(other.remove_room("101"));

@@ -1,5 +1,5 @@
 // The store's repositories run each database operation through guarded(): SQLiteCpp
-// throws, and a failed query must come back as a kDatabase error naming the file, never as
+// throws, and a failed query must come back as a Errc::Io error naming the file, never as
 // an exception through the core thread.
 #pragma once
 
@@ -8,7 +8,6 @@
 
 #include "core/result.h"
 #include "store/database.h"
-#include "store/errors.h"
 
 namespace vto::store {
 
@@ -17,7 +16,7 @@ Result<T> guarded(Database& db, Body&& body) {
   try {
     return body(db.connection());
   } catch (const std::exception& e) {
-    return make_error(db.path() + ": " + e.what(), kDatabase);
+    return make_error(db.path() + ": " + e.what(), Errc::Io);
   }
 }
 

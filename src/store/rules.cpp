@@ -6,8 +6,6 @@
 #include <optional>
 #include <string>
 
-#include "store/errors.h"
-
 namespace vto::store {
 namespace {
 
@@ -32,7 +30,8 @@ std::string quoted(std::string_view value) {
 }
 
 Error invalid(std::string_view field, std::string_view value, std::string_view rule) {
-  return make_error(std::string(field) + " " + quoted(value) + ": " + std::string(rule), kInvalid);
+  return make_error(std::string(field) + " " + quoted(value) + ": " + std::string(rule),
+                    Errc::Invalid);
 }
 
 // Counts the code points of valid UTF-8 without control characters; nullopt otherwise.
@@ -99,9 +98,10 @@ Result<void> check_password(std::string_view field, std::string_view password) {
   const bool chars_ok = std::all_of(password.begin(), password.end(), [](char c) {
     return c > ' ' && c < 0x7f && c != '"' && c != '\\';
   });
-  if (password.empty()) return make_error(std::string(field) + ": required, " + rule, kInvalid);
+  if (password.empty())
+    return make_error(std::string(field) + ": required, " + rule, Errc::Invalid);
   if (password.size() < kMinPasswordLength || password.size() > kMaxPasswordLength || !chars_ok) {
-    return make_error(std::string(field) + ": " + rule, kInvalid);
+    return make_error(std::string(field) + ": " + rule, Errc::Invalid);
   }
   return {};
 }

@@ -1,6 +1,6 @@
 // The field rules of the numbering plan and the household settings, as pure checks any
 // caller can run before the store does.
-// Each failure is a store::kInvalid Error whose message names the field and the rule,
+// Each failure is a Errc::Invalid Error whose message names the field and the rule,
 // e.g. `room number "12345678": 1-6 letters or digits`. Passwords are never echoed.
 #pragma once
 

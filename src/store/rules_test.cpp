@@ -6,8 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "store/errors.h"
-
 namespace vto::store {
 namespace {
 
@@ -21,7 +19,7 @@ TEST(RulesTest, VtoNumberIsOneToFiveDigits) {
   for (const char* bad : {"", "123456", "80a1", " 801", "-1", "8001#0"}) {
     auto r = check_vto_number(bad);
     ASSERT_FALSE(r) << bad;
-    EXPECT_EQ(r.error().code, kInvalid);
+    EXPECT_EQ(r.error().errc, Errc::Invalid);
     EXPECT_THAT(r.error().message, HasSubstr("VTO No."));
     EXPECT_THAT(r.error().message, HasSubstr("1-5 digits"));
   }
@@ -57,7 +55,7 @@ TEST(RulesTest, PasswordRules) {
            std::string("abc\\123"), std::string("abc\t123"), std::string("abcé123")}) {
     auto r = check_password("register password", bad);
     ASSERT_FALSE(r) << bad;
-    EXPECT_EQ(r.error().code, kInvalid);
+    EXPECT_EQ(r.error().errc, Errc::Invalid);
     EXPECT_THAT(r.error().message, HasSubstr("register password"));
     EXPECT_THAT(r.error().message, HasSubstr("6-32 printable ASCII characters"));
   }

@@ -3,7 +3,6 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
-#include "store/errors.h"
 #include "store/guarded.h"
 
 namespace vto::store {

@@ -5,14 +5,13 @@
 
 #include <exception>
 
-#include "store/errors.h"
 #include "store/guarded.h"
 
 namespace vto::store {
 namespace {
 
 Error invalid(std::string_view field, std::string_view rule) {
-  return make_error(std::string(field) + ": " + std::string(rule), kInvalid);
+  return make_error(std::string(field) + ": " + std::string(rule), Errc::Invalid);
 }
 
 User read_user(SQLite::Statement& st) {
@@ -115,9 +114,9 @@ Result<void> Users::initialize(const User& admin) {
   return guarded<void>(db_, [&](SQLite::Database& db) -> Result<void> {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement any(db, "SELECT 1 FROM users WHERE role = 'admin' LIMIT 1");
-    if (any.executeStep()) return make_error("the device is already initialized", kConflict);
+    if (any.executeStep()) return make_error("the device is already initialized", Errc::Conflict);
     if (name_taken(db, admin.name)) {
-      return make_error("user name \"" + admin.name + "\": already taken", kConflict);
+      return make_error("user name \"" + admin.name + "\": already taken", Errc::Conflict);
     }
     insert(db, admin);
     tx.commit();
@@ -130,7 +129,7 @@ Result<void> Users::add(const User& user) {
   return guarded<void>(db_, [&](SQLite::Database& db) -> Result<void> {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     if (name_taken(db, user.name)) {
-      return make_error("user name \"" + user.name + "\": already taken", kConflict);
+      return make_error("user name \"" + user.name + "\": already taken", Errc::Conflict);
     }
     insert(db, user);
     tx.commit();
@@ -177,7 +176,7 @@ Result<void> Users::set_password_hash(const std::string& name, const std::string
     st.bind(2, digest.md5);
     st.bind(3, digest.sha256);
     st.bind(4, name);
-    if (st.exec() == 0) return make_error("user \"" + name + "\": not found", kNotFound);
+    if (st.exec() == 0) return make_error("user \"" + name + "\": not found", Errc::NotFound);
     return {};
   });
 }
@@ -207,7 +206,7 @@ Result<void> Users::set_legacy_digest(const std::string& name, bool on, const st
     st.bind(1, on ? 1 : 0);
     st.bind(2, on ? md5 : std::string());
     st.bind(3, name);
-    if (st.exec() == 0) return make_error("user \"" + name + "\": not found", kNotFound);
+    if (st.exec() == 0) return make_error("user \"" + name + "\": not found", Errc::NotFound);
     return {};
   });
 }
@@ -217,12 +216,13 @@ Result<void> Users::remove(const std::string& name) {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement role(db, "SELECT role FROM users WHERE name = ?");
     role.bind(1, name);
-    if (!role.executeStep()) return make_error("user \"" + name + "\": not found", kNotFound);
+    if (!role.executeStep()) return make_error("user \"" + name + "\": not found", Errc::NotFound);
     if (role.getColumn(0).getString() == "admin") {
       SQLite::Statement admins(db, "SELECT COUNT(*) FROM users WHERE role = 'admin'");
       admins.executeStep();
       if (admins.getColumn(0).getInt64() <= 1) {
-        return make_error("user \"" + name + "\": the last admin cannot be removed", kConflict);
+        return make_error("user \"" + name + "\": the last admin cannot be removed",
+                          Errc::Conflict);
       }
     }
     SQLite::Statement del(db, "DELETE FROM users WHERE name = ?");

@@ -50,10 +50,10 @@ class Users {
 
   // Whether an admin account exists.
   Result<bool> initialized();
-  // Creates the first admin, only while no admin exists (kConflict then), in one
+  // Creates the first admin, only while no admin exists (Errc::Conflict then), in one
   // transaction so that two initializations cannot both succeed.
   Result<void> initialize(const User& admin);
-  Result<void> add(const User& user);  // kConflict when the name is taken
+  Result<void> add(const User& user);  // Errc::Conflict when the name is taken
   Result<std::optional<User>> find(const std::string& name);
   Result<std::vector<User>> list();  // by name
   // A new password: its hash and its digest keys together (keys left empty are cleared, so
@@ -65,10 +65,11 @@ class Users {
   Result<void> set_digest_keys(const std::string& name, const std::string& hash,
                                const DigestKeys& digest);
   // Turns legacy (MD5) digest on with the password's MD5 key (empty: learnt at the next
-  // login or password change), or off, dropping the MD5 key. kNotFound when absent.
+  // login or password change), or off, dropping the MD5 key. Errc::NotFound when absent.
   Result<void> set_legacy_digest(const std::string& name, bool on, const std::string& md5 = {});
-  // Removes an account (and the API tokens it made): kNotFound when absent, kConflict when it is
-  // the last admin (the device would need initializing again, which only local access may do).
+  // Removes an account (and the API tokens it made): Errc::NotFound when absent, Errc::Conflict
+  // when it is the last admin (the device would need initializing again, which only local access
+  // may do).
   Result<void> remove(const std::string& name);
 
  private:
@@ -78,7 +79,7 @@ class Users {
 // Digest keys are lowercase hex of the right length (32 for MD5, 64 for SHA-256) or empty.
 bool valid_digest_keys(const DigestKeys& digest);
 
-// The rules of a user's fields (name, e-mail, hash form), as kInvalid errors naming them.
+// The rules of a user's fields (name, e-mail, hash form), as Errc::Invalid errors naming them.
 Result<void> validate_user(const User& user);
 
 }  // namespace vto::store

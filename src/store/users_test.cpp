@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "store/errors.h"
 #include "store/temp_dir.h"
 
 namespace vto::store {
@@ -41,7 +40,7 @@ TEST_F(UsersTest, InitializationHappensOnce) {
   second.name = "root";
   auto again = users_->initialize(second);
   ASSERT_FALSE(again);
-  EXPECT_EQ(again.error().code, kConflict);
+  EXPECT_EQ(again.error().errc, Errc::Conflict);
   EXPECT_EQ(users_->list()->size(), 1u);
 }
 
@@ -50,7 +49,7 @@ TEST_F(UsersTest, FieldsAreCheckedAndNamed) {
   u.password_hash = "plain-text-password";
   auto r = users_->initialize(u);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, kInvalid);
+  EXPECT_EQ(r.error().errc, Errc::Invalid);
   EXPECT_NE(r.error().message.find("password"), std::string::npos);
   for (const char* email : {"nobody", "a@b", "x y@example.org", "@example.org", "a@b@c.org"}) {
     u = admin();
@@ -75,7 +74,7 @@ TEST_F(UsersTest, FieldsAreCheckedAndNamed) {
 TEST_F(UsersTest, AccountsAreAddedListedAndTheirPasswordsChanged) {
   ASSERT_TRUE(users_->initialize(admin()));
   ASSERT_TRUE(users_->add(User{"guard", Role::Operator, kHash, "", 2000}));
-  EXPECT_EQ(users_->add(User{"guard", Role::Viewer, kHash, "", 3000}).error().code, kConflict);
+  EXPECT_EQ(users_->add(User{"guard", Role::Viewer, kHash, "", 3000}).error().errc, Errc::Conflict);
   auto all = users_->list();
   ASSERT_TRUE(all);
   ASSERT_EQ(all->size(), 2u);
@@ -84,8 +83,8 @@ TEST_F(UsersTest, AccountsAreAddedListedAndTheirPasswordsChanged) {
   const std::string other = std::string(kHash) + "x";
   ASSERT_TRUE(users_->set_password_hash("guard", other));
   EXPECT_EQ((*users_->find("guard"))->password_hash, other);
-  EXPECT_EQ(users_->set_password_hash("nobody", other).error().code, kNotFound);
-  EXPECT_EQ(users_->set_password_hash("guard", "secret").error().code, kInvalid);
+  EXPECT_EQ(users_->set_password_hash("nobody", other).error().errc, Errc::NotFound);
+  EXPECT_EQ(users_->set_password_hash("guard", "secret").error().errc, Errc::Invalid);
 }
 
 TEST_F(UsersTest, DigestKeysFollowThePassword) {
@@ -102,8 +101,9 @@ TEST_F(UsersTest, DigestKeysFollowThePassword) {
   EXPECT_TRUE((*users_->find("guard"))->digest.empty());
   ASSERT_TRUE(users_->set_digest_keys("guard", other, keys));
   EXPECT_EQ((*users_->find("guard"))->digest, keys);
-  EXPECT_EQ(users_->set_digest_keys("guard", other, {"ABC", ""}).error().code, kInvalid);
-  EXPECT_EQ(users_->add(User{"x", Role::Viewer, kHash, "", 1, {"zz", ""}}).error().code, kInvalid);
+  EXPECT_EQ(users_->set_digest_keys("guard", other, {"ABC", ""}).error().errc, Errc::Invalid);
+  EXPECT_EQ(users_->add(User{"x", Role::Viewer, kHash, "", 1, {"zz", ""}}).error().errc,
+            Errc::Invalid);
 }
 
 TEST_F(UsersTest, TheMd5KeyIsKeptOnlyForAccountsThatOptInToLegacyDigest) {
@@ -127,15 +127,15 @@ TEST_F(UsersTest, TheMd5KeyIsKeptOnlyForAccountsThatOptInToLegacyDigest) {
   EXPECT_EQ((*users_->find("viewer"))->digest, sha_only);
   ASSERT_TRUE(users_->set_digest_keys("viewer", kHash, keys));
   EXPECT_EQ((*users_->find("viewer"))->digest, keys);
-  EXPECT_EQ(users_->set_legacy_digest("nobody", true).error().code, kNotFound);
-  EXPECT_EQ(users_->set_legacy_digest("viewer", true, "XYZ").error().code, kInvalid);
+  EXPECT_EQ(users_->set_legacy_digest("nobody", true).error().errc, Errc::NotFound);
+  EXPECT_EQ(users_->set_legacy_digest("viewer", true, "XYZ").error().errc, Errc::Invalid);
 }
 
 TEST_F(UsersTest, AccountsAreRemovedButNeverTheLastAdmin) {
   ASSERT_TRUE(users_->initialize(admin()));
   ASSERT_TRUE(users_->add(User{"guard", Role::Operator, kHash, "", 2000}));
-  EXPECT_EQ(users_->remove("admin").error().code, kConflict);
-  EXPECT_EQ(users_->remove("nobody").error().code, kNotFound);
+  EXPECT_EQ(users_->remove("admin").error().errc, Errc::Conflict);
+  EXPECT_EQ(users_->remove("nobody").error().errc, Errc::NotFound);
   ASSERT_TRUE(users_->remove("guard"));
   EXPECT_FALSE(users_->find("guard")->has_value());
   ASSERT_TRUE(users_->add(User{"admin2", Role::Admin, kHash, "", 3000}));

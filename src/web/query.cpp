@@ -18,9 +18,10 @@ Result<std::string> decode(std::string_view text) {
     if (text[i] == '+') {
       out.push_back(' ');
     } else if (text[i] == '%') {
-      if (i + 2 >= text.size()) return make_error("bad %-escape in query", 400);
+      if (i + 2 >= text.size()) return make_error("bad %-escape in query", Errc::Invalid);
       const int hi = hex_value(text[i + 1]), lo = hex_value(text[i + 2]);
-      if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return make_error("bad %-escape in query", 400);
+      if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+        return make_error("bad %-escape in query", Errc::Invalid);
       out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;
     } else {

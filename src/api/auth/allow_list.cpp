@@ -6,8 +6,6 @@
 #include <charconv>
 #include <optional>
 
-#include "store/errors.h"
-
 namespace vto::api {
 namespace {
 
@@ -66,7 +64,7 @@ std::string_view trimmed(std::string_view s) {
 }
 
 Error invalid(std::size_t index, const std::string& message) {
-  return make_error("allow_list[" + std::to_string(index) + "]: " + message, store::kInvalid);
+  return make_error("allow_list[" + std::to_string(index) + "]: " + message, Errc::Invalid);
 }
 
 }  // namespace
@@ -74,7 +72,7 @@ Error invalid(std::size_t index, const std::string& message) {
 Result<AllowList> AllowList::parse(const std::vector<std::string>& entries) {
   if (entries.size() > kMaxEntries) {
     return make_error("allow_list: at most " + std::to_string(kMaxEntries) + " entries",
-                      store::kInvalid);
+                      Errc::Invalid);
   }
   AllowList list;
   for (std::size_t i = 0; i < entries.size(); ++i) {

@@ -25,7 +25,7 @@ class AllowList {
 
   // Each entry an address or address/prefix (blanks around it ignored). Host bits under
   // the prefix are cleared ("192.168.1.7/24" is 192.168.1.0/24) and duplicates dropped.
-  // Errors are store::kInvalid naming the entry: "allow_list[2]: not an address or
+  // Errors are Errc::Invalid naming the entry: "allow_list[2]: not an address or
   // address/prefix".
   static Result<AllowList> parse(const std::vector<std::string>& entries);
 

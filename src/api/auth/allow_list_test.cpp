@@ -3,8 +3,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "store/errors.h"
-
 namespace vto::api {
 namespace {
 
@@ -126,7 +124,7 @@ TEST(AllowList, BadEntriesAreNamedByIndex) {
   for (const auto& [entry, rule] : cases) {
     auto list = AllowList::parse({"10.0.0.1", "10.0.0.2", entry});
     ASSERT_FALSE(list) << entry;
-    EXPECT_EQ(list.error().code, store::kInvalid);
+    EXPECT_EQ(list.error().errc, Errc::Invalid);
     EXPECT_EQ(list.error().message, std::string("allow_list[2]: ") + rule) << entry;
   }
 }
@@ -140,7 +138,7 @@ TEST(AllowList, AtMost64Entries) {
   entries.push_back("10.1.0.0/16");
   auto over = AllowList::parse(entries);
   ASSERT_FALSE(over);
-  EXPECT_EQ(over.error().code, store::kInvalid);
+  EXPECT_EQ(over.error().errc, Errc::Invalid);
   EXPECT_THAT(over.error().message, HasSubstr("allow_list: at most 64"));
 }
 

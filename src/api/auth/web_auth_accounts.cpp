@@ -21,7 +21,7 @@ web::HttpResponse WebAuth::Impl::list_users() {
 void WebAuth::Impl::add_user(const web::HttpRequest& req, const Principal& who,
                              web::HttpServer::Reply reply) {
   auto body = object_body(req);
-  if (!body) return reply(web::json_error(body.error().code, body.error().message));
+  if (!body) return reply(error_response(body.error()));
   auto name = string_field(*body, "name", true);
   auto role_text = string_field(*body, "role", true);
   auto password = string_field(*body, "password", true);
@@ -51,7 +51,7 @@ void WebAuth::Impl::add_user(const web::HttpRequest& req, const Principal& who,
         user.digest = accounts::digest_keys(user.name, pw);
         user.created_ms = core::system_unix_ms();
         if (auto r = users.add(user); !r) {
-          if (r.error().code == store::kConflict)
+          if (r.error().errc == Errc::Conflict)
             return reply(field_error("name", "unique", "already taken"));
           return reply(store_field_error(r.error()));
         }
@@ -74,7 +74,7 @@ void WebAuth::Impl::set_legacy_digest(const web::HttpRequest& req, const Princip
   const std::string name =
       req.path.substr(kPrefix.size(), req.path.size() - kPrefix.size() - kSuffix.size());
   auto body = object_body(req);
-  if (!body) return reply(web::json_error(body.error().code, body.error().message));
+  if (!body) return reply(error_response(body.error()));
   auto on = bool_field(*body, "on", false);
   if (!on || !body->contains("on")) return reply(field_error("on", "required", "true or false"));
   auto account = users.find(name);
@@ -150,7 +150,7 @@ web::HttpResponse WebAuth::Impl::list_tokens() {
 
 web::HttpResponse WebAuth::Impl::create_token(const web::HttpRequest& req, const Principal& who) {
   auto body = object_body(req);
-  if (!body) return web::json_error(body.error().code, body.error().message);
+  if (!body) return error_response(body.error());
   auto name = string_field(*body, "name", true);
   auto role_text = string_field(*body, "role", true);
   if (!name) return field_error("name", "required", "required");

@@ -22,7 +22,6 @@
 #include "core/unix_clock.h"
 #include "store/api_tokens.h"
 #include "store/audit_log.h"
-#include "store/errors.h"
 #include "web/query.h"
 
 namespace vto::api {
@@ -96,7 +95,7 @@ inline Result<std::string> string_field(const json& body, const std::string& nam
 
 // A store error "FIELD: RULE" as a field error.
 inline web::HttpResponse store_field_error(const Error& e) {
-  if (e.code != store::kInvalid) return error_response(e);
+  if (e.errc != Errc::Invalid) return error_response(e);
   auto colon = e.message.find(": ");
   if (colon == std::string::npos) return error_response(e);
   // The store names fields for people; the API names them as in the JSON body.
@@ -377,7 +376,7 @@ struct WebAuth::Impl {
   void init(const web::HttpRequest& req, web::HttpServer::Reply reply) {
     if (foreign_origin(req)) return reply(web::json_error(403, "cross-site request refused"));
     auto body = object_body(req);
-    if (!body) return reply(web::json_error(body.error().code, body.error().message));
+    if (!body) return reply(error_response(body.error()));
     auto password = string_field(*body, "password", true);
     auto email = string_field(*body, "email", false);
     if (!password) return reply(field_error("password", "required", "required"));
@@ -412,7 +411,7 @@ struct WebAuth::Impl {
   void login(const web::HttpRequest& req, web::HttpServer::Reply reply) {
     if (foreign_origin(req)) return reply(web::json_error(403, "cross-site request refused"));
     auto body = object_body(req);
-    if (!body) return reply(web::json_error(body.error().code, body.error().message));
+    if (!body) return reply(error_response(body.error()));
     auto user = string_field(*body, "user", true);
     auto password = string_field(*body, "password", true);
     if (!user || !password || user->empty() || user->size() > 64)
@@ -489,7 +488,7 @@ struct WebAuth::Impl {
                        web::HttpServer::Reply reply) {
     if (who.by_token) return reply(web::json_error(403, "API tokens have no password"));
     auto body = object_body(req);
-    if (!body) return reply(web::json_error(body.error().code, body.error().message));
+    if (!body) return reply(error_response(body.error()));
     auto old_pw = string_field(*body, "old_password", true);
     auto new_pw = string_field(*body, "new_password", true);
     if (!old_pw) return reply(field_error("old_password", "required", "required"));

@@ -9,7 +9,6 @@
 #include <thread>
 
 #include "core/log.h"
-#include "hal/errors.h"
 
 namespace vto::hal::linux_backend {
 
@@ -208,7 +207,7 @@ struct LibfprintReader::Glib {
       g->state = State::Dead;
       g->dev = nullptr;
       g->post_enrol_result(std::move(g->enrol_waiting),
-                           make_error("the fingerprint reader is gone", kUnavailable));
+                           make_error("the fingerprint reader is gone", Errc::Unavailable));
       if (g->stopping) g_main_loop_quit(g->loop);
       return;
     }
@@ -258,7 +257,7 @@ struct LibfprintReader::Glib {
           std::move(done),
           make_error(cancelled ? std::string("enrolment cancelled")
                                : std::string("enrolment failed: ") + error->message,
-                     kUnavailable));
+                     Errc::Unavailable));
       g_error_free(error);
     } else {
       guchar* bytes = nullptr;
@@ -267,8 +266,9 @@ struct LibfprintReader::Glib {
         g->post_enrol_result(std::move(done), std::vector<std::uint8_t>(bytes, bytes + length));
         g_free(bytes);
       } else {
-        g->post_enrol_result(std::move(done),
-                             make_error(std::string("enrolment: ") + error->message, kUnavailable));
+        g->post_enrol_result(
+            std::move(done),
+            make_error(std::string("enrolment: ") + error->message, Errc::Unavailable));
         g_error_free(error);
       }
       g_object_unref(print);
@@ -331,12 +331,12 @@ void LibfprintReader::set_enrolled(std::vector<EnrolledPrint> prints) {
 void LibfprintReader::enrol(EnrolDone done) {
   Glib::invoke([g = glib_.get(), done = std::move(done)]() mutable {
     if (g->state == Glib::State::Dead) {
-      g->post_enrol_result(std::move(done), make_error("no fingerprint reader", kUnavailable));
+      g->post_enrol_result(std::move(done), make_error("no fingerprint reader", Errc::Unavailable));
       return;
     }
     // A new enrolment ends the one waiting (or running).
     g->post_enrol_result(std::move(g->enrol_waiting),
-                         make_error("enrolment replaced", kUnavailable));
+                         make_error("enrolment replaced", Errc::Unavailable));
     g->enrol_waiting = std::move(done);
     if (g->state == Glib::State::Identifying || g->state == Glib::State::Enrolling) {
       g->interrupt();
@@ -349,7 +349,7 @@ void LibfprintReader::enrol(EnrolDone done) {
 void LibfprintReader::cancel_enrol() {
   Glib::invoke([g = glib_.get()] {
     g->post_enrol_result(std::move(g->enrol_waiting),
-                         make_error("enrolment cancelled", kUnavailable));
+                         make_error("enrolment cancelled", Errc::Unavailable));
     g->enrol_waiting = nullptr;
     if (g->state == Glib::State::Enrolling) g->interrupt();
   });

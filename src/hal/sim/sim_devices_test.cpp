@@ -3,7 +3,6 @@
 #include <string>
 #include <vector>
 
-#include "hal/errors.h"
 #include "hal/sim/sim_display.h"
 #include "hal/sim/sim_door_sensor.h"
 #include "hal/sim/sim_indicators.h"
@@ -63,7 +62,7 @@ TEST(SimModuleBusTest, PresenceChangesAreHeardOnce) {
   EXPECT_EQ(seen[0], (ModuleStatus{1, ModuleKind::Keypad, Presence::Missing}));
   auto r = bus.set_presence(2, Presence::Missing);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, kInvalid);
+  EXPECT_EQ(r.error().errc, Errc::Invalid);
   EXPECT_EQ(r.error().message, "module position 2 out of range: 0-1");
 }
 

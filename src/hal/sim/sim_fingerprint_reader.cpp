@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "hal/errors.h"
-
 namespace vto::hal::sim {
 namespace {
 
@@ -13,12 +11,13 @@ constexpr std::string_view kMarker = "sim-finger:";
 
 Result<void> check_finger_name(std::string_view name) {
   if (name.empty() || name.size() > kFingerNameMax) {
-    return make_error("finger: 1 to " + std::to_string(kFingerNameMax) + " characters", kInvalid);
+    return make_error("finger: 1 to " + std::to_string(kFingerNameMax) + " characters",
+                      Errc::Invalid);
   }
   const bool control = std::any_of(name.begin(), name.end(), [](char c) {
     return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
   });
-  if (control) return make_error("finger: no control characters", kInvalid);
+  if (control) return make_error("finger: no control characters", Errc::Invalid);
   return {};
 }
 
@@ -37,7 +36,7 @@ void SimFingerprintReader::cancel_enrol() {
   if (!enrol_) return;
   auto waiting = std::move(enrol_);
   enrol_ = nullptr;
-  waiting(make_error("enrolment cancelled", kUnavailable));
+  waiting(make_error("enrolment cancelled", Errc::Unavailable));
 }
 
 Result<void> SimFingerprintReader::touch(std::string_view name) {

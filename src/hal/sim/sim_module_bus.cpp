@@ -2,15 +2,13 @@
 
 #include <string>
 
-#include "hal/errors.h"
-
 namespace vto::hal::sim {
 
 Result<void> SimModuleBus::set_presence(std::size_t position, Presence presence) {
   if (position >= modules_.size()) {
     return make_error("module position " + std::to_string(position) + " out of range: 0-" +
                           std::to_string(modules_.size() - 1),
-                      kInvalid);
+                      Errc::Invalid);
   }
   ModuleStatus& module = modules_[position];
   if (module.presence == presence) return {};

@@ -6,7 +6,6 @@
 #include <string>
 
 #include "core/log.h"
-#include "hal/errors.h"
 
 namespace vto::hal::sim {
 namespace {
@@ -48,7 +47,8 @@ Result<void> check_config(const SimPanelConfig& config) {
   for (const SimModuleSpec& spec : config.modules) {
     const std::string kind(module_kind_name(spec.kind));
     if (spec.kind == ModuleKind::Camera) {
-      return make_error("module layout: the camera module is always first, not listed", kInvalid);
+      return make_error("module layout: the camera module is always first, not listed",
+                        Errc::Invalid);
     }
     const bool buttons_ok = spec.kind == ModuleKind::Buttons
                                 ? (spec.buttons == 1 || spec.buttons == 2 || spec.buttons == 5)
@@ -56,7 +56,7 @@ Result<void> check_config(const SimPanelConfig& config) {
     if (!buttons_ok) {
       return make_error("module layout: " + kind + " module with " + std::to_string(spec.buttons) +
                             " buttons (button modules: 1, 2 or 5)",
-                        kInvalid);
+                        Errc::Invalid);
     }
   }
   for (ModuleKind single : {ModuleKind::Keypad, ModuleKind::CardReader, ModuleKind::Fingerprint,
@@ -66,7 +66,7 @@ Result<void> check_config(const SimPanelConfig& config) {
     if (n > 1) {
       return make_error(
           "module layout: at most one " + std::string(module_kind_name(single)) + " module",
-          kInvalid);
+          Errc::Invalid);
     }
   }
   return {};
@@ -105,10 +105,10 @@ Result<void> SimPanel::press(std::string_view key) {
   if (!k) {
     return make_error("unknown key " + quoted(key) +
                           ": expected button1-buttonN, 0-9, *, #, call, centre, prev, next or exit",
-                      kInvalid);
+                      Errc::Invalid);
   }
   if (!keypad_) {
-    return make_error("key " + quoted(key) + ": no keypad module configured", kNotConfigured);
+    return make_error("key " + quoted(key) + ": no keypad module configured", Errc::NotFound);
   }
   if (auto r = check_present(key, keypad_position_); !r) return r;
   keypad_->press(*k);
@@ -119,15 +119,16 @@ Result<void> SimPanel::press_button(std::string_view key, std::string_view numbe
   std::size_t n = 0;
   const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
   if (number.empty() || ec != std::errc{} || end != number.data() + number.size()) {
-    return make_error("unknown key " + quoted(key) + ": expected button1-buttonN", kInvalid);
+    return make_error("unknown key " + quoted(key) + ": expected button1-buttonN", Errc::Invalid);
   }
   const std::size_t count = button_module_.size();
   if (count == 0) {
-    return make_error("key " + quoted(key) + ": no button module configured", kNotConfigured);
+    return make_error("key " + quoted(key) + ": no button module configured", Errc::NotFound);
   }
   if (n < 1 || n > count) {
     return make_error(
-        "key " + quoted(key) + ": button number out of range 1-" + std::to_string(count), kInvalid);
+        "key " + quoted(key) + ": button number out of range 1-" + std::to_string(count),
+        Errc::Invalid);
   }
   if (auto r = check_present(key, button_module_[n - 1]); !r) return r;
   buttons_.press(n - 1);
@@ -140,7 +141,7 @@ Result<void> SimPanel::check_present(std::string_view key,
     const ModuleKind kind = bus_.modules()[*position].kind;
     return make_error("key " + quoted(key) + ": " + std::string(module_kind_name(kind)) +
                           " module at position " + std::to_string(*position) + " is missing",
-                      kUnavailable);
+                      Errc::Unavailable);
   }
   return {};
 }
@@ -148,13 +149,13 @@ Result<void> SimPanel::check_present(std::string_view key,
 Result<void> SimPanel::check_module(ModuleKind kind, bool configured, std::string_view what) const {
   const std::string name(module_kind_name(kind));
   if (!configured) {
-    return make_error(std::string(what) + ": no " + name + " module configured", kNotConfigured);
+    return make_error(std::string(what) + ": no " + name + " module configured", Errc::NotFound);
   }
   for (const ModuleStatus& m : bus_.modules()) {
     if (m.kind == kind && m.presence == Presence::Missing) {
       return make_error(std::string(what) + ": " + name + " module at position " +
                             std::to_string(m.position) + " is missing",
-                        kUnavailable);
+                        Errc::Unavailable);
     }
   }
   return {};

@@ -6,8 +6,6 @@
 #include <chrono>
 #include <vector>
 
-#include "hal/errors.h"
-
 namespace vto::hal::sim {
 namespace {
 
@@ -80,7 +78,7 @@ TEST_F(SimPanelTest, UnknownKeysAreRefusedByName) {
        {"", "10", "a", "CALL", "center", "button", "buttonx", "button1x", "button-1"}) {
     auto r = panel_.press(key);
     ASSERT_FALSE(r) << key;
-    EXPECT_EQ(r.error().code, kInvalid) << key;
+    EXPECT_EQ(r.error().errc, Errc::Invalid) << key;
     EXPECT_THAT(r.error().message, HasSubstr(std::string("\"") + key + "\"")) << key;
   }
   EXPECT_EQ(panel_.press("door").error().message,
@@ -93,7 +91,7 @@ TEST_F(SimPanelTest, ButtonNumbersOutOfRangeAreRefused) {
   for (const char* key : {"button0", "button8", "button99999999999999999999"}) {
     auto r = panel_.press(key);
     ASSERT_FALSE(r) << key;
-    EXPECT_EQ(r.error().code, kInvalid);
+    EXPECT_EQ(r.error().errc, Errc::Invalid);
   }
   EXPECT_EQ(panel_.press("button8").error().message,
             "key \"button8\": button number out of range 1-7");
@@ -159,7 +157,7 @@ TEST_F(SimPanelTest, MissingModuleIsReportedWhileOthersKeepWorking) {
 
   auto r = panel_.press("5");
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, kUnavailable);
+  EXPECT_EQ(r.error().errc, Errc::Unavailable);
   EXPECT_EQ(r.error().message, "key \"5\": keypad module at position 2 is missing");
   ASSERT_TRUE(panel_.press("button1"));  // buttons of module 1
   ASSERT_TRUE(panel_.press("button3"));  // first button of module 3
@@ -173,7 +171,7 @@ TEST_F(SimPanelTest, MissingModuleIsReportedWhileOthersKeepWorking) {
   EXPECT_EQ(to_json(panel_.state())["modules"][2]["presence"], "missing");
 
   ASSERT_TRUE(panel_.set_module_present(3, false));
-  EXPECT_EQ(panel_.press("button3").error().code, kUnavailable);
+  EXPECT_EQ(panel_.press("button3").error().errc, Errc::Unavailable);
   EXPECT_TRUE(panel_.press("button2"));
   ASSERT_TRUE(panel_.set_module_present(2, true));
   EXPECT_TRUE(panel_.press("5"));
@@ -185,7 +183,7 @@ TEST(SimPanelConfigTest, ModulesMayStartMissing) {
   SimPanelConfig config;
   config.modules = {{ModuleKind::Buttons, 1, Presence::Missing}};
   SimPanel panel(timers, config);
-  EXPECT_EQ(panel.press("button1").error().code, kUnavailable);
+  EXPECT_EQ(panel.press("button1").error().errc, Errc::Unavailable);
   EXPECT_EQ(panel.state().modules[1].presence, Presence::Missing);
 }
 
@@ -196,7 +194,7 @@ TEST(SimPanelConfigTest, KeysOfModulesNotConfiguredAreRefused) {
   EXPECT_EQ(panel.display(), nullptr);
   EXPECT_EQ(panel.indicators(), nullptr);
   EXPECT_EQ(panel.press("1").error().message, "key \"1\": no keypad module configured");
-  EXPECT_EQ(panel.press("button1").error().code, kNotConfigured);
+  EXPECT_EQ(panel.press("button1").error().errc, Errc::NotFound);
   EXPECT_TRUE(panel.press("exit"));
   EXPECT_EQ(panel.state().modules.size(), 1u);  // the camera module alone
 }
@@ -228,7 +226,7 @@ TEST(SimPanelReadersTest, MalformedCardNumbersAreRefusedWithTheRule) {
   for (const char* bad : {"", "123", "12345678901234567", "12 34", "0x1234", "12G4", "-123"}) {
     auto r = panel.present_card(bad);
     ASSERT_FALSE(r) << bad;
-    EXPECT_EQ(r.error().code, kInvalid) << bad;
+    EXPECT_EQ(r.error().errc, Errc::Invalid) << bad;
   }
   EXPECT_EQ(panel.present_card("123").error().message, "card number: 4 to 16 hexadecimal digits");
   EXPECT_EQ(panel.present_card("12G4").error().message,
@@ -255,7 +253,7 @@ TEST(SimPanelReadersTest, FingersMatchOnlyTheirEnrolledPrint) {
             (nlohmann::json{"Anna, right index", "Ben, left thumb"}));
 
   EXPECT_EQ(panel.touch_finger("").error().message, "finger: 1 to 40 characters");
-  EXPECT_EQ(panel.touch_finger(std::string(41, 'x')).error().code, kInvalid);
+  EXPECT_EQ(panel.touch_finger(std::string(41, 'x')).error().errc, Errc::Invalid);
   EXPECT_EQ(panel.touch_finger("a\nb").error().message, "finger: no control characters");
   EXPECT_EQ(scans.size(), 4u);
 }
@@ -288,7 +286,7 @@ TEST(SimPanelReadersTest, ReadersNotConfiguredOrMissingAreRefused) {
   EXPECT_EQ(none.card_reader(), nullptr);
   EXPECT_EQ(none.fingerprint_reader(), nullptr);
   EXPECT_EQ(none.present_card("1234").error().message, "card: no card_reader module configured");
-  EXPECT_EQ(none.touch_finger("x").error().code, kNotConfigured);
+  EXPECT_EQ(none.touch_finger("x").error().errc, Errc::NotFound);
 
   SimPanel panel(timers, reader_layout());
   int events = 0;
@@ -299,7 +297,7 @@ TEST(SimPanelReadersTest, ReadersNotConfiguredOrMissingAreRefused) {
             "card: card_reader module at position 1 is missing");
   EXPECT_TRUE(panel.touch_finger("x"));
   ASSERT_TRUE(panel.set_module_present(2, false));
-  EXPECT_EQ(panel.touch_finger("x").error().code, kUnavailable);
+  EXPECT_EQ(panel.touch_finger("x").error().errc, Errc::Unavailable);
   EXPECT_EQ(events, 1);
   EXPECT_TRUE(to_json(SimPanel(timers, SimPanelConfig{}).state())["fingers"].empty());
 }
@@ -321,7 +319,7 @@ TEST(SimPanelConfigTest, BadLayoutsAreRefused) {
 
   auto bad = SimPanel::create(timers, with({{ModuleKind::Buttons, 4}}));
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().code, kInvalid);
+  EXPECT_EQ(bad.error().errc, Errc::Invalid);
   EXPECT_THROW(SimPanel(timers, with({{ModuleKind::Buttons, 4}})), std::invalid_argument);
   auto good = SimPanel::create(timers, full_layout());
   ASSERT_TRUE(good);
