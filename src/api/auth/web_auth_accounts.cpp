@@ -201,14 +201,13 @@ web::HttpResponse WebAuth::Impl::audit_query(const web::HttpRequest& req) {
   auto number = [&](std::string_view name,
                     std::int64_t max) -> Result<std::optional<std::int64_t>> {
     auto text = web::query_param(req.query, name);
-    if (!text) return make_error(std::string(name) + ": " + text.error().message, 400);
+    if (!text) return make_error(std::string(name) + ": " + text.error().message, Errc::Invalid);
     if (!*text) return std::optional<std::int64_t>{};
     std::int64_t v = 0;
     const std::string& s = **text;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v < 0 || v > max)
-      return make_error(std::string(name) + ": a whole number from 0 to " + std::to_string(max),
-                        400);
+      return make_error(std::string(name) + ": a whole number from 0 to " + std::to_string(max), Errc::Invalid);
     return std::optional<std::int64_t>{v};
   };
   auto limit = number("limit", 500);

@@ -86,10 +86,10 @@ inline std::string cleared_cookie(bool secure) {
 inline Result<std::string> string_field(const json& body, const std::string& name, bool required) {
   auto it = body.find(name);
   if (it == body.end() || it->is_null()) {
-    if (required) return make_error(name + ": required", 400);
+    if (required) return make_error(name + ": required", Errc::Invalid);
     return std::string();
   }
-  if (!it->is_string()) return make_error(name + ": must be text", 400);
+  if (!it->is_string()) return make_error(name + ": must be text", Errc::Invalid);
   return it->get<std::string>();
 }
 
@@ -131,7 +131,7 @@ inline json user_json(const store::User& u) {
 inline Result<bool> bool_field(const json& body, const std::string& name, bool fallback) {
   auto it = body.find(name);
   if (it == body.end() || it->is_null()) return fallback;
-  if (!it->is_boolean()) return make_error(name + ": true or false", 400);
+  if (!it->is_boolean()) return make_error(name + ": true or false", Errc::Invalid);
   return it->get<bool>();
 }
 
