@@ -1,5 +1,6 @@
 // Every page of the nav, found at run time (so new pages are covered without touching
-// this file), renders its heading without errors, on a desktop and on a phone.
+// this file), renders its heading without errors, on a desktop and on a phone; a page left
+// for another is disposed (its sockets and timers end).
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { setUp, login, screenshot, ADMIN_PASSWORD } from "./lib/vtod.mjs";
@@ -33,6 +34,15 @@ async function assertPageSane(page, href, heading) {
   const current = page.locator(`#nav a[href="${href}"]`);
   const marked = (await current.getAttribute("aria-current")) === "page" || /\bcurrent\b/.test(await current.getAttribute("class") || "");
   assert.ok(marked, `${href}: the nav marks the current page`);
+}
+
+// Polls `check` (async) every 100 ms until it holds or 5 s have passed; returns its last answer.
+async function until(check) {
+  for (let i = 0; i < 50; i++) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return check();
 }
 
 const slug = (href) => href.replace(/^#\/?/, "") || "root";
@@ -71,6 +81,41 @@ describe("pages", () => {
       seen = now.length;
     }
     assert.deepEqual(perPage, [], "console errors by page");
+    con.assertClean();
+  });
+
+  it("leaving a page disposes it: its sockets close and its timers stop", { timeout: 60000 }, async () => {
+    const { page, console: con, net } = await env.open("dispose");
+    // Every WebSocket the page opens, and the Live view's requests for the streams in use.
+    const sockets = [];
+    page.on("websocket", (ws) => sockets.push(ws));
+    let statusAsked = 0;
+    page.on("request", (r) => { if (new URL(r.url()).pathname === "/api/v1/live/status") statusAsked++; });
+    const browserStreams = async () => (await env.vtod.api("GET", "/api/v1/live/status")).data.streams.browser;
+    await login(page, env.vtod, "admin", ADMIN_PASSWORD);
+
+    // Live view: the picture's socket, one of the streams, and the streams asked again and again.
+    await visit(page, net, "#/live");
+    await page.waitForFunction(() => Number(document.querySelector("#live-camera")?.dataset.frames || 0) >= 1);
+    assert.equal(await browserStreams(), 1);
+    assert.deepEqual(sockets.map((ws) => new URL(ws.url()).pathname), ["/api/v1/live/video"]);
+
+    // The virtual panel: the Live view's socket is closed, the panel opens its own two.
+    await visit(page, net, "#/panel");
+    await page.locator("#panel-state[data-state=idle]").waitFor();
+    await until(() => sockets.length >= 3);
+    assert.equal(sockets.length, 3, sockets.map((ws) => ws.url()).join(" "));
+    assert.ok(await until(() => sockets[0].isClosed()), "the Live view's socket is closed once the panel shows");
+    const askedOnLeaving = statusAsked;
+
+    // The overview opens nothing: every socket is closed, the streams are given back, and
+    // the Live view no longer asks for them (it did every 2 s).
+    await visit(page, net, "#/home");
+    await until(() => sockets.every((ws) => ws.isClosed()));
+    assert.deepEqual(sockets.filter((ws) => !ws.isClosed()).map((ws) => ws.url()), [], "sockets still open");
+    assert.ok(await until(async () => await browserStreams() === 0), "the video streams are given back");
+    await page.waitForTimeout(2500);
+    assert.equal(statusAsked, askedOnLeaving, "the Live view asks for the streams after it was left");
     con.assertClean();
   });
 

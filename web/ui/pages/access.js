@@ -1,53 +1,102 @@
-// Access control and records pages of the web interface: cards (with CSV import
-// and export, and reading a card from the reader), fingerprints enrolled through the
-// fingerprint module, keypad passwords (write-only), the lock settings with remote unlock,
-// the unlock, alarm and call records with their filters, how many records are kept, and the
-// management centre's account. The API is /api/v1/access/*, /api/v1/door/unlock,
-// /api/v1/records/* and /api/v1/centre.
-//
-// `ui` carries app.js's helpers: { h, api, page, form, toast, table, session, fmtTime, RANK }.
+// @ts-check
+// Access Control: cards (with CSV import and export, and reading a card from the reader),
+// fingerprints enrolled through the fingerprint module, keypad passwords (write-only), and
+// the lock settings with remote unlock. The API is /api/v1/access/* and /api/v1/door/unlock.
+import { h, toast, fmtTime } from "../lib/dom.js";
+import { sendText } from "../lib/api.js";
+import { form } from "../lib/form.js";
+import { STATIC_PAGE } from "../lib/router.js";
+import { hasRole } from "../lib/session.js";
+import { table, pager } from "../lib/table.js";
+
+/** @typedef {import("../lib/router.js").PageContext} PageContext */
+/** @typedef {import("../lib/router.js").Page} Page */
+/** @typedef {import("../lib/api.js").Api} Api */
+/** @template T @typedef {import("../lib/api.js").ApiResult<T>} ApiResult */
+
+/**
+ * @typedef {object} Card
+ * @property {string} number hexadecimal, upper case
+ * @property {string} room
+ * @property {string} person
+ * @property {number} valid_from_ms 0: always
+ * @property {number} valid_to_ms 0: no end
+ * @property {string} status normal, lost or frozen
+ */
+
+/** @typedef {{ id: number, room: string, person: string, finger: string, created_ms: number }} Fingerprint */
+
+/** @typedef {{ updated_ms: number }} PasswordSet */
+
+/**
+ * @typedef {object} LockSettings
+ * @property {string} relay normally_open or normally_closed
+ * @property {number} unlock_seconds
+ * @property {number} interval_seconds
+ * @property {boolean} door_sensor
+ * @property {number} held_open_seconds
+ * @property {number} keypad_max_failures
+ * @property {number} keypad_lock_seconds
+ * @property {number} [keypad_locked_seconds] while the keypad is locked
+ * @property {{ device: string, seconds_left: number }[]} [remote_locks] monitors whose remote unlock is locked
+ */
 
 const STATUSES = ["normal", "lost", "frozen"];
-const METHODS = ["card", "fingerprint", "password", "exit_button", "remote", "monitor"];
 
-// "2026-12-31" (local) as unix ms: the day's first millisecond, or its last.
+/**
+ * "cards", "fingerprints", "passwords" or "lock".
+ * @param {PageContext} ctx
+ * @returns {Promise<Page>}
+ */
+export async function render(ctx) {
+  if (ctx.view === "fingerprints") await fingerprintsPage(ctx);
+  else if (ctx.view === "passwords") await passwordsPage(ctx);
+  else if (ctx.view === "lock") await lockPage(ctx);
+  else await cardsPage(ctx);
+  return STATIC_PAGE;
+}
+
+/**
+ * "2026-12-31" (local) as unix ms: the day's first millisecond, or its last.
+ * @param {string} text
+ * @param {boolean} endOfDay
+ * @returns {number}
+ */
 function dayToMs(text, endOfDay) {
   if (!text) return 0;
   const [y, m, d] = text.split("-").map(Number);
   return endOfDay ? new Date(y, m - 1, d, 23, 59, 59, 999).getTime() : new Date(y, m - 1, d).getTime();
 }
 
+/**
+ * @param {number} ms
+ * @returns {string} the local day, "" for 0
+ */
 function msToDay(ms) {
   if (!ms) return "";
   const d = new Date(ms);
-  const p = (n) => String(n).padStart(2, "0");
+  const p = (/** @type {number} */ n) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }
 
-// Room numbers for a select: "" (none) first.
-async function roomOptions(ui, none = "(none)") {
-  const res = await ui.api("GET", "/api/v1/rooms");
+/**
+ * Room numbers for a select: "" (none) first.
+ * @param {Api} api
+ * @param {string} [none]
+ * @returns {Promise<{ value: string, label: string }[]>}
+ */
+async function roomOptions(api, none = "(none)") {
+  /** @type {ApiResult<{ rooms: { number: string }[] }>} */
+  const res = await api("GET", "/api/v1/rooms");
   const rooms = res.ok ? res.data.rooms.map((r) => r.number) : [];
   return [{ value: "", label: none }, ...rooms.map((r) => ({ value: r, label: `Room ${r}` }))];
 }
 
-// Previous / next buttons and "a–b of n" for a list of `limit` per page.
-// `exact` false: `total` is a lower bound ("more than 10,000").
-function pager(ui, { offset, limit, total, exact = true, shown, onPage, newer = "Previous", older = "Next" }) {
-  const { h } = ui;
-  const last = offset + (shown ?? Math.min(limit, Math.max(0, total - offset)));
-  const more = exact ? offset + limit < total : shown === limit;
-  return h("div", { class: "pager" },
-    h("button", { disabled: offset === 0, onclick: () => onPage(Math.max(0, offset - limit)) }, newer),
-    h("span", {}, `${last > offset ? offset + 1 : 0}–${last} of ${exact ? total : `more than ${total.toLocaleString("en")}`}`),
-    h("button", { disabled: !more, onclick: () => onPage(offset + limit) }, older));
-}
-
 // ---- cards ------------------------------------------------------------------------
 
-export async function cardsPage(ui) {
-  const { h, api, page, form, toast, table, session } = ui;
-  const rooms = await roomOptions(ui);
+/** @param {PageContext} ctx */
+async function cardsPage({ api, session, show }) {
+  const rooms = await roomOptions(api);
   const out = h("div");
   const pagerOut = h("div");
   const fRoom = h("select", { id: "cards-filter-room", "aria-label": "Room" },
@@ -59,10 +108,11 @@ export async function cardsPage(ui) {
   let offset = 0;
   const limit = 50;
   const load = async () => {
-    const q = new URLSearchParams({ limit, offset });
+    const q = new URLSearchParams({ limit: String(limit), offset: String(offset) });
     if (fRoom.value) q.set("room", fRoom.value);
     if (fStatus.value) q.set("status", fStatus.value);
     if (fNumber.value) q.set("number", fNumber.value);
+    /** @type {ApiResult<{ cards: Card[], total: number }>} */
     const res = await api("GET", `/api/v1/access/cards?${q}`);
     if (!res.ok) return out.replaceChildren(h("p", { class: "form-error" }, res.data.error));
     out.replaceChildren(table([
@@ -87,7 +137,7 @@ export async function cardsPage(ui) {
           load();
         } }, "Remove") },
     ], res.data.cards, "No cards."));
-    pagerOut.replaceChildren(pager(ui, { offset, limit, total: res.data.total, onPage: (o) => { offset = o; load(); } }));
+    pagerOut.replaceChildren(pager({ offset, limit, total: res.data.total, onPage: (o) => { offset = o; load(); } }));
   };
   for (const el of [fRoom, fStatus]) el.addEventListener("change", () => { offset = 0; load(); });
   fNumber.addEventListener("input", () => { offset = 0; load(); });
@@ -107,6 +157,7 @@ export async function cardsPage(ui) {
       if (!v.room && !v.person.trim()) return fm.fieldError("person", "person: give the owner's room, name, or both");
       const body = { number: v.number, room: v.room, person: v.person.trim(), status: v.status,
                      valid_from_ms: dayToMs(v.valid_from, false), valid_to_ms: dayToMs(v.valid_to, true) };
+      /** @type {ApiResult<Card>} */
       const res = await api("POST", "/api/v1/access/cards", body);
       if (!res.ok) return fm.showApiError(res);
       fm.reset();
@@ -119,6 +170,7 @@ export async function cardsPage(ui) {
   const read = h("button", { type: "button", id: "card-read", onclick: async () => {
     read.disabled = true;
     readStatus.textContent = "Hold the card to the card reader (30 s)…";
+    /** @type {ApiResult<{ number: string }>} */
     const res = await api("POST", "/api/v1/access/cards/read", {});
     read.disabled = false;
     if (!res.ok) { readStatus.textContent = ""; return toast(res.data.error, "bad"); }
@@ -131,15 +183,14 @@ export async function cardsPage(ui) {
   const importStatus = h("p", { class: "form-error", role: "alert", id: "cards-import-error" });
   const importButton = h("button", { id: "cards-import", onclick: async () => {
     importStatus.textContent = "";
-    const f = file.files[0];
+    const f = file.files && file.files[0];
     if (!f) return (importStatus.textContent = "Choose a CSV file first.");
     importButton.disabled = true;
     try {
-      const res = await fetch("/api/v1/access/cards.csv", { method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "text/csv", "X-CSRF-Token": session.csrf, Accept: "application/json" }, body: await f.text() });
-      const data = await res.json().catch(() => ({ error: `error ${res.status}` }));
-      if (!res.ok) return (importStatus.textContent = data.error);
-      toast(`${data.imported} cards imported`);
+      /** @type {ApiResult<{ imported: number }>} */
+      const res = await sendText(session, "POST", "/api/v1/access/cards.csv", "text/csv", await f.text());
+      if (!res.ok) return (importStatus.textContent = res.data.error);
+      toast(`${res.data.imported} cards imported`);
       file.value = "";
       offset = 0;
       load();
@@ -148,7 +199,7 @@ export async function cardsPage(ui) {
     }
   } }, "Import");
 
-  page("Cards",
+  show("Cards",
        h("div", { class: "toolbar" }, fRoom, fStatus, fNumber), out, pagerOut,
        h("section", {}, h("h2", {}, "Add a card"), add),
        h("section", {}, h("h2", {}, "Import and export"),
@@ -160,11 +211,12 @@ export async function cardsPage(ui) {
 
 // ---- fingerprints -----------------------------------------------------------------
 
-export async function fingerprintsPage(ui) {
-  const { h, api, page, form, toast, table, fmtTime } = ui;
-  const rooms = await roomOptions(ui);
+/** @param {PageContext} ctx */
+async function fingerprintsPage({ api, show }) {
+  const rooms = await roomOptions(api);
   const out = h("div");
   const load = async () => {
+    /** @type {ApiResult<{ fingerprints: Fingerprint[] }>} */
     const res = await api("GET", "/api/v1/access/fingerprints");
     if (!res.ok) return out.replaceChildren(h("p", { class: "form-error" }, res.data.error));
     out.replaceChildren(table([
@@ -190,6 +242,7 @@ export async function fingerprintsPage(ui) {
     onSubmit: async (v, fm) => {
       if (!v.room && !v.person.trim()) return fm.fieldError("person", "person: give the owner's room, name, or both");
       status.textContent = "Lay the finger on the fingerprint module (30 s)…";
+      /** @type {ApiResult<Fingerprint>} */
       const res = await api("POST", "/api/v1/access/fingerprints", v);
       status.textContent = "";
       if (!res.ok) return fm.showApiError(res);
@@ -198,7 +251,7 @@ export async function fingerprintsPage(ui) {
       load();
     },
   });
-  page("Fingerprints", out, h("section", {}, h("h2", {}, "Enrol a fingerprint"),
+  show("Fingerprints", out, h("section", {}, h("h2", {}, "Enrol a fingerprint"),
        h("p", { class: "hint" }, "After Enrol, the next finger laid on the door's fingerprint module is enrolled (on the virtual panel: pick or type a finger there)."),
        enrol, status));
   await load();
@@ -206,14 +259,16 @@ export async function fingerprintsPage(ui) {
 
 // ---- keypad passwords -------------------------------------------------------------
 
-export async function passwordsPage(ui) {
-  const { h, api, page, form, toast, table, fmtTime } = ui;
-  const rooms = await roomOptions(ui, "choose a room");
+/** @param {PageContext} ctx */
+async function passwordsPage({ api, show }) {
+  const rooms = await roomOptions(api, "choose a room");
   const state = h("div");
   const load = async () => {
+    /** @type {ApiResult<{ public: PasswordSet | null, duress: PasswordSet | null, rooms: (PasswordSet & { room: string })[] }>} */
     const res = await api("GET", "/api/v1/access/passwords");
     if (!res.ok) return state.replaceChildren(h("p", { class: "form-error" }, res.data.error));
     const d = res.data;
+    /** @type {(path: string, what: string) => HTMLElement} */
     const removeButton = (path, what) => h("button", { class: "danger", onclick: async () => {
       if (!confirm(`Remove the ${what}?`)) return;
       const r = await api("DELETE", path);
@@ -248,7 +303,7 @@ export async function passwordsPage(ui) {
       load();
     },
   });
-  page("Unlock passwords",
+  show("Unlock passwords",
        h("p", { class: "hint" }, "Passwords are stored as hashes only: they cannot be shown again, only replaced. The duress password opens the door as usual and silently alarms the management centre."),
        state, h("section", {}, h("h2", {}, "Set a password"), setForm));
   await load();
@@ -256,10 +311,11 @@ export async function passwordsPage(ui) {
 
 // ---- lock settings ----------------------------------------------------------------
 
-export async function lockPage(ui) {
-  const { h, api, page, form, toast, session, RANK } = ui;
+/** @param {PageContext} ctx */
+async function lockPage({ api, session, show, reload }) {
+  /** @type {ApiResult<LockSettings>} */
   const res = await api("GET", "/api/v1/access/lock");
-  if (!res.ok) return page("Lock", h("p", { class: "form-error" }, res.data.error));
+  if (!res.ok) return show("Lock", h("p", { class: "form-error" }, res.data.error));
   const d = res.data;
   const numbers = ["unlock_seconds", "interval_seconds", "held_open_seconds", "keypad_max_failures", "keypad_lock_seconds"];
   const f = form({
@@ -276,6 +332,7 @@ export async function lockPage(ui) {
       { name: "keypad_lock_seconds", label: "Keypad lock time (s)", value: String(d.keypad_lock_seconds), inputmode: "numeric", hint: "10 to 3600." },
     ],
     onSubmit: async (v, fm) => {
+      /** @type {Record<string, string | number | boolean>} */
       const body = { relay: v.relay, door_sensor: v.door_sensor === "yes" };
       for (const k of numbers) {
         if (!/^\d{1,4}$/.test(v[k])) return fm.fieldError(k, `${k}: a whole number`);
@@ -286,214 +343,25 @@ export async function lockPage(ui) {
       toast("Lock settings saved and applied");
     },
   });
-  if (RANK[session.role] < RANK.admin) for (const el of f.elements) el.disabled = true;
-  const open = h("button", { id: "door-unlock", class: "primary", disabled: RANK[session.role] < RANK.operator, onclick: async () => {
+  if (!hasRole(session, "admin")) for (const el of f.elements) /** @type {HTMLInputElement} */ (el).disabled = true;
+  const open = h("button", { id: "door-unlock", class: "primary", disabled: !hasRole(session, "operator"), onclick: async () => {
+    /** @type {ApiResult<{ seconds: number }>} */
     const r = await api("POST", "/api/v1/door/unlock", {});
     r.ok ? toast(`Door open for ${r.data.seconds} s`) : toast(r.data.error, "bad");
   } }, "Open the door now");
   // Monitors whose remote unlock locked itself after wrong codes: an admin may lift it.
   const remoteLocks = (d.remote_locks || []).map((l) => h("p", { class: "form-error remote-lock" },
     `Remote unlock from ${l.device} is locked for ${Math.ceil(l.seconds_left / 60)} min more (wrong unlock codes). `,
-    RANK[session.role] >= RANK.admin ? h("button", { onclick: async () => {
+    hasRole(session, "admin") ? h("button", { onclick: async () => {
       const r = await api("DELETE", `/api/v1/access/remote-locks/${encodeURIComponent(l.device)}`);
       if (!r.ok) return toast(r.data.error, "bad");
       toast(`Remote unlock from ${l.device} allowed again`);
-      lockPage(ui);
+      reload();
     } }, "Allow again") : null));
-  page("Lock",
+  show("Lock",
        h("section", {}, h("h2", {}, "Remote unlock"), h("div", { class: "toolbar" }, open),
          d.keypad_locked_seconds ? h("p", { class: "form-error" }, `The keypad is locked for ${d.keypad_locked_seconds} s more.`) : null,
          ...remoteLocks),
        h("section", {}, h("h2", {}, "Lock settings"), f));
 }
 
-// ---- unlock records ---------------------------------------------------------------
-
-export async function unlocksPage(ui) {
-  const { h, api, page, table, fmtTime } = ui;
-  const out = h("div");
-  const pagerOut = h("div");
-  const from = h("input", { type: "datetime-local", id: "unlocks-from", "aria-label": "From" });
-  const to = h("input", { type: "datetime-local", id: "unlocks-to", "aria-label": "To" });
-  const method = h("select", { id: "unlocks-method", "aria-label": "Method" },
-                   ["", ...METHODS].map((m) => h("option", { value: m }, m ? m.replace("_", " ") : "every method")));
-  const result = h("select", { id: "unlocks-result", "aria-label": "Result" },
-                   ["", "granted", "refused"].map((m) => h("option", { value: m }, m || "every result")));
-  const room = h("input", { id: "unlocks-room", "aria-label": "Room", placeholder: "Room", maxlength: 6, size: 7 });
-  const csv = h("a", { id: "unlocks-csv", download: "unlock-records.csv" }, "Download as CSV");
-  let offset = 0;
-  const limit = 50;
-  const query = () => {
-    const q = new URLSearchParams();
-    if (from.value) q.set("from", new Date(from.value).getTime());
-    if (to.value) q.set("to", new Date(to.value).getTime());
-    if (method.value) q.set("method", method.value);
-    if (result.value) q.set("result", result.value);
-    if (room.value.trim()) q.set("room", room.value.trim());
-    return q;
-  };
-  const load = async () => {
-    const q = query();
-    csv.href = `/api/v1/records/unlocks.csv?${q}`;
-    q.set("limit", limit);
-    q.set("offset", offset);
-    const res = await api("GET", `/api/v1/records/unlocks?${q}`);
-    if (!res.ok) return out.replaceChildren(h("p", { class: "form-error" }, res.data.error));
-    out.replaceChildren(table([
-      { label: "Time", cell: (r) => fmtTime(r.at_ms) }, { label: "Method", cell: (r) => r.method.replace("_", " ") },
-      { label: "Credential", cell: (r) => r.credential || "—" }, { label: "Person", cell: (r) => r.person || "—" },
-      { label: "Room", cell: (r) => r.room || "—" },
-      { label: "Result", cell: (r) => h("span", { class: r.result === "granted" ? "ok" : "bad" }, r.result) },
-      { label: "Reason", cell: (r) => r.reason || "—" },
-    ], res.data.records, "No unlock records."));
-    pagerOut.replaceChildren(pager(ui, { offset, limit, total: res.data.total, exact: res.data.total_exact,
-                                         shown: res.data.records.length, newer: "Newer", older: "Older",
-                                         onPage: (o) => { offset = o; load(); } }));
-  };
-  for (const el of [from, to, method, result]) el.addEventListener("change", () => { offset = 0; load(); });
-  room.addEventListener("input", () => { offset = 0; load(); });
-  page("Unlock records", h("div", { class: "toolbar" }, from, to, method, result, room), out, pagerOut, h("p", {}, csv));
-  await load();
-}
-
-// ---- call records -----------------------------------------------------------------
-
-const CALL_RESULTS = ["answered", "no_answer", "busy", "failed", "cancelled", "ongoing"];
-
-export async function callsPage(ui) {
-  const { h, api, page, table, fmtTime } = ui;
-  const out = h("div");
-  const pagerOut = h("div");
-  const from = h("input", { type: "datetime-local", id: "calls-from", "aria-label": "From" });
-  const to = h("input", { type: "datetime-local", id: "calls-to", "aria-label": "To" });
-  const result = h("select", { id: "calls-result", "aria-label": "Result" },
-                   ["", ...CALL_RESULTS].map((r) => h("option", { value: r }, r ? r.replace("_", " ") : "every result")));
-  const room = h("input", { id: "calls-room", "aria-label": "Room called", placeholder: "Room", maxlength: 16, size: 7 });
-  const csv = h("a", { id: "calls-csv", download: "calls.csv" }, "Download as CSV");
-  let offset = 0;
-  const limit = 50;
-  const load = async () => {
-    const q = new URLSearchParams();
-    if (from.value) q.set("from", new Date(from.value).getTime());
-    if (to.value) q.set("to", new Date(to.value).getTime());
-    if (result.value) q.set("result", result.value);
-    if (room.value.trim()) q.set("room", room.value.trim());
-    csv.href = `/api/v1/records/calls.csv?${q}`;
-    q.set("limit", limit);
-    q.set("offset", offset);
-    const res = await api("GET", `/api/v1/records/calls?${q}`);
-    if (!res.ok) return out.replaceChildren(h("p", { class: "form-error" }, res.data.error));
-    out.replaceChildren(table([
-      { label: "Start", cell: (r) => fmtTime(r.started_ms) },
-      { label: "Caller", cell: (r) => r.caller },
-      { label: "Called", cell: (r) => r.called },
-      { label: "Answered by", cell: (r) => r.answered_by || "—" },
-      { label: "Result", cell: (r) => r.result.replace("_", " ") },
-      { label: "Duration", cell: (r) => `${r.duration_s} s` },
-      { label: "Visitor", cell: (r) => r.snapshot_path
-          ? h("img", { class: "thumb", loading: "lazy", alt: `Visitor of call ${r.id}`, src: `/api/v1/records/calls/${r.id}/snapshot` })
-          : "—" },
-    ], res.data.records || [], "No calls."));
-    pagerOut.replaceChildren(pager(ui, { offset, limit, total: res.data.total, newer: "Newer", older: "Older",
-                                         onPage: (o) => { offset = o; load(); } }));
-  };
-  for (const el of [from, to, result]) el.addEventListener("change", () => { offset = 0; load(); });
-  room.addEventListener("input", () => { offset = 0; load(); });
-  page("Call records", h("div", { class: "toolbar" }, from, to, result, room), out, pagerOut, h("p", {}, csv));
-  await load();
-}
-
-// ---- alarm records ----------------------------------------------------------------
-
-const ALARM_TYPES = ["tamper", "forced_open", "held_open", "duress", "keypad_locked", "remote_unlock_locked"];
-
-export async function alarmsPage(ui) {
-  const { h, api, page, table, fmtTime } = ui;
-  const out = h("div");
-  const pagerOut = h("div");
-  const type = h("select", { id: "alarms-type", "aria-label": "Type" },
-                 ["", ...ALARM_TYPES].map((t) => h("option", { value: t }, t ? t.replace("_", " ") : "every alarm")));
-  const delivered = h("select", { id: "alarms-delivered", "aria-label": "Delivered" },
-                      [["", "delivered or not"], ["yes", "delivered"], ["no", "not delivered yet"]].map(([v, l]) => h("option", { value: v }, l)));
-  const csv = h("a", { id: "alarms-csv", download: "alarm-records.csv" }, "Download as CSV");
-  let offset = 0;
-  const limit = 50;
-  const load = async () => {
-    const q = new URLSearchParams();
-    if (type.value) q.set("type", type.value);
-    if (delivered.value) q.set("delivered", delivered.value);
-    csv.href = `/api/v1/records/alarms.csv?${q}`;
-    q.set("limit", limit);
-    q.set("offset", offset);
-    const res = await api("GET", `/api/v1/records/alarms?${q}`);
-    if (!res.ok) return out.replaceChildren(h("p", { class: "form-error" }, res.data.error));
-    out.replaceChildren(table([
-      { label: "Start", cell: (r) => fmtTime(r.started_ms) },
-      { label: "Alarm", cell: (r) => h("span", { class: "bad" }, r.type.replace("_", " ")) },
-      { label: "Source", cell: (r) => r.source }, { label: "Details", cell: (r) => r.details || "—" },
-      { label: "End", cell: (r) => (r.ended_ms ? fmtTime(r.ended_ms) : "—") },
-      { label: "Centre", cell: (r) => (r.delivered_ms ? `delivered ${fmtTime(r.delivered_ms)}` : h("span", { class: "bad" }, "not yet")) },
-    ], res.data.records, "No alarms."));
-    pagerOut.replaceChildren(pager(ui, { offset, limit, total: res.data.total, newer: "Newer", older: "Older",
-                                         onPage: (o) => { offset = o; load(); } }));
-  };
-  for (const el of [type, delivered]) el.addEventListener("change", () => { offset = 0; load(); });
-  page("Alarm records",
-       h("p", { class: "hint" }, "Every alarm goes to the management centre (888888) as a SIP message; one it did not take is sent again until it does."),
-       h("div", { class: "toolbar" }, type, delivered), out, pagerOut, h("p", {}, csv));
-  await load();
-}
-
-// ---- records kept -----------------------------------------------------------------
-
-export async function storagePage(ui) {
-  const { h, api, page, form, toast, session, RANK } = ui;
-  const res = await api("GET", "/api/v1/records/settings");
-  if (!res.ok) return page("Records kept", h("p", { class: "form-error" }, res.data.error));
-  const kinds = [["calls", "Call records"], ["unlocks", "Unlock records"], ["alarms", "Alarm records"]];
-  const f = form({
-    id: "records-kept", submit: "Save",
-    fields: kinds.map(([k, label]) => ({ name: k, label, value: String(res.data[k]), inputmode: "numeric", hint: "1,000 to 1,000,000; the oldest go first." })),
-    onSubmit: async (v, fm) => {
-      const body = {};
-      for (const [k] of kinds) {
-        if (!/^\d{4,7}$/.test(v[k]) || Number(v[k]) < 1000 || Number(v[k]) > 1000000) return fm.fieldError(k, `${k}: a whole number from 1000 to 1000000`);
-        body[k] = Number(v[k]);
-      }
-      const r = await api("PUT", "/api/v1/records/settings", body);
-      if (!r.ok) return fm.showApiError(r);
-      toast("Saved");
-    },
-  });
-  if (RANK[session.role] < RANK.admin) for (const el of f.elements) el.disabled = true;
-  page("Records kept", h("p", { class: "hint" }, "How many records of each kind the door station keeps."), f);
-}
-
-// ---- management centre ------------------------------------------------------------
-
-export async function centrePage(ui) {
-  const { h, api, page, form, toast, session, RANK } = ui;
-  const status = h("p", { id: "centre-status", class: "panel-state" });
-  const load = async () => {
-    const res = await api("GET", "/api/v1/centre");
-    if (!res.ok) return (status.textContent = res.data.error);
-    const d = res.data;
-    status.textContent = `Centre ${d.number}: ${d.password_set ? "register password set" : "no password: it cannot register"}; ` +
-      (d.online.length ? `online: ${d.online.join(", ")}` : "not online");
-  };
-  const f = form({
-    id: "centre", submit: "Set password",
-    fields: [{ name: "password", label: "Register password of 888888", type: "password", autocomplete: "new-password",
-               hint: "6 to 32 characters, no spaces, \" or \\. The management centre's SIP account; alarms and emergency calls go to it." }],
-    onSubmit: async (v, fm) => {
-      const r = await api("PUT", "/api/v1/centre", v);
-      if (!r.ok) return fm.showApiError(r);
-      fm.reset();
-      toast("Centre password set");
-      load();
-    },
-  });
-  if (RANK[session.role] < RANK.admin) for (const el of f.elements) el.disabled = true;
-  page("Management Centre", status, f);
-  await load();
-}

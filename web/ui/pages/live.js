@@ -1,55 +1,39 @@
-// Live view of the door in the web interface: the camera's frames
-// pushed as JPEG images on the /api/v1/live/video WebSocket (one of the six video streams),
-// the streams in use, the RTSP addresses for players and NVRs, and (admins) who may watch and
-// how long a monitor session lasts (/api/v1/settings/live).
-//
-// `ui` carries app.js's helpers: { h, api, page, form, toast, table, session, fmtTime, RANK }.
+// @ts-check
+// Live view of the door: the camera's frames (lib/video.js), the video streams in use, the
+// RTSP addresses for players and NVRs, and (admins) who may watch and how long a monitor
+// session lasts. The API is /api/v1/live/status and /api/v1/settings/live.
+import { h, toast } from "../lib/dom.js";
+import { form } from "../lib/form.js";
+import { hasRole } from "../lib/session.js";
+import { liveVideo } from "../lib/video.js";
 
-// Shows the camera in `img` while it is in the page; `onNote(text)` tells why it stopped,
-// `onFrame(count)` follows the frames shown. Returns the WebSocket (closed by the page
-// router when the page changes).
-export function liveVideo(img, onNote, onFrame) {
-  const ws = new WebSocket(`wss://${location.host}/api/v1/live/video`);
-  ws.binaryType = "blob";
-  let shown = null;        // the blob URL on screen
-  let decoding = false;    // a frame is being decoded off screen: the next ones are skipped
-  let frames = 0;
-  ws.addEventListener("message", (e) => {
-    if (typeof e.data === "string") {
-      try { onNote?.(JSON.parse(e.data).error || ""); } catch { /* not ours */ }
-      return;
-    }
-    if (!img.isConnected) { ws.close(); return; }
-    if (decoding) return;
-    // Decoded first, then shown: the picture never blanks between two frames.
-    decoding = true;
-    const next = URL.createObjectURL(e.data);
-    const probe = new Image();
-    probe.onload = () => {
-      decoding = false;
-      if (!img.isConnected) { URL.revokeObjectURL(next); return; }
-      img.src = next;
-      if (shown) URL.revokeObjectURL(shown);
-      shown = next;
-      img.dataset.frames = String(++frames);
-      onFrame?.(frames);
-    };
-    probe.onerror = () => { decoding = false; URL.revokeObjectURL(next); };
-    probe.src = next;
-  });
-  ws.addEventListener("close", (e) => {
-    if (e.code !== 1000 && frames === 0) onNote?.("The live picture is not available now (six video streams may already run).");
-  });
-  return ws;
-}
+/** @typedef {import("../lib/router.js").PageContext} PageContext */
+/** @typedef {import("../lib/router.js").Page} Page */
+/** @template T @typedef {import("../lib/api.js").ApiResult<T>} ApiResult */
+/** @typedef {import("../lib/dom.js").Child} Child */
 
-export async function livePage(ui, sockets) {
-  const { h, api, page, form, toast, session, RANK } = ui;
+/**
+ * @typedef {object} LiveStatus
+ * @property {{ in_use: number, limit: number, calls: number, monitors: number, rtsp: number, browser: number }} streams
+ * @property {{ running: boolean, port: number, main: string, sub: string }} rtsp
+ */
+
+/** @typedef {{ watch_roles: string[], monitor_seconds: number }} LiveSettings */
+
+/** How often the streams in use are asked again, in ms. */
+const STATUS_EVERY_MS = 2000;
+
+/**
+ * @param {PageContext} ctx
+ * @returns {Promise<Page>}
+ */
+export async function render({ api, session, show }) {
   const picture = h("img", { class: "camera live", id: "live-camera", alt: "The door camera, live", width: 640, height: 480 });
   const note = h("p", { id: "live-note", class: "form-error", role: "status" });
   const streams = h("p", { id: "live-streams" });
   const rtsp = h("div", { id: "live-rtsp" });
   const showStatus = async () => {
+    /** @type {ApiResult<LiveStatus>} */
     const res = await api("GET", "/api/v1/live/status");
     if (!res.ok) return;
     const s = res.data.streams;
@@ -62,12 +46,14 @@ export async function livePage(ui, sockets) {
           h("li", {}, "Snapshot: ", h("code", {}, `https://${location.host}/cgi-bin/snapshot.cgi`)))
       : h("p", {}, "RTSP is off."));
   };
+  /** @type {Child[]} */
   const content = [
     h("div", { class: "live-wrap" }, picture), note, streams,
     h("section", {}, h("h2", {}, "Players and NVRs"),
       h("p", {}, "Use a web account's user name and password (digest authentication). Accounts made before this version need to log in here once first."), rtsp),
   ];
-  if (RANK[session.role] >= RANK.admin) {
+  if (hasRole(session, "admin")) {
+    /** @type {ApiResult<LiveSettings>} */
     const settings = await api("GET", "/api/v1/settings/live");
     if (settings.ok) {
       const roles = ["admin", "operator", "viewer"];
@@ -89,10 +75,16 @@ export async function livePage(ui, sockets) {
       content.push(h("section", {}, h("h2", {}, "Who may watch"), f));
     }
   }
-  page("Live view", ...content);
+  show("Live view", ...content);
   // The status again once the picture shows: this page is one of the streams now.
-  sockets.push(liveVideo(picture, (text) => { note.textContent = text; },
-                         (n) => { if (n === 1) showStatus(); }));
+  const video = liveVideo(picture, (text) => { note.textContent = text; },
+                          (n) => { if (n === 1) showStatus(); });
+  const timer = setInterval(showStatus, STATUS_EVERY_MS);
   await showStatus();
-  const timer = setInterval(() => { if (!picture.isConnected) clearInterval(timer); else showStatus(); }, 2000);
+  return {
+    dispose() {
+      clearInterval(timer);
+      video.close();
+    },
+  };
 }

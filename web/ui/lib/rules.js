@@ -1,11 +1,23 @@
+// @ts-check
 // The password rules, the same as the server's (src/accounts/
 // password_rules.cpp), so that the page can show them while the password is typed. The
 // server checks again: this is a convenience, not the gate.
 
+/**
+ * @typedef {object} Rule
+ * @property {string} id the rule's name (data-rule of its item in the list)
+ * @property {string} text what it asks, as the page says it
+ * @property {(password: string, user?: string | null) => boolean} ok
+ */
+
+/** @type {(c: string) => number} */
 const klass = (c) => (c >= "a" && c <= "z" ? 0 : c >= "A" && c <= "Z" ? 1 : c >= "0" && c <= "9" ? 2 : 3);
+/** @type {(c: string) => string} */
 const lower = (c) => c.toLowerCase();
+/** @type {(c: string) => boolean} */
 const isLetter = (c) => klass(c) === 0 || klass(c) === 1;
 
+/** @type {Rule[]} */
 export const RULES = [
   { id: "characters", text: "only letters A-Z, digits, spaces and ASCII symbols",
     ok: (p) => /^[\x20-\x7e]*$/.test(p) },
@@ -31,7 +43,12 @@ export const RULES = [
     } },
 ];
 
-// The first rule `password` breaks, or null.
+/**
+ * The first rule `password` breaks, or null.
+ * @param {string} password
+ * @param {string | null} [user]
+ * @returns {Rule | null}
+ */
 export function brokenRule(password, user) {
   return RULES.find((r) => !r.ok(password, user)) || null;
 }

@@ -1,67 +1,49 @@
-// Security page of the web interface: the HTTPS certificate (shown,
-// replaced by an upload or by a new self-signed one), the IP allow-list, the login rules
-// (lock after failed logins, idle timeout), and the services that can be switched off. The API is /api/v1/security*, admin-only.
-//
-// `ui` carries app.js's helpers: { h, api, page, form, toast, table, session, fmtTime }.
-// form() makes text inputs only, so the textareas and the checkbox here are built with
-// h() in the same shape: a .field row, its <p class="field-error">, a form-level status.
+// @ts-check
+// Security page of the web interface: the HTTPS certificate (shown, replaced by an upload or
+// by a new self-signed one), the IP allow-list, the login rules (lock after failed logins,
+// idle timeout), and the services that can be switched off. The API is /api/v1/security*,
+// admin-only. form() makes text inputs only, so the textareas and the checkbox here are
+// built with h() in the same shape (lib/form.js's fieldRow) and wired by controlForm().
+import { h, toast, fmtTime } from "../lib/dom.js";
+import { form, controlForm, fieldRow } from "../lib/form.js";
+import { STATIC_PAGE } from "../lib/router.js";
+
+/** @typedef {import("../lib/router.js").PageContext} PageContext */
+/** @typedef {import("../lib/router.js").Page} Page */
+/** @template T @typedef {import("../lib/api.js").ApiResult<T>} ApiResult */
+
+/**
+ * The server certificate as /api/v1/security shows it (or why it cannot).
+ * @typedef {object} Certificate
+ * @property {string} [error]
+ * @property {string} subject
+ * @property {string} issuer
+ * @property {number} not_before_ms
+ * @property {number} not_after_ms
+ * @property {string} sha256_fingerprint
+ * @property {boolean} self_signed
+ * @property {string[]} names
+ */
+
+/**
+ * @typedef {object} SecurityState
+ * @property {Certificate | null} certificate
+ * @property {string[]} allow_list
+ * @property {number} [max_allow_list]
+ * @property {string} your_address
+ * @property {Record<string, number>} login max_failures, lock_minutes, idle_minutes
+ * @property {{ http: boolean }} services
+ */
 
 const PAGE_TITLE = "Security";
 
-// A form of arbitrary controls, with the error handling of app.js's form(): `controls` is
-// { name: element }; an API error naming a field lands beside it, any other in `status`.
-function controlForm(ui, { id, rows, controls, submit, onSubmit, mapField = (f, msg) => [f, msg] }) {
-  const { h } = ui;
-  const status = h("p", { class: "form-error", role: "alert" });
-  const button = h("button", { type: "submit", class: "primary", id: `${id}-submit` }, submit);
-  const f = h("form", { id, novalidate: true }, rows, status, h("div", { class: "actions" }, button));
-  const errorOf = (el) => f.querySelector(`#${el.id}-error`);
-  f.fieldError = (name, message) => {
-    const el = controls[name];
-    if (!el) { status.textContent = message; return; }
-    el.setAttribute("aria-invalid", "true");
-    errorOf(el).textContent = message;
-    el.focus();
-  };
-  f.clearErrors = () => {
-    status.textContent = "";
-    for (const el of Object.values(controls)) {
-      el.removeAttribute("aria-invalid");
-      errorOf(el).textContent = "";
-    }
-  };
-  f.showApiError = (res) => {
-    const d = res.data || {};
-    if (d.field) f.fieldError(...mapField(d.field, d.error || `error ${res.status}`));
-    else status.textContent = (d && d.error) || `error ${res.status}`;
-  };
-  f.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    f.clearErrors();
-    button.disabled = true;
-    button.classList.add("busy");
-    try { await onSubmit(f); } finally {
-      button.disabled = false;
-      button.classList.remove("busy");
-    }
-  });
-  return f;
-}
-
-// A labelled row around `control` (which has an id), with its hint and error paragraph.
-function fieldRow(ui, { control, label, hint, extra }) {
-  const { h } = ui;
-  control.setAttribute("aria-describedby", `${control.id}-error`);
-  return h("div", { class: "field" },
-           label ? h("label", { for: control.id }, label) : null,
-           control, extra || null,
-           hint ? h("p", { class: "hint" }, hint) : null,
-           h("p", { class: "field-error", id: `${control.id}-error` }));
-}
-
-// A file chooser that fills `textarea` with the chosen file's text.
-function fileLoader(ui, textarea, label) {
-  const { h, toast } = ui;
+/**
+ * A file chooser that fills `textarea` with the chosen file's text.
+ * @param {HTMLTextAreaElement} textarea
+ * @param {string} label
+ * @returns {HTMLInputElement}
+ */
+function fileLoader(textarea, label) {
   return h("input", {
     type: "file", id: `${textarea.id}-file`, accept: ".pem,.crt,.cer,.key,text/plain",
     "aria-label": label,
@@ -77,13 +59,17 @@ function fileLoader(ui, textarea, label) {
   });
 }
 
-function certificateDetails(ui, cert) {
-  const { h, fmtTime } = ui;
+/**
+ * @param {Certificate | null} cert
+ * @returns {HTMLElement}
+ */
+function certificateDetails(cert) {
   if (!cert || cert.error) {
     return h("p", { class: "form-error", id: "cert-details" }, (cert && cert.error) || "No certificate.");
   }
   const now = Date.now();
   const validity = now > cert.not_after_ms ? " (expired)" : now < cert.not_before_ms ? " (not valid yet)" : "";
+  /** @type {(term: string, value: import("../lib/dom.js").Child, id: string) => HTMLElement[]} */
   const row = (term, value, id) => [h("dt", {}, term), h("dd", { id }, value)];
   return h("dl", { class: "cert-details", id: "cert-details" },
     row("Subject", cert.subject || "—", "cert-subject"),
@@ -95,30 +81,37 @@ function certificateDetails(ui, cert) {
     row("Names", cert.names && cert.names.length ? cert.names.join(", ") : "—", "cert-names"));
 }
 
-export async function securityPage(ui) {
-  const { h, api, page, toast } = ui;
+/**
+ * @param {PageContext} ctx
+ * @returns {Promise<Page>}
+ */
+export async function render({ api, show }) {
+  /** @type {ApiResult<SecurityState>} */
   const res = await api("GET", "/api/v1/security");
-  if (!res.ok) return page(PAGE_TITLE, h("p", { class: "form-error" }, (res.data && res.data.error) || `error ${res.status}`));
+  if (!res.ok) {
+    show(PAGE_TITLE, h("p", { class: "form-error" }, res.data.error));
+    return STATIC_PAGE;
+  }
   let state = res.data;
 
   // ---- certificate ----
   const details = h("div");
-  const drawCertificate = () => details.replaceChildren(certificateDetails(ui, state.certificate));
+  const drawCertificate = () => details.replaceChildren(certificateDetails(state.certificate));
   const certPem = h("textarea", { id: "cert-certificate_pem", name: "certificate_pem", rows: 8, cols: 64,
                                   spellcheck: "false", autocomplete: "off",
                                   placeholder: "-----BEGIN CERTIFICATE-----" });
   const keyPem = h("textarea", { id: "cert-private_key_pem", name: "private_key_pem", rows: 8, cols: 64,
                                  spellcheck: "false", autocomplete: "off",
                                  placeholder: "-----BEGIN PRIVATE KEY-----" });
-  const certForm = controlForm(ui, {
-    id: "cert", submit: "Replace certificate",
+  const certForm = controlForm({
+    id: "cert", submitId: "cert-submit", submit: "Replace certificate",
     controls: { certificate_pem: certPem, private_key_pem: keyPem },
     rows: [
-      fieldRow(ui, { control: certPem, label: "Certificate (PEM)",
-                     extra: fileLoader(ui, certPem, "Certificate file"),
+      fieldRow({ control: certPem, label: "Certificate (PEM)",
+                     extra: fileLoader(certPem, "Certificate file"),
                      hint: "The server certificate first, then any intermediate certificates." }),
-      fieldRow(ui, { control: keyPem, label: "Private key (PEM)",
-                     extra: fileLoader(ui, keyPem, "Private key file"),
+      fieldRow({ control: keyPem, label: "Private key (PEM)",
+                     extra: fileLoader(keyPem, "Private key file"),
                      hint: "Unencrypted, matching the certificate. It is never shown again." }),
     ],
     onSubmit: async (f) => {
@@ -137,7 +130,7 @@ export async function securityPage(ui) {
     regenerate.disabled = true;
     try {
       const r = await api("POST", "/api/v1/security/certificate/regenerate");
-      if (!r.ok) return toast((r.data && r.data.error) || `error ${r.status}`, "bad");
+      if (!r.ok) return toast(r.data.error, "bad");
       state = r.data;
       drawCertificate();
       toast("New self-signed certificate in use");
@@ -151,11 +144,12 @@ export async function securityPage(ui) {
                                 spellcheck: "false", autocomplete: "off",
                                 placeholder: "192.168.1.0/24\nfd00::/8" });
   allow.value = state.allow_list.join("\n");
+  /** @type {number[]} */
   let sentLines = [];  // line number (1-based) of each entry sent
-  const allowForm = controlForm(ui, {
-    id: "allow", submit: "Save allow-list",
+  const allowForm = controlForm({
+    id: "allow", submitId: "allow-submit", submit: "Save allow-list",
     controls: { allow_list: allow },
-    rows: [fieldRow(ui, {
+    rows: [fieldRow({
       control: allow, label: "Addresses allowed to connect",
       hint: `One address or network per line, e.g. 192.168.1.0/24 or fd00::/8 (at most ${state.max_allow_list || 64}). ` +
             "Empty allows everyone. Loopback (127.0.0.1, ::1) is always allowed. " +
@@ -170,6 +164,7 @@ export async function securityPage(ui) {
       return ["allow_list", line ? `line ${line}: ${reason}` : message];
     },
     onSubmit: async (f) => {
+      /** @type {string[]} */
       const entries = [];
       sentLines = [];
       allow.value.split("\n").forEach((text, i) => {
@@ -194,10 +189,11 @@ export async function securityPage(ui) {
     { name: "idle_minutes", label: "Idle timeout (minutes)", min: 5, max: 120, unit: "minutes",
       hint: "A session unused this long ends; the user logs in again." },
   ];
-  const loginForm = ui.form({
+  const loginForm = form({
     id: "login-rules", submit: "Save",
     fields: LOGIN.map((l) => ({ name: l.name, label: l.label, value: String(state.login[l.name]), inputmode: "numeric", hint: l.hint })),
     onSubmit: async (v, f) => {
+      /** @type {Record<string, number>} */
       const body = {};
       for (const l of LOGIN) {
         const n = /^\d{1,3}$/.test(v[l.name]) ? Number(v[l.name]) : NaN;
@@ -213,8 +209,8 @@ export async function securityPage(ui) {
 
   // ---- services ----
   const http = h("input", { type: "checkbox", id: "service-http", name: "http", checked: state.services.http });
-  const serviceForm = controlForm(ui, {
-    id: "service", submit: "Save",
+  const serviceForm = controlForm({
+    id: "service", submitId: "service-submit", submit: "Save",
     controls: { http },
     rows: [h("div", { class: "field" },
              h("label", { for: "service-http", class: "check" }, http, " Plain HTTP port (redirects to HTTPS)"),
@@ -230,7 +226,7 @@ export async function securityPage(ui) {
   });
   http.setAttribute("aria-describedby", "service-http-error");
 
-  page(PAGE_TITLE,
+  show(PAGE_TITLE,
        h("section", { id: "security-certificate" }, h("h2", {}, "HTTPS certificate"), details,
          h("div", { class: "actions" }, regenerate),
          h("h3", {}, "Replace it"), certForm),
@@ -238,4 +234,5 @@ export async function securityPage(ui) {
        h("section", { id: "security-login" }, h("h2", {}, "Login"), loginForm),
        h("section", { id: "security-services" }, h("h2", {}, "Services"), serviceForm));
   drawCertificate();
+  return STATIC_PAGE;
 }

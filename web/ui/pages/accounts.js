@@ -1,0 +1,239 @@
+// @ts-check
+// Accounts: the Users page (web accounts, who is online, API tokens), the own password,
+// and the audit log. The API is /api/v1/users*, /api/v1/tokens*, /api/v1/auth/password
+// and /api/v1/audit.
+import { h, toast, fmtTime } from "../lib/dom.js";
+import { form } from "../lib/form.js";
+import { brokenRule } from "../lib/rules.js";
+import { STATIC_PAGE } from "../lib/router.js";
+import { table } from "../lib/table.js";
+
+/** @typedef {import("../lib/router.js").PageContext} PageContext */
+/** @typedef {import("../lib/router.js").Page} Page */
+/** @typedef {import("../lib/api.js").Api} Api */
+/** @template T @typedef {import("../lib/api.js").ApiResult<T>} ApiResult */
+/** @typedef {import("../lib/session.js").Role} Role */
+
+/**
+ * @typedef {object} User
+ * @property {string} name
+ * @property {Role} role
+ * @property {string} email
+ * @property {number} sessions
+ * @property {boolean} legacy_digest
+ * @property {boolean} legacy_digest_ready
+ */
+
+/** @typedef {{ user: string, role: Role, address: string, logged_in_s: number, idle_s: number }} OnlineUser */
+
+/**
+ * @typedef {object} Token
+ * @property {number} id
+ * @property {string} name
+ * @property {Role} role
+ * @property {string} created_by
+ * @property {number} created_ms
+ * @property {number | null} last_used_ms
+ * @property {number} expires_ms
+ */
+
+/** @typedef {{ at_ms: number, user: string, address: string, action: string, detail: string }} AuditEntry */
+
+/**
+ * "users", "password" or "audit".
+ * @param {PageContext} ctx
+ * @returns {Promise<Page>}
+ */
+export async function render(ctx) {
+  if (ctx.view === "password") passwordPage(ctx);
+  else if (ctx.view === "audit") await auditPage(ctx);
+  else await usersPage(ctx);
+  return STATIC_PAGE;
+}
+
+/** @param {PageContext} ctx */
+function passwordPage({ api, session, show }) {
+  const f = form({
+    id: "password", submit: "Change password",
+    fields: [
+      { name: "old_password", label: "Current password", type: "password", autocomplete: "current-password" },
+      { name: "new_password", label: "New password", type: "password", autocomplete: "new-password", rules: { user: () => session.user } },
+      { name: "confirm", label: "Confirm new password", type: "password", autocomplete: "new-password" },
+    ],
+    onSubmit: async (v, fm) => {
+      const broken = brokenRule(v.new_password, session.user);
+      if (broken) return fm.fieldError("new_password", `new_password: ${broken.text}`);
+      if (v.new_password !== v.confirm) return fm.fieldError("confirm", "the two passwords differ");
+      /** @type {ApiResult<{ csrf: string }>} */
+      const res = await api("POST", "/api/v1/auth/password", { old_password: v.old_password, new_password: v.new_password });
+      if (!res.ok) return fm.showApiError(res);
+      session.csrf = res.data.csrf;
+      fm.reset();
+      toast("Password changed. Other sessions of this account were logged out.");
+    },
+  });
+  show("Change password", f);
+}
+
+/**
+ * An account's player digest (MD5) state, with the button that changes it: turning it on
+ * asks for the account's password, from which the MD5 key is made (and checked).
+ * @param {Api} api
+ * @param {User} r
+ * @param {() => void} refresh
+ * @returns {HTMLElement}
+ */
+function legacyDigestCell(api, r, refresh) {
+  const cell = h("span", { class: "legacy-digest", "data-user": r.name });
+  const path = `/api/v1/users/${encodeURIComponent(r.name)}/legacy-digest`;
+  const show = () => {
+    if (r.legacy_digest) {
+      cell.replaceChildren(h("span", {}, r.legacy_digest_ready ? "On " : "On (key made at the next login) "),
+        h("button", { onclick: async () => {
+          const res = await api("PUT", path, { on: false });
+          res.ok ? toast(`Player digest of ${r.name} off`) : toast(res.data.error, "bad");
+          refresh();
+        } }, "Turn off"));
+      return;
+    }
+    cell.replaceChildren(h("span", {}, "Off "), h("button", { onclick: ask }, "Turn on…"));
+  };
+  const ask = () => {
+    const pw = h("input", { type: "password", autocomplete: "off", "aria-label": `Password of ${r.name}`, placeholder: `password of ${r.name}` });
+    const go = h("button", { class: "primary", onclick: async () => {
+      const res = await api("PUT", path, { on: true, password: pw.value });
+      if (!res.ok) return toast(res.data.error, "bad");
+      toast(`Player digest of ${r.name} on`);
+      refresh();
+    } }, "Turn on");
+    cell.replaceChildren(pw, go, h("button", { onclick: show }, "Cancel"));
+    pw.focus();
+  };
+  show();
+  return cell;
+}
+
+/** @param {PageContext} ctx */
+async function usersPage({ api, session, show }) {
+  const list = h("div");
+  const online = h("div");
+  const tokens = h("div");
+  const roles = ["viewer", "operator", "admin"];
+  const refresh = async () => {
+    /** @type {[ApiResult<{ users: User[] }>, ApiResult<{ online: OnlineUser[] }>, ApiResult<{ tokens: Token[] }>]} */
+    const [u, o, t] = await Promise.all([api("GET", "/api/v1/users"), api("GET", "/api/v1/users/online"), api("GET", "/api/v1/tokens")]);
+    if (!u.ok) return list.replaceChildren(h("p", { class: "form-error" }, u.data.error));
+    list.replaceChildren(table([
+      { label: "User", cell: (r) => r.name },
+      { label: "Role", cell: (r) => r.role },
+      { label: "E-mail", cell: (r) => r.email || "—" },
+      { label: "Sessions", cell: (r) => r.sessions },
+      { label: "Player digest (MD5)", cell: (r) => legacyDigestCell(api, r, refresh) },
+      { label: "", cell: (r) => r.name === session.user ? "(you)" : h("button", { class: "danger", onclick: async () => {
+          if (!confirm(`Remove the account ${r.name}?`)) return;
+          const res = await api("DELETE", `/api/v1/users/${encodeURIComponent(r.name)}`);
+          res.ok ? toast(`${r.name} removed`) : toast(res.data.error, "bad");
+          refresh();
+        } }, "Remove") },
+    ], u.data.users));
+    online.replaceChildren(table([
+      { label: "User", cell: (r) => r.user }, { label: "Role", cell: (r) => r.role },
+      { label: "Address", cell: (r) => r.address },
+      { label: "Logged in", cell: (r) => `${Math.round(r.logged_in_s / 60)} min ago` },
+      { label: "Idle", cell: (r) => `${r.idle_s} s` },
+    ], o.ok ? o.data.online : [], "Nobody is logged in."));
+    tokens.replaceChildren(table([
+      { label: "Name", cell: (r) => r.name }, { label: "Role", cell: (r) => r.role },
+      { label: "Created by", cell: (r) => r.created_by }, { label: "Created", cell: (r) => fmtTime(r.created_ms) },
+      { label: "Last used", cell: (r) => fmtTime(r.last_used_ms) },
+      { label: "Expires", cell: (r) => fmtTime(r.expires_ms) },
+      { label: "", cell: (r) => h("button", { class: "danger", onclick: async () => {
+          if (!confirm(`Revoke the token ${r.name}? Scripts using it will stop working.`)) return;
+          const res = await api("DELETE", `/api/v1/tokens/${r.id}`);
+          res.ok ? toast(`${r.name} revoked`) : toast(res.data.error, "bad");
+          refresh();
+        } }, "Revoke") },
+    ], t.ok ? t.data.tokens : [], "No API tokens."));
+  };
+  let newUser = "";
+  const add = form({
+    id: "add-user", submit: "Add user",
+    fields: [
+      { name: "name", label: "User name", autocomplete: "off" },
+      { name: "role", label: "Role", type: "select", options: roles, value: "viewer",
+        hint: "viewer: sees; operator: also opens the door and answers; admin: also configures." },
+      { name: "password", label: "Password", type: "password", autocomplete: "new-password", rules: { user: () => newUser } },
+      { name: "email", label: "E-mail (optional)", type: "email" },
+      { name: "legacy_digest", label: "Player digest (MD5)", type: "select", value: "off",
+        options: [{ value: "off", label: "Off" }, { value: "on", label: "On" }],
+        hint: "On only for an account that players or NVRs use (RTSP, snapshot.cgi): they speak MD5 digest, so an MD5 key of the password is kept." },
+    ],
+    onSubmit: async (v, fm) => {
+      const res = await api("POST", "/api/v1/users", { ...v, legacy_digest: v.legacy_digest === "on" });
+      if (!res.ok) return fm.showApiError(res);
+      fm.reset();
+      toast(`${v.name} added`);
+      refresh();
+    },
+  });
+  add.inputs.name.addEventListener("input", () => (newUser = add.inputs.name.value));
+  const tokenOut = h("div", { class: "secret", role: "status" });
+  const addToken = form({
+    id: "add-token", submit: "Create token",
+    fields: [
+      { name: "name", label: "Token name", hint: "What uses it, e.g. \"lift controller\"." },
+      { name: "role", label: "Role", type: "select", options: roles, value: "viewer" },
+      { name: "days", label: "Valid for (days)", value: "90", inputmode: "numeric", hint: "1 to 365; then the token stops working." },
+    ],
+    onSubmit: async (v, fm) => {
+      if (!/^\d{1,3}$/.test(v.days) || Number(v.days) < 1 || Number(v.days) > 365) return fm.fieldError("days", "days: a whole number from 1 to 365");
+      /** @type {ApiResult<{ token: string }>} */
+      const res = await api("POST", "/api/v1/tokens", { ...v, days: Number(v.days) });
+      if (!res.ok) return fm.showApiError(res);
+      fm.reset();
+      tokenOut.replaceChildren(h("p", {}, "The token, shown only now — copy it:"), h("code", { id: "new-token" }, res.data.token));
+      refresh();
+    },
+  });
+  show("Users",
+       h("section", {}, h("h2", {}, "Accounts"), list),
+       h("section", {}, h("h2", {}, "Add a user"), add),
+       h("section", {}, h("h2", {}, "Online users"), online),
+       h("section", {}, h("h2", {}, "API tokens"), tokens, addToken, tokenOut));
+  await refresh();
+}
+
+const AUDIT_ACTIONS = ["", "login", "login_failed", "login_locked", "logout", "init", "password_changed", "password_change_failed",
+  "password_reset", "user_added", "user_removed", "token_created", "token_revoked", "settings_changed", "login_source_blocked",
+  "login_account_braked", "legacy_digest", "legacy_digest_failed", "digest_failed", "digest_locked", "digest_source_blocked",
+  "sip_auth_failed", "sip_source_blocked", "sim_input"];
+
+/** @param {PageContext} ctx */
+async function auditPage({ api, show }) {
+  const out = h("div");
+  const pager = h("div", { class: "pager" });
+  const filter = h("select", { id: "audit-action", "aria-label": "Action" },
+    AUDIT_ACTIONS.map((a) => h("option", { value: a }, a || "every action")));
+  let offset = 0;
+  const limit = 50;
+  const load = async () => {
+    const q = new URLSearchParams({ limit: String(limit), offset: String(offset) });
+    if (filter.value) q.set("action", filter.value);
+    /** @type {ApiResult<{ entries: AuditEntry[], total: number }>} */
+    const res = await api("GET", `/api/v1/audit?${q}`);
+    if (!res.ok) return out.replaceChildren(h("p", { class: "form-error" }, res.data.error));
+    const total = res.data.total;
+    out.replaceChildren(table([
+      { label: "Time", cell: (r) => fmtTime(r.at_ms) }, { label: "User", cell: (r) => r.user },
+      { label: "Address", cell: (r) => r.address }, { label: "Action", cell: (r) => r.action },
+      { label: "Detail", cell: (r) => r.detail },
+    ], res.data.entries, "The log is empty."));
+    pager.replaceChildren(
+      h("button", { disabled: offset === 0, onclick: () => { offset = Math.max(0, offset - limit); load(); } }, "Newer"),
+      h("span", {}, `${total ? offset + 1 : 0}–${Math.min(offset + limit, total)} of ${total}`),
+      h("button", { disabled: offset + limit >= total, onclick: () => { offset += limit; load(); } }, "Older"));
+  };
+  filter.addEventListener("change", () => { offset = 0; load(); });
+  show("Audit log", h("div", { class: "toolbar" }, h("label", { for: "audit-action" }, "Show "), filter), out, pager);
+  await load();
+}

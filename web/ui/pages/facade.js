@@ -1,0 +1,101 @@
+// @ts-check
+// Local Setting › Façade Layout: the modules under the camera module, top to bottom, and
+// which room or the centre each call button rings. The API is /api/v1/facade.
+import { h, toast } from "../lib/dom.js";
+import { STATIC_PAGE } from "../lib/router.js";
+import { hasRole } from "../lib/session.js";
+
+/** @typedef {import("../lib/router.js").PageContext} PageContext */
+/** @typedef {import("../lib/router.js").Page} Page */
+/** @template T @typedef {import("../lib/api.js").ApiResult<T>} ApiResult */
+
+/**
+ * A module: `buttons` only for a call-button module (1, 2 or 5).
+ * @typedef {{ kind: string, buttons?: number }} Module
+ */
+
+/**
+ * @typedef {object} Facade
+ * @property {string} model
+ * @property {number} max_modules
+ * @property {string[]} kinds the kinds of module that can be added
+ * @property {Module[]} modules
+ * @property {string[]} buttons each call button's target: a room, "888888" or "" (none)
+ */
+
+/** Each module kind as the pages name it. @type {Record<string, string>} */
+export const KIND_LABEL = { camera: "Camera module", indicators: "Indicator lights", audio: "Audio", buttons: "Call buttons",
+                            keypad: "Keypad", card_reader: "Card reader", fingerprint: "Fingerprint reader", display: "Display", blank: "Blank" };
+
+const TITLE = "Local Setting › Façade Layout";
+
+/**
+ * @param {PageContext} ctx
+ * @returns {Promise<Page>}
+ */
+export async function render({ api, session, show }) {
+  /** @type {[ApiResult<Facade>, ApiResult<{ rooms: { number: string }[] }>]} */
+  const [fres, rres] = await Promise.all([api("GET", "/api/v1/facade"), api("GET", "/api/v1/rooms")]);
+  if (!fres.ok) {
+    show(TITLE, h("p", { class: "form-error" }, fres.data.error));
+    return STATIC_PAGE;
+  }
+  const info = fres.data;
+  const rooms = rres.ok ? rres.data.rooms.map((r) => r.number) : [];
+  let modules = info.modules.map((m) => ({ ...m }));
+  let buttons = [...info.buttons];
+  const canEdit = hasRole(session, "admin");
+  const layout = h("ol", { class: "modules", id: "facade-modules" });
+  const mapping = h("div", { id: "facade-buttons" });
+  const status = h("p", { class: "form-error", role: "alert" });
+  const buttonCount = () => modules.reduce((n, m) => n + (m.kind === "buttons" ? m.buttons || 0 : 0), 0);
+
+  const draw = () => {
+    layout.replaceChildren(
+      h("li", { class: "module fixed" }, h("span", { class: "kind" }, KIND_LABEL.camera), h("span", { class: "hint" }, "always first")),
+      ...modules.map((m, i) => h("li", { class: "module" },
+        h("span", { class: "kind" }, `${i + 1}. ${KIND_LABEL[m.kind] || m.kind}`),
+        m.kind === "buttons" ? h("select", { "aria-label": `Buttons on module ${i + 1}`, id: `module-${i}-buttons`, disabled: !canEdit,
+            onchange: (e) => { m.buttons = Number(e.target.value); draw(); } },
+          [1, 2, 5].map((n) => h("option", { value: n, selected: m.buttons === n }, `${n} button${n > 1 ? "s" : ""}`))) : null,
+        canEdit ? h("span", { class: "row-actions" },
+          h("button", { "aria-label": `Move module ${i + 1} up`, disabled: i === 0, onclick: () => { [modules[i - 1], modules[i]] = [modules[i], modules[i - 1]]; draw(); } }, "↑"),
+          h("button", { "aria-label": `Move module ${i + 1} down`, disabled: i === modules.length - 1, onclick: () => { [modules[i + 1], modules[i]] = [modules[i], modules[i + 1]]; draw(); } }, "↓"),
+          h("button", { class: "danger", "aria-label": `Remove module ${i + 1}`, onclick: () => { modules.splice(i, 1); draw(); } }, "Remove")) : null)));
+    const n = buttonCount();
+    buttons = buttons.slice(0, n);
+    while (buttons.length < n) buttons.push("");
+    const targets = [{ value: "", label: "— not mapped —" }, { value: "888888", label: "Management centre (888888)" },
+                     ...rooms.map((r) => ({ value: r, label: `Room ${r}` }))];
+    mapping.replaceChildren(n === 0 ? h("p", { class: "empty" }, "No call buttons: add a call-button module.") :
+      h("div", { class: "button-map" }, buttons.map((b, i) => h("div", { class: "field" },
+        h("label", { for: `button-${i + 1}` }, `Call button ${i + 1}`),
+        h("select", { id: `button-${i + 1}`, disabled: !canEdit, onchange: (e) => { buttons[i] = e.target.value; } },
+          targets.map((t) => h("option", { value: t.value, selected: t.value === b }, t.label)),
+          b && !targets.some((t) => t.value === b) ? h("option", { value: b, selected: true }, `Room ${b} (missing)`) : null)))));
+  };
+  const kindSelect = h("select", { id: "add-module-kind", "aria-label": "Module to add" },
+    info.kinds.map((k) => h("option", { value: k }, KIND_LABEL[k] || k)));
+  const save = async () => {
+    status.textContent = "";
+    /** @type {ApiResult<Facade>} */
+    const res = await api("PUT", "/api/v1/facade", { modules, buttons });
+    if (!res.ok) { status.textContent = res.data.error; return; }
+    modules = res.data.modules.map((m) => ({ ...m }));
+    buttons = [...res.data.buttons];
+    draw();
+    toast("Façade saved and applied");
+  };
+  show(TITLE,
+       h("p", { class: "hint" }, `${info.model}: up to ${info.max_modules} modules under the camera module, top to bottom then left to right. At most one keypad, card reader, fingerprint reader, display and set of lights.`),
+       h("section", {}, h("h2", {}, "Modules"), layout,
+         canEdit ? h("div", { class: "toolbar" }, kindSelect, h("button", { id: "add-module", onclick: () => {
+           modules.push(kindSelect.value === "buttons" ? { kind: "buttons", buttons: 5 } : { kind: kindSelect.value });
+           draw();
+         } }, "Add module")) : null),
+       h("section", {}, h("h2", {}, "Call buttons"), mapping),
+       status,
+       canEdit ? h("div", { class: "actions" }, h("button", { id: "facade-save", class: "primary", onclick: save }, "Save")) : null);
+  draw();
+  return STATIC_PAGE;
+}

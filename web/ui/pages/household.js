@@ -1,0 +1,278 @@
+// @ts-check
+// Household Setting: Room No. Management (rooms, batch add with a password each, online
+// monitors), VTO No. Management, and the management centre's account. The API is
+// /api/v1/rooms*, /api/v1/vtos* and /api/v1/centre.
+import { h, toast } from "../lib/dom.js";
+import { form } from "../lib/form.js";
+import { STATIC_PAGE } from "../lib/router.js";
+import { hasRole } from "../lib/session.js";
+import { table } from "../lib/table.js";
+
+/** @typedef {import("../lib/router.js").PageContext} PageContext */
+/** @typedef {import("../lib/router.js").Page} Page */
+/** @typedef {import("../lib/form.js").Field} Field */
+/** @template T @typedef {import("../lib/api.js").ApiResult<T>} ApiResult */
+
+/**
+ * @typedef {object} Room
+ * @property {string} number
+ * @property {string} first_name
+ * @property {string} last_name
+ * @property {string} nick_name
+ * @property {"public" | "local"} register_type
+ * @property {string[]} online the monitors registered now (e.g. "101#0")
+ */
+
+/**
+ * @typedef {object} Vto
+ * @property {string} number
+ * @property {string} building
+ * @property {string} unit
+ * @property {string} ip
+ * @property {string} web_user
+ * @property {boolean} web_password_set
+ */
+
+/** @typedef {{ number: string, password_set: boolean, online: string[] }} Centre */
+
+/**
+ * "rooms", "vtos" or "centre".
+ * @param {PageContext} ctx
+ * @returns {Promise<Page>}
+ */
+export async function render(ctx) {
+  if (ctx.view === "vtos") await vtosPage(ctx);
+  else if (ctx.view === "centre") await centrePage(ctx);
+  else await roomsPage(ctx);
+  return STATIC_PAGE;
+}
+
+/**
+ * @param {Partial<Room>} [room]
+ * @param {boolean} [withNumber]
+ * @returns {Field[]}
+ */
+function roomFields(room = {}, withNumber = true) {
+  /** @type {(Field | null)[]} */
+  const fields = [
+    withNumber ? { name: "number", label: "Room No.", value: room.number, hint: "1 to 6 letters or digits." } : null,
+    { name: "first_name", label: "First name", value: room.first_name },
+    { name: "last_name", label: "Last name", value: room.last_name },
+    { name: "nick_name", label: "Nick name", value: room.nick_name },
+    { name: "register_type", label: "Register type", type: "select", value: room.register_type || "public", options: ["public", "local"] },
+    { name: "password", label: withNumber ? "Register password" : "Register password (empty: unchanged)", type: "password",
+      autocomplete: "new-password", hint: "6 to 32 characters; the room's monitors register with it." },
+  ];
+  return fields.filter((f) => f !== null);
+}
+
+/** @param {PageContext} ctx */
+async function roomsPage({ api, session, show }) {
+  const list = h("div");
+  const editor = h("div");
+  const canEdit = hasRole(session, "admin");
+  const refresh = async () => {
+    /** @type {ApiResult<{ rooms: Room[] }>} */
+    const res = await api("GET", "/api/v1/rooms");
+    if (!res.ok) return list.replaceChildren(h("p", { class: "form-error" }, res.data.error));
+    const rooms = res.data.rooms;
+    list.replaceChildren(h("p", { class: "count" }, `${rooms.length} room${rooms.length === 1 ? "" : "s"}`), table([
+      { label: "Room No.", cell: (r) => r.number },
+      { label: "Name", cell: (r) => [r.first_name, r.last_name].filter(Boolean).join(" ") + (r.nick_name ? ` (${r.nick_name})` : "") || "—" },
+      { label: "Register type", cell: (r) => r.register_type },
+      { label: "Monitors online", cell: (r) => r.online.length ? h("span", { class: "online" }, r.online.join(", ")) : h("span", { class: "offline" }, "offline") },
+      { label: "", cell: (r) => canEdit ? h("span", { class: "row-actions" },
+          h("button", { onclick: () => editRoom(r) }, "Edit"),
+          h("button", { class: "danger", onclick: async () => {
+            if (!confirm(`Delete room ${r.number}?`)) return;
+            const d = await api("DELETE", `/api/v1/rooms/${encodeURIComponent(r.number)}`);
+            d.ok ? toast(`Room ${r.number} deleted`) : toast(d.data.error, "bad");
+            refresh();
+          } }, "Delete")) : "" },
+    ], rooms, "No rooms yet."));
+  };
+  /** @param {Room} room */
+  const editRoom = (room) => {
+    const f = form({
+      id: "edit-room", submit: `Save room ${room.number}`, fields: roomFields(room, false),
+      onSubmit: async (v, fm) => {
+        if (!v.password) delete v.password;
+        const r = await api("PUT", `/api/v1/rooms/${encodeURIComponent(room.number)}`, v);
+        if (!r.ok) return fm.showApiError(r);
+        toast(`Room ${room.number} saved`);
+        editor.replaceChildren();
+        refresh();
+      },
+    });
+    editor.replaceChildren(h("section", {}, h("h2", {}, `Edit room ${room.number}`), f));
+    f.inputs.first_name.focus();
+  };
+  const add = form({
+    id: "add-room", submit: "Add room", fields: roomFields(),
+    onSubmit: async (v, fm) => {
+      const r = await api("POST", "/api/v1/rooms", v);
+      if (!r.ok) return fm.showApiError(r);
+      fm.reset();
+      toast(`Room ${v.number} added`);
+      refresh();
+    },
+  });
+  const batch = form({
+    id: "batch", submit: "Add rooms",
+    fields: [
+      { name: "floors", label: "Floors", inputmode: "numeric", value: "1" },
+      { name: "rooms_per_floor", label: "Rooms per floor", inputmode: "numeric", value: "1" },
+      { name: "first_floor_first_room", label: "First floor's first room", inputmode: "numeric", value: "101" },
+      { name: "second_floor_first_room", label: "Second floor's first room", inputmode: "numeric", value: "201",
+        hint: "Floors × rooms per floor with these two numbers: 3 floors of 2 from 101 and 201 give 101 102 201 202 301 302." },
+      { name: "register_type", label: "Register type", type: "select", value: "public", options: ["public", "local"],
+        hint: "Each room gets a register password of its own, shown once below: hand each flat its own." },
+    ],
+    onSubmit: async (v, fm) => {
+      /** @type {Record<string, string | number>} */
+      const body = { ...v };
+      for (const k of ["floors", "rooms_per_floor", "first_floor_first_room", "second_floor_first_room"]) {
+        if (!/^\d+$/.test(v[k])) return fm.fieldError(k, `${k.replaceAll("_", " ")}: a whole number`);
+        body[k] = Number(v[k]);
+      }
+      /** @type {ApiResult<{ added: string[], rooms: { number: string, password: string }[] }>} */
+      const r = await api("POST", "/api/v1/rooms/batch", body);
+      if (!r.ok) return fm.showApiError(r);
+      toast(`${r.data.added.length} rooms added: ${r.data.added.join(" ")}`);
+      showPasswords(r.data.rooms);
+      refresh();
+    },
+  });
+  // The batch's passwords, this once: a table and a CSV file to hand out, gone on leaving.
+  const passwordsOut = h("div", { id: "batch-passwords" });
+  /** @param {{ number: string, password: string }[]} rooms */
+  const showPasswords = (rooms) => {
+    const csv = "room,password\r\n" + rooms.map((x) => `${x.number},${x.password}`).join("\r\n") + "\r\n";
+    const link = h("a", { id: "batch-passwords-csv",
+                          href: URL.createObjectURL(new Blob([csv], { type: "text/csv" })),
+                          download: "room-passwords.csv" }, "Download as CSV");
+    passwordsOut.replaceChildren(
+      h("h3", {}, "Register passwords of the rooms added"),
+      h("p", { class: "hint" }, "Shown only now. Give each flat its own password; it registers that flat's monitors only."),
+      h("div", { class: "toolbar" }, link),
+      table([{ label: "Room No.", cell: (x) => x.number },
+             { label: "Register password", cell: (x) => h("code", {}, x.password) }], rooms));
+  };
+  const tools = h("div", { class: "toolbar" },
+    h("button", { id: "rooms-refresh", onclick: () => refresh().then(() => toast("Refreshed")) }, "Refresh"),
+    canEdit ? h("button", { id: "rooms-clear", class: "danger", onclick: async () => {
+      if (!confirm("Delete every room? Their monitors will no longer register.")) return;
+      const r = await api("DELETE", "/api/v1/rooms");
+      r.ok ? toast("All rooms deleted") : toast(r.data.error, "bad");
+      refresh();
+    } }, "Clear all") : null);
+  show("Household Setting › Room No. Management", tools, list, editor,
+       canEdit ? h("section", {}, h("h2", {}, "Add one room"), add) : null,
+       canEdit ? h("section", {}, h("h2", {}, "Add many rooms"), batch, passwordsOut) : null);
+  await refresh();
+}
+
+/** @param {PageContext} ctx */
+async function vtosPage({ api, session, show }) {
+  const list = h("div");
+  const editor = h("div");
+  const canEdit = hasRole(session, "admin");
+  /** @type {ApiResult<{ vto_number: string }>} */
+  const local = await api("GET", "/api/v1/settings/local");
+  const own = local.ok ? local.data.vto_number : "";
+  /**
+   * @param {Partial<Vto>} [v]
+   * @param {boolean} [adding]
+   * @returns {Field[]}
+   */
+  const vtoFields = (v = {}, adding = true) => {
+    /** @type {(Field | null)[]} */
+    const fields = [
+      adding ? { name: "number", label: "VTO No.", inputmode: "numeric", hint: "1 to 5 digits." } : null,
+      { name: "password", label: adding ? "Register password" : "Register password (empty: unchanged)", type: "password", autocomplete: "new-password" },
+      { name: "building", label: "Building No.", inputmode: "numeric", value: v.building },
+      { name: "unit", label: "Unit No.", inputmode: "numeric", value: v.unit },
+      { name: "ip", label: "IP address", value: v.ip },
+      { name: "web_user", label: "Web user", value: v.web_user, hint: "The account of that VTO's web interface." },
+      { name: "web_password", label: v.web_password_set ? "Web password (empty: unchanged)" : "Web password", type: "password", autocomplete: "new-password" },
+    ];
+    return fields.filter((f) => f !== null);
+  };
+  const refresh = async () => {
+    /** @type {ApiResult<{ vtos: Vto[] }>} */
+    const res = await api("GET", "/api/v1/vtos");
+    if (!res.ok) return list.replaceChildren(h("p", { class: "form-error" }, res.data.error));
+    list.replaceChildren(table([
+      { label: "VTO No.", cell: (r) => r.number === own ? `${r.number} (this VTO)` : r.number },
+      { label: "Building", cell: (r) => r.building || "—" },
+      { label: "Unit", cell: (r) => r.unit || "—" },
+      { label: "IP address", cell: (r) => r.ip || "—" },
+      { label: "Web user", cell: (r) => r.web_user || "—" },
+      { label: "", cell: (r) => canEdit ? h("span", { class: "row-actions" },
+          h("button", { onclick: () => editVto(r) }, "Edit"),
+          r.number === own ? null : h("button", { class: "danger", onclick: async () => {
+            if (!confirm(`Delete VTO ${r.number}?`)) return;
+            const d = await api("DELETE", `/api/v1/vtos/${encodeURIComponent(r.number)}`);
+            d.ok ? toast(`VTO ${r.number} deleted`) : toast(d.data.error, "bad");
+            refresh();
+          } }, "Delete")) : "" },
+    ], res.data.vtos, "No VTOs yet."));
+  };
+  /** @param {Vto} v */
+  const editVto = (v) => {
+    const f = form({
+      id: "edit-vto", submit: `Save VTO ${v.number}`, fields: vtoFields(v, false),
+      onSubmit: async (values, fm) => {
+        const r = await api("PUT", `/api/v1/vtos/${encodeURIComponent(v.number)}`, values);
+        if (!r.ok) return fm.showApiError(r);
+        toast(`VTO ${v.number} saved`);
+        editor.replaceChildren();
+        refresh();
+      },
+    });
+    editor.replaceChildren(h("section", {}, h("h2", {}, `Edit VTO ${v.number}`), f));
+    f.inputs.building.focus();
+  };
+  const add = form({
+    id: "add-vto", submit: "Add VTO", fields: vtoFields(),
+    onSubmit: async (v, fm) => {
+      const r = await api("POST", "/api/v1/vtos", v);
+      if (!r.ok) return fm.showApiError(r);
+      fm.reset();
+      toast(`VTO ${v.number} added`);
+      refresh();
+    },
+  });
+  show("Household Setting › VTO No. Management",
+       h("p", { class: "hint" }, "The door stations of this building that register with this one, this VTO included."),
+       list, editor, canEdit ? h("section", {}, h("h2", {}, "Add a VTO"), add) : null);
+  await refresh();
+}
+
+/** @param {PageContext} ctx */
+async function centrePage({ api, session, show }) {
+  const status = h("p", { id: "centre-status", class: "panel-state" });
+  const load = async () => {
+    /** @type {ApiResult<Centre>} */
+    const res = await api("GET", "/api/v1/centre");
+    if (!res.ok) return (status.textContent = res.data.error);
+    const d = res.data;
+    status.textContent = `Centre ${d.number}: ${d.password_set ? "register password set" : "no password: it cannot register"}; ` +
+      (d.online.length ? `online: ${d.online.join(", ")}` : "not online");
+  };
+  const f = form({
+    id: "centre", submit: "Set password",
+    fields: [{ name: "password", label: "Register password of 888888", type: "password", autocomplete: "new-password",
+               hint: "6 to 32 characters, no spaces, \" or \\. The management centre's SIP account; alarms and emergency calls go to it." }],
+    onSubmit: async (v, fm) => {
+      const r = await api("PUT", "/api/v1/centre", v);
+      if (!r.ok) return fm.showApiError(r);
+      fm.reset();
+      toast("Centre password set");
+      load();
+    },
+  });
+  if (!hasRole(session, "admin")) for (const el of f.elements) /** @type {HTMLInputElement} */ (el).disabled = true;
+  show("Management Centre", status, f);
+  await load();
+}

@@ -1,0 +1,163 @@
+// @ts-check
+// Network Setting: Basic (addresses and ports, applied at once) and SIP Server (this VTO,
+// another VTO, or a platform with an alternate server). The API is /api/v1/settings/network
+// and /api/v1/settings/sip.
+import { h, toast } from "../lib/dom.js";
+import { form } from "../lib/form.js";
+import { STATIC_PAGE } from "../lib/router.js";
+
+/** @typedef {import("../lib/router.js").PageContext} PageContext */
+/** @typedef {import("../lib/router.js").Page} Page */
+/** @typedef {import("../lib/form.js").Field} Field */
+/** @template T @typedef {import("../lib/api.js").ApiResult<T>} ApiResult */
+
+/**
+ * @typedef {object} NetworkSettings
+ * @property {string} ip
+ * @property {string} mask
+ * @property {string} gateway
+ * @property {string} dns1
+ * @property {string} dns2
+ * @property {number} http_port
+ * @property {number} https_port
+ * @property {number} rtsp_port
+ * @property {number} sip_port
+ * @property {string} [interface] the interface the addresses are applied to, if any
+ */
+
+/** @typedef {{ serving: boolean, registered: boolean, server: string, active: string }} SipStatus */
+
+/**
+ * @typedef {object} SipSettings
+ * @property {"this" | "vto" | "platform"} mode
+ * @property {string} server_ip
+ * @property {number} server_port
+ * @property {string} domain
+ * @property {string} user
+ * @property {boolean} password_set
+ * @property {string} alternate_ip
+ * @property {string} alternate_user
+ * @property {boolean} alternate_password_set
+ * @property {string} alternate_vts_ip
+ * @property {SipStatus} status
+ */
+
+/**
+ * "network" or "sip".
+ * @param {PageContext} ctx
+ * @returns {Promise<Page>}
+ */
+export async function render(ctx) {
+  if (ctx.view === "sip") await sipServerPage(ctx);
+  else await networkPage(ctx);
+  return STATIC_PAGE;
+}
+
+/** @param {PageContext} ctx */
+async function networkPage({ api, show }) {
+  /** @type {ApiResult<NetworkSettings>} */
+  const res = await api("GET", "/api/v1/settings/network");
+  if (!res.ok) return show("Network Setting › Basic", h("p", { class: "form-error" }, res.data.error));
+  const d = res.data;
+  const ports = ["http_port", "https_port", "rtsp_port", "sip_port"];
+  const f = form({
+    id: "network", submit: "Save",
+    fields: [
+      { name: "ip", label: "IP address", value: d.ip, inputmode: "decimal" },
+      { name: "mask", label: "Subnet mask", value: d.mask, inputmode: "decimal" },
+      { name: "gateway", label: "Default gateway", value: d.gateway, inputmode: "decimal" },
+      { name: "dns1", label: "Preferred DNS", value: d.dns1, inputmode: "decimal" },
+      { name: "dns2", label: "Alternate DNS", value: d.dns2, inputmode: "decimal" },
+      { name: "http_port", label: "HTTP port", value: String(d.http_port), inputmode: "numeric", hint: "Plain HTTP only redirects to HTTPS." },
+      { name: "https_port", label: "HTTPS port", value: String(d.https_port), inputmode: "numeric", hint: "The web interface and the API. After a change, this page moves to the new port." },
+      { name: "rtsp_port", label: "RTSP port", value: String(d.rtsp_port), inputmode: "numeric", hint: "Kept for the live-view stream service." },
+      { name: "sip_port", label: "SIP port", value: String(d.sip_port), inputmode: "numeric", hint: "Devices registered here must use the new port." },
+    ],
+    onSubmit: async (v, fm) => {
+      /** @type {Record<string, string | number>} */
+      const body = { ...v };
+      for (const k of ports) {
+        if (!/^\d{1,5}$/.test(v[k])) return fm.fieldError(k, `${k.replace("_", " ")}: 1 to 65535`);
+        body[k] = Number(v[k]);
+      }
+      /** @type {ApiResult<NetworkSettings>} */
+      const r = await api("PUT", "/api/v1/settings/network", body);
+      if (!r.ok) return fm.showApiError(r);
+      toast("Saved and applied");
+      if (r.data.https_port !== d.https_port && location.port && Number(location.port) === d.https_port) {
+        location.href = `https://${location.hostname}:${r.data.https_port}/#/network`;
+      }
+    },
+  });
+  show("Network Setting › Basic",
+       h("p", { class: "hint", id: "network-applied" }, d.interface
+         ? `Saved addresses are applied to ${d.interface} at once (and at every start); ports take effect at once.`
+         : "No network interface is configured (vtod --network-interface): the addresses are kept and shown; ports take effect at once."), f);
+}
+
+/** @param {PageContext} ctx */
+async function sipServerPage({ api, show }) {
+  /** @type {ApiResult<SipSettings>} */
+  const res = await api("GET", "/api/v1/settings/sip");
+  if (!res.ok) return show("Network Setting › SIP Server", h("p", { class: "form-error" }, res.data.error));
+  let d = res.data;
+  const status = h("p", { id: "sip-status", class: "panel-state" });
+  /** @param {SipStatus} st */
+  const showStatus = (st) => {
+    status.textContent = st.serving ? "This VTO is the SIP server." :
+      `${st.registered ? "Registered" : "Not registered"} at ${st.server} (${st.active} server).`;
+    status.dataset.registered = String(!!st.registered);
+  };
+  showStatus(d.status);
+  const holder = h("div");
+  /** @param {string} mode */
+  const draw = (mode) => {
+    /** @type {Field[]} */
+    const fields = [{ name: "mode", label: "SIP server", type: "select", value: mode,
+      options: [{ value: "this", label: "This VTO is the SIP server" }, { value: "vto", label: "Another VTO is the SIP server" },
+                { value: "platform", label: "A platform (management software) is the SIP server" }] }];
+    if (mode !== "this") {
+      fields.push(
+        { name: "server_ip", label: mode === "vto" ? "SIP server VTO's IP address" : "Platform IP address", value: d.server_ip, inputmode: "decimal" },
+        { name: "server_port", label: "Port", value: String(d.mode === mode ? d.server_port : (mode === "platform" ? 5080 : 5060)), inputmode: "numeric" },
+        { name: "domain", label: "SIP domain", value: d.mode === mode ? d.domain : (mode === "vto" ? "VDP" : ""), hint: mode === "platform" ? "May be empty." : "Usually VDP." },
+        { name: "user", label: "Login user", value: d.user },
+        { name: "password", label: "Login password", type: "password", autocomplete: "new-password",
+          hint: d.password_set ? "Empty keeps the saved password." : "" });
+      if (mode === "platform") {
+        fields.push(
+          { name: "alternate_ip", label: "Alternate server IP", value: d.alternate_ip, inputmode: "decimal", hint: "Used while the main server does not answer." },
+          { name: "alternate_user", label: "Alternate login user", value: d.alternate_user },
+          { name: "alternate_password", label: "Alternate login password", type: "password", autocomplete: "new-password",
+            hint: d.alternate_password_set ? "Empty keeps the saved password." : "" },
+          { name: "alternate_vts_ip", label: "Alternate VTS IP", value: d.alternate_vts_ip, inputmode: "decimal" });
+      }
+    } else {
+      fields.push({ name: "domain", label: "SIP domain", value: "VDP" });
+    }
+    const f = form({
+      id: "sip", submit: "Save", fields,
+      onSubmit: async (v, fm) => {
+        /** @type {Record<string, string | number>} */
+        const body = { ...v };
+        if (body.server_port !== undefined) {
+          if (!/^\d{1,5}$/.test(v.server_port)) return fm.fieldError("server_port", "server port: 1 to 65535");
+          body.server_port = Number(v.server_port);
+        }
+        /** @type {ApiResult<SipSettings>} */
+        const r = await api("PUT", "/api/v1/settings/sip", body);
+        if (!r.ok) return fm.showApiError(r);
+        d = r.data;
+        showStatus(d.status);
+        toast("Saved and applied");
+        draw(d.mode);
+      },
+    });
+    if (f.inputs.domain && mode === "this") /** @type {HTMLInputElement} */ (f.inputs.domain).readOnly = true;
+    f.inputs.mode.addEventListener("change", () => draw(f.inputs.mode.value));
+    holder.replaceChildren(f);
+    f.inputs.mode.focus();
+  };
+  show("Network Setting › SIP Server", status, holder);
+  draw(d.mode);
+}

@@ -1,0 +1,158 @@
+// @ts-check
+// The virtual panel: the façade as configured, its lights, display, keys and readers, the
+// door, the exit button and the tamper switch, live over the /api/v1/sim/live WebSocket,
+// with the camera's live picture. Presses go to /api/v1/sim/*.
+import { h, toast } from "../lib/dom.js";
+import { hasRole } from "../lib/session.js";
+import { liveVideo } from "../lib/video.js";
+import { KIND_LABEL } from "./facade.js";
+
+/** @typedef {import("../lib/router.js").PageContext} PageContext */
+/** @typedef {import("../lib/router.js").Page} Page */
+/** @typedef {import("./facade.js").Facade} Facade */
+/** @typedef {import("./facade.js").Module} Module */
+
+/**
+ * What /api/v1/sim/live pushes.
+ * @typedef {object} PanelState
+ * @property {Record<string, boolean>} indicators call, talk, unlock
+ * @property {{ lines: string[] }} display
+ * @property {{ state: string, number?: string }} panel
+ * @property {{ open: boolean }} lock
+ * @property {string} door "open" or "closed"
+ * @property {string} tamper "attached" or "detached"
+ * @property {string[]} [fingers] the enrolled fingers
+ */
+
+const TITLE = "Virtual panel";
+// A finger that is not enrolled is always on offer; enrolled fingers come with the state.
+const UNKNOWN_FINGER = "A finger that is not enrolled";
+const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#", "prev", "next", "call", "centre"];
+/** @type {Record<string, string>} */
+const KEY_NAMES = { prev: "Previous", next: "Next", call: "Call", centre: "Call the centre" };
+/** @type {Record<string, string>} */
+const KEY_FACES = { prev: "◀", next: "▶", call: "Call", centre: "Centre" };
+
+/**
+ * @param {PageContext} ctx
+ * @returns {Promise<Page>}
+ */
+export async function render({ api, session, show }) {
+  /** @type {import("../lib/api.js").ApiResult<Facade>} */
+  const fres = await api("GET", "/api/v1/facade");
+  if (!fres.ok) {
+    show(TITLE, h("p", { class: "form-error" }, fres.data.error));
+    return { dispose() {} };
+  }
+  const info = fres.data;
+  const canPress = hasRole(session, "operator");
+  /** @param {string} key */
+  const press = async (key) => {
+    const r = await api("POST", "/api/v1/sim/press", { key });
+    if (!r.ok) toast(r.data.error, "bad");
+  };
+  /**
+   * @param {string} path
+   * @param {unknown} body
+   */
+  const post = async (path, body) => {
+    const r = await api("POST", path, body);
+    if (!r.ok) toast(r.data.error, "bad");
+  };
+  const camera = h("img", { class: "camera", id: "panel-camera", alt: "The door camera's live picture", width: 320, height: 240 });
+  const lights = { call: h("span", { class: "light", id: "light-call" }, "Call"), talk: h("span", { class: "light", id: "light-talk" }, "Talk"),
+                   unlock: h("span", { class: "light", id: "light-unlock" }, "Unlock") };
+  const display = h("div", { class: "lcd", id: "panel-display", "aria-live": "polite" });
+  const stateLine = h("p", { class: "panel-state", id: "panel-state", "aria-live": "polite" });
+  const facade = h("div", { class: "facade" });
+  const fingers = h("select", { id: "panel-finger", "aria-label": "Finger", disabled: !canPress }, h("option", {}, UNKNOWN_FINGER));
+  let fingerList = "";
+  /** @param {string[]} names */
+  const showFingers = (names) => {
+    const key = JSON.stringify(names);
+    if (key === fingerList) return;
+    fingerList = key;
+    const chosen = fingers.value;
+    fingers.replaceChildren(...names.map((n) => h("option", {}, n)), h("option", {}, UNKNOWN_FINGER));
+    if ([...fingers.options].some((o) => o.value === chosen)) fingers.value = chosen;
+  };
+  let button = 0;
+  /** @param {Module} m */
+  const moduleEl = (m) => {
+    switch (m.kind) {
+      case "indicators": return h("div", { class: "module-face" }, Object.values(lights));
+      case "buttons": {
+        const keys = [];
+        for (let b = 0; b < (m.buttons || 0); b++) {
+          button += 1;
+          const n = button;
+          const target = info.buttons[n - 1] || "";
+          keys.push(h("button", { class: "call-button", id: `panel-button${n}`, disabled: !canPress, onclick: () => press(`button${n}`) },
+            h("span", { class: "card" }, target === "888888" ? "Centre" : target ? `Room ${target}` : "(not mapped)")));
+        }
+        return h("div", { class: "module-face buttons" }, keys);
+      }
+      case "keypad":
+        return h("div", { class: "module-face keypad" },
+          KEYS.map((k) => h("button", { id: `panel-key-${k}`, disabled: !canPress, onclick: () => press(k), "aria-label": KEY_NAMES[k] },
+            KEY_FACES[k] || k)));
+      case "display": return h("div", { class: "module-face" }, display);
+      case "card_reader": {
+        const number = h("input", { id: "panel-card-number", "aria-label": "Card number", placeholder: "Card number",
+                                    maxlength: 16, autocomplete: "off", spellcheck: "false", disabled: !canPress });
+        const hold = () => {
+          if (!/^[0-9a-fA-F]{4,16}$/.test(number.value)) return toast("Card number: 4 to 16 hexadecimal digits (0-9, A-F)", "bad");
+          post("/api/v1/sim/card", { number: number.value });
+        };
+        number.addEventListener("keydown", (e) => { if (e.key === "Enter") hold(); });
+        return h("div", { class: "module-face reader" }, h("span", { class: "kind" }, KIND_LABEL[m.kind]), number,
+                 h("button", { id: "panel-card", disabled: !canPress, onclick: hold }, "Hold card to reader"));
+      }
+      case "fingerprint":
+        return h("div", { class: "module-face reader" }, h("span", { class: "kind" }, KIND_LABEL[m.kind]), fingers,
+                 h("button", { id: "panel-finger-touch", disabled: !canPress, onclick: () => post("/api/v1/sim/finger", { finger: fingers.value }) },
+                   "Lay finger on sensor"));
+      default: return h("div", { class: "module-face blank" }, KIND_LABEL[m.kind] || m.kind);
+    }
+  };
+  facade.replaceChildren(h("div", { class: "module-face cam" }, camera), ...info.modules.map(moduleEl));
+  const door = h("span", { id: "panel-door" });
+  const tamper = h("span", { id: "panel-tamper" });
+  const lock = h("span", { id: "panel-lock" });
+  let doorOpen = false, detached = false;
+  const controls = h("section", {}, h("h2", {}, "Around the door"),
+    h("p", {}, "Lock: ", lock, " · Door: ", door, " · Tamper switch: ", tamper),
+    h("div", { class: "toolbar" },
+      h("button", { id: "panel-door-toggle", disabled: !canPress, onclick: () => post("/api/v1/sim/door", { open: !doorOpen }) }, "Open / close the door"),
+      h("button", { id: "panel-exit", disabled: !canPress, onclick: () => press("exit") }, "Press the exit button"),
+      h("button", { id: "panel-tamper-toggle", disabled: !canPress, onclick: () => post("/api/v1/sim/tamper", { detached: !detached }) }, "Detach / attach the panel")));
+  /** @param {PanelState} st */
+  const showState = (st) => {
+    for (const [k, el] of Object.entries(lights)) el.classList.toggle("lit", !!st.indicators[k]);
+    display.replaceChildren(...(st.display.lines.length ? st.display.lines : [""]).map((l) => h("div", {}, l)));
+    stateLine.textContent = `Panel: ${st.panel.state}${st.panel.number ? ` · ${st.panel.number}` : ""}`;
+    stateLine.dataset.state = st.panel.state;
+    lock.textContent = st.lock.open ? "open" : "closed";
+    door.textContent = st.door;
+    tamper.textContent = st.tamper;
+    showFingers(st.fingers || []);
+    doorOpen = st.door === "open";
+    detached = st.tamper === "detached";
+  };
+  show(TITLE, stateLine, h("div", { class: "panel-wrap" }, facade), controls);
+  // Live state over a WebSocket: closed by the server when the session ends (said on the
+  // page), or by dispose() when another page is shown (said nowhere).
+  let disposed = false;
+  const ws = new WebSocket(`wss://${location.host}/api/v1/sim/live`);
+  ws.addEventListener("message", (e) => showState(JSON.parse(e.data)));
+  ws.addEventListener("close", () => { if (!disposed) stateLine.textContent += " (live updates stopped: reload the page)"; });
+  // The camera, live (one of the six video streams).
+  const video = liveVideo(camera, (text) => { camera.alt = text || camera.alt; });
+  return {
+    dispose() {
+      disposed = true;
+      ws.close();
+      video.close();
+    },
+  };
+}
