@@ -4,7 +4,7 @@
 #include <charconv>
 #include <ctime>
 
-#include "records/call_csv.h"
+#include "store/csv.h"
 
 namespace vto::access {
 namespace {
@@ -25,7 +25,7 @@ Result<std::vector<std::vector<std::string>>> split_csv(std::string_view text) {
   bool quoted = false, was_quoted = false;
   std::size_t line = 1, quote_line = 1;
   auto end_field = [&] {
-    // A leading ' guards a formula-like field on export (records::csv_field): drop it.
+    // A leading ' guards a formula-like field on export (store::csv_field): drop it.
     if (field.size() >= 2 && field[0] == '\'' &&
         std::string_view("=+-@").find(field[1]) != std::string_view::npos) {
       field.erase(0, 1);
@@ -142,7 +142,7 @@ std::string cards_csv(const std::vector<Card>& cards) {
   std::string out(cards_csv_header());
   out += "\r\n";
   for (const Card& c : cards) {
-    out += c.number + ',' + records::csv_field(c.room) + ',' + records::csv_field(c.person) + ',' +
+    out += c.number + ',' + store::csv_field(c.room) + ',' + store::csv_field(c.person) + ',' +
            utc_time(c.valid_from_ms) + ',' + utc_time(c.valid_to_ms) + ',' +
            std::string(card_status_name(c.status)) + "\r\n";
   }

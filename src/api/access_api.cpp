@@ -5,7 +5,6 @@
 
 #include "access/card_csv.h"
 #include "api/query_params.h"
-#include "records/call_csv.h"
 #include "sip/message/uri.h"
 #include "web/http_server.h"
 #include "web/query.h"
@@ -75,17 +74,6 @@ json print_json(const access::Fingerprint& p) {
           {"person", p.person},
           {"finger", p.finger},
           {"created_ms", p.created_ms}};
-}
-
-std::string unlocks_csv(const std::vector<records::UnlockRecord>& list) {
-  std::string out = "id,at_ms,time,method,credential,person,room,result,reason\r\n";
-  for (const auto& r : list) {
-    out += std::to_string(r.id) + ',' + std::to_string(r.at_ms) + ',' + access::utc_time(r.at_ms) +
-           ',' + r.method + ',' + records::csv_field(r.credential) + ',' +
-           records::csv_field(r.person) + ',' + records::csv_field(r.room) + ',' + r.result + ',' +
-           records::csv_field(r.reason) + "\r\n";
-  }
-  return out;
 }
 
 std::string owner_text(const access::CodeOwner& o) {
@@ -287,7 +275,7 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiParts deps
                r.content_type = "text/csv; charset=utf-8";
                r.headers["Content-Disposition"] = "attachment; filename=\"unlock-records.csv\"";
                r.headers["X-Total-Count"] = std::to_string(list->size());
-               r.body = unlocks_csv(*list);
+               r.body = records::unlocks_csv(*list, access::utc_time);
                return r;
              }));
 

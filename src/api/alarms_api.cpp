@@ -3,7 +3,6 @@
 #include "access/card_csv.h"
 #include "api/auth/web_auth.h"
 #include "api/query_params.h"
-#include "records/call_csv.h"
 #include "web/http_server.h"
 #include "web/query.h"
 
@@ -72,27 +71,17 @@ void add_alarm_routes(web::HttpServer& http, WebAuth& auth, records::AlarmRecord
                for (const auto& r : found->first) list.push_back(to_json(r));
                return json_response(200, {{"total", found->second}, {"records", list}});
              }));
-  http.route(
-      "GET", "/api/v1/records/alarms.csv",
-      auth.guard(Role::Viewer, [find](const web::HttpRequest& req, const Principal&) {
-        auto found = find(req);
-        if (!found) return store_error(found.error());
-        std::string out =
-            "id,started_ms,start,type,source,details,ended_ms,end,delivered_ms,delivered\r\n";
-        for (const auto& r : found->first) {
-          out += std::to_string(r.id) + ',' + std::to_string(r.started_ms) + ',' +
-                 access::utc_time(r.started_ms) + ',' + r.type + ',' +
-                 records::csv_field(r.source) + ',' + records::csv_field(r.details) + ',' +
-                 std::to_string(r.ended_ms) + ',' + access::utc_time(r.ended_ms) + ',' +
-                 std::to_string(r.delivered_ms) + ',' + access::utc_time(r.delivered_ms) + "\r\n";
-        }
-        web::HttpResponse r;
-        r.content_type = "text/csv; charset=utf-8";
-        r.headers["Content-Disposition"] = "attachment; filename=\"alarm-records.csv\"";
-        r.headers["X-Total-Count"] = std::to_string(found->second);
-        r.body = std::move(out);
-        return r;
-      }));
+  http.route("GET", "/api/v1/records/alarms.csv",
+             auth.guard(Role::Viewer, [find](const web::HttpRequest& req, const Principal&) {
+               auto found = find(req);
+               if (!found) return store_error(found.error());
+               web::HttpResponse r;
+               r.content_type = "text/csv; charset=utf-8";
+               r.headers["Content-Disposition"] = "attachment; filename=\"alarm-records.csv\"";
+               r.headers["X-Total-Count"] = std::to_string(found->second);
+               r.body = records::alarms_csv(found->first, access::utc_time);
+               return r;
+             }));
 }
 
 // --- record caps -------------------------------------------------------------------

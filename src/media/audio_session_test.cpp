@@ -81,9 +81,9 @@ TEST_P(AudioCodecTest, ToneIsHeardAtTheOtherEndAndSilenceIsNot) {
   ASSERT_NO_FATAL_FAILURE(call.open(440));
   EXPECT_EQ(call.a->port() % 2, 0) << "RTP on an even port";
   ASSERT_NO_FATAL_FAILURE(call.start(GetParam(), std::nullopt));
-  ASSERT_TRUE(wait_until([&] { return call.b->stats().level_db > -20; }, 3000ms))
+  ASSERT_TRUE(wait_until([&] { return call.b->stats().level_db > -20; }, 10000ms))
       << "level at b: " << call.b->stats().level_db;
-  ASSERT_TRUE(wait_until([&] { return call.a->stats().packets_received > 20; }, 3000ms));
+  ASSERT_TRUE(wait_until([&] { return call.a->stats().packets_received > 20; }, 10000ms));
   const auto a = call.a->stats();
   const auto b = call.b->stats();
   EXPECT_LT(a.peak_level_db, -60) << "a hears b's silence";

@@ -1,46 +1,35 @@
 #include "records/alarm_records.h"
 
 #include <SQLiteCpp/Statement.h>
+
 #include <SQLiteCpp/Transaction.h>
+#include "store/csv.h"
 
 #include <array>
 #include <exception>
-#include <limits>
-
-#include "records/statement_use.h"
 
 namespace vto::records {
 namespace {
 
-using detail::db_error;
-using detail::invalid;
-using detail::StatementUse;
-
 constexpr std::array<std::string_view, 6> kTypes = {
     "tamper", "forced_open", "held_open", "duress", "keypad_locked", "remote_unlock_locked"};
 
-constexpr const char* kColumns =
-    "SELECT id, type, source, started_ms, ended_ms, details, delivered_ms FROM alarm_records";
-
-std::string where_clause(const AlarmQuery& q) {
-  std::string where;
-  auto add = [&where](const char* condition) {
-    where += where.empty() ? " WHERE " : " AND ";
-    where += condition;
-  };
-  if (q.from_ms) add("started_ms >= ?");
-  if (q.to_ms) add("started_ms <= ?");
-  if (q.type) add("type = ?");
-  if (q.delivered) add(*q.delivered ? "delivered_ms > 0" : "delivered_ms = 0");
-  return where;
+Error invalid(const std::string& message) {
+  return make_error(message, Errc::Invalid);
 }
 
-int bind_filters(SQLite::Statement& st, const AlarmQuery& q) {
-  int n = 0;
-  if (q.from_ms) st.bind(++n, *q.from_ms);
-  if (q.to_ms) st.bind(++n, *q.to_ms);
-  if (q.type) st.bind(++n, *q.type);
-  return n;
+store::Filters filters_of(const AlarmQuery& q) {
+  store::Filters f;
+  f.add("started_ms >= ?", q.from_ms)
+      .add("started_ms <= ?", q.to_ms)
+      .add("type = ?", q.type)
+      .add_if(q.delivered.has_value(),
+              q.delivered.value_or(false) ? "delivered_ms > 0" : "delivered_ms = 0");
+  return f;
+}
+
+store::Paging paging_of(const AlarmQuery& q) {
+  return {q.oldest_first, q.offset, q.limit};
 }
 
 AlarmRecord record_from(SQLite::Statement& st) {
@@ -56,9 +45,7 @@ AlarmRecord record_from(SQLite::Statement& st) {
 }
 
 Result<void> check_filters(const AlarmQuery& q) {
-  if (q.from_ms && *q.from_ms < 0) return invalid("from: must be a unix time in ms, >= 0");
-  if (q.to_ms && *q.to_ms < 0) return invalid("to: must be a unix time in ms, >= 0");
-  if (q.from_ms && q.to_ms && *q.from_ms > *q.to_ms) return invalid("from: later than to");
+  if (auto ok = store::check_time_range(q.from_ms, q.to_ms); !ok) return ok;
   if (q.type && !is_alarm_type(*q.type)) {
     return invalid(
         "type: one of tamper, forced_open, held_open, duress, keypad_locked, remote_unlock_locked");
@@ -77,25 +64,36 @@ bool is_alarm_type(std::string_view type) {
 
 Result<void> check_query(const AlarmQuery& query) {
   if (auto ok = check_filters(query); !ok) return ok;
-  if (query.limit < 1 || query.limit > AlarmQuery::kMaxLimit) {
-    return invalid("limit: 1-" + std::to_string(AlarmQuery::kMaxLimit));
+  return store::check_paging(paging_of(query), AlarmQuery::kMaxLimit);
+}
+
+std::string alarms_csv(const std::vector<AlarmRecord>& records,
+                       const std::function<std::string(std::int64_t)>& time_text) {
+  store::Csv csv({"id", "started_ms", "start", "type", "source", "details", "ended_ms", "end",
+                  "delivered_ms", "delivered"});
+  for (const auto& r : records) {
+    csv.number(r.id)
+        .number(r.started_ms)
+        .text(time_text(r.started_ms))
+        .text(r.type)
+        .text(r.source)
+        .text(r.details)
+        .number(r.ended_ms)
+        .text(time_text(r.ended_ms))
+        .number(r.delivered_ms)
+        .text(time_text(r.delivered_ms))
+        .end_row();
   }
-  if (query.offset > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) {
-    return invalid("offset: too large");
-  }
-  return {};
+  return csv.str();
 }
 
 AlarmRecords::AlarmRecords(store::Database& db, std::size_t max_rows)
-    : db_(db), max_rows_(max_rows == 0 ? 1 : max_rows) {}
+    : db_(db),
+      table_(db, "alarm_records", "id, type, source, started_ms, ended_ms, details, delivered_ms",
+             "started_ms"),
+      max_rows_(max_rows == 0 ? 1 : max_rows) {}
 
 AlarmRecords::~AlarmRecords() = default;
-
-SQLite::Statement& AlarmRecords::prepared(const std::string& sql) {
-  auto& st = statements_[sql];
-  if (!st) st = std::make_unique<SQLite::Statement>(db_.connection(), sql);
-  return *st;
-}
 
 Result<std::int64_t> AlarmRecords::add(const std::string& type, const std::string& source,
                                        const std::string& details, std::int64_t at_ms) {
@@ -118,7 +116,7 @@ Result<std::int64_t> AlarmRecords::add(const std::string& type, const std::strin
     tx.commit();
     return id;
   } catch (const std::exception& e) {
-    return db_error(db_, e);
+    return table_.error(e);
   }
 }
 
@@ -132,7 +130,7 @@ Result<void> AlarmRecords::end(std::int64_t id, std::int64_t at_ms) {
     up.exec();
     return {};
   } catch (const std::exception& e) {
-    return db_error(db_, e);
+    return table_.error(e);
   }
 }
 
@@ -146,62 +144,35 @@ Result<void> AlarmRecords::delivered(std::int64_t id, std::int64_t at_ms) {
     up.exec();
     return {};
   } catch (const std::exception& e) {
-    return db_error(db_, e);
+    return table_.error(e);
   }
 }
 
 Result<std::optional<AlarmRecord>> AlarmRecords::get(std::int64_t id) {
-  try {
-    SQLite::Statement q(db_.connection(), std::string(kColumns) + " WHERE id = ?");
-    q.bind(1, id);
-    if (!q.executeStep()) return std::optional<AlarmRecord>{};
-    return std::optional<AlarmRecord>{record_from(q)};
-  } catch (const std::exception& e) {
-    return db_error(db_, e);
-  }
+  return table_.find(id, record_from);
 }
 
 Result<std::vector<AlarmRecord>> AlarmRecords::undelivered(std::size_t limit) {
   try {
     SQLite::Statement q(db_.connection(),
-                        std::string(kColumns) + " WHERE delivered_ms = 0 ORDER BY id LIMIT ?");
+                        table_.select() + " WHERE delivered_ms = 0 ORDER BY id LIMIT ?");
     q.bind(1, static_cast<std::int64_t>(limit));
     std::vector<AlarmRecord> out;
     while (q.executeStep()) out.push_back(record_from(q));
     return out;
   } catch (const std::exception& e) {
-    return db_error(db_, e);
+    return table_.error(e);
   }
 }
 
 Result<std::vector<AlarmRecord>> AlarmRecords::search(const AlarmQuery& query) {
   if (auto ok = check_query(query); !ok) return ok.error();
-  try {
-    const char* order = query.oldest_first ? " ORDER BY started_ms ASC, id ASC"
-                                           : " ORDER BY started_ms DESC, id DESC";
-    StatementUse use(
-        prepared(std::string(kColumns) + where_clause(query) + order + " LIMIT ? OFFSET ?"));
-    int n = bind_filters(use.st, query);
-    use.st.bind(++n, static_cast<std::int64_t>(query.limit));
-    use.st.bind(++n, static_cast<std::int64_t>(query.offset));
-    std::vector<AlarmRecord> found;
-    while (use.st.executeStep()) found.push_back(record_from(use.st));
-    return found;
-  } catch (const std::exception& e) {
-    return db_error(db_, e);
-  }
+  return table_.page(filters_of(query), paging_of(query), record_from);
 }
 
 Result<std::size_t> AlarmRecords::count(const AlarmQuery& query) {
   if (auto ok = check_filters(query); !ok) return ok.error();
-  try {
-    StatementUse use(prepared("SELECT count(*) FROM alarm_records" + where_clause(query)));
-    bind_filters(use.st, query);
-    use.st.executeStep();
-    return static_cast<std::size_t>(use.st.getColumn(0).getInt64());
-  } catch (const std::exception& e) {
-    return db_error(db_, e);
-  }
+  return table_.count(filters_of(query));
 }
 
 }  // namespace vto::records

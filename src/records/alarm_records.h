@@ -6,8 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
-#include <memory>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,10 +14,7 @@
 
 #include "core/result.h"
 #include "store/database.h"
-
-namespace SQLite {
-class Statement;
-}
+#include "store/record_table.h"
 
 namespace vto::records {
 
@@ -49,6 +45,10 @@ struct AlarmQuery {
 
 Result<void> check_query(const AlarmQuery& query);
 
+// The records as CSV, each time also as `time_text(ms)` (e.g. UTC).
+std::string alarms_csv(const std::vector<AlarmRecord>& records,
+                       const std::function<std::string(std::int64_t)>& time_text);
+
 class AlarmRecords {
  public:
   static constexpr std::size_t kDefaultMaxRows = 100000;
@@ -73,11 +73,9 @@ class AlarmRecords {
   Result<std::size_t> count(const AlarmQuery& query);
 
  private:
-  SQLite::Statement& prepared(const std::string& sql);
-
   store::Database& db_;
+  store::RecordTable table_;
   std::size_t max_rows_;
-  std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
 };
 
 }  // namespace vto::records

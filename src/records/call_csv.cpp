@@ -1,37 +1,25 @@
 #include "records/call_csv.h"
 
+#include "store/csv.h"
+
 namespace vto::records {
 
-std::string csv_field(std::string_view field) {
-  std::string text;
-  if (!field.empty() && std::string_view("=+-@").find(field.front()) != std::string_view::npos) {
-    text = "'";
-  }
-  text += field;
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  quoted += '"';
-  return quoted;
-}
-
-std::string_view calls_csv_header() {
-  return "id,started_ms,ended_ms,caller,called,answered_by,result,duration_s,snapshot_path";
-}
-
 std::string calls_csv(const std::vector<CallRecord>& records) {
-  std::string out(calls_csv_header());
-  out += "\r\n";
+  store::Csv csv({"id", "started_ms", "ended_ms", "caller", "called", "answered_by", "result",
+                  "duration_s", "snapshot_path"});
   for (const auto& r : records) {
-    out += std::to_string(r.id) + ',' + std::to_string(r.started_ms) + ',' +
-           std::to_string(r.ended_ms) + ',' + csv_field(r.caller) + ',' + csv_field(r.called) +
-           ',' + csv_field(r.answered_by) + ',' + csv_field(r.result) + ',' +
-           std::to_string(r.duration_s) + ',' + csv_field(r.snapshot_path.value_or("")) + "\r\n";
+    csv.number(r.id)
+        .number(r.started_ms)
+        .number(r.ended_ms)
+        .text(r.caller)
+        .text(r.called)
+        .text(r.answered_by)
+        .text(r.result)
+        .number(r.duration_s)
+        .text(r.snapshot_path.value_or(""))
+        .end_row();
   }
-  return out;
+  return csv.str();
 }
 
 }  // namespace vto::records

@@ -5,29 +5,20 @@
 
 #include <array>
 #include <exception>
-#include <limits>
 #include <utility>
-
-#include "records/statement_use.h"
 
 namespace vto::records {
 namespace {
 
-using detail::db_error;
-using detail::invalid;
-using detail::StatementUse;
+Error invalid(const std::string& message) {
+  return make_error(message, Errc::Invalid);
+}
 
 constexpr std::array<std::string_view, 6> kResults = {kAnswered, kNoAnswer,  kBusy,
                                                       kFailed,   kCancelled, kOngoing};
 
-constexpr const char* kColumns =
-    "SELECT id, started_ms, ended_ms, caller, called, answered_by, result, duration_s, "
-    "snapshot_path FROM call_records";
-
 Result<void> check_filters(const CallQuery& q) {
-  if (q.from_ms && *q.from_ms < 0) return invalid("from: must be a unix time in ms, >= 0");
-  if (q.to_ms && *q.to_ms < 0) return invalid("to: must be a unix time in ms, >= 0");
-  if (q.from_ms && q.to_ms && *q.from_ms > *q.to_ms) return invalid("from: later than to");
+  if (auto ok = store::check_time_range(q.from_ms, q.to_ms); !ok) return ok;
   if (q.result && !is_call_result(*q.result)) {
     return invalid("result \"" + *q.result +
                    "\": one of answered, no_answer, busy, failed, cancelled, ongoing");
@@ -38,18 +29,17 @@ Result<void> check_filters(const CallQuery& q) {
   return {};
 }
 
-// " WHERE ..." for the query's filters, bound from parameter 1 on by bind_filters().
-std::string where_clause(const CallQuery& q) {
-  std::string where;
-  auto add = [&where](const char* condition) {
-    where += where.empty() ? " WHERE " : " AND ";
-    where += condition;
-  };
-  if (q.from_ms) add("started_ms >= ?");
-  if (q.to_ms) add("started_ms <= ?");
-  if (q.result) add("result = ?");
-  if (q.called) add("called = ?");
-  return where;
+store::Filters filters_of(const CallQuery& q) {
+  store::Filters f;
+  f.add("started_ms >= ?", q.from_ms)
+      .add("started_ms <= ?", q.to_ms)
+      .add("result = ?", q.result)
+      .add("called = ?", q.called);
+  return f;
+}
+
+store::Paging paging_of(const CallQuery& q) {
+  return {q.oldest_first, q.offset, q.limit};
 }
 
 // Moves CallRecords::changes() when the write it guards is over, however it ended.
@@ -60,15 +50,6 @@ struct CountWrite {
   CountWrite& operator=(const CountWrite&) = delete;
   std::atomic<std::uint64_t>& changes;
 };
-
-int bind_filters(SQLite::Statement& st, const CallQuery& q) {
-  int n = 0;
-  if (q.from_ms) st.bind(++n, *q.from_ms);
-  if (q.to_ms) st.bind(++n, *q.to_ms);
-  if (q.result) st.bind(++n, *q.result);
-  if (q.called) st.bind(++n, *q.called);
-  return n;
-}
 
 CallRecord record_from(SQLite::Statement& st) {
   CallRecord r;
@@ -135,12 +116,7 @@ bool is_call_result(std::string_view result) {
 
 Result<void> check_query(const CallQuery& query) {
   if (auto ok = check_filters(query); !ok) return ok;
-  if (query.limit < 1 || query.limit > CallQuery::kMaxLimit) {
-    return invalid("limit: 1-" + std::to_string(CallQuery::kMaxLimit));
-  }
-  if (query.offset > static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()))
-    return invalid("offset: too large");
-  return {};
+  return store::check_paging(paging_of(query), CallQuery::kMaxLimit);
 }
 
 Result<NewCallRecord> CallRecords::start(const std::string& caller, const std::string& called,
@@ -162,7 +138,7 @@ Result<NewCallRecord> CallRecords::start(const std::string& caller, const std::s
     tx.commit();
     return made;
   } catch (const std::exception& e) {
-    return db_error(db_, e);
+    return table_.error(e);
   }
 }
 
@@ -179,7 +155,7 @@ Result<void> CallRecords::answered(std::int64_t id, const std::string& device, s
     if (q.exec() == 0) return not_updated(db, id);
     return {};
   } catch (const std::exception& e) {
-    return db_error(db_, e);
+    return table_.error(e);
   }
 }
 
@@ -201,7 +177,7 @@ Result<void> CallRecords::finish(std::int64_t id, std::string_view result, std::
     if (q.exec() == 0) return not_updated(db, id);
     return {};
   } catch (const std::exception& e) {
-    return db_error(db_, e);
+    return table_.error(e);
   }
 }
 
@@ -216,21 +192,17 @@ Result<void> CallRecords::set_snapshot(std::int64_t id, const std::string& path)
     }
     return {};
   } catch (const std::exception& e) {
-    return db_error(db_, e);
+    return table_.error(e);
   }
 }
 
 Result<CallRecord> CallRecords::get(std::int64_t id) {
-  try {
-    SQLite::Statement st(db_.connection(), std::string(kColumns) + " WHERE id = ?");
-    st.bind(1, id);
-    if (!st.executeStep()) {
-      return make_error("call record " + std::to_string(id) + ": not found", Errc::NotFound);
-    }
-    return record_from(st);
-  } catch (const std::exception& e) {
-    return db_error(db_, e);
+  auto found = table_.find(id, record_from);
+  if (!found) return found.error();
+  if (!*found) {
+    return make_error("call record " + std::to_string(id) + ": not found", Errc::NotFound);
   }
+  return std::move(**found);
 }
 
 Result<std::size_t> CallRecords::close_interrupted(std::int64_t at_ms) {
@@ -244,50 +216,28 @@ Result<std::size_t> CallRecords::close_interrupted(std::int64_t at_ms) {
     q.bind(1, at_ms);
     return static_cast<std::size_t>(q.exec());
   } catch (const std::exception& e) {
-    return db_error(db_, e);
+    return table_.error(e);
   }
 }
 
 CallRecords::CallRecords(store::Database& db, std::size_t max_rows)
-    : db_(db), max_rows_(max_rows == 0 ? 1 : max_rows) {}
+    : db_(db),
+      table_(db, "call_records",
+             "id, started_ms, ended_ms, caller, called, answered_by, result, duration_s, "
+             "snapshot_path",
+             "started_ms"),
+      max_rows_(max_rows == 0 ? 1 : max_rows) {}
 
 CallRecords::~CallRecords() = default;
 
-SQLite::Statement& CallRecords::prepared(const std::string& sql) {
-  auto& st = statements_[sql];
-  if (!st) st = std::make_unique<SQLite::Statement>(db_.connection(), sql);
-  return *st;
-}
-
 Result<std::vector<CallRecord>> CallRecords::search(const CallQuery& query) {
   if (auto ok = check_query(query); !ok) return ok.error();
-  try {
-    StatementUse use(prepared(std::string(kColumns) + where_clause(query) +
-                              (query.oldest_first ? " ORDER BY started_ms ASC, id ASC"
-                                                  : " ORDER BY started_ms DESC, id DESC") +
-                              " LIMIT ? OFFSET ?"));
-    SQLite::Statement& st = use.st;
-    int n = bind_filters(st, query);
-    st.bind(++n, static_cast<std::int64_t>(query.limit));
-    st.bind(++n, static_cast<std::int64_t>(query.offset));
-    std::vector<CallRecord> found;
-    while (st.executeStep()) found.push_back(record_from(st));
-    return found;
-  } catch (const std::exception& e) {
-    return db_error(db_, e);
-  }
+  return table_.page(filters_of(query), paging_of(query), record_from);
 }
 
 Result<std::size_t> CallRecords::count(const CallQuery& query) {
   if (auto ok = check_filters(query); !ok) return ok.error();
-  try {
-    StatementUse use(prepared("SELECT count(*) FROM call_records" + where_clause(query)));
-    bind_filters(use.st, query);
-    use.st.executeStep();
-    return static_cast<std::size_t>(use.st.getColumn(0).getInt64());
-  } catch (const std::exception& e) {
-    return db_error(db_, e);
-  }
+  return table_.count(filters_of(query));
 }
 
 Result<std::vector<SnapshotLink>> CallRecords::snapshot_links() {
@@ -300,7 +250,7 @@ Result<std::vector<SnapshotLink>> CallRecords::snapshot_links() {
     }
     return links;
   } catch (const std::exception& e) {
-    return db_error(db_, e);
+    return table_.error(e);
   }
 }
 

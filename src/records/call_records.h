@@ -17,6 +17,7 @@
 
 #include "core/result.h"
 #include "store/database.h"
+#include "store/record_table.h"
 
 namespace SQLite {
 class Statement;
@@ -124,13 +125,9 @@ class CallRecords {
   std::uint64_t changes() const { return changes_.load(std::memory_order_acquire); }
 
  private:
-  // The search and count statements, prepared once per filter combination (a handful):
-  // the record pages are read often (the web page, scripts) and parsing dominated them.
-  SQLite::Statement& prepared(const std::string& sql);
-
   store::Database& db_;
+  store::RecordTable table_;
   std::size_t max_rows_;
-  std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
   std::atomic<std::uint64_t> changes_{0};
 };
 

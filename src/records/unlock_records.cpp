@@ -2,29 +2,23 @@
 
 #include <SQLiteCpp/Statement.h>
 
-#include <array>
-#include <exception>
-#include <limits>
+#include "store/csv.h"
 
-#include "records/statement_use.h"
+#include <array>
+#include <utility>
 
 namespace vto::records {
 namespace {
 
-using detail::db_error;
-using detail::invalid;
-using detail::StatementUse;
-
 constexpr std::array<std::string_view, 6> kMethods = {kByCard,       kByFingerprint, kByPassword,
                                                       kByExitButton, kByRemote,      kByMonitor};
 
-constexpr const char* kColumns =
-    "SELECT id, at_ms, method, credential, person, room, result, reason FROM unlock_records";
+Error invalid(const std::string& message) {
+  return make_error(message, Errc::Invalid);
+}
 
 Result<void> check_filters(const UnlockQuery& q) {
-  if (q.from_ms && *q.from_ms < 0) return invalid("from: must be a unix time in ms, >= 0");
-  if (q.to_ms && *q.to_ms < 0) return invalid("to: must be a unix time in ms, >= 0");
-  if (q.from_ms && q.to_ms && *q.from_ms > *q.to_ms) return invalid("from: later than to");
+  if (auto ok = store::check_time_range(q.from_ms, q.to_ms); !ok) return ok;
   if (q.method && !is_unlock_method(*q.method)) {
     return invalid("method: one of card, fingerprint, password, exit_button, remote, monitor");
   }
@@ -35,29 +29,18 @@ Result<void> check_filters(const UnlockQuery& q) {
   return {};
 }
 
-// " WHERE ..." for the query's filters, in the order bind_filters() binds them.
-std::string where_clause(const UnlockQuery& q) {
-  std::string where;
-  auto add = [&where](const char* condition) {
-    where += where.empty() ? " WHERE " : " AND ";
-    where += condition;
-  };
-  if (q.from_ms) add("at_ms >= ?");
-  if (q.to_ms) add("at_ms <= ?");
-  if (q.method) add("method = ?");
-  if (q.room) add("room = ?");
-  if (q.result) add("result = ?");
-  return where;
+store::Filters filters_of(const UnlockQuery& q) {
+  store::Filters f;
+  f.add("at_ms >= ?", q.from_ms)
+      .add("at_ms <= ?", q.to_ms)
+      .add("method = ?", q.method)
+      .add("room = ?", q.room)
+      .add("result = ?", q.result);
+  return f;
 }
 
-int bind_filters(SQLite::Statement& st, const UnlockQuery& q) {
-  int n = 0;
-  if (q.from_ms) st.bind(++n, *q.from_ms);
-  if (q.to_ms) st.bind(++n, *q.to_ms);
-  if (q.method) st.bind(++n, *q.method);
-  if (q.room) st.bind(++n, *q.room);
-  if (q.result) st.bind(++n, *q.result);
-  return n;
+store::Paging paging_of(const UnlockQuery& q) {
+  return {q.oldest_first, q.offset, q.limit};
 }
 
 UnlockRecord record_from(SQLite::Statement& st) {
@@ -90,16 +73,32 @@ std::string masked_card(std::string_view number) {
 
 Result<void> check_query(const UnlockQuery& query) {
   if (auto ok = check_filters(query); !ok) return ok;
-  if (query.limit < 1 || query.limit > UnlockQuery::kMaxLimit) {
-    return invalid("limit: 1-" + std::to_string(UnlockQuery::kMaxLimit));
-  }
-  if (query.offset > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) {
-    return invalid("offset: too large");
-  }
-  return {};
+  return store::check_paging(paging_of(query), UnlockQuery::kMaxLimit);
 }
 
-UnlockRecords::UnlockRecords(store::Database& db, RecordWriter& writer) : db_(db), writer_(writer) {
+std::string unlocks_csv(const std::vector<UnlockRecord>& records,
+                        const std::function<std::string(std::int64_t)>& time_text) {
+  store::Csv csv(
+      {"id", "at_ms", "time", "method", "credential", "person", "room", "result", "reason"});
+  for (const auto& r : records) {
+    csv.number(r.id)
+        .number(r.at_ms)
+        .text(time_text(r.at_ms))
+        .text(r.method)
+        .text(r.credential)
+        .text(r.person)
+        .text(r.room)
+        .text(r.result)
+        .text(r.reason)
+        .end_row();
+  }
+  return csv.str();
+}
+
+UnlockRecords::UnlockRecords(store::Database& db, RecordWriter& writer)
+    : table_(db, std::string(kTable), "id, at_ms, method, credential, person, room, result, reason",
+             "at_ms"),
+      writer_(writer) {
   if (writer_.cap(std::string(kTable)) == 0) writer_.set_cap(std::string(kTable), kDefaultMaxRows);
 }
 
@@ -121,44 +120,14 @@ void UnlockRecords::add(UnlockRecord r) {
   });
 }
 
-SQLite::Statement& UnlockRecords::prepared(const std::string& sql) {
-  auto& st = statements_[sql];
-  if (!st) st = std::make_unique<SQLite::Statement>(db_.connection(), sql);
-  return *st;
-}
-
 Result<std::vector<UnlockRecord>> UnlockRecords::search(const UnlockQuery& query) {
   if (auto ok = check_query(query); !ok) return ok.error();
-  try {
-    const char* order =
-        query.oldest_first ? " ORDER BY at_ms ASC, id ASC" : " ORDER BY at_ms DESC, id DESC";
-    StatementUse use(
-        prepared(std::string(kColumns) + where_clause(query) + order + " LIMIT ? OFFSET ?"));
-    SQLite::Statement& st = use.st;
-    int n = bind_filters(st, query);
-    st.bind(++n, static_cast<std::int64_t>(query.limit));
-    st.bind(++n, static_cast<std::int64_t>(query.offset));
-    std::vector<UnlockRecord> found;
-    while (st.executeStep()) found.push_back(record_from(st));
-    return found;
-  } catch (const std::exception& e) {
-    return db_error(db_, e);
-  }
+  return table_.page(filters_of(query), paging_of(query), record_from);
 }
 
 Result<std::size_t> UnlockRecords::count(const UnlockQuery& query, std::size_t cap) {
   if (auto ok = check_filters(query); !ok) return ok.error();
-  try {
-    StatementUse use(prepared(cap == 0 ? "SELECT count(*) FROM unlock_records" + where_clause(query)
-                                       : "SELECT count(*) FROM (SELECT 1 FROM unlock_records" +
-                                             where_clause(query) + " LIMIT " + std::to_string(cap) +
-                                             ")"));
-    bind_filters(use.st, query);
-    use.st.executeStep();
-    return static_cast<std::size_t>(use.st.getColumn(0).getInt64());
-  } catch (const std::exception& e) {
-    return db_error(db_, e);
-  }
+  return table_.count(filters_of(query), cap);
 }
 
 }  // namespace vto::records

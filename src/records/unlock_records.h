@@ -6,8 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
-#include <memory>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,10 +15,7 @@
 #include "core/result.h"
 #include "records/record_writer.h"
 #include "store/database.h"
-
-namespace SQLite {
-class Statement;
-}
+#include "store/record_table.h"
 
 namespace vto::records {
 
@@ -69,6 +65,10 @@ struct UnlockQuery {
 // The figures and names checked; Errc::Invalid naming the field otherwise.
 Result<void> check_query(const UnlockQuery& query);
 
+// The records as CSV, each time also as `time_text(at_ms)` (e.g. UTC).
+std::string unlocks_csv(const std::vector<UnlockRecord>& records,
+                        const std::function<std::string(std::int64_t)>& time_text);
+
 class UnlockRecords {
  public:
   static constexpr std::size_t kDefaultMaxRows = 100000;
@@ -88,11 +88,8 @@ class UnlockRecords {
   Result<std::size_t> count(const UnlockQuery& query, std::size_t cap = 0);
 
  private:
-  SQLite::Statement& prepared(const std::string& sql);
-
-  store::Database& db_;
+  store::RecordTable table_;
   RecordWriter& writer_;
-  std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
 };
 
 }  // namespace vto::records

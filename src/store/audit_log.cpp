@@ -6,50 +6,24 @@
 #include <exception>
 #include <limits>
 #include <string_view>
+#include <utility>
 
 #include "core/text.h"
 
 namespace vto::store {
 namespace {
 
-constexpr const char* kColumns = "SELECT id, at_ms, user, address, action, detail FROM audit_log";
-
 Error invalid(const std::string& message) {
   return make_error(message, Errc::Invalid);
 }
 
-Error db_error(Database& db, const std::exception& e) {
-  return make_error(db.path() + ": " + e.what(), Errc::Io);
-}
-
-Result<void> check_filters(const AuditQuery& q) {
-  if (q.from_ms && *q.from_ms < 0) return invalid("from: must be a unix time in ms, >= 0");
-  if (q.to_ms && *q.to_ms < 0) return invalid("to: must be a unix time in ms, >= 0");
-  if (q.from_ms && q.to_ms && *q.from_ms > *q.to_ms) return invalid("from: later than to");
-  return {};
-}
-
-// " WHERE ..." for the query's filters, bound from parameter 1 on by bind_filters().
-std::string where_clause(const AuditQuery& q) {
-  std::string where;
-  auto add = [&where](const char* condition) {
-    where += where.empty() ? " WHERE " : " AND ";
-    where += condition;
-  };
-  if (q.from_ms) add("at_ms >= ?");
-  if (q.to_ms) add("at_ms <= ?");
-  if (q.action) add("action = ?");
-  if (q.user) add("user = ?");
-  return where;
-}
-
-int bind_filters(SQLite::Statement& st, const AuditQuery& q) {
-  int n = 0;
-  if (q.from_ms) st.bind(++n, *q.from_ms);
-  if (q.to_ms) st.bind(++n, *q.to_ms);
-  if (q.action) st.bind(++n, *q.action);
-  if (q.user) st.bind(++n, *q.user);
-  return n;
+Filters filters_of(const AuditQuery& q) {
+  Filters f;
+  f.add("at_ms >= ?", q.from_ms)
+      .add("at_ms <= ?", q.to_ms)
+      .add("action = ?", q.action)
+      .add("user = ?", q.user);
+  return f;
 }
 
 AuditEntry entry_from(SQLite::Statement& st) {
@@ -77,15 +51,12 @@ Result<void> validate_audit_entry(const AuditEntry& entry) {
 }
 
 Result<void> check_audit_query(const AuditQuery& query) {
-  if (auto ok = check_filters(query); !ok) return ok;
-  if (query.limit < 1 || query.limit > AuditQuery::kMaxLimit) {
-    return invalid("limit: 1-" + std::to_string(AuditQuery::kMaxLimit));
-  }
-  if (query.offset > static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max())) {
-    return invalid("offset: too large");
-  }
-  return {};
+  if (auto ok = check_time_range(query.from_ms, query.to_ms); !ok) return ok;
+  return check_paging({false, query.offset, query.limit}, AuditQuery::kMaxLimit);
 }
+
+AuditLog::AuditLog(Database& db)
+    : db_(db), table_(db, "audit_log", "id, at_ms, user, address, action, detail", "at_ms") {}
 
 Result<void> AuditLog::add(const AuditEntry& given) {
   if (auto ok = validate_audit_entry(given); !ok) return ok;
@@ -106,32 +77,24 @@ Result<void> AuditLog::add(const AuditEntry& given) {
     st.exec();
     return {};
   } catch (const std::exception& e) {
-    return db_error(db_, e);
+    return table_.error(e);
   }
 }
 
 Result<AuditPage> AuditLog::query(const AuditQuery& query) {
   if (auto ok = check_audit_query(query); !ok) return ok.error();
+  const Filters filters = filters_of(query);
   try {
-    auto& db = db_.connection();
     // One read transaction, so that the page and its total agree.
-    SQLite::Transaction tx(db, SQLite::TransactionBehavior::DEFERRED);
-    const std::string where = where_clause(query);
-    AuditPage page;
-    SQLite::Statement st(
-        db, std::string(kColumns) + where + " ORDER BY at_ms DESC, id DESC LIMIT ? OFFSET ?");
-    int n = bind_filters(st, query);
-    st.bind(++n, static_cast<std::int64_t>(query.limit));
-    st.bind(++n, static_cast<std::int64_t>(query.offset));
-    while (st.executeStep()) page.entries.push_back(entry_from(st));
-    SQLite::Statement count(db, "SELECT count(*) FROM audit_log" + where);
-    bind_filters(count, query);
-    count.executeStep();
-    page.total = static_cast<std::size_t>(count.getColumn(0).getInt64());
+    SQLite::Transaction tx(db_.connection(), SQLite::TransactionBehavior::DEFERRED);
+    auto entries = table_.page(filters, {false, query.offset, query.limit}, entry_from);
+    if (!entries) return entries.error();
+    auto total = table_.count(filters);
+    if (!total) return total.error();
     tx.commit();
-    return page;
+    return AuditPage{std::move(*entries), *total};
   } catch (const std::exception& e) {
-    return db_error(db_, e);
+    return table_.error(e);
   }
 }
 
@@ -155,7 +118,7 @@ Result<std::size_t> AuditLog::trim(std::size_t keep) {
     drop.bind(1, static_cast<std::int64_t>(keep));
     return static_cast<std::size_t>(drop.exec());
   } catch (const std::exception& e) {
-    return db_error(db_, e);
+    return table_.error(e);
   }
 }
 

@@ -11,6 +11,7 @@
 
 #include "core/result.h"
 #include "store/database.h"
+#include "store/record_table.h"
 
 namespace vto::store {
 
@@ -51,7 +52,7 @@ class AuditLog {
  public:
   static constexpr std::size_t kDefaultMaxEntries = 100000;
 
-  explicit AuditLog(Database& db) : db_(db) {}
+  explicit AuditLog(Database& db);
 
   Result<void> add(const AuditEntry& entry);
   Result<AuditPage> query(const AuditQuery& query);
@@ -60,6 +61,7 @@ class AuditLog {
 
  private:
   Database& db_;
+  RecordTable table_;
 };
 
 }  // namespace vto::store
