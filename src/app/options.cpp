@@ -17,8 +17,9 @@ Error usage(std::string message) {
   return make_error(std::move(message), 2);
 }
 
-Result<Microphone> parse_microphone(const std::string& text) {
-  Microphone m;
+Result<hal::MicrophoneSource> parse_microphone(const std::string& text) {
+  using Kind = hal::MicrophoneSource::Kind;
+  hal::MicrophoneSource m;
   if (text.starts_with("tone:")) {
     try {
       std::size_t used = 0;
@@ -32,6 +33,7 @@ Result<Microphone> parse_microphone(const std::string& text) {
     return m;
   }
   if (text.starts_with("wav:") && text.size() > 4) {
+    m.kind = Kind::Wav;
     m.wav = text.substr(4);
     if (m.wav.find_first_not_of(std::string(kPathChars) + ":,=") != std::string::npos)
       return usage("--microphone wav:PATH: letters, digits and / _ - . : , = only");
@@ -39,6 +41,7 @@ Result<Microphone> parse_microphone(const std::string& text) {
     return m;
   }
   if (text.starts_with("alsa:") && text.size() > 5) {
+    m.kind = Kind::Alsa;
     m.device = text.substr(5);
     return m;
   }
@@ -62,7 +65,8 @@ Result<Options> parse_options(int argc, const char* const* argv) {
   Options o;
   std::string sip_listen = "0.0.0.0:5060", http_listen = "127.0.0.1:8080",
               https_listen = "127.0.0.1:8443", rtsp_listen = "127.0.0.1:554", platform,
-              microphone = "tone:440", speaker, video_size = "640x480", sub_size = "320x240";
+              microphone = "tone:440", speaker, camera, video_size = "640x480",
+              sub_size = "320x240";
   CLI::App cli{"vtod - OpenVTO door station daemon"};
   cli.add_option("--data", o.data_dir, "data directory (database, keys)");
   cli.add_option("--sip-listen", sip_listen, "SIP address IP:PORT (UDP and TCP)");
@@ -106,7 +110,7 @@ Result<Options> parse_options(int argc, const char* const* argv) {
   cli.add_option("--speaker-record", o.speaker_record,
                  "directory where what the door's speaker plays in each call is recorded "
                  "(call-<unix ms>-<call>.wav; default: not recorded)");
-  cli.add_option("--camera", o.camera, "V4L2 camera device (default: a test pattern with a clock)");
+  cli.add_option("--camera", camera, "V4L2 camera device (default: a test pattern with a clock)");
   cli.add_option("--board", o.board,
                  "the door's modules: sim (default, simulated modules driven from the virtual "
                  "panel and /api/v1/sim)")
@@ -178,12 +182,13 @@ Result<Options> parse_options(int argc, const char* const* argv) {
     return usage("--vto-number must be 1-5 digits");
   auto mic = parse_microphone(microphone);
   if (!mic) return mic.error();
-  o.microphone = *mic;
+  o.media.microphone = *mic;
   if (!speaker.empty()) {
     if (!speaker.starts_with("alsa:") || speaker.size() <= 5)
       return usage("--speaker takes alsa:DEVICE");
-    o.speaker_device = speaker.substr(5);
+    o.media.speaker = {hal::SpeakerSink::Kind::Alsa, speaker.substr(5)};
   }
+  if (!camera.empty()) o.media.camera = {hal::CameraSource::Kind::V4l2, camera};
   if (!o.speaker_record.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.speaker_record, ec);

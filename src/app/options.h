@@ -9,17 +9,10 @@
 #include <vector>
 
 #include "core/result.h"
+#include "hal/media.h"
 #include "sip/transport/host_port.h"
 
 namespace vto::app {
-
-// The door's microphone: a tone (the simulated one), a WAV file played once per call, or
-// an ALSA capture device. Exactly one is set.
-struct Microphone {
-  double tone_hz = 440;  // 0: silence; used when `wav` and `device` are empty
-  std::string wav;
-  std::string device;
-};
 
 struct Options {
   std::string data_dir = "/var/lib/openvto";
@@ -39,10 +32,10 @@ struct Options {
   int unlock_hold_seconds = 5;
   int ring_timeout_seconds = 30;
   int talk_limit_seconds = 120;
-  Microphone microphone;
-  std::string speaker_device;       // ALSA; empty: level meter only
+  // The camera, microphone and speaker of the simulated board (--camera, --microphone,
+  // --speaker): a test pattern, a 440 Hz tone and no speaker unless a PC's devices are named.
+  hal::MediaDevices media;
   std::string speaker_record;       // directory of per-call WAV recordings; empty: none
-  std::string camera;               // V4L2 device; empty: test pattern
   std::string board = "sim";        // the door's modules: sim
   std::string fingerprint = "sim";  // the fingerprint module: sim or libfprint
   std::string network_interface;    // gets Network Setting's addresses; empty: kept only

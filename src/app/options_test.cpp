@@ -25,7 +25,9 @@ TEST(Options, DefaultsServeTheBuildingOnLoopbackWebPorts) {
   EXPECT_EQ(o->rtsp->port, 554);
   EXPECT_FALSE(o->platform);
   EXPECT_EQ(o->board, "sim");
-  EXPECT_EQ(o->microphone.tone_hz, 440);
+  EXPECT_EQ(o->media.microphone.kind, hal::MicrophoneSource::Kind::Tone);
+  EXPECT_EQ(o->media.microphone.tone_hz, 440);
+  EXPECT_EQ(o->media.camera.kind, hal::CameraSource::Kind::TestPattern);
   EXPECT_EQ(o->video_size, std::make_pair(640, 480));
   EXPECT_EQ(o->buttons, (std::vector<std::string>{"101", "102"}));
 }

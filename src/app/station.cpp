@@ -37,9 +37,10 @@ Station::Station(Options options) : options_(std::move(options)), log_(core::log
 
 Result<std::unique_ptr<Station>> Station::create(Options options) {
   std::unique_ptr<Station> s(new Station(std::move(options)));
-  for (auto step : {&Station::open_store, &Station::open_records, &Station::open_web_identity,
-                    &Station::start_sip, &Station::open_media, &Station::start_services,
-                    &Station::build_board, &Station::add_routes, &Station::listen}) {
+  for (auto step :
+       {&Station::open_store, &Station::open_records, &Station::open_web_identity,
+        &Station::start_sip, &Station::choose_board, &Station::open_media, &Station::start_services,
+        &Station::build_board, &Station::add_routes, &Station::listen}) {
     if (auto ok = ((*s).*step)(); !ok) return ok.error();
   }
   return s;
@@ -302,15 +303,24 @@ std::string Station::doors_json() {
   return json{{"doors", doors}}.dump();
 }
 
+Result<void> Station::choose_board() {
+  auto board = boards::choose_board(options_.board, timers_, options_.media);
+  if (!board) return board.error();
+  board_ = std::move(*board);
+  device_info_ = api::DeviceInfo{board_->board().description(), 9, false};
+  return {};
+}
+
 Result<void> Station::open_media() {
   // Media of the VTO's calls: the SDP, and the camera's video to monitors that accept it.
+  const hal::MediaDevices devices = board_->board().media_devices();
   station::DoorMediaConfig media_config;
   media_config.address = *sip::numeric_ip(transport_->local(sip::Transport::Udp).host);
-  media_config.camera_device = options_.camera;
-  media_config.microphone_tone_hz = options_.microphone.tone_hz;
-  media_config.microphone_wav = options_.microphone.wav;
-  media_config.microphone_device = options_.microphone.device;
-  media_config.speaker_device = options_.speaker_device;
+  media_config.camera_device = devices.camera.device;
+  media_config.microphone_tone_hz = devices.microphone.tone_hz;
+  media_config.microphone_wav = devices.microphone.wav;
+  media_config.microphone_device = devices.microphone.device;
+  media_config.speaker_device = devices.speaker.device;
   media_config.speaker_record_dir = options_.speaker_record;
   media_config.budget = &stream_budget_;
   media_config.camera.width = options_.video_size.first;
@@ -325,7 +335,7 @@ Result<void> Station::open_media() {
     return door_media_->sdp_for(id, remote_offer);
   });
   media::TonePlayer::Config tone_config;
-  tone_config.speaker_device = options_.speaker_device;
+  tone_config.speaker_device = devices.speaker.device;
   tone_config.on_error = [](std::string message) {
     core::logger("vtod")->error("speaker: {}", message);  // spdlog is thread-safe
   };
@@ -387,8 +397,11 @@ Result<void> Station::start_services() {
     std::lock_guard lock(rtsp_allow_mutex_);
     return rtsp_allow_.allows(ip);
   };
-  live_config.microphone_device = options_.microphone.device;
-  live_config.tone_hz = options_.microphone.wav.empty() ? options_.microphone.tone_hz : 440;
+  const hal::MicrophoneSource microphone = board_->board().media_devices().microphone;
+  live_config.microphone_device = microphone.device;
+  // RTSP viewers hear the live microphone, or the tone; a WAV file is for calls only.
+  live_config.tone_hz =
+      microphone.kind == hal::MicrophoneSource::Kind::Tone ? microphone.tone_hz : 440;
   live_view_ = std::make_unique<station::RtspLiveView>(io_, *door_media_, stream_budget_,
                                                        *viewer_auth_, live_config);
   // Monitor > Door: monitors calling this VTO's number watch the door.
@@ -446,10 +459,6 @@ void Station::on_ua_event(const sip::UaEvent& e) {
 // start: lights, a button module for the --button targets, a keypad, a display, a card
 // reader and a fingerprint module).
 Result<void> Station::build_board() {
-  auto board = boards::choose_board(options_.board, timers_);
-  if (!board) return board.error();
-  board_ = std::move(*board);
-  device_info_ = api::DeviceInfo{board_->board().description(), 9, false};
   const std::size_t buttons = options_.buttons.size();
   api::Facade defaults;
   defaults.modules = {{hal::ModuleKind::Indicators, 0},

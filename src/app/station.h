@@ -91,6 +91,7 @@ class Station {
   Result<void> open_records();
   Result<void> open_web_identity();
   Result<void> start_sip();
+  Result<void> choose_board();
   Result<void> open_media();
   Result<void> start_services();
   Result<void> build_board();
@@ -179,6 +180,9 @@ class Station {
   std::unique_ptr<SipServerSwitch> sip_switch_;
   api::CallEvents call_events_;
 
+  // --- the board: it says what the door's camera, microphone and speaker are.
+  std::unique_ptr<boards::ChosenBoard> board_;
+
   // --- media: the door's call media, the speaker's tones.
   media::StreamBudget stream_budget_;
   std::unique_ptr<station::DoorMedia> door_media_;
@@ -201,10 +205,9 @@ class Station {
   std::unique_ptr<station::BrowserVideoFeed> video_feed_;
   std::optional<station::NetworkInterface> network_interface_;
 
-  // --- the board, its modules and the panel on them (built again when the facade changes:
+  // --- the board's modules and the panel on them (built again when the facade changes:
   // the panel goes before the modules it uses, and the access control lets go of them
   // first, see ~Station).
-  std::unique_ptr<boards::ChosenBoard> board_;
   std::unique_ptr<hal::FingerprintReader> libfprint_reader_;  // --fingerprint libfprint
   api::Facade facade_;
   device::PanelConfig panel_config_;

@@ -13,7 +13,7 @@ namespace {
 
 class SimChoice final : public ChosenBoard {
  public:
-  explicit SimChoice(core::Timers& timers) : board_(timers) {}
+  SimChoice(core::Timers& timers, const hal::MediaDevices& media) : board_(timers, media) {}
   hal::Board& board() override { return board_; }
 
   void add_routes(const BoardApi& api) override {
@@ -41,8 +41,11 @@ class SimChoice final : public ChosenBoard {
 
 }  // namespace
 
-Result<std::unique_ptr<ChosenBoard>> choose_board(std::string_view name, core::Timers& timers) {
-  if (name == "sim") return std::unique_ptr<ChosenBoard>(std::make_unique<SimChoice>(timers));
+Result<std::unique_ptr<ChosenBoard>> choose_board(std::string_view name, core::Timers& timers,
+                                                  const hal::MediaDevices& media) {
+  if (name == "sim") {
+    return std::unique_ptr<ChosenBoard>(std::make_unique<SimChoice>(timers, media));
+  }
   return make_error("no board named \"" + std::string(name) + "\" (known: sim)", 2);
 }
 

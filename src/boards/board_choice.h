@@ -36,7 +36,9 @@ class ChosenBoard {
   virtual void add_routes(const BoardApi& api) = 0;
 };
 
-// "sim": the simulated board. Refused for a name no board has.
-Result<std::unique_ptr<ChosenBoard>> choose_board(std::string_view name, core::Timers& timers);
+// "sim": the simulated board, with the camera, microphone and speaker `media` names.
+// Refused for a name no board has.
+Result<std::unique_ptr<ChosenBoard>> choose_board(std::string_view name, core::Timers& timers,
+                                                  const hal::MediaDevices& media);
 
 }  // namespace vto::boards

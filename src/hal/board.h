@@ -1,4 +1,5 @@
-// The board a door station runs on: what gives the panel its modules. A board builds the
+// The board a door station runs on: what gives the panel its modules and the door its
+// camera, microphone and speaker. A board builds the
 // modules of a facade layout (the call buttons, keypad, lock, lights, display, card reader,
 // fingerprint module, door sensor, exit button, tamper switch and the module bus that says
 // which are plugged in), again whenever the installer changes the facade. The simulated
@@ -20,6 +21,7 @@
 #include "hal/fingerprint_reader.h"
 #include "hal/indicators.h"
 #include "hal/keypad.h"
+#include "hal/media.h"
 #include "hal/module_bus.h"
 #include "hal/tamper_switch.h"
 #include "hal/timed_lock_relay.h"
@@ -54,6 +56,8 @@ class Board {
   virtual ~Board() = default;
   // What the device page says it is, e.g. "OpenVTO modular door station (simulated modules)".
   virtual std::string description() const = 0;
+  // The door's camera, microphone and speaker.
+  virtual MediaDevices media_devices() const = 0;
   // Builds the modules of `layout`; refused (naming the fault) for a layout the board
   // cannot have. The old modules stay in use until the caller lets go of them.
   virtual Result<std::unique_ptr<DoorModules>> modules(const std::vector<ModuleSlot>& layout) = 0;

@@ -1,6 +1,5 @@
-// Media descriptors: camera, microphone and speaker are handled by the media layer through
-// GStreamer (a later step). The HAL only names the source or sink a pipeline should open,
-// so vto_hal has no GStreamer dependency.
+// What a board's camera, microphone and speaker are. The HAL only names them; the media
+// layer opens them with GStreamer, so vto_hal has no GStreamer dependency.
 #pragma once
 
 #include <string>
@@ -14,15 +13,23 @@ struct CameraSource {
 };
 
 struct MicrophoneSource {
-  enum class Kind { TestTone, Alsa };
-  Kind kind = Kind::TestTone;
-  std::string device;  // ALSA device name, e.g. "hw:0,0"; empty for the test tone
+  enum class Kind { Tone, Wav, Alsa };
+  Kind kind = Kind::Tone;
+  double tone_hz = 440;  // Tone: its frequency; 0 is silence
+  std::string wav;       // Wav: the file played once per call
+  std::string device;    // Alsa: the capture device, e.g. "hw:0,0"
 };
 
 struct SpeakerSink {
   enum class Kind { Null, Alsa };
-  Kind kind = Kind::Null;
-  std::string device;  // ALSA device name; empty for the null sink (audio discarded)
+  Kind kind = Kind::Null;  // Null: the sound is measured (a level meter) and discarded
+  std::string device;      // Alsa: the playback device
+};
+
+struct MediaDevices {
+  CameraSource camera;
+  MicrophoneSource microphone;
+  SpeakerSink speaker;
 };
 
 }  // namespace vto::hal

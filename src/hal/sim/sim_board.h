@@ -9,14 +9,18 @@ namespace vto::hal::sim {
 
 class SimBoard final : public Board {
  public:
-  explicit SimBoard(core::Timers& timers) : timers_(timers) {}
+  // `media`: a test pattern, a tone and no speaker by default; a PC's webcam or sound card
+  // when vtod's options name them.
+  SimBoard(core::Timers& timers, MediaDevices media) : timers_(timers), media_(std::move(media)) {}
   std::string description() const override {
     return "OpenVTO modular door station (simulated modules)";
   }
+  MediaDevices media_devices() const override { return media_; }
   Result<std::unique_ptr<DoorModules>> modules(const std::vector<ModuleSlot>& layout) override;
 
  private:
   core::Timers& timers_;
+  MediaDevices media_;
 };
 
 }  // namespace vto::hal::sim
