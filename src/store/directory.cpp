@@ -6,7 +6,11 @@
 #include <SQLiteCpp/Transaction.h>
 
 #include <exception>
+#include <optional>
+#include <string_view>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "store/rules.h"
 
@@ -64,35 +68,36 @@ Result<void> check_vto(const Vto& vto) {
   return {};
 }
 
-bool exists(SQLite::Database& db, const char* sql, const std::string& number) {
-  SQLite::Statement q(db, sql);
-  q.bind(1, number);
-  return q.executeStep();
+// The rooms and the VTOs are tables of one shape: a number (the key) and text columns.
+struct NumberedTable {
+  std::string_view name;                  // the table
+  std::vector<std::string_view> columns;  // the number first
+  std::string_view number_field;          // how messages name the number
+};
+
+const NumberedTable& rooms_table() {
+  static const NumberedTable t{
+      "rooms",
+      {"number", "first_name", "last_name", "nick_name", "register_type", "password"},
+      "room number"};
+  return t;
 }
 
-bool room_exists(SQLite::Database& db, const std::string& number) {
-  return exists(db, "SELECT 1 FROM rooms WHERE number = ?", number);
+const NumberedTable& vtos_table() {
+  static const NumberedTable t{
+      "vtos",
+      {"number", "password", "building", "unit", "ip", "web_user", "web_password"},
+      "VTO No."};
+  return t;
 }
 
-bool vto_exists(SQLite::Database& db, const std::string& number) {
-  return exists(db, "SELECT 1 FROM vtos WHERE number = ?", number);
+// A row's values in the table's column order.
+std::vector<std::string> values_of(const Room& r) {
+  return {r.number, r.first_name, r.last_name, r.nick_name, r.register_type, r.password};
 }
 
-// Checks and inserts one room; the caller holds the write transaction.
-Result<void> insert_room(SQLite::Database& db, const Room& room) {
-  if (vto_exists(db, room.number)) return conflict("room number", room.number, "already a VTO No.");
-  if (room_exists(db, room.number)) return conflict("room number", room.number, "already exists");
-  SQLite::Statement q(db,
-                      "INSERT INTO rooms (number, first_name, last_name, nick_name, register_type, "
-                      "password) VALUES (?, ?, ?, ?, ?, ?)");
-  q.bind(1, room.number);
-  q.bind(2, room.first_name);
-  q.bind(3, room.last_name);
-  q.bind(4, room.nick_name);
-  q.bind(5, room.register_type);
-  q.bind(6, room.password);
-  q.exec();
-  return {};
+std::vector<std::string> values_of(const Vto& v) {
+  return {v.number, v.password, v.building, v.unit, v.ip, v.web_user, v.web_password};
 }
 
 Room room_from(SQLite::Statement& q) {
@@ -106,10 +111,89 @@ Vto vto_from(SQLite::Statement& q) {
              q.getColumn(6).getString()};
 }
 
-constexpr const char* kRoomColumns =
-    "SELECT number, first_name, last_name, nick_name, register_type, password FROM rooms";
-constexpr const char* kVtoColumns =
-    "SELECT number, password, building, unit, ip, web_user, web_password FROM vtos";
+std::string select_from(const NumberedTable& t) {
+  std::string sql = "SELECT ";
+  for (std::size_t i = 0; i < t.columns.size(); ++i) {
+    sql += (i ? ", " : "") + std::string(t.columns[i]);
+  }
+  return sql + " FROM " + std::string(t.name);
+}
+
+bool exists(SQLite::Database& db, const NumberedTable& t, const std::string& number) {
+  SQLite::Statement q(db, "SELECT 1 FROM " + std::string(t.name) + " WHERE number = ?");
+  q.bind(1, number);
+  return q.executeStep();
+}
+
+// A number is a room's or a VTO's, never both. The caller holds the write transaction.
+Result<void> check_number_free(SQLite::Database& db, const NumberedTable& t,
+                               const std::string& number) {
+  const NumberedTable& other = &t == &rooms_table() ? vtos_table() : rooms_table();
+  if (exists(db, other, number)) {
+    return conflict(t.number_field, number, "already a " + std::string(other.number_field));
+  }
+  if (exists(db, t, number)) return conflict(t.number_field, number, "already exists");
+  return {};
+}
+
+// Checks the number and inserts the row; the caller holds the write transaction.
+Result<void> insert_row(SQLite::Database& db, const NumberedTable& t,
+                        const std::vector<std::string>& values) {
+  if (auto free = check_number_free(db, t, values[0]); !free) return free;
+  std::string columns, marks;
+  for (std::size_t i = 0; i < t.columns.size(); ++i) {
+    columns += (i ? ", " : "") + std::string(t.columns[i]);
+    marks += i ? ", ?" : "?";
+  }
+  SQLite::Statement q(
+      db, "INSERT INTO " + std::string(t.name) + " (" + columns + ") VALUES (" + marks + ")");
+  for (std::size_t i = 0; i < values.size(); ++i) q.bind(static_cast<int>(i + 1), values[i]);
+  q.exec();
+  return {};
+}
+
+// Every column but the number, by number; Errc::NotFound when there is no such row.
+Result<void> update_row(SQLite::Database& db, const NumberedTable& t,
+                        const std::vector<std::string>& values) {
+  std::string sets;
+  for (std::size_t i = 1; i < t.columns.size(); ++i) {
+    sets += (i > 1 ? ", " : "") + std::string(t.columns[i]) + " = ?";
+  }
+  SQLite::Statement q(db, "UPDATE " + std::string(t.name) + " SET " + sets + " WHERE number = ?");
+  for (std::size_t i = 1; i < values.size(); ++i) q.bind(static_cast<int>(i), values[i]);
+  q.bind(static_cast<int>(values.size()), values[0]);
+  if (q.exec() == 0) return not_found(t.number_field, values[0]);
+  return {};
+}
+
+Result<void> remove_row(SQLite::Database& db, const NumberedTable& t, const std::string& number) {
+  SQLite::Statement q(db, "DELETE FROM " + std::string(t.name) + " WHERE number = ?");
+  q.bind(1, number);
+  if (q.exec() == 0) return not_found(t.number_field, number);
+  return {};
+}
+
+template <class Row>
+std::optional<std::invoke_result_t<Row, SQLite::Statement&>> find_row(SQLite::Database& db,
+                                                                      const NumberedTable& t,
+                                                                      const std::string& number,
+                                                                      Row row) {
+  SQLite::Statement q(db, select_from(t) + " WHERE number = ?");
+  q.bind(1, number);
+  if (!q.executeStep()) return std::nullopt;
+  return row(q);
+}
+
+// Every row, numbers in order (shorter first).
+template <class Row>
+std::vector<std::invoke_result_t<Row, SQLite::Statement&>> list_rows(SQLite::Database& db,
+                                                                     const NumberedTable& t,
+                                                                     Row row) {
+  SQLite::Statement q(db, select_from(t) + " ORDER BY length(number), number");
+  std::vector<std::invoke_result_t<Row, SQLite::Statement&>> rows;
+  while (q.executeStep()) rows.push_back(row(q));
+  return rows;
+}
 
 Error invalid_figure(std::string_view field, long value, std::string_view rule) {
   return make_error(std::string(field) + " \"" + std::to_string(value) + "\": " + std::string(rule),
@@ -144,51 +228,29 @@ Result<T> reading(Database& db, Body&& body) {
 
 Result<void> Directory::add_room(const Room& room) {
   if (auto ok = check_room(room); !ok) return ok;
-  return in_write_transaction(db_, [&](SQLite::Database& db) { return insert_room(db, room); });
+  return in_write_transaction(
+      db_, [&](SQLite::Database& db) { return insert_row(db, rooms_table(), values_of(room)); });
 }
 
 Result<void> Directory::update_room(const Room& room) {
   if (auto ok = check_room(room); !ok) return ok;
-  return in_write_transaction(db_, [&](SQLite::Database& db) -> Result<void> {
-    SQLite::Statement q(db,
-                        "UPDATE rooms SET first_name = ?, last_name = ?, nick_name = ?, "
-                        "register_type = ?, password = ? WHERE number = ?");
-    q.bind(1, room.first_name);
-    q.bind(2, room.last_name);
-    q.bind(3, room.nick_name);
-    q.bind(4, room.register_type);
-    q.bind(5, room.password);
-    q.bind(6, room.number);
-    if (q.exec() == 0) return not_found("room number", room.number);
-    return {};
-  });
+  return in_write_transaction(
+      db_, [&](SQLite::Database& db) { return update_row(db, rooms_table(), values_of(room)); });
 }
 
 Result<void> Directory::remove_room(const std::string& number) {
-  return in_write_transaction(db_, [&](SQLite::Database& db) -> Result<void> {
-    SQLite::Statement q(db, "DELETE FROM rooms WHERE number = ?");
-    q.bind(1, number);
-    if (q.exec() == 0) return not_found("room number", number);
-    return {};
-  });
+  return in_write_transaction(
+      db_, [&](SQLite::Database& db) { return remove_row(db, rooms_table(), number); });
 }
 
 Result<std::optional<Room>> Directory::find_room(const std::string& number) {
-  return reading<std::optional<Room>>(db_, [&](SQLite::Database& db) -> std::optional<Room> {
-    SQLite::Statement q(db, std::string(kRoomColumns) + " WHERE number = ?");
-    q.bind(1, number);
-    if (!q.executeStep()) return std::nullopt;
-    return room_from(q);
-  });
+  return reading<std::optional<Room>>(
+      db_, [&](SQLite::Database& db) { return find_row(db, rooms_table(), number, room_from); });
 }
 
 Result<std::vector<Room>> Directory::list_rooms() {
-  return reading<std::vector<Room>>(db_, [&](SQLite::Database& db) {
-    SQLite::Statement q(db, std::string(kRoomColumns) + " ORDER BY length(number), number");
-    std::vector<Room> rooms;
-    while (q.executeStep()) rooms.push_back(room_from(q));
-    return rooms;
-  });
+  return reading<std::vector<Room>>(
+      db_, [&](SQLite::Database& db) { return list_rows(db, rooms_table(), room_from); });
 }
 
 Result<std::vector<std::string>> Directory::batch_numbers(const RoomBatch& batch) {
@@ -246,7 +308,7 @@ Result<std::vector<Room>> Directory::add_rooms_batch(const RoomBatch& batch, con
   auto added = in_write_transaction(db_, [&](SQLite::Database& db) -> Result<void> {
     for (const auto& room : rooms) {
       if (auto ok = check_room_number(room.number); !ok) return ok;  // 888888 is reserved
-      if (auto ok = insert_room(db, room); !ok) return ok;
+      if (auto ok = insert_row(db, rooms_table(), values_of(room)); !ok) return ok;
     }
     return {};
   });
@@ -263,68 +325,29 @@ Result<void> Directory::clear_rooms() {
 
 Result<void> Directory::add_vto(const Vto& vto) {
   if (auto ok = check_vto(vto); !ok) return ok;
-  return in_write_transaction(db_, [&](SQLite::Database& db) -> Result<void> {
-    if (room_exists(db, vto.number))
-      return conflict("VTO No.", vto.number, "already a room number");
-    if (vto_exists(db, vto.number)) return conflict("VTO No.", vto.number, "already exists");
-    SQLite::Statement q(db,
-                        "INSERT INTO vtos (number, password, building, unit, ip, web_user, "
-                        "web_password) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    q.bind(1, vto.number);
-    q.bind(2, vto.password);
-    q.bind(3, vto.building);
-    q.bind(4, vto.unit);
-    q.bind(5, vto.ip);
-    q.bind(6, vto.web_user);
-    q.bind(7, vto.web_password);
-    q.exec();
-    return {};
-  });
+  return in_write_transaction(
+      db_, [&](SQLite::Database& db) { return insert_row(db, vtos_table(), values_of(vto)); });
 }
 
 Result<void> Directory::update_vto(const Vto& vto) {
   if (auto ok = check_vto(vto); !ok) return ok;
-  return in_write_transaction(db_, [&](SQLite::Database& db) -> Result<void> {
-    SQLite::Statement q(db,
-                        "UPDATE vtos SET password = ?, building = ?, unit = ?, ip = ?, "
-                        "web_user = ?, web_password = ? WHERE number = ?");
-    q.bind(1, vto.password);
-    q.bind(2, vto.building);
-    q.bind(3, vto.unit);
-    q.bind(4, vto.ip);
-    q.bind(5, vto.web_user);
-    q.bind(6, vto.web_password);
-    q.bind(7, vto.number);
-    if (q.exec() == 0) return not_found("VTO No.", vto.number);
-    return {};
-  });
+  return in_write_transaction(
+      db_, [&](SQLite::Database& db) { return update_row(db, vtos_table(), values_of(vto)); });
 }
 
 Result<void> Directory::remove_vto(const std::string& number) {
-  return in_write_transaction(db_, [&](SQLite::Database& db) -> Result<void> {
-    SQLite::Statement q(db, "DELETE FROM vtos WHERE number = ?");
-    q.bind(1, number);
-    if (q.exec() == 0) return not_found("VTO No.", number);
-    return {};
-  });
+  return in_write_transaction(
+      db_, [&](SQLite::Database& db) { return remove_row(db, vtos_table(), number); });
 }
 
 Result<std::optional<Vto>> Directory::find_vto(const std::string& number) {
-  return reading<std::optional<Vto>>(db_, [&](SQLite::Database& db) -> std::optional<Vto> {
-    SQLite::Statement q(db, std::string(kVtoColumns) + " WHERE number = ?");
-    q.bind(1, number);
-    if (!q.executeStep()) return std::nullopt;
-    return vto_from(q);
-  });
+  return reading<std::optional<Vto>>(
+      db_, [&](SQLite::Database& db) { return find_row(db, vtos_table(), number, vto_from); });
 }
 
 Result<std::vector<Vto>> Directory::list_vtos() {
-  return reading<std::vector<Vto>>(db_, [&](SQLite::Database& db) {
-    SQLite::Statement q(db, std::string(kVtoColumns) + " ORDER BY length(number), number");
-    std::vector<Vto> vtos;
-    while (q.executeStep()) vtos.push_back(vto_from(q));
-    return vtos;
-  });
+  return reading<std::vector<Vto>>(
+      db_, [&](SQLite::Database& db) { return list_rows(db, vtos_table(), vto_from); });
 }
 
 Result<void> Directory::set_centre_password(const std::optional<std::string>& password) {
