@@ -249,9 +249,9 @@ def main():
             if a.only in (None, "calls"):
                 print("Calls through the proxy (INVITE/180/200/ACK/BYE/200, ramping):", flush=True)
                 if a.only is None:
-                    # The registration ramp ends in overload: its failed digests (late,
-                    # replayed nonces) make the SIP guard lock the load generator's address
-                    # out for the lock-out time, as it should. The calls meet a fresh vtod.
+                    # The registration ramp ends in overload, and its failures get the load
+                    # generator's address blocked by the SIP guard for the lock-out time.
+                    # The calls meet a fresh vtod.
                     vtod.stop()
                     vtod = harness.Vtod(data, log_level="warn")
                 v = calls(vtod.sip, "501", tmp, a, passwords)
