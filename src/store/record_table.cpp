@@ -66,7 +66,8 @@ RecordTable::RecordTable(Database& db, std::string table, std::string columns,
     : db_(db),
       table_(std::move(table)),
       select_("SELECT " + columns + " FROM " + table_),
-      time_column_(std::move(time_column)) {}
+      newest_first_(" ORDER BY " + time_column + " DESC, id DESC LIMIT ? OFFSET ?"),
+      oldest_first_(" ORDER BY " + time_column + " ASC, id ASC LIMIT ? OFFSET ?") {}
 
 RecordTable::~RecordTable() = default;
 

@@ -91,11 +91,8 @@ class RecordTable {
                                                                           const Paging& paging,
                                                                           Row row) {
     try {
-      StatementUse use(
-          prepared(select_ + filters.where() +
-                   (paging.oldest_first ? " ORDER BY " + time_column_ + " ASC, id ASC"
-                                        : " ORDER BY " + time_column_ + " DESC, id DESC") +
-                   " LIMIT ? OFFSET ?"));
+      StatementUse use(prepared(select_ + filters.where() +
+                                (paging.oldest_first ? oldest_first_ : newest_first_)));
       int n = filters.bind(use.st);
       use.st.bind(++n, static_cast<std::int64_t>(paging.limit));
       use.st.bind(++n, static_cast<std::int64_t>(paging.offset));
@@ -134,7 +131,8 @@ class RecordTable {
   SQLite::Statement& prepared(const std::string& sql);
 
   Database& db_;
-  std::string table_, select_, time_column_;
+  std::string table_, select_;
+  std::string newest_first_, oldest_first_;  // " ORDER BY ... LIMIT ? OFFSET ?"
   std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
 };
 
