@@ -56,7 +56,8 @@ bool domain_text(const std::string& s) {
 }
 
 constexpr const char* kNetworkText[] = {"ip", "mask", "gateway", "dns1", "dns2"};
-constexpr const char* kNetworkPorts[] = {"http_port", "https_port", "rtsp_port", "sip_port"};
+constexpr const char* kNetworkPorts[] = {"http_port", "https_port", "rtsp_port", "sip_port",
+                                         "sip_tls_port"};
 constexpr const char* kSipText[] = {"server_ip",          "domain",          "user",
                                     "password",           "alternate_ip",    "alternate_user",
                                     "alternate_password", "alternate_vts_ip"};
@@ -73,6 +74,7 @@ std::uint16_t* port_member(NetworkBasic& n, std::string_view k) {
   if (k == "http_port") return &n.http_port;
   if (k == "https_port") return &n.https_port;
   if (k == "rtsp_port") return &n.rtsp_port;
+  if (k == "sip_tls_port") return &n.sip_tls_port;
   return &n.sip_port;
 }
 
@@ -171,7 +173,8 @@ Result<std::optional<NetworkBasic>> load_network(store::Settings& settings) {
     return make_error("setting network.basic: not JSON", Errc::Invalid);
   NetworkBasic n;
   for (const char* k : kNetworkText) *text_member(n, k) = j.value(k, "");
-  for (const char* k : kNetworkPorts) *port_member(n, k) = j.value(k, std::uint16_t{0});
+  NetworkBasic defaults;  // a port saved before it existed has its default
+  for (const char* k : kNetworkPorts) *port_member(n, k) = j.value(k, *port_member(defaults, k));
   return std::optional<NetworkBasic>{n};
 }
 

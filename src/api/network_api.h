@@ -1,6 +1,6 @@
 // Network Setting in the API.
 //   GET|PUT /api/v1/settings/network  Basic: IP, mask, gateway, DNS and the ports (HTTP,
-//       HTTPS, RTSP, SIP). The addresses are applied to a network interface when vtod has
+//       HTTPS, RTSP, SIP, SIP over TLS). The addresses are applied to a network interface when vtod has
 //       one (`--network-interface`, a real board: NetworkInterface), else kept and shown;
 //       port changes are applied at once by re-binding just that listener.
 //   GET|PUT /api/v1/settings/sip      SIP Server: this VTO is the SIP server ("this"),
@@ -21,7 +21,8 @@ namespace vto::api {
 
 struct NetworkBasic {
   std::string ip, mask = "255.255.255.0", gateway, dns1, dns2;
-  std::uint16_t http_port = 80, https_port = 443, rtsp_port = 554, sip_port = 5060;
+  std::uint16_t http_port = 80, https_port = 443, rtsp_port = 554, sip_port = 5060,
+                sip_tls_port = 5061;
   bool operator==(const NetworkBasic&) const = default;
 };
 

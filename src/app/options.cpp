@@ -63,13 +63,17 @@ std::optional<std::pair<int, int>> parse_size(const std::string& text) {
 
 Result<Options> parse_options(int argc, const char* const* argv) {
   Options o;
-  std::string sip_listen = "0.0.0.0:5060", http_listen = "127.0.0.1:8080",
+  std::string sip_listen = "0.0.0.0:5060", sip_tls_listen, http_listen = "127.0.0.1:8080",
               https_listen = "127.0.0.1:8443", rtsp_listen = "127.0.0.1:554", platform,
               microphone = "tone:440", speaker, camera, video_size = "640x480",
               sub_size = "320x240";
   CLI::App cli{"vtod - OpenVTO door station daemon"};
   cli.add_option("--data", o.data_dir, "data directory (database, keys)");
   cli.add_option("--sip-listen", sip_listen, "SIP address IP:PORT (UDP and TCP)");
+  cli.add_option("--sip-tls-listen", sip_tls_listen,
+                 "SIP over TLS address IP:PORT, with the web interface's certificate (default: "
+                 "the --sip-listen address, port 5061, or any free port when that port is 0; "
+                 "the port saved in Network Setting > Basic wins; off: no SIP over TLS)");
   cli.add_option("--sip-advertise", o.sip_advertise,
                  "address written in Via/Contact/Record-Route (default: the listen address, or "
                  "the primary interface's when listening on all)");
@@ -152,15 +156,27 @@ Result<Options> parse_options(int argc, const char* const* argv) {
   }
 
   auto sip_addr = sip::parse_host_port(sip_listen, 5060);
+  if (sip_tls_listen.empty() && sip_addr) {
+    sip_tls_listen = sip::Peer{sip::Transport::Tls, sip_addr->host,
+                               static_cast<std::uint16_t>(sip_addr->port == 0 ? 0 : 5061), 0}
+                         .host_port();
+  }
+  const bool sip_tls_on = sip_tls_listen != "off";
+  auto sip_tls_addr = sip::parse_host_port(sip_tls_on ? sip_tls_listen : "0.0.0.0:5061", 5061);
   auto http_addr = sip::parse_host_port(http_listen, 8080);
   auto https_addr = sip::parse_host_port(https_listen, 8443);
   const bool rtsp_on = rtsp_listen != "off";
   auto rtsp_addr = sip::parse_host_port(rtsp_on ? rtsp_listen : "127.0.0.1:554", 554);
-  if (!sip_addr || !http_addr || !https_addr || !rtsp_addr) {
+  if (!sip_addr || !sip_tls_addr || !http_addr || !https_addr || !rtsp_addr) {
     return usage(
-        "--sip-listen, --http-listen, --https-listen and --rtsp-listen take a numeric IP:PORT");
+        "--sip-listen, --sip-tls-listen, --http-listen, --https-listen and --rtsp-listen take "
+        "a numeric IP:PORT");
   }
   o.sip = *sip_addr;
+  o.sip_tls = sip_tls_on ? sip_tls_addr : std::nullopt;
+  if (o.sip_tls && o.sip_tls->host != o.sip.host) {
+    return usage("--sip-tls-listen must use the --sip-listen address, " + o.sip.host);
+  }
   o.http = *http_addr;
   o.https = *https_addr;
   o.rtsp = rtsp_on ? rtsp_addr : std::nullopt;

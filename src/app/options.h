@@ -17,6 +17,9 @@ namespace vto::app {
 struct Options {
   std::string data_dir = "/var/lib/openvto";
   sip::HostPort sip{"0.0.0.0", 5060};
+  // SIP over TLS with the station's certificate; nullopt: off. Default: the SIP address,
+  // port 5061 (any free port when the SIP port is 0).
+  std::optional<sip::HostPort> sip_tls = sip::HostPort{"0.0.0.0", 5061};
   std::string sip_advertise;
   sip::HostPort http{"127.0.0.1", 8080};   // plain HTTP: redirects to HTTPS only
   sip::HostPort https{"127.0.0.1", 8443};  // the web interface and the API

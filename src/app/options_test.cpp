@@ -45,6 +45,26 @@ TEST(Options, AddressesTakeNumericIpAndPort) {
   EXPECT_NE(bad.error().message.find("--sip-listen"), std::string::npos);
 }
 
+TEST(Options, SipOverTlsFollowsTheSipAddressUnlessTurnedOff) {
+  auto o = parse({"--sip-listen", "127.0.0.1:5070"});
+  ASSERT_TRUE(o) << o.error().message;
+  ASSERT_TRUE(o->sip_tls);
+  EXPECT_EQ(o->sip_tls->host, "127.0.0.1");
+  EXPECT_EQ(o->sip_tls->port, 5061);
+  o = parse({"--sip-listen", "127.0.0.1:0"});  // tests: any free port for both
+  ASSERT_TRUE(o && o->sip_tls);
+  EXPECT_EQ(o->sip_tls->port, 0);
+  o = parse({"--sip-listen", "127.0.0.1:5070", "--sip-tls-listen", "127.0.0.1:5071"});
+  ASSERT_TRUE(o && o->sip_tls);
+  EXPECT_EQ(o->sip_tls->port, 5071);
+  o = parse({"--sip-tls-listen", "off"});
+  ASSERT_TRUE(o);
+  EXPECT_FALSE(o->sip_tls);
+  auto elsewhere = parse({"--sip-listen", "127.0.0.1:5060", "--sip-tls-listen", "10.0.0.1:5061"});
+  ASSERT_FALSE(elsewhere);
+  EXPECT_NE(elsewhere.error().message.find("--sip-tls-listen"), std::string::npos);
+}
+
 TEST(Options, MistakesNameTheOption) {
   const std::vector<std::pair<std::vector<const char*>, std::string>> cases = {
       {{"--video-size", "641x480"}, "--video-size"},

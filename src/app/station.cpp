@@ -1,5 +1,6 @@
 #include "app/station.h"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "core/text.h"
@@ -81,10 +82,12 @@ Result<void> Station::open_store() {
   if (!saved_sip) return fatal(saved_sip.error());
   saved_network_ = *saved_network;
   cli_sip_ = options_.sip;
+  cli_sip_tls_ = options_.sip_tls;
   cli_http_ = options_.http;
   cli_https_ = options_.https;
   if (saved_network_) {
     options_.sip.port = saved_network_->sip_port;
+    if (options_.sip_tls) options_.sip_tls->port = saved_network_->sip_tls_port;
     options_.http.port = saved_network_->http_port;
     options_.https.port = saved_network_->https_port;
   }
@@ -159,8 +162,13 @@ Result<void> Station::open_web_identity() {
   cert_options_.dns_names = {"localhost"};
   cert_options_.ip_addresses = {"127.0.0.1"};
   const std::string& host = options_.https.host;
-  if (host != "0.0.0.0" && host != "127.0.0.1" && host != "::")
-    cert_options_.ip_addresses.push_back(host);
+  // The certificate names the addresses phones reach the web interface and SIP over TLS at.
+  for (const std::string& ip : {host, options_.sip.host, options_.sip_advertise}) {
+    if (ip.empty() || ip == "0.0.0.0" || ip == "::") continue;
+    if (std::find(cert_options_.ip_addresses.begin(), cert_options_.ip_addresses.end(), ip) ==
+        cert_options_.ip_addresses.end())
+      cert_options_.ip_addresses.push_back(ip);
+  }
   auto identity = web::load_or_create(options_.data_dir + "/tls", cert_options_);
   if (!identity) return fatal(identity.error());
   identity_ = *identity;
@@ -212,13 +220,24 @@ Result<void> Station::start_sip() {
   tcfg.listen_ip = options_.sip.host;
   tcfg.port = options_.sip.port;
   tcfg.advertise_ip = options_.sip_advertise;
+  if (options_.sip_tls) {
+    tcfg.tls_port = options_.sip_tls->port;
+    tcfg.tls_certificate_pem = identity_->certificate_pem;
+    tcfg.tls_private_key_pem = identity_->private_key_pem;
+  }
   transport_ = std::make_unique<sip::AsioTransport>(io_, tcfg);
   if (auto r = transport_->start(); !r) {
-    if (!saved_network_ || cli_sip_.port == options_.sip.port) return fatal(r.error());
-    log_->error("saved SIP port: {}; using the command line's port {} instead", r.error().message,
-                cli_sip_.port);
+    const bool saved_ports_differ =
+        cli_sip_.port != options_.sip.port ||
+        (cli_sip_tls_ && options_.sip_tls && cli_sip_tls_->port != options_.sip_tls->port);
+    if (!saved_network_ || !saved_ports_differ) return fatal(r.error());
+    log_->error("saved SIP ports: {}; using the command line's instead", r.error().message);
     tcfg.port = cli_sip_.port;
     options_.sip.port = cli_sip_.port;
+    if (cli_sip_tls_) {
+      tcfg.tls_port = cli_sip_tls_->port;
+      options_.sip_tls->port = cli_sip_tls_->port;
+    }
     transport_ = std::make_unique<sip::AsioTransport>(io_, tcfg);
     if (auto again = transport_->start(); !again) return fatal(again.error());
   }

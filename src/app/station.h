@@ -137,6 +137,7 @@ class Station {
   // The command line's ports stay the way back in: a saved port that cannot be bound at
   // start (another program took it) falls back to them.
   sip::HostPort cli_sip_, cli_http_, cli_https_;
+  std::optional<sip::HostPort> cli_sip_tls_;
   std::unique_ptr<store::Database> records_db_;
   std::unique_ptr<records::CallRecords> call_records_;
 

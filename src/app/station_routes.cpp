@@ -125,6 +125,10 @@ void Station::apply_network(const api::NetworkBasic& before, const api::NetworkB
         // This VTO's own calls go to its server at the new port.
         if (serving()) ua_->reconfigure(sip_switch_->ua_config(false));
       });
+  if (options_.sip_tls) {
+    ports->add("SIP over TLS", before.sip_tls_port, after.sip_tls_port,
+               [this](std::uint16_t p) { return transport_->rebind_tls(p); });
+  }
   if (auto moved = ports->apply(); !moved) return done(moved);
   const auto ports_moved = [this, after] {
     log_->info("network: HTTPS {}, HTTP {}, SIP {}", after.https_port, after.http_port,
@@ -180,8 +184,11 @@ void Station::add_settings_routes() {
   api::SecurityCallbacks callbacks;
   callbacks.tls_dir = options_.data_dir + "/tls";
   callbacks.self_signed = cert_options_;
-  callbacks.apply_certificate = [this](const web::TlsIdentity& id) {
-    return http_->set_tls(id.certificate_pem, id.private_key_pem);
+  callbacks.apply_certificate = [this](const web::TlsIdentity& id) -> Result<void> {
+    if (auto r = http_->set_tls(id.certificate_pem, id.private_key_pem); !r) return r;
+    // SIP over TLS shows the same certificate to the phones that connect from now on.
+    if (options_.sip_tls) return transport_->set_tls_identity(id.certificate_pem, id.private_key_pem);
+    return {};
   };
   callbacks.apply_allow_list = [this](const api::AllowList& list) {
     {
@@ -313,6 +320,7 @@ void Station::fill_network() {
   network_.http_port = redirect_running_ ? redirect_->port() : options_.http.port;
   network_.https_port = http_->port();
   network_.sip_port = transport_->local(sip::Transport::Udp).port;
+  if (options_.sip_tls) network_.sip_tls_port = transport_->local(sip::Transport::Tls).port;
   if (live_view_->running()) network_.rtsp_port = live_view_->port();
   if (saved_network_) return;
   const std::string advertised = transport_->local(sip::Transport::Udp).host;
@@ -361,13 +369,16 @@ Result<void> Station::listen() {
 void Station::announce_ready() {
   const std::uint16_t sip_port = transport_->local(sip::Transport::Udp).port;
   const std::uint16_t http_port = redirect_running_ ? redirect_->port() : 0;
+  const std::uint16_t tls_port = options_.sip_tls ? transport_->local(sip::Transport::Tls).port : 0;
   log_->info(
-      "vtod ready: SIP on {} (UDP, TCP), web interface on https://{}:{}/ (http://{}:{}/ "
+      "vtod ready: SIP on {} (UDP, TCP){}, web interface on https://{}:{}/ (http://{}:{}/ "
       "redirects there), data in {}",
       sip::Peer{sip::Transport::Udp, options_.sip.host, sip_port, 0}.host_port(),
+      tls_port != 0 ? " and port " + std::to_string(tls_port) + " (TLS)" : std::string(),
       options_.https.host, http_->port(), options_.http.host, http_port, options_.data_dir);
-  std::printf("vtod ready sip=%u https=%u http=%u rtsp=%u\n", sip_port, http_->port(), http_port,
-              live_view_->port());
+  // Scripts and tests read this line; new fields go at its end.
+  std::printf("vtod ready sip=%u https=%u http=%u rtsp=%u sip_tls=%u\n", sip_port, http_->port(),
+              http_port, live_view_->port(), tls_port);
   std::fflush(stdout);
 }
 

@@ -153,12 +153,23 @@ class Vtod(Process):
         self.http_port = int(m.group(2))  # the API (HTTPS)
         self.redirect_port = int(m.group(3))
         self.rtsp_port = int(m.group(4))  # 0: no RTSP
+        tls = re.search(r"sip_tls=(\d+)", line)
+        self.sip_tls_port = int(tls.group(1)) if tls else 0  # 0: no SIP over TLS
         if self.token:
             TOKENS[self.http_port] = self.token
 
     @property
     def sip(self):
         return f"127.0.0.1:{self.sip_port}"
+
+    @property
+    def sip_tls(self):
+        return f"127.0.0.1:{self.sip_tls_port}"
+
+    @property
+    def certificate(self):
+        """The station's certificate (PEM file), which SIP over TLS shows too."""
+        return os.path.join(self.data_dir, "tls", "cert.pem")
 
 
 def vtoctl(data_dir, *args, check=True):

@@ -240,6 +240,10 @@ bool Uri::is_sip() const {
   return iequals(scheme_, "sip") || iequals(scheme_, "sips");
 }
 
+bool Uri::secure() const {
+  return iequals(scheme_, "sips");
+}
+
 std::string Uri::user_unescaped() const {
   auto out = unescape(user_);
   return out ? std::move(*out) : std::string(user_);

@@ -40,6 +40,7 @@ class Uri {
 
   std::string_view scheme() const { return scheme_; }  // lower-case compare with iequals
   bool is_sip() const;                                 // sip: or sips:
+  bool secure() const;                                 // sips:
   std::string_view user() const { return user_; }      // as written, still %-escaped
   std::string user_unescaped() const;                  // "101%230" -> "101#0"
   std::string_view password() const { return password_; }

@@ -52,7 +52,7 @@ std::vector<std::string> Proxy::record_route(Transport in, Transport out,
                                              std::string_view token) const {
   auto entry = [this, token](Transport t) {
     std::string uri = "<sip:" + tl_.transport().local(t).host_port();
-    if (t == Transport::Tcp) uri += ";transport=tcp";
+    uri += transport_param(t);
     if (!token.empty()) uri.append(";").append(RouteToken::kParam).append("=").append(token);
     return uri + ";lr>";
   };
@@ -61,9 +61,9 @@ std::vector<std::string> Proxy::record_route(Transport in, Transport out,
 }
 
 bool Proxy::is_own_uri(const Uri& uri) const {
-  for (Transport t : {Transport::Udp, Transport::Tcp}) {
+  for (Transport t : {Transport::Udp, Transport::Tcp, Transport::Tls}) {
     auto local = tl_.transport().local(t);
-    std::uint16_t port = uri.port() != 0 ? uri.port() : 5060;
+    std::uint16_t port = uri.port() != 0 ? uri.port() : default_port(t);
     auto ip = numeric_ip(uri.host());
     auto own = numeric_ip(local.host);
     if (ip && own && *ip == *own && port == local.port) return true;
@@ -249,10 +249,11 @@ Message Proxy::best_response(Fork& fork) const {
 void Proxy::forward_stray_response(Message response) {
   auto via = response.top_via();
   if (!via) return;
-  auto own = tl_.transport().local(parse_transport(via->transport).value_or(Transport::Udp));
+  const Transport t = parse_transport(via->transport).value_or(Transport::Udp);
+  auto own = tl_.transport().local(t);
   auto ip = numeric_ip(via->host);
   auto own_ip = numeric_ip(own.host);
-  if (!ip || !own_ip || *ip != *own_ip || (via->port != 0 ? via->port : 5060) != own.port) {
+  if (!ip || !own_ip || *ip != *own_ip || (via->port != 0 ? via->port : default_port(t)) != own.port) {
     return;  // not ours: drop (RFC 3261 §16.7 step 3)
   }
   response.remove_first_value(HeaderId::Via);

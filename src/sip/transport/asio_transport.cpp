@@ -4,20 +4,75 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <deque>
 #include <unordered_map>
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "core/log.h"
 
 namespace vto::sip {
 
 namespace asio = boost::asio;
+namespace ssl = asio::ssl;
 using asio::ip::tcp;
 using asio::ip::udp;
 
 namespace {
+
+struct X509Free {
+  void operator()(X509* x) const { X509_free(x); }
+};
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+
+// Every certificate in a PEM text, in order.
+std::vector<X509Ptr> read_certificates(const std::string& pem) {
+  std::vector<X509Ptr> out;
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  if (bio == nullptr) return out;
+  while (X509* x = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) out.emplace_back(x);
+  BIO_free(bio);
+  ERR_clear_error();  // the read that ends the loop leaves "no start line"
+  return out;
+}
+
+constexpr auto kTlsOptions = ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                             ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                             ssl::context::no_tlsv1_1 | ssl::context::single_dh_use;
+
+Result<std::shared_ptr<ssl::context>> server_context(const std::string& certificate_pem,
+                                                     const std::string& private_key_pem) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  boost::system::error_code ec;
+  ctx->set_options(kTlsOptions, ec);
+  if (!ec) ctx->use_certificate_chain(asio::buffer(certificate_pem), ec);
+  if (!ec) ctx->use_private_key(asio::buffer(private_key_pem), ssl::context::file_format::pem, ec);
+  if (ec) return make_error("SIP TLS certificate or key: " + ec.message(), Errc::Invalid);
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+    return make_error("SIP TLS key does not match the certificate", Errc::Invalid);
+  }
+  return ctx;
+}
+
+// A client context that accepts only certificates chaining to `trusted`; a trusted
+// certificate is an anchor even when it is not a CA (a pinned self-signed certificate).
+Result<std::shared_ptr<ssl::context>> client_context(const std::vector<X509Ptr>& trusted) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  boost::system::error_code ec;
+  ctx->set_options(kTlsOptions, ec);
+  if (ec) return make_error("SIP TLS client: " + ec.message());
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx->native_handle());
+  for (const auto& x : trusted) {
+    if (X509_STORE_add_cert(store, x.get()) != 1) ERR_clear_error();  // a duplicate
+  }
+  X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx->native_handle()), X509_V_FLAG_PARTIAL_CHAIN);
+  ctx->set_verify_mode(ssl::verify_peer);
+  return ctx;
+}
 
 std::string ip_text(const asio::ip::address& a) {
   if (a.is_v6() && a.to_v6().is_v4_mapped()) {
@@ -31,7 +86,9 @@ std::string ip_text(const asio::ip::address& a) {
 struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
   struct Connection {
     std::uint64_t id = 0;
-    tcp::socket socket;
+    tcp::socket socket;  // TCP; for TLS the socket under `tls`
+    std::shared_ptr<ssl::context> tls_context;  // kept while `tls` uses it
+    std::optional<ssl::stream<tcp::socket>> tls;
     Peer peer;
     StreamFramer framer;
     std::deque<std::string> out;
@@ -43,29 +100,41 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
     std::array<char, 8192> buf{};
 
     Connection(asio::io_context& io, Limits limits) : socket(io), framer(limits), idle(io) {}
+
+    tcp::socket& lowest() { return tls ? tls->next_layer() : socket; }
   };
   using ConnectionPtr = std::shared_ptr<Connection>;
 
+  struct PeerTrust {
+    std::vector<X509Ptr> trusted;
+    std::shared_ptr<ssl::context> context;
+  };
+
   Impl(asio::io_context& io_context, TransportConfig cfg)
-      : io(io_context), config(std::move(cfg)), udp_socket(io), acceptor(io) {}
+      : io(io_context), config(std::move(cfg)), udp_socket(io), acceptor(io), tls_acceptor(io) {}
 
   asio::io_context& io;
   TransportConfig config;
   Handler handler;
   udp::socket udp_socket;
   tcp::acceptor acceptor;
+  tcp::acceptor tls_acceptor;
+  std::shared_ptr<ssl::context> tls_server;  // the identity new TLS connections get
+  std::unordered_map<std::string, PeerTrust> tls_trust;  // by "ip:port"
   std::array<char, 65536> udp_buf{};
   udp::endpoint udp_from;
   std::uint64_t next_id = 1;
   std::string advertised = "127.0.0.1";  // host for Via/Contact, IPv6 in brackets
   std::unordered_map<std::uint64_t, ConnectionPtr> connections;
-  std::unordered_map<std::string, std::uint64_t> by_peer;   // "TCP ip:port" -> connection
+  std::unordered_map<std::string, std::uint64_t> by_peer;   // "TLS ip:port" -> connection
   std::unordered_map<std::string, std::size_t> per_source;  // open connections by IP
   bool udp_v6 = false;  // the UDP socket is IPv6 (IPv4 peers are written v4-mapped)
   std::shared_ptr<spdlog::logger> log = core::logger("transport");
   bool stopped = false;
 
-  static std::string peer_key(const Peer& p) { return p.host_port(); }
+  static std::string peer_key(const Peer& p) {
+    return std::string(transport_name(p.transport)) + " " + p.host_port();
+  }
 
   // `packet` is parsed in place; `original` (the same bytes, kept by the caller) is only
   // read to answer a message that fails to parse.
@@ -113,40 +182,64 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
     return {};
   }
 
-  // ---- TCP ----
-  void tcp_accept() {
-    acceptor.async_accept(
-        [self = shared_from_this()](const boost::system::error_code& ec, tcp::socket socket) {
-          if (self->stopped || ec == asio::error::operation_aborted) return;
-          if (!ec) {
-            boost::system::error_code e1;
-            const auto from = socket.remote_endpoint(e1);
-            const std::string ip = e1 ? std::string() : ip_text(from.address());
-            if (self->connections.size() >= self->config.max_connections) {
-              self->log->warn("TCP connection limit ({}) reached, refusing a connection",
-                              self->config.max_connections);
-              boost::system::error_code ignored;
-              socket.close(ignored);
-            } else if (self->per_source[ip] >= self->config.max_connections_per_source) {
-              // One host may not take every slot.
-              self->log->debug("TCP connection from {} refused: {} already open", ip,
-                               self->config.max_connections_per_source);
-              boost::system::error_code ignored;
-              socket.close(ignored);
-            } else {
-              auto conn = std::make_shared<Connection>(self->io, self->config.limits);
-              conn->socket = std::move(socket);
-              boost::system::error_code e2;
-              auto remote = conn->socket.remote_endpoint(e2);
-              if (!e2) {
-                conn->peer = Peer{Transport::Tcp, ip_text(remote.address()), remote.port(), 0};
-                self->add_connection(conn);
-                conn->connected = true;
-                self->tcp_read(conn);
-              }
-            }
+  // ---- TCP and TLS ----
+  void stream_accept(Transport transport) {
+    tcp::acceptor& listener = transport == Transport::Tls ? tls_acceptor : acceptor;
+    listener.async_accept([self = shared_from_this(), transport](
+                              const boost::system::error_code& ec, tcp::socket socket) {
+      if (self->stopped || ec == asio::error::operation_aborted) return;
+      if (!ec) self->admit(transport, std::move(socket));
+      self->stream_accept(transport);
+    });
+  }
+
+  void admit(Transport transport, tcp::socket socket) {
+    const std::string_view name = transport_name(transport);
+    boost::system::error_code ec;
+    const auto from = socket.remote_endpoint(ec);
+    if (ec) return;
+    const std::string ip = ip_text(from.address());
+    if (connections.size() >= config.max_connections) {
+      log->warn("{} connection limit ({}) reached, refusing a connection", name,
+                config.max_connections);
+      socket.close(ec);
+      return;
+    }
+    if (per_source[ip] >= config.max_connections_per_source) {
+      // One host may not take every slot.
+      log->debug("{} connection from {} refused: {} already open", name, ip,
+                 config.max_connections_per_source);
+      socket.close(ec);
+      return;
+    }
+    auto conn = std::make_shared<Connection>(io, config.limits);
+    conn->peer = Peer{transport, ip, from.port(), 0};
+    if (transport == Transport::Tls) {
+      conn->tls_context = tls_server;
+      conn->tls.emplace(std::move(socket), *conn->tls_context);
+    } else {
+      conn->socket = std::move(socket);
+    }
+    add_connection(conn);
+    if (transport != Transport::Tls) {
+      conn->connected = true;
+      stream_read(conn);
+      return;
+    }
+    // Nothing is read as SIP before the handshake; it must end in handshake_timeout.
+    start_timer(conn, config.handshake_timeout, "TLS handshake timeout");
+    conn->tls->async_handshake(
+        ssl::stream_base::server, [self = shared_from_this(), conn](const boost::system::error_code& e) {
+          if (conn->closed) return;
+          if (e) {
+            self->log->info("TLS handshake with {} failed: {}", conn->peer.host_port(), e.message());
+            self->close(conn, "handshake failed");
+            return;
           }
-          self->tcp_accept();
+          conn->connected = true;
+          self->touch(conn);
+          self->flush(conn);
+          self->stream_read(conn);
         });
   }
 
@@ -159,19 +252,23 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
     touch(conn);
   }
 
-  void touch(const ConnectionPtr& conn) {
-    conn->idle.expires_after(config.idle_timeout);
-    conn->idle.async_wait([self = shared_from_this(), conn](const boost::system::error_code& ec) {
-      if (!ec) self->close(conn, "idle");
-    });
+  void touch(const ConnectionPtr& conn) { start_timer(conn, config.idle_timeout, "idle"); }
+
+  void start_timer(const ConnectionPtr& conn, std::chrono::seconds after, const char* why) {
+    conn->idle.expires_after(after);
+    conn->idle.async_wait(
+        [self = shared_from_this(), conn, why](const boost::system::error_code& ec) {
+          if (!ec) self->close(conn, why);
+        });
   }
 
   void close(const ConnectionPtr& conn, std::string_view why) {
     if (conn->closed) return;
     conn->closed = true;
-    log->debug("closing TCP connection {} to {}: {}", conn->id, conn->peer.host_port(), why);
+    log->debug("closing {} connection {} to {}: {}", transport_name(conn->peer.transport), conn->id,
+               conn->peer.host_port(), why);
     boost::system::error_code ignored;
-    conn->socket.close(ignored);
+    conn->lowest().close(ignored);
     conn->idle.cancel();
     auto it = by_peer.find(peer_key(conn->peer));
     if (it != by_peer.end() && it->second == conn->id) by_peer.erase(it);
@@ -182,38 +279,44 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
     }
   }
 
-  void tcp_read(const ConnectionPtr& conn) {
-    conn->socket.async_read_some(
-        asio::buffer(conn->buf),
-        [self = shared_from_this(), conn](const boost::system::error_code& ec, std::size_t n) {
-          if (conn->closed) return;
-          if (ec) {
-            self->close(conn, ec.message());
-            return;
-          }
-          self->touch(conn);
-          conn->framer.feed(std::string_view(conn->buf.data(), n));
-          while (auto next = conn->framer.next()) {
-            if (!*next) {
-              self->log->debug("TCP framing error from {}: {}", conn->peer.host_port(),
-                               next->error().message);
-              self->close(conn, "framing error");
-              return;
-            }
-            std::string original = next->value();
-            self->receive(std::move(next->value()), original, conn->peer);
-            if (conn->closed) return;
-          }
-          if (conn->framer.pong_requested()) self->tcp_write(conn, "\r\n");
-          if (conn->framer.buffered() > self->config.max_buffer) {
-            self->close(conn, "buffer limit");
-            return;
-          }
-          self->tcp_read(conn);
-        });
+  void stream_read(const ConnectionPtr& conn) {
+    auto on_read = [self = shared_from_this(), conn](const boost::system::error_code& ec,
+                                                    std::size_t n) { self->on_read(conn, ec, n); };
+    if (conn->tls) {
+      conn->tls->async_read_some(asio::buffer(conn->buf), std::move(on_read));
+    } else {
+      conn->socket.async_read_some(asio::buffer(conn->buf), std::move(on_read));
+    }
   }
 
-  void tcp_write(const ConnectionPtr& conn, std::string bytes) {
+  void on_read(const ConnectionPtr& conn, const boost::system::error_code& ec, std::size_t n) {
+    if (conn->closed) return;
+    if (ec) {
+      close(conn, ec.message());
+      return;
+    }
+    touch(conn);
+    conn->framer.feed(std::string_view(conn->buf.data(), n));
+    while (auto next = conn->framer.next()) {
+      if (!*next) {
+        log->debug("{} framing error from {}: {}", transport_name(conn->peer.transport),
+                   conn->peer.host_port(), next->error().message);
+        close(conn, "framing error");
+        return;
+      }
+      std::string original = next->value();
+      receive(std::move(next->value()), original, conn->peer);
+      if (conn->closed) return;
+    }
+    if (conn->framer.pong_requested()) stream_write(conn, "\r\n");
+    if (conn->framer.buffered() > config.max_buffer) {
+      close(conn, "buffer limit");
+      return;
+    }
+    stream_read(conn);
+  }
+
+  void stream_write(const ConnectionPtr& conn, std::string bytes) {
     if (conn->out_bytes + bytes.size() > config.max_write_queue) {
       close(conn, "write queue limit (the peer does not read)");
       return;
@@ -226,58 +329,127 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
   void flush(const ConnectionPtr& conn) {
     if (conn->writing || !conn->connected || conn->out.empty() || conn->closed) return;
     conn->writing = true;
-    asio::async_write(
-        conn->socket, asio::buffer(conn->out.front()),
-        [self = shared_from_this(), conn](const boost::system::error_code& ec, std::size_t) {
-          conn->writing = false;
-          if (conn->closed) return;
-          if (ec) {
-            self->close(conn, ec.message());
-            return;
-          }
-          conn->out_bytes -= conn->out.front().size();
-          conn->out.pop_front();
-          self->flush(conn);
-        });
+    auto on_written = [self = shared_from_this(), conn](const boost::system::error_code& ec,
+                                                       std::size_t) {
+      conn->writing = false;
+      if (conn->closed) return;
+      if (ec) {
+        self->close(conn, ec.message());
+        return;
+      }
+      conn->out_bytes -= conn->out.front().size();
+      conn->out.pop_front();
+      self->flush(conn);
+    };
+    if (conn->tls) {
+      asio::async_write(*conn->tls, asio::buffer(conn->out.front()), std::move(on_written));
+    } else {
+      asio::async_write(conn->socket, asio::buffer(conn->out.front()), std::move(on_written));
+    }
   }
 
-  Result<void> tcp_send(std::string bytes, const Peer& to) {
+  Result<void> stream_send(std::string bytes, const Peer& to) {
     if (to.connection != 0) {
       auto it = connections.find(to.connection);
       if (it != connections.end()) {
-        tcp_write(it->second, std::move(bytes));
+        stream_write(it->second, std::move(bytes));
         return {};
       }
     }
     if (auto it = by_peer.find(peer_key(to)); it != by_peer.end()) {
-      tcp_write(connections.at(it->second), std::move(bytes));
+      stream_write(connections.at(it->second), std::move(bytes));
       return {};
     }
+    const std::string_view name = transport_name(to.transport);
+    const PeerTrust* trust = nullptr;
+    if (to.transport == Transport::Tls) {
+      // Requests carry call keys and answers: never to a TLS peer this side cannot verify.
+      auto found = tls_trust.find(to.host_port());
+      if (found == tls_trust.end()) {
+        return make_error("no TLS connection from " + to.host_port() +
+                              ", and no certificate to verify it with",
+                          Errc::Unavailable);
+      }
+      trust = &found->second;
+    }
     if (connections.size() >= config.max_connections) {
-      return make_error("TCP connection limit reached", 503);
+      return make_error(std::string(name) + " connection limit reached", Errc::Unavailable);
     }
     boost::system::error_code ec;
     auto addr = asio::ip::make_address(to.ip, ec);
-    if (ec) return make_error("bad destination address " + to.ip);
+    if (ec) return make_error("bad destination address " + to.ip, Errc::Invalid);
     auto conn = std::make_shared<Connection>(io, config.limits);
     conn->peer = to;
+    conn->peer.connection = 0;
+    if (trust != nullptr) {
+      conn->tls_context = trust->context;
+      conn->tls.emplace(io, *conn->tls_context);
+    }
     add_connection(conn);
     conn->out_bytes = bytes.size();
     conn->out.push_back(std::move(bytes));
-    conn->socket.async_connect(
+    if (conn->tls) start_timer(conn, config.handshake_timeout, "TLS connect timeout");
+    conn->lowest().async_connect(
         tcp::endpoint(addr, to.port),
         [self = shared_from_this(), conn](const boost::system::error_code& e) {
           if (conn->closed) return;
           if (e) {
-            self->log->debug("TCP connect to {} failed: {}", conn->peer.host_port(), e.message());
+            self->log->info("{} connect to {} failed: {}", transport_name(conn->peer.transport),
+                            conn->peer.host_port(), e.message());
             self->close(conn, "connect failed");
+            return;
+          }
+          if (conn->tls) {
+            self->client_handshake(conn);
             return;
           }
           conn->connected = true;
           self->flush(conn);
-          self->tcp_read(conn);
+          self->stream_read(conn);
         });
     return {};
+  }
+
+  void client_handshake(const ConnectionPtr& conn) {
+    conn->tls->async_handshake(
+        ssl::stream_base::client,
+        [self = shared_from_this(), conn](const boost::system::error_code& e) {
+          if (conn->closed) return;
+          const std::string where = conn->peer.host_port();
+          if (e) {
+            const long verify = SSL_get_verify_result(conn->tls->native_handle());
+            self->log->warn("TLS to {} failed: {}{}", where, e.message(),
+                            verify != X509_V_OK
+                                ? std::string(" (certificate: ") +
+                                      X509_verify_cert_error_string(verify) + ")"
+                                : std::string());
+            self->close(conn, "handshake failed");
+            return;
+          }
+          if (auto refused = self->check_peer_name(*conn)) {
+            self->log->warn("TLS to {} refused: {}", where, *refused);
+            self->close(conn, "certificate does not name the peer");
+            return;
+          }
+          conn->connected = true;
+          self->touch(conn);
+          self->flush(conn);
+          self->stream_read(conn);
+        });
+  }
+
+  // The chain was verified in the handshake; a certificate that is itself trusted (pinned)
+  // needs nothing more, any other must name the address it was reached at.
+  std::optional<std::string> check_peer_name(Connection& conn) {
+    auto found = tls_trust.find(conn.peer.host_port());
+    if (found == tls_trust.end()) return "no trust for this peer";  // removed meanwhile
+    X509Ptr leaf(SSL_get1_peer_certificate(conn.tls->native_handle()));
+    if (!leaf) return "no certificate";
+    for (const auto& pinned : found->second.trusted) {
+      if (X509_cmp(leaf.get(), pinned.get()) == 0) return std::nullopt;
+    }
+    if (X509_check_ip_asc(leaf.get(), conn.peer.ip.c_str(), 0) == 1) return std::nullopt;
+    return "the certificate does not name " + conn.peer.ip;
   }
 
   // ---- Sockets ----
@@ -296,17 +468,24 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
       if (config.port == 0) config.port = udp_socket.local_endpoint().port();
     }
     if (config.tcp) {
-      tcp::endpoint ep(addr, config.port);
-      acceptor.open(ep.protocol(), ec);
-      if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-      if (!ec && addr.is_v6()) acceptor.set_option(asio::ip::v6_only(false), ec);
-      if (!ec) acceptor.bind(ep, ec);
-      if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-      if (ec) {
-        where = Peer{Transport::Tcp, ip_text(addr), config.port, 0}.host_port();
-        return make_error("cannot bind SIP TCP " + where + ": " + ec.message());
-      }
+      if (auto r = listen(acceptor, Transport::Tcp, addr, config.port); !r) return r;
       if (config.port == 0) config.port = acceptor.local_endpoint().port();
+    }
+    return {};
+  }
+
+  static Result<void> listen(tcp::acceptor& a, Transport t, const asio::ip::address& addr,
+                             std::uint16_t port) {
+    boost::system::error_code ec;
+    tcp::endpoint ep(addr, port);
+    a.open(ep.protocol(), ec);
+    if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec && addr.is_v6()) a.set_option(asio::ip::v6_only(false), ec);
+    if (!ec) a.bind(ep, ec);
+    if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return make_error("cannot bind SIP " + std::string(transport_name(t)) + " " +
+                        Peer{t, ip_text(addr), port, 0}.host_port() + ": " + ec.message());
     }
     return {};
   }
@@ -317,9 +496,15 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
     acceptor.close(ignored);
   }
 
+  std::uint16_t tls_port() const {
+    boost::system::error_code ec;
+    auto ep = tls_acceptor.local_endpoint(ec);
+    return ec ? 0 : ep.port();
+  }
+
   Result<void> send(std::string bytes, const Peer& to) {
     if (to.transport == Transport::Udp) return udp_send(bytes, to);
-    return tcp_send(std::move(bytes), to);
+    return stream_send(std::move(bytes), to);
   }
 };
 
@@ -357,8 +542,21 @@ Result<void> AsioTransport::start() {
     d.unbind();
     return bound;
   }
+  if (d.config.tls_port) {
+    auto context = server_context(d.config.tls_certificate_pem, d.config.tls_private_key_pem);
+    if (!context) {
+      d.unbind();
+      return context.error();
+    }
+    d.tls_server = std::move(*context);
+    if (auto r = Impl::listen(d.tls_acceptor, Transport::Tls, addr, *d.config.tls_port); !r) {
+      d.unbind();
+      return r;
+    }
+  }
   if (d.config.udp) d.udp_read();
-  if (d.config.tcp) d.tcp_accept();
+  if (d.config.tcp) d.stream_accept(Transport::Tcp);
+  if (d.config.tls_port) d.stream_accept(Transport::Tls);
   return {};
 }
 
@@ -381,13 +579,7 @@ Result<void> AsioTransport::rebind(std::uint16_t port) {
     next_udp.set_option(asio::socket_base::receive_buffer_size(4 * 1024 * 1024), ec);
   }
   if (d.config.tcp) {
-    tcp::endpoint ep(addr, port);
-    next_acceptor.open(ep.protocol(), ec);
-    if (!ec) next_acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec && addr.is_v6()) next_acceptor.set_option(asio::ip::v6_only(false), ec);
-    if (!ec) next_acceptor.bind(ep, ec);
-    if (!ec) next_acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return make_error("cannot bind SIP TCP " + where + ": " + ec.message());
+    if (auto r = Impl::listen(next_acceptor, Transport::Tcp, addr, port); !r) return r;
   }
   // The old sockets' pending operations end with operation_aborted and do not re-arm.
   d.unbind();
@@ -396,9 +588,56 @@ Result<void> AsioTransport::rebind(std::uint16_t port) {
   d.config.port = port;
   if (!d.stopped) {
     if (d.config.udp) d.udp_read();
-    if (d.config.tcp) d.tcp_accept();
+    if (d.config.tcp) d.stream_accept(Transport::Tcp);
   }
   d.log->info("SIP now on {} (UDP, TCP)", where);
+  return {};
+}
+
+Result<void> AsioTransport::rebind_tls(std::uint16_t port) {
+  auto& d = *impl_;
+  if (!d.config.tls_port) return make_error("SIP over TLS is off", Errc::Unavailable);
+  if (port == 0) return make_error("SIP TLS port: 1 to 65535", Errc::Invalid);
+  if (port == d.tls_port()) return {};
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(d.config.listen_ip, ec);
+  if (ec) return make_error("bad SIP listen address '" + d.config.listen_ip + "'");
+  tcp::acceptor next(d.io);
+  if (auto r = Impl::listen(next, Transport::Tls, addr, port); !r) return r;
+  d.tls_acceptor.close(ec);
+  d.tls_acceptor = std::move(next);
+  d.config.tls_port = port;
+  if (!d.stopped) d.stream_accept(Transport::Tls);
+  d.log->info("SIP over TLS now on {}", Peer{Transport::Tls, ip_text(addr), port, 0}.host_port());
+  return {};
+}
+
+Result<void> AsioTransport::set_tls_identity(const std::string& certificate_pem,
+                                             const std::string& private_key_pem) {
+  auto context = server_context(certificate_pem, private_key_pem);
+  if (!context) return context.error();
+  impl_->tls_server = std::move(*context);
+  impl_->config.tls_certificate_pem = certificate_pem;
+  impl_->config.tls_private_key_pem = private_key_pem;
+  return {};
+}
+
+Result<void> AsioTransport::set_tls_trust(std::vector<TlsPeerTrust> peers) {
+  std::unordered_map<std::string, Impl::PeerTrust> next;
+  for (auto& p : peers) {
+    auto ip = numeric_ip(p.ip);
+    if (!ip || p.port == 0) return make_error("bad TLS peer address '" + p.ip + "'", Errc::Invalid);
+    Impl::PeerTrust trust;
+    trust.trusted = read_certificates(p.trusted_pem);
+    if (trust.trusted.empty()) {
+      return make_error("no PEM certificate to verify " + p.ip + " with", Errc::Invalid);
+    }
+    auto context = client_context(trust.trusted);
+    if (!context) return context.error();
+    trust.context = std::move(*context);
+    next[Peer{Transport::Tls, *ip, p.port, 0}.host_port()] = std::move(trust);
+  }
+  impl_->tls_trust = std::move(next);
   return {};
 }
 
@@ -409,6 +648,7 @@ void AsioTransport::stop() {
   boost::system::error_code ignored;
   d.udp_socket.close(ignored);
   d.acceptor.close(ignored);
+  d.tls_acceptor.close(ignored);
   auto conns = d.connections;
   for (auto& [id, conn] : conns) d.close(conn, "shutdown");
 }
@@ -429,8 +669,9 @@ std::uint64_t AsioTransport::connection_to(const Peer& to) const {
   return it == d.by_peer.end() ? 0 : it->second;
 }
 
-LocalAddress AsioTransport::local(Transport) const {
+LocalAddress AsioTransport::local(Transport t) const {
   const auto& d = *impl_;
+  if (t == Transport::Tls) return LocalAddress{d.advertised, d.tls_port()};
   return LocalAddress{d.advertised, d.config.port};
 }
 

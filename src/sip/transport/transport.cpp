@@ -9,13 +9,38 @@
 namespace vto::sip {
 
 std::string_view transport_name(Transport t) {
-  return t == Transport::Udp ? "UDP" : "TCP";
+  switch (t) {
+    case Transport::Udp:
+      return "UDP";
+    case Transport::Tcp:
+      return "TCP";
+    case Transport::Tls:
+      return "TLS";
+  }
+  return "UDP";
 }
 
 std::optional<Transport> parse_transport(std::string_view name) {
   if (iequals(name, "udp")) return Transport::Udp;
   if (iequals(name, "tcp")) return Transport::Tcp;
+  if (iequals(name, "tls")) return Transport::Tls;
   return std::nullopt;
+}
+
+std::string_view transport_param(Transport t) {
+  switch (t) {
+    case Transport::Udp:
+      return "";
+    case Transport::Tcp:
+      return ";transport=tcp";
+    case Transport::Tls:
+      return ";transport=tls";
+  }
+  return "";
+}
+
+std::uint16_t default_port(Transport t) {
+  return t == Transport::Tls ? 5061 : 5060;
 }
 
 static std::string bracket(std::string_view ip) {
@@ -101,7 +126,7 @@ Result<Peer> response_destination(const Message& response, const Peer& request_s
   if (auto rport = via->rport(); rport && *rport != 0) {
     to.port = *rport;
   } else {
-    to.port = via->port != 0 ? via->port : 5060;
+    to.port = via->port != 0 ? via->port : default_port(to.transport);
   }
   return to;
 }
@@ -112,13 +137,14 @@ Result<Peer> uri_destination(const Uri& uri) {
   if (!ip)
     return make_error("next hop '" + std::string(uri.host()) + "' is not an IP address", 503);
   to.ip = *ip;
-  to.port = uri.port() != 0 ? uri.port() : 5060;
-  to.transport = Transport::Udp;
+  to.transport = uri.secure() ? Transport::Tls : Transport::Udp;
   if (auto t = uri.params().get("transport")) {
     auto parsed = parse_transport(*t);
     if (!parsed) return make_error("unsupported transport '" + std::string(*t) + "'", 503);
-    to.transport = *parsed;
+    // sips: is TLS on every hop: ";transport=tcp" there still means TLS over TCP.
+    if (!uri.secure()) to.transport = *parsed;
   }
+  to.port = uri.port() != 0 ? uri.port() : default_port(to.transport);
   return to;
 }
 

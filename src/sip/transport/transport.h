@@ -1,5 +1,5 @@
 // The SIP transport layer (RFC 3261 §18): moves whole messages between this
-// process and peers over UDP and TCP, IPv4 and IPv6. The transaction layer above
+// process and peers over UDP, TCP and TLS (§26, RFC 5630), IPv4 and IPv6. The transaction layer above
 // only sees this interface; AsioTransport is the real one, tests use a fake.
 #pragma once
 
@@ -14,10 +14,14 @@
 
 namespace vto::sip {
 
-enum class Transport : std::uint8_t { Udp, Tcp };
+enum class Transport : std::uint8_t { Udp, Tcp, Tls };
 
-std::string_view transport_name(Transport t);  // "UDP", "TCP"
+std::string_view transport_name(Transport t);  // "UDP", "TCP", "TLS"
 std::optional<Transport> parse_transport(std::string_view name);
+// The URI parameter naming a transport other than UDP: "", ";transport=tcp", ";transport=tls".
+std::string_view transport_param(Transport t);
+// The port a URI without one means: 5061 for TLS, else 5060.
+std::uint16_t default_port(Transport t);
 
 // Where a message came from or goes to: always a numeric address.
 struct Peer {
@@ -67,7 +71,8 @@ bool stamp_received(Message& request, const Peer& from);
 Result<Peer> response_destination(const Message& response, const Peer& request_source);
 
 // Where to send a request whose next hop is `uri` (a numeric or "localhost" host only;
-// this device does no DNS): transport from ;transport=, default port 5060.
+// this device does no DNS): transport from ;transport=, TLS for a sips: URI (RFC 5630
+// §3.1.3), default port 5060 (5061 for TLS).
 Result<Peer> uri_destination(const Uri& uri);
 
 // The address this host is reached at when a socket listens on every interface: the

@@ -86,7 +86,7 @@ std::string UserAgent::aor_uri() const {
 std::string UserAgent::contact_uri() const {
   auto local = tl_.transport().local(config_.server.transport);
   std::string uri = "sip:" + escape_user(config_.user) + "@" + local.host_port();
-  if (config_.server.transport == Transport::Tcp) uri += ";transport=tcp";
+  uri += transport_param(config_.server.transport);
   return uri;
 }
 
@@ -96,7 +96,7 @@ std::string UserAgent::via() const {
                   tl_.transport().local(t).host_port() + ";branch=" + tl_.new_branch() + ";rport";
   // RFC 5923: the server may send its requests back over this connection (a door that
   // authenticates its callers takes calls over it).
-  if (t == Transport::Tcp) v += ";alias";
+  if (t != Transport::Udp) v += ";alias";
   return v;
 }
 
