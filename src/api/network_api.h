@@ -1,8 +1,8 @@
 // Network Setting in the API.
 //   GET|PUT /api/v1/settings/network  Basic: IP, mask, gateway, DNS and the ports (HTTP,
-//       HTTPS, RTSP, SIP, SIP over TLS). The addresses are applied to a network interface when vtod has
-//       one (`--network-interface`, a real board: NetworkInterface), else kept and shown;
-//       port changes are applied at once by re-binding just that listener.
+//       HTTPS, RTSP, SIP, SIP over TLS). The addresses are applied to a network interface when vtod
+//       has one (`--network-interface`, a real board: NetworkInterface), else kept and shown; port
+//       changes are applied at once by re-binding just that listener.
 //   GET|PUT /api/v1/settings/sip      SIP Server: this VTO is the SIP server ("this"),
 //       another VTO is ("vto"), or a platform is ("platform", with an alternate server the
 //       VTO fails over to while the main one is down). Applied at once.

@@ -187,7 +187,8 @@ void Station::add_settings_routes() {
   callbacks.apply_certificate = [this](const web::TlsIdentity& id) -> Result<void> {
     if (auto r = http_->set_tls(id.certificate_pem, id.private_key_pem); !r) return r;
     // SIP over TLS shows the same certificate to the phones that connect from now on.
-    if (options_.sip_tls) return transport_->set_tls_identity(id.certificate_pem, id.private_key_pem);
+    if (options_.sip_tls)
+      return transport_->set_tls_identity(id.certificate_pem, id.private_key_pem);
     return {};
   };
   callbacks.apply_allow_list = [this](const api::AllowList& list) {

@@ -253,7 +253,8 @@ void Proxy::forward_stray_response(Message response) {
   auto own = tl_.transport().local(t);
   auto ip = numeric_ip(via->host);
   auto own_ip = numeric_ip(own.host);
-  if (!ip || !own_ip || *ip != *own_ip || (via->port != 0 ? via->port : default_port(t)) != own.port) {
+  if (!ip || !own_ip || *ip != *own_ip ||
+      (via->port != 0 ? via->port : default_port(t)) != own.port) {
     return;  // not ours: drop (RFC 3261 §16.7 step 3)
   }
   response.remove_first_value(HeaderId::Via);

@@ -86,7 +86,7 @@ std::string ip_text(const asio::ip::address& a) {
 struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
   struct Connection {
     std::uint64_t id = 0;
-    tcp::socket socket;  // TCP; for TLS the socket under `tls`
+    tcp::socket socket;                         // TCP; for TLS the socket under `tls`
     std::shared_ptr<ssl::context> tls_context;  // kept while `tls` uses it
     std::optional<ssl::stream<tcp::socket>> tls;
     Peer peer;
@@ -119,7 +119,7 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
   udp::socket udp_socket;
   tcp::acceptor acceptor;
   tcp::acceptor tls_acceptor;
-  std::shared_ptr<ssl::context> tls_server;  // the identity new TLS connections get
+  std::shared_ptr<ssl::context> tls_server;              // the identity new TLS connections get
   std::unordered_map<std::string, PeerTrust> tls_trust;  // by "ip:port"
   std::array<char, 65536> udp_buf{};
   udp::endpoint udp_from;
@@ -228,19 +228,19 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
     }
     // Nothing is read as SIP before the handshake; it must end in handshake_timeout.
     start_timer(conn, config.handshake_timeout, "TLS handshake timeout");
-    conn->tls->async_handshake(
-        ssl::stream_base::server, [self = shared_from_this(), conn](const boost::system::error_code& e) {
-          if (conn->closed) return;
-          if (e) {
-            self->log->info("TLS handshake with {} failed: {}", conn->peer.host_port(), e.message());
-            self->close(conn, "handshake failed");
-            return;
-          }
-          conn->connected = true;
-          self->touch(conn);
-          self->flush(conn);
-          self->stream_read(conn);
-        });
+    conn->tls->async_handshake(ssl::stream_base::server, [self = shared_from_this(), conn](
+                                                             const boost::system::error_code& e) {
+      if (conn->closed) return;
+      if (e) {
+        self->log->info("TLS handshake with {} failed: {}", conn->peer.host_port(), e.message());
+        self->close(conn, "handshake failed");
+        return;
+      }
+      conn->connected = true;
+      self->touch(conn);
+      self->flush(conn);
+      self->stream_read(conn);
+    });
   }
 
   void add_connection(const ConnectionPtr& conn) {
@@ -281,7 +281,7 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
 
   void stream_read(const ConnectionPtr& conn) {
     auto on_read = [self = shared_from_this(), conn](const boost::system::error_code& ec,
-                                                    std::size_t n) { self->on_read(conn, ec, n); };
+                                                     std::size_t n) { self->on_read(conn, ec, n); };
     if (conn->tls) {
       conn->tls->async_read_some(asio::buffer(conn->buf), std::move(on_read));
     } else {
@@ -330,7 +330,7 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
     if (conn->writing || !conn->connected || conn->out.empty() || conn->closed) return;
     conn->writing = true;
     auto on_written = [self = shared_from_this(), conn](const boost::system::error_code& ec,
-                                                       std::size_t) {
+                                                        std::size_t) {
       conn->writing = false;
       if (conn->closed) return;
       if (ec) {
@@ -366,9 +366,9 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
       // Requests carry call keys and answers: never to a TLS peer this side cannot verify.
       auto found = tls_trust.find(to.host_port());
       if (found == tls_trust.end()) {
-        return make_error("no TLS connection from " + to.host_port() +
-                              ", and no certificate to verify it with",
-                          Errc::Unavailable);
+        return make_error(
+            "no TLS connection from " + to.host_port() + ", and no certificate to verify it with",
+            Errc::Unavailable);
       }
       trust = &found->second;
     }
@@ -411,31 +411,29 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
   }
 
   void client_handshake(const ConnectionPtr& conn) {
-    conn->tls->async_handshake(
-        ssl::stream_base::client,
-        [self = shared_from_this(), conn](const boost::system::error_code& e) {
-          if (conn->closed) return;
-          const std::string where = conn->peer.host_port();
-          if (e) {
-            const long verify = SSL_get_verify_result(conn->tls->native_handle());
-            self->log->warn("TLS to {} failed: {}{}", where, e.message(),
-                            verify != X509_V_OK
-                                ? std::string(" (certificate: ") +
-                                      X509_verify_cert_error_string(verify) + ")"
-                                : std::string());
-            self->close(conn, "handshake failed");
-            return;
-          }
-          if (auto refused = self->check_peer_name(*conn)) {
-            self->log->warn("TLS to {} refused: {}", where, *refused);
-            self->close(conn, "certificate does not name the peer");
-            return;
-          }
-          conn->connected = true;
-          self->touch(conn);
-          self->flush(conn);
-          self->stream_read(conn);
-        });
+    conn->tls->async_handshake(ssl::stream_base::client, [self = shared_from_this(), conn](
+                                                             const boost::system::error_code& e) {
+      if (conn->closed) return;
+      const std::string where = conn->peer.host_port();
+      if (e) {
+        const long verify = SSL_get_verify_result(conn->tls->native_handle());
+        self->log->warn("TLS to {} failed: {}{}", where, e.message(),
+                        verify != X509_V_OK ? std::string(" (certificate: ") +
+                                                  X509_verify_cert_error_string(verify) + ")"
+                                            : std::string());
+        self->close(conn, "handshake failed");
+        return;
+      }
+      if (auto refused = self->check_peer_name(*conn)) {
+        self->log->warn("TLS to {} refused: {}", where, *refused);
+        self->close(conn, "certificate does not name the peer");
+        return;
+      }
+      conn->connected = true;
+      self->touch(conn);
+      self->flush(conn);
+      self->stream_read(conn);
+    });
   }
 
   // The chain was verified in the handshake; a certificate that is itself trusted (pinned)

@@ -158,8 +158,7 @@ class TlsTransportTest : public ::testing::Test {
     static ssl::context make(const std::string& trusted_pem) {
       ssl::context c(ssl::context::tls_client);
       c.add_certificate_authority(asio::buffer(trusted_pem));
-      X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(c.native_handle()),
-                                  X509_V_FLAG_PARTIAL_CHAIN);
+      X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(c.native_handle()), X509_V_FLAG_PARTIAL_CHAIN);
       c.set_verify_mode(ssl::verify_peer);
       return c;
     }
@@ -305,8 +304,7 @@ TEST_F(TlsTransportTest, AnUnusableIdentityIsRefusedAtStart) {
   cfg.tls_private_key_pem = platform_identity().private_key_pem;  // not the certificate's
   auto started = serve(cfg);
   ASSERT_FALSE(started.ok());
-  EXPECT_NE(started.error().message.find("SIP TLS"), std::string::npos)
-      << started.error().message;
+  EXPECT_NE(started.error().message.find("SIP TLS"), std::string::npos) << started.error().message;
 }
 
 class TlsOutboundTest : public TlsTransportTest {
@@ -325,9 +323,8 @@ class TlsOutboundTest : public TlsTransportTest {
   void restart_platform(const vto::web::TlsIdentity& id) {
     platform = std::make_unique<AsioTransport>(io, config(id));
     ASSERT_TRUE(platform->start().ok());
-    platform->set_handler([this](Message&& m, const Peer&) {
-      at_platform.push_back(std::string(m.call_id()));
-    });
+    platform->set_handler(
+        [this](Message&& m, const Peer&) { at_platform.push_back(std::string(m.call_id())); });
     platform_peer.port = platform->local(Transport::Tls).port;
   }
 
@@ -345,10 +342,10 @@ TEST_F(TlsOutboundTest, NoConnectionIsOpenedToAPeerWithoutTrust) {
 }
 
 TEST_F(TlsOutboundTest, APinnedCertificateIsReachedAndItsAnswersComeBackOnTheConnection) {
-  ASSERT_TRUE(transport
-                  ->set_tls_trust({{"127.0.0.1", platform_peer.port,
-                                    platform_identity().certificate_pem}})
-                  .ok());
+  ASSERT_TRUE(
+      transport
+          ->set_tls_trust({{"127.0.0.1", platform_peer.port, platform_identity().certificate_pem}})
+          .ok());
   ASSERT_TRUE(transport->send(options("TLS", "z9hG4bKpin"), platform_peer).ok());
   ASSERT_TRUE(run_until([&] { return !at_platform.empty(); }));
   EXPECT_EQ(at_platform[0], "z9hG4bKpin");
@@ -362,10 +359,10 @@ TEST_F(TlsOutboundTest, APinnedCertificateIsReachedAndItsAnswersComeBackOnTheCon
 
 TEST_F(TlsOutboundTest, ACertificateThatIsNotTrustedGetsNothing) {
   // We pin the station's certificate; the platform shows its own.
-  ASSERT_TRUE(transport
-                  ->set_tls_trust({{"127.0.0.1", platform_peer.port,
-                                    station_identity().certificate_pem}})
-                  .ok());
+  ASSERT_TRUE(
+      transport
+          ->set_tls_trust({{"127.0.0.1", platform_peer.port, station_identity().certificate_pem}})
+          .ok());
   ASSERT_TRUE(transport->send(options("TLS", "z9hG4bKwrong"), platform_peer).ok());
   EXPECT_TRUE(run_until([&] { return transport->connection_count() == 0; }));
   EXPECT_FALSE(run_until([&] { return !at_platform.empty(); }, std::chrono::milliseconds(300)));

@@ -1,6 +1,6 @@
 // The SIP transport layer (RFC 3261 §18): moves whole messages between this
-// process and peers over UDP, TCP and TLS (§26, RFC 5630), IPv4 and IPv6. The transaction layer above
-// only sees this interface; AsioTransport is the real one, tests use a fake.
+// process and peers over UDP, TCP and TLS (§26, RFC 5630), IPv4 and IPv6. The transaction layer
+// above only sees this interface; AsioTransport is the real one, tests use a fake.
 #pragma once
 
 #include <cstdint>
