@@ -9,7 +9,8 @@ namespace {
 
 constexpr int kNotAcceptableHere = 488;
 constexpr int kBadEndpoint = 400;
-constexpr std::string_view kAvp = "RTP/AVP";  // SRTP (SAVP) and AVPF feedback: not yet
+constexpr std::string_view kAvp = "RTP/AVP";    // AVPF feedback: not used
+constexpr std::string_view kSavp = "RTP/SAVP";  // SRTP with SDES keys
 
 // The value of `key` in an fmtp parameter list ("a=1;b=2"), keys compared without case.
 std::optional<std::string_view> fmtp_value(std::string_view fmtp, std::string_view key) {
@@ -89,6 +90,27 @@ MediaDescription accepted(const MediaDescription& offered, std::uint16_t port,
   return m;
 }
 
+// What SRTP an offered m-line gets: nullopt to decline it, else the keys (or none: plain).
+struct SrtpChoice {
+  bool acceptable = false;
+  std::optional<SrtpKeys> keys;
+  int tag = 1;
+};
+
+SrtpChoice choose_srtp(const MediaDescription& m, const SrtpSetup& setup, const MasterKey& ours) {
+  const auto crypto = first_usable_crypto(m.attributes);
+  SrtpChoice choice;
+  if (crypto && setup.usable()) {
+    choice.acceptable = true;
+    choice.keys = SrtpKeys{crypto->suite, ours, crypto->key};
+    choice.tag = crypto->tag;
+    return choice;
+  }
+  // RTP/SAVP cannot be answered without keys; plain RTP/AVP is fine unless SRTP is required.
+  choice.acceptable = m.protocol == kAvp && setup.policy != SrtpPolicy::Required;
+  return choice;
+}
+
 SessionDescription empty_session(const LocalEndpoint& local, const std::string& address_type) {
   SessionDescription sdp;
   sdp.origin_user = "openvto";
@@ -131,36 +153,52 @@ Result<Answer> negotiate(const SessionDescription& offer, const Capabilities& ca
   answer.sdp = empty_session(local, *address_type);
   for (std::size_t i = 0; i < offer.media.size(); ++i) {
     const MediaDescription& m = offer.media[i];
-    const bool usable = !m.declined() && m.protocol == kAvp && offer.connection_for(i);
+    const bool rtp = m.protocol == kAvp || m.protocol == kSavp;
+    const bool usable = !m.declined() && rtp && offer.connection_for(i);
     std::optional<NegotiatedStream> stream;
     std::vector<Codec> codecs;
+    const auto with_keys = [](MediaDescription line, const SrtpChoice& srtp) {
+      if (srtp.keys) {
+        line.attributes.push_back(
+            to_attribute(CryptoAttribute{srtp.tag, srtp.keys->suite, srtp.keys->send}));
+      }
+      return line;
+    };
     if (usable && m.media == "audio" && !answer.audio && local.audio_port != 0) {
-      if (auto codec = pick_audio(m, caps)) {
+      const SrtpChoice srtp = choose_srtp(m, local.srtp, local.srtp.audio_key);
+      auto codec = srtp.acceptable ? pick_audio(m, caps) : std::nullopt;
+      if (codec) {
         stream = NegotiatedStream{i,
                                   *codec,
                                   std::nullopt,
                                   answer_direction(m.direction, caps.audio_direction),
                                   *offer.connection_for(i),
-                                  m.port};
+                                  m.port,
+                                  srtp.keys};
         codecs.push_back(*codec);
         if (caps.telephone_event) {
           stream->telephone_event = pick_telephone_event(m, codec->clock_rate);
           if (stream->telephone_event) codecs.push_back(*stream->telephone_event);
         }
-        answer.sdp.media.push_back(accepted(m, local.audio_port, codecs, stream->direction));
+        answer.sdp.media.push_back(
+            with_keys(accepted(m, local.audio_port, codecs, stream->direction), srtp));
         answer.audio = std::move(stream);
         continue;
       }
     }
     if (usable && m.media == "video" && !answer.video && local.video_port != 0) {
-      if (auto codec = pick_video(m, caps)) {
+      const SrtpChoice srtp = choose_srtp(m, local.srtp, local.srtp.video_key);
+      auto codec = srtp.acceptable ? pick_video(m, caps) : std::nullopt;
+      if (codec) {
         stream = NegotiatedStream{i,
                                   *codec,
                                   std::nullopt,
                                   answer_direction(m.direction, caps.video_direction),
                                   *offer.connection_for(i),
-                                  m.port};
-        answer.sdp.media.push_back(accepted(m, local.video_port, {*codec}, stream->direction));
+                                  m.port,
+                                  srtp.keys};
+        answer.sdp.media.push_back(
+            with_keys(accepted(m, local.video_port, {*codec}, stream->direction), srtp));
         answer.video = std::move(stream);
         continue;
       }
@@ -176,7 +214,16 @@ Result<Answer> negotiate(const SessionDescription& offer, const Capabilities& ca
 Result<SessionDescription> make_offer(const Capabilities& caps, const LocalEndpoint& local) {
   const auto address_type = numeric_address_type(local.address);
   if (!address_type) return make_error("sdp: local address is not numeric", kBadEndpoint);
+  if (local.srtp.policy == SrtpPolicy::Required && !local.srtp.usable()) {
+    return make_error("sdp: SRTP is required and keys may only travel over TLS",
+                      kNotAcceptableHere);
+  }
   SessionDescription sdp = empty_session(local, *address_type);
+  const auto secure = [&local](MediaDescription& m, const MasterKey& key) {
+    if (!local.srtp.usable()) return;
+    m.protocol = std::string(kSavp);
+    m.attributes.push_back(to_attribute(CryptoAttribute{1, SrtpSuite::AesCm128HmacSha1_80, key}));
+  };
   if (local.audio_port != 0 && !caps.audio_codecs.empty()) {
     MediaDescription audio;
     audio.media = "audio";
@@ -191,15 +238,27 @@ Result<SessionDescription> make_offer(const Capabilities& caps, const LocalEndpo
       }
     }
     sdp.media.push_back(accepted(audio, local.audio_port, codecs, caps.audio_direction));
+    secure(sdp.media.back(), local.srtp.audio_key);
   }
   if (local.video_port != 0 && caps.video_codec) {
     MediaDescription video;
     video.media = "video";
     sdp.media.push_back(
         accepted(video, local.video_port, {*caps.video_codec}, caps.video_direction));
+    secure(sdp.media.back(), local.srtp.video_key);
   }
   if (sdp.media.empty()) return make_error("sdp: nothing to offer", kBadEndpoint);
   return sdp;
+}
+
+std::string without_srtp_keys(const std::string& text) {
+  auto sdp = SessionDescription::parse(text);
+  if (!sdp) return text;
+  for (auto& m : sdp->media) {
+    if (m.protocol == kSavp) m.protocol = std::string(kAvp);
+    std::erase_if(m.attributes, [](const std::string& a) { return a.starts_with("crypto:"); });
+  }
+  return sdp->serialize();
 }
 
 }  // namespace vto::media

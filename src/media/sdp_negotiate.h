@@ -11,6 +11,7 @@
 
 #include "core/result.h"
 #include "media/sdp.h"
+#include "media/sdp_crypto.h"
 
 namespace vto::media {
 
@@ -31,6 +32,21 @@ struct Capabilities {
   static Capabilities monitor();
 };
 
+// SRTP in one call. Keys are written and read only when the signalling that carries this
+// SDP is encrypted (TLS): over UDP or TCP the call is plain, or refused when SRTP is required.
+//   offers:  usable() → RTP/SAVP with an a=crypto per stream; otherwise RTP/AVP without keys
+//            (and nothing at all under Required).
+//   answers: RTP/SAVP with a usable a=crypto → accepted encrypted when usable(), else declined;
+//            RTP/AVP with a usable a=crypto → encrypted when usable() (best-effort SRTP, as
+//            phones send it when SRTP is optional for them), else plain;
+//            RTP/AVP without keys → plain, declined under Required.
+struct SrtpSetup {
+  SrtpPolicy policy = SrtpPolicy::Off;
+  bool signalling_encrypted = false;
+  MasterKey audio_key{}, video_key{};  // ours (what we send with), fresh for each call
+  bool usable() const { return policy != SrtpPolicy::Off && signalling_encrypted; }
+};
+
 // Where our media is received; the session id/version go into o=.
 struct LocalEndpoint {
   std::string address;  // numeric IPv4 or IPv6
@@ -38,6 +54,13 @@ struct LocalEndpoint {
   std::uint16_t video_port = 0;
   std::uint64_t session_id = 0;
   std::uint64_t session_version = 0;
+  SrtpSetup srtp;
+};
+
+// An encrypted stream's keys: `send` ours, `receive` the peer's, both of one suite.
+struct SrtpKeys {
+  SrtpSuite suite = SrtpSuite::AesCm128HmacSha1_80;
+  MasterKey send{}, receive{};
 };
 
 // One accepted stream, as the media layer needs it to set its pipelines up.
@@ -48,6 +71,7 @@ struct NegotiatedStream {
   Direction direction = Direction::SendRecv;  // ours, as written in the answer
   Connection remote;
   std::uint16_t remote_port = 0;
+  std::optional<SrtpKeys> srtp;  // nullopt: plain RTP
 };
 
 struct Answer {
@@ -60,11 +84,17 @@ struct Answer {
 // can do in that direction.
 Direction answer_direction(Direction offered, Direction local);
 
-// Errors carry code 488 (Not Acceptable Here) when no stream can be accepted and 400 when
-// the local endpoint is unusable.
+// Errors carry code 488 (Not Acceptable Here) when no stream can be accepted (SRTP rules
+// included) and 400 when the local endpoint is unusable.
 Result<Answer> negotiate(const SessionDescription& offer, const Capabilities& capabilities,
                          const LocalEndpoint& local);
 
+// 400 when nothing can be offered, 488 when SRTP is required and the signalling is not TLS.
 Result<SessionDescription> make_offer(const Capabilities& capabilities, const LocalEndpoint& local);
+
+// The offer with its keys taken out (a=crypto lines dropped, RTP/SAVP back to RTP/AVP), for
+// a hop where keys may not travel. Text in, text out; an SDP that does not parse is
+// returned unchanged (it carries no keys this station wrote).
+std::string without_srtp_keys(const std::string& sdp);
 
 }  // namespace vto::media

@@ -120,7 +120,7 @@ media::LocalEndpoint CallMedia::local(sip::CallHandle call, Session& s) {
   }
   return media::LocalEndpoint{config_.ip, s.audio ? s.audio->port() : std::uint16_t{0},
                               s.video ? s.video->port() : std::uint16_t{0}, call,
-                              sdp_versions_[call]++};
+                              sdp_versions_[call]++, {}};
 }
 
 std::string CallMedia::sdp(sip::CallHandle call, const std::string& remote_offer) {
@@ -186,7 +186,7 @@ void CallMedia::on_established(sip::CallHandle call, const std::string& remote_s
     // Our offer was answered: read the answer as an offer to get what both sides agreed.
     if (auto remote = media::SessionDescription::parse(remote_sdp); remote.ok()) {
       media::LocalEndpoint here{config_.ip, s.audio ? s.audio->port() : std::uint16_t{0}, 0, call,
-                                0};
+                                0, {}};
       if (auto agreed = media::negotiate(*remote, caps_, here); agreed.ok()) {
         s.agreed_audio = agreed->audio;
       }
