@@ -58,9 +58,18 @@ bool domain_text(const std::string& s) {
 constexpr const char* kNetworkText[] = {"ip", "mask", "gateway", "dns1", "dns2"};
 constexpr const char* kNetworkPorts[] = {"http_port", "https_port", "rtsp_port", "sip_port",
                                          "sip_tls_port"};
-constexpr const char* kSipText[] = {"server_ip",          "domain",          "user",
-                                    "password",           "alternate_ip",    "alternate_user",
-                                    "alternate_password", "alternate_vts_ip"};
+constexpr const char* kSipText[] = {"server_ip",
+                                    "domain",
+                                    "user",
+                                    "password",
+                                    "alternate_ip",
+                                    "alternate_user",
+                                    "alternate_password",
+                                    "alternate_vts_ip",
+                                    "transport",
+                                    "server_certificate",
+                                    "srtp"};
+constexpr std::size_t kMaxCertificateText = 64 * 1024;
 
 std::string* text_member(NetworkBasic& n, std::string_view k) {
   if (k == "ip") return &n.ip;
@@ -86,6 +95,9 @@ std::string* sip_member(SipServerSettings& s, std::string_view k) {
   if (k == "alternate_ip") return &s.alternate_ip;
   if (k == "alternate_user") return &s.alternate_user;
   if (k == "alternate_password") return &s.alternate_password;
+  if (k == "transport") return &s.transport;
+  if (k == "server_certificate") return &s.server_certificate;
+  if (k == "srtp") return &s.srtp;
   return &s.alternate_vts_ip;
 }
 
@@ -139,7 +151,18 @@ std::optional<SipServerMode> parse_sip_server_mode(std::string_view name) {
 }
 
 std::optional<SettingError> check_sip_server(const SipServerSettings& s) {
+  if (s.srtp != "off" && s.srtp != "preferred" && s.srtp != "required")
+    return SettingError{"srtp", "off, preferred or required"};
+  if (s.server_certificate.size() > kMaxCertificateText)
+    return SettingError{"server_certificate", "at most 64 KiB of PEM"};
+  if (!s.server_certificate.empty() &&
+      s.server_certificate.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+    return SettingError{"server_certificate", "PEM certificates (-----BEGIN CERTIFICATE-----)"};
   if (s.mode == SipServerMode::This) return std::nullopt;
+  if (s.transport != "tcp" && s.transport != "tls") return SettingError{"transport", "tcp or tls"};
+  if (s.transport == "tls" && s.server_certificate.empty())
+    return SettingError{"server_certificate",
+                        "required over TLS: the server's certificate, or the CA that signed it"};
   if (!ipv4(s.server_ip)) return SettingError{"server_ip", "an IPv4 address"};
   if (s.server_port == 0) return SettingError{"server_port", "1 to 65535"};
   if (!domain_text(s.domain))
@@ -186,7 +209,8 @@ Result<std::optional<SipServerSettings>> load_sip_server(store::Settings& settin
   if (j.is_discarded() || !j.is_object())
     return make_error("setting network.sip_server: not JSON", Errc::Invalid);
   SipServerSettings s;
-  for (const char* k : kSipText) *sip_member(s, k) = j.value(k, "");
+  SipServerSettings defaults;  // a field saved before it existed has its default
+  for (const char* k : kSipText) *sip_member(s, k) = j.value(k, *sip_member(defaults, k));
   const auto mode = parse_sip_server_mode(j.value("mode", "this"));
   if (!mode)
     return make_error("setting network.sip_server: mode: this, vto or platform", Errc::Invalid);
@@ -213,7 +237,10 @@ json to_json(const SipServerSettings& s) {
           {"alternate_ip", s.alternate_ip},
           {"alternate_user", s.alternate_user},
           {"alternate_password_set", !s.alternate_password.empty()},
-          {"alternate_vts_ip", s.alternate_vts_ip}};
+          {"alternate_vts_ip", s.alternate_vts_ip},
+          {"transport", s.transport},
+          {"server_certificate", s.server_certificate},
+          {"srtp", s.srtp}};
 }
 
 namespace {

@@ -5,7 +5,8 @@
 //       changes are applied at once by re-binding just that listener.
 //   GET|PUT /api/v1/settings/sip      SIP Server: this VTO is the SIP server ("this"),
 //       another VTO is ("vto"), or a platform is ("platform", with an alternate server the
-//       VTO fails over to while the main one is down). Applied at once.
+//       VTO fails over to while the main one is down), over TCP or TLS; and SRTP (off,
+//       preferred, required). Applied at once.
 // Passwords are write-only: a missing or empty one keeps the saved one.
 #pragma once
 
@@ -39,6 +40,13 @@ struct SipServerSettings {
   std::string domain = "VDP";        // platform: may be empty
   std::string user, password;
   std::string alternate_ip, alternate_user, alternate_password, alternate_vts_ip;
+  // To another server (vto, platform): "tcp", or "tls" verified with server_certificate
+  // (PEM: the CA that signed the servers' certificates, or their own certificates). Over
+  // TLS the connection this VTO opened is the proof of who calls it.
+  std::string transport = "tcp";
+  std::string server_certificate;
+  // SRTP in every call whose signalling is TLS: "off", "preferred", "required".
+  std::string srtp = "preferred";
   bool operator==(const SipServerSettings&) const = default;
 };
 

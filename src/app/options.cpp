@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "station/network_interface.h"
 
@@ -90,6 +92,9 @@ Result<Options> parse_options(int argc, const char* const* argv) {
   cli.add_option("--platform-user", o.platform_user, "user name at the external SIP server");
   cli.add_option("--platform-password", o.platform_password, "password at the external SIP server");
   cli.add_option("--platform-domain", o.platform_domain, "SIP domain at the external server");
+  cli.add_option("--platform-certificate", o.platform_certificate,
+                 "register to the external server over TLS, verifying it with this PEM file (its "
+                 "certificate, or the CA that signed it)");
   cli.add_option("--log-level", o.log_level, "trace, debug, info, warn, error");
   cli.add_option("--button", o.buttons,
                  "room number (or 888888) called by each call button, in facade order "
@@ -219,6 +224,16 @@ Result<Options> parse_options(int argc, const char* const* argv) {
     o.platform = sip::parse_host_port(platform, 5080);
     if (!o.platform || o.platform_user.empty())
       return usage("--platform takes a numeric IP[:PORT] and needs --platform-user");
+  }
+  if (!o.platform_certificate.empty()) {
+    if (!o.platform) return usage("--platform-certificate needs --platform");
+    std::ifstream in(o.platform_certificate);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in || text.str().find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+      return usage("--platform-certificate " + o.platform_certificate +
+                   ": cannot read PEM certificates from it");
+    o.platform_certificate = text.str();
   }
   if (!o.ui_dir.empty()) {
     std::error_code ec;

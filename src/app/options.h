@@ -28,6 +28,7 @@ struct Options {
   // An external SIP server (this VTO then registers to it); nullopt: this VTO serves.
   std::optional<sip::HostPort> platform;
   std::string platform_user, platform_password, platform_domain;
+  std::string platform_certificate;  // PEM file: register over TLS and verify with it
   std::string log_level = "info";
   std::vector<std::string> digest_algorithms = {"MD5"};
   std::vector<std::string> buttons = {"101", "102"};  // call button N -> room

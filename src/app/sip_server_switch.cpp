@@ -23,16 +23,17 @@ sip::UaConfig SipServerSwitch::ua_config(bool alternate) const {
     c.user = number_();
     c.domain = "VDP";
     c.server = own_();
+    c.local_server = true;
     return c;
   }
-  // Registered to another server over TCP: calls come back over that connection, the proof
-  // of who sends them; others must answer this account's challenge.
+  // Registered to another server over TCP or TLS: calls come back over that connection,
+  // the proof of who sends them; others must answer this account's challenge.
   const api::SipServerSettings& st = setting_;
   c.user = alternate ? st.alternate_user : st.user;
   c.password = alternate ? st.alternate_password : st.password;
   c.domain = st.domain;
-  c.server =
-      sip::Peer{sip::Transport::Tcp, alternate ? st.alternate_ip : st.server_ip, st.server_port, 0};
+  c.server = sip::Peer{st.transport == "tls" ? sip::Transport::Tls : sip::Transport::Tcp,
+                       alternate ? st.alternate_ip : st.server_ip, st.server_port, 0};
   c.authenticate_callers = true;
   return c;
 }

@@ -100,6 +100,10 @@ Result<void> Station::open_store() {
     saved_sip_.domain = options_.platform_domain;
     saved_sip_.user = options_.platform_user;
     saved_sip_.password = options_.platform_password;
+    if (!options_.platform_certificate.empty()) {
+      saved_sip_.transport = "tls";
+      saved_sip_.server_certificate = options_.platform_certificate;
+    }
   }
   if (saved_network_) network_ = *saved_network_;
   if (!options_.network_interface.empty())
@@ -284,9 +288,36 @@ Result<void> Station::start_sip() {
                          options_.sip.host == "0.0.0.0" ? "127.0.0.1" : options_.sip.host,
                          transport_->local(sip::Transport::Udp).port, 0};
       });
+  if (auto secured = apply_sip_security(saved_sip_); !secured) {
+    log_->error("SIP server setting: {}", secured.error().message);
+  }
   ua_->reconfigure(sip_switch_->ua_config(false));
   ua_->set_guard(sip_guard_.get());
   ua_->set_event_handler([this](const sip::UaEvent& e) { on_ua_event(e); });
+  return {};
+}
+
+// Whom this VTO may reach over TLS (its platform or other VTO, with the certificate the
+// page holds), and SRTP in calls: the policy, and what a plain hop gets of the door's offers.
+Result<void> Station::apply_sip_security(const api::SipServerSettings& s) {
+  std::vector<sip::TlsPeerTrust> peers;
+  if (s.mode != api::SipServerMode::This && s.transport == "tls") {
+    if (!options_.sip_tls)
+      return make_error("SIP over TLS is off (vtod --sip-tls-listen off)", Errc::Unavailable);
+    for (const std::string& ip : {s.server_ip, s.alternate_ip}) {
+      if (!ip.empty()) peers.push_back(sip::TlsPeerTrust{ip, s.server_port, s.server_certificate});
+    }
+  }
+  if (auto trusted = transport_->set_tls_trust(std::move(peers)); !trusted)
+    return make_error("server_certificate: " + trusted.error().message, Errc::Invalid);
+  srtp_policy_ = media::parse_srtp_policy(s.srtp).value_or(media::SrtpPolicy::Preferred);
+  if (door_media_) door_media_->set_srtp_policy(srtp_policy_);
+  if (srtp_policy_ == media::SrtpPolicy::Preferred) {
+    server_->set_plain_offer(
+        [](const std::string& body) { return media::without_srtp_keys(body); });
+  } else {
+    server_->set_plain_offer(nullptr);
+  }
   return {};
 }
 
@@ -347,12 +378,14 @@ Result<void> Station::open_media() {
   media_config.camera.sub_width = options_.sub_size.first;
   media_config.camera.sub_height = options_.sub_size.second;
   media_config.on_dtmf = [this](std::uint64_t call, char key) { route_dtmf(call, key); };
+  media_config.srtp = srtp_policy_;
   auto door_media = station::DoorMedia::open(io_, std::move(media_config));
   if (!door_media) return fatal(door_media.error());
   door_media_ = std::move(*door_media);
-  ua_->set_sdp_provider([this](sip::CallHandle id, const std::string& remote_offer) {
-    return door_media_->sdp_for(id, remote_offer);
-  });
+  ua_->set_sdp_provider(
+      [this](sip::CallHandle id, const std::string& remote_offer, bool keys_allowed) {
+        return door_media_->sdp_for(id, remote_offer, keys_allowed);
+      });
   media::TonePlayer::Config tone_config;
   tone_config.speaker_device = devices.speaker.device;
   tone_config.on_error = [](std::string message) {

@@ -40,6 +40,7 @@
 #include "core/asio_timers.h"
 #include "core/log.h"
 #include "device/panel.h"
+#include "media/sdp_crypto.h"
 #include "media/stream_budget.h"
 #include "media/tone_player.h"
 #include "records/alarm_records.h"
@@ -112,6 +113,7 @@ class Station {
   void apply_record_caps(const api::RecordCaps& caps);
   void snapshot_on_core(std::function<void(Result<std::vector<std::uint8_t>>)> done);
   void on_sip_security_event(const sip::SecurityEvent& e);
+  Result<void> apply_sip_security(const api::SipServerSettings& s);
   void publish(const nlohmann::json& event);
   static sip::SipGuardConfig sip_guard_config(const api::LoginPolicy& policy);
   void fill_network();
@@ -138,6 +140,7 @@ class Station {
   // start (another program took it) falls back to them.
   sip::HostPort cli_sip_, cli_http_, cli_https_;
   std::optional<sip::HostPort> cli_sip_tls_;
+  media::SrtpPolicy srtp_policy_ = media::SrtpPolicy::Preferred;
   std::unique_ptr<store::Database> records_db_;
   std::unique_ptr<records::CallRecords> call_records_;
 

@@ -80,6 +80,10 @@ void Station::add_network_routes() {
         // Who serves the building changes how calls are routed: not in the middle of one.
         if (panel_->state().state != device::PanelState::Idle)
           return make_error("the panel is busy with a call: save again when it ends", Errc::Busy);
+        if (auto secured = apply_sip_security(after); !secured) {
+          (void)apply_sip_security(sip_switch_->setting());  // as it was
+          return secured;
+        }
         sip_switch_->change(after);
         log_->info("SIP server: {}",
                    after.mode == api::SipServerMode::This

@@ -18,6 +18,7 @@
 #include "media/gst_bus.h"
 #include "media/level_meter.h"
 #include "media/rtp_ports.h"
+#include "media/srtp_elements.h"
 #include "media/video_source.h"
 
 namespace vto::media {
@@ -192,20 +193,29 @@ struct AudioSession::Impl {
            " clock-rate=" + std::to_string(peer.telephone_event->clock_rate) +
            " ! mux.priority_sink_0 ";
     }
-    d += "rtpbin.send_rtp_src_0 ! udpsink name=rtp_out sync=false async=false ";
+    d += peer.srtp ? "rtpbin.send_rtp_src_0 ! srtp_out.rtp_sink_0 srtp_out.rtp_src_0 ! "
+                   : "rtpbin.send_rtp_src_0 ! ";
+    d += "udpsink name=rtp_out sync=false async=false ";
     return d;
   }
 
   std::string description() const {
     std::string d =
         "rtpbin name=rtpbin latency=" + std::to_string(kJitterBufferMs) + " do-lost=true ";
+    const bool srtp = peer.srtp.has_value();
+    if (srtp) d += srtp_encoder("srtp_out", *peer.srtp) + "srtpdec name=srtp_in ";
     if (peer.send) d += send_description();
-    d += "udpsrc name=rtp_in caps=\"application/x-rtp,media=audio,clock-rate=" +
-         std::to_string(peer.codec.clock_rate) + ",encoding-name=" + codec.encoding_name +
-         ",payload=" + std::to_string(peer.codec.payload_type) +
-         "\" ! rtpbin.recv_rtp_sink_0 "
-         "udpsrc name=rtcp_in caps=application/x-rtcp ! rtpbin.recv_rtcp_sink_0 "
-         "rtpbin.send_rtcp_src_0 ! udpsink name=rtcp_out sync=false async=false";
+    d += std::string("udpsrc name=rtp_in caps=\"application/") + (srtp ? "x-srtp" : "x-rtp") +
+         ",media=audio,clock-rate=" + std::to_string(peer.codec.clock_rate) +
+         ",encoding-name=" + codec.encoding_name +
+         ",payload=" + std::to_string(peer.codec.payload_type) + "\" ! " +
+         (srtp ? "srtp_in.rtp_sink srtp_in.rtp_src ! " : "") + "rtpbin.recv_rtp_sink_0 ";
+    d += srtp ? "udpsrc name=rtcp_in caps=application/x-srtcp ! srtp_in.rtcp_sink "
+                "srtp_in.rtcp_src ! rtpbin.recv_rtcp_sink_0 "
+                "rtpbin.send_rtcp_src_0 ! srtp_out.rtcp_sink_0 srtp_out.rtcp_src_0 ! "
+              : "udpsrc name=rtcp_in caps=application/x-rtcp ! rtpbin.recv_rtcp_sink_0 "
+                "rtpbin.send_rtcp_src_0 ! ";
+    d += "udpsink name=rtcp_out sync=false async=false";
     return d;
   }
 
@@ -359,11 +369,12 @@ AudioSession::AudioSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) 
 AudioSession::~AudioSession() = default;
 
 void AudioSession::preload() {
-  preload_elements({"rtpbin",     "rtpdtmfmux",   "rtpdtmfsrc",   "rtpdtmfdepay",  "udpsrc",
-                    "udpsink",    "audiotestsrc", "audioconvert", "audioresample", "queue",
-                    "tee",        "fakesink",     "mulawenc",     "mulawdec",      "alawenc",
-                    "alawdec",    "opusenc",      "opusdec",      "rtppcmupay",    "rtppcmudepay",
-                    "rtppcmapay", "rtppcmadepay", "rtpopuspay",   "rtpopusdepay",  "volume"});
+  preload_elements({"srtpenc",       "srtpdec",      "rtpbin",     "rtpdtmfmux",   "rtpdtmfsrc",
+                    "rtpdtmfdepay",  "udpsrc",       "udpsink",    "audiotestsrc", "audioconvert",
+                    "audioresample", "queue",        "tee",        "fakesink",     "mulawenc",
+                    "mulawdec",      "alawenc",      "alawdec",    "opusenc",      "opusdec",
+                    "rtppcmupay",    "rtppcmudepay", "rtppcmapay", "rtppcmadepay", "rtpopuspay",
+                    "rtpopusdepay",  "volume"});
 }
 
 bool AudioSession::supports(const Codec& codec) {
@@ -428,6 +439,11 @@ Result<void> AudioSession::start(const Peer& peer) {
   if (peer.send) s.count_on("rtp_out", "sink", &s.packets_sent);
   s.dtmf_source = gst_bin_get_by_name(GST_BIN(s.pipeline), "dtmf");
 
+  if (peer.srtp) {
+    GstElement* srtpdec = gst_bin_get_by_name(GST_BIN(s.pipeline), "srtp_in");
+    give_receive_key(srtpdec, *peer.srtp);
+    gst_object_unref(srtpdec);
+  }
   GstElement* rtpbin = gst_bin_get_by_name(GST_BIN(s.pipeline), "rtpbin");
   g_signal_connect(rtpbin, "request-pt-map", G_CALLBACK(Impl::on_request_pt_map), &s);
   g_signal_connect(rtpbin, "pad-added", G_CALLBACK(Impl::on_pad_added), &s);

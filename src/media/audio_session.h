@@ -19,6 +19,7 @@
 
 #include "core/result.h"
 #include "media/sdp.h"
+#include "media/sdp_negotiate.h"
 
 namespace vto::media {
 
@@ -49,6 +50,9 @@ class AudioSession {
     Codec codec;                  // PCMU/8000, PCMA/8000 or opus/48000/2, with its payload type
     std::optional<Codec> telephone_event;
     bool send = true;  // our direction sends (sendrecv or sendonly)
+    // SRTP and SRTCP both ways (srtpenc/srtpdec); nullopt: plain RTP. Packets that do not
+    // authenticate with the peer's key are dropped: nothing of them is played.
+    std::optional<SrtpKeys> srtp;
   };
 
   struct Stats {

@@ -59,9 +59,12 @@ struct Call {
     b = std::move(*sb);
   }
 
-  void start(const Codec& codec, std::optional<Codec> events) {
-    AudioSession::Peer to_b{"127.0.0.1", b->port(), 0, codec, events, true};
-    AudioSession::Peer to_a{"127.0.0.1", a->port(), 0, codec, events, true};
+  // `srtp_a`: the keys a uses (send: its own, receive: b's), `srtp_b` b's.
+  void start(const Codec& codec, std::optional<Codec> events,
+             std::optional<SrtpKeys> srtp_a = std::nullopt,
+             std::optional<SrtpKeys> srtp_b = std::nullopt) {
+    AudioSession::Peer to_b{"127.0.0.1", b->port(), 0, codec, events, true, srtp_a};
+    AudioSession::Peer to_a{"127.0.0.1", a->port(), 0, codec, events, true, srtp_b};
     auto started_a = a->start(to_b);
     auto started_b = b->start(to_a);
     ASSERT_TRUE(started_a.ok()) << started_a.error().message;
@@ -101,6 +104,37 @@ INSTANTIATE_TEST_SUITE_P(Codecs, AudioCodecTest,
                            return codec.param.name;
                          });
 
+TEST(AudioSessionTest, SrtpCarriesTheToneAndDtmfBothWays) {
+  Call call;
+  ASSERT_NO_FATAL_FAILURE(call.open(440));
+  const MasterKey ka = new_master_key(), kb = new_master_key();
+  const Codec events{101, "telephone-event", 8000, 0, "0-15"};
+  ASSERT_NO_FATAL_FAILURE(call.start(Codec{0, "PCMU", 8000, 0, ""}, events,
+                                     SrtpKeys{SrtpSuite::AesCm128HmacSha1_80, ka, kb},
+                                     SrtpKeys{SrtpSuite::AesCm128HmacSha1_80, kb, ka}));
+  ASSERT_TRUE(wait_until([&] { return call.b->stats().level_db > -20; }, 10000ms))
+      << "level at b: " << call.b->stats().level_db;
+  ASSERT_TRUE(wait_until([&] { return call.a->stats().samples_decoded > 1000; }, 10000ms));
+  ASSERT_TRUE(call.a->start_dtmf('5').ok());
+  std::this_thread::sleep_for(150ms);
+  ASSERT_TRUE(call.a->stop_dtmf().ok());
+  EXPECT_TRUE(wait_until([&] { return call.keys() == "5"; }, 5000ms)) << call.keys();
+  EXPECT_EQ(call.errors.load(), 0);
+}
+
+TEST(AudioSessionTest, APeerWithTheWrongSrtpKeyHearsNothing) {
+  Call call;
+  ASSERT_NO_FATAL_FAILURE(call.open(440));
+  const MasterKey ka = new_master_key(), kb = new_master_key(), wrong = new_master_key();
+  ASSERT_NO_FATAL_FAILURE(call.start(Codec{0, "PCMU", 8000, 0, ""}, std::nullopt,
+                                     SrtpKeys{SrtpSuite::AesCm128HmacSha1_80, ka, kb},
+                                     SrtpKeys{SrtpSuite::AesCm128HmacSha1_80, kb, wrong}));
+  ASSERT_TRUE(wait_until([&] { return call.b->stats().packets_received > 50; }, 10000ms));
+  const auto b = call.b->stats();
+  EXPECT_EQ(b.samples_decoded, 0u) << "packets that do not authenticate are never played";
+  EXPECT_LE(b.peak_level_db, -100);
+}
+
 TEST(AudioSessionTest, Rfc4733EventsReachTheOtherEndOncePerKey) {
   Call call;
   ASSERT_NO_FATAL_FAILURE(call.open(440));
@@ -138,14 +172,14 @@ TEST(AudioSessionTest, RefusesWhatItCannotDo) {
   config.speaker_device.clear();
   auto session = AudioSession::open(config);
   ASSERT_TRUE(session.ok());
-  EXPECT_FALSE(
-      (*session)
-          ->start({"127.0.0.1", 4000, 0, Codec{18, "G729", 8000, 0, ""}, std::nullopt, true})
-          .ok());
-  EXPECT_FALSE(
-      (*session)
-          ->start({"example.org", 4000, 0, Codec{0, "PCMU", 8000, 0, ""}, std::nullopt, true})
-          .ok());
+  EXPECT_FALSE((*session)
+                   ->start({"127.0.0.1", 4000, 0, Codec{18, "G729", 8000, 0, ""}, std::nullopt,
+                            true, std::nullopt})
+                   .ok());
+  EXPECT_FALSE((*session)
+                   ->start({"example.org", 4000, 0, Codec{0, "PCMU", 8000, 0, ""}, std::nullopt,
+                            true, std::nullopt})
+                   .ok());
   EXPECT_FALSE((*session)->started());
   EXPECT_TRUE(AudioSession::supports(Codec{111, "OPUS", 48000, 2, ""}));
   EXPECT_FALSE(AudioSession::supports(Codec{9, "G722", 8000, 0, ""}));
@@ -185,9 +219,11 @@ TEST(AudioSessionTest, AWavMicrophoneIsHeardThenSilence) {
   ASSERT_TRUE(a.ok()) << a.error().message;
   ASSERT_TRUE(b.ok()) << b.error().message;
   const Codec pcma{8, "PCMA", 8000, 0, ""};
-  auto started = (*a)->start({"127.0.0.1", (*b)->port(), 0, pcma, std::nullopt, true});
+  auto started =
+      (*a)->start({"127.0.0.1", (*b)->port(), 0, pcma, std::nullopt, true, std::nullopt});
   ASSERT_TRUE(started.ok()) << started.error().message;
-  ASSERT_TRUE((*b)->start({"127.0.0.1", (*a)->port(), 0, pcma, std::nullopt, true}).ok());
+  ASSERT_TRUE(
+      (*b)->start({"127.0.0.1", (*a)->port(), 0, pcma, std::nullopt, true, std::nullopt}).ok());
   EXPECT_TRUE(wait_until([&] { return (*b)->stats().level_db > -20; }, 3000ms))
       << (*b)->stats().level_db;
   // The file lasts one second; the stream goes on, silent.
@@ -215,8 +251,10 @@ TEST(AudioSessionTest, TheSpeakerIsRecordedToAWavFileFinishedAtTheEnd) {
   auto b = AudioSession::open(std::move(cb));
   ASSERT_TRUE(a.ok() && b.ok());
   const Codec pcmu{0, "PCMU", 8000, 0, ""};
-  ASSERT_TRUE((*a)->start({"127.0.0.1", (*b)->port(), 0, pcmu, std::nullopt, true}).ok());
-  ASSERT_TRUE((*b)->start({"127.0.0.1", (*a)->port(), 0, pcmu, std::nullopt, true}).ok());
+  ASSERT_TRUE(
+      (*a)->start({"127.0.0.1", (*b)->port(), 0, pcmu, std::nullopt, true, std::nullopt}).ok());
+  ASSERT_TRUE(
+      (*b)->start({"127.0.0.1", (*a)->port(), 0, pcmu, std::nullopt, true, std::nullopt}).ok());
   ASSERT_TRUE(wait_until([&] { return (*b)->stats().samples_decoded > 8000; }, 3000ms));
   b->reset();  // the end of the call finishes the file
   std::ifstream in(wav, std::ios::binary);

@@ -90,12 +90,7 @@ MediaDescription accepted(const MediaDescription& offered, std::uint16_t port,
   return m;
 }
 
-// What SRTP an offered m-line gets: nullopt to decline it, else the keys (or none: plain).
-struct SrtpChoice {
-  bool acceptable = false;
-  std::optional<SrtpKeys> keys;
-  int tag = 1;
-};
+}  // namespace
 
 SrtpChoice choose_srtp(const MediaDescription& m, const SrtpSetup& setup, const MasterKey& ours) {
   const auto crypto = first_usable_crypto(m.attributes);
@@ -110,6 +105,8 @@ SrtpChoice choose_srtp(const MediaDescription& m, const SrtpSetup& setup, const 
   choice.acceptable = m.protocol == kAvp && setup.policy != SrtpPolicy::Required;
   return choice;
 }
+
+namespace {
 
 SessionDescription empty_session(const LocalEndpoint& local, const std::string& address_type) {
   SessionDescription sdp;

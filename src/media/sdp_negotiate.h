@@ -80,6 +80,16 @@ struct Answer {
   std::optional<NegotiatedStream> video;
 };
 
+// The SRTP of one offered m-line under `setup`: `acceptable` false when it must be declined;
+// `keys` set when it is encrypted (our key `ours` and the first usable one offered).
+struct SrtpChoice {
+  bool acceptable = false;
+  std::optional<SrtpKeys> keys;
+  int tag = 1;  // the offer's a=crypto tag, echoed in the answer
+};
+SrtpChoice choose_srtp(const MediaDescription& offered, const SrtpSetup& setup,
+                       const MasterKey& ours);
+
 // RFC 3264 §6.1: the peer's sendonly is our recvonly and so on, then narrowed to what we
 // can do in that direction.
 Direction answer_direction(Direction offered, Direction local);

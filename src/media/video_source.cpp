@@ -15,6 +15,7 @@
 
 #include "media/gst_bus.h"
 #include "media/sdp.h"
+#include "media/srtp_elements.h"
 
 namespace vto::media {
 namespace {
@@ -547,7 +548,8 @@ Result<std::unique_ptr<VideoSource>> VideoSource::start(Config config) {
 
 Result<VideoSource::SinkId> VideoSource::add_rtp_sink(std::string_view ip, std::uint16_t port,
                                                       int payload_type, const RtpPorts* local,
-                                                      std::uint16_t rtcp_port) {
+                                                      std::uint16_t rtcp_port,
+                                                      const std::optional<SrtpKeys>& srtp) {
   if (!numeric_address_type(ip)) return make_error("video: not a numeric address");
   if (port == 0) return make_error("video: port 0");
   if (payload_type < 96 || payload_type > 127) return make_error("video: not a dynamic type");
@@ -562,12 +564,25 @@ Result<VideoSource::SinkId> VideoSource::add_rtp_sink(std::string_view ip, std::
   std::string description =
       "queue name=q leaky=downstream max-size-buffers=30 max-size-bytes=0 max-size-time=0 "
       "! rtph264pay config-interval=-1 pt=" +
-      std::to_string(payload_type) +
-      " ! rtpbin.send_rtp_sink_0 rtpbin name=rtpbin "
-      "rtpbin.send_rtp_src_0 ! udpsink name=rtp_out sync=false async=false "
-      "rtpbin.send_rtcp_src_0 ! udpsink name=rtcp_out sync=false async=false";
-  if (local)
-    description += " udpsrc name=rtcp_in caps=application/x-rtcp ! rtpbin.recv_rtcp_sink_0";
+      std::to_string(payload_type) + " ! rtpbin.send_rtp_sink_0 rtpbin name=rtpbin ";
+  if (srtp) {
+    description += srtp_encoder("srtp_out", *srtp) +
+                   "rtpbin.send_rtp_src_0 ! srtp_out.rtp_sink_0 srtp_out.rtp_src_0 ! "
+                   "udpsink name=rtp_out sync=false async=false "
+                   "rtpbin.send_rtcp_src_0 ! srtp_out.rtcp_sink_0 srtp_out.rtcp_src_0 ! "
+                   "udpsink name=rtcp_out sync=false async=false";
+    if (local) {
+      description +=
+          " srtpdec name=srtp_in udpsrc name=rtcp_in caps=application/x-srtcp ! "
+          "srtp_in.rtcp_sink srtp_in.rtcp_src ! rtpbin.recv_rtcp_sink_0";
+    }
+  } else {
+    description +=
+        "rtpbin.send_rtp_src_0 ! udpsink name=rtp_out sync=false async=false "
+        "rtpbin.send_rtcp_src_0 ! udpsink name=rtcp_out sync=false async=false";
+    if (local)
+      description += " udpsrc name=rtcp_in caps=application/x-rtcp ! rtpbin.recv_rtcp_sink_0";
+  }
   GError* error = nullptr;
   GstElement* bin = gst_parse_bin_from_description(description.c_str(), FALSE, &error);
   if (!bin) {
@@ -588,6 +603,11 @@ Result<VideoSource::SinkId> VideoSource::add_rtp_sink(std::string_view ip, std::
   configure("rtp_out", local ? local->rtp() : nullptr, port);
   configure("rtcp_out", local ? local->rtcp() : nullptr, rtcp_port);
   if (local) configure("rtcp_in", local->rtcp(), 0);
+  if (srtp && local) {
+    GstElement* srtpdec = gst_bin_get_by_name(GST_BIN(bin), "srtp_in");
+    give_receive_key(srtpdec, *srtp);
+    gst_object_unref(srtpdec);
+  }
   GstElement* queue = gst_bin_get_by_name(GST_BIN(bin), "q");
   GstPad* queue_pad = gst_element_get_static_pad(queue, "sink");
   gst_element_add_pad(bin, gst_ghost_pad_new("sink", queue_pad));

@@ -28,6 +28,7 @@
 
 #include "core/result.h"
 #include "media/rtp_ports.h"
+#include "media/sdp_negotiate.h"
 
 typedef struct _GstSample GstSample;
 
@@ -75,9 +76,11 @@ class VideoSource {
   // IPv6 address, and asks the encoder for a key frame so the new peer can decode at once.
   // Each branch is an RTP session of its own (rtpbin): RTCP sender reports go to
   // `rtcp_port` (0: port + 1). With `local`, RTP and RTCP leave from the call's own ports
-  // and the peer's RTCP is received on them; `local` must outlive the sink.
+  // and the peer's RTCP is received on them; `local` must outlive the sink. With `srtp`,
+  // RTP and RTCP leave as SRTP/SRTCP and the peer's RTCP must authenticate with its key.
   Result<SinkId> add_rtp_sink(std::string_view ip, std::uint16_t port, int payload_type,
-                              const RtpPorts* local = nullptr, std::uint16_t rtcp_port = 0);
+                              const RtpPorts* local = nullptr, std::uint16_t rtcp_port = 0,
+                              const std::optional<SrtpKeys>& srtp = std::nullopt);
   // Hands every encoded access unit of `stream` to `sink` (an RTSP server's feed), starting
   // with a key frame. The sub-stream's encoder runs only while it has sinks.
   Result<SinkId> add_encoded_sink(VideoStream stream, EncodedSink sink);

@@ -26,6 +26,8 @@
 
 #include <gtest/gtest.h>
 
+#include "media/srtp_elements.h"
+
 namespace vto::media {
 namespace {
 
@@ -53,14 +55,21 @@ void count_frame(GstElement*, GstBuffer*, GstPad*, gpointer data) {
 // A peer that receives the RTP stream on loopback and decodes it, counting frames.
 class Receiver {
  public:
-  explicit Receiver(std::uint16_t port) {
+  // With `srtp`, the stream is decrypted with its `receive` key first.
+  explicit Receiver(std::uint16_t port, const std::optional<SrtpKeys>& srtp = std::nullopt) {
     const std::string description =
-        "udpsrc address=127.0.0.1 port=" + std::to_string(port) +
-        " caps=\"application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,"
-        "payload=96\" ! rtph264depay ! avdec_h264 ! fakesink name=out signal-handoffs=true "
-        "sync=false";
+        "udpsrc address=127.0.0.1 port=" + std::to_string(port) + " caps=\"application/" +
+        (srtp ? "x-srtp" : "x-rtp") +
+        ",media=video,encoding-name=H264,clock-rate=90000,payload=96\" ! " +
+        (srtp ? "srtpdec name=dec ! " : "") +
+        "rtph264depay ! avdec_h264 ! fakesink name=out signal-handoffs=true sync=false";
     pipeline_ = gst_parse_launch(description.c_str(), nullptr);
     if (!pipeline_) return;
+    if (srtp) {
+      GstElement* dec = gst_bin_get_by_name(GST_BIN(pipeline_), "dec");
+      give_receive_key(dec, *srtp);
+      gst_object_unref(dec);
+    }
     GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline_), "out");
     g_signal_connect(sink, "handoff", G_CALLBACK(count_frame), &frames_);
     gst_object_unref(sink);
@@ -185,6 +194,27 @@ TEST_F(VideoSourceTest, PeersDecodeTheStreamAndJoinLateOnAKeyFrame) {
   EXPECT_LT(first_frame, 1000ms);
   EXPECT_TRUE(source_->remove_sink(*sink2).ok());
   EXPECT_EQ(errors_.load(), 0);
+}
+
+TEST_F(VideoSourceTest, AnSrtpSinkIsDecodedOnlyWithItsKey) {
+  const MasterKey door = new_master_key(), monitor = new_master_key();
+  const SrtpKeys sending{SrtpSuite::AesCm128HmacSha1_80, door, monitor};
+  const std::uint16_t port = free_udp_port(), wrong_port = free_udp_port(),
+                      plain_port = free_udp_port();
+  Receiver right(port, SrtpKeys{SrtpSuite::AesCm128HmacSha1_80, monitor, door});
+  Receiver wrong(wrong_port, SrtpKeys{SrtpSuite::AesCm128HmacSha1_80, monitor, monitor});
+  Receiver plain(plain_port);
+  ASSERT_TRUE(right.ok() && wrong.ok() && plain.ok());
+  std::vector<VideoSource::SinkId> sinks;
+  for (auto p : {port, wrong_port, plain_port}) {
+    auto sink = source_->add_rtp_sink("127.0.0.1", p, 96, nullptr, 0, sending);
+    ASSERT_TRUE(sink.ok()) << sink.error().message;
+    sinks.push_back(*sink);
+  }
+  EXPECT_TRUE(right.wait_for_frames(10, 3s)) << right.frames() << " frames";
+  EXPECT_EQ(wrong.frames(), 0);
+  EXPECT_EQ(plain.frames(), 0) << "the payload on the wire is not H.264";
+  for (auto id : sinks) EXPECT_TRUE(source_->remove_sink(id).ok());
 }
 
 TEST_F(VideoSourceTest, AddRemoveCyclesLeakNoDescriptors) {

@@ -101,11 +101,23 @@ media::LocalEndpoint DoorMedia::local(std::uint64_t call) {
   local.video_port = video == video_ports_.end() ? 0 : video->second->port();
   local.session_id = call;
   local.session_version = 1;
+  if (auto srtp = srtp_.find(call); srtp != srtp_.end()) local.srtp = srtp->second;
   return local;
 }
 
-std::string DoorMedia::sdp_for(std::uint64_t call, const std::string& remote_offer) {
+std::string DoorMedia::sdp_for(std::uint64_t call, const std::string& remote_offer,
+                               bool keys_allowed) {
   auto log = core::logger("media");
+  if (!srtp_.contains(call)) {
+    media::SrtpSetup setup;
+    setup.policy = config_.srtp;
+    setup.signalling_encrypted = keys_allowed;
+    if (setup.usable()) {
+      setup.audio_key = media::new_master_key();
+      setup.video_key = media::new_master_key();
+    }
+    srtp_.emplace(call, setup);
+  }
   if (remote_offer.empty()) {
     auto offer = media::make_offer(capabilities_, local(call));
     if (!offer) {
@@ -157,13 +169,16 @@ void DoorMedia::start_audio(std::uint64_t call, const media::SessionDescription&
   peer.codec = a.codec;
   peer.telephone_event = a.telephone_event;
   peer.send = media::sends(a.direction);
+  peer.srtp = a.srtp;
   if (auto started = it->second.session->start(peer); !started) {
     log->error("call {}: audio does not start: {}", call, started.error().message);
     return;
   }
   it->second.codec = a.codec.name;
-  log->info("call {}: audio {} with {}:{} ({}{})", call, a.codec.name, peer.address, peer.rtp_port,
-            media::to_string(a.direction), a.telephone_event ? ", RFC 4733 events" : "");
+  it->second.encrypted = a.srtp.has_value();
+  log->info("call {}: audio {} with {}:{} ({}{}{})", call, a.codec.name, peer.address,
+            peer.rtp_port, media::to_string(a.direction),
+            a.telephone_event ? ", RFC 4733 events" : "", a.srtp ? ", SRTP" : "");
 }
 
 void DoorMedia::start_video(std::uint64_t call, const media::SessionDescription& remote) {
@@ -182,18 +197,28 @@ void DoorMedia::start_video(std::uint64_t call, const media::SessionDescription&
     }
     const media::Connection* to = remote.connection_for(i);
     if (!h264 || !to) continue;
+    // Encrypted when both sides have keys; never plain to a peer that expects SRTP, nor
+    // plain when SRTP is required.
+    const media::LocalEndpoint here = local(call);
+    const media::SrtpChoice srtp = media::choose_srtp(m, here.srtp, here.srtp.video_key);
+    if (!srtp.acceptable) {
+      log->info("call {}: no video: its SRTP cannot be agreed", call);
+      return;
+    }
     if (!ensure_camera()) return;
     const auto ports = video_ports_.find(call);
     auto sink = camera_->add_rtp_sink(to->address, m.port, h264->payload_type,
-                                      ports == video_ports_.end() ? nullptr : ports->second.get());
+                                      ports == video_ports_.end() ? nullptr : ports->second.get(),
+                                      0, srtp.keys);
     if (!sink) {
       log->error("call {}: no video to {}:{}: {}", call, to->address, m.port, sink.error().message);
       return;
     }
     sinks_[call] = *sink;
+    video_encrypted_[call] = srtp.keys.has_value();
     if (config_.budget && !tickets_.contains(call)) tickets_[call] = config_.budget->acquire_call();
-    log->info("call {}: video to {}:{} (H.264, pt {})", call, to->address, m.port,
-              h264->payload_type);
+    log->info("call {}: video to {}:{} (H.264, pt {}{})", call, to->address, m.port,
+              h264->payload_type, srtp.keys ? ", SRTP" : "");
     return;
   }
 }
@@ -213,7 +238,17 @@ void DoorMedia::on_ended(std::uint64_t call) {
     tickets_.erase(t);
   }
   muted_.erase(call);
+  srtp_.erase(call);
+  video_encrypted_.erase(call);
   release_memory();
+}
+
+bool DoorMedia::encrypted(std::uint64_t call) const {
+  auto audio = audio_.find(call);
+  const bool audio_ok =
+      audio != audio_.end() && audio->second.session->started() && audio->second.encrypted;
+  auto video = video_encrypted_.find(call);
+  return audio_ok && (video == video_encrypted_.end() || video->second);
 }
 
 void DoorMedia::hold_stream(std::uint64_t call, media::StreamBudget::Ticket ticket) {
@@ -308,7 +343,7 @@ void DoorMedia::snapshot(media::VideoSource::SnapshotDone done) {
 std::vector<CallAudioStatus> DoorMedia::audio_status() const {
   std::vector<CallAudioStatus> list;
   for (const auto& [call, audio] : audio_) {
-    list.push_back(CallAudioStatus{call, audio.codec, audio.session->stats()});
+    list.push_back(CallAudioStatus{call, audio.codec, audio.encrypted, audio.session->stats()});
   }
   return list;
 }

@@ -48,12 +48,15 @@ struct DoorMediaConfig {
   media::StreamBudget* budget = nullptr;
   // The camera's streams (sizes and bit rates).
   media::VideoSource::Config camera;
+  // SRTP for calls whose signalling may carry keys (set_srtp_policy changes it).
+  media::SrtpPolicy srtp = media::SrtpPolicy::Off;
 };
 
 // What the speaker hears and the microphone sends in one call, for the virtual panel.
 struct CallAudioStatus {
   std::uint64_t call = 0;
-  std::string codec;  // "PCMU", "PCMA", "opus"; empty until the call is established
+  std::string codec;       // "PCMU", "PCMA", "opus"; empty until the call is established
+  bool encrypted = false;  // its audio is SRTP
   media::AudioSession::Stats stats;
 };
 
@@ -65,13 +68,19 @@ class DoorMedia {
   ~DoorMedia();
 
   // The SDP of an outgoing call (empty `remote_offer`) or the answer to an incoming one
-  // (empty string when nothing in the offer can be accepted).
-  std::string sdp_for(std::uint64_t call, const std::string& remote_offer);
+  // (empty string when nothing in the offer can be accepted). `keys_allowed`: its signalling
+  // is TLS (or stays inside this device), so SRTP keys may be written and read; the first
+  // call of a call decides, with the SRTP policy in force then.
+  std::string sdp_for(std::uint64_t call, const std::string& remote_offer, bool keys_allowed);
   // The call was answered with `remote_sdp` (its answer, or for incoming calls the offer):
   // start sending video where the peer accepted it, and the audio both ways.
   void on_established(std::uint64_t call, std::string_view remote_sdp);
   // The call ended, however: stop its streams; the camera stops with the last one.
   void on_ended(std::uint64_t call);
+  // Whether the call's media is SRTP (audio, and video where it is sent); false until it
+  // is established.
+  bool encrypted(std::uint64_t call) const;
+  void set_srtp_policy(media::SrtpPolicy policy) { config_.srtp = policy; }
 
   // A JPEG of the camera's next frame, through `done` on a GStreamer thread (post it to
   // the core). The camera starts for it if nobody watches, and rests again afterwards.
@@ -100,6 +109,7 @@ class DoorMedia {
   struct Audio {
     std::unique_ptr<media::AudioSession> session;
     std::string codec;
+    bool encrypted = false;
   };
 
   DoorMedia(boost::asio::io_context& io, DoorMediaConfig config);
@@ -123,7 +133,9 @@ class DoorMedia {
   int pending_snapshots_ = 0;  // the camera runs until they are answered
   std::map<std::uint64_t, media::StreamBudget::Ticket> tickets_;  // by call
   std::map<std::uint64_t, bool> muted_;                           // by call, before its audio
-  std::map<std::uint64_t, media::VideoSource::SinkId> encoded_;   // by attach_encoded id
+  std::map<std::uint64_t, media::SrtpSetup> srtp_;  // by call: its keys, from its first SDP
+  std::map<std::uint64_t, bool> video_encrypted_;   // by call, while its video is sent
+  std::map<std::uint64_t, media::VideoSource::SinkId> encoded_;  // by attach_encoded id
   std::uint64_t next_encoded_ = 1;
   struct IdleTimer;
   std::unique_ptr<IdleTimer> camera_idle_;  // stops the camera after camera_linger

@@ -53,7 +53,7 @@ class Monitor {
         input_(io, ::dup(0)),
         media_(io, timers, print) {
     ua_.set_event_handler([this](const sip::UaEvent& e) { on_event(e); });
-    ua_.set_sdp_provider([this](sip::CallHandle call, const std::string& remote_offer) {
+    ua_.set_sdp_provider([this](sip::CallHandle call, const std::string& remote_offer, bool) {
       return media_.sdp(call, remote_offer);
     });
   }

@@ -88,6 +88,10 @@ void Proxy::fork(TxId tx, Message request, const std::vector<ForkTarget>& target
   for (const ForkTarget& target : targets) {
     Message out = request.clone();
     out.set_request_uri(target.request_uri);
+    if (target.body) {
+      const std::string type(request.header(HeaderId::ContentType).value_or("application/sdp"));
+      out.set_body(*target.body, type);
+    }
     out.set_header(HeaderId::MaxForwards, std::to_string(max_forwards > 0 ? max_forwards - 1 : 0));
     if (record_route_it) {
       // The token names the dialog's two ends: the caller and this branch's callee.

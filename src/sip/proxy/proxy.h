@@ -19,6 +19,7 @@ struct ForkTarget {
   std::string request_uri;  // the registered contact
   Peer next_hop;            // where to send it (the binding's source address)
   std::string aor;          // for logs and observers, e.g. "101#1"
+  std::optional<std::string> body = std::nullopt;  // this branch's body instead of the request's
 };
 
 struct ProxyConfig {

@@ -216,8 +216,9 @@ void SipServer::route(TxId tx, Message&& request, const Peer& from) {
       tl_.respond(tx, 483, "Too Many Hops");
       return;
     }
-    ForkTarget target{std::string(request.request_uri()), *hop, {}};
-    proxy_.fork(tx, std::move(request), {target}, false);
+    std::vector<ForkTarget> targets{ForkTarget{std::string(request.request_uri()), *hop, {}}};
+    if (!keep_keys_on_tls(tx, request, from, targets)) return;
+    proxy_.fork(tx, std::move(request), targets, false);
     return;
   }
 
@@ -270,10 +271,46 @@ void SipServer::route(TxId tx, Message&& request, const Peer& from) {
     tl_.respond(tx, 480, "Temporarily Unavailable");
     return;
   }
+  if (!keep_keys_on_tls(tx, request, from, targets)) return;
   log->info("{} for {} from {}: forking to {} contact(s)", method, user, from.host_port(),
             targets.size());
   const bool dialog_creating = method == "INVITE" || method == "SUBSCRIBE";
   proxy_.fork(tx, std::move(request), targets, dialog_creating);
+}
+
+bool SipServer::carries_srtp_keys(const Message& message) {
+  return message.body().find("a=crypto:") != std::string_view::npos;
+}
+
+bool SipServer::keep_keys_on_tls(TxId tx, const Message& request, const Peer& from,
+                                 std::vector<ForkTarget>& targets) {
+  if (!carries_srtp_keys(request)) return true;
+  auto log = core::logger("sip");
+  const bool own = is_own_source(from);
+  if (from.transport != Transport::Tls && !own) {
+    // Whoever listens on that network has the keys already; passing them on would also
+    // give the callee's answer away.
+    log->info("{} from {} refused: SRTP keys over {}", request.method(), from.host_port(),
+              transport_name(from.transport));
+    tl_.respond(tx, 488, "SRTP Keys Need TLS");
+    return false;
+  }
+  const std::string body(request.body());
+  std::erase_if(targets, [&](ForkTarget& t) {
+    if (t.next_hop.transport == Transport::Tls) return false;
+    if (!own || !plain_offer_) {
+      log->info("{} for {}: not sent over {} with SRTP keys", request.method(), t.aor,
+                transport_name(t.next_hop.transport));
+      return true;
+    }
+    t.body = plain_offer_(body);
+    return false;
+  });
+  if (targets.empty()) {
+    tl_.respond(tx, 488, "SRTP Keys Need TLS");
+    return false;
+  }
+  return true;
 }
 
 void SipServer::on_stray_ack(Message&& ack, const Peer& from) {

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <functional>
-
 #include <string>
 #include <string_view>
 
@@ -43,6 +42,14 @@ class SipServer final : public TransactionUser {
   // credentials, is answered with this body.
   void set_doors(std::function<std::string()> doors) { doors_ = std::move(doors); }
   static constexpr std::string_view kDoorsContentType = "application/vnd.openvto.doors+json";
+  // SRTP keys (an SDP body with a=crypto) travel only over TLS: a request carrying them
+  // that came over UDP or TCP is refused (488), and one is forked only to TLS targets.
+  // This device's own offers are the exception, as they do not have to be all-or-nothing:
+  // `plain_offer` (when set) gives the body for a target reached over UDP or TCP, without
+  // its keys (SRTP preferred); unset, such targets are left out (SRTP required).
+  using PlainOffer = std::function<std::string(const std::string& body)>;
+  void set_plain_offer(PlainOffer plain) { plain_offer_ = std::move(plain); }
+  static bool carries_srtp_keys(const Message& message);
 
   void on_request(TxId tx, Message&& request, const Peer& from) override;
   void on_stray_ack(Message&& ack, const Peer& from) override;
@@ -73,6 +80,10 @@ class SipServer final : public TransactionUser {
   bool needs_caller_check(const Message& request, std::string_view user, bool doors_query,
                           const Peer& from) const;
   bool is_doors_query(const Message& request, std::string_view user) const;
+  // Applies the SRTP key rule to the targets of `request` from `from`; false (answered
+  // 488 on `tx`) when none may receive it.
+  bool keep_keys_on_tls(TxId tx, const Message& request, const Peer& from,
+                        std::vector<ForkTarget>& targets);
   // Sends `response` on `tx` after `delay` (a user whose wrong answers are slowed).
   void respond_later(TxId tx, Message response, core::Duration delay);
   // Where a request whose next hop is `uri` goes: a registered contact's source
@@ -88,6 +99,7 @@ class SipServer final : public TransactionUser {
   SipServerConfig options_;
   TransactionUser* local_ = nullptr;
   std::function<std::string()> doors_;
+  PlainOffer plain_offer_;
 };
 
 }  // namespace vto::sip

@@ -418,7 +418,10 @@ void UserAgent::send_invite(Call& call, const Message* challenge) {
       }
     }
   }
-  if (sdp_) inv.set_body(sdp_(call.id, {}), "application/sdp");
+  if (sdp_) {
+    const bool keys_allowed = config_.server.transport == Transport::Tls || config_.local_server;
+    inv.set_body(sdp_(call.id, {}, keys_allowed), "application/sdp");
+  }
   call.invite = inv.clone();
   const CallHandle id = call.id;
   call.invite_tx = tl_.send_request(std::move(inv), config_.server,

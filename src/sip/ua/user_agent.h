@@ -31,6 +31,9 @@ struct UaConfig {
   // credentials of this account in answer to a 401 of its own (a proxy such as
   // Kamailio answers it with uac_auth). A source address alone never authorizes.
   bool authenticate_callers = false;
+  // The server is this device itself, reached on loopback (a VTO that serves its building):
+  // what is sent to it never crosses a network.
+  bool local_server = false;
 };
 
 using CallHandle = std::uint64_t;
@@ -69,7 +72,10 @@ class UserAgent final : public TransactionUser {
  public:
   using EventHandler = std::function<void(const UaEvent&)>;
   // Supplies the SDP offer (outgoing) or answer (incoming, given the offer) of a call.
-  using SdpProvider = std::function<std::string(CallHandle call, const std::string& remote_offer)>;
+  // `keys_allowed`: the SIP hop this SDP travels is encrypted (TLS) or never leaves this
+  // device (its own server on loopback), so it may carry SRTP keys.
+  using SdpProvider = std::function<std::string(CallHandle call, const std::string& remote_offer,
+                                                bool keys_allowed)>;
 
   UserAgent(TransactionLayer& transactions, UaConfig config);
   ~UserAgent() override;

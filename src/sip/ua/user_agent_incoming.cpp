@@ -116,7 +116,10 @@ Result<void> UserAgent::answer(CallHandle id) {
   for (auto rr : request->header_values(HeaderId::RecordRoute))
     ok.add_header(HeaderId::RecordRoute, std::string(rr));
   ok.add_header(HeaderId::Allow, std::string(kUaAllow));
-  if (sdp_) ok.set_body(sdp_(id, call->remote_sdp), "application/sdp");
+  if (sdp_) {
+    const bool keys_allowed = call->source.transport == Transport::Tls;
+    ok.set_body(sdp_(id, call->remote_sdp, keys_allowed), "application/sdp");
+  }
   auto dest = response_destination(ok, call->source);
   if (!dest) return make_error(dest.error().message);
   call->ok_to = *dest;
@@ -248,7 +251,10 @@ void UserAgent::handle_in_dialog(TxId tx, Message&& request, Call& call) {
     Message ok = make_response(request, 200, "OK");
     ok.add_header(HeaderId::Contact, "<" + contact_uri() + ">");
     const std::string offer(request.body());
-    if (sdp_ && !offer.empty()) ok.set_body(sdp_(id, offer), "application/sdp");
+    if (sdp_ && !offer.empty()) {
+      const bool keys_allowed = call.source.transport == Transport::Tls;
+      ok.set_body(sdp_(id, offer, keys_allowed), "application/sdp");
+    }
     tl_.respond(tx, std::move(ok));
     if (!offer.empty()) {
       emit({UaEvent::Type::Reoffer, id, 0, call.remote_uri, {}, offer, "application/sdp"});
