@@ -67,10 +67,11 @@ TEST(ParseCallQuery, BadParametersAreNamed) {
 }
 
 TEST(CallRecordJson, HasEveryField) {
-  records::CallRecord r{3, 1000, 5000, "8001", "101", "101#0", "answered", 4, std::nullopt};
+  records::CallRecord r{3, 1000, 5000, "8001", "101", "101#0", "answered", 4, std::nullopt, true};
   auto j = to_json(r);
   EXPECT_EQ(j["id"], 3);
   EXPECT_EQ(j["answered_by"], "101#0");
+  EXPECT_EQ(j["encrypted"], true);
   EXPECT_EQ(j["duration_s"], 4);
   EXPECT_TRUE(j["snapshot_path"].is_null());
   r.snapshot_path = "/var/lib/openvto/snapshots/3.jpg";
@@ -208,8 +209,8 @@ TEST_F(CallSnapshotTest, PagesFollowEveryWrite) {
   EXPECT_EQ(first, again);
   EXPECT_THAT(first, HasSubstr("\"total\":3"));
   EXPECT_THAT(added, HasSubstr("\"total\":4"));
-  EXPECT_THAT(added,
-              HasSubstr("\"called\":\"102\",\"caller\":\"8001\",\"duration_s\":0,\"ended_ms\":0"));
+  EXPECT_THAT(added, HasSubstr("\"called\":\"102\",\"caller\":\"8001\",\"duration_s\":0,"
+                               "\"encrypted\":false,\"ended_ms\":0"));
   EXPECT_THAT(finished, HasSubstr("\"ended_ms\":3000"));
   EXPECT_THAT(finished, HasSubstr("\"result\":\"no_answer\""));
   EXPECT_THAT(other, HasSubstr("\"total\":1"));

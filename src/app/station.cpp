@@ -434,6 +434,8 @@ Result<void> Station::start_services() {
       *call_records_, options_.vto_number.empty() ? "panel" : options_.vto_number,
       core::system_unix_ms);
   call_recorder_->defer_writes(timers_, kRecordDelay);
+  call_recorder_->set_encryption_probe(
+      [this](device::CallHandle call) { return door_media_->encrypted(call); });
   // The visitor's picture, taken when each call starts, saved beside its record.
   if (auto enabled = call_recorder_->enable_snapshots(
           options_.data_dir + "/snapshots",
@@ -486,14 +488,13 @@ void Station::on_ua_event(const sip::UaEvent& e) {
   json j = api::event_json(e);
   log_->info("call event: {}", j.dump());
   call_events_.add(std::move(j));
+  // The media first: the call's record says whether it is encrypted.
+  if (e.type == sip::UaEvent::Type::Answered) door_media_->on_established(e.call, e.body);
   call_recorder_->on_ua_event(e);  // before the panel hears of it
   // The platform's main server does not answer: fail over to the alternate (and try the
   // main one again every minute).
   sip_switch_->on_ua_event(e);
   switch (e.type) {
-    case sip::UaEvent::Type::Answered:
-      door_media_->on_established(e.call, e.body);
-      break;
     case sip::UaEvent::Type::Bye:
     case sip::UaEvent::Type::Cancelled:
     case sip::UaEvent::Type::Rejected:

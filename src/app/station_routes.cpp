@@ -285,6 +285,7 @@ void Station::extra_state(json& state) {
   for (const auto& a : door_media_->audio_status()) {
     audio.push_back({{"call", a.call},
                      {"codec", a.codec},
+                     {"encrypted", a.encrypted},
                      {"packets_received", a.stats.packets_received},
                      {"packets_sent", a.stats.packets_sent},
                      {"level_db", a.stats.level_db},

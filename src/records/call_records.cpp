@@ -62,6 +62,7 @@ CallRecord record_from(SQLite::Statement& st) {
   r.result = st.getColumn(6).getString();
   r.duration_s = st.getColumn(7).getInt();
   if (!st.getColumn(8).isNull()) r.snapshot_path = st.getColumn(8).getString();
+  r.encrypted = st.getColumn(9).getInt() != 0;
   return r;
 }
 
@@ -142,16 +143,18 @@ Result<NewCallRecord> CallRecords::start(const std::string& caller, const std::s
   }
 }
 
-Result<void> CallRecords::answered(std::int64_t id, const std::string& device, std::int64_t at_ms) {
+Result<void> CallRecords::answered(std::int64_t id, const std::string& device, std::int64_t at_ms,
+                                   bool encrypted) {
   const CountWrite counted(changes_);
   try {
     auto& db = db_.connection();
     SQLite::Statement q(db,
-                        "UPDATE call_records SET answered_by = ?, answered_ms = ? "
+                        "UPDATE call_records SET answered_by = ?, answered_ms = ?, encrypted = ? "
                         "WHERE id = ? AND ended_ms = 0");
     q.bind(1, device);
     q.bind(2, at_ms);
-    q.bind(3, id);
+    q.bind(3, encrypted ? 1 : 0);
+    q.bind(4, id);
     if (q.exec() == 0) return not_updated(db, id);
     return {};
   } catch (const std::exception& e) {
@@ -224,7 +227,7 @@ CallRecords::CallRecords(store::Database& db, std::size_t max_rows)
     : db_(db),
       table_(db, "call_records",
              "id, started_ms, ended_ms, caller, called, answered_by, result, duration_s, "
-             "snapshot_path",
+             "snapshot_path, encrypted",
              "started_ms"),
       max_rows_(max_rows == 0 ? 1 : max_rows) {}
 

@@ -45,6 +45,7 @@ struct CallRecord {
   std::string result = std::string(kOngoing);
   int duration_s = 0;  // talk time: from answer to end
   std::optional<std::string> snapshot_path;
+  bool encrypted = false;  // the answered call's media was SRTP
 
   bool operator==(const CallRecord&) const = default;
 };
@@ -95,8 +96,10 @@ class CallRecords {
   // out again.
   Result<NewCallRecord> start(const std::string& caller, const std::string& called,
                               std::int64_t at_ms);
-  // The call was answered by `device` at `at_ms`; talk time counts from here.
-  Result<void> answered(std::int64_t id, const std::string& device, std::int64_t at_ms);
+  // The call was answered by `device` at `at_ms`; talk time counts from here. `encrypted`:
+  // its media is SRTP.
+  Result<void> answered(std::int64_t id, const std::string& device, std::int64_t at_ms,
+                        bool encrypted = false);
   // The call ended with `result` (not "ongoing"). Errc::NotFound for an unknown id, Errc::Conflict
   // for a record already finished.
   Result<void> finish(std::int64_t id, std::string_view result, std::int64_t at_ms);

@@ -102,6 +102,11 @@ TEST_F(CallRecordsTest, StartAnswerFinishRecordsTheWholeCall) {
   EXPECT_EQ(r.started_ms, 1'700'000'000'000);
   EXPECT_EQ(r.ended_ms, 1'700'000'045'900);
   EXPECT_EQ(r.duration_s, 42);  // talk time, whole seconds
+  EXPECT_FALSE(r.encrypted);
+
+  auto secure = records.start("8001", "102", 1'700'000'100'000);
+  ASSERT_TRUE(records.answered(secure->id, "102#0", 1'700'000'101'000, true));
+  EXPECT_TRUE(records.get(secure->id)->encrypted);
 }
 
 TEST_F(CallRecordsTest, UnansweredCallHasNoTalkTime) {

@@ -284,7 +284,9 @@ void CallRecorder::on_ua_event(const sip::UaEvent& e) {
     case Type::Answered:
       if (call.answered) return;
       call.answered = true;
-      if (auto ok = records_.answered(call.record, device_of(e), now); !ok) {
+      if (auto ok = records_.answered(call.record, device_of(e), now,
+                                      encrypted_ && encrypted_(e.call));
+          !ok) {
         core::logger("records")->warn("call record {}: {}", call.record, ok.error().message);
       }
       // Answered just after the panel gave up: the user agent hangs up at once.

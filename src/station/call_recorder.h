@@ -63,6 +63,10 @@ class CallRecorder {
   CallRecorder(records::CallRecords& records, std::string caller, UnixClock clock);
   // The caller written in the records of calls started from now on (a new VTO No.).
   void set_caller(std::string caller) { caller_ = std::move(caller); }
+  // Whether an answered call's media is encrypted (SRTP), asked when it is answered.
+  void set_encryption_probe(std::function<bool(device::CallHandle)> probe) {
+    encrypted_ = std::move(probe);
+  }
   // Waits for the file job in progress, if any; the queued ones are dropped.
   ~CallRecorder();
   CallRecorder(const CallRecorder&) = delete;
@@ -120,6 +124,7 @@ class CallRecorder {
 
   records::CallRecords& records_;
   std::string caller_;
+  std::function<bool(device::CallHandle)> encrypted_;
   UnixClock clock_;
   device::CallHandle current_ = device::kNoCall;  // the panel's call at its last change
   // The call the panel left at its last change: a call started right after it to the

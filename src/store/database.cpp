@@ -17,7 +17,7 @@ namespace {
 
 // Numbered migrations: entry i brings the schema from version i to i + 1. Never edit one
 // that has shipped; append a new one.
-constexpr std::array<std::string_view, 10> kMigrations = {
+constexpr std::array<std::string_view, 11> kMigrations = {
     // 1: the building directory (rooms, VTOs) and key/value settings.
     R"sql(
 CREATE TABLE rooms (
@@ -224,6 +224,10 @@ CREATE TRIGGER users_removed_tokens_revoked AFTER DELETE ON users
 BEGIN
   DELETE FROM api_tokens WHERE created_by = OLD.name;
 END;
+)sql",
+    // 11: whether a call's media was encrypted (SRTP).
+    R"sql(
+ALTER TABLE call_records ADD COLUMN encrypted INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

@@ -102,9 +102,14 @@ class Kamailio(Process):
 class Baresip(Process):
     """baresip with one account, driven over its ctrl_tcp socket (netstring JSON)."""
 
-    def __init__(self, tmp, server, user, password, auto_answer=True, tone_hz=None):
+    def __init__(self, tmp, server, user, password, auto_answer=True, tone_hz=None,
+                 transport="udp", mediaenc=None, certificate=None, cafile=None):
         """tone_hz: the microphone sends a sine of that frequency instead of silence; what
-        baresip hears is written in `self.recordings` (sndfile module) either way."""
+        baresip hears is written in `self.recordings` (sndfile module) either way.
+        transport "tls": registers over TLS to `server` (its TLS address); baresip 1.0 then
+        listens for TLS on its SIP port + 1, with `certificate` (one PEM file holding its
+        certificate and key). It loads `cafile` but does not verify the server with it.
+        mediaenc: "srtp" (SRTP when the peer does it), "srtp-mand" (RTP/SAVP only)."""
         self.user = user
         cfg_dir = os.path.join(tmp, f"baresip-{user.replace('#', '-')}")
         os.makedirs(cfg_dir, exist_ok=True)
@@ -119,9 +124,18 @@ class Baresip(Process):
         self.recordings = rec  # sndfile writes dump-*-dec.wav: what baresip heard
         escaped = user.replace("#", "%23")
         mode = "auto" if auto_answer else "manual"
+        menc = f";mediaenc={mediaenc}" if mediaenc else ""
         with open(os.path.join(cfg_dir, "accounts"), "w") as f:
-            f.write(f"<sip:{escaped}@{server};transport=udp>;auth_pass={password};"
-                    f"answermode={mode};regint=600;audio_codecs=PCMU/8000/1,PCMA/8000/1;medianat=\n")
+            f.write(f"<sip:{escaped}@{server};transport={transport}>;auth_pass={password};"
+                    f"answermode={mode};regint=600;audio_codecs=PCMU/8000/1,PCMA/8000/1;"
+                    f"medianat={menc}\n")
+        tls_lines = ""
+        if certificate:
+            tls_lines += f"sip_certificate {certificate}\n"
+        if cafile:
+            tls_lines += f"sip_cafile {cafile}\n"
+        if mediaenc:
+            tls_lines += "module srtp.so\n"
         binary = which("baresip")
         self.events = []
         self._sock = None
@@ -129,6 +143,8 @@ class Baresip(Process):
         # before baresip binds it; baresip then exits at once, and gets new ports.
         for attempt in range(3):
             self.sip_port = free_port()
+            while transport == "tls" and self.sip_port == 65535:
+                self.sip_port = free_port()  # its TLS listener takes the next port
             self.ctrl_port = free_port(socket.SOCK_STREAM)
             with open(os.path.join(cfg_dir, "config"), "w") as f:
                 f.write(f"""poll_method epoll
@@ -140,7 +156,7 @@ audio_alert aufile,{os.path.join(rec, 'alert.wav')}
 video_source fakevideo,nil
 video_display fakevideo,nil
 module_path /usr/lib/baresip/modules
-module g711.so
+{tls_lines}module g711.so
 module aufile.so
 module sndfile.so
 snd_path {rec}
@@ -215,7 +231,7 @@ ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}
 
     def registered(self, timeout=10):
         """Waits for baresip to print its registration's answer; returns the status."""
-        pattern = re.compile(r"(?:\{0/UDP/v4\}|reg: \S+:) (\d{3}) ")
+        pattern = re.compile(r"(?:\{0/(?:UDP|TCP|TLS)/v4\}|reg: \S+:) (\d{3}) ")
         line = self.wait_line(lambda l: pattern.search(l) is not None, timeout,
                               what="registration answer")
         return int(pattern.search(line).group(1))

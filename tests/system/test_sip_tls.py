@@ -1,0 +1,147 @@
+"""SIP over TLS and SRTP with real phones on 127.0.0.1: baresip registers to vtod's TLS port
+and talks with SRTP, and an eavesdropper on the interface (a capture on lo) neither hears
+the call nor reads its keys."""
+import glob
+import os
+import time
+
+from harness import Vtod, http, vtoctl
+import peers
+import wire
+
+PASSWORD = "Room-pass1"
+
+
+def start(processes, p):
+    processes.append(p)
+    return p
+
+
+def sim_state(vtod):
+    status, body = http(vtod.http_port, "GET", "/api/v1/sim/state")
+    assert status == 200
+    return body
+
+
+def wait(vtod, predicate, what, timeout=8):
+    deadline = time.monotonic() + timeout
+    while True:
+        s = sim_state(vtod)
+        if predicate(s):
+            return s
+        assert time.monotonic() < deadline, f"no {what} within {timeout}s: {s}"
+        time.sleep(0.05)
+
+
+def door(tmp_path, processes, *extra):
+    data = str(tmp_path / "data")
+    vtoctl(data, "room", "add", "101", "--password", PASSWORD)
+    return start(processes, Vtod(data, extra=("--button", "101", "--unlock-code", "1234",
+                                              "--unlock-hold", "2", *extra)))
+
+
+def baresip_tls(tmp_path, vtod, user, **kw):
+    """baresip on vtod's TLS port with its own certificate (baresip's TLS listener needs
+    one) and the station's as the CA file."""
+    pem = tmp_path / f"baresip-{user.replace('#', '-')}.pem"
+    if not pem.exists():
+        subprocess_run = __import__("subprocess").run
+        subprocess_run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                        "/CN=baresip", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", str(pem), "-out", str(pem) + ".crt"],
+                       check=True, capture_output=True)
+        with open(pem, "a") as f:
+            f.write(open(str(pem) + ".crt").read())
+    return peers.Baresip(str(tmp_path), vtod.sip_tls, user, PASSWORD, transport="tls",
+                         certificate=str(pem), cafile=vtod.certificate, **kw)
+
+
+def test_baresip_over_tls_talks_with_srtp_opens_the_door_and_the_wire_gives_nothing_away(
+        tmp_path, processes):
+    vtod = door(tmp_path, processes)
+    assert vtod.sip_tls_port != 0
+    baresip = start(processes, baresip_tls(tmp_path, vtod, "101#0", tone_hz=1000,
+                                           mediaenc="srtp-mand"))
+    assert baresip.registered() == 200
+
+    capture = wire.LoopbackCapture()
+    status, _ = http(vtod.http_port, "POST", "/api/v1/sim/press", {"key": "button1"})
+    assert status == 200
+    baresip.event("CALL_ESTABLISHED")
+    menc = baresip.event("CALL_MENC")  # baresip says its audio is SRTP
+    assert "AES_CM_128_HMAC_SHA1_80" in menc.get("param", ""), menc
+    s = wait(vtod, lambda s: s["audio"] and s["audio"][0]["level_db"] > -30,
+             "baresip's tone at the door")
+    assert s["audio"][0]["encrypted"] is True
+    time.sleep(1.5)  # what an eavesdropper records of the call
+    datagrams = capture.stop()
+
+    # Both sides hear the other's tone, and the payload on the wire is not that tone.
+    streams = wire.pcmu_streams(datagrams)
+    assert len(streams) >= 2, f"expected RTP both ways, saw {len(streams)} streams"
+    for ssrc, payload in streams.items():
+        for hz in (440, 1000):
+            share = wire.tone_share(payload, hz)
+            assert share < 0.05, f"stream {ssrc:08x} decodes to {hz} Hz ({share:.2f})"
+    # Nor is any SIP readable: every message to the phone went over TLS.
+    assert not [t for t in wire.sip_texts(datagrams, vtod.sip_port) if "101" in t]
+
+    baresip.command("sndcode", "1234")
+    s = wait(vtod, lambda s: s["lock"]["open"], "lock open by baresip's DTMF over SRTP")
+    assert s["audio"][0]["dtmf_received"] >= 4
+    baresip.command("hangup")
+    baresip.event("CALL_CLOSED")
+    wait(vtod, lambda s: s["panel"]["state"] == "idle" and not s["audio"], "idle")
+    time.sleep(0.3)
+    heard = glob.glob(os.path.join(baresip.recordings, "*-dec.wav"))
+    assert heard, f"baresip wrote no recording: {os.listdir(baresip.recordings)}"
+    import test_interop
+    assert test_interop._wav_level_db(heard[0]) > -35, "baresip did not hear the door"
+
+    status, body = http(vtod.http_port, "GET", "/api/v1/records/calls")
+    assert status == 200 and body["total"] == 1
+    assert body["records"][0]["encrypted"] is True
+
+
+def test_the_same_call_in_plain_rtp_is_heard_on_the_wire(tmp_path, processes):
+    """The eavesdropper's check is real: over UDP without SRTP it hears both tones."""
+    vtod = door(tmp_path, processes)
+    baresip = start(processes, peers.Baresip(str(tmp_path), vtod.sip, "101#0", PASSWORD,
+                                             tone_hz=1000))
+    assert baresip.registered() == 200
+    capture = wire.LoopbackCapture()
+    http(vtod.http_port, "POST", "/api/v1/sim/press", {"key": "button1"})
+    baresip.event("CALL_ESTABLISHED")
+    s = wait(vtod, lambda s: s["audio"] and s["audio"][0]["level_db"] > -30, "tone at the door")
+    assert s["audio"][0]["encrypted"] is False
+    time.sleep(1.5)
+    streams = wire.pcmu_streams(capture.stop())
+    shares = sorted(max(wire.tone_share(p, 440), wire.tone_share(p, 1000))
+                    for p in streams.values())
+    assert shares and shares[-1] > 0.5, f"no tone found in plain RTP: {shares}"
+    baresip.command("hangup")
+    status, body = http(vtod.http_port, "GET", "/api/v1/records/calls")
+    assert body["records"][0]["encrypted"] is False
+
+
+def test_a_monitor_on_udp_never_sees_the_keys_of_a_group_call(tmp_path, processes):
+    """Room 101 has a monitor on TLS and one on UDP. The door's offer reaches the UDP one
+    without keys (SRTP preferred), and no packet on the interface carries a=crypto."""
+    vtod = door(tmp_path, processes)
+    tls = start(processes, baresip_tls(tmp_path, vtod, "101#0", mediaenc="srtp-mand"))
+    plain = start(processes, peers.Baresip(str(tmp_path), vtod.sip, "101#1", PASSWORD,
+                                           auto_answer=False))
+    assert tls.registered() == 200 and plain.registered() == 200
+    capture = wire.LoopbackCapture()
+    http(vtod.http_port, "POST", "/api/v1/sim/press", {"key": "button1"})
+    plain.event("CALL_INCOMING")  # it rings, with a plain offer
+    tls.event("CALL_ESTABLISHED")  # the TLS monitor answers with SRTP
+    tls.event("CALL_MENC")
+    time.sleep(0.5)
+    datagrams = capture.stop()
+    texts = wire.sip_texts(datagrams, vtod.sip_port)
+    assert any(t.startswith("INVITE ") for t in texts), "the UDP monitor's INVITE was seen"
+    leaked = [t for t in texts if "a=crypto" in t]
+    assert not leaked, f"SRTP keys in clear: {leaked[0][:400]}"
+    tls.command("hangup")
