@@ -50,6 +50,7 @@ void add_call_routes(web::HttpServer& http, const Guard& guard, sip::UserAgent& 
                           {"contact", b.contact},
                           {"expires", left},
                           {"source", b.source.host_port()},
+                          {"transport", transport_name(b.source.transport)},
                           {"user_agent", b.user_agent}});
         }
         return json_response(200, json{{"registrations", list}});

@@ -78,10 +78,25 @@ std::optional<web::HttpResponse> read_vto(const json& body, store::Vto& vto) {
   return std::nullopt;
 }
 
-json room_json(const store::Room& r, const std::vector<std::string>& online) {
-  return {
-      {"number", r.number},       {"first_name", r.first_name},       {"last_name", r.last_name},
-      {"nick_name", r.nick_name}, {"register_type", r.register_type}, {"online", online}};
+// "online": every device registered now; "online_tls": those of them registered over TLS.
+void add_online(json& j, const std::vector<OnlineDevice>& online) {
+  json all = json::array(), tls = json::array();
+  for (const auto& d : online) {
+    all.push_back(d.aor);
+    if (d.tls) tls.push_back(d.aor);
+  }
+  j["online"] = std::move(all);
+  j["online_tls"] = std::move(tls);
+}
+
+json room_json(const store::Room& r, const std::vector<OnlineDevice>& online) {
+  json j{{"number", r.number},
+         {"first_name", r.first_name},
+         {"last_name", r.last_name},
+         {"nick_name", r.nick_name},
+         {"register_type", r.register_type}};
+  add_online(j, online);
+  return j;
 }
 
 json vto_json(const store::Vto& v) {
@@ -224,9 +239,9 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
              auth.guard(Role::Viewer, [dir, online](const web::HttpRequest&, const Principal&) {
                auto password = dir->centre_password();
                if (!password) return store_error_response(password.error());
-               return ok(200, {{"number", "888888"},
-                               {"password_set", password->has_value()},
-                               {"online", online("888888")}});
+               json j{{"number", "888888"}, {"password_set", password->has_value()}};
+               add_online(j, online("888888"));
+               return ok(200, std::move(j));
              }));
   http.route("PUT", "/api/v1/centre",
              auth.guard(Role::Admin, [dir, a](const web::HttpRequest& req, const Principal& who) {

@@ -21,8 +21,13 @@
 
 namespace vto::api {
 
-// The devices registered under a room number ("101#0", "101#1"...), for the online status.
-using OnlineDevices = std::function<std::vector<std::string>(const std::string& number)>;
+// A device registered under a room number ("101#0", "101#1"...), for the online status, and
+// whether it registered over TLS.
+struct OnlineDevice {
+  std::string aor;
+  bool tls = false;
+};
+using OnlineDevices = std::function<std::vector<OnlineDevice>(const std::string& number)>;
 
 // What else uses room numbers: this VTO's own number (a room may not have it) and the
 // facade's call buttons (a room on a button may not be deleted: the message says which).

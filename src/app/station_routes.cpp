@@ -22,9 +22,13 @@ Result<void> Station::add_routes() {
   api::add_household_routes(
       *http_, *auth_, directory_->directory(),
       [this](const std::string& number) {
-        std::vector<std::string> devices;
-        for (const auto& b : locations_->lookup_prefix(number + "#")) devices.push_back(b.aor);
-        for (const auto& b : locations_->lookup(number)) devices.push_back(b.aor);
+        std::vector<api::OnlineDevice> devices;
+        const auto add = [&devices](const std::vector<sip::Binding>& bindings) {
+          for (const auto& b : bindings)
+            devices.push_back({b.aor, b.source.transport == sip::Transport::Tls});
+        };
+        add(locations_->lookup_prefix(number + "#"));
+        add(locations_->lookup(number));
         return devices;
       },
       api::RoomUsers{[this] { return local_.vto_number; },
