@@ -250,7 +250,13 @@ ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}
 class Linphone(Process):
     """linphone-daemon with one account, driven over its UNIX socket in /tmp."""
 
-    def __init__(self, tmp, server, user, password, auto_answer=True):
+    def __init__(self, tmp, server, user, password, auto_answer=True, transport="udp",
+                 root_ca=None, srtp=None):
+        """transport "tls": registers over TLS to `server` (its TLS address), verifying its
+        certificate with `root_ca` (a PEM file). Linphone 5.1 (mbedTLS) never matches an
+        IP address in a certificate, so only the chain is checked (verify_server_cn=0).
+        srtp: "mandatory" (RTP/SAVP only) or "optional"; its log (self.log_path) says what
+        each call negotiated."""
         self.user = user
         self.sip_port = free_port()
         cfg_dir = os.path.join(tmp, f"linphone-{user.replace('#', '-')}")
@@ -261,11 +267,20 @@ class Linphone(Process):
         escaped = user.replace("#", "%23")
         os.makedirs(os.path.join(cfg_dir, ".local", "share", "linphone"), exist_ok=True)
         rc = os.path.join(cfg_dir, "linphonerc")
+        tls = transport == "tls"
+        security = ""
+        if tls:
+            security += f"root_ca={root_ca}\nverify_server_certs=1\nverify_server_cn=0\n"
+        if srtp:
+            security += ("media_encryption=srtp\n"
+                         f"media_encryption_mandatory={1 if srtp == 'mandatory' else 0}\n")
         with open(rc, "w") as f:
+            # Over TLS it listens nowhere (-1: a port for its Contact only, as Linphone
+            # takes no TLS connections): calls come over its own connection.
             f.write(f"""[sip]
-sip_port={self.sip_port}
+{security}sip_port={-1 if tls else self.sip_port}
 sip_tcp_port=0
-sip_tls_port=0
+sip_tls_port={-1 if tls else 0}
 bind_address=127.0.0.1
 guess_hostname=0
 ipv6_migration_done=1
@@ -299,7 +314,7 @@ automatically_initiate=0
 automatically_accept=0
 
 [proxy_0]
-reg_proxy=<sip:{host}:{port};transport=udp>
+reg_proxy=<sip:{host}:{port};transport={transport}>
 reg_identity=sip:{escaped}@{host}:{port}
 reg_expires=600
 reg_sendregister=1
@@ -312,7 +327,9 @@ passwd={password}
 realm=
 """)
         self.pipe = f"openvto-linphone-{os.getpid()}-{self.sip_port}"
-        args = [which("linphone-daemon"), "--config", rc, "--pipe", self.pipe]
+        self.log_path = os.path.join(cfg_dir, "linphone.log")
+        args = [which("linphone-daemon"), "--config", rc, "--pipe", self.pipe,
+                "--log", self.log_path]
         if auto_answer:
             args.append("--auto-answer")
         super().__init__(f"linphone {user}", args, cwd=cfg_dir, stdin=subprocess.DEVNULL,
@@ -355,6 +372,10 @@ realm=
                 data += chunk
                 if b"\n\n" in data or data.endswith(b"\x00"):
                     break
+                if b"Status:" in data and data.endswith(b"\n"):
+                    # An answer without a body ends with one newline: done unless more
+                    # comes at once.
+                    s.settimeout(0.2)
         answer = {}
         for line in data.decode(errors="replace").replace("\x00", "").splitlines():
             if ":" in line:
@@ -379,6 +400,18 @@ realm=
         return self.wait_for(lambda a: "Registered" in a.get("_raw", "") or
                              a.get("State") == "LinphoneRegistrationOk",
                              timeout, "registration", "register-status ALL")
+
+    def registration_failed(self, timeout=10):
+        return self.wait_for(lambda a: a.get("State") == "LinphoneRegistrationFailed",
+                             timeout, "failed registration", "register-status ALL")
+
+    def negotiated_srtp(self):
+        """Whether its log says a call's media was negotiated as SRTP."""
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return "Negotiated media encryption is LinphoneMediaEncryptionSRTP" in f.read()
+        except OSError:
+            return False
 
     def stop(self, *args, **kw):
         try:

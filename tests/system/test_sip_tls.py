@@ -145,3 +145,57 @@ def test_a_monitor_on_udp_never_sees_the_keys_of_a_group_call(tmp_path, processe
     leaked = [t for t in texts if "a=crypto" in t]
     assert not leaked, f"SRTP keys in clear: {leaked[0][:400]}"
     tls.command("hangup")
+
+
+def test_baresip_and_linphone_ring_over_tls_and_linphone_talks_with_srtp_and_opens_the_door(
+        tmp_path, processes):
+    """The group call of room 101 over TLS: both phones ring, Linphone (SRTP mandatory,
+    the station's certificate as its root CA) answers, baresip stops ringing, and
+    Linphone's DTMF over SRTP opens the door."""
+    vtod = door(tmp_path, processes)
+    vtoctl(vtod.data_dir, "room", "add", "102", "--password", PASSWORD)
+    baresip = start(processes, baresip_tls(tmp_path, vtod, "101#0", auto_answer=False,
+                                           mediaenc="srtp-mand"))
+    linphone = start(processes, peers.Linphone(str(tmp_path), vtod.sip_tls, "101#1", PASSWORD,
+                                               transport="tls", root_ca=vtod.certificate,
+                                               srtp="mandatory"))
+    assert baresip.registered() == 200
+    linphone.registered()
+    status, body = http(vtod.http_port, "GET", "/api/v1/registrations?aor=101")
+    assert status == 200
+    assert sorted(r["transport"] for r in body["registrations"]) == ["TLS", "TLS"], body
+    status, rooms = http(vtod.http_port, "GET", "/api/v1/rooms")
+    room = next(r for r in rooms["rooms"] if r["number"] == "101")
+    assert sorted(room["online_tls"]) == ["101#0", "101#1"]
+
+    http(vtod.http_port, "POST", "/api/v1/sim/press", {"key": "button1"})
+    baresip.event("CALL_INCOMING")
+    linphone.wait_for(lambda a: a.get("State") == "LinphoneCallStreamsRunning", 15,
+                      "Linphone talking")
+    baresip.event("CALL_CLOSED")  # answered elsewhere: it stops ringing
+    s = wait(vtod, lambda s: s["panel"]["state"] == "talking" and s["audio"], "talking")
+    assert s["audio"][0]["encrypted"] is True
+    assert linphone.negotiated_srtp()
+    for key in "1234":
+        linphone.command(f"dtmf {key}")
+        time.sleep(0.25)
+    s = wait(vtod, lambda s: s["lock"]["open"], "lock open by Linphone's DTMF over SRTP")
+    linphone.command("terminate")
+    wait(vtod, lambda s: s["panel"]["state"] == "idle", "idle")
+
+
+def test_a_phone_that_does_not_trust_the_certificate_cannot_register(tmp_path, processes):
+    vtod = door(tmp_path, processes)
+    stranger = tmp_path / "other.crt"
+    __import__("subprocess").run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "2", "-subj", "/CN=someone else", "-keyout", str(tmp_path / "o.key"),
+         "-out", str(stranger)], check=True, capture_output=True)
+    linphone = start(processes, peers.Linphone(str(tmp_path), vtod.sip_tls, "101#1", PASSWORD,
+                                               transport="tls", root_ca=str(stranger)))
+    linphone.registration_failed()
+    status, body = http(vtod.http_port, "GET", "/api/v1/registrations?aor=101")
+    assert body["registrations"] == []
+    # vtod saw the handshake refused (its log).
+    assert any("TLS handshake with 127.0.0.1" in l and "unknown ca" in l
+               for l in vtod.stderr_lines), vtod.dump()
