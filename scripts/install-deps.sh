@@ -20,7 +20,7 @@ packages=(
   # fingerprint readers on a board (libfprint; its virtual reader drives the system test)
   libfprint-2-dev
   # real SIP peers and probes used by the system tests and benchmarks
-  baresip-core linphone-cli kamailio sip-tester sofia-sip-bin
+  baresip-core linphone-cli kamailio kamailio-tls-modules sip-tester sofia-sip-bin openssl
   # the SIP security tests: sipvicious' svcrack and svwar against a running vtod
   sipvicious
   ffmpeg python3 python3-pytest iproute2 procps

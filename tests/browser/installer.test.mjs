@@ -4,49 +4,11 @@
 // virtual panel: the monitor registered as 101#0 rings, answers, and the panel says talking.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
-import path from "node:path";
-import { setUp, screenshot, BIN, ADMIN_PASSWORD } from "./lib/vtod.mjs";
+import { setUp, screenshot, ADMIN_PASSWORD } from "./lib/vtod.mjs";
+import { startMonitor } from "./lib/phones.mjs";
 
 const FILE = import.meta.url;
-// vth, the software indoor monitor: JSON events on stdout, commands on stdin.
-function startMonitor(sipPort, user, password) {
-  const proc = spawn(path.join(BIN, "vth"), ["--server", `127.0.0.1:${sipPort}`, "--user", user,
-    "--password", password, "--listen", "127.0.0.1:0"], { stdio: ["pipe", "pipe", "pipe"] });
-  const events = [];
-  const waiters = [];
-  let buffer = "";
-  let output = "";
-  const onData = (chunk) => {
-    output += chunk;
-    buffer += chunk;
-    let nl;
-    while ((nl = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      let e;
-      try { e = JSON.parse(line); } catch { continue; }
-      events.push(e);
-      for (const w of [...waiters]) if (w.match(e)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(e); }
-    }
-  };
-  proc.stdout.setEncoding("utf8").on("data", onData);
-  proc.stderr.setEncoding("utf8").on("data", (c) => { output += c; });
-  return {
-    event(name, timeoutMs = 10000) {
-      const found = events.find((e) => e.event === name);
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const w = { match: (e) => e.event === name, resolve };
-        waiters.push(w);
-        setTimeout(() => reject(new Error(`vth ${user}: no ${name} within ${timeoutMs} ms:\n${output}`)), timeoutMs);
-      });
-    },
-    send(cmd) { proc.stdin.write(cmd + "\n"); },
-    stop() { try { proc.stdin.end("quit\n"); } catch { /* gone */ } setTimeout(() => proc.kill("SIGKILL"), 3000).unref(); },
-  };
-}
 
 describe("an installer follows chapter 4 from a fresh device to a call", () => {
   let env, monitor;

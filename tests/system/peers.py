@@ -64,27 +64,58 @@ class Kamailio(Process):
     """Kamailio as a registrar + proxy; `password` enables digest auth with one shared
     password (realm = the To domain)."""
 
-    def __init__(self, tmp, port, password=None, udp_to_doors=False, uac_credential=""):
+    def __init__(self, tmp, port, password=None, udp_to_doors=False, uac_credential="",
+                 tls_port=None, door_certificate=None):
         """udp_to_doors: calls reach registered devices over UDP (not the connection they
         registered on), and a 401 from the callee is answered with `uac_credential`
-        ("user:realm:password", Kamailio's uac_auth) when one is given."""
+        ("user:realm:password", Kamailio's uac_auth) when one is given.
+        tls_port: SIP over TLS there too, with a certificate of its own (self.certificate,
+        naming 127.0.0.1); when it connects out it trusts `door_certificate` only."""
         cfg_dir = os.path.join(tmp, f"kamailio-{port}")
         os.makedirs(cfg_dir, exist_ok=True)
+        self.certificate = None
+        defines = ["-A", "WITH_UDP_TO_DOORS"] if udp_to_doors else []
+        tls_cfg = os.path.join(cfg_dir, "tls.cfg")
+        if tls_port:
+            key = os.path.join(cfg_dir, "kamailio.key")
+            self.certificate = os.path.join(cfg_dir, "kamailio.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                            "/CN=platform", "-addext", "subjectAltName=IP:127.0.0.1",
+                            "-keyout", key, "-out", self.certificate],
+                           check=True, capture_output=True)
+            with open(tls_cfg, "w") as f:
+                f.write(f"""[server:default]
+method = TLSv1.2+
+verify_certificate = no
+require_certificate = no
+private_key = {key}
+certificate = {self.certificate}
+
+[client:default]
+method = TLSv1.2+
+verify_certificate = yes
+require_certificate = yes
+ca_list = {door_certificate or self.certificate}
+""")
+            defines += ["-A", "WITH_TLS"]
         with open(os.path.join(HERE, "peers", "kamailio.cfg.in")) as f:
             cfg = f.read()
         cfg = (cfg.replace("@PORT@", str(port))
                   .replace("@AUTH@", "1" if password else "0")
                   .replace("@PASSWORD@", password or "")
                   .replace("@UAC_CREDENTIAL@", uac_credential)
-                  .replace("@CTL@", os.path.join(cfg_dir, "ctl.sock")))
+                  .replace("@CTL@", os.path.join(cfg_dir, "ctl.sock"))
+                  .replace("@TLS_PORT@", str(tls_port or 0))
+                  .replace("@TLS_CFG@", tls_cfg))
         path = os.path.join(cfg_dir, "kamailio.cfg")
         with open(path, "w") as f:
             f.write(cfg)
         self.port = port
+        self.tls_port = tls_port
         binary = which("kamailio")
         if not binary:
             raise AssertionError("kamailio is not installed (scripts/install-deps.sh)")
-        defines = ["-A", "WITH_UDP_TO_DOORS"] if udp_to_doors else []
         super().__init__("kamailio", [binary, "-f", path, "-DD", "-E", "-m", "512", "-M", "16",
                                       "-Y", cfg_dir, *defines], merge_stderr=True,
                          stdin=subprocess.DEVNULL)
@@ -97,6 +128,10 @@ class Kamailio(Process):
     @property
     def sip(self):
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def sip_tls(self):
+        return f"127.0.0.1:{self.tls_port}"
 
 
 class Baresip(Process):

@@ -199,3 +199,47 @@ def test_a_phone_that_does_not_trust_the_certificate_cannot_register(tmp_path, p
     # vtod saw the handshake refused (its log).
     assert any("TLS handshake with 127.0.0.1" in l and "unknown ca" in l
                for l in vtod.stderr_lines), vtod.dump()
+
+
+def test_vtod_registers_to_kamailio_over_tls_and_calls_go_both_ways_with_srtp(
+        tmp_path, processes):
+    """Platform mode over TLS: vtod verifies Kamailio with its pinned certificate, and its
+    own connection is the proof of who calls it. A baresip monitor on Kamailio's TLS port
+    and the door call each other, encrypted end to end (SRTP keys only ever over TLS)."""
+    from harness import free_port
+    kamailio = start(processes, peers.Kamailio(str(tmp_path), free_port(), password=PASSWORD,
+                                               tls_port=free_port()))
+    monitor = start(processes, peers.Baresip(str(tmp_path), kamailio.sip_tls, "101#0", PASSWORD,
+                                             transport="tls", mediaenc="srtp-mand",
+                                             tone_hz=1000))
+    assert monitor.registered() == 200
+    vtod = start(processes, Vtod(str(tmp_path / "vto"), extra=(
+        "--platform", kamailio.sip_tls, "--platform-user", "8001",
+        "--platform-password", PASSWORD, "--platform-domain", "127.0.0.1",
+        "--platform-certificate", kamailio.certificate)))
+    deadline = time.monotonic() + 10
+    while not http(vtod.http_port, "GET", "/api/v1/health")[1]["registered"]:
+        assert time.monotonic() < deadline, "vtod never registered to Kamailio over TLS"
+        time.sleep(0.1)
+    status, sip = http(vtod.http_port, "GET", "/api/v1/settings/sip")
+    assert sip["transport"] == "tls" and sip["status"]["registered"]
+
+    # The door calls the monitor.
+    status, call = http(vtod.http_port, "POST", "/api/v1/calls", {"to": "101#0"})
+    assert status == 202
+    monitor.event("CALL_ESTABLISHED")
+    assert "AES_CM_128_HMAC_SHA1_80" in monitor.event("CALL_MENC").get("param", "")
+    s = wait(vtod, lambda s: s["audio"] and s["audio"][0]["level_db"] > -30, "the monitor's tone")
+    assert s["audio"][0]["encrypted"] is True
+    http(vtod.http_port, "DELETE", f"/api/v1/calls/{call['call']}")
+    monitor.event("CALL_CLOSED")
+    wait(vtod, lambda s: not s["audio"], "the call's end")
+
+    # The monitor calls the door (to watch it): it comes over vtod's own TLS connection.
+    monitor.command("dial", f"sip:8001@{kamailio.sip_tls}")
+    monitor.event("CALL_ESTABLISHED", timeout=15)
+    assert "AES_CM_128_HMAC_SHA1_80" in monitor.event("CALL_MENC").get("param", "")
+    s = wait(vtod, lambda s: s["audio"] and s["audio"][0]["encrypted"], "an encrypted session")
+    monitor.command("hangup")
+    # Kamailio never had to open a connection to the door (it trusts no door certificate).
+    assert not any("certificate verify failed" in l for l in kamailio.lines), kamailio.dump()

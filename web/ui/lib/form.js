@@ -1,7 +1,8 @@
 // @ts-check
 // Forms of labelled fields whose errors land beside the field they name: form() builds the
-// usual text, password and select fields; controlForm() wires the same error handling around
-// controls a page builds itself (textareas, checkboxes).
+// usual text, password and select fields and plain textareas; controlForm() wires the same
+// error handling around controls a page builds itself (textareas with a file chooser,
+// checkboxes).
 import { h } from "./dom.js";
 import { RULES } from "./rules.js";
 
@@ -18,7 +19,7 @@ import { RULES } from "./rules.js";
  * @typedef {object} Field
  * @property {string} name the key of the value, and of the API's `field` in an error
  * @property {string} label
- * @property {string} [type] an input's type, or "select"
+ * @property {string} [type] an input's type, "select" or "textarea"
  * @property {string | number | null} [value]
  * @property {Option[]} [options] a select's options
  * @property {string} [hint]
@@ -26,6 +27,7 @@ import { RULES } from "./rules.js";
  * @property {string} [autocomplete] "off" unless given
  * @property {string} [inputmode]
  * @property {string} [placeholder]
+ * @property {number} [rows] a textarea's height in lines (6 unless given)
  * @property {{ user: () => string | null }} [rules] show the password rules, ticked while
  *   typing; `user` gives the account name (a function, as it may be typed in another field)
  */
@@ -42,7 +44,7 @@ import { RULES } from "./rules.js";
  */
 
 /** @typedef {HTMLFormElement & FormErrors} ControlForm */
-/** @typedef {ControlForm & { inputs: Record<string, HTMLInputElement | HTMLSelectElement> }} Form */
+/** @typedef {ControlForm & { inputs: Record<string, Control> }} Form */
 
 /**
  * The error handling of a form around `controls` ({ name: control }, each control with an
@@ -115,7 +117,7 @@ export function controlForm({ id, rows, controls, submit, submitId, onSubmit, ma
  * @returns {Form}
  */
 export function form({ fields, submit, onSubmit, id }) {
-  /** @type {Record<string, HTMLInputElement | HTMLSelectElement>} */
+  /** @type {Record<string, Control>} */
   const inputs = {};
   const rows = [];
   for (const fd of fields) {
@@ -126,6 +128,11 @@ export function form({ fields, submit, onSubmit, id }) {
                 (fd.options || []).map((o) => typeof o === "string"
                   ? h("option", { value: o, selected: o === fd.value }, o)
                   : h("option", { value: o.value, selected: o.value === fd.value }, o.label)));
+    } else if (fd.type === "textarea") {
+      input = h("textarea", { id: inputId, name: fd.name, rows: fd.rows ?? 6, spellcheck: "false",
+                              required: fd.required, autocomplete: fd.autocomplete || "off",
+                              placeholder: fd.placeholder, "aria-describedby": `${inputId}-error` });
+      input.value = fd.value === null || fd.value === undefined ? "" : String(fd.value);
     } else {
       input = h("input", { id: inputId, name: fd.name, type: fd.type || "text", value: fd.value ?? "",
                            required: fd.required, autocomplete: fd.autocomplete || "off",
@@ -168,7 +175,7 @@ export function fieldRow({ control, label, hint, extra }) {
 
 /**
  * The password rules under a password field, ticked while typing.
- * @param {HTMLInputElement | HTMLSelectElement} input
+ * @param {Control} input
  * @param {{ user: () => string | null }} rules
  * @returns {HTMLElement}
  */

@@ -1,6 +1,6 @@
 // @ts-check
 // Household Setting: Room No. Management (rooms, batch add with a password each, online
-// monitors), VTO No. Management, and the management centre's account. The API is
+// monitors, those registered over TLS marked), VTO No. Management, and the management centre's account. The API is
 // /api/v1/rooms*, /api/v1/vtos* and /api/v1/centre.
 import { h, toast } from "../lib/dom.js";
 import { form } from "../lib/form.js";
@@ -21,6 +21,7 @@ import { table } from "../lib/table.js";
  * @property {string} nick_name
  * @property {"public" | "local"} register_type
  * @property {string[]} online the monitors registered now (e.g. "101#0")
+ * @property {string[]} online_tls those of `online` registered over TLS
  */
 
 /**
@@ -33,7 +34,28 @@ import { table } from "../lib/table.js";
  * @property {boolean} web_password_set
  */
 
-/** @typedef {{ number: string, password_set: boolean, online: string[] }} Centre */
+/**
+ * @typedef {object} Centre
+ * @property {string} number
+ * @property {boolean} password_set
+ * @property {string[]} online the devices registered as the centre now
+ * @property {string[]} online_tls those of `online` registered over TLS
+ */
+
+/**
+ * The devices online, comma-separated, each registered over TLS followed by a "TLS" label.
+ * @param {string[]} online
+ * @param {string[] | undefined} onlineTls
+ * @returns {(Node | string)[]}
+ */
+function onlineDevices(online, onlineTls) {
+  const tls = new Set(onlineTls || []);
+  return online.flatMap((device, i) => [
+    i ? ", " : "",
+    device,
+    tls.has(device) ? h("span", { class: "tls", title: `${device} registered over TLS: its signalling is encrypted` }, "TLS") : "",
+  ]).filter((part) => part !== "");
+}
 
 /**
  * "rooms", "vtos" or "centre".
@@ -80,7 +102,7 @@ async function roomsPage({ api, session, show }) {
       { label: "Room No.", cell: (r) => r.number },
       { label: "Name", cell: (r) => [r.first_name, r.last_name].filter(Boolean).join(" ") + (r.nick_name ? ` (${r.nick_name})` : "") || "—" },
       { label: "Register type", cell: (r) => r.register_type },
-      { label: "Monitors online", cell: (r) => r.online.length ? h("span", { class: "online" }, r.online.join(", ")) : h("span", { class: "offline" }, "offline") },
+      { label: "Monitors online", cell: (r) => r.online.length ? h("span", { class: "online" }, onlineDevices(r.online, r.online_tls)) : h("span", { class: "offline" }, "offline") },
       { label: "", cell: (r) => canEdit ? h("span", { class: "row-actions" },
           h("button", { onclick: () => editRoom(r) }, "Edit"),
           h("button", { class: "danger", onclick: async () => {
@@ -257,8 +279,8 @@ async function centrePage({ api, session, show }) {
     const res = await api("GET", "/api/v1/centre");
     if (!res.ok) return (status.textContent = res.data.error);
     const d = res.data;
-    status.textContent = `Centre ${d.number}: ${d.password_set ? "register password set" : "no password: it cannot register"}; ` +
-      (d.online.length ? `online: ${d.online.join(", ")}` : "not online");
+    status.replaceChildren(`Centre ${d.number}: ${d.password_set ? "register password set" : "no password: it cannot register"}; `,
+      ...(d.online.length ? ["online: ", ...onlineDevices(d.online, d.online_tls)] : ["not online"]));
   };
   const f = form({
     id: "centre", submit: "Set password",

@@ -1,7 +1,7 @@
 // @ts-check
 // Network Setting: Basic (addresses and ports, applied at once) and SIP Server (this VTO,
-// another VTO, or a platform with an alternate server). The API is /api/v1/settings/network
-// and /api/v1/settings/sip.
+// another VTO, or a platform with an alternate server; over TCP or TLS; SRTP in calls
+// signalled over TLS). The API is /api/v1/settings/network and /api/v1/settings/sip.
 import { h, toast } from "../lib/dom.js";
 import { form } from "../lib/form.js";
 import { STATIC_PAGE } from "../lib/router.js";
@@ -22,6 +22,7 @@ import { STATIC_PAGE } from "../lib/router.js";
  * @property {number} https_port
  * @property {number} rtsp_port
  * @property {number} sip_port
+ * @property {number} sip_tls_port SIP over TLS; 0: off (vtod --sip-tls-listen off), not sent back
  * @property {string} [interface] the interface the addresses are applied to, if any
  */
 
@@ -39,8 +40,15 @@ import { STATIC_PAGE } from "../lib/router.js";
  * @property {string} alternate_user
  * @property {boolean} alternate_password_set
  * @property {string} alternate_vts_ip
+ * @property {SipTransport} transport to the server of modes "vto" and "platform"
+ * @property {string} server_certificate PEM: the server's certificate or the CA that signed
+ *   it; required with transport "tls"
+ * @property {SrtpMode} srtp SRTP in calls whose signalling is TLS, in every mode
  * @property {SipStatus} status
  */
+
+/** @typedef {"tcp" | "tls"} SipTransport */
+/** @typedef {"off" | "preferred" | "required"} SrtpMode */
 
 /**
  * "network" or "sip".
@@ -59,7 +67,8 @@ async function networkPage({ api, show }) {
   const res = await api("GET", "/api/v1/settings/network");
   if (!res.ok) return show("Network Setting › Basic", h("p", { class: "form-error" }, res.data.error));
   const d = res.data;
-  const ports = ["http_port", "https_port", "rtsp_port", "sip_port"];
+  const tlsOn = d.sip_tls_port !== 0;
+  const ports = ["http_port", "https_port", "rtsp_port", "sip_port", ...(tlsOn ? ["sip_tls_port"] : [])];
   const f = form({
     id: "network", submit: "Save",
     fields: [
@@ -72,12 +81,16 @@ async function networkPage({ api, show }) {
       { name: "https_port", label: "HTTPS port", value: String(d.https_port), inputmode: "numeric", hint: "The web interface and the API. After a change, this page moves to the new port." },
       { name: "rtsp_port", label: "RTSP port", value: String(d.rtsp_port), inputmode: "numeric", hint: "Kept for the live-view stream service." },
       { name: "sip_port", label: "SIP port", value: String(d.sip_port), inputmode: "numeric", hint: "Devices registered here must use the new port." },
+      { name: "sip_tls_port", label: "SIP TLS port", value: tlsOn ? String(d.sip_tls_port) : "off", inputmode: "numeric",
+        hint: tlsOn ? "SIP over TLS, with the HTTPS certificate; every port must differ."
+                    : "SIP over TLS is off (vtod --sip-tls-listen off)." },
     ],
     onSubmit: async (v, fm) => {
       /** @type {Record<string, string | number>} */
       const body = { ...v };
+      if (!tlsOn) delete body.sip_tls_port;  // "off" is shown, never sent
       for (const k of ports) {
-        if (!/^\d{1,5}$/.test(v[k])) return fm.fieldError(k, `${k.replace("_", " ")}: 1 to 65535`);
+        if (!/^\d{1,5}$/.test(v[k])) return fm.fieldError(k, `${k.replaceAll("_", " ")}: 1 to 65535`);
         body[k] = Number(v[k]);
       }
       /** @type {ApiResult<NetworkSettings>} */
@@ -89,6 +102,7 @@ async function networkPage({ api, show }) {
       }
     },
   });
+  if (!tlsOn) /** @type {HTMLInputElement} */ (f.inputs.sip_tls_port).readOnly = true;
   show("Network Setting › Basic",
        h("p", { class: "hint", id: "network-applied" }, d.interface
          ? `Saved addresses are applied to ${d.interface} at once (and at every start); ports take effect at once.`
@@ -120,6 +134,12 @@ async function sipServerPage({ api, show }) {
       fields.push(
         { name: "server_ip", label: mode === "vto" ? "SIP server VTO's IP address" : "Platform IP address", value: d.server_ip, inputmode: "decimal" },
         { name: "server_port", label: "Port", value: String(d.mode === mode ? d.server_port : (mode === "platform" ? 5080 : 5060)), inputmode: "numeric" },
+        { name: "transport", label: "Transport", type: "select", value: d.transport || "tcp",
+          options: [{ value: "tcp", label: "TCP" }, { value: "tls", label: "TLS" }],
+          hint: "TLS encrypts the signalling; the server's SIP over TLS port is usually 5061." },
+        { name: "server_certificate", label: "Server certificate (PEM)", type: "textarea", rows: 8, value: d.server_certificate,
+          placeholder: "-----BEGIN CERTIFICATE-----",
+          hint: "The server's own certificate, or the CA that signed it: the server is verified with it." },
         { name: "domain", label: "SIP domain", value: d.mode === mode ? d.domain : (mode === "vto" ? "VDP" : ""), hint: mode === "platform" ? "May be empty." : "Usually VDP." },
         { name: "user", label: "Login user", value: d.user },
         { name: "password", label: "Login password", type: "password", autocomplete: "new-password",
@@ -135,11 +155,16 @@ async function sipServerPage({ api, show }) {
     } else {
       fields.push({ name: "domain", label: "SIP domain", value: "VDP" });
     }
+    fields.push({ name: "srtp", label: "SRTP", type: "select", value: d.srtp || "preferred",
+      options: [{ value: "off", label: "Off" }, { value: "preferred", label: "Preferred" }, { value: "required", label: "Required" }],
+      hint: "Encrypted call media; its keys are only exchanged over TLS, so calls over UDP or TCP stay plain." });
     const f = form({
       id: "sip", submit: "Save", fields,
       onSubmit: async (v, fm) => {
         /** @type {Record<string, string | number>} */
         const body = { ...v };
+        // The certificate is only used, and only sent, over TLS.
+        if (body.transport !== "tls") delete body.server_certificate;
         if (body.server_port !== undefined) {
           if (!/^\d{1,5}$/.test(v.server_port)) return fm.fieldError("server_port", "server port: 1 to 65535");
           body.server_port = Number(v.server_port);
@@ -155,6 +180,13 @@ async function sipServerPage({ api, show }) {
     });
     if (f.inputs.domain && mode === "this") /** @type {HTMLInputElement} */ (f.inputs.domain).readOnly = true;
     f.inputs.mode.addEventListener("change", () => draw(f.inputs.mode.value));
+    const transport = f.inputs.transport;
+    const certificateRow = f.inputs.server_certificate?.closest(".field");
+    if (transport && certificateRow instanceof HTMLElement) {
+      const showCertificate = () => { certificateRow.hidden = transport.value !== "tls"; };
+      transport.addEventListener("change", showCertificate);
+      showCertificate();
+    }
     holder.replaceChildren(f);
     f.inputs.mode.focus();
   };

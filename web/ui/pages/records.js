@@ -32,6 +32,7 @@ import { table, pager } from "../lib/table.js";
  * @property {string} result
  * @property {number} duration_s
  * @property {string} snapshot_path "" when no visitor picture was taken
+ * @property {boolean} encrypted the call's media was SRTP
  */
 
 /**
@@ -144,6 +145,9 @@ async function callsPage({ api, show }) {
       { label: "Answered by", cell: (r) => r.answered_by || "—" },
       { label: "Result", cell: (r) => r.result.replace("_", " ") },
       { label: "Duration", cell: (r) => `${r.duration_s} s` },
+      { label: "Encrypted", cell: (r) => r.encrypted
+          ? h("span", { class: "ok", title: "The call's media was SRTP" }, "Yes")
+          : h("span", { title: "The call's media was plain RTP" }, "No") },
       { label: "Visitor", cell: (r) => r.snapshot_path
           ? h("img", { class: "thumb", loading: "lazy", alt: `Visitor of call ${r.id}`, src: `/api/v1/records/calls/${r.id}/snapshot` })
           : "—" },

@@ -2,8 +2,9 @@
 // Security page of the web interface: the HTTPS certificate (shown, replaced by an upload or
 // by a new self-signed one), the IP allow-list, the login rules (lock after failed logins,
 // idle timeout), and the services that can be switched off. The API is /api/v1/security*,
-// admin-only. form() makes text inputs only, so the textareas and the checkbox here are
-// built with h() in the same shape (lib/form.js's fieldRow) and wired by controlForm().
+// admin-only. form() has no file choosers or checkboxes, so the textareas (each with a file
+// chooser) and the checkbox here are built with h() in the same shape (lib/form.js's
+// fieldRow) and wired by controlForm().
 import { h, toast, fmtTime } from "../lib/dom.js";
 import { form, controlForm, fieldRow } from "../lib/form.js";
 import { STATIC_PAGE } from "../lib/router.js";
