@@ -9,6 +9,7 @@
 
 #include "media/gst_bus.h"
 #include "media/sdp.h"
+#include "media/srtp_elements.h"
 #include "media/video_source.h"
 
 namespace vto::media {
@@ -18,10 +19,11 @@ constexpr GstClockTime kSnapshotTimeout = 2 * GST_SECOND;
 constexpr std::int64_t kMaxStampAgeUs = 10'000'000;
 
 std::string pipeline_description(const VideoReceiver::Config& c) {
-  return "udpsrc name=rtp port=0 address=" + c.address +
-         " caps=\"application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=" +
-         std::to_string(c.payload_type) +
-         "\" ! rtph264depay ! avdec_h264 ! fakesink name=frames signal-handoffs=true sync=false";
+  return "udpsrc name=rtp port=0 address=" + c.address + " caps=\"application/" +
+         (c.srtp ? "x-srtp" : "x-rtp") +
+         ",media=video,encoding-name=H264,clock-rate=90000,payload=" +
+         std::to_string(c.payload_type) + "\" ! " + (c.srtp ? "srtpdec name=srtp ! " : "") +
+         "rtph264depay ! avdec_h264 ! fakesink name=frames signal-handoffs=true sync=false";
 }
 
 }  // namespace
@@ -134,6 +136,14 @@ Result<std::unique_ptr<VideoReceiver>> VideoReceiver::open(Config config) {
 
 std::uint16_t VideoReceiver::port() const {
   return impl_->port;
+}
+
+Result<void> VideoReceiver::set_srtp_keys(const SrtpKeys& keys) {
+  if (!impl_->config.srtp) return make_error("video: not an SRTP receiver");
+  GstElement* srtpdec = gst_bin_get_by_name(GST_BIN(impl_->pipeline), "srtp");
+  give_receive_key(srtpdec, keys);
+  gst_object_unref(srtpdec);
+  return {};
 }
 
 Result<void> VideoReceiver::play() {

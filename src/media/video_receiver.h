@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "media/sdp_negotiate.h"
 
 namespace vto::media {
 
@@ -27,6 +28,9 @@ class VideoReceiver {
   struct Config {
     std::string address;    // numeric local IPv4 or IPv6 address to receive on
     int payload_type = 96;  // the negotiated dynamic payload type of H.264
+    // SRTP: packets go through srtpdec, with the key given by set_srtp_keys() before
+    // play(); until then (or with a wrong key) nothing is decoded.
+    bool srtp = false;
     // Called on a GStreamer thread: post it to the core, do not touch domain state.
     std::function<void(std::string)> on_error;
   };
@@ -53,6 +57,8 @@ class VideoReceiver {
   VideoReceiver& operator=(const VideoReceiver&) = delete;
 
   std::uint16_t port() const;
+  // The peer's key (keys.receive) of an SRTP receiver; once, before play().
+  Result<void> set_srtp_keys(const SrtpKeys& keys);
   // Starts decoding; RTP that arrived since open() waits in the socket buffer.
   Result<void> play();
   Stats stats() const;

@@ -131,9 +131,9 @@ TEST_F(VideoReceiverTest, ReadsTheCaptureStampsOfTheTestPattern) {
 }
 
 TEST(VideoReceiverOpen, RefusesBadConfigurations) {
-  EXPECT_FALSE(VideoReceiver::open({"localhost", 96, {}}).ok());
-  EXPECT_FALSE(VideoReceiver::open({"127.0.0.1 ! filesink location=/tmp/x", 96, {}}).ok());
-  EXPECT_FALSE(VideoReceiver::open({"127.0.0.1", 8, {}}).ok());
+  EXPECT_FALSE(VideoReceiver::open({"localhost", 96, false, {}}).ok());
+  EXPECT_FALSE(VideoReceiver::open({"127.0.0.1 ! filesink location=/tmp/x", 96, false, {}}).ok());
+  EXPECT_FALSE(VideoReceiver::open({"127.0.0.1", 8, false, {}}).ok());
 }
 
 }  // namespace

@@ -243,3 +243,36 @@ def test_vtod_registers_to_kamailio_over_tls_and_calls_go_both_ways_with_srtp(
     monitor.command("hangup")
     # Kamailio never had to open a connection to the door (it trusts no door certificate).
     assert not any("certificate verify failed" in l for l in kamailio.lines), kamailio.dump()
+
+
+def test_vth_over_tls_watches_the_door_with_srtp_video_and_audio(tmp_path, processes):
+    """OpenVTO's own monitor over TLS with SRTP required: the door's H.264 and its
+    microphone arrive encrypted and decode; with a certificate it does not trust, vth
+    cannot register."""
+    from harness import Vth
+    vtod = door(tmp_path, processes)
+    vth = start(processes, Vth(vtod.sip_tls, "101#0", PASSWORD, transport="tls",
+                               extra=("--ca", vtod.certificate, "--srtp", "required")))
+    assert vth.event("registered")["status"] == 200
+    status, body = http(vtod.http_port, "GET", "/api/v1/registrations?aor=101")
+    assert [r["transport"] for r in body["registrations"]] == ["TLS"]
+    vth.send("monitor 8001")
+    vth.event("answered")
+    media = vth.event("media", timeout=10)
+    deadline = time.monotonic() + 10
+    while not (media.get("video_frames", 0) > 10 and media.get("audio_level_db", -127) > -30):
+        assert time.monotonic() < deadline, f"no decoded video and audio: {media}"
+        media = vth.event("media", timeout=5)
+    assert media["srtp"] is True
+    vth.send("hangup")
+
+    # A vth that trusts another certificate gets no connection at all.
+    other = tmp_path / "other.pem"
+    __import__("subprocess").run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "2", "-subj", "/CN=other", "-keyout", str(tmp_path / "other.key"),
+         "-out", str(other)], check=True, capture_output=True)
+    wary = start(processes, Vth(vtod.sip_tls, "101#1", PASSWORD, transport="tls",
+                                extra=("--ca", str(other))))
+    failed = wary.event("registration_failed", timeout=40)
+    assert failed, failed

@@ -118,12 +118,25 @@ media::LocalEndpoint CallMedia::local(sip::CallHandle call, Session& s) {
       print_({{"event", "error"}, {"call", call}, {"message", opened.error().message}});
     }
   }
-  return media::LocalEndpoint{config_.ip, s.audio ? s.audio->port() : std::uint16_t{0},
-                              s.video ? s.video->port() : std::uint16_t{0}, call,
-                              sdp_versions_[call]++, {}};
+  return media::LocalEndpoint{config_.ip,
+                              s.audio ? s.audio->port() : std::uint16_t{0},
+                              s.video ? s.video->port() : std::uint16_t{0},
+                              call,
+                              sdp_versions_[call]++,
+                              s.srtp.value_or(media::SrtpSetup{})};
 }
 
-std::string CallMedia::sdp(sip::CallHandle call, const std::string& remote_offer) {
+std::string CallMedia::sdp(sip::CallHandle call, const std::string& remote_offer,
+                           bool keys_allowed) {
+  Session& first = session(call);
+  if (!first.srtp) {
+    media::SrtpSetup setup;
+    setup.policy = config_.srtp;
+    setup.signalling_encrypted = keys_allowed;
+    setup.audio_key = media::new_master_key();
+    setup.video_key = media::new_master_key();
+    first.srtp = setup;
+  }
   if (!remote_offer.empty()) return answer(call, remote_offer);
   Session& s = session(call);
   media::LocalEndpoint here = local(call, s);
@@ -131,16 +144,18 @@ std::string CallMedia::sdp(sip::CallHandle call, const std::string& remote_offer
   here.video_port = 0;
   if (std::exchange(next_offer_video_, false) && caps_.video_codec) {
     here.video_port =
-        s.video ? s.video->port() : open_video(call, s, caps_.video_codec->payload_type);
+        s.video ? s.video->port()
+                : open_video(call, s, caps_.video_codec->payload_type, here.srtp.usable());
   }
   auto offer = media::make_offer(caps_, here);
   return offer.ok() ? offer->serialize() : std::string();
 }
 
-std::uint16_t CallMedia::open_video(sip::CallHandle call, Session& s, int pt) {
+std::uint16_t CallMedia::open_video(sip::CallHandle call, Session& s, int pt, bool srtp) {
   media::VideoReceiver::Config config;
   config.address = config_.ip;
   config.payload_type = pt;
+  config.srtp = srtp;
   config.on_error = [this, call](std::string message) {
     asio::post(io_, [this, call, message = std::move(message)] {
       print_({{"event", "error"}, {"call", call}, {"message", message}});
@@ -167,12 +182,15 @@ std::string CallMedia::answer(sip::CallHandle call, const std::string& remote_of
     auto probe = media::negotiate(*offer, caps_, here);
     here.video_port = 0;
     if (probe.ok() && probe->video) {
-      here.video_port = open_video(call, s, probe->video->codec.payload_type);
+      here.video_port =
+          open_video(call, s, probe->video->codec.payload_type, probe->video->srtp.has_value());
     }
   }
   auto agreed = media::negotiate(*offer, caps_, here);
   if (!agreed.ok()) return declined_answer(*offer, here);
   if (agreed->audio) s.agreed_audio = agreed->audio;
+  if (agreed->video && agreed->video->srtp && s.video)
+    (void)s.video->set_srtp_keys(*agreed->video->srtp);
   return agreed->sdp.serialize();
 }
 
@@ -185,10 +203,16 @@ void CallMedia::on_established(sip::CallHandle call, const std::string& remote_s
   if (!s.agreed_audio && !remote_sdp.empty()) {
     // Our offer was answered: read the answer as an offer to get what both sides agreed.
     if (auto remote = media::SessionDescription::parse(remote_sdp); remote.ok()) {
-      media::LocalEndpoint here{config_.ip, s.audio ? s.audio->port() : std::uint16_t{0}, 0, call,
-                                0, {}};
+      media::LocalEndpoint here{config_.ip,
+                                s.audio ? s.audio->port() : std::uint16_t{0},
+                                s.video ? s.video->port() : std::uint16_t{0},
+                                call,
+                                0,
+                                s.srtp.value_or(media::SrtpSetup{})};
       if (auto agreed = media::negotiate(*remote, caps_, here); agreed.ok()) {
         s.agreed_audio = agreed->audio;
+        if (agreed->video && agreed->video->srtp && s.video)
+          (void)s.video->set_srtp_keys(*agreed->video->srtp);
       }
     }
   }
@@ -200,8 +224,10 @@ void CallMedia::on_established(sip::CallHandle call, const std::string& remote_s
     peer.codec = a.codec;
     peer.telephone_event = a.telephone_event;
     peer.send = media::sends(a.direction);
+    peer.srtp = a.srtp;
     if (auto r = s.audio->start(peer); r.ok()) {
       s.codec = a.codec.name;
+      s.encrypted = a.srtp.has_value();
     } else {
       print_({{"event", "error"}, {"call", call}, {"message", r.error().message}});
     }
@@ -324,6 +350,7 @@ void CallMedia::print_stats(sip::CallHandle call, Session& s) {
   if (s.audio && s.audio->started()) {
     const auto stats = s.audio->stats();
     j["audio_codec"] = s.codec;
+    j["srtp"] = s.encrypted;
     j["audio_packets_received"] = stats.packets_received;
     j["audio_packets_sent"] = stats.packets_sent;
     j["audio_level_db"] = stats.level_db;

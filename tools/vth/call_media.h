@@ -35,6 +35,8 @@ struct MediaConfig {
   std::string ip;         // numeric address media is received on (SIP's advertised one)
   double tone_hz = 1000;  // what the monitor's microphone sends (0: silence)
   std::vector<std::string> audio_codecs;  // restricts PCMU, PCMA, opus (empty: all)
+  // SRTP in calls whose signalling is TLS (keys travel nowhere else).
+  media::SrtpPolicy srtp = media::SrtpPolicy::Off;
 };
 
 class CallMedia {
@@ -50,7 +52,8 @@ class CallMedia {
   // The UserAgent's SdpProvider: an audio-only offer when `remote_offer` is empty (with
   // video received too after next_offer_with_video()), else the answer to it, with the audio
   // ports and a video receiver bound for what it names.
-  std::string sdp(sip::CallHandle call, const std::string& remote_offer);
+  // `keys_allowed`: the signalling is TLS, so SRTP keys may be offered and accepted.
+  std::string sdp(sip::CallHandle call, const std::string& remote_offer, bool keys_allowed);
   // The next offer also receives H.264 video: a monitor session with a door station.
   void next_offer_with_video() { next_offer_video_ = true; }
 
@@ -76,6 +79,8 @@ class CallMedia {
     std::string dtmf_queue;  // keys still to send
     bool dtmf_busy = false;
     std::unique_ptr<media::VideoReceiver> video;
+    std::optional<media::SrtpSetup> srtp;  // the call's keys, from its first SDP
+    bool encrypted = false;                // its audio is SRTP
     bool established = false;
     std::chrono::steady_clock::time_point established_at;
     std::uint64_t stamps_printed = 0;  // stamped frames whose latency an event has shown
@@ -98,7 +103,7 @@ class CallMedia {
   core::Timers::Id tick_timer_ = 0;
   bool next_offer_video_ = false;
   // Opens the call's video receiver for payload type `pt`; its port, 0 on failure.
-  std::uint16_t open_video(sip::CallHandle call, Session& s, int pt);
+  std::uint16_t open_video(sip::CallHandle call, Session& s, int pt, bool srtp);
 };
 
 }  // namespace vto::vth

@@ -16,6 +16,7 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/streambuf.hpp>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -53,9 +54,10 @@ class Monitor {
         input_(io, ::dup(0)),
         media_(io, timers, print) {
     ua_.set_event_handler([this](const sip::UaEvent& e) { on_event(e); });
-    ua_.set_sdp_provider([this](sip::CallHandle call, const std::string& remote_offer, bool) {
-      return media_.sdp(call, remote_offer);
-    });
+    ua_.set_sdp_provider(
+        [this](sip::CallHandle call, const std::string& remote_offer, bool keys_allowed) {
+          return media_.sdp(call, remote_offer, keys_allowed);
+        });
   }
 
   Result<void> configure_media(vth::MediaConfig config) {
@@ -234,7 +236,7 @@ class Monitor {
 int main(int argc, char** argv) {
   CLI::App app{"vth - OpenVTO software indoor monitor (SIP user agent)"};
   std::string server, user, password, listen = "127.0.0.1:0", transport_name = "udp", domain,
-                                      log_level = "warn";
+                                      log_level = "warn", ca_file, srtp = "preferred";
   int auto_answer = -1;
   std::uint32_t expires = 600;
   double tone_hz = 1000;
@@ -243,7 +245,13 @@ int main(int argc, char** argv) {
   app.add_option("--user", user, "user name, e.g. 101#0 (room 101, master monitor)")->required();
   app.add_option("--password", password, "register password")->required();
   app.add_option("--listen", listen, "local SIP address IP:PORT (port 0 = any)");
-  app.add_option("--transport", transport_name, "udp or tcp")->check(CLI::IsMember({"udp", "tcp"}));
+  app.add_option("--transport", transport_name, "udp, tcp or tls")
+      ->check(CLI::IsMember({"udp", "tcp", "tls"}));
+  app.add_option("--ca", ca_file,
+                 "with --transport tls: the PEM file the server's certificate is verified with "
+                 "(the door station's own certificate, or the CA that signed it)");
+  app.add_option("--srtp", srtp, "SRTP in calls over TLS: off, preferred (default) or required")
+      ->check(CLI::IsMember({"off", "preferred", "required"}));
   app.add_option("--domain", domain, "SIP domain of the account (default: the server address)");
   app.add_option("--auto-answer", auto_answer, "answer incoming calls after MS milliseconds");
   app.add_option("--expires", expires, "registration lifetime in seconds")
@@ -263,6 +271,18 @@ int main(int argc, char** argv) {
     std::cerr << "vth: --server and --listen take a numeric IP[:PORT]\n";
     return 2;
   }
+  std::string trusted;
+  if (transport_name == "tls") {
+    std::ifstream in(ca_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    trusted = text.str();
+    if (ca_file.empty() || !in ||
+        trusted.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+      std::cerr << "vth: --transport tls needs --ca with the server's certificate (PEM)\n";
+      return 2;
+    }
+  }
   asio::io_context io;
   core::AsioTimers timers(io);
   sip::TransportConfig tcfg;
@@ -272,6 +292,12 @@ int main(int argc, char** argv) {
   if (auto r = transport.start(); !r) {
     print_error(r.error().message);
     return 1;
+  }
+  if (!trusted.empty()) {
+    if (auto r = transport.set_tls_trust({{server_addr->host, server_addr->port, trusted}}); !r) {
+      print_error(r.error().message);
+      return 1;
+    }
   }
   sip::TransactionLayer tl(timers, transport);
   transport.set_handler(
@@ -288,8 +314,9 @@ int main(int argc, char** argv) {
   Monitor monitor(io, timers, tl, cfg, auto_answer);
   tl.set_user(&monitor.ua());
   // Media goes where SIP is advertised (the listen address, or the primary interface's).
-  if (auto r = monitor.configure_media(vth::MediaConfig{
-          *sip::numeric_ip(transport.local(cfg.server.transport).host), tone_hz, audio_codecs});
+  if (auto r = monitor.configure_media(
+          vth::MediaConfig{*sip::numeric_ip(transport.local(cfg.server.transport).host), tone_hz,
+                           audio_codecs, *media::parse_srtp_policy(srtp)});
       !r) {
     print_error(r.error().message);
     return 1;

@@ -103,9 +103,23 @@ Message make_cancel(const Message& invite, std::string_view reason_header) {
 
 TransactionLayer::TransactionLayer(core::Timers& timers, TransportLayer& transport,
                                    TimerConfig config, TransactionLimits limits)
-    : timers_(timers), transport_(transport), config_(config), limits_(limits) {}
+    : timers_(timers), transport_(transport), config_(config), limits_(limits) {
+  // A request whose connection could not be opened fails at once with 503 (§8.1.3.1),
+  // rather than after timer B or F.
+  transport_.set_failure_handler([this](const Peer& to) {
+    std::vector<TxId> lost;
+    for (const auto& [id, tx] : clients_) {
+      if (tx->to == to && tx->state == ClientState::Calling) lost.push_back(id);
+    }
+    for (TxId id : lost) {
+      timers_.start(core::Duration(0),
+                    [this, id] { client_failed(id, 503, "Service Unavailable"); });
+    }
+  });
+}
 
 TransactionLayer::~TransactionLayer() {
+  transport_.set_failure_handler(nullptr);
   timers_.cancel(sweep_timer_);
   for (auto& [id, tx] : servers_) {
     timers_.cancel(tx->timer_retransmit);

@@ -116,6 +116,7 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
   asio::io_context& io;
   TransportConfig config;
   Handler handler;
+  FailureHandler on_failure;
   udp::socket udp_socket;
   tcp::acceptor acceptor;
   tcp::acceptor tls_acceptor;
@@ -276,6 +277,12 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
     if (auto count = per_source.find(conn->peer.ip);
         count != per_source.end() && --count->second == 0) {
       per_source.erase(count);
+    }
+    // An outgoing connection that never came up: its messages are lost, say so.
+    if (!conn->connected && !conn->out.empty() && !stopped && on_failure) {
+      Peer to = conn->peer;
+      to.connection = 0;
+      on_failure(to);
     }
   }
 
@@ -655,6 +662,10 @@ void AsioTransport::set_handler(Handler handler) {
   impl_->handler = std::move(handler);
 }
 
+void AsioTransport::set_failure_handler(FailureHandler handler) {
+  impl_->on_failure = std::move(handler);
+}
+
 Result<void> AsioTransport::send(std::string bytes, const Peer& to) {
   if (impl_->stopped) return make_error("transport stopped", 503);
   return impl_->send(std::move(bytes), to);
@@ -669,7 +680,9 @@ std::uint64_t AsioTransport::connection_to(const Peer& to) const {
 
 LocalAddress AsioTransport::local(Transport t) const {
   const auto& d = *impl_;
-  if (t == Transport::Tls) return LocalAddress{d.advertised, d.tls_port()};
+  // Without a TLS listener (a phone that only connects out), a port for the Contact only:
+  // requests reach it over its own connection.
+  if (t == Transport::Tls && d.tls_port() != 0) return LocalAddress{d.advertised, d.tls_port()};
   return LocalAddress{d.advertised, d.config.port};
 }
 

@@ -72,6 +72,7 @@ class AsioTransport final : public TransportLayer {
   Result<void> set_tls_trust(std::vector<TlsPeerTrust> peers);
 
   void set_handler(Handler handler) override;
+  void set_failure_handler(FailureHandler handler) override;
   Result<void> send(std::string bytes, const Peer& to) override;
   LocalAddress local(Transport t) const override;
   std::uint64_t connection_to(const Peer& to) const override;

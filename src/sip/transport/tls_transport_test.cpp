@@ -400,3 +400,26 @@ TEST_F(TlsOutboundTest, TrustNeedsACertificate) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("no PEM certificate"), std::string::npos);
 }
+
+TEST_F(TlsOutboundTest, AConnectionThatNeverCameUpIsReportedAsAFailure) {
+  std::vector<Peer> failed;
+  transport->set_failure_handler([&](const Peer& to) { failed.push_back(to); });
+  ASSERT_TRUE(
+      transport
+          ->set_tls_trust({{"127.0.0.1", platform_peer.port, station_identity().certificate_pem}})
+          .ok());
+  ASSERT_TRUE(transport->send(options("TLS", "z9hG4bKfail"), platform_peer).ok());
+  ASSERT_TRUE(run_until([&] { return !failed.empty(); }));
+  EXPECT_EQ(failed[0], platform_peer);
+  // A connection that worked and closed later is not a failure of what it carried.
+  failed.clear();
+  ASSERT_TRUE(
+      transport
+          ->set_tls_trust({{"127.0.0.1", platform_peer.port, platform_identity().certificate_pem}})
+          .ok());
+  ASSERT_TRUE(transport->send(options("TLS", "z9hG4bKgood"), platform_peer).ok());
+  ASSERT_TRUE(run_until([&] { return !at_platform.empty(); }));
+  platform.reset();
+  EXPECT_TRUE(run_until([&] { return transport->connection_count() == 0; }));
+  EXPECT_TRUE(failed.empty());
+}

@@ -57,6 +57,11 @@ class TransportLayer {
   // The id of the open stream connection to `to` (as in Peer::connection), 0 when none.
   virtual std::uint64_t connection_to(const Peer& /*to*/) const { return 0; }
   virtual LocalAddress local(Transport t) const = 0;
+  // Called when a connection this side opened to `to` ends before it carried anything (the
+  // connect or the TLS handshake failed, the certificate was refused): what was queued for
+  // it is lost (RFC 3261 §8.1.3.1, a transport error).
+  using FailureHandler = std::function<void(const Peer& to)>;
+  virtual void set_failure_handler(FailureHandler handler) { (void)handler; }
 };
 
 using TransportLayerPtr = std::unique_ptr<TransportLayer>;

@@ -157,7 +157,7 @@ async function sipServerPage({ api, show }) {
     }
     fields.push({ name: "srtp", label: "SRTP", type: "select", value: d.srtp || "preferred",
       options: [{ value: "off", label: "Off" }, { value: "preferred", label: "Preferred" }, { value: "required", label: "Required" }],
-      hint: "Encrypted call media; its keys are only exchanged over TLS, so calls over UDP or TCP stay plain." });
+      hint: "Encrypted call media. Its keys are only exchanged over TLS: calls over UDP or TCP stay plain (Preferred) or are refused (Required)." });
     const f = form({
       id: "sip", submit: "Save", fields,
       onSubmit: async (v, fm) => {
