@@ -2,7 +2,7 @@
 // shows and saves the SIP TLS port; SIP Server saves transport TLS with the server's
 // certificate and SRTP required, and shows the server's error when the certificate is
 // missing; the rooms and the management centre mark the devices registered over TLS; and
-// the call records say which call's media was encrypted (a TLS monitor answering with SRTP
+// the call records say which call's media was encrypted (vth over TLS answering with SRTP
 // keys) and which was not (vth over UDP).
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -10,7 +10,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { setUp, login, screenshot, ADMIN_PASSWORD } from "./lib/vtod.mjs";
-import { startMonitor, TlsPhone } from "./lib/phones.mjs";
+import { startMonitor } from "./lib/phones.mjs";
 
 const FILE = import.meta.url;
 const ROOM_PASSWORD = "Room-pass1";
@@ -59,9 +59,7 @@ describe("SIP over TLS and SRTP in the web interface", () => {
     assert.equal(facade.status, 200, JSON.stringify(facade.data));
   });
   after(async () => {
-    phone?.close();
-    centre?.close();
-    monitor?.stop();
+    await Promise.all([phone?.stop(), centre?.stop(), monitor?.stop()]);
     await env?.close();
   });
 
@@ -192,14 +190,15 @@ describe("SIP over TLS and SRTP in the web interface", () => {
     monitor.send("hangup");
     await ended(1);
 
-    // 101#1 registers over TLS (verifying the station's certificate), and so does the centre.
+    // 101#1 registers over TLS (vth verifying the station's certificate), SRTP when the door
+    // offers it, and so does the centre.
     const tlsPort = (await api("GET", "/api/v1/settings/network")).data.sip_tls_port;
-    const ca = fs.readFileSync(path.join(env.vtod.dataDir, "tls", "cert.pem"));
-    phone = await TlsPhone.connect({ port: tlsPort, user: "101#1", password: ROOM_PASSWORD, ca });
-    assert.equal(await phone.register(), 200, phone.log.join("\n"));
+    const tls = { transport: "tls", ca: path.join(env.vtod.dataDir, "tls", "cert.pem"), srtp: "preferred" };
+    phone = startMonitor(tlsPort, "101#1", ROOM_PASSWORD, tls);
+    assert.equal((await phone.event("registered")).status, 200);
     assert.equal((await api("PUT", "/api/v1/centre", { body: { password: CENTRE_PASSWORD } })).status, 200);
-    centre = await TlsPhone.connect({ port: tlsPort, user: "888888", password: CENTRE_PASSWORD, ca, autoAnswer: false });
-    assert.equal(await centre.register(), 200, centre.log.join("\n"));
+    centre = startMonitor(tlsPort, "888888", CENTRE_PASSWORD, tls);
+    assert.equal((await centre.event("registered")).status, 200);
     const rooms = (await api("GET", "/api/v1/rooms")).data.rooms;
     assert.deepEqual(rooms[0].online.slice().sort(), ["101#0", "101#1"]);
     assert.deepEqual(rooms[0].online_tls, ["101#1"]);
@@ -224,12 +223,18 @@ describe("SIP over TLS and SRTP in the web interface", () => {
     assert.match(await status.locator("span.tls").getAttribute("title"), /registered over TLS/);
     await screenshot(page, FILE, "centre-tls");
 
-    // A call over TLS: keys offered to 101#1, which answers with its own; then it hangs up.
+    // A call over TLS: keys offered to 101#1, which answers with its own (its media is SRTP);
+    // then it hangs up.
+    const seen = phone.events.length;
     assert.equal((await api("POST", "/api/v1/sim/press", { body: { key: "button1" } })).status, 200);
-    const call = await phone.call();
-    assert.ok(call.keyed, `the door offered no SRTP keys over TLS:\n${call.invite.body}`);
+    await phone.event("incoming_call", 10000, seen);
+    phone.send("answer");
+    await phone.event("answered", 10000, seen);
     await until(async () => (await panelState()) === "talking", "talking over TLS");
-    assert.equal(await phone.hangup(call), 200);
+    const media = await phone.event("media", 10000, seen, (e) => "srtp" in e);
+    assert.equal(media.srtp, true, `the call over TLS is not SRTP: ${JSON.stringify(media)}`);
+    phone.send("hangup");
+    await phone.event("bye", 10000, seen);
     const both = await ended(2);
     assert.deepEqual(both.map((r) => [r.answered_by, r.encrypted]), [["101#0", false], ["101#1", true]]);
 

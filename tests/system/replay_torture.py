@@ -1,5 +1,5 @@
 """Replays every RFC 4475 torture message and a set of broken packets at a real vtod,
-over UDP and TCP, and checks that vtod answers what it can (400 for what it cannot
+over UDP, TCP and TLS, and checks that vtod answers what it can (400 for what it cannot
 parse) and keeps serving. Meant to run inside a network namespace that has only `lo`
 (test_malformed.py starts it under `unshare -n`): the messages name outside addresses,
 and nothing may ever be sent there.
@@ -10,6 +10,7 @@ Prints one line per message and a final 'N passed, N failed' line.
 import glob
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -63,6 +64,32 @@ def replay_tcp(port, payload, timeout=0.5):
             return None
 
 
+def replay_tls(port, payload, timeout=0.3):
+    """As a stranger would: TLS without checking whose certificate it is, then the bytes."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as raw:
+        with context.wrap_socket(raw) as s:
+            try:
+                s.sendall(payload)
+                return s.recv(65535)
+            except OSError:
+                return None
+
+
+def tls_ping(port):
+    """An OPTIONS over TLS gets an answer."""
+    ping = (b"OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:9;branch=z9hG4bKtlsping"
+            b"\r\nMax-Forwards: 70\r\nFrom: <sip:p@127.0.0.1>;tag=1\r\nTo: <sip:127.0.0.1>\r\n"
+            b"Call-ID: tlsping\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+    try:
+        answer = replay_tls(port, ping, timeout=2)
+    except OSError:
+        return False
+    return bool(answer) and answer.startswith(b"SIP/2.0 ")
+
+
 def main():
     build, data = sys.argv[1], sys.argv[2]
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
@@ -92,10 +119,14 @@ def main():
                 else:
                     print(f"     {name}: UDP answer {first}")
                 replay_tcp(vtod.sip_port, payload)
+                replay_tls(vtod.sip_tls_port, payload)
                 check(sip_ping(vtod.sip_port, timeout=2), f"{name}: vtod still answers after it")
             for i, payload in enumerate(BROKEN):
                 replay_udp(vtod.sip_port, payload)
                 replay_tcp(vtod.sip_port, payload)
+                replay_tls(vtod.sip_tls_port, payload)
+                # Straight onto the TLS port, without a handshake: never read as SIP.
+                replay_tcp(vtod.sip_tls_port, payload)
                 check(sip_ping(vtod.sip_port, timeout=2), f"broken packet {i}: vtod still answers")
             # A flood of half-open TCP connections, bounded, then service as usual.
             conns = []
@@ -107,6 +138,20 @@ def main():
             check(sip_ping(vtod.sip_port, timeout=2), f"{len(conns)} idle TCP connections: UDP still served")
             for c in conns:
                 c.close()
+            # The same on the TLS port: connections that never finish their handshake.
+            conns = []
+            for _ in range(200):
+                try:
+                    conns.append(socket.create_connection(("127.0.0.1", vtod.sip_tls_port),
+                                                          timeout=1))
+                except OSError:
+                    break
+            check(sip_ping(vtod.sip_port, timeout=2),
+                  f"{len(conns)} TLS connections without a handshake: UDP still served")
+            for c in conns:
+                c.close()
+            time.sleep(0.2)
+            check(tls_ping(vtod.sip_tls_port), "SIP over TLS still answers")
             time.sleep(0.2)
             check(vtod.proc.poll() is None, "vtod is still running")
         finally:
