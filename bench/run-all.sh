@@ -32,6 +32,9 @@ echo "== video at the monitor: answer -> first decoded frame, and glass-to-glass
 echo "== RTSP: vtod CPU and memory with 1 and 6 viewers, PLAY -> first decoded frame"
 /usr/bin/python3 "$HERE/rtsp_viewers.py" --build "$BUILD_DIR"
 
+echo "== encryption: vtod CPU in a call with SRTP vs plain, REGISTER with digest over TLS vs UDP"
+/usr/bin/python3 "$HERE/srtp_tls.py" --build "$BUILD_DIR"
+
 echo "== access control: decisions with 100,000 cards, record inserts, searches over 1,000,000 records"
 "$BUILD_DIR/bin/bench_access" --dir "${TMPDIR:-/tmp}"
 
