@@ -48,11 +48,12 @@ std::string Proxy::via_for(Transport t, const std::string& branch) const {
          ";branch=" + branch + ";rport";
 }
 
-std::vector<std::string> Proxy::record_route(Transport in, Transport out,
+std::vector<std::string> Proxy::record_route(Transport in, Transport out, bool secure,
                                              std::string_view token) const {
-  auto entry = [this, token](Transport t) {
-    std::string uri = "<sip:" + tl_.transport().local(t).host_port();
-    uri += transport_param(t);
+  auto entry = [this, token, secure](Transport t) {
+    const bool sips = secure && t == Transport::Tls;
+    std::string uri = (sips ? "<sips:" : "<sip:") + tl_.transport().local(t).host_port();
+    if (!sips) uri += transport_param(t);
     if (!token.empty()) uri.append(";").append(RouteToken::kParam).append("=").append(token);
     return uri + ";lr>";
   };
@@ -85,6 +86,8 @@ void Proxy::fork(TxId tx, Message request, const std::vector<ForkTarget>& target
   fork_of_server_[tx] = fork_id;
 
   const auto max_forwards = request.max_forwards().value_or(70);
+  const auto ruri = Uri::parse(request.request_uri());
+  const bool secure = ruri && ruri->secure();
   for (const ForkTarget& target : targets) {
     Message out = request.clone();
     out.set_request_uri(target.request_uri);
@@ -97,7 +100,7 @@ void Proxy::fork(TxId tx, Message request, const std::vector<ForkTarget>& target
       // The token names the dialog's two ends: the caller and this branch's callee.
       const std::string token =
           route_token_.sign(request.call_id(), source ? source->ip : "", target.next_hop.ip);
-      auto rr = record_route(in, target.next_hop.transport, token);
+      auto rr = record_route(in, target.next_hop.transport, secure, token);
       for (auto it = rr.rbegin(); it != rr.rend(); ++it)
         out.prepend_header(HeaderId::RecordRoute, *it);
     }

@@ -51,7 +51,8 @@ class Proxy {
 
   // Record-Route values to add for a request arriving on `in` and leaving on `out`
   // (two entries when the transports differ, RFC 5658), carrying the dialog's `token`.
-  std::vector<std::string> record_route(Transport in, Transport out,
+  // `secure`: the request's URI is sips: (RFC 5630 §3.1.3), so TLS entries are sips: too.
+  std::vector<std::string> record_route(Transport in, Transport out, bool secure,
                                         std::string_view token = {}) const;
   // The signer of the tokens in this proxy's Record-Route entries.
   const RouteToken& route_token() const { return route_token_; }

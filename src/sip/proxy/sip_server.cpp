@@ -284,8 +284,19 @@ bool SipServer::carries_srtp_keys(const Message& message) {
 
 bool SipServer::keep_keys_on_tls(TxId tx, const Message& request, const Peer& from,
                                  std::vector<ForkTarget>& targets) {
-  if (!carries_srtp_keys(request)) return true;
   auto log = core::logger("sip");
+  // A sips: request goes over TLS on every hop (RFC 5630 §3.1.3).
+  if (auto ruri = Uri::parse(request.request_uri()); ruri && ruri->secure()) {
+    std::erase_if(targets,
+                  [](const ForkTarget& t) { return t.next_hop.transport != Transport::Tls; });
+    if (targets.empty()) {
+      log->info("{} for {}: no contact over TLS for a sips: request", request.method(),
+                request.request_uri());
+      tl_.respond(tx, 480, "Temporarily Unavailable");
+      return false;
+    }
+  }
+  if (!carries_srtp_keys(request)) return true;
   const bool own = is_own_source(from);
   if (from.transport != Transport::Tls && !own) {
     // Whoever listens on that network has the keys already; passing them on would also

@@ -80,8 +80,8 @@ class SipServer final : public TransactionUser {
   bool needs_caller_check(const Message& request, std::string_view user, bool doors_query,
                           const Peer& from) const;
   bool is_doors_query(const Message& request, std::string_view user) const;
-  // Applies the SRTP key rule to the targets of `request` from `from`; false (answered
-  // 488 on `tx`) when none may receive it.
+  // Applies the TLS rules to the targets of `request` from `from` (sips: and SRTP keys go
+  // over TLS only); false (answered 480 or 488 on `tx`) when none may receive it.
   bool keep_keys_on_tls(TxId tx, const Message& request, const Peer& from,
                         std::vector<ForkTarget>& targets);
   // Sends `response` on `tx` after `delay` (a user whose wrong answers are slowed).

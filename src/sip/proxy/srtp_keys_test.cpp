@@ -85,3 +85,23 @@ TEST_F(SrtpKeysTest, TheDoorsOwnOfferSkipsPlainMonitorsWhenSrtpIsRequired) {
 
 }  // namespace
 }  // namespace vto::sip::fixture
+
+namespace vto::sip::fixture {
+namespace {
+
+TEST_F(SrtpKeysTest, ASipsCallIsRecordRoutedWithASipsUri) {
+  bind("8001", kCallerTls);
+  bind("101#0", kMasterTls);
+  std::string invite = request("INVITE", "sips:101@127.0.0.1", "z9hG4bKsips");
+  transport.inject(invite, kCallerTls);
+  auto to_master = sent_to(kMasterTls, "INVITE");
+  ASSERT_EQ(to_master.size(), 1u);
+  const auto rr = to_master[0].header(HeaderId::RecordRoute);
+  ASSERT_TRUE(rr);
+  EXPECT_TRUE(rr->starts_with("<sips:127.0.0.1:5060;")) << *rr;  // the fake's TLS address
+  EXPECT_EQ(rr->find("transport="), std::string_view::npos) << *rr;
+  EXPECT_TRUE(sent_to(kExtension, "INVITE").empty()) << "a sips: call is TLS on every hop";
+}
+
+}  // namespace
+}  // namespace vto::sip::fixture
