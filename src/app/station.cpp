@@ -312,12 +312,7 @@ Result<void> Station::apply_sip_security(const api::SipServerSettings& s) {
     return make_error("server_certificate: " + trusted.error().message, Errc::Invalid);
   srtp_policy_ = media::parse_srtp_policy(s.srtp).value_or(media::SrtpPolicy::Preferred);
   if (door_media_) door_media_->set_srtp_policy(srtp_policy_);
-  if (srtp_policy_ == media::SrtpPolicy::Preferred) {
-    server_->set_plain_offer(
-        [](const std::string& body) { return media::without_srtp_keys(body); });
-  } else {
-    server_->set_plain_offer(nullptr);
-  }
+  server_->set_plain_copies(srtp_policy_ == media::SrtpPolicy::Preferred);
   return {};
 }
 

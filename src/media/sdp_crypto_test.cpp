@@ -16,10 +16,9 @@ TEST(SdpCrypto, ReadsAndWritesTheInlineKey) {
   EXPECT_EQ(c->tag, 1);
   EXPECT_EQ(c->suite, SrtpSuite::AesCm128HmacSha1_80);
   EXPECT_EQ(c->key[0], 'Y');  // "YS__semctl..." in base64
-  EXPECT_EQ(to_attribute(*c),
-            "crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + std::string(kRfcKey));
-  auto lifetime = parse_crypto("2 AES_CM_128_HMAC_SHA1_32 inline:" + std::string(kRfcKey) +
-                               "|2^20");
+  EXPECT_EQ(to_attribute(*c), "crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + std::string(kRfcKey));
+  auto lifetime =
+      parse_crypto("2 AES_CM_128_HMAC_SHA1_32 inline:" + std::string(kRfcKey) + "|2^20");
   ASSERT_TRUE(lifetime.ok());
   EXPECT_EQ(lifetime->suite, SrtpSuite::AesCm128HmacSha1_32);
   EXPECT_EQ(gst_auth(lifetime->suite), "hmac-sha1-32");
@@ -28,7 +27,7 @@ TEST(SdpCrypto, ReadsAndWritesTheInlineKey) {
 TEST(SdpCrypto, RefusesWhatItCannotHonour) {
   const std::string key(kRfcKey);
   const std::vector<std::string> refused = {
-      "1 AES_256_CM_HMAC_SHA1_80 inline:" + key,               // a suite not spoken
+      "1 AES_256_CM_HMAC_SHA1_80 inline:" + key,                // a suite not spoken
       "1 AES_CM_128_HMAC_SHA1_80 inline:" + key + "|2^20|1:4",  // an MKI
       "1 AES_CM_128_HMAC_SHA1_80 inline:" + key + " UNENCRYPTED_SRTP",
       "1 AES_CM_128_HMAC_SHA1_80 inline:" + key + ";inline:" + key,  // two keys
@@ -52,9 +51,8 @@ SessionDescription offer(const std::string& profile, const std::string& crypto) 
   std::string text =
       "v=0\r\no=- 1 1 IN IP4 198.51.100.9\r\ns=-\r\nc=IN IP4 198.51.100.9\r\nt=0 0\r\n"
       "m=audio 4000 " +
-      profile + " 0 101\r\na=rtpmap:101 telephone-event/8000\r\n" + crypto +
-      "m=video 4002 " + profile +
-      " 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\n" + crypto;
+      profile + " 0 101\r\na=rtpmap:101 telephone-event/8000\r\n" + crypto + "m=video 4002 " +
+      profile + " 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\n" + crypto;
   auto sdp = SessionDescription::parse(text);
   EXPECT_TRUE(sdp.ok());
   return *sdp;
@@ -79,7 +77,8 @@ TEST(SrtpNegotiate, SavpOverTlsIsAnsweredWithOurKeysPerStream) {
   ASSERT_TRUE(answer->audio && answer->audio->srtp && answer->video && answer->video->srtp);
   EXPECT_EQ(answer->audio->srtp->send, local.srtp.audio_key);
   EXPECT_EQ(answer->video->srtp->send, local.srtp.video_key);
-  EXPECT_EQ(answer->audio->srtp->receive, parse_crypto(kCrypto.substr(9, kCrypto.size() - 11))->key);
+  EXPECT_EQ(answer->audio->srtp->receive,
+            parse_crypto(kCrypto.substr(9, kCrypto.size() - 11))->key);
   const std::string text = answer->sdp.serialize();
   EXPECT_NE(text.find("m=audio 20000 RTP/SAVP 0 101"), std::string::npos) << text;
   // The offer's tag is echoed, with our own key.
@@ -95,8 +94,8 @@ TEST(SrtpNegotiate, NoKeysEverOverPlainSignalling) {
     ASSERT_FALSE(savp.ok());
     EXPECT_EQ(savp.error().code, 488);
     // A best-effort offer (RTP/AVP with keys) gets a plain answer without keys.
-    auto avp = negotiate(offer("RTP/AVP", kCrypto), Capabilities::door_station(),
-                         endpoint(policy, false));
+    auto avp =
+        negotiate(offer("RTP/AVP", kCrypto), Capabilities::door_station(), endpoint(policy, false));
     ASSERT_TRUE(avp.ok());
     EXPECT_FALSE(avp->audio->srtp);
     EXPECT_EQ(avp->sdp.serialize().find("crypto"), std::string::npos);
@@ -149,15 +148,6 @@ TEST(SrtpNegotiate, AnOfferOverTlsIsSavpAndItsAnswerGivesBothKeys) {
   EXPECT_EQ(agreed->audio->srtp->send, door.srtp.audio_key);
   EXPECT_EQ(agreed->audio->srtp->receive, monitor.srtp.audio_key);
   EXPECT_EQ(answer->audio->srtp->receive, door.srtp.audio_key);
-}
-
-TEST(SrtpNegotiate, KeysAreTakenOutForAHopWithoutTls) {
-  const std::string keyed = offer("RTP/SAVP", kCrypto).serialize();
-  const std::string plain = without_srtp_keys(keyed);
-  EXPECT_EQ(plain.find("crypto"), std::string::npos) << plain;
-  EXPECT_EQ(plain.find("SAVP"), std::string::npos) << plain;
-  EXPECT_NE(plain.find("m=audio 4000 RTP/AVP 0 101"), std::string::npos) << plain;
-  EXPECT_EQ(without_srtp_keys("not sdp"), "not sdp");
 }
 
 }  // namespace

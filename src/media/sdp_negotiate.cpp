@@ -248,14 +248,4 @@ Result<SessionDescription> make_offer(const Capabilities& caps, const LocalEndpo
   return sdp;
 }
 
-std::string without_srtp_keys(const std::string& text) {
-  auto sdp = SessionDescription::parse(text);
-  if (!sdp) return text;
-  for (auto& m : sdp->media) {
-    if (m.protocol == kSavp) m.protocol = std::string(kAvp);
-    std::erase_if(m.attributes, [](const std::string& a) { return a.starts_with("crypto:"); });
-  }
-  return sdp->serialize();
-}
-
 }  // namespace vto::media

@@ -102,9 +102,4 @@ Result<Answer> negotiate(const SessionDescription& offer, const Capabilities& ca
 // 400 when nothing can be offered, 488 when SRTP is required and the signalling is not TLS.
 Result<SessionDescription> make_offer(const Capabilities& capabilities, const LocalEndpoint& local);
 
-// The offer with its keys taken out (a=crypto lines dropped, RTP/SAVP back to RTP/AVP), for
-// a hop where keys may not travel. Text in, text out; an SDP that does not parse is
-// returned unchanged (it carries no keys this station wrote).
-std::string without_srtp_keys(const std::string& sdp);
-
 }  // namespace vto::media

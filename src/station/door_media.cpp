@@ -118,8 +118,14 @@ std::string DoorMedia::sdp_for(std::uint64_t call, const std::string& remote_off
     }
     srtp_.emplace(call, setup);
   }
+  // The keys of the call, written or read only where this SDP's own hop allows it.
+  const auto here = [&] {
+    media::LocalEndpoint l = local(call);
+    if (!keys_allowed) l.srtp.signalling_encrypted = false;
+    return l;
+  };
   if (remote_offer.empty()) {
-    auto offer = media::make_offer(capabilities_, local(call));
+    auto offer = media::make_offer(capabilities_, here());
     if (!offer) {
       log->error("call {}: no SDP offer: {}", call, offer.error().message);
       return {};
@@ -131,7 +137,7 @@ std::string DoorMedia::sdp_for(std::uint64_t call, const std::string& remote_off
     log->info("call {}: unreadable SDP offer: {}", call, parsed.error().message);
     return {};
   }
-  auto answer = media::negotiate(*parsed, capabilities_, local(call));
+  auto answer = media::negotiate(*parsed, capabilities_, here());
   if (!answer) {
     log->info("call {}: nothing acceptable in the offer: {}", call, answer.error().message);
     return {};

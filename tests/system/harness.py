@@ -34,6 +34,26 @@ def free_port(kind=socket.SOCK_DGRAM):
     raise RuntimeError("no free port")
 
 
+def free_port_range(count):
+    """`count` consecutive UDP ports, even first, all free on 127.0.0.1 right now."""
+    import random
+    for _ in range(200):
+        start = random.randrange(20000, 60000 - count) & ~1
+        socks = []
+        try:
+            for port in range(start, start + count):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(s)
+                s.bind(("127.0.0.1", port))
+            return range(start, start + count)
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free port range")
+
+
 class Process:
     """A child process whose output lines are collected by a thread."""
 

@@ -11,7 +11,7 @@ import subprocess
 import time
 import wave
 
-from harness import Process, free_port, which
+from harness import Process, free_port, free_port_range, which
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -139,6 +139,8 @@ class Baresip(Process):
 
     def __init__(self, tmp, server, user, password, auto_answer=True, tone_hz=None,
                  transport="udp", mediaenc=None, certificate=None, cafile=None):
+        # Its RTP and RTCP ports, ten of them free when chosen: captures look at these only.
+        self.rtp_ports = free_port_range(10)
         """tone_hz: the microphone sends a sine of that frequency instead of silence; what
         baresip hears is written in `self.recordings` (sndfile module) either way.
         transport "tls": registers over TLS to `server` (its TLS address); baresip 1.0 then
@@ -190,6 +192,7 @@ audio_player aufile,{os.path.join(rec, 'play.wav')}
 audio_alert aufile,{os.path.join(rec, 'alert.wav')}
 video_source fakevideo,nil
 video_display fakevideo,nil
+rtp_ports {self.rtp_ports.start}-{self.rtp_ports.stop - 1}
 module_path /usr/lib/baresip/modules
 {tls_lines}module g711.so
 module aufile.so

@@ -110,7 +110,7 @@ def test_nobody_home_fails_and_the_csv_export_lists_every_call(vtod, start_vth):
     assert headers["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["id", "started_ms", "ended_ms", "caller", "called", "answered_by", "result",
-                       "duration_s", "snapshot_path"]
+                       "duration_s", "snapshot_path", "encrypted"]
     assert [(row[4], row[5], row[6]) for row in rows[1:]] == [("102", "102#0", "answered"),
                                                               ("101", "", "failed")]
     status, _, text = get_raw(vtod, "/api/v1/records/calls.csv?result=failed")

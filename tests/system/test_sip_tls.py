@@ -78,7 +78,7 @@ def test_baresip_over_tls_talks_with_srtp_opens_the_door_and_the_wire_gives_noth
     datagrams = capture.stop()
 
     # Both sides hear the other's tone, and the payload on the wire is not that tone.
-    streams = wire.pcmu_streams(datagrams)
+    streams = wire.pcmu_streams(datagrams, baresip.rtp_ports)
     assert len(streams) >= 2, f"expected RTP both ways, saw {len(streams)} streams"
     for ssrc, payload in streams.items():
         for hz in (440, 1000):
@@ -116,7 +116,7 @@ def test_the_same_call_in_plain_rtp_is_heard_on_the_wire(tmp_path, processes):
     s = wait(vtod, lambda s: s["audio"] and s["audio"][0]["level_db"] > -30, "tone at the door")
     assert s["audio"][0]["encrypted"] is False
     time.sleep(1.5)
-    streams = wire.pcmu_streams(capture.stop())
+    streams = wire.pcmu_streams(capture.stop(), baresip.rtp_ports)
     shares = sorted(max(wire.tone_share(p, 440), wire.tone_share(p, 1000))
                     for p in streams.values())
     assert shares and shares[-1] > 0.5, f"no tone found in plain RTP: {shares}"

@@ -47,12 +47,15 @@ class LoopbackCapture:
         return self.datagrams
 
 
-def pcmu_streams(datagrams):
-    """The payloads of RTP packets with payload type 0 (PCMU), joined per SSRC; `tag`
-    bytes of an SRTP authentication tag are not known here, so a packet's payload is taken
-    as 160 bytes after the 12-byte header (20 ms of 8 kHz audio), whatever follows."""
+def pcmu_streams(datagrams, ports):
+    """The payloads of RTP packets with payload type 0 (PCMU) to or from one of `ports` (a
+    phone's RTP ports: other tests may be talking on lo at the same time), joined per SSRC.
+    The bytes of an SRTP authentication tag are not known here, so a packet's payload is
+    taken as 160 bytes after the 12-byte header (20 ms of 8 kHz audio), whatever follows."""
     streams = {}
-    for _, _, p in datagrams:
+    for sport, dport, p in datagrams:
+        if sport not in ports and dport not in ports:
+            continue
         if len(p) < 12 + 160 or p[0] >> 6 != 2 or (p[1] & 0x7F) != 0:
             continue
         ssrc = struct.unpack("!I", p[8:12])[0]
@@ -77,14 +80,14 @@ def tone_share(pcmu, hz, rate=8000):
     return power_at / total if total > 0 else 0.0
 
 
-def sip_texts(datagrams, own_port=None):
-    """The SIP messages seen in clear in UDP datagrams, but for those the station sends
-    itself (its own user agent and its server share `own_port`: that hop never leaves the
-    device, on loopback here as on a board)."""
+def sip_texts(datagrams, station_port):
+    """The SIP messages seen in clear in UDP datagrams to or from the station's SIP port,
+    but for those it sends itself (its own user agent and its server share that port: the
+    hop never leaves the device, on loopback here as on a board)."""
     out = []
     for sport, dport, p in datagrams:
-        if own_port is not None and sport == own_port and dport == own_port:
-            continue
+        if (sport == station_port) == (dport == station_port):
+            continue  # another program's traffic, or the station talking to itself
         text = p.decode("utf-8", "replace")
         if "SIP/2.0" in text.split("\r\n", 1)[0]:
             out.append(text)

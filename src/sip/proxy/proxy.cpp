@@ -142,23 +142,17 @@ void Proxy::on_branch_response(std::uint64_t fork_id, std::size_t index, const M
     branch.provisional = true;
     if (branch.cancel_wanted && !branch.cancel_sent) send_cancel(fork, branch);
     if (status == 100 || fork.final_sent || fork.answered) return;
-    Message up = response.clone();
-    up.remove_first_value(HeaderId::Via);
-    tl_.respond(fork.server, std::move(up));
+    tl_.respond(fork.server, upstream(fork, branch, response));
     return;
   }
   if (branch.final_status >= 200 && branch.final_status < 300 && status < 300) {
     // 2xx retransmission of this branch.
-    Message up = response.clone();
-    up.remove_first_value(HeaderId::Via);
-    tl_.respond(fork.server, std::move(up));
+    tl_.respond(fork.server, upstream(fork, branch, response));
     return;
   }
   branch.final_status = status;
   if (status < 300) {
-    Message up = response.clone();
-    up.remove_first_value(HeaderId::Via);
-    tl_.respond(fork.server, std::move(up));
+    tl_.respond(fork.server, upstream(fork, branch, response));
     if (!fork.answered) {
       fork.answered = true;
       fork.winner = branch.aor;
@@ -174,6 +168,13 @@ void Proxy::on_branch_response(std::uint64_t fork_id, std::size_t index, const M
     }
   }
   maybe_finish(fork_id);
+}
+
+Message Proxy::upstream(const Fork& fork, const Branch& branch, const Message& response) {
+  Message up = response.clone();
+  up.remove_first_value(HeaderId::Via);
+  if (response_filter_) response_filter_(up, branch.to, tl_.source(fork.server));
+  return up;
 }
 
 void Proxy::cancel_pending(Fork& fork, const std::string& reason) {
@@ -267,6 +268,7 @@ void Proxy::forward_stray_response(Message response) {
   response.remove_first_value(HeaderId::Via);
   auto dest = response_destination(response, Peer{});
   if (!dest) return;
+  if (response_filter_) response_filter_(response, Peer{}, nullptr);
   (void)tl_.send_stateless(response, *dest);
 }
 

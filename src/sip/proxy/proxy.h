@@ -35,6 +35,11 @@ class Proxy {
   ~Proxy();
 
   // Forwards the request of server transaction `tx` to every target in parallel.
+  // Sees (and may change) every response before it is relayed upstream: `branch` is where
+  // it came from, `upstream` where it goes (nullptr: not known, a late 2xx).
+  using ResponseFilter =
+      std::function<void(Message& response, const Peer& branch, const Peer* upstream)>;
+  void set_response_filter(ResponseFilter filter) { response_filter_ = std::move(filter); }
   // `record_route` adds this proxy to the route set of the dialog.
   void fork(TxId tx, Message request, const std::vector<ForkTarget>& targets, bool record_route);
   // A CANCEL for INVITE server transaction `invite_tx`: cancels every pending branch.
@@ -66,6 +71,8 @@ class Proxy {
 
   void on_branch_response(std::uint64_t fork_id, std::size_t index, const Message& response);
   void cancel_pending(Fork& fork, const std::string& reason);
+  // `response` as relayed upstream: its top Via off, through the response filter.
+  Message upstream(const Fork& fork, const Branch& branch, const Message& response);
   void send_cancel(Fork& fork, Branch& branch);
   void maybe_finish(std::uint64_t fork_id);
   Message best_response(Fork& fork) const;
@@ -77,6 +84,7 @@ class Proxy {
   std::uint64_t next_fork_ = 1;
   std::unordered_map<std::uint64_t, std::unique_ptr<Fork>> forks_;
   std::unordered_map<TxId, std::uint64_t> fork_of_server_;
+  ResponseFilter response_filter_;
 };
 
 }  // namespace vto::sip

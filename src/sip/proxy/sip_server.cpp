@@ -36,7 +36,25 @@ SipServer::SipServer(TransactionLayer& transactions, Registrar& registrar, Locat
       locations_(locations),
       proxy_(proxy),
       plan_(plan),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+  proxy_.set_response_filter([this](Message& response, const Peer& branch, const Peer* upstream) {
+    if (!carries_srtp_keys(response)) return;
+    const bool upstream_ok =
+        upstream && (upstream->transport == Transport::Tls || is_own_source(*upstream));
+    if (branch.transport == Transport::Tls && upstream_ok) return;
+    core::logger("sip")->info("{} {}: SRTP keys taken out (a hop is not TLS)", response.status(),
+                              response.call_id());
+    strip_keys(response);
+  });
+}
+
+void SipServer::strip_keys(Message& message) {
+  const std::string type(message.header(HeaderId::ContentType).value_or("application/sdp"));
+  const bool readable =
+      !message.header(HeaderId::ContentEncoding) &&
+      !iequals(type.substr(0, std::min<std::size_t>(type.size(), 10)), "multipart/");
+  message.set_body(readable ? without_srtp_keys(message.body()) : std::string(), type);
+}
 
 bool SipServer::is_local(const Uri& uri) const {
   if (!options_.domain.empty() && iequals(uri.host(), options_.domain)) return true;
@@ -279,7 +297,40 @@ void SipServer::route(TxId tx, Message&& request, const Peer& from) {
 }
 
 bool SipServer::carries_srtp_keys(const Message& message) {
-  return message.body().find("a=crypto:") != std::string_view::npos;
+  const std::string_view body = message.body();
+  if (body.empty()) return false;
+  if (message.header(HeaderId::ContentEncoding)) return true;
+  if (auto type = message.header(HeaderId::ContentType);
+      type && type->size() >= 10 && iequals(type->substr(0, 10), "multipart/"))
+    return true;
+  static constexpr std::string_view kCrypto = "a=crypto:";
+  for (std::size_t i = 0; i + kCrypto.size() <= body.size(); ++i) {
+    if (iequals(body.substr(i, kCrypto.size()), kCrypto)) return true;
+  }
+  return false;
+}
+
+std::string SipServer::without_srtp_keys(std::string_view sdp) {
+  std::string out;
+  out.reserve(sdp.size());
+  while (!sdp.empty()) {
+    const std::size_t end = sdp.find('\n');
+    std::string_view line = sdp.substr(0, end == std::string_view::npos ? sdp.size() : end + 1);
+    sdp.remove_prefix(line.size());
+    if (line.size() >= 9 && iequals(line.substr(0, 9), "a=crypto:")) continue;
+    std::string kept(line);
+    if (kept.starts_with("m=")) {
+      for (auto [from, to] :
+           {std::pair{" RTP/SAVPF ", " RTP/AVPF "}, {" RTP/SAVP ", " RTP/AVP "}}) {
+        if (auto at = kept.find(from); at != std::string::npos) {
+          kept.replace(at, std::string_view(from).size(), to);
+          break;
+        }
+      }
+    }
+    out += kept;
+  }
+  return out;
 }
 
 bool SipServer::keep_keys_on_tls(TxId tx, const Message& request, const Peer& from,
@@ -309,12 +360,12 @@ bool SipServer::keep_keys_on_tls(TxId tx, const Message& request, const Peer& fr
   const std::string body(request.body());
   std::erase_if(targets, [&](ForkTarget& t) {
     if (t.next_hop.transport == Transport::Tls) return false;
-    if (!own || !plain_offer_) {
+    if (!own || !plain_copies_) {
       log->info("{} for {}: not sent over {} with SRTP keys", request.method(), t.aor,
                 transport_name(t.next_hop.transport));
       return true;
     }
-    t.body = plain_offer_(body);
+    t.body = without_srtp_keys(body);
     return false;
   });
   if (targets.empty()) {
@@ -333,7 +384,12 @@ void SipServer::on_stray_ack(Message&& ack, const Peer& from) {
     // The ACK of a 2xx in a dialog this server record-routed; any other is dropped.
     if (!has_to_tag(ack) || !own.popped) return;
     auto hop = next_hop_for(*ruri);
-    if (hop && is_own_dialog(ack, own, from, *hop)) proxy_.forward_stateless(std::move(ack), *hop);
+    if (!hop || !is_own_dialog(ack, own, from, *hop)) return;
+    // An ACK with an answer (late offer): its keys only over TLS, and only from TLS.
+    if (carries_srtp_keys(ack) &&
+        (hop->transport != Transport::Tls || from.transport != Transport::Tls))
+      strip_keys(ack);
+    proxy_.forward_stateless(std::move(ack), *hop);
     return;
   }
   if (local_) local_->on_stray_ack(std::move(ack), from);

@@ -42,14 +42,20 @@ class SipServer final : public TransactionUser {
   // credentials, is answered with this body.
   void set_doors(std::function<std::string()> doors) { doors_ = std::move(doors); }
   static constexpr std::string_view kDoorsContentType = "application/vnd.openvto.doors+json";
-  // SRTP keys (an SDP body with a=crypto) travel only over TLS: a request carrying them
-  // that came over UDP or TCP is refused (488), and one is forked only to TLS targets.
-  // This device's own offers are the exception, as they do not have to be all-or-nothing:
-  // `plain_offer` (when set) gives the body for a target reached over UDP or TCP, without
-  // its keys (SRTP preferred); unset, such targets are left out (SRTP required).
-  using PlainOffer = std::function<std::string(const std::string& body)>;
-  void set_plain_offer(PlainOffer plain) { plain_offer_ = std::move(plain); }
+  // SRTP keys (an SDP body with a=crypto) travel only over TLS. A request carrying them
+  // that came over UDP or TCP is refused (488), and one is forked only to TLS targets; a
+  // response carrying them is relayed with its keys taken out when it came from, or goes
+  // to, a hop that is not TLS (whoever listens there could read them, and a key that
+  // travelled in clear protects nothing); so is an ACK. This device's own offers are the
+  // exception, as they need not be all-or-nothing: with `plain_copies` a target reached
+  // over UDP or TCP gets the offer without its keys (SRTP preferred); without, such
+  // targets are left out (SRTP required).
+  void set_plain_copies(bool on) { plain_copies_ = on; }
+  // A body that is, or may be, SDP with a=crypto (any case); an encoded or multipart body
+  // is counted as one, since it cannot be read here.
   static bool carries_srtp_keys(const Message& message);
+  // `sdp` without its a=crypto lines, its RTP/SAVP(F) m-lines back to RTP/AVP(F).
+  static std::string without_srtp_keys(std::string_view sdp);
 
   void on_request(TxId tx, Message&& request, const Peer& from) override;
   void on_stray_ack(Message&& ack, const Peer& from) override;
@@ -84,6 +90,8 @@ class SipServer final : public TransactionUser {
   // over TLS only); false (answered 480 or 488 on `tx`) when none may receive it.
   bool keep_keys_on_tls(TxId tx, const Message& request, const Peer& from,
                         std::vector<ForkTarget>& targets);
+  // Takes the SRTP keys out of `message`'s body (the whole body when it cannot be read).
+  static void strip_keys(Message& message);
   // Sends `response` on `tx` after `delay` (a user whose wrong answers are slowed).
   void respond_later(TxId tx, Message response, core::Duration delay);
   // Where a request whose next hop is `uri` goes: a registered contact's source
@@ -99,7 +107,7 @@ class SipServer final : public TransactionUser {
   SipServerConfig options_;
   TransactionUser* local_ = nullptr;
   std::function<std::string()> doors_;
-  PlainOffer plain_offer_;
+  bool plain_copies_ = false;
 };
 
 }  // namespace vto::sip

@@ -59,12 +59,7 @@ TEST_F(SrtpKeysTest, WithNoTlsMonitorTheCallIsRefused) {
 
 TEST_F(SrtpKeysTest, TheDoorsOwnOfferReachesPlainMonitorsWithoutKeysWhenSrtpIsPreferred) {
   bind("101#0", kMasterTls);
-  server.set_plain_offer([](const std::string& body) {
-    std::string plain = body;
-    plain.erase(plain.find("a=crypto:"));
-    plain.replace(plain.find("RTP/SAVP"), 8, "RTP/AVP");
-    return plain;
-  });
+  server.set_plain_copies(true);
   transport.inject(invite_with(kKeyedSdp, "z9hG4bKown1"), kOwnUa);
   auto keyed = sent_to(kMasterTls, "INVITE");
   auto plain = sent_to(kExtension, "INVITE");
@@ -101,6 +96,81 @@ TEST_F(SrtpKeysTest, ASipsCallIsRecordRoutedWithASipsUri) {
   EXPECT_TRUE(rr->starts_with("<sips:127.0.0.1:5060;")) << *rr;  // the fake's TLS address
   EXPECT_EQ(rr->find("transport="), std::string_view::npos) << *rr;
   EXPECT_TRUE(sent_to(kExtension, "INVITE").empty()) << "a sips: call is TLS on every hop";
+}
+
+}  // namespace
+}  // namespace vto::sip::fixture
+
+namespace vto::sip::fixture {
+namespace {
+
+class SrtpAnswersTest : public SrtpKeysTest {
+ protected:
+  // `device` answers the INVITE it got with 200 and `body`.
+  void answer_with(const Peer& device, const std::string& body) {
+    auto invites = sent_to(device, "INVITE");
+    ASSERT_FALSE(invites.empty());
+    auto r = make_response(invites.back(), 200, "OK", "callee");
+    r.add_header(HeaderId::Contact, "<sip:dev@127.0.0.1:" + std::to_string(device.port) + ">");
+    r.set_body(body, "application/sdp");
+    transport.inject(r.serialize(), device);
+  }
+};
+
+TEST_F(SrtpAnswersTest, AnAnswerWithKeysFromATlsMonitorReachesAUdpCallerWithoutThem) {
+  bind("101#0", kMasterTls);
+  // A late offer: the UDP caller's INVITE has no SDP, so nothing stops it going out.
+  transport.inject(request("INVITE", "sip:101@127.0.0.1", "z9hG4bKlate"), kCaller);
+  ASSERT_NO_FATAL_FAILURE(answer_with(kMasterTls, kKeyedSdp));
+  auto ok = sent_to(kCaller, "SIP/2.0 200");
+  ASSERT_FALSE(ok.empty());
+  EXPECT_EQ(ok.back().body().find("crypto"), std::string_view::npos) << ok.back().body();
+  EXPECT_NE(ok.back().body().find("m=audio 4000 RTP/AVP 0"), std::string_view::npos);
+}
+
+TEST_F(SrtpAnswersTest, KeysInAnAnswerFromAUdpMonitorAreNotTakenByTheDoor) {
+  bind("101#0", kMasterTls);
+  server.set_plain_copies(true);
+  transport.inject(invite_with(kKeyedSdp, "z9hG4bKown3"), kOwnUa);
+  // The UDP monitor answers its plain copy with keys of its own, sent in clear.
+  ASSERT_NO_FATAL_FAILURE(answer_with(kExtension, kKeyedSdp));
+  // (The fake transport does not stamp rport: the answer goes to the Via's port, 7000.)
+  auto ok = sent_to(kCaller, "SIP/2.0 200");
+  ASSERT_FALSE(ok.empty());
+  EXPECT_EQ(ok.back().body().find("crypto"), std::string_view::npos) << ok.back().body();
+}
+
+TEST_F(SrtpAnswersTest, AnAnswerOverTlsToTheDoorKeepsItsKeys) {
+  bind("101#0", kMasterTls);
+  transport.inject(invite_with(kKeyedSdp, "z9hG4bKown4"), kOwnUa);
+  ASSERT_NO_FATAL_FAILURE(answer_with(kMasterTls, kKeyedSdp));
+  // (The fake transport does not stamp rport: the answer goes to the Via's port, 7000.)
+  auto ok = sent_to(kCaller, "SIP/2.0 200");
+  ASSERT_FALSE(ok.empty());
+  EXPECT_NE(ok.back().body().find("a=crypto:1"), std::string_view::npos);
+}
+
+TEST_F(SrtpAnswersTest, KeysInAnyCaseOrAnUnreadableBodyCountAsKeys) {
+  std::string upper = kKeyedSdp;
+  upper.replace(upper.find("a=crypto"), 8, "A=CRYPTO");
+  transport.inject(invite_with(upper, "z9hG4bKupper"), kCaller);
+  ASSERT_FALSE(answers_to(kCaller).empty());
+  EXPECT_EQ(answers_to(kCaller).back().status(), 488);
+  std::string zipped = invite_with("\x1f\x8b binary", "z9hG4bKzip");
+  zipped.replace(zipped.find("Content-Type:"), 0, "Content-Encoding: gzip\r\n");
+  transport.inject(zipped, kCaller);
+  EXPECT_EQ(answers_to(kCaller).back().status(), 488);
+  EXPECT_TRUE(sent_to(kMaster, "INVITE").empty());
+}
+
+TEST(SrtpKeysText, KeysAreTakenOutLineByLine) {
+  const std::string plain = SipServer::without_srtp_keys(
+      "v=0\r\nm=audio 4000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x\r\n"
+      "m=video 4002 RTP/SAVPF 96\r\nA=Crypto:2 AES_CM_128_HMAC_SHA1_32 inline:y\r\n"
+      "a=rtpmap:96 H264/90000\r\n");
+  EXPECT_EQ(plain,
+            "v=0\r\nm=audio 4000 RTP/AVP 0\r\nm=video 4002 RTP/AVPF 96\r\n"
+            "a=rtpmap:96 H264/90000\r\n");
 }
 
 }  // namespace

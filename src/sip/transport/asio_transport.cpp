@@ -49,6 +49,7 @@ Result<std::shared_ptr<ssl::context>> server_context(const std::string& certific
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   boost::system::error_code ec;
   ctx->set_options(kTlsOptions, ec);
+  SSL_CTX_set_options(ctx->native_handle(), SSL_OP_NO_RENEGOTIATION);
   if (!ec) ctx->use_certificate_chain(asio::buffer(certificate_pem), ec);
   if (!ec) ctx->use_private_key(asio::buffer(private_key_pem), ssl::context::file_format::pem, ec);
   if (ec) return make_error("SIP TLS certificate or key: " + ec.message(), Errc::Invalid);
@@ -65,6 +66,7 @@ Result<std::shared_ptr<ssl::context>> client_context(const std::vector<X509Ptr>&
   boost::system::error_code ec;
   ctx->set_options(kTlsOptions, ec);
   if (ec) return make_error("SIP TLS client: " + ec.message());
+  SSL_CTX_set_options(ctx->native_handle(), SSL_OP_NO_RENEGOTIATION);
   X509_STORE* store = SSL_CTX_get_cert_store(ctx->native_handle());
   for (const auto& x : trusted) {
     if (X509_STORE_add_cert(store, x.get()) != 1) ERR_clear_error();  // a duplicate
@@ -79,6 +81,17 @@ std::string ip_text(const asio::ip::address& a) {
     return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
   }
   return a.to_string();
+}
+
+// What the per-source caps count: an IPv4 address, or an IPv6 /64 (one host may hold a
+// whole /64 and rotate through it).
+std::string source_key(const std::string& ip) {
+  boost::system::error_code ec;
+  auto a = asio::ip::make_address(ip, ec);
+  if (ec || !a.is_v6()) return ip;
+  auto bytes = a.to_v6().to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return asio::ip::address_v6(bytes).to_string() + "/64";
 }
 
 }  // namespace
@@ -102,13 +115,38 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
     Connection(asio::io_context& io, Limits limits) : socket(io), framer(limits), idle(io) {}
 
     tcp::socket& lowest() { return tls ? tls->next_layer() : socket; }
+    bool outbound = false;  // opened by this side (for TLS: verified once `connected`)
+    std::string source;     // source_key() of the peer
   };
   using ConnectionPtr = std::shared_ptr<Connection>;
 
   struct PeerTrust {
+    std::string pem;
     std::vector<X509Ptr> trusted;
     std::shared_ptr<ssl::context> context;
   };
+  // New TLS connections in the current one-second window, in all and per source.
+  struct AcceptWindow {
+    std::chrono::steady_clock::time_point start;
+    std::size_t total = 0;
+    std::unordered_map<std::string, std::size_t> by_source;
+  };
+  AcceptWindow tls_accepts;
+
+  // A TLS handshake costs a signature: new ones are limited per second.
+  bool accept_tls_now(const std::string& source) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - tls_accepts.start >= std::chrono::seconds(1)) {
+      tls_accepts.start = now;
+      tls_accepts.total = 0;
+      tls_accepts.by_source.clear();
+    }
+    if (tls_accepts.total >= config.max_tls_handshakes_per_second) return false;
+    if (tls_accepts.by_source[source] >= config.max_tls_handshakes_per_source) return false;
+    ++tls_accepts.total;
+    ++tls_accepts.by_source[source];
+    return true;
+  }
 
   Impl(asio::io_context& io_context, TransportConfig cfg)
       : io(io_context), config(std::move(cfg)), udp_socket(io), acceptor(io), tls_acceptor(io) {}
@@ -128,7 +166,7 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
   std::string advertised = "127.0.0.1";  // host for Via/Contact, IPv6 in brackets
   std::unordered_map<std::uint64_t, ConnectionPtr> connections;
   std::unordered_map<std::string, std::uint64_t> by_peer;   // "TLS ip:port" -> connection
-  std::unordered_map<std::string, std::size_t> per_source;  // open connections by IP
+  std::unordered_map<std::string, std::size_t> per_source;  // open connections by source_key
   bool udp_v6 = false;  // the UDP socket is IPv6 (IPv4 peers are written v4-mapped)
   std::shared_ptr<spdlog::logger> log = core::logger("transport");
   bool stopped = false;
@@ -200,16 +238,23 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
     const auto from = socket.remote_endpoint(ec);
     if (ec) return;
     const std::string ip = ip_text(from.address());
+    const std::string source = source_key(ip);
     if (connections.size() >= config.max_connections) {
       log->warn("{} connection limit ({}) reached, refusing a connection", name,
                 config.max_connections);
       socket.close(ec);
       return;
     }
-    if (per_source[ip] >= config.max_connections_per_source) {
+    if (auto open = per_source.find(source);
+        open != per_source.end() && open->second >= config.max_connections_per_source) {
       // One host may not take every slot.
       log->debug("{} connection from {} refused: {} already open", name, ip,
                  config.max_connections_per_source);
+      socket.close(ec);
+      return;
+    }
+    if (transport == Transport::Tls && !accept_tls_now(source)) {
+      log->debug("TLS connection from {} refused: too many handshakes this second", ip);
       socket.close(ec);
       return;
     }
@@ -245,11 +290,19 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
   }
 
   void add_connection(const ConnectionPtr& conn) {
-    ++per_source[conn->peer.ip];
+    conn->source = source_key(conn->peer.ip);
+    ++per_source[conn->source];
     conn->id = next_id++;
     conn->peer.connection = conn->id;
     connections[conn->id] = conn;
-    by_peer[peer_key(conn->peer)] = conn->id;
+    // A connection someone opened to us never takes the place of one we opened: requests
+    // to a verified peer must not go to whoever connected from its address.
+    const std::string key = peer_key(conn->peer);
+    auto existing = by_peer.find(key);
+    if (existing == by_peer.end() || conn->outbound ||
+        !connections.at(existing->second)->outbound) {
+      by_peer[key] = conn->id;
+    }
     touch(conn);
   }
 
@@ -274,12 +327,12 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
     auto it = by_peer.find(peer_key(conn->peer));
     if (it != by_peer.end() && it->second == conn->id) by_peer.erase(it);
     connections.erase(conn->id);
-    if (auto count = per_source.find(conn->peer.ip);
+    if (auto count = per_source.find(conn->source);
         count != per_source.end() && --count->second == 0) {
       per_source.erase(count);
     }
     // An outgoing connection that never came up: its messages are lost, say so.
-    if (!conn->connected && !conn->out.empty() && !stopped && on_failure) {
+    if (conn->outbound && !conn->connected && !conn->out.empty() && !stopped && on_failure) {
       Peer to = conn->peer;
       to.connection = 0;
       on_failure(to);
@@ -363,9 +416,14 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
         return {};
       }
     }
+    const bool trusted = to.transport == Transport::Tls && tls_trust.contains(to.host_port());
     if (auto it = by_peer.find(peer_key(to)); it != by_peer.end()) {
-      stream_write(connections.at(it->second), std::move(bytes));
-      return {};
+      const ConnectionPtr& conn = connections.at(it->second);
+      // To a peer verified by its certificate: only over a connection we opened to it.
+      if (!trusted || conn->outbound) {
+        stream_write(conn, std::move(bytes));
+        return {};
+      }
     }
     const std::string_view name = transport_name(to.transport);
     const PeerTrust* trust = nullptr;
@@ -388,6 +446,7 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
     auto conn = std::make_shared<Connection>(io, config.limits);
     conn->peer = to;
     conn->peer.connection = 0;
+    conn->outbound = true;
     if (trust != nullptr) {
       conn->tls_context = trust->context;
       conn->tls.emplace(io, *conn->tls_context);
@@ -633,6 +692,7 @@ Result<void> AsioTransport::set_tls_trust(std::vector<TlsPeerTrust> peers) {
     auto ip = numeric_ip(p.ip);
     if (!ip || p.port == 0) return make_error("bad TLS peer address '" + p.ip + "'", Errc::Invalid);
     Impl::PeerTrust trust;
+    trust.pem = p.trusted_pem;
     trust.trusted = read_certificates(p.trusted_pem);
     if (trust.trusted.empty()) {
       return make_error("no PEM certificate to verify " + p.ip + " with", Errc::Invalid);
@@ -642,7 +702,20 @@ Result<void> AsioTransport::set_tls_trust(std::vector<TlsPeerTrust> peers) {
     trust.context = std::move(*context);
     next[Peer{Transport::Tls, *ip, p.port, 0}.host_port()] = std::move(trust);
   }
-  impl_->tls_trust = std::move(next);
+  // Connections verified under a trust that changed or went are closed: a certificate
+  // replaced because it was compromised must not keep its connection.
+  auto& d = *impl_;
+  std::vector<Impl::ConnectionPtr> stale;
+  for (const auto& [id, conn] : d.connections) {
+    if (!conn->outbound || conn->peer.transport != Transport::Tls) continue;
+    auto before = d.tls_trust.find(conn->peer.host_port());
+    auto after = next.find(conn->peer.host_port());
+    if (after == next.end() || before == d.tls_trust.end() ||
+        before->second.pem != after->second.pem)
+      stale.push_back(conn);
+  }
+  d.tls_trust = std::move(next);
+  for (auto& conn : stale) d.close(conn, "its certificate trust changed");
   return {};
 }
 
@@ -675,7 +748,13 @@ std::uint64_t AsioTransport::connection_to(const Peer& to) const {
   if (to.transport == Transport::Udp) return 0;
   const auto& d = *impl_;
   auto it = d.by_peer.find(Impl::peer_key(to));
-  return it == d.by_peer.end() ? 0 : it->second;
+  if (it == d.by_peer.end()) return 0;
+  // A peer verified by its certificate: only the connection we opened and verified.
+  if (to.transport == Transport::Tls && d.tls_trust.contains(to.host_port())) {
+    const auto& conn = d.connections.at(it->second);
+    if (!conn->outbound || !conn->connected) return 0;
+  }
+  return it->second;
 }
 
 LocalAddress AsioTransport::local(Transport t) const {

@@ -34,7 +34,7 @@ struct TransportConfig {
   bool udp = true;
   bool tcp = true;
   std::size_t max_connections = 1024;
-  std::size_t max_connections_per_source = 32;  // inbound, from one address
+  std::size_t max_connections_per_source = 32;  // inbound, from one address (IPv6: one /64)
   std::size_t max_buffer = 256 * 1024;          // per TCP connection, unframed bytes
   // Bytes waiting to be written to one TCP connection; a peer that sends and never reads
   // (its answers pile up) is disconnected past this.
@@ -45,6 +45,10 @@ struct TransportConfig {
   std::optional<std::uint16_t> tls_port;
   std::string tls_certificate_pem, tls_private_key_pem;  // this side's identity
   std::chrono::seconds handshake_timeout{10};            // a TLS handshake must end by then
+  // New TLS connections accepted per second, in all and from one source (IPv4 address or
+  // IPv6 /64): each handshake costs a signature. Past them the connection is closed.
+  std::size_t max_tls_handshakes_per_second = 200;
+  std::size_t max_tls_handshakes_per_source = 20;
   Limits limits;
 };
 

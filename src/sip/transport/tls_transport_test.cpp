@@ -423,3 +423,53 @@ TEST_F(TlsOutboundTest, AConnectionThatNeverCameUpIsReportedAsAFailure) {
   EXPECT_TRUE(run_until([&] { return transport->connection_count() == 0; }));
   EXPECT_TRUE(failed.empty());
 }
+
+TEST_F(TlsTransportTest, AConnectionFromAVerifiedPeersAddressNeverCarriesRequestsToIt) {
+  // The attacker connects to us from the address the platform is known at (here: a port
+  // of its own, named as the platform's), and completes a handshake as any client can.
+  Client attacker(io, station_identity().certificate_pem);
+  attacker.stream->next_layer().open(asio::ip::tcp::v4());
+  attacker.stream->next_layer().bind({asio::ip::make_address("127.0.0.1"), 0});
+  const std::uint16_t spoofed = attacker.stream->next_layer().local_endpoint().port();
+  ASSERT_TRUE(connect(attacker));
+  ASSERT_TRUE(run_until([&] { return transport->connection_count() == 1; }));
+  const Peer platform{Transport::Tls, "127.0.0.1", spoofed, 0};
+  ASSERT_TRUE(
+      transport->set_tls_trust({{"127.0.0.1", spoofed, platform_identity().certificate_pem}}).ok());
+  EXPECT_EQ(transport->connection_to(platform), 0U) << "not the platform's own connection";
+  std::vector<Peer> failed;
+  transport->set_failure_handler([&](const Peer& to) { failed.push_back(to); });
+  ASSERT_TRUE(transport->send(options("TLS", "z9hG4bKkeys"), platform).ok());
+  // A connection of our own to the platform is tried (nothing listens there: it fails).
+  EXPECT_TRUE(run_until([&] { return !failed.empty(); }));
+  EXPECT_EQ(attacker.in.find("z9hG4bKkeys"), std::string::npos) << attacker.in;
+}
+
+TEST_F(TlsTransportTest, HandshakesFromOneSourceAreLimitedPerSecond) {
+  TransportConfig cfg = config();
+  cfg.max_tls_handshakes_per_source = 3;
+  ASSERT_TRUE(serve(cfg).ok());
+  std::vector<std::unique_ptr<asio::ip::tcp::socket>> sockets;
+  for (int i = 0; i < 6; ++i) {
+    sockets.push_back(std::make_unique<asio::ip::tcp::socket>(io));
+    sockets.back()->connect(tls_endpoint());
+  }
+  run_until([] { return false; }, std::chrono::milliseconds(200));
+  EXPECT_EQ(transport->connection_count(), 3U);
+}
+
+TEST_F(TlsOutboundTest, ANewCertificateForAPeerClosesTheConnectionMadeUnderTheOld) {
+  ASSERT_TRUE(
+      transport
+          ->set_tls_trust({{"127.0.0.1", platform_peer.port, platform_identity().certificate_pem}})
+          .ok());
+  ASSERT_TRUE(transport->send(options("TLS", "z9hG4bKold"), platform_peer).ok());
+  ASSERT_TRUE(run_until([&] { return !at_platform.empty(); }));
+  EXPECT_NE(transport->connection_to(platform_peer), 0U);
+  ASSERT_TRUE(
+      transport
+          ->set_tls_trust({{"127.0.0.1", platform_peer.port, station_identity().certificate_pem}})
+          .ok());
+  EXPECT_EQ(transport->connection_to(platform_peer), 0U);
+  EXPECT_TRUE(run_until([&] { return transport->connection_count() == 0; }));
+}

@@ -141,7 +141,8 @@ class UserAgent final : public TransactionUser {
   void send_deferred_bye(CallHandle id);
   Call* find(CallHandle id);
   Call* find_by_dialog(const Message& m);
-  void handle_in_dialog(TxId tx, Message&& request, Call& call);
+  // `from`: where the request came from (a re-INVITE's answer carries keys only over TLS).
+  void handle_in_dialog(TxId tx, Message&& request, Call& call, const Peer& from);
   std::string via() const;  // a Via for a request to the server, with a fresh branch
   // authenticate_callers: true when `from` is this side's own connection to the server.
   bool from_own_connection(const Peer& from) const;

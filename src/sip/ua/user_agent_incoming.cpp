@@ -28,7 +28,7 @@ void UserAgent::on_request(TxId tx, Message&& request, const Peer& from) {
   auto to = request.to();
   if (to && !to->tag().empty()) {
     if (Call* call = find_by_dialog(request)) {
-      handle_in_dialog(tx, std::move(request), *call);
+      handle_in_dialog(tx, std::move(request), *call, from);
     } else if (method == "OPTIONS") {
       tl_.respond(tx, 200, "OK");
     } else {
@@ -217,7 +217,7 @@ Result<void> UserAgent::send_info(CallHandle id, const std::string& content_type
   return {};
 }
 
-void UserAgent::handle_in_dialog(TxId tx, Message&& request, Call& call) {
+void UserAgent::handle_in_dialog(TxId tx, Message&& request, Call& call, const Peer& from) {
   const std::string_view method = request.method();
   const CallHandle id = call.id;
   if (auto cseq = request.cseq()) call.remote_cseq = std::max(call.remote_cseq, cseq->number);
@@ -252,7 +252,9 @@ void UserAgent::handle_in_dialog(TxId tx, Message&& request, Call& call) {
     ok.add_header(HeaderId::Contact, "<" + contact_uri() + ">");
     const std::string offer(request.body());
     if (sdp_ && !offer.empty()) {
-      const bool keys_allowed = call.source.transport == Transport::Tls;
+      // This request's own hop decides: a re-INVITE over UDP gets no key back, whatever
+      // the call's first INVITE came over.
+      const bool keys_allowed = from.transport == Transport::Tls;
       ok.set_body(sdp_(id, offer, keys_allowed), "application/sdp");
     }
     tl_.respond(tx, std::move(ok));

@@ -156,3 +156,33 @@ TEST_F(CalleeTest, TheCallersByeWhileOursWaitsEndsTheCallWithoutASecondEvent) {
   timers.advance(40s);
   EXPECT_EQ(byes(), 0u);  // the call is gone: ours is not sent
 }
+
+// A call that came over TLS may carry keys; a re-INVITE in it that comes over UDP (anyone
+// who saw the dialog's tags in a plain branch can send one) gets no key back.
+TEST_F(CalleeTest, KeysAreAllowedOnlyForSdpWhoseOwnHopIsTls) {
+  std::vector<bool> allowed;
+  ua.set_sdp_provider([&](CallHandle, const std::string& offer, bool keys_allowed) {
+    allowed.push_back(keys_allowed);
+    return offer.empty() ? std::string() : std::string("v=0\r\n");
+  });
+  const Peer tls{Transport::Tls, "127.0.0.1", 5061, 7};
+  transport.inject(invite("TLS"), tls);
+  ASSERT_FALSE(events.empty());
+  call = events.back().call;
+  ASSERT_TRUE(ua.answer(call));
+  const auto ok = std::find_if(transport.sent.begin(), transport.sent.end(),
+                               [](const auto& s) { return s.bytes.starts_with("SIP/2.0 200"); });
+  ASSERT_NE(ok, transport.sent.end());
+  const std::string tag = to_tag_of(ok->bytes);
+  transport.inject(in_dialog("ACK", tag, 1, "TLS"), tls);
+  std::string reinvite = in_dialog("INVITE", tag, 2);
+  const std::string sdp = "v=0\r\nm=audio 4000 RTP/SAVP 0\r\n";
+  reinvite.replace(
+      reinvite.find("Content-Length: 0"), 17,
+      "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(sdp.size()));
+  reinvite += sdp;
+  transport.inject(reinvite, Peer{Transport::Udp, "127.0.0.1", 5060, 0});
+  ASSERT_EQ(allowed.size(), 2u);
+  EXPECT_TRUE(allowed[0]);   // the INVITE over TLS
+  EXPECT_FALSE(allowed[1]);  // the re-INVITE over UDP
+}
