@@ -51,6 +51,9 @@ struct World {
     cfg.port = 0;
     cfg.udp = false;
     cfg.tls_port = 0;
+    // Two connections per input, hundreds of inputs a second, all from 127.0.0.1.
+    cfg.max_tls_handshakes_per_second = 1000000;
+    cfg.max_tls_handshakes_per_source = 1000000;
     cfg.tls_certificate_pem = id->certificate_pem;
     cfg.tls_private_key_pem = id->private_key_pem;
     transport = std::make_unique<AsioTransport>(io, cfg);

@@ -276,3 +276,34 @@ def test_vth_over_tls_watches_the_door_with_srtp_video_and_audio(tmp_path, proce
                                 extra=("--ca", str(other))))
     failed = wary.event("registration_failed", timeout=40)
     assert failed, failed
+
+
+def test_an_uploaded_certificate_is_shown_on_the_sip_tls_port_too(tmp_path, processes):
+    """The Security page's certificate is SIP over TLS's too, from the next connection on."""
+    import hashlib
+    import socket
+    import ssl
+    import subprocess
+
+    def served_fingerprint():
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        with socket.create_connection(("127.0.0.1", vtod.sip_tls_port), timeout=3) as raw:
+            with context.wrap_socket(raw) as s:
+                return hashlib.sha256(s.getpeercert(binary_form=True)).hexdigest()
+
+    vtod = door(tmp_path, processes)
+    key, crt = tmp_path / "door.key", tmp_path / "door.crt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "30", "-subj",
+                    "/CN=door.example.org", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(crt)], check=True, capture_output=True)
+    before = served_fingerprint()
+    status, body = http(vtod.http_port, "PUT", "/api/v1/security/certificate",
+                        {"certificate_pem": crt.read_text(), "private_key_pem": key.read_text()})
+    assert status == 200, body
+    after = served_fingerprint()
+    der = subprocess.run(["openssl", "x509", "-in", str(crt), "-outform", "DER"],
+                         capture_output=True, check=True).stdout
+    assert after == hashlib.sha256(der).hexdigest() != before
