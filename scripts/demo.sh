@@ -7,6 +7,7 @@ BUILD_DIR=${1:-build}
 BIN=$BUILD_DIR/bin
 DATA=${VTO_DEMO_DATA:-$HOME/.local/share/openvto-demo}
 SIP_PORT=${VTO_DEMO_SIP_PORT:-5060}
+SIP_TLS_PORT=${VTO_DEMO_SIP_TLS_PORT:-5061}
 HTTPS_PORT=${VTO_DEMO_HTTPS_PORT:-8443}
 HTTP_PORT=${VTO_DEMO_HTTP_PORT:-8080}
 RTSP_PORT=${VTO_DEMO_RTSP_PORT:-8554}
@@ -39,7 +40,8 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-"$BIN/vtod" --data "$DATA" --sip-listen "127.0.0.1:$SIP_PORT" --https-listen "127.0.0.1:$HTTPS_PORT" \
+"$BIN/vtod" --data "$DATA" --sip-listen "127.0.0.1:$SIP_PORT" \
+  --sip-tls-listen "127.0.0.1:$SIP_TLS_PORT" --https-listen "127.0.0.1:$HTTPS_PORT" \
   --http-listen "127.0.0.1:$HTTP_PORT" --rtsp-listen "127.0.0.1:$RTSP_PORT" \
   --vto-number 8001 --button 101,102 --unlock-code "$CODE" --log-level info > "$DATA/vtod.log" 2>&1 &
 pids+=($!)
@@ -53,7 +55,11 @@ for user in '101#0' '101#1' '102#0'; do
   rm -f "$DATA/$name.cmd"
   mkfifo -m 600 "$DATA/$name.cmd"
   exec {cmd_fd}<>"$DATA/$name.cmd"  # held open read-write: the FIFO never sees end-of-file
-  "$BIN/vth" --server "127.0.0.1:$SIP_PORT" --user "$user" --password "$PASS" \
+  # 101#1 registers over TLS (it checks the station's certificate) and talks with SRTP.
+  transport=(--server "127.0.0.1:$SIP_PORT")
+  [ "$user" = '101#1' ] && transport=(--server "127.0.0.1:$SIP_TLS_PORT" --transport tls \
+    --ca "$DATA/tls/cert.pem" --srtp required)
+  "$BIN/vth" "${transport[@]}" --user "$user" --password "$PASS" \
     --auto-answer 2000 <&"$cmd_fd" > "$DATA/$name.log" 2>&1 &
   pids+=($!)
 done
@@ -62,12 +68,14 @@ cat <<TXT
 
 OpenVTO demo is running (simulated door panel: 2 call buttons, keypad, display, lights,
 card reader and fingerprint module).
-  SIP server  : 127.0.0.1:$SIP_PORT (domain VDP)
+  SIP server  : 127.0.0.1:$SIP_PORT (domain VDP); over TLS 127.0.0.1:$SIP_TLS_PORT
+                (the station's certificate: $DATA/tls/cert.pem)
   web page    : https://127.0.0.1:$HTTPS_PORT/  (self-signed certificate: accept it once;
                 the first visit asks for the admin password - there is no default one)
   RTSP        : rtsp://127.0.0.1:$RTSP_PORT/cam/realmonitor?channel=1&subtype=0 (subtype=1: sub-stream)
   API token   : $TOKEN  (in $DATA/demo-api-token)
-  monitors    : 101#0, 101#1, 102#0 (software vth, answer after 2 s)
+  monitors    : 101#0, 101#1, 102#0 (software vth, answer after 2 s; 101#1 over TLS with
+                SRTP: its calls show "srtp":true in its log and "encrypted" in the records)
   password    : $PASS  (rooms 101, 102, 103)
   unlock code : $CODE  (DTMF from a monitor during a call opens the door)
   logs        : $DATA/*.log
