@@ -176,6 +176,14 @@ GstFlowReturn deliver_encoded(GstAppSink* appsink, gpointer data) {
   return GST_FLOW_OK;
 }
 
+// Drops delta frames until the first key frame, which passes and ends the probe.
+GstPadProbeReturn drop_until_key_frame(GstPad*, GstPadProbeInfo* info, gpointer) {
+  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (buffer && GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+    return GST_PAD_PROBE_DROP;
+  return GST_PAD_PROBE_REMOVE;
+}
+
 void delete_encoded_callback(gpointer data) {
   delete static_cast<EncodedCallback*>(data);
 }
@@ -639,6 +647,9 @@ Result<VideoSource::SinkId> VideoSource::add_encoded_sink(VideoStream stream, En
   gst_app_sink_set_callbacks(GST_APP_SINK(appsink), &callbacks,
                              new EncodedCallback{std::move(sink)}, delete_encoded_callback);
   GstPad* queue_pad = gst_element_get_static_pad(queue, "sink");
+  // Frames already on their way when the branch joins the tee are not decodable alone: the
+  // sink's stream starts with the key frame attach() asks for.
+  gst_pad_add_probe(queue_pad, GST_PAD_PROBE_TYPE_BUFFER, drop_until_key_frame, nullptr, nullptr);
   gst_element_add_pad(bin, gst_ghost_pad_new("sink", queue_pad));
   gst_object_unref(queue_pad);
   return impl_->attach(bin, stream);
