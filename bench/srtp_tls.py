@@ -27,15 +27,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "system"))
 
 import harness  # noqa: E402
+from vtod_resources import cpu_seconds  # noqa: E402  (utime + stime of a process)
 
 PASSWORD = "Bench-pass1"
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def call_cpu(vtod, vth, button, seconds):
@@ -144,28 +138,36 @@ class Udp(asyncio.DatagramProtocol):
         self.queue.put_nowait(data)
 
 
+async def register_loop(transport, local, server, user, stop, counts, send, receive):
+    """REGISTERs `user` (401, then 200 with digest) until `stop`, counting the answers."""
+    seq = 0
+    while time.monotonic() < stop:
+        call_id = os.urandom(8).hex()
+        seq += 1
+        send(register(transport, local, server, user, seq, call_id))
+        challenge = await asyncio.wait_for(receive(), 2)
+        header = re.search(r"WWW-Authenticate: (.*)\r\n", challenge).group(1)
+        seq += 1
+        send(register(transport, local, server, user, seq, call_id,
+                      digest_answer(header, user, f"sip:{server}")))
+        answer = await asyncio.wait_for(receive(), 2)
+        ok = answer.startswith("SIP/2.0 200")
+        counts["ok" if ok else "failed"] += 1
+        if not ok:
+            counts.setdefault("first", answer[:600])
+
+
 async def udp_worker(server, user, stop, counts):
     loop = asyncio.get_running_loop()
     host, port = server.split(":")
     transport, proto = await loop.create_datagram_endpoint(Udp, local_addr=("127.0.0.1", 0),
                                                            remote_addr=(host, int(port)))
     local = f"127.0.0.1:{transport.get_extra_info('sockname')[1]}"
-    seq = 0
+
+    async def receive():
+        return (await proto.queue.get()).decode(errors="replace")
     try:
-        while time.monotonic() < stop:
-            call_id = os.urandom(8).hex()
-            seq += 1
-            transport.sendto(register("UDP", local, server, user, seq, call_id))
-            challenge = (await asyncio.wait_for(proto.queue.get(), 2)).decode()
-            header = re.search(r"WWW-Authenticate: (.*)\r\n", challenge).group(1)
-            seq += 1
-            transport.sendto(register("UDP", local, server, user, seq, call_id,
-                                      digest_answer(header, user, f"sip:{server}")))
-            answer = await asyncio.wait_for(proto.queue.get(), 2)
-            ok = answer.startswith(b"SIP/2.0 200")
-            counts["ok" if ok else "failed"] += 1
-            if not ok:
-                counts.setdefault("first", answer.decode(errors="replace")[:600])
+        await register_loop("UDP", local, server, user, stop, counts, transport.sendto, receive)
     finally:
         transport.close()
 
@@ -182,22 +184,9 @@ async def tls_worker(server, user, stop, counts, context):
     host, port = server.split(":")
     reader, writer = await asyncio.open_connection(host, int(port), ssl=context)
     local = f"127.0.0.1:{writer.get_extra_info('sockname')[1]}"
-    seq = 0
     try:
-        while time.monotonic() < stop:
-            call_id = os.urandom(8).hex()
-            seq += 1
-            writer.write(register("TLS", local, server, user, seq, call_id))
-            challenge = await asyncio.wait_for(read_message(reader), 2)
-            header = re.search(r"WWW-Authenticate: (.*)\r\n", challenge).group(1)
-            seq += 1
-            writer.write(register("TLS", local, server, user, seq, call_id,
-                                  digest_answer(header, user, f"sip:{server}")))
-            answer = await asyncio.wait_for(read_message(reader), 2)
-            ok = answer.startswith("SIP/2.0 200")
-            counts["ok" if ok else "failed"] += 1
-            if not ok:
-                counts.setdefault("first", answer[:600])
+        await register_loop("TLS", local, server, user, stop, counts, writer.write,
+                            lambda: read_message(reader))
     finally:
         writer.close()
 

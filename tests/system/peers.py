@@ -4,6 +4,7 @@ Kamailio (a platform SIP server), baresip and Linphone (SIP phones used as monit
 Each class starts its program in its own temporary directory and stops it by PID.
 """
 import json
+import math
 import os
 import re
 import socket
@@ -37,6 +38,28 @@ def tone_wav(path, hz, seconds=2, amplitude=0.3):
         w.setsampwidth(2)
         w.setframerate(8000)
         w.writeframes(second * seconds)
+
+
+def self_signed(key, certificate, cn, ip="127.0.0.1", days=2):
+    """An ECDSA P-256 key and a self-signed certificate for it (PEM files), naming `ip` in
+    its subjectAltName (None: no subjectAltName)."""
+    san = ["-addext", f"subjectAltName=IP:{ip}"] if ip else []
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", str(days), "-subj",
+                    f"/CN={cn}", *san, "-keyout", str(key), "-out", str(certificate)],
+                   check=True, capture_output=True)
+
+
+def wav_level_db(path):
+    """RMS of a 16-bit WAV in dBFS (-127 for silence or nothing)."""
+    with wave.open(path, "rb") as w:
+        assert w.getsampwidth() == 2
+        frames = w.readframes(w.getnframes())
+    samples = memoryview(frames).cast("h")
+    if len(samples) == 0:
+        return -127.0
+    mean = sum(s * s for s in samples) / len(samples)
+    return 10 * math.log10(mean / 32768.0 ** 2) if mean > 0 else -127.0
 
 
 def sip_ping(port, timeout=0.3):
@@ -79,11 +102,7 @@ class Kamailio(Process):
         if tls_port:
             key = os.path.join(cfg_dir, "kamailio.key")
             self.certificate = os.path.join(cfg_dir, "kamailio.pem")
-            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                            "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
-                            "/CN=platform", "-addext", "subjectAltName=IP:127.0.0.1",
-                            "-keyout", key, "-out", self.certificate],
-                           check=True, capture_output=True)
+            self_signed(key, self.certificate, "platform")
             with open(tls_cfg, "w") as f:
                 f.write(f"""[server:default]
 method = TLSv1.2+

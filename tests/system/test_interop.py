@@ -211,20 +211,6 @@ def test_sha256_digest_with_linphone_and_vth(tmp_path, processes):
                    for line in vtod.stderr_lines), f"{user} did not use SHA-256:\n" + vtod.dump()
 
 
-def _wav_level_db(path):
-    """RMS of a 16-bit WAV in dBFS (-127 for silence or nothing)."""
-    import math
-    import wave
-    with wave.open(path, "rb") as w:
-        assert w.getsampwidth() == 2
-        frames = w.readframes(w.getnframes())
-    samples = memoryview(frames).cast("h")
-    if len(samples) == 0:
-        return -127.0
-    mean = sum(s * s for s in samples) / len(samples)
-    return 10 * math.log10(mean / 32768.0 ** 2) if mean > 0 else -127.0
-
-
 def test_baresip_as_the_monitor_talks_with_the_door_and_opens_it(tmp_path, processes):
     """The panel scenario with baresip answering: audio both ways in G.711, its RFC 4733
     DTMF opens the door, and the call is on record."""
@@ -271,7 +257,7 @@ def test_baresip_as_the_monitor_talks_with_the_door_and_opens_it(tmp_path, proce
     import glob
     heard = glob.glob(os.path.join(baresip.recordings, "*-dec.wav"))
     assert heard, f"baresip wrote no recording: {os.listdir(baresip.recordings)}"
-    level = _wav_level_db(heard[0])
+    level = peers.wav_level_db(heard[0])
     assert level > -35, f"baresip heard only {level:.1f} dBFS"
     status, body = http(vtod.http_port, "GET", "/api/v1/records/calls")
     assert status == 200 and body["total"] == 1

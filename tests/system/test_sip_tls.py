@@ -2,10 +2,14 @@
 and talks with SRTP, and an eavesdropper on the interface (a capture on lo) neither hears
 the call nor reads its keys."""
 import glob
+import hashlib
 import os
+import socket
+import ssl
+import subprocess
 import time
 
-from harness import Vtod, http, vtoctl
+from harness import Vth, Vtod, free_port, http, vtoctl, wait_sim_state
 import peers
 import wire
 
@@ -17,20 +21,8 @@ def start(processes, p):
     return p
 
 
-def sim_state(vtod):
-    status, body = http(vtod.http_port, "GET", "/api/v1/sim/state")
-    assert status == 200
-    return body
-
-
 def wait(vtod, predicate, what, timeout=8):
-    deadline = time.monotonic() + timeout
-    while True:
-        s = sim_state(vtod)
-        if predicate(s):
-            return s
-        assert time.monotonic() < deadline, f"no {what} within {timeout}s: {s}"
-        time.sleep(0.05)
+    return wait_sim_state(vtod, predicate, timeout=timeout, what=what)
 
 
 def door(tmp_path, processes, *extra):
@@ -45,14 +37,10 @@ def baresip_tls(tmp_path, vtod, user, **kw):
     one) and the station's as the CA file."""
     pem = tmp_path / f"baresip-{user.replace('#', '-')}.pem"
     if not pem.exists():
-        subprocess_run = __import__("subprocess").run
-        subprocess_run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
-                        "/CN=baresip", "-addext", "subjectAltName=IP:127.0.0.1",
-                        "-keyout", str(pem), "-out", str(pem) + ".crt"],
-                       check=True, capture_output=True)
+        crt = tmp_path / (pem.name + ".crt")
+        peers.self_signed(pem, crt, "baresip")
         with open(pem, "a") as f:
-            f.write(open(str(pem) + ".crt").read())
+            f.write(crt.read_text())
     return peers.Baresip(str(tmp_path), vtod.sip_tls, user, PASSWORD, transport="tls",
                          certificate=str(pem), cafile=vtod.certificate, **kw)
 
@@ -96,8 +84,7 @@ def test_baresip_over_tls_talks_with_srtp_opens_the_door_and_the_wire_gives_noth
     time.sleep(0.3)
     heard = glob.glob(os.path.join(baresip.recordings, "*-dec.wav"))
     assert heard, f"baresip wrote no recording: {os.listdir(baresip.recordings)}"
-    import test_interop
-    assert test_interop._wav_level_db(heard[0]) > -35, "baresip did not hear the door"
+    assert peers.wav_level_db(heard[0]) > -35, "baresip did not hear the door"
 
     status, body = http(vtod.http_port, "GET", "/api/v1/records/calls")
     assert status == 200 and body["total"] == 1
@@ -187,10 +174,7 @@ def test_baresip_and_linphone_ring_over_tls_and_linphone_talks_with_srtp_and_ope
 def test_a_phone_that_does_not_trust_the_certificate_cannot_register(tmp_path, processes):
     vtod = door(tmp_path, processes)
     stranger = tmp_path / "other.crt"
-    __import__("subprocess").run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-days", "2", "-subj", "/CN=someone else", "-keyout", str(tmp_path / "o.key"),
-         "-out", str(stranger)], check=True, capture_output=True)
+    peers.self_signed(tmp_path / "o.key", stranger, "someone else", ip=None)
     linphone = start(processes, peers.Linphone(str(tmp_path), vtod.sip_tls, "101#1", PASSWORD,
                                                transport="tls", root_ca=str(stranger)))
     linphone.registration_failed()
@@ -206,7 +190,6 @@ def test_vtod_registers_to_kamailio_over_tls_and_calls_go_both_ways_with_srtp(
     """Platform mode over TLS: vtod verifies Kamailio with its pinned certificate, and its
     own connection is the proof of who calls it. A baresip monitor on Kamailio's TLS port
     and the door call each other, encrypted end to end (SRTP keys only ever over TLS)."""
-    from harness import free_port
     kamailio = start(processes, peers.Kamailio(str(tmp_path), free_port(), password=PASSWORD,
                                                tls_port=free_port()))
     monitor = start(processes, peers.Baresip(str(tmp_path), kamailio.sip_tls, "101#0", PASSWORD,
@@ -249,7 +232,6 @@ def test_vth_over_tls_watches_the_door_with_srtp_video_and_audio(tmp_path, proce
     """OpenVTO's own monitor over TLS with SRTP required: the door's H.264 and its
     microphone arrive encrypted and decode; with a certificate it does not trust, vth
     cannot register."""
-    from harness import Vth
     vtod = door(tmp_path, processes)
     vth = start(processes, Vth(vtod.sip_tls, "101#0", PASSWORD, transport="tls",
                                extra=("--ca", vtod.certificate, "--srtp", "required")))
@@ -268,10 +250,7 @@ def test_vth_over_tls_watches_the_door_with_srtp_video_and_audio(tmp_path, proce
 
     # A vth that trusts another certificate gets no connection at all.
     other = tmp_path / "other.pem"
-    __import__("subprocess").run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-days", "2", "-subj", "/CN=other", "-keyout", str(tmp_path / "other.key"),
-         "-out", str(other)], check=True, capture_output=True)
+    peers.self_signed(tmp_path / "other.key", other, "other", ip=None)
     wary = start(processes, Vth(vtod.sip_tls, "101#1", PASSWORD, transport="tls",
                                 extra=("--ca", str(other))))
     failed = wary.event("registration_failed", timeout=40)
@@ -280,11 +259,6 @@ def test_vth_over_tls_watches_the_door_with_srtp_video_and_audio(tmp_path, proce
 
 def test_an_uploaded_certificate_is_shown_on_the_sip_tls_port_too(tmp_path, processes):
     """The Security page's certificate is SIP over TLS's too, from the next connection on."""
-    import hashlib
-    import socket
-    import ssl
-    import subprocess
-
     def served_fingerprint():
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
@@ -295,10 +269,7 @@ def test_an_uploaded_certificate_is_shown_on_the_sip_tls_port_too(tmp_path, proc
 
     vtod = door(tmp_path, processes)
     key, crt = tmp_path / "door.key", tmp_path / "door.crt"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "30", "-subj",
-                    "/CN=door.example.org", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(crt)], check=True, capture_output=True)
+    peers.self_signed(key, crt, "door.example.org", days=30)
     before = served_fingerprint()
     status, body = http(vtod.http_port, "PUT", "/api/v1/security/certificate",
                         {"certificate_pem": crt.read_text(), "private_key_pem": key.read_text()})

@@ -235,7 +235,7 @@ void SipServer::route(TxId tx, Message&& request, const Peer& from) {
       return;
     }
     std::vector<ForkTarget> targets{ForkTarget{std::string(request.request_uri()), *hop, {}}};
-    if (!keep_keys_on_tls(tx, request, from, targets)) return;
+    if (!keep_keys_on_tls(tx, request, *ruri, from, targets)) return;
     proxy_.fork(tx, std::move(request), targets, false);
     return;
   }
@@ -289,7 +289,7 @@ void SipServer::route(TxId tx, Message&& request, const Peer& from) {
     tl_.respond(tx, 480, "Temporarily Unavailable");
     return;
   }
-  if (!keep_keys_on_tls(tx, request, from, targets)) return;
+  if (!keep_keys_on_tls(tx, request, *ruri, from, targets)) return;
   log->info("{} for {} from {}: forking to {} contact(s)", method, user, from.host_port(),
             targets.size());
   const bool dialog_creating = method == "INVITE" || method == "SUBSCRIBE";
@@ -333,11 +333,11 @@ std::string SipServer::without_srtp_keys(std::string_view sdp) {
   return out;
 }
 
-bool SipServer::keep_keys_on_tls(TxId tx, const Message& request, const Peer& from,
+bool SipServer::keep_keys_on_tls(TxId tx, const Message& request, const Uri& ruri, const Peer& from,
                                  std::vector<ForkTarget>& targets) {
   auto log = core::logger("sip");
   // A sips: request goes over TLS on every hop (RFC 5630 §3.1.3).
-  if (auto ruri = Uri::parse(request.request_uri()); ruri && ruri->secure()) {
+  if (ruri.secure()) {
     std::erase_if(targets,
                   [](const ForkTarget& t) { return t.next_hop.transport != Transport::Tls; });
     if (targets.empty()) {

@@ -88,7 +88,7 @@ class SipServer final : public TransactionUser {
   bool is_doors_query(const Message& request, std::string_view user) const;
   // Applies the TLS rules to the targets of `request` from `from` (sips: and SRTP keys go
   // over TLS only); false (answered 480 or 488 on `tx`) when none may receive it.
-  bool keep_keys_on_tls(TxId tx, const Message& request, const Peer& from,
+  bool keep_keys_on_tls(TxId tx, const Message& request, const Uri& ruri, const Peer& from,
                         std::vector<ForkTarget>& targets);
   // Takes the SRTP keys out of `message`'s body (the whole body when it cannot be read).
   static void strip_keys(Message& message);

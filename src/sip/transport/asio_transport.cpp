@@ -268,8 +268,7 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
     }
     add_connection(conn);
     if (transport != Transport::Tls) {
-      conn->connected = true;
-      stream_read(conn);
+      up(conn);
       return;
     }
     // Nothing is read as SIP before the handshake; it must end in handshake_timeout.
@@ -282,11 +281,17 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
         self->close(conn, "handshake failed");
         return;
       }
-      conn->connected = true;
-      self->touch(conn);
-      self->flush(conn);
-      self->stream_read(conn);
+      self->up(conn);
     });
+  }
+
+  // The connection is up (connected, and for TLS handshaken and verified): the idle clock
+  // starts, what waited is written, and reading begins.
+  void up(const ConnectionPtr& conn) {
+    conn->connected = true;
+    touch(conn);
+    flush(conn);
+    stream_read(conn);
   }
 
   void add_connection(const ConnectionPtr& conn) {
@@ -469,9 +474,7 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
             self->client_handshake(conn);
             return;
           }
-          conn->connected = true;
-          self->flush(conn);
-          self->stream_read(conn);
+          self->up(conn);
         });
     return {};
   }
@@ -495,10 +498,7 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
         self->close(conn, "certificate does not name the peer");
         return;
       }
-      conn->connected = true;
-      self->touch(conn);
-      self->flush(conn);
-      self->stream_read(conn);
+      self->up(conn);
     });
   }
 

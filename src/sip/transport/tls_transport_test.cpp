@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "../../../tests/support/run_io_until.h"
 #include "sip/transport/asio_transport.h"
 #include "web/tls_certificate.h"
 
@@ -142,12 +143,7 @@ class TlsTransportTest : public ::testing::Test {
 
   template <typename Done>
   bool run_until(Done done, std::chrono::milliseconds limit = std::chrono::milliseconds(3000)) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() >= deadline) return false;
-      io.run_for(std::chrono::milliseconds(5));
-    }
-    return true;
+    return vto::test::run_io_until(io, done, limit);
   }
 
   // A phone's side of a TLS connection, driven by the same loop as the transport.
@@ -328,6 +324,11 @@ class TlsOutboundTest : public TlsTransportTest {
     platform_peer.port = platform->local(Transport::Tls).port;
   }
 
+  // We verify the platform with `certificate_pem` (its own, pinned, or a CA's).
+  vto::Result<void> trust_platform(const std::string& certificate_pem) {
+    return transport->set_tls_trust({{"127.0.0.1", platform_peer.port, certificate_pem}});
+  }
+
   std::unique_ptr<AsioTransport> platform;
   Peer platform_peer;
   std::vector<std::string> at_platform;
@@ -342,10 +343,7 @@ TEST_F(TlsOutboundTest, NoConnectionIsOpenedToAPeerWithoutTrust) {
 }
 
 TEST_F(TlsOutboundTest, APinnedCertificateIsReachedAndItsAnswersComeBackOnTheConnection) {
-  ASSERT_TRUE(
-      transport
-          ->set_tls_trust({{"127.0.0.1", platform_peer.port, platform_identity().certificate_pem}})
-          .ok());
+  ASSERT_TRUE(trust_platform(platform_identity().certificate_pem).ok());
   ASSERT_TRUE(transport->send(options("TLS", "z9hG4bKpin"), platform_peer).ok());
   ASSERT_TRUE(run_until([&] { return !at_platform.empty(); }));
   EXPECT_EQ(at_platform[0], "z9hG4bKpin");
@@ -359,10 +357,7 @@ TEST_F(TlsOutboundTest, APinnedCertificateIsReachedAndItsAnswersComeBackOnTheCon
 
 TEST_F(TlsOutboundTest, ACertificateThatIsNotTrustedGetsNothing) {
   // We pin the station's certificate; the platform shows its own.
-  ASSERT_TRUE(
-      transport
-          ->set_tls_trust({{"127.0.0.1", platform_peer.port, station_identity().certificate_pem}})
-          .ok());
+  ASSERT_TRUE(trust_platform(station_identity().certificate_pem).ok());
   ASSERT_TRUE(transport->send(options("TLS", "z9hG4bKwrong"), platform_peer).ok());
   EXPECT_TRUE(run_until([&] { return transport->connection_count() == 0; }));
   EXPECT_FALSE(run_until([&] { return !at_platform.empty(); }, std::chrono::milliseconds(300)));
@@ -372,16 +367,14 @@ TEST_F(TlsOutboundTest, ACertificateFromATrustedCaMustNameTheAddressItIsReachedA
   const TestCa ca;
   // Names the platform's address: accepted through the CA.
   restart_platform(ca.issue("127.0.0.1"));
-  ASSERT_TRUE(
-      transport->set_tls_trust({{"127.0.0.1", platform_peer.port, ca.certificate_pem}}).ok());
+  ASSERT_TRUE(trust_platform(ca.certificate_pem).ok());
   ASSERT_TRUE(transport->send(options("TLS", "z9hG4bKnamed"), platform_peer).ok());
   ASSERT_TRUE(run_until([&] { return !at_platform.empty(); }));
 
   // The same CA's certificate for another host: refused, though the chain verifies.
   at_platform.clear();
   restart_platform(ca.issue("10.1.2.3"));
-  ASSERT_TRUE(
-      transport->set_tls_trust({{"127.0.0.1", platform_peer.port, ca.certificate_pem}}).ok());
+  ASSERT_TRUE(trust_platform(ca.certificate_pem).ok());
   ASSERT_TRUE(transport->send(options("TLS", "z9hG4bKother"), platform_peer).ok());
   EXPECT_TRUE(run_until([&] { return transport->connection_count() == 0; }));
   EXPECT_FALSE(run_until([&] { return !at_platform.empty(); }, std::chrono::milliseconds(300)));
@@ -389,8 +382,7 @@ TEST_F(TlsOutboundTest, ACertificateFromATrustedCaMustNameTheAddressItIsReachedA
   // Pinning that very certificate is the installer's explicit choice: accepted.
   const auto pinned = ca.issue("10.1.2.3");
   restart_platform(pinned);
-  ASSERT_TRUE(
-      transport->set_tls_trust({{"127.0.0.1", platform_peer.port, pinned.certificate_pem}}).ok());
+  ASSERT_TRUE(trust_platform(pinned.certificate_pem).ok());
   ASSERT_TRUE(transport->send(options("TLS", "z9hG4bKpinned"), platform_peer).ok());
   ASSERT_TRUE(run_until([&] { return !at_platform.empty(); }));
 }
@@ -404,19 +396,13 @@ TEST_F(TlsOutboundTest, TrustNeedsACertificate) {
 TEST_F(TlsOutboundTest, AConnectionThatNeverCameUpIsReportedAsAFailure) {
   std::vector<Peer> failed;
   transport->set_failure_handler([&](const Peer& to) { failed.push_back(to); });
-  ASSERT_TRUE(
-      transport
-          ->set_tls_trust({{"127.0.0.1", platform_peer.port, station_identity().certificate_pem}})
-          .ok());
+  ASSERT_TRUE(trust_platform(station_identity().certificate_pem).ok());
   ASSERT_TRUE(transport->send(options("TLS", "z9hG4bKfail"), platform_peer).ok());
   ASSERT_TRUE(run_until([&] { return !failed.empty(); }));
   EXPECT_EQ(failed[0], platform_peer);
   // A connection that worked and closed later is not a failure of what it carried.
   failed.clear();
-  ASSERT_TRUE(
-      transport
-          ->set_tls_trust({{"127.0.0.1", platform_peer.port, platform_identity().certificate_pem}})
-          .ok());
+  ASSERT_TRUE(trust_platform(platform_identity().certificate_pem).ok());
   ASSERT_TRUE(transport->send(options("TLS", "z9hG4bKgood"), platform_peer).ok());
   ASSERT_TRUE(run_until([&] { return !at_platform.empty(); }));
   platform.reset();
@@ -459,17 +445,11 @@ TEST_F(TlsTransportTest, HandshakesFromOneSourceAreLimitedPerSecond) {
 }
 
 TEST_F(TlsOutboundTest, ANewCertificateForAPeerClosesTheConnectionMadeUnderTheOld) {
-  ASSERT_TRUE(
-      transport
-          ->set_tls_trust({{"127.0.0.1", platform_peer.port, platform_identity().certificate_pem}})
-          .ok());
+  ASSERT_TRUE(trust_platform(platform_identity().certificate_pem).ok());
   ASSERT_TRUE(transport->send(options("TLS", "z9hG4bKold"), platform_peer).ok());
   ASSERT_TRUE(run_until([&] { return !at_platform.empty(); }));
   EXPECT_NE(transport->connection_to(platform_peer), 0U);
-  ASSERT_TRUE(
-      transport
-          ->set_tls_trust({{"127.0.0.1", platform_peer.port, station_identity().certificate_pem}})
-          .ok());
+  ASSERT_TRUE(trust_platform(station_identity().certificate_pem).ok());
   EXPECT_EQ(transport->connection_to(platform_peer), 0U);
   EXPECT_TRUE(run_until([&] { return transport->connection_count() == 0; }));
 }

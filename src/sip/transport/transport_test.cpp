@@ -1,5 +1,7 @@
 #include "sip/transport/asio_transport.h"
 
+#include "../../../tests/support/run_io_until.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -65,12 +67,7 @@ class TransportTest : public ::testing::Test {
   // Runs the loop until `done` or `limit`: no test waits longer than it must.
   template <typename Done>
   bool run_until(Done done, std::chrono::milliseconds limit = std::chrono::milliseconds(2000)) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() >= deadline) return false;
-      io.run_for(std::chrono::milliseconds(5));
-    }
-    return true;
+    return vto::test::run_io_until(io, done, limit);
   }
 
   asio::io_context io;

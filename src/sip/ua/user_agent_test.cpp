@@ -69,7 +69,7 @@ class CalleeTest : public ::testing::Test {
 
   // Rings and answers a call from the door; returns the dialog's to-tag.
   std::string answered_call(const Peer& from) {
-    transport.inject(invite(from.transport == Transport::Udp ? "UDP" : "TCP"), from);
+    transport.inject(invite(transport_name(from.transport)), from);
     EXPECT_FALSE(events.empty());
     call = events.back().call;
     EXPECT_TRUE(ua.answer(call));
@@ -166,14 +166,7 @@ TEST_F(CalleeTest, KeysAreAllowedOnlyForSdpWhoseOwnHopIsTls) {
     return offer.empty() ? std::string() : std::string("v=0\r\n");
   });
   const Peer tls{Transport::Tls, "127.0.0.1", 5061, 7};
-  transport.inject(invite("TLS"), tls);
-  ASSERT_FALSE(events.empty());
-  call = events.back().call;
-  ASSERT_TRUE(ua.answer(call));
-  const auto ok = std::find_if(transport.sent.begin(), transport.sent.end(),
-                               [](const auto& s) { return s.bytes.starts_with("SIP/2.0 200"); });
-  ASSERT_NE(ok, transport.sent.end());
-  const std::string tag = to_tag_of(ok->bytes);
+  const std::string tag = answered_call(tls);
   transport.inject(in_dialog("ACK", tag, 1, "TLS"), tls);
   std::string reinvite = in_dialog("INVITE", tag, 2);
   const std::string sdp = "v=0\r\nm=audio 4000 RTP/SAVP 0\r\n";
