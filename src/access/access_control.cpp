@@ -295,6 +295,7 @@ AccessAnswer AccessControl::grant(const Attempt& attempt) {
                  ? ""
                  : ", " + owner_text(attempt.room, attempt.person));
   record(attempt, records::kGranted, "");
+  if (unlocked_) unlocked_();
   return {true, std::string(kDoorOpen)};
 }
 

@@ -373,20 +373,22 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiParts deps
                audit(who, std::to_string(*n) + " cards imported");
                return json_response(200, {{"imported", *n}});
              }));
-  http.route_async(
-      "POST", "/api/v1/access/cards/read",
-      auth.guard_async(Role::Admin, [d](const web::HttpRequest&, const Principal&,
-                                        web::HttpServer::Reply reply) {
-        if (d->enrolment.card_reader() == nullptr) {
-          return reply(web::json_error(409, "no card reader module in the facade"));
-        }
-        d->enrolment.read_card(kReaderWait, [reply](std::optional<std::string> number) {
-          if (!number) {
-            return reply(web::json_error(408, "no card was held to the reader within 30 s"));
-          }
-          reply(json_response(200, {{"number", *number}}));
-        });
-      }));
+  http.route_async("POST", "/api/v1/access/cards/read",
+                   auth.guard_async(Role::Admin, [d](const web::HttpRequest&, const Principal&,
+                                                     web::HttpServer::Reply reply) {
+                     if (d->enrolment.card_reader() == nullptr) {
+                       return reply(web::json_error(409, "no card reader module in the facade"));
+                     }
+                     d->enrolment.read_card(kReaderWait, [reply](Result<std::string> number) {
+                       if (!number) return reply(error_response(number.error()));
+                       reply(json_response(200, {{"number", *number}}));
+                     });
+                   }));
+  // The Cancel of a card read or a finger enrolment: the waiting request answers 409.
+  http.route("POST", "/api/v1/access/readers/cancel",
+             auth.guard(Role::Admin, [d](const web::HttpRequest&, const Principal&) {
+               return json_response(200, {{"cancelled", d->enrolment.cancel_waits()}});
+             }));
   http.route("PUT", std::string(kCardsPrefix) + "*",
              auth.guard(Role::Admin, [d, audit](const web::HttpRequest& req, const Principal& who) {
                auto number = hal::normalize_card_number(req.path.substr(kCardsPrefix.size()));
@@ -442,9 +444,11 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiParts deps
               if (!t) {
                 // A busy or absent reader, whatever the module said: 503.
                 const Errc e = t.error().errc;
-                return reply(web::json_error(
-                    e == Errc::Conflict || e == Errc::Timeout ? http_status(t.error()) : 503,
-                    t.error().message));
+                return reply(
+                    web::json_error(e == Errc::Conflict || e == Errc::Busy || e == Errc::Timeout
+                                        ? http_status(t.error())
+                                        : 503,
+                                    t.error().message));
               }
               p.template_data = std::move(*t);
               p.created_ms = d->now_ms();

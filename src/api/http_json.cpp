@@ -38,7 +38,7 @@ int http_status(const Error& e) {
     case Errc::Unsupported:
       return 415;
     case Errc::Timeout:
-      return 408;
+      return 504;  // not 408: a browser sends the request again on a 408
     case Errc::Unavailable:
       return 503;
     case Errc::Io:

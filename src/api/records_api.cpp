@@ -102,10 +102,17 @@ Result<records::CallQuery> parse_call_query(std::string_view query) {
 }
 
 json to_json(const records::CallRecord& r) {
-  json j{{"id", r.id},         {"started_ms", r.started_ms}, {"ended_ms", r.ended_ms},
-         {"caller", r.caller}, {"called", r.called},         {"answered_by", r.answered_by},
-         {"result", r.result}, {"duration_s", r.duration_s}, {"snapshot_path", nullptr},
-         {"encrypted", r.encrypted}};
+  json j{{"id", r.id},
+         {"started_ms", r.started_ms},
+         {"ended_ms", r.ended_ms},
+         {"caller", r.caller},
+         {"called", r.called},
+         {"answered_by", r.answered_by},
+         {"result", r.result},
+         {"duration_s", r.duration_s},
+         {"snapshot_path", nullptr},
+         {"encrypted", r.encrypted},
+         {"door_opened", r.door_opened}};
   if (r.snapshot_path) j["snapshot_path"] = *r.snapshot_path;
   return j;
 }

@@ -209,8 +209,8 @@ TEST_F(CallSnapshotTest, PagesFollowEveryWrite) {
   EXPECT_EQ(first, again);
   EXPECT_THAT(first, HasSubstr("\"total\":3"));
   EXPECT_THAT(added, HasSubstr("\"total\":4"));
-  EXPECT_THAT(added, HasSubstr("\"called\":\"102\",\"caller\":\"8001\",\"duration_s\":0,"
-                               "\"encrypted\":false,\"ended_ms\":0"));
+  EXPECT_THAT(added, HasSubstr("\"called\":\"102\",\"caller\":\"8001\",\"door_opened\":false,"
+                               "\"duration_s\":0,\"encrypted\":false,\"ended_ms\":0"));
   EXPECT_THAT(finished, HasSubstr("\"ended_ms\":3000"));
   EXPECT_THAT(finished, HasSubstr("\"result\":\"no_answer\""));
   EXPECT_THAT(other, HasSubstr("\"total\":1"));

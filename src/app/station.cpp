@@ -431,6 +431,7 @@ Result<void> Station::start_services() {
   call_recorder_->defer_writes(timers_, kRecordDelay);
   call_recorder_->set_encryption_probe(
       [this](device::CallHandle call) { return door_media_->encrypted(call); });
+  access_control_->set_unlock_listener([this] { call_recorder_->door_opened(); });
   // The visitor's picture, taken when each call starts, saved beside its record.
   if (auto enabled = call_recorder_->enable_snapshots(
           options_.data_dir + "/snapshots",
@@ -551,7 +552,12 @@ void Station::give_prints(hal::FingerprintReader* reader) {
   }
   std::vector<hal::EnrolledPrint> enrolled;
   for (auto& p : *prints) {
-    enrolled.push_back({static_cast<std::uint64_t>(p.id), std::move(p.template_data)});
+    // "print 3: Bob, room 102, right index", as the Fingerprints page lists it.
+    std::string label = "print " + std::to_string(p.id) + ":";
+    if (!p.person.empty()) label += " " + p.person + ",";
+    if (!p.room.empty()) label += " room " + p.room + ",";
+    label += p.finger.empty() ? std::string(" a finger") : " " + p.finger;
+    enrolled.push_back({static_cast<std::uint64_t>(p.id), std::move(p.template_data), label});
   }
   reader->set_enrolled(std::move(enrolled));
 }

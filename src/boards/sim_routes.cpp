@@ -66,7 +66,26 @@ void add_sim_routes(web::HttpServer& http, api::WebAuth& auth,
                           }));
   };
   text_input("/api/v1/sim/card", "number", "card", &hal::sim::SimPanel::present_card);
-  text_input("/api/v1/sim/finger", "finger", "finger", &hal::sim::SimPanel::touch_finger);
+  // {"finger": "name"} lays that finger on the sensor; {"new": true} a finger never enrolled
+  // (while enrolling: the finger enrolled).
+  http.route("POST", "/api/v1/sim/finger",
+             auth.guard(store::Role::Operator,
+                        [panel, &auth](const web::HttpRequest& req, const api::Principal& who) {
+                          json body = json::parse(req.body, nullptr, false);
+                          if (body.is_object() && body.contains("new") && body["new"] == true) {
+                            auto name = panel().touch_new_finger();
+                            if (!name) return web::json_error(400, name.error().message);
+                            auth.audit(who, "sim_input", "finger " + *name);
+                            return ok({{"finger", *name}});
+                          }
+                          if (auto bad = check_body(req, body, "finger", false)) return *bad;
+                          const std::string text = body["finger"];
+                          if (auto r = panel().touch_finger(text); !r) {
+                            return web::json_error(400, r.error().message);
+                          }
+                          auth.audit(who, "sim_input", "finger " + text);
+                          return ok({{"finger", text}});
+                        }));
   http.route("POST", "/api/v1/sim/door",
              auth.guard(store::Role::Operator,
                         [panel, &auth](const web::HttpRequest& req, const api::Principal& who) {

@@ -20,7 +20,7 @@ class WebAuth;
 namespace vto::boards {
 
 // Registers POST /api/v1/sim/press {"key"}, POST /api/v1/sim/card {"number"},
-// POST /api/v1/sim/finger {"finger"}, POST /api/v1/sim/door {"open"},
+// POST /api/v1/sim/finger {"finger"} or {"new":true}, POST /api/v1/sim/door {"open"},
 // POST /api/v1/sim/tamper {"detached"} and GET /api/v1/sim/state. `extra_state` adds
 // fields to the state (e.g. the door panel's state machine), may be empty. Reading needs
 // the viewer role, pressing and opening the operator role; every input is in the audit log

@@ -124,7 +124,7 @@ TEST_F(PanelTest, CardsAreRefusedOnTheDisplayAndTheLockStaysShut) {
 TEST_F(PanelTest, FingersAreRefusedWithWhatTheModuleSaw) {
   ASSERT_TRUE(sim_.touch_finger("Anna, right index"));
   EXPECT_EQ(text(), "Fingerprint not recognised");
-  sim_.fingerprint_reader()->set_enrolled({{5, hal::sim::sim_template("Anna, right index")}});
+  sim_.fingerprint_reader()->set_enrolled({{5, hal::sim::sim_template("Anna, right index"), ""}});
   ASSERT_TRUE(sim_.touch_finger("Anna, right index"));
   EXPECT_EQ(text(), "Fingerprint not valid");
   EXPECT_THAT(feedback_.tones, ElementsAre(Tone::Error, Tone::Error));

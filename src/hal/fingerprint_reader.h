@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/result.h"
@@ -20,6 +21,8 @@ namespace vto::hal {
 struct EnrolledPrint {
   std::uint64_t id = 0;                     // the credential's id in the core
   std::vector<std::uint8_t> template_data;  // as the module produced it at enrolment
+  std::string label;  // how people know it ("print 3: Bob, room 102, right index"), for a
+                      // module that shows its prints (the virtual panel); may be empty
 };
 
 struct FingerScan {

@@ -6,7 +6,7 @@ namespace vto::records {
 
 std::string calls_csv(const std::vector<CallRecord>& records) {
   store::Csv csv({"id", "started_ms", "ended_ms", "caller", "called", "answered_by", "result",
-                  "duration_s", "snapshot_path", "encrypted"});
+                  "duration_s", "snapshot_path", "encrypted", "door_opened"});
   for (const auto& r : records) {
     csv.number(r.id)
         .number(r.started_ms)
@@ -18,6 +18,7 @@ std::string calls_csv(const std::vector<CallRecord>& records) {
         .number(r.duration_s)
         .text(r.snapshot_path.value_or(""))
         .number(r.encrypted ? 1 : 0)
+        .number(r.door_opened ? 1 : 0)
         .end_row();
   }
   return csv.str();

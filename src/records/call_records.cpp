@@ -14,14 +14,16 @@ Error invalid(const std::string& message) {
   return make_error(message, Errc::Invalid);
 }
 
-constexpr std::array<std::string_view, 6> kResults = {kAnswered, kNoAnswer,  kBusy,
-                                                      kFailed,   kCancelled, kOngoing};
+constexpr std::array<std::string_view, 9> kResults = {kAnswered,   kNoAnswer,      kBusy,
+                                                      kNobodyHome, kUnknownNumber, kCentreOffline,
+                                                      kFailed,     kCancelled,     kOngoing};
 
 Result<void> check_filters(const CallQuery& q) {
   if (auto ok = store::check_time_range(q.from_ms, q.to_ms); !ok) return ok;
   if (q.result && !is_call_result(*q.result)) {
     return invalid("result \"" + *q.result +
-                   "\": one of answered, no_answer, busy, failed, cancelled, ongoing");
+                   "\": one of answered, no_answer, busy, nobody_home, unknown_number, "
+                   "centre_offline, failed, cancelled, ongoing");
   }
   if (q.called && (q.called->empty() || q.called->size() > 16)) {
     return invalid("room: 1-16 characters");
@@ -63,6 +65,7 @@ CallRecord record_from(SQLite::Statement& st) {
   r.duration_s = st.getColumn(7).getInt();
   if (!st.getColumn(8).isNull()) r.snapshot_path = st.getColumn(8).getString();
   r.encrypted = st.getColumn(9).getInt() != 0;
+  r.door_opened = st.getColumn(10).getInt() != 0;
   return r;
 }
 
@@ -162,6 +165,20 @@ Result<void> CallRecords::answered(std::int64_t id, const std::string& device, s
   }
 }
 
+Result<void> CallRecords::set_door_opened(std::int64_t id) {
+  const CountWrite counted(changes_);
+  try {
+    auto& db = db_.connection();
+    SQLite::Statement q(db, "UPDATE call_records SET door_opened = 1 WHERE id = ?");
+    q.bind(1, id);
+    if (q.exec() == 0)
+      return make_error("call record " + std::to_string(id) + ": none", Errc::NotFound);
+    return {};
+  } catch (const std::exception& e) {
+    return table_.error(e);
+  }
+}
+
 Result<void> CallRecords::finish(std::int64_t id, std::string_view result, std::int64_t at_ms) {
   if (!is_call_result(result) || result == kOngoing) {
     return invalid("result \"" + std::string(result) + "\": not a final call result");
@@ -227,7 +244,7 @@ CallRecords::CallRecords(store::Database& db, std::size_t max_rows)
     : db_(db),
       table_(db, "call_records",
              "id, started_ms, ended_ms, caller, called, answered_by, result, duration_s, "
-             "snapshot_path, encrypted",
+             "snapshot_path, encrypted, door_opened",
              "started_ms"),
       max_rows_(max_rows == 0 ? 1 : max_rows) {}
 

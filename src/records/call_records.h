@@ -30,6 +30,9 @@ inline constexpr std::string_view kAnswered = "answered";
 inline constexpr std::string_view kNoAnswer = "no_answer";
 inline constexpr std::string_view kBusy = "busy";
 inline constexpr std::string_view kFailed = "failed";
+inline constexpr std::string_view kNobodyHome = "nobody_home";        // no monitor of the room on
+inline constexpr std::string_view kUnknownNumber = "unknown_number";  // no such room
+inline constexpr std::string_view kCentreOffline = "centre_offline";  // centre not registered
 inline constexpr std::string_view kCancelled = "cancelled";
 inline constexpr std::string_view kOngoing = "ongoing";
 
@@ -45,7 +48,8 @@ struct CallRecord {
   std::string result = std::string(kOngoing);
   int duration_s = 0;  // talk time: from answer to end
   std::optional<std::string> snapshot_path;
-  bool encrypted = false;  // the answered call's media was SRTP
+  bool encrypted = false;    // the answered call's media was SRTP
+  bool door_opened = false;  // the door was opened while the call was on
 
   bool operator==(const CallRecord&) const = default;
 };
@@ -100,6 +104,8 @@ class CallRecords {
   // its media is SRTP.
   Result<void> answered(std::int64_t id, const std::string& device, std::int64_t at_ms,
                         bool encrypted = false);
+  // The door was opened during the call (by the monitor, or any unlock while it was on).
+  Result<void> set_door_opened(std::int64_t id);
   // The call ended with `result` (not "ongoing"). Errc::NotFound for an unknown id, Errc::Conflict
   // for a record already finished.
   Result<void> finish(std::int64_t id, std::string_view result, std::int64_t at_ms);

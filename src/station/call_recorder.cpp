@@ -93,7 +93,7 @@ class CallRecorder::FileThread {
   std::thread thread_;  // last: starts once the rest exists
 };
 
-std::string_view call_result_for_status(int status) {
+std::string_view call_result_for_status(int status, std::string_view called) {
   switch (status) {
     case 486:
     case 600:
@@ -101,6 +101,12 @@ std::string_view call_result_for_status(int status) {
       return records::kBusy;
     case 408:
       return records::kNoAnswer;
+    case 404:
+    case 484:
+    case 604:
+      return records::kUnknownNumber;
+    case 480:
+      return called == device::kCentreNumber ? records::kCentreOffline : records::kNobodyHome;
     default:
       return records::kFailed;
   }
@@ -168,6 +174,19 @@ void CallRecorder::on_panel_status(const device::PanelStatus& status) {
   start(status.call, status.number, now);
 }
 
+void CallRecorder::door_opened() {
+  auto it = calls_.find(current_);
+  if (current_ == device::kNoCall || it == calls_.end() || it->second.door_opened) return;
+  it->second.door_opened = true;
+  if (it->second.record != 0) mark_door_opened(it->second.record);
+}
+
+void CallRecorder::mark_door_opened(std::int64_t record) {
+  if (auto ok = records_.set_door_opened(record); !ok) {
+    core::logger("records")->warn("call record {}: {}", record, ok.error().message);
+  }
+}
+
 void CallRecorder::left(device::CallHandle call, std::int64_t now) {
   auto it = calls_.find(call);
   if (it == calls_.end()) return;  // already finished from a UA event
@@ -207,6 +226,7 @@ bool CallRecorder::write_start(device::CallHandle call) {
     return false;
   }
   it->second.record = made->id;
+  if (it->second.door_opened) mark_door_opened(made->id);
   remove_snapshots(std::move(made->dropped_snapshots));
   if (take_snapshot_) {
     take_snapshot_([this, record = made->id,
@@ -284,8 +304,8 @@ void CallRecorder::on_ua_event(const sip::UaEvent& e) {
     case Type::Answered:
       if (call.answered) return;
       call.answered = true;
-      if (auto ok = records_.answered(call.record, device_of(e), now,
-                                      encrypted_ && encrypted_(e.call));
+      if (auto ok =
+              records_.answered(call.record, device_of(e), now, encrypted_ && encrypted_(e.call));
           !ok) {
         core::logger("records")->warn("call record {}: {}", call.record, ok.error().message);
       }
@@ -293,7 +313,7 @@ void CallRecorder::on_ua_event(const sip::UaEvent& e) {
       if (call.left_by_panel) finish(e.call, records::kAnswered, now);
       break;
     case Type::Rejected:
-      finish(e.call, call_result_for_status(e.status), ended);
+      finish(e.call, call_result_for_status(e.status, call.number), ended);
       break;
     case Type::Cancelled:
       // Our CANCEL went out: the panel's ring timeout, or a hang-up from the API.
@@ -303,7 +323,9 @@ void CallRecorder::on_ua_event(const sip::UaEvent& e) {
       finish(e.call, call.answered ? records::kAnswered : records::kFailed, now);
       break;
     case Type::Error:
-      finish(e.call, call.answered ? records::kAnswered : call_result_for_status(e.status), ended);
+      finish(e.call,
+             call.answered ? records::kAnswered : call_result_for_status(e.status, call.number),
+             ended);
       break;
     default:
       break;

@@ -4,9 +4,10 @@
 // and records/, hence in app/.
 //
 // Outcomes: answered (then ended by either side: talk time from the answer), busy (486,
-// 600, 603), no_answer (408, or the panel's ring timeout), cancelled (the visitor pressed
-// the centre key while it rang, or the call was hung up from the API), failed (anything
-// else: 404, 480, 5xx...).
+// 600, 603), no_answer (408, or the panel's ring timeout), unknown_number (404),
+// nobody_home (480: no monitor of the room registered), centre_offline (480 from the
+// centre), cancelled (the visitor pressed the centre key while it rang, or the call was hung
+// up from the API), failed (anything else: 5xx...). door_opened: an unlock while it was on.
 //
 // Snapshots: when a record starts, the recorder asks a Snapshotter for a JPEG of the
 // visitor, writes it as <dir>/call-<record id>.jpg (records::SnapshotFiles) and sets the
@@ -54,8 +55,10 @@ using Snapshotter = std::function<void(SnapshotDone)>;
 // boost::asio::post on its io_context, which must outlive the recorder).
 using PostToCore = std::function<void(std::function<void()>)>;
 
-// The record result of a final SIP error status of our INVITE.
-std::string_view call_result_for_status(int status);
+// The record result of a final SIP error status of our INVITE to `called`: busy (486, 600,
+// 603), no_answer (408), unknown_number (404, 484, 604), nobody_home (480; centre_offline
+// when the centre was called), failed (anything else).
+std::string_view call_result_for_status(int status, std::string_view called = {});
 
 class CallRecorder {
  public:
@@ -93,6 +96,9 @@ class CallRecorder {
   // leaves is known to have been ended by the far side, not by the panel.
   void on_ua_event(const sip::UaEvent& event);
 
+  // The door was opened: the call on at the door, if any, is marked door_opened.
+  void door_opened();
+
   // Calls started and not yet finished (for tests and diagnostics).
   std::size_t open_calls() const { return calls_.size(); }
 
@@ -104,6 +110,7 @@ class CallRecorder {
     bool answered = false;
     bool left_by_panel = false;  // the panel hung up before any answer; the UA says why
     std::int64_t left_ms = 0;
+    bool door_opened = false;  // written with the record when it is written later
   };
 
   void left(device::CallHandle call, std::int64_t now);
@@ -112,6 +119,7 @@ class CallRecorder {
   // (unknown, or the write failed).
   bool write_start(device::CallHandle call);
   void finish(device::CallHandle call, std::string_view result, std::int64_t at);
+  void mark_door_opened(std::int64_t record);
   void save_snapshot(std::int64_t record, Result<std::vector<std::uint8_t>> jpeg);
   // On the core, when the file thread has written (or failed to write) the snapshot.
   void snapshot_written(std::int64_t record, const Result<void>& written);

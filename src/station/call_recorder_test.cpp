@@ -261,17 +261,53 @@ TEST_F(CallRecorderTest, RingTimeoutIsNoAnswer) {
   EXPECT_EQ(r.ended_ms, kEpochMs + 30000);  // when the panel gave up, not the 487
 }
 
-TEST_F(CallRecorderTest, NobodyHomeUnknownRoomAndServerErrorsFail) {
+records::CallQuery oldest_first() {
+  records::CallQuery q;
+  q.oldest_first = true;
+  return q;
+}
+
+TEST_F(CallRecorderTest, NobodyHomeUnknownRoomAndServerErrorsSayWhy) {
   for (int status : {480, 404, 500}) {
     const device::CallHandle call = calls_.next;
     press("button1");
     rejected(call, status);
     timers_.advance(10s);
   }
-  const auto all = records_->search({});  // kept: a range-for over *temporary would dangle
+  auto all = records_->search(oldest_first());
   ASSERT_TRUE(all.ok());
-  for (const auto& r : *all) EXPECT_EQ(r.result, "failed");
-  EXPECT_EQ(*records_->count({}), 3u);
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].result, "nobody_home");
+  EXPECT_EQ((*all)[1].result, "unknown_number");
+  EXPECT_EQ((*all)[2].result, "failed");
+}
+
+// An unlock while a call is on marks its record, also before the deferred write; one after
+// the call does not.
+TEST_F(CallRecorderTest, DoorOpenedDuringTheCallIsRecorded) {
+  recorder_->defer_writes(timers_, 20ms);
+  press("button1");
+  recorder_->door_opened();  // the record is not written yet
+  timers_.advance(20ms);
+  EXPECT_TRUE(only_record().door_opened);
+  deliver({Type::Bye, 1, 0, "sip:101@VDP", {}, {}, {}});
+  timers_.advance(10s);
+  press("button2");
+  answered(2, "sip:102%230@192.0.2.8:5060");
+  timers_.advance(1s);
+  recorder_->door_opened();
+  recorder_->door_opened();
+  deliver({Type::Bye, 2, 0, "sip:102@VDP", {}, {}, {}});
+  timers_.advance(1s);
+  recorder_->door_opened();  // no call: nothing
+  press("button1");
+  rejected(3, 486);
+  auto all = records_->search(oldest_first());
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_TRUE((*all)[1].door_opened);
+  EXPECT_EQ((*all)[1].result, "answered");
+  EXPECT_FALSE((*all)[2].door_opened);
 }
 
 TEST_F(CallRecorderTest, CentreKeyWhileRingingCancelsTheCallAndRecordsTheCentreCall) {
@@ -589,8 +625,11 @@ TEST(CallResultForStatus, MapsSipStatuses) {
   EXPECT_EQ(call_result_for_status(486), "busy");
   EXPECT_EQ(call_result_for_status(600), "busy");
   EXPECT_EQ(call_result_for_status(408), "no_answer");
-  EXPECT_EQ(call_result_for_status(480), "failed");
-  EXPECT_EQ(call_result_for_status(404), "failed");
+  EXPECT_EQ(call_result_for_status(480), "nobody_home");
+  EXPECT_EQ(call_result_for_status(480, "888888"), "centre_offline");
+  EXPECT_EQ(call_result_for_status(404, "999"), "unknown_number");
+  EXPECT_EQ(call_result_for_status(500, "101"), "failed");
+  EXPECT_EQ(call_result_for_status(604), "unknown_number");
   EXPECT_EQ(call_result_for_status(503), "failed");
 }
 

@@ -31,12 +31,16 @@ class ReaderEnrolment final : public device::Access {
   hal::CardReader* card_reader() const { return cards_; }
   hal::FingerprintReader* fingerprint_reader() const { return fingers_; }
 
-  // Hands the next card read within `timeout` to `done` (nullopt: none came). A new wait
-  // ends the one before (with nullopt).
-  void read_card(core::Duration timeout, std::function<void(std::optional<std::string>)> done);
-  // Enrols the next finger within `timeout`: its template, or an error.
+  // Hands the next card read within `timeout` to `done`, or an error: Errc::Timeout when none
+  // came ("... within 30 s"), Errc::Busy when a new wait or cancel_waits() ended it.
+  void read_card(core::Duration timeout, std::function<void(Result<std::string>)> done);
+  // Enrols the next finger within `timeout`: its template, or an error (Errc::Timeout when
+  // none came, Errc::Busy when cancelled).
   void enrol_finger(core::Duration timeout,
                     std::function<void(Result<std::vector<std::uint8_t>>)> done);
+  // Ends the waits for a card and a finger (the Cancel of the web interface); true if one
+  // was waiting.
+  bool cancel_waits();
 
   device::AccessAnswer card(const std::string& number) override;
   device::AccessAnswer finger(const hal::FingerScan& scan) override { return access_.finger(scan); }
@@ -50,15 +54,16 @@ class ReaderEnrolment final : public device::Access {
   void call_ended(std::uint64_t call) override { access_.call_ended(call); }
 
  private:
-  void end_card_wait(std::optional<std::string> number);
+  void end_card_wait(Result<std::string> number);
 
   access::AccessControl& access_;
   core::Timers& timers_;
   hal::CardReader* cards_ = nullptr;
   hal::FingerprintReader* fingers_ = nullptr;
-  std::function<void(std::optional<std::string>)> card_wait_;
+  std::function<void(Result<std::string>)> card_wait_;
   std::optional<core::Timers::Id> card_timer_;
   std::optional<core::Timers::Id> finger_timer_;
+  bool finger_cancelled_ = false;  // cancel_waits() ended the enrolment
 };
 
 }  // namespace vto::station

@@ -17,7 +17,7 @@ namespace {
 
 // Numbered migrations: entry i brings the schema from version i to i + 1. Never edit one
 // that has shipped; append a new one.
-constexpr std::array<std::string_view, 11> kMigrations = {
+constexpr std::array<std::string_view, 12> kMigrations = {
     // 1: the building directory (rooms, VTOs) and key/value settings.
     R"sql(
 CREATE TABLE rooms (
@@ -228,6 +228,33 @@ END;
     // 11: whether a call's media was encrypted (SRTP).
     R"sql(
 ALTER TABLE call_records ADD COLUMN encrypted INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 12: whether the door was opened during a call, and the results that say why a call
+    // failed (a CHECK constraint cannot be altered: the table is made again).
+    R"sql(
+CREATE TABLE call_records_12 (
+  id INTEGER PRIMARY KEY NOT NULL,
+  started_ms INTEGER NOT NULL,
+  answered_ms INTEGER NOT NULL DEFAULT 0,
+  ended_ms INTEGER NOT NULL DEFAULT 0,
+  caller TEXT NOT NULL,
+  called TEXT NOT NULL,
+  answered_by TEXT NOT NULL DEFAULT '',
+  result TEXT NOT NULL DEFAULT 'ongoing' CHECK (result IN ('answered', 'no_answer', 'busy',
+    'nobody_home', 'unknown_number', 'centre_offline', 'failed', 'cancelled', 'ongoing')),
+  duration_s INTEGER NOT NULL DEFAULT 0,
+  snapshot_path TEXT,
+  encrypted INTEGER NOT NULL DEFAULT 0,
+  door_opened INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO call_records_12 (id, started_ms, answered_ms, ended_ms, caller, called, answered_by,
+                             result, duration_s, snapshot_path, encrypted)
+  SELECT id, started_ms, answered_ms, ended_ms, caller, called, answered_by, result, duration_s,
+         snapshot_path, encrypted FROM call_records;
+DROP TABLE call_records;
+ALTER TABLE call_records_12 RENAME TO call_records;
+CREATE INDEX call_records_started ON call_records (started_ms);
+CREATE INDEX call_records_called ON call_records (called, started_ms);
 )sql",
 };
 

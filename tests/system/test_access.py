@@ -95,7 +95,8 @@ def test_each_unlock_method_opens_and_is_recorded(vtod):
     t.join(10)
     status, body = enrolled["answer"]
     assert status == 201 and body["finger"] == "right index", body
-    assert state(vtod)["fingers"] == ["Anna, right index"]
+    # Listed by the label of its record; laid by that label or by the name it was laid with.
+    assert state(vtod)["fingers"] == [f"print {body['id']}: Anna Berg, room 101, right index"]
     assert not state(vtod)["lock"]["open"]  # enrolling does not open
     finger(vtod, "Anna, right index")
     assert display(vtod) == ["Door open"]

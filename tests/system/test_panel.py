@@ -214,7 +214,7 @@ def test_unknown_cards_and_fingers_at_the_readers_are_refused_on_the_display(vto
     s = state(vtod)
     assert s["display"]["lines"] == ["Fingerprint not recognised"] and s["fingers"] == []
     status, answer = http(vtod.http_port, "POST", "/api/v1/sim/finger", {"finger": ""})
-    assert status == 400 and "1 to 40 characters" in answer["error"]
+    assert status == 400 and "1 to 100 characters" in answer["error"]
     # Without a card reader in the façade, a card has nowhere to go.
     layout = {"modules": [{"kind": "buttons", "buttons": 2}, {"kind": "keypad"},
                           {"kind": "display"}], "buttons": ["101", "888888"]}

@@ -84,24 +84,36 @@ def test_answered_call_is_recorded_with_the_answering_device(vtod, start_vth):
     assert status == 404
 
 
-def test_nobody_home_fails_and_the_csv_export_lists_every_call(vtod, start_vth):
+def test_each_call_says_why_it_failed_and_the_csv_export_lists_every_call(vtod, start_vth):
     press(vtod, "button1")  # nobody of 101 is registered
     body = finished_records(vtod, 1)
-    assert body["records"][0]["result"] == "failed"
+    assert body["records"][0]["result"] == "nobody_home"
     assert body["records"][0]["answered_by"] == ""
+    assert body["records"][0]["door_opened"] is False
     wait_for(lambda: panel_state(vtod) == "idle", "idle")
 
+    # The door opened during an answered call says so in its record.
     monitor = start_vth("102#0", PASSWORD, auto_answer=0)
     monitor.event("registered")
     press(vtod, "button2")
     monitor.event("answered")
+    status, body = http(vtod.http_port, "POST", "/api/v1/door/unlock", {})
+    assert status == 200, body
     monitor.send("hangup")
     body = finished_records(vtod, 2)
-    assert [r["result"] for r in body["records"]] == ["answered", "failed"]  # newest first
+    assert [r["result"] for r in body["records"]] == ["answered", "nobody_home"]  # newest first
+    assert [r["door_opened"] for r in body["records"]] == [True, False]
+    wait_for(lambda: panel_state(vtod) == "idle", "idle")
 
-    assert records(vtod, "?result=failed")["total"] == 1
+    # The centre key with no centre registered.
+    press(vtod, "centre")
+    body = finished_records(vtod, 3)
+    assert body["records"][0]["result"] == "centre_offline" and body["records"][0]["called"] == "888888"
+    wait_for(lambda: panel_state(vtod) == "idle", "idle", timeout=15)
+
+    assert records(vtod, "?result=nobody_home")["total"] == 1
     assert records(vtod, "?result=answered")["records"][0]["called"] == "102"
-    assert records(vtod, "?limit=1&offset=1")["records"][0]["result"] == "failed"
+    assert records(vtod, "?limit=1&offset=2")["records"][0]["result"] == "nobody_home"
     future = int(time.time() * 1000) + 3_600_000
     assert records(vtod, f"?from={future}") == {"total": 0, "records": []}
 
@@ -110,10 +122,11 @@ def test_nobody_home_fails_and_the_csv_export_lists_every_call(vtod, start_vth):
     assert headers["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["id", "started_ms", "ended_ms", "caller", "called", "answered_by", "result",
-                       "duration_s", "snapshot_path", "encrypted"]
-    assert [(row[4], row[5], row[6]) for row in rows[1:]] == [("102", "102#0", "answered"),
-                                                              ("101", "", "failed")]
-    status, _, text = get_raw(vtod, "/api/v1/records/calls.csv?result=failed")
+                       "duration_s", "snapshot_path", "encrypted", "door_opened"]
+    assert [(row[4], row[5], row[6], row[10]) for row in rows[1:]] == [
+        ("888888", "", "centre_offline", "0"), ("102", "102#0", "answered", "1"),
+        ("101", "", "nobody_home", "0")]
+    status, _, text = get_raw(vtod, "/api/v1/records/calls.csv?result=nobody_home")
     assert status == 200 and len(list(csv.reader(io.StringIO(text)))) == 2
 
 

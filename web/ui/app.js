@@ -66,6 +66,11 @@ const router = createRouter(show);
 const visibleNav = () => NAV.map((g) => ({ ...g, items: g.items.filter((i) => hasRole(session, i.role)) }))
                             .filter((g) => g.items.length);
 
+// The page last drawn: another page opens at its top (its title in view), the same page
+// drawn again (after a change) stays where the user was.
+let drawnId = "";
+let drawingId = "";
+
 /**
  * Shows the heading and `content` in #main, and names the document.
  * @param {string} title
@@ -74,6 +79,8 @@ const visibleNav = () => NAV.map((g) => ({ ...g, items: g.items.filter((i) => ha
 function draw(title, ...content) {
   $("#main").replaceChildren(h("h1", {}, title), ...nodes(...content));
   document.title = `${title} · OpenVTO`;
+  if (drawingId !== drawnId) window.scrollTo(0, 0);
+  drawnId = drawingId;
 }
 
 function drawNav() {
@@ -115,6 +122,7 @@ async function show(id, isCurrent) {
     return redirect("login");
   }
   document.body.classList.remove("nav-open");
+  drawingId = id;
   drawNav();
   const item = NAV.flatMap((g) => g.items).find((i) => i.id === id);
   const load = item ? item.load : OTHER[id];

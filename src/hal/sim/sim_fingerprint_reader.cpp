@@ -50,20 +50,41 @@ Result<void> SimFingerprintReader::touch(std::string_view name) {
   }
   FingerScan scan;
   for (const EnrolledPrint& p : prints_) {
-    if (p.template_data == t) {
+    if (!p.label.empty() && p.label == name) {
       scan.match = p.id;
       break;
     }
   }
+  for (const EnrolledPrint& p : prints_) {
+    if (scan.match) break;
+    if (p.template_data == t) scan.match = p.id;
+  }
   listeners_.emit(scan);
   return {};
+}
+
+Result<std::string> SimFingerprintReader::touch_new() {
+  const auto known = [this](const std::string& name) {
+    const auto t = sim_template(name);
+    return std::any_of(prints_.begin(), prints_.end(), [&](const EnrolledPrint& p) {
+      return p.template_data == t || p.label == name;
+    });
+  };
+  std::string name;
+  do {
+    name = "new finger " + std::to_string(++new_fingers_);
+  } while (known(name));
+  if (auto ok = touch(name); !ok) return ok.error();
+  return name;
 }
 
 std::vector<std::string> SimFingerprintReader::enrolled_names() const {
   std::vector<std::string> names;
   for (const EnrolledPrint& p : prints_) {
     const auto& t = p.template_data;
-    if (t.size() > kMarker.size() && std::equal(kMarker.begin(), kMarker.end(), t.begin())) {
+    if (!p.label.empty()) {
+      names.push_back(p.label);
+    } else if (t.size() > kMarker.size() && std::equal(kMarker.begin(), kMarker.end(), t.begin())) {
       names.emplace_back(t.begin() + static_cast<std::ptrdiff_t>(kMarker.size()), t.end());
     }
   }

@@ -1,7 +1,8 @@
 // SimFingerprintReader: the fingerprint module of the virtual panel. A simulated finger is
 // a name ("Anna, right index"); its template is that name behind a marker, so the virtual
 // panel can list the enrolled fingers and a touch matches the print enrolled from the
-// same name.
+// same name. The virtual panel lists enrolled prints by the label the core gave them, and a
+// touch by that label is the enrolled finger; touch_new() is a finger never seen before.
 #pragma once
 
 #include <cstdint>
@@ -14,9 +15,9 @@
 
 namespace vto::hal::sim {
 
-inline constexpr std::size_t kFingerNameMax = 40;
+inline constexpr std::size_t kFingerNameMax = 100;  // a label: owner, room and finger
 
-// 1 to 40 characters, no control characters; an error names the rule broken.
+// 1 to 100 characters, no control characters; an error names the rule broken.
 Result<void> check_finger_name(std::string_view name);
 
 // The template the simulated module makes for the finger `name`.
@@ -35,10 +36,16 @@ class SimFingerprintReader final : public FingerprintReader {
   // while enrolling, hands its template to the enrolment.
   Result<void> touch(std::string_view name);
 
-  // The names of the enrolled simulated fingers, in enrolment order.
+  // Lays a finger on the sensor that is not enrolled (while enrolling: the new finger), named
+  // "new finger N" with N not yet used; the name is returned.
+  Result<std::string> touch_new();
+
+  // The enrolled simulated fingers, in enrolment order: each one's label, or its name when it
+  // has no label. touch() with one of them is that finger.
   std::vector<std::string> enrolled_names() const;
 
  private:
+  unsigned new_fingers_ = 0;
   std::vector<EnrolledPrint> prints_;
   Listeners<const FingerScan&> listeners_;
   EnrolDone enrol_;

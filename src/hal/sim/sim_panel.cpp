@@ -175,6 +175,13 @@ Result<void> SimPanel::touch_finger(std::string_view name) {
   return fingerprint_->touch(name);
 }
 
+Result<std::string> SimPanel::touch_new_finger() {
+  if (auto ok = check_module(ModuleKind::Fingerprint, fingerprint_.has_value(), "finger"); !ok) {
+    return ok.error();
+  }
+  return fingerprint_->touch_new();
+}
+
 void SimPanel::set_door_open(bool open) {
   door_.set_state(open ? DoorState::Open : DoorState::Closed);
 }
@@ -197,7 +204,10 @@ SimPanelState SimPanel::state() const {
     s.unlock_lit = indicators_->get(Indicator::Unlock);
   }
   if (display_) s.display_lines = display_->lines();
-  if (fingerprint_) s.enrolled_fingers = fingerprint_->enrolled_names();
+  if (fingerprint_) {
+    s.enrolled_fingers = fingerprint_->enrolled_names();
+    s.enrolling = fingerprint_->enrolling();
+  }
   s.door = door_.state();
   s.tamper = tamper_.state();
   s.modules = bus_.modules();

@@ -83,6 +83,8 @@ class SimPanel final : public DoorModules {
   // nothing emitted, for a malformed number or name and a module not configured or missing.
   Result<void> present_card(std::string_view number);
   Result<void> touch_finger(std::string_view name);
+  // A finger that is not enrolled (while enrolling: the finger enrolled); its name.
+  Result<std::string> touch_new_finger();
   void set_door_open(bool open);
   void set_tamper_detached(bool detached);
   Result<void> set_module_present(std::size_t position, bool present);

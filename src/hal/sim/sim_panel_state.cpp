@@ -19,6 +19,7 @@ nlohmann::json to_json(const SimPanelState& state) {
       {"door", std::string(door_state_name(state.door))},
       {"tamper", std::string(tamper_state_name(state.tamper))},
       {"fingers", state.enrolled_fingers},
+      {"enrolling", state.enrolling},
       {"modules", std::move(modules)},
   };
 }

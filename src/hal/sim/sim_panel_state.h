@@ -19,14 +19,16 @@ struct SimPanelState {
   bool talk_lit = false;
   bool unlock_lit = false;
   std::vector<std::string> display_lines;
-  std::vector<std::string> enrolled_fingers;  // the fingerprint module's, by name
+  std::vector<std::string> enrolled_fingers;  // the fingerprint module's, by label or name
+  bool enrolling = false;                     // the fingerprint module waits for a new finger
   DoorState door = DoorState::Closed;
   TamperState tamper = TamperState::Attached;
   std::vector<ModuleStatus> modules;
 };
 
 // {"lock":{"open":b,"line":b},"indicators":{"call":b,"talk":b,"unlock":b},"display":{"lines":[..]},
-//  "door":"open|closed","tamper":"attached|detached","fingers":[names enrolled],
+//  "door":"open|closed","tamper":"attached|detached","fingers":[labels enrolled],
+//  "enrolling":b,
 //  "modules":[{"position":n,"kind":"keypad","presence":"found|missing"}, ...]}
 nlohmann::json to_json(const SimPanelState& state);
 

@@ -242,7 +242,7 @@ TEST(SimPanelReadersTest, FingersMatchOnlyTheirEnrolledPrint) {
   panel.fingerprint_reader()->add_listener([&](const FingerScan& s) { scans.push_back(s); });
   ASSERT_TRUE(panel.touch_finger("Anna, right index"));  // nothing enrolled yet
   panel.fingerprint_reader()->set_enrolled(
-      {{7, sim_template("Anna, right index")}, {9, sim_template("Ben, left thumb")}});
+      {{7, sim_template("Anna, right index"), ""}, {9, sim_template("Ben, left thumb"), ""}});
   ASSERT_TRUE(panel.touch_finger("Ben, left thumb"));
   ASSERT_TRUE(panel.touch_finger("Anna, right index"));
   ASSERT_TRUE(panel.touch_finger("Anna, left index"));
@@ -252,10 +252,38 @@ TEST(SimPanelReadersTest, FingersMatchOnlyTheirEnrolledPrint) {
   EXPECT_EQ(to_json(panel.state())["fingers"],
             (nlohmann::json{"Anna, right index", "Ben, left thumb"}));
 
-  EXPECT_EQ(panel.touch_finger("").error().message, "finger: 1 to 40 characters");
-  EXPECT_EQ(panel.touch_finger(std::string(41, 'x')).error().errc, Errc::Invalid);
+  EXPECT_EQ(panel.touch_finger("").error().message, "finger: 1 to 100 characters");
+  EXPECT_EQ(panel.touch_finger(std::string(101, 'x')).error().errc, Errc::Invalid);
   EXPECT_EQ(panel.touch_finger("a\nb").error().message, "finger: no control characters");
   EXPECT_EQ(scans.size(), 4u);
+}
+
+// The virtual panel lists prints by the core's label, a touch by label is that finger, and a
+// new finger is never one enrolled, even while its name is taken by an enrolled template.
+TEST(SimPanelReadersTest, LabelledPrintsAndNewFingers) {
+  core::ManualTimers timers;
+  SimPanel panel(timers, reader_layout());
+  std::vector<FingerScan> scans;
+  panel.fingerprint_reader()->add_listener([&](const FingerScan& s) { scans.push_back(s); });
+  std::vector<std::uint8_t> made;
+  panel.fingerprint_reader()->enrol([&](auto r) { made = *r; });
+  EXPECT_TRUE(panel.state().enrolling);
+  EXPECT_TRUE(to_json(panel.state())["enrolling"].get<bool>());
+  auto first = panel.touch_new_finger();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, "new finger 1");
+  EXPECT_EQ(made, sim_template("new finger 1"));
+  EXPECT_FALSE(panel.state().enrolling);
+  panel.fingerprint_reader()->set_enrolled(
+      {{3, made, "print 3: Bob, room 102, right index"}, {4, sim_template("new finger 2"), ""}});
+  EXPECT_EQ(panel.state().enrolled_fingers,
+            (std::vector<std::string>{"print 3: Bob, room 102, right index", "new finger 2"}));
+  ASSERT_TRUE(panel.touch_finger("print 3: Bob, room 102, right index"));
+  auto unknown = panel.touch_new_finger();
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(*unknown, "new finger 3");  // "new finger 2" is enrolled
+  ASSERT_TRUE(panel.touch_finger("new finger 2"));
+  EXPECT_EQ(scans, (std::vector<FingerScan>{{3}, {std::nullopt}, {4}}));
 }
 
 TEST(SimPanelReadersTest, WhileEnrollingTheNextFingerBecomesATemplate) {

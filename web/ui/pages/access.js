@@ -28,6 +28,41 @@ import { table, pager } from "../lib/table.js";
 
 /** @typedef {{ updated_ms: number }} PasswordSet */
 
+// How long vtod waits for a card or a finger (kReaderWait in access_api.cpp).
+const READER_WAIT_S = 30;
+
+/**
+ * A wait on the card reader or the fingerprint module: `text` with a countdown and a Cancel
+ * button in `status` while `send()` runs; its result, with `cancelled` when Cancel ended it.
+ * @template T
+ * @param {Api} api
+ * @param {HTMLElement} status
+ * @param {string} text
+ * @param {() => Promise<ApiResult<T>>} send
+ * @returns {Promise<{ res: ApiResult<T>, cancelled: boolean }>}
+ */
+async function readerWait(api, status, text, send) {
+  const end = Date.now() + READER_WAIT_S * 1000;
+  const left = h("span", { class: "countdown" });
+  let cancelled = false;
+  const cancel = h("button", { type: "button", id: `${status.id}-cancel`, onclick: () => {
+    cancelled = true;
+    cancel.disabled = true;
+    api("POST", "/api/v1/access/readers/cancel", {});
+  } }, "Cancel");
+  const tick = () => { left.textContent = `${Math.max(0, Math.ceil((end - Date.now()) / 1000))} s left`; };
+  tick();
+  const timer = setInterval(tick, 250);
+  status.replaceChildren(`${text} `, left, " ", cancel);
+  try {
+    const res = await send();
+    return { res, cancelled: cancelled && !res.ok };
+  } finally {
+    clearInterval(timer);
+    status.replaceChildren();
+  }
+}
+
 /**
  * @typedef {object} LockSettings
  * @property {string} relay normally_open or normally_closed
@@ -161,6 +196,7 @@ async function cardsPage({ api, session, show }) {
       const res = await api("POST", "/api/v1/access/cards", body);
       if (!res.ok) return fm.showApiError(res);
       fm.reset();
+      readStatus.textContent = "";
       toast(`Card ${res.data.number} added`);
       offset = 0;
       load();
@@ -169,11 +205,12 @@ async function cardsPage({ api, session, show }) {
   const readStatus = h("p", { class: "hint", id: "card-read-status", "aria-live": "polite" });
   const read = h("button", { type: "button", id: "card-read", onclick: async () => {
     read.disabled = true;
-    readStatus.textContent = "Hold the card to the card reader (30 s)…";
-    /** @type {ApiResult<{ number: string }>} */
-    const res = await api("POST", "/api/v1/access/cards/read", {});
+    /** @type {{ res: ApiResult<{ number: string }>, cancelled: boolean }} */
+    const { res, cancelled } = await readerWait(api, readStatus, "Hold the card to the card reader:",
+                                                () => api("POST", "/api/v1/access/cards/read", {}));
     read.disabled = false;
-    if (!res.ok) { readStatus.textContent = ""; return toast(res.data.error, "bad"); }
+    if (cancelled) return (readStatus.textContent = "Reading cancelled.");
+    if (!res.ok) return toast(res.data.error, "bad");
     add.inputs.number.value = res.data.number;
     readStatus.textContent = `Card ${res.data.number} read.`;
   } }, "Read from the card reader");
@@ -241,10 +278,10 @@ async function fingerprintsPage({ api, show }) {
     ],
     onSubmit: async (v, fm) => {
       if (!v.room && !v.person.trim()) return fm.fieldError("person", "person: give the owner's room, name, or both");
-      status.textContent = "Lay the finger on the fingerprint module (30 s)…";
-      /** @type {ApiResult<Fingerprint>} */
-      const res = await api("POST", "/api/v1/access/fingerprints", v);
-      status.textContent = "";
+      /** @type {{ res: ApiResult<Fingerprint>, cancelled: boolean }} */
+      const { res, cancelled } = await readerWait(api, status, "Lay the finger on the fingerprint module:",
+                                                  () => api("POST", "/api/v1/access/fingerprints", v));
+      if (cancelled) return (status.textContent = "Enrolment cancelled.");
       if (!res.ok) return fm.showApiError(res);
       fm.reset();
       toast(`Fingerprint ${res.data.id} enrolled`);
@@ -252,7 +289,7 @@ async function fingerprintsPage({ api, show }) {
     },
   });
   show("Fingerprints", out, h("section", {}, h("h2", {}, "Enrol a fingerprint"),
-       h("p", { class: "hint" }, "After Enrol, the next finger laid on the door's fingerprint module is enrolled (on the virtual panel: pick or type a finger there)."),
+       h("p", { class: "hint" }, "After Enrol, the next finger laid on the door's fingerprint module is enrolled (on the virtual panel: choose “A new finger” and lay it on the sensor)."),
        enrol, status));
   await load();
 }

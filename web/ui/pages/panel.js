@@ -21,12 +21,15 @@ import { KIND_LABEL } from "./facade.js";
  * @property {{ open: boolean }} lock
  * @property {string} door "open" or "closed"
  * @property {string} tamper "attached" or "detached"
- * @property {string[]} [fingers] the enrolled fingers
+ * @property {string[]} [fingers] the enrolled prints, by label
+ * @property {boolean} [enrolling] an enrolment waits for the next finger
  */
 
 const TITLE = "Virtual panel";
-// A finger that is not enrolled is always on offer; enrolled fingers come with the state.
+// A finger that is not enrolled is always on offer (while an enrolment waits, it is the
+// finger enrolled); enrolled prints come with the state, by label.
 const UNKNOWN_FINGER = "A finger that is not enrolled";
+const NEW_FINGER = "A new finger (to enrol)";
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#", "prev", "next", "call", "centre"];
 /** @type {Record<string, string>} */
 const KEY_NAMES = { prev: "Previous", next: "Next", call: "Call", centre: "Call the centre" };
@@ -65,17 +68,24 @@ export async function render({ api, session, show }) {
   const display = h("div", { class: "lcd", id: "panel-display", "aria-live": "polite" });
   const stateLine = h("p", { class: "panel-state", id: "panel-state", "aria-live": "polite" });
   const facade = h("div", { class: "facade" });
-  const fingers = h("select", { id: "panel-finger", "aria-label": "Finger", disabled: !canPress }, h("option", {}, UNKNOWN_FINGER));
+  const fingers = h("select", { id: "panel-finger", "aria-label": "Finger", disabled: !canPress }, h("option", { value: "" }, UNKNOWN_FINGER));
   let fingerList = "";
-  /** @param {string[]} names */
-  const showFingers = (names) => {
-    const key = JSON.stringify(names);
+  /**
+   * @param {string[]} names
+   * @param {boolean} enrolling
+   */
+  const showFingers = (names, enrolling) => {
+    const key = JSON.stringify([names, enrolling]);
     if (key === fingerList) return;
     fingerList = key;
     const chosen = fingers.value;
-    fingers.replaceChildren(...names.map((n) => h("option", {}, n)), h("option", {}, UNKNOWN_FINGER));
-    if ([...fingers.options].some((o) => o.value === chosen)) fingers.value = chosen;
+    const unknown = h("option", { value: "" }, enrolling ? NEW_FINGER : UNKNOWN_FINGER);
+    fingers.replaceChildren(...(enrolling ? [unknown] : []), ...names.map((n) => h("option", { value: n }, n)),
+                            ...(enrolling ? [] : [unknown]));
+    if (enrolling) fingers.value = "";
+    else if ([...fingers.options].some((o) => o.value === chosen)) fingers.value = chosen;
   };
+  const touchFinger = () => post("/api/v1/sim/finger", fingers.value ? { finger: fingers.value } : { new: true });
   let button = 0;
   /** @param {Module} m */
   const moduleEl = (m) => {
@@ -110,7 +120,7 @@ export async function render({ api, session, show }) {
       }
       case "fingerprint":
         return h("div", { class: "module-face reader" }, h("span", { class: "kind" }, KIND_LABEL[m.kind]), fingers,
-                 h("button", { id: "panel-finger-touch", disabled: !canPress, onclick: () => post("/api/v1/sim/finger", { finger: fingers.value }) },
+                 h("button", { id: "panel-finger-touch", disabled: !canPress, onclick: touchFinger },
                    "Lay finger on sensor"));
       default: return h("div", { class: "module-face blank" }, KIND_LABEL[m.kind] || m.kind);
     }
@@ -135,7 +145,7 @@ export async function render({ api, session, show }) {
     lock.textContent = st.lock.open ? "open" : "closed";
     door.textContent = st.door;
     tamper.textContent = st.tamper;
-    showFingers(st.fingers || []);
+    showFingers(st.fingers || [], !!st.enrolling);
     doorOpen = st.door === "open";
     detached = st.tamper === "detached";
   };

@@ -33,6 +33,7 @@ import { table, pager } from "../lib/table.js";
  * @property {number} duration_s
  * @property {string} snapshot_path "" when no visitor picture was taken
  * @property {boolean} encrypted the call's media was SRTP
+ * @property {boolean} door_opened the door was opened during the call
  */
 
 /**
@@ -112,7 +113,38 @@ async function unlocksPage({ api, show }) {
 
 // ---- call records -----------------------------------------------------------------
 
-const CALL_RESULTS = ["answered", "no_answer", "busy", "failed", "cancelled", "ongoing"];
+// The results of a call, as the records page says them.
+/** @type {Record<string, string>} */
+const CALL_RESULTS = {
+  answered: "Answered", no_answer: "No answer", busy: "Busy", nobody_home: "Nobody home",
+  unknown_number: "Unknown number", centre_offline: "Centre not registered", failed: "Failed",
+  cancelled: "Cancelled", ongoing: "In progress",
+};
+/** @type {Record<string, string>} */
+const CALL_RESULT_HINTS = {
+  no_answer: "The monitors rang, nobody answered.", busy: "The room's monitor refused the call or was busy.",
+  nobody_home: "No indoor monitor of the room was registered.", unknown_number: "No such room.",
+  centre_offline: "The management centre was not registered.", failed: "The call could not be placed.",
+  cancelled: "The visitor (or the API) ended the call while it rang.",
+};
+
+/**
+ * The visitor's picture: a thumbnail that opens the full picture in a dialog.
+ * @param {CallRecord} r
+ */
+function visitorPicture(r) {
+  const src = `/api/v1/records/calls/${r.id}/snapshot`;
+  const alt = `Visitor of call ${r.id}`;
+  const dialog = h("dialog", { class: "lightbox", "aria-label": alt },
+    h("img", { src, alt, class: "full" }),
+    h("form", { method: "dialog" }, h("button", { class: "close" }, "Close")));
+  dialog.addEventListener("click", (e) => { if (e.target === dialog) dialog.close(); });
+  const open = h("button", { class: "thumb-button", "aria-label": `Enlarge the visitor of call ${r.id}`,
+                             onclick: () => { document.body.append(dialog); dialog.showModal(); } },
+    h("img", { class: "thumb", loading: "lazy", alt, src }));
+  dialog.addEventListener("close", () => dialog.remove());
+  return open;
+}
 
 /** @param {PageContext} ctx */
 async function callsPage({ api, show }) {
@@ -121,7 +153,8 @@ async function callsPage({ api, show }) {
   const from = h("input", { type: "datetime-local", id: "calls-from", "aria-label": "From" });
   const to = h("input", { type: "datetime-local", id: "calls-to", "aria-label": "To" });
   const result = h("select", { id: "calls-result", "aria-label": "Result" },
-                   ["", ...CALL_RESULTS].map((r) => h("option", { value: r }, r ? r.replace("_", " ") : "every result")));
+                   [h("option", { value: "" }, "every result"),
+                    ...Object.entries(CALL_RESULTS).map(([v, label]) => h("option", { value: v }, label))]);
   const room = h("input", { id: "calls-room", "aria-label": "Room called", placeholder: "Room", maxlength: 16, size: 7 });
   const csv = h("a", { id: "calls-csv", download: "calls.csv" }, "Download as CSV");
   let offset = 0;
@@ -143,14 +176,14 @@ async function callsPage({ api, show }) {
       { label: "Caller", cell: (r) => r.caller },
       { label: "Called", cell: (r) => r.called },
       { label: "Answered by", cell: (r) => r.answered_by || "—" },
-      { label: "Result", cell: (r) => r.result.replace("_", " ") },
+      { label: "Result", cell: (r) => h("span", { class: `result-${r.result}`, title: CALL_RESULT_HINTS[r.result] || "" },
+                                          CALL_RESULTS[r.result] || r.result) },
+      { label: "Door opened", cell: (r) => r.door_opened ? h("span", { class: "ok" }, "Yes") : "No" },
       { label: "Duration", cell: (r) => `${r.duration_s} s` },
       { label: "Encrypted", cell: (r) => r.encrypted
           ? h("span", { class: "ok", title: "The call's media was SRTP" }, "Yes")
           : h("span", { title: "The call's media was plain RTP" }, "No") },
-      { label: "Visitor", cell: (r) => r.snapshot_path
-          ? h("img", { class: "thumb", loading: "lazy", alt: `Visitor of call ${r.id}`, src: `/api/v1/records/calls/${r.id}/snapshot` })
-          : "—" },
+      { label: "Visitor", cell: (r) => r.snapshot_path ? visitorPicture(r) : "—" },
     ], res.data.records || [], "No calls."));
     pagerOut.replaceChildren(pager({ offset, limit, total: res.data.total, newer: "Newer", older: "Older",
                                          onPage: (o) => { offset = o; load(); } }));

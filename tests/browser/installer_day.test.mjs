@@ -1,0 +1,204 @@
+// What an installer stumbles on in a working day, on a desktop and on a phone: the virtual
+// panel's fingerprint reader (an enrolled finger listed by its owner, an unknown finger still
+// on offer), waiting for a card or a finger (a countdown, Cancel, and the 30 s said is the
+// 30 s waited), pages that open at their top with the menu in view, and call records that
+// say why a call failed, whether the door was opened, and show the visitor's picture large.
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { setUp, login, screenshot, ADMIN_PASSWORD } from "./lib/vtod.mjs";
+import { startMonitor } from "./lib/phones.mjs";
+
+const FILE = import.meta.url;
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+const LAYOUT = { modules: [{ kind: "buttons", buttons: 2 }, { kind: "keypad" }, { kind: "display" },
+                           { kind: "card_reader" }, { kind: "fingerprint" }], buttons: ["101", "102"] };
+const ROOM_PASSWORD = "Room-pass1";
+
+describe("an installer's day", () => {
+  let env;
+  const monitors = [];
+  before(async () => {
+    env = await setUp();
+    for (const number of ["101", "102"]) {
+      const room = await env.vtod.api("POST", "/api/v1/rooms", { body: { number, password: ROOM_PASSWORD } });
+      assert.equal(room.status, 201, JSON.stringify(room.data));
+    }
+    assert.equal((await env.vtod.api("PUT", "/api/v1/facade", { body: LAYOUT })).status, 200);
+  });
+  after(async () => {
+    for (const m of monitors) m.stop();
+    await env?.close();
+  });
+
+  for (const [device, options] of [["desktop", {}], ["phone", PHONE]]) {
+    it(`enrols a finger from the virtual panel, which lists it by its owner (${device})`, { timeout: 90000 }, async () => {
+      const { page, console: con } = await env.open(`fingers-${device}`, options);
+      await login(page, env.vtod, "admin", ADMIN_PASSWORD);
+      const person = device === "phone" ? "Carl" : "Bob";
+      await page.goto(`${env.vtod.url}/#/fingerprints`);
+      await page.locator("#enrol-room").selectOption("102");
+      await page.locator("#enrol-person").fill(person);
+      await page.locator("#enrol-finger").fill("right index");
+      await page.locator("#enrol button[type=submit]").click();
+      await page.locator("#enrol-status", { hasText: /Lay the finger on the fingerprint module: \d+ s left/ }).waitFor();
+
+      // The finger is laid on the virtual panel (another tab): "a new finger" is offered.
+      const panel = await page.context().newPage();
+      await panel.goto(`${env.vtod.url}/#/panel`);
+      await panel.locator("#panel-state[data-state=idle]").waitFor();
+      await panel.locator("#panel-finger option", { hasText: "A new finger (to enrol)" }).waitFor({ state: "attached" });
+      assert.equal(await panel.locator("#panel-finger").inputValue(), "");
+      await panel.locator("#panel-finger-touch").click();
+      const toast = await page.locator("#toast", { hasText: /Fingerprint \d+ enrolled/ }).textContent();
+      const id = Number(/Fingerprint (\d+)/.exec(toast || "")?.[1]);
+
+      // Reloaded, the panel lists the print by its owner, and still offers an unknown finger.
+      await panel.reload();
+      await panel.locator("#panel-state[data-state=idle]").waitFor();
+      const label = `print ${id}: ${person}, room 102, right index`;
+      await panel.locator("#panel-finger option", { hasText: label }).waitFor({ state: "attached" });
+      const offered = await panel.locator("#panel-finger option").allTextContents();
+      assert.equal(offered.filter((o) => o === "A finger that is not enrolled").length, 1, offered.join(" | "));
+      assert.ok(!offered.includes("A new finger (to enrol)"), offered.join(" | "));
+      await panel.locator("#panel-finger").selectOption({ label: "A finger that is not enrolled" });
+      await panel.locator("#panel-finger-touch").click();
+      await panel.locator("#panel-display", { hasText: "Fingerprint not recognised" }).waitFor();
+      await panel.locator("#panel-lock", { hasText: "closed" }).waitFor();
+      await panel.locator("#panel-finger").selectOption({ label });
+      await panel.locator("#panel-finger-touch").click();
+      await panel.locator("#panel-display", { hasText: "Door open" }).waitFor();
+      await screenshot(panel, FILE, `fingers-${device}`);
+      // The unlock record names the owner.
+      const unlocks = await env.vtod.api("GET", "/api/v1/records/unlocks?method=fingerprint&result=granted");
+      assert.ok(unlocks.data.records.some((r) => r.person === person && r.room === "102"), JSON.stringify(unlocks.data));
+      con.assertClean();
+    });
+  }
+
+  it("counts down a card read, cancels it, and gives up after the 30 s it says", { timeout: 90000 }, async () => {
+    const { page, console: con } = await env.open("card-wait");
+    con.allow(/status of (409|504)/);  // the cancelled and the timed-out read
+    await login(page, env.vtod, "admin", ADMIN_PASSWORD);
+    await page.goto(`${env.vtod.url}/#/cards`);
+    await page.locator("#card-read").click();
+    await page.locator("#card-read-status", { hasText: /Hold the card to the card reader: (30|29|28) s left/ }).waitFor();
+    assert.equal(await page.locator("#card-read").isDisabled(), true);
+    await page.locator("#card-read-status-cancel").click();
+    await page.locator("#card-read-status", { hasText: "Reading cancelled." }).waitFor();
+    assert.equal(await page.locator("#card-read").isDisabled(), false);
+    // A card held now opens nothing for the cancelled read: it goes to the access control.
+    const held = await env.vtod.api("POST", "/api/v1/sim/card", { body: { number: "ABCD1234" } });
+    assert.equal(held.status, 200);
+    assert.equal(await page.locator("#add-card-number").inputValue(), "");
+
+    // Read, the card is put in the form; the "read" line goes once the card is added.
+    await page.locator("#card-read").click();
+    await page.locator("#card-read-status", { hasText: "s left" }).waitFor();
+    await env.vtod.api("POST", "/api/v1/sim/card", { body: { number: "ABCD1234" } });
+    await page.locator("#card-read-status", { hasText: "Card ABCD1234 read." }).waitFor();
+    await page.locator("#add-card-person").fill("Dora");
+    await page.locator("#add-card button[type=submit]").click();
+    await page.locator("#toast", { hasText: "Card ABCD1234 added" }).waitFor();
+    assert.equal(await page.locator("#card-read-status").textContent(), "");
+
+    // Nothing held: after 30 s (not 60: no request sent twice), the page says so.
+    const started = Date.now();
+    await page.locator("#card-read").click();
+    await page.locator("#toast", { hasText: "no card was held to the reader within 30 s" }).waitFor({ timeout: 45000 });
+    const waited = (Date.now() - started) / 1000;
+    assert.ok(waited >= 29 && waited < 40, `waited ${waited} s`);
+    assert.equal(await page.locator("#card-read").isDisabled(), false);
+    con.assertClean();
+  });
+
+  for (const [device, options] of [["desktop", { viewport: { width: 1366, height: 600 } }], ["phone", PHONE]]) {
+    it(`opens each page at its top with the menu in reach (${device})`, { timeout: 60000 }, async () => {
+      const { page, console: con } = await env.open(`scroll-${device}`, options);
+      await login(page, env.vtod, "admin", ADMIN_PASSWORD);
+      await page.goto(`${env.vtod.url}/#/lock`);
+      await page.getByRole("heading", { level: 1, name: "Lock" }).waitFor();
+      await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+      const scrolled = await page.evaluate(() => window.scrollY);
+      assert.ok(scrolled > 100, `the Lock page is long enough to scroll (${scrolled})`);
+      if (device === "phone") {
+        await page.locator("#menu-toggle").click();
+        await page.waitForFunction(() => document.querySelector("#nav")?.getBoundingClientRect().x === 0);
+      }
+      // The menu is in view after scrolling down: on a desktop its top just under the top
+      // bar, on a phone (opened) with the Cards link on screen.
+      const height = await page.evaluate(() => window.innerHeight);
+      const link = page.locator("#nav a[href=\"#/cards\"]");
+      if (device === "phone") {
+        const box = await link.boundingBox();
+        assert.ok(box && box.y >= 52 && box.y + box.height <= height, `Cards link at ${JSON.stringify(box)}`);
+      } else {
+        const menu = await page.locator("#nav").boundingBox();
+        assert.ok(menu && menu.y >= 0 && menu.y < 80 && menu.y + menu.height <= height + 1, `menu at ${JSON.stringify(menu)}`);
+      }
+      await link.click();
+      await page.getByRole("heading", { level: 1, name: "Cards" }).waitFor();
+      await page.locator("#cards-export").waitFor();
+      const room = await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight);
+      assert.ok(room > 100, `the Cards page is long enough to have kept the scroll (${room})`);
+      assert.equal(await page.evaluate(() => window.scrollY), 0);
+      const title = await page.getByRole("heading", { level: 1 }).boundingBox();
+      assert.ok(title && title.y >= 0, `title at ${JSON.stringify(title)}`);
+      con.assertClean();
+    });
+  }
+
+  it("says why each call failed, that the door was opened, and enlarges the visitor", { timeout: 90000 }, async () => {
+    // 101: nobody registered; 102: a monitor answers and opens the door; the centre: offline.
+    await env.vtod.api("POST", "/api/v1/sim/press", { body: { key: "button1" } });
+    const waitIdle = async () => {
+      for (let i = 0; i < 200; i++) {
+        const s = await env.vtod.api("GET", "/api/v1/sim/state");
+        if (s.data.panel.state === "idle") return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error("the panel never went idle");
+    };
+    await waitIdle();
+    const monitor = startMonitor(env.vtod.sipPort, "102#0", ROOM_PASSWORD, { autoAnswerMs: 0 });
+    monitors.push(monitor);
+    await monitor.event("registered");
+    await env.vtod.api("POST", "/api/v1/sim/press", { body: { key: "button2" } });
+    await monitor.event("answered");
+    assert.equal((await env.vtod.api("POST", "/api/v1/door/unlock", { body: {} })).status, 200);
+    monitor.send("hangup");
+    await waitIdle();
+    await env.vtod.api("POST", "/api/v1/sim/press", { body: { key: "centre" } });
+    await waitIdle();
+
+    const { page, console: con } = await env.open("calls");
+    await login(page, env.vtod, "admin", ADMIN_PASSWORD);
+    await page.goto(`${env.vtod.url}/#/calls`);
+    await page.locator("#main td", { hasText: "Centre not registered" }).waitFor();
+    const rows = await page.locator("#main tbody tr").evaluateAll((trs) => trs.map((tr) => tr.textContent));
+    const of = (called) => rows.find((r) => r.includes(called)) || "";
+    assert.match(of("888888"), /Centre not registered/);
+    assert.match(of("102#0"), /Answered.*Yes/);
+    assert.match(rows.find((r) => /Nobody home/.test(r)) || "", /101/);
+    assert.ok(!rows.some((r) => /Failed/.test(r)), rows.join("\n"));
+    // The filter offers the reasons by name.
+    await page.locator("#calls-result").selectOption({ label: "Nobody home" });
+    await page.locator("#main tbody tr").first().waitFor();
+    await page.waitForFunction(() => document.querySelectorAll("#main tbody tr").length === 1);
+    // The visitor's picture opens large and closes again.
+    await page.locator("#calls-result").selectOption({ label: "Answered" });
+    await page.waitForFunction(() => document.querySelectorAll("#main tbody tr").length === 1);
+    await page.locator("button.thumb-button").first().click();
+    const full = page.locator("dialog.lightbox img.full");
+    await full.waitFor();
+    await page.waitForFunction(() => {
+      const img = document.querySelector("dialog.lightbox img.full");
+      return img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0;
+    });
+    const size = await full.boundingBox();
+    assert.ok(size && size.width >= 320, `the picture is ${JSON.stringify(size)}`);
+    await screenshot(page, FILE, "visitor-large");
+    await page.getByRole("button", { name: "Close" }).click();
+    await page.locator("dialog.lightbox").waitFor({ state: "detached" });
+    con.assertClean();
+  });
+});
