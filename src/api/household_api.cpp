@@ -1,7 +1,11 @@
 #include "api/household_api.h"
 
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <utility>
+
+#include "api/query_params.h"
 
 namespace vto::api {
 namespace {
@@ -31,6 +35,71 @@ constexpr std::pair<std::string_view, std::string_view> kFields[] = {
     {"first floor number", "first_floor_first_room"},
     {"second floor number", "second_floor_first_room"},
 };
+
+// A list's page: `q` (a case-insensitive part of what `text` gives), `offset`, `limit`
+// (1-1000, default: all) and `order` (asc/desc) from the query string.
+struct ListWindow {
+  std::string q;
+  std::size_t offset = 0;
+  std::optional<std::size_t> limit;
+  bool descending = false;
+  std::string sort;
+};
+
+constexpr std::size_t kMaxListLimit = 1000;
+
+Result<ListWindow> list_window(std::string_view query, std::initializer_list<std::string_view> sorts) {
+  ListWindow w;
+  auto q = text_param(query, "q");
+  if (!q) return q.error();
+  if (*q) {
+    if ((*q)->size() > 64) return bad_param("q", "at most 64 characters");
+    w.q = **q;
+    std::ranges::transform(w.q, w.q.begin(), [](unsigned char c) { return std::tolower(c); });
+  }
+  auto offset = number_param(query, "offset", 1 << 30);
+  if (!offset) return offset.error();
+  if (*offset) w.offset = static_cast<std::size_t>(**offset);
+  auto limit = number_param(query, "limit", kMaxListLimit);
+  if (!limit) return limit.error();
+  if (*limit) {
+    if (**limit == 0) return bad_param("limit", "must be 1-1000");
+    w.limit = static_cast<std::size_t>(**limit);
+  }
+  auto order = text_param(query, "order");
+  if (!order) return order.error();
+  if (*order && **order != "asc" && **order != "desc") return bad_param("order", "asc or desc");
+  w.descending = *order && **order == "desc";
+  auto sort = text_param(query, "sort");
+  if (!sort) return sort.error();
+  w.sort = sort->value_or(std::string(*sorts.begin()));
+  if (std::ranges::find(sorts, w.sort) == sorts.end()) {
+    std::string rule = "one of";
+    for (auto s : sorts) rule += " " + std::string(s);
+    return bad_param("sort", rule);
+  }
+  return w;
+}
+
+bool matches(const std::string& q, std::initializer_list<std::string_view> fields) {
+  if (q.empty()) return true;
+  for (std::string_view f : fields) {
+    std::string lower(f);
+    std::ranges::transform(lower, lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (lower.find(q) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// The window's page of `items` (already filtered and in order): reversed for desc.
+template <class T>
+std::vector<T> page_of(std::vector<T> items, const ListWindow& w) {
+  if (w.descending) std::ranges::reverse(items);
+  const std::size_t from = std::min(w.offset, items.size());
+  const std::size_t to = w.limit ? std::min(items.size(), from + *w.limit) : items.size();
+  return {std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(from)),
+          std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(to))};
+}
 
 web::HttpResponse ok(int status, const json& body) {
   web::HttpResponse r;
@@ -138,14 +207,43 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
     return std::nullopt;
   };
 
-  http.route("GET", "/api/v1/rooms",
-             auth.guard(Role::Viewer, [dir, online](const web::HttpRequest&, const Principal&) {
-               auto rooms = dir->list_rooms();
-               if (!rooms) return store_error_response(rooms.error());
-               json list = json::array();
-               for (const auto& r : *rooms) list.push_back(room_json(r, online(r.number)));
-               return ok(200, {{"rooms", list}});
-             }));
+  // ?q=TEXT (number or names), sort=number|name|online, order=asc|desc, offset, limit.
+  http.route(
+      "GET", "/api/v1/rooms",
+      auth.guard(Role::Viewer, [dir, online](const web::HttpRequest& req, const Principal&) {
+        auto w = list_window(req.query, {"number", "name", "online"});
+        if (!w) return error_response(w.error());
+        auto rooms = dir->list_rooms();
+        if (!rooms) return store_error_response(rooms.error());
+        struct Row {
+          store::Room room;
+          std::vector<OnlineDevice> online;
+        };
+        std::vector<Row> rows;
+        for (auto& r : *rooms) {
+          if (!matches(w->q, {r.number, r.first_name, r.last_name, r.nick_name,
+                              r.first_name + " " + r.last_name})) {
+            continue;
+          }
+          auto devices = online(r.number);
+          rows.push_back({std::move(r), std::move(devices)});
+        }
+        if (w->sort == "name") {
+          std::ranges::stable_sort(rows, [](const Row& x, const Row& y) {
+            return std::tie(x.room.last_name, x.room.first_name) <
+                   std::tie(y.room.last_name, y.room.first_name);
+          });
+        } else if (w->sort == "online") {
+          std::ranges::stable_sort(
+              rows, [](const Row& x, const Row& y) { return x.online.size() > y.online.size(); });
+        }
+        const std::size_t total = rows.size();
+        json list = json::array();
+        for (const auto& r : page_of(std::move(rows), *w)) {
+          list.push_back(room_json(r.room, r.online));
+        }
+        return ok(200, {{"rooms", list}, {"total", total}});
+      }));
   http.route("POST", "/api/v1/rooms",
              auth.guard(Role::Admin, [dir, a, own_number_clash](const web::HttpRequest& req,
                                                                 const Principal& who) {
@@ -180,7 +278,31 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
           return field_error("password", "invalid",
                              "rooms added in a batch each get a password of their own");
         }
-        auto added = dir->add_rooms_batch(batch, tmpl);
+        bool preview = false, skip_existing = false;
+        for (auto [name, flag] : {std::pair{"preview", &preview},
+                                  std::pair{"skip_existing", &skip_existing}}) {
+          if (!body->contains(name)) continue;
+          if (!(*body)[name].is_boolean()) return field_error(name, "type", "true or false");
+          *flag = (*body)[name].get<bool>();
+        }
+        // The preview: which numbers the batch makes, and which of them are taken already.
+        if (preview) {
+          auto numbers = store::Directory::batch_numbers(batch);
+          if (!numbers) return store_error_response(numbers.error());
+          auto rooms = dir->list_rooms();
+          if (!rooms) return store_error_response(rooms.error());
+          auto vtos = dir->list_vtos();
+          if (!vtos) return store_error_response(vtos.error());
+          json fresh = json::array(), taken = json::array();
+          for (const auto& n : *numbers) {
+            const bool used =
+                std::ranges::any_of(*rooms, [&](const store::Room& r) { return r.number == n; }) ||
+                std::ranges::any_of(*vtos, [&](const store::Vto& v) { return v.number == n; });
+            (used ? taken : fresh).push_back(n);
+          }
+          return ok(200, {{"new", fresh}, {"existing", taken}});
+        }
+        auto added = dir->add_rooms_batch(batch, tmpl, skip_existing);
         if (!added) return store_error_response(added.error());
         a->audit(who, "settings_changed", std::to_string(added->size()) + " rooms added (batch)");
         // The only time these passwords are shown: the installer hands them out.
@@ -190,7 +312,10 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
           numbers.push_back(r.number);
           rooms.push_back({{"number", r.number}, {"password", r.password}});
         }
-        web::HttpResponse res = ok(201, {{"added", numbers}, {"rooms", rooms}});
+        const auto asked = store::Directory::batch_numbers(batch);
+        const std::size_t skipped = asked ? asked->size() - added->size() : 0;
+        web::HttpResponse res =
+            ok(201, {{"added", numbers}, {"rooms", rooms}, {"skipped", skipped}});
         res.headers["Cache-Control"] = "no-store";
         return res;
       }));
@@ -264,13 +389,20 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
                return ok(200, {{"number", "888888"}, {"password_set", false}});
              }));
 
+  // ?q=TEXT (number, building, unit, IP), order=asc|desc, offset, limit.
   http.route("GET", "/api/v1/vtos",
-             auth.guard(Role::Viewer, [dir](const web::HttpRequest&, const Principal&) {
+             auth.guard(Role::Viewer, [dir](const web::HttpRequest& req, const Principal&) {
+               auto w = list_window(req.query, {"number"});
+               if (!w) return error_response(w.error());
                auto vtos = dir->list_vtos();
                if (!vtos) return store_error_response(vtos.error());
+               std::erase_if(*vtos, [&](const store::Vto& v) {
+                 return !matches(w->q, {v.number, v.building, v.unit, v.ip});
+               });
+               const std::size_t total = vtos->size();
                json list = json::array();
-               for (const auto& v : *vtos) list.push_back(vto_json(v));
-               return ok(200, {{"vtos", list}});
+               for (const auto& v : page_of(std::move(*vtos), *w)) list.push_back(vto_json(v));
+               return ok(200, {{"vtos", list}, {"total", total}});
              }));
   http.route("POST", "/api/v1/vtos",
              auth.guard(Role::Admin, [dir, a](const web::HttpRequest& req, const Principal& who) {

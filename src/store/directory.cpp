@@ -293,7 +293,8 @@ std::string Directory::random_password(std::size_t length) {
                                     "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789");
 }
 
-Result<std::vector<Room>> Directory::add_rooms_batch(const RoomBatch& batch, const Room& tmpl) {
+Result<std::vector<Room>> Directory::add_rooms_batch(const RoomBatch& batch, const Room& tmpl,
+                                                     bool skip_existing) {
   auto numbers = batch_numbers(batch);
   if (!numbers) return numbers.error();
   std::vector<Room> rooms;
@@ -305,15 +306,24 @@ Result<std::vector<Room>> Directory::add_rooms_batch(const RoomBatch& batch, con
     rooms.push_back(std::move(room));
   }
   if (auto ok = check_room(rooms.front()); !ok) return ok.error();
+  std::vector<Room> inserted;
   auto added = in_write_transaction(db_, [&](SQLite::Database& db) -> Result<void> {
+    inserted.clear();
     for (const auto& room : rooms) {
       if (auto ok = check_room_number(room.number); !ok) return ok;  // 888888 is reserved
+      if (skip_existing) {
+        if (auto free = check_number_free(db, rooms_table(), room.number); !free) {
+          if (free.error().errc == Errc::Conflict) continue;
+          return free;
+        }
+      }
       if (auto ok = insert_row(db, rooms_table(), values_of(room)); !ok) return ok;
+      inserted.push_back(room);
     }
     return {};
   });
   if (!added) return added.error();
-  return rooms;
+  return inserted;
 }
 
 Result<void> Directory::clear_rooms() {

@@ -56,8 +56,10 @@ class Directory {
   // Adds every room of the batch with the template's names and type, or none. Each room
   // gets a register password of its own, drawn at random (the template's is not used), so
   // one flat's password never registers another flat's monitors. Returns the rooms added
-  // with their passwords, for the installer to hand out.
-  Result<std::vector<Room>> add_rooms_batch(const RoomBatch& batch, const Room& tmpl);
+  // with their passwords, for the installer to hand out. With `skip_existing`, the numbers
+  // already taken (by a room or a VTO) are left out instead of refusing the batch.
+  Result<std::vector<Room>> add_rooms_batch(const RoomBatch& batch, const Room& tmpl,
+                                            bool skip_existing = false);
   // A random register password: `length` letters and digits, without look-alikes (0/O, 1/l/I).
   static std::string random_password(std::size_t length = 12);
   Result<void> clear_rooms();

@@ -53,8 +53,10 @@ describe("an installer follows chapter 4 from a fresh device to a call", () => {
     await page.locator("#batch-rooms_per_floor").fill("2");
     await page.locator("#batch-first_floor_first_room").fill("101");
     await page.locator("#batch-second_floor_first_room").fill("201");
-    await page.getByRole("button", { name: "Add rooms" }).click();
-    await page.locator("#toast").filter({ hasText: "6 rooms added: 101 102 201 202 301 302" }).waitFor();
+    await page.getByRole("button", { name: "Preview" }).click();
+    await page.locator("#batch-preview-new", { hasText: "6 new rooms: 101 102 201 202 301 302" }).waitFor();
+    await page.getByRole("button", { name: "Add 6 rooms" }).click();
+    await page.locator("#toast").filter({ hasText: "6 rooms added" }).waitFor();
     for (const room of ["101", "102", "201", "202", "301", "302"]) {
       await page.locator("td", { hasText: new RegExp(`^${room}$`) }).first().waitFor();
     }

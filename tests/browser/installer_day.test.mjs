@@ -147,6 +147,62 @@ describe("an installer's day", () => {
     });
   }
 
+  for (const [device, options] of [["desktop", { viewport: { width: 1366, height: 768 } }], ["phone", PHONE]]) {
+    it(`copes with a building of 200 rooms: preview, skip existing, search, page, edit in place (${device})`, { timeout: 90000 }, async () => {
+      // The rooms of the other runs go first (101 and 102 are on call buttons: kept).
+      const { page, console: con } = await env.open(`rooms-${device}`, options);
+      await login(page, env.vtod, "admin", ADMIN_PASSWORD);
+      const all = await env.vtod.api("GET", "/api/v1/rooms");
+      for (const r of all.data.rooms) {
+        if (r.number !== "101" && r.number !== "102") await env.vtod.api("DELETE", `/api/v1/rooms/${r.number}`);
+      }
+      await page.goto(`${env.vtod.url}/#/rooms`);
+      await page.locator("#rooms-count", { hasText: "2 rooms" }).waitFor();
+      // 20 floors x 10 rooms from 101 / 201: 101 and 102 exist.
+      await page.locator("#batch-floors").fill("20");
+      await page.locator("#batch-rooms_per_floor").fill("10");
+      await page.getByRole("button", { name: "Preview" }).click();
+      await page.locator("#batch-preview-new", { hasText: "198 new rooms" }).waitFor();
+      await page.locator("#batch-preview-existing", { hasText: "2 exist already: 101 102" }).waitFor();
+      assert.equal(await page.locator("#batch-skip").isChecked(), true);
+      await page.getByRole("button", { name: "Add the 198 new rooms" }).click();
+      await page.locator("#toast", { hasText: "198 rooms added, 2 that existed skipped" }).waitFor();
+      await page.locator("#rooms-count", { hasText: "200 rooms" }).waitFor();
+      // One page of 25, with a pager; the page stays a reasonable height.
+      assert.equal(await page.locator("#rooms-list tbody tr").count(), 25);
+      await page.locator(".pager", { hasText: "1–25 of 200" }).waitFor();
+      const tall = await page.evaluate(() => document.documentElement.scrollHeight);
+      assert.ok(tall < (device === "phone" ? 12000 : 5000), `the rooms page is ${tall} px tall`);
+      await page.locator(".pager").getByRole("button", { name: "Next" }).click();
+      await page.locator(".pager", { hasText: "26–50 of 200" }).waitFor();
+      // Find room 1507 by search.
+      await page.locator("#rooms-search").fill("1507");
+      await page.locator("#rooms-count", { hasText: "1 room matches “1507”" }).waitFor();
+      assert.equal(await page.locator("#rooms-list tbody tr").count(), 1);
+      // Edit opens over the list, with Cancel; saving changes the row.
+      await page.getByRole("button", { name: "Edit room 1507" }).click();
+      const dialog = page.locator("#edit-room-dialog");
+      await dialog.waitFor();
+      const box = await dialog.boundingBox();
+      const height = await page.evaluate(() => window.innerHeight);
+      assert.ok(box && box.y >= 0 && box.y < height, `the editor at ${JSON.stringify(box)}`);
+      await dialog.getByRole("button", { name: "Cancel" }).click();
+      await dialog.waitFor({ state: "detached" });
+      await page.getByRole("button", { name: "Edit room 1507" }).click();
+      await page.locator("#edit-room-last_name").fill("Zeller");
+      await page.getByRole("button", { name: "Save room 1507" }).click();
+      await page.locator("#toast", { hasText: "Room 1507 saved" }).waitFor();
+      await page.locator("#rooms-search").fill("zell");
+      await page.locator("#main td", { hasText: "Zeller" }).waitFor();
+      await screenshot(page, FILE, `rooms-${device}`);
+      // Deleting every room wants the word.
+      assert.equal(await page.locator("#rooms-clear").isDisabled(), true);
+      await page.locator("#rooms-clear-confirm").fill("DELETE");
+      assert.equal(await page.locator("#rooms-clear").isDisabled(), false);
+      con.assertClean();
+    });
+  }
+
   it("says why each call failed, that the door was opened, and enlarges the visitor", { timeout: 90000 }, async () => {
     // 101: nobody registered; 102: a monitor answers and opens the door; the centre: offline.
     await env.vtod.api("POST", "/api/v1/sim/press", { body: { key: "button1" } });

@@ -94,7 +94,7 @@ def test_login_session_cookie_csrf_and_logout(fresh):
                         headers={"Origin": "https://evil.example"})
     assert status == 403
     status, _, rooms = http_raw(port, "GET", "/api/v1/rooms", headers={"Cookie": cookie}, token="")
-    assert rooms == {"rooms": []}
+    assert rooms == {"rooms": [], "total": 0}
     assert post(port, "/api/v1/rooms", room, cookie=cookie, csrf=csrf)[0] == 201
 
     status, headers, _ = post(port, "/api/v1/auth/logout", {}, cookie=cookie, csrf=csrf)
@@ -317,6 +317,43 @@ def test_https_answers_say_stay_on_https(vtod):
     assert headers.get("strict-transport-security") == "max-age=31536000", headers
 
 
+def test_rooms_are_searched_sorted_and_paged_and_a_batch_previews_and_skips_existing(vtod):
+    port = vtod.http_port
+    batch = {"floors": 20, "rooms_per_floor": 10, "first_floor_first_room": 101,
+             "second_floor_first_room": 201}
+    status, body = http(port, "POST", "/api/v1/rooms", {"number": "1507", "password": ROOM_PASSWORD,
+                                                        "last_name": "Zeller"})
+    assert status == 201, body
+    # The preview writes nothing and says which numbers exist.
+    status, body = http(port, "POST", "/api/v1/rooms/batch", dict(batch, preview=True))
+    assert status == 200 and len(body["new"]) == 199 and body["existing"] == ["1507"], body
+    assert http(port, "GET", "/api/v1/rooms")[1]["total"] == 1
+    # Without skip_existing the batch is refused whole; with it, the others are added.
+    status, body = http(port, "POST", "/api/v1/rooms/batch", batch)
+    assert status == 409 and "1507" in body["error"], body
+    status, body = http(port, "POST", "/api/v1/rooms/batch", dict(batch, skip_existing=True))
+    assert status == 201 and len(body["added"]) == 199 and body["skipped"] == 1, body
+    assert "1507" not in body["added"]
+    # Paging with the total, a search by number or name, sorting.
+    status, page = http(port, "GET", "/api/v1/rooms?offset=25&limit=25")
+    assert status == 200 and page["total"] == 200 and len(page["rooms"]) == 25
+    assert page["rooms"][0]["number"] == "306"
+    status, found = http(port, "GET", "/api/v1/rooms?q=1507")
+    assert [r["number"] for r in found["rooms"]] == ["1507"] and found["total"] == 1
+    status, found = http(port, "GET", "/api/v1/rooms?q=zell")
+    assert [r["number"] for r in found["rooms"]] == ["1507"]
+    status, last = http(port, "GET", "/api/v1/rooms?order=desc&limit=1")
+    assert last["rooms"][0]["number"] == "2010" and last["total"] == 200
+    status, by_name = http(port, "GET", "/api/v1/rooms?sort=name&order=desc&limit=1")
+    assert by_name["rooms"][0]["number"] == "1507"
+    for query, name in (("limit=0", "limit"), ("limit=1001", "limit"), ("sort=colour", "sort"),
+                        ("order=up", "order"), ("offset=-1", "offset"), ("q=" + "x" * 65, "q")):
+        status, body = http(port, "GET", "/api/v1/rooms?" + query)
+        assert status == 400 and name in body["error"], (query, body)
+    status, vtos = http(port, "GET", "/api/v1/vtos?q=8001&limit=5")
+    assert status == 200 and vtos["total"] == len(vtos["vtos"]) >= 1
+
+
 def test_rooms_batch_edit_delete_clear_with_named_fields(vtod):
     port = vtod.http_port
     batch = {"floors": 3, "rooms_per_floor": 2, "first_floor_first_room": 101,
@@ -347,7 +384,7 @@ def test_rooms_batch_edit_delete_clear_with_named_fields(vtod):
     assert http(port, "DELETE", "/api/v1/rooms/102")[0] == 200
     assert http(port, "DELETE", "/api/v1/rooms/102")[0] == 404
     assert http(port, "DELETE", "/api/v1/rooms")[0] == 200
-    assert http(port, "GET", "/api/v1/rooms")[1] == {"rooms": []}
+    assert http(port, "GET", "/api/v1/rooms")[1] == {"rooms": [], "total": 0}
 
 
 def test_room_online_status_follows_registration(vtod, start_vth):

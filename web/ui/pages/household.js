@@ -2,11 +2,11 @@
 // Household Setting: Room No. Management (rooms, batch add with a password each, online
 // monitors, those registered over TLS marked), VTO No. Management, and the management centre's account. The API is
 // /api/v1/rooms*, /api/v1/vtos* and /api/v1/centre.
-import { h, toast } from "../lib/dom.js";
+import { h, nodes, toast } from "../lib/dom.js";
 import { form } from "../lib/form.js";
 import { STATIC_PAGE } from "../lib/router.js";
 import { hasRole } from "../lib/session.js";
-import { table } from "../lib/table.js";
+import { table, pager } from "../lib/table.js";
 
 /** @typedef {import("../lib/router.js").PageContext} PageContext */
 /** @typedef {import("../lib/router.js").Page} Page */
@@ -69,6 +69,9 @@ export async function render(ctx) {
   return STATIC_PAGE;
 }
 
+/** @type {import("../lib/form.js").Option[]} */
+const REGISTER_TYPES = [{ value: "public", label: "Public" }, { value: "local", label: "Local" }];
+
 /**
  * @param {Partial<Room>} [room]
  * @param {boolean} [withNumber]
@@ -81,40 +84,85 @@ function roomFields(room = {}, withNumber = true) {
     { name: "first_name", label: "First name", value: room.first_name },
     { name: "last_name", label: "Last name", value: room.last_name },
     { name: "nick_name", label: "Nick name", value: room.nick_name },
-    { name: "register_type", label: "Register type", type: "select", value: room.register_type || "public", options: ["public", "local"] },
+    { name: "register_type", label: "Register type", type: "select", value: room.register_type || "public", options: REGISTER_TYPES,
+      hint: "Public is the usual choice. Local is kept for a later use and works like Public today." },
     { name: "password", label: withNumber ? "Register password" : "Register password (empty: unchanged)", type: "password",
       autocomplete: "new-password", hint: "6 to 32 characters; the room's monitors register with it." },
   ];
   return fields.filter((f) => f !== null);
 }
 
+/**
+ * A modal dialog holding `content` with a Cancel button; closed by Cancel, Escape or a click
+ * beside it, and removed from the page when closed.
+ * @param {string} title
+ * @param {HTMLElement} content
+ * @param {string} id
+ * @returns {HTMLDialogElement}
+ */
+export function openDialog(title, content, id) {
+  const dialog = /** @type {HTMLDialogElement} */ (h("dialog", { class: "editor", id, "aria-label": title },
+    h("h2", {}, title), content,
+    h("div", { class: "toolbar" }, h("button", { type: "button", class: "cancel", onclick: () => dialog.close() }, "Cancel"))));
+  dialog.addEventListener("click", (e) => { if (e.target === dialog) dialog.close(); });
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  return dialog;
+}
+
+const ROOMS_PER_PAGE = 25;
+
 /** @param {PageContext} ctx */
 async function roomsPage({ api, session, show }) {
-  const list = h("div");
-  const editor = h("div");
+  const list = h("div", { id: "rooms-list" });
+  const pagerOut = h("div");
   const canEdit = hasRole(session, "admin");
+  const search = h("input", { type: "search", id: "rooms-search", "aria-label": "Search rooms",
+                              placeholder: "Search: room No. or name", maxlength: 64, autocomplete: "off" });
+  const sort = h("select", { id: "rooms-sort", "aria-label": "Sort rooms by" },
+    h("option", { value: "number" }, "By room No."), h("option", { value: "name" }, "By name"),
+    h("option", { value: "online" }, "Online first"));
+  let offset = 0;
+  let loads = 0;
   const refresh = async () => {
-    /** @type {ApiResult<{ rooms: Room[] }>} */
-    const res = await api("GET", "/api/v1/rooms");
+    const mine = ++loads;
+    const q = new URLSearchParams({ offset: String(offset), limit: String(ROOMS_PER_PAGE), sort: sort.value });
+    if (search.value.trim()) q.set("q", search.value.trim());
+    /** @type {ApiResult<{ rooms: Room[], total: number }>} */
+    const res = await api("GET", `/api/v1/rooms?${q}`);
+    if (mine !== loads) return;  // a newer search is on its way
     if (!res.ok) return list.replaceChildren(h("p", { class: "form-error" }, res.data.error));
-    const rooms = res.data.rooms;
-    list.replaceChildren(h("p", { class: "count" }, `${rooms.length} room${rooms.length === 1 ? "" : "s"}`), table([
+    const { rooms, total } = res.data;
+    if (!rooms.length && total > 0 && offset > 0) {
+      offset = Math.max(0, offset - ROOMS_PER_PAGE);
+      return refresh();
+    }
+    const filtered = search.value.trim() !== "";
+    list.replaceChildren(h("p", { class: "count", id: "rooms-count" },
+      `${total} room${total === 1 ? "" : "s"}${filtered ? ` match${total === 1 ? "es" : ""} “${search.value.trim()}”` : ""}`), table([
       { label: "Room No.", cell: (r) => r.number },
       { label: "Name", cell: (r) => [r.first_name, r.last_name].filter(Boolean).join(" ") + (r.nick_name ? ` (${r.nick_name})` : "") || "—" },
       { label: "Register type", cell: (r) => r.register_type },
       { label: "Monitors online", cell: (r) => r.online.length ? h("span", { class: "online" }, onlineDevices(r.online, r.online_tls)) : h("span", { class: "offline" }, "offline") },
       { label: "", cell: (r) => canEdit ? h("span", { class: "row-actions" },
-          h("button", { onclick: () => editRoom(r) }, "Edit"),
-          h("button", { class: "danger", onclick: async () => {
-            if (!confirm(`Delete room ${r.number}?`)) return;
+          h("button", { onclick: () => editRoom(r), "aria-label": `Edit room ${r.number}` }, "Edit"),
+          h("button", { class: "danger", "aria-label": `Delete room ${r.number}`, onclick: async () => {
+            if (!confirm(`Delete room ${r.number}? Its monitors will no longer register.`)) return;
             const d = await api("DELETE", `/api/v1/rooms/${encodeURIComponent(r.number)}`);
             d.ok ? toast(`Room ${r.number} deleted`) : toast(d.data.error, "bad");
             refresh();
           } }, "Delete")) : "" },
-    ], rooms, "No rooms yet."));
+    ], rooms, filtered ? "No room matches." : "No rooms yet."));
+    pagerOut.replaceChildren(total > ROOMS_PER_PAGE
+      ? pager({ offset, limit: ROOMS_PER_PAGE, total, onPage: (o) => { offset = o; refresh(); } }) : "");
   };
+  search.addEventListener("input", () => { offset = 0; refresh(); });
+  sort.addEventListener("change", () => { offset = 0; refresh(); });
   /** @param {Room} room */
   const editRoom = (room) => {
+    /** @type {HTMLDialogElement | null} */
+    let dialog = null;
     const f = form({
       id: "edit-room", submit: `Save room ${room.number}`, fields: roomFields(room, false),
       onSubmit: async (v, fm) => {
@@ -122,11 +170,11 @@ async function roomsPage({ api, session, show }) {
         const r = await api("PUT", `/api/v1/rooms/${encodeURIComponent(room.number)}`, v);
         if (!r.ok) return fm.showApiError(r);
         toast(`Room ${room.number} saved`);
-        editor.replaceChildren();
+        dialog?.close();
         refresh();
       },
     });
-    editor.replaceChildren(h("section", {}, h("h2", {}, `Edit room ${room.number}`), f));
+    dialog = openDialog(`Edit room ${room.number}`, f, "edit-room-dialog");
     f.inputs.first_name.focus();
   };
   const add = form({
@@ -139,30 +187,60 @@ async function roomsPage({ api, session, show }) {
       refresh();
     },
   });
+  // Batch add: Preview says which rooms are new and which exist; then Add adds the new ones
+  // (skipping those that exist when the box is ticked).
+  const preview = h("div", { id: "batch-preview", "aria-live": "polite" });
+  const skip = h("input", { type: "checkbox", id: "batch-skip", checked: true });
+  /** @type {Record<string, string | number | boolean> | null} */
+  let previewed = null;
   const batch = form({
-    id: "batch", submit: "Add rooms",
+    id: "batch", submit: "Preview",
     fields: [
       { name: "floors", label: "Floors", inputmode: "numeric", value: "1" },
       { name: "rooms_per_floor", label: "Rooms per floor", inputmode: "numeric", value: "1" },
       { name: "first_floor_first_room", label: "First floor's first room", inputmode: "numeric", value: "101" },
       { name: "second_floor_first_room", label: "Second floor's first room", inputmode: "numeric", value: "201",
         hint: "Floors × rooms per floor with these two numbers: 3 floors of 2 from 101 and 201 give 101 102 201 202 301 302." },
-      { name: "register_type", label: "Register type", type: "select", value: "public", options: ["public", "local"],
+      { name: "register_type", label: "Register type", type: "select", value: "public", options: REGISTER_TYPES,
         hint: "Each room gets a register password of its own, shown once below: hand each flat its own." },
     ],
     onSubmit: async (v, fm) => {
-      /** @type {Record<string, string | number>} */
+      /** @type {Record<string, string | number | boolean>} */
       const body = { ...v };
-      for (const k of ["floors", "rooms_per_floor", "first_floor_first_room", "second_floor_first_room"]) {
-        if (!/^\d+$/.test(v[k])) return fm.fieldError(k, `${k.replaceAll("_", " ")}: a whole number`);
+      for (const [k, label] of [["floors", "Floors"], ["rooms_per_floor", "Rooms per floor"],
+                                ["first_floor_first_room", "First floor's first room"],
+                                ["second_floor_first_room", "Second floor's first room"]]) {
+        if (!/^\d+$/.test(v[k])) return fm.fieldError(k, `${label}: a whole number`);
         body[k] = Number(v[k]);
       }
-      /** @type {ApiResult<{ added: string[], rooms: { number: string, password: string }[] }>} */
-      const r = await api("POST", "/api/v1/rooms/batch", body);
+      /** @type {ApiResult<{ new: string[], existing: string[] }>} */
+      const r = await api("POST", "/api/v1/rooms/batch", { ...body, preview: true });
       if (!r.ok) return fm.showApiError(r);
-      toast(`${r.data.added.length} rooms added: ${r.data.added.join(" ")}`);
-      showPasswords(r.data.rooms);
-      refresh();
+      previewed = body;
+      const few = (/** @type {string[]} */ n) => n.length > 12 ? `${n.slice(0, 6).join(" ")} … ${n.slice(-3).join(" ")}` : n.join(" ");
+      const addButton = h("button", { type: "button", id: "batch-add", disabled: !r.data.new.length, onclick: async () => {
+        if (!previewed) return;
+        addButton.disabled = true;
+        /** @type {ApiResult<{ added: string[], skipped: number, rooms: { number: string, password: string }[] }>} */
+        const done = await api("POST", "/api/v1/rooms/batch", { ...previewed, skip_existing: skip.checked });
+        addButton.disabled = false;
+        if (!done.ok) return toast(done.data.error, "bad");
+        preview.replaceChildren();
+        previewed = null;
+        toast(`${done.data.added.length} room${done.data.added.length === 1 ? "" : "s"} added` +
+              (done.data.skipped ? `, ${done.data.skipped} that existed skipped` : ""));
+        showPasswords(done.data.rooms);
+        refresh();
+      } }, r.data.existing.length && r.data.new.length ? `Add the ${r.data.new.length} new rooms` : `Add ${r.data.new.length} rooms`);
+      skip.checked = true;
+      preview.replaceChildren(...nodes(
+        h("p", { id: "batch-preview-new" }, r.data.new.length
+          ? `${r.data.new.length} new room${r.data.new.length === 1 ? "" : "s"}: ${few(r.data.new)}`
+          : "Every room of this batch exists already."),
+        r.data.existing.length ? h("p", { id: "batch-preview-existing", class: "warn" },
+          `${r.data.existing.length} exist already: ${few(r.data.existing)}`) : null,
+        r.data.existing.length ? h("label", { class: "check" }, skip, " Skip the rooms that exist (else nothing is added)") : null,
+        h("div", { class: "toolbar" }, addButton)));
     },
   });
   // The batch's passwords, this once: a table and a CSV file to hand out, gone on leaving.
@@ -177,20 +255,30 @@ async function roomsPage({ api, session, show }) {
       h("h3", {}, "Register passwords of the rooms added"),
       h("p", { class: "hint" }, "Shown only now. Give each flat its own password; it registers that flat's monitors only."),
       h("div", { class: "toolbar" }, link),
-      table([{ label: "Room No.", cell: (x) => x.number },
-             { label: "Register password", cell: (x) => h("code", {}, x.password) }], rooms));
+      // A long list folds away: the CSV file is the way to hand out many.
+      h("details", { open: rooms.length <= 20 }, h("summary", {}, `Show the ${rooms.length} passwords`),
+        table([{ label: "Room No.", cell: (x) => x.number },
+               { label: "Register password", cell: (x) => h("code", {}, x.password) }], rooms)));
   };
-  const tools = h("div", { class: "toolbar" },
-    h("button", { id: "rooms-refresh", onclick: () => refresh().then(() => toast("Refreshed")) }, "Refresh"),
-    canEdit ? h("button", { id: "rooms-clear", class: "danger", onclick: async () => {
-      if (!confirm("Delete every room? Their monitors will no longer register.")) return;
-      const r = await api("DELETE", "/api/v1/rooms");
-      r.ok ? toast("All rooms deleted") : toast(r.data.error, "bad");
-      refresh();
-    } }, "Clear all") : null);
-  show("Household Setting › Room No. Management", tools, list, editor,
+  // Deleting every room asks for the word, not a click.
+  const clearWord = h("input", { id: "rooms-clear-confirm", "aria-label": "Type DELETE to confirm", placeholder: "Type DELETE", autocomplete: "off" });
+  const clear = h("button", { id: "rooms-clear", class: "danger", disabled: true, onclick: async () => {
+    const r = await api("DELETE", "/api/v1/rooms");
+    r.ok ? toast("All rooms deleted") : toast(r.data.error, "bad");
+    clearWord.value = "";
+    clear.disabled = true;
+    offset = 0;
+    refresh();
+  } }, "Delete every room");
+  clearWord.addEventListener("input", () => { clear.disabled = clearWord.value.trim() !== "DELETE"; });
+  const tools = h("div", { class: "toolbar" }, search, sort,
+    h("button", { id: "rooms-refresh", onclick: () => refresh().then(() => toast("Refreshed")) }, "Refresh"));
+  show("Household Setting › Room No. Management", tools, list, pagerOut,
        canEdit ? h("section", {}, h("h2", {}, "Add one room"), add) : null,
-       canEdit ? h("section", {}, h("h2", {}, "Add many rooms"), batch, passwordsOut) : null);
+       canEdit ? h("section", {}, h("h2", {}, "Add many rooms"), batch, preview, passwordsOut) : null,
+       canEdit ? h("section", { class: "danger-zone" }, h("h2", {}, "Delete every room"),
+         h("p", { class: "hint" }, "Every room and its register password goes; their monitors no longer register. Rooms on a call button cannot be deleted."),
+         h("div", { class: "toolbar" }, clearWord, clear)) : null);
   await refresh();
 }
 
