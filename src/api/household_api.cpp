@@ -48,7 +48,8 @@ struct ListWindow {
 
 constexpr std::size_t kMaxListLimit = 1000;
 
-Result<ListWindow> list_window(std::string_view query, std::initializer_list<std::string_view> sorts) {
+Result<ListWindow> list_window(std::string_view query,
+                               std::initializer_list<std::string_view> sorts) {
   ListWindow w;
   auto q = text_param(query, "q");
   if (!q) return q.error();
@@ -177,16 +178,20 @@ json vto_json(const store::Vto& v) {
 }  // namespace
 
 web::HttpResponse store_error_response(const Error& error) {
-  if (error.errc == Errc::Invalid) {
+  // A broken rule (400) or a number taken (409), beside the field it names.
+  if (error.errc == Errc::Invalid || error.errc == Errc::Conflict) {
+    const bool invalid = error.errc == Errc::Invalid;
     for (auto [store_name, api_name] : kFields) {
       if (error.message.starts_with(store_name) &&
           (error.message.size() == store_name.size() || error.message[store_name.size()] == ' ' ||
            error.message[store_name.size()] == ':')) {
-        json body{{"error", error.message}, {"field", api_name}, {"rule", "invalid"}};
-        return ok(400, body);
+        json body{{"error", error.message},
+                  {"field", api_name},
+                  {"rule", invalid ? "invalid" : "unique"}};
+        return ok(invalid ? 400 : 409, body);
       }
     }
-    return web::json_error(400, error.message);
+    if (invalid) return web::json_error(400, error.message);
   }
   return error_response(error);
 }
@@ -208,42 +213,42 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
   };
 
   // ?q=TEXT (number or names), sort=number|name|online, order=asc|desc, offset, limit.
-  http.route(
-      "GET", "/api/v1/rooms",
-      auth.guard(Role::Viewer, [dir, online](const web::HttpRequest& req, const Principal&) {
-        auto w = list_window(req.query, {"number", "name", "online"});
-        if (!w) return error_response(w.error());
-        auto rooms = dir->list_rooms();
-        if (!rooms) return store_error_response(rooms.error());
-        struct Row {
-          store::Room room;
-          std::vector<OnlineDevice> online;
-        };
-        std::vector<Row> rows;
-        for (auto& r : *rooms) {
-          if (!matches(w->q, {r.number, r.first_name, r.last_name, r.nick_name,
-                              r.first_name + " " + r.last_name})) {
-            continue;
-          }
-          auto devices = online(r.number);
-          rows.push_back({std::move(r), std::move(devices)});
-        }
-        if (w->sort == "name") {
-          std::ranges::stable_sort(rows, [](const Row& x, const Row& y) {
-            return std::tie(x.room.last_name, x.room.first_name) <
-                   std::tie(y.room.last_name, y.room.first_name);
-          });
-        } else if (w->sort == "online") {
-          std::ranges::stable_sort(
-              rows, [](const Row& x, const Row& y) { return x.online.size() > y.online.size(); });
-        }
-        const std::size_t total = rows.size();
-        json list = json::array();
-        for (const auto& r : page_of(std::move(rows), *w)) {
-          list.push_back(room_json(r.room, r.online));
-        }
-        return ok(200, {{"rooms", list}, {"total", total}});
-      }));
+  http.route("GET", "/api/v1/rooms",
+             auth.guard(Role::Viewer, [dir, online](const web::HttpRequest& req, const Principal&) {
+               auto w = list_window(req.query, {"number", "name", "online"});
+               if (!w) return error_response(w.error());
+               auto rooms = dir->list_rooms();
+               if (!rooms) return store_error_response(rooms.error());
+               struct Row {
+                 store::Room room;
+                 std::vector<OnlineDevice> online;
+               };
+               std::vector<Row> rows;
+               for (auto& r : *rooms) {
+                 if (!matches(w->q, {r.number, r.first_name, r.last_name, r.nick_name,
+                                     r.first_name + " " + r.last_name})) {
+                   continue;
+                 }
+                 auto devices = online(r.number);
+                 rows.push_back({std::move(r), std::move(devices)});
+               }
+               if (w->sort == "name") {
+                 std::ranges::stable_sort(rows, [](const Row& x, const Row& y) {
+                   return std::tie(x.room.last_name, x.room.first_name) <
+                          std::tie(y.room.last_name, y.room.first_name);
+                 });
+               } else if (w->sort == "online") {
+                 std::ranges::stable_sort(rows, [](const Row& x, const Row& y) {
+                   return x.online.size() > y.online.size();
+                 });
+               }
+               const std::size_t total = rows.size();
+               json list = json::array();
+               for (const auto& r : page_of(std::move(rows), *w)) {
+                 list.push_back(room_json(r.room, r.online));
+               }
+               return ok(200, {{"rooms", list}, {"total", total}});
+             }));
   http.route("POST", "/api/v1/rooms",
              auth.guard(Role::Admin, [dir, a, own_number_clash](const web::HttpRequest& req,
                                                                 const Principal& who) {
@@ -279,8 +284,8 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
                              "rooms added in a batch each get a password of their own");
         }
         bool preview = false, skip_existing = false;
-        for (auto [name, flag] : {std::pair{"preview", &preview},
-                                  std::pair{"skip_existing", &skip_existing}}) {
+        for (auto [name, flag] :
+             {std::pair{"preview", &preview}, std::pair{"skip_existing", &skip_existing}}) {
           if (!body->contains(name)) continue;
           if (!(*body)[name].is_boolean()) return field_error(name, "type", "true or false");
           *flag = (*body)[name].get<bool>();

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <map>
 #include <set>
 
 namespace vto::api {
@@ -103,7 +104,7 @@ std::string* sip_member(SipServerSettings& s, std::string_view k) {
 
 }  // namespace
 
-std::optional<SettingError> check_network(const NetworkBasic& n) {
+std::optional<SettingError> check_network(const NetworkBasic& n, const NetworkBasic* saved) {
   if (!ipv4(n.ip)) return SettingError{"ip", "an IPv4 address like 192.168.1.108"};
   if (!netmask(n.mask)) return SettingError{"mask", "a subnet mask like 255.255.255.0"};
   if (!n.gateway.empty() && !ipv4(n.gateway))
@@ -121,12 +122,22 @@ std::optional<SettingError> check_network(const NetworkBasic& n) {
   }
   if (!n.dns1.empty() && !ipv4(n.dns1)) return SettingError{"dns1", "empty, or an IPv4 address"};
   if (!n.dns2.empty() && !ipv4(n.dns2)) return SettingError{"dns2", "empty, or an IPv4 address"};
-  std::set<std::uint16_t> seen;
+  std::map<std::uint16_t, const char*> seen;
   NetworkBasic copy = n;
+  NetworkBasic before = saved ? *saved : n;
   for (const char* k : kNetworkPorts) {
     const std::uint16_t p = *port_member(copy, k);
     if (p == 0) return SettingError{k, "1 to 65535"};
-    if (!seen.insert(p).second) return SettingError{k, "already used by another service"};
+    auto [it, fresh] = seen.emplace(p, k);
+    if (fresh) continue;
+    // The error goes beside the port that was changed, naming the other one.
+    const char* other = it->second;
+    const char* changed = k;
+    if (saved && *port_member(before, other) != p && *port_member(before, k) == p) {
+      std::swap(changed, other);
+    }
+    return SettingError{changed,
+                        "already used by " + std::string(other) + " (" + std::to_string(p) + ")"};
   }
   return std::nullopt;
 }
@@ -296,7 +307,7 @@ void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& s
             return reply(field_error(k, "range", "1 to 65535"));
           *port_member(next, k) = static_cast<std::uint16_t>(it->get<std::uint64_t>());
         }
-        if (auto bad = check_network(next))
+        if (auto bad = check_network(next, &network))
           return reply(field_error(bad->field, "invalid", bad->message));
         if (*applying)
           return reply(web::json_error(409, "a network change is being applied: try again"));

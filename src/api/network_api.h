@@ -54,7 +54,10 @@ struct SipServerSettings {
 struct SettingError {
   std::string field, message;
 };
-std::optional<SettingError> check_network(const NetworkBasic& n);
+// `saved`, when given, is the setting before the change: a port clash is said beside the
+// port that changed.
+std::optional<SettingError> check_network(const NetworkBasic& n,
+                                          const NetworkBasic* saved = nullptr);
 std::optional<SettingError> check_sip_server(const SipServerSettings& s);
 
 // The saved page, or nothing when it was never saved (then vtod's command line holds).

@@ -26,6 +26,23 @@ TEST(CheckNetwork, TheGatewayIsInTheDevicesNetwork) {
   EXPECT_EQ(bad->field, "gateway");
 }
 
+// A port clash is said beside the port that was changed, naming the one it clashes with.
+TEST(CheckNetwork, APortClashIsSaidBesideThePortChanged) {
+  NetworkBasic saved = basic("192.168.1.108", "255.255.255.0", "");
+  NetworkBasic next = saved;
+  next.http_port = saved.https_port;  // the HTTP port moved onto the HTTPS port
+  auto bad = check_network(next, &saved);
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->field, "http_port");
+  EXPECT_EQ(bad->message, "already used by https_port (" + std::to_string(saved.https_port) + ")");
+  next = saved;
+  next.https_port = saved.http_port;
+  bad = check_network(next, &saved);
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->field, "https_port");
+  EXPECT_EQ(bad->message, "already used by http_port (" + std::to_string(saved.http_port) + ")");
+}
+
 TEST(CheckNetwork, TheNetworkAndBroadcastAddressesAreNotADevices) {
   auto bad = check_network(basic("192.168.1.0", "255.255.255.0", ""));
   ASSERT_TRUE(bad);

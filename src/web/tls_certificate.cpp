@@ -22,6 +22,8 @@
 #include <optional>
 #include <utility>
 
+#include "core/log.h"
+
 namespace vto::web {
 namespace {
 
@@ -40,17 +42,16 @@ using OctetStringPtr =
     std::unique_ptr<ASN1_OCTET_STRING, Deleter<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free>>;
 using Ia5StringPtr = std::unique_ptr<ASN1_IA5STRING, Deleter<ASN1_IA5STRING, ASN1_IA5STRING_free>>;
 
-// `what` followed by OpenSSL's oldest queued reason; empties the error queue.
+// `what`, said for people; OpenSSL's oldest queued reason ("error:0480006C:PEM
+// routines::no start line") goes to the log only. Empties the error queue.
 Error openssl_error(const std::string& what) {
-  std::string message = what;
   if (unsigned long code = ERR_get_error(); code != 0) {
     std::array<char, 256> buf{};
     ERR_error_string_n(code, buf.data(), buf.size());
-    message += ": ";
-    message += buf.data();
+    core::logger("web")->debug("{}: {}", what, buf.data());
   }
   ERR_clear_error();
-  return make_error(std::move(message));
+  return make_error(what);
 }
 
 // Never prompts on the terminal for an encrypted key's passphrase: refuse it.
@@ -62,7 +63,11 @@ Result<X509Ptr> parse_certificate(const std::string& pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return openssl_error("BIO_new_mem_buf");
   X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, no_passphrase, nullptr));
-  if (!cert) return openssl_error("not a PEM certificate");
+  if (!cert) {
+    return openssl_error(
+        "this is not a PEM certificate (text from -----BEGIN CERTIFICATE----- to -----END "
+        "CERTIFICATE-----)");
+  }
   return cert;
 }
 
@@ -70,7 +75,11 @@ Result<PkeyPtr> parse_private_key(const std::string& pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return openssl_error("BIO_new_mem_buf");
   PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
-  if (!key) return openssl_error("not an unencrypted PEM private key");
+  if (!key) {
+    return openssl_error(
+        "this is not a private key in PEM text without a passphrase (between a -----BEGIN "
+        "line and an -----END line)");
+  }
   return key;
 }
 

@@ -203,6 +203,53 @@ describe("an installer's day", () => {
     });
   }
 
+  it("says errors in the page's words, beside the field at fault", { timeout: 60000 }, async () => {
+    const { page, console: con } = await env.open("wording");
+    con.allow(/status of (400|409)/);  // the refusals this test provokes
+    await login(page, env.vtod, "admin", ADMIN_PASSWORD);
+    // A port clash: beside the port changed, naming the other by its label.
+    await page.goto(`${env.vtod.url}/#/network`);
+    const https = await page.locator("#network-https_port").inputValue();
+    await page.locator("#network-http_port").fill(https);
+    await page.locator("#network button[type=submit]").click();
+    await page.locator("#network-http_port-error", { hasText: `already used by HTTPS port (${https})` }).waitFor();
+    assert.equal(await page.locator("#network-https_port-error").textContent(), "");
+    // A field's rule with its label, not its API name.
+    await page.goto(`${env.vtod.url}/#/local`);
+    await page.locator("#local-vto_number").fill("123456");
+    await page.getByRole("button", { name: "Save" }).click();
+    const vto = await page.locator("#local-vto_number-error").filter({ hasText: /\S/ }).textContent();
+    assert.ok(vto && !vto.includes("vto_number"), vto || "");
+    // Dates in the wrong order, by their labels.
+    await page.goto(`${env.vtod.url}/#/cards`);
+    await page.locator("#add-card-number").fill("1234ABCD");
+    await page.locator("#add-card-person").fill("Eve");
+    await page.locator("#add-card-valid_from").fill("2027-05-01");
+    await page.locator("#add-card-valid_to").fill("2027-04-01");
+    await page.locator("#add-card button[type=submit]").click();
+    await page.locator("#add-card-valid_to-error", { hasText: "Valid until: before Valid from" }).waitFor();
+    // A certificate that is not one: said plainly, no library code.
+    await page.goto(`${env.vtod.url}/#/security`);
+    await page.locator("#cert-certificate_pem").fill("hello");
+    await page.locator("#cert-private_key_pem").fill("world");
+    await page.locator("#cert-submit").click();
+    const cert = await page.locator("#cert-certificate_pem-error").filter({ hasText: /\S/ }).textContent();
+    assert.match(cert || "", /this is not a PEM certificate/);
+    assert.doesNotMatch(cert || "", /error:[0-9A-F]{8}|routines/);
+    // A VTO added, then the same again: the error stands alone, no "added" beside it.
+    await page.goto(`${env.vtod.url}/#/vtos`);
+    await page.locator("#add-vto-number").fill("8002");
+    await page.locator("#add-vto-password").fill("Vto-pass-8002");
+    await page.locator("#add-vto button[type=submit]").click();
+    await page.locator("#toast", { hasText: "VTO 8002 added" }).waitFor();
+    await page.locator("#add-vto-number").fill("8002");
+    await page.locator("#add-vto-password").fill("Vto-pass-8002");
+    await page.locator("#add-vto button[type=submit]").click();
+    await page.locator("#add-vto-number-error", { hasText: "already exists" }).waitFor();
+    assert.doesNotMatch(await page.locator("#toast").textContent() || "", /added/);
+    con.assertClean();
+  });
+
   it("says why each call failed, that the door was opened, and enlarges the visitor", { timeout: 90000 }, async () => {
     // 101: nobody registered; 102: a monitor answers and opens the door; the centre: offline.
     await env.vtod.api("POST", "/api/v1/sim/press", { body: { key: "button1" } });

@@ -84,6 +84,14 @@ export function toast(message, kind = "ok") {
   toastTimer = setTimeout(() => (t.className = ""), 4000);
 }
 
+/** Takes the toast away at once (a form's new attempt: an old "added" must not stand beside its error). */
+export function clearToast() {
+  clearTimeout(toastTimer);
+  const t = $("#toast");
+  t.className = "";
+  t.textContent = "";
+}
+
 /**
  * Unix milliseconds as local "YYYY-MM-DD hh:mm:ss"; "—" for none.
  * @param {number | null | undefined} ms

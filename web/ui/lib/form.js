@@ -3,7 +3,7 @@
 // usual text, password and select fields and plain textareas; controlForm() wires the same
 // error handling around controls a page builds itself (textareas with a file chooser,
 // checkboxes).
-import { h } from "./dom.js";
+import { h, clearToast } from "./dom.js";
 import { RULES } from "./rules.js";
 
 /** @typedef {import("./api.js").ApiResult} ApiResult */
@@ -67,10 +67,28 @@ export function controlForm({ id, rows, controls, submit, submitId, onSubmit, ma
   const form = h("form", { id, novalidate: true }, rows, status, h("div", { class: "actions" }, button));
   /** @param {Control} el */
   const errorOf = (el) => form.querySelector(`#${CSS.escape(el.id)}-error`);
+  /**
+   * The label people see for control `name` (without a trailing "(optional)"), or null.
+   * @param {string} name
+   */
+  const labelOf = (name) => {
+    const el = Object.hasOwn(controls, name) ? controls[name] : null;
+    const label = el && form.querySelector(`label[for="${CSS.escape(el.id)}"]`);
+    return label && label.textContent ? label.textContent.replace(/\s*\((optional|[^)]*empty[^)]*)\)$/, "").trim() : null;
+  };
+  /**
+   * The API's words made the page's: "valid_to: before valid_from" says "Valid until: before
+   * Valid from", naming each control by its label.
+   * @param {string} message
+   */
+  const humanize = (message) => message
+    .replace(/^([a-z][a-z0-9_]*): /, (m, name) => { const l = labelOf(name); return l ? `${l}: ` : m; })
+    .replace(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g, (name) => labelOf(name) || name);
   /** @type {ControlForm} */
   const f = Object.assign(form, {
     /** @type {FormErrors["fieldError"]} */
-    fieldError(name, message) {
+    fieldError(name, raw) {
+      const message = humanize(raw);
       const el = controls[name];
       if (!el) { status.textContent = message; return; }
       el.setAttribute("aria-invalid", "true");
@@ -90,13 +108,17 @@ export function controlForm({ id, rows, controls, submit, submitId, onSubmit, ma
     showApiError(res) {
       const d = res.data || {};
       const message = d.error || `error ${res.status}`;
-      if (d.field) f.fieldError(...mapField(d.field, message));
-      else status.textContent = message;
+      // No field named, but the message starts with one of this form's: beside it.
+      const named = !d.field && /^([a-z][a-z0-9_]*): /.exec(message);
+      const field = d.field || (named && Object.hasOwn(controls, named[1]) ? named[1] : "");
+      if (field) f.fieldError(...mapField(field, message));
+      else status.textContent = humanize(message);
     },
   });
   f.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     f.clearErrors();
+    clearToast();
     button.disabled = true;
     button.classList.add("busy");
     try { await onSubmit(f); } finally {
