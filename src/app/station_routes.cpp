@@ -280,7 +280,8 @@ void Station::extra_state(json& state) {
   state["panel"] = {{"state", device::state_name(status.state)},
                     {"dialled", status.dialled},
                     {"number", status.number},
-                    {"call", status.call}};
+                    {"call", status.call},
+                    {"answered_by", call_recorder_->answered_by(status.call)}};
   state["tone"] = {{"last", feedback_->last()},
                    {"count", feedback_->count()},
                    {"playing", tones_->current()},

@@ -204,7 +204,7 @@ void CallRecorder::defer_writes(core::Timers& timers, core::Duration delay) {
 }
 
 void CallRecorder::start(device::CallHandle call, const std::string& number, std::int64_t now) {
-  calls_[call] = Call{0, number, now};
+  calls_[call] = Call{0, number, now, false, false, 0, false, {}};
   if (!timers_) {
     write_start(call);
     return;
@@ -304,8 +304,9 @@ void CallRecorder::on_ua_event(const sip::UaEvent& e) {
     case Type::Answered:
       if (call.answered) return;
       call.answered = true;
-      if (auto ok =
-              records_.answered(call.record, device_of(e), now, encrypted_ && encrypted_(e.call));
+      call.answered_by = device_of(e);
+      if (auto ok = records_.answered(call.record, call.answered_by, now,
+                                      encrypted_ && encrypted_(e.call));
           !ok) {
         core::logger("records")->warn("call record {}: {}", call.record, ok.error().message);
       }

@@ -99,6 +99,12 @@ class CallRecorder {
   // The door was opened: the call on at the door, if any, is marked door_opened.
   void door_opened();
 
+  // The device that answered `call` ("101#0"), while the call lasts; empty before.
+  std::string answered_by(device::CallHandle call) const {
+    auto it = calls_.find(call);
+    return it == calls_.end() ? std::string() : it->second.answered_by;
+  }
+
   // Calls started and not yet finished (for tests and diagnostics).
   std::size_t open_calls() const { return calls_.size(); }
 
@@ -111,6 +117,7 @@ class CallRecorder {
     bool left_by_panel = false;  // the panel hung up before any answer; the UA says why
     std::int64_t left_ms = 0;
     bool door_opened = false;  // written with the record when it is written later
+    std::string answered_by;   // the device that answered ("101#0"), once one has
   };
 
   void left(device::CallHandle call, std::int64_t now);

@@ -196,7 +196,9 @@ TEST_F(CallRecorderTest, DeferredRecordIsWrittenFirstWhenTheCallChangesSooner) {
 TEST_F(CallRecorderTest, AnsweredThenHungUpByTheResident) {
   press("button1");
   timers_.advance(3s);
+  EXPECT_EQ(recorder_->answered_by(1), "");
   answered(1, "sip:101%231@192.0.2.7:5062");
+  EXPECT_EQ(recorder_->answered_by(1), "101#1");  // the virtual panel says who
   timers_.advance(42s);
   deliver({Type::Bye, 1, 0, "sip:101@VDP", {}, {}, {}});
   auto r = only_record();

@@ -250,6 +250,36 @@ describe("an installer's day", () => {
     con.assertClean();
   });
 
+  it("runs a test call from the virtual panel: who answered, and hanging up", { timeout: 60000 }, async () => {
+    const monitor = startMonitor(env.vtod.sipPort, "102#1", ROOM_PASSWORD, { autoAnswerMs: 300 });
+    monitors.push(monitor);
+    await monitor.event("registered");
+    const { page, console: con } = await env.open("test-call", PHONE);
+    await login(page, env.vtod, "admin", ADMIN_PASSWORD);
+    await page.goto(`${env.vtod.url}/#/panel`);
+    await page.locator("#panel-state[data-state=idle]").waitFor();
+    assert.equal(await page.locator("#panel-hangup").isDisabled(), true);
+    await page.locator("#panel-button2").click();
+    await page.locator("#panel-state", { hasText: "talking · 102 · answered by 102#1" }).waitFor();
+    await page.locator("#panel-hangup").click();
+    await page.locator("#panel-state[data-state=idle]").waitFor();
+    await monitor.event("bye");
+    assert.equal(await page.locator("#panel-hangup").isDisabled(), true);
+    con.assertClean();
+  });
+
+  it("tells a viewer why the panel's keys are greyed out", { timeout: 60000 }, async () => {
+    const made = await env.vtod.api("POST", "/api/v1/users", { body: { name: "watcher", role: "viewer", password: "Watch-door-2468" } });
+    assert.equal(made.status, 201, JSON.stringify(made.data));
+    const { page, console: con } = await env.open("viewer-panel");
+    await login(page, env.vtod, "watcher", "Watch-door-2468");
+    await page.goto(`${env.vtod.url}/#/panel`);
+    await page.locator("#panel-role-note", { hasText: "needs the operator or admin role" }).waitFor();
+    assert.equal(await page.locator("#panel-button1").isDisabled(), true);
+    assert.equal(await page.locator("#panel-button1").getAttribute("title"), "Needs the operator or admin role");
+    con.assertClean();
+  });
+
   it("says why each call failed, that the door was opened, and enlarges the visitor", { timeout: 90000 }, async () => {
     // 101: nobody registered; 102: a monitor answers and opens the door; the centre: offline.
     await env.vtod.api("POST", "/api/v1/sim/press", { body: { key: "button1" } });

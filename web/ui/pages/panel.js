@@ -17,7 +17,7 @@ import { KIND_LABEL } from "./facade.js";
  * @typedef {object} PanelState
  * @property {Record<string, boolean>} indicators call, talk, unlock
  * @property {{ lines: string[] }} display
- * @property {{ state: string, number?: string }} panel
+ * @property {{ state: string, number?: string, call?: number, answered_by?: string }} panel
  * @property {{ open: boolean }} lock
  * @property {string} door "open" or "closed"
  * @property {string} tamper "attached" or "detached"
@@ -67,6 +67,13 @@ export async function render({ api, session, show }) {
                    unlock: h("span", { class: "light", id: "light-unlock" }, "Unlock") };
   const display = h("div", { class: "lcd", id: "panel-display", "aria-live": "polite" });
   const stateLine = h("p", { class: "panel-state", id: "panel-state", "aria-live": "polite" });
+  // The visitor's side of a test call: who answered, and hanging up.
+  let callId = 0;
+  const hangUp = h("button", { id: "panel-hangup", class: "danger", disabled: true, onclick: async () => {
+    if (!callId) return;
+    const r = await api("DELETE", `/api/v1/calls/${callId}`);
+    if (!r.ok) toast(r.data.error, "bad");
+  } }, "Hang up");
   const facade = h("div", { class: "facade" });
   const fingers = h("select", { id: "panel-finger", "aria-label": "Finger", disabled: !canPress }, h("option", { value: "" }, UNKNOWN_FINGER));
   let fingerList = "";
@@ -140,8 +147,13 @@ export async function render({ api, session, show }) {
   const showState = (st) => {
     for (const [k, el] of Object.entries(lights)) el.classList.toggle("lit", !!st.indicators[k]);
     display.replaceChildren(...(st.display.lines.length ? st.display.lines : [""]).map((l) => h("div", {}, l)));
-    stateLine.textContent = `Panel: ${st.panel.state}${st.panel.number ? ` · ${st.panel.number}` : ""}`;
+    const inCall = st.panel.state === "calling" || st.panel.state === "talking";
+    stateLine.textContent = `Panel: ${st.panel.state}${st.panel.number ? ` · ${st.panel.number}` : ""}` +
+      (st.panel.state === "talking" && st.panel.answered_by ? ` · answered by ${st.panel.answered_by}` : "");
     stateLine.dataset.state = st.panel.state;
+    callId = inCall ? st.panel.call || 0 : 0;
+    hangUp.disabled = !canPress || !callId;
+    hangUp.title = !canPress ? "Needs the operator role" : callId ? "" : "No call at the door";
     lock.textContent = st.lock.open ? "open" : "closed";
     door.textContent = st.door;
     tamper.textContent = st.tamper;
@@ -149,7 +161,15 @@ export async function render({ api, session, show }) {
     doorOpen = st.door === "open";
     detached = st.tamper === "detached";
   };
-  show(TITLE, stateLine, h("div", { class: "panel-wrap" }, facade), controls);
+  // A viewer sees the panel but cannot press it: each control says why.
+  const viewerNote = canPress ? null : h("p", { class: "hint", id: "panel-role-note" },
+    "You can watch the panel; pressing its keys needs the operator or admin role.");
+  if (!canPress) {
+    for (const el of [...facade.querySelectorAll("button, input, select"), ...controls.querySelectorAll("button")]) {
+      el.setAttribute("title", "Needs the operator or admin role");
+    }
+  }
+  show(TITLE, viewerNote, h("div", { class: "toolbar" }, stateLine, hangUp), h("div", { class: "panel-wrap" }, facade), controls);
   // Live state over a WebSocket: closed by the server when the session ends (said on the
   // page), or by dispose() when another page is shown (said nowhere).
   let disposed = false;
