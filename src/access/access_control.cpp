@@ -321,6 +321,8 @@ void AccessControl::on_door(hal::DoorState state) {
     held_timer_.reset();
     if (held_alarm_ && alarms_ != nullptr) alarms_->end(*held_alarm_);
     held_alarm_.reset();
+    if (forced_alarm_ && alarms_ != nullptr) alarms_->end(*forced_alarm_);
+    forced_alarm_.reset();
     return;
   }
   // Opened: allowed while the lock is released, or a moment after it closed again.
@@ -330,7 +332,8 @@ void AccessControl::on_door(hal::DoorState state) {
   if (!released) {
     log_->warn("door forced open");
     if (alarms_ != nullptr) {
-      alarms_->raise(AlarmType::ForcedOpen, "door sensor", "the door opened while locked");
+      forced_alarm_ =
+          alarms_->raise(AlarmType::ForcedOpen, "door sensor", "the door opened while locked");
     }
   }
   if (held_timer_) timers_.cancel(*held_timer_);

@@ -164,6 +164,7 @@ class AccessControl final : public device::Access {
   std::optional<core::TimePoint> keypad_locked_until_;
   std::optional<core::Timers::Id> held_timer_;
   std::optional<AlarmSink::AlarmId> held_alarm_;
+  std::optional<AlarmSink::AlarmId> forced_alarm_;  // ends when the door closes
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -279,7 +279,9 @@ TEST_F(AccessControlTest, TheDoorOpenedWhileLockedIsForced) {
   door_.set_state(hal::DoorState::Open);
   ASSERT_EQ(alarms_.alarms.size(), 1u);
   EXPECT_EQ(alarms_.alarms[0].type, AlarmType::ForcedOpen);
+  EXPECT_FALSE(alarms_.alarms[0].ended);
   door_.set_state(hal::DoorState::Closed);
+  EXPECT_TRUE(alarms_.alarms[0].ended);  // the record gets its end when the door closes
   // Opened after an unlock: no alarm, even a moment after the lock closed again.
   access_->exit_button();
   timers_.advance(5s);

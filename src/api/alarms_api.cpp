@@ -1,5 +1,8 @@
 #include "api/alarms_api.h"
 
+#include <charconv>
+#include <chrono>
+
 #include "access/card_csv.h"
 #include "api/auth/web_auth.h"
 #include "api/query_params.h"
@@ -20,7 +23,9 @@ json to_json(const records::AlarmRecord& r) {
           {"started_ms", r.started_ms},
           {"ended_ms", r.ended_ms},
           {"details", r.details},
-          {"delivered_ms", r.delivered_ms}};
+          {"delivered_ms", r.delivered_ms},
+          {"acknowledged_ms", r.acknowledged_ms},
+          {"acknowledged_by", r.acknowledged_by}};
 }
 
 Result<records::AlarmQuery> parse_alarm_query(std::string_view query) {
@@ -37,11 +42,20 @@ Result<records::AlarmQuery> parse_alarm_query(std::string_view query) {
     if (**delivered != "yes" && **delivered != "no") return bad_param("delivered", "yes or no");
     q.delivered = **delivered == "yes";
   }
+  auto acknowledged = text_param(query, "acknowledged");
+  if (!acknowledged) return acknowledged.error();
+  if (*acknowledged) {
+    if (**acknowledged != "yes" && **acknowledged != "no") {
+      return bad_param("acknowledged", "yes or no");
+    }
+    q.acknowledged = **acknowledged == "yes";
+  }
   if (auto ok = records::check_query(q); !ok) return ok.error();
   return q;
 }
 
-void add_alarm_routes(web::HttpServer& http, WebAuth& auth, records::AlarmRecords& records) {
+void add_alarm_routes(web::HttpServer& http, WebAuth& auth, records::AlarmRecords& records,
+                      std::function<void(const records::AlarmRecord&)> acknowledged) {
   auto find = [&records](const web::HttpRequest& req)
       -> Result<std::pair<std::vector<records::AlarmRecord>, std::size_t>> {
     auto q = parse_alarm_query(req.query);
@@ -71,6 +85,31 @@ void add_alarm_routes(web::HttpServer& http, WebAuth& auth, records::AlarmRecord
                for (const auto& r : found->first) list.push_back(to_json(r));
                return json_response(200, {{"total", found->second}, {"records", list}});
              }));
+  http.route(
+      "POST", "/api/v1/records/alarms/*",
+      auth.guard(Role::Operator, [&records, &auth, acknowledged](const web::HttpRequest& req,
+                                                                 const Principal& who) {
+        constexpr std::string_view kPrefix = "/api/v1/records/alarms/";
+        constexpr std::string_view kSuffix = "/acknowledge";
+        std::string_view rest = std::string_view(req.path).substr(kPrefix.size());
+        if (!rest.ends_with(kSuffix)) return web::json_error(404, "no such route");
+        rest.remove_suffix(kSuffix.size());
+        std::int64_t id = 0;
+        auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), id);
+        if (rest.empty() || ec != std::errc() || end != rest.data() + rest.size() || id <= 0) {
+          return web::json_error(404, "no such alarm");
+        }
+        const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+        if (auto ok = records.acknowledge(id, who.user, now); !ok) return store_error(ok.error());
+        auto r = records.get(id);
+        if (!r || !*r) return web::json_error(404, "no such alarm");
+        auth.audit(who, "alarm_acknowledged",
+                   "alarm " + std::to_string(id) + " (" + (*r)->type + ") acknowledged");
+        if (acknowledged) acknowledged(**r);
+        return json_response(200, to_json(**r));
+      }));
   http.route("GET", "/api/v1/records/alarms.csv",
              auth.guard(Role::Viewer, [find](const web::HttpRequest& req, const Principal&) {
                auto found = find(req);

@@ -24,7 +24,10 @@ Result<records::AlarmQuery> parse_alarm_query(std::string_view query);
 
 // GET /api/v1/records/alarms[.csv] (viewer): the alarm records, filtered by time range,
 // type and delivery, paged, or as CSV.
-void add_alarm_routes(web::HttpServer& http, WebAuth& auth, records::AlarmRecords& records);
+// POST /api/v1/records/alarms/ID/acknowledge (operator) marks an alarm seen by a person;
+// `acknowledged` hears of each one (the event stream's "acknowledged").
+void add_alarm_routes(web::HttpServer& http, WebAuth& auth, records::AlarmRecords& records,
+                      std::function<void(const records::AlarmRecord&)> acknowledged = {});
 
 // How many records of each kind are kept ("records.max", a JSON object): the oldest go
 // first once a kind is full.

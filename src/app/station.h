@@ -101,6 +101,7 @@ class Station {
   void add_settings_routes();
   void add_call_routes();
   void add_live_routes();
+  void add_system_routes();  // GET /api/v1/system/info
   Result<void> listen();
 
   // What the parts ask of each other once everything runs.
@@ -189,6 +190,7 @@ class Station {
 
   // --- media: the door's call media, the speaker's tones.
   media::StreamBudget stream_budget_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::unique_ptr<station::DoorMedia> door_media_;
   std::unique_ptr<media::TonePlayer> tones_;
   std::unique_ptr<SpeakerFeedback> feedback_;

@@ -1,6 +1,13 @@
 // The Station's API wiring: each page's routes given the services they drive, then the
 // servers' listening sockets and the run loop.
+#include <algorithm>
 #include <boost/asio/post.hpp>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "core/secure_random.h"
 
 #include "api/household_api.h"
 #include "api/records_api.h"
@@ -45,6 +52,7 @@ Result<void> Station::add_routes() {
   add_settings_routes();
   add_call_routes();
   add_live_routes();
+  add_system_routes();
   // Pictures of the door (call records' snapshots): only for the roles that may watch it.
   const api::Guard watch_guard = [this](store::Role least, web::HttpServer::Handler h) {
     return auth_->guard(
@@ -55,7 +63,13 @@ Result<void> Station::add_routes() {
         });
   };
   api::add_record_routes(*http_, auth_->route_guard(), watch_guard, *call_records_);
-  api::add_alarm_routes(*http_, *auth_, *alarm_records_);
+  api::add_alarm_routes(*http_, *auth_, *alarm_records_, [this](const records::AlarmRecord& r) {
+    json event = station::AlarmCentre::message(r, local_.vto_number);
+    event["event"] = "alarm";
+    event["state"] = "acknowledged";
+    event["acknowledged_by"] = r.acknowledged_by;
+    publish(event);
+  });
   api::add_record_caps_routes(*http_, *auth_, *settings_, record_caps_,
                               [this](const api::RecordCaps& c) { apply_record_caps(c); });
   api::add_access_routes(
@@ -262,6 +276,106 @@ void Station::add_settings_routes() {
           return "VTO " + number + " in the VTO list has this number";
         return std::nullopt;
       });
+}
+
+namespace {
+
+// The MAC address of `name` (/sys/class/net/NAME/address); without a name, of the first
+// interface that is not the loopback. Empty when there is none.
+std::string mac_address(const std::string& name) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> names;
+  if (!name.empty()) {
+    names.push_back(name);
+  } else {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator("/sys/class/net", ec)) {
+      if (e.path().filename() != "lo") names.push_back(e.path().filename().string());
+    }
+    std::ranges::sort(names);
+  }
+  for (const auto& n : names) {
+    std::ifstream in("/sys/class/net/" + n + "/address");
+    std::string mac;
+    if (in >> mac && mac != "00:00:00:00:00:00") return mac;
+  }
+  return {};
+}
+
+// The time zone's name: $TZ, else /etc/timezone, else the /etc/localtime link's target.
+std::string time_zone_name() {
+  if (const char* tz = std::getenv("TZ"); tz != nullptr && *tz != '\0')
+    return tz[0] == ':' ? tz + 1 : tz;
+  std::ifstream in("/etc/timezone");
+  std::string zone;
+  if (in >> zone) return zone;
+  std::error_code ec;
+  const auto target = std::filesystem::read_symlink("/etc/localtime", ec).string();
+  if (auto at = target.find("zoneinfo/"); !ec && at != std::string::npos)
+    return target.substr(at + 9);
+  return "UTC";
+}
+
+}  // namespace
+
+// The device information of the Overview: model, serial number (made once, at random),
+// software version, MAC address, uptime, the time, the SIP state, the monitors online by room
+// and the streams in use.
+void Station::add_system_routes() {
+  http_->route(
+      "GET", "/api/v1/system/info",
+      auth_->guard(store::Role::Viewer, [this](const web::HttpRequest&, const api::Principal&) {
+        std::string serial;
+        if (auto saved = settings_->get("device.serial"); saved && *saved) {
+          serial = **saved;
+        } else {
+          core::SecureRandom random;
+          serial = "OV" + random.hex(5);
+          std::ranges::transform(serial, serial.begin(),
+                                 [](unsigned char c) { return std::toupper(c); });
+          if (auto ok = settings_->set("device.serial", serial); !ok) {
+            log_->warn("device serial number not saved: {}", ok.error().message);
+          }
+        }
+        json rooms = json::object();
+        std::size_t monitors = 0;
+        for (const auto& b : locations_->lookup_prefix("")) {
+          const auto hash = b.aor.find('#');
+          if (hash == std::string::npos) continue;
+          rooms[b.aor.substr(0, hash)].push_back(b.aor);
+          ++monitors;
+        }
+        const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
+                                std::chrono::steady_clock::now() - started_)
+                                .count();
+        using Kind = media::StreamBudget::Kind;
+        web::HttpResponse r;
+        r.body =
+            json{{"model", options_.board == "sim" ? "OpenVTO (simulated modules)"
+                                                   : "OpenVTO (" + options_.board + ")"},
+                 {"serial", serial},
+                 {"version", VTO_VERSION},
+                 {"vto_number", local_.vto_number},
+                 {"mac", mac_address(options_.network_interface)},
+                 {"uptime_s", uptime},
+                 {"time_ms", core::system_unix_ms()},
+                 {"time_zone", time_zone_name()},
+                 {"sip",
+                  {{"mode", serving() ? "sip-server"
+                                      : std::string(api::mode_name(sip_switch_->setting().mode))},
+                   {"registered", serving() ? true : ua_->registered()}}},
+                 {"monitors_online", monitors},
+                 {"rooms_online", rooms},
+                 {"streams",
+                  {{"in_use", stream_budget_.in_use()},
+                   {"limit", stream_budget_.limit()},
+                   {"calls", stream_budget_.in_use(Kind::Call)},
+                   {"monitors", stream_budget_.in_use(Kind::Monitor)},
+                   {"rtsp", stream_budget_.in_use(Kind::Rtsp)},
+                   {"browser", stream_budget_.in_use(Kind::Browser)}}}}
+                .dump();
+        return r;
+      }));
 }
 
 void Station::add_call_routes() {

@@ -24,7 +24,9 @@ store::Filters filters_of(const AlarmQuery& q) {
       .add("started_ms <= ?", q.to_ms)
       .add("type = ?", q.type)
       .add_if(q.delivered.has_value(),
-              q.delivered.value_or(false) ? "delivered_ms > 0" : "delivered_ms = 0");
+              q.delivered.value_or(false) ? "delivered_ms > 0" : "delivered_ms = 0")
+      .add_if(q.acknowledged.has_value(),
+              q.acknowledged.value_or(false) ? "acknowledged_ms > 0" : "acknowledged_ms = 0");
   return f;
 }
 
@@ -41,6 +43,8 @@ AlarmRecord record_from(SQLite::Statement& st) {
   r.ended_ms = st.getColumn(4).getInt64();
   r.details = st.getColumn(5).getString();
   r.delivered_ms = st.getColumn(6).getInt64();
+  r.acknowledged_ms = st.getColumn(7).getInt64();
+  r.acknowledged_by = st.getColumn(8).getString();
   return r;
 }
 
@@ -70,7 +74,7 @@ Result<void> check_query(const AlarmQuery& query) {
 std::string alarms_csv(const std::vector<AlarmRecord>& records,
                        const std::function<std::string(std::int64_t)>& time_text) {
   store::Csv csv({"id", "started_ms", "start", "type", "source", "details", "ended_ms", "end",
-                  "delivered_ms", "delivered"});
+                  "delivered_ms", "delivered", "acknowledged_ms", "acknowledged_by"});
   for (const auto& r : records) {
     csv.number(r.id)
         .number(r.started_ms)
@@ -82,6 +86,8 @@ std::string alarms_csv(const std::vector<AlarmRecord>& records,
         .text(time_text(r.ended_ms))
         .number(r.delivered_ms)
         .text(time_text(r.delivered_ms))
+        .number(r.acknowledged_ms)
+        .text(r.acknowledged_by)
         .end_row();
   }
   return csv.str();
@@ -89,7 +95,9 @@ std::string alarms_csv(const std::vector<AlarmRecord>& records,
 
 AlarmRecords::AlarmRecords(store::Database& db, std::size_t max_rows)
     : db_(db),
-      table_(db, "alarm_records", "id, type, source, started_ms, ended_ms, details, delivered_ms",
+      table_(db, "alarm_records",
+             "id, type, source, started_ms, ended_ms, details, delivered_ms, acknowledged_ms, "
+             "acknowledged_by",
              "started_ms"),
       max_rows_(max_rows == 0 ? 1 : max_rows) {}
 
@@ -143,6 +151,26 @@ Result<void> AlarmRecords::delivered(std::int64_t id, std::int64_t at_ms) {
     up.bind(2, id);
     up.exec();
     return {};
+  } catch (const std::exception& e) {
+    return table_.error(e);
+  }
+}
+
+Result<void> AlarmRecords::acknowledge(std::int64_t id, const std::string& by, std::int64_t at_ms) {
+  try {
+    SQLite::Statement up(db_.connection(),
+                         "UPDATE alarm_records SET acknowledged_ms = ?, acknowledged_by = ? "
+                         "WHERE id = ? AND acknowledged_ms = 0");
+    up.bind(1, at_ms);
+    up.bind(2, by);
+    up.bind(3, id);
+    if (up.exec() > 0) return {};
+    auto found = get(id);
+    if (!found) return found.error();
+    if (!*found) return make_error("alarm " + std::to_string(id) + ": none", Errc::NotFound);
+    return make_error(
+        "alarm " + std::to_string(id) + ": acknowledged already by " + (*found)->acknowledged_by,
+        Errc::Conflict);
   } catch (const std::exception& e) {
     return table_.error(e);
   }

@@ -27,7 +27,9 @@ struct AlarmRecord {
   std::int64_t started_ms = 0;
   std::int64_t ended_ms = 0;  // 0 while it lasts (or for an alarm that is only an event)
   std::string details;
-  std::int64_t delivered_ms = 0;  // when the centre acknowledged it; 0: not yet
+  std::int64_t delivered_ms = 0;     // when the centre acknowledged it; 0: not yet
+  std::int64_t acknowledged_ms = 0;  // when a person acknowledged it on the station; 0: not yet
+  std::string acknowledged_by;       // who ("admin", "token:nvr")
 
   bool operator==(const AlarmRecord&) const = default;
 };
@@ -38,6 +40,7 @@ struct AlarmQuery {
   std::optional<std::int64_t> from_ms, to_ms;  // started_ms within, both inclusive
   std::optional<std::string> type;
   std::optional<bool> delivered;
+  std::optional<bool> acknowledged;
   bool oldest_first = false;
   std::size_t offset = 0;
   std::size_t limit = 50;
@@ -65,6 +68,9 @@ class AlarmRecords {
                            const std::string& details, std::int64_t at_ms);
   Result<void> end(std::int64_t id, std::int64_t at_ms);
   Result<void> delivered(std::int64_t id, std::int64_t at_ms);
+  // A person saw the alarm: Errc::NotFound for an unknown id, Errc::Conflict when it was
+  // acknowledged already.
+  Result<void> acknowledge(std::int64_t id, const std::string& by, std::int64_t at_ms);
   Result<std::optional<AlarmRecord>> get(std::int64_t id);
   // The alarms the centre has not acknowledged, oldest first (at most `limit`).
   Result<std::vector<AlarmRecord>> undelivered(std::size_t limit);

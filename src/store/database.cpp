@@ -17,7 +17,7 @@ namespace {
 
 // Numbered migrations: entry i brings the schema from version i to i + 1. Never edit one
 // that has shipped; append a new one.
-constexpr std::array<std::string_view, 12> kMigrations = {
+constexpr std::array<std::string_view, 13> kMigrations = {
     // 1: the building directory (rooms, VTOs) and key/value settings.
     R"sql(
 CREATE TABLE rooms (
@@ -255,6 +255,12 @@ DROP TABLE call_records;
 ALTER TABLE call_records_12 RENAME TO call_records;
 CREATE INDEX call_records_started ON call_records (started_ms);
 CREATE INDEX call_records_called ON call_records (called, started_ms);
+)sql",
+    // 13: alarms acknowledged by a person on the station (the web interface's notification).
+    R"sql(
+ALTER TABLE alarm_records ADD COLUMN acknowledged_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE alarm_records ADD COLUMN acknowledged_by TEXT NOT NULL DEFAULT '';
+CREATE INDEX alarm_records_unacknowledged ON alarm_records (id) WHERE acknowledged_ms = 0;
 )sql",
 };
 

@@ -71,7 +71,7 @@ describe("initialization and login", () => {
     await page.getByRole("button", { name: "Log in" }).click();
     await page.locator("#nav").waitFor({ state: "visible" });
     await page.waitForURL(/#\/home$/);
-    await page.getByRole("heading", { level: 1, name: "Door station" }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
     assert.match(await page.locator("#who").textContent(), /admin · admin/);
     const navLinks = await page.locator("#nav a").allTextContents();
     assert.ok(navLinks.includes("Users"), `nav: ${navLinks}`);

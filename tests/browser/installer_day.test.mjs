@@ -280,6 +280,49 @@ describe("an installer's day", () => {
     con.assertClean();
   });
 
+  it("shows the station on the Overview and a tamper alarm on every page until acknowledged", { timeout: 60000 }, async () => {
+    const monitor = startMonitor(env.vtod.sipPort, "101#2", ROOM_PASSWORD);
+    monitors.push(monitor);
+    await monitor.event("registered");
+    const { page, console: con } = await env.open("overview", PHONE);
+    await login(page, env.vtod, "admin", ADMIN_PASSWORD);
+    await page.goto(`${env.vtod.url}/#/home`);
+    await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
+    const device = await page.locator("#overview-device").innerText();
+    for (const fact of ["Model", "Serial number", "Software version", "MAC address", "Running for", "Time"]) {
+      assert.ok(device.includes(fact), `${fact} in ${device}`);
+    }
+    assert.match(device, /Serial number\s+OV[0-9A-F]{10}/);
+    await page.locator("#overview-sip", { hasText: "this VTO is the SIP server: working" }).waitFor();
+    await page.locator("#overview-monitors", { hasText: /monitors? online in/ }).waitFor();
+    await page.locator(".online-rooms", { hasText: "101#2" }).waitFor();
+    await page.locator("#overview-streams", { hasText: "of 6 video streams in use" }).waitFor();
+    // The settings links name their group: no two read just "Basic".
+    await page.locator("ul.cards a", { hasText: "Network Setting › Basic" }).waitFor();
+    await screenshot(page, FILE, "overview-phone");
+
+    // A tamper alarm shows at once, on whatever page is open, and stays until acknowledged.
+    await page.goto(`${env.vtod.url}/#/cards`);
+    await page.getByRole("heading", { level: 1, name: "Cards" }).waitFor();
+    assert.equal((await env.vtod.api("POST", "/api/v1/sim/tamper", { body: { detached: true } })).status, 200);
+    const bar = page.locator("#alarms .alarm", { hasText: "Tamper" });
+    await bar.waitFor();
+    await page.goto(`${env.vtod.url}/#/rooms`);
+    await bar.waitFor();
+    await page.reload();
+    await bar.waitFor();
+    await env.vtod.api("POST", "/api/v1/sim/tamper", { body: { detached: false } });
+    await bar.getByRole("button", { name: /Acknowledge/ }).click();
+    await bar.waitFor({ state: "detached" });
+    const records = await env.vtod.api("GET", "/api/v1/records/alarms?type=tamper");
+    assert.equal(records.data.records[0].acknowledged_by, "admin");
+    assert.ok(records.data.records[0].acknowledged_ms > 0);
+    const audit = await env.vtod.api("GET", "/api/v1/audit?action=alarm_acknowledged");
+    assert.equal(audit.status, 200);
+    assert.ok(JSON.stringify(audit.data).includes("acknowledged"), JSON.stringify(audit.data));
+    con.assertClean();
+  });
+
   it("says why each call failed, that the door was opened, and enlarges the visitor", { timeout: 90000 }, async () => {
     // 101: nobody registered; 102: a monitor answers and opens the door; the centre: offline.
     await env.vtod.api("POST", "/api/v1/sim/press", { body: { key: "button1" } });

@@ -122,7 +122,7 @@ describe("pages", () => {
   it("the phone layout: the menu opens from the toggle, pages fit the width", { timeout: 120000 }, async () => {
     const { page, console: con, net } = await env.open("phone", PHONE);
     await login(page, env.vtod, "admin", ADMIN_PASSWORD);
-    await page.getByRole("heading", { level: 1, name: "Door station" }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
     await net.settle();
     const nav = page.locator("#nav");
     const toggle = page.locator("#menu-toggle");

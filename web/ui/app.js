@@ -8,6 +8,7 @@ import { h, $, nodes } from "./lib/dom.js";
 import { createApi } from "./lib/api.js";
 import { createRouter, STATIC_PAGE } from "./lib/router.js";
 import { emptySession, hasRole } from "./lib/session.js";
+import { startAlarmBar } from "./lib/alarms.js";
 
 /** @typedef {import("./lib/router.js").PageModule} PageModule */
 /** @typedef {import("./lib/router.js").PageContext} PageContext */
@@ -83,10 +84,21 @@ function draw(title, ...content) {
   drawnId = drawingId;
 }
 
+// The alarms bar, on every page while someone is logged in.
+/** @type {{ stop: () => void } | null} */
+let alarmBar = null;
+/** @type {string | null} */
+let alarmBarUser = null;
+
 function drawNav() {
   const nav = $("#nav");
   const toggle = $("#menu-toggle");
   const who = $("#who");
+  if (session.user !== alarmBarUser) {
+    alarmBar?.stop();
+    alarmBar = session.user ? startAlarmBar($("#alarms"), api, session) : null;
+    alarmBarUser = session.user;
+  }
   if (!session.user) {
     nav.hidden = true;
     toggle.hidden = true;

@@ -6,6 +6,7 @@ import { form } from "../lib/form.js";
 import { STATIC_PAGE } from "../lib/router.js";
 import { hasRole } from "../lib/session.js";
 import { table, pager } from "../lib/table.js";
+import { ALARM_NAMES } from "../lib/alarms.js";
 
 /** @typedef {import("../lib/router.js").PageContext} PageContext */
 /** @typedef {import("../lib/router.js").Page} Page */
@@ -44,6 +45,8 @@ import { table, pager } from "../lib/table.js";
  * @property {string} details
  * @property {number} ended_ms 0 while it lasts
  * @property {number} delivered_ms 0 until the centre took it
+ * @property {number} acknowledged_ms 0 until a person acknowledged it
+ * @property {string} acknowledged_by who did
  */
 
 const METHODS = ["card", "fingerprint", "password", "exit_button", "remote", "monitor"];
@@ -203,7 +206,7 @@ async function alarmsPage({ api, show }) {
   const out = h("div");
   const pagerOut = h("div");
   const type = h("select", { id: "alarms-type", "aria-label": "Type" },
-                 ["", ...ALARM_TYPES].map((t) => h("option", { value: t }, t ? t.replace("_", " ") : "every alarm")));
+                 ["", ...ALARM_TYPES].map((t) => h("option", { value: t }, t ? ALARM_NAMES[t] || t : "every alarm")));
   const delivered = h("select", { id: "alarms-delivered", "aria-label": "Delivered" },
                       [["", "delivered or not"], ["yes", "delivered"], ["no", "not delivered yet"]].map(([v, l]) => h("option", { value: v }, l)));
   const csv = h("a", { id: "alarms-csv", download: "alarm-records.csv" }, "Download as CSV");
@@ -221,10 +224,11 @@ async function alarmsPage({ api, show }) {
     if (!res.ok) return out.replaceChildren(h("p", { class: "form-error" }, res.data.error));
     out.replaceChildren(table([
       { label: "Start", cell: (r) => fmtTime(r.started_ms) },
-      { label: "Alarm", cell: (r) => h("span", { class: "bad" }, r.type.replace("_", " ")) },
+      { label: "Alarm", cell: (r) => h("span", { class: "bad" }, ALARM_NAMES[r.type] || r.type.replace("_", " ")) },
       { label: "Source", cell: (r) => r.source }, { label: "Details", cell: (r) => r.details || "—" },
       { label: "End", cell: (r) => (r.ended_ms ? fmtTime(r.ended_ms) : "—") },
       { label: "Centre", cell: (r) => (r.delivered_ms ? `delivered ${fmtTime(r.delivered_ms)}` : h("span", { class: "bad" }, "not yet")) },
+      { label: "Acknowledged", cell: (r) => (r.acknowledged_ms ? `by ${r.acknowledged_by}, ${fmtTime(r.acknowledged_ms)}` : "not yet") },
     ], res.data.records, "No alarms."));
     pagerOut.replaceChildren(pager({ offset, limit, total: res.data.total, newer: "Newer", older: "Older",
                                          onPage: (o) => { offset = o; load(); } }));

@@ -1,0 +1,105 @@
+// @ts-check
+// Alarms as notifications on every page: the alarms nobody has acknowledged yet, kept up to
+// date from the event stream (/api/v1/events), each with an Acknowledge button (operator and
+// admin; recorded with who and when). A viewer sees them without the button.
+import { h, toast, fmtTime } from "./dom.js";
+import { hasRole } from "./session.js";
+
+/** @typedef {import("./api.js").Api} Api */
+/** @typedef {import("./session.js").Session} Session */
+
+/**
+ * An alarm as the records and the event stream give it.
+ * @typedef {object} Alarm
+ * @property {number} id
+ * @property {string} type
+ * @property {string} source
+ * @property {string} details
+ * @property {number} started_ms
+ * @property {number} ended_ms 0 while it lasts
+ */
+
+// What each alarm type is called on the page.
+/** @type {Record<string, string>} */
+export const ALARM_NAMES = {
+  tamper: "Tamper", forced_open: "Door forced open", held_open: "Door held open", duress: "Duress code",
+  keypad_locked: "Keypad locked", remote_unlock_locked: "Remote unlock locked",
+};
+
+/**
+ * Shows the unacknowledged alarms in `bar` until stop().
+ * @param {HTMLElement} bar
+ * @param {Api} api
+ * @param {Session} session
+ * @returns {{ stop: () => void }}
+ */
+export function startAlarmBar(bar, api, session) {
+  /** @type {Map<number, Alarm>} */
+  const alarms = new Map();
+  let stopped = false;
+  /** @type {WebSocket | null} */
+  let ws = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let retry;
+  const canAck = hasRole(session, "operator");
+
+  const draw = () => {
+    const list = [...alarms.values()].sort((a, b) => b.started_ms - a.started_ms);
+    bar.hidden = list.length === 0;
+    bar.replaceChildren(...list.map((a) => h("div", { class: "alarm", "data-alarm": String(a.id), role: "alert" },
+      h("strong", {}, ALARM_NAMES[a.type] || a.type.replaceAll("_", " ")),
+      h("span", {}, ` — ${a.details}${a.source ? ` (${a.source})` : ""}, ${fmtTime(a.started_ms)}${a.ended_ms ? ", over" : ""}`),
+      canAck
+        ? h("button", { class: "ack", "aria-label": `Acknowledge alarm ${a.id}`, onclick: async () => {
+            const r = await api("POST", `/api/v1/records/alarms/${a.id}/acknowledge`, {});
+            if (r.ok || r.status === 409) { alarms.delete(a.id); draw(); }
+            if (!r.ok && r.status !== 409) toast(r.data.error, "bad");
+          } }, "Acknowledge")
+        : h("span", { class: "hint" }, " (an operator acknowledges it)"))));
+  };
+
+  const load = async () => {
+    /** @type {import("./api.js").ApiResult<{ records: Alarm[] }>} */
+    const res = await api("GET", "/api/v1/records/alarms?acknowledged=no&limit=20");
+    if (stopped || !res.ok) return;
+    alarms.clear();
+    for (const a of res.data.records) alarms.set(a.id, a);
+    draw();
+  };
+
+  const connect = () => {
+    if (stopped) return;
+    ws = new WebSocket(`wss://${location.host}/api/v1/events`);
+    ws.addEventListener("message", (e) => {
+      /** @type {any} */
+      let m;
+      try { m = JSON.parse(e.data); } catch { return; }
+      if (m.event !== "alarm" || typeof m.alarm !== "number") return;
+      if (m.state === "acknowledged") alarms.delete(m.alarm);
+      else if (m.state === "raised" || alarms.has(m.alarm)) {
+        alarms.set(m.alarm, { id: m.alarm, type: m.type, source: m.source, details: m.details,
+                              started_ms: m.time_ms, ended_ms: m.ended_ms || 0 });
+      }
+      draw();
+    });
+    // Closed (the station restarted, the network dropped): again in a few seconds, with the
+    // list read afresh. A session that ended takes the page to the login, which stops this.
+    ws.addEventListener("close", () => {
+      if (stopped) return;
+      retry = setTimeout(() => { load(); connect(); }, 5000);
+    });
+  };
+
+  load();
+  connect();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(retry);
+      ws?.close();
+      alarms.clear();
+      bar.hidden = true;
+      bar.replaceChildren();
+    },
+  };
+}
