@@ -3,12 +3,17 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include <array>
+#include <cstdio>
+#include <ctime>
 #include <exception>
+#include <iterator>
 #include <limits>
 #include <string_view>
 #include <utility>
 
 #include "core/text.h"
+#include "store/csv.h"
 
 namespace vto::store {
 namespace {
@@ -24,6 +29,18 @@ Filters filters_of(const AuditQuery& q) {
       .add("action = ?", q.action)
       .add("user = ?", q.user);
   return f;
+}
+
+// "2026-05-01T14:03:22.123Z" for unix ms.
+std::string utc_text(std::int64_t ms) {
+  const auto secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  std::array<char, 96> buf{};
+  std::snprintf(buf.data(), buf.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf.data();
 }
 
 AuditEntry entry_from(SQLite::Statement& st) {
@@ -53,6 +70,21 @@ Result<void> validate_audit_entry(const AuditEntry& entry) {
 Result<void> check_audit_query(const AuditQuery& query) {
   if (auto ok = check_time_range(query.from_ms, query.to_ms); !ok) return ok;
   return check_paging({false, query.offset, query.limit}, AuditQuery::kMaxLimit);
+}
+
+std::string audit_csv(const std::vector<AuditEntry>& entries) {
+  Csv csv({"id", "at_ms", "time", "user", "address", "action", "detail"});
+  for (const auto& e : entries) {
+    csv.number(e.id)
+        .number(e.at_ms)
+        .text(utc_text(e.at_ms))
+        .text(e.user)
+        .text(e.address)
+        .text(e.action)
+        .text(e.detail)
+        .end_row();
+  }
+  return csv.str();
 }
 
 AuditLog::AuditLog(Database& db)
@@ -93,6 +125,32 @@ Result<AuditPage> AuditLog::query(const AuditQuery& query) {
     if (!total) return total.error();
     tx.commit();
     return AuditPage{std::move(*entries), *total};
+  } catch (const std::exception& e) {
+    return table_.error(e);
+  }
+}
+
+Result<AuditPage> AuditLog::query_all(const AuditQuery& query) {
+  AuditQuery q = query;
+  q.limit = AuditQuery::kMaxLimit;
+  if (auto ok = check_audit_query(q); !ok) return ok.error();
+  const Filters filters = filters_of(q);
+  try {
+    // One read transaction: an entry added meanwhile shifts no page.
+    SQLite::Transaction tx(db_.connection(), SQLite::TransactionBehavior::DEFERRED);
+    auto total = table_.count(filters);
+    if (!total) return total.error();
+    AuditPage all{{}, *total};
+    for (;;) {
+      auto more = table_.page(filters, {false, q.offset + all.entries.size(), q.limit}, entry_from);
+      if (!more) return more.error();
+      const bool last = more->size() < q.limit;
+      all.entries.insert(all.entries.end(), std::make_move_iterator(more->begin()),
+                         std::make_move_iterator(more->end()));
+      if (last) break;
+    }
+    tx.commit();
+    return all;
   } catch (const std::exception& e) {
     return table_.error(e);
   }

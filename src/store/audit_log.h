@@ -1,6 +1,7 @@
 // The audit log: who did what, from where, and when: logins, failed logins,
 // configuration changes, door openings from the web. Entries are only added, searched
-// newest first, and trimmed to the newest N by the caller (kDefaultMaxEntries).
+// newest first (a page, or every match for the CSV export), and trimmed to the newest N by
+// the caller (kDefaultMaxEntries).
 #pragma once
 
 #include <cstddef>
@@ -48,6 +49,10 @@ Result<void> validate_audit_entry(const AuditEntry& entry);
 // The query's figures checked; Errc::Invalid naming the field otherwise.
 Result<void> check_audit_query(const AuditQuery& query);
 
+// The entries as CSV (store/csv.h): id,at_ms,time,user,address,action,detail, `time` in UTC
+// ("2026-05-01T14:03:22.123Z").
+std::string audit_csv(const std::vector<AuditEntry>& entries);
+
 class AuditLog {
  public:
   static constexpr std::size_t kDefaultMaxEntries = 100000;
@@ -56,6 +61,9 @@ class AuditLog {
 
   Result<void> add(const AuditEntry& entry);
   Result<AuditPage> query(const AuditQuery& query);
+  // Every entry matching the filters from query.offset on, newest first, read in one
+  // transaction (query.limit aside: the reads go kMaxLimit at a time): the CSV export.
+  Result<AuditPage> query_all(const AuditQuery& query);
   // Keeps the newest `keep` entries and returns how many went.
   Result<std::size_t> trim(std::size_t keep = kDefaultMaxEntries);
 

@@ -1,5 +1,6 @@
 #include "store/audit_log.h"
 
+#include <SQLiteCpp/Transaction.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -122,6 +123,62 @@ TEST_F(AuditLogTest, BadQueriesAreRefusedNamingTheField) {
   q = {};
   q.limit = 500;
   EXPECT_TRUE(log_->query(q));
+}
+
+TEST_F(AuditLogTest, QueryAllReadsEveryMatchPastOnePage) {
+  {
+    SQLite::Transaction tx(db_->connection());
+    for (int i = 1; i <= 520; ++i) add(i * 1000, i % 2 ? "login" : "logout");
+    tx.commit();
+  }
+  AuditQuery q;
+  q.limit = 3;  // the size of a page, no cap on the export
+  auto all = log_->query_all(q);
+  ASSERT_TRUE(all) << all.error().message;
+  EXPECT_EQ(all->total, 520u);
+  ASSERT_EQ(all->entries.size(), 520u);
+  EXPECT_EQ(all->entries.front().at_ms, 520000);
+  EXPECT_EQ(all->entries[500].at_ms, 20000);
+  EXPECT_EQ(all->entries.back().at_ms, 1000);
+
+  // from and to (both inclusive) with the other filters and an offset.
+  q.from_ms = 10000;
+  q.to_ms = 20000;
+  q.action = "logout";
+  q.offset = 2;
+  all = log_->query_all(q);
+  ASSERT_TRUE(all) << all.error().message;
+  EXPECT_EQ(all->total, 6u);  // 10000, 12000, ... 20000
+  std::vector<std::int64_t> at;
+  for (const auto& e : all->entries) at.push_back(e.at_ms);
+  EXPECT_THAT(at, ElementsAre(16000, 14000, 12000, 10000));
+
+  AuditQuery backwards;
+  backwards.from_ms = 2000;
+  backwards.to_ms = 1000;
+  auto refused = log_->query_all(backwards);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().errc, Errc::Invalid);
+  EXPECT_THAT(refused.error().message, HasSubstr("from"));
+  backwards.from_ms = 1000;  // one instant is a range
+  auto one = log_->query_all(backwards);
+  ASSERT_TRUE(one) << one.error().message;
+  EXPECT_EQ(one->total, 1u);
+}
+
+TEST(AuditCsvTest, AHeaderThenARowPerEntryWithTheTimeInUtc) {
+  const std::vector<AuditEntry> entries{
+      {45, 1795611512132, "token:vtoctl", "127.0.0.1", "settings_changed",
+       R"(facade: {"modules":["camera","keypad"]})"},
+      {44, 0, "", "local", "login_failed", "=HYPERLINK(\"x\")"},
+  };
+  EXPECT_EQ(audit_csv(entries),
+            "id,at_ms,time,user,address,action,detail\r\n"
+            "45,1795611512132,2026-11-25T12:58:32.132Z,token:vtoctl,127.0.0.1,settings_changed,"
+            "\"facade: {\"\"modules\"\":[\"\"camera\"\",\"\"keypad\"\"]}\"\r\n"
+            // A formula is defused with a leading ' (store::Csv).
+            "44,0,1970-01-01T00:00:00.000Z,,local,login_failed,\"'=HYPERLINK(\"\"x\"\")\"\r\n");
+  EXPECT_EQ(audit_csv({}), "id,at_ms,time,user,address,action,detail\r\n");
 }
 
 TEST_F(AuditLogTest, EntryFieldsAreChecked) {

@@ -323,6 +323,39 @@ describe("an installer's day", () => {
     con.assertClean();
   });
 
+  it("reads the audit log as sentences, with a date filter and a CSV of it", { timeout: 60000 }, async () => {
+    // A façade change (its JSON in the detail) and a room added, to read back.
+    assert.equal((await env.vtod.api("PUT", "/api/v1/facade", { body: LAYOUT })).status, 200);
+    assert.equal((await env.vtod.api("POST", "/api/v1/rooms", { body: { number: "707", password: ROOM_PASSWORD } })).status, 201);
+    const { page, console: con } = await env.open("audit", { viewport: { width: 1366, height: 768 } });
+    await login(page, env.vtod, "admin", ADMIN_PASSWORD);
+    await page.goto(`${env.vtod.url}/#/audit`);
+    const row = page.locator("table.audit tr", { hasText: "room 707 added" });
+    await row.waitFor();
+    const text = await row.innerText();
+    assert.match(text, /API token browser-test .*changed a setting: room 707 added/, text);
+    // Each time on one line at 1366 px.
+    const lines = await page.locator("table.audit .audit-time").evaluateAll((cells) => cells.map((c) => {
+      const range = document.createRange();
+      range.selectNodeContents(c);
+      return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+    }));
+    assert.ok(lines.every((n) => n <= 1), `time cells' lines: ${lines.join(",")}`);
+    // The façade's JSON is cut short, and whole behind Details.
+    const facade = page.locator("table.audit tr", { hasText: "facade:" }).first();
+    await facade.getByRole("button", { name: "Details" }).click();
+    await facade.locator("pre.audit-full").waitFor();
+    // A date range in the future finds nothing; the CSV link follows the filter.
+    await page.locator("#audit-from").fill("2099-01-01T00:00");
+    await page.locator("#main p.empty").waitFor();
+    assert.match(await page.locator("#audit-csv").getAttribute("href") || "", /\/api\/v1\/audit\.csv\?.*from=/);
+    const csv = await env.vtod.api("GET", "/api/v1/audit.csv?action=settings_changed");
+    assert.equal(csv.status, 200);
+    assert.match(csv.data.raw, /^id,at_ms,time,user,address,action,detail\r\n/);
+    assert.match(csv.data.raw, /room 707 added/);
+    con.assertClean();
+  });
+
   it("says why each call failed, that the door was opened, and enlarges the visitor", { timeout: 90000 }, async () => {
     // 101: nobody registered; 102: a monitor answers and opens the door; the centre: offline.
     await env.vtod.api("POST", "/api/v1/sim/press", { body: { key: "button1" } });

@@ -113,6 +113,10 @@ void WebAuth::add_routes(web::HttpServer& http) {
              guard(Role::Admin, [&i](const web::HttpRequest& req, const Principal&) {
                return i.audit_query(req);
              }));
+  http.route("GET", "/api/v1/audit.csv",
+             guard(Role::Admin, [&i](const web::HttpRequest& req, const Principal&) {
+               return i.audit_csv(req);
+             }));
 }
 
 void WebAuth::set_login_policy(const LoginPolicy& policy) {

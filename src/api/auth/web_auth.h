@@ -74,7 +74,7 @@ class WebAuth {
   WebAuth& operator=(const WebAuth&) = delete;
 
   // /api/v1/auth/{status,init,login,logout,password}, /api/v1/users*, /api/v1/tokens*,
-  // /api/v1/audit.
+  // /api/v1/audit and /api/v1/audit.csv.
   void add_routes(web::HttpServer& http);
 
   // `handler` behind authentication: a session cookie (with the CSRF token on anything but

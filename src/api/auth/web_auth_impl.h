@@ -540,7 +540,9 @@ struct WebAuth::Impl {
   web::HttpResponse list_tokens();
   web::HttpResponse create_token(const web::HttpRequest& req, const Principal& who);
   web::HttpResponse revoke_token(const web::HttpRequest& req, const Principal& who);
+  // GET /api/v1/audit and /api/v1/audit.csv (web_auth_accounts.cpp).
   web::HttpResponse audit_query(const web::HttpRequest& req);
+  web::HttpResponse audit_csv(const web::HttpRequest& req);
 };
 
 }  // namespace vto::api

@@ -6,7 +6,7 @@ import { h, toast, fmtTime } from "../lib/dom.js";
 import { form } from "../lib/form.js";
 import { brokenRule } from "../lib/rules.js";
 import { STATIC_PAGE } from "../lib/router.js";
-import { table } from "../lib/table.js";
+import { table, pager } from "../lib/table.js";
 
 /** @typedef {import("../lib/router.js").PageContext} PageContext */
 /** @typedef {import("../lib/router.js").Page} Page */
@@ -203,37 +203,185 @@ async function usersPage({ api, session, show }) {
   await refresh();
 }
 
-const AUDIT_ACTIONS = ["", "login", "login_failed", "login_locked", "logout", "init", "password_changed", "password_change_failed",
-  "password_reset", "user_added", "user_removed", "token_created", "token_revoked", "settings_changed", "login_source_blocked",
-  "login_account_braked", "legacy_digest", "legacy_digest_failed", "digest_failed", "digest_locked", "digest_source_blocked",
-  "sip_auth_failed", "sip_source_blocked", "sim_input"];
+// ---- audit log --------------------------------------------------------------------
+
+/**
+ * What each action of the audit log (docs/api.md) says of the person or device that did it,
+ * in the order the filter offers them. An action not here reads as its name.
+ * @type {Record<string, string>}
+ */
+const AUDIT_ACTIONS = {
+  login: "logged in",
+  login_failed: "failed to log in",
+  login_locked: "was locked out after failed logins",
+  login_source_blocked: "had this address blocked after failed logins",
+  login_account_braked: "had logins from new addresses paused",
+  logout: "logged out",
+  init: "set up the door station",
+  password_changed: "changed a password",
+  password_change_failed: "failed to change a password",
+  password_reset: "reset a password",
+  user_added: "added a user",
+  user_removed: "removed a user",
+  legacy_digest: "switched legacy digest login",
+  legacy_digest_failed: "failed to switch on legacy digest login",
+  token_created: "created an API token",
+  token_revoked: "revoked an API token",
+  settings_changed: "changed a setting",
+  alarm_acknowledged: "acknowledged an alarm",
+  digest_failed: "gave a wrong password for the video stream",
+  digest_locked: "was locked out of the video stream",
+  digest_source_blocked: "had this address blocked from the video stream",
+  sip_auth_failed: "gave a wrong SIP password",
+  sip_source_blocked: "had this address blocked from SIP",
+  sim_input: "used the virtual panel",
+};
+
+/** Details longer than this are shortened, with a button showing them whole. */
+const AUDIT_SHORT = 80;
+
+/**
+ * The phrase of `action`: "changed a setting" for settings_changed.
+ * @param {string} action
+ * @returns {string}
+ */
+function auditPhrase(action) {
+  return Object.hasOwn(AUDIT_ACTIONS, action) ? AUDIT_ACTIONS[action] : action.replaceAll("_", " ");
+}
+
+/**
+ * A detail holding JSON after a prefix ("facade: {...}"), the JSON pretty-printed below the
+ * prefix; null when there is none or it does not parse (a detail cut at 1024 bytes).
+ * @param {string} text
+ * @returns {string | null}
+ */
+function prettyJson(text) {
+  const start = text.search(/[[{]/);
+  if (start < 0) return null;
+  try {
+    const value = JSON.parse(text.slice(start));
+    if (typeof value !== "object" || value === null) return null;
+    const prefix = text.slice(0, start).trimEnd();
+    return `${prefix ? `${prefix}\n` : ""}${JSON.stringify(value, null, 2)}`;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * An entry's detail: as it is when short, else its first characters and a Details button
+ * that shows it whole (JSON pretty-printed).
+ * @param {string} detail
+ * @returns {import("../lib/dom.js").Child}
+ */
+function auditDetail(detail) {
+  const pretty = prettyJson(detail);
+  if (detail.length <= AUDIT_SHORT && pretty === null) return detail;
+  const short = h("span", {}, detail.length > AUDIT_SHORT ? `${detail.slice(0, AUDIT_SHORT).trimEnd()}…` : detail);
+  const full = h("pre", { class: "audit-full", hidden: true }, pretty ?? detail);
+  const toggle = h("button", { type: "button", class: "audit-more", "aria-expanded": "false" }, "Details");
+  toggle.addEventListener("click", () => {
+    const open = full.hidden;
+    full.hidden = !open;
+    short.hidden = open;
+    toggle.setAttribute("aria-expanded", String(open));
+    toggle.textContent = open ? "Less" : "Details";
+  });
+  return [short, " ", toggle, full];
+}
+
+/**
+ * Who did it: the account, "API token NAME", or "someone" (a device that named nobody).
+ * @param {string} user
+ * @returns {import("../lib/dom.js").Child}
+ */
+function auditWho(user) {
+  if (!user) return h("span", { class: "audit-nobody" }, "someone");
+  if (user.startsWith("token:")) return h("span", { title: user }, `API token ${user.slice("token:".length)}`);
+  return user;
+}
+
+/**
+ * An entry as a sentence after its time: "admin (192.0.2.5) changed a setting: room 101
+ * added", then its action's name. Each part is a cell (the header names them for screen
+ * readers); app.css sets them as one line of text.
+ * @param {AuditEntry} e
+ * @returns {HTMLTableRowElement}
+ */
+function auditRow(e) {
+  let phrase = auditPhrase(e.action);
+  let detail = e.detail;
+  // "logged in" + "logged in as admin" reads once: "logged in as admin".
+  if (detail && detail.length <= AUDIT_SHORT && detail.toLowerCase().startsWith(phrase)) {
+    phrase = detail;
+    detail = "";
+  }
+  const cell = (/** @type {string} */ label, /** @type {string} */ cls, /** @type {import("../lib/dom.js").Child} */ content) =>
+    h("td", { "data-label": label, class: cls }, content);
+  return h("tr", {},
+    cell("Time", "audit-time", fmtTime(e.at_ms)),
+    cell("User", "audit-user", auditWho(e.user)), " ",
+    cell("Address", "audit-address", e.address), " ",
+    cell("What happened", "audit-what", detail ? `${phrase}:` : phrase), " ",
+    cell("Detail", "audit-detail", detail ? auditDetail(detail) : ""), " ",
+    cell("Action", "audit-name", h("code", {}, e.action)));
+}
+
+/**
+ * The entries, or the paragraph `empty` when there are none.
+ * @param {AuditEntry[]} entries
+ * @param {string} empty
+ * @returns {HTMLElement}
+ */
+function auditTable(entries, empty) {
+  if (!entries.length) return h("p", { class: "empty" }, empty);
+  return h("div", { class: "table-wrap" },
+    h("table", { class: "audit" },
+      h("thead", {}, h("tr", {}, ["Time", "User", "Address", "What happened", "Detail", "Action"].map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, entries.map(auditRow))));
+}
 
 /** @param {PageContext} ctx */
 async function auditPage({ api, show }) {
   const out = h("div");
-  const pager = h("div", { class: "pager" });
-  const filter = h("select", { id: "audit-action", "aria-label": "Action" },
-    AUDIT_ACTIONS.map((a) => h("option", { value: a }, a || "every action")));
+  const pagerOut = h("div");
+  const filter = h("select", { id: "audit-action" },
+    [h("option", { value: "" }, "every action"),
+     ...Object.entries(AUDIT_ACTIONS).map(([a, phrase]) => h("option", { value: a }, phrase))]);
+  const from = h("input", { type: "datetime-local", id: "audit-from" });
+  const to = h("input", { type: "datetime-local", id: "audit-to" });
+  const csv = h("a", { id: "audit-csv", download: "audit-log.csv" }, "Download as CSV");
   let offset = 0;
   const limit = 50;
   const load = async () => {
-    const q = new URLSearchParams({ limit: String(limit), offset: String(offset) });
+    const q = new URLSearchParams();
+    if (from.value) q.set("from", String(new Date(from.value).getTime()));
+    if (to.value) q.set("to", String(new Date(to.value).getTime()));
     if (filter.value) q.set("action", filter.value);
+    csv.href = `/api/v1/audit.csv?${q}`;
+    if (from.value && to.value && new Date(from.value) > new Date(to.value)) {
+      pagerOut.replaceChildren();
+      return out.replaceChildren(h("p", { class: "form-error" }, "“From” is after “to”: nothing can match."));
+    }
+    q.set("limit", String(limit));
+    q.set("offset", String(offset));
     /** @type {ApiResult<{ entries: AuditEntry[], total: number }>} */
     const res = await api("GET", `/api/v1/audit?${q}`);
-    if (!res.ok) return out.replaceChildren(h("p", { class: "form-error" }, res.data.error));
-    const total = res.data.total;
-    out.replaceChildren(table([
-      { label: "Time", cell: (r) => fmtTime(r.at_ms) }, { label: "User", cell: (r) => r.user },
-      { label: "Address", cell: (r) => r.address }, { label: "Action", cell: (r) => r.action },
-      { label: "Detail", cell: (r) => r.detail },
-    ], res.data.entries, "The log is empty."));
-    pager.replaceChildren(
-      h("button", { disabled: offset === 0, onclick: () => { offset = Math.max(0, offset - limit); load(); } }, "Newer"),
-      h("span", {}, `${total ? offset + 1 : 0}–${Math.min(offset + limit, total)} of ${total}`),
-      h("button", { disabled: offset + limit >= total, onclick: () => { offset += limit; load(); } }, "Older"));
+    if (!res.ok) {
+      pagerOut.replaceChildren();
+      return out.replaceChildren(h("p", { class: "form-error" }, res.data.error));
+    }
+    const filtered = Boolean(from.value || to.value || filter.value);
+    out.replaceChildren(auditTable(res.data.entries, filtered ? "No entries match these filters." : "The log is empty."));
+    pagerOut.replaceChildren(pager({ offset, limit, total: res.data.total, newer: "Newer", older: "Older",
+                                     onPage: (o) => { offset = o; load(); } }));
   };
-  filter.addEventListener("change", () => { offset = 0; load(); });
-  show("Audit log", h("div", { class: "toolbar" }, h("label", { for: "audit-action" }, "Show "), filter), out, pager);
+  for (const el of [filter, from, to]) el.addEventListener("change", () => { offset = 0; load(); });
+  show("Audit log",
+       h("div", { class: "toolbar" },
+         h("label", { for: "audit-action" }, "Show"), filter,
+         h("label", { for: "audit-from" }, "from"), from,
+         h("label", { for: "audit-to" }, "to"), to),
+       out, pagerOut, h("p", {}, csv));
   await load();
 }
