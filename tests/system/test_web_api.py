@@ -191,6 +191,11 @@ def test_password_change_ends_other_sessions_and_reset_needs_local_access(vtod):
                            {"old_password": ADMIN_PASSWORD, "new_password": "nimda"},
                            cookie=second, csrf=csrf)
     assert status == 400 and body["field"] == "new_password"
+    # The current password again is no change.
+    status, _, body = post(port, "/api/v1/auth/password",
+                           {"old_password": ADMIN_PASSWORD, "new_password": ADMIN_PASSWORD},
+                           cookie=second, csrf=csrf)
+    assert status == 400 and body["field"] == "new_password" and body["rule"] == "same", body
     status, _, body = post(port, "/api/v1/auth/password",
                            {"old_password": ADMIN_PASSWORD, "new_password": "Better-pass-86"},
                            cookie=second, csrf=csrf)

@@ -60,7 +60,12 @@ const OTHER = {
 };
 
 const session = emptySession();
-const api = createApi(session, (data) => router.go(data.initialized === false ? "init" : "login"));
+// A session that ended mid-page: after the login, back to the page the user was on.
+const api = createApi(session, (data) => {
+  const here = location.hash.slice(2) || "home";
+  if (here !== "login" && here !== "init") sessionStorage.setItem("after-login", here);
+  router.go(data.initialized === false ? "init" : "login");
+});
 const router = createRouter(show);
 
 /** @returns {NavGroup[]} the groups and pages the logged-in role sees */

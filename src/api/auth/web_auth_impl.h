@@ -493,6 +493,10 @@ struct WebAuth::Impl {
     auto new_pw = string_field(*body, "new_password", true);
     if (!old_pw) return reply(field_error("old_password", "required", "required"));
     if (!new_pw) return reply(field_error("new_password", "required", "required"));
+    // Said before anything is checked against the account: it compares the two fields only.
+    if (!new_pw->empty() && *new_pw == *old_pw)
+      return reply(
+          field_error("new_password", "same", "the new password must differ from the current one"));
     if (auto v = accounts::check_password(*new_pw, who.user))
       return reply(password_error(*v, "new_password"));
     // Guessing the current password here counts like failed logins (a stolen session must

@@ -1,13 +1,15 @@
 // @ts-check
-// Access Control: cards (with CSV import and export, and reading a card from the reader),
-// fingerprints enrolled through the fingerprint module, keypad passwords (write-only), and
-// the lock settings with remote unlock. The API is /api/v1/access/* and /api/v1/door/unlock.
+// Access Control: cards (with CSV import and export, reading a card from the reader, and
+// an owner, validity and status changed in a dialog), fingerprints enrolled through the
+// fingerprint module, keypad passwords (write-only), and the lock settings with remote
+// unlock. The API is /api/v1/access/* and /api/v1/door/unlock.
 import { h, toast, fmtTime } from "../lib/dom.js";
 import { sendText } from "../lib/api.js";
 import { form } from "../lib/form.js";
 import { STATIC_PAGE } from "../lib/router.js";
 import { hasRole } from "../lib/session.js";
 import { table, pager } from "../lib/table.js";
+import { openDialog } from "./household.js";
 
 /** @typedef {import("../lib/router.js").PageContext} PageContext */
 /** @typedef {import("../lib/router.js").Page} Page */
@@ -77,6 +79,29 @@ async function readerWait(api, status, text, send) {
  */
 
 const STATUSES = ["normal", "lost", "frozen"];
+
+// What a role that may not change a form is told above it.
+const ADMIN_ONLY = "Changing these needs the admin role.";
+
+/**
+ * Shows `f` read-only to a role that may not change it: the values stay readable (text
+ * read-only, selects fixed with the reason as their tooltip) and the Save button goes;
+ * returns the note that says why, to put above it (id `${f.id}-role-note`).
+ * @param {HTMLFormElement} f
+ * @returns {HTMLElement}
+ */
+function readOnlyForm(f) {
+  for (const el of f.querySelectorAll("input, textarea, select")) {
+    if (el instanceof HTMLSelectElement || (el instanceof HTMLInputElement && ["checkbox", "radio", "file"].includes(el.type))) {
+      el.disabled = true;
+      el.title = ADMIN_ONLY;
+    } else if (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement) {
+      el.readOnly = true;
+    }
+  }
+  f.querySelector(".actions")?.remove();
+  return h("p", { class: "hint", id: `${f.id}-role-note` }, ADMIN_ONLY);
+}
 
 /**
  * "cards", "fingerprints", "passwords" or "lock".
@@ -165,17 +190,56 @@ async function cardsPage({ api, session, show }) {
           });
           return s;
         } },
-      { label: "", cell: (c) => h("button", { class: "danger", onclick: async () => {
-          if (!confirm(`Remove card ${c.number}?`)) return;
-          const r = await api("DELETE", `/api/v1/access/cards/${c.number}`);
-          r.ok ? toast(`Card ${c.number} removed`) : toast(r.data.error, "bad");
-          load();
-        } }, "Remove") },
+      { label: "", cell: (c) => h("span", { class: "row-actions" },
+          h("button", { "aria-label": `Edit card ${c.number}`, onclick: () => editCard(c) }, "Edit"),
+          h("button", { class: "danger", "aria-label": `Remove card ${c.number}`, onclick: async () => {
+            if (!confirm(`Remove card ${c.number}?`)) return;
+            const r = await api("DELETE", `/api/v1/access/cards/${c.number}`);
+            r.ok ? toast(`Card ${c.number} removed`) : toast(r.data.error, "bad");
+            load();
+          } }, "Remove")) },
     ], res.data.cards, "No cards."));
     pagerOut.replaceChildren(pager({ offset, limit, total: res.data.total, onPage: (o) => { offset = o; load(); } }));
   };
   for (const el of [fRoom, fStatus]) el.addEventListener("change", () => { offset = 0; load(); });
   fNumber.addEventListener("input", () => { offset = 0; load(); });
+
+  // A card's owner, validity and status, changed in a dialog; its number stays.
+  /** @param {Card} c */
+  const editCard = (c) => {
+    /** @type {HTMLDialogElement | null} */
+    let dialog = null;
+    // A room deleted since stays the card's until another is chosen.
+    const roomChoices = !c.room || rooms.some((o) => o.value === c.room)
+      ? rooms : [...rooms, { value: c.room, label: `Room ${c.room}` }];
+    const from = msToDay(c.valid_from_ms);
+    const to = msToDay(c.valid_to_ms);
+    const f = form({
+      id: "edit-card", submit: `Save card ${c.number}`,
+      fields: [
+        { name: "room", label: "Room", type: "select", options: roomChoices, value: c.room },
+        { name: "person", label: "Person", value: c.person, hint: "The holder's name; a room, a name, or both." },
+        { name: "valid_from", label: "Valid from (optional)", type: "date", value: from },
+        { name: "valid_to", label: "Valid until (optional)", type: "date", value: to },
+        { name: "status", label: "Status", type: "select", options: STATUSES, value: c.status },
+      ],
+      onSubmit: async (v, fm) => {
+        if (!v.room && !v.person.trim()) return fm.fieldError("person", "person: give the owner's room, name, or both");
+        // A day left as it was keeps its exact time (an imported card's may not be a local day's edge).
+        const body = { number: c.number, room: v.room, person: v.person.trim(), status: v.status,
+                       valid_from_ms: v.valid_from === from ? c.valid_from_ms : dayToMs(v.valid_from, false),
+                       valid_to_ms: v.valid_to === to ? c.valid_to_ms : dayToMs(v.valid_to, true) };
+        /** @type {ApiResult<Card>} */
+        const r = await api("PUT", `/api/v1/access/cards/${c.number}`, body);
+        if (!r.ok) return fm.showApiError(r);
+        toast(`Card ${c.number} saved`);
+        dialog?.close();
+        load();
+      },
+    });
+    dialog = openDialog(`Edit card ${c.number}`, f, "edit-card-dialog");
+    f.inputs.room.focus();
+  };
 
   const add = form({
     id: "add-card", submit: "Add card",
@@ -380,8 +444,11 @@ async function lockPage({ api, session, show, reload }) {
       toast("Lock settings saved and applied");
     },
   });
-  if (!hasRole(session, "admin")) for (const el of f.elements) /** @type {HTMLInputElement} */ (el).disabled = true;
-  const open = h("button", { id: "door-unlock", class: "primary", disabled: !hasRole(session, "operator"), onclick: async () => {
+  // A viewer (and an operator) sees the settings, read-only, and is told why.
+  const roleNote = hasRole(session, "admin") ? null : readOnlyForm(f);
+  const canOpen = hasRole(session, "operator");
+  const open = h("button", { id: "door-unlock", class: "primary", disabled: !canOpen,
+                             title: canOpen ? null : "Needs the operator or admin role", onclick: async () => {
     /** @type {ApiResult<{ seconds: number }>} */
     const r = await api("POST", "/api/v1/door/unlock", {});
     r.ok ? toast(`Door open for ${r.data.seconds} s`) : toast(r.data.error, "bad");
@@ -396,9 +463,11 @@ async function lockPage({ api, session, show, reload }) {
       reload();
     } }, "Allow again") : null));
   show("Lock",
-       h("section", {}, h("h2", {}, "Remote unlock"), h("div", { class: "toolbar" }, open),
+       h("section", {}, h("h2", {}, "Remote unlock"),
+         canOpen ? null : h("p", { class: "hint", id: "door-unlock-note" }, "Opening the door from here needs the operator or admin role."),
+         h("div", { class: "toolbar" }, open),
          d.keypad_locked_seconds ? h("p", { class: "form-error" }, `The keypad is locked for ${d.keypad_locked_seconds} s more.`) : null,
          ...remoteLocks),
-       h("section", {}, h("h2", {}, "Lock settings"), f));
+       h("section", {}, h("h2", {}, "Lock settings"), roleNote, f));
 }
 

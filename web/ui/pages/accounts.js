@@ -61,6 +61,9 @@ function passwordPage({ api, session, show }) {
       { name: "confirm", label: "Confirm new password", type: "password", autocomplete: "new-password" },
     ],
     onSubmit: async (v, fm) => {
+      if (v.new_password !== "" && v.new_password === v.old_password) {
+        return fm.fieldError("new_password", "new_password: the new password must differ from the current one");
+      }
       const broken = brokenRule(v.new_password, session.user);
       if (broken) return fm.fieldError("new_password", `new_password: ${broken.text}`);
       if (v.new_password !== v.confirm) return fm.fieldError("confirm", "the two passwords differ");

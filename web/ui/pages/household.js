@@ -1,7 +1,8 @@
 // @ts-check
 // Household Setting: Room No. Management (rooms, batch add with a password each, online
-// monitors, those registered over TLS marked), VTO No. Management, and the management centre's account. The API is
-// /api/v1/rooms*, /api/v1/vtos* and /api/v1/centre.
+// monitors, those registered over TLS marked), VTO No. Management (which VTOs are online,
+// edited in a dialog), and the management centre's account. The API is /api/v1/rooms*,
+// /api/v1/vtos*, /api/v1/registrations and /api/v1/centre.
 import { h, nodes, toast } from "../lib/dom.js";
 import { form } from "../lib/form.js";
 import { STATIC_PAGE } from "../lib/router.js";
@@ -284,8 +285,7 @@ async function roomsPage({ api, session, show }) {
 
 /** @param {PageContext} ctx */
 async function vtosPage({ api, session, show }) {
-  const list = h("div");
-  const editor = h("div");
+  const list = h("div", { id: "vtos-list" });
   const canEdit = hasRole(session, "admin");
   /** @type {ApiResult<{ vto_number: string }>} */
   const local = await api("GET", "/api/v1/settings/local");
@@ -308,19 +308,35 @@ async function vtosPage({ api, session, show }) {
     ];
     return fields.filter((f) => f !== null);
   };
+  /**
+   * Whether VTO `number` is online: this VTO always, another one while it is registered
+   * here (a VTO registers with its VTO No. as the user); "—" when the registrations could
+   * not be read.
+   * @param {string} number
+   * @param {Set<string> | null} registered
+   */
+  const onlineCell = (number, registered) => {
+    if (number === own) return h("span", { class: "online", title: "This VTO, which shows this page" }, "online");
+    if (!registered) return "—";
+    return registered.has(number)
+      ? h("span", { class: "online", title: `VTO ${number} is registered with this VTO now` }, "online")
+      : h("span", { class: "offline", title: `VTO ${number} is not registered with this VTO now` }, "offline");
+  };
   const refresh = async () => {
-    /** @type {ApiResult<{ vtos: Vto[] }>} */
-    const res = await api("GET", "/api/v1/vtos");
+    /** @type {[ApiResult<{ vtos: Vto[] }>, ApiResult<{ registrations: { aor: string }[] }>]} */
+    const [res, regs] = await Promise.all([api("GET", "/api/v1/vtos"), api("GET", "/api/v1/registrations")]);
     if (!res.ok) return list.replaceChildren(h("p", { class: "form-error" }, res.data.error));
+    const registered = regs.ok ? new Set(regs.data.registrations.map((b) => b.aor)) : null;
     list.replaceChildren(table([
       { label: "VTO No.", cell: (r) => r.number === own ? `${r.number} (this VTO)` : r.number },
+      { label: "Online", cell: (r) => onlineCell(r.number, registered) },
       { label: "Building", cell: (r) => r.building || "—" },
       { label: "Unit", cell: (r) => r.unit || "—" },
       { label: "IP address", cell: (r) => r.ip || "—" },
       { label: "Web user", cell: (r) => r.web_user || "—" },
       { label: "", cell: (r) => canEdit ? h("span", { class: "row-actions" },
-          h("button", { onclick: () => editVto(r) }, "Edit"),
-          r.number === own ? null : h("button", { class: "danger", onclick: async () => {
+          h("button", { onclick: () => editVto(r), "aria-label": `Edit VTO ${r.number}` }, "Edit"),
+          r.number === own ? null : h("button", { class: "danger", "aria-label": `Delete VTO ${r.number}`, onclick: async () => {
             if (!confirm(`Delete VTO ${r.number}?`)) return;
             const d = await api("DELETE", `/api/v1/vtos/${encodeURIComponent(r.number)}`);
             d.ok ? toast(`VTO ${r.number} deleted`) : toast(d.data.error, "bad");
@@ -330,17 +346,19 @@ async function vtosPage({ api, session, show }) {
   };
   /** @param {Vto} v */
   const editVto = (v) => {
+    /** @type {HTMLDialogElement | null} */
+    let dialog = null;
     const f = form({
       id: "edit-vto", submit: `Save VTO ${v.number}`, fields: vtoFields(v, false),
       onSubmit: async (values, fm) => {
         const r = await api("PUT", `/api/v1/vtos/${encodeURIComponent(v.number)}`, values);
         if (!r.ok) return fm.showApiError(r);
         toast(`VTO ${v.number} saved`);
-        editor.replaceChildren();
+        dialog?.close();
         refresh();
       },
     });
-    editor.replaceChildren(h("section", {}, h("h2", {}, `Edit VTO ${v.number}`), f));
+    dialog = openDialog(`Edit VTO ${v.number}`, f, "edit-vto-dialog");
     f.inputs.building.focus();
   };
   const add = form({
@@ -354,8 +372,9 @@ async function vtosPage({ api, session, show }) {
     },
   });
   show("Household Setting › VTO No. Management",
-       h("p", { class: "hint" }, "The door stations of this building that register with this one, this VTO included."),
-       list, editor, canEdit ? h("section", {}, h("h2", {}, "Add a VTO"), add) : null);
+       h("p", { class: "hint" }, "The door stations of this building that register with this one, this VTO included. Online: registered with this VTO now."),
+       h("div", { class: "toolbar" }, h("button", { id: "vtos-refresh", onclick: () => refresh().then(() => toast("Refreshed")) }, "Refresh")),
+       list, canEdit ? h("section", {}, h("h2", {}, "Add a VTO"), add) : null);
   await refresh();
 }
 

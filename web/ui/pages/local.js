@@ -5,6 +5,7 @@
 import { h, toast } from "../lib/dom.js";
 import { form } from "../lib/form.js";
 import { STATIC_PAGE } from "../lib/router.js";
+import { hasRole } from "../lib/session.js";
 
 /** @typedef {import("../lib/router.js").PageContext} PageContext */
 /** @typedef {import("../lib/router.js").Page} Page */
@@ -22,11 +23,14 @@ import { STATIC_PAGE } from "../lib/router.js";
 
 const TITLE = "Local Setting › Basic";
 
+// What a role that may not change the page is told above it.
+const ADMIN_ONLY = "Changing these needs the admin role.";
+
 /**
  * @param {PageContext} ctx
  * @returns {Promise<Page>}
  */
-export async function render({ api, show }) {
+export async function render({ api, session, show }) {
   /** @type {import("../lib/api.js").ApiResult<LocalSettings>} */
   const res = await api("GET", "/api/v1/settings/local");
   if (!res.ok) {
@@ -56,8 +60,24 @@ export async function render({ api, show }) {
     },
   });
   /** @type {HTMLInputElement} */ (f.inputs.model).readOnly = true;
+  // A viewer sees the values, read-only, and is told why before trying to save.
+  const canEdit = hasRole(session, "admin");
+  if (!canEdit) {
+    for (const el of Object.values(f.inputs)) {
+      if (el instanceof HTMLSelectElement) {
+        el.disabled = true;
+        el.title = ADMIN_ONLY;
+      } else {
+        el.readOnly = true;
+      }
+    }
+    f.querySelector(".actions")?.remove();
+  }
   show(TITLE,
-       platform ? null : h("p", { class: "hint" }, "Building and unit numbers are used when a platform is the SIP server."),
+       canEdit ? null : h("p", { class: "hint", id: "local-role-note" }, ADMIN_ONLY),
+       platform ? null : h("p", { class: "hint", id: "local-building-note" },
+         "The building and unit numbers of each VTO, this one included, are set in ",
+         h("a", { href: "#/vtos" }, "Household Setting › VTO No. Management"), "."),
        f);
   return STATIC_PAGE;
 }

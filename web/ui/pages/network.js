@@ -1,7 +1,8 @@
 // @ts-check
 // Network Setting: Basic (addresses and ports, applied at once) and SIP Server (this VTO,
 // another VTO, or a platform with an alternate server; over TCP or TLS; SRTP in calls
-// signalled over TLS). The API is /api/v1/settings/network and /api/v1/settings/sip.
+// signalled over TLS; the registration status, asked for every 5 s while shown). The API is
+// /api/v1/settings/network, /api/v1/settings/sip and /api/v1/health.
 import { h, toast } from "../lib/dom.js";
 import { form } from "../lib/form.js";
 import { STATIC_PAGE } from "../lib/router.js";
@@ -29,8 +30,29 @@ import { STATIC_PAGE } from "../lib/router.js";
 /** @typedef {{ serving: boolean, registered: boolean, server: string, active: string }} SipStatus */
 
 /**
+ * GET /api/v1/health: how the station reaches the SIP network now.
+ * @typedef {{ mode: "sip-server" | "vto" | "platform", registered: boolean }} Health
+ */
+
+/** @typedef {"this" | "vto" | "platform"} SipMode */
+
+// What each choice of the select means, said above the form while it is chosen.
+/** @type {Record<SipMode, string>} */
+const MODE_NOTES = {
+  this: "This VTO is the SIP server: the building's monitors and the other VTOs register with it, and it routes their calls.",
+  vto: "Another VTO is the SIP server: this VTO registers with it, and its calls go through it.",
+  platform: "A platform (management software) is the SIP server: this VTO registers with it, and with the alternate server while the platform does not answer.",
+};
+
+/** @type {Record<SipMode, string>} */
+const MODE_NAMES = { this: "this VTO", vto: "another VTO", platform: "a platform" };
+
+// How often the registration status is asked for while the page is shown.
+const STATUS_EVERY_MS = 5000;
+
+/**
  * @typedef {object} SipSettings
- * @property {"this" | "vto" | "platform"} mode
+ * @property {SipMode} mode
  * @property {string} server_ip
  * @property {number} server_port
  * @property {string} domain
@@ -56,8 +78,8 @@ import { STATIC_PAGE } from "../lib/router.js";
  * @returns {Promise<Page>}
  */
 export async function render(ctx) {
-  if (ctx.view === "sip") await sipServerPage(ctx);
-  else await networkPage(ctx);
+  if (ctx.view === "sip") return sipServerPage(ctx);
+  await networkPage(ctx);
   return STATIC_PAGE;
 }
 
@@ -109,23 +131,57 @@ async function networkPage({ api, show }) {
          : "No network interface is configured (vtod --network-interface): the addresses are kept and shown; ports take effect at once."), f);
 }
 
-/** @param {PageContext} ctx */
+/**
+ * @param {PageContext} ctx
+ * @returns {Promise<Page>}
+ */
 async function sipServerPage({ api, show }) {
   /** @type {ApiResult<SipSettings>} */
   const res = await api("GET", "/api/v1/settings/sip");
-  if (!res.ok) return show("Network Setting › SIP Server", h("p", { class: "form-error" }, res.data.error));
+  if (!res.ok) {
+    show("Network Setting › SIP Server", h("p", { class: "form-error" }, res.data.error));
+    return STATIC_PAGE;
+  }
   let d = res.data;
-  const status = h("p", { id: "sip-status", class: "panel-state" });
-  /** @param {SipStatus} st */
-  const showStatus = (st) => {
-    status.textContent = st.serving ? "This VTO is the SIP server." :
-      `${st.registered ? "Registered" : "Not registered"} at ${st.server} (${st.active} server).`;
-    status.dataset.registered = String(!!st.registered);
+  // The top line says what the mode chosen in the select means, as soon as it is chosen;
+  // the status line under it says how the station is registered now (the saved mode).
+  const modeNote = h("p", { id: "sip-mode-note", class: "hint" });
+  /** @param {SipMode} mode */
+  const showModeNote = (mode) => {
+    modeNote.textContent = MODE_NOTES[mode] + (mode === d.mode ? "" :
+      ` Not saved yet: until Save, ${MODE_NAMES[d.mode]} stays the SIP server.`);
+    modeNote.dataset.mode = mode;
   };
-  showStatus(d.status);
+  const status = h("p", { id: "sip-status", class: "panel-state", "aria-live": "polite" });
+  let disposed = false;
+  let asked = 0;     // requests sent: only the latest one's answer is shown
+  let inFlight = 0;
+  /** @param {boolean} [now] ask even while an answer is awaited (after a save) */
+  const refreshStatus = async (now = false) => {
+    if (disposed || (inFlight && !now)) return;
+    const mine = ++asked;
+    inFlight++;
+    /** @type {ApiResult<Health>} */
+    const r = await api("GET", "/api/v1/health");
+    inFlight--;
+    if (disposed || mine !== asked) return;
+    if (!r.ok) {
+      status.textContent = r.data.error;
+      delete status.dataset.registered;
+      delete status.dataset.mode;
+      return;
+    }
+    const { mode, registered } = r.data;
+    const server = mode === "platform" ? "the platform" : "the SIP server VTO";
+    status.textContent = mode === "sip-server" ? "This VTO is the SIP server."
+      : registered ? `Registered with ${server}.` : `Not registered with ${server} yet.`;
+    status.dataset.registered = String(!!registered);
+    status.dataset.mode = mode;
+  };
   const holder = h("div");
-  /** @param {string} mode */
+  /** @param {SipMode} mode */
   const draw = (mode) => {
+    showModeNote(mode);
     /** @type {Field[]} */
     const fields = [{ name: "mode", label: "SIP server", type: "select", value: mode,
       options: [{ value: "this", label: "This VTO is the SIP server" }, { value: "vto", label: "Another VTO is the SIP server" },
@@ -146,11 +202,13 @@ async function sipServerPage({ api, show }) {
           hint: d.password_set ? "Empty keeps the saved password." : "" });
       if (mode === "platform") {
         fields.push(
-          { name: "alternate_ip", label: "Alternate server IP", value: d.alternate_ip, inputmode: "decimal", hint: "Used while the main server does not answer." },
+          { name: "alternate_ip", label: "Alternate server IP", value: d.alternate_ip, inputmode: "decimal",
+            hint: "The platform's second SIP server, on the same port and transport: this VTO registers there while the main one does not answer, and tries the main one again every minute. Empty: none." },
           { name: "alternate_user", label: "Alternate login user", value: d.alternate_user },
           { name: "alternate_password", label: "Alternate login password", type: "password", autocomplete: "new-password",
             hint: d.alternate_password_set ? "Empty keeps the saved password." : "" },
-          { name: "alternate_vts_ip", label: "Alternate VTS IP", value: d.alternate_vts_ip, inputmode: "decimal" });
+          { name: "alternate_vts_ip", label: "Alternate VTS IP", value: d.alternate_vts_ip, inputmode: "decimal",
+            hint: "The second address of the management software (VTS), for when its first does not answer. Kept for the platform: this VTO stores it and does not use it itself. Empty or an IPv4 address." });
       }
     } else {
       fields.push({ name: "domain", label: "SIP domain", value: "VDP" });
@@ -173,13 +231,13 @@ async function sipServerPage({ api, show }) {
         const r = await api("PUT", "/api/v1/settings/sip", body);
         if (!r.ok) return fm.showApiError(r);
         d = r.data;
-        showStatus(d.status);
         toast("Saved and applied");
         draw(d.mode);
+        refreshStatus(true);
       },
     });
     if (f.inputs.domain && mode === "this") /** @type {HTMLInputElement} */ (f.inputs.domain).readOnly = true;
-    f.inputs.mode.addEventListener("change", () => draw(f.inputs.mode.value));
+    f.inputs.mode.addEventListener("change", () => draw(/** @type {SipMode} */ (f.inputs.mode.value)));
     const transport = f.inputs.transport;
     const certificateRow = f.inputs.server_certificate?.closest(".field");
     if (transport && certificateRow instanceof HTMLElement) {
@@ -190,6 +248,9 @@ async function sipServerPage({ api, show }) {
     holder.replaceChildren(f);
     f.inputs.mode.focus();
   };
-  show("Network Setting › SIP Server", status, holder);
+  show("Network Setting › SIP Server", modeNote, status, holder);
   draw(d.mode);
+  await refreshStatus();
+  const timer = setInterval(() => refreshStatus(), STATUS_EVERY_MS);
+  return { dispose() { disposed = true; clearInterval(timer); } };
 }
