@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -81,8 +82,16 @@ class Station {
   Station(const Station&) = delete;
   Station& operator=(const Station&) = delete;
 
-  // Listens, serves until SIGINT or SIGTERM, and returns the exit status.
+  // Listens, serves until SIGINT or SIGTERM, and returns the exit status: kRestartExit
+  // when a restart was asked for (restart, restore, factory reset).
   int run();
+  static constexpr int kRestartExit = 75;
+  // After a run that ended in kRestartExit: whether the data directory is to be emptied
+  // first, and the listening options to start again with (the ports bound, so that a port 0
+  // keeps the port it got).
+  bool factory_reset_requested() const { return factory_reset_; }
+  std::vector<std::pair<std::string, std::string>> bound_addresses() const;
+  const std::string& data_dir() const { return options_.data_dir; }
 
  private:
   explicit Station(Options options);
@@ -101,7 +110,9 @@ class Station {
   void add_settings_routes();
   void add_call_routes();
   void add_live_routes();
-  void add_system_routes();  // GET /api/v1/system/info
+  void add_system_routes();              // GET /api/v1/system/info
+  void add_system_maintenance_routes();  // station_system.cpp
+  void request_restart(const std::string& why, bool factory_reset = false);
   Result<void> listen();
 
   // What the parts ask of each other once everything runs.
@@ -191,6 +202,13 @@ class Station {
   // --- media: the door's call media, the speaker's tones.
   media::StreamBudget stream_budget_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  bool restart_ = false;
+  bool factory_reset_ = false;
+  struct ResetFailures {
+    int count = 0;
+    core::TimePoint since{};
+  };
+  std::map<std::string, ResetFailures> reset_failures_;  // wrong passwords per account
   std::unique_ptr<station::DoorMedia> door_media_;
   std::unique_ptr<media::TonePlayer> tones_;
   std::unique_ptr<SpeakerFeedback> feedback_;

@@ -53,6 +53,7 @@ Result<void> Station::add_routes() {
   add_call_routes();
   add_live_routes();
   add_system_routes();
+  add_system_maintenance_routes();
   // Pictures of the door (call records' snapshots): only for the roles that may watch it.
   const api::Guard watch_guard = [this](store::Role least, web::HttpServer::Handler h) {
     return auth_->guard(
@@ -531,8 +532,8 @@ int Station::run() {
   }
   alarm_centre_->start();  // what the last run left undelivered
   io_.run();
-  log_->info("vtod stopped");
-  return 0;
+  log_->info(restart_ ? "vtod stopped to restart" : "vtod stopped");
+  return restart_ ? kRestartExit : 0;
 }
 
 }  // namespace vto::app

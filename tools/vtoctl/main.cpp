@@ -5,6 +5,9 @@
 // lookup. Exit codes: 0 done, 1 a rule was broken or the thing was not found (stderr names the
 // field and the rule), 2 usage error.
 #include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -21,6 +24,7 @@
 #include "api_client.h"
 #include "store/api_tokens.h"
 #include "store/audit_log.h"
+#include "store/backup.h"
 #include "store/database.h"
 #include "store/directory.h"
 #include "store/users.h"
@@ -233,6 +237,20 @@ int main(int argc, char** argv) {
   reset->add_option("--user", reset_user, "the account (default: admin)")->capture_default_str();
   reset_password.add_to(*reset, "the new password (the web interface's rules apply)");
 
+  // Configuration backup and restore (store/backup.h), the passphrase from stdin only: a
+  // command line is seen by every user of the machine.
+  std::string backup_out, restore_in;
+  bool restore_preview = false;
+  auto* backup_cmd = app.add_subcommand(
+      "backup", "write the configuration, sealed with a passphrase read from stdin, to a file");
+  backup_cmd->add_option("--out", backup_out, "the backup file to write")->required();
+  auto* restore_cmd = app.add_subcommand(
+      "restore",
+      "replace the configuration by a backup's (passphrase read from stdin); restart "
+      "vtod afterwards");
+  restore_cmd->add_option("file", restore_in, "the backup file")->required();
+  restore_cmd->add_flag("--preview", restore_preview, "say what would change, change nothing");
+
   auto* user_cmd = app.add_subcommand("user", "web accounts")->require_subcommand(1);
   std::string legacy_user, legacy_state;
   PasswordSource legacy_password;
@@ -418,6 +436,40 @@ int main(int argc, char** argv) {
     return report(result, done);
   };
 
+  if (backup_cmd->parsed() || restore_cmd->parsed()) {
+    std::string passphrase;
+    std::getline(std::cin, passphrase);
+    if (!passphrase.empty() && passphrase.back() == '\r') passphrase.pop_back();
+    if (backup_cmd->parsed()) {
+      auto file = vto::store::make_backup(**db, passphrase, now_ms());
+      if (!file) return fail(file.error().message);
+      std::ofstream out(backup_out, std::ios::binary | std::ios::trunc);
+      out << *file;
+      out.close();
+      if (!out) return fail(backup_out + ": not written", kExitRule);
+      std::filesystem::permissions(
+          backup_out, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+      audit(**db, "backup_made", "configuration backup written to " + backup_out);
+      std::cout << "backup written to " << backup_out << "\n";
+      return kExitOk;
+    }
+    std::ifstream in(restore_in, std::ios::binary);
+    if (!in) return fail(restore_in + ": cannot be read");
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto content = vto::store::open_backup(text, passphrase);
+    if (!content) return fail(content.error().message);
+    auto what = vto::store::preview_restore(**db, *content);
+    if (!what) return fail(what.error().message);
+    for (const auto& [kind, c] : what->counts) {
+      std::cout << kind << ": " << c.now << " now, " << c.backup << " in the backup\n";
+    }
+    std::cout << "settings that change: " << what->settings_changed.size() << "\n";
+    if (restore_preview) return kExitOk;
+    if (auto ok = vto::store::restore_backup(**db, *content); !ok) return fail(ok.error().message);
+    audit(**db, "config_restored", "configuration restored from " + restore_in);
+    std::cout << "configuration restored: restart vtod to use it\n";
+    return kExitOk;
+  }
   if (room_add->parsed()) {
     new_room.password = room_password.read();
     return changed(dir.add_room(new_room), "room " + new_room.number + " added");
