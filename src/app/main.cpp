@@ -5,6 +5,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -42,6 +43,20 @@ int main(int argc, char** argv) {
         args[i + 1] = address;
       } else if (args[i].starts_with(flag + "=")) {
         args[i] = flag + "=" + address;
+      }
+    }
+  }
+  // A SIP port 0 made the TLS port a free one too: keep the one it got, or the default
+  // (5061) would be taken instead.
+  const auto given = [&args](const std::string& flag) {
+    return std::ranges::any_of(
+        args, [&](const std::string& a) { return a == flag || a.starts_with(flag + "="); });
+  };
+  if (!given("--sip-tls-listen")) {
+    for (const auto& [flag, address] : (*station)->bound_addresses()) {
+      if (flag == "--sip-tls-listen" && given("--sip-listen")) {
+        args.push_back(flag);
+        args.push_back(address);
       }
     }
   }

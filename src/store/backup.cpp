@@ -270,7 +270,9 @@ Result<BackupPreview> preview_restore(Database& db, const BackupContent& content
   try {
     auto& conn = db.connection();
     for (const auto& t : backup_tables()) {
-      SQLite::Statement q(conn, "SELECT count(*) FROM \"" + t + "\"");
+      // The device's own settings stay: not counted on either side.
+      SQLite::Statement q(conn, "SELECT count(*) FROM \"" + t + "\"" +
+                                    (t == "settings" ? " WHERE key NOT IN ('device.serial')" : ""));
       q.executeStep();
       p.counts[t] = {static_cast<std::size_t>(q.getColumn(0).getInt64()),
                      content.tables[t]["rows"].size()};

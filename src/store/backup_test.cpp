@@ -78,6 +78,7 @@ TEST_F(BackupTest, RestoredOntoAFreshDeviceItHoldsTheSameConfiguration) {
   EXPECT_EQ(preview->counts["rooms"].now, 0u);
   EXPECT_EQ(preview->counts["rooms"].backup, 3u);
   EXPECT_EQ(preview->counts["fingerprints"].backup, 1u);
+  EXPECT_EQ(preview->counts["settings"].now, 0u);  // its serial number is not counted
   EXPECT_THAT(preview->settings_changed, ::testing::Contains("local.vto_number"));
   EXPECT_THAT(preview->settings_changed, ::testing::Not(::testing::Contains("device.serial")));
   EXPECT_EQ(preview->created_ms, 1000);

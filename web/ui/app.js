@@ -49,6 +49,8 @@ const NAV = [
     { id: "security", label: "HTTPS and access", load: () => import("./pages/security.js"), role: "admin" },
     { id: "users", label: "Users", load: () => import("./pages/accounts.js"), role: "admin" },
     { id: "password", label: "Change password", load: () => import("./pages/accounts.js"), role: "viewer" } ] },
+  { group: "System", items: [
+    { id: "maintenance", label: "Maintenance", load: () => import("./pages/system.js"), role: "admin" } ] },
 ];
 
 // The pages outside the nav.

@@ -1,0 +1,97 @@
+// System › Maintenance in the browser: a backup downloaded from one station (its passphrase
+// typed twice), restored onto a fresh one after a wrong passphrase is refused and a preview
+// says what changes; the station restarts and its rooms are the first one's. A restart from
+// the page brings the login back.
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { setUp, login, screenshot, Vtod, ADMIN_PASSWORD } from "./lib/vtod.mjs";
+
+const FILE = import.meta.url;
+const PASSPHRASE = "a long passphrase 42";
+
+describe("system maintenance", () => {
+  let env, second;
+  before(async () => {
+    env = await setUp();
+    for (const number of ["101", "102", "103"]) {
+      const r = await env.vtod.api("POST", "/api/v1/rooms", { body: { number, password: "Room-pass1", last_name: `Flat ${number}` } });
+      assert.equal(r.status, 201, JSON.stringify(r.data));
+    }
+    second = await Vtod.start();
+  });
+  after(async () => {
+    await second?.stop();
+    await env?.close();
+  });
+
+  it("backs up one station and restores it onto a fresh one", { timeout: 120000 }, async () => {
+    const { page, context, console: con } = await env.open("backup");
+    con.allow(/status of 400/);  // the wrong passphrase, on purpose
+    await login(page, env.vtod, "admin", ADMIN_PASSWORD);
+    await page.goto(`${env.vtod.url}/#/maintenance`);
+    await page.getByRole("heading", { level: 1, name: "System › Maintenance" }).waitFor();
+    await page.locator("#system-time", { hasText: /\d{4}-\d\d-\d\d/ }).waitFor();
+    await page.locator("#backup-passphrase").fill(PASSPHRASE);
+    await page.locator("#backup-confirm").fill("something else entirely");
+    await page.locator("#backup button[type=submit]").click();
+    await page.locator("#backup-confirm-error", { hasText: "differ" }).waitFor();
+    await page.locator("#backup-confirm").fill(PASSPHRASE);
+    const download = page.waitForEvent("download");
+    await page.locator("#backup button[type=submit]").click();
+    const saved = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "vto-backup-")), "backup.json");
+    await (await download).saveAs(saved);
+    const text = fs.readFileSync(saved, "utf8");
+    assert.equal(JSON.parse(text).format, "openvto-backup");
+    assert.ok(!text.includes("Flat 101") && !text.includes("Room-pass1"));
+    await screenshot(page, FILE, "maintenance");
+    await context.close();  // the next test restarts this station
+    // The fresh station: a wrong passphrase, then the preview, then the restore.
+    const fresh = await env.open("restore");
+    fresh.console.allow(/status of 400|Failed to load resource|ERR_CONNECTION_REFUSED|401/);
+    const p = fresh.page;
+    await login(p, second, "admin", ADMIN_PASSWORD);
+    await p.goto(`${second.url}/#/maintenance`);
+    await p.locator("#restore-file").setInputFiles(saved);
+    await p.locator("#restore-passphrase").fill("not the passphrase");
+    await p.locator("#restore-preview").click();
+    await p.locator("#restore-status .form-error", { hasText: "wrong passphrase" }).waitFor();
+    await p.locator("#restore-passphrase").fill(PASSPHRASE);
+    await p.locator("#restore-preview").click();
+    const rooms = p.locator("#restore-status tr", { hasText: "Rooms" });
+    await rooms.waitFor();
+    assert.match(await rooms.innerText(), /Rooms\s+0\s+3/);
+    await screenshot(p, FILE, "restore-preview");
+    assert.equal((await second.api("GET", "/api/v1/rooms")).data.total, 0);  // nothing yet
+    p.once("dialog", (d) => d.accept());
+    await p.locator("#restore-apply").click();
+    await p.locator("#restore-status", { hasText: "restarting" }).waitFor();
+    // Back after the restart, at the login: the first station's accounts now.
+    await p.waitForURL(/#\/login$/, { timeout: 30000 });
+    await login(p, second, "admin", ADMIN_PASSWORD);
+    await p.goto(`${second.url}/#/rooms`);
+    await p.locator("#rooms-count", { hasText: "3 rooms" }).waitFor();
+    await p.locator("#rooms-list td", { hasText: "Flat 102" }).waitFor();
+    con.assertClean();
+  });
+
+  it("restarts from the page and comes back to the login", { timeout: 60000 }, async () => {
+    const { page, console: con } = await env.open("restart");
+    con.allow(/Failed to load resource|ERR_CONNECTION_REFUSED|401/);
+    await login(page, env.vtod, "admin", ADMIN_PASSWORD);
+    await page.goto(`${env.vtod.url}/#/maintenance`);
+    page.once("dialog", (d) => d.accept());
+    await page.locator("#system-restart").click();
+    await page.locator("#restart-status", { hasText: "restarting" }).waitFor();
+    await page.waitForURL(/#\/login$/, { timeout: 30000 });
+    // After the login, back on the Maintenance page.
+    await page.locator("#login-user").fill("admin");
+    await page.locator("#login-password").fill(ADMIN_PASSWORD);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.getByRole("heading", { level: 1, name: "System › Maintenance" }).waitFor();
+    assert.equal((await env.vtod.api("GET", "/api/v1/rooms")).data.total, 3);
+    con.assertClean();
+  });
+});
