@@ -197,6 +197,11 @@ async function start() {
     const open = document.body.classList.toggle("nav-open");
     $("#menu-toggle").setAttribute("aria-expanded", String(open));
   });
+  // The first page's module loads while the session is asked for (imports are cached).
+  const first = location.hash.slice(2) || "home";
+  const firstItem = NAV.flatMap((g) => g.items).find((i) => i.id === first);
+  const preload = firstItem ? firstItem.load : OTHER[first];
+  if (preload) preload().catch(() => {});  // a failure shows when the page itself loads
   /** @type {import("./lib/api.js").ApiResult<{ initialized: boolean, user?: string, role?: import("./lib/session.js").Role, csrf?: string }>} */
   const res = await api("GET", "/api/v1/auth/status");
   if (!res.ok) return draw("Unavailable", h("p", {}, res.data.error || "The door station does not answer."));
