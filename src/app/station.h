@@ -62,6 +62,7 @@
 #include "station/building_directory.h"
 #include "station/call_recorder.h"
 #include "station/door_media.h"
+#include "station/hosted_monitor.h"
 #include "station/monitor_sessions.h"
 #include "station/network_interface.h"
 #include "station/rtsp_live_view.h"
@@ -112,6 +113,7 @@ class Station {
   void add_live_routes();
   void add_system_routes();              // GET /api/v1/system/info
   void add_system_maintenance_routes();  // station_system.cpp
+  void add_hosted_monitor_routes();      // station_system.cpp
   void request_restart(const std::string& why, bool factory_reset = false);
   Result<void> listen();
 
@@ -202,6 +204,7 @@ class Station {
   // --- media: the door's call media, the speaker's tones.
   media::StreamBudget stream_budget_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::unique_ptr<station::HostedMonitor> hosted_monitor_;  // made when first started
   bool restart_ = false;
   bool factory_reset_ = false;
   struct ResetFailures {

@@ -10,6 +10,7 @@
 #include "app/station.h"
 #include "core/unix_clock.h"
 #include "store/backup.h"
+#include "store/directory.h"
 #include "store/users.h"
 
 namespace vto::app {
@@ -182,6 +183,89 @@ void Station::add_system_maintenance_routes() {
                  answer["restarting"] = true;
                  return api::json_response(200, answer);
                }));
+}
+
+// The monitor the station hosts for a test call from the web interface (operator):
+//   GET /api/v1/sim/monitor: its state; POST {"room": "101"}: start it as 101#99;
+//   DELETE: stop it; POST /api/v1/sim/monitor/answer, /hangup, /open (the unlock code).
+void Station::add_hosted_monitor_routes() {
+  const auto monitor = [this]() -> station::HostedMonitor& {
+    if (!hosted_monitor_) {
+      std::error_code ec;
+      const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+      hosted_monitor_ =
+          std::make_unique<station::HostedMonitor>(io_, (self.parent_path() / "vth").string());
+    }
+    return *hosted_monitor_;
+  };
+  const auto state = [this, monitor] {
+    json s = monitor().state();
+    s["can_open"] = !options_.unlock_code.empty();
+    return s;
+  };
+  http_->route(
+      "GET", "/api/v1/sim/monitor",
+      auth_->guard(store::Role::Viewer, [state](const web::HttpRequest&, const api::Principal&) {
+        return api::json_response(200, state());
+      }));
+  http_->route(
+      "POST", "/api/v1/sim/monitor",
+      auth_->guard(store::Role::Operator, [this, monitor, state](const web::HttpRequest& req,
+                                                                 const api::Principal& who) {
+        auto body = api::object_body(req);
+        if (!body) return api::error_response(body.error());
+        if (!body->contains("room") || !(*body)["room"].is_string()) {
+          return api::field_error("room", "required", "the room whose monitor it is");
+        }
+        const std::string room = (*body)["room"];
+        auto found = directory_->directory().find_room(room);
+        if (!found) return api::error_response(found.error());
+        if (!*found) return api::field_error("room", "unknown", "no room " + room);
+        if (!serving()) {
+          return web::json_error(409,
+                                 "the hosted monitor registers with this VTO's own SIP "
+                                 "server: SIP Server must be \"This VTO\"");
+        }
+        const std::string user = room + "#99";
+        const auto port = transport_->local(sip::Transport::Udp).port;
+        if (auto ok =
+                monitor().start(user, (*found)->password, "127.0.0.1:" + std::to_string(port));
+            !ok) {
+          return api::error_response(ok.error());
+        }
+        auth_->audit(who, "sim_input", "monitor " + user + " started");
+        return api::json_response(200, state());
+      }));
+  http_->route(
+      "DELETE", "/api/v1/sim/monitor",
+      auth_->guard(store::Role::Operator,
+                   [this, monitor, state](const web::HttpRequest&, const api::Principal& who) {
+                     monitor().stop();
+                     auth_->audit(who, "sim_input", "monitor stopped");
+                     return api::json_response(200, state());
+                   }));
+  for (const std::string action : {"answer", "hangup", "open"}) {
+    http_->route("POST", "/api/v1/sim/monitor/" + action,
+                 auth_->guard(store::Role::Operator, [this, monitor, state, action](
+                                                         const web::HttpRequest&,
+                                                         const api::Principal& who) {
+                   Result<void> done;
+                   if (action == "answer") {
+                     done = monitor().answer();
+                   } else if (action == "hangup") {
+                     done = monitor().hang_up();
+                   } else if (options_.unlock_code.empty()) {
+                     return web::json_error(409,
+                                            "no unlock code is set (vtod --unlock-code): a monitor "
+                                            "cannot open the door");
+                   } else {
+                     done = monitor().send_digits(options_.unlock_code + "#");
+                   }
+                   if (!done) return api::error_response(done.error());
+                   auth_->audit(who, "sim_input", "monitor " + action);
+                   return api::json_response(200, state());
+                 }));
+  }
 }
 
 }  // namespace vto::app

@@ -39,7 +39,7 @@ export function vtoctl(dataDir, ...args) {
 // A running vtod. `initialize`: first run `vtoctl init` (admin / ADMIN_PASSWORD) and create
 // an admin API token (`vtod.token`), as harness.py does; false leaves a fresh device.
 export class Vtod {
-  static async start({ initialize = true, logLevel = "info" } = {}) {
+  static async start({ initialize = true, logLevel = "info", extraArgs = [] } = {}) {
     const v = new Vtod();
     v.dataDir = mkdtempSync(path.join(tmpdir(), "vto-browser-"));
     v.token = null;
@@ -54,7 +54,7 @@ export class Vtod {
     }
     const args = ["--data", v.dataDir, "--sip-listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0",
                   "--http-listen", "127.0.0.1:0", "--rtsp-listen", "127.0.0.1:0", "--vto-number", "8001",
-                  "--log-level", logLevel];
+                  "--log-level", logLevel, ...extraArgs];
     // While the web interface is being changed: VTO_UI_DIR=web/ui serves it from the tree.
     if (process.env.VTO_UI_DIR) args.push("--ui-dir", path.resolve(process.env.VTO_UI_DIR));
     v.output = "";
@@ -237,8 +237,8 @@ export async function login(page, vtod, user, password) {
 
 // The usual frame of a test file: vtod, chromium, and pages whose console errors are
 // checked. `close()` stops everything and fails on leftovers (console errors, sanitizer).
-export async function setUp({ initialize = true } = {}) {
-  const vtod = await Vtod.start({ initialize });
+export async function setUp({ initialize = true, extraArgs = [] } = {}) {
+  const vtod = await Vtod.start({ initialize, extraArgs });
   let browser;
   try {
     browser = await launchBrowser();

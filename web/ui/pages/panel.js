@@ -161,6 +161,48 @@ export async function render({ api, session, show }) {
     doorOpen = st.door === "open";
     detached = st.tamper === "detached";
   };
+  // The resident's side: a monitor the station hosts, registered as one of a room's
+  // extensions (ROOM#99), that answers, talks, opens the door and hangs up from here.
+  const monitorRoom = h("input", { id: "monitor-room", "aria-label": "Room of the monitor", placeholder: "Room", maxlength: 6, size: 6,
+                                   value: info.buttons.find((b) => b && b !== "888888") || "", disabled: !canPress });
+  const monitorState = h("p", { id: "monitor-state", "aria-live": "polite" }, "No monitor started.");
+  /** @param {string} path @param {"POST" | "DELETE"} [method] @param {unknown} [body] */
+  const monitorDo = async (path, method = "POST", body = {}) => {
+    const r = await api(method, `/api/v1/sim/monitor${path}`, body);
+    if (!r.ok) return toast(r.data.error, "bad");
+    showMonitor(r.data);
+  };
+  const monitorButtons = {
+    start: h("button", { id: "monitor-start", disabled: !canPress, onclick: () => monitorDo("", "POST", { room: monitorRoom.value.trim() }) }, "Start the monitor"),
+    answer: h("button", { id: "monitor-answer", class: "primary", disabled: true, onclick: () => monitorDo("/answer") }, "Answer"),
+    open: h("button", { id: "monitor-open", disabled: true, onclick: () => monitorDo("/open") }, "Open the door"),
+    hangup: h("button", { id: "monitor-hangup", class: "danger", disabled: true, onclick: () => monitorDo("/hangup") }, "Hang up"),
+    stop: h("button", { id: "monitor-stop", disabled: true, onclick: () => monitorDo("", "DELETE", undefined) }, "Stop the monitor"),
+  };
+  /** @param {any} m */
+  const showMonitor = (m) => {
+    const calls = { idle: "no call", ringing: `ringing: ${m.from || "the door"} calls`, talking: "in a call with the door" };
+    monitorState.dataset.call = m.call;
+    monitorState.dataset.registered = String(!!m.registered);
+    monitorState.textContent = !m.running ? (m.error ? `Monitor stopped: ${m.error}.` : "No monitor started.")
+      : `Monitor ${m.user}: ${m.registered ? "registered" : "registering…"} · ${calls[/** @type {"idle"} */ (m.call)] || m.call}`;
+    monitorButtons.answer.disabled = !canPress || m.call !== "ringing";
+    monitorButtons.hangup.disabled = !canPress || m.call === "idle";
+    monitorButtons.open.disabled = !canPress || m.call !== "talking" || !m.can_open;
+    monitorButtons.open.title = m.can_open ? "" : "No unlock code is set on this station (vtod --unlock-code)";
+    monitorButtons.stop.disabled = !canPress || !m.running;
+  };
+  const monitorSection = h("section", { id: "hosted-monitor" }, h("h2", {}, "The resident's monitor"),
+    h("p", { class: "hint" }, "A monitor this station runs itself, registered as one more monitor of the room (its extension #99): call the room from the panel above, then answer, open the door and hang up here."),
+    h("div", { class: "toolbar" }, monitorRoom, monitorButtons.start, monitorButtons.stop), monitorState,
+    h("div", { class: "toolbar" }, monitorButtons.answer, monitorButtons.open, monitorButtons.hangup));
+  let monitorTimer = 0;
+  const pollMonitor = async () => {
+    const r = await api("GET", "/api/v1/sim/monitor");
+    if (r.ok) showMonitor(r.data);
+    if (!disposed) monitorTimer = window.setTimeout(pollMonitor, 500);
+  };
+
   // A viewer sees the panel but cannot press it: each control says why.
   const viewerNote = canPress ? null : h("p", { class: "hint", id: "panel-role-note" },
     "You can watch the panel; pressing its keys needs the operator or admin role.");
@@ -169,7 +211,8 @@ export async function render({ api, session, show }) {
       el.setAttribute("title", "Needs the operator or admin role");
     }
   }
-  show(TITLE, viewerNote, h("div", { class: "toolbar" }, stateLine, hangUp), h("div", { class: "panel-wrap" }, facade), controls);
+  show(TITLE, viewerNote, h("div", { class: "toolbar" }, stateLine, hangUp), h("div", { class: "panel-wrap" }, facade), controls,
+       monitorSection);
   // Live state over a WebSocket: closed by the server when the session ends (said on the
   // page), or by dispose() when another page is shown (said nowhere).
   let disposed = false;
@@ -178,9 +221,11 @@ export async function render({ api, session, show }) {
   ws.addEventListener("close", () => { if (!disposed) stateLine.textContent += " (live updates stopped: reload the page)"; });
   // The camera, live (one of the six video streams).
   const video = liveVideo(camera, (text) => { camera.alt = text || camera.alt; });
+  pollMonitor();
   return {
     dispose() {
       disposed = true;
+      clearTimeout(monitorTimer);
       ws.close();
       video.close();
     },
