@@ -114,6 +114,7 @@ class Station {
   void add_system_routes();              // GET /api/v1/system/info
   void add_system_maintenance_routes();  // station_system.cpp
   void add_hosted_monitor_routes();      // station_system.cpp
+  void add_sound_routes();               // station_system.cpp: the volumes
   void request_restart(const std::string& why, bool factory_reset = false);
   Result<void> listen();
 

@@ -268,4 +268,62 @@ void Station::add_hosted_monitor_routes() {
   }
 }
 
+// The volumes: talk (what the speaker plays of a call), microphone and ring (the panel's
+// tones: ringback, busy, keys), 0 to 100 each; saved as the setting "sound", applied to the
+// calls running and those to come. GET (viewer), PUT (admin).
+void Station::add_sound_routes() {
+  struct Sound {
+    int talk = 100, microphone = 100, ring = 50;
+  };
+  const auto load = [this] {
+    Sound s;
+    if (auto saved = settings_->get("sound"); saved && *saved) {
+      const json j = json::parse(**saved, nullptr, false);
+      if (j.is_object()) {
+        s.talk = std::clamp(j.value("talk", s.talk), 0, 100);
+        s.microphone = std::clamp(j.value("microphone", s.microphone), 0, 100);
+        s.ring = std::clamp(j.value("ring", s.ring), 0, 100);
+      }
+    }
+    return s;
+  };
+  const auto apply = [this](const Sound& s) {
+    door_media_->set_gains(s.talk / 100.0, s.microphone / 100.0);
+    tones_->set_volume(s.ring / 100.0);
+  };
+  const auto to_json = [](const Sound& s) {
+    return json{{"talk", s.talk}, {"microphone", s.microphone}, {"ring", s.ring}};
+  };
+  apply(load());
+  http_->route("GET", "/api/v1/settings/sound",
+               auth_->guard(store::Role::Viewer,
+                            [load, to_json](const web::HttpRequest&, const api::Principal&) {
+                              return api::json_response(200, to_json(load()));
+                            }));
+  http_->route(
+      "PUT", "/api/v1/settings/sound",
+      auth_->guard(store::Role::Admin, [this, load, apply, to_json](const web::HttpRequest& req,
+                                                                    const api::Principal& who) {
+        auto body = api::object_body(req);
+        if (!body) return api::error_response(body.error());
+        Sound s = load();
+        for (auto [name, field] :
+             {std::pair{"talk", &s.talk}, std::pair{"microphone", &s.microphone},
+              std::pair{"ring", &s.ring}}) {
+          if (!body->contains(name)) continue;
+          const json& v = (*body)[name];
+          if (!v.is_number_integer() || v.get<int>() < 0 || v.get<int>() > 100) {
+            return api::field_error(name, "range", "0 to 100");
+          }
+          *field = v.get<int>();
+        }
+        if (auto ok = settings_->set("sound", to_json(s).dump()); !ok) {
+          return api::error_response(ok.error());
+        }
+        apply(s);
+        auth_->audit(who, "settings_changed", "sound: " + to_json(s).dump());
+        return api::json_response(200, to_json(s));
+      }));
+}
+
 }  // namespace vto::app

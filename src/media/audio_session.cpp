@@ -183,9 +183,10 @@ struct AudioSession::Impl {
                                    : std::string("wave=silence")) +
                " samplesperbuffer=" + std::to_string(samples) + " ! " + raw;
     }
-    std::string d = source + " ! queue max-size-time=100000000 leaky=downstream ! " +
-                    codec.encoder + " ! " + codec.payloader +
-                    " pt=" + std::to_string(peer.codec.payload_type) +
+    std::string d = source +
+                    " ! volume name=micvolume volume=" + std::to_string(config.microphone_gain) +
+                    " ! queue max-size-time=100000000 leaky=downstream ! " + codec.encoder + " ! " +
+                    codec.payloader + " pt=" + std::to_string(peer.codec.payload_type) +
                     " max-ptime=" + std::to_string(kPacketMs * 1000000) +
                     " ! mux.sink_0 rtpdtmfmux name=mux ! rtpbin.send_rtp_sink_0 ";
     if (peer.telephone_event) {
@@ -279,7 +280,8 @@ struct AudioSession::Impl {
     if (error) g_error_free(error);
     if (GstElement* volume = gst_bin_get_by_name(GST_BIN(bin), "speakervolume")) {
       std::lock_guard lock(self->volume_mutex);
-      g_object_set(volume, "mute", self->speaker_muted ? TRUE : FALSE, nullptr);
+      g_object_set(volume, "mute", self->speaker_muted ? TRUE : FALSE, "volume",
+                   self->config.speaker_gain, nullptr);
       if (self->speaker_volume) gst_object_unref(self->speaker_volume);
       self->speaker_volume = volume;  // our reference
     }
@@ -483,6 +485,21 @@ void AudioSession::set_speaker_muted(bool muted) {
   impl_->speaker_muted = muted;
   if (impl_->speaker_volume)
     g_object_set(impl_->speaker_volume, "mute", muted ? TRUE : FALSE, nullptr);
+}
+
+void AudioSession::set_gains(double speaker, double microphone) {
+  {
+    std::lock_guard lock(impl_->volume_mutex);
+    impl_->config.speaker_gain = speaker;
+    if (impl_->speaker_volume) g_object_set(impl_->speaker_volume, "volume", speaker, nullptr);
+  }
+  impl_->config.microphone_gain = microphone;
+  if (impl_->pipeline) {
+    if (GstElement* mic = gst_bin_get_by_name(GST_BIN(impl_->pipeline), "micvolume")) {
+      g_object_set(mic, "volume", microphone, nullptr);
+      gst_object_unref(mic);
+    }
+  }
 }
 
 AudioSession::Stats AudioSession::stats() const {

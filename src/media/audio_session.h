@@ -34,6 +34,10 @@ class AudioSession {
     double tone_hz = 0;
     double tone_volume = 0.3;    // 0..1 of full scale
     std::string speaker_device;  // ALSA playback device; empty: measured, not played
+    // The talk volume (what the speaker plays of the call) and the microphone's gain:
+    // 0 (silent) to 1 (as received, as captured).
+    double speaker_gain = 1.0;
+    double microphone_gain = 1.0;
     // A WAV file that records what the speaker gets (the first stream decoded); finished
     // when the session is destroyed. Empty: no recording.
     std::string speaker_wav;
@@ -85,6 +89,8 @@ class AudioSession {
   // again: a monitor session hears the door, and the door hears the resident only once the
   // resident talks. Any thread.
   void set_speaker_muted(bool muted);
+  // The volumes of a session already running (see Config), 0..1 each.
+  void set_gains(double speaker, double microphone);
 
   Stats stats() const;
 

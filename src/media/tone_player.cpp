@@ -1,6 +1,7 @@
 #include "media/tone_player.h"
 
 #include <gst/gst.h>
+#include <algorithm>
 
 #include <atomic>
 #include <cmath>
@@ -166,6 +167,10 @@ std::string TonePlayer::current() const {
 
 double TonePlayer::level_db() const {
   return impl_->meter.level_db();
+}
+
+void TonePlayer::set_volume(double volume) {
+  impl_->config.volume = std::clamp(volume, 0.0, 1.0);
 }
 
 }  // namespace vto::media

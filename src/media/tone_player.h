@@ -47,6 +47,9 @@ class TonePlayer {
   // Stops the tone playing (if its name is `name`, when given) and rests the pipeline.
   void stop(const std::string& name = {});
 
+  // The tones' volume from the next step on, 0..1 (on the core thread, as play()).
+  void set_volume(double volume);
+
   bool playing() const;
   std::string current() const;  // the name of the tone playing; empty when silent
   // RMS of the last 50 ms sent to the speaker, in dBFS (-127: silence or nothing playing).

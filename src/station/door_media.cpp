@@ -61,6 +61,8 @@ media::LocalEndpoint DoorMedia::local(std::uint64_t call) {
     cfg.microphone_device = config_.microphone_device;
     cfg.tone_hz = config_.microphone_tone_hz;
     cfg.speaker_device = config_.speaker_device;
+    cfg.speaker_gain = config_.speaker_gain;
+    cfg.microphone_gain = config_.microphone_gain;
     if (!config_.speaker_record_dir.empty()) {
       const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::system_clock::now().time_since_epoch())
@@ -352,6 +354,12 @@ std::vector<CallAudioStatus> DoorMedia::audio_status() const {
     list.push_back(CallAudioStatus{call, audio.codec, audio.encrypted, audio.session->stats()});
   }
   return list;
+}
+
+void DoorMedia::set_gains(double speaker, double microphone) {
+  config_.speaker_gain = speaker;
+  config_.microphone_gain = microphone;
+  for (auto& [call, audio] : audio_) audio.session->set_gains(speaker, microphone);
 }
 
 }  // namespace vto::station

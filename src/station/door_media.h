@@ -35,6 +35,8 @@ struct DoorMediaConfig {
   std::string microphone_device;
   double microphone_tone_hz = 0;
   std::string speaker_device;
+  double speaker_gain = 1.0;     // the talk volume, 0..1 (set_gains)
+  double microphone_gain = 1.0;  // 0..1
   // A directory where each call's speaker audio is recorded (call-<unix ms>-<call>.wav);
   // empty: none.
   std::string speaker_record_dir;
@@ -91,6 +93,9 @@ class DoorMedia {
   void hold_stream(std::uint64_t call, media::StreamBudget::Ticket ticket);
   // Mutes (or plays again) what a call's monitor sends to the door's speaker.
   void set_speaker_muted(std::uint64_t call, bool muted);
+  // The talk volume and the microphone's gain (0..1) of the calls from now on and of those
+  // running.
+  void set_gains(double speaker, double microphone);
 
   // Another consumer of the camera's encoded stream (the RTSP server): the camera runs while
   // one is attached. `sink` runs on a GStreamer thread.

@@ -40,10 +40,10 @@ describe("an installer follows chapter 4 from a fresh device to a call", () => {
     // 3. Local Setting > Basic: the VTO No.
     await page.getByRole("heading", { name: "Local Setting › Basic" }).waitFor();
     await page.locator("#local-vto_number").fill("123456");
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await page.locator("#local-vto_number-error").filter({ hasText: "digits" }).waitFor();
     await page.locator("#local-vto_number").fill("6901");
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await page.locator("#toast").filter({ hasText: "Saved" }).waitFor();
     await screenshot(page, FILE, "local-basic");
 

@@ -86,9 +86,10 @@ describe("pages", () => {
 
   it("leaving a page disposes it: its sockets close and its timers stop", { timeout: 60000 }, async () => {
     const { page, console: con, net } = await env.open("dispose");
-    // Every WebSocket the page opens, and the Live view's requests for the streams in use.
+    // Every WebSocket the pages open (not the alarms bar's event stream, which every page
+    // shares while someone is logged in), and the Live view's requests for the streams.
     const sockets = [];
-    page.on("websocket", (ws) => sockets.push(ws));
+    page.on("websocket", (ws) => { if (new URL(ws.url()).pathname !== "/api/v1/events") sockets.push(ws); });
     let statusAsked = 0;
     page.on("request", (r) => { if (new URL(r.url()).pathname === "/api/v1/live/status") statusAsked++; });
     const browserStreams = async () => (await env.vtod.api("GET", "/api/v1/live/status")).data.streams.browser;
@@ -100,7 +101,8 @@ describe("pages", () => {
     assert.equal(await browserStreams(), 1);
     assert.deepEqual(sockets.map((ws) => new URL(ws.url()).pathname), ["/api/v1/live/video"]);
 
-    // The virtual panel: the Live view's socket is closed, the panel opens its own two.
+    // The virtual panel: the Live view's socket is closed, the panel opens its own two, and
+    // its hosted monitor's state is asked once (again only while that monitor runs).
     await visit(page, net, "#/panel");
     await page.locator("#panel-state[data-state=idle]").waitFor();
     await until(() => sockets.length >= 3);

@@ -158,3 +158,41 @@ def test_restart_keeps_the_process_and_a_factory_reset_leaves_a_fresh_device(tmp
     status, _, body = http_raw(port, "GET", "/api/v1/auth/status", token="")
     assert status == 200 and body["initialized"] is False, body
     assert http_raw(port, "GET", "/api/v1/rooms", token=vtod.token)[0] == 401
+
+
+def test_the_volumes_change_the_speaker_and_the_microphone_of_a_call(tmp_path, processes):
+    import time
+    from harness import Vth, wait_sim_state
+    vtod = Vtod(str(tmp_path / "data"))
+    processes.append(vtod)
+    port = vtod.http_port
+    assert http(port, "POST", "/api/v1/rooms", {"number": "101", "password": ROOM_PASSWORD})[0] == 201
+    assert http(port, "GET", "/api/v1/settings/sound")[1] == {"microphone": 100, "ring": 50, "talk": 100}
+    for bad in ({"talk": 101}, {"ring": -1}, {"microphone": "loud"}):
+        status, body = http(port, "PUT", "/api/v1/settings/sound", bad)
+        assert status == 400 and body["field"] == next(iter(bad)), body
+    monitor = Vth(vtod.sip, "101#0", ROOM_PASSWORD, auto_answer=0)
+    processes.append(monitor)
+    monitor.event("registered")
+    assert http(port, "POST", "/api/v1/sim/press", {"key": "button1"})[0] == 200
+    monitor.event("answered")
+
+    def door_hears():  # the level of the monitor's tone at the door's speaker, settled
+        time.sleep(0.6)
+        return wait_sim_state(vtod, lambda s: s["audio"] and s["audio"][0]["packets_received"] > 20,
+                              what="audio")["audio"][0]["level_db"]
+
+    def monitor_hears():  # the level of the door's microphone at the monitor
+        time.sleep(0.6)
+        monitor.event("media")
+        return monitor.event("media").get("audio_level_db", -127)
+
+    loud_door, loud_monitor = door_hears(), monitor_hears()
+    assert loud_door > -40 and loud_monitor > -40, (loud_door, loud_monitor)
+    # 10 of 100 is a tenth of the amplitude: 20 dB less, in the call already running.
+    status, body = http(port, "PUT", "/api/v1/settings/sound", {"talk": 10, "microphone": 10})
+    assert status == 200 and body == {"microphone": 10, "ring": 50, "talk": 10}, body
+    quiet_door, quiet_monitor = door_hears(), monitor_hears()
+    assert 15 < loud_door - quiet_door < 25, (loud_door, quiet_door)
+    assert 15 < loud_monitor - quiet_monitor < 25, (loud_monitor, quiet_monitor)
+    monitor.send("hangup")

@@ -82,11 +82,21 @@ export function startAlarmBar(bar, api, session) {
       }
       draw();
     });
-    // Closed (the station restarted, the network dropped): again in a few seconds, with the
-    // list read afresh. A session that ended takes the page to the login, which stops this.
+    // Closed (the station restarted, the network dropped, the session ended): in a few
+    // seconds, if the session still holds, again with the list read afresh; if it ended,
+    // the bar stops and the page goes to the login at its next request.
     ws.addEventListener("close", () => {
       if (stopped) return;
-      retry = setTimeout(() => { load(); connect(); }, 5000);
+      retry = setTimeout(async () => {
+        /** @type {{ user?: string } | null} */
+        const status = await fetch("/api/v1/auth/status", { credentials: "same-origin", cache: "no-store" })
+          .then((r) => (r.ok ? r.json() : null)).catch(() => null);
+        if (stopped) return;
+        if (status === null) { retry = setTimeout(() => ws?.dispatchEvent(new Event("close")), 0); return; }
+        if (!status.user) { alarms.clear(); draw(); return; }
+        load();
+        connect();
+      }, 5000);
     });
   };
 

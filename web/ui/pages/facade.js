@@ -46,6 +46,8 @@ export async function render({ api, session, show }) {
   let buttons = [...info.buttons];
   const canEdit = hasRole(session, "admin");
   const layout = h("ol", { class: "modules", id: "facade-modules" });
+  // A drawing of the panel as it will look, kept with the list while it changes.
+  const drawing = h("div", { class: "facade", id: "facade-drawing", role: "img", "aria-label": "The panel as laid out" });
   const mapping = h("div", { id: "facade-buttons" });
   const status = h("p", { class: "form-error", role: "alert" });
   const buttonCount = () => modules.reduce((n, m) => n + (m.kind === "buttons" ? m.buttons || 0 : 0), 0);
@@ -65,14 +67,35 @@ export async function render({ api, session, show }) {
     const n = buttonCount();
     buttons = buttons.slice(0, n);
     while (buttons.length < n) buttons.push("");
+    drawPanel();
     const targets = [{ value: "", label: "— not mapped —" }, { value: "888888", label: "Management centre (888888)" },
                      ...rooms.map((r) => ({ value: r, label: `Room ${r}` }))];
     mapping.replaceChildren(n === 0 ? h("p", { class: "empty" }, "No call buttons: add a call-button module.") :
       h("div", { class: "button-map" }, buttons.map((b, i) => h("div", { class: "field" },
         h("label", { for: `button-${i + 1}` }, `Call button ${i + 1}`),
-        h("select", { id: `button-${i + 1}`, disabled: !canEdit, onchange: (e) => { buttons[i] = e.target.value; } },
+        h("select", { id: `button-${i + 1}`, disabled: !canEdit, onchange: (e) => { buttons[i] = e.target.value; drawPanel(); } },
           targets.map((t) => h("option", { value: t.value, selected: t.value === b }, t.label)),
           b && !targets.some((t) => t.value === b) ? h("option", { value: b, selected: true }, `Room ${b} (missing)`) : null)))));
+  };
+  // The faces of the modules, as on the virtual panel, without their controls working.
+  const drawPanel = () => {
+    let button = 0;
+    /** @param {Module} m */
+    const face = (m) => {
+      switch (m.kind) {
+        case "buttons": return h("div", { class: "module-face buttons" }, Array.from({ length: m.buttons || 0 }, () => {
+          const target = buttons[button++] || "";
+          return h("span", { class: "call-button" }, h("span", { class: "card" },
+            target === "888888" ? "Centre" : target ? `Room ${target}` : "(not mapped)"));
+        }));
+        case "keypad": return h("div", { class: "module-face keypad" },
+          ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"].map((k) => h("span", { class: "key" }, k)));
+        case "indicators": return h("div", { class: "module-face" }, ["Call", "Talk", "Unlock"].map((l) => h("span", { class: "light" }, l)));
+        case "display": return h("div", { class: "module-face" }, h("div", { class: "lcd" }, "Press the call button"));
+        default: return h("div", { class: "module-face blank" }, KIND_LABEL[m.kind] || m.kind);
+      }
+    };
+    drawing.replaceChildren(h("div", { class: "module-face cam" }, h("div", { class: "camera" })), ...modules.map(face));
   };
   const kindSelect = h("select", { id: "add-module-kind", "aria-label": "Module to add" },
     info.kinds.map((k) => h("option", { value: k }, KIND_LABEL[k] || k)));
@@ -88,11 +111,12 @@ export async function render({ api, session, show }) {
   };
   show(TITLE,
        h("p", { class: "hint" }, `${info.model}: up to ${info.max_modules} modules under the camera module, top to bottom then left to right. At most one keypad, card reader, fingerprint reader, display and set of lights.`),
-       h("section", {}, h("h2", {}, "Modules"), layout,
+       h("section", { class: "facade-editor" }, h("div", {}, h("h2", {}, "Modules"), layout,
          canEdit ? h("div", { class: "toolbar" }, kindSelect, h("button", { id: "add-module", onclick: () => {
            modules.push(kindSelect.value === "buttons" ? { kind: "buttons", buttons: 5 } : { kind: kindSelect.value });
            draw();
          } }, "Add module")) : null),
+         h("div", { class: "panel-wrap" }, drawing)),
        h("section", {}, h("h2", {}, "Call buttons"), mapping),
        status,
        canEdit ? h("div", { class: "actions" }, h("button", { id: "facade-save", class: "primary", onclick: save }, "Save")) : null);

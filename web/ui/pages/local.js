@@ -31,8 +31,8 @@ const ADMIN_ONLY = "Changing these needs the admin role.";
  * @returns {Promise<Page>}
  */
 export async function render({ api, session, show }) {
-  /** @type {import("../lib/api.js").ApiResult<LocalSettings>} */
-  const res = await api("GET", "/api/v1/settings/local");
+  /** @type {[import("../lib/api.js").ApiResult<LocalSettings>, import("../lib/api.js").ApiResult<Record<string, number>>]} */
+  const [res, sound] = await Promise.all([api("GET", "/api/v1/settings/local"), api("GET", "/api/v1/settings/sound")]);
   if (!res.ok) {
     show(TITLE, h("p", { class: "form-error" }, res.data.error));
     return STATIC_PAGE;
@@ -73,11 +73,29 @@ export async function render({ api, session, show }) {
     }
     f.querySelector(".actions")?.remove();
   }
+  // The volumes: applied at once, to the calls running too.
+  const volumes = sound.ok ? form({
+    id: "sound", submit: "Save volumes",
+    fields: [
+      { name: "talk", label: "Talk volume", type: "range", value: String(sound.data.talk), hint: "What the door's speaker plays of the resident, 0 to 100." },
+      { name: "microphone", label: "Microphone volume", type: "range", value: String(sound.data.microphone), hint: "How loud the visitor is sent, 0 to 100." },
+      { name: "ring", label: "Ring volume", type: "range", value: String(sound.data.ring), hint: "The panel's own tones: ringback, busy, keys, 0 to 100." },
+    ],
+    onSubmit: async (v, fm) => {
+      const r = await api("PUT", "/api/v1/settings/sound", { talk: Number(v.talk), microphone: Number(v.microphone), ring: Number(v.ring) });
+      if (!r.ok) return fm.showApiError(r);
+      toast("Volumes saved and applied");
+    },
+  }) : h("p", { class: "form-error" }, sound.data.error);
+  if (!canEdit && volumes instanceof HTMLFormElement) {
+    for (const el of volumes.querySelectorAll("input")) el.disabled = true;
+    volumes.querySelector(".actions")?.remove();
+  }
   show(TITLE,
        canEdit ? null : h("p", { class: "hint", id: "local-role-note" }, ADMIN_ONLY),
        platform ? null : h("p", { class: "hint", id: "local-building-note" },
          "The building and unit numbers of each VTO, this one included, are set in ",
          h("a", { href: "#/vtos" }, "Household Setting › VTO No. Management"), "."),
-       f);
+       f, h("section", { id: "local-sound" }, h("h2", {}, "Volumes"), volumes));
   return STATIC_PAGE;
 }

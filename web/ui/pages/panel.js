@@ -161,6 +161,7 @@ export async function render({ api, session, show }) {
     doorOpen = st.door === "open";
     detached = st.tamper === "detached";
   };
+  let monitorTimer = 0;
   // The resident's side: a monitor the station hosts, registered as one of a room's
   // extensions (ROOM#99), that answers, talks, opens the door and hangs up from here.
   const monitorRoom = h("input", { id: "monitor-room", "aria-label": "Room of the monitor", placeholder: "Room", maxlength: 6, size: 6,
@@ -171,6 +172,7 @@ export async function render({ api, session, show }) {
     const r = await api(method, `/api/v1/sim/monitor${path}`, body);
     if (!r.ok) return toast(r.data.error, "bad");
     showMonitor(r.data);
+    if (r.data.running && !monitorTimer) monitorTimer = window.setTimeout(pollMonitor, 500);
   };
   const monitorButtons = {
     start: h("button", { id: "monitor-start", disabled: !canPress, onclick: () => monitorDo("", "POST", { room: monitorRoom.value.trim() }) }, "Start the monitor"),
@@ -196,11 +198,12 @@ export async function render({ api, session, show }) {
     h("p", { class: "hint" }, "A monitor this station runs itself, registered as one more monitor of the room (its extension #99): call the room from the panel above, then answer, open the door and hang up here."),
     h("div", { class: "toolbar" }, monitorRoom, monitorButtons.start, monitorButtons.stop), monitorState,
     h("div", { class: "toolbar" }, monitorButtons.answer, monitorButtons.open, monitorButtons.hangup));
-  let monitorTimer = 0;
+  // Its state: asked once, then every 500 ms while it runs.
   const pollMonitor = async () => {
+    monitorTimer = 0;
     const r = await api("GET", "/api/v1/sim/monitor");
     if (r.ok) showMonitor(r.data);
-    if (!disposed) monitorTimer = window.setTimeout(pollMonitor, 500);
+    if (!disposed && r.ok && r.data.running) monitorTimer = window.setTimeout(pollMonitor, 500);
   };
 
   // A viewer sees the panel but cannot press it: each control says why.

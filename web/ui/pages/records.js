@@ -207,6 +207,10 @@ async function alarmsPage({ api, show }) {
   const pagerOut = h("div");
   const type = h("select", { id: "alarms-type", "aria-label": "Type" },
                  ["", ...ALARM_TYPES].map((t) => h("option", { value: t }, t ? ALARM_NAMES[t] || t : "every alarm")));
+  const from = h("input", { type: "datetime-local", id: "alarms-from", "aria-label": "From" });
+  const to = h("input", { type: "datetime-local", id: "alarms-to", "aria-label": "To" });
+  const acknowledged = h("select", { id: "alarms-acknowledged", "aria-label": "Acknowledged" },
+                         [["", "acknowledged or not"], ["no", "not acknowledged"], ["yes", "acknowledged"]].map(([v, l]) => h("option", { value: v }, l)));
   const delivered = h("select", { id: "alarms-delivered", "aria-label": "Delivered" },
                       [["", "delivered or not"], ["yes", "delivered"], ["no", "not delivered yet"]].map(([v, l]) => h("option", { value: v }, l)));
   const csv = h("a", { id: "alarms-csv", download: "alarm-records.csv" }, "Download as CSV");
@@ -216,6 +220,9 @@ async function alarmsPage({ api, show }) {
     const q = new URLSearchParams();
     if (type.value) q.set("type", type.value);
     if (delivered.value) q.set("delivered", delivered.value);
+    if (acknowledged.value) q.set("acknowledged", acknowledged.value);
+    if (from.value) q.set("from", String(new Date(from.value).getTime()));
+    if (to.value) q.set("to", String(new Date(to.value).getTime()));
     csv.href = `/api/v1/records/alarms.csv?${q}`;
     q.set("limit", String(limit));
     q.set("offset", String(offset));
@@ -233,10 +240,10 @@ async function alarmsPage({ api, show }) {
     pagerOut.replaceChildren(pager({ offset, limit, total: res.data.total, newer: "Newer", older: "Older",
                                          onPage: (o) => { offset = o; load(); } }));
   };
-  for (const el of [type, delivered]) el.addEventListener("change", () => { offset = 0; load(); });
+  for (const el of [type, delivered, acknowledged, from, to]) el.addEventListener("change", () => { offset = 0; load(); });
   show("Alarm records",
        h("p", { class: "hint" }, "Every alarm goes to the management centre (888888) as a SIP message; one it did not take is sent again until it does."),
-       h("div", { class: "toolbar" }, type, delivered), out, pagerOut, h("p", {}, csv));
+       h("div", { class: "toolbar" }, from, to, type, acknowledged, delivered), out, pagerOut, h("p", {}, csv));
   await load();
 }
 
