@@ -49,6 +49,11 @@ std::string card_where(const CardQuery& q) {
   if (q.room) where += " AND room = :room";
   if (q.status) where += " AND status = :status";
   if (!q.number_prefix.empty()) where += " AND number >= :lo AND number < :hi";
+  if (!q.text.empty()) {
+    where +=
+        " AND (number LIKE :text ESCAPE '\\' OR room LIKE :text ESCAPE '\\' OR person LIKE "
+        ":text ESCAPE '\\')";
+  }
   return where;
 }
 
@@ -58,6 +63,15 @@ void bind_card_query(SQLite::Statement& st, const CardQuery& q) {
   if (!q.number_prefix.empty()) {
     st.bind(":lo", q.number_prefix);
     st.bind(":hi", q.number_prefix + "\x7f");
+  }
+  if (!q.text.empty()) {
+    // A part of the text, '%' and '_' in it taken as themselves (LIKE is case-blind for ASCII).
+    std::string pattern = "%";
+    for (char c : q.text) {
+      if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+      pattern += c;
+    }
+    st.bind(":text", pattern + "%");
   }
 }
 

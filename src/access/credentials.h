@@ -47,6 +47,7 @@ struct CardQuery {
   std::optional<std::string> room;
   std::optional<CardStatus> status;
   std::string number_prefix;  // upper-case hex, empty: any
+  std::string text;           // a part of the number, room or person (any case); empty: any
   std::size_t offset = 0;
   std::size_t limit = 50;
 };

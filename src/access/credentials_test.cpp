@@ -113,6 +113,20 @@ TEST_F(CredentialsTest, ListsFilterAndPage) {
   EXPECT_EQ((*page)[0].number, "A1018");
   q.limit = 501;
   EXPECT_FALSE(cards.list(q));
+  // A part of the number, room or person, in any case; '%' and '_' are themselves.
+  ASSERT_TRUE(cards.add(card("BEEF01", "", "Dora 100%")));
+  q = {};
+  q.text = "dora";
+  EXPECT_EQ(*cards.count(q), 1u);
+  q.text = "100%";
+  EXPECT_EQ(*cards.count(q), 1u);
+  q.text = "_";
+  EXPECT_EQ(*cards.count(q), 0u);
+  q.text = "a1019";
+  EXPECT_EQ(*cards.count(q), 1u);
+  q.text = "102";
+  // Room 102 (10 cards) or A1020..A1029 (10), three of them both.
+  EXPECT_EQ(*cards.count(q), 17u);
 }
 
 TEST_F(CredentialsTest, AnImportAddsAllOrNothing) {

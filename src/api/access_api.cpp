@@ -287,6 +287,12 @@ void add_access_routes(web::HttpServer& http, WebAuth& auth, AccessApiParts deps
         auto room = text_param(req.query, "room");
         auto status = text_param(req.query, "status");
         auto number = text_param(req.query, "number");
+        auto text = text_param(req.query, "q");
+        if (!text) return store_error(text.error());
+        if (*text) {
+          if ((*text)->size() > 64) return field_error("q", "invalid", "at most 64 characters");
+          q.text = **text;
+        }
         auto offset = number_param(req.query, "offset", 1 << 30);
         auto limit = number_param(req.query, "limit", access::CardQuery::kMaxLimit);
         for (const Result<std::optional<std::string>>* r : {&room, &status, &number}) {

@@ -28,6 +28,8 @@ Filters filters_of(const AuditQuery& q) {
       .add("at_ms <= ?", q.to_ms)
       .add("action = ?", q.action)
       .add("user = ?", q.user);
+  // A part of the detail, user or address, literally (instr), in any ASCII case.
+  f.add("instr(lower(detail || ' ' || user || ' ' || address), lower(?)) > 0", q.text);
   return f;
 }
 

@@ -35,6 +35,7 @@ struct AuditQuery {
   std::optional<std::int64_t> from_ms, to_ms;
   std::optional<std::string> action;
   std::optional<std::string> user;
+  std::optional<std::string> text;  // a part of the detail, user or address (any case)
   std::size_t offset = 0;
   std::size_t limit = 100;  // 1..kMaxLimit
 };

@@ -96,6 +96,13 @@ TEST_F(AuditLogTest, FiltersAndPagesWithATotal) {
   AuditQuery none;
   none.action = "nothing";
   EXPECT_EQ(times(none), std::make_pair(std::vector<std::int64_t>{}, std::size_t{0}));
+
+  // A part of the detail, the user or the address, in any case; '%' is itself.
+  AuditQuery text;
+  text.text = "B";
+  EXPECT_EQ(times(text).second, 5u);
+  text.text = "%";
+  EXPECT_EQ(times(text).second, 0u);
 }
 
 TEST_F(AuditLogTest, BadQueriesAreRefusedNamingTheField) {

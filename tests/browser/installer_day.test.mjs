@@ -345,6 +345,10 @@ describe("an installer's day", () => {
     const facade = page.locator("table.audit tr", { hasText: "facade:" }).first();
     await facade.getByRole("button", { name: "Details" }).click();
     await facade.locator("pre.audit-full").waitFor();
+    // A search by a part of the detail.
+    await page.locator("#audit-search").fill("9907 ADD");
+    await page.waitForFunction(() => document.querySelectorAll("table.audit tbody tr").length === 1);
+    await page.locator("#audit-search").fill("");
     // A date range in the future finds nothing; the CSV link follows the filter.
     await page.locator("#audit-from").fill("2099-01-01T00:00");
     await page.locator("#main p.empty").waitFor();
@@ -391,6 +395,9 @@ describe("an installer's day", () => {
     await page.locator("#edit-card button[type=submit]").click();
     await page.locator("#toast", { hasText: "Card 5EED5EED saved" }).waitFor();
     await page.locator("#main td", { hasText: "Finn Berg" }).waitFor();
+    // Found by a part of the owner's name.
+    await page.locator("#cards-search").fill("finn b");
+    await page.waitForFunction(() => document.querySelectorAll("#main tbody tr").length === 1);
     // The current password is no new password.
     await page.goto(`${env.vtod.url}/#/password`);
     await page.locator("#password-old_password").fill(ADMIN_PASSWORD);

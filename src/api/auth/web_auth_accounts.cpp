@@ -231,6 +231,12 @@ Result<store::AuditQuery> audit_query_of(const web::HttpRequest& req) {
   if (!user) return make_error("user: " + user.error().message, Errc::Invalid);
   if (*action) q.action = **action;
   if (*user) q.user = **user;
+  auto text = web::query_param(req.query, "q");
+  if (!text) return make_error("q: " + text.error().message, Errc::Invalid);
+  if (*text && !(*text)->empty()) {
+    if ((*text)->size() > 64) return make_error("q: at most 64 characters", Errc::Invalid);
+    q.text = **text;
+  }
   if (auto ok = store::check_audit_query(q); !ok) return ok.error();
   return q;
 }

@@ -163,6 +163,8 @@ async function cardsPage({ api, session, show }) {
                   [{ value: "", label: "every room" }, ...rooms.slice(1)].map((o) => h("option", { value: o.value }, o.label)));
   const fStatus = h("select", { id: "cards-filter-status", "aria-label": "Status" },
                     ["", ...STATUSES].map((s) => h("option", { value: s }, s || "every status")));
+  const fSearch = h("input", { type: "search", id: "cards-search", "aria-label": "Search cards", placeholder: "Search: number, room or person",
+                               maxlength: 64, autocomplete: "off" });
   const fNumber = h("input", { id: "cards-filter-number", "aria-label": "Card number starts with", placeholder: "Number starts with",
                                maxlength: 16, autocomplete: "off", spellcheck: "false" });
   let offset = 0;
@@ -172,6 +174,7 @@ async function cardsPage({ api, session, show }) {
     if (fRoom.value) q.set("room", fRoom.value);
     if (fStatus.value) q.set("status", fStatus.value);
     if (fNumber.value) q.set("number", fNumber.value);
+    if (fSearch.value.trim()) q.set("q", fSearch.value.trim());
     /** @type {ApiResult<{ cards: Card[], total: number }>} */
     const res = await api("GET", `/api/v1/access/cards?${q}`);
     if (!res.ok) return out.replaceChildren(h("p", { class: "form-error" }, res.data.error));
@@ -203,6 +206,7 @@ async function cardsPage({ api, session, show }) {
   };
   for (const el of [fRoom, fStatus]) el.addEventListener("change", () => { offset = 0; load(); });
   fNumber.addEventListener("input", () => { offset = 0; load(); });
+  fSearch.addEventListener("input", () => { offset = 0; load(); });
 
   // A card's owner, validity and status, changed in a dialog; its number stays.
   /** @param {Card} c */
@@ -301,7 +305,7 @@ async function cardsPage({ api, session, show }) {
   } }, "Import");
 
   show("Cards",
-       h("div", { class: "toolbar" }, fRoom, fStatus, fNumber), out, pagerOut,
+       h("div", { class: "toolbar" }, fSearch, fRoom, fStatus, fNumber), out, pagerOut,
        h("section", {}, h("h2", {}, "Add a card"), add),
        h("section", {}, h("h2", {}, "Import and export"),
          h("p", { class: "hint" }, "CSV with a header row: number, room, person, valid_from, valid_to, status (times in UTC, e.g. 2026-12-31). An import adds or replaces the cards it lists, all or none."),

@@ -353,6 +353,8 @@ async function auditPage({ api, show }) {
      ...Object.entries(AUDIT_ACTIONS).map(([a, phrase]) => h("option", { value: a }, phrase))]);
   const from = h("input", { type: "datetime-local", id: "audit-from" });
   const to = h("input", { type: "datetime-local", id: "audit-to" });
+  const search = h("input", { type: "search", id: "audit-search", "aria-label": "Search the audit log",
+                              placeholder: "Search: detail, user or address", maxlength: 64, autocomplete: "off" });
   const csv = h("a", { id: "audit-csv", download: "audit-log.csv" }, "Download as CSV");
   let offset = 0;
   const limit = 50;
@@ -361,6 +363,7 @@ async function auditPage({ api, show }) {
     if (from.value) q.set("from", String(new Date(from.value).getTime()));
     if (to.value) q.set("to", String(new Date(to.value).getTime()));
     if (filter.value) q.set("action", filter.value);
+    if (search.value.trim()) q.set("q", search.value.trim());
     csv.href = `/api/v1/audit.csv?${q}`;
     if (from.value && to.value && new Date(from.value) > new Date(to.value)) {
       pagerOut.replaceChildren();
@@ -374,14 +377,15 @@ async function auditPage({ api, show }) {
       pagerOut.replaceChildren();
       return out.replaceChildren(h("p", { class: "form-error" }, res.data.error));
     }
-    const filtered = Boolean(from.value || to.value || filter.value);
+    const filtered = Boolean(from.value || to.value || filter.value || search.value.trim());
     out.replaceChildren(auditTable(res.data.entries, filtered ? "No entries match these filters." : "The log is empty."));
     pagerOut.replaceChildren(pager({ offset, limit, total: res.data.total, newer: "Newer", older: "Older",
                                      onPage: (o) => { offset = o; load(); } }));
   };
   for (const el of [filter, from, to]) el.addEventListener("change", () => { offset = 0; load(); });
+  search.addEventListener("input", () => { offset = 0; load(); });
   show("Audit log",
-       h("div", { class: "toolbar" },
+       h("div", { class: "toolbar" }, search,
          h("label", { for: "audit-action" }, "Show"), filter,
          h("label", { for: "audit-from" }, "from"), from,
          h("label", { for: "audit-to" }, "to"), to),
