@@ -54,7 +54,8 @@ Result<void> Station::add_routes() {
   add_live_routes();
   add_system_routes();
   add_system_maintenance_routes();
-  add_hosted_monitor_routes();
+  // The hosted monitor belongs to the test bench of the simulated board, as /api/v1/sim/*.
+  if (options_.board == "sim") add_hosted_monitor_routes();
   add_sound_routes();
   // Pictures of the door (call records' snapshots): only for the roles that may watch it.
   const api::Guard watch_guard = [this](store::Role least, web::HttpServer::Handler h) {
