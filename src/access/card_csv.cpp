@@ -88,15 +88,7 @@ std::string_view cards_csv_header() {
 }
 
 std::string utc_time(std::int64_t ms) {
-  if (ms == 0) return "";
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  std::array<char, 96> buf{};
-  std::snprintf(buf.data(), buf.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf.data();
+  return ms == 0 ? std::string() : store::utc_text(ms);
 }
 
 std::optional<std::int64_t> parse_utc_time(std::string_view t, bool end_of_day) {

@@ -33,18 +33,6 @@ Filters filters_of(const AuditQuery& q) {
   return f;
 }
 
-// "2026-05-01T14:03:22.123Z" for unix ms.
-std::string utc_text(std::int64_t ms) {
-  const auto secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  std::array<char, 96> buf{};
-  std::snprintf(buf.data(), buf.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf.data();
-}
-
 AuditEntry entry_from(SQLite::Statement& st) {
   AuditEntry e;
   e.id = st.getColumn(0).getInt64();

@@ -4,7 +4,7 @@
 // monitor, and the call record saying it was answered and the door opened.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { setUp, screenshot, ADMIN_PASSWORD } from "./lib/vtod.mjs";
+import { setUp, screenshot, initializeDevice, ADMIN_PASSWORD } from "./lib/vtod.mjs";
 
 const FILE = import.meta.url;
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
@@ -16,12 +16,7 @@ describe("a new installer's day on a phone", () => {
 
   it("sets up a building, calls room 1507, answers and opens from the hosted monitor", { timeout: 150000 }, async () => {
     const { page, console: con } = await env.open("phone-path", PHONE);
-    await page.goto(`${env.vtod.url}/`);
-    await page.waitForURL(/#\/init$/);
-    await page.locator("#init-password").fill(ADMIN_PASSWORD);
-    await page.locator("#init-confirm").fill(ADMIN_PASSWORD);
-    await page.getByRole("button", { name: "Initialize" }).click();
-    await page.waitForURL(/#\/login$/);
+    await initializeDevice(page, env.vtod, ADMIN_PASSWORD);
     await page.locator("#login-password").fill(ADMIN_PASSWORD);
     await page.getByRole("button", { name: "Log in" }).click();
     await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();

@@ -23,8 +23,8 @@ describe("system maintenance", () => {
     second = await Vtod.start();
   });
   after(async () => {
+    await env?.close();  // the browser first: vtod stops with no client connected
     await second?.stop();
-    await env?.close();
   });
 
   it("backs up one station and restores it onto a fresh one", { timeout: 120000 }, async () => {

@@ -221,6 +221,17 @@ export const pageFetch = (page, method, path, { body, csrf } = {}) => page.evalu
   return { status: res.status, data };
 }, { method, path, body, csrf });
 
+// A fresh device initialized through its own page (#/init) with `password`; the page is then
+// at the login.
+export async function initializeDevice(page, vtod, password) {
+  await page.goto(`${vtod.url}/`);
+  await page.waitForURL(/#\/init$/);
+  await page.locator("#init-password").fill(password);
+  await page.locator("#init-confirm").fill(password);
+  await page.getByRole("button", { name: "Initialize" }).click();
+  await page.waitForURL(/#\/login$/);
+}
+
 // Logs in through the login form and waits for the nav. Returns the CSRF token the page got.
 export async function login(page, vtod, user, password) {
   await page.goto(`${vtod.url}/#/login`);
