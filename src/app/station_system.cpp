@@ -279,10 +279,11 @@ void Station::add_sound_routes() {
     Sound s;
     if (auto saved = settings_->get("sound"); saved && *saved) {
       const json j = json::parse(**saved, nullptr, false);
-      if (j.is_object()) {
-        s.talk = std::clamp(j.value("talk", s.talk), 0, 100);
-        s.microphone = std::clamp(j.value("microphone", s.microphone), 0, 100);
-        s.ring = std::clamp(j.value("ring", s.ring), 0, 100);
+      for (auto [name, field] : {std::pair{"talk", &s.talk}, std::pair{"microphone", &s.microphone},
+                                 std::pair{"ring", &s.ring}}) {
+        if (j.is_object() && j.contains(name) && j[name].is_number_integer()) {
+          *field = std::clamp(j[name].get<int>(), 0, 100);
+        }
       }
     }
     return s;

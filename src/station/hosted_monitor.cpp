@@ -95,8 +95,23 @@ void HostedMonitor::read_next() {
       });
 }
 
+namespace {
+
+// Fields of vth's events, whatever their type: never a throw.
+std::string text_at(const json& e, const char* key) {
+  auto it = e.find(key);
+  return it != e.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::uint64_t number_at(const json& e, const char* key) {
+  auto it = e.find(key);
+  return it != e.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
+}
+
+}  // namespace
+
 void HostedMonitor::on_event(const json& e) {
-  const std::string name = e.value("event", "");
+  const std::string name = text_at(e, "event");
   if (name == "registered") {
     registered_ = true;
   } else if (name == "registration_failed" || name == "unregistered") {
@@ -104,8 +119,8 @@ void HostedMonitor::on_event(const json& e) {
     if (name == "registration_failed") error_ = "registration refused";
   } else if (name == "incoming_call") {
     call_state_ = "ringing";
-    call_ = e.value("call", std::uint64_t{0});
-    from_ = e.value("peer", "");
+    call_ = number_at(e, "call");
+    from_ = text_at(e, "peer");
     media_ = nullptr;
   } else if (name == "answered") {
     call_state_ = "talking";
@@ -115,7 +130,7 @@ void HostedMonitor::on_event(const json& e) {
   } else if (name == "media") {
     media_ = e;
   } else if (name == "error") {
-    error_ = e.value("message", "");
+    error_ = text_at(e, "message");
   }
 }
 

@@ -23,6 +23,12 @@ Error invalid(const std::string& message) {
   return make_error(message, Errc::Invalid);
 }
 
+// The text at `key`, or "" when absent or not text (json::value() would throw).
+std::string text_at(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 Error not_a_backup() {
   return invalid("not an OpenVTO backup file");
 }
@@ -193,7 +199,7 @@ Result<BackupContent> open_backup(std::string_view text, std::string_view passph
   if (text.size() > kMaxBackupSize) return invalid("the file is larger than a backup can be");
   if (sodium_init() < 0) return make_error("backup: libsodium did not start", Errc::Unavailable);
   const json file = json::parse(text, nullptr, false);
-  if (file.is_discarded() || !file.is_object() || file.value("format", "") != kFormat) {
+  if (file.is_discarded() || !file.is_object() || text_at(file, "format") != kFormat) {
     return not_a_backup();
   }
   if (!file.contains("version") || !file["version"].is_number_integer() ||
@@ -210,7 +216,7 @@ Result<BackupContent> open_backup(std::string_view text, std::string_view passph
                       Errc::Unsupported);
   }
   const json& kdf = file["kdf"];
-  if (kdf.value("alg", "") != "argon2id13" || !kdf.contains("opslimit") ||
+  if (text_at(kdf, "alg") != "argon2id13" || !kdf.contains("opslimit") ||
       !kdf["opslimit"].is_number_unsigned() || !kdf.contains("memlimit") ||
       !kdf["memlimit"].is_number_unsigned() || !kdf.contains("salt") || !kdf["salt"].is_string()) {
     return not_a_backup();

@@ -116,6 +116,12 @@ TEST_F(BackupTest, AWrongPassphraseOrAChangedFileRestoresNothing) {
   EXPECT_EQ(open_backup("hello", kPassphrase).error().message, "not an OpenVTO backup file");
   EXPECT_EQ(open_backup("{\"format\":\"openvto-backup\"}", kPassphrase).error().message,
             "not an OpenVTO backup file");
+  // Fields of the wrong type are no backup either, never a throw (fuzz_backup found one).
+  EXPECT_EQ(open_backup("{\"format\":1}", kPassphrase).error().message,
+            "not an OpenVTO backup file");
+  std::string alg = *file;
+  alg.replace(alg.find("\"alg\":\"argon2id13\""), 18, "\"alg\":13");
+  EXPECT_EQ(open_backup(alg, kPassphrase).error().message, "not an OpenVTO backup file");
   EXPECT_TRUE(rooms(*to_).empty());
   // A backup of a newer OpenVTO.
   std::string newer = *file;
