@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <utility>
 
 #include "api/query_params.h"
@@ -213,42 +214,43 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
   };
 
   // ?q=TEXT (number or names), sort=number|name|online, order=asc|desc, offset, limit.
-  http.route("GET", "/api/v1/rooms",
-             auth.guard(Role::Viewer, [dir, online](const web::HttpRequest& req, const Principal&) {
-               auto w = list_window(req.query, {"number", "name", "online"});
-               if (!w) return error_response(w.error());
-               auto rooms = dir->list_rooms();
-               if (!rooms) return store_error_response(rooms.error());
-               struct Row {
-                 store::Room room;
-                 std::vector<OnlineDevice> online;
-               };
-               std::vector<Row> rows;
-               for (auto& r : *rooms) {
-                 if (!matches(w->q, {r.number, r.first_name, r.last_name, r.nick_name,
-                                     r.first_name + " " + r.last_name})) {
-                   continue;
-                 }
-                 auto devices = online(r.number);
-                 rows.push_back({std::move(r), std::move(devices)});
-               }
-               if (w->sort == "name") {
-                 std::ranges::stable_sort(rows, [](const Row& x, const Row& y) {
-                   return std::tie(x.room.last_name, x.room.first_name) <
-                          std::tie(y.room.last_name, y.room.first_name);
-                 });
-               } else if (w->sort == "online") {
-                 std::ranges::stable_sort(rows, [](const Row& x, const Row& y) {
-                   return x.online.size() > y.online.size();
-                 });
-               }
-               const std::size_t total = rows.size();
-               json list = json::array();
-               for (const auto& r : page_of(std::move(rows), *w)) {
-                 list.push_back(room_json(r.room, r.online));
-               }
-               return ok(200, {{"rooms", list}, {"total", total}});
-             }));
+  http.route(
+      "GET", "/api/v1/rooms",
+      auth.guard(Role::Viewer, [dir, online](const web::HttpRequest& req, const Principal&) {
+        auto w = list_window(req.query, {"number", "name", "online"});
+        if (!w) return error_response(w.error());
+        auto rooms = dir->list_rooms();
+        if (!rooms) return store_error_response(rooms.error());
+        struct Row {
+          store::Room room;
+          std::vector<OnlineDevice> online;
+        };
+        std::vector<Row> rows;
+        for (auto& r : *rooms) {
+          if (!matches(w->q, {r.number, r.first_name, r.last_name, r.nick_name,
+                              r.first_name + " " + r.last_name})) {
+            continue;
+          }
+          // The registrations are looked up for the page shown, unless they sort it.
+          auto devices = w->sort == "online" ? online(r.number) : std::vector<OnlineDevice>{};
+          rows.push_back({std::move(r), std::move(devices)});
+        }
+        if (w->sort == "name") {
+          std::ranges::stable_sort(rows, [](const Row& x, const Row& y) {
+            return std::tie(x.room.last_name, x.room.first_name) <
+                   std::tie(y.room.last_name, y.room.first_name);
+          });
+        } else if (w->sort == "online") {
+          std::ranges::stable_sort(
+              rows, [](const Row& x, const Row& y) { return x.online.size() > y.online.size(); });
+        }
+        const std::size_t total = rows.size();
+        json list = json::array();
+        for (const auto& r : page_of(std::move(rows), *w)) {
+          list.push_back(room_json(r.room, w->sort == "online" ? r.online : online(r.room.number)));
+        }
+        return ok(200, {{"rooms", list}, {"total", total}});
+      }));
   http.route("POST", "/api/v1/rooms",
              auth.guard(Role::Admin, [dir, a, own_number_clash](const web::HttpRequest& req,
                                                                 const Principal& who) {
@@ -298,13 +300,11 @@ void add_household_routes(web::HttpServer& http, WebAuth& auth, store::Directory
           if (!rooms) return store_error_response(rooms.error());
           auto vtos = dir->list_vtos();
           if (!vtos) return store_error_response(vtos.error());
+          std::set<std::string> used;
+          for (const auto& r : *rooms) used.insert(r.number);
+          for (const auto& v : *vtos) used.insert(v.number);
           json fresh = json::array(), taken = json::array();
-          for (const auto& n : *numbers) {
-            const bool used =
-                std::ranges::any_of(*rooms, [&](const store::Room& r) { return r.number == n; }) ||
-                std::ranges::any_of(*vtos, [&](const store::Vto& v) { return v.number == n; });
-            (used ? taken : fresh).push_back(n);
-          }
+          for (const auto& n : *numbers) (used.contains(n) ? taken : fresh).push_back(n);
           return ok(200, {{"new", fresh}, {"existing", taken}});
         }
         auto added = dir->add_rooms_batch(batch, tmpl, skip_existing);

@@ -254,7 +254,9 @@ Result<BackupContent> open_backup(std::string_view text, std::string_view passph
     return not_a_backup();
   }
   for (const auto& t : backup_tables()) {
-    const json& table = content["tables"].value(t, json());
+    auto found = content["tables"].find(t);  // no copy of the table (fingerprints can be MBs)
+    if (found == content["tables"].end()) return not_a_backup();
+    const json& table = *found;
     if (!table.is_object() || !table.contains("columns") || !table["columns"].is_array() ||
         !table.contains("rows") || !table["rows"].is_array()) {
       return not_a_backup();
