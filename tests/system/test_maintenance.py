@@ -196,3 +196,34 @@ def test_the_volumes_change_the_speaker_and_the_microphone_of_a_call(tmp_path, p
     assert 15 < loud_door - quiet_door < 25, (loud_door, quiet_door)
     assert 15 < loud_monitor - quiet_monitor < 25, (loud_monitor, quiet_monitor)
     monitor.send("hangup")
+
+
+def test_the_new_routes_refuse_the_roles_below_theirs(tmp_path, processes):
+    """A viewer may read the Overview and the volumes, not change them, nor back up, restore,
+    restart, reset, acknowledge an alarm or drive the hosted monitor; an operator may do the
+    last two, not the rest. Nothing of it changes anything."""
+    vtod = Vtod(str(tmp_path / "data"))
+    processes.append(vtod)
+    port = vtod.http_port
+    tokens = {role: vtoctl(vtod.data_dir, "token", "create", "--role", role, "--name", role).stdout.strip()
+              for role in ("viewer", "operator")}
+    call = lambda role, method, path, body=None: http_raw(port, method, path, body, token=tokens[role])[0]  # noqa: E731
+    assert call("viewer", "GET", "/api/v1/system/info") == 200
+    assert call("viewer", "GET", "/api/v1/settings/sound") == 200
+    assert call("viewer", "GET", "/api/v1/sim/monitor") == 200
+    admin_only = [("POST", "/api/v1/system/backup", {"passphrase": "a long passphrase 42"}),
+                  ("POST", "/api/v1/system/restore?preview=1", {}),
+                  ("POST", "/api/v1/system/restart", {}),
+                  ("POST", "/api/v1/system/factory-reset", {"password": ADMIN_PASSWORD}),
+                  ("PUT", "/api/v1/settings/sound", {"talk": 1})]
+    operator_too = [("POST", "/api/v1/records/alarms/1/acknowledge", {}),
+                    ("POST", "/api/v1/sim/monitor", {"room": "101"}),
+                    ("POST", "/api/v1/sim/monitor/answer", {})]
+    for method, path, body in admin_only + operator_too:
+        assert call("viewer", method, path, body) == 403, (method, path)
+    for method, path, body in admin_only:
+        assert call("operator", method, path, body) == 403, (method, path)
+    # Nothing changed: the same process, the volumes as they were, no monitor running.
+    assert vtod.proc.poll() is None
+    assert http(port, "GET", "/api/v1/settings/sound")[1]["talk"] == 100
+    assert http(port, "GET", "/api/v1/sim/monitor")[1]["running"] is False
