@@ -24,6 +24,8 @@ packages=(
   # the SIP security tests: sipvicious' svcrack and svwar against a running vtod
   sipvicious
   ffmpeg python3 python3-pytest iproute2 procps
+  # the DHCP server of the DHCP system test (in a network namespace of its own)
+  dnsmasq-base
   # browser tests (tests/browser): headless chromium driven by playwright-core from npm;
   # the libraries of Debian 12's own node, which they run with once more (scripts/node18)
   chromium nodejs libuv1 libc-ares2 libbrotli1 libicu72 libnghttp2-14 util-linux

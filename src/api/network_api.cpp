@@ -209,6 +209,7 @@ Result<std::optional<NetworkBasic>> load_network(store::Settings& settings) {
   for (const char* k : kNetworkText) *text_member(n, k) = j.value(k, "");
   NetworkBasic defaults;  // a port saved before it existed has its default
   for (const char* k : kNetworkPorts) *port_member(n, k) = j.value(k, *port_member(defaults, k));
+  n.dhcp = j.value("dhcp", false);
   return std::optional<NetworkBasic>{n};
 }
 
@@ -235,6 +236,7 @@ json to_json(const NetworkBasic& n) {
   NetworkBasic copy = n;
   for (const char* k : kNetworkText) j[k] = *text_member(copy, k);
   for (const char* k : kNetworkPorts) j[k] = *port_member(copy, k);
+  j["dhcp"] = n.dhcp;
   return j;
 }
 
@@ -270,11 +272,14 @@ json stored(const SipServerSettings& s) {
 void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
                         NetworkBasic& network, ApplyNetwork apply_network, SipServerSettings& sip,
                         ApplySipServer apply_sip, SipStatus sip_status,
-                        std::string addresses_interface) {
-  // The page: the setting, and the interface its addresses are applied to (null: kept only).
-  const auto page = [iface = std::move(addresses_interface)](const NetworkBasic& n) {
+                        std::string addresses_interface, LeaseStatus lease) {
+  const bool board = !addresses_interface.empty();
+  // The page: the setting, the interface its addresses are applied to (null: kept only) and
+  // the DHCP lease.
+  const auto page = [iface = std::move(addresses_interface), lease](const NetworkBasic& n) {
     json j = to_json(n);
     j["interface"] = iface.empty() ? json(nullptr) : json(iface);
+    j["lease"] = n.dhcp && lease ? lease() : json(nullptr);
     return j.dump();
   };
   http.route(
@@ -288,7 +293,7 @@ void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& s
   auto applying = std::make_shared<bool>(false);
   http.route_async(
       "PUT", "/api/v1/settings/network",
-      auth.guard_async(store::Role::Admin, [&, apply_network, page, applying](
+      auth.guard_async(store::Role::Admin, [&, apply_network, page, applying, board](
                                                const web::HttpRequest& req, const Principal& who,
                                                web::HttpServer::Reply reply) {
         auto body = object_body(req);
@@ -306,6 +311,18 @@ void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& s
           if (!it->is_number_unsigned() || it->get<std::uint64_t>() > 65535)
             return reply(field_error(k, "range", "1 to 65535"));
           *port_member(next, k) = static_cast<std::uint16_t>(it->get<std::uint64_t>());
+        }
+        if (auto it = body->find("dhcp"); it != body->end() && !it->is_null()) {
+          if (!it->is_boolean()) return reply(field_error("dhcp", "type", "true or false"));
+          next.dhcp = it->get<bool>();
+        }
+        if (next.dhcp && !board) {
+          web::HttpResponse r = field_error("dhcp", "no_interface",
+                                            "DHCP needs vtod to manage a network interface "
+                                            "(--network-interface); here the computer's own "
+                                            "network settings apply");
+          r.status = 409;
+          return reply(r);
         }
         if (auto bad = check_network(next, &network))
           return reply(field_error(bad->field, "invalid", bad->message));

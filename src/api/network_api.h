@@ -1,8 +1,9 @@
 // Network Setting in the API.
-//   GET|PUT /api/v1/settings/network  Basic: IP, mask, gateway, DNS and the ports (HTTP,
-//       HTTPS, RTSP, SIP, SIP over TLS). The addresses are applied to a network interface when vtod
-//       has one (`--network-interface`, a real board: NetworkInterface), else kept and shown; port
-//       changes are applied at once by re-binding just that listener.
+//   GET|PUT /api/v1/settings/network  Basic: IP, mask, gateway, DNS or DHCP, and the ports
+//       (HTTP, HTTPS, RTSP, SIP, SIP over TLS). The addresses are applied to a network
+//       interface when vtod has one (`--network-interface`, a real board: NetworkInterface, or
+//       DhcpClient's lease), else kept and shown; port changes are applied at once by
+//       re-binding just that listener.
 //   GET|PUT /api/v1/settings/sip      SIP Server: this VTO is the SIP server ("this"),
 //       another VTO is ("vto"), or a platform is ("platform", with an alternate server the
 //       VTO fails over to while the main one is down), over TCP or TLS; and SRTP (off,
@@ -22,6 +23,9 @@ namespace vto::api {
 
 struct NetworkBasic {
   std::string ip, mask = "255.255.255.0", gateway, dns1, dns2;
+  // DHCP: the interface takes its addresses from the network's DHCP server (a board only);
+  // the fields above are kept for when it is turned off.
+  bool dhcp = false;
   std::uint16_t http_port = 80, https_port = 443, rtsp_port = 554, sip_port = 5060,
                 sip_tls_port = 5061;
   bool operator==(const NetworkBasic&) const = default;
@@ -74,12 +78,14 @@ using ApplyNetwork = std::function<void(const NetworkBasic& before, const Networ
                                         std::function<void(Result<void>)> done)>;
 using ApplySipServer =
     std::function<Result<void>(const SipServerSettings& before, const SipServerSettings& after)>;
-using SipStatus = std::function<nlohmann::json()>;  // registration state, for the page
+using SipStatus = std::function<nlohmann::json()>;    // registration state, for the page
+using LeaseStatus = std::function<nlohmann::json()>;  // the DHCP lease, null when not in use
 
-// `addresses_interface` is shown as the page's "interface" (empty: null, addresses kept only).
+// `addresses_interface` is shown as the page's "interface" (empty: null, addresses kept only,
+// and DHCP cannot be chosen); `lease` as its "lease".
 void add_network_routes(web::HttpServer& http, WebAuth& auth, store::Settings& settings,
                         NetworkBasic& network, ApplyNetwork apply_network, SipServerSettings& sip,
                         ApplySipServer apply_sip, SipStatus sip_status,
-                        std::string addresses_interface);
+                        std::string addresses_interface, LeaseStatus lease);
 
 }  // namespace vto::api

@@ -61,6 +61,7 @@
 #include "station/browser_video_feed.h"
 #include "station/building_directory.h"
 #include "station/call_recorder.h"
+#include "station/dhcp_client.h"
 #include "station/door_media.h"
 #include "station/hosted_monitor.h"
 #include "station/monitor_sessions.h"
@@ -135,6 +136,9 @@ class Station {
   void announce_ready();  // the "vtod ready" line that tests and scripts wait for
   void apply_network(const api::NetworkBasic& before, const api::NetworkBasic& after,
                      std::function<void(Result<void>)> done);
+  Result<void> start_dhcp();
+  void stop_dhcp();
+  nlohmann::json lease_json() const;
   Result<void> set_http_service(bool on);
   std::string doors_json();
   void extra_state(nlohmann::json& state);
@@ -232,6 +236,7 @@ class Station {
   api::LiveSettings live_;
   std::unique_ptr<station::BrowserVideoFeed> video_feed_;
   std::optional<station::NetworkInterface> network_interface_;
+  std::unique_ptr<station::DhcpClient> dhcp_;  // while Network Setting › Basic says DHCP
 
   // --- the board's modules and the panel on them (built again when the facade changes:
   // the panel goes before the modules it uses, and the access control lets go of them

@@ -120,7 +120,8 @@ void Station::add_network_routes() {
             {"active", serving() ? "this" : (sip_switch_->on_alternate() ? "alternate" : "main")},
             {"server", serving() ? "" : ua_->config().server.host_port()}};
       },
-      network_interface_ ? network_interface_->interface() : std::string());
+      network_interface_ ? network_interface_->interface() : std::string(),
+      [this] { return lease_json(); });
 }
 
 // Each changed port is moved on its own; a failure moves the others back. Then a board's
@@ -163,17 +164,36 @@ void Station::apply_network(const api::NetworkBasic& before, const api::NetworkB
   const auto addresses = [](const api::NetworkBasic& n) {
     return station::InterfaceAddresses{n.ip, n.mask, n.gateway, n.dns1, n.dns2};
   };
-  if (!network_interface_ || addresses(after) == addresses(before)) {
+  if (!network_interface_) {
     ports_moved();
     return done({});
   }
+  if (after.dhcp) {  // the lease sets the addresses when it comes
+    if (!dhcp_) {
+      if (auto started = start_dhcp(); !started) {
+        ports->undo();
+        return done(make_error(started.error().message, Errc::Conflict));
+      }
+    }
+    ports_moved();
+    return done({});
+  }
+  const bool was_dhcp = dhcp_ != nullptr;
+  if (!was_dhcp && addresses(after) == addresses(before)) {
+    ports_moved();
+    return done({});
+  }
+  stop_dhcp();
   network_interface_->apply(addresses(after), [this, ports, before, after, addresses, ports_moved,
+                                               was_dhcp,
                                                done = std::move(done)](Result<void> applied) {
     const std::string& name = network_interface_->interface();
     if (!applied) {
       log_->error("network: {}: {}", name, applied.error().message);
       // Back to what it was; the ports too.
-      if (!before.ip.empty()) {
+      if (was_dhcp) {
+        (void)start_dhcp();
+      } else if (!before.ip.empty()) {
         network_interface_->apply(addresses(before), [this](Result<void> back) {
           if (!back) log_->error("network: back to the old addresses: {}", back.error().message);
         });
@@ -186,6 +206,74 @@ void Station::apply_network(const api::NetworkBasic& before, const api::NetworkB
     ports_moved();
     done({});
   });
+}
+
+// DHCP on the board's interface: each new lease's addresses are applied; a lease that runs
+// out (or a server's NAK) takes them away until the next one.
+Result<void> Station::start_dhcp() {
+  if (dhcp_ || !network_interface_) return {};
+  const std::string name = network_interface_->interface();
+  auto client = std::make_unique<station::DhcpClient>(
+      io_, name,
+      [this, name](const station::DhcpLease& lease, bool changed) {
+        const auto a = lease.addresses();
+        if (!changed) {
+          log_->info("network: {}: lease of {} renewed for {} s", name, a.ip, lease.lease_s);
+          return;
+        }
+        log_->info("network: {}: leased {}/{} from {} for {} s, gateway {}", name, a.ip,
+                   station::prefix_length(a.mask), station::ipv4_text(lease.server), lease.lease_s,
+                   a.gateway.empty() ? "none" : a.gateway);
+        network_interface_->apply(a, [this, name](Result<void> r) {
+          if (!r) log_->error("network: {}: the lease's addresses: {}", name, r.error().message);
+        });
+      },
+      [this, name] {
+        log_->warn("network: {}: the DHCP lease ended: no address until the next one", name);
+        network_interface_->clear([this, name](Result<void> r) {
+          if (!r) log_->error("network: {}: {}", name, r.error().message);
+        });
+      });
+  if (auto started = client->start(); !started) {
+    log_->error("network: {}", started.error().message);
+    return started;
+  }
+  log_->info("network: {}: asking for an address by DHCP", name);
+  dhcp_ = std::move(client);
+  return {};
+}
+
+void Station::stop_dhcp() {
+  if (!dhcp_) return;
+  dhcp_->stop();
+  dhcp_.reset();
+  log_->info("network: DHCP stopped");
+}
+
+json Station::lease_json() const {
+  if (!dhcp_) return nullptr;
+  const auto& st = dhcp_->status();
+  json j{{"state", station::DhcpClient::state_name(st.state)}, {"error", st.error}};
+  if (st.lease) {
+    const auto a = st.lease->addresses();
+    const auto ms = [&st](std::uint32_t s) {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 (st.obtained + std::chrono::seconds(s)).time_since_epoch())
+          .count();
+    };
+    const bool infinite = st.lease->lease_s == 0xFFFFFFFF;
+    j.update({{"ip", a.ip},
+              {"mask", a.mask},
+              {"gateway", a.gateway},
+              {"dns1", a.dns1},
+              {"dns2", a.dns2},
+              {"server", station::ipv4_text(st.lease->server)},
+              {"lease_s", infinite ? json(nullptr) : json(st.lease->lease_s)},
+              {"obtained_ms", ms(0)},
+              {"renews_ms", infinite ? json(nullptr) : json(ms(st.lease->t1_s))},
+              {"expires_ms", infinite ? json(nullptr) : json(ms(st.lease->lease_s))}});
+  }
+  return j;
 }
 
 Result<void> Station::set_http_service(bool on) {
@@ -519,7 +607,11 @@ int Station::run() {
     timers_.start(core::Duration(serving() ? 0 : 300), [this] { io_.stop(); });
   });
   // On a board, the saved addresses are the interface's from the start: ready once they are.
-  if (network_interface_ && saved_network_) {
+  // With DHCP, ready at once: the lease comes when the network's server answers.
+  if (network_interface_ && saved_network_ && saved_network_->dhcp) {
+    if (auto started = start_dhcp(); !started) log_->error("network: {}", started.error().message);
+    announce_ready();
+  } else if (network_interface_ && saved_network_) {
     const api::NetworkBasic n = *saved_network_;
     network_interface_->apply({n.ip, n.mask, n.gateway, n.dns1, n.dns2}, [this, n](Result<void> r) {
       const std::string& name = network_interface_->interface();

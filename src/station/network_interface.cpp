@@ -79,6 +79,14 @@ void NetworkInterface::apply(const InterfaceAddresses& a,
            a.gateway.empty(), a, std::move(done));
 }
 
+void NetworkInterface::clear(std::function<void(Result<void>)> done) const {
+  auto runs =
+      std::make_shared<std::vector<std::vector<std::string>>>(std::vector<std::vector<std::string>>{
+          {"-4", "addr", "flush", "dev", interface_, "scope", "global"},
+          {"-4", "route", "del", "default", "dev", interface_}});
+  run_from(std::move(runs), 0, true, InterfaceAddresses{}, std::move(done));
+}
+
 void NetworkInterface::run_from(std::shared_ptr<std::vector<std::vector<std::string>>> runs,
                                 std::size_t next, bool last_may_fail, InterfaceAddresses a,
                                 std::function<void(Result<void>)> done) const {

@@ -52,6 +52,9 @@ class NetworkInterface {
   // calls `done` on the io_context. Stops at the first failure, with `ip`'s own message;
   // a run that takes more than 5 s is killed and fails.
   void apply(const InterfaceAddresses& a, std::function<void(Result<void>)> done) const;
+  // Takes the interface's global IPv4 addresses and its default route away, and writes a
+  // resolv.conf without servers (a DHCP lease that ran out).
+  void clear(std::function<void(Result<void>)> done) const;
 
  private:
   void run_from(std::shared_ptr<std::vector<std::vector<std::string>>> runs, std::size_t next,

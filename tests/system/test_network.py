@@ -92,6 +92,10 @@ def test_without_an_interface_the_addresses_are_kept_only(tmp_path, processes):
                         {"ip": "192.168.60.5", "mask": "255.255.255.0", "gateway": "192.168.60.1"})
     assert status == 200, page
     assert "192.168.60.5" not in ip("-4", "-o", "addr", "show")
+    # DHCP is a board's: here the computer's own network settings give the addresses.
+    status, page = http(vtod.http_port, "PUT", "/api/v1/settings/network", {"dhcp": True})
+    assert status == 409 and page["field"] == "dhcp", page
+    assert "--network-interface" in page["error"]
 
 
 @pytest.mark.parametrize("args, message", [

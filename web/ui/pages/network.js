@@ -1,5 +1,5 @@
 // @ts-check
-// Network Setting: Basic (addresses and ports, applied at once) and SIP Server (this VTO,
+// Network Setting: Basic (static addresses or DHCP on a board, and ports, applied at once) and SIP Server (this VTO,
 // another VTO, or a platform with an alternate server; over TCP or TLS; SRTP in calls
 // signalled over TLS; the registration status, asked for every 5 s while shown). The API is
 // /api/v1/settings/network, /api/v1/settings/sip and /api/v1/health.
@@ -25,7 +25,48 @@ import { STATIC_PAGE } from "../lib/router.js";
  * @property {number} sip_port
  * @property {number} sip_tls_port SIP over TLS; 0: off (vtod --sip-tls-listen off), not sent back
  * @property {string} [interface] the interface the addresses are applied to, if any
+ * @property {boolean} dhcp the interface takes its addresses from the network's DHCP server
+ * @property {Lease | null} lease the DHCP client's state while DHCP is on
  */
+
+/**
+ * @typedef {object} Lease
+ * @property {"selecting" | "requesting" | "bound" | "renewing" | "rebinding" | "stopped"} state
+ * @property {string} error why DHCP cannot run or the last lease was refused ("" if none)
+ * @property {string} [ip]
+ * @property {string} [mask]
+ * @property {string} [gateway]
+ * @property {string} [dns1]
+ * @property {string} [dns2]
+ * @property {string} [server]
+ * @property {number | null} [lease_s] null: a lease without end
+ * @property {number} [obtained_ms]
+ * @property {number | null} [renews_ms]
+ * @property {number | null} [expires_ms]
+ */
+
+const ADDRESS_FIELDS = ["ip", "mask", "gateway", "dns1", "dns2"];
+
+/**
+ * One line on the DHCP client's state, for the page.
+ * @param {Lease | null} lease
+ * @returns {string}
+ */
+export function leaseText(lease) {
+  if (!lease) return "";
+  const time = (/** @type {number | null | undefined} */ ms) => ms ? new Date(ms).toLocaleString() : "";
+  const error = lease.error ? ` (${lease.error})` : "";
+  switch (lease.state) {
+    case "bound": case "renewing": case "rebinding":
+      return `Address ${lease.ip} (mask ${lease.mask}) from the DHCP server ${lease.server}` +
+        (lease.expires_ms ? `, renewed at ${time(lease.renews_ms)}, ends at ${time(lease.expires_ms)}` : ", without end") +
+        (lease.state === "bound" ? "." : lease.state === "renewing" ? ": renewing now." : ": the server does not answer; asking any server.");
+    case "selecting": case "requesting":
+      return `Asking the network for an address…${error}`;
+    default:
+      return `DHCP is not running${error}.`;
+  }
+}
 
 /** @typedef {{ serving: boolean, registered: boolean, server: string, active: string }} SipStatus */
 
@@ -79,21 +120,31 @@ const STATUS_EVERY_MS = 5000;
  */
 export async function render(ctx) {
   if (ctx.view === "sip") return sipServerPage(ctx);
-  await networkPage(ctx);
-  return STATIC_PAGE;
+  return networkPage(ctx);
 }
 
-/** @param {PageContext} ctx */
+/**
+ * @param {PageContext} ctx
+ * @returns {Promise<Page>}
+ */
 async function networkPage({ api, show }) {
   /** @type {ApiResult<NetworkSettings>} */
   const res = await api("GET", "/api/v1/settings/network");
-  if (!res.ok) return show("Network Setting › Basic", h("p", { class: "form-error" }, res.data.error));
+  if (!res.ok) {
+    show("Network Setting › Basic", h("p", { class: "form-error" }, res.data.error));
+    return STATIC_PAGE;
+  }
   const d = res.data;
   const tlsOn = d.sip_tls_port !== 0;
   const ports = ["http_port", "https_port", "rtsp_port", "sip_port", ...(tlsOn ? ["sip_tls_port"] : [])];
+  const board = Boolean(d.interface);
   const f = form({
     id: "network", submit: "Save",
     fields: [
+      { name: "dhcp", label: "Addresses", type: "select", value: d.dhcp ? "on" : "off",
+        options: [{ value: "off", label: "Static (entered below)" }, { value: "on", label: "DHCP (from the network's server)" }],
+        hint: board ? "With DHCP the network's server gives the address, mask, gateway and DNS; the static ones below are kept for when DHCP is off."
+                    : "DHCP is for a board whose network interface vtod manages (vtod --network-interface); on this computer its own network settings apply." },
       { name: "ip", label: "IP address", value: d.ip, inputmode: "decimal" },
       { name: "mask", label: "Subnet mask", value: d.mask, inputmode: "decimal" },
       { name: "gateway", label: "Default gateway", value: d.gateway, inputmode: "decimal" },
@@ -108,9 +159,10 @@ async function networkPage({ api, show }) {
                     : "SIP over TLS is off (vtod --sip-tls-listen off)." },
     ],
     onSubmit: async (v, fm) => {
-      /** @type {Record<string, string | number>} */
-      const body = { ...v };
+      /** @type {Record<string, string | number | boolean>} */
+      const body = { ...v, dhcp: v.dhcp === "on" };
       if (!tlsOn) delete body.sip_tls_port;  // "off" is shown, never sent
+      if (body.dhcp) for (const k of ADDRESS_FIELDS) delete body[k];  // the static ones stay
       for (const k of ports) {
         if (!/^\d{1,5}$/.test(v[k])) return fm.fieldError(k, `${k.replaceAll("_", " ")}: 1 to 65535`);
         body[k] = Number(v[k]);
@@ -119,16 +171,52 @@ async function networkPage({ api, show }) {
       const r = await api("PUT", "/api/v1/settings/network", body);
       if (!r.ok) return fm.showApiError(r);
       toast("Saved and applied");
+      d.dhcp = r.data.dhcp;
+      showLease(r.data.lease);
       if (r.data.https_port !== d.https_port && location.port && Number(location.port) === d.https_port) {
         location.href = `https://${location.hostname}:${r.data.https_port}/#/network`;
       }
     },
   });
   if (!tlsOn) /** @type {HTMLInputElement} */ (f.inputs.sip_tls_port).readOnly = true;
+  const dhcpSelect = /** @type {HTMLSelectElement} */ (f.inputs.dhcp);
+  if (!board) {
+    dhcpSelect.disabled = true;
+    /** @type {HTMLOptionElement} */ (dhcpSelect.options[1]).disabled = true;
+  }
+  const leaseLine = h("p", { class: "hint", id: "network-lease", role: "status" });
+  // With DHCP chosen the address fields are read-only; they show the static ones to return to.
+  const followChoice = () => {
+    const dhcp = dhcpSelect.value === "on";
+    for (const k of ADDRESS_FIELDS) /** @type {HTMLInputElement} */ (f.inputs[k]).readOnly = dhcp;
+    leaseLine.hidden = !dhcp;
+  };
+  /** @param {Lease | null} lease */
+  const showLease = (lease) => {
+    leaseLine.textContent = dhcpSelect.value === "on" && !lease && board
+      ? "Save to ask the network for an address." : leaseText(lease);
+    followChoice();
+  };
+  dhcpSelect.addEventListener("change", () => showLease((dhcpSelect.value === "on") === d.dhcp ? d.lease : null));
+  showLease(d.lease);
+  f.querySelector(".field")?.after(leaseLine);
   show("Network Setting › Basic",
        h("p", { class: "hint", id: "network-applied" }, d.interface
          ? `Saved addresses are applied to ${d.interface} at once (and at every start); ports take effect at once.`
          : "No network interface is configured (vtod --network-interface): the addresses are kept and shown; ports take effect at once."), f);
+  if (!board) return STATIC_PAGE;
+  // While DHCP is on, the lease is asked for every 5 s.
+  let disposed = false;
+  const timer = setInterval(async () => {
+    if (disposed || !d.dhcp) return;
+    /** @type {ApiResult<NetworkSettings>} */
+    const now = await api("GET", "/api/v1/settings/network");
+    if (!disposed && now.ok && dhcpSelect.value === "on") {
+      d.lease = now.data.lease;
+      showLease(now.data.lease);
+    }
+  }, STATUS_EVERY_MS);
+  return { dispose() { disposed = true; clearInterval(timer); } };
 }
 
 /**
