@@ -33,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(host != 0 && host != ~lease->mask);
   check(lease->gateway == 0 || (lease->gateway & lease->mask) == (lease->ip & lease->mask));
   check(lease->dns.size() <= 2 && lease->lease_s >= 10);
-  if (lease->lease_s != 0xFFFFFFFF) check(lease->t1_s < lease->t2_s && lease->t2_s < lease->lease_s);
+  if (lease->lease_s != 0xFFFFFFFF)
+    check(lease->t1_s < lease->t2_s && lease->t2_s < lease->lease_s);
   const auto a = lease->addresses();
   check(!a.ip.empty() && !a.mask.empty());
   return 0;

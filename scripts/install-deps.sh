@@ -26,6 +26,8 @@ packages=(
   ffmpeg python3 python3-pytest iproute2 procps
   # the DHCP server of the DHCP system test (in a network namespace of its own)
   dnsmasq-base
+  # the time zones System › Maintenance offers (/usr/share/zoneinfo)
+  tzdata
   # browser tests (tests/browser): headless chromium driven by playwright-core from npm;
   # the libraries of Debian 12's own node, which they run with once more (scripts/node18)
   chromium nodejs libuv1 libc-ares2 libbrotli1 libicu72 libnghttp2-14 util-linux

@@ -139,6 +139,9 @@ Result<Options> parse_options(int argc, const char* const* argv) {
   cli.add_option("--resolv-conf", o.resolv_conf,
                  "with --network-interface: the file written with Network Setting > Basic's DNS "
                  "servers (e.g. /etc/resolv.conf; default: none)");
+  cli.add_flag("--set-clock", o.set_clock,
+               "on a board: let NTP (System > Maintenance) and the page set the system clock "
+               "(vtod needs CAP_SYS_TIME); without it the clock is only checked");
   cli.add_option("--rtsp-listen", rtsp_listen,
                  "RTSP address IP:PORT for players and NVRs "
                  "(rtsp://HOST:PORT/cam/realmonitor?channel=1&subtype=0; default 127.0.0.1:554, "

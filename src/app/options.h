@@ -43,6 +43,7 @@ struct Options {
   std::string board = "sim";        // the door's modules: sim
   std::string fingerprint = "sim";  // the fingerprint module: sim or libfprint
   std::string network_interface;    // gets Network Setting's addresses; empty: kept only
+  bool set_clock = false;           // NTP and System › Maintenance may set the system clock
   std::string resolv_conf;          // written with Network Setting's DNS; empty: not
   std::pair<int, int> video_size{640, 480};
   std::pair<int, int> sub_size{320, 240};

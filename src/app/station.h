@@ -67,6 +67,7 @@
 #include "station/monitor_sessions.h"
 #include "station/network_interface.h"
 #include "station/rtsp_live_view.h"
+#include "station/sntp.h"
 #include "station/ua_call_control.h"
 #include "store/database.h"
 #include "store/settings.h"
@@ -115,6 +116,7 @@ class Station {
   void add_system_routes();              // GET /api/v1/system/info
   void add_system_maintenance_routes();  // station_system.cpp
   void add_hosted_monitor_routes();      // station_system.cpp
+  void add_time_routes();                // station_time.cpp: time zone, NTP, the clock
   void add_sound_routes();               // station_system.cpp: the volumes
   void request_restart(const std::string& why, bool factory_reset = false);
   Result<void> listen();
@@ -236,7 +238,8 @@ class Station {
   api::LiveSettings live_;
   std::unique_ptr<station::BrowserVideoFeed> video_feed_;
   std::optional<station::NetworkInterface> network_interface_;
-  std::unique_ptr<station::DhcpClient> dhcp_;  // while Network Setting › Basic says DHCP
+  std::unique_ptr<station::DhcpClient> dhcp_;
+  std::unique_ptr<station::SntpClient> sntp_;  // while Network Setting › Basic says DHCP
 
   // --- the board's modules and the panel on them (built again when the facade changes:
   // the panel goes before the modules it uses, and the access control lets go of them
@@ -250,6 +253,7 @@ class Station {
   // --- the API's state.
   api::DeviceInfo device_info_;
   api::NetworkBasic network_;
+  std::string time_zone_;  // the station's (System › Maintenance), else the system's
   std::optional<boost::asio::signal_set> signals_;
 };
 

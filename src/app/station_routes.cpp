@@ -57,6 +57,7 @@ Result<void> Station::add_routes() {
   // The hosted monitor belongs to the test bench of the simulated board, as /api/v1/sim/*.
   if (options_.board == "sim") add_hosted_monitor_routes();
   add_sound_routes();
+  add_time_routes();
   // Pictures of the door (call records' snapshots): only for the roles that may watch it.
   const api::Guard watch_guard = [this](store::Role least, web::HttpServer::Handler h) {
     return auth_->guard(
@@ -394,20 +395,6 @@ std::string mac_address(const std::string& name) {
   return {};
 }
 
-// The time zone's name: $TZ, else /etc/timezone, else the /etc/localtime link's target.
-std::string time_zone_name() {
-  if (const char* tz = std::getenv("TZ"); tz != nullptr && *tz != '\0')
-    return tz[0] == ':' ? tz + 1 : tz;
-  std::ifstream in("/etc/timezone");
-  std::string zone;
-  if (in >> zone) return zone;
-  std::error_code ec;
-  const auto target = std::filesystem::read_symlink("/etc/localtime", ec).string();
-  if (auto at = target.find("zoneinfo/"); !ec && at != std::string::npos)
-    return target.substr(at + 9);
-  return "UTC";
-}
-
 }  // namespace
 
 // The device information of the Overview: model, serial number (made once, at random),
@@ -451,7 +438,7 @@ void Station::add_system_routes() {
                  {"mac", mac_address(options_.network_interface)},
                  {"uptime_s", uptime},
                  {"time_ms", core::system_unix_ms()},
-                 {"time_zone", time_zone_name()},
+                 {"time_zone", time_zone_},
                  {"sip",
                   {{"mode", serving() ? "sip-server"
                                       : std::string(api::mode_name(sip_switch_->setting().mode))},

@@ -119,6 +119,10 @@ void WebAuth::add_routes(web::HttpServer& http) {
              }));
 }
 
+void WebAuth::set_time_zone(std::string zone) {
+  impl_->time_zone = std::move(zone);
+}
+
 void WebAuth::set_login_policy(const LoginPolicy& policy) {
   impl_->guard.set_config(accounts::LoginGuardConfig{policy.max_failures,
                                                      std::chrono::minutes(policy.lock_minutes),

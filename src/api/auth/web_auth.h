@@ -99,6 +99,9 @@ class WebAuth {
   // Applies new login rules at once: the lock count and time to the next failures, the
   // idle timeout to every session (one idle longer than the new timeout ends).
   void set_login_policy(const LoginPolicy& policy);
+  // The station's time zone (an IANA name), said by /api/v1/auth/status so that every page
+  // shows times as the door's clock reads them.
+  void set_time_zone(std::string zone);
 
   // An entry in the audit log (failures to write are logged, never thrown).
   void audit(const Principal& who, const std::string& action, const std::string& detail);

@@ -226,6 +226,7 @@ struct WebAuth::Impl {
   core::Timers& timers;
   store::Database& db;
   WebAuthConfig config;
+  std::string time_zone;  // the station's, for /api/v1/auth/status (empty: not said)
   store::Users users;
   store::ApiTokens tokens;
   store::AuditLog audit_log;
@@ -364,6 +365,7 @@ struct WebAuth::Impl {
     auto initialized = users.initialized();
     if (!initialized) return error_response(initialized.error());
     json out{{"initialized", *initialized}};
+    if (!time_zone.empty()) out["time_zone"] = time_zone;
     auto session = sessions.find(cookie_value(req.header("cookie"), kCookie), timers.now());
     if (session) {
       out["user"] = session->user;
