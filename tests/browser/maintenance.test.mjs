@@ -4,6 +4,7 @@
 // the page brings the login back.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
+import dgram from "node:dgram";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,6 +12,38 @@ import { setUp, login, screenshot, Vtod, ADMIN_PASSWORD } from "./lib/vtod.mjs";
 
 const FILE = import.meta.url;
 const PASSPHRASE = "a long passphrase 42";
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
+/**
+ * A time server the test owns: SNTP on 127.0.0.1 whose clock runs `aheadS` seconds ahead.
+ * @returns {Promise<{ port: number, close: () => void }>}
+ */
+async function timeServer(aheadS) {
+  const socket = dgram.createSocket("udp4");
+  socket.on("message", (msg, peer) => {
+    if (msg.length < 48) return;
+    const ntp = (ms) => {
+      const b = Buffer.alloc(8);
+      const t = ms / 1000 + aheadS + 2208988800;
+      b.writeUInt32BE(Math.floor(t), 0);
+      b.writeUInt32BE(Math.floor((t % 1) * 2 ** 32), 4);
+      return b;
+    };
+    const got = Date.now();
+    const answer = Buffer.concat([Buffer.from([0x24, 2, 6, 0xe9]), Buffer.alloc(8), Buffer.from("TEST"),
+                                  ntp(got - 60000), msg.subarray(40, 48), ntp(got), ntp(Date.now())]);
+    socket.send(answer, peer.port, peer.address);
+  });
+  await new Promise((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  return { port: socket.address().port, close: () => socket.close() };
+}
+
+/** "YYYY-MM-DD hh" of now in `zone`. */
+function hourIn(zone) {
+  const p = Object.fromEntries(new Intl.DateTimeFormat("en-GB", { timeZone: zone, hourCycle: "h23", year: "numeric",
+    month: "2-digit", day: "2-digit", hour: "2-digit" }).formatToParts(Date.now()).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}`;
+}
 
 describe("system maintenance", () => {
   let env, second;
@@ -76,6 +109,49 @@ describe("system maintenance", () => {
     await p.locator("#rooms-list td", { hasText: "Flat 102" }).waitFor();
     con.assertClean();
   });
+
+  for (const [device, options] of [["desktop", {}], ["phone", PHONE]]) {
+    it(`sets the time zone and NTP, and says the clock is the system's (${device})`, { timeout: 60000 }, async () => {
+      const server = await timeServer(3600);
+      try {
+        const { page, console: con } = await env.open(`time-${device}`, options);
+        await login(page, env.vtod, "admin", ADMIN_PASSWORD);
+        await page.goto(`${env.vtod.url}/#/maintenance`);
+        await page.locator("#ntp-status", { hasText: "NTP is off" }).waitFor();
+        await page.locator("#clock-note", { hasText: "--set-clock" }).waitFor();
+        assert.equal(await page.locator("#time-time_ms").count(), 0, "no clock to set here");
+        // A zone the station does not know is said beside the field.
+        await page.locator("#time-time_zone").fill("Mars/Olympus_Mons");
+        await page.locator("#time button[type=submit]").click();
+        await page.locator("#time-time_zone-error", { hasText: "no such time zone" }).waitFor();
+        con.allow(/status of 400/);
+        // Tokyo, and NTP with the test's server, an hour ahead.
+        const zone = device === "phone" ? "America/Sao_Paulo" : "Asia/Tokyo";
+        await page.locator("#time-time_zone").fill(zone);
+        await page.locator("#time-ntp").selectOption("on");
+        await page.locator("#time-ntp_servers").fill(`127.0.0.1:${server.port}`);
+        await page.locator("#time button[type=submit]").click();
+        await page.locator("#system-time", { hasText: `(${zone})` }).waitFor();
+        assert.ok((await page.locator("#system-time").textContent()).startsWith(hourIn(zone)));
+        await page.locator("#ntp-status", { hasText: /this clock is 36\d\d\.\d s behind it/ }).waitFor({ timeout: 15000 });
+        assert.match(await page.locator("#ntp-status").textContent(), /The clock was left as it is/);
+        await screenshot(page, FILE, `time-${device}`);
+        // Every page shows times in the station's zone, from the next load on too.
+        await page.goto(`${env.vtod.url}/#/home`);
+        await page.reload();
+        await page.getByText(`(${zone})`).first().waitFor();
+        assert.ok((await page.getByText(`(${zone})`).first().textContent()).includes(hourIn(zone)));
+        // On a PC, DHCP cannot be chosen, and the page says why.
+        await page.goto(`${env.vtod.url}/#/network`);
+        assert.equal(await page.locator("#network-dhcp").isDisabled(), true);
+        await page.getByText("DHCP is for a board whose network interface vtod manages").waitFor();
+        con.assertClean();
+      } finally {
+        server.close();
+        await env.vtod.api("PUT", "/api/v1/system/time", { body: { time_zone: "", ntp: false } });
+      }
+    });
+  }
 
   it("restarts from the page and comes back to the login", { timeout: 60000 }, async () => {
     const { page, console: con } = await env.open("restart");

@@ -4,7 +4,7 @@
 // these files itself, offline. This entry module holds the session, the nav and the route
 // table; each page is a module of pages/ with render(ctx) → { dispose }, loaded when first
 // shown. lib/ has what the pages share.
-import { h, $, nodes } from "./lib/dom.js";
+import { h, $, nodes, setTimeZone } from "./lib/dom.js";
 import { createApi } from "./lib/api.js";
 import { createRouter, STATIC_PAGE } from "./lib/router.js";
 import { emptySession, hasRole } from "./lib/session.js";
@@ -202,9 +202,10 @@ async function start() {
   const firstItem = NAV.flatMap((g) => g.items).find((i) => i.id === first);
   const preload = firstItem ? firstItem.load : OTHER[first];
   if (preload) preload().catch(() => {});  // a failure shows when the page itself loads
-  /** @type {import("./lib/api.js").ApiResult<{ initialized: boolean, user?: string, role?: import("./lib/session.js").Role, csrf?: string }>} */
+  /** @type {import("./lib/api.js").ApiResult<{ initialized: boolean, time_zone?: string, user?: string, role?: import("./lib/session.js").Role, csrf?: string }>} */
   const res = await api("GET", "/api/v1/auth/status");
   if (!res.ok) return draw("Unavailable", h("p", {}, res.data.error || "The door station does not answer."));
+  setTimeZone(res.data.time_zone);
   Object.assign(session, { initialized: res.data.initialized, user: res.data.user || null,
                            role: res.data.role || null, csrf: res.data.csrf || null });
   await router.start();

@@ -92,13 +92,40 @@ export function clearToast() {
   t.textContent = "";
 }
 
+/** @type {Intl.DateTimeFormat | null} */
+let stationClock = null;
+
 /**
- * Unix milliseconds as local "YYYY-MM-DD hh:mm:ss"; "—" for none.
+ * Shows every time from now on in the station's time zone (an IANA name, from
+ * /api/v1/auth/status), as the door's clock reads it; one the browser does not know leaves
+ * the browser's own.
+ * @param {string | null | undefined} zone
+ */
+export function setTimeZone(zone) {
+  stationClock = null;
+  if (!zone) return;
+  try {
+    stationClock = new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit",
+    });
+  } catch { /* an unknown zone: the browser's */ }
+}
+
+/**
+ * Unix milliseconds as "YYYY-MM-DD hh:mm:ss" in the station's time zone (setTimeZone), else
+ * the browser's; "—" for none.
  * @param {number | null | undefined} ms
  * @returns {string}
  */
 export function fmtTime(ms) {
   if (ms === null || ms === undefined) return "—";
+  if (stationClock) {
+    /** @type {Record<string, string>} */
+    const part = {};
+    for (const { type, value } of stationClock.formatToParts(ms)) part[type] = value;
+    return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}:${part.second}`;
+  }
   const d = new Date(ms);
   const p = (/** @type {number} */ n) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;

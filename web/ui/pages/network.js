@@ -3,7 +3,7 @@
 // another VTO, or a platform with an alternate server; over TCP or TLS; SRTP in calls
 // signalled over TLS; the registration status, asked for every 5 s while shown). The API is
 // /api/v1/settings/network, /api/v1/settings/sip and /api/v1/health.
-import { h, toast } from "../lib/dom.js";
+import { h, toast, fmtTime } from "../lib/dom.js";
 import { form } from "../lib/form.js";
 import { STATIC_PAGE } from "../lib/router.js";
 
@@ -54,7 +54,7 @@ const ADDRESS_FIELDS = ["ip", "mask", "gateway", "dns1", "dns2"];
  */
 export function leaseText(lease) {
   if (!lease) return "";
-  const time = (/** @type {number | null | undefined} */ ms) => ms ? new Date(ms).toLocaleString() : "";
+  const time = fmtTime;
   const error = lease.error ? ` (${lease.error})` : "";
   switch (lease.state) {
     case "bound": case "renewing": case "rebinding":

@@ -1,7 +1,8 @@
 // @ts-check
-// System › Maintenance (admin): the station's clock, configuration backup and restore (with
+// System › Maintenance (admin): the station's date and time (time zone, NTP, the clock where
+// vtod may set it), configuration backup and restore (with
 // a preview of what changes), restart, and factory reset. The API is /api/v1/system/*.
-import { h, toast, fmtTime } from "../lib/dom.js";
+import { h, toast, fmtTime, setTimeZone } from "../lib/dom.js";
 import { form } from "../lib/form.js";
 import { table } from "../lib/table.js";
 
@@ -47,13 +48,119 @@ async function waitForRestart(status, text) {
 }
 
 /**
+ * GET /api/v1/system/time.
+ * @typedef {object} TimeSettings
+ * @property {string} time_zone the saved one; "" for the system's
+ * @property {string} zone the one in use
+ * @property {string} system_time_zone
+ * @property {boolean} ntp
+ * @property {string[]} ntp_servers
+ * @property {number} time_ms
+ * @property {boolean} can_set_clock vtod --set-clock
+ * @property {NtpStatus} status
+ */
+
+/**
+ * @typedef {object} NtpStatus
+ * @property {"off" | "checking" | "ok" | "failed"} state
+ * @property {string} server the one that answered
+ * @property {string} error
+ * @property {string} clock "", "stepped", "slewed", or why the clock could not be set
+ * @property {number | null} checked_ms
+ * @property {number} [offset_ms] the server's clock less this one's
+ * @property {number} [delay_ms]
+ * @property {number} [stratum]
+ */
+
+/**
+ * One line on NTP's last check.
+ * @param {TimeSettings} t
+ * @returns {string}
+ */
+export function ntpText(t) {
+  const st = t.status;
+  if (st.state === "off") return "NTP is off: the clock is not checked.";
+  if (st.state === "checking") return "Asking the time server…";
+  if (st.state === "failed") return `No time server gave the time (${fmtTime(st.checked_ms)}): ${st.error}.`;
+  const off = st.offset_ms ?? 0;
+  const size = Math.abs(off) < 1000 ? `${Math.round(Math.abs(off))} ms` : `${(Math.abs(off) / 1000).toFixed(1)} s`;
+  const way = Math.abs(off) < 1 ? "on time" : `${size} ${off > 0 ? "behind" : "ahead of"} it`;
+  const clock = !t.can_set_clock
+    ? " The clock was left as it is."
+    : st.clock === "stepped" ? " The clock was set." : st.clock === "slewed" ? " The clock is being adjusted." : st.clock ? ` ${st.clock}.` : "";
+  return `Checked ${fmtTime(st.checked_ms)} with ${st.server} (stratum ${st.stratum}): this clock is ${way}.${clock}`;
+}
+
+/**
+ * The date and time section: the clock, the time zone, NTP and (where vtod may) the clock
+ * set by hand.
+ * @param {PageContext["api"]} api
+ * @param {TimeSettings} t
+ * @returns {{ section: HTMLElement, refresh: () => Promise<void> }}
+ */
+function dateAndTime(api, t) {
+  const clock = h("p", { id: "system-time" });
+  const ntpLine = h("p", { class: "hint", id: "ntp-status", role: "status" });
+  const draw = () => {
+    clock.textContent = `${fmtTime(t.time_ms)} (${t.zone})`;
+    ntpLine.textContent = ntpText(t);
+  };
+  const f = form({
+    id: "time", submit: "Save",
+    fields: [
+      { name: "time_zone", label: "Time zone", value: t.time_zone, placeholder: `${t.system_time_zone} (the system's)`,
+        hint: "A name like Europe/Berlin; empty for the system's. Every page shows times in it; records are kept in UTC." },
+      { name: "ntp", label: "NTP", type: "select", value: t.ntp ? "on" : "off",
+        options: [{ value: "off", label: "Off" }, { value: "on", label: "On: check the clock with a time server" }] },
+      { name: "ntp_servers", label: "Time servers", type: "textarea", rows: 3, value: t.ntp_servers.join("\n"),
+        hint: "One per line, a name or IPv4 address, with :port if not 123; asked in order, at most 4." },
+      ...(t.can_set_clock ? [{ name: "time_ms", label: "Set the clock to", type: "datetime-local", value: "",
+                               hint: "In your browser's time zone; with NTP off. Leave empty to keep the clock." }] : []),
+    ],
+    onSubmit: async (v, fm) => {
+      /** @type {Record<string, unknown>} */
+      const body = { time_zone: v.time_zone.trim(), ntp: v.ntp === "on",
+                     ntp_servers: v.ntp_servers.split("\n").map((x) => x.trim()).filter(Boolean) };
+      if (v.time_ms) body.time_ms = new Date(v.time_ms).getTime();
+      /** @type {ApiResult<TimeSettings>} */
+      const r = await api("PUT", "/api/v1/system/time", body);
+      if (!r.ok) return fm.showApiError(r);
+      Object.assign(t, r.data);
+      setTimeZone(t.zone);
+      draw();
+      toast("Date and time saved");
+    },
+  });
+  f.inputs.time_zone.setAttribute("list", "time-zones");
+  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  const list = h("datalist", { id: "time-zones" }, zones.map((z) => h("option", { value: z })));
+  draw();
+  const section = h("section", { id: "system-clock" }, h("h2", {}, "Date and time"), clock, ntpLine,
+    t.can_set_clock ? null
+      : h("p", { class: "hint", id: "clock-note" }, "The clock itself is the system's: this station checks it with NTP and shows how far off it is, but sets it only when vtod is started with --set-clock (a board's service)."),
+    f, list);
+  return {
+    section,
+    refresh: async () => {
+      /** @type {ApiResult<TimeSettings>} */
+      const now = await api("GET", "/api/v1/system/time");
+      if (!now.ok) return;
+      t.time_ms = now.data.time_ms;
+      t.status = now.data.status;
+      draw();
+    },
+  };
+}
+
+/**
  * @param {PageContext} ctx
  * @returns {Promise<Page>}
  */
 export async function render({ api, session, show }) {
-  /** @type {ApiResult<{ time_ms: number, time_zone: string }>} */
-  const info = await api("GET", "/api/v1/system/info");
-  const clock = h("p", { id: "system-time" }, info.ok ? `${fmtTime(info.data.time_ms)} (${info.data.time_zone})` : info.data.error);
+  /** @type {ApiResult<TimeSettings>} */
+  const time = await api("GET", "/api/v1/system/time");
+  const clock = time.ok ? dateAndTime(api, time.data)
+    : { section: h("section", { id: "system-clock" }, h("p", { class: "form-error" }, time.data.error)), refresh: async () => {} };
 
   // Backup: a passphrase twice, then the file.
   const backup = form({
@@ -151,8 +258,7 @@ export async function render({ api, session, show }) {
   });
 
   show("System › Maintenance",
-       h("section", { id: "system-clock" }, h("h2", {}, "Date and time"), clock,
-         h("p", { class: "hint" }, "The station's clock and time zone are the system's it runs on (kept by its time service, NTP included). This page shows them; set them on the system (for example with timedatectl on a board).")),
+       clock.section,
        h("section", { id: "system-backup" }, h("h2", {}, "Configuration backup"),
          h("p", { class: "hint" }, "One file with the settings, rooms, VTOs, cards, fingerprints, keypad passwords and accounts, sealed with your passphrase. Records are not in it."),
          backup, backupOut),
@@ -163,5 +269,7 @@ export async function render({ api, session, show }) {
          h("p", { class: "hint" }, "Starts the door station service again, with its saved settings."),
          h("div", { class: "toolbar" }, restart), restartStatus),
        h("section", { id: "system-reset", class: "danger-zone" }, h("h2", {}, "Factory reset"), reset, resetStatus));
-  return { dispose() {} };
+  // The clock and NTP's state, again every 5 s while shown.
+  const timer = setInterval(() => { clock.refresh(); }, 5000);
+  return { dispose() { clearInterval(timer); } };
 }
