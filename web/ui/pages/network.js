@@ -59,7 +59,7 @@ export function leaseText(lease) {
   switch (lease.state) {
     case "bound": case "renewing": case "rebinding":
       return `Address ${lease.ip} (mask ${lease.mask}) from the DHCP server ${lease.server}` +
-        (lease.expires_ms ? `, renewed at ${time(lease.renews_ms)}, ends at ${time(lease.expires_ms)}` : ", without end") +
+        (lease.expires_ms ? `, renews at ${time(lease.renews_ms)}, ends at ${time(lease.expires_ms)}` : ", without end") +
         (lease.state === "bound" ? "." : lease.state === "renewing" ? ": renewing now." : ": the server does not answer; asking any server.");
     case "selecting": case "requesting":
       return `Asking the network for an address…${error}`;
