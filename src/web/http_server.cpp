@@ -441,6 +441,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
           socket.close(ignored);
         } else {
           ++self->connections;
+          // No Nagle: a response (or TLS 1.3's session tickets before it) in more than one
+          // write would otherwise wait for the browser's delayed ACK, ~40 ms per connection.
+          beast::error_code ignored;
+          socket.set_option(tcp::no_delay(true), ignored);
           if (self->tls) {
             using TlsStream = beast::ssl_stream<beast::tcp_stream>;
             std::make_shared<Session<TlsStream>>(self, std::move(socket), *self->tls)->start();

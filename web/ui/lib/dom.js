@@ -94,6 +94,8 @@ export function clearToast() {
 
 /** @type {Intl.DateTimeFormat | null} */
 let stationClock = null;
+/** @type {string | null} the zone stationClock is to be made for, at its first use */
+let stationZone = null;
 
 /**
  * Shows every time from now on in the station's time zone (an IANA name, from
@@ -103,13 +105,7 @@ let stationClock = null;
  */
 export function setTimeZone(zone) {
   stationClock = null;
-  if (!zone) return;
-  try {
-    stationClock = new Intl.DateTimeFormat("en-GB", {
-      timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
-      hour: "2-digit", minute: "2-digit", second: "2-digit",
-    });
-  } catch { /* an unknown zone: the browser's */ }
+  stationZone = zone || null;  // the formatter is made when a time is first shown (~20 ms)
 }
 
 /**
@@ -120,6 +116,14 @@ export function setTimeZone(zone) {
  */
 export function fmtTime(ms) {
   if (ms === null || ms === undefined) return "—";
+  if (stationZone && !stationClock) {
+    try {
+      stationClock = new Intl.DateTimeFormat("en-GB", {
+        timeZone: stationZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit",
+      });
+    } catch { stationZone = null; }  // an unknown zone: the browser's
+  }
   if (stationClock) {
     /** @type {Record<string, string>} */
     const part = {};

@@ -42,6 +42,17 @@ export async function render({ api, session, show }) {
   }
   const info = fres.data;
   const rooms = rres.ok ? rres.data.rooms.map((r) => r.number) : [];
+  const known = new Set(["", "888888", ...rooms]);
+  /** @type {DocumentFragment | null} */
+  let options = null;
+  const targetOptions = () => {
+    if (!options) {
+      options = document.createDocumentFragment();
+      options.append(h("option", { value: "" }, "— not mapped —"), h("option", { value: "888888" }, "Management centre (888888)"));
+      for (const r of rooms) options.append(new Option(`Room ${r}`, r));
+    }
+    return options;
+  };
   let modules = info.modules.map((m) => ({ ...m }));
   let buttons = [...info.buttons];
   const canEdit = hasRole(session, "admin");
@@ -68,14 +79,16 @@ export async function render({ api, session, show }) {
     buttons = buttons.slice(0, n);
     while (buttons.length < n) buttons.push("");
     drawPanel();
-    const targets = [{ value: "", label: "— not mapped —" }, { value: "888888", label: "Management centre (888888)" },
-                     ...rooms.map((r) => ({ value: r, label: `Room ${r}` }))];
     mapping.replaceChildren(n === 0 ? h("p", { class: "empty" }, "No call buttons: add a call-button module.") :
-      h("div", { class: "button-map" }, buttons.map((b, i) => h("div", { class: "field" },
-        h("label", { for: `button-${i + 1}` }, `Call button ${i + 1}`),
-        h("select", { id: `button-${i + 1}`, disabled: !canEdit, onchange: (e) => { buttons[i] = e.target.value; drawPanel(); } },
-          targets.map((t) => h("option", { value: t.value, selected: t.value === b }, t.label)),
-          b && !targets.some((t) => t.value === b) ? h("option", { value: b, selected: true }, `Room ${b} (missing)`) : null)))));
+      h("div", { class: "button-map" }, buttons.map((b, i) => {
+        // The targets' options are made once and copied into each select (a building's
+        // thousand rooms, in every button's list).
+        const select = h("select", { id: `button-${i + 1}`, disabled: !canEdit, onchange: (e) => { buttons[i] = e.target.value; drawPanel(); } });
+        select.append(targetOptions().cloneNode(true));
+        if (b && !known.has(b)) select.append(h("option", { value: b }, `Room ${b} (missing)`));
+        select.value = b;
+        return h("div", { class: "field" }, h("label", { for: `button-${i + 1}` }, `Call button ${i + 1}`), select);
+      })));
   };
   // The faces of the modules, as on the virtual panel, without their controls working.
   const drawPanel = () => {

@@ -126,12 +126,19 @@ async function roomsPage({ api, session, show }) {
     h("option", { value: "online" }, "Online first"));
   let offset = 0;
   let loads = 0;
-  const refresh = async () => {
-    const mine = ++loads;
+  /** @returns {Promise<ApiResult<{ rooms: Room[], total: number }>>} */
+  const ask = () => {
     const q = new URLSearchParams({ offset: String(offset), limit: String(ROOMS_PER_PAGE), sort: sort.value });
     if (search.value.trim()) q.set("q", search.value.trim());
-    /** @type {ApiResult<{ rooms: Room[], total: number }>} */
-    const res = await api("GET", `/api/v1/rooms?${q}`);
+    return api("GET", `/api/v1/rooms?${q}`);
+  };
+  // The first page of rooms is asked for now, while the forms below are built.
+  /** @type {Promise<ApiResult<{ rooms: Room[], total: number }>> | null} */
+  let first = ask();
+  const refresh = async () => {
+    const mine = ++loads;
+    const res = await (first || ask());
+    first = null;
     if (mine !== loads) return;  // a newer search is on its way
     if (!res.ok) return list.replaceChildren(h("p", { class: "form-error" }, res.data.error));
     const { rooms, total } = res.data;
