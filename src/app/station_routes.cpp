@@ -475,6 +475,7 @@ void Station::extra_state(json& state) {
                     {"number", status.number},
                     {"call", status.call},
                     {"answered_by", call_recorder_->answered_by(status.call)}};
+  state["reading_card"] = reader_enrolment_->reading_card();
   state["tone"] = {{"last", feedback_->last()},
                    {"count", feedback_->count()},
                    {"playing", tones_->current()},

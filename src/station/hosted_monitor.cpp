@@ -9,6 +9,7 @@
 #include <boost/asio/read_until.hpp>
 #include <chrono>
 #include <istream>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -43,15 +44,24 @@ Result<void> HostedMonitor::start(const std::string& user, const std::string& pa
   posix_spawn_file_actions_adddup2(&actions, in[0], 0);
   posix_spawn_file_actions_adddup2(&actions, out[1], 1);
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  // The password goes on vth's command line: a program of the station's own, on the
-  // station's own machine, as the monitors of a real building hold theirs.
-  std::vector<std::string> args = {vth_,         "--server", server,     "--user",     user,
-                                   "--password", password,   "--listen", "127.0.0.1:0"};
+  // The password goes in vth's environment, not on its command line: any local user can
+  // read a process's command line (ps), only its owner its environment.
+  std::vector<std::string> args = {vth_, "--server", server,       "--user",
+                                   user, "--listen", "127.0.0.1:0"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  std::vector<std::string> env_texts{"VTH_PASSWORD=" + password};
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::string_view(*e).starts_with("VTH_PASSWORD=")) continue;
+    env_texts.emplace_back(*e);
+  }
+  std::vector<char*> envp;
+  for (auto& e : env_texts) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = -1;
-  const int spawned = ::posix_spawn(&pid, vth_.c_str(), &actions, nullptr, argv.data(), environ);
+  const int spawned =
+      ::posix_spawn(&pid, vth_.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(in[0]);
   ::close(out[1]);

@@ -41,6 +41,8 @@ class ReaderEnrolment final : public device::Access {
   // Ends the waits for a card and a finger (the Cancel of the web interface); true if one
   // was waiting.
   bool cancel_waits();
+  // Whether a read_card() waits now (the virtual panel shows it, and tests wait for it).
+  bool reading_card() const { return static_cast<bool>(card_wait_); }
 
   device::AccessAnswer card(const std::string& number) override;
   device::AccessAnswer finger(const hal::FingerScan& scan) override { return access_.finger(scan); }

@@ -30,6 +30,10 @@ describe("access control pages", () => {
     // "Read from the card reader", then a card is held to the (virtual) reader.
     await page.locator("#card-read").click();
     await page.locator("#card-read-status", { hasText: "Hold the card" }).waitFor();
+    // The page says so as it asks; the card is held once the station waits for it.
+    for (let i = 0; i < 100 && !(await env.vtod.api("GET", "/api/v1/sim/state")).data.reading_card; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const held = await env.vtod.api("POST", "/api/v1/sim/card", { body: { number: "c0ffee42" } });
     assert.equal(held.status, 200);
     await page.locator("#card-read-status", { hasText: "Card C0FFEE42 read." }).waitFor();

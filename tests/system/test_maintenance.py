@@ -4,6 +4,7 @@ settings (compared by API), a wrong passphrase restores nothing; a restart keeps
 and the addresses; a factory reset wants the password again and leaves a fresh device."""
 import json
 import os
+import time
 
 from harness import ADMIN_PASSWORD, ROOM_PASSWORD, TOKENS, Vtod, http, http_raw, vtoctl
 
@@ -227,3 +228,35 @@ def test_the_new_routes_refuse_the_roles_below_theirs(tmp_path, processes):
     assert vtod.proc.poll() is None
     assert http(port, "GET", "/api/v1/settings/sound")[1]["talk"] == 100
     assert http(port, "GET", "/api/v1/sim/monitor")[1]["running"] is False
+
+
+def test_the_hosted_monitor_keeps_the_room_password_off_its_command_line(tmp_path, processes):
+    """The virtual panel's hosted monitor (a vth child of vtod) registers as the room's
+    extension with the room's password; any local user can list command lines (ps), so the
+    password is not on it."""
+    vtod = Vtod(str(tmp_path / "data"))
+    processes.append(vtod)
+    port = vtod.http_port
+    secret = "Room-secret-93"
+    status, body = http(port, "POST", "/api/v1/rooms", {"number": "101", "password": secret})
+    assert status == 201, body
+    status, body = http(port, "POST", "/api/v1/sim/monitor", {"room": "101"})
+    assert status == 200 and body["running"], body
+    deadline = time.monotonic() + 10
+    while not http(port, "GET", "/api/v1/sim/monitor")[1]["registered"]:
+        assert time.monotonic() < deadline, "the hosted monitor did not register"
+        time.sleep(0.1)
+    children = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read()
+        except OSError:
+            continue
+        if int(fields[1]) == vtod.proc.pid and b"vth" in cmdline:
+            children.append(cmdline)
+    assert len(children) == 1, children
+    assert secret.encode() not in children[0], children[0]
+    assert b"101#99" in children[0]

@@ -45,7 +45,9 @@ def test_http_only_redirects_and_a_fresh_device_asks_for_initialization(fresh):
     conn.close()
 
     status, _, body = http_raw(fresh.http_port, "GET", "/api/v1/auth/status", token="")
-    assert status == 200 and body == {"initialized": False}
+    # Nothing but that, and the station's time zone (for showing times): no session.
+    assert status == 200 and body["initialized"] is False, body
+    assert set(body) == {"initialized", "time_zone"}, body
     status, _, body = http_raw(fresh.http_port, "GET", "/api/v1/rooms", token="")
     assert status == 401 and body["initialized"] is False
     # The page itself is served, with a policy that forbids anything not from the device.

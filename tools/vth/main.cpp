@@ -16,6 +16,8 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/streambuf.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -243,7 +245,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> audio_codecs;
   app.add_option("--server", server, "SIP server HOST:PORT (the door station)")->required();
   app.add_option("--user", user, "user name, e.g. 101#0 (room 101, master monitor)")->required();
-  app.add_option("--password", password, "register password")->required();
+  app.add_option("--password", password,
+                 "register password (else $VTH_PASSWORD: the environment is not shown to other "
+                 "users, a command line is)");
   app.add_option("--listen", listen, "local SIP address IP:PORT (port 0 = any)");
   app.add_option("--transport", transport_name, "udp, tcp or tls")
       ->check(CLI::IsMember({"udp", "tcp", "tls"}));
@@ -263,6 +267,16 @@ int main(int argc, char** argv) {
                  "audio codecs accepted, in order of preference (default: PCMU,PCMA,opus)")
       ->delimiter(',');
   CLI11_PARSE(app, argc, argv);
+  if (password.empty()) {
+    if (const char* from_env = std::getenv("VTH_PASSWORD"); from_env != nullptr) {
+      password = from_env;
+      ::unsetenv("VTH_PASSWORD");
+    }
+  }
+  if (password.empty()) {
+    std::fprintf(stderr, "vth: a register password: --password or $VTH_PASSWORD\n");
+    return 2;
+  }
   core::set_log_level(log_level);
 
   auto server_addr = sip::parse_host_port(server, 5060);
