@@ -56,8 +56,11 @@ describe("system maintenance", () => {
     second = await Vtod.start();
   });
   after(async () => {
-    await env?.close();  // the browser first: vtod stops with no client connected
-    await second?.stop();
+    try {
+      await env?.close();  // the browser first: vtod stops with no client connected
+    } finally {
+      await second?.stop();  // even when the first one's close found problems
+    }
   });
 
   it("backs up one station and restores it onto a fresh one", { timeout: 120000 }, async () => {
@@ -113,8 +116,8 @@ describe("system maintenance", () => {
   for (const [device, options] of [["desktop", {}], ["phone", PHONE]]) {
     it(`sets the time zone and NTP, and says the clock is the system's (${device})`, { timeout: 60000 }, async () => {
       const server = await timeServer(3600);
+      const { page, context, console: con } = await env.open(`time-${device}`, options);
       try {
-        const { page, console: con } = await env.open(`time-${device}`, options);
         await login(page, env.vtod, "admin", ADMIN_PASSWORD);
         await page.goto(`${env.vtod.url}/#/maintenance`);
         await page.locator("#ntp-status", { hasText: "NTP is off" }).waitFor();
@@ -133,7 +136,8 @@ describe("system maintenance", () => {
         await page.locator("#time button[type=submit]").click();
         await page.locator("#system-time", { hasText: `(${zone})` }).waitFor();
         assert.ok((await page.locator("#system-time").textContent()).startsWith(hourIn(zone)));
-        await page.locator("#ntp-status", { hasText: /this clock is 36\d\d\.\d s behind it/ }).waitFor({ timeout: 15000 });
+        // An hour, give or take what a loaded machine adds to one side of the round trip.
+        await page.locator("#ntp-status", { hasText: /this clock is 3[56]\d\d\.\d s behind it/ }).waitFor({ timeout: 15000 });
         assert.match(await page.locator("#ntp-status").textContent(), /The clock was left as it is/);
         await screenshot(page, FILE, `time-${device}`);
         // Every page shows times in the station's zone, from the next load on too.
@@ -147,6 +151,7 @@ describe("system maintenance", () => {
         await page.getByText("DHCP is for a board whose network interface vtod manages").waitFor();
         con.assertClean();
       } finally {
+        await context.close();  // its page asks for the time every 5 s while shown
         server.close();
         await env.vtod.api("PUT", "/api/v1/system/time", { body: { time_zone: "", ntp: false } });
       }
