@@ -28,6 +28,9 @@ packages=(
   dnsmasq-base
   # the time zones System › Maintenance offers (/usr/share/zoneinfo)
   tzdata
+  # the virtual board of tests/board: QEMU, and what building its kernel modules takes
+  # (tests/board/make-guest.sh downloads the kernel, its headers and source itself)
+  qemu-system-x86 xz-utils bc
   # browser tests (tests/browser): headless chromium driven by playwright-core from npm;
   # the libraries of Debian 12's own node, which they run with once more (scripts/node18)
   chromium nodejs libuv1 libc-ares2 libbrotli1 libicu72 libnghttp2-14 util-linux
