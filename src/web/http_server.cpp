@@ -11,6 +11,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <cctype>
 #include <deque>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -80,6 +81,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::vector<ssl::context> retired_tls;  // contexts older connections may still use
   std::vector<Route> routes;
   std::map<std::string, WebSocketRoute> websockets;
+  // The open WebSockets, to be let go of when the server goes: a route's listeners hold
+  // their sockets, and each socket holds its route, so an open socket would otherwise keep
+  // itself, its listeners and this server (its TLS context) alive past the end.
+  std::vector<std::pair<std::weak_ptr<void>, std::function<void()>>> open_sockets;
   std::function<bool(const std::string&)> access_filter;
   std::map<std::string, std::size_t> large_bodies;  // path -> its body limit
   std::size_t large_bodies_reading = 0;
@@ -159,9 +164,20 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       ws.async_accept(req, [self = this->shared_from_this()](beast::error_code ec) {
         if (ec) return;
         self->open = true;
+        auto& sockets = self->server->open_sockets;
+        std::erase_if(sockets, [](const auto& s) { return s.first.expired(); });
+        sockets.emplace_back(self, [weak = std::weak_ptr<WsSession>(self)] {
+          if (auto me = weak.lock()) me->abandon();
+        });
         if (self->route.on_open) self->route.on_open(self, self->request);
         self->read();
       });
+    }
+
+    // The server goes: the route's listeners let go of this socket, and it of them.
+    void abandon() {
+      finish();
+      route = WebSocketRoute{};
     }
 
     void read() {
@@ -539,6 +555,8 @@ void HttpServer::stop() {
   impl_->stopped = true;
   beast::error_code ignored;
   impl_->acceptor.close(ignored);
+  auto sockets = std::move(impl_->open_sockets);
+  for (auto& [socket, abandon] : sockets) abandon();
 }
 
 Result<void> HttpServer::rebind(const std::string& ip, std::uint16_t port) {

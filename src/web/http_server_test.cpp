@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <set>
 #include <thread>
 
 #include "web/tls_certificate.h"
@@ -261,6 +262,46 @@ TEST(HttpServerTest, WebSocketsPushToAcceptedClientsAndRefuseOthers) {
   beast::flat_buffer answer_buffer;
   http::read(refused, answer_buffer, answer);
   EXPECT_EQ(answer.result_int(), 401u);
+}
+
+// A route's listeners hold their open sockets, and each socket holds its route: a socket
+// still open when the server goes must not keep the listeners (nor the server and its TLS
+// context) alive past the end.
+TEST(HttpServerTest, AWebSocketOpenAtTheEndKeepsNothingAlive) {
+  struct Listeners {
+    std::set<std::shared_ptr<WebSocketPeer>> peers;
+  };
+  std::weak_ptr<Listeners> watch;
+  int closed = 0;
+  asio::io_context client_io;
+  beast::websocket::stream<tcp::socket> ws(client_io);
+  {
+    asio::io_context io;
+    HttpServer server(io, HttpConfig{"127.0.0.1", 0});
+    auto listeners = std::make_shared<Listeners>();
+    watch = listeners;
+    WebSocketRoute route;
+    route.accept = [](const HttpRequest&) -> std::optional<HttpResponse> { return std::nullopt; };
+    route.on_open = [listeners](const std::shared_ptr<WebSocketPeer>& peer, const HttpRequest&) {
+      listeners->peers.insert(peer);
+      peer->send("hello");
+    };
+    route.on_close = [listeners, &closed](const std::shared_ptr<WebSocketPeer>& peer) {
+      listeners->peers.erase(peer);
+      ++closed;
+    };
+    server.websocket("/events", route);
+    route = WebSocketRoute{};
+    listeners.reset();  // the route's alone now
+    Running running(server, io);
+    ws.next_layer().connect({asio::ip::make_address("127.0.0.1"), server.port()});
+    ws.handshake("127.0.0.1", "/events");
+    beast::flat_buffer buffer;
+    ws.read(buffer);
+    EXPECT_EQ(beast::buffers_to_string(buffer.data()), "hello");
+  }  // the client is still connected
+  EXPECT_EQ(closed, 1) << "the listeners are told the socket is gone";
+  EXPECT_TRUE(watch.expired()) << "an open WebSocket kept its route's listeners alive";
 }
 
 TEST(HttpServerTest, RebindsToAnotherPortAndFiltersAddresses) {
