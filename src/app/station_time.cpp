@@ -155,32 +155,30 @@ void Station::add_time_routes() {
         if (t.ntp && t.ntp_servers.empty())
           return api::field_error("ntp_servers", "required", "at least one server for NTP");
         // Setting the clock by hand: only where vtod may, and not while NTP keeps it.
+        // The clock cannot be set here, now or at all: 409, beside the field.
+        const auto refused = [](const std::string& rule, const std::string& why) {
+          web::HttpResponse r = api::field_error("time_ms", rule, why);
+          r.status = 409;
+          return r;
+        };
         std::optional<std::int64_t> set_to;
         if (auto it = body->find("time_ms"); it != body->end() && !it->is_null()) {
           if (!it->is_number_integer() || it->get<std::int64_t>() < 946684800000LL ||
               it->get<std::int64_t>() > 4102444800000LL)
             return api::field_error("time_ms", "range", "a time from 2000 to 2100");
           if (!options_.set_clock) {
-            web::HttpResponse r = api::field_error(
-                "time_ms", "not_permitted",
-                "this station does not set the system clock: it is the system's (start vtod "
-                "with --set-clock on a board to let it)");
-            r.status = 409;
-            return r;
+            return refused("not_permitted",
+                           "this station does not set the system clock: it is the system's "
+                           "(start vtod with --set-clock on a board to let it)");
           }
           if (t.ntp) {
-            web::HttpResponse r =
-                api::field_error("time_ms", "ntp_on", "NTP keeps the clock: turn it off first");
-            r.status = 409;
-            return r;
+            return refused("ntp_on", "NTP keeps the clock: turn it off first");
           }
           set_to = it->get<std::int64_t>();
         }
         if (set_to) {
           if (auto ok = station::set_system_clock(*set_to); !ok) {
-            web::HttpResponse r = api::field_error("time_ms", "clock", ok.error().message);
-            r.status = 409;
-            return r;
+            return refused("clock", ok.error().message);
           }
           auth_->audit(who, "clock_set", "clock set to " + std::to_string(*set_to));
           log_->info("clock set by hand to {} ms", *set_to);

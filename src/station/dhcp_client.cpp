@@ -251,11 +251,7 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
   }
 
   void retry_after(Clock::duration d, std::function<void()> f) {
-    retry.expires_after(d);
-    retry.async_wait([self = weak_from_this(), f = std::move(f)](boost::system::error_code ec) {
-      if (ec || self.expired()) return;
-      f();
-    });
+    at(retry, Clock::now() + d, std::move(f));
   }
 
   void at(asio::steady_timer& t, Clock::time_point when, std::function<void()> f) {
