@@ -129,7 +129,8 @@ def test_a_saved_port_taken_at_start_falls_back_to_the_command_line(tmp_path, pr
         b = Vtod(data, vto_number="8002")
         processes.append(b)
         assert b.http_port != saved
-        assert "saved HTTPS port" in b.dump()
+        # The log line goes to stderr, read on its own thread: it may lag the ready line.
+        wait_for(lambda: any("saved HTTPS port" in l for l in b.stderr_lines), "the log line")
         status, net = http(b.http_port, "GET", "/api/v1/settings/network")
         assert status == 200 and net["https_port"] == b.http_port
     finally:
