@@ -19,6 +19,8 @@ packages=(
   libgstrtspserver-1.0-dev gstreamer1.0-rtsp
   # fingerprint readers on a board (libfprint; its virtual reader drives the system test)
   libfprint-2-dev
+  # the Linux board's GPIO lines (lock relay, lights, Wiegand reader): libgpiod 1.6, C++ API
+  libgpiod-dev
   # real SIP peers and probes used by the system tests and benchmarks
   baresip-core linphone-cli kamailio kamailio-tls-modules sip-tester sofia-sip-bin openssl
   # the SIP security tests: sipvicious' svcrack and svwar against a running vtod

@@ -122,8 +122,9 @@ Result<Options> parse_options(int argc, const char* const* argv) {
   cli.add_option("--camera", camera, "V4L2 camera device (default: a test pattern with a clock)");
   cli.add_option("--board", o.board,
                  "the door's modules: sim (default, simulated modules driven from the virtual "
-                 "panel and /api/v1/sim)")
-      ->check(CLI::IsMember({"sim"}));
+                 "panel and /api/v1/sim) or a board file, the JSON file that says which "
+                 "module of a Linux board is wired where (docs/hal.md)")
+      ->check(CLI::IsMember({"sim"}) | CLI::ExistingFile);
   cli.add_option("--fingerprint", o.fingerprint,
                  "the fingerprint module's reader: sim (default, driven from the virtual panel) "
                  "or libfprint (the first reader libfprint finds that can identify)")

@@ -40,7 +40,7 @@ struct Options {
   // --speaker): a test pattern, a 440 Hz tone and no speaker unless a PC's devices are named.
   hal::MediaDevices media;
   std::string speaker_record;       // directory of per-call WAV recordings; empty: none
-  std::string board = "sim";        // the door's modules: sim
+  std::string board = "sim";        // the door's modules: sim, or a board file
   std::string fingerprint = "sim";  // the fingerprint module: sim or libfprint
   std::string network_interface;    // gets Network Setting's addresses; empty: kept only
   bool set_clock = false;           // NTP and System › Maintenance may set the system clock

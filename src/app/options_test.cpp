@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <initializer_list>
 #include <vector>
 
@@ -99,7 +101,11 @@ TEST(Options, ThePlatformHasADefaultPortAndAUser) {
 }
 
 TEST(Options, OnlyKnownBoardsAndReaders) {
-  EXPECT_FALSE(parse({"--board", "raspberry"}));
+  EXPECT_FALSE(parse({"--board", "raspberry"}));  // neither "sim" nor a board file
+  EXPECT_TRUE(parse({"--board", "sim"}));
+  const std::string file = ::testing::TempDir() + "/options-board.json";
+  std::ofstream(file) << "{}";
+  EXPECT_TRUE(parse({"--board", file.c_str()}));  // read, and checked, when vtod starts
   EXPECT_FALSE(parse({"--fingerprint", "usb"}));
 #ifdef VTO_WITH_LIBFPRINT
   EXPECT_TRUE(parse({"--fingerprint", "libfprint"}));

@@ -39,9 +39,11 @@ Station::Station(Options options) : options_(std::move(options)), log_(core::log
 Result<std::unique_ptr<Station>> Station::create(Options options) {
   std::unique_ptr<Station> s(new Station(std::move(options)));
   for (auto step :
-       {&Station::open_store, &Station::open_records, &Station::open_web_identity,
-        &Station::start_sip, &Station::choose_board, &Station::open_media, &Station::start_services,
-        &Station::build_board, &Station::add_routes, &Station::listen}) {
+       // The board right after the settings (the relay type): on a Linux board it drives the
+       // lock line locked before any other part starts.
+       {&Station::open_store, &Station::choose_board, &Station::open_records,
+        &Station::open_web_identity, &Station::start_sip, &Station::open_media,
+        &Station::start_services, &Station::build_board, &Station::add_routes, &Station::listen}) {
     if (auto ok = ((*s).*step)(); !ok) return ok.error();
   }
   return s;
@@ -349,7 +351,10 @@ std::string Station::doors_json() {
 }
 
 Result<void> Station::choose_board() {
-  auto board = boards::choose_board(options_.board, timers_, options_.media);
+  auto lock = api::load_lock_settings(*settings_);
+  if (!lock) return fatal(lock.error());
+  auto board =
+      boards::choose_board(options_.board, io_, timers_, options_.media, lock->normally_closed);
   if (!board) return board.error();
   board_ = std::move(*board);
   device_info_ = api::DeviceInfo{board_->board().description(), 9, false};
@@ -537,7 +542,11 @@ Result<void> Station::build_board() {
 }
 
 hal::FingerprintReader* Station::fingerprint_reader_of(hal::DoorModules& modules) {
-  if (modules.fingerprint_reader() == nullptr) return nullptr;  // no module in the facade
+  const auto in_facade = modules.module_bus().modules();
+  if (std::none_of(in_facade.begin(), in_facade.end(), [](const hal::ModuleStatus& m) {
+        return m.kind == hal::ModuleKind::Fingerprint;
+      }))
+    return nullptr;  // no module in the facade
   if (libfprint_reader_) return libfprint_reader_.get();
   return modules.fingerprint_reader();
 }

@@ -430,8 +430,7 @@ void Station::add_system_routes() {
         using Kind = media::StreamBudget::Kind;
         web::HttpResponse r;
         r.body =
-            json{{"model", options_.board == "sim" ? "OpenVTO (simulated modules)"
-                                                   : "OpenVTO (" + options_.board + ")"},
+            json{{"model", board_->board().description()},
                  {"serial", serial},
                  {"version", VTO_VERSION},
                  {"vto_number", local_.vto_number},

@@ -2,6 +2,7 @@
 // it (the simulated board's virtual panel, /api/v1/sim/*, exists only on that board).
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -36,9 +37,13 @@ class ChosenBoard {
   virtual void add_routes(const BoardApi& api) = 0;
 };
 
-// "sim": the simulated board, with the camera, microphone and speaker `media` names.
-// Refused for a name no board has.
-Result<std::unique_ptr<ChosenBoard>> choose_board(std::string_view name, core::Timers& timers,
-                                                  const hal::MediaDevices& media);
+// "sim": the simulated board, with the camera, microphone and speaker `media` names; any
+// other name is a board file (hal/linux/board_file.h): the Linux board it describes, its
+// lock driven locked at once (the line on when `lock_normally_closed`). Refused, naming the key or
+// the part, for a board file that is wrong or hardware that is not there.
+Result<std::unique_ptr<ChosenBoard>> choose_board(std::string_view name,
+                                                  boost::asio::io_context& io, core::Timers& timers,
+                                                  const hal::MediaDevices& media,
+                                                  bool lock_normally_closed);
 
 }  // namespace vto::boards

@@ -2,9 +2,9 @@
 
 namespace vto::hal {
 
-TimedLockRelay::TimedLockRelay(core::Timers& timers, BinaryOutput& output)
-    : timers_(timers), output_(output) {
-  output_.write(false);
+TimedLockRelay::TimedLockRelay(core::Timers& timers, BinaryOutput& output, bool normally_closed)
+    : timers_(timers), output_(output), normally_closed_(normally_closed) {
+  output_.write(normally_closed_);  // locked
 }
 
 TimedLockRelay::~TimedLockRelay() {
@@ -23,6 +23,15 @@ void TimedLockRelay::open_for(core::Duration hold) {
 void TimedLockRelay::close() {
   cancel_hold();
   set_open(false);
+}
+
+void TimedLockRelay::write_locked() {
+  cancel_hold();
+  if (open_) {
+    set_open(false);  // writes it, and tells the listeners
+  } else {
+    output_.write(normally_closed_);
+  }
 }
 
 void TimedLockRelay::set_open(bool open) {

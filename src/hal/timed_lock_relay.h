@@ -14,8 +14,9 @@ namespace vto::hal {
 
 class TimedLockRelay final : public LockRelay {
  public:
-  // `timers` and `output` must outlive the relay. The output is written locked at start.
-  TimedLockRelay(core::Timers& timers, BinaryOutput& output);
+  // `timers` and `output` must outlive the relay. The output is written locked at start
+  // (off, or on for a normally closed relay).
+  TimedLockRelay(core::Timers& timers, BinaryOutput& output, bool normally_closed = false);
   ~TimedLockRelay() override;
   TimedLockRelay(const TimedLockRelay&) = delete;
   TimedLockRelay& operator=(const TimedLockRelay&) = delete;
@@ -23,6 +24,9 @@ class TimedLockRelay final : public LockRelay {
   void open_for(core::Duration hold) override;
   void close() override;
   bool is_open() const override { return open_; }
+  // Closes, and writes the locked level to the output even if it was locked already: what a
+  // board does last before it lets the line go.
+  void write_locked();
   // The relay type: normally open (the default: the line is on while the door is open) or
   // normally closed (the line is on while the door is locked). Rewrites the line at once.
   void set_normally_closed(bool normally_closed);

@@ -85,5 +85,32 @@ TEST(TimedLockRelayLifetimeTest, DestroyingTheRelayCancelsItsTimer) {
   timers.advance(2s);  // nothing fires into a dead relay
 }
 
+// Every level the relay writes, in order: a board must never see the door open by accident.
+class RecordingOutput final : public BinaryOutput {
+ public:
+  void write(bool on) override { writes.push_back(on); }
+  std::vector<bool> writes;
+};
+
+TEST(TimedLockRelayStartTest, ANormallyClosedRelayStartsWithItsLineOnAndNeverOff) {
+  core::ManualTimers timers;
+  RecordingOutput output;
+  TimedLockRelay relay(timers, output, true);
+  relay.set_normally_closed(true);  // what the station says once its settings are read
+  EXPECT_EQ(output.writes, std::vector<bool>{true});
+}
+
+TEST(TimedLockRelayStartTest, WriteLockedWritesTheLockedLevelEvenWhenLocked) {
+  core::ManualTimers timers;
+  RecordingOutput output;
+  TimedLockRelay relay(timers, output, true);
+  relay.open_for(5s);
+  relay.write_locked();
+  relay.write_locked();
+  EXPECT_FALSE(relay.is_open());
+  EXPECT_EQ(output.writes, (std::vector<bool>{true, false, true, true}));
+  EXPECT_EQ(timers.pending(), 0u);
+}
+
 }  // namespace
 }  // namespace vto::hal

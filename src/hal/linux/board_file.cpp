@@ -125,8 +125,20 @@ bool device_name_ok(const std::string& d) {
 }
 
 Check read_line(const json& j, const std::string& at, const std::string& default_chip,
-                GpioLine& out) {
+                GpioLine& out, bool may_be_led = false) {
   if (!j.is_object()) return Fault{at, "an object like {\"line\": 17}"};
+  if (may_be_led && j.contains("led")) {
+    for (const auto& [k, v] : j.items()) {
+      if (k != "led") return Fault{join(at, k), "not a key beside \"led\""};
+    }
+    const json& led = j.at("led");
+    if (!led.is_string() || led.get<std::string>().empty() || led.get<std::string>().size() > 64 ||
+        led.get<std::string>().find('/') != std::string::npos ||
+        led.get<std::string>().starts_with("."))
+      return Fault{join(at, "led"), "an LED's name under /sys/class/leds"};
+    out.led = led.get<std::string>();
+    return std::nullopt;
+  }
   for (const auto& [k, v] : j.items()) {
     if (k != "line" && k != "chip" && k != "active") return Fault{join(at, k), "not a key here"};
   }
@@ -241,13 +253,13 @@ Check read(const json& root, BoardFile& b) {
                                                        : nullptr;
       if (!light) return Fault{join("lights", k), "not a light: \"call\", \"talk\" or \"unlock\""};
       GpioLine l;
-      if (auto bad = read_line(v, join("lights", k), chip, l)) return bad;
+      if (auto bad = read_line(v, join("lights", k), chip, l, true)) return bad;
       *light = l;
     }
   }
   if (auto it = root.find("sounder"); it != root.end()) {
     GpioLine l;
-    if (auto bad = read_line(*it, "sounder", chip, l)) return bad;
+    if (auto bad = read_line(*it, "sounder", chip, l, true)) return bad;
     b.sounder = l;
   }
   if (auto it = root.find("call_buttons"); it != root.end()) {
@@ -364,7 +376,7 @@ Check read(const json& root, BoardFile& b) {
   for (std::size_t i = 0; i < used.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {
       const GpioLine &a = *used[i].second, &c = *used[j].second;
-      if (a.chip == c.chip && a.name == c.name && a.offset == c.offset)
+      if (a.chip == c.chip && a.name == c.name && a.offset == c.offset && a.led == c.led)
         return Fault{used[i].first, "the same line as " + used[j].first};
     }
   }

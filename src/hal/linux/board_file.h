@@ -7,7 +7,7 @@
 //     "gpio_chip": "gpiochip0",                      // the default chip of the lines below
 //     "lock":   {"line": "relay", "active": "low"},  // a line by its name or offset
 //     "lights": {"call": {"line": 22}, "talk": {"line": 23}, "unlock": {"line": 24}},
-//     "sounder": {"line": 25},
+//     "sounder": {"led": "sounder"},                 // or an LED-class device
 //     "inputs": "gpio-keys",                         // the default input device
 //     "call_buttons": ["KEY_1", "KEY_2"],            // button 1, 2... by key
 //     "exit_button": "KEY_OPEN",
@@ -39,6 +39,7 @@ struct GpioLine {
   std::string name;         // the line's name, or empty when given by offset
   int offset = -1;          // 0-511 when given by offset
   bool active_low = false;  // "active": "low"
+  std::string led;          // lights and sounder: an LED-class device (/sys/class/leds/NAME)
   bool operator==(const GpioLine&) const = default;
 };
 

@@ -31,7 +31,7 @@ TEST(BoardFile, EveryModuleOfADoorStation) {
   auto b = parse_board_file(kFull);
   ASSERT_TRUE(b) << b.error().message;
   EXPECT_EQ(b->name, "Raspberry Pi 4 at the front door");
-  EXPECT_EQ(b->lock, (GpioLine{"gpiochip0", "relay", -1, true}));
+  EXPECT_EQ(b->lock, (GpioLine{"gpiochip0", "relay", -1, true, ""}));
   EXPECT_EQ(b->call_light->offset, 22);
   EXPECT_EQ(b->sounder->chip, "gpiochip1");
   ASSERT_EQ(b->call_buttons.size(), 2u);
@@ -119,6 +119,24 @@ TEST(BoardFile, OneLineHasOneUse) {
   // The same offset on two chips is two lines.
   EXPECT_TRUE(parse_board_file(
       R"({"gpio_chip": "c", "lock": {"line": 4}, "sounder": {"line": 4, "chip": "d"}})"));
+}
+
+TEST(BoardFile, LightsAndSounderMayBeLeds) {
+  auto b = parse_board_file(
+      R"({"gpio_chip": "c", "lock": {"line": 1}, "lights": {"call": {"led": "call"}}, "sounder": {"led": "beep"}})");
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_EQ(b->call_light->led, "call");
+  EXPECT_EQ(b->sounder->led, "beep");
+  EXPECT_EQ(error_of(R"({"gpio_chip": "c", "lock": {"led": "x"}})"), "lock.led: not a key here");
+  EXPECT_EQ(error_of(R"({"gpio_chip": "c", "lock": {"line": 1}, "sounder": {"led": "../x"}})"),
+            "sounder.led: an LED's name under /sys/class/leds");
+  EXPECT_EQ(
+      error_of(R"({"gpio_chip": "c", "lock": {"line": 1}, "sounder": {"led": "x", "line": 2}})"),
+      "sounder.line: not a key beside \"led\"");
+  EXPECT_EQ(
+      error_of(
+          R"({"gpio_chip": "c", "lock": {"line": 1}, "lights": {"call": {"led": "x"}}, "sounder": {"led": "x"}})"),
+      "sounder: the same line as lights.call");
 }
 
 TEST(BoardFile, KeyAndSwitchNames) {
