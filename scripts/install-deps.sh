@@ -21,6 +21,8 @@ packages=(
   libfprint-2-dev
   # the Linux board's GPIO lines (lock relay, lights, Wiegand reader): libgpiod 1.6, C++ API
   libgpiod-dev
+  # its display: DRM mode setting, FreeType and the font the text is drawn in
+  libdrm-dev libfreetype-dev fonts-dejavu-core
   # real SIP peers and probes used by the system tests and benchmarks
   baresip-core linphone-cli kamailio kamailio-tls-modules sip-tester sofia-sip-bin openssl
   # the SIP security tests: sipvicious' svcrack and svwar against a running vtod

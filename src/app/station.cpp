@@ -412,6 +412,19 @@ void Station::snapshot_on_core(std::function<void(Result<std::vector<std::uint8_
   });
 }
 
+// The tamper alarm: its tone on the speaker for 15 s, and the board's sounder for as long.
+void Station::sound_alarm() {
+  feedback_->tone(device::Tone::Alarm);
+  hal::BinaryOutput* sounder = modules_ ? modules_->sounder() : nullptr;
+  if (!sounder) return;
+  sounder->write(true);
+  if (sounder_timer_) timers_.cancel(*sounder_timer_);
+  sounder_timer_ = timers_.start(std::chrono::seconds(15), [this] {
+    sounder_timer_.reset();
+    if (hal::BinaryOutput* s = modules_ ? modules_->sounder() : nullptr) s->write(false);
+  });
+}
+
 Result<void> Station::start_services() {
   // Alarms: recorded, pushed on the event stream, sounded, and sent to the centre (888888)
   // by the VTO's own user agent.
@@ -423,7 +436,7 @@ Result<void> Station::start_services() {
                               std::move(done));
           },
           [this](const json& e) { publish(e); }, [this] { return local_.vto_number; },
-          core::system_unix_ms, [this] { feedback_->tone(device::Tone::Alarm); }});
+          core::system_unix_ms, [this] { sound_alarm(); }});
   access_control_ = std::make_unique<access::AccessControl>(
       access::AccessControl::Stores{*cards_, *fingerprints_, *keypad_codes_, *keypad_hasher_,
                                     *unlock_records_},

@@ -105,6 +105,7 @@ class Station {
   Result<void> open_web_identity();
   Result<void> start_sip();
   Result<void> choose_board();
+  void sound_alarm();
   Result<void> open_media();
   Result<void> start_services();
   Result<void> build_board();
@@ -248,6 +249,7 @@ class Station {
   api::Facade facade_;
   device::PanelConfig panel_config_;
   std::unique_ptr<hal::DoorModules> modules_;
+  std::optional<core::Timers::Id> sounder_timer_;  // the alarm sounder's 15 s
   device::PanelPtr panel_;
 
   // --- the API's state.

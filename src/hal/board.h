@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "hal/binary_output.h"
 #include "hal/call_buttons.h"
 #include "hal/card_reader.h"
 #include "hal/display.h"
@@ -49,6 +50,8 @@ class DoorModules {
   virtual ExitButton& exit_button() = 0;
   virtual TamperSwitch& tamper_switch() = 0;
   virtual ModuleBus& module_bus() = 0;
+  // An alarm sounder wired beside the speaker (a board's GPIO line); nullptr: none.
+  virtual BinaryOutput* sounder() { return nullptr; }
 };
 
 class Board {

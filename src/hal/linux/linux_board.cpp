@@ -11,6 +11,7 @@
 #include "hal/linux/gpio_output.h"
 #include "hal/linux/hid_card.h"
 #include "hal/linux/input_devices.h"
+#include "hal/linux/screen.h"
 #include "hal/linux/wiegand_reader.h"
 #include "hal/sim/sim_panel.h"
 
@@ -28,6 +29,7 @@ struct LinuxBoard::Hardware {
   // One relay for every facade layout: a layout change never moves the lock.
   std::unique_ptr<TimedLockRelay> relay;
   BinaryOutputPtr call_light, talk_light, unlock_light, sounder;
+  std::unique_ptr<ScreenDisplay> display;  // the board file's, if it has one
   std::unique_ptr<InputDevices> inputs;
   Listeners<const std::string&> wiegand_cards;
   std::unique_ptr<WiegandReader> wiegand;
@@ -167,6 +169,13 @@ std::optional<bool> input_state(const InputKey& k, const InputEvent& e) {
   return e.value != 0;
 }
 
+bool has(const std::vector<ModuleSlot>& layout, ModuleKind kind) {
+  for (const ModuleSlot& m : layout) {
+    if (m.kind == kind) return true;
+  }
+  return false;
+}
+
 // The modules of one facade layout, on the board's hardware.
 class LinuxPanel final : public DoorModules {
  public:
@@ -179,7 +188,9 @@ class LinuxPanel final : public DoorModules {
   CallButtons& call_buttons() override { return buttons_; }
   hal::Keypad* keypad() override { return keypad_ ? &*keypad_ : nullptr; }
   Indicators* indicators() override { return indicators_ ? &*indicators_ : nullptr; }
-  Display* display() override { return nullptr; }
+  Display* display() override {
+    return has(layout_, ModuleKind::Display) ? hw_.display.get() : nullptr;
+  }
   hal::CardReader* card_reader() override { return card_reader_ ? &*card_reader_ : nullptr; }
   // The fingerprint module's reader is vtod's --fingerprint (libfprint), not the board's.
   FingerprintReader* fingerprint_reader() override { return nullptr; }
@@ -188,6 +199,7 @@ class LinuxPanel final : public DoorModules {
   ExitButton& exit_button() override { return exit_; }
   TamperSwitch& tamper_switch() override { return tamper_; }
   ModuleBus& module_bus() override { return bus_; }
+  BinaryOutput* sounder() override { return hw_.sounder.get(); }
 
  private:
   void watch(const std::string& device, std::function<void(const InputEvent&)> on_event);
@@ -220,13 +232,6 @@ std::size_t button_count(const std::vector<ModuleSlot>& layout) {
   std::size_t n = 0;
   for (const ModuleSlot& m : layout) n += m.buttons;
   return n;
-}
-
-bool has(const std::vector<ModuleSlot>& layout, ModuleKind kind) {
-  for (const ModuleSlot& m : layout) {
-    if (m.kind == kind) return true;
-  }
-  return false;
 }
 
 LinuxPanel::LinuxPanel(LinuxBoard::Hardware& hw, const std::vector<ModuleSlot>& layout)
@@ -346,7 +351,7 @@ void LinuxPanel::refresh_presence() {
         found = hw_.call_light || hw_.talk_light || hw_.unlock_light;
         break;
       case ModuleKind::Display:
-        found = false;  // no display driver on this board yet
+        found = hw_.display != nullptr;
         break;
       default:
         break;
@@ -392,6 +397,13 @@ Result<std::unique_ptr<LinuxBoard>> LinuxBoard::open(boost::asio::io_context& io
                                    : open_led_output("/sys/class/leds/" + (*where)->led);
     if (!o) return make_error(std::string(key) + ": " + o.error().message, 2);
     *out = std::move(*o);
+  }
+  if (!f.display.empty()) {
+    auto surface = open_surface(f.display);
+    if (!surface) return make_error("display: " + surface.error().message, 2);
+    auto display = ScreenDisplay::open(std::move(*surface), DisplayTraits{});
+    if (!display) return make_error("display: " + display.error().message, 2);
+    hw->display = std::move(*display);
   }
   hw->inputs = std::make_unique<InputDevices>(io);
   if (f.card_reader && f.card_reader->kind == "wiegand") {
