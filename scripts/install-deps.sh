@@ -35,6 +35,8 @@ packages=(
   # the virtual board of tests/board: QEMU, and what building its kernel modules takes
   # (tests/board/make-guest.sh downloads the kernel, its headers and source itself)
   qemu-system-x86 xz-utils bc
+  # ... and what reads its display back (QEMU's screendump through OCR)
+  tesseract-ocr
   # browser tests (tests/browser): headless chromium driven by playwright-core from npm;
   # the libraries of Debian 12's own node, which they run with once more (scripts/node18)
   chromium nodejs libuv1 libc-ares2 libbrotli1 libicu72 libnghttp2-14 util-linux

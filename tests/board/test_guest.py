@@ -28,7 +28,7 @@ def test_the_virtual_board_boots_with_simulated_gpio_lines():
     subprocess.run([os.path.join(HERE, "make-guest.sh"), OUT], check=True, timeout=900)
     said = boot(OUT)
     assert [s for s in said if "cannot load" in s] == [], said
-    assert said == ["GUEST: chip gpiochip0 live=1 lines=8",
+    assert said == ["GUEST: chip gpiochip0 live=1 lines=11",
                     "GUEST: /dev/gpiochip0 is a character device",
                     "GUEST: button pulled up reads 1",
                     "GUEST: relay reads 0",

@@ -151,7 +151,7 @@ class Vtod(Process):
     an admin API token."""
 
     def __init__(self, data_dir, vto_number="8001", extra=(), log_level="info", initialize=True,
-                 web_address="127.0.0.1", env=None):
+                 web_address="127.0.0.1", env=None, prefix=(), ready_timeout=15):
         self.data_dir = data_dir
         self.token = None
         if initialize:
@@ -161,13 +161,14 @@ class Vtod(Process):
             vtoctl(data_dir, "user", "legacy-digest", "admin", "on", "--password", ADMIN_PASSWORD)
             self.token = vtoctl(data_dir, "token", "create", "--role", "admin",
                                 "--name", "system-test").stdout.strip()
-        args = [os.path.join(BIN, "vtod"), "--data", data_dir, "--sip-listen", "127.0.0.1:0",
+        # prefix: a command vtod runs under (the board tests: setpriv, as user "openvto").
+        args = [*prefix, os.path.join(BIN, "vtod"), "--data", data_dir, "--sip-listen", "127.0.0.1:0",
                 "--https-listen", f"{web_address}:0", "--http-listen", f"{web_address}:0",
                 "--vto-number", vto_number, "--log-level", log_level, *extra]
         if "--rtsp-listen" not in extra:
             args += ["--rtsp-listen", f"{web_address}:0"]
         super().__init__("vtod", args, env=env)
-        line = self.wait_line(lambda l: "ready" in l, timeout=15, what="ready line")
+        line = self.wait_line(lambda l: "ready" in l, timeout=ready_timeout, what="ready line")
         m = re.search(r"sip=(\d+) https=(\d+) http=(\d+) rtsp=(\d+)", line)
         self.sip_port = int(m.group(1))
         self.http_port = int(m.group(2))  # the API (HTTPS)

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <span>
 #include <utility>
@@ -219,7 +221,8 @@ Check read(const json& root, BoardFile& b) {
   if (!root.is_object()) return Fault{"board file", "a JSON object"};
   static constexpr std::array kTop{
       "name",        "gpio_chip",   "lock",   "lights", "sounder",     "inputs", "call_buttons",
-      "exit_button", "door_sensor", "tamper", "keypad", "card_reader", "display"};
+      "exit_button", "door_sensor", "tamper", "keypad", "card_reader", "display",
+      "camera",      "microphone",  "speaker"};
   for (const auto& [k, v] : root.items()) {
     if (std::find(kTop.begin(), kTop.end(), k) == kTop.end())
       return Fault{k, "not a key of a board file"};
@@ -295,28 +298,30 @@ Check read(const json& root, BoardFile& b) {
       k.device = d->get<std::string>();
     }
     if (k.device.empty()) return Fault{"keypad.device", "required (or \"inputs\" for all)"};
-    // The usual keys: the digits of both rows, the keypad's * and Enter, the numeric keys.
+    // The usual keys: the digits of both rows, the keypad's digits and *, the numeric keys
+    // (digits, * and #) of phone-like keypads; Enter is the call key.
     for (char c = '0'; c <= '9'; ++c) {
       const int d = c - '0';
-      k.keys[d == 0 ? KEY_0 : static_cast<std::uint16_t>(KEY_1 + d - 1)] = c;
-      k.keys[*input_code(std::string("KEY_KP") + c, false)] = c;
-      k.keys[static_cast<std::uint16_t>(KEY_NUMERIC_0 + d)] = c;
+      const Key digit = *keypad_key_from_name(std::string(1, c));
+      k.keys[d == 0 ? KEY_0 : static_cast<std::uint16_t>(KEY_1 + d - 1)] = digit;
+      k.keys[*input_code(std::string("KEY_KP") + c, false)] = digit;
+      k.keys[static_cast<std::uint16_t>(KEY_NUMERIC_0 + d)] = digit;
     }
-    k.keys[KEY_KPASTERISK] = '*';
-    k.keys[KEY_NUMERIC_STAR] = '*';
-    k.keys[KEY_KPENTER] = '#';
-    k.keys[KEY_ENTER] = '#';
-    k.keys[KEY_NUMERIC_POUND] = '#';
+    k.keys[KEY_KPASTERISK] = Key::Star;
+    k.keys[KEY_NUMERIC_STAR] = Key::Star;
+    k.keys[KEY_NUMERIC_POUND] = Key::Hash;
+    k.keys[KEY_KPENTER] = Key::Call;
+    k.keys[KEY_ENTER] = Key::Call;
     if (auto keys = it->find("keys"); keys != it->end()) {
-      if (!keys->is_object()) return Fault{"keypad.keys", "an object like {\"KEY_A\": \"*\"}"};
+      if (!keys->is_object())
+        return Fault{"keypad.keys", "an object like {\"KEY_KPSLASH\": \"#\"}"};
       for (const auto& [name, what] : keys->items()) {
         std::uint16_t code = 0;
         const std::string at = "keypad.keys." + name;
         if (auto bad = read_code(json(name), at, false, code)) return bad;
-        const std::string s = what.is_string() ? what.get<std::string>() : std::string();
-        if (s.size() != 1 || std::string_view("0123456789*#").find(s[0]) == std::string_view::npos)
-          return Fault{at, "one of 0-9, * and #"};
-        k.keys[code] = s[0];
+        const auto key = keypad_key_from_name(what.is_string() ? what.get<std::string>() : "");
+        if (!key) return Fault{at, "one of 0-9, *, #, call, centre, prev and next"};
+        k.keys[code] = *key;
       }
     }
     b.keypad = std::move(k);
@@ -361,6 +366,24 @@ Check read(const json& root, BoardFile& b) {
     if (!ok)
       return Fault{"display.device", "a DRM device (/dev/dri/cardN) or a framebuffer (/dev/fbN)"};
     b.display = path;
+  }
+  if (auto it = root.find("camera"); it != root.end()) {
+    const std::string path = it->is_string() ? it->get<std::string>() : std::string();
+    if (!path.starts_with("/dev/") || path.size() > 255 || path.find("..") != std::string::npos)
+      return Fault{"camera", "a V4L2 device, e.g. \"/dev/video0\""};
+    b.camera = path;
+  }
+  for (auto [key, target] :
+       {std::pair{"microphone", &b.microphone}, std::pair{"speaker", &b.speaker}}) {
+    auto it = root.find(key);
+    if (it == root.end()) continue;
+    const std::string name = it->is_string() ? it->get<std::string>() : std::string();
+    const bool ok = !name.empty() && name.size() <= 64 &&
+                    std::all_of(name.begin(), name.end(), [](unsigned char c) {
+                      return std::isalnum(c) || std::strchr("_:,=.-", c) != nullptr;
+                    });
+    if (!ok) return Fault{key, "an ALSA device, e.g. \"plughw:1,0\""};
+    *target = name;
   }
   // One GPIO line, one use.
   std::vector<std::pair<std::string, const GpioLine*>> used{{"lock", &b.lock}};

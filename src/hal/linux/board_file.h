@@ -13,9 +13,12 @@
 //     "exit_button": "KEY_OPEN",
 //     "door_sensor": {"switch": "SW_DOCK", "open_when": "on"},
 //     "tamper": {"switch": "SW_LID", "open_when": "on"},
-//     "keypad": {"device": "matrix-keypad"},         // digits, * and # by their usual keys
+//     "keypad": {"device": "matrix-keypad"},         // digits, *, # and Enter (call) by their
+//                                                    // usual keys; "keys" maps others
 //     "card_reader": {"kind": "wiegand", "d0": {"line": 5}, "d1": {"line": 6}},
-//     "display": {"device": "/dev/dri/card0"}
+//     "display": {"device": "/dev/dri/card0"},
+//     "camera": "/dev/video0",                       // V4L2
+//     "microphone": "plughw:1,0", "speaker": "plughw:1,0"  // ALSA devices
 //   }
 //
 // An input is a key (or switch) of an input device: the device by its name (as
@@ -31,6 +34,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "hal/key_source.h"
 
 namespace vto::hal::linux_board {
 
@@ -53,7 +57,7 @@ struct InputKey {
 
 struct Keypad {
   std::string device;
-  std::map<std::uint16_t, char> keys;  // key code -> '0'-'9', '*', '#'
+  std::map<std::uint16_t, Key> keys;  // key code -> the panel's key
 };
 
 struct CardReader {
@@ -71,6 +75,10 @@ struct BoardFile {
   std::optional<Keypad> keypad;
   std::optional<CardReader> card_reader;
   std::string display;  // a DRM or fbdev device; empty: none
+  // The door's media, unless vtod's command line names others (--camera, --microphone,
+  // --speaker); empty: the command line's (by default a test pattern, a tone, no speaker).
+  std::string camera;              // a V4L2 device, /dev/video0 or a /dev/v4l/by-path link
+  std::string microphone, speaker;  // ALSA devices, e.g. "plughw:1,0"
 };
 
 // The board file in `text`, or the first fault: "KEY: RULE".

@@ -17,9 +17,10 @@ constexpr const char* kFull = R"({
   "exit_button": "KEY_OPEN",
   "door_sensor": {"switch": "SW_DOCK", "open_when": "on"},
   "tamper": {"switch": "SW_LID", "open_when": "off"},
-  "keypad": {"device": "matrix-keypad", "keys": {"KEY_A": "*"}},
+  "keypad": {"device": "matrix-keypad", "keys": {"KEY_A": "*", "KEY_B": "centre"}},
   "card_reader": {"kind": "wiegand", "d0": {"line": 5}, "d1": {"line": 6}},
-  "display": {"device": "/dev/dri/card0"}
+  "display": {"device": "/dev/dri/card0"},
+  "camera": "/dev/video0", "microphone": "plughw:1,0", "speaker": "default"
 })";
 
 std::string error_of(std::string_view text) {
@@ -41,13 +42,18 @@ TEST(BoardFile, EveryModuleOfADoorStation) {
   EXPECT_EQ(b->exit_button->code, KEY_OPEN);
   EXPECT_EQ(b->door_sensor, (InputKey{"gpio-keys", SW_DOCK, true, true}));
   EXPECT_FALSE(b->tamper->on_means_open);
-  EXPECT_EQ(b->keypad->keys.at(KEY_7), '7');
-  EXPECT_EQ(b->keypad->keys.at(KEY_KP0), '0');
-  EXPECT_EQ(b->keypad->keys.at(KEY_KPENTER), '#');
-  EXPECT_EQ(b->keypad->keys.at(KEY_A), '*');
+  EXPECT_EQ(b->keypad->keys.at(KEY_7), Key::Digit7);
+  EXPECT_EQ(b->keypad->keys.at(KEY_KP0), Key::Digit0);
+  EXPECT_EQ(b->keypad->keys.at(KEY_KPENTER), Key::Call);
+  EXPECT_EQ(b->keypad->keys.at(KEY_NUMERIC_POUND), Key::Hash);
+  EXPECT_EQ(b->keypad->keys.at(KEY_A), Key::Star);
+  EXPECT_EQ(b->keypad->keys.at(KEY_B), Key::Centre);
   EXPECT_EQ(b->card_reader->kind, "wiegand");
   EXPECT_EQ(b->card_reader->d1->offset, 6);
   EXPECT_EQ(b->display, "/dev/dri/card0");
+  EXPECT_EQ(b->camera, "/dev/video0");
+  EXPECT_EQ(b->microphone, "plughw:1,0");
+  EXPECT_EQ(b->speaker, "default");
 }
 
 TEST(BoardFile, OnlyTheLockIsRequired) {
@@ -92,7 +98,7 @@ TEST(BoardFile, AFaultNamesItsKeyAndTheRule) {
   EXPECT_EQ(
       error_of(
           R"({"gpio_chip": "c", "lock": {"line": 1}, "keypad": {"device": "k", "keys": {"KEY_A": "x"}}})"),
-      "keypad.keys.KEY_A: one of 0-9, * and #");
+      "keypad.keys.KEY_A: one of 0-9, *, #, call, centre, prev and next");
   EXPECT_EQ(error_of(R"({"gpio_chip": "c", "lock": {"line": 1}, "card_reader": {"kind": "nfc"}})"),
             "card_reader.kind: \"hid\" or \"wiegand\"");
   EXPECT_EQ(
@@ -105,6 +111,10 @@ TEST(BoardFile, AFaultNamesItsKeyAndTheRule) {
       "card_reader.d0: not a key of a hid reader");
   EXPECT_EQ(error_of(R"({"gpio_chip": "c", "lock": {"line": 1}, "display": "/dev/sda"})"),
             "display.device: a DRM device (/dev/dri/cardN) or a framebuffer (/dev/fbN)");
+  EXPECT_EQ(error_of(R"({"gpio_chip": "c", "lock": {"line": 1}, "camera": "video0"})"),
+            "camera: a V4L2 device, e.g. \"/dev/video0\"");
+  EXPECT_EQ(error_of(R"({"gpio_chip": "c", "lock": {"line": 1}, "speaker": "hw:0;reboot"})"),
+            "speaker: an ALSA device, e.g. \"plughw:1,0\"");
   EXPECT_EQ(error_of(R"({"gpio_chip": "c", "lock": {"line": 1}, "relay": {}})"),
             "relay: not a key of a board file");
 }

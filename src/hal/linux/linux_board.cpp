@@ -154,13 +154,6 @@ class LinuxModuleBus final : public ModuleBus {
   Listeners<const ModuleStatus&> listeners_;
 };
 
-std::optional<Key> keypad_key(char c) {
-  if (c >= '0' && c <= '9') return static_cast<Key>(static_cast<int>(Key::Digit0) + (c - '0'));
-  if (c == '*') return Key::Star;
-  if (c == '#') return Key::Hash;
-  return std::nullopt;
-}
-
 // Whether `e` is input `k` turned on (true) or off (false); nothing for other events and
 // for a key held down (repeats).
 std::optional<bool> input_state(const InputKey& k, const InputEvent& e) {
@@ -252,8 +245,7 @@ LinuxPanel::LinuxPanel(LinuxBoard::Hardware& hw, const std::vector<ModuleSlot>& 
       if (e.type != EV_KEY || e.value == 2) return;
       auto it = keys.find(e.code);
       if (it == keys.end()) return;
-      if (auto key = keypad_key(it->second))
-        keypad_->emit({*key, e.value ? KeyAction::Pressed : KeyAction::Released, 0});
+      keypad_->emit({it->second, e.value ? KeyAction::Pressed : KeyAction::Released, 0});
     });
   }
   if (has(layout, ModuleKind::Indicators)) {
@@ -419,6 +411,13 @@ Result<std::unique_ptr<LinuxBoard>> LinuxBoard::open(boost::asio::io_context& io
     if (!reader) return make_error("card_reader: " + reader.error().message, 2);
     hw->wiegand = std::move(*reader);
   }
+  // The door's media: the board file's, where the command line keeps its defaults.
+  if (!f.camera.empty() && media.camera.kind == CameraSource::Kind::TestPattern)
+    media.camera = {CameraSource::Kind::V4l2, f.camera};
+  if (!f.microphone.empty() && media.microphone.kind == MicrophoneSource::Kind::Tone)
+    media.microphone = {MicrophoneSource::Kind::Alsa, 0, "", f.microphone};
+  if (!f.speaker.empty() && media.speaker.kind == SpeakerSink::Kind::Null)
+    media.speaker = {SpeakerSink::Kind::Alsa, f.speaker};
   log()->info("board \"{}\": lock on {}", f.name, describe(f.lock));
   return std::unique_ptr<LinuxBoard>(new LinuxBoard(std::move(hw), std::move(media)));
 }
