@@ -40,3 +40,6 @@ echo "== access control: decisions with 100,000 cards, record inserts, searches 
 
 echo "== web interface: cold page load to interactive (Debian's chromium)"
 node "$HERE/page_load.mjs" --runs 10
+
+echo "== the virtual board (QEMU): a card's last edge -> the lock's GPIO line"
+/usr/bin/python3 "$HERE/board_unlock_latency.py"

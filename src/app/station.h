@@ -35,6 +35,7 @@
 #include "api/network_api.h"
 #include "api/security_api.h"
 #include "app/options.h"
+#include "app/service_notify.h"
 #include "app/sip_server_switch.h"
 #include "app/speaker_feedback.h"
 #include "boards/board_choice.h"
@@ -250,6 +251,7 @@ class Station {
   device::PanelConfig panel_config_;
   std::unique_ptr<hal::DoorModules> modules_;
   std::optional<core::Timers::Id> sounder_timer_;  // the alarm sounder's 15 s
+  ServiceNotify service_;                          // systemd: ready, watchdog, stopping
   device::PanelPtr panel_;
 
   // --- the API's state.

@@ -584,12 +584,15 @@ void Station::announce_ready() {
   std::printf("vtod ready sip=%u https=%u http=%u rtsp=%u sip_tls=%u\n", sip_port, http_->port(),
               http_port, live_view_->port(), tls_port);
   std::fflush(stdout);
+  service_.ready();
 }
 
 int Station::run() {
   signals_.emplace(io_, SIGINT, SIGTERM);
+  service_.start_watchdog(timers_);
   signals_->async_wait([this](const boost::system::error_code&, int sig) {
     log_->info("signal {}: stopping", sig);
+    service_.stopping();
     if (!serving()) ua_->unregister();
     timers_.start(core::Duration(serving() ? 0 : 300), [this] { io_.stop(); });
   });

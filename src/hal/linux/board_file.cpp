@@ -219,10 +219,10 @@ Check read_input(const json& j, const std::string& at, const std::string& defaul
 
 Check read(const json& root, BoardFile& b) {
   if (!root.is_object()) return Fault{"board file", "a JSON object"};
-  static constexpr std::array kTop{
-      "name",        "gpio_chip",   "lock",   "lights", "sounder",     "inputs", "call_buttons",
-      "exit_button", "door_sensor", "tamper", "keypad", "card_reader", "display",
-      "camera",      "microphone",  "speaker"};
+  static constexpr std::array kTop{"name",        "gpio_chip", "lock",         "lights",
+                                   "sounder",     "inputs",    "call_buttons", "exit_button",
+                                   "door_sensor", "tamper",    "keypad",       "card_reader",
+                                   "display",     "camera",    "microphone",   "speaker"};
   for (const auto& [k, v] : root.items()) {
     if (std::find(kTop.begin(), kTop.end(), k) == kTop.end())
       return Fault{k, "not a key of a board file"};

@@ -77,7 +77,7 @@ struct BoardFile {
   std::string display;  // a DRM or fbdev device; empty: none
   // The door's media, unless vtod's command line names others (--camera, --microphone,
   // --speaker); empty: the command line's (by default a test pattern, a tone, no speaker).
-  std::string camera;              // a V4L2 device, /dev/video0 or a /dev/v4l/by-path link
+  std::string camera;               // a V4L2 device, /dev/video0 or a /dev/v4l/by-path link
   std::string microphone, speaker;  // ALSA devices, e.g. "plughw:1,0"
 };
 

@@ -212,8 +212,9 @@ Result<std::unique_ptr<Surface>> DrmSurface::open(const std::string& device) {
   std::memset(s->mem_, 0, s->size_);
   std::uint32_t conn_id = connector;
   if (drmModeSetCrtc(s->fd_, crtc, s->fb_, 0, 0, &conn_id, 1, &mode) < 0)
-    return make_error(device + ": cannot show the buffer (is another program the display's "
-                               "master?): " +
+    return make_error(device +
+                      ": cannot show the buffer (is another program the display's "
+                      "master?): " +
                       errno_text());
   core::logger("hal")->info("display {}: {}x{} ({})", device, s->w_, s->h_, mode.name);
   return std::unique_ptr<Surface>(std::move(s));
@@ -273,8 +274,8 @@ Result<std::unique_ptr<ScreenDisplay>> ScreenDisplay::open(std::unique_ptr<Surfa
   const int by_height = surface->height() * 10 / (rows * 13);
   const int by_width = surface->width() * 100 / (columns * 62);
   FT_Set_Pixel_Sizes(f->face, 0, static_cast<FT_UInt>(std::max(8, std::min(by_height, by_width))));
-  auto d = std::unique_ptr<ScreenDisplay>(
-      new ScreenDisplay(std::move(surface), traits, std::move(f)));
+  auto d =
+      std::unique_ptr<ScreenDisplay>(new ScreenDisplay(std::move(surface), traits, std::move(f)));
   d->render();
   return d;
 }

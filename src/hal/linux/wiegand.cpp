@@ -1,5 +1,7 @@
 #include "hal/linux/wiegand.h"
 
+#include <algorithm>
+
 #include <cstdio>
 
 namespace vto::hal::linux_board {
@@ -30,10 +32,18 @@ Result<std::string> wiegand_card(const std::vector<bool>& bits) {
   return std::string(text);
 }
 
+std::int64_t WiegandFrames::gap() const {
+  if (edges_ < 2) return kMaxGapNs;
+  const std::int64_t interval = (last_ns_ - first_ns_) / static_cast<std::int64_t>(edges_ - 1);
+  return std::clamp<std::int64_t>(4 * interval, kMinGapNs, kMaxGapNs);
+}
+
 std::optional<Result<std::string>> WiegandFrames::edge(bool one, std::int64_t t_ns) {
   std::optional<Result<std::string>> ended;
-  if (!bits_.empty() && t_ns - last_ns_ > kFrameGapNs) ended = end_frame();
+  if (!bits_.empty() && t_ns - last_ns_ > gap()) ended = end_frame();
+  if (bits_.empty() && !overflow_) first_ns_ = t_ns;
   last_ns_ = t_ns;
+  ++edges_;
   if (bits_.size() < kMaxBits) {
     bits_.push_back(one);
   } else {
@@ -43,7 +53,7 @@ std::optional<Result<std::string>> WiegandFrames::edge(bool one, std::int64_t t_
 }
 
 std::optional<Result<std::string>> WiegandFrames::flush(std::int64_t now_ns) {
-  if (bits_.empty() || now_ns - last_ns_ <= kFrameGapNs) return std::nullopt;
+  if (bits_.empty() || now_ns - last_ns_ <= gap()) return std::nullopt;
   return end_frame();
 }
 
@@ -53,6 +63,7 @@ std::optional<Result<std::string>> WiegandFrames::end_frame() {
                       make_error("Wiegand: more than 64 bits: noise on the lines", Errc::Invalid))
                 : wiegand_card(bits_);
   bits_.clear();
+  edges_ = 0;
   overflow_ = false;
   return card;
 }

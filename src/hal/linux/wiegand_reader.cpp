@@ -108,8 +108,15 @@ void WiegandReader::State::run() {
   const int fds[2] = {d0.event_get_fd(), d1.event_get_fd()};
   for (;;) {
     pollfd p[3] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}, {stop_fd, POLLIN, 0}};
-    // Wake at each edge; without edges, often enough to end a frame soon after its pause.
-    const int ready = ::poll(p, 3, 10);
+    // Wake at each edge, and when a frame in progress has had its pause: it ends then.
+    int wait_ms = -1;
+    if (auto end = frames.deadline(); end && pending.empty()) {
+      wait_ms =
+          static_cast<int>(std::max<std::int64_t>(0, (*end - monotonic_ns()) / 1'000'000 + 1));
+    } else if (!pending.empty()) {
+      wait_ms = 1;  // edges held back for the next round
+    }
+    const int ready = ::poll(p, 3, wait_ms);
     if (ready < 0 && errno != EINTR) {
       core::logger("hal")->error("Wiegand reader: poll: {}", std::strerror(errno));
       return;

@@ -131,7 +131,7 @@ def board():
 def start_vtod(board, data):
     v = Vtod(data, initialize=False, prefix=SETPRIV, env=ENV, ready_timeout=240,
              extra=("--board", board.file, "--button", "101", "--video-size", "320x240",
-                    "--unlock-hold", "3"))
+                    "--unlock-hold", "3", "--ring-timeout", "180"))
     TOKENS[v.http_port] = board.token
     CURRENT["vtod"] = v
     return v
