@@ -30,6 +30,7 @@ json describe(const Facade& f, const DeviceInfo& device, const json& presence) {
   for (ModuleKind k : kAddable) kinds.push_back(hal::module_kind_name(k));
   j["kinds"] = kinds;
   j["model"] = device.model;
+  j["simulated"] = device.simulated;
   j["max_modules"] = device.max_modules;
   j["presence"] = presence;
   // Which module each call button is on (1-based positions, the camera module being 0).

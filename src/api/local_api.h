@@ -26,6 +26,7 @@ struct DeviceInfo {
   std::string model;
   std::size_t max_modules = 9;  // modules added to the camera module
   bool analogue_bus = false;    // the backend has an analogue bus
+  bool simulated = true;        // the simulated board: the virtual panel drives its modules
 };
 
 // The saved values (settings "local.*"); a value never saved comes from `defaults`

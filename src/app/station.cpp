@@ -357,7 +357,7 @@ Result<void> Station::choose_board() {
       boards::choose_board(options_.board, io_, timers_, options_.media, lock->normally_closed);
   if (!board) return board.error();
   board_ = std::move(*board);
-  device_info_ = api::DeviceInfo{board_->board().description(), 9, false};
+  device_info_ = api::DeviceInfo{board_->board().description(), 9, false, options_.board == "sim"};
   return {};
 }
 

@@ -106,6 +106,25 @@ void add_sim_routes(web::HttpServer& http, api::WebAuth& auth,
                           body["detached"].get<bool>() ? "device detached" : "device attached");
                return ok({{"tamper", body["detached"].get<bool>() ? "detached" : "attached"}});
              }));
+  // {"position": N, "present": false} unplugs the facade's module N (0 is the camera module)
+  // from the simulated bus, as a board's keypad or reader can go missing; true plugs it in.
+  http.route(
+      "POST", "/api/v1/sim/module",
+      auth.guard(store::Role::Operator, [panel, &auth](const web::HttpRequest& req,
+                                                       const api::Principal& who) {
+        json body;
+        if (auto bad = check_body(req, body, "present", true)) return *bad;
+        if (!body.contains("position") || !body["position"].is_number_unsigned())
+          return web::json_error(400, "body must be {\"position\": N, \"present\": true|false}");
+        const auto position = body["position"].get<std::size_t>();
+        const bool present = body["present"].get<bool>();
+        if (position == 0) return web::json_error(400, "the camera module is always there");
+        if (auto r = panel().set_module_present(position, present); !r)
+          return web::json_error(400, r.error().message);
+        auth.audit(who, "sim_input",
+                   "module " + std::to_string(position) + (present ? " plugged in" : " unplugged"));
+        return ok({{"position", position}, {"present", present}});
+      }));
   http.route("GET", "/api/v1/sim/state",
              auth.guard(store::Role::Viewer, [panel, extra = std::move(extra_state)](
                                                  const web::HttpRequest&, const api::Principal&) {

@@ -24,8 +24,11 @@ UI_DEV_SETUP = ioc(1, ord("U"), 3, UINPUT_SETUP.size)
 UI_SET_EVBIT = ioc(1, ord("U"), 100, 4)
 UI_SET_KEYBIT = ioc(1, ord("U"), 101, 4)
 UI_SET_SWBIT = ioc(1, ord("U"), 109, 4)
+UI_SET_LEDBIT = ioc(1, ord("U"), 105, 4)
+UI_GET_SYSNAME = ioc(2, ord("U"), 44, 64)
 # <linux/input-event-codes.h>
-EV_SYN, EV_KEY, EV_SW = 0x00, 0x01, 0x05
+EV_SYN, EV_KEY, EV_SW, EV_LED = 0x00, 0x01, 0x05, 0x11
+LED_CAPSL = 0x01
 KEY = {"1": 2, "2": 3, "3": 4, "4": 5, "5": 6, "6": 7, "7": 8, "8": 9, "9": 10, "0": 11,
        "ENTER": 28, "KPASTERISK": 55, "KPENTER": 96, "OPEN": 134}
 SW_LID, SW_DOCK = 0x00, 0x05
@@ -34,9 +37,10 @@ INPUT_EVENT = struct.Struct("<qqHHi")
 
 
 class InputDevice:
-    """An input device named `name` with `keys` (KEY names) and `switches` (SW codes)."""
+    """An input device named `name` with `keys` (KEY names), `switches` (SW codes) and
+    `leds` (LED codes: the kernel's input-leds makes each an LED-class device)."""
 
-    def __init__(self, name, keys=(), switches=()):
+    def __init__(self, name, keys=(), switches=(), leds=()):
         self.name = name
         self.fd = os.open("/dev/uinput", os.O_RDWR | os.O_CLOEXEC)
         if keys:
@@ -47,9 +51,17 @@ class InputDevice:
             fcntl.ioctl(self.fd, UI_SET_EVBIT, EV_SW)
             for s in switches:
                 fcntl.ioctl(self.fd, UI_SET_SWBIT, s)
+        if leds:
+            fcntl.ioctl(self.fd, UI_SET_EVBIT, EV_LED)
+            for led in leds:
+                fcntl.ioctl(self.fd, UI_SET_LEDBIT, led)
         fcntl.ioctl(self.fd, UI_DEV_SETUP,
                     UINPUT_SETUP.pack(0x06, 0x1209, 0x0001, 1, name.encode(), 0))
         fcntl.ioctl(self.fd, UI_DEV_CREATE)
+
+    def sysname(self):
+        """Its name under /sys/class/input ("input7")."""
+        return fcntl.ioctl(self.fd, UI_GET_SYSNAME, bytes(64)).split(b"\0", 1)[0].decode()
 
     def _send(self, kind, code, value):
         os.write(self.fd, INPUT_EVENT.pack(0, 0, kind, code, value)

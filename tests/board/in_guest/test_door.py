@@ -2,9 +2,10 @@
 the guest (tests/board/test_door_station.py boots it), as root, which plays the hardware.
 vtod runs as the unprivileged user "openvto" with deploy/udev's rules, on a board file
 that wires every module to the guest's devices:
-  - the lock relay, the lights, the sounder and a Wiegand reader's D0/D1 on the simulated
-    GPIO chip "door" (gpio-sim): what vtod drives is read back from the chip, a Wiegand
-    frame is pulses pulled on its lines;
+  - the lock relay, the call and talk lights, the sounder and a Wiegand reader's D0/D1 on
+    the simulated GPIO chip "door" (gpio-sim): what vtod drives is read back from the chip,
+    a Wiegand frame is pulses pulled on its lines; the unlock light is an LED-class device
+    (an input device's caps-lock LED, as input-leds makes it);
   - the call button, the exit button, the door contact and the tamper switch on an input
     device named "gpio-keys", the keypad on "matrix-keypad", a USB card reader that types
     ("HID card reader"): input devices made through uinput;
@@ -57,8 +58,7 @@ BOARD_FILE = {
     "name": "virtual board (QEMU)",
     "gpio_chip": "door",  # the chip by its label
     "lock": {"line": "relay"},
-    "lights": {"call": {"line": "call_light"}, "talk": {"line": "talk_light"},
-               "unlock": {"line": "unlock_light"}},
+    "lights": {"call": {"line": "call_light"}, "talk": {"line": "talk_light"}},
     "sounder": {"line": "sounder"},
     "inputs": "gpio-keys",
     "call_buttons": ["KEY_1"],
@@ -111,10 +111,17 @@ def board():
     keys = hw.InputDevice("gpio-keys", keys=["1", "OPEN"], switches=[hw.SW_LID, hw.SW_DOCK])
     keypad = hw.InputDevice("matrix-keypad", keys=DIGITS + ["KPASTERISK", "KPENTER"])
     reader = hw.InputDevice("HID card reader", keys=DIGITS + ["ENTER"])
+    leds = hw.InputDevice("status leds", leds=[hw.LED_CAPSL])
+    led = f"{leds.sysname()}::capslock"
     hw.set_menu_control("/dev/video0", "Test Pattern", "100% Red")
-    # udev gives each new event node to the group "openvto" (deploy/udev).
-    settle(lambda: all(grp.getgrgid(os.stat(f"/dev/input/{n}").st_gid).gr_name == "openvto"
-                       for n in os.listdir("/dev/input") if n.startswith("event")))
+    # udev gives each new event node, and the LED's brightness, to the group "openvto"
+    # (deploy/udev).
+    group = lambda path: grp.getgrgid(os.stat(path).st_gid).gr_name  # noqa: E731
+    settle(lambda: all(group(f"/dev/input/{n}") == "openvto"
+                       for n in os.listdir("/dev/input") if n.startswith("event"))
+           and os.path.exists(f"/sys/class/leds/{led}/brightness")
+           and group(f"/sys/class/leds/{led}/brightness") == "openvto")
+    BOARD_FILE["lights"]["unlock"] = {"led": led}
     path = "/tmp/board.json"
     with open(path, "w") as f:
         json.dump(BOARD_FILE, f)
@@ -123,8 +130,9 @@ def board():
         pass
     b = Board()
     b.sim, b.keys, b.keypad, b.reader, b.file = sim, keys, keypad, reader, path
+    b.led = f"/sys/class/leds/{led}/brightness"
     yield b
-    for d in (keys, keypad, reader):
+    for d in (keys, keypad, reader, leds):
         d.close()
 
 
@@ -170,6 +178,11 @@ def lock_open(station):
     return station.sim.value("relay") == 1
 
 
+def unlock_light(station):
+    with open(station.led) as f:
+        return int(f.read()) > 0
+
+
 def test_vtod_runs_as_openvto_with_the_lock_locked_and_every_module_found(station):
     with open(f"/proc/{station.vtod.proc.pid}/status") as f:
         uid = next(line.split()[1] for line in f if line.startswith("Uid:"))
@@ -183,6 +196,8 @@ def test_vtod_runs_as_openvto_with_the_lock_locked_and_every_module_found(statio
     # No virtual panel on a real board.
     status, _ = http(station.vtod.http_port, "GET", "/api/v1/sim/state")
     assert status == 404
+    status, facade = http(station.vtod.http_port, "GET", "/api/v1/facade")
+    assert facade["simulated"] is False and not unlock_light(station)
 
 
 def test_a_button_press_rings_the_flat_the_lights_follow_the_call_and_the_screen_says_so(
@@ -236,10 +251,11 @@ def test_a_wiegand_card_opens_the_lock(station):
     add_card(station, f"{WIEGAND_CARD:06X}")
     hw.send_wiegand(station.sim, hw.wiegand26(WIEGAND_CARD))
     wait_for(lambda: lock_open(station), "the relay line active", timeout=10)
-    assert station.sim.value("unlock_light") == 1
+    wait_for(lambda: unlock_light(station), "the unlock light (an LED)")
     record = last_unlock(station)
     assert record["method"] == "card" and record["result"] == "granted", record
     wait_for(lambda: not lock_open(station), "the lock closing after its hold time", timeout=10)
+    wait_for(lambda: not unlock_light(station), "the unlock light off")
 
 
 def test_a_wiegand_frame_with_a_bit_lost_opens_nothing(station):

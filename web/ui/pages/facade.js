@@ -17,11 +17,17 @@ import { hasRole } from "../lib/session.js";
 /**
  * @typedef {object} Facade
  * @property {string} model
+ * @property {boolean} simulated the simulated board (a virtual panel), or a Linux board's real modules
  * @property {number} max_modules
  * @property {string[]} kinds the kinds of module that can be added
  * @property {Module[]} modules
  * @property {string[]} buttons each call button's target: a room, "888888" or "" (none)
+ * @property {{ position: number, kind: string, presence: string }[]} presence what the
+ *   board finds now: position 0 is the camera module, 1 the first module of the list
  */
+
+// How often the page asks again whether the modules are there (a keypad unplugged).
+const PRESENCE_EVERY_MS = 5000;
 
 /** Each module kind as the pages name it. @type {Record<string, string>} */
 export const KIND_LABEL = { camera: "Camera module", indicators: "Indicator lights", audio: "Audio", buttons: "Call buttons",
@@ -55,6 +61,17 @@ export async function render({ api, session, show }) {
   };
   let modules = info.modules.map((m) => ({ ...m }));
   let buttons = [...info.buttons];
+  // What the board finds, for the layout as saved (an edited list shows none until saved).
+  let saved = JSON.stringify(info.modules);
+  let presence = info.presence || [];
+  /** @param {number} position */
+  const found = (position) => {
+    if (JSON.stringify(modules) !== saved) return null;
+    const p = presence.find((x) => x.position === position);
+    if (!p) return null;
+    return p.presence === "found" ? h("span", { class: "presence ok", id: `module-${position}-presence` }, "Found")
+      : h("span", { class: "presence bad", id: `module-${position}-presence` }, "Missing: not connected or not wired");
+  };
   const canEdit = hasRole(session, "admin");
   const layout = h("ol", { class: "modules", id: "facade-modules" });
   // A drawing of the panel as it will look, kept with the list while it changes.
@@ -65,9 +82,9 @@ export async function render({ api, session, show }) {
 
   const draw = () => {
     layout.replaceChildren(
-      h("li", { class: "module fixed" }, h("span", { class: "kind" }, KIND_LABEL.camera), h("span", { class: "hint" }, "always first")),
+      h("li", { class: "module fixed" }, h("span", { class: "kind" }, KIND_LABEL.camera), h("span", { class: "hint" }, "always first"), found(0)),
       ...modules.map((m, i) => h("li", { class: "module" },
-        h("span", { class: "kind" }, `${i + 1}. ${KIND_LABEL[m.kind] || m.kind}`),
+        h("span", { class: "kind" }, `${i + 1}. ${KIND_LABEL[m.kind] || m.kind}`), found(i + 1),
         m.kind === "buttons" ? h("select", { "aria-label": `Buttons on module ${i + 1}`, id: `module-${i}-buttons`, disabled: !canEdit,
             onchange: (e) => { m.buttons = Number(e.target.value); draw(); } },
           [1, 2, 5].map((n) => h("option", { value: n, selected: m.buttons === n }, `${n} button${n > 1 ? "s" : ""}`))) : null,
@@ -119,6 +136,8 @@ export async function render({ api, session, show }) {
     if (!res.ok) { status.textContent = res.data.error; return; }
     modules = res.data.modules.map((m) => ({ ...m }));
     buttons = [...res.data.buttons];
+    saved = JSON.stringify(res.data.modules);
+    presence = res.data.presence || [];
     draw();
     toast("Façade saved and applied");
   };
@@ -134,5 +153,13 @@ export async function render({ api, session, show }) {
        status,
        canEdit ? h("div", { class: "actions" }, h("button", { id: "facade-save", class: "primary", onclick: save }, "Save")) : null);
   draw();
-  return STATIC_PAGE;
+  // A module plugged in or out shows without a reload.
+  const timer = setInterval(async () => {
+    /** @type {ApiResult<Facade>} */
+    const res = await api("GET", "/api/v1/facade");
+    if (!res.ok || JSON.stringify(res.data.presence) === JSON.stringify(presence)) return;
+    presence = res.data.presence || [];
+    if (JSON.stringify(modules) === saved) draw();
+  }, PRESENCE_EVERY_MS);
+  return { dispose: () => clearInterval(timer) };
 }

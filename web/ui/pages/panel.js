@@ -48,6 +48,11 @@ export async function render({ api, session, show }) {
     return { dispose() {} };
   }
   const info = fres.data;
+  if (info.simulated === false) {
+    show(TITLE, h("p", { id: "panel-real-board" }, `This station runs on ${info.model}: its buttons, keypad, card reader and lock are real, `
+      + "so there is no virtual panel. Local Setting › Façade Layout shows which modules the board finds."));
+    return { dispose() {} };
+  }
   const canPress = hasRole(session, "operator");
   /** @param {string} key */
   const press = async (key) => {
