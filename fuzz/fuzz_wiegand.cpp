@@ -30,6 +30,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     t += static_cast<std::int64_t>(data[i] >> 1) * 250'000;
     check(frames.edge((data[i] & 1) != 0, t));
   }
-  check(frames.flush(t + WiegandFrames::kFrameGapNs + 1));
+  // A frame in progress has ended by its deadline, and never before the last edge.
+  if (auto end = frames.deadline()) {
+    if (*end <= t || frames.flush(t)) std::abort();
+    auto last = frames.flush(*end);
+    if (!last) std::abort();
+    check(last);
+  }
+  if (frames.flush(t + WiegandFrames::kMaxGapNs + 1)) std::abort();  // nothing left
   return 0;
 }

@@ -115,6 +115,22 @@ class GpioSim:
         os.pwrite(fd, b"pull-up" if level else b"pull-down", 0)
 
 
+# <linux/gpio.h>, v1: struct gpioline_info is u32 offset, u32 flags, char name[32], char consumer[32].
+GPIOLINE_INFO = struct.Struct("<II32s32s")
+GPIO_GET_LINEINFO_IOCTL = ioc(3, 0xB4, 0x02, GPIOLINE_INFO.size)
+
+
+def line_consumer(sim, name):
+    """Who holds the line (the consumer name its user gave), as gpioinfo shows it."""
+    fd = os.open(f"/dev/{sim.chip}", os.O_RDONLY)
+    try:
+        raw = fcntl.ioctl(fd, GPIO_GET_LINEINFO_IOCTL,
+                          GPIOLINE_INFO.pack(sim.LINES.index(name), 0, b"", b""))
+        return GPIOLINE_INFO.unpack(raw)[3].split(b"\0", 1)[0].decode()
+    finally:
+        os.close(fd)
+
+
 def wiegand26(data):
     """The 26 bits of a card with 24 data bits: even parity over the first 12, the data,
     odd parity over the last 12."""

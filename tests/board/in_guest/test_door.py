@@ -45,6 +45,10 @@ def wait_for(predicate, what, timeout=8):
 RESULTS = os.environ.get("VTO_RESULTS", "/results")
 UDEVADM = os.environ.get("VTO_UDEVADM", "udevadm")
 SETPRIV = ["setpriv", "--reuid=openvto", "--regid=openvto", "--init-groups", "--"]
+# vtod itself as the board's service runs it: the clock's capability kept for --set-clock
+# (systemd's AmbientCapabilities=CAP_SYS_TIME).
+SETPRIV_VTOD = ["setpriv", "--reuid=openvto", "--regid=openvto", "--init-groups",
+                "--inh-caps=+sys_time", "--ambient-caps=+sys_time", "--"]
 # GStreamer's plugin registry, made on the host (scanning every plugin under TCG takes
 # minutes); the host's /usr is the guest's, so it holds.
 ENV = dict(os.environ, GST_REGISTRY_UPDATE="no")
@@ -137,8 +141,8 @@ def board():
 
 
 def start_vtod(board, data):
-    v = Vtod(data, initialize=False, prefix=SETPRIV, env=ENV, ready_timeout=240,
-             extra=("--board", board.file, "--button", "101", "--video-size", "320x240",
+    v = Vtod(data, initialize=False, prefix=SETPRIV_VTOD, env=ENV, ready_timeout=240,
+             extra=("--board", board.file, "--button", "101", "--video-size", "320x240", "--set-clock",
                     "--unlock-hold", "3", "--ring-timeout", "180"))
     TOKENS[v.http_port] = board.token
     CURRENT["vtod"] = v
@@ -188,6 +192,10 @@ def test_vtod_runs_as_openvto_with_the_lock_locked_and_every_module_found(statio
         uid = next(line.split()[1] for line in f if line.startswith("Uid:"))
     assert int(uid) == pwd.getpwnam("openvto").pw_uid
     assert station.sim.value("relay") == 0
+    # Every line vtod drives or watches is held under the consumer name "openvto".
+    for line in ("relay", "call_light", "talk_light", "sounder", "wiegand_d0", "wiegand_d1"):
+        assert hw.line_consumer(station.sim, line) == "openvto", line
+    assert hw.line_consumer(station.sim, "button") == ""
     assert presence(station) == {"camera": "found", "indicators": "found", "buttons": "found",
                                  "keypad": "found", "display": "found", "card_reader": "found",
                                  "fingerprint": "found"}
@@ -330,3 +338,18 @@ def test_killed_with_the_door_open_vtod_starts_again_with_the_lock_locked(statio
     station.vtod = start_vtod(station, station.data)
     assert station.sim.value("relay") == 0
     station.sim.pull("relay", 0)
+
+
+def test_the_station_sets_the_boards_clock(station):
+    status, t = http(station.vtod.http_port, "GET", "/api/v1/system/time")
+    assert status == 200 and t["can_set_clock"] is True, t
+    start_wall, start_mono = time.time(), time.monotonic()
+    month = 30 * 24 * 3600
+    status, body = http(station.vtod.http_port, "PUT", "/api/v1/system/time",
+                        {"time_ms": int((start_wall + month) * 1000)})
+    assert status == 200, body
+    assert abs(time.time() - (start_wall + month + time.monotonic() - start_mono)) < 5
+    status, body = http(station.vtod.http_port, "PUT", "/api/v1/system/time",
+                        {"time_ms": int((start_wall + time.monotonic() - start_mono) * 1000)})
+    assert status == 200, body
+    assert abs(time.time() - start_wall) < 60
