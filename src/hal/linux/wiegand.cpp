@@ -35,7 +35,7 @@ Result<std::string> wiegand_card(const std::vector<bool>& bits) {
 std::int64_t WiegandFrames::gap() const {
   if (edges_ < 2) return kMaxGapNs;
   const std::int64_t interval = (last_ns_ - first_ns_) / static_cast<std::int64_t>(edges_ - 1);
-  return std::clamp<std::int64_t>(4 * interval, kMinGapNs, kMaxGapNs);
+  return std::clamp<std::int64_t>(3 * interval, kMinGapNs, kMaxGapNs);
 }
 
 std::optional<Result<std::string>> WiegandFrames::edge(bool one, std::int64_t t_ns) {

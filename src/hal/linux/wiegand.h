@@ -23,12 +23,12 @@ namespace vto::hal::linux_board {
 Result<std::string> wiegand_card(const std::vector<bool>& bits);
 
 // Frames from edges. A reader sends a frame's bits evenly spaced (1-2 ms apart on most; the
-// standard allows more), then pauses: a frame ends after a pause of 4 times its own bit
-// interval so far, at least kMinGap and at most kMaxGap. So a card opens the door ~8 ms
+// standard allows more), then pauses: a frame ends after a pause of 3 times its own bit
+// interval so far, at least kMinGap and at most kMaxGap. So a card opens the door ~6 ms
 // after its last bit on a common reader, and a slow reader's frame is not cut in two.
 class WiegandFrames {
  public:
-  static constexpr std::int64_t kMinGapNs = 4'000'000;   // 4 ms
+  static constexpr std::int64_t kMinGapNs = 3'000'000;   // 3 ms
   static constexpr std::int64_t kMaxGapNs = 20'000'000;  // 20 ms: always a new frame after it
   static constexpr std::size_t kMaxBits = 64;            // longer: noise, not a frame
 

@@ -7,7 +7,7 @@ edge pulled on gpio-sim -> the relay line). The line is read from gpio-sim's sys
 0.2 ms, which adds up to that (and the guest's scheduling) to each figure.
 Prints one JSON line: {"hid_ms": [...], "wiegand_ms": [...], "wiegand_bit_interval_ms": [...]}
 (the last: the mean time between two bits of each frame as sent, which sets the pause
-after which vtod takes the frame as ended: 4 intervals, 4 to 20 ms)."""
+after which vtod takes the frame as ended: 3 intervals, 3 to 20 ms)."""
 import grp
 import json
 import os
@@ -78,7 +78,7 @@ def main(rounds):
                  extra=("--board", "/tmp/board.json", "--unlock-hold", "1"))
         TOKENS[v.http_port] = token
         try:
-            times, intervals = [], []
+            times, intervals, resent = [], [], 0
             for i in range(rounds):
                 number = 0x100000 + i
                 card = f"{number:06X}" if kind == "wiegand" else f"{4000000000 + i:010d}"
@@ -89,16 +89,25 @@ def main(rounds):
                     reader.type(card)
                     t0 = time.monotonic()
                     reader.press("ENTER")
+                    t1 = wait_line(sim, 1)
                 else:
-                    bits = hw.wiegand26(number)
-                    start = time.monotonic()
-                    hw.send_wiegand(sim, bits[:-1], pulse=0.0001, gap=0.001)
-                    line = "wiegand_d1" if bits[-1] else "wiegand_d0"
-                    t0 = time.monotonic()
-                    sim.pull(line, 0)
-                    sim.pull(line, 1)
-                    intervals.append((t0 - start) * 1000 / 25)
-                t1 = wait_line(sim, 1)
+                    # The sender (python under TCG) is not a reader's exact clock: a frame
+                    # that went out uneven is two frames to vtod, neither a card. It is sent
+                    # again, and counted.
+                    for _ in range(5):
+                        bits = hw.wiegand26(number)
+                        start = time.monotonic()
+                        even = hw.send_wiegand(sim, bits[:-1])
+                        line = "wiegand_d1" if bits[-1] else "wiegand_d0"
+                        t0 = time.monotonic()
+                        sim.pull(line, 0)
+                        sim.pull(line, 1)
+                        t1 = wait_line(sim, 1, timeout=1.0) if even else None
+                        if t1 is not None:
+                            intervals.append((t0 - start) * 1000 / 25)
+                            break
+                        resent += 1
+                        time.sleep(0.1)
                 assert t1 is not None, f"{kind} card {card} did not open the lock"
                 times.append((t1 - t0) * 1000)
                 assert wait_line(sim, 0) is not None
@@ -106,6 +115,7 @@ def main(rounds):
             figures[f"{kind}_ms"] = times
             if intervals:
                 figures["wiegand_bit_interval_ms"] = intervals
+                figures["wiegand_resent"] = resent
         finally:
             v.stop()
     reader.close()

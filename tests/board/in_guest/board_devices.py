@@ -138,14 +138,30 @@ def wiegand26(data):
     return [sum(bits[:12]) % 2] + bits + [1 - sum(bits[12:]) % 2]
 
 
-def send_wiegand(sim, bits, pulse=0.0005, gap=0.002):
-    """A Wiegand frame on wiegand_d0/d1: a 0 bit is a low pulse on D0, a 1 bit on D1."""
+def send_wiegand(sim, bits, pulse=0.0001, gap=0.001):
+    """A Wiegand frame on wiegand_d0/d1: a 0 bit is a low pulse on D0, a 1 bit on D1.
+    Returns whether it went out as a reader sends one, its bits evenly spaced: a reader's
+    timing is exact, this sender's is not (python under TCG, sharing one CPU with vtod),
+    and a bit that came more than 2.5 mean intervals late made two frames of one."""
+    edges = []
     for b in bits:
         line = "wiegand_d1" if b else "wiegand_d0"
+        edges.append(time.monotonic())
         sim.pull(line, 0)
         time.sleep(pulse)
         sim.pull(line, 1)
         time.sleep(gap)
+    intervals = [b - a for a, b in zip(edges, edges[1:])]
+    return not intervals or max(intervals) <= 2.5 * (sum(intervals) / len(intervals))
+
+
+def swipe_wiegand(sim, bits, tries=5):
+    """send_wiegand until a frame went out whole (at most `tries`); False if none did."""
+    for _ in range(tries):
+        if send_wiegand(sim, bits):
+            return True
+        time.sleep(0.05)  # the reader's next try, after the pause that ends a frame
+    return False
 
 
 # <linux/videodev2.h>: VIDIOC_QUERYCTRL, VIDIOC_QUERYMENU, VIDIOC_S_CTRL.

@@ -257,7 +257,7 @@ def last_unlock(station):
 
 def test_a_wiegand_card_opens_the_lock(station):
     add_card(station, f"{WIEGAND_CARD:06X}")
-    hw.send_wiegand(station.sim, hw.wiegand26(WIEGAND_CARD))
+    assert hw.swipe_wiegand(station.sim, hw.wiegand26(WIEGAND_CARD)), "no frame went out whole"
     wait_for(lambda: lock_open(station), "the relay line active", timeout=10)
     wait_for(lambda: unlock_light(station), "the unlock light (an LED)")
     record = last_unlock(station)
