@@ -77,6 +77,10 @@ run_mode() {
   # trip to QEMU otherwise. The writable one is not cached, so every write reaches the host
   # at once (a test that times out still finds the output written so far).
   ro="trans=virtio,version=9p2000.L,msize=512000,ro,cache=loose"
+  # /tmp and /run first: the repository or the board directory may live under /tmp on the
+  # host (a CI's clone), and their mount points must not be hidden by a tmpfs mounted later.
+  mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
+  mkdir -p /run && mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
   mkdir -p /usr /results "$repo" /mnt/host-etc
   mount -t 9p -o "$ro" usr /usr || echo "GUEST: cannot mount usr"
   mount -t 9p -o "$ro" repo "$repo" || echo "GUEST: cannot mount repo"
@@ -104,8 +108,6 @@ run_mode() {
   step "/etc ready"
 
   # What a booted Debian system has mounted, and the loopback interface.
-  mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
-  mkdir -p /run && mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
   mkdir -p /dev/pts /dev/shm /var/tmp /var/lib /var/log /root /home
   chmod 1777 /var/tmp
   ln -s /run /var/run

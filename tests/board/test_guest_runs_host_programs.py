@@ -49,7 +49,7 @@ def test_vtod_runs_as_openvto(facts):
 
 def test_the_gpio_chip_is_openvtos(facts):
     assert facts["nodes"]["/dev/gpiochip0"] == {"group": "openvto", "mode": "0660"}
-    assert facts["openvto"]["/dev/gpiochip0:rw"] == "ok gpiochip0 door 8 lines"
+    assert facts["openvto"]["/dev/gpiochip0:rw"] == "ok gpiochip0 door 11 lines"
 
 
 def test_a_uinput_device_made_by_root_is_readable_by_openvto(facts):
