@@ -22,7 +22,8 @@ def test_the_door_station_on_the_virtual_board():
     subprocess.run(["gst-inspect-1.0"], env=dict(os.environ, GST_REGISTRY=registry),
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     os.chmod(registry, 0o644)
-    r = guest.run(os.path.join(HERE, "in_guest", "run_door_tests.sh"), timeout=900,
+    build = os.path.realpath(os.environ.get("VTO_BUILD_DIR", os.path.join(HERE, "..", "..", "build")))
+    r = guest.run(os.path.join(HERE, "in_guest", "run_door_tests.sh"), args=[build], timeout=900,
                   results=results, screen=True)
     print(r.output)
     print(f"guest: booted in {r.boot_seconds:.1f} s, tests ended at {r.guest_seconds:.1f} s, "

@@ -61,6 +61,12 @@ constexpr std::array kKeys{
     Name{"KEY_OPEN", KEY_OPEN},
     Name{"KEY_ESC", KEY_ESC},
     Name{"KEY_BACKSPACE", KEY_BACKSPACE},
+    // the other keys of a USB numeric pad
+    Name{"KEY_KPSLASH", KEY_KPSLASH},
+    Name{"KEY_KPMINUS", KEY_KPMINUS},
+    Name{"KEY_KPPLUS", KEY_KPPLUS},
+    Name{"KEY_KPDOT", KEY_KPDOT},
+    Name{"KEY_NUMLOCK", KEY_NUMLOCK},
     Name{"KEY_A", KEY_A},
     Name{"KEY_B", KEY_B},
     Name{"KEY_C", KEY_C},

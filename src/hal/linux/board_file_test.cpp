@@ -131,6 +131,16 @@ TEST(BoardFile, OneLineHasOneUse) {
       R"({"gpio_chip": "c", "lock": {"line": 4}, "sounder": {"line": 4, "chip": "d"}})"));
 }
 
+TEST(BoardFile, AUsbNumericPadMapsItsOtherKeys) {
+  auto b = parse_board_file(
+      R"({"gpio_chip": "c", "lock": {"line": 1}, "keypad": {"device": "USB Keypad", "keys": {"KEY_KPSLASH": "#", "KEY_KPPLUS": "centre", "KEY_KPMINUS": "prev"}}})");
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_EQ(b->keypad->keys.at(KEY_KPSLASH), Key::Hash);
+  EXPECT_EQ(b->keypad->keys.at(KEY_KPPLUS), Key::Centre);
+  EXPECT_EQ(b->keypad->keys.at(KEY_KPMINUS), Key::Prev);
+  EXPECT_EQ(b->keypad->keys.at(KEY_KPENTER), Key::Call);
+}
+
 TEST(BoardFile, LightsAndSounderMayBeLeds) {
   auto b = parse_board_file(
       R"({"gpio_chip": "c", "lock": {"line": 1}, "lights": {"call": {"led": "call"}}, "sounder": {"led": "beep"}})");
