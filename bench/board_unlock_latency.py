@@ -11,7 +11,6 @@ the sender (python writing gpio-sim's sysfs under TCG) sets."""
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -33,10 +32,7 @@ def main():
     rounds = max(1, min(a.rounds, 500))
     guest.build_guest()
     results = tempfile.mkdtemp(prefix="vto-bench-")
-    registry = os.path.join(results, "gst-registry.bin")
-    subprocess.run(["gst-inspect-1.0"], env=dict(os.environ, GST_REGISTRY=registry),
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    os.chmod(registry, 0o644)
+    guest.make_gst_registry(results)
     r = guest.run(os.path.join(HERE, "..", "tests", "board", "in_guest", "bench_unlock.py"),
                   args=[str(rounds)], timeout=900, results=results)
     if r.status != 0:

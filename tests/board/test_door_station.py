@@ -5,7 +5,6 @@ vtod as the unprivileged user "openvto"; the host reads the guest's screen when 
 (QEMU's screendump, then tesseract)."""
 import os
 import shutil
-import subprocess
 import tempfile
 
 import guest
@@ -16,12 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def test_the_door_station_on_the_virtual_board():
     guest.build_guest()
     results = tempfile.mkdtemp(prefix="vto-door-")
-    # GStreamer's plugin registry, made here: the guest shares the host's /usr, and scanning
-    # every plugin under TCG would take minutes.
-    registry = os.path.join(results, "gst-registry.bin")
-    subprocess.run(["gst-inspect-1.0"], env=dict(os.environ, GST_REGISTRY=registry),
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    os.chmod(registry, 0o644)
+    guest.make_gst_registry(results)
     build = os.path.realpath(os.environ.get("VTO_BUILD_DIR", os.path.join(HERE, "..", "..", "build")))
     r = guest.run(os.path.join(HERE, "in_guest", "run_door_tests.sh"), args=[build], timeout=900,
                   results=results, screen=True)

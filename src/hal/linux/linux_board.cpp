@@ -13,7 +13,11 @@
 #include "hal/linux/input_devices.h"
 #include "hal/linux/screen.h"
 #include "hal/linux/wiegand_reader.h"
+#include "hal/sim/sim_door_sensor.h"
+#include "hal/sim/sim_exit_button.h"
+#include "hal/sim/sim_module_bus.h"
 #include "hal/sim/sim_panel.h"
+#include "hal/sim/sim_tamper_switch.h"
 
 namespace vto::hal::linux_board {
 
@@ -90,70 +94,6 @@ class LinuxCardReader final : public hal::CardReader {
   Listeners<const std::string&> listeners_;
 };
 
-class LinuxDoorSensor final : public DoorSensor {
- public:
-  DoorState state() const override { return state_; }
-  ListenerId add_listener(Listener fn) override { return listeners_.add(std::move(fn)); }
-  void remove_listener(ListenerId id) override { listeners_.remove(id); }
-  void set(bool open) {
-    const DoorState s = open ? DoorState::Open : DoorState::Closed;
-    if (s == state_) return;
-    state_ = s;
-    listeners_.emit(s);
-  }
-
- private:
-  DoorState state_ = DoorState::Closed;
-  Listeners<DoorState> listeners_;
-};
-
-class LinuxTamperSwitch final : public TamperSwitch {
- public:
-  TamperState state() const override { return state_; }
-  ListenerId add_listener(Listener fn) override { return listeners_.add(std::move(fn)); }
-  void remove_listener(ListenerId id) override { listeners_.remove(id); }
-  void set(bool detached) {
-    const TamperState s = detached ? TamperState::Detached : TamperState::Attached;
-    if (s == state_) return;
-    state_ = s;
-    listeners_.emit(s);
-  }
-
- private:
-  TamperState state_ = TamperState::Attached;
-  Listeners<TamperState> listeners_;
-};
-
-class LinuxExitButton final : public ExitButton {
- public:
-  ListenerId add_listener(Listener fn) override { return listeners_.add(std::move(fn)); }
-  void remove_listener(ListenerId id) override { listeners_.remove(id); }
-  void emit() { listeners_.emit(); }
-
- private:
-  Listeners<> listeners_;
-};
-
-class LinuxModuleBus final : public ModuleBus {
- public:
-  explicit LinuxModuleBus(std::vector<ModuleStatus> modules) : modules_(std::move(modules)) {}
-  std::vector<ModuleStatus> modules() const override { return modules_; }
-  ListenerId add_listener(Listener fn) override { return listeners_.add(std::move(fn)); }
-  void remove_listener(ListenerId id) override { listeners_.remove(id); }
-  void set(std::size_t position, Presence presence) {
-    ModuleStatus& m = modules_.at(position);
-    if (m.presence == presence) return;
-    m.presence = presence;
-    log()->info("{} module (position {}) {}", module_kind_name(m.kind), position,
-                presence_name(presence));
-    listeners_.emit(m);
-  }
-
- private:
-  std::vector<ModuleStatus> modules_;
-  Listeners<const ModuleStatus&> listeners_;
-};
-
 // Whether `e` is input `k` turned on (true) or off (false); nothing for other events and
 // for a key held down (repeats).
 std::optional<bool> input_state(const InputKey& k, const InputEvent& e) {
@@ -197,21 +137,27 @@ class LinuxPanel final : public DoorModules {
  private:
   void watch(const std::string& device, std::function<void(const InputEvent&)> on_event);
   void refresh_presence();
+  void set_door(bool open) { door_.set_state(open ? DoorState::Open : DoorState::Closed); }
+  void set_tamper(bool detached) {
+    tamper_.set_state(detached ? TamperState::Detached : TamperState::Attached);
+  }
   // Reads a switch's state when its device is found (it may have changed while away).
   void read_switch(const InputKey& k, const std::function<void(bool)>& set);
 
   LinuxBoard::Hardware& hw_;
   std::vector<ModuleSlot> layout_;
-  LinuxModuleBus bus_;
+  // The simulated board's state holders are plain devices whose state is set from outside:
+  // here evdev sets them.
+  sim::SimModuleBus bus_;
   LinuxCallButtons buttons_;
   std::optional<LinuxKeypad> keypad_;
   std::optional<LinuxIndicators> indicators_;
   std::optional<LinuxCardReader> card_reader_;
   HidCardKeys hid_keys_;
   std::optional<ListenerId> wiegand_listener_;
-  LinuxDoorSensor door_;
-  LinuxExitButton exit_;
-  LinuxTamperSwitch tamper_;
+  sim::SimDoorSensor door_;
+  sim::SimExitButton exit_;
+  sim::SimTamperSwitch tamper_;
   std::vector<std::unique_ptr<InputDevices::Watch>> watches_;
 };
 
@@ -276,22 +222,22 @@ LinuxPanel::LinuxPanel(LinuxBoard::Hardware& hw, const std::vector<ModuleSlot>& 
   if (f.exit_button) {
     const InputKey k = *f.exit_button;
     watch(k.device, [this, k](const InputEvent& e) {
-      if (input_state(k, e) == true) exit_.emit();
+      if (input_state(k, e) == true) exit_.press();
     });
   }
   if (f.door_sensor) {
     const InputKey k = *f.door_sensor;
     watch(k.device, [this, k](const InputEvent& e) {
-      if (auto on = input_state(k, e)) door_.set(*on == k.on_means_open);
+      if (auto on = input_state(k, e)) set_door(*on == k.on_means_open);
     });
-    read_switch(k, [this, k](bool on) { door_.set(on == k.on_means_open); });
+    read_switch(k, [this, k](bool on) { set_door(on == k.on_means_open); });
   }
   if (f.tamper) {
     const InputKey k = *f.tamper;
     watch(k.device, [this, k](const InputEvent& e) {
-      if (auto on = input_state(k, e)) tamper_.set(*on == k.on_means_open);
+      if (auto on = input_state(k, e)) set_tamper(*on == k.on_means_open);
     });
-    read_switch(k, [this, k](bool on) { tamper_.set(on == k.on_means_open); });
+    read_switch(k, [this, k](bool on) { set_tamper(on == k.on_means_open); });
   }
   refresh_presence();
 }
@@ -304,11 +250,11 @@ void LinuxPanel::watch(const std::string& device, std::function<void(const Input
                                    const BoardFile& f = hw_.file;
                                    if (f.door_sensor)
                                      read_switch(*f.door_sensor, [this](bool on) {
-                                       door_.set(on == hw_.file.door_sensor->on_means_open);
+                                       set_door(on == hw_.file.door_sensor->on_means_open);
                                      });
                                    if (f.tamper)
                                      read_switch(*f.tamper, [this](bool on) {
-                                       tamper_.set(on == hw_.file.tamper->on_means_open);
+                                       set_tamper(on == hw_.file.tamper->on_means_open);
                                      });
                                  }}));
 }
@@ -348,7 +294,12 @@ void LinuxPanel::refresh_presence() {
       default:
         break;
     }
-    bus_.set(i + 1, found ? Presence::Found : Presence::Missing);
+    const Presence presence = found ? Presence::Found : Presence::Missing;
+    if (bus_.presence(i + 1) != presence) {
+      log()->info("{} module (position {}) {}", module_kind_name(m.kind), i + 1,
+                  presence_name(presence));
+    }
+    (void)bus_.set_presence(i + 1, presence);
   }
 }
 

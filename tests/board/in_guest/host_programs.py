@@ -22,27 +22,14 @@ import time
 
 UDEVADM = os.environ.get("VTO_UDEVADM", "udevadm")
 SETPRIV = ["setpriv", "--reuid=openvto", "--regid=openvto", "--init-groups", "--"]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import board_devices as hw  # noqa: E402
 
 
-def ioc(direction, kind, number, size):
-    """_IOC(): direction 0 none, 1 write (to the kernel), 2 read (from the kernel)."""
-    return direction << 30 | size << 16 | kind << 8 | number
-
-
-# <linux/uinput.h>: struct uinput_setup is struct input_id (4 x u16), char name[80], u32.
-UINPUT_SETUP = struct.Struct("<HHHH80sI")
-UI_DEV_CREATE = ioc(0, ord("U"), 1, 0)
-UI_DEV_DESTROY = ioc(0, ord("U"), 2, 0)
-UI_DEV_SETUP = ioc(1, ord("U"), 3, UINPUT_SETUP.size)
-UI_SET_EVBIT = ioc(1, ord("U"), 100, 4)
-UI_SET_KEYBIT = ioc(1, ord("U"), 101, 4)
-UI_SET_LEDBIT = ioc(1, ord("U"), 105, 4)
-UI_GET_SYSNAME = ioc(2, ord("U"), 44, 64)  # UI_GET_SYSNAME(64)
-EV_KEY, EV_LED, KEY_1, LED_CAPSL, BUS_VIRTUAL = 0x01, 0x11, 2, 0x01, 0x06
 # <linux/input.h>: EVIOCGNAME(256). <linux/gpio.h>: struct gpiochip_info, char[32] x 2, u32.
-EVIOCGNAME = ioc(2, ord("E"), 0x06, 256)
+EVIOCGNAME = hw.ioc(2, ord("E"), 0x06, 256)
 GPIOCHIP_INFO = struct.Struct("<32s32sI")
-GPIO_GET_CHIPINFO_IOCTL = ioc(2, 0xB4, 0x01, GPIOCHIP_INFO.size)
+GPIO_GET_CHIPINFO_IOCTL = hw.ioc(2, 0xB4, 0x01, GPIOCHIP_INFO.size)
 
 
 def cstr(raw):
@@ -87,17 +74,10 @@ def probe(specs):
 
 
 def make_uinput_device():
-    """A key (KEY_1) and an LED (caps lock) device made through /dev/uinput; returns its fd
-    and its name under /sys/class/input (inputN)."""
-    fd = os.open("/dev/uinput", os.O_RDWR | os.O_CLOEXEC)
-    fcntl.ioctl(fd, UI_SET_EVBIT, EV_KEY)
-    fcntl.ioctl(fd, UI_SET_KEYBIT, KEY_1)
-    fcntl.ioctl(fd, UI_SET_EVBIT, EV_LED)
-    fcntl.ioctl(fd, UI_SET_LEDBIT, LED_CAPSL)
-    fcntl.ioctl(fd, UI_DEV_SETUP, UINPUT_SETUP.pack(BUS_VIRTUAL, 0x1234, 0x5678, 1,
-                                                    b"vto-test-keys", 0))
-    fcntl.ioctl(fd, UI_DEV_CREATE)
-    return fd, cstr(fcntl.ioctl(fd, UI_GET_SYSNAME, bytes(64)))
+    """A key (KEY_1) and an LED (caps lock) device made through /dev/uinput; returns it and
+    its name under /sys/class/input (inputN)."""
+    device = hw.InputDevice("vto-test-keys", keys=["1"], leds=[hw.LED_CAPSL])
+    return device, device.sysname()
 
 
 def settle_until(check, seconds=15):
@@ -141,8 +121,7 @@ def main(vtod):
                        capture_output=True, text=True)
     facts["openvto"] = json.loads(r.stdout) if r.returncode == 0 else {"error": r.stderr}
 
-    fcntl.ioctl(ui, UI_DEV_DESTROY)
-    os.close(ui)
+    ui.close()
     print(json.dumps(facts))
 
 
