@@ -86,8 +86,7 @@ std::string describe(const GpioLine& line) {
          (line.name.empty() ? std::to_string(line.offset) : "\"" + line.name + "\"");
 }
 
-Result<std::unique_ptr<BinaryOutput>> open_gpio_output(const GpioLine& where, bool on) {
-  const std::string what = describe(where);
+Result<gpiod::line> find_free_line(const GpioLine& where) {
   auto opened = open_chip(where.chip);
   if (!opened) return opened.error();
   try {
@@ -104,13 +103,24 @@ Result<std::unique_ptr<BinaryOutput>> open_gpio_output(const GpioLine& where, bo
       line = chip.get_line(static_cast<unsigned>(where.offset));
     }
     if (line.is_used()) {
-      return make_error(what + " is already in use by \"" + line.consumer() + "\"");
+      return make_error(describe(where) + " is already in use by \"" + line.consumer() + "\"");
     }
+    return line;
+  } catch (const std::system_error& e) {
+    return make_error(describe(where) + ": " + std::strerror(e.code().value()));
+  }
+}
+
+Result<std::unique_ptr<BinaryOutput>> open_gpio_output(const GpioLine& where, bool on) {
+  const std::string what = describe(where);
+  auto line = find_free_line(where);
+  if (!line) return line.error();
+  try {
     gpiod::line_request request{kConsumer, gpiod::line_request::DIRECTION_OUTPUT, {}};
     if (where.active_low) request.flags = gpiod::line_request::FLAG_ACTIVE_LOW;
     // The first level is part of the request: the line never shows another value.
-    line.request(request, on ? 1 : 0);
-    return std::unique_ptr<BinaryOutput>(std::make_unique<GpioOutput>(std::move(line), what));
+    line->request(request, on ? 1 : 0);
+    return std::unique_ptr<BinaryOutput>(std::make_unique<GpioOutput>(std::move(*line), what));
   } catch (const std::system_error& e) {
     return make_error(what + ": " + std::strerror(e.code().value()));
   } catch (const std::exception& e) {

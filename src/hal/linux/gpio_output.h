@@ -19,6 +19,10 @@
 
 namespace vto::hal::linux_board {
 
+// The line `where` names, if it exists and no program holds it (not requested yet);
+// refused in words naming the chip or line.
+Result<gpiod::line> find_free_line(const GpioLine& where);
+
 // The line `line`, requested as an output, on (active) or off from the start; refused naming
 // the chip or line that is not there or is held by another program.
 Result<std::unique_ptr<BinaryOutput>> open_gpio_output(const GpioLine& line, bool on = false);

@@ -112,7 +112,7 @@ void InputDevices::unwatch(std::uint64_t id) {
   for (const auto& [other, w] : wanted_) {
     if (w.path == path) return;
   }
-  close_device(path, "no module uses it");
+  close_device(path, "no module uses it", true);
 }
 
 const InputDevices::Open* InputDevices::open_for(const std::string& device) const {
@@ -170,10 +170,13 @@ void InputDevices::rescan() {
   for (const auto& [path, open] : open_) {
     if (!names.contains(path)) gone.push_back(path);
   }
-  for (const std::string& path : gone) close_device(path, "removed");
+  for (const std::string& path : gone) close_device(path, "removed", false);
 
+  // Where each module's device is now (a name or a link, resolved once per look).
+  std::map<std::uint64_t, std::optional<std::string>> where;
+  for (const auto& [id, w] : wanted_) where[id] = resolve(w.device, names);
   for (auto& [id, w] : wanted_) {
-    auto path = resolve(w.device, names);
+    const auto& path = where[id];
     if (!path) continue;
     if (!open_.contains(*path)) {
       const int fd = ::open(path->c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -197,7 +200,7 @@ void InputDevices::rescan() {
   // Tell each module whether its device is there now (changes only).
   std::vector<std::pair<std::function<void(bool)>, bool>> tell;
   for (auto& [id, w] : wanted_) {
-    const auto path = resolve(w.device, names);
+    const auto& path = where[id];
     const std::string now = path && open_.contains(*path) ? *path : std::string();
     if (now == w.path) continue;
     const bool was = !w.path.empty();
@@ -207,7 +210,7 @@ void InputDevices::rescan() {
   for (auto& [fn, present_now] : tell) fn(present_now);
 }
 
-void InputDevices::close_device(const std::string& path, const char* why) {
+void InputDevices::close_device(const std::string& path, const std::string& why, bool expected) {
   auto it = open_.find(path);
   if (it == open_.end()) return;
   auto open = it->second;
@@ -215,11 +218,8 @@ void InputDevices::close_device(const std::string& path, const char* why) {
   open->closed = true;
   boost::system::error_code ignored;
   open->stream.close(ignored);
-  if (std::strcmp(why, "no module uses it") == 0) {
-    log()->info("input device {} ({}) closed: {}", path, open->name, why);
-  } else {
-    log()->warn("input device {} ({}) closed: {}", path, open->name, why);
-  }
+  log()->log(expected ? spdlog::level::info : spdlog::level::warn,
+             "input device {} ({}) closed: {}", path, open->name, why);
   std::vector<std::function<void(bool)>> tell;
   for (auto& [id, w] : wanted_) {
     if (w.path != path) continue;
@@ -230,31 +230,33 @@ void InputDevices::close_device(const std::string& path, const char* why) {
 }
 
 void InputDevices::read_device(const std::shared_ptr<Open>& open) {
-  open->stream.async_read_some(
-      asio::buffer(open->buffer), [this, open](const boost::system::error_code& ec, std::size_t n) {
-        if (open->closed) return;
-        if (ec) {
-          // ENODEV: unplugged. inotify will say so too; close now so nothing reads a dead fd.
-          close_device(open->path,
-                       ec == asio::error::operation_aborted ? "cancelled" : ec.message().c_str());
-          schedule_rescan();
-          return;
-        }
-        const std::string path = open->path;
-        for (std::size_t i = 0; i < n / sizeof(input_event); ++i) {
-          const input_event& e = open->buffer[i];
-          if (e.type == EV_SYN) continue;
-          const InputEvent event{e.type, e.code, e.value};
-          // A listener may drop watches (a facade change): collect the handlers first.
-          std::vector<std::function<void(const InputEvent&)>> to;
-          for (const auto& [id, w] : wanted_) {
-            if (w.path == path && w.handlers.event) to.push_back(w.handlers.event);
-          }
-          for (auto& fn : to) fn(event);
-          if (open->closed) return;
-        }
-        read_device(open);
-      });
+  open->stream.async_read_some(asio::buffer(open->buffer),
+                               [this, open](const boost::system::error_code& ec, std::size_t n) {
+                                 if (open->closed) return;
+                                 if (ec) {
+                                   // ENODEV: unplugged. inotify will say so too; close now so
+                                   // nothing reads a dead fd.
+                                   close_device(open->path, ec.message(), false);
+                                   schedule_rescan();
+                                   return;
+                                 }
+                                 const std::string path = open->path;
+                                 for (std::size_t i = 0; i < n / sizeof(input_event); ++i) {
+                                   const input_event& e = open->buffer[i];
+                                   if (e.type == EV_SYN) continue;
+                                   const InputEvent event{e.type, e.code, e.value};
+                                   // A listener may drop watches (a facade change): collect the
+                                   // handlers first.
+                                   std::vector<std::function<void(const InputEvent&)>> to;
+                                   for (const auto& [id, w] : wanted_) {
+                                     if (w.path == path && w.handlers.event)
+                                       to.push_back(w.handlers.event);
+                                   }
+                                   for (auto& fn : to) fn(event);
+                                   if (open->closed) return;
+                                 }
+                                 read_device(open);
+                               });
 }
 
 void InputDevices::start_inotify() {

@@ -83,7 +83,8 @@ class InputDevices {
   void start_inotify();
   void read_inotify();
   void read_device(const std::shared_ptr<Open>& open);
-  void close_device(const std::string& path, const char* why);
+  // `expected`: nobody needs it any more (logged as news, not as a fault).
+  void close_device(const std::string& path, const std::string& why, bool expected);
   std::optional<std::string> resolve(const std::string& device,
                                      const std::map<std::string, std::string>& names) const;
   const Open* open_for(const std::string& device) const;

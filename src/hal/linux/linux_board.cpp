@@ -141,8 +141,8 @@ class LinuxPanel final : public DoorModules {
   void set_tamper(bool detached) {
     tamper_.set_state(detached ? TamperState::Detached : TamperState::Attached);
   }
-  // Reads a switch's state when its device is found (it may have changed while away).
-  void read_switch(const InputKey& k, const std::function<void(bool)>& set);
+  // Reads the door and tamper switches' states (at start, and when a device is found).
+  void read_switches();
 
   LinuxBoard::Hardware& hw_;
   std::vector<ModuleSlot> layout_;
@@ -230,38 +230,38 @@ LinuxPanel::LinuxPanel(LinuxBoard::Hardware& hw, const std::vector<ModuleSlot>& 
     watch(k.device, [this, k](const InputEvent& e) {
       if (auto on = input_state(k, e)) set_door(*on == k.on_means_open);
     });
-    read_switch(k, [this, k](bool on) { set_door(on == k.on_means_open); });
   }
   if (f.tamper) {
     const InputKey k = *f.tamper;
     watch(k.device, [this, k](const InputEvent& e) {
       if (auto on = input_state(k, e)) set_tamper(*on == k.on_means_open);
     });
-    read_switch(k, [this, k](bool on) { set_tamper(on == k.on_means_open); });
   }
+  read_switches();
   refresh_presence();
 }
 
 void LinuxPanel::watch(const std::string& device, std::function<void(const InputEvent&)> on_event) {
-  watches_.push_back(
-      hw_.inputs->watch(device, {std::move(on_event), [this](bool) {
-                                   refresh_presence();
-                                   // A switch may have moved while away.
-                                   const BoardFile& f = hw_.file;
-                                   if (f.door_sensor)
-                                     read_switch(*f.door_sensor, [this](bool on) {
-                                       set_door(on == hw_.file.door_sensor->on_means_open);
-                                     });
-                                   if (f.tamper)
-                                     read_switch(*f.tamper, [this](bool on) {
-                                       set_tamper(on == hw_.file.tamper->on_means_open);
-                                     });
-                                 }}));
+  watches_.push_back(hw_.inputs->watch(device, {std::move(on_event), [this](bool) {
+                                                  refresh_presence();
+                                                  read_switches();  // one may have moved while away
+                                                }}));
 }
 
-void LinuxPanel::read_switch(const InputKey& k, const std::function<void(bool)>& set) {
-  if (!k.is_switch) return;
-  if (auto on = hw_.inputs->switch_on(k.device, k.code)) set(*on);
+void LinuxPanel::read_switches() {
+  const BoardFile& f = hw_.file;
+  const auto now = [this](const InputKey& k) -> std::optional<bool> {
+    if (!k.is_switch) return std::nullopt;
+    auto on = hw_.inputs->switch_on(k.device, k.code);
+    if (!on) return std::nullopt;
+    return *on == k.on_means_open;
+  };
+  if (f.door_sensor) {
+    if (auto open = now(*f.door_sensor)) set_door(*open);
+  }
+  if (f.tamper) {
+    if (auto detached = now(*f.tamper)) set_tamper(*detached);
+  }
 }
 
 void LinuxPanel::refresh_presence() {

@@ -42,20 +42,11 @@ std::int64_t monotonic_ns() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-Result<gpiod::line> find(const GpioLine& where) {
-  auto opened = open_chip(where.chip);
-  if (!opened) return opened.error();
-  gpiod::chip chip = std::move(*opened);
-  if (where.name.empty() && static_cast<unsigned>(where.offset) >= chip.num_lines())
-    return make_error(where.chip + " has no line " + std::to_string(where.offset));
-  gpiod::line line = where.name.empty() ? chip.get_line(static_cast<unsigned>(where.offset))
-                                        : chip.find_line(where.name);
-  if (!line) return make_error(where.chip + " has no line named \"" + where.name + "\"");
-  if (line.is_used()) {
-    return make_error(describe(where) + " is already in use by \"" + line.consumer() + "\"");
-  }
-  // Wiegand lines idle high and pulse low: the falling edge is the bit.
-  line.request({"openvto", gpiod::line_request::EVENT_FALLING_EDGE, {}});
+// The line, requested for its falling edges: Wiegand lines idle high and pulse low.
+Result<gpiod::line> request_edges(const GpioLine& where) {
+  auto line = find_free_line(where);
+  if (!line) return line.error();
+  line->request({"openvto", gpiod::line_request::EVENT_FALLING_EDGE, {}});
   return line;
 }
 
@@ -67,7 +58,7 @@ Result<std::unique_ptr<WiegandReader>> WiegandReader::open(boost::asio::io_conte
   auto state = std::make_shared<State>(io, std::move(on_frame));
   for (auto [where, line] : {std::pair{&d0, &state->d0}, std::pair{&d1, &state->d1}}) {
     try {
-      auto found = find(*where);
+      auto found = request_edges(*where);
       if (!found) return found.error();
       *line = *found;
     } catch (const std::system_error& e) {
