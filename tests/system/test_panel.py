@@ -193,6 +193,11 @@ def test_bad_sim_input_gets_a_clear_error(vtod):
     assert status == 200 and state(vtod)["door"] == "open"
     status, answer = http(vtod.http_port, "POST", "/api/v1/sim/tamper", {"detached": True})
     assert status == 200 and state(vtod)["tamper"] == "detached"
+    for body in ({"position": 99, "present": False}, {"position": -1, "present": False},
+                 {"position": "3", "present": False}, {"present": False}, {"position": 3},
+                 {"position": 0, "present": False}):
+        status, answer = http(vtod.http_port, "POST", "/api/v1/sim/module", body)
+        assert status == 400 and "error" in answer, (body, answer)
 
 
 def test_unknown_cards_and_fingers_at_the_readers_are_refused_on_the_display(vtod):

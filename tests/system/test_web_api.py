@@ -167,6 +167,9 @@ def test_roles_give_least_privilege(vtod):
                            cookie=cookie, csrf=csrf)
     assert status == 403 and "admin" in body["error"]
     assert post(port, "/api/v1/sim/press", {"key": "1"}, cookie=cookie, csrf=csrf)[0] == 403
+    # Nor may a viewer make a module look missing.
+    assert post(port, "/api/v1/sim/module", {"position": 3, "present": False},
+                cookie=cookie, csrf=csrf)[0] == 403
 
     cookie, csrf = login(port, "guard", "Strong-pass-97")
     assert post(port, "/api/v1/sim/press", {"key": "1"}, cookie=cookie, csrf=csrf)[0] == 200
