@@ -11,6 +11,7 @@ SIP_TLS_PORT=${VTO_DEMO_SIP_TLS_PORT:-5061}
 HTTPS_PORT=${VTO_DEMO_HTTPS_PORT:-8443}
 HTTP_PORT=${VTO_DEMO_HTTP_PORT:-8080}
 RTSP_PORT=${VTO_DEMO_RTSP_PORT:-8554}
+DHIP_PORT=${VTO_DEMO_DHIP_PORT:-5000}
 mkdir -p "$DATA"
 
 # A random register password for this demo, kept in the data directory: no default passwords.
@@ -43,6 +44,7 @@ trap cleanup EXIT INT TERM
 "$BIN/vtod" --data "$DATA" --sip-listen "127.0.0.1:$SIP_PORT" \
   --sip-tls-listen "127.0.0.1:$SIP_TLS_PORT" --https-listen "127.0.0.1:$HTTPS_PORT" \
   --http-listen "127.0.0.1:$HTTP_PORT" --rtsp-listen "127.0.0.1:$RTSP_PORT" \
+  --dhip-listen "127.0.0.1:$DHIP_PORT" \
   --vto-number 8001 --button 101,102 --unlock-code "$CODE" --log-level info > "$DATA/vtod.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do grep -q ready "$DATA/vtod.log" && break; sleep 0.1; done
@@ -73,6 +75,9 @@ card reader and fingerprint module).
   web page    : https://127.0.0.1:$HTTPS_PORT/  (self-signed certificate: accept it once;
                 the first visit asks for the admin password - there is no default one)
   RTSP        : rtsp://127.0.0.1:$RTSP_PORT/cam/realmonitor?channel=1&subtype=0 (subtype=1: sub-stream)
+  integrations: the device family's HTTP API on http://127.0.0.1:$HTTP_PORT/cgi-bin/ and its
+                event protocol on 127.0.0.1:$DHIP_PORT (digest: admin after
+                "vtoctl user legacy-digest admin on"; docs/api.md, Compatible API)
   API token   : $TOKEN  (in $DATA/demo-api-token)
   monitors    : 101#0, 101#1, 102#0 (software vth, answer after 2 s; 101#1 over TLS with
                 SRTP: its calls show "srtp":true in its log and "encrypted" in the records)

@@ -308,8 +308,10 @@ AccessAnswer AccessControl::refuse(const Attempt& attempt, const std::string& re
 }
 
 void AccessControl::record(const Attempt& a, std::string_view result, const std::string& reason) {
-  stores_.records.add(records::UnlockRecord{0, clock_(), std::string(a.method), a.credential,
-                                            a.person, a.room, std::string(result), reason});
+  records::UnlockRecord r{0,        clock_(), std::string(a.method), a.credential,
+                          a.person, a.room,   std::string(result),   reason};
+  if (recorded_) recorded_(r);
+  stores_.records.add(std::move(r));
 }
 
 // --- door sensor -------------------------------------------------------------------------

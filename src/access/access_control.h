@@ -107,6 +107,10 @@ class AccessControl final : public device::Access {
   void set_monitor_code(std::string code) { monitor_code_ = std::move(code); }
   // Called after each unlock granted (by any method), e.g. to mark the call on at the door.
   void set_unlock_listener(std::function<void()> fn) { unlocked_ = std::move(fn); }
+  // Called with each unlock record as it is written (granted or refused).
+  void set_record_listener(std::function<void(const records::UnlockRecord&)> fn) {
+    recorded_ = std::move(fn);
+  }
   // Wrong codes: this many in one call end that call's remote unlock; kRemoteMaxFailures
   // within kRemoteWindow from one device lock its remote unlock for kRemoteLock (with an
   // alarm), or until an administrator clears it.
@@ -158,6 +162,7 @@ class AccessControl final : public device::Access {
   std::optional<core::TimePoint> lock_closed_at_;  // when the lock last closed
   std::string monitor_code_;
   std::function<void()> unlocked_;
+  std::function<void(const records::UnlockRecord&)> recorded_;
   std::map<std::uint64_t, int> call_failures_;  // wrong codes per call in progress
   core::FailureLimiter remote_failures_;        // wrong codes per device
   int keypad_failures_ = 0;

@@ -57,8 +57,8 @@ bool domain_text(const std::string& s) {
 }
 
 constexpr const char* kNetworkText[] = {"ip", "mask", "gateway", "dns1", "dns2"};
-constexpr const char* kNetworkPorts[] = {"http_port", "https_port", "rtsp_port", "sip_port",
-                                         "sip_tls_port"};
+constexpr const char* kNetworkPorts[] = {"http_port", "https_port",   "rtsp_port",
+                                         "sip_port",  "sip_tls_port", "dhip_port"};
 constexpr const char* kSipText[] = {"server_ip",
                                     "domain",
                                     "user",
@@ -84,6 +84,7 @@ std::uint16_t* port_member(NetworkBasic& n, std::string_view k) {
   if (k == "http_port") return &n.http_port;
   if (k == "https_port") return &n.https_port;
   if (k == "rtsp_port") return &n.rtsp_port;
+  if (k == "dhip_port") return &n.dhip_port;
   if (k == "sip_tls_port") return &n.sip_tls_port;
   return &n.sip_port;
 }
@@ -238,6 +239,37 @@ json to_json(const NetworkBasic& n) {
   for (const char* k : kNetworkPorts) j[k] = *port_member(copy, k);
   j["dhcp"] = n.dhcp;
   return j;
+}
+
+Result<Integrations> load_integrations(store::Settings& settings, const Integrations& defaults) {
+  auto saved = settings.get(std::string(kIntegrationsKey));
+  if (!saved) return saved.error();
+  if (!*saved) return defaults;
+  auto j = json::parse(**saved, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return make_error("setting network.integrations: not JSON", Errc::Invalid);
+  return Integrations{j.value("http_api", defaults.http_api),
+                      j.value("port5000", defaults.port5000),
+                      j.value("rtsp_backchannel", defaults.rtsp_backchannel)};
+}
+
+json to_json(const Integrations& i) {
+  return {
+      {"http_api", i.http_api}, {"port5000", i.port5000}, {"rtsp_backchannel", i.rtsp_backchannel}};
+}
+
+Result<Integrations> integrations_from_json(const json& j, const Integrations& current) {
+  Integrations out = current;
+  for (const auto& [k, v] : j.items()) {
+    bool* member = k == "http_api"           ? &out.http_api
+                   : k == "port5000"         ? &out.port5000
+                   : k == "rtsp_backchannel" ? &out.rtsp_backchannel
+                                             : nullptr;
+    if (member == nullptr) return make_error(k + ": no such setting", Errc::Invalid);
+    if (!v.is_boolean()) return make_error(k + ": true or false", Errc::Invalid);
+    *member = v.get<bool>();
+  }
+  return out;
 }
 
 json to_json(const SipServerSettings& s) {

@@ -28,8 +28,25 @@ struct NetworkBasic {
   bool dhcp = false;
   std::uint16_t http_port = 80, https_port = 443, rtsp_port = 554, sip_port = 5060,
                 sip_tls_port = 5061;
+  std::uint16_t dhip_port = 5000;  // the device family's event protocol (compat/dhip_server.h)
   bool operator==(const NetworkBasic&) const = default;
 };
+
+// Network › Integrations: the device family's protocols, each switched on or off (on by
+// default on the simulated board, off on a real one): its HTTP API (/cgi-bin/*.cgi but
+// snapshot.cgi, which goes with the live view), its event protocol on port 5000, and RTSP
+// two-way audio. Saved as "network.integrations".
+struct Integrations {
+  bool http_api = false;
+  bool port5000 = false;
+  bool rtsp_backchannel = false;
+  bool operator==(const Integrations&) const = default;
+};
+inline constexpr std::string_view kIntegrationsKey = "network.integrations";
+Result<Integrations> load_integrations(store::Settings& settings, const Integrations& defaults);
+nlohmann::json to_json(const Integrations& i);
+// A PUT body's fields over `current`; an unknown field or a value not boolean: Errc::Invalid.
+Result<Integrations> integrations_from_json(const nlohmann::json& j, const Integrations& current);
 
 // Who is the building's SIP server: this VTO, another VTO, or a platform (with an
 // alternate server while its main one does not answer).

@@ -66,9 +66,9 @@ std::optional<std::pair<int, int>> parse_size(const std::string& text) {
 Result<Options> parse_options(int argc, const char* const* argv) {
   Options o;
   std::string sip_listen = "0.0.0.0:5060", sip_tls_listen, http_listen = "127.0.0.1:8080",
-              https_listen = "127.0.0.1:8443", rtsp_listen = "127.0.0.1:554", platform,
-              microphone = "tone:440", speaker, camera, video_size = "640x480",
-              sub_size = "320x240";
+              https_listen = "127.0.0.1:8443", rtsp_listen = "127.0.0.1:554",
+              dhip_listen = "127.0.0.1:5000", platform, microphone = "tone:440", speaker, camera,
+              video_size = "640x480", sub_size = "320x240";
   CLI::App cli{"vtod - OpenVTO door station daemon"};
   cli.add_option("--data", o.data_dir, "data directory (database, keys)");
   cli.add_option("--sip-listen", sip_listen, "SIP address IP:PORT (UDP and TCP)");
@@ -148,6 +148,11 @@ Result<Options> parse_options(int argc, const char* const* argv) {
                  "(rtsp://HOST:PORT/cam/realmonitor?channel=1&subtype=0; default 127.0.0.1:554, "
                  "the port saved in Network Setting > Basic wins; port 0: any free port; off: "
                  "no RTSP)");
+  cli.add_option("--dhip-listen", dhip_listen,
+                 "address IP:PORT of the device family's event protocol, for home automation "
+                 "clients (default 127.0.0.1:5000, the port saved in Network Setting > Basic "
+                 "wins; Network Setting > Integrations switches it on or off; port 0: any free "
+                 "port; off: never)");
   cli.add_option("--video-size", video_size, "the main stream's WIDTHxHEIGHT (default 640x480)");
   cli.add_option("--sub-size", sub_size, "the sub-stream's WIDTHxHEIGHT (default 320x240)");
   cli.add_option("--ui-dir", o.ui_dir,
@@ -176,10 +181,12 @@ Result<Options> parse_options(int argc, const char* const* argv) {
   auto https_addr = sip::parse_host_port(https_listen, 8443);
   const bool rtsp_on = rtsp_listen != "off";
   auto rtsp_addr = sip::parse_host_port(rtsp_on ? rtsp_listen : "127.0.0.1:554", 554);
-  if (!sip_addr || !sip_tls_addr || !http_addr || !https_addr || !rtsp_addr) {
+  const bool dhip_on = dhip_listen != "off";
+  auto dhip_addr = sip::parse_host_port(dhip_on ? dhip_listen : "127.0.0.1:5000", 5000);
+  if (!sip_addr || !sip_tls_addr || !http_addr || !https_addr || !rtsp_addr || !dhip_addr) {
     return usage(
-        "--sip-listen, --sip-tls-listen, --http-listen, --https-listen and --rtsp-listen take "
-        "a numeric IP:PORT");
+        "--sip-listen, --sip-tls-listen, --http-listen, --https-listen, --rtsp-listen and "
+        "--dhip-listen take a numeric IP:PORT");
   }
   o.sip = *sip_addr;
   o.sip_tls = sip_tls_on ? sip_tls_addr : std::nullopt;
@@ -189,6 +196,7 @@ Result<Options> parse_options(int argc, const char* const* argv) {
   o.http = *http_addr;
   o.https = *https_addr;
   o.rtsp = rtsp_on ? rtsp_addr : std::nullopt;
+  o.dhip = dhip_on ? dhip_addr : std::nullopt;
   const auto video = parse_size(video_size);
   const auto sub = parse_size(sub_size);
   if (!video || !sub)

@@ -24,6 +24,8 @@ struct Options {
   sip::HostPort http{"127.0.0.1", 8080};   // plain HTTP: redirects to HTTPS only
   sip::HostPort https{"127.0.0.1", 8443};  // the web interface and the API
   std::optional<sip::HostPort> rtsp = sip::HostPort{"127.0.0.1", 554};  // nullopt: off
+  // The device family's event protocol (port 5000); nullopt: off.
+  std::optional<sip::HostPort> dhip = sip::HostPort{"127.0.0.1", 5000};
   std::string vto_number;  // at first start; empty: 8001
   // An external SIP server (this VTO then registers to it); nullopt: this VTO serves.
   std::optional<sip::HostPort> platform;

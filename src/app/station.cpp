@@ -428,6 +428,7 @@ void Station::sound_alarm() {
 Result<void> Station::start_services() {
   // Alarms: recorded, pushed on the event stream, sounded, and sent to the centre (888888)
   // by the VTO's own user agent.
+  door_events_ = std::make_unique<station::DoorEvents>(core::system_unix_ms);
   alarm_centre_ = std::make_unique<station::AlarmCentre>(
       *alarm_records_, timers_,
       station::AlarmCentre::Callbacks{
@@ -435,8 +436,11 @@ Result<void> Station::start_services() {
             ua_->send_message(std::string(device::kCentreNumber), "application/json", body,
                               std::move(done));
           },
-          [this](const json& e) { publish(e); }, [this] { return local_.vto_number; },
-          core::system_unix_ms, [this] { sound_alarm(); }});
+          [this](const json& e) {
+            publish(e);
+            door_events_->on_alarm(e);
+          },
+          [this] { return local_.vto_number; }, core::system_unix_ms, [this] { sound_alarm(); }});
   access_control_ = std::make_unique<access::AccessControl>(
       access::AccessControl::Stores{*cards_, *fingerprints_, *keypad_codes_, *keypad_hasher_,
                                     *unlock_records_},
@@ -450,6 +454,8 @@ Result<void> Station::start_services() {
   call_recorder_->set_encryption_probe(
       [this](device::CallHandle call) { return door_media_->encrypted(call); });
   access_control_->set_unlock_listener([this] { call_recorder_->door_opened(); });
+  access_control_->set_record_listener(
+      [this](const records::UnlockRecord& r) { door_events_->on_unlock(r); });
   // The visitor's picture, taken when each call starts, saved beside its record.
   if (auto enabled = call_recorder_->enable_snapshots(
           options_.data_dir + "/snapshots",
@@ -508,6 +514,8 @@ void Station::on_ua_event(const sip::UaEvent& e) {
   // The platform's main server does not answer: fail over to the alternate (and try the
   // main one again every minute).
   sip_switch_->on_ua_event(e);
+  if (e.type == sip::UaEvent::Type::Registered) door_events_->on_registration(true);
+  if (e.type == sip::UaEvent::Type::RegistrationFailed) door_events_->on_registration(false);
   switch (e.type) {
     case sip::UaEvent::Type::Bye:
     case sip::UaEvent::Type::Cancelled:
@@ -604,6 +612,9 @@ Result<void> Station::build_panel(const api::Facade& f) {
   if (!panel) return panel.error();
   (*panel)->add_state_listener(
       [this](const device::PanelStatus& st) { call_recorder_->on_panel_status(st); });
+  (*panel)->add_state_listener(
+      [this](const device::PanelStatus& st) { door_events_->on_panel(st); });
+  m.door_sensor().add_listener([this](hal::DoorState s) { door_events_->on_door(s); });
   // Ringback plays while the flat rings, and no longer.
   (*panel)->add_state_listener([this](const device::PanelStatus& st) {
     if (st.state != device::PanelState::Calling) tones_->stop("ringback");

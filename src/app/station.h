@@ -39,6 +39,8 @@
 #include "app/sip_server_switch.h"
 #include "app/speaker_feedback.h"
 #include "boards/board_choice.h"
+#include "compat/cgi_api.h"
+#include "compat/dhip_server.h"
 #include "core/asio_timers.h"
 #include "core/log.h"
 #include "device/panel.h"
@@ -63,6 +65,7 @@
 #include "station/building_directory.h"
 #include "station/call_recorder.h"
 #include "station/dhcp_client.h"
+#include "station/door_events.h"
 #include "station/door_media.h"
 #include "station/hosted_monitor.h"
 #include "station/monitor_sessions.h"
@@ -146,6 +149,19 @@ class Station {
   Result<void> set_http_service(bool on);
   std::string doors_json();
   void extra_state(nlohmann::json& state);
+  // station_compat.cpp: the device family's API.
+  void add_compat_routes();
+  std::string serial_number();  // made once, at random, and saved
+  compat::DeviceIdentity identity();
+  std::optional<nlohmann::json> compat_config(std::string_view name);
+  std::optional<std::vector<nlohmann::json>> compat_records(std::string_view name,
+                                                            const compat::RecordQuery& query);
+  Result<void> compat_set_config(const std::vector<std::pair<std::string, std::string>>& pairs,
+                                 const std::string& user);
+  std::string compat_open_door(const std::string& user, const std::string& via);
+  void audit_compat(const std::string& user, const std::string& address, const std::string& action,
+                    const std::string& detail);
+  Result<void> apply_integrations(const api::Integrations& next);
 
   Options options_;
   std::shared_ptr<spdlog::logger> log_;
@@ -226,6 +242,7 @@ class Station {
   std::unique_ptr<SpeakerFeedback> feedback_;
 
   // --- services.
+  std::unique_ptr<station::DoorEvents> door_events_;  // what happens, for other systems
   std::unique_ptr<station::AlarmCentre> alarm_centre_;
   std::unique_ptr<access::AccessControl> access_control_;
   std::unique_ptr<station::ReaderEnrolment> reader_enrolment_;
@@ -259,6 +276,12 @@ class Station {
   api::NetworkBasic network_;
   std::string time_zone_;  // the station's (System › Maintenance), else the system's
   std::optional<boost::asio::signal_set> signals_;
+
+  // --- the device family's API (station_compat.cpp), last: its servers call into the rest.
+  api::Integrations integrations_;
+  bool port5000_at_start_ = false;
+  std::unique_ptr<compat::CgiApi> cgi_api_;
+  std::unique_ptr<compat::DhipServer> dhip_;
 };
 
 }  // namespace vto::app

@@ -52,6 +52,7 @@ Result<void> Station::add_routes() {
   add_settings_routes();
   add_call_routes();
   add_live_routes();
+  add_compat_routes();
   add_system_routes();
   add_system_maintenance_routes();
   // The hosted monitor belongs to the test bench of the simulated board, as /api/v1/sim/*.
@@ -145,6 +146,11 @@ void Station::apply_network(const api::NetworkBasic& before, const api::NetworkB
                [this, host = options_.rtsp->host](std::uint16_t p) {
                  return live_view_->listen(host, p);
                });
+  }
+  if (dhip_->running() && options_.dhip) {
+    ports->add(
+        "port 5000 protocol", before.dhip_port, after.dhip_port,
+        [this, host = options_.dhip->host](std::uint16_t p) { return dhip_->listen(host, p); });
   }
   ports->add(
       "SIP", before.sip_port, after.sip_port,
@@ -404,18 +410,7 @@ void Station::add_system_routes() {
   http_->route(
       "GET", "/api/v1/system/info",
       auth_->guard(store::Role::Viewer, [this](const web::HttpRequest&, const api::Principal&) {
-        std::string serial;
-        if (auto saved = settings_->get("device.serial"); saved && *saved) {
-          serial = **saved;
-        } else {
-          core::SecureRandom random;
-          serial = "OV" + random.hex(5);
-          std::ranges::transform(serial, serial.begin(),
-                                 [](unsigned char c) { return std::toupper(c); });
-          if (auto ok = settings_->set("device.serial", serial); !ok) {
-            log_->warn("device serial number not saved: {}", ok.error().message);
-          }
-        }
+        const std::string serial = serial_number();
         json rooms = json::object();
         std::size_t monitors = 0;
         for (const auto& b : locations_->lookup_prefix("")) {
@@ -526,6 +521,7 @@ void Station::fill_network() {
   network_.sip_port = transport_->local(sip::Transport::Udp).port;
   if (options_.sip_tls) network_.sip_tls_port = transport_->local(sip::Transport::Tls).port;
   if (live_view_->running()) network_.rtsp_port = live_view_->port();
+  if (dhip_->running()) network_.dhip_port = dhip_->port();
   if (saved_network_) return;
   const std::string advertised = transport_->local(sip::Transport::Udp).host;
   network_.ip = advertised.starts_with("[") ? "" : advertised;
@@ -566,6 +562,13 @@ Result<void> Station::listen() {
       }
     }
   }
+  // The device family's event protocol, when Network › Integrations has it on.
+  if (port5000_at_start_ && options_.dhip) {
+    api::Integrations next = integrations_;
+    next.port5000 = true;
+    if (auto r = apply_integrations(next); !r)
+      log_->error("port 5000 protocol off: {}", r.error().message);
+  }
   fill_network();
   return {};
 }
@@ -581,8 +584,8 @@ void Station::announce_ready() {
       tls_port != 0 ? " and port " + std::to_string(tls_port) + " (TLS)" : std::string(),
       options_.https.host, http_->port(), options_.http.host, http_port, options_.data_dir);
   // Scripts and tests read this line; new fields go at its end.
-  std::printf("vtod ready sip=%u https=%u http=%u rtsp=%u sip_tls=%u\n", sip_port, http_->port(),
-              http_port, live_view_->port(), tls_port);
+  std::printf("vtod ready sip=%u https=%u http=%u rtsp=%u sip_tls=%u dhip=%u\n", sip_port,
+              http_->port(), http_port, live_view_->port(), tls_port, dhip_->port());
   std::fflush(stdout);
   service_.ready();
 }

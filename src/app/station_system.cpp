@@ -59,6 +59,8 @@ std::vector<std::pair<std::string, std::string>> Station::bound_addresses() cons
   if (options_.rtsp && live_view_->port() != 0) {
     out.emplace_back("--rtsp-listen", at(options_.rtsp->host, live_view_->port()));
   }
+  if (options_.dhip && dhip_->running())
+    out.emplace_back("--dhip-listen", at(options_.dhip->host, dhip_->port()));
   if (options_.sip_tls) {
     out.emplace_back("--sip-tls-listen",
                      at(options_.sip.host, transport_->local(sip::Transport::Tls).port));

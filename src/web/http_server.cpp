@@ -1,6 +1,7 @@
 #include "web/http_server.h"
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -81,6 +82,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::vector<ssl::context> retired_tls;  // contexts older connections may still use
   std::vector<Route> routes;
   std::map<std::string, WebSocketRoute> websockets;
+  std::map<std::pair<std::string, std::string>, StreamRoute> streams;  // (method, path)
+  std::map<std::pair<std::string, std::string>, BodyStreamRoute> body_streams;
   // The open WebSockets, to be let go of when the server goes: a route's listeners hold
   // their sockets, and each socket holds its route, so an open socket would otherwise keep
   // itself, its listeners and this server (its TLS context) alive past the end.
@@ -111,12 +114,115 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     reply(path_known ? json_error(405, "method not allowed") : json_error(404, "not found"));
   }
 
-  // In redirect mode, the routes given to the plain port itself are still served (the
-  // snapshot path of NVRs that only speak HTTP).
-  bool has_exact_route(const std::string& path) const {
+  // In redirect mode, the routes given to the plain port itself (exact or prefix) are still
+  // served (the device family's API, for clients that only speak plain HTTP).
+  bool serves_here(const std::string& path) const {
+    const auto same_path = [&](const auto& entry) { return entry.first.second == path; };
     return std::any_of(routes.begin(), routes.end(),
-                       [&](const Route& r) { return !r.prefix && r.path == path; });
+                       [&](const Route& r) {
+                         return r.prefix ? path.starts_with(r.path) : r.path == path;
+                       }) ||
+           std::any_of(streams.begin(), streams.end(), same_path) ||
+           std::any_of(body_streams.begin(), body_streams.end(), same_path);
   }
+
+  template <class Stream>
+  struct StreamSession final : StreamPeer, std::enable_shared_from_this<StreamSession<Stream>> {
+    StreamSession(std::shared_ptr<Impl> owner, Stream&& s, const StreamRoute& r, HttpRequest req)
+        : server(std::move(owner)), stream(std::move(s)), route(r), request(std::move(req)) {
+      ++server->connections;
+    }
+    ~StreamSession() override { --server->connections; }
+
+    std::shared_ptr<Impl> server;
+    Stream stream;
+    StreamRoute route;
+    HttpRequest request;
+    std::deque<std::string> queue;
+    std::array<char, 512> sink{};
+    bool writing = false;
+    bool open = false;
+    bool closing = false;
+
+    void run(const StreamStart& start, bool tls) {
+      beast::get_lowest_layer(stream).expires_never();
+      std::string head =
+          "HTTP/1.1 200 OK\r\nServer: OpenVTO\r\nContent-Type: " + start.content_type +
+          "\r\nCache-Control: no-store\r\nConnection: close\r\n";
+      if (tls) head += "Strict-Transport-Security: max-age=31536000\r\n";
+      for (const auto& [name, value] : start.headers) head += name + ": " + value + "\r\n";
+      head += "\r\n";
+      open = true;
+      auto& sockets = server->open_sockets;
+      std::erase_if(sockets, [](const auto& s) { return s.first.expired(); });
+      sockets.emplace_back(this->shared_from_this(),
+                           [weak = std::weak_ptr<StreamSession>(this->shared_from_this())] {
+                             if (auto me = weak.lock()) me->abandon();
+                           });
+      queue.push_back(std::move(head));
+      write_next();
+      if (route.on_open) route.on_open(this->shared_from_this(), request);
+      read();
+    }
+
+    // The client sends nothing more; a read that ends says it went.
+    void read() {
+      stream.async_read_some(asio::buffer(sink),
+                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                               if (ec) {
+                                 self->finish();
+                                 return;
+                               }
+                               self->read();
+                             });
+    }
+
+    void abandon() {
+      finish();
+      route = StreamRoute{};
+    }
+
+    void send(std::string bytes) override {
+      if (!open || closing) return;
+      if (queue.size() >= 64) {
+        close();
+        return;
+      }
+      queue.push_back(std::move(bytes));
+      if (!writing) write_next();
+    }
+
+    void write_next() {
+      writing = true;
+      asio::async_write(stream, asio::buffer(queue.front()),
+                        [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                          self->writing = false;
+                          self->queue.pop_front();
+                          if (ec) {
+                            self->finish();
+                            return;
+                          }
+                          if (!self->queue.empty() && self->open) self->write_next();
+                        });
+    }
+
+    void close() override {
+      if (!open || closing) return;
+      closing = true;
+      finish();
+    }
+
+    bool is_open() const override { return open && !closing; }
+
+    void finish() {
+      if (!open) return;
+      open = false;
+      beast::error_code ignored;
+      beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+      beast::get_lowest_layer(stream).close();
+      if (route.on_close) route.on_close(this->shared_from_this());
+    }
+  };
 
   HttpResponse redirect(const HttpRequest& req, const std::string& local_ip) const {
     auto host = redirect_host(req.header("host"));
@@ -289,6 +395,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       // here, the path's own once the header is known (read_body).
       std::size_t limit = server->config.max_body;
       for (const auto& [path, max] : server->large_bodies) limit = std::max(limit, max);
+      if (!server->body_streams.empty()) limit = std::max<std::size_t>(limit, 0xFFFFFFFFu);
       parser->body_limit(limit);
       parser->header_limit(16 * 1024);
       beast::get_lowest_layer(stream).expires_after(
@@ -303,6 +410,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
     void read_body() {
       const std::string target(parser->get().target());
+      {
+        const std::string method(parser->get().method_string());
+        auto bs = server->body_streams.find({method, target.substr(0, target.find('?'))});
+        if (bs != server->body_streams.end()) return stream_body(bs->second);
+      }
       auto it = server->large_bodies.find(target.substr(0, target.find('?')));
       const auto length = parser->content_length();
       parser->body_limit(server->config.max_body);  // for chunked bodies
@@ -331,6 +443,94 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
                        });
     }
 
+    // The request's header as an HttpRequest (the body, if any, is not in it).
+    HttpRequest request_of(http::request<http::string_body>& req) {
+      HttpRequest r;
+      r.method = std::string(req.method_string());
+      std::string target(req.target());
+      auto q = target.find('?');
+      r.path = target.substr(0, q);
+      if (q != std::string::npos) r.query = target.substr(q + 1);
+      r.content_type = std::string(req[http::field::content_type]);
+      r.secure = kTls;
+      for (const auto& field : req) {
+        std::string name(field.name_string());
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        r.headers[name] = std::string(field.value());
+      }
+      beast::error_code ignored;
+      r.remote_ip = socket().remote_endpoint(ignored).address().to_string();
+      return r;
+    }
+
+    // A body read piece by piece into a sink (BodyStreamRoute).
+    std::shared_ptr<BodySink> body_sink;
+    std::uint64_t body_left = 0;
+    std::array<char, 4096> body_buffer{};
+    std::chrono::seconds body_idle{10};
+    unsigned body_version = 11;
+
+    void stream_body(const BodyStreamRoute& route) {
+      HttpRequest r = request_of(parser->get());
+      body_version = parser->get().version();
+      const auto length = parser->content_length();
+      if (!length) {
+        write(json_error(411, "Content-Length required"), false, body_version, false);
+        return;
+      }
+      auto accepted =
+          route.accept
+              ? route.accept(r)
+              : std::variant<HttpResponse, std::shared_ptr<BodySink>>(json_error(404, "not found"));
+      if (auto* refused = std::get_if<HttpResponse>(&accepted)) {
+        write(*refused, false, body_version, false);
+        return;
+      }
+      body_sink = std::get<std::shared_ptr<BodySink>>(accepted);
+      body_left = *length;
+      body_idle = route.idle;
+      // What came with the header is the body's first piece.
+      const auto held = buffer.data();
+      const std::size_t take =
+          static_cast<std::size_t>(std::min<std::uint64_t>(body_left, held.size()));
+      if (take > 0) {
+        body_sink->data(std::string_view(static_cast<const char*>(held.data()), take));
+        body_left -= take;
+      }
+      buffer.consume(buffer.size());
+      read_body_piece();
+    }
+
+    void read_body_piece() {
+      if (body_left == 0) return end_body(true);
+      beast::get_lowest_layer(stream).expires_after(body_idle);
+      const std::size_t want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(body_left, body_buffer.size()));
+      stream.async_read_some(
+          asio::buffer(body_buffer.data(), want),
+          [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+            if (n > 0) {
+              self->body_sink->data(std::string_view(self->body_buffer.data(), n));
+              self->body_left -= n;
+            }
+            if (ec) {
+              self->end_body(false, ec != beast::error::timeout);
+              return;
+            }
+            self->read_body_piece();
+          });
+    }
+
+    void end_body(bool complete, bool gone = false) {
+      auto sink = std::move(body_sink);
+      HttpResponse out = sink->end(complete);
+      if (gone) {
+        close();
+        return;
+      }
+      write(out, false, body_version, false);
+    }
+
     void on_read(beast::error_code ec) {
       if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
           ec == asio::error::operation_aborted || ec == asio::ssl::error::stream_truncated) {
@@ -346,30 +546,29 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         return;
       }
       auto& req = parser->get();
-      HttpRequest r;
-      r.method = std::string(req.method_string());
-      std::string target(req.target());
-      auto q = target.find('?');
-      r.path = target.substr(0, q);
-      if (q != std::string::npos) r.query = target.substr(q + 1);
+      HttpRequest r = request_of(req);
       r.body = std::move(req.body());
-      r.content_type = std::string(req[http::field::content_type]);
-      r.secure = kTls;
-      for (const auto& field : req) {
-        std::string name(field.name_string());
-        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        r.headers[name] = std::string(field.value());
-      }
       beast::error_code ignored;
-      r.remote_ip = socket().remote_endpoint(ignored).address().to_string();
       const bool keep_alive = req.keep_alive();
       const unsigned version = req.version();
       const bool head = r.method == "HEAD";
       // The connection waits for the answer: nothing more is read until it is written.
       beast::get_lowest_layer(stream).expires_never();
-      if (server->config.redirect_to_https_port && !server->has_exact_route(r.path)) {
+      if (server->config.redirect_to_https_port && !server->serves_here(r.path)) {
         auto local = socket().local_endpoint(ignored).address().to_string();
         write(server->redirect(r, local), keep_alive, version, head);
+        return;
+      }
+      if (auto st = server->streams.find({r.method, r.path}); st != server->streams.end()) {
+        auto accepted = st->second.accept
+                            ? st->second.accept(r)
+                            : std::variant<HttpResponse, StreamStart>(json_error(404, "not found"));
+        if (auto* refused = std::get_if<HttpResponse>(&accepted)) {
+          write(*refused, keep_alive, version, head);
+          return;
+        }
+        std::make_shared<StreamSession<Stream>>(server, std::move(stream), st->second, std::move(r))
+            ->run(std::get<StreamStart>(accepted), kTls);
         return;
       }
       if (websocket::is_upgrade(req)) {
@@ -525,6 +724,15 @@ void HttpServer::route_async(const std::string& method, const std::string& path,
 
 void HttpServer::websocket(const std::string& path, WebSocketRoute route) {
   impl_->websockets[path] = std::move(route);
+}
+
+void HttpServer::stream(const std::string& method, const std::string& path, StreamRoute route) {
+  impl_->streams[{method, path}] = std::move(route);
+}
+
+void HttpServer::body_stream(const std::string& method, const std::string& path,
+                             BodyStreamRoute route) {
+  impl_->body_streams[{method, path}] = std::move(route);
 }
 
 Result<void> HttpServer::start() {

@@ -4,12 +4,15 @@
 // stays inside http_server.cpp so that including this header costs nothing.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 
 #include "core/result.h"
 
@@ -54,7 +57,8 @@ struct HttpConfig {
   std::string tls_certificate_pem = {};
   std::string tls_private_key_pem = {};
   // When set, every request is answered with a redirect to the same path on this HTTPS
-  // port, except those to a path given to route() exactly (served as usual).
+  // port, except those to a path given to this server's route() (exactly, or by a prefix
+  // route), stream() or body_stream(): those are served as usual.
   std::optional<std::uint16_t> redirect_to_https_port = {};
 };
 
@@ -83,6 +87,51 @@ struct WebSocketRoute {
   // server's WebSockets only push.
 };
 
+// A response that lasts as long as the client stays (an event stream): the header goes out
+// at once, without a length, and each send() is one write of its own. The connection closes
+// when the stream does.
+class StreamPeer {
+ public:
+  virtual ~StreamPeer() = default;
+  // Queues bytes; a client too slow to take 64 queued writes is disconnected.
+  virtual void send(std::string bytes) = 0;
+  virtual void close() = 0;
+  virtual bool is_open() const = 0;
+};
+
+struct StreamStart {
+  std::string content_type;
+  std::map<std::string, std::string> headers;
+};
+
+struct StreamRoute {
+  // Looks at the request: a response answers it (401, 400...), a StreamStart starts the
+  // stream.
+  std::function<std::variant<HttpResponse, StreamStart>(const HttpRequest&)> accept;
+  // The stream is open (its header written or queued); the request as accepted.
+  std::function<void(const std::shared_ptr<StreamPeer>&, const HttpRequest&)> on_open;
+  // The client went or the stream was closed.
+  std::function<void(const std::shared_ptr<StreamPeer>&)> on_close;
+};
+
+// A request body taken as it arrives (audio streamed in a POST that may last minutes).
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  virtual void data(std::string_view piece) = 0;
+  // The body ended: all of Content-Length read (`complete`), or the client stopped sending
+  // or went. The response is written if the client is still there.
+  virtual HttpResponse end(bool complete) = 0;
+};
+
+struct BodyStreamRoute {
+  // Looks at the request's header (its body is empty here): a response refuses it, a sink
+  // takes the body. A request without Content-Length gets 411.
+  std::function<std::variant<HttpResponse, std::shared_ptr<BodySink>>(const HttpRequest&)> accept;
+  // Longest silence between two pieces of the body before it ends.
+  std::chrono::seconds idle{10};
+};
+
 class HttpServer {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
@@ -98,6 +147,11 @@ class HttpServer {
   void route_async(const std::string& method, const std::string& path, AsyncHandler handler);
   // A WebSocket endpoint at exactly `path` (GET with Upgrade: websocket).
   void websocket(const std::string& path, WebSocketRoute route);
+  // A streamed response at exactly `path` for `method` (StreamRoute).
+  void stream(const std::string& method, const std::string& path, StreamRoute route);
+  // A streamed request body at exactly `path` for `method` (BodyStreamRoute); the body may
+  // be as long as its Content-Length says (up to 4 GiB).
+  void body_stream(const std::string& method, const std::string& path, BodyStreamRoute route);
   Result<void> start();
   void stop();
   std::uint16_t port() const;

@@ -167,6 +167,8 @@ class Vtod(Process):
                 "--vto-number", vto_number, "--log-level", log_level, *extra]
         if "--rtsp-listen" not in extra:
             args += ["--rtsp-listen", f"{web_address}:0"]
+        if "--dhip-listen" not in extra:
+            args += ["--dhip-listen", f"{web_address}:0"]
         super().__init__("vtod", args, env=env)
         line = self.wait_line(lambda l: "ready" in l, timeout=ready_timeout, what="ready line")
         m = re.search(r"sip=(\d+) https=(\d+) http=(\d+) rtsp=(\d+)", line)
@@ -176,6 +178,8 @@ class Vtod(Process):
         self.rtsp_port = int(m.group(4))  # 0: no RTSP
         tls = re.search(r"sip_tls=(\d+)", line)
         self.sip_tls_port = int(tls.group(1)) if tls else 0  # 0: no SIP over TLS
+        dhip = re.search(r"dhip=(\d+)", line)
+        self.dhip_port = int(dhip.group(1)) if dhip else 0  # 0: port 5000's protocol is off
         if self.token:
             TOKENS[self.http_port] = self.token
 

@@ -1,5 +1,9 @@
 #include "api/auth/viewer_auth.h"
 
+#include <openssl/crypto.h>
+
+#include <cctype>
+
 #include "accounts/digest_keys.h"
 #include "core/log.h"
 
@@ -60,22 +64,44 @@ std::vector<std::string> ViewerAuth::challenges(bool stale) {
 
 ViewerVerdict ViewerAuth::check(std::string_view method, std::string_view authorization,
                                 std::string_view address) {
+  ViewerVerdict v = identify(method, authorization, address);
+  if (v.kind == ViewerVerdict::Kind::Ok && !may_watch(v.role))
+    v.kind = ViewerVerdict::Kind::Forbidden;
+  return v;
+}
+
+std::vector<std::pair<std::string, std::string>> ViewerAuth::count_failure(const std::string& user,
+                                                                           std::string_view address,
+                                                                           std::string_view what) {
+  const auto seconds = [](core::Duration d) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count());
+  };
+  const core::TimePoint now = clock_.now();
+  std::vector<std::pair<std::string, std::string>> reports;
+  reports.emplace_back("digest_failed", std::string(what));
+  if (guard_.failure(user, address, now)) {
+    core::logger("live")->warn("digest: {} locked from {} after repeated failures", user, address);
+    reports.emplace_back("digest_locked", "locked from " + std::string(address) + " for " +
+                                              seconds(guard_.config().lock) + " s");
+  }
+  const std::string source = core::source_key(address);
+  if (auto block = sources_.failure(source, now)) {
+    reports.emplace_back("digest_source_blocked",
+                         source + " refused for " + seconds(*block) + " s");
+  }
+  return reports;
+}
+
+ViewerVerdict ViewerAuth::identify(std::string_view method, std::string_view authorization,
+                                   std::string_view address) {
   if (authorization.empty()) return {ViewerVerdict::Kind::Challenge, {}};
   auto credentials = sip::auth::parse_credentials(authorization);
   if (!credentials) return {ViewerVerdict::Kind::Challenge, {}};
   const std::string user = credentials->username;
-  // What to tell the observer, once the lock is let go.
-  std::vector<std::pair<std::string, std::string>> reports;
-  Observer observer;
-  const auto tell = [&] {
-    for (const auto& [action, detail] : reports)
-      observer(user, std::string(address), action, detail);
-  };
   std::unique_lock lock(mutex_);
-  observer = observer_;
+  const Observer observer = observer_;
   const core::TimePoint now = clock_.now();
-  const std::string source = core::source_key(address);
-  if (guard_.locked(user, address, now) || sources_.blocked(source, now)) {
+  if (guard_.locked(user, address, now) || sources_.blocked(core::source_key(address), now)) {
     return {ViewerVerdict::Kind::Challenge, {}};
   }
   std::optional<store::User> account;
@@ -100,30 +126,56 @@ ViewerVerdict ViewerAuth::check(std::string_view method, std::string_view author
     case sip::auth::Verdict::Replay:
       return {ViewerVerdict::Kind::Stale, {}};
     case sip::auth::Verdict::Invalid: {
-      const auto seconds = [](core::Duration d) {
-        return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count());
-      };
-      reports.emplace_back("digest_failed", "wrong digest answer (player or NVR)");
-      if (guard_.failure(user, address, now)) {
-        core::logger("live")->warn("digest: {} locked from {} after repeated failures", user,
-                                   address);
-        reports.emplace_back("digest_locked", "locked from " + std::string(address) + " for " +
-                                                  seconds(guard_.config().lock) + " s");
-      }
-      if (auto block = sources_.failure(source, now)) {
-        reports.emplace_back("digest_source_blocked",
-                             source + " refused for " + seconds(*block) + " s");
-      }
+      const auto reports =
+          count_failure(user, address, "wrong digest answer (player, NVR or API client)");
       lock.unlock();
-      if (observer) tell();
+      if (observer)
+        for (const auto& [action, detail] : reports)
+          observer(user, std::string(address), action, detail);
       return {ViewerVerdict::Kind::Challenge, {}};
     }
   }
   guard_.success(user, address);
-  if (!account || !watch_roles_.contains(account->role)) {
-    return {ViewerVerdict::Kind::Forbidden, user};
+  if (!account) return {ViewerVerdict::Kind::Challenge, {}};
+  return {ViewerVerdict::Kind::Ok, user, account->role};
+}
+
+ViewerVerdict ViewerAuth::check_login_hash(std::string_view user_name, std::string_view random,
+                                           std::string_view hash, std::string_view address) {
+  const std::string user(user_name);
+  std::unique_lock lock(mutex_);
+  const Observer observer = observer_;
+  const core::TimePoint now = clock_.now();
+  if (user.empty() || guard_.locked(user, address, now) ||
+      sources_.blocked(core::source_key(address), now)) {
+    return {ViewerVerdict::Kind::Challenge, {}};
   }
-  return {ViewerVerdict::Kind::Ok, user};
+  std::optional<store::User> account;
+  if (auto found = users_.find(user); found && *found) account = **found;
+  // The same work whether the account exists or not.
+  const std::string ha1 = account && !account->digest.md5.empty()
+                              ? account->digest.md5
+                              : sip::auth::digest_key(sip::auth::Algorithm::Md5, user,
+                                                      accounts::kDigestRealm, "-no such account-");
+  const auto upper = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+  };
+  const std::string expected = upper(sip::auth::hex_hash(
+      sip::auth::Algorithm::Md5, user + ":" + std::string(random) + ":" + upper(ha1)));
+  const bool right =
+      account && !account->digest.md5.empty() && expected.size() == hash.size() &&
+      CRYPTO_memcmp(expected.data(), upper(std::string(hash)).data(), expected.size()) == 0;
+  if (!right) {
+    const auto reports = count_failure(user, address, "wrong login on port 5000");
+    lock.unlock();
+    if (observer)
+      for (const auto& [action, detail] : reports)
+        observer(user, std::string(address), action, detail);
+    return {ViewerVerdict::Kind::Challenge, {}};
+  }
+  guard_.success(user, address);
+  return {ViewerVerdict::Kind::Ok, user, account->role};
 }
 
 void ViewerAuth::set_watch_roles(std::set<store::Role> roles) {

@@ -32,7 +32,8 @@ namespace vto::api {
 struct ViewerVerdict {
   enum class Kind { Ok, Challenge, Stale, Forbidden };
   Kind kind = Kind::Challenge;
-  std::string user;  // Ok, Forbidden: the account
+  std::string user;                        // Ok, Forbidden: the account
+  store::Role role = store::Role::Viewer;  // Ok, Forbidden: its role
 };
 
 class ViewerAuth {
@@ -44,6 +45,15 @@ class ViewerAuth {
   // Checks an Authorization header (empty: none) of a request with `method` from `address`.
   ViewerVerdict check(std::string_view method, std::string_view authorization,
                       std::string_view address);
+  // The same without the watch roles: Ok with the account and its role for any account
+  // whose answer is right (the device family's HTTP API, which checks roles per action).
+  ViewerVerdict identify(std::string_view method, std::string_view authorization,
+                         std::string_view address);
+  // Port 5000's login: `hash` is UPPER(MD5(user ":" random ":" UPPER(HA1))), HA1 the MD5
+  // digest key of the realm kDigestRealm. Ok, or Challenge for a wrong hash, an unknown
+  // user, an account without legacy digest or a locked one; failures count as above.
+  ViewerVerdict check_login_hash(std::string_view user, std::string_view random,
+                                 std::string_view hash, std::string_view address);
   // The WWW-Authenticate values of a 401 (digest, MD5: what players and NVRs speak).
   std::vector<std::string> challenges(bool stale);
 
@@ -61,6 +71,10 @@ class ViewerAuth {
 
  private:
   ViewerAuth(std::unique_ptr<store::Database> db, const core::Timers& clock);
+  // Counts a wrong answer of `user` from `address` (lock held): the reports to make.
+  std::vector<std::pair<std::string, std::string>> count_failure(const std::string& user,
+                                                                 std::string_view address,
+                                                                 std::string_view what);
 
   mutable std::mutex mutex_;
   std::unique_ptr<store::Database> db_;

@@ -53,7 +53,7 @@ export class Vtod {
       }
     }
     const args = ["--data", v.dataDir, "--sip-listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0",
-                  "--http-listen", "127.0.0.1:0", "--rtsp-listen", "127.0.0.1:0", "--vto-number", "8001",
+                  "--http-listen", "127.0.0.1:0", "--rtsp-listen", "127.0.0.1:0", "--dhip-listen", "127.0.0.1:0", "--vto-number", "8001",
                   "--log-level", logLevel, ...extraArgs];
     // While the web interface is being changed: VTO_UI_DIR=web/ui serves it from the tree.
     if (process.env.VTO_UI_DIR) args.push("--ui-dir", path.resolve(process.env.VTO_UI_DIR));
