@@ -395,6 +395,15 @@ Result<void> Station::open_media() {
   if (!tones) return make_error(tones.error().message, 2);
   tones_ = std::move(*tones);
   feedback_ = std::make_unique<SpeakerFeedback>(*tones_);
+  // Talkers outside a call (RTSP two-way audio, audio.cgi) on the same speaker.
+  media::RemoteSpeaker::Config talk_config;
+  talk_config.speaker_device = devices.speaker.device;
+  talk_config.on_error = [](std::string message) {
+    core::logger("vtod")->error("speaker (two-way audio): {}", message);
+  };
+  auto talk = media::RemoteSpeaker::create(std::move(talk_config));
+  if (!talk) return make_error(talk.error().message, 2);
+  remote_speaker_ = std::move(*talk);
   return {};
 }
 
@@ -476,6 +485,7 @@ Result<void> Station::start_services() {
   // RTSP viewers hear the live microphone, or the tone; a WAV file is for calls only.
   live_config.tone_hz =
       microphone.kind == hal::MicrophoneSource::Kind::Tone ? microphone.tone_hz : 440;
+  live_config.speaker = remote_speaker_.get();  // offered or not: Network › Integrations
   live_view_ = std::make_unique<station::RtspLiveView>(io_, *door_media_, stream_budget_,
                                                        *viewer_auth_, live_config);
   // Monitor > Door: monitors calling this VTO's number watch the door.
@@ -612,8 +622,12 @@ Result<void> Station::build_panel(const api::Facade& f) {
   if (!panel) return panel.error();
   (*panel)->add_state_listener(
       [this](const device::PanelStatus& st) { call_recorder_->on_panel_status(st); });
-  (*panel)->add_state_listener(
-      [this](const device::PanelStatus& st) { door_events_->on_panel(st); });
+  (*panel)->add_state_listener([this](const device::PanelStatus& st) {
+    door_events_->on_panel(st);
+    // A visitor's call has the speaker: two-way audio from elsewhere waits.
+    remote_speaker_->set_call_active(st.state == device::PanelState::Calling ||
+                                     st.state == device::PanelState::Talking);
+  });
   m.door_sensor().add_listener([this](hal::DoorState s) { door_events_->on_door(s); });
   // Ringback plays while the flat rings, and no longer.
   (*panel)->add_state_listener([this](const device::PanelStatus& st) {

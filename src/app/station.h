@@ -240,6 +240,7 @@ class Station {
   std::unique_ptr<station::DoorMedia> door_media_;
   std::unique_ptr<media::TonePlayer> tones_;
   std::unique_ptr<SpeakerFeedback> feedback_;
+  std::unique_ptr<media::RemoteSpeaker> remote_speaker_;  // two-way audio outside calls
 
   // --- services.
   std::unique_ptr<station::DoorEvents> door_events_;  // what happens, for other systems

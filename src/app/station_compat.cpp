@@ -210,6 +210,7 @@ Result<void> Station::apply_integrations(const api::Integrations& next) {
     log_->info("port 5000 protocol off");
   }
   if (!next.http_api) cgi_api_->close_streams();
+  live_view_->set_backchannel(next.rtsp_backchannel);
   integrations_ = next;
   return {};
 }
@@ -242,7 +243,7 @@ void Station::add_compat_routes() {
   cgi.find_records = [this](std::string_view name, const compat::RecordQuery& q) {
     return compat_records(name, q);
   };
-  cgi.backchannel = [] { return false; };
+  cgi.backchannel = [this] { return integrations_.rtsp_backchannel; };
   cgi.audit = [this](const std::string& user, const std::string& address, const std::string& action,
                      const std::string& detail) { audit_compat(user, address, action, detail); };
   cgi.enabled = [this] { return integrations_.http_api; };
@@ -282,6 +283,7 @@ void Station::add_compat_routes() {
 
   // Port 5000 opens with the other listeners (listen()).
   integrations_ = api::Integrations{wanted.http_api, false, wanted.rtsp_backchannel};
+  live_view_->set_backchannel(wanted.rtsp_backchannel);
   port5000_at_start_ = wanted.port5000;
 
   http_->route(

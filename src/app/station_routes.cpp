@@ -486,6 +486,12 @@ void Station::extra_state(json& state) {
                      {"dtmf_received", a.stats.dtmf_received}});
   }
   state["audio"] = std::move(audio);
+  // Two-way audio outside calls (RTSP backchannel, audio.cgi) on the speaker.
+  state["talk"] = {{"level_db", remote_speaker_->level_db()},
+                   {"peak_level_db", remote_speaker_->peak_db()},
+                   {"talking", remote_speaker_->holder() != 0},
+                   {"bytes_played", remote_speaker_->bytes_played()},
+                   {"bytes_dropped", remote_speaker_->bytes_dropped()}};
 }
 
 void Station::add_live_routes() {

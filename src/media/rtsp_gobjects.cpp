@@ -9,10 +9,10 @@
 
 extern "C" {
 G_DEFINE_TYPE(VtoRtspAuth, vto_rtsp_auth, GST_TYPE_RTSP_AUTH)
-G_DEFINE_TYPE(VtoRtspClient, vto_rtsp_client, GST_TYPE_RTSP_CLIENT)
-G_DEFINE_TYPE(VtoRtspServer, vto_rtsp_server, GST_TYPE_RTSP_SERVER)
+G_DEFINE_TYPE(VtoRtspClient, vto_rtsp_client, GST_TYPE_RTSP_ONVIF_CLIENT)
+G_DEFINE_TYPE(VtoRtspServer, vto_rtsp_server, GST_TYPE_RTSP_ONVIF_SERVER)
 G_DEFINE_TYPE(VtoRtspMounts, vto_rtsp_mounts, GST_TYPE_RTSP_MOUNT_POINTS)
-G_DEFINE_TYPE(VtoRtspFactory, vto_rtsp_factory, GST_TYPE_RTSP_MEDIA_FACTORY)
+G_DEFINE_TYPE(VtoRtspFactory, vto_rtsp_factory, GST_TYPE_RTSP_ONVIF_MEDIA_FACTORY)
 }
 
 // ------------------------------------------------------------------ the subclasses' methods
@@ -74,14 +74,24 @@ static void vto_rtsp_server_class_init(VtoRtspServerClass* klass) {
   GST_RTSP_SERVER_CLASS(klass)->create_client = vto_rtsp_server_create_client;
 }
 
-// Every URL of a stream shares one media.
+// Every URL of a stream shares one media; a client asking for two-way audio gets its own.
 static gchar* vto_rtsp_factory_gen_key(GstRTSPMediaFactory* factory, const GstRTSPUrl*) {
+  GstRTSPContext* ctx = gst_rtsp_context_get_current();
+  if (ctx && ctx->request && gst_rtsp_onvif_media_factory_requires_backchannel(factory, ctx))
+    return nullptr;
   return g_strdup(reinterpret_cast<VtoRtspFactory*>(factory)->key);
 }
 static void vto_rtsp_factory_init(VtoRtspFactory* self) {
   self->key = "main";
+  self->backchannel_on = nullptr;
+}
+static gboolean vto_rtsp_factory_has_backchannel(GstRTSPOnvifMediaFactory* factory) {
+  auto* self = reinterpret_cast<VtoRtspFactory*>(factory);
+  return self->backchannel_on && g_atomic_int_get(self->backchannel_on) ? TRUE : FALSE;
 }
 static void vto_rtsp_factory_class_init(VtoRtspFactoryClass* klass) {
   GST_RTSP_MEDIA_FACTORY_CLASS(klass)->gen_key = vto_rtsp_factory_gen_key;
+  GST_RTSP_ONVIF_MEDIA_FACTORY_CLASS(klass)->has_backchannel_support =
+      vto_rtsp_factory_has_backchannel;
 }
 }

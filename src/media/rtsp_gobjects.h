@@ -1,6 +1,8 @@
 // The GObject subclasses that extend gst-rtsp-server for RtspServer: the client maps the
 // device family's paths to our two mounts, the auth asks the server's owner, the factory
-// gives every URL of a stream one media.
+// gives every URL of a stream one media, except to a client asking for two-way audio (ONVIF
+// backchannel), which gets a media of its own. Client, server and factory are the ONVIF
+// variants, which understand "Require: www.onvif.org/ver20/backchannel".
 #pragma once
 
 #include <gst/gst.h>
@@ -19,18 +21,18 @@ struct VtoRtspAuthClass {
 GType vto_rtsp_auth_get_type();
 
 struct VtoRtspClient {
-  GstRTSPClient parent;
+  GstRTSPOnvifClient parent;
 };
 struct VtoRtspClientClass {
-  GstRTSPClientClass parent_class;
+  GstRTSPOnvifClientClass parent_class;
 };
 GType vto_rtsp_client_get_type();
 
 struct VtoRtspServer {
-  GstRTSPServer parent;
+  GstRTSPOnvifServer parent;
 };
 struct VtoRtspServerClass {
-  GstRTSPServerClass parent_class;
+  GstRTSPOnvifServerClass parent_class;
 };
 GType vto_rtsp_server_get_type();
 
@@ -43,11 +45,13 @@ struct VtoRtspMountsClass {
 GType vto_rtsp_mounts_get_type();
 
 struct VtoRtspFactory {
-  GstRTSPMediaFactory parent;
+  GstRTSPOnvifMediaFactory parent;
   const char* key;
+  // Whether two-way audio is offered now (read with g_atomic_int_get; owned by the server).
+  gint* backchannel_on;
 };
 struct VtoRtspFactoryClass {
-  GstRTSPMediaFactoryClass parent_class;
+  GstRTSPOnvifMediaFactoryClass parent_class;
 };
 GType vto_rtsp_factory_get_type();
 }

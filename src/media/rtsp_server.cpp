@@ -1,17 +1,21 @@
 #include "media/rtsp_server.h"
 
+#include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 #include <gst/rtsp-server/rtsp-server.h>
 
+#include <algorithm>
 #include <array>
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
 #include "media/device_names.h"
+#include "media/gst_bus.h"
 #include "media/rtsp_gobjects.h"
 
 // GObject's type macros cast function pointers the C way.
@@ -27,19 +31,58 @@ const char* stream_name(VideoStream stream) {
   return stream == VideoStream::Sub ? "sub" : "main";
 }
 
-// One stream's media, as the camera feeds it.
+// One media, as the camera and the microphone feed it: a stream's shared media, or the
+// media of a client with two-way audio.
 struct Feed {
-  GstElement* appsrc = nullptr;   // our reference; null while the stream has no media
-  GstRTSPMedia* media = nullptr;  // not a reference: cleared at its "unprepared"
+  VideoStream stream = VideoStream::Main;
+  GstElement* appsrc = nullptr;   // video; our reference
+  GstElement* audio = nullptr;    // the microphone's A-law; our reference (may be null)
+  GstRTSPMedia* media = nullptr;  // not a reference: the feed goes at its "unprepared"
   GstCaps* caps = nullptr;        // the caps set on appsrc
+  bool backchannel = false;
 
-  // Drops the references: the stream has no media.
+  // Drops the references.
   void reset() {
     if (appsrc) gst_object_unref(appsrc);
+    if (audio) gst_object_unref(audio);
     if (caps) gst_caps_unref(caps);
     *this = Feed{};
   }
 };
+
+struct Accepted {  // the answer that authenticated a connection
+  std::string user;
+  std::string nonce;
+  bool may_talk = false;
+};
+
+constexpr const char* kBackchannel = "www.onvif.org/ver20/backchannel";
+
+// The quoted value of `name` in a digest Authorization header ("" when absent).
+std::string digest_field(std::string_view header, std::string_view name) {
+  std::size_t at = 0;
+  while ((at = header.find(name, at)) != std::string_view::npos) {
+    const bool starts = at == 0 || header[at - 1] == ' ' || header[at - 1] == ',';
+    std::size_t p = at + name.size();
+    while (p < header.size() && header[p] == ' ') ++p;
+    if (starts && p + 1 < header.size() && header[p] == '=' && header[p + 1] == '"') {
+      const auto end = header.find('"', p + 2);
+      if (end == std::string_view::npos) return {};
+      return std::string(header.substr(p + 2, end - p - 2));
+    }
+    at = p;
+  }
+  return {};
+}
+
+bool requires_backchannel(GstRTSPMessage* request) {
+  for (int i = 0;; ++i) {
+    gchar* value = nullptr;
+    if (gst_rtsp_message_get_header(request, GST_RTSP_HDR_REQUIRE, &value, i) != GST_RTSP_OK)
+      return false;
+    if (value && g_strrstr(value, kBackchannel)) return true;
+  }
+}
 
 struct Viewer {
   StreamBudget::Ticket ticket = 0;
@@ -63,11 +106,15 @@ struct RtspServer::Impl {
   std::uint16_t bound_port = 0;
 
   mutable std::mutex mutex;
-  std::array<Feed, 2> feeds;
+  std::vector<Feed> feeds;  // every media that runs
   // A client's first SETUP took a ticket; its session is not made yet.
   std::map<GstRTSPClient*, Viewer> pending;
   std::map<GstRTSPSession*, Viewer> viewers;
-  std::map<GstRTSPClient*, std::string> users;  // who authenticated on each connection
+  std::map<GstRTSPClient*, Accepted> users;  // who authenticated on each connection
+  gint backchannel_on = 0;
+  // The microphone, captured once for every media while any runs.
+  std::mutex capture_mutex;  // held while it starts or stops
+  GstElement* capture = nullptr;
 
   ~Impl() { stop(); }
 
@@ -75,7 +122,77 @@ struct RtspServer::Impl {
     if (config.on_event) config.on_event(line);
   }
 
-  Feed& feed(VideoStream stream) { return feeds[stream == VideoStream::Sub ? 1 : 0]; }
+  std::size_t medias_of(VideoStream stream) const {  // with the lock held
+    return static_cast<std::size_t>(std::count_if(
+        feeds.begin(), feeds.end(), [stream](const Feed& f) { return f.stream == stream; }));
+  }
+
+  // ---------------------------------------------------------------- the microphone
+  std::string capture_line() const {
+    const std::string microphone =
+        !config.microphone_device.empty() ? "alsasrc device=" + config.microphone_device
+        : config.tone_hz == 0
+            ? std::string("audiotestsrc is-live=true wave=silence samplesperbuffer=320")
+            : "audiotestsrc is-live=true wave=sine volume=0.3 samplesperbuffer=320 freq=" +
+                  std::to_string(static_cast<int>(config.tone_hz));
+    return microphone +
+           " ! audioconvert ! audioresample ! audio/x-raw,rate=8000,channels=1 ! alawenc"
+           " ! appsink name=out emit-signals=true sync=false max-buffers=16 drop=true";
+  }
+
+  void start_capture() {
+    std::lock_guard hold(capture_mutex);
+    if (capture) return;
+    auto launched = launch_pipeline(capture_line(), nullptr);
+    if (!launched) {
+      log("rtsp: the microphone does not start: " + launched.error().message);
+      return;
+    }
+    capture = *launched;
+    GstElement* sink = gst_bin_get_by_name(GST_BIN(capture), "out");
+    g_signal_connect(sink, "new-sample", G_CALLBACK(+[](GstElement* s, gpointer data) {
+                       static_cast<Impl*>(data)->captured(s);
+                       return GST_FLOW_OK;
+                     }),
+                     this);
+    gst_object_unref(sink);
+    gst_element_set_state(capture, GST_STATE_PLAYING);
+  }
+
+  void stop_capture() {
+    std::lock_guard hold(capture_mutex);
+    if (!capture) return;
+    gst_element_set_state(capture, GST_STATE_NULL);  // joins its streaming thread
+    GstBus* bus = gst_element_get_bus(capture);
+    gst_bus_set_sync_handler(bus, nullptr, nullptr, nullptr);
+    gst_object_unref(bus);
+    gst_object_unref(capture);
+    capture = nullptr;
+  }
+
+  // Each captured buffer goes to every media's audio source.
+  void captured(GstElement* sink) {
+    GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
+    if (!sample) return;
+    GstBuffer* buffer = gst_sample_get_buffer(sample);
+    std::vector<GstElement*> sources;
+    {
+      std::lock_guard lock(mutex);
+      for (const Feed& f : feeds)
+        if (f.audio) sources.push_back(GST_ELEMENT(gst_object_ref(f.audio)));
+    }
+    for (GstElement* source : sources) {
+      if (buffer) {
+        GstBuffer* copy = gst_buffer_copy(buffer);
+        GST_BUFFER_PTS(copy) = GST_CLOCK_TIME_NONE;
+        GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
+        GST_BUFFER_DURATION(copy) = GST_CLOCK_TIME_NONE;
+        gst_app_src_push_buffer(GST_APP_SRC(source), copy);
+      }
+      gst_object_unref(source);
+    }
+    gst_sample_unref(sample);
+  }
 
   void stop() {
     if (loop) {
@@ -109,6 +226,7 @@ struct RtspServer::Impl {
         if (f.media) g_signal_handlers_disconnect_by_data(f.media, this);
       }
     }
+    stop_capture();
     if (server_source && context) {
       if (GSource* source = g_main_context_find_source_by_id(context, server_source)) {
         g_source_destroy(source);
@@ -123,6 +241,7 @@ struct RtspServer::Impl {
     {
       std::lock_guard lock(mutex);
       for (auto& f : feeds) f.reset();
+      feeds.clear();
       for (auto& [client, viewer] : pending) config.budget->release(viewer.ticket);
       for (auto& [session, viewer] : viewers) config.budget->release(viewer.ticket);
       pending.clear();
@@ -142,70 +261,122 @@ struct RtspServer::Impl {
   void media_configured(VideoStream stream, GstRTSPMedia* media) {
     GstElement* element = gst_rtsp_media_get_element(media);
     GstElement* appsrc = gst_bin_get_by_name(GST_BIN(element), "video");
+    GstElement* audio = gst_bin_get_by_name(GST_BIN(element), "audio");
+    GstElement* speaker = gst_bin_get_by_name(GST_BIN(element), "speaker");
     gst_object_unref(element);
-    if (!appsrc) return;
+    if (!appsrc) {
+      if (audio) gst_object_unref(audio);
+      if (speaker) gst_object_unref(speaker);
+      return;
+    }
+    bool first_of_stream = false, first = false;
     {
       std::lock_guard lock(mutex);
-      Feed& f = feed(stream);
-      f.reset();
+      first = feeds.empty();
+      first_of_stream = medias_of(stream) == 0;
+      Feed f;
+      f.stream = stream;
       f.appsrc = appsrc;
+      f.audio = audio;
       f.media = media;
+      f.backchannel = speaker != nullptr;
+      feeds.push_back(f);
     }
     g_signal_connect(media, "unprepared", G_CALLBACK(+[](GstRTSPMedia* m, gpointer data) {
                        static_cast<Impl*>(data)->media_unprepared(m);
                      }),
                      this);
-    log(std::string("rtsp: ") + stream_name(stream) + " stream starts");
-    if (config.on_demand) config.on_demand(stream, true);
+    if (speaker) {
+      // What the client says: A-law from the backchannel's depayloader.
+      g_object_set_data(G_OBJECT(speaker), "vto-talker", media);
+      g_signal_connect(speaker, "new-sample", G_CALLBACK(+[](GstElement* s, gpointer data) {
+                         static_cast<Impl*>(data)->heard(s);
+                         return GST_FLOW_OK;
+                       }),
+                       this);
+      gst_object_unref(speaker);
+      log(std::string("rtsp: a client with two-way audio gets its own ") + stream_name(stream) +
+          " stream");
+    }
+    if (first) start_capture();
+    if (first_of_stream) {
+      log(std::string("rtsp: ") + stream_name(stream) + " stream starts");
+      if (config.on_demand) config.on_demand(stream, true);
+    } else if (config.on_key_frame) {
+      config.on_key_frame(stream);  // a new media of a stream already running
+    }
+  }
+
+  void heard(GstElement* sink) {
+    GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
+    if (!sample) return;
+    const auto talker =
+        reinterpret_cast<std::uintptr_t>(g_object_get_data(G_OBJECT(sink), "vto-talker"));
+    GstBuffer* buffer = gst_sample_get_buffer(sample);
+    GstMapInfo map;
+    if (buffer && config.on_talk && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+      config.on_talk(talker, std::string_view(reinterpret_cast<const char*>(map.data), map.size));
+      gst_buffer_unmap(buffer, &map);
+    }
+    gst_sample_unref(sample);
   }
 
   void media_unprepared(GstRTSPMedia* media) {
-    for (const VideoStream stream : kStreams) {
-      bool ended = false;
-      {
-        std::lock_guard lock(mutex);
-        Feed& f = feed(stream);
-        if (f.media == media) {
-          f.reset();
-          ended = true;
-        }
-      }
-      if (ended) {
-        log(std::string("rtsp: ") + stream_name(stream) + " stream stops");
-        if (config.on_demand) config.on_demand(stream, false);
-      }
+    std::optional<VideoStream> ended;
+    bool talker = false, none = false;
+    VideoStream stream = VideoStream::Main;
+    {
+      std::lock_guard lock(mutex);
+      auto it = std::find_if(feeds.begin(), feeds.end(),
+                             [media](const Feed& f) { return f.media == media; });
+      if (it == feeds.end()) return;
+      stream = it->stream;
+      talker = it->backchannel;
+      it->reset();
+      feeds.erase(it);
+      if (medias_of(stream) == 0) ended = stream;
+      none = feeds.empty();
+    }
+    if (talker && config.on_talk_end) config.on_talk_end(reinterpret_cast<std::uintptr_t>(media));
+    if (none) stop_capture();
+    if (ended) {
+      log(std::string("rtsp: ") + stream_name(*ended) + " stream stops");
+      if (config.on_demand) config.on_demand(*ended, false);
     }
   }
 
   void push(VideoStream stream, GstSample* sample) {
     GstBuffer* buffer = gst_sample_get_buffer(sample);
     if (!buffer) return;
-    GstElement* appsrc = nullptr;
-    GstCaps* new_caps = nullptr;
+    std::vector<std::pair<GstElement*, GstCaps*>> targets;  // appsrc, new caps or null
     {
       std::lock_guard lock(mutex);
-      Feed& f = feed(stream);
-      if (!f.appsrc) return;
-      appsrc = GST_ELEMENT(gst_object_ref(f.appsrc));
       GstCaps* caps = gst_sample_get_caps(sample);
-      if (caps && (!f.caps || !gst_caps_is_equal(caps, f.caps))) {
-        if (f.caps) gst_caps_unref(f.caps);
-        f.caps = gst_caps_ref(caps);
-        new_caps = gst_caps_ref(caps);
+      for (Feed& f : feeds) {
+        if (f.stream != stream) continue;
+        GstCaps* new_caps = nullptr;
+        if (caps && (!f.caps || !gst_caps_is_equal(caps, f.caps))) {
+          if (f.caps) gst_caps_unref(f.caps);
+          f.caps = gst_caps_ref(caps);
+          new_caps = gst_caps_ref(caps);
+        }
+        targets.emplace_back(GST_ELEMENT(gst_object_ref(f.appsrc)), new_caps);
       }
     }
-    if (new_caps) {
-      gst_app_src_set_caps(GST_APP_SRC(appsrc), new_caps);
-      gst_caps_unref(new_caps);
+    for (auto [appsrc, new_caps] : targets) {
+      if (new_caps) {
+        gst_app_src_set_caps(GST_APP_SRC(appsrc), new_caps);
+        gst_caps_unref(new_caps);
+      }
+      // The media's own clock times it (do-timestamp): the camera's timestamps belong to
+      // another pipeline.
+      GstBuffer* copy = gst_buffer_copy(buffer);  // shares the memory
+      GST_BUFFER_PTS(copy) = GST_CLOCK_TIME_NONE;
+      GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
+      GST_BUFFER_DURATION(copy) = GST_CLOCK_TIME_NONE;
+      gst_app_src_push_buffer(GST_APP_SRC(appsrc), copy);
+      gst_object_unref(appsrc);
     }
-    // The media's own clock times it (do-timestamp): the camera's timestamps belong to
-    // another pipeline.
-    GstBuffer* copy = gst_buffer_copy(buffer);  // shares the memory
-    GST_BUFFER_PTS(copy) = GST_CLOCK_TIME_NONE;
-    GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
-    GST_BUFFER_DURATION(copy) = GST_CLOCK_TIME_NONE;
-    gst_app_src_push_buffer(GST_APP_SRC(appsrc), copy);
-    gst_object_unref(appsrc);
   }
 
   // ---------------------------------------------------------------- viewers
@@ -287,7 +458,7 @@ struct RtspServer::Impl {
     viewer.client = client;
     viewer.address = address;
     viewer.stream = stream;
-    if (auto it = users.find(client); it != users.end()) viewer.user = it->second;
+    if (auto it = users.find(client); it != users.end()) viewer.user = it->second.user;
     pending.emplace(client, std::move(viewer));
     return GST_RTSP_STS_OK;
   }
@@ -417,16 +588,38 @@ struct RtspServer::Impl {
     if (ctx->method == GST_RTSP_OPTIONS) return TRUE;  // says what the server does, no more
     gchar* authorization = nullptr;                    // owned by the request
     gst_rtsp_message_get_header(ctx->request, GST_RTSP_HDR_AUTHORIZATION, &authorization, 0);
+    const std::string given = authorization ? authorization : "";
     const char* method = gst_rtsp_method_as_text(ctx->method);
-    RtspAuthAnswer answer =
-        config.authenticate
-            ? config.authenticate(method ? method : "", authorization ? authorization : "",
-                                  address_of(ctx->client))
-            : RtspAuthAnswer{RtspAuthAnswer::Verdict::Forbidden, {}};
+    const bool talk = requires_backchannel(ctx->request);
+    RtspAuthAnswer answer;
+    const std::string nonce = digest_field(given, "nonce");
+    {
+      // A client that keeps the nonce it was first given for the whole connection (and
+      // answers without qop, so the nonce has no count): once an answer with that nonce
+      // was right on this connection, the connection is the proof, as a session cookie
+      // would be. Another user or nonce is checked afresh.
+      std::lock_guard lock(mutex);
+      auto it = users.find(ctx->client);
+      if (it != users.end() && !nonce.empty() && it->second.nonce == nonce &&
+          it->second.user == digest_field(given, "username")) {
+        answer = RtspAuthAnswer{RtspAuthAnswer::Verdict::Ok, it->second.user, it->second.may_talk};
+      }
+    }
+    if (answer.verdict != RtspAuthAnswer::Verdict::Ok) {
+      answer = config.authenticate
+                   ? config.authenticate(method ? method : "", given, address_of(ctx->client))
+                   : RtspAuthAnswer{RtspAuthAnswer::Verdict::Forbidden, {}, false};
+    }
     switch (answer.verdict) {
       case RtspAuthAnswer::Verdict::Ok: {
+        if (talk && !answer.may_talk) {
+          log("rtsp: " + answer.user + " from " + address_of(ctx->client) +
+              " may not use two-way audio");
+          respond(ctx, GST_RTSP_STS_FORBIDDEN, false);
+          return FALSE;
+        }
         std::lock_guard lock(mutex);
-        users[ctx->client] = answer.user;
+        users[ctx->client] = Accepted{answer.user, nonce, answer.may_talk};
         return TRUE;
       }
       case RtspAuthAnswer::Verdict::Forbidden:
@@ -463,29 +656,36 @@ namespace vto::media {
 
 namespace {
 
-std::string launch_line(const RtspServer::Config& c) {
-  const std::string microphone =
-      !c.microphone_device.empty() ? "alsasrc device=" + c.microphone_device
-      : c.tone_hz == 0             ? std::string("audiotestsrc is-live=true wave=silence")
-                                   : "audiotestsrc is-live=true wave=sine volume=0.3 freq=" +
-                             std::to_string(static_cast<int>(c.tone_hz));
-  // The camera's H.264 arrives through appsrc (push()); the media's clock stamps it. The
-  // queue drops old frames when the media does not take them (a paused viewer).
+std::string launch_line(const RtspServer::Config&) {
+  // The microphone's A-law comes the same way, from the one capture every media shares.
   return "( appsrc name=video is-live=true format=time do-timestamp=true min-latency=0"
          " max-bytes=0 max-buffers=30 leaky-type=downstream"
-         " ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1 " +
-         microphone +
-         " ! audioconvert ! audioresample ! audio/x-raw,rate=8000,channels=1"
-         " ! alawenc ! rtppcmapay name=pay1 pt=8 min-ptime=40000000 max-ptime=40000000 )";
+         " ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1"
+         " appsrc name=audio is-live=true format=time do-timestamp=true min-latency=0"
+         " max-bytes=0 max-buffers=50 leaky-type=downstream"
+         " caps=audio/x-alaw,rate=8000,channels=1"
+         " ! rtppcmapay name=pay1 pt=8 min-ptime=40000000 max-ptime=40000000 )";
 }
+
+// Two-way audio: PCMA from the client, depayloaded and handed to Config::on_talk.
+constexpr const char* kBackchannelLine =
+    "( capsfilter name=depay_backchannel caps=\"application/x-rtp,media=audio,payload=8,"
+    "clock-rate=8000,encoding-name=PCMA\" ! rtppcmadepay"
+    " ! appsink name=speaker emit-signals=true sync=false async=false max-buffers=50 drop=true )";
 
 GstRTSPMediaFactory* make_factory(const RtspServer::Config& c, VideoStream stream,
                                   RtspServer::Impl* impl) {
   auto* factory =
       reinterpret_cast<VtoRtspFactory*>(g_object_new(vto_rtsp_factory_get_type(), nullptr));
   factory->key = stream == VideoStream::Sub ? "sub" : "main";
+  factory->backchannel_on = &impl->backchannel_on;
   auto* f = GST_RTSP_MEDIA_FACTORY(factory);
   gst_rtsp_media_factory_set_launch(f, launch_line(c).c_str());
+  gst_rtsp_media_factory_set_media_gtype(f, GST_TYPE_RTSP_ONVIF_MEDIA);
+  gst_rtsp_onvif_media_factory_set_backchannel_launch(GST_RTSP_ONVIF_MEDIA_FACTORY(factory),
+                                                      kBackchannelLine);
+  gst_rtsp_onvif_media_factory_set_backchannel_bandwidth(GST_RTSP_ONVIF_MEDIA_FACTORY(factory),
+                                                         64000);
   gst_rtsp_media_factory_set_shared(f, TRUE);
   gst_rtsp_media_factory_set_protocols(
       f, static_cast<GstRTSPLowerTrans>(GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_TCP));
@@ -521,6 +721,7 @@ Result<std::unique_ptr<RtspServer>> RtspServer::start(Config config) {
   auto impl = std::make_unique<Impl>();
   impl->config = std::move(config);
   Impl* s = impl.get();
+  g_atomic_int_set(&s->backchannel_on, s->config.backchannel ? 1 : 0);
   s->context = g_main_context_new();
   s->loop = g_main_loop_new(s->context, FALSE);
   s->server = GST_RTSP_SERVER(g_object_new(vto_rtsp_server_get_type(), nullptr));
@@ -593,19 +794,24 @@ void RtspServer::push(VideoStream stream, GstSample* sample) {
 }
 
 void RtspServer::fail(VideoStream stream, const std::string& why) {
-  GstElement* appsrc = nullptr;
+  std::vector<GstElement*> sources;
   {
     std::lock_guard lock(impl_->mutex);
-    Feed& f = impl_->feed(stream);
-    if (f.appsrc) appsrc = GST_ELEMENT(gst_object_ref(f.appsrc));
+    for (const Feed& f : impl_->feeds)
+      if (f.stream == stream && f.appsrc) sources.push_back(GST_ELEMENT(gst_object_ref(f.appsrc)));
   }
-  if (!appsrc) return;
-  // An error on the media's bus: gst-rtsp-server ends its preparation and answers 503.
-  GError* error =
-      g_error_new_literal(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ, why.c_str());
-  gst_element_post_message(appsrc, gst_message_new_error(GST_OBJECT(appsrc), error, why.c_str()));
-  g_error_free(error);
-  gst_object_unref(appsrc);
+  for (GstElement* appsrc : sources) {
+    // An error on the media's bus: gst-rtsp-server ends its preparation and answers 503.
+    GError* error =
+        g_error_new_literal(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ, why.c_str());
+    gst_element_post_message(appsrc, gst_message_new_error(GST_OBJECT(appsrc), error, why.c_str()));
+    g_error_free(error);
+    gst_object_unref(appsrc);
+  }
+}
+
+void RtspServer::set_backchannel(bool on) {
+  g_atomic_int_set(&impl_->backchannel_on, on ? 1 : 0);
 }
 
 std::size_t RtspServer::sessions() const {

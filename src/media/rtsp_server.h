@@ -2,10 +2,17 @@
 // its own). Two paths, the ones this device family uses:
 //   rtsp://HOST:PORT/cam/realmonitor?channel=1&subtype=0   the main stream
 //   rtsp://HOST:PORT/cam/realmonitor?channel=1&subtype=1   the sub-stream
-// (the parameters in any order; channel and subtype may be left out: 1 and 0). Each stream is
-// one shared media for all its viewers: H.264 from the camera's encoder (fed through push(),
-// never encoded again here) and G.711 A-law audio from the microphone, over RTP on UDP or
-// interleaved in the RTSP connection (TCP).
+// (the parameters in any order; channel and subtype may be left out: 1 and 0; others such
+// as unicast=true&proto=Onvif are ignored). Each stream is one shared media for all its
+// viewers: H.264 from the camera's encoder (fed through push(), never encoded again here) and
+// G.711 A-law audio from one capture of the microphone that every media shares, over RTP on
+// UDP or interleaved in the RTSP connection (TCP).
+//
+// Two-way audio (ONVIF backchannel, when set_backchannel(true)): a DESCRIBE with "Require:
+// www.onvif.org/ver20/backchannel" gets an extra a=sendonly PCMA/8000 track, and a media of
+// its own (the same camera feed and the same microphone capture); what the client sends on
+// it goes to Config::on_talk. Such a client needs an account that may talk
+// (RtspAuthAnswer::may_talk), and counts in the stream budget like any viewer.
 //
 // Every DESCRIBE and SETUP is authenticated through Config::authenticate (digest with the web
 // accounts, in vtod), and every new session takes a ticket from the StreamBudget: the
@@ -34,7 +41,8 @@ namespace vto::media {
 struct RtspAuthAnswer {
   enum class Verdict { Ok, Challenge, Stale, Forbidden };
   Verdict verdict = Verdict::Challenge;
-  std::string user;  // Ok and Forbidden: who it was
+  std::string user;       // Ok and Forbidden: who it was
+  bool may_talk = false;  // Ok: the account may use two-way audio
 };
 
 class RtspServer {
@@ -65,6 +73,11 @@ class RtspServer {
     std::function<void(VideoStream stream)> on_key_frame;
     // One line per session started, refused or ended, for the log.
     std::function<void(std::string line)> on_event;
+    // Two-way audio: A-law bytes a client sent (`talker` names its media), and the end of
+    // that client's talk. On the server's threads.
+    std::function<void(std::uint64_t talker, std::string_view alaw)> on_talk;
+    std::function<void(std::uint64_t talker)> on_talk_end;
+    bool backchannel = false;  // offered from the start
   };
 
   // Binds the port and starts serving; an error when the port cannot be bound.
@@ -83,6 +96,8 @@ class RtspServer {
   void fail(VideoStream stream, const std::string& why);
   // RTSP sessions holding a stream now.
   std::size_t sessions() const;
+  // Offers two-way audio to the next clients (or no longer). Thread-safe.
+  void set_backchannel(bool on);
 
   struct Impl;
 

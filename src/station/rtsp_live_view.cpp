@@ -48,15 +48,15 @@ Result<void> RtspLiveView::listen(const std::string& address, std::uint16_t port
     using V = media::RtspAuthAnswer::Verdict;
     switch (v.kind) {
       case api::ViewerVerdict::Kind::Ok:
-        return media::RtspAuthAnswer{V::Ok, v.user};
+        return media::RtspAuthAnswer{V::Ok, v.user, v.role != store::Role::Viewer};
       case api::ViewerVerdict::Kind::Forbidden:
-        return media::RtspAuthAnswer{V::Forbidden, v.user};
+        return media::RtspAuthAnswer{V::Forbidden, v.user, false};
       case api::ViewerVerdict::Kind::Stale:
-        return media::RtspAuthAnswer{V::Stale, {}};
+        return media::RtspAuthAnswer{V::Stale, {}, false};
       case api::ViewerVerdict::Kind::Challenge:
         break;
     }
-    return media::RtspAuthAnswer{V::Challenge, {}};
+    return media::RtspAuthAnswer{V::Challenge, {}, false};
   };
   c.challenges = [this](bool stale) { return auth_.challenges(stale); };
   auto alive = std::make_shared<Alive>();
@@ -76,6 +76,14 @@ Result<void> RtspLiveView::listen(const std::string& address, std::uint16_t port
     });
   };
   c.on_event = [](std::string line) { core::logger("live")->info("{}", line); };
+  c.backchannel = config_.backchannel && config_.speaker != nullptr;
+  if (media::RemoteSpeaker* speaker = config_.speaker) {
+    // The speaker is thread-safe: the server's threads play to it directly.
+    c.on_talk = [speaker](std::uint64_t talker, std::string_view alaw) {
+      speaker->play(talker, media::G711::Alaw, alaw);
+    };
+    c.on_talk_end = [speaker](std::uint64_t talker) { speaker->release(talker); };
+  }
   auto started = media::RtspServer::start(std::move(c));
   if (!started) return started.error();
   stop();  // the old server, if any: its viewers end
@@ -125,6 +133,11 @@ void RtspLiveView::detach_all() {
     if (slot) media_.detach_encoded(*slot);
     slot.reset();
   }
+}
+
+void RtspLiveView::set_backchannel(bool on) {
+  config_.backchannel = on;
+  if (server_) server_->set_backchannel(on && config_.speaker != nullptr);
 }
 
 }  // namespace vto::station

@@ -14,6 +14,7 @@
 
 #include "api/auth/viewer_auth.h"
 #include "core/result.h"
+#include "media/remote_speaker.h"
 #include "media/rtsp_server.h"
 #include "media/stream_budget.h"
 #include "station/door_media.h"
@@ -30,6 +31,10 @@ struct RtspLiveViewConfig {
   double tone_hz = 440;
   // The IP allow-list, asked on the RTSP server's thread (empty: everyone).
   std::function<bool(std::string_view address)> allowed;
+  // Two-way audio (ONVIF backchannel): offered from the start, and where what a client says
+  // is played (nullptr: not offered). Who may talk: admin and operator accounts.
+  bool backchannel = false;
+  media::RemoteSpeaker* speaker = nullptr;  // outlives the live view
 };
 
 class RtspLiveView {
@@ -47,6 +52,8 @@ class RtspLiveView {
   bool running() const { return server_ != nullptr; }
   std::uint16_t port() const;
   std::size_t sessions() const;
+  // Offers two-way audio to the next clients, or no longer (Network › Integrations).
+  void set_backchannel(bool on);
 
  private:
   struct Alive;

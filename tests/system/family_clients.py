@@ -319,3 +319,151 @@ def messages_by_zero(raw):
         if piece.startswith("{"):
             found.append(json.loads(piece[:piece.rfind("}") + 1]))
     return found
+
+
+class Go2rtcBackchannel:
+    """An RTSP client that does what go2rtc does for two-way audio: DESCRIBE with "Require:
+    www.onvif.org/ver20/backchannel" (and only there), digest without qop, nc, cnonce or
+    opaque, the full rtsp:// URL as the uri and one nonce for the whole connection; every
+    track SETUP over TCP interleaved (channels 2i-2i+1); PLAY; then PCMA sent interleaved in
+    1024-byte payloads with RTP timestamp 0, marker set, sequence from 0."""
+
+    def __init__(self, port, user, password, path="/cam/realmonitor?channel=1&subtype=1&unicast=true&proto=Onvif",
+                 backchannel=True):
+        self.url = f"rtsp://127.0.0.1:{port}{path}"
+        self.user, self.password = user, password
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.cseq = 0
+        self.auth = None  # (realm, nonce)
+        self.buffer = b""
+        self.received = 0
+        self.seq = 0
+        status, _, _ = self.request("OPTIONS", self.url)
+        assert status == 200, status
+        extra = {"Accept": "application/sdp"}
+        if backchannel:
+            extra["Require"] = "www.onvif.org/ver20/backchannel"
+        self.status, self.headers, self.sdp = self.request("DESCRIBE", self.url, extra)
+
+    def authorization(self, method, uri):
+        realm, nonce = self.auth
+        ha1 = md5(f"{self.user}:{realm}:{self.password}")
+        response = md5(f"{ha1}:{nonce}:{md5(f'{method}:{uri}')}")
+        return (f'Digest username="{self.user}", realm="{realm}", nonce="{nonce}", uri="{uri}", '
+                f'response="{response}"')
+
+    def request(self, method, uri, headers=None, retry=True):
+        self.cseq += 1
+        lines = [f"{method} {uri} RTSP/1.0", f"CSeq: {self.cseq}", "User-Agent: go2rtc-like"]
+        for k, v in (headers or {}).items():
+            lines.append(f"{k}: {v}")
+        if self.auth:
+            lines.append("Authorization: " + self.authorization(method, uri))
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        status, got, body = self.read_response()
+        if status == 401 and retry and self.auth is None:
+            challenge = got["www-authenticate"]
+            import re
+            self.auth = (re.search(r'realm="([^"]*)"', challenge).group(1),
+                         re.search(r'nonce="([^"]*)"', challenge).group(1))
+            return self.request(method, uri, headers, retry=False)
+        return status, got, body
+
+    def read_response(self, timeout=10):
+        end = time.monotonic() + timeout
+        while True:
+            # Interleaved data first.
+            while self.buffer.startswith(b"$") and len(self.buffer) >= 4:
+                length = struct.unpack(">H", self.buffer[2:4])[0]
+                if len(self.buffer) < 4 + length:
+                    break
+                self.received += 1
+                self.buffer = self.buffer[4 + length:]
+            if b"\r\n\r\n" in self.buffer and not self.buffer.startswith(b"$"):
+                head, _, rest = self.buffer.partition(b"\r\n\r\n")
+                lines = head.decode().split("\r\n")
+                if lines[0].startswith("RTSP/1.0"):
+                    headers = {}
+                    for line in lines[1:]:
+                        k, _, v = line.partition(":")
+                        headers.setdefault(k.strip().lower(), v.strip())
+                    length = int(headers.get("content-length", "0"))
+                    if len(rest) >= length:
+                        self.buffer = rest[length:]
+                        return int(lines[0].split()[1]), headers, rest[:length].decode()
+            left = end - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"RTSP: no response in {self.buffer[:200]!r}")
+            self.sock.settimeout(left)
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("RTSP: closed")
+            self.buffer += chunk
+
+    def medias(self):
+        """(kind, control, direction, rtpmaps) of each m= section."""
+        out = []
+        for section in self.sdp.split("\nm=")[1:]:
+            lines = section.replace("\r", "").split("\n")
+            kind = lines[0].split()[0]
+            control = next((l[10:] for l in lines if l.startswith("a=control:")), "")
+            direction = next((l[2:] for l in lines if l in ("a=sendonly", "a=recvonly", "a=sendrecv")),
+                             "recvonly")
+            out.append((kind, control, direction, [l for l in lines if l.startswith("a=rtpmap:")]))
+        return out
+
+    def setup_and_play(self):
+        base = self.headers.get("content-base", self.url)
+        session = None
+        self.back_channel = None
+        for i, (kind, control, direction, _) in enumerate(self.medias()):
+            track = control if "://" in control else base.rstrip("/") + "/" + control
+            h = {"Transport": f"RTP/AVP/TCP;unicast;interleaved={2 * i}-{2 * i + 1}"}
+            if session:
+                h["Session"] = session
+            status, got, _ = self.request("SETUP", track, h)
+            assert status == 200, (status, got)
+            assert "interleaved=" in got["transport"] and "-" in got["transport"].split("interleaved=")[1]
+            session = got["session"].split(";")[0]
+            if kind == "audio" and direction == "sendonly":
+                self.back_channel = int(got["transport"].split("interleaved=")[1].split("-")[0])
+        status, got, _ = self.request("PLAY", base, {"Session": session})
+        assert status == 200, (status, got)
+        self.session = session
+
+    def send_pcma(self, seconds, level=0.5):
+        """A 440 Hz tone in A-law, sent in real time as go2rtc sends it."""
+        import audioop
+        import math
+        samples = int(8000 * seconds)
+        pcm = b"".join(struct.pack("<h", int(level * 32767 * math.sin(2 * math.pi * 440 * n / 8000)))
+                       for n in range(samples))
+        payload = audioop.lin2alaw(pcm, 2)
+        start = time.monotonic()
+        for offset in range(0, len(payload), 1024):
+            chunk = bytes(payload[offset:offset + 1024])
+            rtp = struct.pack(">BBHII", 0x80, 0x80 | 8, self.seq & 0xFFFF, 0, 0x12345678) + chunk
+            self.seq += 1
+            self.sock.sendall(b"$" + bytes([self.back_channel]) + struct.pack(">H", len(rtp)) + rtp)
+            due = start + (offset + len(chunk)) / 8000
+            while time.monotonic() < due:  # keep reading what the server sends meanwhile
+                self.drain(max(0.0, due - time.monotonic()))
+
+    def drain(self, seconds):
+        self.sock.settimeout(max(seconds, 0.001))
+        try:
+            chunk = self.sock.recv(65536)
+            if chunk:
+                self.buffer += chunk
+                while self.buffer.startswith(b"$") and len(self.buffer) >= 4:
+                    length = struct.unpack(">H", self.buffer[2:4])[0]
+                    if len(self.buffer) < 4 + length:
+                        break
+                    self.received += 1
+                    self.buffer = self.buffer[4 + length:]
+        except socket.timeout:
+            pass
+
+    def close(self):
+        self.sock.close()
+

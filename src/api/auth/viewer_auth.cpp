@@ -19,6 +19,8 @@ sip::auth::DigestConfig digest_options() {
   // GStreamer's RTSP client (and NVRs built on it) answers without qop (RFC 2069): allowed
   // for MD5, each such nonce good for one request.
   o.allow_rfc2069 = true;
+  // go2rtc (and NVRs built like it) answers with realm and nonce only.
+  o.opaque_optional = true;
   return o;
 }
 

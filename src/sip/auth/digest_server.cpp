@@ -98,7 +98,7 @@ Verification DigestServer::verify_keys(std::string_view method, const Credential
   if (!algorithm || !offered(*algorithm) || c.userhash) return out;
   if (c.realm != options_.realm) return out;
   if (c.username.empty() || c.uri.empty() || c.response.empty() || method.empty()) return out;
-  if (!same_secret(mint_.opaque(), c.opaque)) {
+  if (!(options_.opaque_optional && c.opaque.empty()) && !same_secret(mint_.opaque(), c.opaque)) {
     out.verdict = Verdict::UnknownNonce;
     return out;
   }

@@ -37,6 +37,9 @@ struct DigestConfig {
   // round trip between a 401 and the REGISTER that answers it.
   std::size_t max_tracked_nonces = 65536;
   bool allow_rfc2069 = false;
+  // An answer without the opaque is taken (some RTSP clients send back only realm and
+  // nonce); the nonce is authenticated on its own, so this weakens nothing.
+  bool opaque_optional = false;
 };
 
 enum class Verdict {

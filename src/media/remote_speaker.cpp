@@ -1,0 +1,164 @@
+#include "media/remote_speaker.h"
+
+#include <gst/app/gstappsrc.h>
+#include <gst/gst.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <vector>
+
+#include "media/device_names.h"
+#include "media/gst_bus.h"
+#include "media/level_meter.h"
+#include "media/video_source.h"
+
+namespace vto::media {
+
+std::int16_t g711_decode(G711 law, std::uint8_t byte) {
+  if (law == G711::Ulaw) {
+    const std::uint8_t u = static_cast<std::uint8_t>(~byte);
+    const int exponent = (u >> 4) & 0x07;
+    const int mantissa = u & 0x0F;
+    int magnitude = ((mantissa << 3) + 0x84) << exponent;
+    magnitude -= 0x84;
+    return static_cast<std::int16_t>((u & 0x80) ? -magnitude : magnitude);
+  }
+  const std::uint8_t a = byte ^ 0x55;
+  const int exponent = (a >> 4) & 0x07;
+  const int mantissa = a & 0x0F;
+  int magnitude = exponent == 0 ? (mantissa << 4) + 8 : ((mantissa << 4) + 0x108) << (exponent - 1);
+  return static_cast<std::int16_t>((a & 0x80) ? magnitude : -magnitude);
+}
+
+namespace {
+constexpr int kRate = 8000;
+}
+
+struct RemoteSpeaker::Impl {
+  Config config;
+  GstElement* pipeline = nullptr;
+  GstElement* source = nullptr;
+  GstElement* volume = nullptr;
+  LevelMeter meter;
+  mutable std::mutex mutex;
+  std::uint64_t holder = 0;
+  std::chrono::steady_clock::time_point last_heard{};
+  bool call_active = false;
+  std::atomic<std::uint64_t> played{0}, dropped{0};
+
+  ~Impl() {
+    if (!pipeline) return;
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    GstBus* bus = gst_element_get_bus(pipeline);
+    gst_bus_set_sync_handler(bus, nullptr, nullptr, nullptr);
+    gst_object_unref(bus);
+    gst_object_unref(source);
+    gst_object_unref(volume);
+    gst_object_unref(pipeline);
+  }
+
+  std::string description() const {
+    std::string d =
+        "appsrc name=src is-live=true format=time do-timestamp=true max-bytes=32000 "
+        "caps=audio/x-raw,format=S16LE,layout=interleaved,channels=1,rate=" +
+        std::to_string(kRate) +
+        " ! volume name=volume ! tee name=t t. ! queue ! fakesink name=meter "
+        "signal-handoffs=true sync=false async=false";
+    if (!config.speaker_device.empty()) {
+      d += " t. ! queue ! audioconvert ! audioresample ! alsasink sync=false async=false device=" +
+           config.speaker_device;
+    }
+    return d;
+  }
+
+  static void on_buffer(GstElement*, GstBuffer* buffer, GstPad*, gpointer data) {
+    static_cast<Impl*>(data)->meter.add(buffer, kRate / 20);
+  }
+};
+
+RemoteSpeaker::RemoteSpeaker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RemoteSpeaker::~RemoteSpeaker() = default;
+
+Result<std::unique_ptr<RemoteSpeaker>> RemoteSpeaker::create(Config config) {
+  if (!config.speaker_device.empty() && !is_safe_alsa_device(config.speaker_device))
+    return make_error("speaker: '" + config.speaker_device + "' is not an ALSA device name");
+  ensure_gstreamer_initialized();
+  auto impl = std::make_unique<Impl>();
+  impl->config = std::move(config);
+  auto launched = launch_pipeline(impl->description(), &impl->config.on_error);
+  if (!launched) return make_error("speaker: " + launched.error().message);
+  impl->pipeline = *launched;
+  impl->source = gst_bin_get_by_name(GST_BIN(impl->pipeline), "src");
+  impl->volume = gst_bin_get_by_name(GST_BIN(impl->pipeline), "volume");
+  g_object_set(impl->volume, "volume", impl->config.volume, nullptr);
+  GstElement* sink = gst_bin_get_by_name(GST_BIN(impl->pipeline), "meter");
+  g_signal_connect(sink, "handoff", G_CALLBACK(Impl::on_buffer), impl.get());
+  gst_object_unref(sink);
+  if (gst_element_set_state(impl->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    return make_error("speaker: the pipeline does not start");
+  return std::unique_ptr<RemoteSpeaker>(new RemoteSpeaker(std::move(impl)));
+}
+
+bool RemoteSpeaker::play(std::uint64_t talker, G711 law, std::string_view bytes) {
+  if (bytes.empty() || talker == 0) return true;
+  {
+    std::lock_guard lock(impl_->mutex);
+    const auto now = std::chrono::steady_clock::now();
+    const bool free =
+        impl_->holder == 0 || impl_->holder == talker || now - impl_->last_heard > kHoldGap;
+    if (impl_->call_active || !free) {
+      impl_->dropped += bytes.size();
+      return false;
+    }
+    impl_->holder = talker;
+    impl_->last_heard = now;
+  }
+  GstBuffer* buffer = gst_buffer_new_allocate(nullptr, bytes.size() * 2, nullptr);
+  GstMapInfo map;
+  gst_buffer_map(buffer, &map, GST_MAP_WRITE);
+  auto* out = reinterpret_cast<std::int16_t*>(map.data);
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    out[i] = g711_decode(law, static_cast<std::uint8_t>(bytes[i]));
+  gst_buffer_unmap(buffer, &map);
+  gst_app_src_push_buffer(GST_APP_SRC(impl_->source), buffer);
+  impl_->played += bytes.size();
+  return true;
+}
+
+void RemoteSpeaker::release(std::uint64_t talker) {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->holder == talker) impl_->holder = 0;
+}
+
+void RemoteSpeaker::set_call_active(bool active) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->call_active = active;
+}
+
+void RemoteSpeaker::set_volume(double volume) {
+  g_object_set(impl_->volume, "volume", std::clamp(volume, 0.0, 1.0), nullptr);
+}
+
+std::uint64_t RemoteSpeaker::holder() const {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->holder != 0 && std::chrono::steady_clock::now() - impl_->last_heard > kHoldGap)
+    return 0;
+  return impl_->holder;
+}
+
+double RemoteSpeaker::level_db() const {
+  if (holder() == 0) return kSilenceDb;
+  return impl_->meter.level_db();
+}
+double RemoteSpeaker::peak_db() const {
+  return impl_->meter.peak_db();
+}
+std::uint64_t RemoteSpeaker::bytes_played() const {
+  return impl_->played;
+}
+std::uint64_t RemoteSpeaker::bytes_dropped() const {
+  return impl_->dropped;
+}
+
+}  // namespace vto::media

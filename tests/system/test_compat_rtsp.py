@@ -1,0 +1,101 @@
+"""RTSP two-way audio as go2rtc (and Frigate, scrypted's ONVIF mode) use it with this device
+family: a DESCRIBE with "Require: www.onvif.org/ver20/backchannel" gets an a=sendonly PCMA track,
+what is sent on it plays on the door's speaker (the simulated board's level meter), one talker at
+a time, a visitor's call wins, viewers may watch but not talk, and the switch turns it off."""
+import time
+
+import pytest
+
+from family_clients import Go2rtcBackchannel, cgi, key_values
+from harness import ADMIN_PASSWORD, ROOM_PASSWORD, Vtod, http, vtoctl, wait_for
+
+
+@pytest.fixture
+def vtod(tmp_path, processes):
+    data = str(tmp_path / "data")
+    vtoctl(data, "init", "--password", ADMIN_PASSWORD, check=False)
+    vtoctl(data, "room", "add", "101", "--password", ROOM_PASSWORD)
+    v = Vtod(data)
+    processes.append(v)
+    status, body = http(v.http_port, "POST", "/api/v1/users",
+                        {"name": "guest", "role": "viewer", "password": "Guest-pass-42",
+                         "legacy_digest": True})
+    assert status == 201, body
+    return v
+
+
+def talk(vtod):
+    return http(vtod.http_port, "GET", "/api/v1/sim/state")[1]["talk"]
+
+
+def test_a_go2rtc_backchannel_plays_on_the_speaker(vtod):
+    status, body, _ = cgi(vtod.redirect_port, "/cgi-bin/devAudioOutput.cgi?action=getCollect",
+                          "admin", ADMIN_PASSWORD)
+    assert (status, body) == (200, "result=1\r\n")
+    client = Go2rtcBackchannel(vtod.rtsp_port, "admin", ADMIN_PASSWORD)
+    assert client.status == 200, client.headers
+    medias = client.medias()
+    back = [m for m in medias if m[0] == "audio" and m[2] == "sendonly"]
+    assert len(back) == 1 and any("PCMA/8000" in r for r in back[0][3]), medias
+    assert any(m[0] == "video" and m[2] == "recvonly" for m in medias), medias
+    # The door's own audio offers PCMA too (a WebRTC bridge takes it without transcoding).
+    assert any(m[0] == "audio" and m[2] == "recvonly" and any("PCMA" in r for r in m[3])
+               for m in medias), medias
+    client.setup_and_play()
+    assert talk(vtod)["bytes_played"] == 0
+    client.send_pcma(1.5)
+    state = wait_for(lambda: (lambda t: t if t["bytes_played"] >= 8000 else None)(talk(vtod)),
+                     "the speaker playing the backchannel")
+    assert state["peak_level_db"] > -20, state
+    assert client.received > 10  # the door's video and audio kept coming meanwhile
+    client.close()
+
+
+def test_one_talker_at_a_time_and_a_call_wins(vtod, start_vth):
+    first = Go2rtcBackchannel(vtod.rtsp_port, "admin", ADMIN_PASSWORD)
+    first.setup_and_play()
+    second = Go2rtcBackchannel(vtod.rtsp_port, "admin", ADMIN_PASSWORD)
+    second.setup_and_play()
+    first.send_pcma(0.6)
+    played = talk(vtod)["bytes_played"]
+    second.send_pcma(0.4)  # the first one spoke less than a second ago: not heard
+    state = talk(vtod)
+    assert state["bytes_played"] == played and state["bytes_dropped"] > 0, state
+    time.sleep(1.2)
+    second.send_pcma(0.4)  # the speaker is free again
+    assert talk(vtod)["bytes_played"] > played
+    # A visitor's call: the flat answers, and the call has the speaker.
+    vth = start_vth("101#0", ROOM_PASSWORD, auto_answer=0)
+    vth.event("registered")
+    http(vtod.http_port, "POST", "/api/v1/sim/press", {"key": "button1"})
+    wait_for(lambda: http(vtod.http_port, "GET", "/api/v1/sim/state")[1]["panel"]["state"] == "talking",
+             "the call answered")
+    before = talk(vtod)
+    first.send_pcma(0.5)
+    during = talk(vtod)
+    assert during["bytes_played"] == before["bytes_played"], (before, during)
+    assert during["bytes_dropped"] > before["bytes_dropped"]
+    audio = wait_for(lambda: [a for a in http(vtod.http_port, "GET", "/api/v1/sim/state")[1]["audio"]
+                              if a["packets_received"] > 10] or None, "the call's audio")
+    assert audio[0]["packets_sent"] > 10
+    first.close()
+    second.close()
+
+
+def test_viewers_may_not_talk_and_the_switch_turns_it_off(vtod):
+    client = Go2rtcBackchannel(vtod.rtsp_port, "guest", "Guest-pass-42")
+    assert client.status == 403
+    client.close()
+    # A viewer still watches without two-way audio.
+    client = Go2rtcBackchannel(vtod.rtsp_port, "guest", "Guest-pass-42", backchannel=False)
+    assert client.status == 200 and "sendonly" not in client.sdp
+    client.close()
+    status, body = http(vtod.http_port, "PUT", "/api/v1/settings/integrations",
+                        {"rtsp_backchannel": False})
+    assert status == 200 and body["rtsp_backchannel"] is False, body
+    status, body, _ = cgi(vtod.redirect_port, "/cgi-bin/devAudioOutput.cgi?action=getCollect",
+                          "admin", ADMIN_PASSWORD)
+    assert key_values(body)["result"] == "0"
+    client = Go2rtcBackchannel(vtod.rtsp_port, "admin", ADMIN_PASSWORD)
+    assert client.status != 200 or "sendonly" not in client.sdp, client.sdp
+    client.close()
