@@ -31,6 +31,7 @@ constexpr int kUnknown = 268894209;
 constexpr std::size_t kMaxQueued = 64;
 constexpr std::size_t kMaxObjects = 8;
 constexpr std::uint32_t kEventSid = 513;
+constexpr std::chrono::milliseconds kPace{15};
 
 // A session id none of whose bytes is '{' (the header must never hold a '{' after a 0x00)
 // and that is not 0.
@@ -70,12 +71,15 @@ struct DhipServer::Impl : std::enable_shared_from_this<DhipServer::Impl> {
     std::shared_ptr<Impl> server;
     tcp::socket socket;
     asio::steady_timer timer;
+    asio::steady_timer pacer{server->io};
+    std::chrono::steady_clock::time_point last_write{};
     std::string address;
     std::array<char, 4096> buffer{};
     DhipReader reader;
     std::deque<std::string> queue;
     bool writing = false;
     bool closed = false;
+    bool close_when_sent = false;  // closes once the queue is written
     std::uint32_t session = 0;
     std::string random;  // the challenge issued, until the login that answers it
     bool logged_in = false;
@@ -135,8 +139,23 @@ struct DhipServer::Impl : std::enable_shared_from_this<DhipServer::Impl> {
 
     void write_next() {
       writing = true;
-      // One message per write (with TCP_NODELAY): a client that parses each read on its own
-      // then sees whole messages.
+      // One message per write (with TCP_NODELAY), and kPace between two writes: a client
+      // that parses only the last message of each read then sees every one (it sends its
+      // setup requests at once, and would lose all replies but the last).
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_write < kPace) {
+        pacer.expires_at(last_write + kPace);
+        pacer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+          if (ec || self->closed) {
+            self->writing = false;
+            return;
+          }
+          self->last_write = std::chrono::steady_clock::time_point{};
+          self->write_next();
+        });
+        return;
+      }
+      last_write = now;
       asio::async_write(
           socket, asio::buffer(queue.front()),
           [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
@@ -146,7 +165,11 @@ struct DhipServer::Impl : std::enable_shared_from_this<DhipServer::Impl> {
               return;
             }
             self->queue.pop_front();
-            if (!self->queue.empty() && !self->closed) self->write_next();
+            if (!self->queue.empty() && !self->closed) {
+              self->write_next();
+            } else if (self->close_when_sent) {
+              self->close();
+            }
           });
     }
 
@@ -155,6 +178,7 @@ struct DhipServer::Impl : std::enable_shared_from_this<DhipServer::Impl> {
       closed = true;
       boost::system::error_code ignored;
       timer.cancel();
+      pacer.cancel();
       socket.shutdown(tcp::socket::shutdown_both, ignored);
       socket.close(ignored);
     }
@@ -330,7 +354,7 @@ struct DhipServer::Impl : std::enable_shared_from_this<DhipServer::Impl> {
       if (v.kind != api::ViewerVerdict::Kind::Ok) {
         server->log->warn("port 5000: login of {} from {} refused", name, address);
         send(error(id, kBadLogin, "Component error: User or password not valid!"), hid);
-        if (++failures >= 3) close();
+        if (++failures >= 3) close_when_sent = true;
         return;
       }
       logged_in = true;
@@ -439,14 +463,17 @@ void DhipServer::publish(const std::vector<FamilyEvent>& events) {
   for (const auto& w : impl_->connections) {
     auto c = w.lock();
     if (!c || c->closed || !c->logged_in || !c->attach_id) continue;
-    for (const FamilyEvent& e : events) {
-      if (!wanted(c->codes, e.code)) continue;
-      c->send(json{{"id", *c->attach_id},
-                   {"method", "client.notifyEventStream"},
-                   {"params", {{"SID", kEventSid}, {"eventList", json::array({dhip_entry(e)})}}},
-                   {"session", c->session}},
-              static_cast<std::uint32_t>(*c->attach_id));
-    }
+    // What happened at one instant goes in one message (a client that keeps only the last
+    // message of a read still gets all of it).
+    json list = json::array();
+    for (const FamilyEvent& e : events)
+      if (wanted(c->codes, e.code)) list.push_back(dhip_entry(e));
+    if (list.empty()) continue;
+    c->send(json{{"id", *c->attach_id},
+                 {"method", "client.notifyEventStream"},
+                 {"params", {{"SID", kEventSid}, {"eventList", std::move(list)}}},
+                 {"session", c->session}},
+            static_cast<std::uint32_t>(*c->attach_id));
   }
 }
 

@@ -283,10 +283,13 @@ class Dhip:
         end = time.monotonic() + timeout
         while True:
             while self.inbox:
-                n = self.inbox.pop(0)
-                for e in n["params"]["eventList"]:
-                    if e["Code"] == code and all(e["Data"].get(k) == v for k, v in data.items()):
-                        return n, e
+                n = self.inbox[0]
+                entries = n["params"]["eventList"]
+                e = entries.pop(0) if entries else None
+                if not entries:
+                    self.inbox.pop(0)
+                if e and e["Code"] == code and all(e["Data"].get(k) == v for k, v in data.items()):
+                    return n, e
             left = end - time.monotonic()
             if left <= 0:
                 raise AssertionError(f"port 5000: no {code} {data}")
