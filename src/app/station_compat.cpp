@@ -244,6 +244,13 @@ void Station::add_compat_routes() {
     return compat_records(name, q);
   };
   cgi.backchannel = [this] { return integrations_.rtsp_backchannel; };
+  cgi.talk = [speaker = remote_speaker_.get()](std::uint64_t talker, bool alaw,
+                                               std::string_view bytes) {
+    return speaker->play(talker, alaw ? media::G711::Alaw : media::G711::Ulaw, bytes);
+  };
+  cgi.talk_end = [speaker = remote_speaker_.get()](std::uint64_t talker) {
+    speaker->release(talker);
+  };
   cgi.audit = [this](const std::string& user, const std::string& address, const std::string& action,
                      const std::string& detail) { audit_compat(user, address, action, detail); };
   cgi.enabled = [this] { return integrations_.http_api; };

@@ -149,6 +149,7 @@ struct CgiApi::State : std::enable_shared_from_this<CgiApi::State> {
   CgiServices services;
   std::map<std::shared_ptr<web::StreamPeer>, Listener> listeners;
   std::shared_ptr<spdlog::logger> log = core::logger("cgi");
+  std::uint64_t talkers = 0;
 
   bool on() const { return !services.enabled || services.enabled(); }
 
@@ -289,6 +290,50 @@ struct CgiApi::State : std::enable_shared_from_this<CgiApi::State> {
     return text(200, on ? "result=1\r\n" : "result=0\r\n");
   }
 
+  // POST audio.cgi?action=postAudio&httptype=singlepart&channel=1, Content-Type Audio/G.711A
+  // (or G.711Mu), the body streamed for as long as the talk lasts (Content-Length: 9999999).
+  std::variant<HttpResponse, std::shared_ptr<web::BodySink>> accept_audio(const HttpRequest& req) {
+    auto caller = who(req);
+    if (auto* refused = std::get_if<HttpResponse>(&caller)) return *refused;
+    const auto& v = std::get<api::ViewerVerdict>(caller);
+    if (param(req, "action") != "postAudio") return bad_request();
+    const std::string channel = param(req, "channel");
+    if (!channel.empty() && channel != "1") return bad_request();
+    std::string type = req.content_type;
+    for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool alaw = type.starts_with("audio/g.711a");
+    if (!alaw && !type.starts_with("audio/g.711mu") && !type.starts_with("audio/g.711u"))
+      return text(415, "Error\r\nOnly G.711A or G.711Mu audio is supported!\r\n");
+    if (!at_least(v.role, store::Role::Operator)) return refuse(v, req, "audio.cgi postAudio");
+    if (!services.talk) return bad_request();
+    struct Sink final : web::BodySink {
+      std::weak_ptr<State> state;
+      std::uint64_t talker = 0;
+      bool alaw = true;
+      std::uint64_t bytes = 0, dropped = 0;
+      void data(std::string_view piece) override {
+        auto s = state.lock();
+        if (!s) return;
+        bytes += piece.size();
+        if (!s->services.talk(talker, alaw, piece)) dropped += piece.size();
+      }
+      HttpResponse end(bool) override {
+        if (auto s = state.lock()) {
+          if (s->services.talk_end) s->services.talk_end(talker);
+          s->log->info("audio.cgi: talk ended, {} bytes ({} not played: the speaker was busy)",
+                       bytes, dropped);
+        }
+        return ok_reply();
+      }
+    };
+    auto sink = std::make_shared<Sink>();
+    sink->state = weak_from_this();
+    sink->talker = (1ULL << 63) | ++talkers;
+    sink->alaw = alaw;
+    log->info("audio.cgi: {} from {} talks to the door", v.user, req.remote_ip);
+    return std::shared_ptr<web::BodySink>(sink);
+  }
+
   std::variant<HttpResponse, web::StreamStart> accept_events(const HttpRequest& req) {
     auto caller = who(req);
     if (auto* refused = std::get_if<HttpResponse>(&caller)) return *refused;
@@ -381,6 +426,15 @@ void CgiApi::add_routes(web::HttpServer& server) {
     if (auto state = s.lock()) state->closed(peer);
   };
   server.stream("GET", "/cgi-bin/eventManager.cgi", std::move(events));
+  web::BodyStreamRoute audio;
+  audio.accept = [s = std::weak_ptr(state_)](const HttpRequest& req)
+      -> std::variant<HttpResponse, std::shared_ptr<web::BodySink>> {
+    auto state = s.lock();
+    if (!state) return text(503, "Error\r\n");
+    return state->accept_audio(req);
+  };
+  audio.idle = std::chrono::seconds(5);
+  server.body_stream("POST", "/cgi-bin/audio.cgi", std::move(audio));
   // Any other /cgi-bin/ path: 404 on both ports (not a redirect to HTTPS, which these clients
   // would take as the device failing).
   for (const char* method : {"GET", "POST", "PUT"}) {

@@ -1,7 +1,8 @@
 // The device family's HTTP API (/cgi-bin/*.cgi), as home automation and NVR clients use it:
 // magicBox (facts, reboot), configManager (tables as key=value lines), accessControl (open
 // and close the door), recordFinder (the call, unlock and alarm records), eventManager (a
-// multipart stream of door events) and devAudioOutput. snapshot.cgi stays with the live
+// multipart stream of door events), devAudioOutput, and audio.cgi (G.711 streamed in a POST
+// body to the door's speaker: the operator role, as opening the door). snapshot.cgi stays with the live
 // view (api/live_api.h). docs/api.md, "Compatible API", lists every request and what it
 // maps to.
 //
@@ -57,6 +58,10 @@ struct CgiServices {
       find_records;
   // Whether RTSP two-way audio (the ONVIF backchannel) is offered.
   std::function<bool()> backchannel;
+  // audio.cgi's talk: G.711 bytes (A-law, or µ-law when !alaw) of `talker` for the door's
+  // speaker (false: dropped, somebody else has it), and the end of that talk. Any thread.
+  std::function<bool(std::uint64_t talker, bool alaw, std::string_view bytes)> talk;
+  std::function<void(std::uint64_t talker)> talk_end;
   std::function<void(const std::string& user, const std::string& address, const std::string& action,
                      const std::string& detail)>
       audit;

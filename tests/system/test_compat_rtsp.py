@@ -99,3 +99,65 @@ def test_viewers_may_not_talk_and_the_switch_turns_it_off(vtod):
     client = Go2rtcBackchannel(vtod.rtsp_port, "admin", ADMIN_PASSWORD)
     assert client.status != 200 or "sendonly" not in client.sdp, client.sdp
     client.close()
+
+
+def post_audio(port, user, password, seconds, content_type="Audio/G.711A"):
+    """scrypted's two-way audio: POST audio.cgi with a fake Content-Length, G.711 streamed in
+    1024-byte pieces in real time, then the connection dropped. Returns the first status."""
+    import audioop
+    import math
+    import socket
+    import struct
+    from family_clients import digest_header, parse_challenge
+    path = "/cgi-bin/audio.cgi?action=postAudio&httptype=singlepart&channel=1"
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
+            "Content-Length: 9999999\r\n")
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall((head + "\r\n").encode())
+    answer = s.recv(4096).decode()
+    s.close()
+    assert answer.startswith("HTTP/1.1 401"), answer
+    challenge = next(l.split(":", 1)[1].strip() for l in answer.split("\r\n")
+                     if l.lower().startswith("www-authenticate:"))
+    auth = digest_header("POST", path, user, password, parse_challenge(challenge))
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall((head + f"Authorization: {auth}\r\n\r\n").encode())
+    pcm = b"".join(struct.pack("<h", int(16000 * math.sin(2 * math.pi * 440 * n / 8000)))
+                   for n in range(int(8000 * seconds)))
+    data = audioop.lin2alaw(pcm, 2) if content_type.endswith("A") else audioop.lin2ulaw(pcm, 2)
+    start = time.monotonic()
+    s.setblocking(False)
+    refused = b""
+    for offset in range(0, len(data), 1024):
+        try:
+            s.sendall(data[offset:offset + 1024])
+        except BlockingIOError:
+            pass
+        try:
+            refused += s.recv(4096)
+        except BlockingIOError:
+            pass
+        if refused:
+            break
+        time.sleep(max(0, start + (offset + 1024) / 8000 - time.monotonic()))
+    s.close()
+    return refused.decode(errors="replace")
+
+
+def test_audio_cgi_streams_g711_to_the_speaker_for_operators_only(vtod):
+    before = talk(vtod)["bytes_played"]
+    assert post_audio(vtod.redirect_port, "admin", ADMIN_PASSWORD, 1.0) == ""
+    state = wait_for(lambda: (lambda t: t if t["bytes_played"] >= before + 7000 else None)(talk(vtod)),
+                     "the speaker playing audio.cgi")
+    assert state["peak_level_db"] > -20, state
+    # µ-law too.
+    before = talk(vtod)["bytes_played"]
+    assert post_audio(vtod.redirect_port, "admin", ADMIN_PASSWORD, 0.5, "Audio/G.711Mu") == ""
+    wait_for(lambda: talk(vtod)["bytes_played"] >= before + 3500, "µ-law played")
+    # A viewer is refused at once, and nothing it sends is played.
+    before = talk(vtod)["bytes_played"]
+    answer = post_audio(vtod.redirect_port, "guest", "Guest-pass-42", 0.5)
+    assert answer.startswith("HTTP/1.1 403"), answer
+    assert talk(vtod)["bytes_played"] == before
+    answer = post_audio(vtod.redirect_port, "admin", ADMIN_PASSWORD, 0.2, "Audio/AAC")
+    assert answer.startswith("HTTP/1.1 415"), answer
