@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """vtod with RTSP viewers: CPU (utime+stime of all threads over the wall time, % of one core)
-and resident memory with one ffmpeg viewer of the main stream, then with six (three on TCP,
-three on UDP), each sampled for SECONDS after a short settling time; the ratio of the two CPU
-figures shows the camera is encoded once (goal < 1.3). Then bin/bench_rtsp_first_frame times
+and resident memory with one ffmpeg viewer of the main stream, then with six (two more on TCP,
+three on UDP, and a go2rtc-style client with two-way audio that talks all the time: it gets a
+media of its own), each sampled for SECONDS after a short settling time; the ratio of the two
+CPU figures shows the camera is encoded once (goal < 1.3 in every round). Then bin/bench_rtsp_first_frame times
 an extra viewer's wait for its first decoded frame while the stream runs (one viewer kept),
 then the first viewer's after the camera rested (cold).
 The ffmpeg viewers decode nothing (-c copy to null): their own CPU is not vtod's.
@@ -19,8 +20,39 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "system"))
 sys.path.insert(0, HERE)
 
+import threading  # noqa: E402
+
 import harness  # noqa: E402
+from family_clients import Go2rtcBackchannel  # noqa: E402
 from vtod_resources import sample  # noqa: E402
+
+
+class Talker:
+    """A go2rtc-style backchannel client talking (PCMA in real time) until stopped."""
+
+    def __init__(self, port):
+        self.client = Go2rtcBackchannel(port, "admin", harness.ADMIN_PASSWORD,
+                                        path="/cam/realmonitor?channel=1&subtype=0")
+        assert self.client.status == 200, self.client.headers
+        self.client.setup_and_play()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.stop.is_set():
+            self.client.send_pcma(0.5)
+
+    def poll(self):
+        return None if self.thread.is_alive() else 1
+
+    def terminate(self):
+        self.stop.set()
+        self.thread.join(5)
+        self.client.close()
+
+    def wait(self, timeout=None):
+        self.thread.join(timeout)
 
 
 def viewer(url, transport):
@@ -58,8 +90,9 @@ def main():
                 one = sample(vtod.proc.pid, args.seconds)
                 print(f"1 viewer: CPU {one['cpu']:.1f} %, RSS {one['rss_mean'] / 1024:.1f} MiB "
                       f"(max {one['rss_max'] / 1024:.1f}), {one['threads']} threads")
-                for i in range(5):
-                    viewers.append(viewer(url, "tcp" if i < 2 else "udp"))
+                for i in range(4):
+                    viewers.append(viewer(url, "tcp" if i < 1 else "udp"))
+                viewers.append(Talker(vtod.rtsp_port))
                 time.sleep(3)
                 six = sample(vtod.proc.pid, args.seconds)
                 print(f"6 viewers: CPU {six['cpu']:.1f} %, RSS {six['rss_mean'] / 1024:.1f} MiB "
@@ -70,14 +103,21 @@ def main():
                 for v in viewers:
                     v.terminate()
                 for v in viewers:
-                    v.wait(timeout=10)
+                    try:
+                        v.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        print(f"a viewer did not stop in 10 s (vtod pid {vtod.proc.pid}): killed")
+                        os.system(f"gdb -p {vtod.proc.pid} -batch -ex 'thread apply all bt 10' "
+                                  "> /tmp/rtsp-viewers-hang.txt 2>&1")
+                        v.kill()
                 viewers = []
                 time.sleep(1)
             ratios.sort()
             ratio = ratios[len(ratios) // 2]
-            print(f"SUMMARY rtsp-cpu-6-over-1 {ratio:.2f} (goal < 1.3; {args.video_size}, median "
-                  f"of {', '.join(f'{r:.2f}' for r in ratios)}; last round {one['cpu']:.1f} % -> "
-                  f"{six['cpu']:.1f} % of a core)")
+            print(f"SUMMARY rtsp-cpu-6-over-1 {ratio:.2f} (goal < 1.3 in every round; worst "
+                  f"{ratios[-1]:.2f}; {args.video_size}, rounds {', '.join(f'{r:.2f}' for r in ratios)}; "
+                  f"last round {one['cpu']:.1f} % -> {six['cpu']:.1f} % of a core; one of the six "
+                  f"talks on the backchannel)")
             print(f"SUMMARY rtsp-rss-6-viewers-mib {six['rss_mean'] / 1024:.1f} (1 viewer "
                   f"{one['rss_mean'] / 1024:.1f}, idle {idle['rss_mean'] / 1024:.1f})")
             viewers = [viewer(url, "tcp")]

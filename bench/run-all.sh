@@ -20,6 +20,9 @@ echo "== group call: INVITE -> 180 from all 11 monitors of a room"
 echo "== call button: POST /api/v1/sim/press -> 180 from every monitor of the room"
 /usr/bin/python3 "$HERE/button_latency.py" --build "$BUILD_DIR"
 
+echo "== home automation: call button -> BackKeyLight on port 5000 and on the HTTP event stream"
+/usr/bin/python3 "$HERE/compat_events.py" --build "$BUILD_DIR"
+
 echo "== HTTPS API: requests/s and latency with 50 concurrent keep-alive clients"
 /usr/bin/python3 "$HERE/api_latency.py" --build "$BUILD_DIR"
 

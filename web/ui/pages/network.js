@@ -22,6 +22,7 @@ import { STATIC_PAGE } from "../lib/router.js";
  * @property {number} http_port
  * @property {number} https_port
  * @property {number} rtsp_port
+ * @property {number} dhip_port the device family's event protocol ("port 5000")
  * @property {number} sip_port
  * @property {number} sip_tls_port SIP over TLS; 0: off (vtod --sip-tls-listen off), not sent back
  * @property {string} [interface] the interface the addresses are applied to, if any
@@ -114,6 +115,55 @@ const STATUS_EVERY_MS = 5000;
 /** @typedef {"off" | "preferred" | "required"} SrtpMode */
 
 /**
+ * @typedef {object} Integrations
+ * @property {boolean} http_api the device family's /cgi-bin/ API
+ * @property {boolean} port5000 its event protocol
+ * @property {boolean} rtsp_backchannel two-way audio over RTSP
+ * @property {number} port5000_listening the port open now, 0: none
+ */
+
+/**
+ * Network Setting › Integrations: the device family's protocols, each on or off.
+ * @param {PageContext["api"]} api
+ * @returns {Promise<HTMLElement>}
+ */
+async function integrationsSection(api) {
+  /** @type {ApiResult<Integrations>} */
+  const res = await api("GET", "/api/v1/settings/integrations");
+  if (!res.ok) return h("p", { class: "form-error" }, res.data.error);
+  const d = res.data;
+  const onOff = [{ value: "on", label: "On" }, { value: "off", label: "Off" }];
+  const state = h("p", { class: "hint", id: "integrations-state", role: "status" });
+  const showState = (/** @type {Integrations} */ i) => {
+    state.textContent = i.port5000_listening ? `The event protocol listens on port ${i.port5000_listening}.`
+      : "The event protocol is not listening.";
+  };
+  showState(d);
+  const f = form({
+    id: "integrations", submit: "Save integrations",
+    fields: [
+      { name: "http_api", label: "HTTP API (/cgi-bin/)", type: "select", value: d.http_api ? "on" : "off", options: onOff,
+        hint: "For Home Assistant's Dahua integration, scrypted, DahuaVTO2MQTT: device facts, records, the event stream, opening the door. Accounts with legacy digest only." },
+      { name: "port5000", label: "Event protocol", type: "select", value: d.port5000 ? "on" : "off", options: onOff,
+        hint: "Doorbell presses, door and card events pushed to home automation, on the port above." },
+      { name: "rtsp_backchannel", label: "Two-way audio over RTSP", type: "select", value: d.rtsp_backchannel ? "on" : "off", options: onOff,
+        hint: "go2rtc and Frigate talk to the visitor; a visitor's call always has the speaker first." },
+    ],
+    onSubmit: async (v, fm) => {
+      /** @type {ApiResult<Integrations>} */
+      const r = await api("PUT", "/api/v1/settings/integrations",
+                          { http_api: v.http_api === "on", port5000: v.port5000 === "on", rtsp_backchannel: v.rtsp_backchannel === "on" });
+      if (!r.ok) return fm.showApiError(r);
+      showState(r.data);
+      toast("Saved and applied");
+    },
+  });
+  return h("section", { id: "integrations" }, h("h2", {}, "Integrations"),
+           h("p", { class: "hint" }, "The protocols of the device family this door station is modelled on, so that software written for it adds this door unchanged. On a real door, switch on only what you use."),
+           f, state);
+}
+
+/**
  * "network" or "sip".
  * @param {PageContext} ctx
  * @returns {Promise<Page>}
@@ -136,7 +186,7 @@ async function networkPage({ api, show }) {
   }
   const d = res.data;
   const tlsOn = d.sip_tls_port !== 0;
-  const ports = ["http_port", "https_port", "rtsp_port", "sip_port", ...(tlsOn ? ["sip_tls_port"] : [])];
+  const ports = ["http_port", "https_port", "rtsp_port", "sip_port", ...(tlsOn ? ["sip_tls_port"] : []), "dhip_port"];
   const board = Boolean(d.interface);
   const f = form({
     id: "network", submit: "Save",
@@ -150,13 +200,15 @@ async function networkPage({ api, show }) {
       { name: "gateway", label: "Default gateway", value: d.gateway, inputmode: "decimal" },
       { name: "dns1", label: "Preferred DNS", value: d.dns1, inputmode: "decimal" },
       { name: "dns2", label: "Alternate DNS", value: d.dns2, inputmode: "decimal" },
-      { name: "http_port", label: "HTTP port", value: String(d.http_port), inputmode: "numeric", hint: "Plain HTTP only redirects to HTTPS." },
+      { name: "http_port", label: "HTTP port", value: String(d.http_port), inputmode: "numeric", hint: "Plain HTTP redirects to HTTPS, but for the device family's /cgi-bin/ API (Integrations below)." },
       { name: "https_port", label: "HTTPS port", value: String(d.https_port), inputmode: "numeric", hint: "The web interface and the API. After a change, this page moves to the new port." },
       { name: "rtsp_port", label: "RTSP port", value: String(d.rtsp_port), inputmode: "numeric", hint: "Kept for the live-view stream service." },
       { name: "sip_port", label: "SIP port", value: String(d.sip_port), inputmode: "numeric", hint: "Devices registered here must use the new port." },
       { name: "sip_tls_port", label: "SIP TLS port", value: tlsOn ? String(d.sip_tls_port) : "off", inputmode: "numeric",
         hint: tlsOn ? "SIP over TLS, with the HTTPS certificate; every port must differ."
                     : "SIP over TLS is off (vtod --sip-tls-listen off)." },
+      { name: "dhip_port", label: "Event protocol port", value: String(d.dhip_port), inputmode: "numeric",
+        hint: "The device family's event protocol for home automation (usually 5000), when switched on below." },
     ],
     onSubmit: async (v, fm) => {
       /** @type {Record<string, string | number | boolean>} */
@@ -203,7 +255,8 @@ async function networkPage({ api, show }) {
   show("Network Setting › Basic",
        h("p", { class: "hint", id: "network-applied" }, d.interface
          ? `Saved addresses are applied to ${d.interface} at once (and at every start); ports take effect at once.`
-         : "No network interface is configured (vtod --network-interface): the addresses are kept and shown; ports take effect at once."), f);
+         : "No network interface is configured (vtod --network-interface): the addresses are kept and shown; ports take effect at once."), f,
+       await integrationsSection(api));
   if (!board) return STATIC_PAGE;
   // While DHCP is on, the lease is asked for every 5 s.
   let disposed = false;
