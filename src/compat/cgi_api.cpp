@@ -427,8 +427,9 @@ void CgiApi::add_routes(web::HttpServer& server) {
   };
   server.stream("GET", "/cgi-bin/eventManager.cgi", std::move(events));
   web::BodyStreamRoute audio;
-  audio.accept = [s = std::weak_ptr(state_)](const HttpRequest& req)
-      -> std::variant<HttpResponse, std::shared_ptr<web::BodySink>> {
+  audio.accept =
+      [s = std::weak_ptr(state_)](
+          const HttpRequest& req) -> std::variant<HttpResponse, std::shared_ptr<web::BodySink>> {
     auto state = s.lock();
     if (!state) return text(503, "Error\r\n");
     return state->accept_audio(req);

@@ -514,7 +514,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
               self->body_left -= n;
             }
             if (ec) {
-              self->end_body(false, ec != beast::error::timeout);
+              self->end_body(false, true);  // the client went, or was silent too long
               return;
             }
             self->read_body_piece();

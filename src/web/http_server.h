@@ -119,8 +119,8 @@ class BodySink {
  public:
   virtual ~BodySink() = default;
   virtual void data(std::string_view piece) = 0;
-  // The body ended: all of Content-Length read (`complete`), or the client stopped sending
-  // or went. The response is written if the client is still there.
+  // The body ended: all of Content-Length read (`complete`; the response is then written),
+  // or the client went or sent nothing for BodyStreamRoute::idle (the connection is closed).
   virtual HttpResponse end(bool complete) = 0;
 };
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -10,6 +11,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -347,6 +349,111 @@ TEST(HttpServerTest, RefusesAKeyWithoutItsCertificate) {
   cfg.tls_private_key_pem = test_identity().private_key_pem;
   HttpServer server(io, cfg);
   EXPECT_FALSE(server.start());
+}
+
+// Raw bytes over a plain connection: what a client of a stream or a streamed body sees.
+std::string raw_exchange(std::uint16_t port, const std::string& request,
+                         const std::function<bool(const std::string&)>& enough) {
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  asio::write(socket, asio::buffer(request));
+  std::string got;
+  char buf[4096];
+  boost::system::error_code ec;
+  while (!enough(got)) {
+    const std::size_t n = socket.read_some(asio::buffer(buf), ec);
+    if (ec) break;
+    got.append(buf, n);
+  }
+  return got;
+}
+
+TEST(HttpServerTest, StreamsAResponseInPartsAndHearsTheClientGo) {
+  asio::io_context io;
+  HttpServer server(io, HttpConfig{"127.0.0.1", 0});
+  std::shared_ptr<StreamPeer> open;
+  std::atomic<bool> closed = false;
+  StreamRoute route;
+  route.accept = [](const HttpRequest& req) -> std::variant<HttpResponse, StreamStart> {
+    if (req.query != "ok") return json_error(401, "no");
+    return StreamStart{"multipart/x-mixed-replace; boundary=b", {}};
+  };
+  route.on_open = [&](const std::shared_ptr<StreamPeer>& peer, const HttpRequest&) {
+    open = peer;
+    peer->send("part one\n");
+    peer->send("part two\n");
+  };
+  route.on_close = [&](const std::shared_ptr<StreamPeer>&) { closed = true; };
+  server.stream("GET", "/events", route);
+  Running running(server, io);
+  EXPECT_EQ(plain_request(server.port(), http::verb::get, "/events").status, 401);
+  const std::string got =
+      raw_exchange(server.port(), "GET /events?ok HTTP/1.1\r\nHost: x\r\n\r\n",
+                   [](const std::string& g) { return g.find("part two\n") != std::string::npos; });
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 200 OK\r\n")) << got;
+  EXPECT_NE(got.find("Content-Type: multipart/x-mixed-replace; boundary=b\r\n"), std::string::npos);
+  EXPECT_EQ(got.find("Content-Length"), std::string::npos);
+  EXPECT_NE(got.find("\r\n\r\npart one\npart two\n"), std::string::npos) << got;
+  for (int i = 0; i < 100 && !closed; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(closed);  // the client went
+}
+
+TEST(HttpServerTest, TakesALongBodyPieceByPieceAndRedirectModeServesItsOwnPrefixes) {
+  asio::io_context io;
+  HttpConfig cfg{"127.0.0.1", 0};
+  cfg.redirect_to_https_port = 8443;
+  HttpServer server(io, cfg);
+  struct Sink final : BodySink {
+    std::string* into;
+    bool* complete;
+    void data(std::string_view piece) override { into->append(piece); }
+    HttpResponse end(bool whole) override {
+      *complete = whole;
+      HttpResponse r;
+      r.body = "took " + std::to_string(into->size());
+      return r;
+    }
+  };
+  std::string body;
+  bool complete = false;
+  BodyStreamRoute route;
+  route.accept = [&](const HttpRequest&) -> std::variant<HttpResponse, std::shared_ptr<BodySink>> {
+    auto sink = std::make_shared<Sink>();
+    sink->into = &body;
+    sink->complete = &complete;
+    return std::shared_ptr<BodySink>(sink);
+  };
+  route.idle = std::chrono::seconds(1);
+  server.body_stream("POST", "/talk", route);
+  server.route("GET", "/cgi-bin/*", [](const HttpRequest&) { return json_error(404, "none"); });
+  Running running(server, io);
+  // Content-Length far above the server's body limit: taken as it comes.
+  const std::string big(5000, 'a');
+  std::string got = raw_exchange(
+      server.port(), "POST /talk HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + big,
+      [](const std::string& g) { return g.find("took") != std::string::npos; });
+  EXPECT_NE(got.find("took 5000"), std::string::npos) << got;
+  EXPECT_TRUE(complete);
+  // A body that stops coming (the client talks no more) ends after the idle time: the
+  // sink hears the end, the connection closes.
+  body.clear();
+  complete = true;
+  got = raw_exchange(server.port(),
+                     "POST /talk HTTP/1.1\r\nHost: x\r\nContent-Length: 9999999\r\n\r\nhello",
+                     [](const std::string&) { return false; });  // until closed
+  EXPECT_EQ(got, "");
+  EXPECT_EQ(body, "hello");
+  EXPECT_FALSE(complete);
+  got =
+      raw_exchange(server.port(),
+                   "POST /talk HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                   [](const std::string& g) { return g.find("\r\n\r\n") != std::string::npos; });
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 411")) << got;
+  // Redirect mode: a prefix route given to this server is served, not redirected.
+  EXPECT_EQ(plain_request(server.port(), http::verb::get, "/cgi-bin/other.cgi").status, 404);
+  EXPECT_EQ(plain_request(server.port(), http::verb::get, "/api/v1/health").status, 308);
 }
 
 }  // namespace

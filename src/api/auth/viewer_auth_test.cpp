@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include "accounts/digest_keys.h"
 #include "sip/auth/digest_client.h"
+#include "sip/auth/digest_hash.h"
 #include "store/temp_dir.h"
 
 namespace vto::api {
@@ -166,6 +169,57 @@ TEST_F(ViewerAuthTest, ASourceGuessingManyUsersIsRefused) {
             Kind::Challenge);
   EXPECT_EQ(auth_->check("DESCRIBE", answer("admin", "Door-pass1"), "2001:db8:1:3::1").kind,
             Kind::Ok);
+}
+
+std::string upper_md5(const std::string& text) {
+  std::string h = sip::auth::hex_hash(sip::auth::Algorithm::Md5, text);
+  for (char& c : h) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return h;
+}
+
+// Port 5000's login: UPPER(MD5(user:random:UPPER(MD5(user:realm:password)))).
+std::string login_hash(const std::string& user, const std::string& password,
+                       const std::string& random) {
+  return upper_md5(user + ":" + random + ":" + upper_md5(user + ":OpenVTO:" + password));
+}
+
+TEST_F(ViewerAuthTest, ThePort5000LoginHashNeedsTheRightPasswordAndLegacyDigest) {
+  auto v =
+      auth_->check_login_hash("guard", "r1", login_hash("guard", "Guard-pass1", "r1"), "10.0.0.9");
+  EXPECT_EQ(v.kind, Kind::Ok);
+  EXPECT_EQ(v.user, "guard");
+  EXPECT_EQ(v.role, store::Role::Viewer);
+  // Another challenge's random, a wrong password, a user without an MD5 key: refused.
+  EXPECT_EQ(
+      auth_->check_login_hash("guard", "r2", login_hash("guard", "Guard-pass1", "r1"), "10.0.0.9")
+          .kind,
+      Kind::Challenge);
+  EXPECT_EQ(
+      auth_->check_login_hash("modern", "r", login_hash("modern", "Modern-pass1", "r"), "10.0.0.9")
+          .kind,
+      Kind::Challenge);
+  EXPECT_EQ(auth_->check_login_hash("nobody", "r", login_hash("nobody", "x", "r"), "10.0.0.9").kind,
+            Kind::Challenge);
+  // Five wrong ones lock guard from that address, whatever comes next.
+  for (int i = 0; i < 5; ++i)
+    auth_->check_login_hash("guard", "r", login_hash("guard", "Wrong-1", "r"), "10.0.0.7");
+  EXPECT_EQ(
+      auth_->check_login_hash("guard", "r", login_hash("guard", "Guard-pass1", "r"), "10.0.0.7")
+          .kind,
+      Kind::Challenge);
+  EXPECT_EQ(
+      auth_->check_login_hash("guard", "r", login_hash("guard", "Guard-pass1", "r"), "10.0.0.9")
+          .kind,
+      Kind::Ok);
+}
+
+TEST_F(ViewerAuthTest, IdentifyGivesTheRoleWhateverMayWatch) {
+  auth_->set_watch_roles({store::Role::Admin});
+  const auto v = auth_->identify("GET", answer("guard", "Guard-pass1", "GET"), "10.0.0.5");
+  EXPECT_EQ(v.kind, Kind::Ok);
+  EXPECT_EQ(v.role, store::Role::Viewer);
+  EXPECT_EQ(auth_->check("GET", answer("guard", "Guard-pass1", "GET"), "10.0.0.5").kind,
+            Kind::Forbidden);
 }
 
 }  // namespace

@@ -158,7 +158,7 @@ async function integrationsSection(api) {
       toast("Saved and applied");
     },
   });
-  return h("section", { id: "integrations" }, h("h2", {}, "Integrations"),
+  return h("section", { id: "integrations-section" }, h("h2", {}, "Integrations"),
            h("p", { class: "hint" }, "The protocols of the device family this door station is modelled on, so that software written for it adds this door unchanged. On a real door, switch on only what you use."),
            f, state);
 }
