@@ -29,19 +29,15 @@ class LevelMeter {
       sum += static_cast<double>(sample) * sample;
     }
     gst_buffer_unmap(buffer, &map);
-    std::lock_guard lock(mutex_);
-    window_sum_ += sum;
-    window_samples_ += count;
-    if (window_samples_ >= window_samples) {
-      const double mean = window_sum_ / static_cast<double>(window_samples_);
-      const double db =
-          mean > 0 ? std::max(kSilenceDb, 10 * std::log10(mean / (32768.0 * 32768.0))) : kSilenceDb;
-      level_.store(db);
-      if (db > peak_.load()) peak_.store(db);
-      window_sum_ = 0;
-      window_samples_ = 0;
-    }
+    add_sum(sum, count, window_samples);
     return count;
+  }
+
+  // The same for samples already in memory.
+  void add(const std::int16_t* samples, std::size_t count, std::uint64_t window_samples) {
+    double sum = 0;
+    for (std::size_t i = 0; i < count; ++i) sum += static_cast<double>(samples[i]) * samples[i];
+    add_sum(sum, count, window_samples);
   }
 
   void reset() {
@@ -55,6 +51,21 @@ class LevelMeter {
   double peak_db() const { return peak_.load(); }    // the loudest window so far
 
  private:
+  void add_sum(double sum, std::size_t count, std::uint64_t window_samples) {
+    std::lock_guard lock(mutex_);
+    window_sum_ += sum;
+    window_samples_ += count;
+    if (window_samples_ >= window_samples) {
+      const double mean = window_sum_ / static_cast<double>(window_samples_);
+      const double db =
+          mean > 0 ? std::max(kSilenceDb, 10 * std::log10(mean / (32768.0 * 32768.0))) : kSilenceDb;
+      level_.store(db);
+      if (db > peak_.load()) peak_.store(db);
+      window_sum_ = 0;
+      window_samples_ = 0;
+    }
+  }
+
   std::mutex mutex_;
   double window_sum_ = 0;
   std::uint64_t window_samples_ = 0;

@@ -37,9 +37,9 @@ constexpr int kRate = 8000;
 
 struct RemoteSpeaker::Impl {
   Config config;
-  GstElement* pipeline = nullptr;
+  GstElement* pipeline = nullptr;  // only with a speaker device
   GstElement* source = nullptr;
-  GstElement* volume = nullptr;
+  std::atomic<double> volume{1.0};
   LevelMeter meter;
   mutable std::mutex mutex;
   std::uint64_t holder = 0;
@@ -54,26 +54,17 @@ struct RemoteSpeaker::Impl {
     gst_bus_set_sync_handler(bus, nullptr, nullptr, nullptr);
     gst_object_unref(bus);
     gst_object_unref(source);
-    gst_object_unref(volume);
     gst_object_unref(pipeline);
   }
 
+  // Only with a real speaker: the meter reads the samples before they go (the simulated
+  // board's speaker is the meter alone, with no pipeline at all).
   std::string description() const {
-    std::string d =
-        "appsrc name=src is-live=true format=time do-timestamp=true max-bytes=32000 "
-        "caps=audio/x-raw,format=S16LE,layout=interleaved,channels=1,rate=" +
-        std::to_string(kRate) +
-        " ! volume name=volume ! tee name=t t. ! queue ! fakesink name=meter "
-        "signal-handoffs=true sync=false async=false";
-    if (!config.speaker_device.empty()) {
-      d += " t. ! queue ! audioconvert ! audioresample ! alsasink sync=false async=false device=" +
+    return "appsrc name=src is-live=true format=time do-timestamp=true max-bytes=32000 "
+           "caps=audio/x-raw,format=S16LE,layout=interleaved,channels=1,rate=" +
+           std::to_string(kRate) +
+           " ! audioconvert ! audioresample ! alsasink sync=false async=false device=" +
            config.speaker_device;
-    }
-    return d;
-  }
-
-  static void on_buffer(GstElement*, GstBuffer* buffer, GstPad*, gpointer data) {
-    static_cast<Impl*>(data)->meter.add(buffer, kRate / 20);
   }
 };
 
@@ -83,20 +74,18 @@ RemoteSpeaker::~RemoteSpeaker() = default;
 Result<std::unique_ptr<RemoteSpeaker>> RemoteSpeaker::create(Config config) {
   if (!config.speaker_device.empty() && !is_safe_alsa_device(config.speaker_device))
     return make_error("speaker: '" + config.speaker_device + "' is not an ALSA device name");
-  ensure_gstreamer_initialized();
   auto impl = std::make_unique<Impl>();
   impl->config = std::move(config);
-  auto launched = launch_pipeline(impl->description(), &impl->config.on_error);
-  if (!launched) return make_error("speaker: " + launched.error().message);
-  impl->pipeline = *launched;
-  impl->source = gst_bin_get_by_name(GST_BIN(impl->pipeline), "src");
-  impl->volume = gst_bin_get_by_name(GST_BIN(impl->pipeline), "volume");
-  g_object_set(impl->volume, "volume", impl->config.volume, nullptr);
-  GstElement* sink = gst_bin_get_by_name(GST_BIN(impl->pipeline), "meter");
-  g_signal_connect(sink, "handoff", G_CALLBACK(Impl::on_buffer), impl.get());
-  gst_object_unref(sink);
-  if (gst_element_set_state(impl->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
-    return make_error("speaker: the pipeline does not start");
+  impl->volume = std::clamp(impl->config.volume, 0.0, 1.0);
+  if (!impl->config.speaker_device.empty()) {
+    ensure_gstreamer_initialized();
+    auto launched = launch_pipeline(impl->description(), &impl->config.on_error);
+    if (!launched) return make_error("speaker: " + launched.error().message);
+    impl->pipeline = *launched;
+    impl->source = gst_bin_get_by_name(GST_BIN(impl->pipeline), "src");
+    if (gst_element_set_state(impl->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+      return make_error("speaker: the pipeline does not start");
+  }
   return std::unique_ptr<RemoteSpeaker>(new RemoteSpeaker(std::move(impl)));
 }
 
@@ -114,15 +103,17 @@ bool RemoteSpeaker::play(std::uint64_t talker, G711 law, std::string_view bytes)
     impl_->holder = talker;
     impl_->last_heard = now;
   }
-  GstBuffer* buffer = gst_buffer_new_allocate(nullptr, bytes.size() * 2, nullptr);
-  GstMapInfo map;
-  gst_buffer_map(buffer, &map, GST_MAP_WRITE);
-  auto* out = reinterpret_cast<std::int16_t*>(map.data);
-  for (std::size_t i = 0; i < bytes.size(); ++i)
-    out[i] = g711_decode(law, static_cast<std::uint8_t>(bytes[i]));
-  gst_buffer_unmap(buffer, &map);
-  gst_app_src_push_buffer(GST_APP_SRC(impl_->source), buffer);
+  std::vector<std::int16_t> samples(bytes.size());
+  const double volume = impl_->volume.load();
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    samples[i] =
+        static_cast<std::int16_t>(g711_decode(law, static_cast<std::uint8_t>(bytes[i])) * volume);
+  }
+  impl_->meter.add(samples.data(), samples.size(), kRate / 20);
   impl_->played += bytes.size();
+  if (!impl_->source) return true;
+  GstBuffer* buffer = gst_buffer_new_memdup(samples.data(), samples.size() * sizeof(std::int16_t));
+  gst_app_src_push_buffer(GST_APP_SRC(impl_->source), buffer);
   return true;
 }
 
@@ -137,7 +128,7 @@ void RemoteSpeaker::set_call_active(bool active) {
 }
 
 void RemoteSpeaker::set_volume(double volume) {
-  g_object_set(impl_->volume, "volume", std::clamp(volume, 0.0, 1.0), nullptr);
+  impl_->volume = std::clamp(volume, 0.0, 1.0);
 }
 
 std::uint64_t RemoteSpeaker::holder() const {

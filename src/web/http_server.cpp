@@ -475,6 +475,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       body_version = parser->get().version();
       const auto length = parser->content_length();
       if (!length) {
+        linger = true;
         write(json_error(411, "Content-Length required"), false, body_version, false);
         return;
       }
@@ -483,6 +484,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
               ? route.accept(r)
               : std::variant<HttpResponse, std::shared_ptr<BodySink>>(json_error(404, "not found"));
       if (auto* refused = std::get_if<HttpResponse>(&accepted)) {
+        linger = true;
         write(*refused, false, body_version, false);
         return;
       }
@@ -620,12 +622,39 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       http::async_write(
           stream, response,
           [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+            if (!ec && self->linger) {
+              self->drain_then_close();
+              return;
+            }
             if (ec || !keep_alive) {
               self->close();
               return;
             }
             self->read();
           });
+    }
+
+    // A refused body that the client keeps sending: the answer is out; what still comes is
+    // read and dropped for a moment before closing, so that the client reads the answer
+    // rather than a reset.
+    bool linger = false;
+    int drained = 0;  // reads dropped so far: at most 64 (256 KiB), within 2 s each
+    void drain_then_close() {
+      beast::error_code ignored;
+      socket().shutdown(tcp::socket::shutdown_send, ignored);
+      if (++drained > 64) {
+        beast::get_lowest_layer(stream).close();
+        return;
+      }
+      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+      stream.async_read_some(asio::buffer(body_buffer),
+                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                               if (ec) {
+                                 beast::get_lowest_layer(self->stream).close();
+                                 return;
+                               }
+                               self->drain_then_close();
+                             });
     }
 
     void close() {

@@ -133,6 +133,13 @@ def post_audio(port, user, password, seconds, content_type="Audio/G.711A"):
             s.sendall(data[offset:offset + 1024])
         except BlockingIOError:
             pass
+        except (BrokenPipeError, ConnectionResetError):  # refused and closed: read the answer
+            s.settimeout(5)
+            try:
+                refused += s.recv(4096)
+            except OSError:
+                pass
+            break
         try:
             refused += s.recv(4096)
         except BlockingIOError:
