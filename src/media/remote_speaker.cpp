@@ -37,7 +37,7 @@ constexpr int kRate = 8000;
 
 struct RemoteSpeaker::Impl {
   Config config;
-  GstElement* pipeline = nullptr;  // only with a speaker device
+  GstElement* pipeline = nullptr;  // only with a speaker device, while a talk plays
   GstElement* source = nullptr;
   std::atomic<double> volume{1.0};
   LevelMeter meter;
@@ -47,7 +47,30 @@ struct RemoteSpeaker::Impl {
   bool call_active = false;
   std::atomic<std::uint64_t> played{0}, dropped{0};
 
-  ~Impl() {
+  std::mutex device_mutex;  // held while the pipeline opens, plays or closes
+
+  ~Impl() { close_device(); }
+
+  // The speaker device is opened for a talk and closed when it ends (or a call needs it):
+  // calls and tones open the same device. With device_mutex held.
+  bool open_device() {
+    if (pipeline || config.speaker_device.empty()) return pipeline != nullptr;
+    auto launched = launch_pipeline(description(), &config.on_error);
+    if (!launched) {
+      if (config.on_error) config.on_error("speaker: " + launched.error().message);
+      return false;
+    }
+    pipeline = *launched;
+    source = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+    if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+      if (config.on_error) config.on_error("speaker: the device does not open");
+      close_device();
+      return false;
+    }
+    return true;
+  }
+
+  void close_device() {
     if (!pipeline) return;
     gst_element_set_state(pipeline, GST_STATE_NULL);
     GstBus* bus = gst_element_get_bus(pipeline);
@@ -55,6 +78,8 @@ struct RemoteSpeaker::Impl {
     gst_object_unref(bus);
     gst_object_unref(source);
     gst_object_unref(pipeline);
+    pipeline = nullptr;
+    source = nullptr;
   }
 
   // Only with a real speaker: the meter reads the samples before they go (the simulated
@@ -77,15 +102,7 @@ Result<std::unique_ptr<RemoteSpeaker>> RemoteSpeaker::create(Config config) {
   auto impl = std::make_unique<Impl>();
   impl->config = std::move(config);
   impl->volume = std::clamp(impl->config.volume, 0.0, 1.0);
-  if (!impl->config.speaker_device.empty()) {
-    ensure_gstreamer_initialized();
-    auto launched = launch_pipeline(impl->description(), &impl->config.on_error);
-    if (!launched) return make_error("speaker: " + launched.error().message);
-    impl->pipeline = *launched;
-    impl->source = gst_bin_get_by_name(GST_BIN(impl->pipeline), "src");
-    if (gst_element_set_state(impl->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
-      return make_error("speaker: the pipeline does not start");
-  }
+  if (!impl->config.speaker_device.empty()) ensure_gstreamer_initialized();
   return std::unique_ptr<RemoteSpeaker>(new RemoteSpeaker(std::move(impl)));
 }
 
@@ -111,20 +128,31 @@ bool RemoteSpeaker::play(std::uint64_t talker, G711 law, std::string_view bytes)
   }
   impl_->meter.add(samples.data(), samples.size(), kRate / 20);
   impl_->played += bytes.size();
-  if (!impl_->source) return true;
+  std::lock_guard device(impl_->device_mutex);
+  if (!impl_->open_device()) return true;  // measured only
   GstBuffer* buffer = gst_buffer_new_memdup(samples.data(), samples.size() * sizeof(std::int16_t));
   gst_app_src_push_buffer(GST_APP_SRC(impl_->source), buffer);
   return true;
 }
 
 void RemoteSpeaker::release(std::uint64_t talker) {
-  std::lock_guard lock(impl_->mutex);
-  if (impl_->holder == talker) impl_->holder = 0;
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->holder != talker) return;
+    impl_->holder = 0;
+  }
+  std::lock_guard device(impl_->device_mutex);
+  impl_->close_device();
 }
 
 void RemoteSpeaker::set_call_active(bool active) {
-  std::lock_guard lock(impl_->mutex);
-  impl_->call_active = active;
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->call_active = active;
+  }
+  if (!active) return;
+  std::lock_guard device(impl_->device_mutex);
+  impl_->close_device();  // the call opens the device itself
 }
 
 void RemoteSpeaker::set_volume(double volume) {

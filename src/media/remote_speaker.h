@@ -6,7 +6,9 @@
 // Who is heard: one talker at a time. The first one to send holds the speaker until it has
 // been silent (sent nothing) for kHoldGap; audio from the others meanwhile is dropped, and
 // they stay connected. A visitor's SIP call wins over all of them: while a call is in
-// progress (set_call_active), every talker's audio is dropped. Thread-safe.
+// progress (set_call_active), every talker's audio is dropped. The speaker device is opened
+// at the first sound of a talk and closed when its talker goes or a call starts (calls and
+// tones open the same device). Thread-safe.
 #pragma once
 
 #include <chrono>

@@ -52,3 +52,26 @@ TEST(RemoteSpeaker, OneTalkerAtATimeAndACallWins) {
 
 }  // namespace
 }  // namespace vto::media
+
+namespace vto::media {
+namespace {
+
+// With a device (ALSA's "null" sink): opened for a talk, closed when it ends or a call comes.
+TEST(RemoteSpeaker, PlaysOnADeviceOnlyWhileATalkLasts) {
+  RemoteSpeaker::Config c;
+  c.speaker_device = "null";
+  std::string errors;
+  c.on_error = [&errors](std::string e) { errors += e + "\n"; };
+  auto made = RemoteSpeaker::create(c);
+  ASSERT_TRUE(made);
+  RemoteSpeaker& s = **made;
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(s.play(7, G711::Ulaw, loud(160)));
+  s.release(7);
+  EXPECT_TRUE(s.play(8, G711::Alaw, loud(160)));
+  s.set_call_active(true);
+  EXPECT_FALSE(s.play(8, G711::Alaw, loud(160)));
+  EXPECT_EQ(errors, "");
+}
+
+}  // namespace
+}  // namespace vto::media

@@ -660,7 +660,7 @@ std::string launch_line(const RtspServer::Config&) {
   // The microphone's A-law comes the same way, from the one capture every media shares.
   return "( appsrc name=video is-live=true format=time do-timestamp=true min-latency=0"
          " max-bytes=0 max-buffers=30 leaky-type=downstream"
-         " ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1"
+         " ! rtph264pay name=pay0 pt=96 config-interval=-1"
          " appsrc name=audio is-live=true format=time do-timestamp=true min-latency=0"
          " max-bytes=0 max-buffers=50 leaky-type=downstream"
          " caps=audio/x-alaw,rate=8000,channels=1"
