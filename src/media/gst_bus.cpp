@@ -32,4 +32,14 @@ Result<GstElement*> launch_pipeline(const std::string& description,
   return pipeline;
 }
 
+void stop_pipeline(GstElement*& pipeline) {
+  if (!pipeline) return;
+  gst_element_set_state(pipeline, GST_STATE_NULL);  // joins the streaming threads
+  GstBus* bus = gst_element_get_bus(pipeline);
+  gst_bus_set_sync_handler(bus, nullptr, nullptr, nullptr);
+  gst_object_unref(bus);
+  gst_object_unref(pipeline);
+  pipeline = nullptr;
+}
+
 }  // namespace vto::media

@@ -17,6 +17,10 @@ namespace vto::media {
 Result<GstElement*> launch_pipeline(const std::string& description,
                                     const std::function<void(std::string)>* on_error);
 
+// Stops a pipeline built by launch_pipeline (joining its streaming threads), takes its bus
+// handler off and drops the caller's reference; `pipeline` is null afterwards.
+void stop_pipeline(GstElement*& pipeline);
+
 // A GstBusSyncHandler; `data` points to a std::function<void(std::string)> that outlives
 // the pipeline (it may be empty).
 GstBusSyncReply report_bus_errors(GstBus* bus, GstMessage* message, gpointer data);

@@ -72,14 +72,9 @@ struct RemoteSpeaker::Impl {
 
   void close_device() {
     if (!pipeline) return;
-    gst_element_set_state(pipeline, GST_STATE_NULL);
-    GstBus* bus = gst_element_get_bus(pipeline);
-    gst_bus_set_sync_handler(bus, nullptr, nullptr, nullptr);
-    gst_object_unref(bus);
     gst_object_unref(source);
-    gst_object_unref(pipeline);
-    pipeline = nullptr;
     source = nullptr;
+    stop_pipeline(pipeline);
   }
 
   // Only with a real speaker: the meter reads the samples before they go (the simulated

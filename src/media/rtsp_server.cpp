@@ -162,12 +162,7 @@ struct RtspServer::Impl {
   void stop_capture() {
     std::lock_guard hold(capture_mutex);
     if (!capture) return;
-    gst_element_set_state(capture, GST_STATE_NULL);  // joins its streaming thread
-    GstBus* bus = gst_element_get_bus(capture);
-    gst_bus_set_sync_handler(bus, nullptr, nullptr, nullptr);
-    gst_object_unref(bus);
-    gst_object_unref(capture);
-    capture = nullptr;
+    stop_pipeline(capture);
   }
 
   // Each captured buffer goes to every media's audio source.

@@ -136,8 +136,7 @@ Result<CryptoAttribute> parse_crypto(std::string_view value) {
     std::string_view lifetime = rest.substr(0, bar2);
     if (bar2 != std::string_view::npos || lifetime.find(':') != std::string_view::npos)
       return make_error("crypto: MKI is not used by this station", Errc::Unsupported);
-    if (lifetime.empty() ||
-        lifetime.find_first_not_of("0123456789^") != std::string_view::npos)
+    if (lifetime.empty() || lifetime.find_first_not_of("0123456789^") != std::string_view::npos)
       return make_error("crypto: a malformed lifetime", Errc::Invalid);
   }
   return c;

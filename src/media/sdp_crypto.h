@@ -31,7 +31,7 @@ std::string_view gst_auth(SrtpSuite suite);
 
 // A master key (16 bytes) and master salt (14 bytes), as one 30-byte value (RFC 4568 §6.1).
 using MasterKey = std::array<std::uint8_t, 30>;
-MasterKey new_master_key();          // from the CSPRNG
+MasterKey new_master_key();                // from the CSPRNG
 std::string to_hex(const MasterKey& key);  // upper-case, for GStreamer's buffer fields
 
 // One a=crypto line: "crypto:<tag> <suite> inline:<base64 key||salt>[|lifetime]".

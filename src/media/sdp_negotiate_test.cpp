@@ -193,7 +193,8 @@ TEST(MakeOffer, OffersOurCodecsAndConstrainedBaselineH264) {
   ASSERT_TRUE(audio_only.ok());
   EXPECT_EQ(audio_only->media.size(), 1u);
   EXPECT_EQ(audio_only->connection->address_type, "IP6");
-  EXPECT_FALSE(make_offer(Capabilities::door_station(), LocalEndpoint{"host", 1, 2, 0, 0, {}}).ok());
+  EXPECT_FALSE(
+      make_offer(Capabilities::door_station(), LocalEndpoint{"host", 1, 2, 0, 0, {}}).ok());
 }
 
 // What vtod offers a monitor: G.711 and DTMF both ways, its camera one way.

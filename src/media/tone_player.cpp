@@ -92,14 +92,9 @@ struct TonePlayer::Impl {
   void close() {
     rest();
     if (!pipeline) return;
-    gst_element_set_state(pipeline, GST_STATE_NULL);  // joins the streaming thread
-    GstBus* bus = gst_element_get_bus(pipeline);
-    gst_bus_set_sync_handler(bus, nullptr, nullptr, nullptr);
-    gst_object_unref(bus);
     gst_object_unref(source);
-    gst_object_unref(pipeline);
-    pipeline = nullptr;
     source = nullptr;
+    stop_pipeline(pipeline);
   }
 
   void apply_step() {

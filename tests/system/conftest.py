@@ -1,6 +1,6 @@
 import pytest
 
-from harness import ROOM_PASSWORD, VTO_PASSWORD, Vtod, Vth, vtoctl
+from harness import ADMIN_PASSWORD, ROOM_PASSWORD, VTO_PASSWORD, Vtod, Vth, http, vtoctl
 
 
 @pytest.fixture
@@ -37,3 +37,21 @@ def building(tmp_path, processes):
     b = Vtod(data, vto_number="8001")
     processes.append(b)
     return b
+
+
+@pytest.fixture
+def compat_vtod(tmp_path, processes):
+    """vtod (simulated board: the device family's protocols on) knowing room 101, with two
+    more accounts with legacy digest: "ops" (operator, Ops-pass-42) and "guest" (viewer,
+    Guest-pass-42)."""
+    data = str(tmp_path / "data")
+    vtoctl(data, "init", "--password", ADMIN_PASSWORD, check=False)
+    vtoctl(data, "room", "add", "101", "--password", ROOM_PASSWORD)
+    v = Vtod(data)
+    processes.append(v)
+    for name, role in (("ops", "operator"), ("guest", "viewer")):
+        status, body = http(v.http_port, "POST", "/api/v1/users",
+                            {"name": name, "role": role, "password": f"{name.title()}-pass-42",
+                             "legacy_digest": True})
+        assert status == 201, body
+    return v

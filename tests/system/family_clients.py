@@ -375,13 +375,7 @@ class Go2rtcBackchannel:
     def read_response(self, timeout=10):
         end = time.monotonic() + timeout
         while True:
-            # Interleaved data first.
-            while self.buffer.startswith(b"$") and len(self.buffer) >= 4:
-                length = struct.unpack(">H", self.buffer[2:4])[0]
-                if len(self.buffer) < 4 + length:
-                    break
-                self.received += 1
-                self.buffer = self.buffer[4 + length:]
+            self.skip_interleaved()
             if b"\r\n\r\n" in self.buffer and not self.buffer.startswith(b"$"):
                 head, _, rest = self.buffer.partition(b"\r\n\r\n")
                 lines = head.decode().split("\r\n")
@@ -458,14 +452,18 @@ class Go2rtcBackchannel:
             chunk = self.sock.recv(65536)
             if chunk:
                 self.buffer += chunk
-                while self.buffer.startswith(b"$") and len(self.buffer) >= 4:
-                    length = struct.unpack(">H", self.buffer[2:4])[0]
-                    if len(self.buffer) < 4 + length:
-                        break
-                    self.received += 1
-                    self.buffer = self.buffer[4 + length:]
+                self.skip_interleaved()
         except socket.timeout:
             pass
+
+    def skip_interleaved(self):
+        """Counts and drops the RTP/RTCP the server sent interleaved ("$", channel, length)."""
+        while self.buffer.startswith(b"$") and len(self.buffer) >= 4:
+            length = struct.unpack(">H", self.buffer[2:4])[0]
+            if len(self.buffer) < 4 + length:
+                break
+            self.received += 1
+            self.buffer = self.buffer[4 + length:]
 
     def close(self):
         self.sock.close()

@@ -94,6 +94,17 @@ std::vector<std::pair<std::string, std::string>> ViewerAuth::count_failure(const
   return reports;
 }
 
+ViewerVerdict ViewerAuth::refuse(std::unique_lock<std::mutex> lock, const Observer& observer,
+                                 const std::string& user, std::string_view address,
+                                 std::string_view what) {
+  const auto reports = count_failure(user, address, what);
+  lock.unlock();
+  if (observer)
+    for (const auto& [action, detail] : reports)
+      observer(user, std::string(address), action, detail);
+  return {ViewerVerdict::Kind::Challenge, {}};
+}
+
 ViewerVerdict ViewerAuth::identify(std::string_view method, std::string_view authorization,
                                    std::string_view address) {
   if (authorization.empty()) return {ViewerVerdict::Kind::Challenge, {}};
@@ -127,15 +138,9 @@ ViewerVerdict ViewerAuth::identify(std::string_view method, std::string_view aut
     // nonce with stale=true lets the client answer again without asking anyone.
     case sip::auth::Verdict::Replay:
       return {ViewerVerdict::Kind::Stale, {}};
-    case sip::auth::Verdict::Invalid: {
-      const auto reports =
-          count_failure(user, address, "wrong digest answer (player, NVR or API client)");
-      lock.unlock();
-      if (observer)
-        for (const auto& [action, detail] : reports)
-          observer(user, std::string(address), action, detail);
-      return {ViewerVerdict::Kind::Challenge, {}};
-    }
+    case sip::auth::Verdict::Invalid:
+      return refuse(std::move(lock), observer, user, address,
+                    "wrong digest answer (player, NVR or API client)");
   }
   guard_.success(user, address);
   if (!account) return {ViewerVerdict::Kind::Challenge, {}};
@@ -168,14 +173,7 @@ ViewerVerdict ViewerAuth::check_login_hash(std::string_view user_name, std::stri
   const bool right =
       account && !account->digest.md5.empty() && expected.size() == hash.size() &&
       CRYPTO_memcmp(expected.data(), upper(std::string(hash)).data(), expected.size()) == 0;
-  if (!right) {
-    const auto reports = count_failure(user, address, "wrong login on port 5000");
-    lock.unlock();
-    if (observer)
-      for (const auto& [action, detail] : reports)
-        observer(user, std::string(address), action, detail);
-    return {ViewerVerdict::Kind::Challenge, {}};
-  }
+  if (!right) return refuse(std::move(lock), observer, user, address, "wrong login on port 5000");
   guard_.success(user, address);
   return {ViewerVerdict::Kind::Ok, user, account->role};
 }

@@ -71,6 +71,9 @@ class ViewerAuth {
 
  private:
   ViewerAuth(std::unique_ptr<store::Database> db, const core::Timers& clock);
+  // A wrong answer: counted (with `lock` held), then told to `observer` (without it).
+  ViewerVerdict refuse(std::unique_lock<std::mutex> lock, const Observer& observer,
+                       const std::string& user, std::string_view address, std::string_view what);
   // Counts a wrong answer of `user` from `address` (lock held): the reports to make.
   std::vector<std::pair<std::string, std::string>> count_failure(const std::string& user,
                                                                  std::string_view address,
