@@ -42,7 +42,7 @@ async function until(check, what, ms = 10000) {
 async function save(page, apiPath, method = "PUT") {
   const [res] = await Promise.all([
     page.waitForResponse((r) => new URL(r.url()).pathname === apiPath && r.request().method() === method),
-    page.getByRole("button", { name: "Save" }).click(),
+    page.getByRole("button", { name: "Save", exact: true }).click(),
   ]);
   return res;
 }

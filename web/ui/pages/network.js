@@ -140,7 +140,7 @@ async function integrationsSection(api) {
   };
   showState(d);
   const f = form({
-    id: "integrations", submit: "Save integrations",
+    id: "integrations", submit: "Apply integrations",
     fields: [
       { name: "http_api", label: "HTTP API (/cgi-bin/)", type: "select", value: d.http_api ? "on" : "off", options: onOff,
         hint: "For Home Assistant's Dahua integration, scrypted, DahuaVTO2MQTT: device facts, records, the event stream, opening the door. Accounts with legacy digest only." },
