@@ -1,5 +1,7 @@
 #include "compat/cgi_api.h"
 
+#include "compat/cgi_query.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -39,69 +41,11 @@ std::string param(const HttpRequest& req, std::string_view name) {
   return v && *v ? **v : std::string();
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-               hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-// Every key=value pair of the query but `action`, in order.
-std::vector<std::pair<std::string, std::string>> pairs_of(std::string_view query) {
-  std::vector<std::pair<std::string, std::string>> out;
-  std::size_t start = 0;
-  while (start <= query.size() && out.size() < 64) {
-    const auto amp = query.find('&', start);
-    const std::string_view piece =
-        query.substr(start, amp == std::string_view::npos ? query.npos : amp - start);
-    const auto eq = piece.find('=');
-    if (!piece.empty()) {
-      std::string key = decode(piece.substr(0, eq));
-      std::string value = eq == std::string_view::npos ? "" : decode(piece.substr(eq + 1));
-      if (key != "action") out.emplace_back(std::move(key), std::move(value));
-    }
-    if (amp == std::string_view::npos) break;
-    start = amp + 1;
-  }
-  return out;
-}
-
 std::string value_text(const json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
   if (v.is_null()) return "";
   return v.dump();
-}
-
-std::optional<std::int64_t> parse_time(const std::string& text) {
-  // "2026-12-07 08:00:00" or "2026-12-07%2008:00:00" decoded; local time.
-  if (text.empty()) return std::nullopt;
-  std::tm tm{};
-  if (std::sscanf(text.c_str(), "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-    return std::nullopt;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  tm.tm_isdst = -1;
-  const std::time_t t = std::mktime(&tm);
-  if (t == static_cast<std::time_t>(-1)) return std::nullopt;
-  return static_cast<std::int64_t>(t);
 }
 
 bool at_least(store::Role role, store::Role least) {
@@ -236,7 +180,7 @@ struct CgiApi::State : std::enable_shared_from_this<CgiApi::State> {
     }
     if (action == "setConfig") {
       if (!at_least(v.role, store::Role::Admin)) return refuse(v, req, "configManager setConfig");
-      const auto pairs = pairs_of(req.query);
+      const auto pairs = cgi_pairs(req.query);
       if (pairs.empty() || !services.set_config) return bad_request();
       if (auto r = services.set_config(pairs, v.user); !r) {
         log->info("setConfig from {} refused: {}", req.remote_ip, r.error().message);
@@ -270,9 +214,9 @@ struct CgiApi::State : std::enable_shared_from_this<CgiApi::State> {
         return bad_request();
       }
     }
-    for (const auto& [k, value] : pairs_of(req.query)) {
-      if (k == "StartTime" || k == "condition.StartTime") q.from_s = parse_time(value);
-      if (k == "EndTime" || k == "condition.EndTime") q.to_s = parse_time(value);
+    for (const auto& [k, value] : cgi_pairs(req.query)) {
+      if (k == "StartTime" || k == "condition.StartTime") q.from_s = cgi_time(value);
+      if (k == "EndTime" || k == "condition.EndTime") q.to_s = cgi_time(value);
     }
     auto found =
         services.find_records ? services.find_records(param(req, "name"), q) : std::nullopt;

@@ -2,9 +2,9 @@
 // magicBox (facts, reboot), configManager (tables as key=value lines), accessControl (open
 // and close the door), recordFinder (the call, unlock and alarm records), eventManager (a
 // multipart stream of door events), devAudioOutput, and audio.cgi (G.711 streamed in a POST
-// body to the door's speaker: the operator role, as opening the door). snapshot.cgi stays with the live
-// view (api/live_api.h). docs/api.md, "Compatible API", lists every request and what it
-// maps to.
+// body to the door's speaker: the operator role, as opening the door). snapshot.cgi stays with the
+// live view (api/live_api.h). docs/api.md, "Compatible API", lists every request and what it maps
+// to.
 //
 // Authentication is HTTP digest with the web accounts (api::ViewerAuth::identify: MD5,
 // qop="auth" or none, realm without commas), on the plain HTTP port and on HTTPS. A request

@@ -155,12 +155,13 @@ def send_wiegand(sim, bits, pulse=0.0001, gap=0.001):
     return not intervals or max(intervals) <= 2.5 * (sum(intervals) / len(intervals))
 
 
-def swipe_wiegand(sim, bits, tries=5):
-    """send_wiegand until a frame went out whole (at most `tries`); False if none did."""
+def swipe_wiegand(sim, bits, tries=20):
+    """send_wiegand until a frame went out whole (at most `tries`, spread over ~4 s: a host
+    busy with other tests can starve the emulated CPU for a moment); False if none did."""
     for _ in range(tries):
         if send_wiegand(sim, bits):
             return True
-        time.sleep(0.05)  # the reader's next try, after the pause that ends a frame
+        time.sleep(0.2)  # the reader's next try, well after the pause that ends a frame
     return False
 
 
