@@ -279,6 +279,7 @@ class Station {
   std::optional<boost::asio::signal_set> signals_;
 
   // --- the device family's API (station_compat.cpp), last: its servers call into the rest.
+  std::string serial_;  // serial_number(), once read or made
   api::Integrations integrations_;
   bool port5000_at_start_ = false;
   std::unique_ptr<compat::CgiApi> cgi_api_;

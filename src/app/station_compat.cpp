@@ -21,12 +21,16 @@ std::string ms_text(std::int64_t ms) {
 }  // namespace
 
 std::string Station::serial_number() {
-  if (auto saved = settings_->get("device.serial"); saved && *saved) return **saved;
+  if (!serial_.empty()) return serial_;  // asked at every request of the family's API
+  if (auto saved = settings_->get("device.serial"); saved && *saved) return serial_ = **saved;
   core::SecureRandom random;
   std::string serial = "OV" + random.hex(5);
   std::ranges::transform(serial, serial.begin(), [](unsigned char c) { return std::toupper(c); });
-  if (auto ok = settings_->set("device.serial", serial); !ok)
+  if (auto ok = settings_->set("device.serial", serial); !ok) {
     log_->warn("device serial number not saved: {}", ok.error().message);
+  } else {
+    serial_ = serial;
+  }
   return serial;
 }
 
@@ -103,12 +107,16 @@ std::optional<std::vector<json>> Station::compat_records(std::string_view name,
   const std::size_t limit = std::min<std::size_t>(q.count, 500);
   const auto from = q.from_s ? std::optional<std::int64_t>(*q.from_s * 1000) : std::nullopt;
   const auto to = q.to_s ? std::optional<std::int64_t>(*q.to_s * 1000 + 999) : std::nullopt;
-  std::vector<json> out;
-  if (name == "VideoTalkLog") {
-    records::CallQuery query;
+  // Every table's query takes the same window and count.
+  const auto window = [&](auto& query) {
     query.from_ms = from;
     query.to_ms = to;
     query.limit = limit;
+  };
+  std::vector<json> out;
+  if (name == "VideoTalkLog") {
+    records::CallQuery query;
+    window(query);
     auto found = call_records_->search(query);
     if (!found) return out;
     for (const auto& r : *found) {
@@ -128,9 +136,7 @@ std::optional<std::vector<json>> Station::compat_records(std::string_view name,
   }
   if (name == "AccessControlCardRec") {
     records::UnlockQuery query;
-    query.from_ms = from;
-    query.to_ms = to;
-    query.limit = limit;
+    window(query);
     auto found = unlock_records_->search(query);
     if (!found) return out;
     for (const auto& r : *found) {
@@ -145,9 +151,7 @@ std::optional<std::vector<json>> Station::compat_records(std::string_view name,
   }
   if (name == "AlarmRecord") {
     records::AlarmQuery query;
-    query.from_ms = from;
-    query.to_ms = to;
-    query.limit = limit;
+    window(query);
     auto found = alarm_records_->search(query);
     if (!found) return out;
     for (const auto& r : *found) {

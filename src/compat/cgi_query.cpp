@@ -1,28 +1,19 @@
 #include "compat/cgi_query.h"
 
+#include "web/query.h"
+
 #include <ctime>
 
 namespace vto::compat {
-
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 std::string cgi_decode(std::string_view s) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-               hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+    } else if (s[i] == '%' && i + 2 < s.size() && web::hex_digit(s[i + 1]) >= 0 &&
+               web::hex_digit(s[i + 2]) >= 0) {
+      out += static_cast<char>(web::hex_digit(s[i + 1]) * 16 + web::hex_digit(s[i + 2]));
       i += 2;
     } else {
       out += s[i];

@@ -1,6 +1,6 @@
 // The query strings of the device family's CGI requests: every key=value pair
 // ("setConfig&Encode[0].MainFormat[0].Video.BitRate=1536"), %XX and '+' decoded, and the
-// record finder's times. No dependencies: fuzzed (fuzz_cgi_query).
+// record finder's times. Depends on web/query only: fuzzed (fuzz_cgi_query).
 #pragma once
 
 #include <cstdint>

@@ -2,14 +2,14 @@
 
 namespace vto::web {
 
-namespace {
-
-int hex_value(char c) {
+int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
+
+namespace {
 
 Result<std::string> decode(std::string_view text) {
   std::string out;
@@ -19,7 +19,7 @@ Result<std::string> decode(std::string_view text) {
       out.push_back(' ');
     } else if (text[i] == '%') {
       if (i + 2 >= text.size()) return make_error("bad %-escape in query", Errc::Invalid);
-      const int hi = hex_value(text[i + 1]), lo = hex_value(text[i + 2]);
+      const int hi = hex_digit(text[i + 1]), lo = hex_digit(text[i + 2]);
       if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
         return make_error("bad %-escape in query", Errc::Invalid);
       out.push_back(static_cast<char>(hi * 16 + lo));
