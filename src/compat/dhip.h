@@ -33,7 +33,9 @@ struct DhipMessage {
   std::string body;
 };
 
-// Header and body of one message from the server; `json_text` must be one line.
+// Header and body of one message from the server; `json_text` must be one line and no byte
+// of `session` a '{' (the server's session ids never hold one): then the header holds no '{'
+// after a 0x00.
 std::string dhip_encode(std::uint32_t session, std::uint32_t id, std::string json_text);
 
 // Whether `header` (32 bytes or more) has a '{' right after a 0x00 anywhere in it.
