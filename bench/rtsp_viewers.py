@@ -56,10 +56,14 @@ class Talker:
 
 
 def viewer(url, transport):
-    return subprocess.Popen(["ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", transport,
-                             "-i", url, "-map", "0", "-c", "copy", "-f", "null", "-"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    # Its errors go to a temporary file, shown if it has to be killed.
+    log = tempfile.TemporaryFile(mode="w+")
+    p = subprocess.Popen(["ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", transport,
+                          "-i", url, "-map", "0", "-c", "copy", "-f", "null", "-"],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                         start_new_session=True)
+    p.log, p.transport = log, transport
+    return p
 
 
 def main():
@@ -106,7 +110,9 @@ def main():
                     try:
                         v.wait(timeout=10)
                     except subprocess.TimeoutExpired:
-                        print(f"a viewer did not stop in 10 s (vtod pid {vtod.proc.pid}): killed")
+                        v.log.seek(0)
+                        print(f"a viewer ({v.transport}) did not stop in 10 s (vtod pid "
+                              f"{vtod.proc.pid}): killed; it said: {v.log.read()[-300:]!r}")
                         os.system(f"gdb -p {vtod.proc.pid} -batch -ex 'thread apply all bt 10' "
                                   "> /tmp/rtsp-viewers-hang.txt 2>&1")
                         v.kill()

@@ -16,6 +16,7 @@
 
 #include "media/device_names.h"
 #include "media/gst_bus.h"
+#include "media/rtp_packet.h"
 #include "media/rtsp_gobjects.h"
 
 // GObject's type macros cast function pointers the C way.
@@ -32,14 +33,14 @@ const char* stream_name(VideoStream stream) {
 }
 
 // One media, as the camera and the microphone feed it: a stream's shared media, or the
-// media of a client with two-way audio.
+// media of its own that a second client with two-way audio gets.
 struct Feed {
   VideoStream stream = VideoStream::Main;
   GstElement* appsrc = nullptr;   // video; our reference
   GstElement* audio = nullptr;    // the microphone's A-law; our reference (may be null)
   GstRTSPMedia* media = nullptr;  // not a reference: the feed goes at its "unprepared"
   GstCaps* caps = nullptr;        // the caps set on appsrc
-  bool backchannel = false;
+  bool own_talker = false;        // the media of one client with two-way audio
 
   // Drops the references.
   void reset() {
@@ -55,8 +56,6 @@ struct Accepted {  // the answer that authenticated a connection
   std::string nonce;
   bool may_talk = false;
 };
-
-constexpr const char* kBackchannel = "www.onvif.org/ver20/backchannel";
 
 // The quoted value of `name` in a digest Authorization header ("" when absent).
 std::string digest_field(std::string_view header, std::string_view name) {
@@ -76,12 +75,19 @@ std::string digest_field(std::string_view header, std::string_view name) {
 }
 
 bool requires_backchannel(GstRTSPMessage* request) {
-  for (int i = 0;; ++i) {
-    gchar* value = nullptr;
-    if (gst_rtsp_message_get_header(request, GST_RTSP_HDR_REQUIRE, &value, i) != GST_RTSP_OK)
-      return false;
-    if (value && g_strrstr(value, kBackchannel)) return true;
+  return vto_rtsp_requires_backchannel(request) != FALSE;
+}
+
+// The media's backchannel stream (our reference), if it has one.
+GstRTSPStream* backchannel_of(GstRTSPMedia* media) {
+  for (guint i = 0; i < gst_rtsp_media_n_streams(media); ++i) {
+    GstRTSPStream* stream = gst_rtsp_media_get_stream(media, i);
+    if (GstPad* pad = gst_rtsp_stream_get_sinkpad(stream)) {
+      gst_object_unref(pad);
+      return GST_RTSP_STREAM(g_object_ref(stream));
+    }
   }
+  return nullptr;
 }
 
 struct Viewer {
@@ -112,6 +118,9 @@ struct RtspServer::Impl {
   std::map<GstRTSPSession*, Viewer> viewers;
   std::map<GstRTSPClient*, Accepted> users;  // who authenticated on each connection
   gint backchannel_on = 0;
+  // The client whose two-way audio goes through the shared media's backchannel (one at a
+  // time); not a reference, cleared when it closes.
+  GstRTSPClient* talk_holder = nullptr;
   // The microphone, captured once for every media while any runs.
   std::mutex capture_mutex;  // held while it starts or stops
   GstElement* capture = nullptr;
@@ -177,8 +186,11 @@ struct RtspServer::Impl {
     std::vector<GstElement*> sources;
     {
       std::lock_guard lock(mutex);
+      // Not before the media plays: a buffer waiting in a source that is not playing yet
+      // may be timed before the pipeline's base time is set.
       for (const Feed& f : feeds)
-        if (f.audio) sources.push_back(GST_ELEMENT(gst_object_ref(f.audio)));
+        if (f.audio && GST_STATE(f.audio) == GST_STATE_PLAYING)
+          sources.push_back(GST_ELEMENT(gst_object_ref(f.audio)));
     }
     for (GstElement* source : sources) {
       if (buffer) {
@@ -261,16 +273,18 @@ struct RtspServer::Impl {
     GstElement* element = gst_rtsp_media_get_element(media);
     GstElement* appsrc = gst_bin_get_by_name(GST_BIN(element), "video");
     GstElement* audio = gst_bin_get_by_name(GST_BIN(element), "audio");
-    GstElement* speaker = gst_bin_get_by_name(GST_BIN(element), "speaker");
     gst_object_unref(element);
     if (!appsrc) {
       if (audio) gst_object_unref(audio);
-      if (speaker) gst_object_unref(speaker);
       return;
     }
-    bool first_of_stream = false, first = false;
+    // Made for a client asking for two-way audio that is not the shared backchannel's
+    // holder: the media is that client's own.
+    GstRTSPContext* ctx = gst_rtsp_context_get_current();
+    bool first_of_stream = false, first = false, own = false;
     {
       std::lock_guard lock(mutex);
+      own = ctx && ctx->client && requires_backchannel(ctx->request) && talk_holder != ctx->client;
       first = feeds.empty();
       first_of_stream = medias_of(stream) == 0;
       Feed f;
@@ -278,24 +292,20 @@ struct RtspServer::Impl {
       f.appsrc = appsrc;
       f.audio = audio;
       f.media = media;
-      f.backchannel = speaker != nullptr;
+      f.own_talker = own;
       feeds.push_back(f);
     }
     g_signal_connect(media, "unprepared", G_CALLBACK(+[](GstRTSPMedia* m, gpointer data) {
                        static_cast<Impl*>(data)->media_unprepared(m);
                      }),
                      this);
-    if (speaker) {
-      // What the client says: A-law from the backchannel's depayloader.
-      g_object_set_data(G_OBJECT(speaker), "vto-talker", media);
-      g_signal_connect(speaker, "new-sample", G_CALLBACK(+[](GstElement* s, gpointer data) {
-                         static_cast<Impl*>(data)->heard(s);
-                         return GST_FLOW_OK;
-                       }),
-                       this);
-      gst_object_unref(speaker);
-      log(std::string("rtsp: a client with two-way audio gets its own ") + stream_name(stream) +
-          " stream");
+    g_signal_connect(media, "prepared", G_CALLBACK(+[](GstRTSPMedia* m, gpointer data) {
+                       static_cast<Impl*>(data)->listen_to_backchannel(m);
+                     }),
+                     this);
+    if (own) {
+      log(std::string("rtsp: another client with two-way audio gets its own ") +
+          stream_name(stream) + " stream");
     }
     if (first) start_capture();
     if (first_of_stream) {
@@ -306,18 +316,88 @@ struct RtspServer::Impl {
     }
   }
 
-  void heard(GstElement* sink) {
-    GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
-    if (!sample) return;
-    const auto talker =
-        reinterpret_cast<std::uintptr_t>(g_object_get_data(G_OBJECT(sink), "vto-talker"));
-    GstBuffer* buffer = gst_sample_get_buffer(sample);
-    GstMapInfo map;
-    if (buffer && config.on_talk && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-      config.on_talk(talker, std::string_view(reinterpret_cast<const char*>(map.data), map.size));
-      gst_buffer_unmap(buffer, &map);
+  // What a talker sends is taken as it enters the RTP session, before the session's
+  // jitter buffer: its A-law goes to Config::on_talk and the packet goes no further.
+  void listen_to_backchannel(GstRTSPMedia* media) {
+    GstRTSPStream* stream = backchannel_of(media);
+    if (!stream) return;
+    const std::string pad_name =
+        "recv_rtp_sink_" + std::to_string(gst_rtsp_stream_get_index(stream));
+    g_object_unref(stream);
+    GstElement* element = gst_rtsp_media_get_element(media);
+    GstObject* pipeline = gst_object_get_parent(GST_OBJECT(element));
+    gst_object_unref(element);
+    if (!pipeline) return;
+    GstPad* pad = nullptr;
+    GstIterator* it = gst_bin_iterate_all_by_element_factory_name(GST_BIN(pipeline), "rtpbin");
+    GValue item = G_VALUE_INIT;
+    if (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+      pad = gst_element_get_static_pad(GST_ELEMENT(g_value_get_object(&item)), pad_name.c_str());
+      g_value_reset(&item);
     }
-    gst_sample_unref(sample);
+    g_value_unset(&item);
+    gst_iterator_free(it);
+    gst_object_unref(pipeline);
+    if (!pad) {
+      log("rtsp: the two-way audio's input is not found (" + pad_name + ")");
+      return;
+    }
+    struct Probe {
+      Impl* impl;
+      GstRTSPMedia* media;
+    };
+    gst_pad_add_probe(
+        pad, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+          auto* probe = static_cast<Probe*>(data);
+          probe->impl->heard(probe->media, gst_pad_probe_info_get_buffer(info));
+          return GST_PAD_PROBE_DROP;
+        },
+        new Probe{this, media}, [](gpointer data) { delete static_cast<Probe*>(data); });
+    gst_object_unref(pad);
+  }
+
+  void heard(GstRTSPMedia* media, GstBuffer* buffer) {
+    std::uintptr_t talker = 0;
+    {
+      std::lock_guard lock(mutex);
+      auto it = std::find_if(feeds.begin(), feeds.end(),
+                             [media](const Feed& f) { return f.media == media; });
+      if (it == feeds.end()) return;
+      if (it->own_talker) {
+        talker = reinterpret_cast<std::uintptr_t>(media);
+      } else if (talk_holder) {
+        talker = reinterpret_cast<std::uintptr_t>(talk_holder);
+        for (auto& [session, viewer] : viewers)
+          if (viewer.client == talk_holder) gst_rtsp_session_touch(session);
+      }
+    }
+    GstMapInfo map;
+    if (!talker || !buffer || !config.on_talk || !gst_buffer_map(buffer, &map, GST_MAP_READ))
+      return;
+    const auto packet =
+        parse_rtp(std::string_view(reinterpret_cast<const char*>(map.data), map.size));
+    if (packet && packet->payload_type == 8) config.on_talk(talker, packet->payload);
+    gst_buffer_unmap(buffer, &map);
+  }
+
+  // The factory asks at a DESCRIBE with two-way audio: the shared media's backchannel is
+  // this client's if nobody else has it.
+  bool reserve(GstRTSPClient* client) {
+    std::lock_guard lock(mutex);
+    if (talk_holder && talk_holder != client) return false;
+    talk_holder = client;
+    return true;
+  }
+
+  // The holder is gone (its connection or its session): its talk ends.
+  void release(GstRTSPClient* client) {
+    {
+      std::lock_guard lock(mutex);
+      if (talk_holder != client) return;
+      talk_holder = nullptr;
+    }
+    if (config.on_talk_end) config.on_talk_end(reinterpret_cast<std::uintptr_t>(client));
   }
 
   void media_unprepared(GstRTSPMedia* media) {
@@ -330,7 +410,7 @@ struct RtspServer::Impl {
                              [media](const Feed& f) { return f.media == media; });
       if (it == feeds.end()) return;
       stream = it->stream;
-      talker = it->backchannel;
+      talker = it->own_talker;
       it->reset();
       feeds.erase(it);
       if (medias_of(stream) == 0) ended = stream;
@@ -352,7 +432,7 @@ struct RtspServer::Impl {
       std::lock_guard lock(mutex);
       GstCaps* caps = gst_sample_get_caps(sample);
       for (Feed& f : feeds) {
-        if (f.stream != stream) continue;
+        if (f.stream != stream || GST_STATE(f.appsrc) != GST_STATE_PLAYING) continue;
         GstCaps* new_caps = nullptr;
         if (caps && (!f.caps || !gst_caps_is_equal(caps, f.caps))) {
           if (f.caps) gst_caps_unref(f.caps);
@@ -437,6 +517,13 @@ struct RtspServer::Impl {
 
   // The first SETUP of a session takes a ticket: 453 when six streams already run.
   GstRTSPStatusCode pre_setup(GstRTSPClient* client, GstRTSPContext* ctx) {
+    if (ctx->stream) {
+      if (GstPad* pad = gst_rtsp_stream_get_sinkpad(ctx->stream)) {
+        gst_object_unref(pad);
+        const GstRTSPStatusCode code = may_set_up_talk(client, ctx);
+        if (code != GST_RTSP_STS_OK) return code;
+      }
+    }
     if (ctx->session) return GST_RTSP_STS_OK;  // another track of a session that has one
     const char* path_abs = ctx->uri ? ctx->uri->abspath : "";
     const char* query = ctx->uri && ctx->uri->query ? ctx->uri->query : "";
@@ -462,6 +549,40 @@ struct RtspServer::Impl {
     return GST_RTSP_STS_OK;
   }
 
+  // The backchannel's SETUP: two-way audio on, a user who may talk, over the RTSP connection
+  // (RTP over UDP would come from anyone who guesses the port), and on the shared media only
+  // by the client that holds its backchannel.
+  GstRTSPStatusCode may_set_up_talk(GstRTSPClient* client, GstRTSPContext* ctx) {
+    const std::string address = address_of(client);
+    gchar* transport = nullptr;  // owned by the request
+    gst_rtsp_message_get_header(ctx->request, GST_RTSP_HDR_TRANSPORT, &transport, 0);
+    const bool interleaved = transport && g_strrstr(transport, "interleaved=");
+    std::string refusal, user_name;
+    GstRTSPStatusCode code = GST_RTSP_STS_FORBIDDEN;
+    {
+      std::lock_guard lock(mutex);
+      auto user = users.find(client);
+      if (user != users.end()) user_name = user->second.user;
+      auto feed = std::find_if(feeds.begin(), feeds.end(),
+                               [ctx](const Feed& f) { return f.media == ctx->media; });
+      if (!g_atomic_int_get(&backchannel_on)) {
+        refusal = "two-way audio is off";
+      } else if (user == users.end() || !user->second.may_talk) {
+        refusal = "may not use two-way audio";
+      } else if (feed == feeds.end() || (!feed->own_talker && talk_holder != client)) {
+        refusal = "asked for two-way audio it did not describe";
+      } else if (!interleaved) {
+        refusal = "asked for two-way audio over UDP (only over the RTSP connection)";
+        code = GST_RTSP_STS_UNSUPPORTED_TRANSPORT;
+      } else {
+        return GST_RTSP_STS_OK;
+      }
+    }
+    log("rtsp: refused two-way audio from " + address + ": " + refusal);
+    if (config.on_refusal) config.on_refusal(user_name, address, "two-way audio: " + refusal);
+    return code;
+  }
+
   void new_session(GstRTSPClient* client, GstRTSPSession* session) {
     gst_rtsp_session_set_timeout(session, static_cast<guint>(config.session_timeout.count()));
     std::string line;
@@ -479,6 +600,7 @@ struct RtspServer::Impl {
   }
 
   void played(GstRTSPContext* ctx) {
+    if (ctx->media) start_late_receivers(ctx->media);
     VideoStream stream = VideoStream::Main;
     {
       std::lock_guard lock(mutex);
@@ -489,8 +611,31 @@ struct RtspServer::Impl {
     if (config.on_key_frame) config.on_key_frame(stream);
   }
 
+  // gst-rtsp-server adds a receiving stream's appsrc at its first SETUP and leaves its state
+  // to the media's next change; on a shared media that plays already there is none, and the
+  // talker's RTP would wait in it for ever. Its PLAY starts it.
+  static void start_late_receivers(GstRTSPMedia* media) {
+    GstElement* element = gst_rtsp_media_get_element(media);
+    GstObject* pipeline = gst_object_get_parent(GST_OBJECT(element));
+    gst_object_unref(element);
+    if (!pipeline) return;
+    GstIterator* it = gst_bin_iterate_all_by_element_factory_name(GST_BIN(pipeline), "appsrc");
+    gst_iterator_foreach(
+        it,
+        [](const GValue* item, gpointer) {
+          auto* source = GST_ELEMENT(g_value_get_object(item));
+          if (GST_STATE(source) == GST_STATE_NULL &&
+              GST_STATE_PENDING(source) == GST_STATE_VOID_PENDING)
+            gst_element_sync_state_with_parent(source);
+        },
+        nullptr);
+    gst_iterator_free(it);
+    gst_object_unref(pipeline);
+  }
+
   void session_removed(GstRTSPSession* session) {
     std::string line;
+    GstRTSPClient* client = nullptr;
     {
       std::lock_guard lock(mutex);
       auto it = viewers.find(session);
@@ -498,9 +643,11 @@ struct RtspServer::Impl {
       config.budget->release(it->second.ticket);
       line = "rtsp: the viewer from " + it->second.address + " left the " +
              stream_name(it->second.stream) + " stream";
+      client = it->second.client;
       viewers.erase(it);
     }
     log(line);
+    release(client);
   }
 
   // The connection is gone, and with it the client's streams (TCP ones always, UDP ones
@@ -526,6 +673,7 @@ struct RtspServer::Impl {
       }
     }
     for (const auto& line : lines) log(line);
+    release(client);
   }
 
   // A visitor's call needs the stream this client holds: its sessions end, its connection
@@ -614,6 +762,9 @@ struct RtspServer::Impl {
         if (talk && !answer.may_talk) {
           log("rtsp: " + answer.user + " from " + address_of(ctx->client) +
               " may not use two-way audio");
+          if (config.on_refusal)
+            config.on_refusal(answer.user, address_of(ctx->client),
+                              "two-way audio: may not use two-way audio");
           respond(ctx, GST_RTSP_STS_FORBIDDEN, false);
           return FALSE;
         }
@@ -666,11 +817,11 @@ std::string launch_line(const RtspServer::Config&) {
          " ! rtppcmapay name=pay1 pt=8 min-ptime=40000000 max-ptime=40000000 )";
 }
 
-// Two-way audio: PCMA from the client, depayloaded and handed to Config::on_talk.
+// Two-way audio: what the SDP offers (PCMA). The packets never get here: they are taken
+// where they enter the RTP session (listen_to_backchannel) and handed to Config::on_talk.
 constexpr const char* kBackchannelLine =
     "( capsfilter name=depay_backchannel caps=\"application/x-rtp,media=audio,payload=8,"
-    "clock-rate=8000,encoding-name=PCMA\" ! rtppcmadepay"
-    " ! appsink name=speaker emit-signals=true sync=false async=false max-buffers=50 drop=true )";
+    "clock-rate=8000,encoding-name=PCMA\" ! rtppcmadepay ! fakesink sync=false async=false )";
 
 GstRTSPMediaFactory* make_factory(const RtspServer::Config& c, VideoStream stream,
                                   RtspServer::Impl* impl) {
@@ -678,9 +829,13 @@ GstRTSPMediaFactory* make_factory(const RtspServer::Config& c, VideoStream strea
       reinterpret_cast<VtoRtspFactory*>(g_object_new(vto_rtsp_factory_get_type(), nullptr));
   factory->key = stream == VideoStream::Sub ? "sub" : "main";
   factory->backchannel_on = &impl->backchannel_on;
+  factory->owner = impl;
+  factory->reserve = [](void* owner, GstRTSPClient* client) -> gboolean {
+    return static_cast<RtspServer::Impl*>(owner)->reserve(client) ? TRUE : FALSE;
+  };
   auto* f = GST_RTSP_MEDIA_FACTORY(factory);
   gst_rtsp_media_factory_set_launch(f, launch_line(c).c_str());
-  gst_rtsp_media_factory_set_media_gtype(f, GST_TYPE_RTSP_ONVIF_MEDIA);
+  gst_rtsp_media_factory_set_media_gtype(f, vto_rtsp_media_get_type());
   gst_rtsp_onvif_media_factory_set_backchannel_launch(GST_RTSP_ONVIF_MEDIA_FACTORY(factory),
                                                       kBackchannelLine);
   gst_rtsp_onvif_media_factory_set_backchannel_bandwidth(GST_RTSP_ONVIF_MEDIA_FACTORY(factory),

@@ -73,8 +73,12 @@ class RtspServer {
     std::function<void(VideoStream stream)> on_key_frame;
     // One line per session started, refused or ended, for the log.
     std::function<void(std::string line)> on_event;
-    // Two-way audio: A-law bytes a client sent (`talker` names its media), and the end of
-    // that client's talk. On the server's threads.
+    // A request refused for what it asked, not for its password (two-way audio without the
+    // right, or by a way not allowed): `user` ("" if none yet), the address, and why.
+    std::function<void(const std::string& user, const std::string& address, const std::string& why)>
+        on_refusal;
+    // Two-way audio: A-law bytes a client sent (`talker` names it), and the end of that
+    // client's talk. On the server's threads.
     std::function<void(std::uint64_t talker, std::string_view alaw)> on_talk;
     std::function<void(std::uint64_t talker)> on_talk_end;
     bool backchannel = false;  // offered from the start

@@ -76,6 +76,8 @@ Result<void> RtspLiveView::listen(const std::string& address, std::uint16_t port
     });
   };
   c.on_event = [](std::string line) { core::logger("live")->info("{}", line); };
+  c.on_refusal = [this](const std::string& user, const std::string& from,
+                        const std::string& why) { auth_.report_refusal(user, from, why); };
   c.backchannel = config_.backchannel && config_.speaker != nullptr;
   if (media::RemoteSpeaker* speaker = config_.speaker) {
     // The speaker is thread-safe: the server's threads play to it directly.

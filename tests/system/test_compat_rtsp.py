@@ -73,6 +73,80 @@ def test_one_talker_at_a_time_and_a_call_wins(vtod, start_vth):
     second.close()
 
 
+def test_the_next_talker_is_heard_after_the_first_leaves(vtod):
+    # The first talker shares the stream's media with the viewers; when it leaves, the
+    # next one takes its place (and is heard), while a plain viewer keeps watching.
+    viewer = Go2rtcBackchannel(vtod.rtsp_port, "admin", ADMIN_PASSWORD, backchannel=False)
+    viewer.setup_and_play()
+    for _ in range(2):
+        before = talk(vtod)["bytes_played"]
+        client = Go2rtcBackchannel(vtod.rtsp_port, "admin", ADMIN_PASSWORD)
+        client.setup_and_play()
+        client.send_pcma(0.6)
+        wait_for(lambda: talk(vtod)["bytes_played"] >= before + 4000, "the talker heard")
+        client.close()
+        time.sleep(1.2)  # the speaker is free again
+    viewer.drain(0.5)
+    assert viewer.received > 10
+    viewer.close()
+
+
+def test_the_stream_restarts_whole_with_a_talker_each_time(vtod):
+    # The shared media (with its backchannel) is made again for each round: every time the
+    # viewer gets video and audio, and the talker is heard (a media whose audio was timed
+    # before it played once held every viewer for hours).
+    for _ in range(5):
+        viewer = Go2rtcBackchannel(vtod.rtsp_port, "admin", ADMIN_PASSWORD, backchannel=False)
+        viewer.setup_and_play()
+        before = talk(vtod)["bytes_played"]
+        talker = Go2rtcBackchannel(vtod.rtsp_port, "admin", ADMIN_PASSWORD)
+        talker.setup_and_play()
+        talker.send_pcma(0.3)
+        wait_for(lambda: talk(vtod)["bytes_played"] > before, "the talker heard")
+        deadline = time.monotonic() + 3
+        while viewer.received < 40 and time.monotonic() < deadline:
+            viewer.drain(0.1)
+        assert viewer.received >= 40, viewer.received  # 15 frames and 25 audio packets a second
+        talker.close()
+        viewer.close()
+        time.sleep(1.2)  # the media goes, the speaker is free
+
+
+def hidden_backchannel_setup(vtod, user, password, backchannel, transport):
+    """DESCRIBEs (with or without two-way audio), then SETUPs the backchannel's track
+    (stream=2 of the main stream's media) with `transport`; returns the SETUP's status."""
+    client = Go2rtcBackchannel(vtod.rtsp_port, user, password, backchannel=backchannel)
+    assert client.status == 200, client.headers
+    base = client.headers.get("content-base", client.url).rstrip("/")
+    status, _, _ = client.request("SETUP", base + "/stream=2", {"Transport": transport})
+    client.close()
+    return status
+
+
+def test_nobody_talks_through_a_track_they_were_not_offered(vtod):
+    tcp = "RTP/AVP/TCP;unicast;interleaved=4-5"
+    # The shared media (a viewer keeps it playing) has the backchannel, but a player that
+    # did not ask for it cannot set it up, whoever it is; an operator who asked may, over the
+    # RTSP connection only (RTP over UDP would come from anyone who guesses the port).
+    viewer = Go2rtcBackchannel(vtod.rtsp_port, "admin", ADMIN_PASSWORD, backchannel=False)
+    viewer.setup_and_play()
+    assert hidden_backchannel_setup(vtod, "admin", ADMIN_PASSWORD, False, tcp) == 403
+    assert hidden_backchannel_setup(vtod, "guest", "Guest-pass-42", False, tcp) == 403
+    udp = "RTP/AVP;unicast;client_port=40000-40001"
+    assert hidden_backchannel_setup(vtod, "admin", ADMIN_PASSWORD, True, udp) == 461
+    assert hidden_backchannel_setup(vtod, "admin", ADMIN_PASSWORD, True, tcp) == 200
+    # While one talker holds the shared backchannel, another player still cannot take it.
+    holder = Go2rtcBackchannel(vtod.rtsp_port, "admin", ADMIN_PASSWORD)
+    holder.setup_and_play()
+    assert hidden_backchannel_setup(vtod, "admin", ADMIN_PASSWORD, False, tcp) == 403
+    holder.close()
+    viewer.close()
+    refused = http(vtod.http_port, "GET", "/api/v1/audit?action=rtsp_refused&limit=100")[1]["entries"]
+    assert len(refused) >= 4 and all("two-way audio" in e["detail"] for e in refused), refused
+    # None of it was a wrong password: no lock-out counted.
+    assert http(vtod.http_port, "GET", "/api/v1/audit?action=digest_failed&limit=100")[1]["entries"] == []
+
+
 def test_viewers_may_not_talk_and_the_switch_turns_it_off(vtod):
     client = Go2rtcBackchannel(vtod.rtsp_port, "guest", "Guest-pass-42")
     assert client.status == 403

@@ -94,6 +94,16 @@ std::vector<std::pair<std::string, std::string>> ViewerAuth::count_failure(const
   return reports;
 }
 
+void ViewerAuth::report_refusal(const std::string& user, std::string_view address,
+                                std::string_view why) {
+  Observer observer;
+  {
+    std::lock_guard lock(mutex_);
+    observer = observer_;
+  }
+  if (observer) observer(user, std::string(address), "rtsp_refused", std::string(why));
+}
+
 ViewerVerdict ViewerAuth::refuse(std::unique_lock<std::mutex> lock, const Observer& observer,
                                  const std::string& user, std::string_view address,
                                  std::string_view what) {

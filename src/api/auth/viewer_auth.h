@@ -68,6 +68,9 @@ class ViewerAuth {
   using Observer = std::function<void(const std::string& user, const std::string& address,
                                       const std::string& action, const std::string& detail)>;
   void set_observer(Observer observer);
+  // Tells the observer of a request refused for what it asked (action "rtsp_refused"), not
+  // counted as a failed login.
+  void report_refusal(const std::string& user, std::string_view address, std::string_view why);
 
  private:
   ViewerAuth(std::unique_ptr<store::Database> db, const core::Timers& clock);
