@@ -74,10 +74,6 @@ std::string digest_field(std::string_view header, std::string_view name) {
   return {};
 }
 
-bool requires_backchannel(GstRTSPMessage* request) {
-  return vto_rtsp_requires_backchannel(request) != FALSE;
-}
-
 // The media's backchannel stream (our reference), if it has one.
 GstRTSPStream* backchannel_of(GstRTSPMedia* media) {
   for (guint i = 0; i < gst_rtsp_media_n_streams(media); ++i) {
@@ -88,6 +84,14 @@ GstRTSPStream* backchannel_of(GstRTSPMedia* media) {
     }
   }
   return nullptr;
+}
+
+// The pipeline the media's element is in (our reference); null before the media has one.
+GstBin* pipeline_of(GstRTSPMedia* media) {
+  GstElement* element = gst_rtsp_media_get_element(media);
+  GstObject* parent = gst_object_get_parent(GST_OBJECT(element));
+  gst_object_unref(element);
+  return parent ? GST_BIN(parent) : nullptr;
 }
 
 struct Viewer {
@@ -284,7 +288,8 @@ struct RtspServer::Impl {
     bool first_of_stream = false, first = false, own = false;
     {
       std::lock_guard lock(mutex);
-      own = ctx && ctx->client && requires_backchannel(ctx->request) && talk_holder != ctx->client;
+      own = ctx && ctx->client && vto_rtsp_requires_backchannel(ctx->request) &&
+            talk_holder != ctx->client;
       first = feeds.empty();
       first_of_stream = medias_of(stream) == 0;
       Feed f;
@@ -324,12 +329,10 @@ struct RtspServer::Impl {
     const std::string pad_name =
         "recv_rtp_sink_" + std::to_string(gst_rtsp_stream_get_index(stream));
     g_object_unref(stream);
-    GstElement* element = gst_rtsp_media_get_element(media);
-    GstObject* pipeline = gst_object_get_parent(GST_OBJECT(element));
-    gst_object_unref(element);
+    GstBin* pipeline = pipeline_of(media);
     if (!pipeline) return;
     GstPad* pad = nullptr;
-    GstIterator* it = gst_bin_iterate_all_by_element_factory_name(GST_BIN(pipeline), "rtpbin");
+    GstIterator* it = gst_bin_iterate_all_by_element_factory_name(pipeline, "rtpbin");
     GValue item = G_VALUE_INIT;
     if (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
       pad = gst_element_get_static_pad(GST_ELEMENT(g_value_get_object(&item)), pad_name.c_str());
@@ -615,11 +618,9 @@ struct RtspServer::Impl {
   // to the media's next change; on a shared media that plays already there is none, and the
   // talker's RTP would wait in it for ever. Its PLAY starts it.
   static void start_late_receivers(GstRTSPMedia* media) {
-    GstElement* element = gst_rtsp_media_get_element(media);
-    GstObject* pipeline = gst_object_get_parent(GST_OBJECT(element));
-    gst_object_unref(element);
+    GstBin* pipeline = pipeline_of(media);
     if (!pipeline) return;
-    GstIterator* it = gst_bin_iterate_all_by_element_factory_name(GST_BIN(pipeline), "appsrc");
+    GstIterator* it = gst_bin_iterate_all_by_element_factory_name(pipeline, "appsrc");
     gst_iterator_foreach(
         it,
         [](const GValue* item, gpointer) {
@@ -737,7 +738,7 @@ struct RtspServer::Impl {
     gst_rtsp_message_get_header(ctx->request, GST_RTSP_HDR_AUTHORIZATION, &authorization, 0);
     const std::string given = authorization ? authorization : "";
     const char* method = gst_rtsp_method_as_text(ctx->method);
-    const bool talk = requires_backchannel(ctx->request);
+    const bool talk = vto_rtsp_requires_backchannel(ctx->request);
     RtspAuthAnswer answer;
     const std::string nonce = digest_field(given, "nonce");
     {
