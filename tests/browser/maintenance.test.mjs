@@ -137,7 +137,17 @@ describe("system maintenance", () => {
         await page.locator("#system-time", { hasText: `(${zone})` }).waitFor();
         assert.ok((await page.locator("#system-time").textContent()).startsWith(hourIn(zone)));
         // An hour, give or take what a loaded machine adds to one side of the round trip.
-        await page.locator("#ntp-status", { hasText: /this clock is 3[56]\d\d\.\d s behind it/ }).waitFor({ timeout: 15000 });
+        const behind = /this clock is 3[56]\d\d\.\d s behind it/;
+        const ntpStatus = page.locator("#ntp-status");
+        await page.locator("#ntp-status", { hasText: new RegExp(`${behind.source}|No time server gave the time`) })
+          .waitFor({ timeout: 15000 });
+        if (!behind.test(await ntpStatus.textContent())) {
+          // The test's own time server shares a loaded machine and may answer after vtod's 2 s
+          // (the next round would be 64 s later): Save starts a new round at once.
+          console.log(`the first NTP round failed: ${await ntpStatus.textContent()}`);
+          await page.locator("#time button[type=submit]").click();
+        }
+        await page.locator("#ntp-status", { hasText: behind }).waitFor({ timeout: 15000 });
         assert.match(await page.locator("#ntp-status").textContent(), /The clock was left as it is/);
         await screenshot(page, FILE, `time-${device}`);
         // Every page shows times in the station's zone, from the next load on too.
