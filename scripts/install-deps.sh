@@ -28,6 +28,10 @@ packages=(
   # the SIP security tests: sipvicious' svcrack and svwar against a running vtod
   sipvicious
   ffmpeg python3 python3-pytest iproute2 procps
+  # MQTT: the client library vtod links, the broker and Python client of the system tests
+  libmosquitto-dev mosquitto python3-paho-mqtt
+  # ONVIF's SOAP messages are read with pugixml
+  libpugixml-dev
   # the DHCP server of the DHCP system test (in a network namespace of its own)
   dnsmasq-base
   # the time zones System › Maintenance offers (/usr/share/zoneinfo)

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "mqtt/mqtt_settings.h"
 #include "station/network_interface.h"
 
 namespace vto::app {
@@ -153,6 +154,10 @@ Result<Options> parse_options(int argc, const char* const* argv) {
                  "clients (default 127.0.0.1:5000, the port saved in Network Setting > Basic "
                  "wins; Network Setting > Integrations switches it on or off; port 0: any free "
                  "port; off: never)");
+  cli.add_option("--mqtt", o.mqtt_url,
+                 "at first start, the MQTT broker to publish the door's events to: "
+                 "mqtt://USER:PASSWORD@HOST:PORT or mqtts://... (afterwards: Network Setting > "
+                 "MQTT)");
   cli.add_option("--video-size", video_size, "the main stream's WIDTHxHEIGHT (default 640x480)");
   cli.add_option("--sub-size", sub_size, "the sub-stream's WIDTHxHEIGHT (default 320x240)");
   cli.add_option("--ui-dir", o.ui_dir,
@@ -197,6 +202,10 @@ Result<Options> parse_options(int argc, const char* const* argv) {
   o.https = *https_addr;
   o.rtsp = rtsp_on ? rtsp_addr : std::nullopt;
   o.dhip = dhip_on ? dhip_addr : std::nullopt;
+  if (!o.mqtt_url.empty()) {
+    if (auto mqtt = mqtt::parse_mqtt_url(o.mqtt_url); !mqtt)
+      return usage("--mqtt: " + mqtt.error().message);
+  }
   const auto video = parse_size(video_size);
   const auto sub = parse_size(sub_size);
   if (!video || !sub)

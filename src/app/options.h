@@ -49,6 +49,8 @@ struct Options {
   std::string resolv_conf;          // written with Network Setting's DNS; empty: not
   std::pair<int, int> video_size{640, 480};
   std::pair<int, int> sub_size{320, 240};
+  // At first start (no Network › MQTT saved yet): mqtt[s]://USER:PASSWORD@HOST:PORT.
+  std::string mqtt_url;
   std::string ui_dir;  // serve the web interface from here (development); empty: built in
 };
 

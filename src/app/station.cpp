@@ -629,6 +629,9 @@ Result<void> Station::build_panel(const api::Facade& f) {
                                      st.state == device::PanelState::Talking);
   });
   m.door_sensor().add_listener([this](hal::DoorState s) { door_events_->on_door(s); });
+  m.lock().add_listener([this](bool open) {
+    if (mqtt_) mqtt_->on_lock(open);
+  });
   // Ringback plays while the flat rings, and no longer.
   (*panel)->add_state_listener([this](const device::PanelStatus& st) {
     if (st.state != device::PanelState::Calling) tones_->stop("ringback");

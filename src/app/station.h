@@ -47,6 +47,7 @@
 #include "media/sdp_crypto.h"
 #include "media/stream_budget.h"
 #include "media/tone_player.h"
+#include "mqtt/mqtt_bridge.h"
 #include "records/alarm_records.h"
 #include "records/call_records.h"
 #include "records/record_writer.h"
@@ -162,6 +163,11 @@ class Station {
   void audit_compat(const std::string& user, const std::string& address, const std::string& action,
                     const std::string& detail);
   Result<void> apply_integrations(const api::Integrations& next);
+  // station_mqtt.cpp: Network › MQTT.
+  Result<void> start_mqtt();
+  void add_mqtt_routes();
+  mqtt::DeviceFacts mqtt_device();
+  std::optional<int> button_of(const station::DoorEvent& e) const;
 
   Options options_;
   std::shared_ptr<spdlog::logger> log_;
@@ -284,6 +290,10 @@ class Station {
   bool port5000_at_start_ = false;
   std::unique_ptr<compat::CgiApi> cgi_api_;
   std::unique_ptr<compat::DhipServer> dhip_;
+
+  // --- MQTT (station_mqtt.cpp), after everything it reports on and drives.
+  mqtt::MqttSettings mqtt_settings_;
+  std::unique_ptr<mqtt::MqttBridge> mqtt_;
 };
 
 }  // namespace vto::app

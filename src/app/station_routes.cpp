@@ -53,6 +53,7 @@ Result<void> Station::add_routes() {
   add_call_routes();
   add_live_routes();
   add_compat_routes();
+  add_mqtt_routes();
   add_system_routes();
   add_system_maintenance_routes();
   // The hosted monitor belongs to the test bench of the simulated board, as /api/v1/sim/*.
@@ -625,7 +626,9 @@ int Station::run() {
     announce_ready();
   }
   alarm_centre_->start();  // what the last run left undelivered
+  if (auto mqtt = start_mqtt(); !mqtt) log_->error("MQTT: {}", mqtt.error().message);
   io_.run();
+  mqtt_->stop();  // "offline" on the broker, then a clean disconnection
   log_->info(restart_ ? "vtod stopped to restart" : "vtod stopped");
   return restart_ ? kRestartExit : 0;
 }

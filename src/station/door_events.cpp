@@ -34,6 +34,13 @@ void DoorEvents::emit(DoorEvent event) {
 }
 
 void DoorEvents::on_panel(const device::PanelStatus& status) {
+  // Digits typed before the call: the visitor dialled the number on the keypad.
+  const bool from_keypad = last_state_ == device::PanelState::Dialling;
+  last_state_ = status.state;
+  on_panel_change(status, from_keypad);
+}
+
+void DoorEvents::on_panel_change(const device::PanelStatus& status, bool from_keypad) {
   using device::PanelState;
   const bool calling = status.state == PanelState::Calling;
   const bool talking = status.state == PanelState::Talking;
@@ -51,7 +58,10 @@ void DoorEvents::on_panel(const device::PanelStatus& status) {
     answered_ = false;
     call_ = status.call;
     number_ = status.number;
-    emit({.kind = DoorEvent::Kind::CallStarted, .call = call_, .number = number_});
+    emit({.kind = DoorEvent::Kind::CallStarted,
+          .call = call_,
+          .number = number_,
+          .keypad = from_keypad});
     if (!talking) return;
   }
   if (talking && !answered_) {

@@ -34,6 +34,7 @@ struct DoorEvent {
   std::int64_t at_ms = 0;             // unix ms
   std::uint64_t call = 0;             // Call*: the panel's call
   std::string number = {};            // Call*: the number called
+  bool keypad = false;                // CallStarted: dialled on the keypad (not a button)
   bool answered = false;              // CallEnded
   bool ok = false;                    // Registration
   records::UnlockRecord unlock = {};  // Unlock: what the record says (card numbers masked)
@@ -64,6 +65,7 @@ class DoorEvents {
 
  private:
   void emit(DoorEvent event);
+  void on_panel_change(const device::PanelStatus& status, bool from_keypad);
 
   std::function<std::int64_t()> now_ms_;
   hal::Listeners<const DoorEvent&> listeners_;
@@ -71,6 +73,7 @@ class DoorEvents {
   bool answered_ = false;
   std::uint64_t call_ = 0;
   std::string number_;
+  device::PanelState last_state_ = device::PanelState::Idle;
 };
 
 }  // namespace vto::station

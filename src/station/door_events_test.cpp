@@ -31,6 +31,7 @@ TEST(DoorEvents, ACallThatIsAnsweredStartsIsAnsweredAndEnds) {
   ASSERT_EQ(h.kinds(), (std::vector<Kind>{Kind::CallStarted, Kind::CallAnswered, Kind::CallEnded}));
   EXPECT_EQ(h.heard[0].number, "101");
   EXPECT_EQ(h.heard[0].call, 7u);
+  EXPECT_TRUE(h.heard[0].keypad);  // digits were typed first
   EXPECT_TRUE(h.heard[2].answered);
   EXPECT_EQ(h.heard[2].at_ms, 1000);
 }
@@ -41,6 +42,7 @@ TEST(DoorEvents, ACallNobodyTakesEndsUnanswered) {
   h.events.on_panel({PanelState::Calling, "", "102", 3});  // the same state again: nothing
   h.events.on_panel({PanelState::Idle, "", "", 0});
   ASSERT_EQ(h.kinds(), (std::vector<Kind>{Kind::CallStarted, Kind::CallEnded}));
+  EXPECT_FALSE(h.heard[0].keypad);  // a call button
   EXPECT_FALSE(h.heard[1].answered);
   EXPECT_EQ(h.heard[1].number, "102");
 }

@@ -17,7 +17,7 @@ namespace {
 
 // Numbered migrations: entry i brings the schema from version i to i + 1. Never edit one
 // that has shipped; append a new one.
-constexpr std::array<std::string_view, 13> kMigrations = {
+constexpr std::array<std::string_view, 14> kMigrations = {
     // 1: the building directory (rooms, VTOs) and key/value settings.
     R"sql(
 CREATE TABLE rooms (
@@ -261,6 +261,17 @@ CREATE INDEX call_records_called ON call_records (called, started_ms);
 ALTER TABLE alarm_records ADD COLUMN acknowledged_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE alarm_records ADD COLUMN acknowledged_by TEXT NOT NULL DEFAULT '';
 CREATE INDEX alarm_records_unacknowledged ON alarm_records (id) WHERE acknowledged_ms = 0;
+)sql",
+    // 14: the MQTT outbox (mqtt/mqtt_bridge.h): event messages the broker has not taken
+    // yet, oldest first, sent when it is back (after a restart too).
+    R"sql(
+CREATE TABLE mqtt_outbox (
+  id INTEGER PRIMARY KEY NOT NULL,
+  at_ms INTEGER NOT NULL,
+  topic TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  ring INTEGER NOT NULL DEFAULT 0
+);
 )sql",
 };
 
