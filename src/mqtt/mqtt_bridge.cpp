@@ -144,7 +144,11 @@ Result<void> MqttBridge::apply(const MqttSettings& s, const DeviceFacts& device)
                             [this](const std::string& why) { disconnected(why); },
                             [this](const std::string& topic, const std::string& payload,
                                    bool retained) { message(topic, payload, retained); },
-                            [this](int mid) { published(mid); }});
+                            [this](int mid) { published(mid); },
+                            [this](const std::string& text) {
+                              if (text != last_error_) log_->warn("MQTT: {}", text);
+                              last_error_ = text;
+                            }});
   if (auto started = client_->start(o); !started) {
     client_.reset();
     last_error_ = started.error().message;

@@ -98,7 +98,7 @@ Result<void> MqttClient::start(const ConnectOptions& o) {
   mosquitto_disconnect_callback_set(mosq_, [](mosquitto*, void* obj, int rc) {
     auto* s = static_cast<Shared*>(obj);
     const bool was = s->connected.exchange(false);
-    if (!was && rc == 0) return;
+    if (!was) return;  // a refused CONNECT: the connect callback said why
     s->run([s, why = std::string(rc == 0 ? "disconnected" : mosquitto_strerror(rc))] {
       if (s->callbacks.disconnected) s->callbacks.disconnected(why);
     });
@@ -116,6 +116,14 @@ Result<void> MqttClient::start(const ConnectOptions& o) {
     auto* s = static_cast<Shared*>(obj);
     s->run([s, mid] {
       if (s->callbacks.published) s->callbacks.published(mid);
+    });
+  });
+
+  mosquitto_log_callback_set(mosq_, [](mosquitto*, void* obj, int level, const char* text) {
+    if ((level & MOSQ_LOG_ERR) == 0 || text == nullptr) return;
+    auto* s = static_cast<Shared*>(obj);
+    s->run([s, text = std::string(text)] {
+      if (s->callbacks.error) s->callbacks.error(text);
     });
   });
 

@@ -42,6 +42,8 @@ class MqttClient {
     std::function<void(const std::string& topic, const std::string& payload, bool retained)>
         message;
     std::function<void(int mid)> published;  // QoS 0: written; QoS 1: PUBACK; QoS 2: PUBCOMP
+    // What libmosquitto reports as an error (a TLS certificate that does not verify...).
+    std::function<void(const std::string& text)> error;
   };
 
   MqttClient(Post post, Callbacks callbacks);

@@ -18,11 +18,31 @@ HA_USER, HA_PASSWORD = "hass", "Hass-mqtt-1"
 KEYS_FILE = os.path.join(os.path.dirname(__file__), "..", "data", "ha-mqtt", "discovery-keys-2025.1.4.json")
 
 
+def make_ca_and_server_cert(directory, name):
+    """A CA of the test's own and a certificate it signed for 127.0.0.1 (IP and DNS name):
+    returns (ca.pem, cert.pem, key.pem) paths."""
+    ca_key, ca = os.path.join(directory, f"{name}-ca.key"), os.path.join(directory, f"{name}-ca.pem")
+    key, csr, cert = (os.path.join(directory, f"{name}-server.{x}") for x in ("key", "csr", "pem"))
+    openssl = which("openssl")
+    run = lambda *a: subprocess.run([openssl, *a], check=True, capture_output=True)
+    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+        "-subj", f"/CN={name} test CA", "-keyout", ca_key, "-out", ca)
+    run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=127.0.0.1",
+        "-keyout", key, "-out", csr)
+    ext = os.path.join(directory, f"{name}-ext.cnf")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    run("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-days", "2",
+        "-extfile", ext, "-out", cert)
+    return ca, cert, key
+
+
 class Broker:
     """mosquitto on 127.0.0.1: the door may write openvto/# and homeassistant/#; Home
-    Assistant reads both and may write commands and its own status."""
+    Assistant reads both and may write commands and its own status. With `tls`, a second
+    listener (tls_port) speaks TLS with a certificate of the test's own CA (ca_pem)."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, tls=False):
         self.dir = directory
         os.makedirs(directory, exist_ok=True)
         self.port = free_port(kind=__import__("socket").SOCK_STREAM)
@@ -37,7 +57,15 @@ class Broker:
                     f"user {HA_USER}\ntopic read openvto/#\ntopic read homeassistant/#\n"
                     "topic write openvto/+/command/#\ntopic write homeassistant/status\n")
         self.conf = os.path.join(directory, "mosquitto.conf")
+        self.tls_port, self.ca_pem = 0, None
         with open(self.conf, "w") as f:
+            f.write("per_listener_settings false\n")
+            if tls:
+                ca, cert, key = make_ca_and_server_cert(directory, "broker")
+                self.tls_port = free_port(kind=__import__("socket").SOCK_STREAM)
+                self.ca_pem = open(ca).read()
+                f.write(f"listener {self.tls_port} 127.0.0.1\ncafile {ca}\ncertfile {cert}\n"
+                        f"keyfile {key}\n")
             f.write(f"listener {self.port} 127.0.0.1\nallow_anonymous false\n"
                     f"password_file {passwords}\nacl_file {acl}\n"
                     f"persistence true\npersistence_location {directory}/\n"

@@ -13,7 +13,8 @@ import time
 import pytest
 
 from harness import Vtod, http, jpeg_size, vtoctl, wait_for
-from mqtt_peers import Broker, Subscriber, check_discovery, ha_rules
+from mqtt_peers import (DOOR_PASSWORD, DOOR_USER, Broker, Subscriber, check_discovery, ha_rules,
+                        make_ca_and_server_cert)
 
 LAYOUT = {"modules": [{"kind": "buttons", "buttons": 2}, {"kind": "keypad"}, {"kind": "display"}],
           "buttons": ["101", "102"]}
@@ -231,3 +232,45 @@ def test_after_a_restart_saved_events_go_a_stale_ring_does_not_and_retained_comm
     status = http(vtod2.http_port, "GET", "/api/v1/settings/mqtt")[1]["status"]
     assert status["stale_rings"] == 1 and status["queued"] == 0, status
     ha.publish(f"{base}/command/lock", "", retain=True)  # cleared
+
+
+def mqtt_status(vtod):
+    return http(vtod.http_port, "GET", "/api/v1/settings/mqtt")[1]["status"]
+
+
+def test_tls_broker_is_verified_and_a_wrong_password_or_ca_is_refused(tmp_path, processes,
+                                                                       subscribers):
+    broker = Broker(str(tmp_path / "broker"), tls=True)
+    try:
+        vtod = Vtod(str(tmp_path / "data"))
+        processes.append(vtod)
+        ha = Subscriber(broker)
+        subscribers.append(ha)
+        # A wrong password: the broker says no, the page says why.
+        status, page = http(vtod.http_port, "PUT", "/api/v1/settings/mqtt",
+                            {"enabled": True, "host": "127.0.0.1", "port": broker.port,
+                             "username": DOOR_USER, "password": "not-the-password"})
+        assert status == 200 and page["enabled"], page
+        wait_for(lambda: "authori" in mqtt_status(vtod)["error"].lower(), "the broker's refusal")
+        # TLS with a CA that did not sign the broker's certificate: refused by vtod.
+        other_ca, _, _ = make_ca_and_server_cert(str(tmp_path), "other")
+        status, page = http(vtod.http_port, "PUT", "/api/v1/settings/mqtt",
+                            {"port": broker.tls_port, "tls": True, "password": DOOR_PASSWORD,
+                             "ca_pem": open(other_ca).read()})
+        assert status == 200, page
+        wait_for(lambda: "certificate verify failed" in mqtt_status(vtod)["error"],
+                 "the certificate refused")
+        time.sleep(1)
+        assert not mqtt_status(vtod)["connected"]
+        assert not [t for t, p, r, _ in ha.messages if t.startswith("openvto/")]
+        # The broker's own CA: connected over TLS, and a ring goes through.
+        status, page = http(vtod.http_port, "PUT", "/api/v1/settings/mqtt", {"ca_pem": broker.ca_pem})
+        assert status == 200, page
+        wait_for(lambda: mqtt_status(vtod)["connected"], "connected over TLS")
+        base = mqtt_status(vtod)["topic"]
+        ha.on(f"{base}/availability", payload=b"online")
+        http(vtod.http_port, "POST", "/api/v1/sim/press", {"key": "button1"})
+        _, (_, ring, _) = ha.on(f"{base}/ring")
+        assert json.loads(ring)["room"] == "101"
+    finally:
+        broker.stop()
