@@ -29,7 +29,8 @@ const NAV = [
     { id: "facade", label: "Façade Layout", load: () => import("./pages/facade.js"), role: "viewer" } ] },
   { group: "Network Setting", items: [
     { id: "network", label: "Basic", load: () => import("./pages/network.js"), role: "viewer" },
-    { id: "sip", label: "SIP Server", load: () => import("./pages/network.js"), role: "viewer" } ] },
+    { id: "sip", label: "SIP Server", load: () => import("./pages/network.js"), role: "viewer" },
+    { id: "mqtt", label: "MQTT", load: () => import("./pages/mqtt.js"), role: "admin" } ] },
   { group: "Household Setting", items: [
     { id: "vtos", label: "VTO No. Management", load: () => import("./pages/household.js"), role: "viewer" },
     { id: "rooms", label: "Room No. Management", load: () => import("./pages/household.js"), role: "viewer" },
