@@ -23,6 +23,9 @@ echo "== call button: POST /api/v1/sim/press -> 180 from every monitor of the ro
 echo "== home automation: call button -> BackKeyLight on port 5000 and on the HTTP event stream"
 /usr/bin/python3 "$HERE/compat_events.py" --build "$BUILD_DIR"
 
+echo "== home automation over MQTT: call button -> Home Assistant's doorbell event at a subscriber"
+/usr/bin/python3 "$HERE/mqtt_events.py" --build "$BUILD_DIR"
+
 echo "== HTTPS API: requests/s and latency with 50 concurrent keep-alive clients"
 /usr/bin/python3 "$HERE/api_latency.py" --build "$BUILD_DIR"
 
