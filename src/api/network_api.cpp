@@ -248,14 +248,18 @@ Result<Integrations> load_integrations(store::Settings& settings, const Integrat
   auto j = json::parse(**saved, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     return make_error("setting network.integrations: not JSON", Errc::Invalid);
-  return Integrations{j.value("http_api", defaults.http_api),
-                      j.value("port5000", defaults.port5000),
-                      j.value("rtsp_backchannel", defaults.rtsp_backchannel)};
+  return Integrations{
+      j.value("http_api", defaults.http_api), j.value("port5000", defaults.port5000),
+      j.value("rtsp_backchannel", defaults.rtsp_backchannel), j.value("onvif", defaults.onvif),
+      j.value("onvif_discovery", defaults.onvif_discovery)};
 }
 
 json to_json(const Integrations& i) {
-  return {
-      {"http_api", i.http_api}, {"port5000", i.port5000}, {"rtsp_backchannel", i.rtsp_backchannel}};
+  return {{"http_api", i.http_api},
+          {"port5000", i.port5000},
+          {"rtsp_backchannel", i.rtsp_backchannel},
+          {"onvif", i.onvif},
+          {"onvif_discovery", i.onvif_discovery}};
 }
 
 Result<Integrations> integrations_from_json(const json& j, const Integrations& current) {
@@ -264,6 +268,8 @@ Result<Integrations> integrations_from_json(const json& j, const Integrations& c
     bool* member = k == "http_api"           ? &out.http_api
                    : k == "port5000"         ? &out.port5000
                    : k == "rtsp_backchannel" ? &out.rtsp_backchannel
+                   : k == "onvif"            ? &out.onvif
+                   : k == "onvif_discovery"  ? &out.onvif_discovery
                                              : nullptr;
     if (member == nullptr) return make_error(k + ": no such setting", Errc::Invalid);
     if (!v.is_boolean()) return make_error(k + ": true or false", Errc::Invalid);

@@ -35,11 +35,14 @@ struct NetworkBasic {
 // Network › Integrations: the device family's protocols, each switched on or off (on by
 // default on the simulated board, off on a real one): its HTTP API (/cgi-bin/*.cgi but
 // snapshot.cgi, which goes with the live view), its event protocol on port 5000, and RTSP
-// two-way audio. Saved as "network.integrations".
+// two-way audio; and ONVIF (the same default) with its WS-Discovery (off by default
+// everywhere: it answers anyone on the LAN). Saved as "network.integrations".
 struct Integrations {
   bool http_api = false;
   bool port5000 = false;
   bool rtsp_backchannel = false;
+  bool onvif = false;
+  bool onvif_discovery = false;
   bool operator==(const Integrations&) const = default;
 };
 inline constexpr std::string_view kIntegrationsKey = "network.integrations";

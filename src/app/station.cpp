@@ -183,6 +183,12 @@ Result<void> Station::open_web_identity() {
   auto viewer_auth = api::ViewerAuth::open(options_.data_dir, timers_);
   if (!viewer_auth) return fatal(viewer_auth.error());
   viewer_auth_ = std::move(*viewer_auth);
+  // The accounts' ONVIF passwords (Users page), sealed with the device's ONVIF key.
+  auto onvif_secrets = accounts::OnvifSecrets::open(options_.data_dir);
+  if (!onvif_secrets) return fatal(onvif_secrets.error());
+  onvif_secrets_.emplace(*onvif_secrets);
+  auth_->set_onvif_secrets(&*onvif_secrets_);
+  viewer_auth_->set_onvif_secrets(&*onvif_secrets_);
   // Players' and NVRs' digest answers: the same figures, and the same audit log.
   viewer_auth_->set_lockout(security_.login.max_failures,
                             std::chrono::minutes(security_.login.lock_minutes));

@@ -22,6 +22,7 @@
 #include "access/access_control.h"
 #include "access/credentials.h"
 #include "access/keypad_hash.h"
+#include "accounts/onvif_secrets.h"
 #include "api/access_api.h"
 #include "api/alarms_api.h"
 #include "api/auth/allow_list.h"
@@ -48,6 +49,8 @@
 #include "media/stream_budget.h"
 #include "media/tone_player.h"
 #include "mqtt/mqtt_bridge.h"
+#include "onvif/onvif_service.h"
+#include "onvif/ws_discovery.h"
 #include "records/alarm_records.h"
 #include "records/call_records.h"
 #include "records/record_writer.h"
@@ -163,6 +166,11 @@ class Station {
   void audit_compat(const std::string& user, const std::string& address, const std::string& action,
                     const std::string& detail);
   Result<void> apply_integrations(const api::Integrations& next);
+  // station_onvif.cpp: ONVIF and WS-Discovery.
+  void add_onvif_routes();
+  onvif::DeviceFacts onvif_device();
+  std::string onvif_mac();
+  Result<void> set_onvif_discovery(bool on);
   // station_mqtt.cpp: Network › MQTT.
   Result<void> start_mqtt();
   void add_mqtt_routes();
@@ -207,6 +215,7 @@ class Station {
   // --- web identity and authentication: the event stream and the audit log are there
   // before the services that report to them.
   web::SelfSignedConfig cert_options_;
+  std::optional<accounts::OnvifSecrets> onvif_secrets_;  // before the two that use it
   std::optional<web::TlsIdentity> identity_;
   std::unique_ptr<api::WebAuth> auth_;
   std::unique_ptr<api::ViewerAuth> viewer_auth_;
@@ -290,6 +299,9 @@ class Station {
   bool port5000_at_start_ = false;
   std::unique_ptr<compat::CgiApi> cgi_api_;
   std::unique_ptr<compat::DhipServer> dhip_;
+  bool discovery_at_start_ = false;
+  std::unique_ptr<onvif::OnvifService> onvif_;
+  std::unique_ptr<onvif::WsDiscovery> ws_discovery_;
 
   // --- MQTT (station_mqtt.cpp), after everything it reports on and drives.
   mqtt::MqttSettings mqtt_settings_;

@@ -213,6 +213,10 @@ Result<void> Station::apply_integrations(const api::Integrations& next) {
     dhip_->stop();
     log_->info("port 5000 protocol off");
   }
+  if (next.onvif_discovery != integrations_.onvif_discovery ||
+      (next.onvif_discovery && !ws_discovery_->running())) {
+    if (auto r = set_onvif_discovery(next.onvif_discovery); !r) return r;
+  }
   if (!next.http_api) cgi_api_->close_streams();
   live_view_->set_backchannel(next.rtsp_backchannel);
   integrations_ = next;
@@ -222,7 +226,7 @@ Result<void> Station::apply_integrations(const api::Integrations& next) {
 void Station::add_compat_routes() {
   api::Integrations defaults;
   const bool demo = options_.board == "sim";
-  defaults = {demo, demo, demo};
+  defaults = {demo, demo, demo, demo, false};
   auto loaded = api::load_integrations(*settings_, defaults);
   if (!loaded) log_->error("{}; the integrations are off", loaded.error().message);
   const api::Integrations wanted = loaded ? *loaded : api::Integrations{};
@@ -293,15 +297,18 @@ void Station::add_compat_routes() {
   });
 
   // Port 5000 opens with the other listeners (listen()).
-  integrations_ = api::Integrations{wanted.http_api, false, wanted.rtsp_backchannel};
+  integrations_ =
+      api::Integrations{wanted.http_api, false, wanted.rtsp_backchannel, wanted.onvif, false};
   live_view_->set_backchannel(wanted.rtsp_backchannel);
   port5000_at_start_ = wanted.port5000;
+  discovery_at_start_ = wanted.onvif_discovery;
 
   http_->route(
       "GET", "/api/v1/settings/integrations",
       auth_->guard(store::Role::Viewer, [this](const web::HttpRequest&, const api::Principal&) {
         json j = api::to_json(integrations_);
         j["port5000_listening"] = dhip_->port();
+        j["discovery_listening"] = ws_discovery_->port();
         return api::json_response(200, j);
       }));
   http_->route(
@@ -329,6 +336,7 @@ void Station::add_compat_routes() {
         }
         json j = api::to_json(integrations_);
         j["port5000_listening"] = dhip_->port();
+        j["discovery_listening"] = ws_discovery_->port();
         return api::json_response(200, j);
       }));
 }

@@ -53,6 +53,7 @@ Result<void> Station::add_routes() {
   add_call_routes();
   add_live_routes();
   add_compat_routes();
+  add_onvif_routes();
   add_mqtt_routes();
   add_system_routes();
   add_system_maintenance_routes();
@@ -576,6 +577,13 @@ Result<void> Station::listen() {
     if (auto r = apply_integrations(next); !r)
       log_->error("port 5000 protocol off: {}", r.error().message);
   }
+  // ONVIF's WS-Discovery, likewise.
+  if (discovery_at_start_) {
+    api::Integrations next = integrations_;
+    next.onvif_discovery = true;
+    if (auto r = apply_integrations(next); !r)
+      log_->error("ONVIF WS-Discovery off: {}", r.error().message);
+  }
   fill_network();
   return {};
 }
@@ -628,7 +636,8 @@ int Station::run() {
   alarm_centre_->start();  // what the last run left undelivered
   if (auto mqtt = start_mqtt(); !mqtt) log_->error("MQTT: {}", mqtt.error().message);
   io_.run();
-  mqtt_->stop();  // "offline" on the broker, then a clean disconnection
+  mqtt_->stop();          // "offline" on the broker, then a clean disconnection
+  ws_discovery_->stop();  // Bye
   log_->info(restart_ ? "vtod stopped to restart" : "vtod stopped");
   return restart_ ? kRestartExit : 0;
 }

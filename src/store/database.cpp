@@ -17,7 +17,7 @@ namespace {
 
 // Numbered migrations: entry i brings the schema from version i to i + 1. Never edit one
 // that has shipped; append a new one.
-constexpr std::array<std::string_view, 14> kMigrations = {
+constexpr std::array<std::string_view, 15> kMigrations = {
     // 1: the building directory (rooms, VTOs) and key/value settings.
     R"sql(
 CREATE TABLE rooms (
@@ -272,6 +272,11 @@ CREATE TABLE mqtt_outbox (
   payload TEXT NOT NULL,
   ring INTEGER NOT NULL DEFAULT 0
 );
+)sql",
+    // 15: each account's ONVIF password, sealed with the device's ONVIF key
+    // (accounts/onvif_secrets.h); empty: none.
+    R"sql(
+ALTER TABLE users ADD COLUMN onvif_secret TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

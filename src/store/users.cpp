@@ -24,6 +24,7 @@ User read_user(SQLite::Statement& st) {
   u.digest.md5 = st.getColumn(5).getString();
   u.digest.sha256 = st.getColumn(6).getString();
   u.legacy_digest = st.getColumn(7).getInt() != 0;
+  u.onvif_secret = st.getColumn(8).getString();
   return u;
 }
 
@@ -142,7 +143,7 @@ Result<std::optional<User>> Users::find(const std::string& name) {
     SQLite::Statement st(
         db,
         "SELECT name, role, password_hash, email, created_ms, digest_md5, digest_sha256, "
-        "legacy_digest "
+        "legacy_digest, onvif_secret "
         "FROM users WHERE name = ?");
     st.bind(1, name);
     if (!st.executeStep()) return std::nullopt;
@@ -155,7 +156,7 @@ Result<std::vector<User>> Users::list() {
     SQLite::Statement st(
         db,
         "SELECT name, role, password_hash, email, created_ms, digest_md5, digest_sha256, "
-        "legacy_digest "
+        "legacy_digest, onvif_secret "
         "FROM users ORDER BY name");
     std::vector<User> users;
     while (st.executeStep()) users.push_back(read_user(st));
@@ -193,6 +194,16 @@ Result<void> Users::set_digest_keys(const std::string& name, const std::string& 
     st.bind(3, name);
     st.bind(4, hash);
     st.exec();  // no row: the password changed meanwhile, its keys are already right
+    return {};
+  });
+}
+
+Result<void> Users::set_onvif_secret(const std::string& name, const std::string& sealed) {
+  return guarded<void>(db_, [&](SQLite::Database& db) -> Result<void> {
+    SQLite::Statement st(db, "UPDATE users SET onvif_secret = ? WHERE name = ?");
+    st.bind(1, sealed);
+    st.bind(2, name);
+    if (st.exec() == 0) return make_error("user \"" + name + "\": not found", Errc::NotFound);
     return {};
   });
 }

@@ -41,6 +41,8 @@ struct User {
   // Keeps the MD5 digest key too, for players and NVRs that speak nothing else; without it
   // the MD5 key is never stored (the table clears it).
   bool legacy_digest = false;
+  // The ONVIF password, sealed (accounts/onvif_secrets.h); empty: the account has none.
+  std::string onvif_secret = {};
   bool operator==(const User&) const = default;
 };
 
@@ -67,6 +69,8 @@ class Users {
   // Turns legacy (MD5) digest on with the password's MD5 key (empty: learnt at the next
   // login or password change), or off, dropping the MD5 key. Errc::NotFound when absent.
   Result<void> set_legacy_digest(const std::string& name, bool on, const std::string& md5 = {});
+  // Sets the sealed ONVIF password ("" removes it). Errc::NotFound when absent.
+  Result<void> set_onvif_secret(const std::string& name, const std::string& sealed);
   // Removes an account (and the API tokens it made): Errc::NotFound when absent, Errc::Conflict
   // when it is the last admin (the device would need initializing again, which only local access
   // may do).

@@ -1,6 +1,8 @@
 #include "api/auth/viewer_auth.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include <cctype>
 
@@ -128,17 +130,29 @@ ViewerVerdict ViewerAuth::identify(std::string_view method, std::string_view aut
     return {ViewerVerdict::Kind::Challenge, {}};
   }
   std::optional<store::User> account;
-  const auto verification = digest_.verify_keys(
-      method, *credentials,
-      [&](std::string_view name, sip::auth::Algorithm algorithm) -> std::optional<std::string> {
-        auto found = users_.find(std::string(name));
-        if (!found || !*found) return std::nullopt;
-        account = **found;
-        const std::string& key = algorithm == sip::auth::Algorithm::Sha256 ? account->digest.sha256
-                                                                           : account->digest.md5;
-        if (key.empty()) return std::nullopt;
-        return key;
-      });
+  // The key of the account's web password (MD5 with legacy digest), or of its ONVIF
+  // password: ONVIF clients hand that one to the RTSP and snapshot URIs they are given.
+  const auto lookup = [&](bool onvif) {
+    return [&, onvif](std::string_view name,
+                      sip::auth::Algorithm algorithm) -> std::optional<std::string> {
+      auto found = users_.find(std::string(name));
+      if (!found || !*found) return std::nullopt;
+      account = **found;
+      if (onvif) {
+        auto password = onvif_password(*account);
+        if (!password) return std::nullopt;
+        return sip::auth::digest_key(algorithm, account->name, accounts::kDigestRealm, *password);
+      }
+      const std::string& key =
+          algorithm == sip::auth::Algorithm::Sha256 ? account->digest.sha256 : account->digest.md5;
+      if (key.empty()) return std::nullopt;
+      return key;
+    };
+  };
+  auto verification = digest_.verify_keys(method, *credentials, lookup(false));
+  if (verification.verdict == sip::auth::Verdict::Invalid && account &&
+      !account->onvif_secret.empty())
+    verification = digest_.verify_keys(method, *credentials, lookup(true));
   switch (verification.verdict) {
     case sip::auth::Verdict::Ok:
       break;
@@ -154,6 +168,48 @@ ViewerVerdict ViewerAuth::identify(std::string_view method, std::string_view aut
   }
   guard_.success(user, address);
   if (!account) return {ViewerVerdict::Kind::Challenge, {}};
+  return {ViewerVerdict::Kind::Ok, user, account->role};
+}
+
+std::optional<std::string> ViewerAuth::onvif_password(const store::User& account) const {
+  if (!onvif_secrets_ || account.onvif_secret.empty()) return std::nullopt;
+  auto password = onvif_secrets_->unseal(account.onvif_secret);
+  if (!password) return std::nullopt;
+  return *password;
+}
+
+void ViewerAuth::set_onvif_secrets(const accounts::OnvifSecrets* secrets) {
+  std::lock_guard lock(mutex_);
+  onvif_secrets_ = secrets;
+}
+
+ViewerVerdict ViewerAuth::check_password_digest(std::string_view user_name, std::string_view nonce,
+                                                std::string_view created, std::string_view digest,
+                                                std::string_view address) {
+  const std::string user(user_name);
+  std::unique_lock lock(mutex_);
+  const Observer observer = observer_;
+  const core::TimePoint now = clock_.now();
+  if (user.empty() || guard_.locked(user, address, now) ||
+      sources_.blocked(core::source_key(address), now)) {
+    return {ViewerVerdict::Kind::Challenge, {}};
+  }
+  std::optional<store::User> account;
+  if (auto found = users_.find(user); found && *found) account = **found;
+  const std::optional<std::string> password = account ? onvif_password(*account) : std::nullopt;
+  // The same work whether the account (or its ONVIF password) exists or not.
+  std::string input(nonce);
+  input += created;
+  input += password.value_or("-no ONVIF password-");
+  unsigned char sha1[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), sha1);
+  unsigned char b64[4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1];
+  const int length = EVP_EncodeBlock(b64, sha1, SHA_DIGEST_LENGTH);
+  const bool right = password && static_cast<std::size_t>(length) == digest.size() &&
+                     CRYPTO_memcmp(b64, digest.data(), digest.size()) == 0;
+  if (!right)
+    return refuse(std::move(lock), observer, user, address, "wrong ONVIF password digest");
+  guard_.success(user, address);
   return {ViewerVerdict::Kind::Ok, user, account->role};
 }
 

@@ -14,12 +14,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "accounts/login_guard.h"
+#include "accounts/onvif_secrets.h"
 #include "core/failure_limiter.h"
 #include "core/result.h"
 #include "core/timers.h"
@@ -54,6 +56,16 @@ class ViewerAuth {
   // user, an account without legacy digest or a locked one; failures count as above.
   ViewerVerdict check_login_hash(std::string_view user, std::string_view random,
                                  std::string_view hash, std::string_view address);
+  // WS-Security's PasswordDigest (ONVIF): `digest` is Base64(SHA-1(nonce + created +
+  // password)) with the account's ONVIF password (`nonce` the raw bytes, `created` as
+  // received). Ok, or Challenge for a wrong digest, an unknown user, an account without an
+  // ONVIF password or a locked one; failures count as above.
+  ViewerVerdict check_password_digest(std::string_view user, std::string_view nonce,
+                                      std::string_view created, std::string_view digest,
+                                      std::string_view address);
+  // The key that seals the accounts' ONVIF passwords; it outlives this. Without it no
+  // ONVIF password is known.
+  void set_onvif_secrets(const accounts::OnvifSecrets* secrets);
   // The WWW-Authenticate values of a 401 (digest, MD5: what players and NVRs speak).
   std::vector<std::string> challenges(bool stale);
 
@@ -78,6 +90,8 @@ class ViewerAuth {
   ViewerVerdict refuse(std::unique_lock<std::mutex> lock, const Observer& observer,
                        const std::string& user, std::string_view address, std::string_view what);
   // Counts a wrong answer of `user` from `address` (lock held): the reports to make.
+  // The account's ONVIF password, unsealed (lock held); none without one.
+  std::optional<std::string> onvif_password(const store::User& account) const;
   std::vector<std::pair<std::string, std::string>> count_failure(const std::string& user,
                                                                  std::string_view address,
                                                                  std::string_view what);
@@ -104,6 +118,7 @@ class ViewerAuth {
   accounts::LoginGuard guard_;
   core::FailureLimiter sources_;
   Observer observer_;
+  const accounts::OnvifSecrets* onvif_secrets_ = nullptr;
   std::set<store::Role> watch_roles_ = {store::Role::Admin, store::Role::Operator,
                                         store::Role::Viewer};
 };

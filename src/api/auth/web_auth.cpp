@@ -56,6 +56,10 @@ web::HttpServer::AsyncHandler WebAuth::guard_async(Role least, AsyncHandler hand
   };
 }
 
+void WebAuth::set_onvif_secrets(const accounts::OnvifSecrets* secrets) {
+  impl_->onvif_secrets = secrets;
+}
+
 void WebAuth::add_routes(web::HttpServer& http) {
   Impl& i = *impl_;
   http.route("GET", "/api/v1/auth/status",
@@ -88,10 +92,12 @@ void WebAuth::add_routes(web::HttpServer& http) {
                                                  web::HttpServer::Reply reply) {
                      i.add_user(req, who, std::move(reply));
                    }));
-  // PUT /api/v1/users/NAME/legacy-digest (routes match a prefix only).
+  // PUT /api/v1/users/NAME/legacy-digest and /onvif-password (routes match a prefix only).
   http.route_async("PUT", "/api/v1/users/*",
                    guard_async(Role::Admin, [&i](const web::HttpRequest& req, const Principal& who,
                                                  web::HttpServer::Reply reply) {
+                     if (req.path.ends_with("/onvif-password"))
+                       return i.set_onvif_password(req, who, std::move(reply));
                      i.set_legacy_digest(req, who, std::move(reply));
                    }));
   http.route("DELETE", "/api/v1/users/*",

@@ -26,6 +26,10 @@ namespace boost::asio {
 class io_context;
 }
 
+namespace vto::accounts {
+class OnvifSecrets;
+}
+
 namespace vto::api {
 
 struct Principal {
@@ -76,6 +80,9 @@ class WebAuth {
   // /api/v1/auth/{status,init,login,logout,password}, /api/v1/users*, /api/v1/tokens*,
   // /api/v1/audit and /api/v1/audit.csv.
   void add_routes(web::HttpServer& http);
+  // The key that seals the accounts' ONVIF passwords (PUT /api/v1/users/NAME/onvif-password);
+  // it outlives this. Without it that route answers 503.
+  void set_onvif_secrets(const accounts::OnvifSecrets* secrets);
 
   // `handler` behind authentication: a session cookie (with the CSRF token on anything but
   // GET) or a Bearer token, and at least role `least`.

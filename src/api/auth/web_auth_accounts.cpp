@@ -108,6 +108,48 @@ void WebAuth::Impl::set_legacy_digest(const web::HttpRequest& req, const Princip
   if (!queued) reply(web::json_error(503, "busy, try again in a moment"));
 }
 
+// PUT /api/v1/users/NAME/onvif-password {"password": P}: the account's ONVIF password (the
+// password rules; never its web password), sealed; "" removes it.
+void WebAuth::Impl::set_onvif_password(const web::HttpRequest& req, const Principal& who,
+                                       web::HttpServer::Reply reply) {
+  constexpr std::string_view kPrefix = "/api/v1/users/", kSuffix = "/onvif-password";
+  if (req.path.size() <= kPrefix.size() + kSuffix.size())
+    return reply(web::json_error(404, "not found"));
+  const std::string name =
+      req.path.substr(kPrefix.size(), req.path.size() - kPrefix.size() - kSuffix.size());
+  if (!onvif_secrets) return reply(web::json_error(503, "ONVIF passwords are not available"));
+  auto body = object_body(req);
+  if (!body) return reply(error_response(body.error()));
+  auto password = string_field(*body, "password", true);
+  if (!password) return reply(field_error("password", "required", "text; \"\" removes it"));
+  auto account = users.find(name);
+  if (!account) return reply(error_response(account.error()));
+  if (!*account) return reply(web::json_error(404, "user \"" + name + "\": not found"));
+  if (password->empty()) {
+    if (auto r = users.set_onvif_secret(name, ""); !r) return reply(error_response(r.error()));
+    audit(who.user, who.address, "onvif_password", name + ": removed");
+    return reply(json_response(200, {{"name", name}, {"onvif", false}}));
+  }
+  if (auto v = accounts::check_password(*password, name))
+    return reply(password_error(*v, "password"));
+  // Kept retrievable, so it must not also open the web interface.
+  bool queued = off_core<bool>(
+      who.address, true,
+      [stored = (*account)->password_hash, pw = *password] {
+        return accounts::verify_password(stored, pw);
+      },
+      [this, reply, who, name, sealed = onvif_secrets->seal(*password)](bool same) {
+        if (same)
+          return reply(field_error("password", "same",
+                                   "must not be the account's password for the web interface"));
+        if (auto r = users.set_onvif_secret(name, sealed); !r)
+          return reply(error_response(r.error()));
+        audit(who.user, who.address, "onvif_password", name + ": set");
+        reply(json_response(200, {{"name", name}, {"onvif", true}}));
+      });
+  if (!queued) reply(web::json_error(503, "busy, try again in a moment"));
+}
+
 web::HttpResponse WebAuth::Impl::remove_user(const web::HttpRequest& req, const Principal& who) {
   const std::string name = req.path.substr(std::string("/api/v1/users/").size());
   if (name == who.user) return web::json_error(409, "you cannot remove your own account");

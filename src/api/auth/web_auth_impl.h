@@ -13,6 +13,7 @@
 
 #include "accounts/digest_keys.h"
 #include "accounts/login_guard.h"
+#include "accounts/onvif_secrets.h"
 #include "accounts/password_hash.h"
 #include "accounts/password_rules.h"
 #include "accounts/sessions.h"
@@ -124,7 +125,8 @@ inline json user_json(const store::User& u) {
           {"email", u.email},
           {"created_ms", u.created_ms},
           {"legacy_digest", u.legacy_digest},
-          {"legacy_digest_ready", !u.digest.md5.empty()}};
+          {"legacy_digest_ready", !u.digest.md5.empty()},
+          {"onvif", !u.onvif_secret.empty()}};
 }
 
 // The boolean member `name` of `body` (`fallback` when absent), or an error naming it.
@@ -541,6 +543,9 @@ struct WebAuth::Impl {
   void add_user(const web::HttpRequest& req, const Principal& who, web::HttpServer::Reply reply);
   void set_legacy_digest(const web::HttpRequest& req, const Principal& who,
                          web::HttpServer::Reply reply);
+  void set_onvif_password(const web::HttpRequest& req, const Principal& who,
+                          web::HttpServer::Reply reply);
+  const accounts::OnvifSecrets* onvif_secrets = nullptr;  // the Station's
   web::HttpResponse remove_user(const web::HttpRequest& req, const Principal& who);
   web::HttpResponse online();
   web::HttpResponse list_tokens();
