@@ -1,7 +1,9 @@
 // Network Setting › Integrations: the device family's protocols (HTTP API, event protocol on
 // port 5000, two-way audio over RTSP) are on by default on the simulated board; an admin
 // switches the event protocol off, the page says nobody listens any more, and the setting
-// holds after a reload. The port is edited with the other ports.
+// holds after a reload. The port is edited with the other ports. ONVIF is on and its
+// discovery off; an admin gives an account its ONVIF password on the Users page (never the
+// web password).
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { setUp, login, screenshot, ADMIN_PASSWORD } from "./lib/vtod.mjs";
@@ -21,6 +23,8 @@ describe("network integrations", () => {
     assert.equal(await page.locator("#integrations-http_api").inputValue(), "on");
     assert.equal(await page.locator("#integrations-port5000").inputValue(), "on");
     assert.equal(await page.locator("#integrations-rtsp_backchannel").inputValue(), "on");
+    assert.equal(await page.locator("#integrations-onvif").inputValue(), "on");
+    assert.equal(await page.locator("#integrations-onvif_discovery").inputValue(), "off");
     assert.match(await page.locator("#integrations-state").textContent(), /listens on port \d+/);
     assert.match(await page.locator("#network-dhip_port").inputValue(), /^\d+$/);
     await screenshot(page, FILE, "integrations-on");
@@ -38,6 +42,27 @@ describe("network integrations", () => {
     await page.locator("#integrations-section").waitFor();
     assert.equal(await page.locator("#integrations-port5000").inputValue(), "off");
     await screenshot(page, FILE, "integrations-port5000-off");
+    con.assertClean();
+  });
+
+  it("gives an account its ONVIF password on the Users page", { timeout: 90000 }, async () => {
+    const { page, console: con } = await env.open("onvif-password");
+    await login(page, env.vtod, "admin", ADMIN_PASSWORD);
+    await page.goto(`${env.vtod.url}/#/users`);
+    const cell = page.locator('.onvif-password[data-user="admin"]');
+    await cell.getByText("None").waitFor();
+    // The web password is refused: the ONVIF one is kept retrievable.
+    con.allow(/Failed to load resource: the server responded with a status of 400/);
+    await cell.getByRole("button", { name: "Set…" }).click();
+    await cell.getByLabel("ONVIF password of admin").fill(ADMIN_PASSWORD);
+    await cell.getByRole("button", { name: "Save" }).click();
+    await page.locator("#toast", { hasText: "web interface" }).waitFor();
+    await cell.getByLabel("ONVIF password of admin").fill("Onvif-pass-42");
+    await cell.getByRole("button", { name: "Save" }).click();
+    await cell.getByText("Set").first().waitFor();
+    const users = await env.vtod.api("GET", "/api/v1/users");
+    assert.equal(users.data.users.find((u) => u.name === "admin").onvif, true);
+    await screenshot(page, FILE, "users-onvif-password");
     con.assertClean();
   });
 });

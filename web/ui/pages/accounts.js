@@ -22,6 +22,7 @@ import { table, pager } from "../lib/table.js";
  * @property {number} sessions
  * @property {boolean} legacy_digest
  * @property {boolean} legacy_digest_ready
+ * @property {boolean} onvif an ONVIF password is set
  */
 
 /** @typedef {{ user: string, role: Role, address: string, logged_in_s: number, idle_s: number }} OnlineUser */
@@ -116,6 +117,43 @@ function legacyDigestCell(api, r, refresh) {
   return cell;
 }
 
+/**
+ * An account's ONVIF password: set or not, with the buttons that set (or replace) and remove
+ * it. It is a password of its own, kept for ONVIF clients (NVRs, Home Assistant), never
+ * shown again.
+ * @param {Api} api
+ * @param {User} r
+ * @param {() => void} refresh
+ * @returns {HTMLElement}
+ */
+function onvifCell(api, r, refresh) {
+  const cell = h("span", { class: "onvif-password", "data-user": r.name });
+  const path = `/api/v1/users/${encodeURIComponent(r.name)}/onvif-password`;
+  const show = () => {
+    const set = h("button", { onclick: ask }, r.onvif ? "Change…" : "Set…");
+    if (!r.onvif) return cell.replaceChildren(h("span", {}, "None "), set);
+    cell.replaceChildren(h("span", {}, "Set "), set, h("button", { onclick: async () => {
+      const res = await api("PUT", path, { password: "" });
+      res.ok ? toast(`ONVIF password of ${r.name} removed`) : toast(res.data.error, "bad");
+      refresh();
+    } }, "Remove"));
+  };
+  const ask = () => {
+    const pw = h("input", { type: "password", autocomplete: "new-password", "aria-label": `ONVIF password of ${r.name}`,
+                            placeholder: "not the web password" });
+    const go = h("button", { class: "primary", onclick: async () => {
+      const res = await api("PUT", path, { password: pw.value });
+      if (!res.ok) return toast(res.data.error, "bad");
+      toast(`ONVIF password of ${r.name} set`);
+      refresh();
+    } }, "Save");
+    cell.replaceChildren(pw, go, h("button", { onclick: show }, "Cancel"));
+    pw.focus();
+  };
+  show();
+  return cell;
+}
+
 /** @param {PageContext} ctx */
 async function usersPage({ api, session, show }) {
   const list = h("div");
@@ -132,6 +170,7 @@ async function usersPage({ api, session, show }) {
       { label: "E-mail", cell: (r) => r.email || "—" },
       { label: "Sessions", cell: (r) => r.sessions },
       { label: "Player digest (MD5)", cell: (r) => legacyDigestCell(api, r, refresh) },
+      { label: "ONVIF password", cell: (r) => onvifCell(api, r, refresh) },
       { label: "", cell: (r) => r.name === session.user ? "(you)" : h("button", { class: "danger", onclick: async () => {
           if (!confirm(`Remove the account ${r.name}?`)) return;
           const res = await api("DELETE", `/api/v1/users/${encodeURIComponent(r.name)}`);
@@ -238,6 +277,10 @@ const AUDIT_ACTIONS = {
   sip_auth_failed: "gave a wrong SIP password",
   sip_source_blocked: "had this address blocked from SIP",
   sim_input: "used the virtual panel",
+  onvif_password: "set an ONVIF password",
+  onvif_refused: "was refused by ONVIF",
+  mqtt_refused: "had an MQTT command refused",
+  door_opened: "opened the door",
 };
 
 /** Details longer than this are shortened, with a button showing them whole. */

@@ -119,7 +119,10 @@ const STATUS_EVERY_MS = 5000;
  * @property {boolean} http_api the device family's /cgi-bin/ API
  * @property {boolean} port5000 its event protocol
  * @property {boolean} rtsp_backchannel two-way audio over RTSP
+ * @property {boolean} onvif the ONVIF camera services (/onvif/…)
+ * @property {boolean} onvif_discovery WS-Discovery on UDP 3702
  * @property {number} port5000_listening the port open now, 0: none
+ * @property {number} discovery_listening WS-Discovery's port now, 0: off
  */
 
 /**
@@ -148,18 +151,23 @@ async function integrationsSection(api) {
         hint: "Doorbell presses, door and card events pushed to home automation, on the port above." },
       { name: "rtsp_backchannel", label: "Two-way audio over RTSP", type: "select", value: d.rtsp_backchannel ? "on" : "off", options: onOff,
         hint: "go2rtc and Frigate talk to the visitor; a visitor's call always has the speaker first." },
+      { name: "onvif", label: "ONVIF", type: "select", value: d.onvif ? "on" : "off", options: onOff,
+        hint: "NVRs, ONVIF Device Manager and Home Assistant add the door as a camera. Each account needs its ONVIF password (Security › Users)." },
+      { name: "onvif_discovery", label: "ONVIF discovery", type: "select", value: d.onvif_discovery ? "on" : "off", options: onOff,
+        hint: "Answers searches for cameras on the local network (WS-Discovery, UDP 3702), so NVRs find the door by themselves." },
     ],
     onSubmit: async (v, fm) => {
       /** @type {ApiResult<Integrations>} */
       const r = await api("PUT", "/api/v1/settings/integrations",
-                          { http_api: v.http_api === "on", port5000: v.port5000 === "on", rtsp_backchannel: v.rtsp_backchannel === "on" });
+                          { http_api: v.http_api === "on", port5000: v.port5000 === "on", rtsp_backchannel: v.rtsp_backchannel === "on",
+                            onvif: v.onvif === "on", onvif_discovery: v.onvif_discovery === "on" });
       if (!r.ok) return fm.showApiError(r);
       showState(r.data);
       toast("Saved and applied");
     },
   });
   return h("section", { id: "integrations-section" }, h("h2", {}, "Integrations"),
-           h("p", { class: "hint" }, "The protocols of the device family this door station is modelled on, so that software written for it adds this door unchanged. On a real door, switch on only what you use."),
+           h("p", { class: "hint" }, "The protocols of the device family this door station is modelled on, and ONVIF, so that software written for them adds this door unchanged. On a real door, switch on only what you use."),
            f, state);
 }
 
