@@ -182,7 +182,10 @@ Result<void> read_fields(const json& j, MqttSettings& s, bool put) {
   bool clear_password = false;
   std::string password;
   bool password_given = false;
-  for (const auto& [key, value] : j.items()) {
+  for (const auto& item : j.items()) {
+    // Named, not bound: lambdas cannot capture structured bindings before C++20's clang 16.
+    const std::string key = item.key();
+    const json& value = item.value();
     const auto text = [&](std::string& out) -> Result<void> {
       if (!value.is_string()) return invalid(key, "must be text");
       out = value.get<std::string>();
