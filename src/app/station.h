@@ -81,6 +81,7 @@
 #include "store/settings.h"
 #include "web/http_server.h"
 #include "web/tls_certificate.h"
+#include "webhooks/webhooks.h"
 
 namespace vto::app {
 
@@ -174,6 +175,7 @@ class Station {
   // station_mqtt.cpp: Network › MQTT.
   Result<void> start_mqtt();
   void add_mqtt_routes();
+  void add_webhook_routes();
   mqtt::DeviceFacts mqtt_device();
   std::optional<int> button_of(const station::DoorEvent& e) const;
 
@@ -306,6 +308,8 @@ class Station {
   // --- MQTT (station_mqtt.cpp), after everything it reports on and drives.
   mqtt::MqttSettings mqtt_settings_;
   std::unique_ptr<mqtt::MqttBridge> mqtt_;
+  webhooks::WebhookSettings webhook_settings_;
+  std::unique_ptr<webhooks::Webhooks> webhooks_;
 };
 
 }  // namespace vto::app

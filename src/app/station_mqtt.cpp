@@ -1,7 +1,9 @@
 // Network › MQTT (src/mqtt): the door's events, states and commands on a broker, and Home
-// Assistant's discovery. docs/mqtt.md.
+// Assistant's discovery (docs/mqtt.md); and its sibling Network › Webhooks (src/webhooks):
+// the same events POSTed, signed, to URLs (docs/webhooks.md).
 #include <boost/asio/post.hpp>
 
+#include "access/card_csv.h"
 #include "app/station.h"
 #include "core/unix_clock.h"
 
@@ -130,6 +132,69 @@ void Station::add_mqtt_routes() {
         }
         return page();
       }));
+}
+
+void Station::add_webhook_routes() {
+  webhooks_ = std::make_unique<webhooks::Webhooks>(io_, timers_, core::system_unix_ms);
+  if (auto saved = settings_->get(std::string(webhooks::kWebhooksKey)); saved && *saved) {
+    auto loaded = webhooks::from_json(json::parse(**saved, nullptr, false), {});
+    if (loaded) {
+      webhook_settings_ = *loaded;
+      webhooks_->apply(webhook_settings_);
+    } else {
+      log_->error("Network › Webhooks: {}; no webhooks", loaded.error().message);
+    }
+  }
+  door_events_->add_listener([this](const station::DoorEvent& e) {
+    webhooks_->on_event(station::kind_name(e.kind),
+                        station::event_json(e, local_.vto_number, button_of(e)));
+  });
+  const auto page = [this] {
+    json j = webhooks::to_json(webhook_settings_);
+    j["status"] = webhooks_->status();
+    return api::json_response(200, j);
+  };
+  http_->route("GET", "/api/v1/settings/webhooks",
+               auth_->guard(store::Role::Admin, [page](const web::HttpRequest&,
+                                                       const api::Principal&) { return page(); }));
+  http_->route(
+      "PUT", "/api/v1/settings/webhooks",
+      auth_->guard(store::Role::Admin, [this, page](const web::HttpRequest& req,
+                                                    const api::Principal& who) {
+        const json body = json::parse(req.body, nullptr, false);
+        if (body.is_discarded() || !body.is_object())
+          return web::json_error(400, "body must be a JSON object");
+        auto next = webhooks::from_json(body, webhook_settings_);
+        if (!next) {
+          const std::string& m = next.error().message;
+          return api::field_error(m.substr(0, m.find(':')), "invalid", m.substr(m.find(':') + 2));
+        }
+        if (*next != webhook_settings_) {
+          if (auto r = settings_->set(std::string(webhooks::kWebhooksKey),
+                                      webhooks::to_json(*next).dump());
+              !r)
+            return web::json_error(500, r.error().message);
+          webhook_settings_ = *next;
+          webhooks_->apply(webhook_settings_);
+          std::string urls;
+          for (const auto& e : next->endpoints)
+            urls += (urls.empty() ? "" : ", ") + e.url + (e.enabled ? "" : " (off)");
+          auth_->audit(who, "settings_changed", "webhooks: " + (urls.empty() ? "none" : urls));
+        }
+        return page();
+      }));
+  // A test event to every endpoint, to check a receiver and its secret.
+  http_->route("POST", "/api/v1/settings/webhooks/test",
+               auth_->guard(store::Role::Admin,
+                            [this, page](const web::HttpRequest&, const api::Principal& who) {
+                              const std::int64_t now = core::system_unix_ms();
+                              webhooks_->on_event("test", json{{"event", "test"},
+                                                               {"time", access::utc_time(now)},
+                                                               {"time_ms", now},
+                                                               {"device", local_.vto_number},
+                                                               {"by", who.user}});
+                              return page();
+                            }));
 }
 
 Result<void> Station::start_mqtt() {

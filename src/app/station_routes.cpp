@@ -55,6 +55,7 @@ Result<void> Station::add_routes() {
   add_compat_routes();
   add_onvif_routes();
   add_mqtt_routes();
+  add_webhook_routes();
   add_system_routes();
   add_system_maintenance_routes();
   // The hosted monitor belongs to the test bench of the simulated board, as /api/v1/sim/*.

@@ -23,43 +23,6 @@ const char* on_off(bool on) {
 
 }  // namespace
 
-json event_json(const station::DoorEvent& e, const std::string& device, std::optional<int> button) {
-  json j = {{"event", std::string(station::kind_name(e.kind))},
-            {"time", access::utc_time(e.at_ms)},
-            {"time_ms", e.at_ms},
-            {"device", device}};
-  switch (e.kind) {
-    case Kind::CallStarted:
-    case Kind::CallAnswered:
-    case Kind::CallEnded:
-      j["call"] = e.call;
-      j["room"] = e.number;
-      if (e.kind == Kind::CallStarted) j["button"] = button ? json(*button) : json(nullptr);
-      if (e.kind == Kind::CallEnded) j["answered"] = e.answered;
-      break;
-    case Kind::Unlock:
-      j["method"] = e.unlock.method;
-      j["credential"] = e.unlock.credential;  // card numbers masked already
-      j["person"] = e.unlock.person;
-      j["room"] = e.unlock.room;
-      j["result"] = e.unlock.result;
-      if (!e.unlock.reason.empty()) j["reason"] = e.unlock.reason;
-      break;
-    case Kind::AlarmStarted:
-    case Kind::AlarmEnded:
-      j["alarm"] = e.alarm_id;
-      j["type"] = e.alarm_type;
-      break;
-    case Kind::Registration:
-      j["ok"] = e.ok;
-      break;
-    case Kind::DoorOpened:
-    case Kind::DoorClosed:
-      break;
-  }
-  return j;
-}
-
 MqttBridge::MqttBridge(records::RecordWriter& writer, store::Database& records_db,
                        core::Timers& timers, std::string ca_file, Hooks hooks)
     : writer_(writer),
@@ -224,7 +187,8 @@ void MqttBridge::on_lock(bool released) {
 void MqttBridge::on_event(const station::DoorEvent& e, std::optional<int> button) {
   if (!settings_.enabled) return;
   const std::string device = hooks_.device_number();
-  enqueue(e.at_ms, topics_.event(station::kind_name(e.kind)), event_json(e, device, button), false);
+  enqueue(e.at_ms, topics_.event(station::kind_name(e.kind)),
+          station::event_json(e, device, button), false);
   switch (e.kind) {
     case Kind::CallStarted: {
       now_.in_call = true;

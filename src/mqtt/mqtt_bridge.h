@@ -50,10 +50,6 @@ struct DoorNow {
   bool in_call = false;
 };
 
-// An event as <base>/event/<kind> carries it (without its outbox "id").
-nlohmann::json event_json(const station::DoorEvent& e, const std::string& device,
-                          std::optional<int> button);
-
 class MqttBridge {
  public:
   static constexpr std::size_t kOutboxCap = 1000;

@@ -1,5 +1,7 @@
 #include "station/door_events.h"
 
+#include "access/card_csv.h"
+
 namespace vto::station {
 
 std::string_view kind_name(DoorEvent::Kind kind) {
@@ -27,6 +29,47 @@ std::string_view kind_name(DoorEvent::Kind kind) {
 }
 
 DoorEvents::DoorEvents(std::function<std::int64_t()> now_ms) : now_ms_(std::move(now_ms)) {}
+
+using Kind = DoorEvent::Kind;
+
+nlohmann::json event_json(const station::DoorEvent& e, const std::string& device,
+                          std::optional<int> button) {
+  nlohmann::json j = {{"event", std::string(kind_name(e.kind))},
+                      {"time", access::utc_time(e.at_ms)},
+                      {"time_ms", e.at_ms},
+                      {"device", device}};
+  switch (e.kind) {
+    case Kind::CallStarted:
+    case Kind::CallAnswered:
+    case Kind::CallEnded:
+      j["call"] = e.call;
+      j["room"] = e.number;
+      if (e.kind == Kind::CallStarted)
+        j["button"] = button ? nlohmann::json(*button) : nlohmann::json(nullptr);
+      if (e.kind == Kind::CallEnded) j["answered"] = e.answered;
+      break;
+    case Kind::Unlock:
+      j["method"] = e.unlock.method;
+      j["credential"] = e.unlock.credential;  // card numbers masked already
+      j["person"] = e.unlock.person;
+      j["room"] = e.unlock.room;
+      j["result"] = e.unlock.result;
+      if (!e.unlock.reason.empty()) j["reason"] = e.unlock.reason;
+      break;
+    case Kind::AlarmStarted:
+    case Kind::AlarmEnded:
+      j["alarm"] = e.alarm_id;
+      j["type"] = e.alarm_type;
+      break;
+    case Kind::Registration:
+      j["ok"] = e.ok;
+      break;
+    case Kind::DoorOpened:
+    case Kind::DoorClosed:
+      break;
+  }
+  return j;
+}
 
 void DoorEvents::emit(DoorEvent event) {
   event.at_ms = now_ms_();

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -43,6 +44,11 @@ struct DoorEvent {
 };
 
 std::string_view kind_name(DoorEvent::Kind kind);  // "call_started", "door_opened", ...
+
+// An event as MQTT (<base>/event/<kind>) and webhooks carry it: {"event", "time" (UTC),
+// "time_ms", "device" (the VTO No.), ...its own fields} (docs/mqtt.md, "Events"); `button`
+// is the call button of a call (1-based), none for a number dialled.
+nlohmann::json event_json(const DoorEvent& e, const std::string& device, std::optional<int> button);
 
 class DoorEvents {
  public:

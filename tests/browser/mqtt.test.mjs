@@ -1,12 +1,14 @@
 // Network Setting › MQTT: an admin points the door at a broker (a real Mosquitto on
 // loopback with a password file) and the page says it is connected and where its topics
 // are; a wrong password is told on the page, the saved password is never shown, and the
-// broker's CA field shows only with TLS.
+// broker's CA field shows only with TLS. Network Setting › Webhooks: an admin adds a
+// receiver, sends it a test event, and the page counts the delivery.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { createServer as createHttpServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setUp, login, screenshot, ADMIN_PASSWORD } from "./lib/vtod.mjs";
@@ -90,5 +92,36 @@ describe("network mqtt", () => {
     assert.equal(await page.locator("#mqtt-host").inputValue(), "127.0.0.1");
     await screenshot(page, FILE, "mqtt-connected");
     con.assertClean();
+  });
+
+  it("adds a webhook and sends it a test event", { timeout: 90000 }, async () => {
+    const received = [];
+    const receiver = createHttpServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => { body += c; });
+      req.on("end", () => { received.push({ headers: req.headers, body }); res.end(); });
+    });
+    await new Promise((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${receiver.address().port}/hook`;
+    try {
+      const { page, console: con } = await env.open("webhooks");
+      await login(page, env.vtod, "admin", ADMIN_PASSWORD);
+      await page.goto(`${env.vtod.url}/#/webhooks`);
+      await page.locator("#webhooks-list", { hasText: "No webhooks yet." }).waitFor();
+      await page.locator("#webhook-add-url").fill(url);
+      await page.locator("#webhook-add button[type=submit]").click();
+      await page.locator("#webhooks-list code", { hasText: url }).waitFor();
+      const secret = (await page.locator(".webhook-secret").textContent()).trim();
+      assert.match(secret, /^[0-9a-f]{32}$/);
+      await page.locator("#webhook-test").click();
+      await page.locator(".webhook-status", { hasText: "1 delivered" }).waitFor({ timeout: 15000 });
+      assert.equal(received.length, 1);
+      assert.equal(JSON.parse(received[0].body).event, "test");
+      assert.match(received[0].headers["x-openvto-signature"], /^sha256=[0-9a-f]{64}$/);
+      await screenshot(page, FILE, "webhooks");
+      con.assertClean();
+    } finally {
+      receiver.close();
+    }
   });
 });

@@ -30,7 +30,8 @@ const NAV = [
   { group: "Network Setting", items: [
     { id: "network", label: "Basic", load: () => import("./pages/network.js"), role: "viewer" },
     { id: "sip", label: "SIP Server", load: () => import("./pages/network.js"), role: "viewer" },
-    { id: "mqtt", label: "MQTT", load: () => import("./pages/mqtt.js"), role: "admin" } ] },
+    { id: "mqtt", label: "MQTT", load: () => import("./pages/mqtt.js"), role: "admin" },
+    { id: "webhooks", label: "Webhooks", load: () => import("./pages/webhooks.js"), role: "admin" } ] },
   { group: "Household Setting", items: [
     { id: "vtos", label: "VTO No. Management", load: () => import("./pages/household.js"), role: "viewer" },
     { id: "rooms", label: "Room No. Management", load: () => import("./pages/household.js"), role: "viewer" },
