@@ -5,7 +5,8 @@ GetSnapshotUri with a UsernameToken (PasswordDigest, the account's ONVIF passwor
 URI opened by ffprobe with the ONVIF credentials in it, as Home Assistant does. Refused with
 a SOAP Fault (ter:NotAuthorized) and audited: a wrong password (counted in the lock-out), a
 replayed nonce, a token out of the time window, a plain-text password, no token, a viewer
-asking to reboot; an XXE document is refused without reading any file."""
+asking to reboot; an XXE document is refused without reading any file. The `onvif` package
+from npm, a client NVR software is built on, connects and gets the URIs too."""
 import json
 import os
 import subprocess
@@ -175,3 +176,20 @@ def test_switched_off_there_is_no_onvif(vtod):
     assert status == 200 and body["onvif"] is False, body
     status, _, _ = Onvif(vtod.redirect_port).call("device", "GetSystemDateAndTime")
     assert status == 404
+
+
+def node_onvif(port, user, password):
+    """What the npm `onvif` client gets (tests/system/onvif_node_client.mjs)."""
+    out = subprocess.run([which("node"), os.path.join(os.path.dirname(__file__), "onvif_node_client.mjs"),
+                          str(port), user, password], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_an_nvr_client_library_connects(vtod):
+    got = node_onvif(vtod.redirect_port, "admin", ONVIF_PASSWORD)
+    assert got.get("profiles") == [["main", "H264", 640, 480], ["sub", "H264", 320, 240]], got
+    assert got["stream"] == f"rtsp://127.0.0.1:{vtod.rtsp_port}/cam/realmonitor?channel=1&subtype=0", got
+    assert got["snapshot"].endswith("/cgi-bin/snapshot.cgi?channel=1"), got
+    refused = node_onvif(vtod.redirect_port, "admin", "Wrong-pass-42")
+    assert "not Authorized" in refused.get("error", ""), refused
