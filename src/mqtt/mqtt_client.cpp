@@ -127,11 +127,13 @@ Result<void> MqttClient::start(const ConnectOptions& o) {
     });
   });
 
-  // A broker that is not there yet is not an error: the loop keeps trying.
+  // A broker that is not there yet, or that fails TLS (the handshake may end within this
+  // call on a fast network), is not an error: the loop keeps trying. Only arguments that
+  // can never work are.
   if (int rc = mosquitto_connect_async(mosq_, o.host.c_str(), o.port, o.keepalive_s);
-      rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO && rc != MOSQ_ERR_EAI) {
+      rc == MOSQ_ERR_INVAL || rc == MOSQ_ERR_NOMEM) {
     return mosq_error("connect", rc);
-  } else if (rc != MOSQ_ERR_SUCCESS) {
+  } else if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_TLS) {  // TLS: the log callback said why
     const std::string why = rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc);
     shared_->run([s = shared_.get(), why] {
       if (s->callbacks.disconnected) s->callbacks.disconnected(why);

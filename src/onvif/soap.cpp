@@ -5,38 +5,11 @@
 #include <algorithm>
 #include <pugixml.hpp>
 
+#include "onvif/xml_names.h"
+
 namespace vto::onvif {
 
 namespace {
-
-std::string_view local_name(std::string_view name) {
-  const auto colon = name.find(':');
-  return colon == std::string_view::npos ? name : name.substr(colon + 1);
-}
-
-// The namespace URI of an element's (or attribute's) prefix, from the declarations in scope.
-std::string namespace_of(pugi::xml_node node, std::string_view qualified) {
-  const auto colon = qualified.find(':');
-  const std::string attr = colon == std::string_view::npos
-                               ? "xmlns"
-                               : "xmlns:" + std::string(qualified.substr(0, colon));
-  for (pugi::xml_node n = node; n; n = n.parent()) {
-    if (n.type() != pugi::node_element) continue;
-    if (pugi::xml_attribute a = n.attribute(attr.c_str())) return a.value();
-  }
-  return {};
-}
-
-bool is(pugi::xml_node node, std::string_view ns, std::string_view name) {
-  return node.type() == pugi::node_element && local_name(node.name()) == name &&
-         namespace_of(node, node.name()) == ns;
-}
-
-pugi::xml_node child(pugi::xml_node parent, std::string_view ns, std::string_view name) {
-  for (pugi::xml_node c : parent.children())
-    if (is(c, ns, name)) return c;
-  return {};
-}
 
 std::string trimmed(std::string_view s) {
   const auto first = s.find_first_not_of(" \t\r\n");
@@ -88,9 +61,9 @@ Result<SoapRequest> SoapRequest::parse(std::string_view body) {
       envelope = n;
     }
   }
-  if (!envelope || !is(envelope, kSoapEnv, "Envelope"))
+  if (!envelope || !is_element(envelope, kSoapEnv, "Envelope"))
     return make_error("not a SOAP 1.2 envelope", Errc::Invalid);
-  const pugi::xml_node body_node = child(envelope, kSoapEnv, "Body");
+  const pugi::xml_node body_node = child_element(envelope, kSoapEnv, "Body");
   pugi::xml_node op;
   for (pugi::xml_node c : body_node.children())
     if (c.type() == pugi::node_element) {
@@ -101,18 +74,18 @@ Result<SoapRequest> SoapRequest::parse(std::string_view body) {
   r.ns_ = namespace_of(op, op.name());
   r.op_ = std::string(local_name(op.name()));
 
-  const pugi::xml_node header = child(envelope, kSoapEnv, "Header");
-  const pugi::xml_node security = child(header, kWsseNs, "Security");
-  if (const pugi::xml_node token = child(security, kWsseNs, "UsernameToken")) {
+  const pugi::xml_node header = child_element(envelope, kSoapEnv, "Header");
+  const pugi::xml_node security = child_element(header, kWsseNs, "Security");
+  if (const pugi::xml_node token = child_element(security, kWsseNs, "UsernameToken")) {
     UsernameToken t;
-    t.username = trimmed(child(token, kWsseNs, "Username").child_value());
-    const pugi::xml_node password = child(token, kWsseNs, "Password");
+    t.username = trimmed(child_element(token, kWsseNs, "Username").child_value());
+    const pugi::xml_node password = child_element(token, kWsseNs, "Password");
     t.password = trimmed(password.child_value());
     t.password_type = password.attribute("Type").value();
-    auto nonce = base64_decode(child(token, kWsseNs, "Nonce").child_value());
+    auto nonce = base64_decode(child_element(token, kWsseNs, "Nonce").child_value());
     if (!nonce) return make_error("the UsernameToken's Nonce is not base64", Errc::Invalid);
     t.nonce = *nonce;
-    t.created = trimmed(child(token, kWsuNs, "Created").child_value());
+    t.created = trimmed(child_element(token, kWsuNs, "Created").child_value());
     r.token_ = std::move(t);
   }
   return r;
@@ -120,7 +93,7 @@ Result<SoapRequest> SoapRequest::parse(std::string_view body) {
 
 std::string SoapRequest::param(std::string_view name) const {
   const pugi::xml_node root = doc_->document_element();
-  pugi::xml_node body_node = child(root, kSoapEnv, "Body");
+  pugi::xml_node body_node = child_element(root, kSoapEnv, "Body");
   for (pugi::xml_node op : body_node.children()) {
     if (op.type() != pugi::node_element) continue;
     for (pugi::xml_node c : op.children())
@@ -133,7 +106,7 @@ std::string SoapRequest::param(std::string_view name) const {
 
 std::string SoapRequest::find(std::string_view name) const {
   const pugi::xml_node root = doc_->document_element();
-  pugi::xml_node body_node = child(root, kSoapEnv, "Body");
+  pugi::xml_node body_node = child_element(root, kSoapEnv, "Body");
   const pugi::xml_node found = body_node.find_node([&](pugi::xml_node n) {
     return n.type() == pugi::node_element && local_name(n.name()) == name;
   });

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/secure_random.h"
 #include "onvif/soap.h"
+#include "onvif/xml_names.h"
 
 namespace vto::onvif {
 
@@ -14,30 +15,6 @@ namespace {
 constexpr std::string_view kAddressing = "http://schemas.xmlsoap.org/ws/2004/08/addressing";
 constexpr std::string_view kDiscovery = "http://schemas.xmlsoap.org/ws/2005/04/discovery";
 constexpr std::string_view kNetworkNs = "http://www.onvif.org/ver10/network/wsdl";
-
-std::string_view local_name(std::string_view name) {
-  const auto colon = name.find(':');
-  return colon == std::string_view::npos ? name : name.substr(colon + 1);
-}
-
-std::string namespace_of(pugi::xml_node node, std::string_view qualified) {
-  const auto colon = qualified.find(':');
-  const std::string attr = colon == std::string_view::npos
-                               ? "xmlns"
-                               : "xmlns:" + std::string(qualified.substr(0, colon));
-  for (pugi::xml_node n = node; n; n = n.parent())
-    if (n.type() == pugi::node_element)
-      if (pugi::xml_attribute a = n.attribute(attr.c_str())) return a.value();
-  return {};
-}
-
-pugi::xml_node child(pugi::xml_node parent, std::string_view ns, std::string_view name) {
-  for (pugi::xml_node c : parent.children())
-    if (c.type() == pugi::node_element && local_name(c.name()) == name &&
-        namespace_of(c, c.name()) == ns)
-      return c;
-  return {};
-}
 
 std::vector<std::string_view> words(std::string_view text) {
   std::vector<std::string_view> out;
@@ -144,22 +121,17 @@ std::optional<std::string> probe_match(std::string_view datagram, const Discover
   if (!doc.load_buffer(datagram.data(), datagram.size(), pugi::parse_default | pugi::parse_doctype,
                        pugi::encoding_utf8))
     return std::nullopt;
-  pugi::xml_node envelope;
-  for (pugi::xml_node n : doc.children()) {
-    if (n.type() == pugi::node_doctype) return std::nullopt;
-    if (n.type() == pugi::node_element) envelope = n;
-  }
-  if (!envelope || local_name(envelope.name()) != "Envelope" ||
-      namespace_of(envelope, envelope.name()) != kSoapEnv)
-    return std::nullopt;
-  const pugi::xml_node header = child(envelope, kSoapEnv, "Header");
-  const pugi::xml_node probe = child(child(envelope, kSoapEnv, "Body"), kDiscovery, "Probe");
+  const pugi::xml_node envelope = only_root(doc);
+  if (!is_element(envelope, kSoapEnv, "Envelope")) return std::nullopt;
+  const pugi::xml_node header = child_element(envelope, kSoapEnv, "Header");
+  const pugi::xml_node probe =
+      child_element(child_element(envelope, kSoapEnv, "Body"), kDiscovery, "Probe");
   if (!probe) return std::nullopt;
-  const std::string relates_to = child(header, kAddressing, "MessageID").child_value();
+  const std::string relates_to = child_element(header, kAddressing, "MessageID").child_value();
   if (relates_to.empty() || relates_to.size() > 256) return std::nullopt;
 
   // Types: every type asked for must be one of ours.
-  const pugi::xml_node types = child(probe, kDiscovery, "Types");
+  const pugi::xml_node types = child_element(probe, kDiscovery, "Types");
   for (std::string_view qname : words(types.child_value())) {
     const std::string ns = namespace_of(types, qname);
     const std::string_view name = local_name(qname);
@@ -168,7 +140,7 @@ std::optional<std::string> probe_match(std::string_view datagram, const Discover
     if (!ours) return std::nullopt;
   }
   // Scopes: every scope asked for must match one of ours.
-  const pugi::xml_node scopes = child(probe, kDiscovery, "Scopes");
+  const pugi::xml_node scopes = child_element(probe, kDiscovery, "Scopes");
   const std::string match_by = scopes.attribute("MatchBy").value();
   if (!match_by.empty() && match_by != "http://schemas.xmlsoap.org/ws/2005/04/discovery/rfc3986")
     return std::nullopt;
