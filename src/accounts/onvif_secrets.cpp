@@ -35,6 +35,7 @@ std::string OnvifSecrets::seal(std::string_view password) const {
 }
 
 Result<std::string> OnvifSecrets::unseal(std::string_view sealed) const {
+  if (sealed.empty()) return make_error("ONVIF password: not sealed by this device", Errc::Invalid);
   std::vector<unsigned char> box(sealed.size());
   std::size_t length = 0;
   if (sodium_base642bin(box.data(), box.size(), sealed.data(), sealed.size(), nullptr, &length,

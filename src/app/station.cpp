@@ -651,7 +651,8 @@ Result<void> Station::build_panel(const api::Facade& f) {
   reader_enrolment_->set_readers(m.card_reader(), fingerprint_reader_of(m));
   alarm_centre_->set_tamper_switch(&m.tamper_switch());
   call_control_->set_panel(panel->get());
-  panel_ = std::move(*panel);  // the old panel goes before the modules it used
+  if (mqtt_) mqtt_->set_ring_rooms(f.buttons);  // the doorbell's event types
+  panel_ = std::move(*panel);                   // the old panel goes before the modules it used
   modules_ = std::move(*modules);
   return {};
 }

@@ -18,6 +18,7 @@ mqtt::DeviceFacts Station::mqtt_device() {
   std::ranges::transform(d.id, d.id.begin(), [](unsigned char c) { return std::tolower(c); });
   d.name = "OpenVTO " + local_.vto_number;
   d.sw_version = VTO_VERSION;
+  d.ring_rooms = facade_.buttons;
   const std::string host = network_.ip.empty() ? options_.https.host : network_.ip;
   if (!host.empty() && host != "0.0.0.0" && host.find(':') == std::string::npos && http_->port())
     d.configuration_url = "https://" + host + ":" + std::to_string(http_->port()) + "/";

@@ -1,10 +1,16 @@
 #include "mqtt/ha_discovery.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace vto::mqtt {
 
 using nlohmann::json;
+
+std::string ring_type(const DeviceFacts& device, const std::string& room) {
+  return std::ranges::find(device.ring_rooms, room) != device.ring_rooms.end() ? "ring_" + room
+                                                                               : "ring";
+}
 
 std::vector<Publication> discovery_configs(const DeviceFacts& d, const Topics& t,
                                            const std::string& prefix, bool with_unlock) {
@@ -30,10 +36,12 @@ std::vector<Publication> discovery_configs(const DeviceFacts& d, const Topics& t
     out.push_back({prefix + "/" + component + "/" + node + "/" + object + "/config", ""});
   };
 
+  json event_types = json::array({"ring"});
+  for (const auto& room : d.ring_rooms) event_types.push_back("ring_" + room);
   entity("event", "doorbell",
          {{"name", "Doorbell"},
           {"device_class", "doorbell"},
-          {"event_types", json::array({"ring"})},
+          {"event_types", event_types},
           {"state_topic", t.ring()},
           {"icon", "mdi:doorbell"}});
   if (with_unlock) {

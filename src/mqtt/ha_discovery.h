@@ -29,7 +29,13 @@ struct DeviceFacts {
   std::string sw_version;
   std::string serial;
   std::string configuration_url;  // the web interface; empty: not known
+  // The rooms of the call buttons: each has its doorbell event type, "ring_<room>"; a room
+  // dialled on the keypad rings as "ring".
+  std::vector<std::string> ring_rooms = {};
 };
+
+// The doorbell event type of a call to `room`.
+std::string ring_type(const DeviceFacts& device, const std::string& room);
 
 struct Publication {
   std::string topic;

@@ -32,6 +32,7 @@ DeviceFacts facts() {
   d.sw_version = "0.9.0";
   d.serial = "OV0A1B2C3D4E";
   d.configuration_url = "https://192.168.1.108/";
+  d.ring_rooms = {"101", "102"};
   return d;
 }
 
@@ -81,7 +82,10 @@ TEST(HaDiscovery, TheDoorbellIsAnEventAndTheLockCanOpen) {
   }
   EXPECT_EQ(event["device_class"], "doorbell");
   EXPECT_EQ(event["state_topic"], "openvto/x/ring");
-  EXPECT_EQ(event["event_types"], json::array({"ring"}));
+  // One type per call button's room, and "ring" for a room dialled on the keypad.
+  EXPECT_EQ(event["event_types"], json::array({"ring", "ring_101", "ring_102"}));
+  EXPECT_EQ(ring_type(facts(), "102"), "ring_102");
+  EXPECT_EQ(ring_type(facts(), "305"), "ring");
   // HA offers "Open" only with payload_open.
   EXPECT_EQ(lock["payload_open"], "OPEN");
   EXPECT_EQ(lock["command_topic"], "openvto/x/command/lock");

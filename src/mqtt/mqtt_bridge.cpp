@@ -76,7 +76,9 @@ Result<void> MqttBridge::apply(const MqttSettings& s, const DeviceFacts& device)
   }
   stop();
   settings_ = s;
+  std::vector<std::string> rooms = std::move(device_.ring_rooms);
   device_ = device;
+  if (device_.ring_rooms.empty()) device_.ring_rooms = std::move(rooms);
   topics_ = Topics{s.topic_prefix + "/" + device.id};
   last_error_.clear();
   if (!s.enabled) return {};
@@ -179,6 +181,16 @@ void MqttBridge::publish_states() {
   if (!last_room_.empty()) publish_state("last_room", last_room_);
 }
 
+void MqttBridge::set_ring_rooms(std::vector<std::string> rooms) {
+  std::vector<std::string> unique;
+  for (auto& r : rooms)
+    if (!r.empty() && std::ranges::find(unique, r) == unique.end() && unique.size() < 32)
+      unique.push_back(std::move(r));
+  if (unique == device_.ring_rooms) return;
+  device_.ring_rooms = std::move(unique);
+  if (client_ && client_->connected() && settings_.discovery) publish_discovery();
+}
+
 void MqttBridge::on_lock(bool released) {
   now_.lock_released = released;
   publish_state("lock", lock_state());
@@ -195,7 +207,7 @@ void MqttBridge::on_event(const station::DoorEvent& e, std::optional<int> button
       last_room_ = e.number;
       publish_state("call", "ON");
       publish_state("last_room", last_room_);
-      json ring = {{"event_type", "ring"},
+      json ring = {{"event_type", ring_type(device_, e.number)},
                    {"room", e.number},
                    {"button", button ? json(*button) : json(nullptr)},
                    {"time", access::utc_time(e.at_ms)}};
@@ -265,11 +277,7 @@ void MqttBridge::pump() {
                  (hooks_.now_ms() - m->at_ms) / 1000);
       const std::int64_t id = m->id;
       outbox_.remove(id);
-      writer_.post(kTable, [id](SQLite::Database& db) {
-        SQLite::Statement q(db, "DELETE FROM mqtt_outbox WHERE id = ?");
-        q.bind(1, id);
-        q.exec();
-      });
+      forget(id);
       continue;
     }
     auto mid = client_->publish(m->topic, m->payload, settings_.qos, false);
@@ -285,7 +293,11 @@ void MqttBridge::published(int mid) {
   const auto id = outbox_.remove_mid(mid);
   if (!id) return;  // a state or a config, or a copy
   ++sent_;
-  writer_.post(kTable, [id = *id](SQLite::Database& db) {
+  forget(*id);
+}
+
+void MqttBridge::forget(std::int64_t id) {
+  writer_.post(kTable, [id](SQLite::Database& db) {
     SQLite::Statement q(db, "DELETE FROM mqtt_outbox WHERE id = ?");
     q.bind(1, id);
     q.exec();

@@ -88,6 +88,8 @@ class MqttBridge {
   // What happened at the door; `button` is the call button pressed (1-based) for a ring.
   void on_event(const station::DoorEvent& e, std::optional<int> button);
   void on_lock(bool released);
+  // The call buttons' rooms changed (the façade): the doorbell's event types follow.
+  void set_ring_rooms(std::vector<std::string> rooms);
 
   // For the page: connected, the broker, the last error, what waits in the outbox.
   nlohmann::json status() const;
@@ -98,6 +100,7 @@ class MqttBridge {
   void disconnected(const std::string& why);
   void message(const std::string& topic, const std::string& payload, bool retained);
   void published(int mid);
+  void forget(std::int64_t id);  // the saved row of a message that left the outbox
   void enqueue(std::int64_t at_ms, const std::string& topic, const nlohmann::json& payload,
                bool ring);
   void pump();

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/authority.h"
+
 namespace vto::mqtt {
 
 using nlohmann::json;
@@ -84,31 +86,13 @@ Result<MqttSettings> parse_mqtt_url(std::string_view url) {
       s.password = *password;
     }
   }
-  std::string_view host = rest;
-  std::string_view port_text;
-  if (rest.starts_with('[')) {  // [IPv6]:port
-    const auto close = rest.find(']');
-    if (close == std::string_view::npos) return invalid("host", "an IPv6 address needs its ]");
-    host = rest.substr(1, close - 1);
-    const std::string_view after = rest.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return invalid("url", "unexpected text after the host");
-      port_text = after.substr(1);
-    }
-  } else if (const auto colon = rest.rfind(':'); colon != std::string_view::npos) {
-    host = rest.substr(0, colon);
-    port_text = rest.substr(colon + 1);
+  auto authority = core::split_authority(rest);
+  if (!authority) {
+    const std::string& m = authority.error().message;
+    return m.starts_with("port") ? invalid("port", "must be 1 to 65535") : invalid("url", m);
   }
-  s.host = std::string(host);
-  if (!port_text.empty() || rest.ends_with(':')) {
-    unsigned port = 0;
-    const auto [end, ec] =
-        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 ||
-        port > 65535)
-      return invalid("port", "must be 1 to 65535");
-    s.port = static_cast<std::uint16_t>(port);
-  }
+  s.host = authority->host;
+  if (authority->port) s.port = *authority->port;
   if (auto ok = check(s); !ok) return ok.error();
   return s;
 }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "core/authority.h"
 #include "core/log.h"
 #include "core/text.h"
 
@@ -116,24 +117,9 @@ bool hostname_char(char c) {
 }  // namespace
 
 std::pair<std::string, std::uint16_t> split_host(std::string_view h) {
-  std::string_view host = h;
-  std::string_view port;
-  if (h.starts_with('[')) {
-    const auto close = h.find(']');
-    if (close == std::string_view::npos) return {"", 0};
-    host = h.substr(1, close - 1);
-    if (close + 1 < h.size() && h[close + 1] == ':') port = h.substr(close + 2);
-  } else if (const auto colon = h.rfind(':');
-             colon != std::string_view::npos && h.find(':') == colon) {
-    host = h.substr(0, colon);
-    port = h.substr(colon + 1);
-  }
-  unsigned p = 0;
-  if (!port.empty()) {
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-    if (ec != std::errc{} || end != port.data() + port.size() || p > 65535) p = 0;
-  }
-  return {std::string(host), static_cast<std::uint16_t>(p)};
+  auto a = core::split_authority(h);
+  if (!a) return {"", 0};
+  return {a->host, a->port.value_or(0)};
 }
 
 OnvifService::OnvifService(api::ViewerAuth& auth, Hooks hooks)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/authority.h"
 #include "core/secure_random.h"
 
 namespace vto::webhooks {
@@ -43,31 +44,11 @@ Result<Url> parse_url(std::string_view text) {
   if (u.target.front() == '?') u.target = "/" + u.target;
   if (authority.find('@') != std::string_view::npos)
     return invalid("url", "takes no user name or password (the signature authenticates)");
-  std::string_view port_text;
-  if (authority.starts_with('[')) {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return invalid("url", "an IPv6 address needs its ]");
-    u.host = std::string(authority.substr(1, close - 1));
-    if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') return invalid("url", "unexpected text after the host");
-      port_text = authority.substr(close + 2);
-    }
-  } else if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
-    u.host = std::string(authority.substr(0, colon));
-    port_text = authority.substr(colon + 1);
-  } else {
-    u.host = std::string(authority);
-  }
+  auto split = core::split_authority(authority);
+  if (!split) return invalid("url", split.error().message);
+  u.host = split->host;
+  if (split->port) u.port = *split->port;
   if (u.host.empty()) return invalid("url", "needs a host");
-  if (!port_text.empty()) {
-    unsigned port = 0;
-    const auto [end, ec] =
-        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 ||
-        port > 65535)
-      return invalid("url", "port must be 1 to 65535");
-    u.port = static_cast<std::uint16_t>(port);
-  }
   return u;
 }
 

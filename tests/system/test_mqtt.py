@@ -100,7 +100,8 @@ def test_home_assistant_sees_the_door_rings_tamper_and_opens_it(tmp_path, broker
     _, (_, ring, retained) = ha.on(f"{base}/ring", start=mark)
     ring = json.loads(ring)
     assert not retained
-    assert ring["event_type"] == "ring" and ring["room"] == "102" and ring["button"] == 2, ring
+    assert ring["event_type"] == "ring_102" and ring["room"] == "102" and ring["button"] == 2, ring
+    assert event["event_types"] == ["ring", "ring_101", "ring_102"], event
     _, (_, raw, _) = ha.on(f"{base}/event/call_started", start=mark)
     raw = json.loads(raw)
     assert raw["room"] == "102" and raw["device"] == "8001" and raw["time_ms"] >= before_ms - 1000

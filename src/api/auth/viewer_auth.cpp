@@ -171,6 +171,16 @@ ViewerVerdict ViewerAuth::identify(std::string_view method, std::string_view aut
   return {ViewerVerdict::Kind::Ok, user, account->role};
 }
 
+ViewerAuth::Attempt ViewerAuth::may_try(const std::string& user, std::string_view address) {
+  const core::TimePoint now = clock_.now();
+  if (user.empty() || guard_.locked(user, address, now) ||
+      sources_.blocked(core::source_key(address), now))
+    return {true, std::nullopt};
+  Attempt attempt;
+  if (auto found = users_.find(user); found && *found) attempt.account = **found;
+  return attempt;
+}
+
 std::optional<std::string> ViewerAuth::onvif_password(const store::User& account) const {
   if (!onvif_secrets_ || account.onvif_secret.empty()) return std::nullopt;
   auto password = onvif_secrets_->unseal(account.onvif_secret);
@@ -189,13 +199,9 @@ ViewerVerdict ViewerAuth::check_password_digest(std::string_view user_name, std:
   const std::string user(user_name);
   std::unique_lock lock(mutex_);
   const Observer observer = observer_;
-  const core::TimePoint now = clock_.now();
-  if (user.empty() || guard_.locked(user, address, now) ||
-      sources_.blocked(core::source_key(address), now)) {
-    return {ViewerVerdict::Kind::Challenge, {}};
-  }
-  std::optional<store::User> account;
-  if (auto found = users_.find(user); found && *found) account = **found;
+  const Attempt attempt = may_try(user, address);
+  if (attempt.refused) return {ViewerVerdict::Kind::Challenge, {}};
+  const std::optional<store::User>& account = attempt.account;
   const std::optional<std::string> password = account ? onvif_password(*account) : std::nullopt;
   // The same work whether the account (or its ONVIF password) exists or not.
   std::string input(nonce);
@@ -218,13 +224,9 @@ ViewerVerdict ViewerAuth::check_login_hash(std::string_view user_name, std::stri
   const std::string user(user_name);
   std::unique_lock lock(mutex_);
   const Observer observer = observer_;
-  const core::TimePoint now = clock_.now();
-  if (user.empty() || guard_.locked(user, address, now) ||
-      sources_.blocked(core::source_key(address), now)) {
-    return {ViewerVerdict::Kind::Challenge, {}};
-  }
-  std::optional<store::User> account;
-  if (auto found = users_.find(user); found && *found) account = **found;
+  const Attempt attempt = may_try(user, address);
+  if (attempt.refused) return {ViewerVerdict::Kind::Challenge, {}};
+  const std::optional<store::User>& account = attempt.account;
   // The same work whether the account exists or not.
   const std::string ha1 = account && !account->digest.md5.empty()
                               ? account->digest.md5

@@ -90,6 +90,13 @@ class ViewerAuth {
   ViewerVerdict refuse(std::unique_lock<std::mutex> lock, const Observer& observer,
                        const std::string& user, std::string_view address, std::string_view what);
   // Counts a wrong answer of `user` from `address` (lock held): the reports to make.
+  // Whether `user` may answer from `address` now (lock held): refused while the pair is
+  // locked or the source blocked; else the account, if there is one.
+  struct Attempt {
+    bool refused = false;
+    std::optional<store::User> account = std::nullopt;
+  };
+  Attempt may_try(const std::string& user, std::string_view address);
   // The account's ONVIF password, unsealed (lock held); none without one.
   std::optional<std::string> onvif_password(const store::User& account) const;
   std::vector<std::pair<std::string, std::string>> count_failure(const std::string& user,
