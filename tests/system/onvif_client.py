@@ -8,6 +8,7 @@ import hashlib
 import http.client
 import os
 import re
+import ssl
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -55,9 +56,15 @@ def envelope(service_ns, operation, params="", security=""):
             f'</soap-env:Body></soap-env:Envelope>')
 
 
-def post(port, path, body, host=None):
-    """POST body to http://127.0.0.1:port/path: (status, parsed XML root or None, raw text)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+def post(port, path, body, host=None, secure=False):
+    """POST body to http(s)://127.0.0.1:port/path: (status, parsed XML root or None, raw text)."""
+    if secure:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=ctx)
+    else:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     conn.request("POST", path, body=body.encode() if isinstance(body, str) else body,
                  headers={"Content-Type": 'application/soap+xml; charset=utf-8; action="x"',
                           "Host": host or f"127.0.0.1:{port}"})
@@ -72,15 +79,16 @@ def post(port, path, body, host=None):
 
 
 class Onvif:
-    def __init__(self, port, user=None, password=None, style="zeep"):
+    def __init__(self, port, user=None, password=None, style="zeep", secure=False):
         self.port, self.user, self.password, self.style = port, user, password, style
+        self.secure = secure
 
     def call(self, service, operation, params="", path=None, security=None):
         ns = NS["tds"] if service == "device" else NS["trt"]
         if security is None and self.user is not None:
             security = token(self.user, self.password, created=created_now(self.style))
         body = envelope(ns, operation, params, security or "")
-        return post(self.port, path or f"/onvif/{service}_service", body)
+        return post(self.port, path or f"/onvif/{service}_service", body, secure=self.secure)
 
     def ok(self, service, operation, params=""):
         status, root, raw = self.call(service, operation, params)

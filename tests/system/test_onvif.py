@@ -113,6 +113,11 @@ def test_home_assistant_adds_the_door_and_plays_its_stream(vtod):
     status, root, raw = go2rtc.call("media", "GetSnapshotUri", "<ns0:ProfileToken>sub</ns0:ProfileToken>",
                                     path="/onvif/imaging_service")
     assert status == 200 and "snapshot.cgi" in raw, raw
+    # The HTTPS port serves the same, with https addresses.
+    secure = Onvif(vtod.http_port, "admin", ONVIF_PASSWORD, secure=True)
+    caps = secure.ok("device", "GetCapabilities", "<ns0:Category>All</ns0:Category>")
+    assert caps.find("tds:Capabilities/tt:Media/tt:XAddr", NS).text == \
+        f"https://127.0.0.1:{vtod.http_port}/onvif/media_service"
     # An operation not offered is a Fault, not a silence.
     status, root, raw = ha.call("media", "GetOSDs")
     assert status == 400 and fault_subcode(root) == "ter:ActionNotSupported", raw
