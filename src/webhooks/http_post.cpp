@@ -31,28 +31,45 @@ std::string ssl_reason(const beast::error_code& ec) {
   return ec.message();
 }
 
+}  // namespace
+
+class TlsClient {
+ public:
+  asio::ssl::context context{asio::ssl::context::tls_client};
+};
+
+Result<std::shared_ptr<TlsClient>> make_tls_client(const std::string& ca_pem) {
+  auto tls = std::make_shared<TlsClient>();
+  tls->context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                           asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                           asio::ssl::context::no_tlsv1_1);
+  beast::error_code ec;
+  tls->context.set_default_verify_paths(ec);
+  if (!ca_pem.empty()) {
+    tls->context.add_certificate_authority(asio::buffer(ca_pem), ec);
+    if (ec) return make_error("the CA certificate cannot be read: " + ec.message(), Errc::Invalid);
+  }
+  tls->context.set_verify_mode(asio::ssl::verify_peer);
+  return tls;
+}
+
+namespace {
+
 class Post : public std::enable_shared_from_this<Post> {
  public:
   Post(asio::io_context& io, Url url, std::chrono::seconds timeout,
        std::function<void(PostResult)> done)
       : io_(io), url_(std::move(url)), timeout_(timeout), done_(std::move(done)), resolver_(io) {}
 
-  void start(const std::string& ca_pem, http::request<http::string_body> request) {
+  void start(std::shared_ptr<TlsClient> tls, http::request<http::string_body> request) {
     request_ = std::move(request);
     if (url_.tls) {
-      ctx_.emplace(asio::ssl::context::tls_client);
-      ctx_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                        asio::ssl::context::no_tlsv1_1);
+      if (!tls) return finish({0, "no TLS settings"});
+      tls_client_ = std::move(tls);
+      tls_.emplace(io_, tls_client_->context);
       beast::error_code ec;
-      ctx_->set_default_verify_paths(ec);
-      if (!ca_pem.empty()) {
-        ctx_->add_certificate_authority(asio::buffer(ca_pem), ec);
-        if (ec) return finish({0, "the CA certificate cannot be read: " + ec.message()});
-      }
-      ctx_->set_verify_mode(asio::ssl::verify_peer);
-      ctx_->set_verify_callback(asio::ssl::host_name_verification(url_.host));
-      tls_.emplace(io_, *ctx_);
+      tls_->set_verify_callback(asio::ssl::host_name_verification(url_.host), ec);
+      if (ec) return finish({0, "TLS: " + ec.message()});
       if (!SSL_set_tlsext_host_name(tls_->native_handle(), url_.host.c_str()))
         return finish({0, "TLS: the host name cannot be sent"});
     } else {
@@ -122,7 +139,7 @@ class Post : public std::enable_shared_from_this<Post> {
   std::chrono::seconds timeout_;
   std::function<void(PostResult)> done_;
   tcp::resolver resolver_;
-  std::optional<asio::ssl::context> ctx_;
+  std::shared_ptr<TlsClient> tls_client_;  // outlives tls_ (declared before it)
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
   std::optional<beast::tcp_stream> plain_;
   http::request<http::string_body> request_;
@@ -132,7 +149,7 @@ class Post : public std::enable_shared_from_this<Post> {
 
 }  // namespace
 
-void http_post(asio::io_context& io, const Url& url, const std::string& ca_pem,
+void http_post(asio::io_context& io, const Url& url, std::shared_ptr<TlsClient> tls,
                std::map<std::string, std::string> headers, std::string body,
                std::chrono::seconds timeout, std::function<void(PostResult)> done) {
   http::request<http::string_body> req{http::verb::post, url.target, 11};
@@ -146,7 +163,7 @@ void http_post(asio::io_context& io, const Url& url, const std::string& ca_pem,
   req.body() = std::move(body);
   req.prepare_payload();
   auto post = std::make_shared<Post>(io, url, timeout, std::move(done));
-  post->start(ca_pem, std::move(req));
+  post->start(std::move(tls), std::move(req));
 }
 
 }  // namespace vto::webhooks

@@ -2,7 +2,9 @@
 
 #include <openssl/hmac.h>
 
+#include <boost/asio/post.hpp>
 #include "core/log.h"
+
 #include "webhooks/http_post.h"
 
 namespace vto::webhooks {
@@ -36,7 +38,12 @@ Webhooks::~Webhooks() {
 }
 
 void Webhooks::apply(const WebhookSettings& settings) {
-  ca_pem_ = settings.ca_pem;
+  if (!tls_ || settings.ca_pem != ca_pem_) {
+    ca_pem_ = settings.ca_pem;
+    auto tls = make_tls_client(ca_pem_);
+    tls_ = tls ? *tls : nullptr;
+    tls_error_ = tls ? "" : tls.error().message;
+  }
   std::vector<std::shared_ptr<Target>> next;
   for (const auto& e : settings.endpoints) {
     auto url = parse_url(e.url);
@@ -90,7 +97,14 @@ void Webhooks::send(const std::shared_ptr<Target>& t) {
       {"X-OpenVTO-Delivery", std::to_string(p.id)},
       {"X-OpenVTO-Timestamp", std::to_string(now_s)},
       {"X-OpenVTO-Signature", signature(t->endpoint.secret, now_s, p.body)}};
-  http_post(io_, t->url, ca_pem_, std::move(headers), p.body, kTimeout, [this, t](PostResult r) {
+  if (t->url.tls && !tls_) {
+    const std::string why = tls_error_;
+    boost::asio::post(io_, [this, t, why] {
+      if (!t->removed) sent(t, 0, why);
+    });
+    return;
+  }
+  http_post(io_, t->url, tls_, std::move(headers), p.body, kTimeout, [this, t](PostResult r) {
     if (t->removed) return;
     sent(t, r.status, r.error);
   });

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/timers.h"
+#include "webhooks/http_post.h"
 #include "webhooks/webhook_settings.h"
 
 namespace vto::webhooks {
@@ -73,6 +74,8 @@ class Webhooks {
   core::Timers& timers_;
   std::function<std::int64_t()> now_ms_;
   std::string ca_pem_;
+  std::shared_ptr<TlsClient> tls_;  // made when the CA changes
+  std::string tls_error_;           // why there is none
   std::vector<std::shared_ptr<Target>> targets_;
   std::uint64_t next_id_ = 1;
 };
