@@ -27,6 +27,7 @@
 #include "store/backup.h"
 #include "store/database.h"
 #include "store/directory.h"
+#include "store/estate_export.h"
 #include "store/users.h"
 
 namespace {
@@ -338,6 +339,16 @@ int main(int argc, char** argv) {
       centre->add_subcommand("clear", "remove the centre's password (it can no longer register)");
   auto* centre_show = centre->add_subcommand("show", "say whether the centre has a password");
 
+  auto* estate = app.add_subcommand("estate", "an estate's SIP platform (Kamailio, docs/estate.md)")
+                     ->require_subcommand(1);
+  std::string estate_sqlite, estate_domain;
+  auto* estate_export = estate->add_subcommand(
+      "export", "write the building's SIP accounts to Kamailio's subscriber table (SQLite)");
+  estate_export->add_option("--sqlite", estate_sqlite, "the SQLite file (made if missing)")
+      ->required();
+  estate_export->add_option("--domain", estate_domain, "the estate's SIP domain (the digest realm)")
+      ->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -585,6 +596,15 @@ int main(int argc, char** argv) {
   if (token_revoke->parsed()) {
     return changed(vto::store::ApiTokens(**db).revoke(token_id),
                    "token " + std::to_string(token_id) + " revoked", "token_revoked");
+  }
+  if (estate_export->parsed()) {
+    auto done = vto::store::export_estate(dir, estate_sqlite, estate_domain);
+    if (!done) return fail(done.error().message);
+    std::cout << estate_sqlite << ": " << done->devices << " devices of " << done->rooms
+              << " rooms, " << done->vtos << " VTOs" << (done->centre ? ", the centre 888888" : "")
+              << " for " << estate_domain << "\n";
+    audit(**db, "estate_exported", estate_sqlite + " for " + estate_domain);
+    return kExitOk;
   }
   if (centre_show->parsed()) {
     auto password = dir.centre_password();
