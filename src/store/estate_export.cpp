@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS version (
   table_name VARCHAR(32) NOT NULL,
   table_version INTEGER DEFAULT 0 NOT NULL,
   CONSTRAINT version_t_name_idx UNIQUE (table_name));
+INSERT OR IGNORE INTO version (table_name, table_version) VALUES ('version', 1);
 INSERT OR IGNORE INTO version (table_name, table_version) VALUES ('subscriber', 7);
 CREATE TABLE IF NOT EXISTS subscriber (
   id INTEGER PRIMARY KEY NOT NULL,
@@ -85,6 +86,9 @@ Result<EstateExport> export_estate(Directory& directory, const std::string& path
       ++out.rooms;
       for (int n = 0; n < kDevicesPerRoom; ++n) {
         add(r.number + "#" + std::to_string(n), r.password);
+        // baresip and Linphone put the user into the digest's username URI-escaped
+        // ("101%230"), and auth_db looks that name up as it comes: the same device again.
+        add(r.number + "%23" + std::to_string(n), r.password);
         ++out.devices;
       }
     }

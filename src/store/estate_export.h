@@ -2,7 +2,8 @@
 // Kamailio's `subscriber` table (auth_db, schema version 7) in an SQLite file, with the
 // digest keys only (ha1 = MD5(user:domain:password), ha1b = MD5(user@domain:domain:password);
 // the password column empty): each room's ten devices <room>#0 ... <room>#9 with the room's
-// register password, each VTO with its own, and the management centre 888888 when it has one.
+// register password (each also as <room>%23<n>, the way baresip and Linphone write the
+// digest's username), each VTO with its own, and the management centre 888888 when it has one.
 #pragma once
 
 #include <cstddef>

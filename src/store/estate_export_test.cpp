@@ -38,7 +38,9 @@ TEST(EstateExport, EveryDeviceOfEveryRoomTheVtosAndTheCentreWithTheirDigestKeysO
   EXPECT_EQ(
       out.execAndGet("SELECT table_version FROM version WHERE table_name = 'subscriber'").getInt(),
       7);
-  EXPECT_EQ(out.execAndGet("SELECT COUNT(*) FROM subscriber").getInt(), 12);
+  EXPECT_EQ(out.execAndGet("SELECT COUNT(*) FROM subscriber").getInt(), 22);  // 20 + VTO + centre
+  EXPECT_EQ(out.execAndGet("SELECT COUNT(*) FROM subscriber WHERE username = '101%239'").getInt(),
+            1);
   EXPECT_EQ(out.execAndGet("SELECT COUNT(*) FROM subscriber WHERE password <> ''").getInt(), 0);
   // echo -n '101#9:estate.lan:Room-pass-1' | md5sum
   EXPECT_EQ(out.execAndGet("SELECT ha1 FROM subscriber WHERE username = '101#9'").getString(),
@@ -49,7 +51,7 @@ TEST(EstateExport, EveryDeviceOfEveryRoomTheVtosAndTheCentreWithTheirDigestKeysO
   // Again, for the same domain: replaced, not doubled; another domain's rows stay.
   out.exec("INSERT INTO subscriber (username, domain) VALUES ('201#0', 'other.lan')");
   ASSERT_TRUE(export_estate(dir, path, "estate.lan"));
-  EXPECT_EQ(out.execAndGet("SELECT COUNT(*) FROM subscriber").getInt(), 13);
+  EXPECT_EQ(out.execAndGet("SELECT COUNT(*) FROM subscriber").getInt(), 23);
   EXPECT_EQ(export_estate(dir, path, "bad domain").error().errc, Errc::Invalid);
 }
 
