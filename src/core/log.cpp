@@ -2,9 +2,15 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 
+#include <mutex>
+
 namespace vto::core {
 
 std::shared_ptr<spdlog::logger> logger(const std::string& name) {
+  // Threads ask for the same logger at once (the record writer's thread and the core thread
+  // both want "records" at start): only one may make it, or spdlog throws "already exists".
+  static std::mutex making;
+  std::lock_guard lock(making);
   if (auto existing = spdlog::get(name)) return existing;
   auto created = spdlog::stderr_color_mt(name);
   created->set_level(spdlog::get_level());
