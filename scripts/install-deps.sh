@@ -24,7 +24,7 @@ packages=(
   # its display: DRM mode setting, FreeType and the font the text is drawn in
   libdrm-dev libfreetype-dev fonts-dejavu-core
   # real SIP peers and probes used by the system tests and benchmarks
-  baresip-core linphone-cli kamailio kamailio-tls-modules sip-tester sofia-sip-bin openssl
+  baresip-core linphone-cli kamailio kamailio-tls-modules kamailio-sqlite-modules sip-tester sofia-sip-bin openssl
   # the SIP security tests: sipvicious' svcrack and svwar against a running vtod
   sipvicious
   ffmpeg python3 python3-pytest iproute2 procps

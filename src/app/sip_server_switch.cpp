@@ -9,12 +9,10 @@ SipServerSwitch::SipServerSwitch(Parts parts, api::SipServerSettings setting, Ow
     : parts_(parts),
       setting_(std::move(setting)),
       number_(std::move(number)),
-      own_(std::move(own)) {}
+      own_(std::move(own)),
+      failover_(parts.timers, parts.ua, [this](bool alternate) { use(alternate); }) {}
 
-SipServerSwitch::~SipServerSwitch() {
-  parts_.timers.cancel(main_retry_);
-  parts_.timers.cancel(failover_);
-}
+SipServerSwitch::~SipServerSwitch() = default;
 
 sip::UaConfig SipServerSwitch::ua_config(bool alternate) const {
   sip::UaConfig c;
@@ -35,12 +33,15 @@ sip::UaConfig SipServerSwitch::ua_config(bool alternate) const {
   c.server = sip::Peer{st.transport == "tls" ? sip::Transport::Tls : sip::Transport::Tcp,
                        alternate ? st.alternate_ip : st.server_ip, st.server_port, 0};
   c.authenticate_callers = true;
+  if (st.mode == api::SipServerMode::Platform) {
+    c.keepalive = kKeepalive;
+    c.keepalive_timeout = kKeepaliveTimeout;
+  }
   return c;
 }
 
 void SipServerSwitch::use(bool alternate) {
-  parts_.timers.cancel(main_retry_);
-  on_alternate_ = alternate;
+  failover_.stop();
   std::vector<std::string> trusted;
   if (!serving()) {
     for (const auto& ip : {setting_.server_ip, setting_.alternate_ip})
@@ -54,9 +55,9 @@ void SipServerSwitch::use(bool alternate) {
     return;
   }
   parts_.transactions.set_user(&parts_.ua);
+  if (setting_.mode == api::SipServerMode::Platform && !setting_.alternate_ip.empty())
+    failover_.moved(alternate, ua_config(false).server);
   parts_.ua.start_registration();
-  if (alternate)
-    main_retry_ = parts_.timers.start(std::chrono::seconds(60), [this] { use(false); });
 }
 
 void SipServerSwitch::change(const api::SipServerSettings& setting) {
@@ -66,14 +67,7 @@ void SipServerSwitch::change(const api::SipServerSettings& setting) {
 }
 
 void SipServerSwitch::on_ua_event(const sip::UaEvent& e) {
-  if (e.type != sip::UaEvent::Type::RegistrationFailed || serving() || on_alternate_ ||
-      setting_.mode != api::SipServerMode::Platform || setting_.alternate_ip.empty())
-    return;
-  core::logger("vtod")->warn("SIP server {} failed ({}): using the alternate {}", e.peer, e.status,
-                             setting_.alternate_ip);
-  // Not from inside the user agent's own event: once it has been handled.
-  parts_.timers.cancel(failover_);
-  failover_ = parts_.timers.start(core::Duration(0), [this] { use(true); });
+  if (!serving()) failover_.on_ua_event(e);
 }
 
 }  // namespace vto::app

@@ -1,8 +1,11 @@
 // Who serves the building's SIP side, applied to the running station: this VTO serves (the
 // transactions go to its SipServer, its own user agent calls through it), or the user agent
-// registers to another VTO or a platform over TCP. A platform's main server that fails
-// (its registration fails) gives way to the alternate, and the main one is tried again
-// every minute. The platform and its alternate are never blocked by the SIP guard.
+// registers to another VTO or a platform over TCP. At a platform the user agent sends a
+// keepalive every 2 s; a main server that is lost (its registration fails, its connection
+// closes and it cannot be reached again, or a keepalive goes 2 s unanswered) gives way to
+// the alternate at once. While on the alternate, the main server is asked every 5 s
+// whether it is back, and registered to again as soon as it answers (sip::ServerFailover).
+// The platform and its alternate are never blocked by the SIP guard.
 #pragma once
 
 #include <functional>
@@ -13,12 +16,16 @@
 #include "sip/proxy/sip_server.h"
 #include "sip/security/sip_guard.h"
 #include "sip/transaction/transaction_layer.h"
+#include "sip/ua/server_failover.h"
 #include "sip/ua/user_agent.h"
 
 namespace vto::app {
 
 class SipServerSwitch {
  public:
+  static constexpr core::Duration kKeepalive{2000};
+  static constexpr core::Duration kKeepaliveTimeout{2000};
+
   struct Parts {
     core::Timers& timers;
     sip::TransactionLayer& transactions;
@@ -39,14 +46,14 @@ class SipServerSwitch {
   void use(bool alternate = false);
   // A new setting (Network Setting > SIP Server): unregisters from the old server first.
   void change(const api::SipServerSettings& setting);
-  // The user agent's events: a failed registration at the platform's main server moves to
-  // the alternate (once the event has been handled).
+  // The user agent's events: a lost or failed registration at the platform's main server
+  // moves to the alternate (once the event has been handled).
   void on_ua_event(const sip::UaEvent& e);
 
   // The user agent's account for the setting (main or alternate server).
   sip::UaConfig ua_config(bool alternate) const;
   bool serving() const { return setting_.mode == api::SipServerMode::This; }
-  bool on_alternate() const { return on_alternate_; }
+  bool on_alternate() const { return failover_.on_alternate(); }
   // The setting in force; the Network Setting routes keep it.
   api::SipServerSettings& setting() { return setting_; }
 
@@ -55,9 +62,7 @@ class SipServerSwitch {
   api::SipServerSettings setting_;
   OwnNumber number_;
   OwnServer own_;
-  bool on_alternate_ = false;  // registered (or trying) at the platform's alternate server
-  core::Timers::Id main_retry_ = 0;
-  core::Timers::Id failover_ = 0;
+  sip::ServerFailover failover_;
 };
 
 }  // namespace vto::app

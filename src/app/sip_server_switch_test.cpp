@@ -68,6 +68,26 @@ class SipServerSwitchTest : public ::testing::Test {
     return to;
   }
 
+  std::size_t options_to(const std::string& ip) const {
+    std::size_t n = 0;
+    for (const auto& s : transport.sent)
+      if (s.bytes.starts_with("OPTIONS ") && s.to.ip == ip) ++n;
+    return n;
+  }
+
+  // Answers the last request sent that starts with `method` with `status`.
+  void answer_last(std::string_view method, int status) {
+    for (auto it = transport.sent.rbegin(); it != transport.sent.rend(); ++it) {
+      if (!it->bytes.starts_with(method)) continue;
+      auto request = sip::Message::parse(it->bytes);
+      ASSERT_TRUE(request);
+      const sip::Peer from{it->to.transport, it->to.ip, it->to.port, 1};
+      transport.inject(sip::make_response(*request, status, "OK", "srv").serialize(), from);
+      return;
+    }
+    FAIL() << "no " << method << " was sent";
+  }
+
   core::ManualTimers timers;
   test::FakeTransport transport;
   sip::TransactionLayer tl;
@@ -93,20 +113,42 @@ TEST_F(SipServerSwitchTest, ServingTheBuildingRegistersNowhere) {
   EXPECT_TRUE(registers().empty());
 }
 
-TEST_F(SipServerSwitchTest, AFailedMainServerGivesWayToTheAlternateAndIsTriedAgainAMinuteLater) {
+TEST_F(SipServerSwitchTest, AFailedMainServerGivesWayToTheAlternateUntilItAnswersAgain) {
   make(platform());
   sip_switch->use();
   EXPECT_EQ(ua.config().server.transport, sip::Transport::Tcp);
   EXPECT_TRUE(ua.config().authenticate_callers);
   ASSERT_EQ(registers(), std::vector<std::string>{"127.0.0.91"});
-  timers.advance(40s);  // no answer: the registration fails (timer F)
+  timers.advance(32s);  // no answer: the registration fails (timer F)
   timers.advance(1ms);
   EXPECT_TRUE(sip_switch->on_alternate());
   EXPECT_EQ(ua.config().user, "8001a");
   ASSERT_EQ(registers().back(), "127.0.0.92");
-  timers.advance(60s);
+  // Every 5 s the main server is asked whether it is back; silence keeps the alternate.
+  timers.advance(5s);
+  ASSERT_EQ(options_to("127.0.0.91"), 1u);
+  timers.advance(2s);
+  EXPECT_TRUE(sip_switch->on_alternate());
+  EXPECT_EQ(registers().back(), "127.0.0.92");
+  timers.advance(5s);  // 5 s after the last one gave up
+  ASSERT_EQ(options_to("127.0.0.91"), 2u);
+  answer_last("OPTIONS ", 200);
+  timers.advance(1ms);
   EXPECT_FALSE(sip_switch->on_alternate());
   EXPECT_EQ(registers().back(), "127.0.0.91");
+}
+
+TEST_F(SipServerSwitchTest, AMainServerThatStopsAnsweringTheKeepaliveGivesWayWithinFourSeconds) {
+  make(platform());
+  sip_switch->use();
+  answer_last("REGISTER ", 200);
+  ASSERT_TRUE(ua.registered());
+  timers.advance(2s);  // the keepalive goes...
+  ASSERT_EQ(options_to("127.0.0.91"), 1u);
+  timers.advance(2s);  // ...and nobody answers it
+  timers.advance(1ms);
+  EXPECT_TRUE(sip_switch->on_alternate());
+  EXPECT_EQ(registers().back(), "127.0.0.92");
 }
 
 TEST_F(SipServerSwitchTest, WithoutAnAlternateTheMainServerIsKept) {

@@ -288,6 +288,9 @@ Result<void> Station::start_sip() {
   // This VTO's own user agent: its calls go through the building server (itself) or
   // through the platform when one is configured.
   ua_ = std::make_unique<sip::UserAgent>(*tl_, sip::UaConfig{});
+  // A closed connection to the platform is a lost registration: registered again at once
+  // (or, when the server is gone, failed over to the alternate).
+  transport_->set_closed_handler([this](const sip::Peer& to) { ua_->connection_closed(to); });
   sip_switch_ = std::make_unique<SipServerSwitch>(
       SipServerSwitch::Parts{timers_, *tl_, *server_, *ua_, *sip_guard_}, saved_sip_,
       [this] { return local_.vto_number; },

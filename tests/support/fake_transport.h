@@ -24,6 +24,12 @@ class FakeTransport final : public sip::TransportLayer {
   bool reliable(sip::Transport t) const override { return t != sip::Transport::Udp; }
   sip::LocalAddress local(sip::Transport) const override { return {"127.0.0.1", 5060}; }
 
+  void set_closed_handler(ClosedHandler handler) override { closed_ = std::move(handler); }
+  // The connection this side opened to `to` ended (the peer went away).
+  void close_connection(const sip::Peer& to) {
+    if (closed_) closed_(to);
+  }
+
   // Delivers raw bytes as if a peer sent them (parse failures are ignored).
   void inject(std::string bytes, const sip::Peer& from) {
     auto parsed = sip::Message::parse(std::move(bytes));
@@ -47,6 +53,7 @@ class FakeTransport final : public sip::TransportLayer {
 
  private:
   Handler handler_;
+  ClosedHandler closed_;
 };
 
 }  // namespace vto::test

@@ -20,8 +20,11 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
+#include <vector>
 
 #include "call_media.h"
 #include "core/asio_timers.h"
@@ -29,6 +32,7 @@
 #include "sip/proxy/sip_server.h"
 #include "sip/transport/asio_transport.h"
 #include "sip/transport/host_port.h"
+#include "sip/ua/server_failover.h"
 #include "sip/ua/user_agent.h"
 
 namespace asio = boost::asio;
@@ -48,9 +52,11 @@ void print_error(const std::string& message) {
 class Monitor {
  public:
   Monitor(asio::io_context& io, core::Timers& timers, sip::TransactionLayer& tl,
-          sip::UaConfig config, int auto_answer_ms)
+          sip::UaConfig config, std::optional<sip::Peer> alternate, int auto_answer_ms)
       : io_(io),
         timers_(timers),
+        main_config_(config),
+        alternate_(std::move(alternate)),
         ua_(tl, std::move(config)),
         auto_answer_ms_(auto_answer_ms),
         input_(io, ::dup(0)),
@@ -60,6 +66,13 @@ class Monitor {
         [this](sip::CallHandle call, const std::string& remote_offer, bool keys_allowed) {
           return media_.sdp(call, remote_offer, keys_allowed);
         });
+    if (alternate_) {
+      // Two servers (an estate's two nodes): registered at the main one, moved to the
+      // alternate when it is lost, and back when it answers again.
+      failover_ = std::make_unique<sip::ServerFailover>(
+          timers_, ua_, [this](bool to_alternate) { move_to(to_alternate); });
+      failover_->moved(false, main_config_.server);
+    }
   }
 
   Result<void> configure_media(vth::MediaConfig config) {
@@ -67,6 +80,15 @@ class Monitor {
   }
 
   sip::UserAgent& ua() { return ua_; }
+
+  void move_to(bool to_alternate) {
+    sip::UaConfig c = main_config_;
+    if (to_alternate) c.server = *alternate_;
+    print({{"event", "server"}, {"server", c.server.host_port()}});
+    ua_.reconfigure(c);
+    failover_->moved(to_alternate, main_config_.server);
+    ua_.start_registration();
+  }
 
   void start() {
     ua_.start_registration();
@@ -85,6 +107,7 @@ class Monitor {
       j["body"] = e.body;
     }
     print(j);
+    if (failover_) failover_->on_ua_event(e);
     switch (e.type) {
       case sip::UaEvent::Type::Answered:
         media_.on_established(e.call, e.body);
@@ -225,7 +248,10 @@ class Monitor {
 
   asio::io_context& io_;
   core::Timers& timers_;
+  sip::UaConfig main_config_;
+  std::optional<sip::Peer> alternate_;
   sip::UserAgent ua_;
+  std::unique_ptr<sip::ServerFailover> failover_;
   int auto_answer_ms_;
   asio::posix::stream_descriptor input_;
   asio::streambuf buffer_;
@@ -237,13 +263,17 @@ class Monitor {
 
 int main(int argc, char** argv) {
   CLI::App app{"vth - OpenVTO software indoor monitor (SIP user agent)"};
-  std::string server, user, password, listen = "127.0.0.1:0", transport_name = "udp", domain,
-                                      log_level = "warn", ca_file, srtp = "preferred";
+  std::string server, alternate, user, password, listen = "127.0.0.1:0", transport_name = "udp",
+                                                 domain, log_level = "warn", ca_file,
+                                                 srtp = "preferred";
   int auto_answer = -1;
   std::uint32_t expires = 600;
   double tone_hz = 1000;
   std::vector<std::string> audio_codecs;
   app.add_option("--server", server, "SIP server HOST:PORT (the door station)")->required();
+  app.add_option("--alternate", alternate,
+                 "a second SIP server HOST:PORT (an estate's other node): keepalive every 2 s, "
+                 "moved there when the server is lost, back when it answers again");
   app.add_option("--user", user, "user name, e.g. 101#0 (room 101, master monitor)")->required();
   app.add_option("--password", password,
                  "register password (else $VTH_PASSWORD: the environment is not shown to other "
@@ -281,6 +311,15 @@ int main(int argc, char** argv) {
 
   auto server_addr = sip::parse_host_port(server, 5060);
   auto listen_addr = sip::parse_host_port(listen, 0);
+  std::optional<sip::HostPort> alternate_addr;
+  if (!alternate.empty()) {
+    auto parsed = sip::parse_host_port(alternate, 5060);
+    if (!parsed) {
+      std::cerr << "vth: --alternate takes a numeric IP[:PORT]\n";
+      return 2;
+    }
+    alternate_addr = *parsed;
+  }
   if (!server_addr || !listen_addr) {
     std::cerr << "vth: --server and --listen take a numeric IP[:PORT]\n";
     return 2;
@@ -308,7 +347,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (!trusted.empty()) {
-    if (auto r = transport.set_tls_trust({{server_addr->host, server_addr->port, trusted}}); !r) {
+    std::vector<sip::TlsPeerTrust> trust{{server_addr->host, server_addr->port, trusted}};
+    if (alternate_addr) trust.push_back({alternate_addr->host, alternate_addr->port, trusted});
+    if (auto r = transport.set_tls_trust(trust); !r) {
       print_error(r.error().message);
       return 1;
     }
@@ -325,7 +366,16 @@ int main(int argc, char** argv) {
       sip::Peer{*sip::parse_transport(transport_name), server_addr->host, server_addr->port, 0};
   cfg.register_expires = expires;
   cfg.user_agent = "OpenVTO-vth/0.1";
-  Monitor monitor(io, timers, tl, cfg, auto_answer);
+  std::optional<sip::Peer> alternate_peer;
+  if (alternate_addr) {
+    alternate_peer = sip::Peer{cfg.server.transport, alternate_addr->host, alternate_addr->port, 0};
+    cfg.keepalive = core::Duration(2000);
+    cfg.keepalive_timeout = core::Duration(2000);
+  }
+  Monitor monitor(io, timers, tl, cfg, alternate_peer, auto_answer);
+  // A closed connection to the server: registered again at once (or moved on).
+  transport.set_closed_handler(
+      [&monitor](const sip::Peer& to) { monitor.ua().connection_closed(to); });
   tl.set_user(&monitor.ua());
   // Media goes where SIP is advertised (the listen address, or the primary interface's).
   if (auto r = monitor.configure_media(

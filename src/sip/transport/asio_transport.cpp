@@ -4,6 +4,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -155,6 +156,7 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
   TransportConfig config;
   Handler handler;
   FailureHandler on_failure;
+  ClosedHandler on_closed;
   udp::socket udp_socket;
   tcp::acceptor acceptor;
   tcp::acceptor tls_acceptor;
@@ -341,6 +343,13 @@ struct AsioTransport::Impl : std::enable_shared_from_this<AsioTransport::Impl> {
       Peer to = conn->peer;
       to.connection = 0;
       on_failure(to);
+    }
+    if (conn->outbound && conn->connected && !stopped && on_closed) {
+      Peer to = conn->peer;
+      to.connection = 0;
+      asio::post(io, [self = shared_from_this(), to] {
+        if (!self->stopped && self->on_closed) self->on_closed(to);
+      });
     }
   }
 
@@ -737,6 +746,10 @@ void AsioTransport::set_handler(Handler handler) {
 
 void AsioTransport::set_failure_handler(FailureHandler handler) {
   impl_->on_failure = std::move(handler);
+}
+
+void AsioTransport::set_closed_handler(ClosedHandler handler) {
+  impl_->on_closed = std::move(handler);
 }
 
 Result<void> AsioTransport::send(std::string bytes, const Peer& to) {

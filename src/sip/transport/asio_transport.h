@@ -77,6 +77,7 @@ class AsioTransport final : public TransportLayer {
 
   void set_handler(Handler handler) override;
   void set_failure_handler(FailureHandler handler) override;
+  void set_closed_handler(ClosedHandler handler) override;
   Result<void> send(std::string bytes, const Peer& to) override;
   LocalAddress local(Transport t) const override;
   std::uint64_t connection_to(const Peer& to) const override;

@@ -62,6 +62,11 @@ class TransportLayer {
   // it is lost (RFC 3261 §8.1.3.1, a transport error).
   using FailureHandler = std::function<void(const Peer& to)>;
   virtual void set_failure_handler(FailureHandler handler) { (void)handler; }
+  // Called (later, never from inside send) when a connection this side opened to `to`
+  // ends after it came up: the peer closed or reset it, or it failed. A user agent
+  // registered over it has lost the way its calls come in.
+  using ClosedHandler = std::function<void(const Peer& to)>;
+  virtual void set_closed_handler(ClosedHandler handler) { (void)handler; }
 };
 
 using TransportLayerPtr = std::unique_ptr<TransportLayer>;

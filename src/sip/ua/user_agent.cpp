@@ -69,6 +69,11 @@ UserAgent::UserAgent(TransactionLayer& transactions, UaConfig config)
 
 UserAgent::~UserAgent() {
   tl_.timers().cancel(reg_timer_);
+  tl_.timers().cancel(keepalive_timer_);
+  for (auto& [id, p] : probes_) {
+    tl_.timers().cancel(p.deadline);
+    tl_.abandon(p.tx);
+  }
   for (auto& [id, call] : calls_) {
     tl_.timers().cancel(call->ok_timer);
     tl_.timers().cancel(call->bye_timer);
@@ -91,7 +96,10 @@ std::string UserAgent::contact_uri() const {
 }
 
 std::string UserAgent::via() const {
-  const Transport t = config_.server.transport;
+  return via_for(config_.server.transport);
+}
+
+std::string UserAgent::via_for(Transport t) const {
   std::string v = "SIP/2.0/" + std::string(transport_name(t)) + " " +
                   tl_.transport().local(t).host_port() + ";branch=" + tl_.new_branch() + ";rport";
   // RFC 5923: the server may send its requests back over this connection (a door that
@@ -188,6 +196,7 @@ UserAgent::Call* UserAgent::find_by_dialog(const Message& m) {
 
 void UserAgent::reconfigure(UaConfig config) {
   tl_.timers().cancel(reg_timer_);
+  stop_keepalive();
   const std::string agent = config_.user_agent;
   config_ = std::move(config);
   if (config_.user_agent.empty()) config_.user_agent = agent;
@@ -206,6 +215,7 @@ void UserAgent::start_registration() {
 
 void UserAgent::unregister() {
   tl_.timers().cancel(reg_timer_);
+  stop_keepalive();
   send_register(0, nullptr);
 }
 
@@ -263,6 +273,7 @@ void UserAgent::on_register_response(const Message& response, std::uint32_t expi
   }
   if (status >= 300) {
     registered_ = false;
+    stop_keepalive();
     emit({UaEvent::Type::RegistrationFailed,
           0,
           status,
@@ -294,6 +305,108 @@ void UserAgent::on_register_response(const Message& response, std::uint32_t expi
   tl_.timers().cancel(reg_timer_);
   reg_timer_ = tl_.timers().start(std::chrono::duration_cast<core::Duration>(refresh),
                                   [this] { start_registration(); });
+  if (keepalive_probe_ == 0) arm_keepalive(config_.keepalive);
+}
+
+// ------------------------------------------------------------------ keepalive
+
+void UserAgent::probe(const Peer& to, core::Duration timeout,
+                      std::function<void(bool answered)> done) {
+  const std::uint64_t id = next_probe_++;
+  const std::string uri = "sip:" + to.host_port();
+  Message m = Message::request("OPTIONS", uri);
+  m.add_header(HeaderId::Via, via_for(to.transport));
+  m.add_header(HeaderId::MaxForwards, "70");
+  m.add_header(HeaderId::From, "<" + aor_uri() + ">;tag=" + tl_.new_tag());
+  m.add_header(HeaderId::To, "<" + uri + ">");
+  m.add_header(HeaderId::CallId, tl_.new_tag() + tl_.new_tag() + "@openvto");
+  m.add_header(HeaderId::CSeq, "1 OPTIONS");
+  m.add_header(HeaderId::UserAgent, config_.user_agent);
+  Probe& p = probes_[id];
+  p.done = std::move(done);
+  p.deadline = tl_.timers().start(timeout, [this, id] { finish_probe(id, false, true); });
+  const TxId tx = tl_.send_request(std::move(m), to, [this, id](const Message& r) {
+    // 408 and 503 are what the transaction layer says for no answer and a transport error.
+    if (r.status() >= 200) finish_probe(id, r.status() != 408 && r.status() != 503, false);
+  });
+  // A transport error may have answered already, inside send_request.
+  if (auto it = probes_.find(id); it != probes_.end()) it->second.tx = tx;
+}
+
+void UserAgent::finish_probe(std::uint64_t id, bool answered, bool timed_out) {
+  auto it = probes_.find(id);
+  if (it == probes_.end()) return;
+  Probe p = std::move(it->second);
+  probes_.erase(it);
+  if (timed_out) {
+    tl_.abandon(p.tx);
+  } else {
+    tl_.timers().cancel(p.deadline);
+  }
+  if (p.done) p.done(answered);
+}
+
+void UserAgent::arm_keepalive(core::Duration after) {
+  stop_keepalive();
+  if (config_.keepalive.count() <= 0 || !registered_) return;
+  keepalive_timer_ = tl_.timers().start(after, [this] {
+    keepalive_timer_ = 0;
+    const std::uint64_t id = next_probe_;
+    keepalive_probe_ = id;
+    probe(config_.server, config_.keepalive_timeout,
+          [this, id, generation = reg_generation_](bool answered) {
+            if (keepalive_probe_ == id) keepalive_probe_ = 0;
+            if (generation != reg_generation_ || !registered_) return;
+            if (answered) {
+              arm_keepalive(config_.keepalive);
+            } else {
+              server_lost(408, "no answer to keepalive");
+            }
+          });
+  });
+}
+
+void UserAgent::stop_keepalive() {
+  tl_.timers().cancel(keepalive_timer_);
+  keepalive_timer_ = 0;
+  if (keepalive_probe_ == 0) return;
+  if (auto it = probes_.find(keepalive_probe_); it != probes_.end()) {
+    tl_.timers().cancel(it->second.deadline);
+    tl_.abandon(it->second.tx);
+    probes_.erase(it);
+  }
+  keepalive_probe_ = 0;
+}
+
+void UserAgent::server_lost(int status, std::string reason) {
+  core::logger("ua")->warn("SIP server {} lost: {}", config_.server.host_port(), reason);
+  stop_keepalive();
+  registered_ = false;
+  tl_.timers().cancel(reg_timer_);
+  reg_timer_ = tl_.timers().start(kRegisterRetry, [this] { start_registration(); });
+  emit({UaEvent::Type::RegistrationFailed,
+        0,
+        status,
+        config_.server.host_port(),
+        std::move(reason),
+        {},
+        {}});
+}
+
+void UserAgent::check_server() {
+  if (registered_ && config_.keepalive.count() > 0 && keepalive_probe_ == 0)
+    arm_keepalive(core::Duration(0));
+}
+
+void UserAgent::connection_closed(const Peer& to) {
+  if (config_.server.transport == Transport::Udp || to.transport != config_.server.transport ||
+      to.host_port() != config_.server.host_port() || !registered_)
+    return;
+  core::logger("ua")->info("connection to SIP server {} closed: registering again",
+                           config_.server.host_port());
+  stop_keepalive();
+  tl_.timers().cancel(reg_timer_);
+  start_registration();
 }
 
 // ------------------------------------------------------------------ outgoing calls
@@ -387,6 +500,8 @@ void UserAgent::send_message_request(std::shared_ptr<OutgoingMessage> m, const M
       send_message_request(m, &r);
       return;
     }
+    if (auto to = r.to(); (status == 408 || status == 503) && (!to || to->tag().empty()))
+      check_server();
     if (m->done) m->done(r);
   });
 }
@@ -453,6 +568,8 @@ void UserAgent::on_invite_response(CallHandle id, const Message& response) {
     }
     return;
   }
+  // No answer at all, or no way to send: is the server still there?
+  if ((status == 408 || status == 503) && (!to || to->tag().empty())) check_server();
   if (status < 300) {
     const bool retransmission = call->state == Call::State::Established;
     if (retransmission && to && to->tag() != call->remote_tag) {

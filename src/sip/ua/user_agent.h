@@ -34,6 +34,11 @@ struct UaConfig {
   // The server is this device itself, reached on loopback (a VTO that serves its building):
   // what is sent to it never crosses a network.
   bool local_server = false;
+  // While registered, an OPTIONS to the server every `keepalive` (zero: none). No final
+  // answer within `keepalive_timeout`, or a transport error, means the server is lost:
+  // RegistrationFailed (408 or 503), and registering is tried again later.
+  core::Duration keepalive{0};
+  core::Duration keepalive_timeout{2000};
 };
 
 using CallHandle = std::uint64_t;
@@ -112,6 +117,15 @@ class UserAgent final : public TransactionUser {
       std::function<void(int status, std::string content_type, std::string body)> done);
   std::vector<CallHandle> calls() const;
 
+  // An OPTIONS to the SIP server at `to` itself (no account, no challenge answered): `done`
+  // gets true when it gave any final answer within `timeout`, false on a timeout or a
+  // transport error. How a server that was lost is seen to be back.
+  void probe(const Peer& to, core::Duration timeout, std::function<void(bool answered)> done);
+  // The transport says a stream connection this side had to `to` closed. When that was the
+  // connection to the server, the registration (and the calls that come over it) went with
+  // it: register again at once, which also finds out whether the server is still there.
+  void connection_closed(const Peer& to);
+
   // Wrong answers to this side's challenges are counted there (nullptr: not counted).
   void set_guard(SipGuard* guard) { guard_ = guard; }
 
@@ -129,6 +143,13 @@ class UserAgent final : public TransactionUser {
   std::string target_uri(const std::string& target) const;
   void send_register(std::uint32_t expires, const Message* challenge);
   void on_register_response(const Message& response, std::uint32_t expires);
+  void arm_keepalive(core::Duration after);
+  void stop_keepalive();
+  void finish_probe(std::uint64_t id, bool answered, bool timed_out);
+  // A request to the server got no answer: send the keepalive now rather than later.
+  void check_server();
+  // The server stopped answering (keepalive) or cannot be reached: not registered any more.
+  void server_lost(int status, std::string reason);
   void send_invite(Call& call, const Message* challenge);
   struct OutgoingMessage;
   void send_message_request(std::shared_ptr<OutgoingMessage> m, const Message* challenge);
@@ -144,6 +165,7 @@ class UserAgent final : public TransactionUser {
   // `from`: where the request came from (a re-INVITE's answer carries keys only over TLS).
   void handle_in_dialog(TxId tx, Message&& request, Call& call, const Peer& from);
   std::string via() const;  // a Via for a request to the server, with a fresh branch
+  std::string via_for(Transport t) const;
   // authenticate_callers: true when `from` is this side's own connection to the server.
   bool from_own_connection(const Peer& from) const;
   // authenticate_callers: the answer refusing an out-of-dialog request (401 or 403), or
@@ -165,6 +187,16 @@ class UserAgent final : public TransactionUser {
   core::Timers::Id reg_timer_ = 0;
   // Bumped by reconfigure(): answers to REGISTERs sent before it are ignored.
   std::uint64_t reg_generation_ = 0;
+  core::Timers::Id keepalive_timer_ = 0;
+  // Probes waiting for an answer: their transaction and deadline, by probe number.
+  struct Probe {
+    TxId tx = 0;
+    core::Timers::Id deadline = 0;
+    std::function<void(bool)> done;
+  };
+  std::map<std::uint64_t, Probe> probes_;
+  std::uint64_t next_probe_ = 1;
+  std::uint64_t keepalive_probe_ = 0;  // the keepalive's probe in flight (0: none)
   CallHandle next_call_ = 1;
   std::map<CallHandle, std::unique_ptr<Call>> calls_;
 };

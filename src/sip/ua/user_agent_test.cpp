@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "../../../tests/support/fake_transport.h"
@@ -178,4 +179,140 @@ TEST_F(CalleeTest, KeysAreAllowedOnlyForSdpWhoseOwnHopIsTls) {
   ASSERT_EQ(allowed.size(), 2u);
   EXPECT_TRUE(allowed[0]);   // the INVITE over TLS
   EXPECT_FALSE(allowed[1]);  // the re-INVITE over UDP
+}
+
+// ------------------------------------------------------------------ keepalive and failover
+
+namespace {
+
+const Peer kPlatform{Transport::Tcp, "127.0.0.91", 5080, 0};
+
+class KeepaliveTest : public ::testing::Test {
+ protected:
+  KeepaliveTest() : tl(timers, transport), ua(tl, config()) {
+    transport.set_handler(
+        [this](Message&& m, const Peer& from) { tl.receive(std::move(m), from); });
+    tl.set_user(&ua);
+    ua.set_event_handler([this](const UaEvent& e) { events.push_back(e); });
+    transport.set_closed_handler([this](const Peer& to) { ua.connection_closed(to); });
+  }
+
+  static UaConfig config() {
+    UaConfig c;
+    c.user = "8001";
+    c.password = "pw";
+    c.domain = "estate";
+    c.server = kPlatform;
+    c.keepalive = 2s;
+    c.keepalive_timeout = 2s;
+    return c;
+  }
+
+  // Answers the last request sent that starts with `method` with `status`.
+  void answer_last(std::string_view method, int status) {
+    for (auto it = transport.sent.rbegin(); it != transport.sent.rend(); ++it) {
+      if (!it->bytes.starts_with(method)) continue;
+      auto request = Message::parse(it->bytes);
+      ASSERT_TRUE(request);
+      const Peer from{kPlatform.transport, it->to.ip, it->to.port, 1};
+      transport.inject(make_response(*request, status, "OK", "srv").serialize(), from);
+      return;
+    }
+    FAIL() << "no " << method << " was sent";
+  }
+
+  void register_now() {
+    ua.start_registration();
+    answer_last("REGISTER ", 200);
+    ASSERT_TRUE(ua.registered());
+  }
+
+  std::size_t sent(std::string_view prefix) const { return transport.count_starting(prefix); }
+
+  bool failed_with(int status) const {
+    return std::any_of(events.begin(), events.end(), [&](const UaEvent& e) {
+      return e.type == UaEvent::Type::RegistrationFailed && e.status == status;
+    });
+  }
+
+  ManualTimers timers;
+  FakeTransport transport;
+  TransactionLayer tl;
+  UserAgent ua;
+  std::vector<UaEvent> events;
+};
+
+}  // namespace
+
+TEST_F(KeepaliveTest, AnAnsweredKeepaliveKeepsTheRegistration) {
+  register_now();
+  EXPECT_EQ(sent("OPTIONS sip:127.0.0.91:5080 "), 0u);
+  timers.advance(2s);
+  ASSERT_EQ(sent("OPTIONS sip:127.0.0.91:5080 "), 1u);
+  answer_last("OPTIONS ", 200);
+  timers.advance(2s);
+  EXPECT_EQ(sent("OPTIONS "), 2u);
+  answer_last("OPTIONS ", 200);
+  EXPECT_TRUE(ua.registered());
+  EXPECT_FALSE(failed_with(408));
+}
+
+TEST_F(KeepaliveTest, AnUnansweredKeepaliveLosesTheServerWithinItsTimeout) {
+  register_now();
+  timers.advance(2s);
+  ASSERT_EQ(sent("OPTIONS "), 1u);
+  timers.advance(1900ms);
+  EXPECT_TRUE(ua.registered());
+  timers.advance(100ms);
+  EXPECT_FALSE(ua.registered());
+  EXPECT_TRUE(failed_with(408));
+  timers.advance(10s);
+  EXPECT_EQ(sent("OPTIONS "), 1u);  // not registered: no keepalive until registered again
+}
+
+TEST_F(KeepaliveTest, WithoutAKeepaliveSettingNothingIsSent) {
+  UaConfig c = config();
+  c.keepalive = vto::core::Duration(0);
+  ua.reconfigure(c);
+  register_now();
+  timers.advance(60s);
+  EXPECT_EQ(sent("OPTIONS "), 0u);
+}
+
+TEST_F(KeepaliveTest, TheClosedConnectionToTheServerRegistersAgainAtOnce) {
+  register_now();
+  const auto before = sent("REGISTER ");
+  transport.close_connection(Peer{Transport::Tcp, "127.0.0.99", 5080, 0});  // someone else
+  EXPECT_EQ(sent("REGISTER "), before);
+  transport.fail_sends = true;  // the server's process is gone: nothing can be sent to it
+  transport.close_connection(Peer{Transport::Tcp, "127.0.0.91", 5080, 0});
+  EXPECT_EQ(sent("REGISTER "), before);  // nothing could be sent...
+  timers.advance(1ms);                   // ...which the transaction layer says a moment later
+  EXPECT_FALSE(ua.registered());
+  EXPECT_TRUE(failed_with(503));
+}
+
+TEST_F(KeepaliveTest, ACallThatCannotBeSentChecksTheServerAtOnce) {
+  register_now();
+  timers.advance(1s);
+  transport.fail_sends = true;
+  ua.call("101");
+  timers.advance(10ms);
+  EXPECT_FALSE(ua.registered());  // the keepalive went at once and could not be sent either
+  EXPECT_TRUE(failed_with(408));
+}
+
+TEST_F(KeepaliveTest, AProbeSaysWhetherAServerAnswers) {
+  std::vector<bool> answers;
+  const Peer other{Transport::Tcp, "127.0.0.92", 5080, 0};
+  ua.probe(other, 2s, [&](bool answered) { answers.push_back(answered); });
+  ASSERT_EQ(sent("OPTIONS sip:127.0.0.92:5080 "), 1u);
+  EXPECT_EQ(transport.sent.back().to.ip, "127.0.0.92");
+  answer_last("OPTIONS ", 404);  // any answer: it is there
+  ua.probe(other, 2s, [&](bool answered) { answers.push_back(answered); });
+  timers.advance(2s);
+  transport.fail_sends = true;
+  ua.probe(other, 2s, [&](bool answered) { answers.push_back(answered); });
+  timers.advance(1ms);
+  EXPECT_EQ(answers, (std::vector<bool>{true, false, false}));
 }
