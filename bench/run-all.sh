@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark against the build in BUILD_DIR and prints their figures; the
 # lines starting with SUMMARY are the one-line results docs/benchmarks.md quotes.
-# Everything runs on 127.0.0.1 and every load is bounded in count and time.
+# Everything runs on 127.0.0.1 (the estate bench on addresses of a network namespace of
+# its own) and every load is bounded in count and time.
 set -euo pipefail
 BUILD_DIR=$(cd "${1:-build}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +17,9 @@ echo "== registrations/s and calls/s with SIPp, vtod vs Kamailio"
 
 echo "== group call: INVITE -> 180 from all 11 monitors of a room"
 /usr/bin/python3 "$HERE/ring_latency.py" --build "$BUILD_DIR"
+
+echo "== estate platform (two Kamailio nodes): 1,000 flats x 3 monitors + 50 VTOs, replication, group calls, failover"
+/usr/bin/python3 "$HERE/estate.py" --build "$BUILD_DIR"
 
 echo "== call button: POST /api/v1/sim/press -> 180 from every monitor of the room"
 /usr/bin/python3 "$HERE/button_latency.py" --build "$BUILD_DIR"

@@ -15,6 +15,11 @@
 // REQUESTS requests were made in all or SECONDS passed; prints requests/s and latency.
 // The API (--api, alias --http) is vtod's HTTPS port; --token is an API token
 // (vtoctl token create), sent as "Authorization: Bearer TOKEN".
+//   vto-bench estate --nodes 10.99.0.2:5080,10.99.0.3:5080 --realm estate --flats 1000
+//                    --monitors 3 --room-password P --vtos 50 --vto-password P --rate 10
+// an estate on the platform's nodes (addresses of this machine only): registers every
+// flat's monitors and the VTOs over the nodes, then group calls at a fixed rate and at
+// rising rates (estate.cpp).
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
@@ -38,6 +43,8 @@
 
 #include "core/asio_timers.h"
 #include "core/log.h"
+#include "estate.h"
+#include "percentile.h"
 #include "sip/transport/asio_transport.h"
 #include "sip/transport/host_port.h"
 #include "sip/ua/user_agent.h"
@@ -47,6 +54,7 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 namespace ssl = asio::ssl;
 using namespace vto;
+using bench::percentile;
 using Clock = std::chrono::steady_clock;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
@@ -57,13 +65,6 @@ struct Monitor {
   std::unique_ptr<sip::TransactionLayer> tl;
   std::unique_ptr<sip::UserAgent> ua;
 };
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  auto idx = static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(idx, v.size() - 1)];
-}
 
 // Registers MONITORS software monitors <room>#0.. of ROOM on their own UDP sockets;
 // false (with a message) unless all of them registered within 10 s.
@@ -739,7 +740,7 @@ int run_api(const ApiOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"vto-bench - OpenVTO load and latency measurements (loopback only)"};
+  CLI::App app{"vto-bench - OpenVTO load and latency measurements (this machine only)"};
   app.require_subcommand(1);
   auto* ring = app.add_subcommand("ring", "group call: INVITE -> 180 from every monitor of a room");
   std::string server = "127.0.0.1:5060", room = "401", password, caller_user = "402#0",
@@ -784,11 +785,48 @@ int main(int argc, char** argv) {
   api->add_option("--requests", ao.requests, "requests in all, at most")
       ->check(CLI::Range(1, 10000000));
   api->add_option("--seconds", ao.seconds, "time limit")->check(CLI::Range(0.1, 60.0));
+  auto* estate = app.add_subcommand(
+      "estate", "estate platform: registrations over its nodes, group calls at rising rates");
+  bench::EstateOptions eo;
+  estate->add_option("--nodes", eo.nodes, "the nodes, IP:PORT,IP:PORT (this machine's addresses)");
+  estate->add_option("--realm", eo.realm, "the estate's SIP domain");
+  estate->add_option("--flats", eo.flats, "flats (rooms) to simulate")
+      ->check(CLI::Range(1, 100000));
+  estate->add_option("--first-room", eo.first_room, "room number of the first flat")
+      ->check(CLI::Range(1, 899999));
+  estate->add_option("--monitors", eo.monitors, "monitors per flat")->check(CLI::Range(1, 10));
+  estate->add_option("--room-password", eo.room_password, "register password of the rooms");
+  estate->add_option("--room-passwords", eo.room_passwords_file,
+                     "CSV room,password (vtoctl room add-batch's output), before --room-password");
+  estate->add_option("--vtos", eo.vtos, "VTOs to simulate (the callers)")
+      ->check(CLI::Range(1, 1000));
+  estate->add_option("--first-vto", eo.first_vto, "VTO No. of the first VTO")
+      ->check(CLI::Range(1, 98999));
+  estate->add_option("--vto-password", eo.vto_password, "register password of the VTOs")
+      ->required();
+  estate->add_option("--rate", eo.rate, "calls per second of the first step")
+      ->check(CLI::Range(0.1, 5000.0));
+  estate->add_option("--calls", eo.calls, "calls per step (0: registrations only)")
+      ->check(CLI::Range(0, 100000));
+  estate->add_option("--max-rate", eo.max_rate, "the ramp doubles the rate up to this one")
+      ->check(CLI::Range(0.0, 5000.0));
+  estate->add_option("--seconds", eo.seconds, "time limit of the registration")
+      ->check(CLI::Range(1.0, 3600.0));
+  estate->add_option("--in-flight", eo.in_flight, "REGISTER transactions at once, at most")
+      ->check(CLI::Range(1, 5000));
+  estate
+      ->add_option("--register-only-on", eo.register_only_on,
+                   "register every device at this node (0: the first of --nodes)")
+      ->check(CLI::Range(0, 15));
+  estate->add_flag("--hold", eo.hold,
+                   "register, keep the registrations until stdin gives a line or ends, "
+                   "unregister; no calls");
   CLI11_PARSE(app, argc, argv);
   core::set_log_level("error");
   if (caller_password.empty()) caller_password = password;
   if (*ring) return run_ring(server, room, password, monitors, calls, caller_user, caller_password);
   if (*press) return run_press(po);
   if (*api) return run_api(ao);
+  if (*estate) return bench::run_estate(eo);
   return 2;
 }
