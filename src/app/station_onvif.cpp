@@ -57,15 +57,11 @@ onvif::DeviceFacts Station::onvif_device() {
   for (const auto& s : {network_.dns1, network_.dns2})
     if (!s.empty()) d.dns.push_back(s);
   d.time_zone = time_zone_.empty() ? "UTC" : time_zone_;
-  // System › Maintenance's time setting: NTP on or off, and its servers.
-  if (auto saved = settings_->get("system.time"); saved && *saved) {
-    const nlohmann::json j = nlohmann::json::parse(**saved, nullptr, false);
-    if (j.is_object()) {
-      d.ntp = j.value("ntp", false);
-      if (j.contains("ntp_servers") && j["ntp_servers"].is_array())
-        for (const auto& server : j["ntp_servers"])
-          if (server.is_string()) d.ntp_servers.push_back(server.get<std::string>());
-    }
+  // System › Maintenance's time setting: NTP on or off, and its servers (none listed
+  // while it was never saved).
+  if (auto t = saved_time_setting()) {
+    d.ntp = t->ntp;
+    d.ntp_servers = t->ntp_servers;
   }
   return d;
 }

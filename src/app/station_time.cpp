@@ -52,11 +52,7 @@ Result<void> check_time_zone(const std::string& zone) {
   return {};
 }
 
-struct TimeSetting {
-  std::string time_zone;  // empty: the system's
-  bool ntp = false;
-  std::vector<std::string> ntp_servers{"pool.ntp.org"};
-};
+using TimeSetting = Station::TimeSetting;
 
 json setting_json(const TimeSetting& t) {
   return {{"time_zone", t.time_zone}, {"ntp", t.ntp}, {"ntp_servers", t.ntp_servers}};
@@ -64,24 +60,25 @@ json setting_json(const TimeSetting& t) {
 
 }  // namespace
 
-void Station::add_time_routes() {
-  const auto load = [this] {
-    TimeSetting t;
-    if (auto saved = settings_->get("system.time"); saved && *saved) {
-      const json j = json::parse(**saved, nullptr, false);
-      if (j.is_object()) {
-        t.time_zone = j.value("time_zone", "");
-        t.ntp = j.value("ntp", false);
-        if (j.contains("ntp_servers") && j["ntp_servers"].is_array()) {
-          t.ntp_servers.clear();
-          for (const auto& s : j["ntp_servers"]) {
-            if (s.is_string()) t.ntp_servers.push_back(s.get<std::string>());
-          }
-        }
-      }
+std::optional<TimeSetting> Station::saved_time_setting() const {
+  auto saved = settings_->get("system.time");
+  if (!saved || !*saved) return std::nullopt;
+  const json j = json::parse(**saved, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  TimeSetting t;
+  t.time_zone = j.value("time_zone", "");
+  t.ntp = j.value("ntp", false);
+  if (j.contains("ntp_servers") && j["ntp_servers"].is_array()) {
+    t.ntp_servers.clear();
+    for (const auto& s : j["ntp_servers"]) {
+      if (s.is_string()) t.ntp_servers.push_back(s.get<std::string>());
     }
-    return t;
-  };
+  }
+  return t;
+}
+
+void Station::add_time_routes() {
+  const auto load = [this] { return saved_time_setting().value_or(TimeSetting{}); };
   const auto apply = [this](const TimeSetting& t) {
     time_zone_ = t.time_zone.empty() ? system_time_zone() : t.time_zone;
     auth_->set_time_zone(time_zone_);

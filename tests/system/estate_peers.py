@@ -69,7 +69,8 @@ class EstateNode(Process):
     runtime directory) are in a directory of its own under `tmp`."""
 
     def __init__(self, tmp, ip, port, peer_ip, db_path, realm, peer_port=None,
-                 pike_limit=8000, ban_after=5, ban_seconds=300, log_level=2, no_pike=False):
+                 pike_limit=8000, ban_after=5, ban_seconds=300, log_level=2, no_pike=False,
+                 shm_mb=64):
         self.ip = ip
         self.port = port
         self.peer_ip = peer_ip
@@ -93,7 +94,7 @@ class EstateNode(Process):
         binary = which("kamailio")
         if not binary:
             raise AssertionError("kamailio is not installed (scripts/install-deps.sh)")
-        self._args = [binary, "-f", CONFIG, "-DD", "-E", "-m", "64", "-M", "8",
+        self._args = [binary, "-f", CONFIG, "-DD", "-E", "-m", str(shm_mb), "-M", "8",
                       "-Y", self.dir]
         self.earlier_lines = []  # output of this node's earlier runs (restart)
         self._start()
