@@ -85,6 +85,13 @@
 
 namespace vto::app {
 
+// System › Maintenance's date and time setting (station_time.cpp).
+struct TimeSetting {
+  std::string time_zone;  // empty: the system's
+  bool ntp = false;
+  std::vector<std::string> ntp_servers{"pool.ntp.org"};
+};
+
 class Station {
  public:
   // Builds every part; the error says what could not be opened or bound (code 1), or what
@@ -129,13 +136,8 @@ class Station {
   void add_time_routes();                // station_time.cpp: time zone, NTP, the clock
   // System › Maintenance's time setting as saved (station_time.cpp); nullopt while it was
   // never saved.
-  struct TimeSetting {
-    std::string time_zone;  // empty: the system's
-    bool ntp = false;
-    std::vector<std::string> ntp_servers{"pool.ntp.org"};
-  };
   std::optional<TimeSetting> saved_time_setting() const;
-  void add_sound_routes();               // station_system.cpp: the volumes
+  void add_sound_routes();  // station_system.cpp: the volumes
   void request_restart(const std::string& why, bool factory_reset = false);
   Result<void> listen();
 

@@ -52,8 +52,6 @@ Result<void> check_time_zone(const std::string& zone) {
   return {};
 }
 
-using TimeSetting = Station::TimeSetting;
-
 json setting_json(const TimeSetting& t) {
   return {{"time_zone", t.time_zone}, {"ntp", t.ntp}, {"ntp_servers", t.ntp_servers}};
 }

@@ -111,6 +111,11 @@ class EstateNode(Process):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"{self.name} did not start:\n" + self.dump())
             time.sleep(0.1)
+        # The answer must be this node's: another Kamailio left on the address would answer
+        # too, while this one failed to bind.
+        time.sleep(0.2)
+        if self.proc.poll() is not None:
+            raise AssertionError(f"{self.name} ended at start:\n" + self.dump())
 
     @property
     def sip(self):

@@ -188,29 +188,29 @@ def test_the_platform_takes_only_the_estates_devices(tmp_path, processes):
     try:
         # Guessing a device's password: refused, and after 5 wrong answers that address
         # and user are refused even with the right one, at both nodes...
-        for _ in range(5):
+        for n in range(5):
             r, _ = c.register("102#5", "Wrong-pass-9")
-            assert r is not None and r.status == 403, r and r.text
+            assert r is not None and r.status == 403, f"wrong password {n + 1}: {r and r.text}"
         r, _ = c.register("102#5", ROOM_PASSWORD)
-        assert r is not None and r.status == 403, r.text
+        assert r is not None and r.status == 403, f"banned: {r.text}\n{a.dump()}"
         wait_for(lambda: "127.0.0.1:102#5" in b.banned(), "the ban on node B")
         # ...but another flat's device behind the same address is not locked out.
         r, _ = c.register("102#6", ROOM_PASSWORD)
-        assert r is not None and r.status == 200, r and r.text
+        assert r is not None and r.status == 200, f"102#6: {r and r.text}"
         assert "102#6" in a.contacts()
 
         # Registering someone else's name with one's own credentials.
         uri = f"sip:{NODE_A}:{PORT}"
         r = c.final(c.request("REGISTER", uri, from_user="102%236", to_uri=f"sip:101%230@{NODE_A}"))
-        assert r is not None and r.status == 403, r and r.text
+        assert r is not None and r.status == 403, f"third party: {r and r.text}"
         # No relaying, and no call without credentials.
         r = c.final(c.request("INVITE", "sip:101@example.com", from_user="102%236"))
-        assert r is not None and r.status == 403, r and r.text
+        assert r is not None and r.status == 403, f"relay: {r and r.text}"
         r = c.final(c.request("INVITE", f"sip:101@{REALM}", from_user="102%236"))
-        assert r is not None and r.status == 407, r and r.text
+        assert r is not None and r.status == 407, f"no credentials: {r and r.text}"
         # Only the other node speaks DMQ.
         r = c.final(c.request("KDMQ", f"sip:usrloc@{NODE_A}:{PORT}"))
-        assert r is not None and r.status == 403, r and r.text
+        assert r is not None and r.status == 403, f"KDMQ: {r and r.text}"
         # The keepalive of the devices needs no account.
         r = c.final(c.request("OPTIONS", uri))
         assert r is not None and r.status == 200, r and r.text
