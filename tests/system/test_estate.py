@@ -216,3 +216,39 @@ def test_the_platform_takes_only_the_estates_devices(tmp_path, processes):
         assert r is not None and r.status == 200, r and r.text
     finally:
         c.close()
+
+
+def test_a_room_with_building_and_unit_numbers_rings_all_its_devices(tmp_path, processes):
+    """Where the estate numbers buildings and units, a device is B#U#ROOM#N (1#2#101#0) and
+    a call to 1#2#101 rings all of them. The accounts are put in the table by hand here, as
+    a tool of the estate's own would (vtoctl exports plain room numbers)."""
+    import hashlib
+    import sqlite3
+    a, b = start_estate(tmp_path, processes)
+    password = "Flat-pass-12"
+    with sqlite3.connect(str(tmp_path / "estate.db")) as db:
+        for n in (0, 1):
+            user = f"1#2#101#{n}"
+            ha1 = hashlib.md5(f"{user}:{REALM}:{password}".encode()).hexdigest()
+            ha1b = hashlib.md5(f"{user}@{REALM}:{REALM}:{password}".encode()).hexdigest()
+            db.execute("INSERT INTO subscriber (username, domain, password, ha1, ha1b) "
+                       "VALUES (?, ?, '', ?, ?)", (user, REALM, ha1, ha1b))
+    devices = []
+    for n, node in ((0, a), (1, b)):
+        m = Vth(node.sip, f"1#2#101#{n}", password, domain=REALM, auto_answer=None)
+        processes.append(m)
+        m.event("registered")
+        devices.append(m)
+    caller = Vth(a.sip, "102#0", ROOM_PASSWORD, domain=REALM)
+    processes.append(caller)
+    caller.event("registered")
+    wait_for(lambda: {"1#2#101#0", "1#2#101#1"} <= set(b.contacts()), "both devices on node B")
+    caller.send("call 1#2#101")
+    for m in devices:
+        m.event("incoming_call", timeout=5)
+    devices[1].send("answer")
+    caller.event("answered", timeout=5)
+    cancelled = devices[0].event("cancelled", timeout=5)
+    assert "cause=200" in cancelled.get("reason", ""), cancelled
+    caller.send("hangup")
+    devices[1].event("bye", timeout=5)
