@@ -11,6 +11,7 @@ namespace vto::sip {
 namespace {
 constexpr int kMaxAuthAttempts = 2;
 constexpr core::Duration kRegisterRetry{30000};
+constexpr core::Duration kClosedRegisterGap{1000};
 }  // namespace
 
 std::string_view event_name(UaEvent::Type t) {
@@ -402,10 +403,23 @@ void UserAgent::connection_closed(const Peer& to) {
   if (config_.server.transport == Transport::Udp || to.transport != config_.server.transport ||
       to.host_port() != config_.server.host_port() || !registered_)
     return;
-  core::logger("ua")->info("connection to SIP server {} closed: registering again",
-                           config_.server.host_port());
   stop_keepalive();
   tl_.timers().cancel(reg_timer_);
+  // A server that closes every connection right after answering must not make this a
+  // loop: at most one such registration a second.
+  const auto now = tl_.timers().now();
+  core::logger("ua")->info("connection to SIP server {} closed: registering again",
+                           config_.server.host_port());
+  if (const auto wait =
+          closed_register_at_ ? *closed_register_at_ + kClosedRegisterGap - now : core::Duration(0);
+      wait > core::Duration(0)) {
+    reg_timer_ = tl_.timers().start(std::chrono::duration_cast<core::Duration>(wait), [this] {
+      closed_register_at_ = tl_.timers().now();
+      start_registration();
+    });
+    return;
+  }
+  closed_register_at_ = now;
   start_registration();
 }
 

@@ -197,6 +197,8 @@ class UserAgent final : public TransactionUser {
   std::map<std::uint64_t, Probe> probes_;
   std::uint64_t next_probe_ = 1;
   std::uint64_t keepalive_probe_ = 0;  // the keepalive's probe in flight (0: none)
+  // The last registration made because the connection to the server closed.
+  std::optional<core::TimePoint> closed_register_at_;
   CallHandle next_call_ = 1;
   std::map<CallHandle, std::unique_ptr<Call>> calls_;
 };

@@ -292,6 +292,21 @@ TEST_F(KeepaliveTest, TheClosedConnectionToTheServerRegistersAgainAtOnce) {
   EXPECT_TRUE(failed_with(503));
 }
 
+TEST_F(KeepaliveTest, AServerThatClosesEveryConnectionIsNotAskedMoreThanOnceASecond) {
+  register_now();
+  const Peer server{Transport::Tcp, "127.0.0.91", 5080, 0};
+  const auto before = sent("REGISTER ");
+  transport.close_connection(server);
+  ASSERT_EQ(sent("REGISTER "), before + 1);
+  answer_last("REGISTER ", 200);
+  transport.close_connection(server);  // again at once: the next one waits
+  EXPECT_EQ(sent("REGISTER "), before + 1);
+  timers.advance(999ms);
+  EXPECT_EQ(sent("REGISTER "), before + 1);
+  timers.advance(1ms);
+  EXPECT_EQ(sent("REGISTER "), before + 2);
+}
+
 TEST_F(KeepaliveTest, ACallThatCannotBeSentChecksTheServerAtOnce) {
   register_now();
   timers.advance(1s);
