@@ -311,8 +311,8 @@ void UserAgent::on_register_response(const Message& response, std::uint32_t expi
 
 // ------------------------------------------------------------------ keepalive
 
-void UserAgent::probe(const Peer& to, core::Duration timeout,
-                      std::function<void(bool answered)> done) {
+std::uint64_t UserAgent::probe(const Peer& to, core::Duration timeout,
+                               std::function<void(bool answered)> done) {
   const std::uint64_t id = next_probe_++;
   const std::string uri = "sip:" + to.host_port();
   Message m = Message::request("OPTIONS", uri);
@@ -330,8 +330,8 @@ void UserAgent::probe(const Peer& to, core::Duration timeout,
     // 408 and 503 are what the transaction layer says for no answer and a transport error.
     if (r.status() >= 200) finish_probe(id, r.status() != 408 && r.status() != 503, false);
   });
-  // A transport error may have answered already, inside send_request.
-  if (auto it = probes_.find(id); it != probes_.end()) it->second.tx = tx;
+  p.tx = tx;  // no answer comes from inside send_request: the entry is still there
+  return id;
 }
 
 void UserAgent::finish_probe(std::uint64_t id, bool answered, bool timed_out) {
@@ -352,18 +352,18 @@ void UserAgent::arm_keepalive(core::Duration after) {
   if (config_.keepalive.count() <= 0 || !registered_) return;
   keepalive_timer_ = tl_.timers().start(after, [this] {
     keepalive_timer_ = 0;
-    const std::uint64_t id = next_probe_;
-    keepalive_probe_ = id;
-    probe(config_.server, config_.keepalive_timeout,
-          [this, id, generation = reg_generation_](bool answered) {
-            if (keepalive_probe_ == id) keepalive_probe_ = 0;
-            if (generation != reg_generation_ || !registered_) return;
-            if (answered) {
-              arm_keepalive(config_.keepalive);
-            } else {
-              server_lost(408, "no answer to keepalive");
-            }
-          });
+    // One keepalive at a time: stop_keepalive() drops the one in flight, so this answer
+    // is the current one's.
+    keepalive_probe_ = probe(config_.server, config_.keepalive_timeout,
+                             [this, generation = reg_generation_](bool answered) {
+                               keepalive_probe_ = 0;
+                               if (generation != reg_generation_ || !registered_) return;
+                               if (answered) {
+                                 arm_keepalive(config_.keepalive);
+                               } else {
+                                 server_lost(408, "no answer to keepalive");
+                               }
+                             });
   });
 }
 

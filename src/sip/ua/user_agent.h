@@ -120,7 +120,9 @@ class UserAgent final : public TransactionUser {
   // An OPTIONS to the SIP server at `to` itself (no account, no challenge answered): `done`
   // gets true when it gave any final answer within `timeout`, false on a timeout or a
   // transport error. How a server that was lost is seen to be back.
-  void probe(const Peer& to, core::Duration timeout, std::function<void(bool answered)> done);
+  // `done` is never called from inside probe(). Returns the probe's number.
+  std::uint64_t probe(const Peer& to, core::Duration timeout,
+                      std::function<void(bool answered)> done);
   // The transport says a stream connection this side had to `to` closed. When that was the
   // connection to the server, the registration (and the calls that come over it) went with
   // it: register again at once, which also finds out whether the server is still there.
