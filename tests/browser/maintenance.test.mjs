@@ -29,9 +29,12 @@ async function timeServer(aheadS) {
       b.writeUInt32BE(Math.floor((t % 1) * 2 ** 32), 4);
       return b;
     };
+    // One reading for both receive and transmit: Date.now() counts whole milliseconds, and a
+    // transmit time read 1 ms later than the receive time could exceed the whole round trip
+    // vtod measures (a delay below zero, which vtod rightly refuses). Its precision: 2^-10 s.
     const got = Date.now();
-    const answer = Buffer.concat([Buffer.from([0x24, 2, 6, 0xe9]), Buffer.alloc(8), Buffer.from("TEST"),
-                                  ntp(got - 60000), msg.subarray(40, 48), ntp(got), ntp(Date.now())]);
+    const answer = Buffer.concat([Buffer.from([0x24, 2, 6, 0xf6]), Buffer.alloc(8), Buffer.from("TEST"),
+                                  ntp(got - 60000), msg.subarray(40, 48), ntp(got), ntp(got)]);
     socket.send(answer, peer.port, peer.address);
   });
   await new Promise((resolve) => socket.bind(0, "127.0.0.1", resolve));
@@ -102,10 +105,30 @@ describe("system maintenance", () => {
     await screenshot(p, FILE, "restore-preview");
     assert.equal((await second.api("GET", "/api/v1/rooms")).data.total, 0);  // nothing yet
     p.once("dialog", (d) => d.accept());
-    await p.locator("#restore-apply").click();
+    // A slow restart, as on a loaded board: for 7 s the station does not answer, and any
+    // request the page makes meanwhile gets what the station answered right after the
+    // restore, 401 (its accounts are the backup's). The page must neither send the user
+    // to a login the station cannot answer yet nor log in anything before the reload.
+    let slowUntil = 0;
+    await p.route(/\/api\/v1\//, (route) => {
+      if (Date.now() >= slowUntil) return route.continue();
+      if (route.request().url().includes("/api/v1/auth/")) return route.abort("connectionrefused");
+      return route.fulfill({ status: 401, contentType: "application/json", body: '{"error":"log in first"}' });
+    });
+    let loads = 0;
+    p.on("load", () => { loads++; });
+    const applied = p.waitForResponse((r) => r.url().includes("/api/v1/system/restore"));
+    const routed = p.locator("#restore-apply").click();
+    await applied;
+    slowUntil = Date.now() + 7000;
+    await routed;
     await p.locator("#restore-status", { hasText: "restarting" }).waitFor();
-    // Back after the restart, at the login: the first station's accounts now.
+    // Back after the restart, at the login of a page loaded afresh: the first station's
+    // accounts now.
     await p.waitForURL(/#\/login$/, { timeout: 30000 });
+    assert.ok(Date.now() >= slowUntil, "the login opened while the station was restarting");
+    assert.equal(loads, 1, "the page reloads once the station is back");
+    await p.unroute(/\/api\/v1\//);
     await login(p, second, "admin", ADMIN_PASSWORD);
     await p.goto(`${second.url}/#/rooms`);
     await p.locator("#rooms-count", { hasText: "3 rooms" }).waitFor();

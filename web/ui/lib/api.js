@@ -25,7 +25,8 @@
 
 /**
  * The API client of `session`. `onUnauthorized(data)` runs when the server answers 401 to
- * anything but /api/v1/auth/* (the session ended): the page goes to the login.
+ * anything but /api/v1/auth/* (the session ended): the page goes to the login, unless it
+ * waits for a restart it asked for.
  * @param {Session} session
  * @param {(data: ApiError) => void} onUnauthorized
  * @returns {Api}
@@ -53,7 +54,7 @@ export function createApi(session, onUnauthorized) {
       if (typeof error.error !== "string" || error.error === "") error.error = `error ${res.status}`;
       if (res.status === 401 && !path.startsWith("/api/v1/auth/")) {
         session.user = null;
-        onUnauthorized(error);
+        if (!session.restarting) onUnauthorized(error);
       }
       return { ok: false, status: res.status, data: error };
     }

@@ -10,6 +10,9 @@
  * @property {string | null} user
  * @property {Role | null} role
  * @property {string | null} csrf the token sent as X-CSRF-Token with every change
+ * @property {boolean} restarting the page asked for a restart and waits for the station: a
+ *   401 meanwhile (a restore ends the sessions before the restart) does not open the login,
+ *   the page reloads once the station is back
  */
 
 /** Each role's rank: a role may do what the roles below it may. */
@@ -27,5 +30,5 @@ export function hasRole(session, least) {
 
 /** @returns {Session} a session of nobody */
 export function emptySession() {
-  return { initialized: null, user: null, role: null, csrf: null };
+  return { initialized: null, user: null, role: null, csrf: null, restarting: false };
 }

@@ -8,6 +8,7 @@ import { table } from "../lib/table.js";
 
 /** @typedef {import("../lib/router.js").PageContext} PageContext */
 /** @typedef {import("../lib/router.js").Page} Page */
+/** @typedef {import("../lib/session.js").Session} Session */
 /** @template T @typedef {import("../lib/api.js").ApiResult<T>} ApiResult */
 
 /**
@@ -27,10 +28,14 @@ const KINDS = {
 /**
  * While vtod restarts: says so in `status`, then goes on once the station answers again
  * (the sessions ended with the restart: the login, or the initialization after a reset).
+ * Until then this is the page's only request, and nothing else opens the login: the
+ * station would not answer it.
+ * @param {Session} session
  * @param {HTMLElement} status
  * @param {string} text
  */
-async function waitForRestart(status, text) {
+async function waitForRestart(session, status, text) {
+  session.restarting = true;
   status.textContent = `${text} The station is restarting…`;
   await new Promise((r) => setTimeout(r, 1500));
   for (let i = 0; i < 60; i++) {
@@ -221,9 +226,15 @@ export async function render({ api, session, show }) {
     const restore = h("button", { type: "button", id: "restore-apply", class: "danger", onclick: async () => {
       if (!confirm("Replace this station's configuration by the backup's? Every session ends.")) return;
       restore.disabled = true;
+      session.restarting = true;  // the accounts change with the answer: no login before the restart
       const done = await send(false);
-      if (!done.ok) { restore.disabled = false; return restoreStatus.replaceChildren(h("p", { class: "form-error" }, done.data.error)); }
-      waitForRestart(restoreStatus, "Configuration restored.");
+      if (!done.ok) {
+        session.restarting = false;
+        restore.disabled = false;
+        return restoreStatus.replaceChildren(h("p", { class: "form-error" }, done.data.error));
+      }
+      clearInterval(timer);
+      waitForRestart(session, restoreStatus, "Configuration restored.");
     } }, "Restore this backup");
     restoreStatus.replaceChildren(
       h("p", {}, `A backup of ${fmtTime(d.created_ms)}. Restoring it replaces:`),
@@ -242,7 +253,8 @@ export async function render({ api, session, show }) {
     if (!confirm("Restart the station? Calls in progress end; every session ends.")) return;
     const r = await api("POST", "/api/v1/system/restart", {});
     if (!r.ok) return toast(r.data.error, "bad");
-    waitForRestart(restartStatus, "");
+    clearInterval(timer);
+    waitForRestart(session, restartStatus, "");
   } }, "Restart");
   const resetStatus = h("p", { id: "reset-status", "aria-live": "polite" });
   const reset = form({
@@ -253,7 +265,8 @@ export async function render({ api, session, show }) {
       if (!confirm("Erase every setting, account and record of this station?")) return;
       const r = await api("POST", "/api/v1/system/factory-reset", { password: v.password });
       if (!r.ok) return fm.showApiError(r);
-      waitForRestart(resetStatus, "Everything erased.");
+      clearInterval(timer);
+      waitForRestart(session, resetStatus, "Everything erased.");
     },
   });
 
