@@ -116,6 +116,14 @@ std::vector<std::string> device_scopes(std::string_view name, std::string_view h
 
 std::optional<std::string> probe_match(std::string_view datagram, const DiscoveryFacts& facts,
                                        const std::string& xaddr, const std::string& message_id) {
+  return probe_match(
+      datagram, [&] { return facts; }, [&] { return xaddr; }, [&] { return message_id; });
+}
+
+std::optional<std::string> probe_match(std::string_view datagram,
+                                       const std::function<DiscoveryFacts()>& make_facts,
+                                       const std::function<std::string()>& xaddr,
+                                       const std::function<std::string()>& message_id) {
   pugi::xml_document doc;
   if (datagram.size() > 16 * 1024) return std::nullopt;
   if (!doc.load_buffer(datagram.data(), datagram.size(), pugi::parse_default | pugi::parse_doctype,
@@ -144,16 +152,18 @@ std::optional<std::string> probe_match(std::string_view datagram, const Discover
   const std::string match_by = scopes.attribute("MatchBy").value();
   if (!match_by.empty() && match_by != "http://schemas.xmlsoap.org/ws/2005/04/discovery/rfc3986")
     return std::nullopt;
+  const DiscoveryFacts facts = make_facts();
   for (std::string_view asked : words(scopes.child_value())) {
     bool found = false;
     for (const auto& s : facts.scopes) found = found || scope_matches(asked, s);
     if (!found) return std::nullopt;
   }
-  return envelope_start("http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches", message_id,
+  return envelope_start("http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches",
+                        message_id(),
                         "<a:RelatesTo>" + xml_escape(relates_to) +
                             "</a:RelatesTo><a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/"
                             "role/anonymous</a:To>") +
-         "<d:ProbeMatches><d:ProbeMatch>" + match_body(facts, xaddr) +
+         "<d:ProbeMatches><d:ProbeMatch>" + match_body(facts, xaddr()) +
          "</d:ProbeMatch></d:ProbeMatches></s:Body></s:Envelope>\n";
 }
 
@@ -247,8 +257,9 @@ void WsDiscovery::answer(std::string_view datagram, const boost::asio::ip::udp::
     replies_this_second_ = 0;
   }
   if (replies_this_second_ >= kMaxRepliesPerSecond) return;
-  auto reply = probe_match(datagram, hooks_.facts(), hooks_.xaddr(local_address_toward(from)),
-                           new_message_id());
+  auto reply = probe_match(
+      datagram, hooks_.facts, [&] { return hooks_.xaddr(local_address_toward(from)); },
+      new_message_id);
   if (!reply) return;
   ++replies_this_second_;
   boost::system::error_code ec;

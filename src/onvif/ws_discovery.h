@@ -30,6 +30,12 @@ struct DiscoveryFacts {
 // this device is not.
 std::optional<std::string> probe_match(std::string_view probe, const DiscoveryFacts& facts,
                                        const std::string& xaddr, const std::string& message_id);
+// The same with the facts, the address and the id made only for a Probe that may match: a
+// stranger's other datagrams cost their parse and nothing more.
+std::optional<std::string> probe_match(std::string_view probe,
+                                       const std::function<DiscoveryFacts()>& facts,
+                                       const std::function<std::string()>& xaddr,
+                                       const std::function<std::string()>& message_id);
 // Hello (true) or Bye (false) to the multicast group.
 std::string announcement(bool hello, const DiscoveryFacts& facts, const std::string& xaddr,
                          const std::string& message_id, std::uint64_t message_number);

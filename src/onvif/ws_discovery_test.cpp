@@ -56,6 +56,31 @@ TEST(WsDiscovery, IgnoresProbesForOtherThings) {
       facts(), xaddr, "x"));
 }
 
+TEST(WsDiscovery, MakesTheAnswerOnlyForAProbeThatMayMatch) {
+  int made = 0;
+  const auto counted = [&made] {
+    ++made;
+    return facts();
+  };
+  const auto xaddr = [&made] {
+    ++made;
+    return std::string("http://10.0.0.2/onvif/device_service");
+  };
+  const auto id = [&made] {
+    ++made;
+    return std::string("urn:uuid:reply");
+  };
+  for (const std::string& other : {std::string("not xml"), std::string(4000, '<'),
+                                   probe("x:Printer", ""), std::string("<a/>")}) {
+    EXPECT_FALSE(probe_match(other, counted, xaddr, id));
+  }
+  EXPECT_EQ(made, 0) << "nothing made for datagrams that are no Probe for this device";
+  EXPECT_FALSE(probe_match(probe("", "onvif://www.onvif.org/type/ptz"), counted, xaddr, id));
+  EXPECT_EQ(made, 1) << "the scopes need the facts, and nothing more";
+  EXPECT_TRUE(probe_match(probe("", ""), counted, xaddr, id));
+  EXPECT_EQ(made, 4);
+}
+
 TEST(WsDiscovery, HelloAndByeCarryTheSameEndpoint) {
   const std::string hello =
       announcement(true, facts(), "http://h/onvif/device_service", "urn:uuid:m", 1);
