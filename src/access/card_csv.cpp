@@ -4,6 +4,7 @@
 #include <charconv>
 #include <ctime>
 
+#include "core/unix_clock.h"
 #include "store/csv.h"
 
 namespace vto::access {
@@ -88,7 +89,7 @@ std::string_view cards_csv_header() {
 }
 
 std::string utc_time(std::int64_t ms) {
-  return ms == 0 ? std::string() : store::utc_text(ms);
+  return ms == 0 ? std::string() : core::utc_text(ms);
 }
 
 std::optional<std::int64_t> parse_utc_time(std::string_view t, bool end_of_day) {

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "app/station.h"
+#include "core/text.h"
 #include "core/unix_clock.h"
 #include "station/network_interface.h"
 
@@ -17,13 +18,7 @@ std::string device_hash(const std::string& what, const std::string& serial) {
   const std::string input = "openvto " + what + " " + serial;
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : digest) {
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
+  return core::hex(digest);
 }
 
 }  // namespace

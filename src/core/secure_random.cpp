@@ -5,6 +5,9 @@
 #include <cstring>
 #include <stdexcept>
 #include <string_view>
+#include <vector>
+
+#include "core/text.h"
 
 namespace vto::core {
 
@@ -47,17 +50,10 @@ std::uint64_t SecureRandom::next_u64() {
 }
 
 std::string SecureRandom::hex(std::size_t bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(bytes * 2, '0');
-  unsigned char chunk[32];
-  for (std::size_t i = 0; i < bytes; i += sizeof chunk) {
-    const std::size_t n = std::min(sizeof chunk, bytes - i);
-    fill(chunk, n);
-    for (std::size_t j = 0; j < n; ++j) {
-      out[2 * (i + j)] = kHex[chunk[j] >> 4];
-      out[2 * (i + j) + 1] = kHex[chunk[j] & 0x0f];
-    }
-  }
+  std::vector<unsigned char> raw(bytes);
+  fill(raw.data(), raw.size());
+  const std::string out = core::hex(raw);
+  sodium_memzero(raw.data(), raw.size());
   return out;
 }
 

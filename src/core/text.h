@@ -1,6 +1,7 @@
 // Small text helpers shared by subsystems that must not depend on each other.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,17 @@ inline void replace_controls(std::string& text) {
     const auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7f) c = '?';
   }
+}
+
+// Bytes as hex digits, two a byte: lower case (digests, nonces, tags) or upper case.
+inline std::string hex(std::span<const unsigned char> bytes, bool upper = false) {
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  std::string out(bytes.size() * 2, '0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    out[2 * i] = digits[bytes[i] >> 4];
+    out[2 * i + 1] = digits[bytes[i] & 0x0f];
+  }
+  return out;
 }
 
 inline std::string printable(std::string_view text, std::size_t max) {

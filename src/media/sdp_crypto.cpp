@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "core/secure_random.h"
+#include "core/text.h"
 
 namespace vto::media {
 namespace {
@@ -88,14 +89,7 @@ MasterKey new_master_key() {
 }
 
 std::string to_hex(const MasterKey& key) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(key.size() * 2);
-  for (std::uint8_t b : key) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 0x0F];
-  }
-  return out;
+  return core::hex(key, true);
 }
 
 std::string to_attribute(const CryptoAttribute& crypto) {

@@ -8,6 +8,7 @@
 #include "core/authority.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "core/unix_clock.h"
 
 namespace vto::onvif {
 
@@ -40,15 +41,6 @@ std::string date_time(std::int64_t ms) {
          "</tt:Second></tt:Time><tt:Date><tt:Year>" + std::to_string(tm.tm_year + 1900) +
          "</tt:Year><tt:Month>" + std::to_string(tm.tm_mon + 1) + "</tt:Month><tt:Day>" +
          std::to_string(tm.tm_mday) + "</tt:Day></tt:Date>";
-}
-
-std::string iso_time(std::int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 // The two profiles: the main stream and the sub-stream.
@@ -190,7 +182,7 @@ web::HttpResponse OnvifService::handle(const web::HttpRequest& req) {
       return refuse(req, user, "ter:NotAuthorized",
                     "Sender not Authorized: Created is not within 5 minutes of the device's "
                     "clock (" +
-                        iso_time(hooks_.now_ms()) + ")");
+                        core::utc_text(hooks_.now_ms()) + ")");
     case NonceCache::Verdict::Replay:
       return refuse(req, user, "ter:NotAuthorized",
                     "Sender not Authorized: the nonce was used before (a replay)");

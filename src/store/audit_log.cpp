@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/text.h"
+#include "core/unix_clock.h"
 #include "store/csv.h"
 
 namespace vto::store {
@@ -67,7 +68,7 @@ std::string audit_csv(const std::vector<AuditEntry>& entries) {
   for (const auto& e : entries) {
     csv.number(e.id)
         .number(e.at_ms)
-        .text(utc_text(e.at_ms))
+        .text(core::utc_text(e.at_ms))
         .text(e.user)
         .text(e.address)
         .text(e.action)

@@ -1,9 +1,5 @@
 #include "store/csv.h"
 
-#include <array>
-#include <cstdio>
-#include <ctime>
-
 namespace vto::store {
 
 std::string csv_field(std::string_view field) {
@@ -48,17 +44,6 @@ Csv& Csv::end_row() {
   out_ += "\r\n";
   row_started_ = false;
   return *this;
-}
-
-std::string utc_text(std::int64_t ms) {
-  const auto secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  std::array<char, 96> buf{};
-  std::snprintf(buf.data(), buf.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf.data();
 }
 
 }  // namespace vto::store

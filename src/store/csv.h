@@ -15,9 +15,6 @@ namespace vto::store {
 // come from the network.
 std::string csv_field(std::string_view field);
 
-// Unix ms as UTC text for CSV files: "2026-05-01T14:03:22.123Z".
-std::string utc_text(std::int64_t ms);
-
 // A CSV text: the header, then one line per row; every line ends with CRLF.
 class Csv {
  public:

@@ -89,13 +89,7 @@ std::string hex_hash(Algorithm algorithm, std::string_view data) {
   // deployment error, not bad input.
   if (EVP_Digest(data.data(), data.size(), md.data(), &len, evp_of(algorithm), nullptr) != 1)
     throw std::runtime_error("EVP_Digest failed for " + std::string(algorithm_name(algorithm)));
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(static_cast<std::size_t>(len) * 2, '0');
-  for (unsigned int i = 0; i < len; ++i) {
-    out[2 * i] = kHex[md[i] >> 4];
-    out[2 * i + 1] = kHex[md[i] & 0x0f];
-  }
-  return out;
+  return core::hex(std::span(md.data(), len));
 }
 
 std::string digest_key(Algorithm algorithm, std::string_view username, std::string_view realm,

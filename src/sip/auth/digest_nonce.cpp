@@ -1,6 +1,7 @@
 #include "sip/auth/digest_nonce.h"
 
 #include "core/secure_random.h"
+#include "core/text.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -27,16 +28,6 @@ void fill_random(unsigned char* out, std::size_t size) {
   if (RAND_bytes(out, static_cast<int>(size)) != 1) throw std::runtime_error("RAND_bytes failed");
 }
 
-std::string to_hex(const unsigned char* data, std::size_t size) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(size * 2, '0');
-  for (std::size_t i = 0; i < size; ++i) {
-    out[2 * i] = kHex[data[i] >> 4];
-    out[2 * i + 1] = kHex[data[i] & 0x0f];
-  }
-  return out;
-}
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -61,7 +52,7 @@ NonceMint::NonceMint() {
   fill_random(key_.data(), key_.size());
   static constexpr unsigned char kOpaqueLabel[] = "vto-digest-opaque";
   auto tag = tag_of(key_, kOpaqueLabel, sizeof kOpaqueLabel - 1);
-  opaque_ = to_hex(tag.data(), tag.size());
+  opaque_ = core::hex(tag);
 }
 
 std::string NonceMint::issue(core::TimePoint now) const {
@@ -73,7 +64,7 @@ std::string NonceMint::issue(core::TimePoint now) const {
   core::secure_random().fill(raw.data() + kStampSize, kSaltSize);
   auto tag = tag_of(key_, raw.data(), kBodySize);
   std::copy(tag.begin(), tag.end(), raw.begin() + kBodySize);
-  return to_hex(raw.data(), raw.size());
+  return core::hex(raw);
 }
 
 std::optional<core::TimePoint> NonceMint::issued_at(std::string_view nonce) const {
