@@ -75,7 +75,12 @@ def test_answered_call_is_recorded_with_the_answering_device(vtod, start_vth):
     assert r["caller"] == "8001" and r["called"] == "101"
     assert r["duration_s"] >= 0
     assert before <= r["started_ms"] <= r["ended_ms"] <= after
-    # The visitor's picture, taken as the call started, is served by record id.
+    # The visitor's picture, taken as the call started, is served by record id. It is
+    # linked once it is written, which may be after a short call ended (a slow board).
+    def linked():
+        found = [x for x in records(vtod)["records"] if x["id"] == r["id"]]
+        return found[0] if found and found[0]["snapshot_path"] else None
+    r = wait_for(linked, "the call's snapshot linked to its record", timeout=15)
     assert r["snapshot_path"].endswith(f"call-{r['id']}.jpg"), r
     status, content_type, jpeg = http_bytes(vtod.http_port, f"/api/v1/records/calls/{r['id']}/snapshot")
     assert status == 200 and content_type == "image/jpeg"
