@@ -16,6 +16,18 @@ import threading
 import time
 
 BUILD_DIR = os.environ.get("VTO_BUILD_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+
+
+def _sanitized(build_dir):
+    """Whether the build under test is the ASan/UBSan one (make sanitize)."""
+    try:
+        with open(os.path.join(build_dir, "CMakeCache.txt"), encoding="utf-8") as f:
+            return "VTO_SANITIZE:BOOL=ON" in f.read()
+    except OSError:
+        return False
+
+
+SANITIZED = _sanitized(BUILD_DIR)
 BIN = os.path.join(BUILD_DIR, "bin")
 
 
