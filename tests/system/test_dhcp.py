@@ -127,8 +127,12 @@ def test_dhcp_gives_the_interface_its_addresses_and_renews_them(tmp_path, proces
     assert lease["gateway"] == SERVER and lease["server"] == SERVER
     assert lease["dns1"] == "10.77.0.53" and lease["lease_s"] == 120
     wait_for(lambda: addresses() == [lease["ip"] + "/24"], "the leased address on vto0", 10)
-    assert ip("-4", "route", "show", "default").startswith(f"default via {SERVER} dev {IFACE}")
-    assert "nameserver 10.77.0.53" in (tmp_path / "resolv.conf").read_text()
+    # vtod sets the address, then the route, then resolv.conf, one after the other.
+    wait_for(lambda: ip("-4", "route", "show", "default").startswith(
+        f"default via {SERVER} dev {IFACE}"), "the default route through the lease's gateway", 10)
+    resolv = tmp_path / "resolv.conf"
+    wait_for(lambda: resolv.exists() and "nameserver 10.77.0.53" in resolv.read_text(),
+             "the lease's DNS server in resolv.conf", 10)
     # The page keeps the static fields for when DHCP is turned off.
     assert page(vtod)["ip"] != lease["ip"]
 
