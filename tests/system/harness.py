@@ -102,6 +102,14 @@ class Process:
         for line in stream:
             self.stderr_lines.append(line.rstrip("\n"))
 
+    def skip_unread(self):
+        """Forgets the lines not read yet: the next wait_line sees only newer ones."""
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                return
+
     def wait_line(self, predicate, timeout=10.0, what="line"):
         """The first new line for which predicate(line) is true."""
         deadline = time.monotonic() + timeout

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from harness import Vtod, http, http_raw, vtoctl
+from harness import wait_for as wait_until
 from harness import sim_state as state, wait_sim_state
 
 LAYOUT = {"modules": [{"kind": "buttons", "buttons": 2}, {"kind": "keypad"}, {"kind": "display"},
@@ -136,7 +137,9 @@ def test_refused_cards_say_why(vtod):
     assert shown == ["Card frozen", "Card not valid", "Card expired", "Card not valid yet",
                      "Card not valid"]
     assert not state(vtod)["lock"]["open"]
-    refused = unlocks(vtod, "&result=refused")
+    # Records are written by their own thread, a moment after the panel shows the refusal.
+    refused = wait_until(lambda: (r := unlocks(vtod, "&result=refused"))["total"] >= 5 and r,
+                         "the 5 refusals recorded")
     assert refused["total"] == 5
     assert [r["reason"] for r in refused["records"]] == [
         "card frozen", "card lost", "card expired", "card not valid yet", "unknown card"]
@@ -166,7 +169,8 @@ def test_wrong_passwords_lock_the_keypad_and_duress_opens(vtod):
     assert not state(vtod)["lock"]["open"]
     lock = http(port, "GET", "/api/v1/access/lock")[1]
     assert 50 <= lock["keypad_locked_seconds"] <= 60
-    records = unlocks(vtod, "&method=password")["records"]
+    records = wait_until(lambda: len(r := unlocks(vtod, "&method=password")["records"]) >= 7 and r,
+                         "the keypad's 7 attempts recorded")
     assert records[0]["credential"] == "duress password" and records[0]["result"] == "granted"
     assert records[5]["reason"] == "wrong password; keypad locked"
     assert records[6]["reason"] == "keypad locked"

@@ -157,7 +157,9 @@ def test_an_operator_opens_the_door_and_hangs_up_a_ringing_call(vtod, start_vth)
     assert opened["result"] is True, opened
     assert http(vtod.http_port, "GET", "/api/v1/sim/state")[1]["lock"]["open"]
     assert c.call("accessControl.destroy", object=obj)["result"] is True
-    status, records = http(vtod.http_port, "GET", "/api/v1/records/unlocks")
+    # The record is written by its own thread, a moment after the door opened.
+    records = wait_for(lambda: (r := http(vtod.http_port, "GET", "/api/v1/records/unlocks")[1])["records"]
+                       and "ops" in r["records"][0]["credential"] and r, "the unlock recorded")
     assert "ops" in records["records"][0]["credential"] and "port 5000" in records["records"][0]["credential"]
     http(vtod.http_port, "POST", "/api/v1/sim/press", {"key": "button1"})
     vth.event("incoming_call")

@@ -127,7 +127,9 @@ def test_open_door_needs_the_right_to_unlock_and_is_recorded_with_the_user(vtod)
     status, body, _ = cgi(port, path, "ops", "Ops-pass-42")
     assert (status, body) == (200, "OK\r\n")
     assert http(vtod.http_port, "GET", "/api/v1/sim/state")[1]["lock"]["open"]
-    status, records = http(vtod.http_port, "GET", "/api/v1/records/unlocks")
+    # The record is written by its own thread, a moment after the door opened.
+    records = wait_for(lambda: (r := http(vtod.http_port, "GET", "/api/v1/records/unlocks")[1])["records"]
+                       and r["records"][0]["method"] == "remote" and r, "the unlock recorded")
     assert records["records"][0]["method"] == "remote" and "ops" in records["records"][0]["credential"]
     status, body, _ = cgi(port, "/cgi-bin/accessControl.cgi?action=closeDoor&channel=1", "ops",
                           "Ops-pass-42")

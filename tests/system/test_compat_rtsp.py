@@ -47,8 +47,9 @@ def test_one_talker_at_a_time_and_a_call_wins(vtod, start_vth):
     first.setup_and_play()
     second = Go2rtcBackchannel(vtod.rtsp_port, "admin", ADMIN_PASSWORD)
     second.setup_and_play()
-    first.send_pcma(0.6)
-    played = talk(vtod)["bytes_played"]
+    first.send_pcma(0.6)  # 4,800 bytes; the last of them may still be on its way
+    played = wait_for(lambda: (b := talk(vtod)["bytes_played"]) >= 4800 and b,
+                      "the first talker's 0.6 s played")
     second.send_pcma(0.4)  # the first one spoke less than a second ago: not heard
     state = talk(vtod)
     assert state["bytes_played"] == played and state["bytes_dropped"] > 0, state

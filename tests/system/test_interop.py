@@ -183,15 +183,19 @@ def test_a_door_registered_to_kamailio_takes_calls_over_udp_only_when_kamailio_a
     monitor.send("monitor 8001")
     if answers:
         monitor.event("answered", timeout=10)
-        # It went the long way: over UDP, challenged by the door, answered by Kamailio.
-        assert any("callee challenged: 401" in line for line in kamailio.lines), kamailio.dump()
-        assert any("challenge answered with uac_auth" in line for line in kamailio.lines)
+        # It went the long way: over UDP, challenged by the door, answered by Kamailio (whose
+        # log is read by its own thread, a moment behind).
+        wait_for(lambda: any("callee challenged: 401" in line for line in kamailio.lines),
+                 "the door's challenge in Kamailio's log")
+        wait_for(lambda: any("challenge answered with uac_auth" in line for line in kamailio.lines),
+                 "Kamailio's answer to the challenge in its log")
         monitor.send("hangup")
     else:
         # Answered with a wrong password: refused, and the door's video never flows.
         rejected = monitor.event("rejected", timeout=10)
         assert rejected["status"] == 403, rejected
-        assert any("callee challenged: 401" in line for line in kamailio.lines), kamailio.dump()
+        wait_for(lambda: any("callee challenged: 401" in line for line in kamailio.lines),
+                 "the door's challenge in Kamailio's log")
         assert not monitor.events("answered")
 
 
@@ -259,8 +263,8 @@ def test_baresip_as_the_monitor_talks_with_the_door_and_opens_it(tmp_path, proce
     assert heard, f"baresip wrote no recording: {os.listdir(baresip.recordings)}"
     level = peers.wav_level_db(heard[0])
     assert level > -35, f"baresip heard only {level:.1f} dBFS"
-    status, body = http(vtod.http_port, "GET", "/api/v1/records/calls")
-    assert status == 200 and body["total"] == 1
+    # The visitor's picture is linked to the record once written (its own thread).
+    body = wait_for(lambda: (b := http(vtod.http_port, "GET", "/api/v1/records/calls")[1])["total"] == 1
+                    and b["records"][0]["snapshot_path"] and b, "the call recorded with its picture")
     record = body["records"][0]
     assert record["result"] == "answered" and "101#0" in record["answered_by"]
-    assert record["snapshot_path"]
