@@ -233,7 +233,6 @@ export async function render({ api, session, show }) {
         restore.disabled = false;
         return restoreStatus.replaceChildren(h("p", { class: "form-error" }, done.data.error));
       }
-      clearInterval(timer);
       waitForRestart(session, restoreStatus, "Configuration restored.");
     } }, "Restore this backup");
     restoreStatus.replaceChildren(
@@ -253,7 +252,6 @@ export async function render({ api, session, show }) {
     if (!confirm("Restart the station? Calls in progress end; every session ends.")) return;
     const r = await api("POST", "/api/v1/system/restart", {});
     if (!r.ok) return toast(r.data.error, "bad");
-    clearInterval(timer);
     waitForRestart(session, restartStatus, "");
   } }, "Restart");
   const resetStatus = h("p", { id: "reset-status", "aria-live": "polite" });
@@ -265,7 +263,6 @@ export async function render({ api, session, show }) {
       if (!confirm("Erase every setting, account and record of this station?")) return;
       const r = await api("POST", "/api/v1/system/factory-reset", { password: v.password });
       if (!r.ok) return fm.showApiError(r);
-      clearInterval(timer);
       waitForRestart(session, resetStatus, "Everything erased.");
     },
   });
@@ -282,7 +279,7 @@ export async function render({ api, session, show }) {
          h("p", { class: "hint" }, "Starts the door station service again, with its saved settings."),
          h("div", { class: "toolbar" }, restart), restartStatus),
        h("section", { id: "system-reset", class: "danger-zone" }, h("h2", {}, "Factory reset"), reset, resetStatus));
-  // The clock and NTP's state, again every 5 s while shown.
-  const timer = setInterval(() => { clock.refresh(); }, 5000);
+  // The clock and NTP's state, again every 5 s while shown (not while the station restarts).
+  const timer = setInterval(() => { if (!session.restarting) clock.refresh(); }, 5000);
   return { dispose() { clearInterval(timer); } };
 }
