@@ -356,10 +356,23 @@ describe("an installer's day", () => {
     // A search by a part of the detail.
     await page.locator("#audit-search").fill("9907 ADD");
     await page.waitForFunction(() => document.querySelectorAll("table.audit tbody tr").length === 1);
+    // The search cleared, then at once a date range in the future: it finds nothing, even
+    // when the answer to the cleared search (the whole log) comes after it.
+    let late = null;
+    await page.route((url) => url.pathname === "/api/v1/audit" && !url.searchParams.has("from"), async (route) => {
+      late = new Promise((resolve) => setTimeout(resolve, 1500)).then(() => route.continue());
+      await late;
+    });
     await page.locator("#audit-search").fill("");
-    // A date range in the future finds nothing; the CSV link follows the filter.
     await page.locator("#audit-from").fill("2099-01-01T00:00");
     await page.locator("#main p.empty").waitFor();
+    assert.ok(late, "the cleared search's request was held back");
+    await late;
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator("table.audit").count(), 0, "an older answer replaced the newer one");
+    await page.locator("#main p.empty").waitFor();
+    await page.unrouteAll();
+    // The CSV link follows the filter.
     assert.match(await page.locator("#audit-csv").getAttribute("href") || "", /\/api\/v1\/audit\.csv\?.*from=/);
     const csv = await env.vtod.api("GET", "/api/v1/audit.csv?action=settings_changed");
     assert.equal(csv.status, 200);

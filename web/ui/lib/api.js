@@ -88,3 +88,20 @@ export async function sendText(session, method, path, contentType, body) {
   if (!res.ok) return { ok: false, status: res.status, data: { ...data, error: data.error || `error ${res.status}` } };
   return { ok: true, status: res.status, data };
 }
+
+/**
+ * `load` made safe to call again before its answer came: only the newest call's answer is
+ * shown. Filters change faster than the station answers (a search typed letter by letter, a
+ * date picked right after), and an older answer that came last, the whole list, would
+ * otherwise replace the filtered one. `load` is given `current()`, false once a later call
+ * has started; it checks it after each await, before it touches the page.
+ * @param {(current: () => boolean) => Promise<unknown>} load
+ * @returns {() => Promise<void>}
+ */
+export function newestOnly(load) {
+  let generation = 0;
+  return async () => {
+    const mine = ++generation;
+    await load(() => mine === generation);
+  };
+}

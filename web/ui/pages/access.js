@@ -4,7 +4,7 @@
 // fingerprint module, keypad passwords (write-only), and the lock settings with remote
 // unlock. The API is /api/v1/access/* and /api/v1/door/unlock.
 import { h, toast, fmtTime } from "../lib/dom.js";
-import { sendText } from "../lib/api.js";
+import { newestOnly, sendText } from "../lib/api.js";
 import { form } from "../lib/form.js";
 import { STATIC_PAGE } from "../lib/router.js";
 import { hasRole } from "../lib/session.js";
@@ -169,7 +169,7 @@ async function cardsPage({ api, session, show }) {
                                maxlength: 16, autocomplete: "off", spellcheck: "false" });
   let offset = 0;
   const limit = 50;
-  const load = async () => {
+  const load = newestOnly(async (current) => {
     const q = new URLSearchParams({ limit: String(limit), offset: String(offset) });
     if (fRoom.value) q.set("room", fRoom.value);
     if (fStatus.value) q.set("status", fStatus.value);
@@ -177,6 +177,7 @@ async function cardsPage({ api, session, show }) {
     if (fSearch.value.trim()) q.set("q", fSearch.value.trim());
     /** @type {ApiResult<{ cards: Card[], total: number }>} */
     const res = await api("GET", `/api/v1/access/cards?${q}`);
+    if (!current()) return;
     if (!res.ok) return out.replaceChildren(h("p", { class: "form-error" }, res.data.error));
     out.replaceChildren(table([
       { label: "Number", cell: (c) => h("code", {}, c.number) },
@@ -203,7 +204,7 @@ async function cardsPage({ api, session, show }) {
           } }, "Remove")) },
     ], res.data.cards, "No cards."));
     pagerOut.replaceChildren(pager({ offset, limit, total: res.data.total, onPage: (o) => { offset = o; load(); } }));
-  };
+  });
   for (const el of [fRoom, fStatus]) el.addEventListener("change", () => { offset = 0; load(); });
   fNumber.addEventListener("input", () => { offset = 0; load(); });
   fSearch.addEventListener("input", () => { offset = 0; load(); });

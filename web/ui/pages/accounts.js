@@ -3,6 +3,7 @@
 // and the audit log. The API is /api/v1/users*, /api/v1/tokens*, /api/v1/auth/password
 // and /api/v1/audit.
 import { h, toast, fmtTime } from "../lib/dom.js";
+import { newestOnly } from "../lib/api.js";
 import { form } from "../lib/form.js";
 import { brokenRule } from "../lib/rules.js";
 import { STATIC_PAGE } from "../lib/router.js";
@@ -401,7 +402,7 @@ async function auditPage({ api, show }) {
   const csv = h("a", { id: "audit-csv", download: "audit-log.csv" }, "Download as CSV");
   let offset = 0;
   const limit = 50;
-  const load = async () => {
+  const load = newestOnly(async (current) => {
     const q = new URLSearchParams();
     if (from.value) q.set("from", String(new Date(from.value).getTime()));
     if (to.value) q.set("to", String(new Date(to.value).getTime()));
@@ -416,6 +417,7 @@ async function auditPage({ api, show }) {
     q.set("offset", String(offset));
     /** @type {ApiResult<{ entries: AuditEntry[], total: number }>} */
     const res = await api("GET", `/api/v1/audit?${q}`);
+    if (!current()) return;
     if (!res.ok) {
       pagerOut.replaceChildren();
       return out.replaceChildren(h("p", { class: "form-error" }, res.data.error));
@@ -424,7 +426,7 @@ async function auditPage({ api, show }) {
     out.replaceChildren(auditTable(res.data.entries, filtered ? "No entries match these filters." : "The log is empty."));
     pagerOut.replaceChildren(pager({ offset, limit, total: res.data.total, newer: "Newer", older: "Older",
                                      onPage: (o) => { offset = o; load(); } }));
-  };
+  });
   for (const el of [filter, from, to]) el.addEventListener("change", () => { offset = 0; load(); });
   search.addEventListener("input", () => { offset = 0; load(); });
   show("Audit log",

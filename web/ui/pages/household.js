@@ -4,6 +4,7 @@
 // edited in a dialog), and the management centre's account. The API is /api/v1/rooms*,
 // /api/v1/vtos*, /api/v1/registrations and /api/v1/centre.
 import { h, nodes, toast } from "../lib/dom.js";
+import { newestOnly } from "../lib/api.js";
 import { form } from "../lib/form.js";
 import { STATIC_PAGE } from "../lib/router.js";
 import { hasRole } from "../lib/session.js";
@@ -125,7 +126,6 @@ async function roomsPage({ api, session, show }) {
     h("option", { value: "number" }, "By room No."), h("option", { value: "name" }, "By name"),
     h("option", { value: "online" }, "Online first"));
   let offset = 0;
-  let loads = 0;
   /** @returns {Promise<ApiResult<{ rooms: Room[], total: number }>>} */
   const ask = () => {
     const q = new URLSearchParams({ offset: String(offset), limit: String(ROOMS_PER_PAGE), sort: sort.value });
@@ -135,11 +135,10 @@ async function roomsPage({ api, session, show }) {
   // The first page of rooms is asked for now, while the forms below are built.
   /** @type {Promise<ApiResult<{ rooms: Room[], total: number }>> | null} */
   let first = ask();
-  const refresh = async () => {
-    const mine = ++loads;
+  const refresh = newestOnly(async (current) => {
     const res = await (first || ask());
     first = null;
-    if (mine !== loads) return;  // a newer search is on its way
+    if (!current()) return;  // a newer search is on its way
     if (!res.ok) return list.replaceChildren(h("p", { class: "form-error" }, res.data.error));
     const { rooms, total } = res.data;
     if (!rooms.length && total > 0 && offset > 0) {
@@ -164,7 +163,7 @@ async function roomsPage({ api, session, show }) {
     ], rooms, filtered ? "No room matches." : "No rooms yet."));
     pagerOut.replaceChildren(total > ROOMS_PER_PAGE
       ? pager({ offset, limit: ROOMS_PER_PAGE, total, onPage: (o) => { offset = o; refresh(); } }) : "");
-  };
+  });
   search.addEventListener("input", () => { offset = 0; refresh(); });
   sort.addEventListener("change", () => { offset = 0; refresh(); });
   /** @param {Room} room */

@@ -2,6 +2,7 @@
 // Records: unlock, call and alarm records with their filters and CSV links, and how many
 // records of each kind are kept. The API is /api/v1/records/*.
 import { h, toast, fmtTime } from "../lib/dom.js";
+import { newestOnly } from "../lib/api.js";
 import { form } from "../lib/form.js";
 import { STATIC_PAGE } from "../lib/router.js";
 import { hasRole } from "../lib/session.js";
@@ -89,13 +90,14 @@ async function unlocksPage({ api, show }) {
     if (room.value.trim()) q.set("room", room.value.trim());
     return q;
   };
-  const load = async () => {
+  const load = newestOnly(async (current) => {
     const q = query();
     csv.href = `/api/v1/records/unlocks.csv?${q}`;
     q.set("limit", String(limit));
     q.set("offset", String(offset));
     /** @type {ApiResult<{ records: UnlockRecord[], total: number, total_exact: boolean }>} */
     const res = await api("GET", `/api/v1/records/unlocks?${q}`);
+    if (!current()) return;
     if (!res.ok) return out.replaceChildren(h("p", { class: "form-error" }, res.data.error));
     out.replaceChildren(table([
       { label: "Time", cell: (r) => fmtTime(r.at_ms) }, { label: "Method", cell: (r) => r.method.replace("_", " ") },
@@ -107,7 +109,7 @@ async function unlocksPage({ api, show }) {
     pagerOut.replaceChildren(pager({ offset, limit, total: res.data.total, exact: res.data.total_exact,
                                          shown: res.data.records.length, newer: "Newer", older: "Older",
                                          onPage: (o) => { offset = o; load(); } }));
-  };
+  });
   for (const el of [from, to, method, result]) el.addEventListener("change", () => { offset = 0; load(); });
   room.addEventListener("input", () => { offset = 0; load(); });
   show("Unlock records", h("div", { class: "toolbar" }, from, to, method, result, room), out, pagerOut, h("p", {}, csv));
@@ -162,7 +164,7 @@ async function callsPage({ api, show }) {
   const csv = h("a", { id: "calls-csv", download: "calls.csv" }, "Download as CSV");
   let offset = 0;
   const limit = 50;
-  const load = async () => {
+  const load = newestOnly(async (current) => {
     const q = new URLSearchParams();
     if (from.value) q.set("from", String(new Date(from.value).getTime()));
     if (to.value) q.set("to", String(new Date(to.value).getTime()));
@@ -173,6 +175,7 @@ async function callsPage({ api, show }) {
     q.set("offset", String(offset));
     /** @type {ApiResult<{ records: CallRecord[], total: number }>} */
     const res = await api("GET", `/api/v1/records/calls?${q}`);
+    if (!current()) return;
     if (!res.ok) return out.replaceChildren(h("p", { class: "form-error" }, res.data.error));
     out.replaceChildren(table([
       { label: "Start", cell: (r) => fmtTime(r.started_ms) },
@@ -190,7 +193,7 @@ async function callsPage({ api, show }) {
     ], res.data.records || [], "No calls."));
     pagerOut.replaceChildren(pager({ offset, limit, total: res.data.total, newer: "Newer", older: "Older",
                                          onPage: (o) => { offset = o; load(); } }));
-  };
+  });
   for (const el of [from, to, result]) el.addEventListener("change", () => { offset = 0; load(); });
   room.addEventListener("input", () => { offset = 0; load(); });
   show("Call records", h("div", { class: "toolbar" }, from, to, result, room), out, pagerOut, h("p", {}, csv));
@@ -216,7 +219,7 @@ async function alarmsPage({ api, show }) {
   const csv = h("a", { id: "alarms-csv", download: "alarm-records.csv" }, "Download as CSV");
   let offset = 0;
   const limit = 50;
-  const load = async () => {
+  const load = newestOnly(async (current) => {
     const q = new URLSearchParams();
     if (type.value) q.set("type", type.value);
     if (delivered.value) q.set("delivered", delivered.value);
@@ -228,6 +231,7 @@ async function alarmsPage({ api, show }) {
     q.set("offset", String(offset));
     /** @type {ApiResult<{ records: AlarmRecord[], total: number }>} */
     const res = await api("GET", `/api/v1/records/alarms?${q}`);
+    if (!current()) return;
     if (!res.ok) return out.replaceChildren(h("p", { class: "form-error" }, res.data.error));
     out.replaceChildren(table([
       { label: "Start", cell: (r) => fmtTime(r.started_ms) },
@@ -239,7 +243,7 @@ async function alarmsPage({ api, show }) {
     ], res.data.records, "No alarms."));
     pagerOut.replaceChildren(pager({ offset, limit, total: res.data.total, newer: "Newer", older: "Older",
                                          onPage: (o) => { offset = o; load(); } }));
-  };
+  });
   for (const el of [type, delivered, acknowledged, from, to]) el.addEventListener("change", () => { offset = 0; load(); });
   show("Alarm records",
        h("p", { class: "hint" }, "Every alarm goes to the management centre (888888) as a SIP message; one it did not take is sent again until it does."),
