@@ -36,6 +36,17 @@ describe("a new installer's day on a phone", () => {
     await page.locator("#rooms-search").fill("1507");
     await page.locator("#rooms-count", { hasText: "1 room matches" }).waitFor();
     await page.locator("#rooms-list td", { hasText: /^1507$/ }).waitFor();
+    // A search typed while the page's first list is still on its way is searched for.
+    await page.route((u) => u.pathname === "/api/v1/rooms" && !u.searchParams.has("q"), async (route) => {
+      await new Promise((r) => setTimeout(r, 1000));
+      await route.continue();
+    });
+    await page.reload();
+    await page.locator("#rooms-search").fill("1507");
+    await page.locator("#rooms-count", { hasText: "1 room matches" }).waitFor();
+    await page.waitForTimeout(1200);  // the first list has come by now
+    assert.equal(await page.locator("#rooms-count").innerText(), "1 room matches “1507”");
+    await page.unrouteAll({ behavior: "wait" });
 
     // Call button 1 rings room 1507.
     await go("Façade Layout");
@@ -56,8 +67,25 @@ describe("a new installer's day on a phone", () => {
     await page.locator("#monitor-open").click();
     await page.locator("#panel-lock", { hasText: "open" }).waitFor();
     await screenshot(page, FILE, "talking");
+    // A slow station: the monitor's state polls are answered 800 ms late, and Hang up is
+    // pressed while one is on its way. The page goes on polling every 500 ms after each
+    // answer, in one chain: in 4 s, at most 4 polls (two chains would send 6 or more).
+    let polls = 0;
+    await page.route((u) => u.pathname === "/api/v1/sim/monitor", async (route) => {
+      if (route.request().method() !== "GET") return route.continue();
+      polls++;
+      const response = await route.fetch();
+      await new Promise((r) => setTimeout(r, 800));
+      await route.fulfill({ response });
+    });
+    await page.waitForRequest((r) => new URL(r.url()).pathname === "/api/v1/sim/monitor" && r.method() === "GET");
     await page.locator("#monitor-hangup").click();
     await page.locator("#panel-state[data-state=idle]").waitFor();
+    await page.locator("#monitor-state[data-call=idle]").waitFor();
+    polls = 0;
+    await page.waitForTimeout(4000);
+    assert.ok(polls >= 1 && polls <= 4, `${polls} polls of the monitor's state in 4 s`);
+    await page.unrouteAll({ behavior: "wait" });
 
     // The call record: answered, the door opened.
     await go("Call records");

@@ -119,6 +119,26 @@ describe("network mqtt", () => {
       assert.equal(JSON.parse(received[0].body).event, "test");
       assert.match(received[0].headers["x-openvto-signature"], /^sha256=[0-9a-f]{64}$/);
       await screenshot(page, FILE, "webhooks");
+
+      // Two changes in a row keep both, even when the first is answered late: the first
+      // webhook turned off, then a second one removed before that answer came.
+      const second = `${url}2`;
+      await page.locator("#webhook-add-url").fill(second);
+      await page.locator("#webhook-add button[type=submit]").click();
+      await page.locator("#webhooks-list code", { hasText: second }).waitFor();
+      let held = 0;
+      await page.route("**/api/v1/settings/webhooks", async (route) => {
+        if (route.request().method() === "PUT" && held++ === 0) await new Promise((r) => setTimeout(r, 1000));
+        await route.continue();
+      });
+      const rowOf = (u) => page.locator("#webhooks-list tbody tr").filter({ has: page.locator("code", { hasText: new RegExp(`^${u}$`) }) });
+      await rowOf(url).getByRole("button", { name: "On", exact: true }).click();
+      await rowOf(second).getByRole("button", { name: "Remove" }).click();
+      await page.locator("#webhooks-list code", { hasText: second }).waitFor({ state: "detached" });
+      await rowOf(url).getByRole("button", { name: "Off", exact: true }).waitFor();
+      await page.unrouteAll();
+      const saved = (await env.vtod.api("GET", "/api/v1/settings/webhooks")).data.endpoints;
+      assert.deepEqual(saved.map((e) => [e.url, e.enabled]), [[url, false]]);
       con.assertClean();
     } finally {
       receiver.close();

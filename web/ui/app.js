@@ -65,10 +65,14 @@ const OTHER = {
 
 const session = emptySession();
 // A session that ended mid-page: after the login, back to the page the user was on.
+// A page sends its requests at once, so a second 401 may come when the login is already
+// shown: it stays as it is, with what the user has typed.
 const api = createApi(session, (data) => {
   const here = location.hash.slice(2) || "home";
+  const to = data.initialized === false ? "init" : "login";
+  if (here === to) return;
   if (here !== "login" && here !== "init") sessionStorage.setItem("after-login", here);
-  router.go(data.initialized === false ? "init" : "login");
+  router.go(to);
 });
 const router = createRouter(show);
 

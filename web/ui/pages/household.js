@@ -136,8 +136,10 @@ async function roomsPage({ api, session, show }) {
   /** @type {Promise<ApiResult<{ rooms: Room[], total: number }>> | null} */
   let first = ask();
   const refresh = newestOnly(async (current) => {
-    const res = await (first || ask());
+    // The first page asked for early serves the first call only: a search typed meanwhile asks anew.
+    const asked = first || ask();
     first = null;
+    const res = await asked;
     if (!current()) return;  // a newer search is on its way
     if (!res.ok) return list.replaceChildren(h("p", { class: "form-error" }, res.data.error));
     const { rooms, total } = res.data;

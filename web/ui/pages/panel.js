@@ -167,6 +167,14 @@ export async function render({ api, session, show }) {
     detached = st.tamper === "detached";
   };
   let monitorTimer = 0;
+  // Every request of the monitor's state (a poll or a button) takes the next number; only the
+  // newest one's answer is shown, so a poll sent before Answer cannot undo what Answer did.
+  let monitorAsked = 0;
+  // The next poll in 500 ms: one chain of polls at a time.
+  const pollSoon = () => {
+    clearTimeout(monitorTimer);
+    monitorTimer = disposed ? 0 : window.setTimeout(pollMonitor, 500);
+  };
   // The resident's side: a monitor the station hosts, registered as one of a room's
   // extensions (ROOM#99), that answers, talks, opens the door and hangs up from here.
   const monitorRoom = h("input", { id: "monitor-room", "aria-label": "Room of the monitor", placeholder: "Room", maxlength: 6, size: 6,
@@ -174,10 +182,12 @@ export async function render({ api, session, show }) {
   const monitorState = h("p", { id: "monitor-state", "aria-live": "polite" }, "No monitor started.");
   /** @param {string} path @param {"POST" | "DELETE"} [method] @param {unknown} [body] */
   const monitorDo = async (path, method = "POST", body = {}) => {
+    const mine = ++monitorAsked;
     const r = await api(method, `/api/v1/sim/monitor${path}`, body);
-    if (!r.ok) return toast(r.data.error, "bad");
-    showMonitor(r.data);
-    if (r.data.running && !monitorTimer) monitorTimer = window.setTimeout(pollMonitor, 500);
+    if (!r.ok) toast(r.data.error, "bad");
+    if (mine !== monitorAsked) return;
+    if (r.ok) showMonitor(r.data);
+    if (!r.ok || r.data.running) pollSoon();
   };
   const monitorButtons = {
     start: h("button", { id: "monitor-start", disabled: !canPress, onclick: () => monitorDo("", "POST", { room: monitorRoom.value.trim() }) }, "Start the monitor"),
@@ -206,9 +216,11 @@ export async function render({ api, session, show }) {
   // Its state: asked once, then every 500 ms while it runs.
   const pollMonitor = async () => {
     monitorTimer = 0;
+    const mine = ++monitorAsked;
     const r = await api("GET", "/api/v1/sim/monitor");
+    if (mine !== monitorAsked) return;  // a button was pressed meanwhile: its answer shows, and polls on
     if (r.ok) showMonitor(r.data);
-    if (!disposed && r.ok && r.data.running) monitorTimer = window.setTimeout(pollMonitor, 500);
+    if (r.ok && r.data.running) pollSoon();
   };
 
   // A viewer sees the panel but cannot press it: each control says why.

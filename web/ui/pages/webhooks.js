@@ -69,26 +69,38 @@ export async function render({ api, show }) {
   const list = h("div", { id: "webhooks-list" });
   const addHolder = h("div");
 
-  /** @param {Endpoint[]} endpoints @param {string} [ca] */
-  const save = async (endpoints, ca = d.ca_pem) => {
-    /** @type {ApiResult<WebhookSettings>} */
-    const r = await api("PUT", "/api/v1/settings/webhooks", { endpoints, ca_pem: ca });
-    if (r.ok) d = r.data;
-    return r;
+  // The list is saved whole, so changes go one after the other, each made to what the one
+  // before saved: two quick clicks keep both.
+  /** @type {Promise<unknown>} */
+  let saving = Promise.resolve();
+  /**
+   * @param {(endpoints: Endpoint[]) => Endpoint[]} change
+   * @param {(ca: string) => string} [changeCa]
+   * @returns {Promise<ApiResult<WebhookSettings>>}
+   */
+  const save = (change, changeCa = (ca) => ca) => {
+    const done = saving.then(async () => {
+      /** @type {ApiResult<WebhookSettings>} */
+      const r = await api("PUT", "/api/v1/settings/webhooks", { endpoints: change(d.endpoints), ca_pem: changeCa(d.ca_pem) });
+      if (r.ok) d = r.data;
+      return r;
+    });
+    saving = done;
+    return done;
   };
   const draw = () => {
     list.replaceChildren(table([
       { label: "URL", cell: (/** @type {Endpoint} */ e) => h("code", {}, e.url) },
       { label: "Secret", cell: (e) => h("code", { class: "webhook-secret" }, e.secret) },
       { label: "On", cell: (e) => h("button", { onclick: async () => {
-          const r = await save(d.endpoints.map((x) => x.url === e.url ? { ...x, enabled: !x.enabled } : x));
+          const r = await save((all) => all.map((x) => x.url === e.url ? { ...x, enabled: !x.enabled } : x));
           r.ok ? toast(e.enabled ? "Webhook off" : "Webhook on") : toast(r.data.error, "bad");
           draw();
         } }, e.enabled ? "On" : "Off") },
       { label: "Deliveries", cell: (e) => h("span", { class: "webhook-status", "data-url": e.url },
                                             statusText(d.status.find((s) => s.url === e.url))) },
       { label: "", cell: (e) => h("button", { class: "danger", onclick: async () => {
-          const r = await save(d.endpoints.filter((x) => x.url !== e.url));
+          const r = await save((all) => all.filter((x) => x.url !== e.url));
           r.ok ? toast("Webhook removed") : toast(r.data.error, "bad");
           draw();
         } }, "Remove") },
@@ -106,7 +118,7 @@ export async function render({ api, show }) {
     onSubmit: async (v, fm) => {
       /** @type {Endpoint} */
       const e = { url: v.url.trim(), secret: v.secret.trim(), enabled: true };
-      const r = await save([...d.endpoints, e]);
+      const r = await save((all) => [...all, e]);
       if (!r.ok) {
         // "endpoints[N].url" is this form's url.
         const field = (r.data.field || "").replace(/^endpoints\[\d+\]\./, "");
@@ -125,7 +137,7 @@ export async function render({ api, show }) {
                placeholder: "-----BEGIN CERTIFICATE-----",
                hint: "For receivers whose certificate a CA of your own signed; the system's trusted authorities are always used too." }],
     onSubmit: async (v, fm) => {
-      const r = await save(d.endpoints, v.ca_pem.trim() ? v.ca_pem.trim() + "\n" : "");
+      const r = await save((all) => all, () => v.ca_pem.trim() ? v.ca_pem.trim() + "\n" : "");
       if (!r.ok) return fm.showApiError(r);
       toast("Saved");
     },
