@@ -13,7 +13,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { setUp, login, screenshot, ADMIN_PASSWORD } from "./lib/vtod.mjs";
+import { setUp, login, screenshot, until, ADMIN_PASSWORD } from "./lib/vtod.mjs";
 
 const FILE = import.meta.url;
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
@@ -88,7 +88,8 @@ if (process.env.VTO_OWN_NETNS !== "1") {
         const lease = page.locator("#network-lease", { hasText: /Address 10\.77\.0\.(5\d|60) \(mask 255\.255\.255\.0\) from the DHCP server 10\.77\.0\.1, renews at \d{4}-/ });
         await lease.waitFor({ timeout: 20000 });
         const leased = /Address (\S+)/.exec(await lease.textContent())[1];
-        assert.deepEqual(addresses(), [`${leased}/24`]);
+        // The lease shows once it is bound; the address is set on the interface just after.
+        await until(() => addresses().join(" ") === `${leased}/24`, `${leased}/24 on ${IFACE} (has ${addresses().join(" ")})`);
         await screenshot(page, FILE, `dhcp-${device}`);
         // After a reload the page says the same.
         await page.reload();

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { setUp, login, screenshot, ADMIN_PASSWORD } from "./lib/vtod.mjs";
+import { setUp, login, screenshot, until, ADMIN_PASSWORD } from "./lib/vtod.mjs";
 import { startMonitor } from "./lib/phones.mjs";
 
 const FILE = import.meta.url;
@@ -26,24 +26,15 @@ async function freePort() {
   return port;
 }
 
-// Polls `check` (async) every 100 ms until it returns something truthy, or fails after `ms`.
-async function until(check, what, ms = 10000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await check();
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no ${what} within ${ms} ms`);
-}
-
-// Saves the form by its "Save" button; the answer of `method apiPath` it sent.
+// Saves the form by its "Save" button; the answer of `method apiPath` it sent. A saved form
+// is drawn again with what was saved: this returns once it says so (its toast), so that the
+// next step acts on the new form.
 async function save(page, apiPath, method = "PUT") {
   const [res] = await Promise.all([
     page.waitForResponse((r) => new URL(r.url()).pathname === apiPath && r.request().method() === method),
     page.getByRole("button", { name: "Save", exact: true }).click(),
   ]);
+  if (res.ok()) await page.locator("#toast", { hasText: "Saved and applied" }).waitFor();
   return res;
 }
 

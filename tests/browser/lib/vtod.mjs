@@ -208,6 +208,19 @@ export function trackRequests(page) {
   };
 }
 
+// Polls `check` (async) every 100 ms until it returns something truthy, and returns that;
+// fails naming `what` after `ms`. For what vtod writes after it has answered (records go
+// through their own writer thread) or applies after it says so.
+export async function until(check, what, ms = 10000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const last = await check();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no ${what} within ${ms} ms`);
+}
+
 // fetch() from the page, as the page's own code would send it (its cookie; the CSRF token
 // only when given): { status, data }.
 export const pageFetch = (page, method, path, { body, csrf } = {}) => page.evaluate(async ({ method, path, body, csrf }) => {
