@@ -58,12 +58,37 @@ export function startAlarmBar(bar, api, session) {
         : h("span", { class: "hint" }, " (an operator acknowledges it)"))));
   };
 
+  /**
+   * An alarm event applied to the list: raised adds, acknowledged removes, anything else
+   * (ended) updates an alarm shown.
+   * @param {any} m
+   */
+  const apply = (m) => {
+    if (m.state === "acknowledged") alarms.delete(m.alarm);
+    else if (m.state === "raised" || alarms.has(m.alarm)) {
+      alarms.set(m.alarm, { id: m.alarm, type: m.type, source: m.source, details: m.details,
+                            started_ms: m.time_ms, ended_ms: m.ended_ms || 0 });
+    }
+  };
+
+  // The list is read once the event stream is listening (its hello), and the events that
+  // come while the list is on its way are applied again to it: an alarm raised or
+  // acknowledged in between is neither lost nor brought back.
+  let loads = 0;
+  /** @type {any[] | null} the events seen since the newest list was asked for */
+  let since = null;
   const load = async () => {
+    const mine = ++loads;
+    since = [];
     /** @type {import("./api.js").ApiResult<{ records: Alarm[] }>} */
     const res = await api("GET", "/api/v1/records/alarms?acknowledged=no&limit=20");
-    if (stopped || !res.ok) return;
+    if (stopped || mine !== loads) return;
+    const seen = since || [];
+    since = null;
+    if (!res.ok) return;
     alarms.clear();
     for (const a of res.data.records) alarms.set(a.id, a);
+    for (const m of seen) apply(m);
     draw();
   };
 
@@ -74,17 +99,16 @@ export function startAlarmBar(bar, api, session) {
       /** @type {any} */
       let m;
       try { m = JSON.parse(e.data); } catch { return; }
+      if (m.event === "hello") return void load();
       if (m.event !== "alarm" || typeof m.alarm !== "number") return;
-      if (m.state === "acknowledged") alarms.delete(m.alarm);
-      else if (m.state === "raised" || alarms.has(m.alarm)) {
-        alarms.set(m.alarm, { id: m.alarm, type: m.type, source: m.source, details: m.details,
-                              started_ms: m.time_ms, ended_ms: m.ended_ms || 0 });
-      }
+      apply(m);
+      since?.push(m);
       draw();
     });
     // Closed (the station restarted, the network dropped, the session ended): in a few
-    // seconds, if the session still holds, again with the list read afresh; if it ended,
-    // the bar stops and the page goes to the login at its next request.
+    // seconds, if the session still holds, again with the list read afresh (at once too,
+    // should the stream never say hello); if it ended, the bar stops and the page goes to
+    // the login at its next request.
     ws.addEventListener("close", () => {
       if (stopped) return;
       retry = setTimeout(async () => {
@@ -100,7 +124,6 @@ export function startAlarmBar(bar, api, session) {
     });
   };
 
-  load();
   connect();
   return {
     stop() {

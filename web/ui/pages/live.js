@@ -2,6 +2,7 @@
 // Live view of the door: the camera's frames (lib/video.js), the video streams in use, the
 // RTSP addresses for players and NVRs, and (admins) who may watch and how long a monitor
 // session lasts. The API is /api/v1/live/status and /api/v1/settings/live.
+import { newestOnly } from "../lib/api.js";
 import { h, toast } from "../lib/dom.js";
 import { form } from "../lib/form.js";
 import { hasRole } from "../lib/session.js";
@@ -32,10 +33,11 @@ export async function render({ api, session, show }) {
   const note = h("p", { id: "live-note", class: "form-error", role: "status" });
   const streams = h("p", { id: "live-streams" });
   const rtsp = h("div", { id: "live-rtsp" });
-  const showStatus = async () => {
+  // Asked every few seconds and when the picture first shows: the newest answer counts.
+  const showStatus = newestOnly(async (current) => {
     /** @type {ApiResult<LiveStatus>} */
     const res = await api("GET", "/api/v1/live/status");
-    if (!res.ok) return;
+    if (!res.ok || !current()) return;
     const s = res.data.streams;
     streams.textContent = `Video streams in use: ${s.in_use} of ${s.limit} (calls ${s.calls}, monitors ${s.monitors}, RTSP ${s.rtsp}, browsers ${s.browser}).`;
     const r = res.data.rtsp;
@@ -45,7 +47,7 @@ export async function render({ api, session, show }) {
           h("li", {}, "Sub-stream: ", h("code", {}, `rtsp://${location.hostname}:${r.port}${r.sub}`)),
           h("li", {}, "Snapshot: ", h("code", {}, `https://${location.host}/cgi-bin/snapshot.cgi`)))
       : h("p", {}, "RTSP is off."));
-  };
+  });
   /** @type {Child[]} */
   const content = [
     h("div", { class: "live-wrap" }, picture), note, streams,

@@ -67,6 +67,9 @@ export async function render({ api, show }) {
     return STATIC_PAGE;
   }
   let d = res.data;
+  // Saves on their way, and saves answered: see the status poll below.
+  let saving = 0;
+  let saves = 0;
   const status = h("p", { id: "mqtt-status", class: "panel-state", "aria-live": "polite" });
   const showStatus = () => {
     status.textContent = statusText(d);
@@ -109,8 +112,9 @@ export async function render({ api, show }) {
         discovery_prefix: v.discovery_prefix.trim(), unlock: v.unlock === "on",
       };
       if (v.password) body.password = v.password;
+      saving++;
       /** @type {ApiResult<MqttSettings>} */
-      const r = await api("PUT", "/api/v1/settings/mqtt", body);
+      const r = await api("PUT", "/api/v1/settings/mqtt", body).finally(() => { saving--; saves++; });
       if (!r.ok) return fm.showApiError(r);
       d = r.data;
       /** @type {HTMLInputElement} */ (f.inputs.password).value = "";
@@ -129,10 +133,14 @@ export async function render({ api, show }) {
   show(title, h("p", { class: "hint" }, "The door's events (calls, unlocks, alarms) and states on an MQTT broker, for home automation."),
        status, f);
   let disposed = false;
+  // The status is asked for every few seconds; an answer that may predate a save is dropped
+  // (the save's own answer shows the state after it).
   const timer = setInterval(async () => {
+    if (saving) return;
+    const asked = saves;
     /** @type {ApiResult<MqttSettings>} */
     const r = await api("GET", "/api/v1/settings/mqtt");
-    if (disposed || !r.ok) return;
+    if (disposed || !r.ok || saving || asked !== saves) return;
     d = { ...d, status: r.data.status, enabled: r.data.enabled };
     showStatus();
   }, STATUS_EVERY_MS);
