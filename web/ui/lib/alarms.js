@@ -3,6 +3,7 @@
 // date from the event stream (/api/v1/events), each with an Acknowledge button (operator and
 // admin; recorded with who and when). A viewer sees them without the button.
 import { h, toast, fmtTime } from "./dom.js";
+import { newestOnly } from "./api.js";
 import { hasRole } from "./session.js";
 
 /** @typedef {import("./api.js").Api} Api */
@@ -74,15 +75,13 @@ export function startAlarmBar(bar, api, session) {
   // The list is read once the event stream is listening (its hello), and the events that
   // come while the list is on its way are applied again to it: an alarm raised or
   // acknowledged in between is neither lost nor brought back.
-  let loads = 0;
   /** @type {any[] | null} the events seen since the newest list was asked for */
   let since = null;
-  const load = async () => {
-    const mine = ++loads;
+  const load = newestOnly(async (current) => {
     since = [];
     /** @type {import("./api.js").ApiResult<{ records: Alarm[] }>} */
     const res = await api("GET", "/api/v1/records/alarms?acknowledged=no&limit=20");
-    if (stopped || mine !== loads) return;
+    if (stopped || !current()) return;
     const seen = since || [];
     since = null;
     if (!res.ok) return;
@@ -90,25 +89,29 @@ export function startAlarmBar(bar, api, session) {
     for (const a of res.data.records) alarms.set(a.id, a);
     for (const m of seen) apply(m);
     draw();
-  };
+  });
 
   const connect = () => {
     if (stopped) return;
     ws = new WebSocket(`wss://${location.host}/api/v1/events`);
+    let listening = false;
     ws.addEventListener("message", (e) => {
       /** @type {any} */
       let m;
       try { m = JSON.parse(e.data); } catch { return; }
-      if (m.event === "hello") return void load();
+      if (m.event === "hello") {
+        listening = true;
+        return void load();
+      }
       if (m.event !== "alarm" || typeof m.alarm !== "number") return;
       apply(m);
       since?.push(m);
       draw();
     });
     // Closed (the station restarted, the network dropped, the session ended): in a few
-    // seconds, if the session still holds, again with the list read afresh (at once too,
-    // should the stream never say hello); if it ended, the bar stops and the page goes to
-    // the login at its next request.
+    // seconds, if the session still holds, again (its hello reads the list afresh; a stream
+    // that never said hello has the list read at once too); if it ended, the bar stops and
+    // the page goes to the login at its next request.
     ws.addEventListener("close", () => {
       if (stopped) return;
       retry = setTimeout(async () => {
@@ -118,7 +121,7 @@ export function startAlarmBar(bar, api, session) {
         if (stopped) return;
         if (status === null) { retry = setTimeout(() => ws?.dispatchEvent(new Event("close")), 0); return; }
         if (!status.user) { alarms.clear(); draw(); return; }
-        load();
+        if (!listening) load();
         connect();
       }, 5000);
     });

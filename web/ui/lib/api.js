@@ -94,14 +94,16 @@ export async function sendText(session, method, path, contentType, body) {
  * shown. Filters change faster than the station answers (a search typed letter by letter, a
  * date picked right after), and an older answer that came last, the whole list, would
  * otherwise replace the filtered one. `load` is given `current()`, false once a later call
- * has started; it checks it after each await, before it touches the page.
- * @param {(current: () => boolean) => Promise<unknown>} load
- * @returns {() => Promise<void>}
+ * has started, then the call's own arguments; it checks `current()` after each await,
+ * before it touches the page.
+ * @template {unknown[]} A
+ * @param {(current: () => boolean, ...args: A) => Promise<unknown>} load
+ * @returns {(...args: A) => Promise<void>}
  */
 export function newestOnly(load) {
   let generation = 0;
-  return async () => {
+  return async (...args) => {
     const mine = ++generation;
-    await load(() => mine === generation);
+    await load(() => mine === generation, ...args);
   };
 }

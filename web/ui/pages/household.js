@@ -135,6 +135,7 @@ async function roomsPage({ api, session, show }) {
   // The first page of rooms is asked for now, while the forms below are built.
   /** @type {Promise<ApiResult<{ rooms: Room[], total: number }>> | null} */
   let first = ask();
+  /** @type {() => Promise<void>} */
   const refresh = newestOnly(async (current) => {
     // The first page asked for early serves the first call only: a search typed meanwhile asks anew.
     const asked = first || ask();

@@ -3,6 +3,7 @@
 // door, the exit button and the tamper switch, live over the /api/v1/sim/live WebSocket,
 // with the camera's live picture. Presses go to /api/v1/sim/*.
 import { h, toast } from "../lib/dom.js";
+import { newestOnly } from "../lib/api.js";
 import { hasRole } from "../lib/session.js";
 import { liveVideo } from "../lib/video.js";
 import { KIND_LABEL } from "./facade.js";
@@ -167,9 +168,6 @@ export async function render({ api, session, show }) {
     detached = st.tamper === "detached";
   };
   let monitorTimer = 0;
-  // Every request of the monitor's state (a poll or a button) takes the next number; only the
-  // newest one's answer is shown, so a poll sent before Answer cannot undo what Answer did.
-  let monitorAsked = 0;
   // The next poll in 500 ms: one chain of polls at a time.
   const pollSoon = () => {
     clearTimeout(monitorTimer);
@@ -180,15 +178,21 @@ export async function render({ api, session, show }) {
   const monitorRoom = h("input", { id: "monitor-room", "aria-label": "Room of the monitor", placeholder: "Room", maxlength: 6, size: 6,
                                    value: info.buttons.find((b) => b && b !== "888888") || "", disabled: !canPress });
   const monitorState = h("p", { id: "monitor-state", "aria-live": "polite" }, "No monitor started.");
+  // Every request of the monitor's state, a poll (GET) or a button, goes through here: only
+  // the newest one's answer is shown, so a poll sent before a button cannot undo it, and
+  // only that answer schedules the next poll.
+  const askMonitor = newestOnly(
+    /** @param {() => boolean} current @param {"GET" | "POST" | "DELETE"} method @param {string} path @param {unknown} [body] */
+    async (current, method, path, body) => {
+      const r = await api(method, `/api/v1/sim/monitor${path}`, body);
+      const button = method !== "GET";
+      if (!r.ok && button) toast(r.data.error, "bad");
+      if (!current()) return;
+      if (r.ok) showMonitor(r.data);
+      if (r.ok ? r.data.running : button) pollSoon();  // a refused button: the state is asked again
+    });
   /** @param {string} path @param {"POST" | "DELETE"} [method] @param {unknown} [body] */
-  const monitorDo = async (path, method = "POST", body = {}) => {
-    const mine = ++monitorAsked;
-    const r = await api(method, `/api/v1/sim/monitor${path}`, body);
-    if (!r.ok) toast(r.data.error, "bad");
-    if (mine !== monitorAsked) return;
-    if (r.ok) showMonitor(r.data);
-    if (!r.ok || r.data.running) pollSoon();
-  };
+  const monitorDo = (path, method = "POST", body = {}) => askMonitor(method, path, body);
   const monitorButtons = {
     start: h("button", { id: "monitor-start", disabled: !canPress, onclick: () => monitorDo("", "POST", { room: monitorRoom.value.trim() }) }, "Start the monitor"),
     answer: h("button", { id: "monitor-answer", class: "primary", disabled: true, onclick: () => monitorDo("/answer") }, "Answer"),
@@ -214,13 +218,9 @@ export async function render({ api, session, show }) {
     h("div", { class: "toolbar" }, monitorRoom, monitorButtons.start, monitorButtons.stop), monitorState,
     h("div", { class: "toolbar" }, monitorButtons.answer, monitorButtons.open, monitorButtons.hangup));
   // Its state: asked once, then every 500 ms while it runs.
-  const pollMonitor = async () => {
+  const pollMonitor = () => {
     monitorTimer = 0;
-    const mine = ++monitorAsked;
-    const r = await api("GET", "/api/v1/sim/monitor");
-    if (mine !== monitorAsked) return;  // a button was pressed meanwhile: its answer shows, and polls on
-    if (r.ok) showMonitor(r.data);
-    if (r.ok && r.data.running) pollSoon();
+    askMonitor("GET", "");
   };
 
   // A viewer sees the panel but cannot press it: each control says why.
